@@ -1,0 +1,359 @@
+"""Training: `RunSpec` in, `RunHistory` out, through a fast sweep engine that gives the curves `model.fit` gives.
+
+The lesson's way is a fresh `model.fit` per value, and on a small CPU almost all of its time is per-step overhead.
+The engine instead runs whole epochs inside one traced `tf.function` (a `tf.while_loop` over batches) and trains every
+learning rate of a sweep at once as *stacked* copies of the model (kernels of shape `(values, in, out)`), each with
+its own Adam step size. The same traced function serves every batch size and sweep, so nothing is rebuilt per value.
+It implements exactly what Keras does per step (binary cross-entropy on the logits, Keras' Adam update, accuracy at
+0.5, epoch loss as the batch-size-weighted mean of batch losses), and `train_plain` runs the lesson's own code for
+comparison; `tests/test_engine_equivalence.py` holds the two together.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from dlviz.data import Dataset
+from dlviz.model import build_model, compile_lesson_model, initial_weights
+from dlviz.runtime import TRAINING_LOCK, keras, tf
+
+# Keras' Adam defaults.
+BETA_1 = 0.9
+BETA_2 = 0.999
+EPSILON = 1e-7
+# A run has diverged when its loss is NaN/inf or an epoch's training loss exceeds this multiple of the loss it
+# started from (about 0.69 for a fresh binary classifier): far worse than guessing.
+DIVERGENCE_FACTOR = 3.0
+
+MAX_EPOCHS = 500
+MAX_BATCH_SIZE = 1 << 20
+MIN_LEARNING_RATE = 1e-7
+MAX_LEARNING_RATE = 100.0
+MAX_HIDDEN_UNITS = 1024
+
+
+class TrainingError(ValueError):
+    """A training request dlviz refuses (an absurd setting), with a message for the user."""
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Every knob that changes a curve. Hashable: it is the cache key of a run."""
+
+    dataset: str  # the Dataset's fingerprint
+    epochs: int = 10
+    batch_size: int = 32
+    learning_rate: float = 0.01
+    hidden_units: int = 64
+    seed: int = 42
+
+    def replace(self, **changes) -> "RunSpec":
+        return dataclasses.replace(self, **changes)
+
+    def validate(self) -> None:
+        if not 1 <= self.epochs <= MAX_EPOCHS:
+            raise TrainingError(f"Epochs must be between 1 and {MAX_EPOCHS}; got {self.epochs}.")
+        if not 1 <= self.batch_size <= MAX_BATCH_SIZE:
+            raise TrainingError(f"Batch size must be between 1 and {MAX_BATCH_SIZE:,}; got {self.batch_size}.")
+        if not (np.isfinite(self.learning_rate) and MIN_LEARNING_RATE <= self.learning_rate <= MAX_LEARNING_RATE):
+            raise TrainingError(f"Learning rate must be between {MIN_LEARNING_RATE:g} and {MAX_LEARNING_RATE:g}; "
+                                f"got {self.learning_rate:g}.")
+        if not 1 <= self.hidden_units <= MAX_HIDDEN_UNITS:
+            raise TrainingError(f"Hidden units must be between 1 and {MAX_HIDDEN_UNITS}; got {self.hidden_units}.")
+
+
+@dataclass
+class RunHistory:
+    """What one run did, as plain data (cheap to pickle and cache; never a live Keras object).
+
+    Per-epoch lists stop at the epoch where a run diverged (that epoch included). `update_loss` holds every weight
+    update's training loss (the loss of that batch before the update, as Keras computes it).
+    """
+
+    spec: RunSpec
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    update_loss: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    updates_per_epoch: int = 0
+    initial_loss: float = float("nan")
+    initial_val_loss: float = float("nan")
+    wall_time: float = 0.0
+    diverged_at: int | None = None  # 1-based epoch
+    weights: tuple[np.ndarray, ...] = ()
+
+    @property
+    def epochs_run(self) -> int:
+        return len(self.loss)
+
+    @property
+    def diverged(self) -> bool:
+        return self.diverged_at is not None
+
+    @property
+    def complete(self) -> bool:
+        return self.diverged or self.epochs_run >= self.spec.epochs
+
+    @property
+    def total_updates(self) -> int:
+        return len(self.update_loss)
+
+    def model(self) -> keras.Model:
+        """The trained network as an ordinary Keras model with the lesson's architecture."""
+        n_features = self.weights[0].shape[0]
+        return build_model(n_features, self.spec.hidden_units, weights=list(self.weights))
+
+
+@dataclass
+class SweepProgress:
+    """Handed to the progress callback after every epoch of every run."""
+
+    done_updates: int
+    total_updates: int
+    histories: list[RunHistory | None]  # partial histories, in the order of the specs; None if not started
+    message: str = ""
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.done_updates / self.total_updates) if self.total_updates else 1.0
+
+
+ProgressCallback = Callable[[SweepProgress], None]
+
+
+def updates_per_epoch(n_train: int, batch_size: int) -> int:
+    return -(-n_train // batch_size)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The traced kernels. Parameters are stacked along a leading "value" axis K.
+
+_PARAMS = [tf.TensorSpec([None, None, None], tf.float32), tf.TensorSpec([None, None], tf.float32),
+           tf.TensorSpec([None, None, None], tf.float32), tf.TensorSpec([None, None], tf.float32)]
+
+
+def _logits(params, x):
+    kernel1, bias1, kernel2, bias2 = params
+    hidden = tf.nn.relu(tf.einsum("bd,kdh->kbh", x, kernel1) + bias1[:, None, :])
+    return tf.einsum("kbh,kho->kbo", hidden, kernel2)[..., 0] + bias2  # [K, batch]
+
+
+def _losses_and_correct(params, x, y):
+    """Per-value mean binary cross-entropy (on the logits, as Keras does in graph mode) and correct counts."""
+    logits = _logits(params, x)
+    labels = tf.broadcast_to(y[None, :], tf.shape(logits))
+    loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits), axis=1)
+    predicted = tf.cast(tf.nn.sigmoid(logits) > 0.5, tf.float32)
+    correct = tf.reduce_sum(tf.cast(tf.equal(predicted, labels), tf.float32), axis=1)
+    return loss, correct
+
+
+@tf.function(input_signature=[tuple(_PARAMS), tuple(_PARAMS), tuple(_PARAMS), tf.TensorSpec([], tf.float32),
+                              tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32),
+                              tf.TensorSpec([], tf.int32), tf.TensorSpec([None], tf.float32)])
+def _train_epoch(params, m, v, step, x, y, batch_size, learning_rate):
+    """One epoch over `x` (already in this epoch's order) for K stacked models; returns the new state and, per
+    batch, each model's loss and number of correct predictions (both taken before that batch's update)."""
+    n = tf.shape(x)[0]
+    n_batches = (n + batch_size - 1) // batch_size
+    batch_losses = tf.TensorArray(tf.float32, size=n_batches)
+    batch_correct = tf.TensorArray(tf.float32, size=n_batches)
+    for i in tf.range(n_batches):
+        start = i * batch_size
+        stop = tf.minimum(start + batch_size, n)
+        x_batch, y_batch = x[start:stop], y[start:stop]
+        with tf.GradientTape() as tape:
+            tape.watch(params)
+            loss, correct = _losses_and_correct(params, x_batch, y_batch)
+            # The models are independent, so the gradient of the sum w.r.t. model k is model k's own gradient.
+            total = tf.reduce_sum(loss)
+        grads = tape.gradient(total, params)
+        step = step + 1.0
+        alpha = learning_rate * tf.sqrt(1.0 - tf.pow(BETA_2, step)) / (1.0 - tf.pow(BETA_1, step))
+        new_params, new_m, new_v = [], [], []
+        for p, g, m_i, v_i in zip(params, grads, m, v):
+            m_i = m_i + (g - m_i) * (1.0 - BETA_1)
+            v_i = v_i + (tf.square(g) - v_i) * (1.0 - BETA_2)
+            rate = tf.reshape(alpha, tf.concat([[-1], tf.ones([tf.rank(p) - 1], tf.int32)], 0))
+            new_params.append(p - rate * m_i / (tf.sqrt(v_i) + EPSILON))
+            new_m.append(m_i)
+            new_v.append(v_i)
+        params, m, v = tuple(new_params), tuple(new_m), tuple(new_v)
+        batch_losses = batch_losses.write(i, loss)
+        batch_correct = batch_correct.write(i, correct)
+    return params, m, v, step, batch_losses.stack(), batch_correct.stack()
+
+
+@tf.function(input_signature=[tuple(_PARAMS), tf.TensorSpec([None, None], tf.float32),
+                              tf.TensorSpec([None], tf.float32)])
+def _evaluate(params, x, y):
+    loss, correct = _losses_and_correct(params, x, y)
+    return loss, correct / tf.cast(tf.shape(x)[0], tf.float32)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The sweep engine
+
+
+def epoch_orders(n_train: int, seed: int, epochs: int) -> list[np.ndarray]:
+    """The order in which each epoch visits the training rows: the same for every value of a sweep."""
+    rng = np.random.default_rng([seed, n_train])
+    return [rng.permutation(n_train) for _ in range(epochs)]
+
+
+def _group_key(spec: RunSpec) -> tuple:
+    # Values that differ only in learning rate share batches, so they can train stacked.
+    return (spec.dataset, spec.batch_size, spec.epochs, spec.hidden_units, spec.seed)
+
+
+def train_sweep(dataset: Dataset, specs: Sequence[RunSpec], progress: ProgressCallback | None = None
+                ) -> list[RunHistory]:
+    """Train every spec on `dataset` and return their histories in the same order.
+
+    All runs start from the same seeded weights and visit the rows in the same seeded order, so the only difference
+    between two runs is the setting that differs. `progress` is called after each epoch with partial histories.
+
+    >>> from dlviz.data import load_builtin
+    >>> data = load_builtin("practice", max_rows=500)
+    >>> base = RunSpec(data.fingerprint, epochs=2)
+    >>> [h.epochs_run for h in train_sweep(data, [base, base.replace(learning_rate=0.1)])]
+    [2, 2]
+    """
+    specs = list(specs)
+    for spec in specs:
+        spec.validate()
+        if spec.dataset != dataset.fingerprint:
+            raise TrainingError("A run was asked for on a different dataset than the one given.")
+    groups: dict[tuple, list[int]] = {}
+    for index, spec in enumerate(specs):
+        groups.setdefault(_group_key(spec), []).append(index)
+    n_train = len(dataset.y_train)
+    total = sum(s.epochs * updates_per_epoch(n_train, s.batch_size) for s in specs)
+    state = SweepProgress(0, total, [None] * len(specs))
+    results: list[RunHistory | None] = [None] * len(specs)
+    with TRAINING_LOCK:
+        for indices in groups.values():
+            group = _train_group(dataset, [specs[i] for i in indices], state, indices, progress)
+            for i, history in zip(indices, group):
+                results[i] = history
+    return results  # type: ignore[return-value]
+
+
+def _train_group(dataset: Dataset, specs: list[RunSpec], state: SweepProgress, slots: list[int],
+                 progress: ProgressCallback | None) -> list[RunHistory]:
+    spec0 = specs[0]
+    n_values = len(specs)
+    n_train = len(dataset.y_train)
+    per_epoch = updates_per_epoch(n_train, spec0.batch_size)
+    started = time.perf_counter()
+
+    start_weights = initial_weights(dataset.n_features, spec0.hidden_units, spec0.seed)
+    shapes = [(n_values,) + w.shape if w.ndim == 2 else (n_values, w.shape[0]) for w in start_weights]
+    params = tuple(tf.constant(np.broadcast_to(w, shape)) for w, shape in zip(start_weights, shapes))
+    m = tuple(tf.zeros_like(p) for p in params)
+    v = tuple(tf.zeros_like(p) for p in params)
+    step = tf.constant(0.0)
+    rates = np.array([s.learning_rate for s in specs], np.float32)
+    x_train, y_train = dataset.x_train, dataset.y_train
+    x_val, y_val = tf.constant(dataset.x_val), tf.constant(dataset.y_val)
+
+    first_params = tuple(p[:1] for p in params)
+    initial_loss = float(_evaluate(first_params, tf.constant(x_train), tf.constant(y_train))[0][0])
+    initial_val_loss = float(_evaluate(first_params, x_val, y_val)[0][0]) if len(dataset.y_val) else float("nan")
+    histories = [RunHistory(spec=s, updates_per_epoch=per_epoch, initial_loss=initial_loss,
+                            initial_val_loss=initial_val_loss) for s in specs]
+    update_chunks: list[list[np.ndarray]] = [[] for _ in specs]
+    active = list(range(n_values))  # which history each stacked lane belongs to
+    batch_size = tf.constant(min(spec0.batch_size, n_train), tf.int32)
+
+    for epoch, order in enumerate(epoch_orders(n_train, spec0.seed, spec0.epochs), start=1):
+        params, m, v, step, batch_losses, batch_correct = _train_epoch(
+            params, m, v, step, tf.constant(x_train[order]), tf.constant(y_train[order]), batch_size,
+            tf.constant(rates[active]))
+        batch_losses = batch_losses.numpy()  # [batches, lanes]
+        batch_sizes = np.diff(np.minimum(np.arange(batch_losses.shape[0] + 1) * spec0.batch_size, n_train))
+        epoch_loss = (batch_losses * batch_sizes[:, None]).sum(axis=0) / n_train
+        epoch_acc = batch_correct.numpy().sum(axis=0) / n_train
+        if len(dataset.y_val):
+            val_loss, val_acc = (t.numpy() for t in _evaluate(params, x_val, y_val))
+        else:
+            val_loss = val_acc = np.full(len(active), np.nan, np.float32)
+        keep = []
+        for lane, index in enumerate(active):
+            history = histories[index]
+            history.loss.append(float(epoch_loss[lane]))
+            history.accuracy.append(float(epoch_acc[lane]))
+            history.val_loss.append(float(val_loss[lane]))
+            history.val_accuracy.append(float(val_acc[lane]))
+            update_chunks[index].append(batch_losses[:, lane])
+            exploded = not np.isfinite(epoch_loss[lane]) or not np.isfinite(batch_losses[:, lane]).all() or (
+                epoch_loss[lane] > DIVERGENCE_FACTOR * initial_loss)
+            if exploded:
+                history.diverged_at = epoch
+                state.done_updates += per_epoch * (spec0.epochs - epoch)
+            else:
+                keep.append(lane)
+            if exploded or epoch == spec0.epochs:
+                history.weights = tuple(p[lane].numpy() for p in params)
+        state.done_updates += per_epoch * len(active)
+        elapsed = time.perf_counter() - started
+        for index in active:
+            histories[index].update_loss = np.concatenate(update_chunks[index]).astype(np.float32)
+            histories[index].wall_time = elapsed / n_values
+        if len(keep) < len(active):
+            lanes = tf.constant(keep, tf.int32)
+            params, m, v = (tuple(tf.gather(t, lanes) for t in group) for group in (params, m, v))
+            active = [active[lane] for lane in keep]
+        for slot, history in zip(slots, histories):
+            state.histories[slot] = history
+        if progress is not None:
+            state.message = f"Epoch {epoch} of {spec0.epochs}"
+            progress(state)
+        if not active:
+            break
+    return histories
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The lesson's plain loop, for benchmarks and equivalence tests
+
+
+def train_plain(dataset: Dataset, spec: RunSpec, *, same_batch_order: bool = True) -> RunHistory:
+    """Train `spec` the lesson's way: build the model, compile with Adam, `model.fit(..., validation_data=...)`.
+
+    With `same_batch_order` the batches come in the engine's seeded order (so curves can be compared); without it,
+    `fit` shuffles the arrays itself, exactly as the lesson's code does.
+    """
+    spec.validate()
+    with TRAINING_LOCK:
+        keras.utils.set_random_seed(spec.seed)
+        started = time.perf_counter()
+        model = compile_lesson_model(build_model(dataset.n_features, spec.hidden_units, spec.seed),
+                                     spec.learning_rate)
+        n_train = len(dataset.y_train)
+        if same_batch_order:
+            orders = epoch_orders(n_train, spec.seed, spec.epochs)
+            data = None
+            for order in orders:
+                part = tf.data.Dataset.from_tensor_slices(
+                    (dataset.x_train[order], dataset.y_train[order])).batch(spec.batch_size)
+                data = part if data is None else data.concatenate(part)
+            fit = model.fit(data, epochs=spec.epochs, steps_per_epoch=updates_per_epoch(n_train, spec.batch_size),
+                            validation_data=(dataset.x_val, dataset.y_val), batch_size=None, verbose=0)
+        else:
+            fit = model.fit(dataset.x_train, dataset.y_train, epochs=spec.epochs, batch_size=spec.batch_size,
+                            validation_data=(dataset.x_val, dataset.y_val), verbose=0)
+        elapsed = time.perf_counter() - started
+        weights = tuple(model.get_weights())
+        del model
+    logs = fit.history
+    return RunHistory(spec=spec, loss=list(logs["loss"]), accuracy=list(logs["accuracy"]),
+                      val_loss=list(logs["val_loss"]), val_accuracy=list(logs["val_accuracy"]),
+                      updates_per_epoch=updates_per_epoch(len(dataset.y_train), spec.batch_size),
+                      wall_time=elapsed, weights=weights)
