@@ -1,0 +1,320 @@
+"""The one Streamlit module: shared sidebar, URL-backed controls, the cached live sweep, and small layout helpers.
+
+Pages call these and stay thin. Every control is a `Param`: it starts from the URL (so a copied link reproduces a
+view), falls back to its default with a short notice when the URL holds nonsense, and writes itself back to the URL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import streamlit as st
+
+from dlviz import data as data_mod
+from dlviz.cache import SweepCache
+from dlviz.data import DataError, Dataset
+from dlviz.training import RunHistory, RunSpec, SweepProgress, TrainingError, train_sweep, updates_per_epoch
+
+DEFAULT_ROWS = 4_000
+ROW_CHOICES = (500, 1_000, 2_000, 4_000, 6_000, 8_000, 10_000)
+# Work caps that keep a sweep responsive on a small Community Cloud container: training rows x epochs summed
+# over the values of a sweep, and weight updates summed likewise.
+MAX_SAMPLE_PASSES = 4_000_000
+MAX_TOTAL_UPDATES = 150_000
+LIVE_REDRAW_SECONDS = 0.4
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# URL-backed controls
+
+
+@dataclass(frozen=True)
+class Param:
+    """A control whose value lives in `st.session_state[key]` and in the URL as `?key=...`."""
+
+    key: str
+    default: Any
+    parse: Callable[[str], Any]
+    dump: Callable[[Any], str] = str
+
+
+def parse_int(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        value = int(float(text))
+        if not low <= value <= high:
+            raise ValueError(f"{value} is outside {low}..{high}")
+        return value
+    return parse
+
+
+def parse_choice(choices: Sequence[Any]) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        for choice in choices:
+            if str(choice) == text:
+                return choice
+        raise ValueError(f"{text!r} is not one of {', '.join(map(str, choices))}")
+    return parse
+
+
+def parse_bool(text: str) -> bool:
+    if text.lower() in ("1", "true", "yes", "on"):
+        return True
+    if text.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{text!r} is not true/false")
+
+
+def parse_number_list(choices: Sequence[Any]) -> Callable[[str], list]:
+    """A comma-separated list whose every item is one of `choices` (matched by value)."""
+    def parse(text: str) -> list:
+        values = []
+        for item in filter(None, text.split(",")):
+            number = float(item)
+            match = [c for c in choices if abs(float(c) - number) <= 1e-9 * max(1.0, abs(number))]
+            if not match:
+                raise ValueError(f"{item} is not an offered value")
+            values.append(match[0])
+        return sorted(set(values), key=float)
+    return parse
+
+
+def dump_list(values: Sequence[Any]) -> str:
+    return ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in values)
+
+
+def init_params(params: Sequence[Param]) -> None:
+    """Give each control its starting value: the URL's, else the value this session last had, else the default."""
+    notices = st.session_state.setdefault("_param_notices", [])
+    for param in params:
+        if param.key in st.session_state:
+            continue
+        raw = st.query_params.get(param.key)
+        if raw is not None:
+            try:
+                st.session_state[param.key] = param.parse(raw)
+                continue
+            except (ValueError, TypeError) as exc:
+                notices.append(f"Ignored `{param.key}={raw}` from the link ({exc}); using the default.")
+        st.session_state[param.key] = st.session_state.get(f"_saved_{param.key}", param.default)
+
+
+def sync_params(params: Sequence[Param]) -> None:
+    """Write the controls' current values to the URL (and remember them for when the user comes back)."""
+    for param in params:
+        if param.key not in st.session_state:
+            continue
+        value = st.session_state[param.key]
+        st.session_state[f"_saved_{param.key}"] = value
+        text = param.dump(value)
+        if st.query_params.get(param.key) != text:
+            st.query_params[param.key] = text
+
+
+def show_param_notices() -> None:
+    notices = st.session_state.pop("_param_notices", [])
+    for notice in notices:
+        st.warning(notice, icon="🔗")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Data: the shared sidebar
+
+DATA_CHOICES = (data_mod.PRACTICE, data_mod.BREAST_CANCER, data_mod.UPLOAD)
+DATA_LABELS = {**data_mod.BUILTIN_NAMES, data_mod.UPLOAD: "Upload your own CSV"}
+GLOBAL_PARAMS = [
+    Param("data", data_mod.PRACTICE, parse_choice(DATA_CHOICES)),
+    Param("rows", DEFAULT_ROWS, parse_choice(ROW_CHOICES)),
+    Param("std", True, parse_bool, lambda v: "1" if v else "0"),
+    Param("hidden", 64, parse_int(1, 512)),
+    Param("seed", 42, parse_int(0, 99_999)),
+]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the sidebar chose: the data and the settings every page shares."""
+
+    dataset: Dataset
+    hidden_units: int
+    seed: int
+
+    def base_spec(self, **changes) -> RunSpec:
+        spec = RunSpec(self.dataset.fingerprint, hidden_units=self.hidden_units, seed=self.seed)
+        return spec.replace(**changes)
+
+
+@st.cache_data(max_entries=12, show_spinner=False)
+def _builtin_dataset(name: str, rows: int | None, standardize: bool) -> Dataset:
+    return data_mod.load_builtin(name, max_rows=rows, standardize=standardize)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _uploaded_frame(content: bytes):
+    return data_mod.read_csv(content)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _uploaded_dataset(content: bytes, target: str, rows: int | None, standardize: bool, name: str) -> Dataset:
+    return data_mod.prepare(_uploaded_frame(content), target, name=name, max_rows=rows, standardize=standardize)
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def practice_csv() -> bytes:
+    return data_mod.practice_frame().to_csv(index=False).encode()
+
+
+def data_sidebar() -> Selection | None:
+    """The shared sidebar: pick the data, see what it is. Returns None only before any dataset could be loaded."""
+    init_params(GLOBAL_PARAMS)
+    sidebar = st.sidebar
+    sidebar.header("Data")
+    choice = sidebar.radio("Dataset", DATA_CHOICES, format_func=DATA_LABELS.get, key="data")
+    standardize = sidebar.toggle("Standardise features", key="std",
+                                 help="Subtract the mean and divide by the standard deviation of the training rows.")
+    dataset: Dataset | None = None
+    if choice == data_mod.PRACTICE:
+        rows = sidebar.select_slider("Rows used", ROW_CHOICES, key="rows",
+                                     help="Fewer rows overfit sooner and train faster; 10,000 is the whole set.")
+        dataset = _builtin_dataset(data_mod.PRACTICE, rows, standardize)
+    elif choice == data_mod.BREAST_CANCER:
+        dataset = _builtin_dataset(data_mod.BREAST_CANCER, None, standardize)
+    else:
+        dataset = _upload_controls(sidebar, standardize)
+    if dataset is not None:
+        st.session_state["_last_dataset"] = dataset
+    else:
+        dataset = st.session_state.get("_last_dataset")
+        if dataset is None:
+            dataset = _builtin_dataset(data_mod.PRACTICE, DEFAULT_ROWS, standardize)
+        sidebar.info(f"Still showing: **{dataset.name}**.")
+    sidebar.caption(dataset.description)
+    for note in dataset.notes:
+        sidebar.caption(f"ℹ️ {note}")
+    if choice == data_mod.PRACTICE:
+        sidebar.download_button("Download the practice dataset (CSV)", practice_csv(), "dlviz_practice.csv",
+                                "text/csv", width="stretch")
+    with sidebar.expander("Advanced: model"):
+        st.number_input("Hidden units", 1, 512, key="hidden", step=8,
+                        help="Width of the hidden Dense layer. The lesson uses 64.")
+        st.number_input("Seed", 0, 99_999, key="seed",
+                        help="Sets the initial weights and the order of the batches. Same seed, same curves.")
+    sync_params(GLOBAL_PARAMS)
+    return Selection(dataset, int(st.session_state["hidden"]), int(st.session_state["seed"]))
+
+
+def _upload_controls(sidebar, standardize: bool) -> Dataset | None:
+    uploaded = sidebar.file_uploader("CSV with a binary target column", type=["csv", "txt", "tsv"], key="upload")
+    if uploaded is None:
+        sidebar.caption("Upload a CSV: numeric feature columns and one column with two classes (0/1, yes/no, "
+                        "True/False). The rules are on the home page.")
+        return None
+    content = uploaded.getvalue()
+    try:
+        frame = _uploaded_frame(content)
+        candidates = data_mod.binary_target_candidates(frame)
+        if not candidates:
+            raise DataError("No column has exactly two distinct values, so there is nothing to predict. "
+                            "Expected a target column with two classes such as 0/1.")
+        default = next((c for c in candidates if str(c).strip().lower() == "target"), candidates[0])
+        target = sidebar.selectbox("Target column (what to predict)", candidates, index=candidates.index(default),
+                                   key=f"target_{hashlib.sha1(content).hexdigest()[:8]}")
+        return _uploaded_dataset(content, target, None, standardize, uploaded.name)
+    except DataError as exc:
+        sidebar.error(f"**{uploaded.name}**: {exc}")
+        return None
+
+
+def selection() -> Selection:
+    """The sidebar's choice for the page being drawn (set by `streamlit_app.py` before the page runs)."""
+    chosen = st.session_state.get("_selection")
+    if chosen is None:  # a page run on its own (tests): draw the sidebar here
+        chosen = data_sidebar()
+    return chosen
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Training: cached, shared between sessions, live while it runs
+
+
+@st.cache_resource
+def sweep_cache() -> SweepCache:
+    """One cache per server process, shared by every session (results are immutable once stored)."""
+    return SweepCache(max_entries=48, max_bytes=96 * 1024 * 1024)
+
+
+def work_check(specs: Sequence[RunSpec], n_train: int) -> str | None:
+    """A message if the sweep is too big for a small server, else None."""
+    passes = sum(s.epochs for s in specs) * n_train
+    updates = sum(s.epochs * updates_per_epoch(n_train, s.batch_size) for s in specs)
+    if passes > MAX_SAMPLE_PASSES or updates > MAX_TOTAL_UPDATES:
+        return (f"This sweep asks for {updates:,} weight updates over {passes:,} rows seen; dlviz allows up to "
+                f"{MAX_TOTAL_UPDATES:,} updates and {MAX_SAMPLE_PASSES:,} rows seen per sweep so the page stays "
+                "responsive. Use fewer epochs, fewer values, fewer rows, or larger batches.")
+    return None
+
+
+def run_sweep(selection: Selection, specs: Sequence[RunSpec],
+              draw_partial: Callable[[list[RunHistory | None]], None] | None = None) -> list[RunHistory] | None:
+    """Histories for `specs`, from the cache or trained now with a progress bar and live curves.
+
+    Returns None (after showing why) when the request is refused.
+    """
+    specs = list(specs)
+    if not specs:
+        st.info("Pick at least one value to train.")
+        return None
+    too_big = work_check(specs, len(selection.dataset.y_train))
+    if too_big:
+        st.warning(too_big)
+        return None
+    cache = sweep_cache()
+    key = (selection.dataset.fingerprint, tuple(specs))
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    bar = st.progress(0.0, text="Waiting to train…")
+    last_draw = [0.0]
+
+    def on_progress(update: SweepProgress) -> None:
+        now = time.monotonic()
+        if now - last_draw[0] < LIVE_REDRAW_SECONDS and update.fraction < 1.0:
+            return
+        last_draw[0] = now
+        bar.progress(update.fraction, text=f"Training {len(specs)} run(s) — {update.message} "
+                                           f"({update.fraction:.0%})")
+        if draw_partial is not None:
+            draw_partial(list(update.histories))
+
+    try:
+        return cache.get_or_compute(key, lambda report: train_sweep(selection.dataset, specs, report), on_progress)
+    except TrainingError as exc:
+        st.error(str(exc))
+        return None
+    finally:
+        bar.empty()
+
+
+class LiveChart:
+    """A chart slot that can be redrawn many times in one run (live curves, then the final figure)."""
+
+    def __init__(self, name: str) -> None:
+        self._slot = st.empty()
+        self._name = name
+        self._draws = 0
+
+    def show(self, figure) -> None:
+        self._draws += 1  # each draw needs its own element id
+        self._slot.plotly_chart(figure, width="stretch", key=f"{self._name}_{self._draws}")
+
+
+def format_lr(rate: float) -> str:
+    return f"{rate:g}"
+
+
+def lesson_settings(**shown: Any) -> None:
+    """One line with the settings that stay fixed on this page."""
+    st.caption("Fixed on this page: " + " · ".join(f"{k} **{v}**" for k, v in shown.items())
+               + ". Every run starts from the same initial weights and sees the batches in the same order.")

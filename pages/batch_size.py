@@ -1,0 +1,62 @@
+"""Batch size: same data, same start, several batch sizes. Noise, and how many updates an epoch makes."""
+
+import pandas as pd
+import streamlit as st
+
+from dlviz import charts, ui
+from dlviz.model import LESSON_LEARNING_RATE
+
+st.title("📦 Batch size: how often does the model update?")
+st.markdown("The weights change once per **batch**. Small batches make many small, noisy steps per epoch; large "
+            "batches make few, smooth ones. Switch the x-axis to *weight updates* to compare them step for step.")
+chosen = ui.selection()
+n_train = len(chosen.dataset.y_train)
+choices = [b for b in (8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192) if b < n_train] + [n_train]
+PARAMS = [
+    ui.Param("batches", [b for b in (8, 32, 128, 512) if b in choices] or choices[:1],
+             ui.parse_number_list(choices), ui.dump_list),
+    ui.Param("epochs", 20, ui.parse_int(1, 200)),
+    ui.Param("x", "epoch", ui.parse_choice(("epoch", "updates"))),
+    ui.Param("metric", "loss", ui.parse_choice(("loss", "accuracy"))),
+]
+ui.init_params(PARAMS)
+st.session_state["batches"] = [b for b in st.session_state["batches"] if b in choices]
+ui.show_param_notices()
+
+c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
+batches = c1.multiselect("Batch sizes", choices, key="batches",
+                         format_func=lambda b: f"{b} (whole training set)" if b == n_train else str(b))
+epochs = c2.slider("Epochs", 1, 200, key="epochs")
+x_axis = c3.radio("x-axis", ("epoch", "updates"), key="x", horizontal=True,
+                  format_func={"epoch": "epochs", "updates": "weight updates"}.get)
+metric = c4.radio("Metric", ("loss", "accuracy"), key="metric", horizontal=True)
+ui.sync_params(PARAMS)
+ui.lesson_settings(**{"learning rate": LESSON_LEARNING_RATE, "hidden units": chosen.hidden_units,
+                      "seed": chosen.seed})
+
+batches = sorted(batches)
+specs = [chosen.base_spec(epochs=epochs, batch_size=b, learning_rate=LESSON_LEARNING_RATE) for b in batches]
+labels = [f"batch {b}" for b in batches]
+chart = ui.LiveChart("batch_size")
+
+
+def draw(histories):
+    pairs = [(h, l) for h, l in zip(histories, labels) if h is not None and h.epochs_run]
+    if pairs:
+        chart.show(charts.curves_figure([h for h, _ in pairs], [l for _, l in pairs], metric=metric,
+                                                x_axis=x_axis))
+
+
+histories = ui.run_sweep(chosen, specs, draw)
+if histories:
+    draw(histories)
+    st.plotly_chart(charts.update_loss_figure(histories, labels, x_axis="updates" if x_axis == "updates" else "epoch"),
+                    width="stretch")
+    table = pd.DataFrame({
+        "batch size": batches,
+        "updates per epoch": [h.updates_per_epoch for h in histories],
+        "updates in total": [h.total_updates for h in histories],
+        "wall time (s)": [round(h.wall_time, 2) for h in histories],
+        "best validation accuracy": [f"{max(h.val_accuracy):.1%}" for h in histories],
+    })
+    st.dataframe(table, hide_index=True, width="stretch")

@@ -1,0 +1,17 @@
+"""dlviz: the entry point. Page config, navigation over pages/, and the shared data sidebar."""
+
+import streamlit as st
+
+from dlviz import ui
+
+st.set_page_config(page_title="dlviz — epochs, batch size, learning rate", page_icon="📉", layout="wide")
+
+pages = [
+    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
+    st.Page("pages/epochs.py", title="Epochs", icon="⏱️", url_path="epochs"),
+    st.Page("pages/batch_size.py", title="Batch size", icon="📦", url_path="batch_size"),
+    st.Page("pages/learning_rate.py", title="Learning rate", icon="🎚️", url_path="learning_rate"),
+]
+page = st.navigation(pages)
+st.session_state["_selection"] = ui.data_sidebar()
+page.run()
