@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
-from dlviz.training import RunHistory
+from dlviz.training import DIVERGENCE_FACTOR, RunHistory
 
 COLOR_SCALE = "Plasma"
 METRIC_LABELS = {"loss": "Loss (binary cross-entropy)", "accuracy": "Accuracy"}
@@ -58,14 +58,17 @@ def curves_figure(histories: Sequence[RunHistory], labels: Sequence[str], *, met
     colors = value_colors(len(histories))
     val_key = f"val_{metric}"
     width = 4 if presenter else 2.5
+    ceiling = _loss_ceiling(histories) if metric == "loss" else None
     for i, (history, label, color) in enumerate(zip(histories, labels, colors)):
-        train_values = getattr(history, metric)
-        val_values = getattr(history, val_key)
-        n = len(train_values) if upto_epoch is None else min(len(train_values), upto_epoch)
+        # Curves start at epoch 0 (the shared starting weights), so every run visibly leaves the same point.
+        train_values = history.curve(metric)
+        val_values = history.curve(val_key)
+        n = history.epochs_run if upto_epoch is None else min(history.epochs_run, upto_epoch)
         if n == 0:
             continue
+        n += 1
         scale = history.updates_per_epoch if x_axis == "updates" else 1
-        xs = [(e + 1) * scale for e in range(n)]
+        xs = [e * scale for e in range(n)]
         name = label if not verdicts else f"{label} — {verdicts[i]}"
         hover = (f"{label}<br>{X_LABELS[x_axis]}: %{{x}}<br>%{{meta}} {metric}: %{{y:.4f}}<extra></extra>")
         fig.add_trace(go.Scatter(x=xs, y=_finite(train_values[:n]), mode="lines", name=name, legendgroup=label,
@@ -73,16 +76,17 @@ def curves_figure(histories: Sequence[RunHistory], labels: Sequence[str], *, met
         fig.add_trace(go.Scatter(x=xs, y=_finite(val_values[:n]), mode="lines", name=f"{label} (validation)",
                                  legendgroup=label, showlegend=False, meta="validation",
                                  line=dict(color=color, width=width, dash="dash"), hovertemplate=hover))
-        if best_epochs and best_epochs[i] is not None and best_epochs[i] <= n:
+        if best_epochs and best_epochs[i] is not None and best_epochs[i] < n:
             e = best_epochs[i]
             fig.add_trace(go.Scatter(
-                x=[e * scale], y=_finite([val_values[e - 1]]), mode="markers", legendgroup=label, showlegend=False,
+                x=[e * scale], y=_finite([val_values[e]]), mode="markers", legendgroup=label, showlegend=False,
                 marker=dict(symbol="star", size=16 if presenter else 13, color=color, line=dict(color="black", width=1)),
                 hovertemplate=f"{label}<br>best validation {metric} at epoch {e}: %{{y:.4f}}<extra></extra>"))
-        if history.diverged_at is not None and history.diverged_at <= n:
+        if history.diverged_at is not None and history.diverged_at < n:
             finite_points = [(x, y) for x, y in zip(xs, _finite(train_values[:n])) if y is not None]
             if finite_points:
                 x, y = finite_points[-1]
+                y = min(y, ceiling) if ceiling is not None else y  # an exploded run's cross sits at the top edge
                 fig.add_trace(go.Scatter(
                     x=[x], y=[y], mode="markers", legendgroup=label, showlegend=False,
                     marker=dict(symbol="x", size=18 if presenter else 15, color=color, line=dict(color="black", width=1)),
@@ -97,8 +101,30 @@ def curves_figure(histories: Sequence[RunHistory], labels: Sequence[str], *, met
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=text, legendgroup="style",
                                  line=dict(color="gray", width=width, dash=dash)))
     title = title or f"{METRIC_LABELS[metric].split(' (')[0]} per {'epoch' if x_axis == 'epoch' else 'weight update'}"
-    return _layout(fig, title=title, x_title=X_LABELS[x_axis], y_title=METRIC_LABELS[metric],
-                   log_y=log_y and metric == "loss", presenter=presenter)
+    log_y = log_y and metric == "loss"
+    _layout(fig, title=title, x_title=X_LABELS[x_axis], y_title=METRIC_LABELS[metric], log_y=log_y,
+            presenter=presenter)
+    if ceiling is not None:
+        low = min(_finite_min(h.curve("loss") + h.curve("val_loss")) for h in histories)
+        fig.update_yaxes(range=[math.log10(low * 0.9), math.log10(ceiling)] if log_y else [0, ceiling])
+    return fig
+
+
+def _finite_min(values: Sequence[float]) -> float:
+    finite = [v for v in values if v is not None and math.isfinite(v) and v > 0]
+    return min(finite) if finite else 1e-3
+
+
+def _loss_ceiling(histories: Sequence[RunHistory]) -> float | None:
+    """A y-axis top that keeps an exploding run from flattening the others: None when nothing exceeds it."""
+    starts = [h.initial_loss for h in histories if math.isfinite(h.initial_loss)]
+    if not starts:
+        return None
+    ceiling = 1.2 * DIVERGENCE_FACTOR * max(starts)
+    highest = max((v for h in histories for v in h.curve("loss") + h.curve("val_loss")
+                   if v is not None and math.isfinite(v)), default=0.0)
+    too_high = highest > ceiling or any(not math.isfinite(v) for h in histories for v in h.loss + h.val_loss)
+    return ceiling if too_high else None
 
 
 def moving_average(values: np.ndarray, window: int) -> np.ndarray:
@@ -159,19 +185,19 @@ def epochs_figure(history: RunHistory, *, stop_epoch: int | None = None, best_ep
     """One long run: loss (left) and accuracy (right), training solid and validation dashed, with markers."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss (binary cross-entropy)", "Accuracy"),
                         horizontal_spacing=0.08)
-    n = history.epochs_run if upto_epoch is None else min(history.epochs_run, upto_epoch)
-    xs = list(range(1, n + 1))
+    n = (history.epochs_run if upto_epoch is None else min(history.epochs_run, upto_epoch)) + 1
+    xs = list(range(n))
     colors = {"training": "#1f4e9c", "validation": "#d9480f"}
     width = 4 if presenter else 2.5
     for col, metric in ((1, "loss"), (2, "accuracy")):
         for kind, key, dash in (("training", metric, "solid"), ("validation", f"val_{metric}", "dash")):
             fig.add_trace(go.Scatter(
-                x=xs, y=_finite(getattr(history, key)[:n]), mode="lines", name=kind, showlegend=col == 1,
+                x=xs, y=_finite(history.curve(key)[:n]), mode="lines", name=kind, showlegend=col == 1,
                 legendgroup=kind, line=dict(color=colors[kind], width=width, dash=dash),
                 hovertemplate=f"{kind} {metric}<br>epoch %{{x}}: %{{y:.4f}}<extra></extra>"), row=1, col=col)
-        if best_epoch is not None and best_epoch <= n:
+        if best_epoch is not None and best_epoch < n:
             fig.add_trace(go.Scatter(
-                x=[best_epoch], y=_finite([getattr(history, f"val_{metric}")[best_epoch - 1]]), mode="markers",
+                x=[best_epoch], y=_finite([history.curve(f"val_{metric}")[best_epoch]]), mode="markers",
                 name="lowest validation loss", showlegend=col == 1, legendgroup="best",
                 marker=dict(symbol="star", size=16, color="#2b8a3e", line=dict(color="black", width=1)),
                 hovertemplate=f"lowest validation loss at epoch {best_epoch}<br>{metric} %{{y:.4f}}<extra></extra>"),

@@ -82,11 +82,18 @@ class RunHistory:
     val_accuracy: list[float] = field(default_factory=list)
     update_loss: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     updates_per_epoch: int = 0
+    # Loss and accuracy of the starting weights (epoch 0), the same for every run of a sweep.
     initial_loss: float = float("nan")
     initial_val_loss: float = float("nan")
+    initial_accuracy: float = float("nan")
+    initial_val_accuracy: float = float("nan")
     wall_time: float = 0.0
     diverged_at: int | None = None  # 1-based epoch
     weights: tuple[np.ndarray, ...] = ()
+
+    def curve(self, key: str) -> list[float]:
+        """A per-epoch series with the starting value (epoch 0) in front: `curve("val_loss")[e]` is after epoch e."""
+        return [getattr(self, f"initial_{key}")] + list(getattr(self, key))
 
     @property
     def epochs_run(self) -> int:
@@ -264,10 +271,13 @@ def _train_group(dataset: Dataset, specs: list[RunSpec], state: SweepProgress, s
     x_val, y_val = tf.constant(dataset.x_val), tf.constant(dataset.y_val)
 
     first_params = tuple(p[:1] for p in params)
-    initial_loss = float(_evaluate(first_params, tf.constant(x_train), tf.constant(y_train))[0][0])
-    initial_val_loss = float(_evaluate(first_params, x_val, y_val)[0][0]) if len(dataset.y_val) else float("nan")
+    initial_loss, initial_accuracy = (float(t[0]) for t in _evaluate(first_params, tf.constant(x_train),
+                                                                      tf.constant(y_train)))
+    initial_val_loss, initial_val_accuracy = (
+        (float(t[0]) for t in _evaluate(first_params, x_val, y_val)) if len(dataset.y_val) else (np.nan, np.nan))
     histories = [RunHistory(spec=s, updates_per_epoch=per_epoch, initial_loss=initial_loss,
-                            initial_val_loss=initial_val_loss) for s in specs]
+                            initial_val_loss=initial_val_loss, initial_accuracy=initial_accuracy,
+                            initial_val_accuracy=initial_val_accuracy) for s in specs]
     update_chunks: list[list[np.ndarray]] = [[] for _ in specs]
     active = list(range(n_values))  # which history each stacked lane belongs to
     batch_size = tf.constant(min(spec0.batch_size, n_train), tf.int32)

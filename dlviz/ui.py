@@ -14,11 +14,12 @@ from typing import Any, Callable, Sequence
 import streamlit as st
 
 from dlviz import data as data_mod
+from dlviz import defaults
 from dlviz.cache import SweepCache
 from dlviz.data import DataError, Dataset
 from dlviz.training import RunHistory, RunSpec, SweepProgress, TrainingError, train_sweep, updates_per_epoch
 
-DEFAULT_ROWS = 4_000
+DEFAULT_ROWS = defaults.ROWS
 ROW_CHOICES = (500, 1_000, 2_000, 4_000, 6_000, 8_000, 10_000)
 # Work caps that keep a sweep responsive on a small Community Cloud container: training rows x epochs summed
 # over the values of a sweep, and weight updates summed likewise.
@@ -128,8 +129,8 @@ GLOBAL_PARAMS = [
     Param("data", data_mod.PRACTICE, parse_choice(DATA_CHOICES)),
     Param("rows", DEFAULT_ROWS, parse_choice(ROW_CHOICES)),
     Param("std", True, parse_bool, lambda v: "1" if v else "0"),
-    Param("hidden", 64, parse_int(1, 512)),
-    Param("seed", 42, parse_int(0, 99_999)),
+    Param("hidden", defaults.HIDDEN_UNITS, parse_int(1, 512)),
+    Param("seed", defaults.SEED, parse_int(0, 99_999)),
 ]
 
 
@@ -227,8 +228,24 @@ def _upload_controls(sidebar, standardize: bool) -> Dataset | None:
         return None
 
 
+def leave_legacy_pages_mode() -> None:
+    """Make sure the app runs through `st.navigation`, even for the first visitor after a server start.
+
+    Streamlit decides on its very first script run whether a `pages/` folder means its legacy multipage mode, before
+    `st.navigation` has had a chance to say otherwise (it switches the mode off only once it is called). That first
+    visitor would get the legacy menu, and a page opened by its URL would run without `streamlit_app.py`. Switch the
+    legacy mode off and run again, the way every later visitor is served.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def selection() -> Selection:
     """The sidebar's choice for the page being drawn (set by `streamlit_app.py` before the page runs)."""
+    leave_legacy_pages_mode()
     chosen = st.session_state.get("_selection")
     if chosen is None:  # a page run on its own (tests): draw the sidebar here
         chosen = data_sidebar()

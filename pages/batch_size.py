@@ -3,19 +3,19 @@
 import pandas as pd
 import streamlit as st
 
-from dlviz import charts, ui
+from dlviz import charts, defaults, ui
 from dlviz.model import LESSON_LEARNING_RATE
 
-st.title("📦 Batch size: how often does the model update?")
+st.title("Batch size: how often does the model update?")
 st.markdown("The weights change once per **batch**. Small batches make many small, noisy steps per epoch; large "
             "batches make few, smooth ones. Switch the x-axis to *weight updates* to compare them step for step.")
 chosen = ui.selection()
 n_train = len(chosen.dataset.y_train)
 choices = [b for b in (8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192) if b < n_train] + [n_train]
 PARAMS = [
-    ui.Param("batches", [b for b in (8, 32, 128, 512) if b in choices] or choices[:1],
+    ui.Param("batches", [b for b in defaults.BATCH_SIZES if b in choices] or choices[:1],
              ui.parse_number_list(choices), ui.dump_list),
-    ui.Param("epochs", 20, ui.parse_int(1, 200)),
+    ui.Param("epochs", defaults.BATCH_PAGE_EPOCHS, ui.parse_int(1, 200)),
     ui.Param("x", "epoch", ui.parse_choice(("epoch", "updates"))),
     ui.Param("metric", "loss", ui.parse_choice(("loss", "accuracy"))),
 ]
@@ -35,7 +35,7 @@ ui.lesson_settings(**{"learning rate": LESSON_LEARNING_RATE, "hidden units": cho
                       "seed": chosen.seed})
 
 batches = sorted(batches)
-specs = [chosen.base_spec(epochs=epochs, batch_size=b, learning_rate=LESSON_LEARNING_RATE) for b in batches]
+specs = defaults.batch_size_specs(chosen.base_spec(), batches, epochs)
 labels = [f"batch {b}" for b in batches]
 chart = ui.LiveChart("batch_size")
 

@@ -3,20 +3,20 @@
 import numpy as np
 import streamlit as st
 
-from dlviz import charts, ui
+from dlviz import charts, defaults, ui
 from dlviz.model import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE
 
 PARAMS = [
-    ui.Param("epochs", 100, ui.parse_int(1, 300)),
-    ui.Param("stop", 100, ui.parse_int(1, 300)),
+    ui.Param("epochs", defaults.EPOCHS_PAGE_EPOCHS, ui.parse_int(1, 300)),
+    ui.Param("stop", defaults.EPOCHS_PAGE_EPOCHS, ui.parse_int(1, 300)),
 ]
 
-st.title("⏱️ Epochs: how long should a model train?")
+st.title("Epochs: how long should a model train?")
 st.markdown("One run, many epochs. An epoch is one pass over the training rows. Watch the **validation** curve: "
             "at first it improves with training, then it turns — the model starts to memorise the training rows.")
+chosen = ui.selection()
 ui.init_params(PARAMS)
 ui.show_param_notices()
-chosen = ui.selection()
 
 left, right = st.columns(2)
 epochs = left.slider("Train for up to N epochs", 1, 300, key="epochs")
@@ -27,7 +27,7 @@ ui.sync_params(PARAMS)
 ui.lesson_settings(**{"batch size": LESSON_BATCH_SIZE, "learning rate": LESSON_LEARNING_RATE,
                       "hidden units": chosen.hidden_units, "seed": chosen.seed})
 
-spec = chosen.base_spec(epochs=epochs, batch_size=LESSON_BATCH_SIZE, learning_rate=LESSON_LEARNING_RATE)
+spec = defaults.epochs_specs(chosen.base_spec(), epochs)[0]
 chart = ui.LiveChart("epochs")
 
 
@@ -48,7 +48,6 @@ if histories:
     cols[0].metric(f"Validation loss at epoch {at}", f"{history.val_loss[at - 1]:.3f}")
     cols[1].metric(f"Validation accuracy at epoch {at}", f"{history.val_accuracy[at - 1]:.1%}")
     if best is not None:
-        cols[2].metric("Lowest validation loss", f"{history.val_loss[best - 1]:.3f}", f"epoch {best}",
-                       delta_color="off")
+        cols[2].metric(f"Lowest validation loss (epoch {best})", f"{history.val_loss[best - 1]:.3f}")
         cols[3].metric(f"Validation accuracy at epoch {best}", f"{history.val_accuracy[best - 1]:.1%}")
     st.caption(f"{history.updates_per_epoch} weight updates per epoch · trained in {history.wall_time:.1f} s")

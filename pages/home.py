@@ -35,9 +35,9 @@ st.markdown(
 
 st.subheader("Where to start")
 cols = st.columns(3)
-cols[0].page_link("pages/epochs.py", label="Epochs: when does more training stop helping?", icon="⏱️")
-cols[1].page_link("pages/batch_size.py", label="Batch size: noise and the number of updates", icon="📦")
-cols[2].page_link("pages/learning_rate.py", label="Learning rate: too slow, just right, unstable", icon="🎚️")
+cols[0].page_link("pages/epochs.py", label="Epochs: when to stop", icon=":material/timer:")
+cols[1].page_link("pages/batch_size.py", label="Batch size: noise and updates", icon=":material/stacks:")
+cols[2].page_link("pages/learning_rate.py", label="Learning rate: step size", icon=":material/speed:")
 
 st.subheader("The data")
 st.markdown(
