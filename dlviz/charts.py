@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
-from dlviz.training import DIVERGENCE_FACTOR, RunHistory
+from dlviz.runs import DIVERGENCE_FACTOR, RunHistory
 
 COLOR_SCALE = "Plasma"
 METRIC_LABELS = {"loss": "Loss (binary cross-entropy)", "accuracy": "Accuracy"}

@@ -8,8 +8,7 @@ epochs, batch 8 is visibly noisier than 512, and the learning rates run from too
 from __future__ import annotations
 
 from dlviz.data import PRACTICE, Dataset, load_builtin
-from dlviz.model import LESSON_BATCH_SIZE, LESSON_HIDDEN_UNITS, LESSON_LEARNING_RATE
-from dlviz.training import RunSpec
+from dlviz.runs import LESSON_BATCH_SIZE, LESSON_HIDDEN_UNITS, LESSON_LEARNING_RATE, RunSpec
 
 DATASET = PRACTICE
 ROWS = 4_000

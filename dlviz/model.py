@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlviz.runs import (  # noqa: F401  (the lesson's settings live with the run types, free of TensorFlow)
+    LESSON_BATCH_SIZE, LESSON_EPOCHS, LESSON_HIDDEN_UNITS, LESSON_LEARNING_RATE)
 from dlviz.runtime import keras
-
-LESSON_HIDDEN_UNITS = 64
-LESSON_LEARNING_RATE = 0.01
-LESSON_EPOCHS = 10
-LESSON_BATCH_SIZE = 32
 
 
 def initial_weights(n_features: int, hidden_units: int = LESSON_HIDDEN_UNITS, seed: int = 42) -> list[np.ndarray]:

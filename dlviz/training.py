@@ -11,133 +11,22 @@ comparison; `tests/test_engine_equivalence.py` holds the two together.
 
 from __future__ import annotations
 
-import dataclasses
 import time
-from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from dlviz.data import Dataset
 from dlviz.model import build_model, compile_lesson_model, initial_weights
+from dlviz.runs import (  # noqa: F401  (re-exported: the engine's inputs and outputs)
+    DIVERGENCE_FACTOR, MAX_BATCH_SIZE, MAX_EPOCHS, MAX_HIDDEN_UNITS, MAX_LEARNING_RATE, MIN_LEARNING_RATE,
+    ProgressCallback, RunHistory, RunSpec, SweepProgress, TrainingError, updates_per_epoch)
 from dlviz.runtime import TRAINING_LOCK, keras, tf
 
 # Keras' Adam defaults.
 BETA_1 = 0.9
 BETA_2 = 0.999
 EPSILON = 1e-7
-# A run has diverged when its loss is NaN/inf or an epoch's training loss exceeds this multiple of the loss it
-# started from (about 0.69 for a fresh binary classifier): far worse than guessing.
-DIVERGENCE_FACTOR = 3.0
-
-MAX_EPOCHS = 500
-MAX_BATCH_SIZE = 1 << 20
-MIN_LEARNING_RATE = 1e-7
-MAX_LEARNING_RATE = 100.0
-MAX_HIDDEN_UNITS = 1024
-
-
-class TrainingError(ValueError):
-    """A training request dlviz refuses (an absurd setting), with a message for the user."""
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """Every knob that changes a curve. Hashable: it is the cache key of a run."""
-
-    dataset: str  # the Dataset's fingerprint
-    epochs: int = 10
-    batch_size: int = 32
-    learning_rate: float = 0.01
-    hidden_units: int = 64
-    seed: int = 42
-
-    def replace(self, **changes) -> "RunSpec":
-        return dataclasses.replace(self, **changes)
-
-    def validate(self) -> None:
-        if not 1 <= self.epochs <= MAX_EPOCHS:
-            raise TrainingError(f"Epochs must be between 1 and {MAX_EPOCHS}; got {self.epochs}.")
-        if not 1 <= self.batch_size <= MAX_BATCH_SIZE:
-            raise TrainingError(f"Batch size must be between 1 and {MAX_BATCH_SIZE:,}; got {self.batch_size}.")
-        if not (np.isfinite(self.learning_rate) and MIN_LEARNING_RATE <= self.learning_rate <= MAX_LEARNING_RATE):
-            raise TrainingError(f"Learning rate must be between {MIN_LEARNING_RATE:g} and {MAX_LEARNING_RATE:g}; "
-                                f"got {self.learning_rate:g}.")
-        if not 1 <= self.hidden_units <= MAX_HIDDEN_UNITS:
-            raise TrainingError(f"Hidden units must be between 1 and {MAX_HIDDEN_UNITS}; got {self.hidden_units}.")
-
-
-@dataclass
-class RunHistory:
-    """What one run did, as plain data (cheap to pickle and cache; never a live Keras object).
-
-    Per-epoch lists stop at the epoch where a run diverged (that epoch included). `update_loss` holds every weight
-    update's training loss (the loss of that batch before the update, as Keras computes it).
-    """
-
-    spec: RunSpec
-    loss: list[float] = field(default_factory=list)
-    accuracy: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    val_accuracy: list[float] = field(default_factory=list)
-    update_loss: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
-    updates_per_epoch: int = 0
-    # Loss and accuracy of the starting weights (epoch 0), the same for every run of a sweep.
-    initial_loss: float = float("nan")
-    initial_val_loss: float = float("nan")
-    initial_accuracy: float = float("nan")
-    initial_val_accuracy: float = float("nan")
-    wall_time: float = 0.0
-    diverged_at: int | None = None  # 1-based epoch
-    weights: tuple[np.ndarray, ...] = ()
-
-    def curve(self, key: str) -> list[float]:
-        """A per-epoch series with the starting value (epoch 0) in front: `curve("val_loss")[e]` is after epoch e."""
-        return [getattr(self, f"initial_{key}")] + list(getattr(self, key))
-
-    @property
-    def epochs_run(self) -> int:
-        return len(self.loss)
-
-    @property
-    def diverged(self) -> bool:
-        return self.diverged_at is not None
-
-    @property
-    def complete(self) -> bool:
-        return self.diverged or self.epochs_run >= self.spec.epochs
-
-    @property
-    def total_updates(self) -> int:
-        return len(self.update_loss)
-
-    def model(self) -> keras.Model:
-        """The trained network as an ordinary Keras model with the lesson's architecture."""
-        n_features = self.weights[0].shape[0]
-        return build_model(n_features, self.spec.hidden_units, weights=list(self.weights))
-
-
-@dataclass
-class SweepProgress:
-    """Handed to the progress callback after every epoch of every run."""
-
-    done_updates: int
-    total_updates: int
-    histories: list[RunHistory | None]  # partial histories, in the order of the specs; None if not started
-    message: str = ""
-
-    @property
-    def fraction(self) -> float:
-        return min(1.0, self.done_updates / self.total_updates) if self.total_updates else 1.0
-
-
-ProgressCallback = Callable[[SweepProgress], None]
-
-
-def updates_per_epoch(n_train: int, batch_size: int) -> int:
-    return -(-n_train // batch_size)
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # The traced kernels. Parameters are stacked along a leading "value" axis K.
 

@@ -17,7 +17,7 @@ from dlviz import data as data_mod
 from dlviz import defaults
 from dlviz.cache import SweepCache
 from dlviz.data import DataError, Dataset
-from dlviz.training import RunHistory, RunSpec, SweepProgress, TrainingError, train_sweep, updates_per_epoch
+from dlviz.runs import RunHistory, RunSpec, SweepProgress, TrainingError, updates_per_epoch
 
 DEFAULT_ROWS = defaults.ROWS
 ROW_CHOICES = (500, 1_000, 2_000, 4_000, 6_000, 8_000, 10_000)
@@ -305,8 +305,13 @@ def run_sweep(selection: Selection, specs: Sequence[RunSpec],
         if draw_partial is not None:
             draw_partial(list(update.histories))
 
+    def train(report: Callable[[SweepProgress], None]) -> list[RunHistory]:
+        from dlviz.training import train_sweep  # TensorFlow is imported only when something must be trained
+
+        return train_sweep(selection.dataset, specs, report)
+
     try:
-        return cache.get_or_compute(key, lambda report: train_sweep(selection.dataset, specs, report), on_progress)
+        return cache.get_or_compute(key, train, on_progress)
     except TrainingError as exc:
         st.error(str(exc))
         return None

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from dlviz import charts, defaults, ui
-from dlviz.model import LESSON_LEARNING_RATE
+from dlviz.runs import LESSON_LEARNING_RATE
 
 st.title("Batch size: how often does the model update?")
 st.markdown("The weights change once per **batch**. Small batches make many small, noisy steps per epoch; large "

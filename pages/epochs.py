@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from dlviz import charts, defaults, ui
-from dlviz.model import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE
+from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE
 
 PARAMS = [
     ui.Param("epochs", defaults.EPOCHS_PAGE_EPOCHS, ui.parse_int(1, 300)),

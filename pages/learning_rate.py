@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dlviz import charts, defaults, ui
-from dlviz.model import LESSON_BATCH_SIZE
+from dlviz.runs import LESSON_BATCH_SIZE
 
 CHOICES = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0]
 PARAMS = [
