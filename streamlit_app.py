@@ -14,5 +14,6 @@ pages = [
     st.Page("pages/learning_rate.py", title="Learning rate", icon=":material/speed:", url_path="learning_rate"),
 ]
 page = st.navigation(pages)
+ui.warm_up()
 st.session_state["_selection"] = ui.data_sidebar()
 page.run()

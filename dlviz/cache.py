@@ -55,6 +55,15 @@ class SweepCache(Generic[T]):
                 return self._items[key][0]
         return None
 
+    def put(self, key: Hashable, value: T) -> None:
+        """Store a value computed elsewhere (e.g. results shipped with the app)."""
+        size = len(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        with self._lock:
+            if size <= self.max_bytes:
+                self._items[key] = (value, size)
+                self._items.move_to_end(key)
+                self._evict()
+
     def is_computing(self, key: Hashable) -> bool:
         with self._lock:
             return key in self._in_flight

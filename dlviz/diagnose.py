@@ -15,7 +15,7 @@ from typing import Any, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
-from dlviz.training import DIVERGENCE_FACTOR, RunHistory
+from dlviz.runs import DIVERGENCE_FACTOR, RunHistory
 
 # Pages, which are also the swept parameter of each page.
 EPOCHS = "epochs"
@@ -404,7 +404,7 @@ def oscillation(history: RunHistory, jump: float = OSCILLATION_JUMP, page: str =
     parts = []
     if reversals:
         parts.append(f"validation loss swings up and down by more than {_pct(jump)} "
-                     f"({reversals} changes of direction)")
+                     f"({reversals} change{'s' if reversals != 1 else ''} of direction)")
     if rises:
         parts.append(f"training loss goes up in {rises} of {steps} epochs")
     value = _swept_value(history, page)

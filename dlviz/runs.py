@@ -130,3 +130,21 @@ ProgressCallback = Callable[[SweepProgress], None]
 
 def updates_per_epoch(n_train: int, batch_size: int) -> int:
     return -(-n_train // batch_size)
+
+
+def histories_frame(histories: "list[RunHistory]", labels: "list[str]"):
+    """One tidy table of runs: a row per run and epoch (epoch 0 is the shared start), for download."""
+    import pandas as pd
+
+    rows = []
+    for history, label in zip(histories, labels):
+        for epoch in range(history.epochs_run + 1):
+            rows.append({
+                "value": label, "epoch": epoch, "weight_updates": epoch * history.updates_per_epoch,
+                "loss": history.curve("loss")[epoch], "accuracy": history.curve("accuracy")[epoch],
+                "val_loss": history.curve("val_loss")[epoch], "val_accuracy": history.curve("val_accuracy")[epoch],
+                "diverged": history.diverged_at is not None and epoch >= history.diverged_at,
+                "batch_size": history.spec.batch_size, "learning_rate": history.spec.learning_rate,
+                "hidden_units": history.spec.hidden_units, "seed": history.spec.seed,
+            })
+    return pd.DataFrame(rows)

@@ -7,6 +7,7 @@ view), falls back to its default with a short notice when the URL holds nonsense
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
@@ -131,6 +132,7 @@ GLOBAL_PARAMS = [
     Param("std", True, parse_bool, lambda v: "1" if v else "0"),
     Param("hidden", defaults.HIDDEN_UNITS, parse_int(1, 512)),
     Param("seed", defaults.SEED, parse_int(0, 99_999)),
+    Param("present", False, parse_bool, lambda v: "1" if v else "0"),
 ]
 
 
@@ -163,14 +165,43 @@ def _uploaded_dataset(content: bytes, target: str, rows: int | None, standardize
 
 
 @st.cache_data(max_entries=2, show_spinner=False)
-def practice_csv() -> bytes:
-    return data_mod.practice_frame().to_csv(index=False).encode()
+def builtin_csv(name: str) -> bytes:
+    return data_mod.builtin_frame(name).to_csv(index=False).encode()
+
+
+PRESENTER_CSS = """
+<style>
+  .stMainBlockContainer, .stMain p, .stMain li, .stMain label, .stMain .stMarkdown { font-size: 1.3rem; }
+  .stMain h1 { font-size: 3rem; }
+  .stMain [data-testid="stMetricValue"] { font-size: 3rem; }
+</style>
+"""
+
+
+def presenter() -> bool:
+    """Is presenter mode on (large fonts, thick lines, settings folded away)?"""
+    return bool(st.session_state.get("present", False))
+
+
+def controls():
+    """Where a page puts its settings: inline, or folded into an expander in presenter mode."""
+    return st.expander("Settings", expanded=False) if presenter() else st.container()
 
 
 def data_sidebar() -> Selection | None:
     """The shared sidebar: pick the data, see what it is. Returns None only before any dataset could be loaded."""
     init_params(GLOBAL_PARAMS)
+    if st.session_state["data"] == data_mod.UPLOAD and "_last_dataset" not in st.session_state:
+        # A link can carry settings but not an uploaded file.
+        st.session_state["_param_notices"].append(
+            "This link was shared from a view of an uploaded CSV; uploaded files cannot travel in a link, so the "
+            "practice dataset is shown instead. Upload the file again to see that view.")
+        st.session_state["data"] = data_mod.PRACTICE
     sidebar = st.sidebar
+    sidebar.toggle("Presenter mode", key="present",
+                   help="Large text and thick lines for a projector; each page's settings fold away.")
+    if st.session_state["present"]:
+        st.markdown(PRESENTER_CSS, unsafe_allow_html=True)
     sidebar.header("Data")
     choice = sidebar.radio("Dataset", DATA_CHOICES, format_func=DATA_LABELS.get, key="data")
     standardize = sidebar.toggle("Standardise features", key="std",
@@ -194,9 +225,13 @@ def data_sidebar() -> Selection | None:
     sidebar.caption(dataset.description)
     for note in dataset.notes:
         sidebar.caption(f"ℹ️ {note}")
-    if choice == data_mod.PRACTICE:
-        sidebar.download_button("Download the practice dataset (CSV)", practice_csv(), "dlviz_practice.csv",
-                                "text/csv", width="stretch")
+    if choice != data_mod.UPLOAD:
+        sidebar.download_button("Download this dataset (CSV)", builtin_csv(choice), f"dlviz_{choice}.csv",
+                                "text/csv", width="stretch",
+                                help="All rows, as dlviz generated or loaded them, before splitting and scaling.")
+    else:
+        sidebar.caption("🔗 An uploaded file stays in this browser session: a shared link opens with the practice "
+                        "dataset.")
     with sidebar.expander("Advanced: model"):
         st.number_input("Hidden units", 1, 512, key="hidden", step=8,
                         help="Width of the hidden Dense layer. The lesson uses 64.")
@@ -260,6 +295,36 @@ def selection() -> Selection:
 def sweep_cache() -> SweepCache:
     """One cache per server process, shared by every session (results are immutable once stored)."""
     return SweepCache(max_entries=48, max_bytes=96 * 1024 * 1024)
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up() -> threading.Thread | None:
+    """Once per server process: put the shipped default sweeps in the cache, and train in the background any that
+    could not be loaded, so a first visitor to any page at its defaults does not wait for training.
+
+    A visitor who arrives while the background training runs joins it through the cache and sees its progress.
+    """
+    from dlviz import precomputed
+
+    dataset = _builtin_dataset(defaults.DATASET, defaults.ROWS, defaults.STANDARDIZE)
+    cache = sweep_cache()
+    for key, histories in precomputed.load(dataset).items():
+        cache.put(key, histories)
+    missing = [specs for specs in defaults.default_sweeps(dataset).values()
+               if (dataset.fingerprint, tuple(specs)) not in cache]
+    if not missing:
+        return None
+
+    def train_missing() -> None:
+        from dlviz.training import train_sweep
+
+        for specs in missing:
+            cache.get_or_compute((dataset.fingerprint, tuple(specs)),
+                                 lambda report, specs=specs: train_sweep(dataset, specs, report))
+
+    thread = threading.Thread(target=train_missing, name="dlviz-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def work_check(specs: Sequence[RunSpec], n_train: int) -> str | None:
@@ -329,7 +394,29 @@ class LiveChart:
 
     def show(self, figure) -> None:
         self._draws += 1  # each draw needs its own element id
-        self._slot.plotly_chart(figure, width="stretch", key=f"{self._name}_{self._draws}")
+        self._slot.plotly_chart(figure, width="stretch", key=f"{self._name}_{self._draws}",
+                                config={"toImageButtonOptions": {"format": "png", "scale": 2,
+                                                                 "filename": f"dlviz_{self._name}"}})
+
+    def replay_button(self, build: Callable[[int | None], Any], epochs: int, seconds: float = 6.0) -> None:
+        """A button that redraws the chart epoch by epoch (`build(e)` draws up to epoch e; `build(None)` all)."""
+        if not st.button("▶ Replay epoch by epoch", key=f"replay_{self._name}",
+                         help="Watch the curves grow, as they did while training."):
+            return
+        frames = min(epochs, 60)  # at most 60 redraws, so long runs replay in the same few seconds
+        for frame in range(1, frames + 1):
+            self.show(build(max(1, round(frame * epochs / frames))))
+            time.sleep(seconds / frames)
+        self.show(build(None))
+
+
+def download_runs(histories: Sequence[RunHistory], labels: Sequence[str], page: str) -> None:
+    """A button that downloads the runs behind the chart as one tidy CSV (a row per value and epoch)."""
+    from dlviz.runs import histories_frame
+
+    csv = histories_frame(list(histories), list(labels)).to_csv(index=False).encode()
+    st.download_button("Download these runs (CSV)", csv, f"dlviz_{page}_runs.csv", "text/csv",
+                       help="Columns: value, epoch, weight_updates, loss, accuracy, val_loss, val_accuracy, ...")
 
 
 def format_lr(rate: float) -> str:
@@ -340,3 +427,53 @@ def lesson_settings(**shown: Any) -> None:
     """One line with the settings that stay fixed on this page."""
     st.caption("Fixed on this page: " + " · ".join(f"{k} **{v}**" for k, v in shown.items())
                + ". Every run starts from the same initial weights and sees the batches in the same order.")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The teaching layer: what the run shows, what to look for, the code, a quiz
+
+
+def chart_marks(findings, histories: Sequence[RunHistory]) -> dict[str, list]:
+    """Legend verdicts, best-epoch stars and shaded overfitting regions for `charts.curves_figure`."""
+    from dlviz import diagnose
+
+    values = findings.values
+    verdicts, best, regions = [], [], []
+    for value, history in zip(values, histories):
+        verdicts.append(findings.verdict(value).split(" — ", 1)[-1])
+        best_found = findings.get(diagnose.BEST_VAL_LOSS, value) or findings.get(diagnose.OVERFITTING, value)
+        best.append(best_found.data["best_epoch"] if best_found and not history.diverged else None)
+        overfit = findings.get(diagnose.OVERFITTING, value)
+        regions.append((overfit.data["best_epoch"], overfit.data["end_epoch"]) if overfit else None)
+    return {"verdicts": verdicts, "best_epochs": best, "overfit_regions": regions}
+
+
+def what_this_run_shows(findings) -> None:
+    st.subheader("What this run shows")
+    sentences = findings.sentences()
+    if not sentences:
+        st.caption("Nothing stands out in these runs.")
+    st.markdown("\n".join(f"- {sentence}" for sentence in sentences))
+
+
+def lesson_tabs(page: str, findings, code: str) -> None:
+    """'What to look for', 'The code' and 'Check yourself', from `dlviz.lessons`, with this run's numbers."""
+    from dlviz import lessons
+
+    look, code_tab, quiz = st.tabs(["What to look for", "The code", "Check yourself"])
+    with look:
+        st.markdown("\n".join(f"- {line}" for line in lessons.WHAT_TO_LOOK_FOR[page]))
+    with code_tab:
+        st.caption("The lesson's Keras code with this page's settings: paste it into a notebook next to a CSV.")
+        st.code(code, language="python")
+    with quiz:
+        for number, question in enumerate(lessons.QUIZ[page], start=1):
+            choice = st.radio(f"**{number}. {question.prompt}**", question.options, index=None,
+                              key=f"quiz_{page}_{number}")
+            if choice is None:
+                continue
+            explanation = question.explain(findings)
+            if question.options.index(choice) == question.answer:
+                st.success(f"Right. {explanation}")
+            else:
+                st.error(f"Not quite — the answer is “{question.correct_option}”. {explanation}")

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dlviz import charts, defaults, ui
+from dlviz import charts, defaults, diagnose, lessons, ui
 from dlviz.runs import LESSON_LEARNING_RATE
 
 st.title("Batch size: how often does the model update?")
@@ -23,13 +23,14 @@ ui.init_params(PARAMS)
 st.session_state["batches"] = [b for b in st.session_state["batches"] if b in choices]
 ui.show_param_notices()
 
-c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
-batches = c1.multiselect("Batch sizes", choices, key="batches",
-                         format_func=lambda b: f"{b} (whole training set)" if b == n_train else str(b))
-epochs = c2.slider("Epochs", 1, 200, key="epochs")
-x_axis = c3.radio("x-axis", ("epoch", "updates"), key="x", horizontal=True,
-                  format_func={"epoch": "epochs", "updates": "weight updates"}.get)
-metric = c4.radio("Metric", ("loss", "accuracy"), key="metric", horizontal=True)
+with ui.controls():
+    c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
+    batches = c1.multiselect("Batch sizes", choices, key="batches",
+                             format_func=lambda b: f"{b} (whole training set)" if b == n_train else str(b))
+    epochs = c2.slider("Epochs", 1, 200, key="epochs")
+    x_axis = c3.radio("x-axis", ("epoch", "updates"), key="x", horizontal=True,
+                      format_func={"epoch": "epochs", "updates": "weight updates"}.get)
+    metric = c4.radio("Metric", ("loss", "accuracy"), key="metric", horizontal=True)
 ui.sync_params(PARAMS)
 ui.lesson_settings(**{"learning rate": LESSON_LEARNING_RATE, "hidden units": chosen.hidden_units,
                       "seed": chosen.seed})
@@ -37,21 +38,29 @@ ui.lesson_settings(**{"learning rate": LESSON_LEARNING_RATE, "hidden units": cho
 batches = sorted(batches)
 specs = defaults.batch_size_specs(chosen.base_spec(), batches, epochs)
 labels = [f"batch {b}" for b in batches]
+values, label_of = batches, dict(zip(batches, labels))
 chart = ui.LiveChart("batch_size")
 
 
-def draw(histories):
-    pairs = [(h, l) for h, l in zip(histories, labels) if h is not None and h.epochs_run]
-    if pairs:
-        chart.show(charts.curves_figure([h for h, _ in pairs], [l for _, l in pairs], metric=metric,
-                                                x_axis=x_axis))
+def figure(histories, upto=None, marks=None):
+    pairs = [(h, label) for h, label in zip(histories, labels) if h is not None and h.epochs_run]
+    return charts.curves_figure([h for h, _ in pairs], [label for _, label in pairs], **(marks or {}), metric=metric, x_axis=x_axis,
+                                upto_epoch=upto, presenter=ui.presenter())
 
 
-histories = ui.run_sweep(chosen, specs, draw)
+histories = ui.run_sweep(chosen, specs, lambda partial: chart.show(figure(partial)))
 if histories:
-    draw(histories)
-    st.plotly_chart(charts.update_loss_figure(histories, labels, x_axis="updates" if x_axis == "updates" else "epoch"),
-                    width="stretch")
+    findings = diagnose.diagnose_batch_sizes(histories)
+    marks = ui.chart_marks(findings, histories)
+    chart.show(figure(histories, marks=marks))
+    buttons = st.columns([1, 1, 3])
+    with buttons[0]:
+        chart.replay_button(lambda upto: figure(histories, upto, marks if upto is None else None),
+                            max(h.epochs_run for h in histories))
+    with buttons[1]:
+        ui.download_runs(histories, labels, "batch_size")
+    st.plotly_chart(charts.update_loss_figure(histories, labels, x_axis="updates" if x_axis == "updates" else "epoch",
+                                              presenter=ui.presenter()), width="stretch")
     table = pd.DataFrame({
         "batch size": batches,
         "updates per epoch": [h.updates_per_epoch for h in histories],
@@ -60,3 +69,9 @@ if histories:
         "best validation accuracy": [f"{max(h.val_accuracy):.1%}" for h in histories],
     })
     st.dataframe(table, hide_index=True, width="stretch")
+    ui.what_this_run_shows(findings)
+    shown = findings.best_value if findings.best_value is not None else values[0]
+    value = st.selectbox("Show the lesson's code for", values, index=values.index(shown), key="code_value",
+                         format_func=lambda v: f"{label_of[v]}" + (" (best run)" if v == findings.best_value else ""))
+    ui.lesson_tabs("batch_size", findings, lessons.lesson_code(epochs, value, LESSON_LEARNING_RATE, chosen.hidden_units,
+                                                              chosen.dataset.n_features))

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dlviz import charts, defaults, ui
+from dlviz import charts, defaults, diagnose, lessons, ui
 from dlviz.runs import LESSON_BATCH_SIZE
 
 CHOICES = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0]
@@ -21,30 +21,42 @@ chosen = ui.selection()
 ui.init_params(PARAMS)
 ui.show_param_notices()
 
-c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
-rates = c1.multiselect("Learning rates (log scale)", CHOICES, key="lrs", format_func=ui.format_lr)
-epochs = c2.slider("Epochs", 1, 200, key="epochs")
-metric = c3.radio("Metric", ("loss", "accuracy"), key="metric", horizontal=True)
-log_y = c4.toggle("Log loss axis", key="logy", help="A log axis keeps a diverging run from flattening the others.")
+with ui.controls():
+    c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
+    rates = c1.multiselect("Learning rates (log scale)", CHOICES, key="lrs", format_func=ui.format_lr)
+    epochs = c2.slider("Epochs", 1, 200, key="epochs")
+    metric = c3.radio("Metric", ("loss", "accuracy"), key="metric", horizontal=True)
+    log_y = c4.toggle("Log loss axis", key="logy", help="A log axis keeps a diverging run from flattening the others.")
 ui.sync_params(PARAMS)
 ui.lesson_settings(**{"batch size": LESSON_BATCH_SIZE, "hidden units": chosen.hidden_units, "seed": chosen.seed})
 
 rates = sorted(rates)
 specs = defaults.learning_rate_specs(chosen.base_spec(), rates, epochs)
 labels = [f"lr {ui.format_lr(r)}" for r in rates]
+values, label_of = rates, dict(zip(rates, labels))
 chart = ui.LiveChart("learning_rate")
 
 
-def draw(histories):
-    pairs = [(h, l) for h, l in zip(histories, labels) if h is not None and h.epochs_run]
-    if pairs:
-        chart.show(charts.curves_figure([h for h, _ in pairs], [l for _, l in pairs], metric=metric,
-                                                log_y=log_y))
+def figure(histories, upto=None, marks=None):
+    pairs = [(h, label) for h, label in zip(histories, labels) if h is not None and h.epochs_run]
+    return charts.curves_figure([h for h, _ in pairs], [label for _, label in pairs], **(marks or {}), metric=metric, log_y=log_y,
+                                upto_epoch=upto, presenter=ui.presenter())
 
 
-histories = ui.run_sweep(chosen, specs, draw)
+histories = ui.run_sweep(chosen, specs, lambda partial: chart.show(figure(partial)))
 if histories:
-    draw(histories)
-    for history, label in zip(histories, labels):
-        if history.diverged:
-            st.caption(f"✕ {label} diverged at epoch {history.diverged_at}: its curve stops there.")
+    findings = diagnose.diagnose_learning_rates(histories)
+    marks = ui.chart_marks(findings, histories)
+    chart.show(figure(histories, marks=marks))
+    buttons = st.columns([1, 1, 3])
+    with buttons[0]:
+        chart.replay_button(lambda upto: figure(histories, upto, marks if upto is None else None),
+                            max(h.epochs_run for h in histories))
+    with buttons[1]:
+        ui.download_runs(histories, labels, "learning_rate")
+    ui.what_this_run_shows(findings)
+    shown = findings.best_value if findings.best_value is not None else values[0]
+    value = st.selectbox("Show the lesson's code for", values, index=values.index(shown), key="code_value",
+                         format_func=lambda v: f"{label_of[v]}" + (" (best run)" if v == findings.best_value else ""))
+    ui.lesson_tabs("learning_rate", findings, lessons.lesson_code(epochs, LESSON_BATCH_SIZE, value, chosen.hidden_units,
+                                                              chosen.dataset.n_features))

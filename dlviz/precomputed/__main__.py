@@ -1,0 +1,4 @@
+from dlviz.precomputed import generate
+
+written = generate()
+print(f"wrote {written} ({written.stat().st_size / 1024:.0f} KiB)")
