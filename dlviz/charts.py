@@ -88,14 +88,13 @@ def curves_figure(histories: Sequence[RunHistory], labels: Sequence[str], *, met
                 x, y = finite_points[-1]
                 y = min(y, ceiling) if ceiling is not None else y  # an exploded run's cross sits at the top edge
                 fig.add_trace(go.Scatter(
-                    x=[x], y=[y], mode="markers", legendgroup=label, showlegend=False,
+                    x=[x], y=[y], mode="markers", legendgroup=label, showlegend=False, cliponaxis=False,
                     marker=dict(symbol="x", size=18 if presenter else 15, color=color, line=dict(color="black", width=1)),
                     hovertemplate=f"{label}<br>diverged at epoch {history.diverged_at}<extra></extra>"))
         if overfit_regions and overfit_regions[i] is not None:
             first, last = overfit_regions[i]
-            fig.add_vrect(x0=first * scale, x1=last * scale, fillcolor=color, opacity=0.08, line_width=0,
-                          annotation_text="overfitting" if len(histories) == 1 else None,
-                          annotation_position="top left")
+            label_args = dict(annotation_text="overfitting", annotation_position="top left") if len(histories) == 1 else {}
+            fig.add_vrect(x0=first * scale, x1=last * scale, fillcolor=color, opacity=0.06, line_width=0, **label_args)
     # Line-style key: colour = value, solid = training, dashed = validation.
     for dash, text in (("solid", "training"), ("dash", "validation")):
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=text, legendgroup="style",
@@ -154,6 +153,7 @@ def update_loss_figure(histories: Sequence[RunHistory], labels: Sequence[str], *
     """Every weight update's training loss (thin) with its moving average (thick), one colour per history."""
     fig = go.Figure()
     colors = value_colors(len(histories))
+    top_losses = []
     for history, label, color in zip(histories, labels, colors):
         losses = np.asarray(history.update_loss, dtype=np.float64)
         if upto_epoch is not None:
@@ -164,6 +164,8 @@ def update_loss_figure(histories: Sequence[RunHistory], labels: Sequence[str], *
         if x_axis == "epoch":
             xs = xs / history.updates_per_epoch
         losses = np.where(np.isfinite(losses), losses, np.nan)
+        if np.isfinite(losses).any() and not history.diverged:
+            top_losses.append(losses[np.isfinite(losses)])
         smooth = moving_average(losses, max(1, min(25, len(losses) // 5)))
         raw_x, raw_y = _thin(xs, losses, max_points)
         fig.add_trace(go.Scatter(x=raw_x, y=[None if np.isnan(v) else v for v in raw_y], mode="lines",
@@ -174,9 +176,13 @@ def update_loss_figure(histories: Sequence[RunHistory], labels: Sequence[str], *
         fig.add_trace(go.Scatter(x=sx, y=[None if np.isnan(v) else v for v in sy], mode="lines", name=label,
                                  legendgroup=label, line=dict(color=color, width=4 if presenter else 2.5),
                                  hovertemplate=f"{label}<br>%{{x}}<br>moving average %{{y:.4f}}<extra></extra>"))
-    return _layout(fig, title="Training loss at every weight update (thin) and its moving average (thick)",
-                   x_title="Weight update" if x_axis == "updates" else "Epoch (fraction of the data seen)",
-                   y_title="Batch loss", log_y=log_y, presenter=presenter)
+    _layout(fig, title="Training loss at every weight update (thin) and its moving average (thick)",
+            x_title="Weight update" if x_axis == "updates" else "Epoch (fraction of the data seen)",
+            y_title="Batch loss", log_y=log_y, presenter=presenter)
+    if not log_y and top_losses:
+        # A few single-batch spikes would otherwise squash every curve into the bottom of the chart.
+        fig.update_yaxes(range=[0, 1.1 * float(np.percentile(np.concatenate(top_losses), 99.5))])
+    return fig
 
 
 def epochs_figure(history: RunHistory, *, stop_epoch: int | None = None, best_epoch: int | None = None,
@@ -215,3 +221,4 @@ def epochs_figure(history: RunHistory, *, stop_epoch: int | None = None, best_ep
     fig.update_yaxes(title_text="Loss", row=1, col=1)
     fig.update_yaxes(title_text="Accuracy", row=1, col=2)
     return fig
+

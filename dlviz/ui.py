@@ -415,7 +415,7 @@ def download_runs(histories: Sequence[RunHistory], labels: Sequence[str], page: 
     from dlviz.runs import histories_frame
 
     csv = histories_frame(list(histories), list(labels)).to_csv(index=False).encode()
-    st.download_button("Download these runs (CSV)", csv, f"dlviz_{page}_runs.csv", "text/csv",
+    st.download_button("Download runs (CSV)", csv, f"dlviz_{page}_runs.csv", "text/csv",
                        help="Columns: value, epoch, weight_updates, loss, accuracy, val_loss, val_accuracy, ...")
 
 
@@ -477,3 +477,4 @@ def lesson_tabs(page: str, findings, code: str) -> None:
                 st.success(f"Right. {explanation}")
             else:
                 st.error(f"Not quite — the answer is “{question.correct_option}”. {explanation}")
+

@@ -53,7 +53,7 @@ if histories:
     findings = diagnose.diagnose_batch_sizes(histories)
     marks = ui.chart_marks(findings, histories)
     chart.show(figure(histories, marks=marks))
-    buttons = st.columns([1, 1, 3])
+    buttons = st.columns([1, 1, 2])
     with buttons[0]:
         chart.replay_button(lambda upto: figure(histories, upto, marks if upto is None else None),
                             max(h.epochs_run for h in histories))

@@ -71,7 +71,7 @@ if histories:
             "validation loss": [round(history.val_loss[kept - 1], 4), round(history.val_loss[last - 1], 4)],
             "validation accuracy": [f"{history.val_accuracy[kept - 1]:.1%}", f"{history.val_accuracy[last - 1]:.1%}"],
         }, hide_index=True)
-    buttons = st.columns([1, 1, 3])
+    buttons = st.columns([1, 1, 2])
     with buttons[0]:
         chart.replay_button(lambda upto: figure(history, upto, final=upto is None), history.epochs_run)
     with buttons[1]:

@@ -45,7 +45,7 @@ def test_download_buttons_are_offered():
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.switch_page("pages/epochs.py").run()
     labels = [b.proto.label for b in at.get("download_button")]
-    assert "Download these runs (CSV)" in labels and "Download this dataset (CSV)" in labels
+    assert "Download runs (CSV)" in labels and "Download this dataset (CSV)" in labels
 
 
 def test_runs_csv_is_tidy():
