@@ -12,6 +12,7 @@ pages = [
     st.Page("pages/epochs.py", title="Epochs", icon=":material/timer:", url_path="epochs"),
     st.Page("pages/batch_size.py", title="Batch size", icon=":material/stacks:", url_path="batch_size"),
     st.Page("pages/learning_rate.py", title="Learning rate", icon=":material/speed:", url_path="learning_rate"),
+    st.Page("pages/interplay.py", title="Batch size × learning rate", icon=":material/grid_on:", url_path="interplay"),
 ]
 page = st.navigation(pages)
 ui.warm_up()

@@ -222,3 +222,191 @@ def epochs_figure(history: RunHistory, *, stop_epoch: int | None = None, best_ep
     fig.update_yaxes(title_text="Accuracy", row=1, col=2)
     return fig
 
+
+# ---------------------------------------------------------------------------------------------------------------
+# Batch size x learning rate grid, and the learning-rate range test
+
+GRID_COLOR_SCALE = "Viridis"
+DIVERGED_COLOR = "#868e96"
+BEST_COLOR = "#e8590c"
+GUIDE_COLOR = "#1b1b1f"
+SELECTED_COLOR = "#1c7ed6"
+
+
+def grid_heatmap_figure(batch_sizes: Sequence[int], learning_rates: Sequence[float], values: np.ndarray, *,
+                        value_label: str, higher_is_better: bool = False, diverged: np.ndarray | None = None,
+                        diverged_epochs: np.ndarray | None = None, best_columns: Sequence[int | None] | None = None,
+                        guide_rates: Sequence[float] | None = None, selected: Sequence[tuple[int, int]] = (),
+                        row_labels: Sequence[str] | None = None, status_only: bool = False,
+                        color_range: tuple[float, float] | None = None, percent: bool = False,
+                        title: str | None = None, presenter: bool = False) -> go.Figure:
+    """A batch size (rows, growing upwards) x learning rate (columns, growing rightwards) heatmap of one outcome.
+
+    Brighter is better whichever way the outcome points. `diverged` cells are grey with a ✕ (and the epoch they
+    diverged at); `best_columns[i]` outlines row i's best learning rate and joins them with a line; `guide_rates`
+    (one learning rate per row, e.g. the linear-scaling rule) is drawn dashed, placed between columns on a log scale;
+    `selected` cells get a thin blue outline. `status_only` draws every finished, non-diverged cell in one light
+    colour (the "diverged" view). NaN cells that did not diverge are still training and stay blank.
+    """
+    from dlviz.interplay import lr_axis_position
+
+    values = np.asarray(values, dtype=float)
+    n_rows, n_cols = values.shape
+    diverged = np.zeros_like(values, dtype=bool) if diverged is None else np.asarray(diverged, dtype=bool)
+    xs, ys = list(range(n_cols)), list(range(n_rows))
+    rate_labels = [f"{r:g}" for r in learning_rates]
+    row_labels = list(row_labels) if row_labels is not None else [str(b) for b in batch_sizes]
+    size = 20 if presenter else 14
+
+    def cell_text(i: int, j: int) -> str:
+        if diverged[i, j]:
+            epoch = int(diverged_epochs[i, j]) if diverged_epochs is not None else 0
+            return f"✕ ep {epoch}" if epoch else "✕"
+        v = values[i, j]
+        if not math.isfinite(v):
+            return ""
+        return "✓" if status_only else (f"{v:.1%}" if percent else f"{v:.3f}")
+
+    text = [[cell_text(i, j) for j in xs] for i in ys]
+    hover = [[f"batch {batch_sizes[i]} · lr {rate_labels[j]}<br>"
+              + ("diverged" + (f" at epoch {int(diverged_epochs[i, j])}" if diverged_epochs is not None else "")
+                 if diverged[i, j] else
+                 (f"{value_label}: {text[i][j]}" if text[i][j] and not status_only else
+                  "trained to the end" if text[i][j] else "training…"))
+              for j in xs] for i in ys]
+    fig = go.Figure()
+    shown = np.where(diverged | ~np.isfinite(values), np.nan, 0.0 if status_only else values)
+    z = [[None if not math.isfinite(v) else float(v) for v in row] for row in shown]
+    if status_only:
+        scale, show_scale, zmin, zmax = [[0, "#d3f9d8"], [1, "#d3f9d8"]], False, 0.0, 1.0
+    else:
+        finite = shown[np.isfinite(shown)]
+        low, high = color_range if color_range is not None else (
+            (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0))
+        scale, show_scale, zmin, zmax = GRID_COLOR_SCALE, True, low, max(high, low + 1e-9)
+    fig.add_trace(go.Heatmap(
+        x=xs, y=ys, z=z, customdata=hover,
+        hovertemplate="%{customdata}<extra></extra>", colorscale=scale, reversescale=not higher_is_better,
+        zmin=zmin, zmax=zmax, showscale=show_scale, xgap=2, ygap=2, name=value_label,
+        colorbar=dict(title=dict(text=value_label + (" (brighter = better)" if show_scale else ""), side="right"))))
+    if diverged.any():
+        fig.add_trace(go.Heatmap(
+            x=xs, y=ys, z=[[1.0 if diverged[i, j] else None for j in xs] for i in ys], customdata=hover,
+            hovertemplate="%{customdata}<extra></extra>", colorscale=[[0, DIVERGED_COLOR], [1, DIVERGED_COLOR]],
+            showscale=False, xgap=2, ygap=2, name="diverged"))
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="✕ diverged",
+                                 marker=dict(symbol="square", size=14, color=DIVERGED_COLOR)))
+    # Cell labels as annotations, so each can take the text colour its cell needs (white on the dark end).
+    for i in ys:
+        for j in xs:
+            if not text[i][j]:
+                continue
+            if diverged[i, j] or status_only:
+                color = "white" if diverged[i, j] else "#1b1b1f"
+            else:
+                position = (values[i, j] - zmin) / (zmax - zmin)
+                position = min(1.0, max(0.0, position if higher_is_better else 1.0 - position))
+                color = "white" if position < 0.55 else "#1b1b1f"  # the dark half of Viridis
+            fig.add_annotation(x=j, y=i, text=text[i][j], showarrow=False, font=dict(size=size - 1, color=color))
+    for i, j in selected:
+        fig.add_shape(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5,
+                      line=dict(color=SELECTED_COLOR, width=2, dash="dot"))
+    if selected:
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="shown below",
+                                 marker=dict(symbol="square-open", size=14, color=SELECTED_COLOR)))
+    best = [(j, i) for i, j in enumerate(best_columns or []) if j is not None]
+    if best:
+        for j, i in best:
+            fig.add_shape(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5,
+                          line=dict(color=BEST_COLOR, width=4))
+        # A star in the top-right corner of each best cell (the centre holds the number), outlined in orange.
+        fig.add_trace(go.Scatter(
+            x=[j + 0.34 for j, _ in best], y=[i + 0.28 for _, i in best], mode="markers",
+            name="best learning rate per batch size", cliponaxis=False,
+            marker=dict(symbol="star", size=15 if presenter else 12, color=BEST_COLOR,
+                        line=dict(color="white", width=1)),
+            hovertemplate="best learning rate at batch %{customdata[0]}: %{customdata[1]}<extra></extra>",
+            customdata=[[batch_sizes[i], f"{learning_rates[j]:g}"] for j, i in best]))
+    if guide_rates is not None and n_cols > 1:
+        rates_y, rows_y = list(guide_rates), [float(i) for i in ys]
+        if n_rows > 1:
+            # Run the line on to the top and bottom edges, half a row further at the same slope.
+            first, last = guide_rates[1] / guide_rates[0], guide_rates[-1] / guide_rates[-2]
+            rates_y = [guide_rates[0] / math.sqrt(first)] + rates_y + [guide_rates[-1] * math.sqrt(last)]
+            rows_y = [-0.5] + rows_y + [n_rows - 0.5]
+        fig.add_trace(go.Scatter(
+            x=[lr_axis_position(r, learning_rates) for r in rates_y], y=rows_y, mode="lines",
+            name="rule of thumb: learning rate ∝ batch size (linear scaling)", opacity=0.8,
+            line=dict(color=GUIDE_COLOR, width=2.5, dash="dash"), customdata=[f"{r:.2g}" for r in rates_y],
+            hovertemplate="linear-scaling rule of thumb<br>lr %{customdata}<extra></extra>"))
+    fig.update_layout(
+        title=dict(text=title or f"{value_label.capitalize()} for every batch size and learning rate",
+                   font=dict(size=size + 4)),
+        font=dict(size=size), height=max(320, 70 * n_rows + 200) + (120 if presenter else 0),
+        template="plotly_white", margin=dict(l=60, r=20, t=60, b=50), hovermode="closest",
+        legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0, font=dict(size=size - 1)),
+        plot_bgcolor="white")
+    fig.update_xaxes(title_text="Learning rate (log scale)", tickmode="array", tickvals=xs, ticktext=rate_labels,
+                     range=[-0.5, n_cols - 0.5], showgrid=False, zeroline=False, tickfont=dict(size=size - 1))
+    fig.update_yaxes(title_text="Batch size", tickmode="array", tickvals=ys, ticktext=row_labels,
+                     range=[-0.5, n_rows - 0.5], showgrid=False, zeroline=False, automargin=True,
+                     tickfont=dict(size=size - 1))
+    return fig
+
+
+def lr_finder_figure(result, *, presenter: bool = False) -> go.Figure:
+    """The learning-rate range test: each update's loss (thin) and its smoothed curve (thick) against the learning
+    rate on a log axis, with the lowest smoothed loss, the steepest fall and the suggestion marked.
+
+    `result` is a `dlviz.lr_finder.FinderResult` (only its arrays and numbers are read).
+    """
+    rates = np.asarray(result.learning_rates, dtype=float)
+    smoothed = np.asarray(result.smoothed, dtype=float)
+    losses = np.asarray(result.losses, dtype=float)
+    width = 4 if presenter else 2.5
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=rates, y=_finite(losses), mode="lines", name="loss of each batch", opacity=0.35,
+                             line=dict(color="#5c2d91", width=1),
+                             hovertemplate="lr %{x:.2g}<br>batch loss %{y:.4f}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=rates, y=_finite(smoothed), mode="lines", name="smoothed (moving average)",
+                             line=dict(color="#5c2d91", width=width),
+                             hovertemplate="lr %{x:.2g}<br>smoothed loss %{y:.4f}<extra></extra>"))
+
+    def at(rate: float) -> float:
+        return float(np.interp(math.log10(rate), np.log10(rates), smoothed))
+
+    marks = [(result.min_loss_lr, "lowest smoothed loss", "circle", "#2b8a3e"),
+             (result.steepest_lr, "steepest fall", "diamond", "#1c7ed6")]
+    for rate, name, symbol, color in marks:
+        fig.add_trace(go.Scatter(x=[rate], y=[at(rate)], mode="markers", name=f"{name}: {rate:.2g}",
+                                 marker=dict(symbol=symbol, size=14 if presenter else 11, color=color,
+                                             line=dict(color="black", width=1)),
+                                 hovertemplate=f"{name}<br>lr {rate:.2g}<extra></extra>"))
+    fig.add_vline(x=result.suggestion, line=dict(color=BEST_COLOR, width=3, dash="dash"))
+    fig.add_trace(go.Scatter(x=[result.suggestion], y=[at(result.suggestion)], mode="markers",
+                             name=f"suggested: {result.suggestion:.2g} ({result.suggestion_rule})",
+                             marker=dict(symbol="star", size=18 if presenter else 15, color=BEST_COLOR,
+                                         line=dict(color="black", width=1)),
+                             hovertemplate=f"suggested learning rate {result.suggestion:.2g}<extra></extra>"))
+    if result.stopped_early and len(rates):
+        fig.add_trace(go.Scatter(x=[rates[-1]], y=_finite([min(smoothed[-1], _finder_top(smoothed))]),
+                                 mode="markers", name="stopped: the loss blew up", cliponaxis=False,
+                                 marker=dict(symbol="x", size=16 if presenter else 13, color="#c92a2a",
+                                             line=dict(color="black", width=1)),
+                                 hovertemplate=f"stopped at lr {rates[-1]:.2g}: {result.stop_reason}<extra></extra>"))
+    _layout(fig, title="Learning-rate range test: one run, the learning rate growing at every update",
+            x_title="Learning rate (log scale)", y_title="Training loss", log_y=False, presenter=presenter)
+    fig.update_xaxes(type="log", exponentformat="power", dtick=1)
+    finite = smoothed[np.isfinite(smoothed)]
+    if finite.size:
+        fig.update_yaxes(range=[0.9 * float(finite.min()), _finder_top(smoothed)])
+    return fig
+
+
+def _finder_top(smoothed: np.ndarray) -> float:
+    """The loss axis' top: a little above where the test started, so the fall fills the chart and the blow-up
+    leaves through the top instead of squashing it (a ✕ on the top edge marks where the test stopped)."""
+    finite = smoothed[np.isfinite(smoothed)]
+    if not finite.size:
+        return 1.0
+    return float(min(1.08 * finite.max(), 1.5 * max(finite[0], finite.min())))

@@ -478,3 +478,34 @@ def lesson_tabs(page: str, findings, code: str) -> None:
             else:
                 st.error(f"Not quite — the answer is “{question.correct_option}”. {explanation}")
 
+
+# ---------------------------------------------------------------------------------------------------------------
+# The learning-rate range test, cached per dataset and settings
+
+
+@st.cache_data(max_entries=16, show_spinner="Running the learning-rate range test…")
+def _lr_finder(fingerprint: str, hidden_units: int, seed: int, batch_size: int, _dataset: Dataset):
+    # Keyed by the fingerprint: the Dataset itself (leading underscore) is not hashed.
+    from dlviz.lr_finder import find_learning_rate  # TensorFlow is imported only when the test runs
+
+    return find_learning_rate(_dataset, batch_size=batch_size, hidden_units=hidden_units, seed=seed)
+
+
+def lr_finder_result(selection: Selection, batch_size: int):
+    """The learning-rate range test (`dlviz.lr_finder.FinderResult`) on the sidebar's data and model, from the same
+    initial weights as the sweeps; None, after showing why, when it is refused."""
+    from dlviz.lr_finder import FinderError
+
+    try:
+        return _lr_finder(selection.dataset.fingerprint, selection.hidden_units, selection.seed, int(batch_size),
+                          selection.dataset)
+    except FinderError as exc:
+        st.error(str(exc))
+        return None
+
+
+def nearest_choice(rate: float, choices: Sequence[float]) -> float:
+    """The offered value closest to `rate` on a log scale (a suggestion of 0.0029 becomes 0.003)."""
+    import math
+
+    return min(choices, key=lambda choice: abs(math.log10(float(choice)) - math.log10(rate)))
