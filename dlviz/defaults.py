@@ -7,6 +7,7 @@ epochs, batch 8 is visibly noisier than 512, and the learning rates run from too
 
 from __future__ import annotations
 
+from dlviz import interplay
 from dlviz.data import PRACTICE, Dataset, load_builtin
 from dlviz.runs import LESSON_BATCH_SIZE, LESSON_HIDDEN_UNITS, LESSON_LEARNING_RATE, RunSpec
 
@@ -42,5 +43,8 @@ def learning_rate_specs(base: RunSpec, rates=LEARNING_RATES, epochs: int = LR_PA
 def default_sweeps(dataset: Dataset) -> dict[str, list[RunSpec]]:
     """Every page's default sweep on `dataset`, by page name."""
     base = RunSpec(dataset.fingerprint, hidden_units=HIDDEN_UNITS, seed=SEED)
+    n_train = len(dataset.y_train)
     return {"epochs": epochs_specs(base), "batch_size": batch_size_specs(base),
-            "learning_rate": learning_rate_specs(base)}
+            "learning_rate": learning_rate_specs(base),
+            "interplay": interplay.grid_specs(base, interplay.capped_batch_sizes(interplay.DEFAULT_BATCH_SIZES, n_train),
+                                              interplay.DEFAULT_LEARNING_RATES, n_train)}

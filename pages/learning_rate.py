@@ -60,3 +60,16 @@ if histories:
                          format_func=lambda v: f"{label_of[v]}" + (" (best run)" if v == findings.best_value else ""))
     ui.lesson_tabs("learning_rate", findings, lessons.lesson_code(epochs, LESSON_BATCH_SIZE, value, chosen.hidden_units,
                                                               chosen.dataset.n_features))
+
+st.subheader("Find a learning rate in one short run")
+st.markdown("The **learning-rate range test** (Smith 2017; fastai's `lr_find`) trains once while the learning rate "
+            "grows at every update from 1e-6 to 10, recording the loss. Where the loss falls, steps are useful; "
+            "where it shoots up they are too big. The suggestion is a tenth of the rate at the lowest smoothed loss.")
+if st.toggle("Run the range test", key="lr_finder"):
+    found = ui.lr_finder_result(chosen, LESSON_BATCH_SIZE)
+    if found is not None:
+        st.plotly_chart(charts.lr_finder_figure(found, presenter=ui.presenter()), width="stretch")
+        st.caption(found.sentence())
+        pick = ui.nearest_choice(found.suggestion, CHOICES)
+        st.button(f"Add learning rate {ui.format_lr(pick)} to the sweep", disabled=pick in rates,
+                  on_click=lambda: st.session_state.update(lrs=sorted({*st.session_state["lrs"], pick})))

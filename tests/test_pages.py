@@ -124,3 +124,16 @@ def test_link_parameters_set_the_view():
     assert not at.exception
     assert at.multiselect(key="lrs").value == [0.001, 0.1]
     assert figures(at)[0]["data"][0]["x"][-1] == 5
+
+
+def test_learning_rate_finder_adds_its_suggestion_to_the_sweep():
+    at = open_page("pages/learning_rate.py")
+    at.toggle(key="lr_finder").set_value(True).run()
+    assert not at.exception
+    finder = figures(at)[-1]
+    assert finder["layout"]["xaxis"]["type"] == "log"
+    (add,) = [b for b in at.button if b.label.startswith("Add learning rate")]
+    rate = float(add.label.split()[3])
+    add.click().run()
+    assert not at.exception
+    assert rate in at.multiselect(key="lrs").value
