@@ -1,0 +1,1 @@
+"""Real-browser tests: a fresh `streamlit run` server driven by Playwright through Debian's Chromium."""

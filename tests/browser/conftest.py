@@ -1,0 +1,127 @@
+"""Fixtures for the real-browser tests: one fresh `streamlit run` server and one Chromium for the whole session.
+
+Every test opens its pages in a new browser context (a new visitor: no cookies, no cache, a new Streamlit session).
+A failing test leaves a full-page screenshot of each page it opened in tests/browser/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.browser.helpers import (CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, TIMEOUT_MS, Server, ServerError,
+                                   assert_healthy, min_charts, start_server, stop_server, wait_settled)
+
+PAGES_KEY = pytest.StashKey[list]()
+
+# The first-visit measurement must see a server no page has been opened on; the memory reading must come after
+# every other test. Order the browser tests so, whatever the file names and the order pytest collected them in.
+FIRST, LAST = ("test_first_visit",), ("test_server_memory",)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    here = Path(__file__).resolve().parent
+
+    def rank(item) -> int:
+        module = Path(str(item.fspath)).stem
+        return 0 if module in FIRST else 2 if module in LAST else 1
+
+    slots = [i for i, item in enumerate(items) if Path(str(item.fspath)).resolve().parent == here]
+    for slot, item in zip(slots, sorted((items[i] for i in slots), key=rank)):
+        items[slot] = item
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's Chromium. Missing: skip, except under CI=true, where it is installed and its absence is a failure."""
+    if os.path.exists(CHROMIUM):
+        return CHROMIUM
+    message = f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) for the browser tests"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true but {message}", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def server(chromium) -> Iterator[Server]:
+    """A fresh `streamlit run streamlit_app.py` on localhost, stopped (its whole process group) at the end."""
+    try:
+        running = start_server(SCREENSHOTS / "server.log")
+    except ServerError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    print(f"\n[browser] streamlit server pid {running.pid} at {running.url} (log: {running.log})")
+    try:
+        yield running
+    finally:
+        stop_server(running.process)
+
+
+@pytest.fixture(scope="session")
+def browser(chromium):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser, server, request):
+    """`new_page(path)`: a new visitor (fresh browser context: no cache, no cookies, a new Streamlit session) opens
+    `path` (e.g. "/epochs?epochs=5") and waits until it has finished drawing, with no exception, no st.error and its
+    charts rendered.
+
+    `check=False` only waits (for pages expected to show a problem); `new_page(None)` gives the fresh page without
+    opening anything (for measuring the navigation itself). Every page opened is screenshotted if the test fails.
+    """
+    contexts, pages = [], []
+    request.node.stash[PAGES_KEY] = pages
+
+    def open_page(path: str | None, check: bool = True):
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.set_default_timeout(TIMEOUT_MS)
+        context.set_default_navigation_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        pages.append(page)
+        if path is None:
+            return page
+        route = path.split("?")[0]
+        server.visited.append(route)
+        page.goto(server.url + path)
+        wait_settled(page, min_charts(route))
+        if check:
+            assert_healthy(page, min_charts(route))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """On a failing test, save a full-page screenshot of every page it had open and say where."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    SCREENSHOTS.mkdir(exist_ok=True)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid.split("::", 1)[-1])
+    saved = []
+    for number, page in enumerate(item.stash.get(PAGES_KEY, []), start=1):
+        path = SCREENSHOTS / f"{name}-{number}.png"
+        try:
+            page.screenshot(path=str(path), full_page=True, timeout=TIMEOUT_MS)
+            saved.append(f"{path} ({page.url})")
+        except Exception as exc:  # a closed or crashed page: say so, do not hide the test's own failure
+            saved.append(f"{path}: no screenshot ({exc})")
+    if saved:
+        text = "\n".join(saved)
+        print(f"\n[browser] screenshot(s) of the failing test:\n{text}")
+        report.sections.append(("browser screenshots", text))

@@ -1,0 +1,307 @@
+"""What the browser tests look at, and the server they look at: start a fresh `streamlit run`, know when a page has
+finished drawing, read what its charts show, time a first visit, read the server's peak memory.
+
+Waits are on conditions in the page (script state, progress bars, rendered plotly SVG), never on sleeps. Used by
+tests/browser/ and by bench/first_visit.py.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+APP_FILE = ROOT / "streamlit_app.py"
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"  # gitignored: screenshots of failures, measurements
+TIMEOUT_MS = 60_000  # CI machines are slow; every wait is on a condition, so a pass never takes this long
+SERVER_START_SECONDS = 60
+CHROMIUM = "/usr/bin/chromium"  # Debian's; no browser can be downloaded here
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+FIRST_VISIT_TARGET_SECONDS = 3.0
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The server
+
+
+class ServerError(RuntimeError):
+    """The app did not start."""
+
+
+@dataclass
+class Server:
+    """A running app: where it answers, its process, and which pages have been opened on it."""
+
+    url: str
+    process: subprocess.Popen
+    log: Path
+    visited: list[str] = field(default_factory=list)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.read().decode().strip() == "ok"
+    except OSError:
+        return False
+
+
+def start_server(log_path: Path) -> Server:
+    """A fresh `streamlit run streamlit_app.py` (a new process leading its own process group) on localhost only,
+    returned once `/_stcore/health` answers "ok". Raises ServerError, with the end of its log, if it does not."""
+    port = free_port()
+    url = f"http://localhost:{port}"
+    command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+               "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+               "--browser.gatherUsageStats", "false",
+               # Others edit the sources while tests run: a changed file must not prompt a rerun mid-test.
+               "--server.fileWatcherType", "none"]
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   start_new_session=True, preexec_fn=_end_with_parent,
+                                   env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while not healthy(url):
+        problem = (f"streamlit exited with {process.returncode} before it answered" if process.poll() is not None
+                   else f"{url}/_stcore/health did not answer 'ok' within {SERVER_START_SECONDS} s"
+                   if time.monotonic() > deadline else None)
+        if problem:
+            stop_server(process)
+            raise ServerError(f"{problem}; end of its log ({log_path}):\n{log_path.read_text()[-3000:]}")
+        time.sleep(0.2)
+    return Server(url=url, process=process, log=log_path)
+
+
+def _parent_death_signal():
+    """prctl(PR_SET_PDEATHSIG), looked up here in the parent so the forked child only calls it (Linux only)."""
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _parent_death_signal()
+
+
+def _end_with_parent() -> None:
+    """In the child, before exec: get SIGTERM if the test process dies without its teardown (killed, crashed), so no
+    server is left behind. Elsewhere than Linux the teardown alone stops the server."""
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    """End the server and anything it started: its whole process group (it leads its own session)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            process.wait(timeout=10)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The page
+
+# True once the script run is over and the page has drawn its final state, or once it has failed: an exception box
+# ends the wait at once so that the assertion after it can say what went wrong instead of timing out.
+SETTLED_JS = """
+(minCharts) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (!document.querySelector('[data-testid="stMain"] [data-testid="stElementContainer"]')) return false;
+  if (document.querySelector('[data-testid="stException"]')) return true;
+  if (document.querySelector('[data-testid="stProgress"]')) return false;
+  if (document.querySelector('[data-stale="true"]')) return false;
+  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+  if (charts.length < minCharts) return false;
+  // A chart slot (element container) exists before plotly's lazily loaded code has drawn into it.
+  const slots = [...document.querySelectorAll('.stPrintGraphic')];
+  return slots.every(s => s.querySelector('.main-svg')) && charts.every(c => c.querySelector('.main-svg'));
+}
+"""
+
+CHARTS_JS = """
+() => [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')].map(plot => ({
+  traces: (plot.data || []).map(t => ({name: t.name || null, x: Array.isArray(t.x) ? t.x : null})),
+  legend: [...plot.querySelectorAll('.legendtext')].map(e => e.textContent),
+  ytitles: [...plot.querySelectorAll('.g-ytitle, .g-y2title')].map(e => e.textContent),
+}))
+"""
+
+
+def app_pages() -> list[str]:
+    """The URL path of every page in `streamlit_app.py`'s `st.navigation` list, read from its source."""
+    paths = []
+    for node in ast.walk(ast.parse(APP_FILE.read_text())):
+        if not (isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page"):
+            continue
+        keywords = {k.arg: k.value for k in node.keywords}
+        if isinstance(keywords.get("default"), ast.Constant) and keywords["default"].value is True:
+            paths.append("/")
+        elif isinstance(keywords.get("url_path"), ast.Constant):
+            paths.append("/" + keywords["url_path"].value)
+        elif node.args and isinstance(node.args[0], ast.Constant):
+            paths.append("/" + Path(node.args[0].value).stem)
+    return paths
+
+
+def min_charts(path: str) -> int:
+    """Every page but home shows at least one chart."""
+    return 0 if path == "/" else 1
+
+
+def wait_settled(page, charts: int = 0, timeout: int = TIMEOUT_MS) -> None:
+    """Wait until the script has run, no progress bar is left, and at least `charts` charts are fully drawn."""
+    page.wait_for_function(SETTLED_JS, arg=charts, timeout=timeout)
+
+
+def problems(page) -> list[str]:
+    """The text of every exception box and st.error on the page (main area and sidebar)."""
+    boxes = page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]')
+    return boxes.all_inner_texts()
+
+
+def assert_healthy(page, charts: int = 0) -> None:
+    """No exception, no st.error, and at least `charts` plotly charts, each with a rendered SVG."""
+    assert not problems(page), f"{page.url} shows: {problems(page)}"
+    found = page.locator('[data-testid="stPlotlyChart"]')
+    assert found.count() >= charts, f"{page.url}: expected at least {charts} chart(s), found {found.count()}"
+    for i in range(found.count()):
+        assert found.nth(i).locator(".main-svg").count() > 0, f"{page.url}: chart {i} has no rendered SVG"
+
+
+def charts(page) -> list[dict]:
+    """Per chart: its traces (name, x), legend entries and y-axis titles, read from the live plotly element."""
+    return page.evaluate(CHARTS_JS)
+
+
+def legend(page, chart: int = 0) -> list[str]:
+    return charts(page)[chart]["legend"]
+
+
+def query(page) -> dict[str, str]:
+    from urllib.parse import parse_qsl, urlsplit
+
+    return dict(parse_qsl(urlsplit(page.url).query))
+
+
+# Marks, in ms since navigation started, of where the time of a first visit goes: the server's script runs (from the
+# first "running" to the last "notRunning": session start, warm-up, training or cache look-up, figures) and the
+# browser's drawing of the first chart (Streamlit's frontend loads plotly's code lazily, at the first chart).
+MARKS_JS = """
+window.__marks = {};
+new MutationObserver(() => {
+  const marks = window.__marks, now = performance.now();
+  const app = document.querySelector('[data-testid="stApp"]');
+  const state = app && app.getAttribute('data-test-script-state');
+  if (state !== window.__state) {  // a change of the script state, not any other change of the page
+    if (state === 'running' && !('script_started' in marks)) marks.script_started = now;
+    if (state === 'notRunning' && 'script_started' in marks) marks.script_done = now;
+    window.__state = state;
+  }
+  if (!('first_chart' in marks) && document.querySelector('[data-testid="stPlotlyChart"] .main-svg')) {
+    marks.first_chart = now;
+  }
+}).observe(document, {subtree: true, childList: true, attributes: true, attributeFilter: ['data-test-script-state']});
+"""
+
+
+def first_visit(page, server: Server, path: str) -> dict:
+    """Open `path` on a fresh page (nothing loaded yet) and time it until its curves are complete: charts drawn,
+    no progress bar, the script done. Asserts the page is complete and healthy; returns the figures in seconds."""
+    page.add_init_script(MARKS_JS)
+    server.visited.append(path)
+    started = time.monotonic()
+    page.goto(server.url + path)
+    loaded = time.monotonic() - started
+    wait_settled(page, min_charts(path))
+    complete = time.monotonic() - started
+    assert_healthy(page, min_charts(path))
+    shown = charts(page)
+    assert all(chart["traces"] for chart in shown), f"{path}: a chart without traces"
+    marks = {name: round(ms / 1000, 2) for name, ms in page.evaluate("window.__marks").items()}
+    return {"path": path, "complete_s": round(complete, 2), "load_event_s": round(loaded, 2),
+            "script_done_s": marks.get("script_done"), "first_chart_s": marks.get("first_chart"),
+            "charts": len(shown), "under_target": complete < FIRST_VISIT_TARGET_SECONDS}
+
+
+def describe_first_visit(row: dict) -> str:
+    return (f"{row['path']:<16} complete curves in {row['complete_s']:5.2f} s (load event {row['load_event_s']} s, "
+            f"script done {row['script_done_s']} s, first chart drawn {row['first_chart_s']} s; "
+            f"{row['charts']} chart(s)){'' if row['under_target'] else '  <- over target'}")
+
+
+def machine_load() -> dict:
+    """Other work on the machine slows a visit down: keep the load next to any timing."""
+    return {"cpus": os.cpu_count(), "load_average_1min": round(os.getloadavg()[0], 2)}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The server's memory
+
+
+def peak_memory_kib(pid: int) -> dict[str, int]:
+    """Peak resident memory (VmHWM) of a process and of all its descendants, in KiB."""
+    def status(p: int) -> dict[str, str]:
+        with open(f"/proc/{p}/status") as f:
+            return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+
+    def children(p: int) -> list[int]:
+        found = []
+        for task in os.listdir(f"/proc/{p}/task"):
+            try:
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    found += [int(c) for c in f.read().split()]
+            except FileNotFoundError:  # the thread ended meanwhile
+                pass
+        return found
+
+    tree, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        tree.append(p)
+        todo += children(p)
+    peaks = {}
+    for p in tree:
+        try:
+            peaks[p] = int(status(p)["VmHWM"].split()[0])
+        except (FileNotFoundError, KeyError):  # ended, or a zombie
+            pass
+    return {"server_kib": peaks.get(pid, 0), "children_kib": sum(v for p, v in peaks.items() if p != pid),
+            "total_kib": sum(peaks.values()), "processes": len(peaks)}
+
+
+def write_json(name: str, content: dict) -> Path:
+    """Record a measurement next to the screenshots."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / name
+    path.write_text(json.dumps(content, indent=2) + "\n")
+    return path
