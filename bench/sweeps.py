@@ -5,10 +5,10 @@
     python bench/sweeps.py --memory   # resident memory of the app's default sweeps, and its growth over 50 sweeps
 
 Timing counts everything a user waits for: building the model(s), tracing, training and validation every epoch (the
-TensorFlow import is reported on its own line). The engine runs first in the process, before any Keras model exists,
-so its first workload pays the process's first-call costs, and each later workload is timed with freshly created
-(untraced) engine functions, so every engine time includes tracing. The plain side is the lesson's exact code, one
-fresh `train_plain(dataset, spec, same_batch_order=False)` per value. Curve differences come from separate plain runs
+TensorFlow import is reported on its own line). The engine's first workload runs first in the process, before any
+Keras model exists, so it pays the process's first-call costs; every later workload gets freshly created (untraced)
+engine functions, so every engine time includes tracing. The plain side is the lesson's exact code, one fresh
+`train_plain(dataset, spec, same_batch_order=False)` per value, timed right after the same workload's engine runs. Curve differences come from separate plain runs
 fed the engine's batch order (`same_batch_order=True`) in the same process; they are not timed.
 
 The output ends with exactly one line `speedup lr=<ratio> batch=<ratio> epochs=<ratio>` (or, with --memory, the line
@@ -190,7 +190,10 @@ def run_speed(quick: bool, import_seconds: float) -> int:
     print(f"TensorFlow + Keras import (import dlviz.runtime): {import_seconds:.2f} s, not counted below")
     sys.stdout.flush()
 
-    # 1. The engine, first in the process. Each workload cold (tracing included), then once more warm.
+    # 1. Per workload: the engine cold (fresh, untraced functions; the first workload runs before any Keras model
+    # exists), the same sweep again warm, then the lesson's exact loop, timed: a fresh model, compile and fit per
+    # value, shuffled by fit itself. Timing a workload's two sides back to back keeps a busy machine from favouring
+    # one side.
     for index, workload in enumerate(workloads):
         if index:
             _fresh_engine_functions()
@@ -203,19 +206,15 @@ def run_speed(quick: bool, import_seconds: float) -> int:
         for first, second in zip(workload.engine_histories, again):
             if first.loss != second.loss or first.val_loss != second.val_loss:
                 print(f"WARNING: {workload.key}: two engine runs of the same specs differ")
-        print(f"  engine {workload.key}: cold {workload.engine_cold:.2f} s, warm {workload.engine_warm:.2f} s")
-        sys.stdout.flush()
-
-    # 2. The lesson's exact loop, timed: a fresh model, compile and fit per value, shuffled by fit itself.
-    for workload in workloads:
         started = time.perf_counter()
         for spec in workload.specs:
             train_plain(data, spec, same_batch_order=False)
         workload.plain = time.perf_counter() - started
-        print(f"  plain  {workload.key}: {workload.plain:.2f} s")
+        print(f"  {workload.key}: engine cold {workload.engine_cold:.2f} s, warm {workload.engine_warm:.2f} s; "
+              f"plain {workload.plain:.2f} s; load average {_load_average()}")
         sys.stdout.flush()
 
-    # 3. The lesson's loop fed the engine's batch order, for the curve comparison (not timed).
+    # 2. The lesson's loop fed the engine's batch order, for the curve comparison (not timed).
     for workload in workloads:
         for spec, engine in zip(workload.specs, workload.engine_histories):
             _compare(workload, data, spec, engine, train_plain(data, spec, same_batch_order=True))
@@ -241,8 +240,8 @@ def run_speed(quick: bool, import_seconds: float) -> int:
     print(f"largest curve difference on the full workloads: {worst.max_curve_diff:.2e} "
           f"({worst.max_curve_diff_where or 'n/a'}); tolerance {CURVE_TOLERANCE:g} abs-or-rel; "
           f"{'all within' if curves_ok else 'SOME CURVES DIFFER'}")
-    print("engine s: cold (tracing included; the first workload also pays the process's first calls); "
-          "(warm): the same sweep again")
+    print("engine s: cold, with fresh untraced functions (the lr workload runs first in the process, before any Keras "
+          "model); (warm): the same sweep again")
     print("plain s: train_plain(same_batch_order=False) per value, the lesson's exact code; curve differences: "
           "train_plain(same_batch_order=True) runs, same process, untimed")
     print("speedup " + " ".join(f"{w.key}={w.speedup:.1f}" for w in workloads))
