@@ -22,8 +22,12 @@ with ui.controls():
     left, middle, right = st.columns([3, 3, 2])
     epochs = left.slider("Train for up to N epochs", 1, 300, key="epochs")
     st.session_state["stop"] = min(int(st.session_state["stop"]), epochs)
-    stop = middle.slider("Stop after epoch E", 1, epochs, key="stop",
-                         help="Marks epoch E on the curves (dotted line) and reports the validation metrics there.")
+    if epochs > 1:
+        stop = middle.slider("Stop after epoch E", 1, epochs, key="stop",
+                             help="Marks epoch E on the curves (dotted line) and reports the validation metrics there.")
+    else:  # a slider needs two ends: with a single epoch there is nothing to choose
+        stop = 1
+        middle.caption("Stop after epoch E: **1** (the run has a single epoch)")
     patience = right.number_input("Early-stopping patience", 1, 50, key="patience",
                                   help="Epochs without a lower validation loss before EarlyStopping ends training.")
 ui.sync_params(PARAMS)

@@ -137,3 +137,12 @@ def test_learning_rate_finder_adds_its_suggestion_to_the_sweep():
     add.click().run()
     assert not at.exception
     assert rate in at.multiselect(key="lrs").value
+
+
+def test_a_single_epoch_run():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["epochs"] = "1"
+    at.switch_page("pages/epochs.py").run()
+    assert not at.exception
+    assert figures(at)[0]["data"][0]["x"] == [0, 1]
+    assert any(m.label == "Validation loss at epoch 1" for m in at.metric)

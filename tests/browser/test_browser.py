@@ -85,8 +85,6 @@ def test_epochs_slider_moves_with_the_keyboard(new_page):
     assert query(page)["epochs"] == "9" and int(query(page)["stop"]) <= 9
 
 
-@pytest.mark.xfail(reason="pages/epochs.py draws st.slider('Stop after epoch E', 1, epochs) with min == max when "
-                          "epochs is 1: StreamlitInvalidMinMaxError", raises=AssertionError, strict=False)
 def test_epochs_page_with_a_single_epoch(new_page):
     page = new_page("/epochs?epochs=1", check=False)
     assert not problems(page), problems(page)
