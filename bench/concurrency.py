@@ -1,0 +1,254 @@
+"""Benchmark: how long 20 concurrent visitors wait for their charts on one `streamlit run` server on this machine.
+
+    python bench/concurrency.py               # 20 visitors (about 2 minutes on 2 cores)
+    python bench/concurrency.py --visitors 5  # a smaller run
+
+Starts the app as a real server on a free localhost port, opens pages with one headless Chromium (Debian's
+/usr/bin/chromium, through Playwright), one browser context per visitor (a new Streamlit session each), and times each
+page from navigation until it has finished drawing: the script run is over, no progress bar is left and every chart
+it should show is rendered. Rounds, in this order:
+
+- first visit: each default page once, one after another (the server's first runs: imports, the shipped default
+  sweeps loaded into the shared cache). Reported, not compared.
+- single: each default page once more, alone (warm). `single` is their mean.
+- default20: 20 visitors at once on the default pages (/epochs, /batch_size, /learning_rate in turn), all warm: the
+  sweeps are shared from the cache, so this measures serving and drawing under load.
+- first training: one non-default sweep (/learning_rate?seed=999): the server imports TensorFlow and traces the
+  engine. Reported, not compared.
+- cold single: one more non-default sweep (/learning_rate?seed=1000) that must train.
+- cold20: 20 visitors at once, each on a different non-default sweep (/learning_rate?seed=N, N = 1..20) that must
+  train; training is serialized (dlviz.runtime.TRAINING_LOCK), so this is at best 20 x cold single.
+
+Absolute seconds depend on the machine; the ratios to one request are what to compare. The browser runs on the same
+cores as the server (20 fresh contexts each download, parse and draw Streamlit's frontend and plotly), so the table
+also gives the server's own CPU seconds per round: what the server spent, apart from the browser. Every page is checked for an
+exception box or st.error, and the server's output for a traceback. The output ends with exactly one line
+`concurrency default20=<s> single=<s> cold20=<s>`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+DEFAULT_PAGES = ("/epochs", "/batch_size", "/learning_rate")
+CHARTS = {"/epochs": 1, "/batch_size": 2, "/learning_rate": 1}  # charts each page shows when complete
+SERVER_START_SECONDS = 90
+PAGE_TIMEOUT_MS = 900_000  # cold20 trains 20 sweeps one after another on a small CPU
+
+# True once the script run is over and the page shows its final state: no progress bar, no stale element, at least
+# `minCharts` plotly charts each drawn as SVG. An exception box ends the wait at once (reported as a problem).
+SETTLED_JS = """
+(minCharts) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (!document.querySelector('[data-testid="stMain"] [data-testid="stElementContainer"]')) return false;
+  if (document.querySelector('[data-testid="stException"]')) return true;
+  if (document.querySelector('[data-testid="stProgress"]')) return false;
+  if (document.querySelector('[data-stale="true"]')) return false;
+  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+  return charts.length >= minCharts && charts.every(c => c.querySelector('.main-svg'));
+}
+"""
+PROBLEMS_JS = """
+() => [...document.querySelectorAll('[data-testid="stException"], [data-testid="stAlertContentError"]')]
+      .map(e => e.innerText.slice(0, 300))
+"""
+
+
+@dataclass
+class Visit:
+    path: str
+    seconds: float
+    problems: list[str]
+
+
+@dataclass
+class Round:
+    name: str
+    total: float  # from the first navigation to the last page settled
+    visits: list[Visit]
+    server_cpu: float = 0.0  # CPU seconds the server process spent during the round (all its threads)
+
+    @property
+    def problems(self) -> list[str]:
+        return [f"{v.path}: {p}" for v in self.visits for p in v.problems]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The server
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.read().decode().strip() == "ok"
+    except OSError:
+        return False
+
+
+def start_server(log_path: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none"]  # a source edited meanwhile must not rerun the sessions
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while not healthy(url):
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop_server(process)
+            raise SystemExit(f"the server did not answer {url}/_stcore/health; its log:\n"
+                             f"{log_path.read_text()[-3000:]}")
+        time.sleep(0.2)
+    return process, url
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (all its threads), from /proc."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    """End the server and whatever it started (it leads its own process group)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=10)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The visitors
+
+
+async def visit(browser, url: str, path: str) -> Visit:
+    """A new visitor (fresh context: new Streamlit session) opens `path` and waits until the page has settled."""
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = await context.new_page()
+        started = time.perf_counter()
+        await page.goto(url + path, timeout=PAGE_TIMEOUT_MS)
+        route = path.split("?")[0]
+        await page.wait_for_function(SETTLED_JS, arg=CHARTS[route], timeout=PAGE_TIMEOUT_MS, polling=100)
+        seconds = time.perf_counter() - started
+        return Visit(path, seconds, await page.evaluate(PROBLEMS_JS))
+    finally:
+        await context.close()
+
+
+async def run_round(browser, url: str, name: str, paths: list[str], server_pid: int) -> Round:
+    cpu = cpu_seconds(server_pid)
+    started = time.perf_counter()
+    visits = await asyncio.gather(*(visit(browser, url, path) for path in paths))
+    return Round(name, time.perf_counter() - started, list(visits), cpu_seconds(server_pid) - cpu)
+
+
+async def benchmark(url: str, visitors: int, server_pid: int) -> list[Round]:
+    from playwright.async_api import async_playwright
+
+    rounds = []
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for path in DEFAULT_PAGES:
+                rounds.append(await run_round(browser, url, f"first visit {path}", [path], server_pid))
+            for path in DEFAULT_PAGES:
+                rounds.append(await run_round(browser, url, f"single {path}", [path], server_pid))
+            rounds.append(await run_round(browser, url, f"default{visitors}",
+                                          [DEFAULT_PAGES[i % len(DEFAULT_PAGES)] for i in range(visitors)],
+                                          server_pid))
+            # The server's first training imports TensorFlow and traces the engine: not what a later sweep costs.
+            rounds.append(await run_round(browser, url, "first training", ["/learning_rate?seed=999"], server_pid))
+            rounds.append(await run_round(browser, url, "cold single", ["/learning_rate?seed=1000"], server_pid))
+            rounds.append(await run_round(browser, url, f"cold{visitors}",
+                                          [f"/learning_rate?seed={n}" for n in range(1, visitors + 1)], server_pid))
+        finally:
+            await browser.close()
+    return rounds
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--visitors", type=int, default=20, help="concurrent visitors per round (default 20)")
+    args = parser.parse_args()
+    if not os.path.exists(CHROMIUM):
+        raise SystemExit(f"{CHROMIUM} not found (apt-get install -y chromium)")
+
+    log_path = Path(tempfile.mkdtemp(prefix="dlviz-bench-")) / "server.log"
+    process, url = start_server(log_path)
+    try:
+        rounds = asyncio.run(benchmark(url, args.visitors, process.pid))
+    finally:
+        stop_server(process)
+    log = log_path.read_text(errors="replace")
+
+    by_name = {r.name: r for r in rounds}
+    single = statistics.mean(by_name[f"single {p}"].total for p in DEFAULT_PAGES)
+    default_n = by_name[f"default{args.visitors}"].total
+    cold_single = by_name["cold single"].total
+    cold_n = by_name[f"cold{args.visitors}"].total
+
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"dlviz under concurrent visitors: {os.cpu_count()} cores, load average {load} (1/5/15 min; other "
+          f"processes share these cores), server log {log_path}")
+    print(f"{'round':<26} {'pages':>5} {'total s':>8} {'page min':>9} {'median':>7} {'max':>7} {'ratio':>7} "
+          f"{'server cpu s':>13}")
+    for r in rounds:
+        seconds = [v.seconds for v in r.visits]
+        reference = cold_single if r.name.startswith("cold") else single
+        ratio = "" if r.name.startswith("first") else f"{r.total / reference:.1f}x"
+        print(f"{r.name:<26} {len(r.visits):>5} {r.total:>8.2f} {min(seconds):>9.2f} "
+              f"{statistics.median(seconds):>7.2f} {max(seconds):>7.2f} {ratio:>7} {r.server_cpu:>13.1f}")
+    print(f"ratio columns: total against one warm default page (single = {single:.2f} s, the mean of the three) "
+          f"or, for cold rounds, against one cold sweep ({cold_single:.2f} s); server cpu: CPU seconds of the "
+          "streamlit process during the round (the browser's own work is not in it)")
+
+    problems = [p for r in rounds for p in r.problems]
+    tracebacks = log.count("Traceback")
+    print(f"pages with an exception or st.error: {len(problems)}; tracebacks in the server output: {tracebacks}")
+    for problem in problems[:10]:
+        print(f"  {problem}")
+    if tracebacks:
+        start = log.index("Traceback")
+        print(log[start:start + 3000])
+    print(f"concurrency default{args.visitors}={default_n:.2f} single={single:.2f} cold{args.visitors}={cold_n:.2f}")
+    if problems or tracebacks:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
