@@ -155,6 +155,13 @@ def test_fewest_rows_on_every_page(page):
     assert figures(at) and figures(at)[0]["data"][0]["x"][-1] == 5
 
 
+@pytest.mark.parametrize("page", ["epochs", "batch_size", "learning_rate"])
+def test_a_single_epoch_on_every_page(page):
+    at = open_link(page, rows=SMALLEST_ROWS, epochs="1")
+    assert_no_message(at)
+    assert figures(at)[0]["data"][0]["x"] == [0, 1]  # the start and the one epoch
+
+
 def test_epochs_300_on_all_10000_rows_is_within_the_caps_and_trains():
     n_train = len(load_builtin("practice", max_rows=10_000).y_train)
     spec = RunSpec("any", epochs=300, batch_size=32)
