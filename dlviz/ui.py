@@ -115,6 +115,11 @@ def sync_params(params: Sequence[Param]) -> None:
             st.query_params[param.key] = text
 
 
+def add_notice(text: str) -> None:
+    """A short notice shown above the page's controls on this run."""
+    st.session_state.setdefault("_param_notices", []).append(text)
+
+
 def show_param_notices() -> None:
     notices = st.session_state.pop("_param_notices", [])
     for notice in notices:
@@ -193,9 +198,8 @@ def data_sidebar() -> Selection | None:
     init_params(GLOBAL_PARAMS)
     if st.session_state["data"] == data_mod.UPLOAD and "_last_dataset" not in st.session_state:
         # A link can carry settings but not an uploaded file.
-        st.session_state["_param_notices"].append(
-            "This link was shared from a view of an uploaded CSV; uploaded files cannot travel in a link, so the "
-            "practice dataset is shown instead. Upload the file again to see that view.")
+        add_notice("This link was shared from a view of an uploaded CSV; uploaded files cannot travel in a link, so "
+                   "the practice dataset is shown instead. Upload the file again to see that view.")
         st.session_state["data"] = data_mod.PRACTICE
     sidebar = st.sidebar
     sidebar.toggle("Presenter mode", key="present",
@@ -327,30 +331,61 @@ def warm_up() -> threading.Thread | None:
     return thread
 
 
+def _width_factor(spec: RunSpec) -> float:
+    """How much slower than the lesson's width a run is: the caps below are set at 64 hidden units, and an 8x wider
+    model measured 3-3.6x slower here."""
+    return max(1.0, spec.hidden_units / defaults.HIDDEN_UNITS) ** 0.6
+
+
+def _work(specs: Sequence[RunSpec], n_train: int) -> tuple[int, int]:
+    """(rows seen, weight updates) of a sweep, counted at the lesson's width."""
+    passes = round(sum(s.epochs * _width_factor(s) for s in specs) * n_train)
+    updates = round(sum(s.epochs * updates_per_epoch(n_train, s.batch_size) * _width_factor(s) for s in specs))
+    return passes, updates
+
+
 def work_check(specs: Sequence[RunSpec], n_train: int) -> str | None:
     """A message if the sweep is too big for a small server, else None."""
-    passes = sum(s.epochs for s in specs) * n_train
-    updates = sum(s.epochs * updates_per_epoch(n_train, s.batch_size) for s in specs)
+    passes, updates = _work(specs, n_train)
     if passes > MAX_SAMPLE_PASSES or updates > MAX_TOTAL_UPDATES:
-        return (f"This sweep asks for {updates:,} weight updates over {passes:,} rows seen; dlviz allows up to "
-                f"{MAX_TOTAL_UPDATES:,} updates and {MAX_SAMPLE_PASSES:,} rows seen per sweep so the page stays "
-                "responsive. Use fewer epochs, fewer values, fewer rows, or larger batches.")
+        return (f"This sweep asks for {updates:,} weight updates over {passes:,} rows seen (counted at the lesson's "
+                f"64 hidden units); dlviz allows up to {MAX_TOTAL_UPDATES:,} updates and {MAX_SAMPLE_PASSES:,} rows "
+                "seen per sweep so the page stays responsive.")
     return None
+
+
+def trim_to_budget(specs: Sequence[RunSpec], n_train: int) -> tuple[list[RunSpec], str | None]:
+    """Shorten every run by the same factor until the sweep fits the caps. Returns the specs to train and a message
+    for the user (None when nothing was trimmed); empty specs when even one epoch per run is too much."""
+    specs = list(specs)
+    too_big = work_check(specs, n_train)
+    if too_big is None:
+        return specs, None
+    passes, updates = _work(specs, n_train)
+    scale = min(MAX_SAMPLE_PASSES / passes, MAX_TOTAL_UPDATES / updates)
+    trimmed = [s.replace(epochs=max(1, int(s.epochs * scale))) for s in specs]
+    if work_check(trimmed, n_train) is not None:
+        return [], too_big + " Even one epoch per run is more than that: use fewer values, fewer rows or larger batches."
+    before, after = max(s.epochs for s in specs), max(s.epochs for s in trimmed)
+    return trimmed, (too_big + f" The runs were **trimmed to {after} epochs** (from {before}); for longer runs use "
+                               "fewer values, fewer rows, larger batches or a narrower model.")
 
 
 def run_sweep(selection: Selection, specs: Sequence[RunSpec],
               draw_partial: Callable[[list[RunHistory | None]], None] | None = None) -> list[RunHistory] | None:
     """Histories for `specs`, from the cache or trained now with a progress bar and live curves.
 
-    Returns None (after showing why) when the request is refused.
+    A sweep too big for a small server is trimmed to fewer epochs (with a message); returns None (after showing
+    why) when the request is refused.
     """
     specs = list(specs)
     if not specs:
         st.info("Pick at least one value to train.")
         return None
-    too_big = work_check(specs, len(selection.dataset.y_train))
-    if too_big:
-        st.warning(too_big)
+    specs, trimmed = trim_to_budget(specs, len(selection.dataset.y_train))
+    if trimmed:
+        st.warning(trimmed, icon="✂️")
+    if not specs:
         return None
     cache = sweep_cache()
     key = (selection.dataset.fingerprint, tuple(specs))

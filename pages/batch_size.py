@@ -20,7 +20,15 @@ PARAMS = [
     ui.Param("metric", "loss", ui.parse_choice(("loss", "accuracy"))),
 ]
 ui.init_params(PARAMS)
-st.session_state["batches"] = [b for b in st.session_state["batches"] if b in choices]
+# After a change to fewer rows (or from a link), a batch larger than the training set becomes the whole set: the
+# same run. Say so instead of silently dropping the value.
+too_big = [b for b in st.session_state["batches"] if b not in choices and b > n_train]
+kept = [b for b in st.session_state["batches"] if b in choices]
+if too_big:
+    kept = sorted(set(kept) | {n_train})
+    ui.add_notice(f"Batch size {ui.dump_list(too_big)} is larger than the {n_train:,} training rows; using the whole "
+                  f"training set ({n_train:,}) instead.")
+st.session_state["batches"] = kept
 ui.show_param_notices()
 
 with ui.controls():

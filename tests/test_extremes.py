@@ -115,12 +115,13 @@ def test_a_single_batch_size():
     assert list(at.dataframe[0].value["updates per epoch"]) == [40]  # 320 rows / 8
 
 
-def test_a_batch_size_larger_than_the_new_training_set_is_dropped_not_an_error():
-    """Batch 512 chosen on 4,000 rows, then rows cut to 500 (320 training rows): 512 is no longer offered."""
+def test_a_batch_size_larger_than_the_new_training_set_becomes_the_whole_set_with_a_notice():
+    """Batch 512 chosen on 4,000 rows, then rows cut to 500 (320 training rows): 512 becomes the whole set (320)."""
     at = open_link("batch_size", batches="512,8", epochs="3")
     at.sidebar.select_slider(key="rows").set_value(500).run()
     assert not at.exception
-    assert at.multiselect(key="batches").value == [8]
+    assert at.multiselect(key="batches").value == [8, 320]
+    assert "Batch size 512 is larger than the 320 training rows" in texts(at.warning)
     assert figures(at)
 
 
@@ -174,32 +175,56 @@ def test_epochs_300_on_all_10000_rows_is_within_the_caps_and_trains():
     assert any(m.label == f"Validation loss at epoch {stop}" for m in at.metric)
 
 
-def test_a_request_beyond_the_caps_is_refused_with_the_caps_named():
-    at = open_link("batch_size", batches="8,16,32", epochs="200", rows="10000")
-    assert not at.get("plotly_chart") and not at.dataframe and not at.error
+@pytest.fixture
+def small_caps(monkeypatch):
+    """Caps small enough that a trimmed sweep trains in a moment (AppTest runs the app in this process)."""
+    monkeypatch.setattr(ui, "MAX_TOTAL_UPDATES", 3_000)
+    monkeypatch.setattr(ui, "MAX_SAMPLE_PASSES", 200_000)
+
+
+def test_a_request_beyond_the_caps_is_trimmed_with_the_caps_named(small_caps):
+    at = open_link("batch_size", batches="8,16,32", epochs="200", rows=str(SMALLEST_ROWS))
+    assert not at.exception and not at.error
     (warning,) = at.warning
     assert CAP_MESSAGE in warning.value
-    assert f"{ui.MAX_TOTAL_UPDATES:,} updates" in warning.value and f"{ui.MAX_SAMPLE_PASSES:,} rows" in warning.value
-    assert "280,000 weight updates" in warning.value  # 200 x (800 + 400 + 200): what was asked for
-    # The controls still show the request, so the user can shrink it.
+    assert "3,000 updates" in warning.value and "200,000 rows" in warning.value
+    assert "14,000 weight updates" in warning.value  # 200 x (40 + 20 + 10) on 320 training rows: what was asked
+    assert "trimmed to 42 epochs" in warning.value  # 3,000 / 70 updates per epoch, rounded down
+    # The runs are the trimmed ones; the controls still show the request, so the user can change it.
+    assert figures(at)[0]["data"][0]["x"][-1] == 42
     assert at.multiselect(key="batches").value == [8, 16, 32] and at.slider(key="epochs").value == 200
 
 
-def test_every_learning_rate_for_200_epochs_on_10000_rows_is_refused():
+def test_trimming_keeps_the_sweep_within_the_caps():
+    n_train = 6_400
+    specs = [RunSpec("d", epochs=200, batch_size=b) for b in (8, 16, 32)]
+    trimmed, message = ui.trim_to_budget(specs, n_train)
+    assert message and ui.work_check(trimmed, n_train) is None
+    assert {s.epochs for s in trimmed} == {107} and [s.batch_size for s in trimmed] == [8, 16, 32]
+    assert ui.trim_to_budget(specs[:1], 100) == (specs[:1], None)  # small sweeps are left alone
+    # a wider model counts as more work (it is slower), so it is trimmed sooner
+    wide = [s.replace(hidden_units=512) for s in specs]
+    assert max(s.epochs for s in ui.trim_to_budget(wide, n_train)[0]) < 107
+    # when even one epoch per run is too much, nothing is trained and the message says why
+    nothing, why = ui.trim_to_budget([RunSpec("d", epochs=5, batch_size=1)] * 30, n_train)
+    assert nothing == [] and "Even one epoch" in why
+
+
+def test_every_learning_rate_at_once_is_trimmed(small_caps):
     from pages.learning_rate import CHOICES
 
-    at = open_link("learning_rate", lrs=",".join(f"{r:g}" for r in CHOICES), epochs="200", rows="10000")
-    assert not at.get("plotly_chart")
-    assert CAP_MESSAGE in texts(at.warning)
+    at = open_link("learning_rate", lrs=",".join(f"{r:g}" for r in CHOICES), epochs="200", rows=str(SMALLEST_ROWS))
+    assert not at.exception
+    assert CAP_MESSAGE in texts(at.warning) and "trimmed to" in texts(at.warning)
+    assert figures(at)
 
 
-def test_shrinking_a_refused_request_trains_it():
-    at = open_link("batch_size", batches="8,16,32", epochs="200", rows="10000")
+def test_shrinking_a_trimmed_request_trains_it_in_full(small_caps):
+    at = open_link("batch_size", batches="8,16,32", epochs="200", rows=str(SMALLEST_ROWS))
     assert CAP_MESSAGE in texts(at.warning)
-    at.sidebar.select_slider(key="rows").set_value(500).run()
     at.slider(key="epochs").set_value(3).run()
     assert not at.exception and CAP_MESSAGE not in texts(at.warning)
-    assert figures(at)
+    assert figures(at)[0]["data"][0]["x"][-1] == 3
 
 
 # ---------------------------------------------------------------------------------------------------------------
