@@ -3,14 +3,16 @@
 The lesson's way is a fresh `model.fit` per value, and on a small CPU almost all of its time is per-step overhead.
 The engine instead runs whole epochs inside one traced `tf.function` (a `tf.while_loop` over batches) and trains every
 learning rate of a sweep at once as *stacked* copies of the model (kernels of shape `(values, in, out)`), each with
-its own Adam step size. The same traced function serves every batch size and sweep, so nothing is rebuilt per value.
-It implements exactly what Keras does per step (binary cross-entropy on the logits, Keras' Adam update, accuracy at
-0.5, epoch loss as the batch-size-weighted mean of batch losses), and `train_plain` runs the lesson's own code for
-comparison; `tests/test_engine_equivalence.py` holds the two together.
+its own Adam step size. The traced function is shared by every batch size and sweep with the same number of values,
+so nothing is rebuilt per value. Each value runs exactly the ops Keras runs per step (MatMul + BiasAdd, binary
+cross-entropy on the logits, Keras' Adam update, accuracy at 0.5), so its weights are bitwise those of `model.fit`
+fed the same batches; `train_plain` runs the lesson's own code and `tests/test_engine_equivalence.py` holds the two
+together.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Sequence
 
@@ -28,69 +30,103 @@ BETA_1 = 0.9
 BETA_2 = 0.999
 EPSILON = 1e-7
 # ---------------------------------------------------------------------------------------------------------------
-# The traced kernels. Parameters are stacked along a leading "value" axis K.
+# The traced kernels. Parameters are stacked along a leading "value" axis K, but each value's model runs as its own
+# 2-D ops, exactly the ops Keras runs: any other arrangement (one batched einsum, a different bias add) rounds
+# differently in the last bit, and at a large learning rate or over many epochs training amplifies that last bit into
+# visibly different curves. With the same ops the engine's weights are bitwise those of `model.fit`.
 
-_PARAMS = [tf.TensorSpec([None, None, None], tf.float32), tf.TensorSpec([None, None], tf.float32),
-           tf.TensorSpec([None, None, None], tf.float32), tf.TensorSpec([None, None], tf.float32)]
+
+def _param_specs(n_values: int) -> tuple:
+    return (tf.TensorSpec([n_values, None, None], tf.float32), tf.TensorSpec([n_values, None], tf.float32),
+            tf.TensorSpec([n_values, None, None], tf.float32), tf.TensorSpec([n_values, None], tf.float32))
 
 
-def _logits(params, x):
-    kernel1, bias1, kernel2, bias2 = params
-    hidden = tf.nn.relu(tf.einsum("bd,kdh->kbh", x, kernel1) + bias1[:, None, :])
-    return tf.einsum("kbh,kho->kbo", hidden, kernel2)[..., 0] + bias2  # [K, batch]
+# One model's parameter specs (K = 1), for kernels that train a single model (dlviz.lr_finder).
+_PARAMS = list(_param_specs(1))
+
+
+def _lane_logits(kernel1, bias1, kernel2, bias2, x):
+    """One model's logits `[batch, 1]` as Keras' Dense layers compute them: Keras' `ops.add` is a BiasAdd for the
+    hidden layer's vector bias and a plain add for the output layer's `(1,)` bias."""
+    hidden = tf.nn.relu(tf.nn.bias_add(tf.matmul(x, kernel1), bias1))
+    return tf.add(tf.matmul(hidden, kernel2), bias2)
 
 
 def _losses_and_correct(params, x, y):
-    """Per-value mean binary cross-entropy (on the logits, as Keras does in graph mode) and correct counts."""
-    logits = _logits(params, x)
-    labels = tf.broadcast_to(y[None, :], tf.shape(logits))
-    loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits), axis=1)
-    predicted = tf.cast(tf.nn.sigmoid(logits) > 0.5, tf.float32)
-    correct = tf.reduce_sum(tf.cast(tf.equal(predicted, labels), tf.float32), axis=1)
-    return loss, correct
+    """Per-value loss as Keras computes it (binary cross-entropy on the logits, summed, divided by the batch size)
+    and per-value correct counts. K must be static: the kernels are traced once per number of stacked values."""
+    n_values = params[0].shape[0]
+    labels = y[:, None]
+    count = tf.cast(tf.shape(x)[0], tf.float32)
+    losses, correct = [], []
+    for lane in zip(*(tf.unstack(p, num=n_values) for p in params)):
+        logits = _lane_logits(*lane, x)
+        per_row = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits), axis=-1)
+        losses.append(tf.math.divide_no_nan(tf.reduce_sum(per_row), count))
+        predicted = tf.cast(tf.nn.sigmoid(logits) > 0.5, tf.float32)
+        correct.append(tf.reduce_sum(tf.cast(tf.equal(predicted, labels), tf.float32)))
+    return tf.stack(losses), tf.stack(correct)
 
 
-@tf.function(input_signature=[tuple(_PARAMS), tuple(_PARAMS), tuple(_PARAMS), tf.TensorSpec([], tf.float32),
-                              tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32),
-                              tf.TensorSpec([], tf.int32), tf.TensorSpec([None], tf.float32)])
+@functools.lru_cache(maxsize=None)
+def _train_epoch_fn(n_values: int):
+    params_spec = _param_specs(n_values)
+
+    @tf.function(input_signature=[params_spec, params_spec, params_spec, tf.TensorSpec([], tf.float32),
+                                  tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32),
+                                  tf.TensorSpec([], tf.int32), tf.TensorSpec([n_values], tf.float32)])
+    def train_epoch(params, m, v, step, x, y, batch_size, learning_rate):
+        """One epoch over `x` (already in this epoch's order) for K stacked models; returns the new state and, per
+        batch, each model's loss and number of correct predictions (both taken before that batch's update)."""
+        n = tf.shape(x)[0]
+        n_batches = (n + batch_size - 1) // batch_size
+        batch_losses = tf.TensorArray(tf.float32, size=n_batches)
+        batch_correct = tf.TensorArray(tf.float32, size=n_batches)
+        for i in tf.range(n_batches):
+            start = i * batch_size
+            stop = tf.minimum(start + batch_size, n)
+            x_batch, y_batch = x[start:stop], y[start:stop]
+            with tf.GradientTape() as tape:
+                tape.watch(params)
+                loss, correct = _losses_and_correct(params, x_batch, y_batch)
+                # The models are independent, so the gradient of the sum w.r.t. model k is model k's own gradient.
+                total = tf.reduce_sum(loss)
+            grads = tape.gradient(total, params)
+            step = step + 1.0
+            alpha = learning_rate * tf.sqrt(1.0 - tf.pow(BETA_2, step)) / (1.0 - tf.pow(BETA_1, step))
+            new_params, new_m, new_v = [], [], []
+            for p, g, m_i, v_i in zip(params, grads, m, v):
+                m_i = m_i + (g - m_i) * (1.0 - BETA_1)
+                v_i = v_i + (tf.square(g) - v_i) * (1.0 - BETA_2)
+                rate = tf.reshape(alpha, [n_values] + [1] * (len(p.shape) - 1))
+                new_params.append(p - rate * m_i / (tf.sqrt(v_i) + EPSILON))
+                new_m.append(m_i)
+                new_v.append(v_i)
+            params, m, v = tuple(new_params), tuple(new_m), tuple(new_v)
+            batch_losses = batch_losses.write(i, loss)
+            batch_correct = batch_correct.write(i, correct)
+        return params, m, v, step, batch_losses.stack(), batch_correct.stack()
+
+    return train_epoch
+
+
+@functools.lru_cache(maxsize=None)
+def _evaluate_fn(n_values: int):
+    @tf.function(input_signature=[_param_specs(n_values), tf.TensorSpec([None, None], tf.float32),
+                                  tf.TensorSpec([None], tf.float32)])
+    def evaluate(params, x, y):
+        loss, correct = _losses_and_correct(params, x, y)
+        return loss, correct / tf.cast(tf.shape(x)[0], tf.float32)
+
+    return evaluate
+
+
 def _train_epoch(params, m, v, step, x, y, batch_size, learning_rate):
-    """One epoch over `x` (already in this epoch's order) for K stacked models; returns the new state and, per
-    batch, each model's loss and number of correct predictions (both taken before that batch's update)."""
-    n = tf.shape(x)[0]
-    n_batches = (n + batch_size - 1) // batch_size
-    batch_losses = tf.TensorArray(tf.float32, size=n_batches)
-    batch_correct = tf.TensorArray(tf.float32, size=n_batches)
-    for i in tf.range(n_batches):
-        start = i * batch_size
-        stop = tf.minimum(start + batch_size, n)
-        x_batch, y_batch = x[start:stop], y[start:stop]
-        with tf.GradientTape() as tape:
-            tape.watch(params)
-            loss, correct = _losses_and_correct(params, x_batch, y_batch)
-            # The models are independent, so the gradient of the sum w.r.t. model k is model k's own gradient.
-            total = tf.reduce_sum(loss)
-        grads = tape.gradient(total, params)
-        step = step + 1.0
-        alpha = learning_rate * tf.sqrt(1.0 - tf.pow(BETA_2, step)) / (1.0 - tf.pow(BETA_1, step))
-        new_params, new_m, new_v = [], [], []
-        for p, g, m_i, v_i in zip(params, grads, m, v):
-            m_i = m_i + (g - m_i) * (1.0 - BETA_1)
-            v_i = v_i + (tf.square(g) - v_i) * (1.0 - BETA_2)
-            rate = tf.reshape(alpha, tf.concat([[-1], tf.ones([tf.rank(p) - 1], tf.int32)], 0))
-            new_params.append(p - rate * m_i / (tf.sqrt(v_i) + EPSILON))
-            new_m.append(m_i)
-            new_v.append(v_i)
-        params, m, v = tuple(new_params), tuple(new_m), tuple(new_v)
-        batch_losses = batch_losses.write(i, loss)
-        batch_correct = batch_correct.write(i, correct)
-    return params, m, v, step, batch_losses.stack(), batch_correct.stack()
+    return _train_epoch_fn(len(params[0]))(params, m, v, step, x, y, batch_size, learning_rate)
 
 
-@tf.function(input_signature=[tuple(_PARAMS), tf.TensorSpec([None, None], tf.float32),
-                              tf.TensorSpec([None], tf.float32)])
 def _evaluate(params, x, y):
-    loss, correct = _losses_and_correct(params, x, y)
-    return loss, correct / tf.cast(tf.shape(x)[0], tf.float32)
+    return _evaluate_fn(len(params[0]))(params, x, y)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -168,13 +204,16 @@ def _train_group(dataset: Dataset, specs: list[RunSpec], state: SweepProgress, s
                             initial_val_loss=initial_val_loss, initial_accuracy=initial_accuracy,
                             initial_val_accuracy=initial_val_accuracy) for s in specs]
     update_chunks: list[list[np.ndarray]] = [[] for _ in specs]
-    active = list(range(n_values))  # which history each stacked lane belongs to
+    # Lane k of the stacked tensors is specs[k] throughout: a diverged lane keeps running (its numbers are ignored)
+    # rather than being dropped, because a new number of lanes would mean tracing the kernels again.
+    active = list(range(n_values))  # the lanes still being recorded
+    learning_rates = tf.constant(rates)
     batch_size = tf.constant(min(spec0.batch_size, n_train), tf.int32)
 
     for epoch, order in enumerate(epoch_orders(n_train, spec0.seed, spec0.epochs), start=1):
         params, m, v, step, batch_losses, batch_correct = _train_epoch(
             params, m, v, step, tf.constant(x_train[order]), tf.constant(y_train[order]), batch_size,
-            tf.constant(rates[active]))
+            learning_rates)
         batch_losses = batch_losses.numpy()  # [batches, lanes]
         batch_sizes = np.diff(np.minimum(np.arange(batch_losses.shape[0] + 1) * spec0.batch_size, n_train))
         epoch_loss = (batch_losses * batch_sizes[:, None]).sum(axis=0) / n_train
@@ -182,9 +221,10 @@ def _train_group(dataset: Dataset, specs: list[RunSpec], state: SweepProgress, s
         if len(dataset.y_val):
             val_loss, val_acc = (t.numpy() for t in _evaluate(params, x_val, y_val))
         else:
-            val_loss = val_acc = np.full(len(active), np.nan, np.float32)
+            val_loss = val_acc = np.full(n_values, np.nan, np.float32)
         keep = []
-        for lane, index in enumerate(active):
+        for lane in active:
+            index = lane
             history = histories[index]
             history.loss.append(float(epoch_loss[lane]))
             history.accuracy.append(float(epoch_acc[lane]))
@@ -205,10 +245,7 @@ def _train_group(dataset: Dataset, specs: list[RunSpec], state: SweepProgress, s
         for index in active:
             histories[index].update_loss = np.concatenate(update_chunks[index]).astype(np.float32)
             histories[index].wall_time = elapsed / n_values
-        if len(keep) < len(active):
-            lanes = tf.constant(keep, tf.int32)
-            params, m, v = (tuple(tf.gather(t, lanes) for t in group) for group in (params, m, v))
-            active = [active[lane] for lane in keep]
+        active = keep
         for slot, history in zip(slots, histories):
             state.histories[slot] = history
         if progress is not None:
@@ -244,7 +281,8 @@ def train_plain(dataset: Dataset, spec: RunSpec, *, same_batch_order: bool = Tru
                     (dataset.x_train[order], dataset.y_train[order])).batch(spec.batch_size)
                 data = part if data is None else data.concatenate(part)
             fit = model.fit(data, epochs=spec.epochs, steps_per_epoch=updates_per_epoch(n_train, spec.batch_size),
-                            validation_data=(dataset.x_val, dataset.y_val), batch_size=None, verbose=0)
+                            validation_data=(dataset.x_val, dataset.y_val), batch_size=None, shuffle=False,
+                            verbose=0)
         else:
             fit = model.fit(dataset.x_train, dataset.y_train, epochs=spec.epochs, batch_size=spec.batch_size,
                             validation_data=(dataset.x_val, dataset.y_val), verbose=0)

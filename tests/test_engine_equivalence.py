@@ -177,10 +177,6 @@ def test_every_run_starts_from_the_seeded_initial_weights(data, base):
     assert alone.update_loss[0] == other.update_loss[0]
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "the engine's stacked einsum and plain bias add round differently from Keras' MatMul + BiasAdd in the last bit, "
-    "and a high learning rate amplifies that bit over hundreds of updates; see bench/README.md for the fix "
-    "(per-value 2-D ops, as Keras runs them). Remove this marker once it lands."))
 def test_long_run_at_a_high_learning_rate_matches_plain_fit(data, base):
     """Hundreds of updates at lr 0.1 turn any last-bit difference in the arithmetic into visibly different curves,
     so only an engine that does Keras' arithmetic op for op passes this."""
