@@ -491,6 +491,33 @@ def what_this_run_shows(findings) -> None:
     st.markdown("\n".join(f"- {sentence}" for sentence in sentences))
 
 
+def sweep_chart(chart: "LiveChart", figure: Callable[..., Any], histories: Sequence[RunHistory],
+                labels: Sequence[str], findings, page: str) -> None:
+    """A sweep page's final chart (with the findings' marks), its replay button and its download button.
+
+    `figure(histories, upto, marks)` draws the page's chart; the replay draws it without the marks until the end.
+    """
+    marks = chart_marks(findings, histories)
+    chart.show(figure(histories, None, marks))
+    buttons = st.columns([1, 1, 2])
+    with buttons[0]:
+        chart.replay_button(lambda upto: figure(histories, upto, marks if upto is None else None),
+                            max(h.epochs_run for h in histories))
+    with buttons[1]:
+        download_runs(histories, labels, page)
+
+
+def sweep_teaching(page: str, findings, values: Sequence[Any], labels: Sequence[str],
+                   code_for: Callable[[Any], str]) -> None:
+    """'What this run shows', then the lesson tabs with the code for one value (the best run's by default)."""
+    what_this_run_shows(findings)
+    label_of = dict(zip(values, labels))
+    best = findings.best_value
+    value = st.selectbox("Show the lesson's code for", values, index=values.index(best) if best in values else 0,
+                         key="code_value", format_func=lambda v: label_of[v] + (" (best run)" if v == best else ""))
+    lesson_tabs(page, findings, code_for(value))
+
+
 def lesson_tabs(page: str, findings, code: str) -> None:
     """'What to look for', 'The code' and 'Check yourself', from `dlviz.lessons`, with this run's numbers."""
     from dlviz import lessons

@@ -46,27 +46,19 @@ ui.lesson_settings(**{"learning rate": LESSON_LEARNING_RATE, "hidden units": cho
 batches = sorted(batches)
 specs = defaults.batch_size_specs(chosen.base_spec(), batches, epochs)
 labels = [f"batch {b}" for b in batches]
-values, label_of = batches, dict(zip(batches, labels))
 chart = ui.LiveChart("batch_size")
 
 
 def figure(histories, upto=None, marks=None):
     pairs = [(h, label) for h, label in zip(histories, labels) if h is not None and h.epochs_run]
-    return charts.curves_figure([h for h, _ in pairs], [label for _, label in pairs], **(marks or {}), metric=metric, x_axis=x_axis,
-                                upto_epoch=upto, presenter=ui.presenter())
+    return charts.curves_figure([h for h, _ in pairs], [label for _, label in pairs], **(marks or {}), metric=metric,
+                                x_axis=x_axis, upto_epoch=upto, presenter=ui.presenter())
 
 
 histories = ui.run_sweep(chosen, specs, lambda partial: chart.show(figure(partial)))
 if histories:
     findings = diagnose.diagnose_batch_sizes(histories)
-    marks = ui.chart_marks(findings, histories)
-    chart.show(figure(histories, marks=marks))
-    buttons = st.columns([1, 1, 2])
-    with buttons[0]:
-        chart.replay_button(lambda upto: figure(histories, upto, marks if upto is None else None),
-                            max(h.epochs_run for h in histories))
-    with buttons[1]:
-        ui.download_runs(histories, labels, "batch_size")
+    ui.sweep_chart(chart, figure, histories, labels, findings, "batch_size")
     st.plotly_chart(charts.update_loss_figure(histories, labels, x_axis="updates" if x_axis == "updates" else "epoch",
                                               presenter=ui.presenter()), width="stretch")
     table = pd.DataFrame({
@@ -77,9 +69,5 @@ if histories:
         "best validation accuracy": [f"{max(h.val_accuracy):.1%}" for h in histories],
     })
     st.dataframe(table, hide_index=True, width="stretch")
-    ui.what_this_run_shows(findings)
-    shown = findings.best_value if findings.best_value is not None else values[0]
-    value = st.selectbox("Show the lesson's code for", values, index=values.index(shown), key="code_value",
-                         format_func=lambda v: f"{label_of[v]}" + (" (best run)" if v == findings.best_value else ""))
-    ui.lesson_tabs("batch_size", findings, lessons.lesson_code(epochs, value, LESSON_LEARNING_RATE, chosen.hidden_units,
-                                                              chosen.dataset.n_features))
+    ui.sweep_teaching("batch_size", findings, batches, labels, lambda value: lessons.lesson_code(
+        epochs, value, LESSON_LEARNING_RATE, chosen.hidden_units, chosen.dataset.n_features))

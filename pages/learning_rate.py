@@ -33,33 +33,21 @@ ui.lesson_settings(**{"batch size": LESSON_BATCH_SIZE, "hidden units": chosen.hi
 rates = sorted(rates)
 specs = defaults.learning_rate_specs(chosen.base_spec(), rates, epochs)
 labels = [f"lr {ui.format_lr(r)}" for r in rates]
-values, label_of = rates, dict(zip(rates, labels))
 chart = ui.LiveChart("learning_rate")
 
 
 def figure(histories, upto=None, marks=None):
     pairs = [(h, label) for h, label in zip(histories, labels) if h is not None and h.epochs_run]
-    return charts.curves_figure([h for h, _ in pairs], [label for _, label in pairs], **(marks or {}), metric=metric, log_y=log_y,
-                                upto_epoch=upto, presenter=ui.presenter())
+    return charts.curves_figure([h for h, _ in pairs], [label for _, label in pairs], **(marks or {}), metric=metric,
+                                log_y=log_y, upto_epoch=upto, presenter=ui.presenter())
 
 
 histories = ui.run_sweep(chosen, specs, lambda partial: chart.show(figure(partial)))
 if histories:
     findings = diagnose.diagnose_learning_rates(histories)
-    marks = ui.chart_marks(findings, histories)
-    chart.show(figure(histories, marks=marks))
-    buttons = st.columns([1, 1, 2])
-    with buttons[0]:
-        chart.replay_button(lambda upto: figure(histories, upto, marks if upto is None else None),
-                            max(h.epochs_run for h in histories))
-    with buttons[1]:
-        ui.download_runs(histories, labels, "learning_rate")
-    ui.what_this_run_shows(findings)
-    shown = findings.best_value if findings.best_value is not None else values[0]
-    value = st.selectbox("Show the lesson's code for", values, index=values.index(shown), key="code_value",
-                         format_func=lambda v: f"{label_of[v]}" + (" (best run)" if v == findings.best_value else ""))
-    ui.lesson_tabs("learning_rate", findings, lessons.lesson_code(epochs, LESSON_BATCH_SIZE, value, chosen.hidden_units,
-                                                              chosen.dataset.n_features))
+    ui.sweep_chart(chart, figure, histories, labels, findings, "learning_rate")
+    ui.sweep_teaching("learning_rate", findings, rates, labels, lambda value: lessons.lesson_code(
+        epochs, LESSON_BATCH_SIZE, value, chosen.hidden_units, chosen.dataset.n_features))
 
 st.subheader("Find a learning rate in one short run")
 st.markdown("The **learning-rate range test** (Smith 2017; fastai's `lr_find`) trains once while the learning rate "
