@@ -31,24 +31,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+sys.path.insert(0, str(ROOT))
+from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
 DEFAULT_PAGES = ("/epochs", "/batch_size", "/learning_rate")
 CHARTS = {"/epochs": 1, "/batch_size": 2, "/learning_rate": 1}  # charts each page shows when complete
-SERVER_START_SECONDS = 90
 PAGE_TIMEOUT_MS = 900_000  # cold20 trains 20 sweeps one after another on a small CPU
 
 # True once the script run is over and the page shows its final state: no progress bar, no stale element, at least
@@ -91,40 +85,7 @@ class Round:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The server
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.read().decode().strip() == "ok"
-    except OSError:
-        return False
-
-
-def start_server(log_path: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none"]  # a source edited meanwhile must not rerun the sessions
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while not healthy(url):
-        if process.poll() is not None or time.monotonic() > deadline:
-            stop_server(process)
-            raise SystemExit(f"the server did not answer {url}/_stcore/health; its log:\n"
-                             f"{log_path.read_text()[-3000:]}")
-        time.sleep(0.2)
-    return process, url
+# The server (started and stopped by the browser tests' helpers)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -132,20 +93,6 @@ def cpu_seconds(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as handle:
         fields = handle.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    """End the server and whatever it started (it leads its own process group)."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=10)
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -209,11 +156,11 @@ def main() -> None:
         raise SystemExit(f"{CHROMIUM} not found (apt-get install -y chromium)")
 
     log_path = Path(tempfile.mkdtemp(prefix="dlviz-bench-")) / "server.log"
-    process, url = start_server(log_path)
+    server = start_server(log_path)
     try:
-        rounds = asyncio.run(benchmark(url, args.visitors, process.pid))
+        rounds = asyncio.run(benchmark(server.url, args.visitors, server.pid))
     finally:
-        stop_server(process)
+        stop_server(server.process)
     log = log_path.read_text(errors="replace")
 
     by_name = {r.name: r for r in rounds}
