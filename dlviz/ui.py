@@ -193,8 +193,9 @@ def controls():
     return st.expander("Settings", expanded=False) if presenter() else st.container()
 
 
-def data_sidebar() -> Selection | None:
-    """The shared sidebar: pick the data, see what it is. Returns None only before any dataset could be loaded."""
+def data_sidebar() -> Selection:
+    """The shared sidebar: pick the data, see what it is. A bad upload keeps the last good dataset (or the practice
+    data) on screen, with the error beside the uploader."""
     init_params(GLOBAL_PARAMS)
     if st.session_state["data"] == data_mod.UPLOAD and "_last_dataset" not in st.session_state:
         # A link can carry settings but not an uploaded file.
