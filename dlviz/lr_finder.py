@@ -17,7 +17,7 @@ from dlviz.data import Dataset
 from dlviz.model import initial_weights
 from dlviz.runs import LESSON_BATCH_SIZE, LESSON_HIDDEN_UNITS
 from dlviz.runtime import TRAINING_LOCK, tf
-from dlviz.training import _PARAMS, BETA_1, BETA_2, EPSILON, _losses_and_correct, epoch_orders
+from dlviz.training import _PARAMS, _adam_step, _losses_and_correct, epoch_orders
 
 # fastai's lr_find settings, except that the test starts at 1e-6 (dlviz's learning rates start at 1e-5) and makes
 # 100 updates per decade instead of 100 in all: with beta 0.98 the moving average remembers ~50 updates, which at
@@ -164,7 +164,7 @@ def suggestions(learning_rates: np.ndarray, smoothed: np.ndarray, span: float = 
                               tf.TensorSpec([], tf.int32), tf.TensorSpec([None], tf.float32)])
 def _finder_updates(params, m, v, step, x, y, batch_size, rates):
     """One update per entry of `rates`, batch i being rows [i*batch_size, (i+1)*batch_size) of `x`; returns the new
-    state and each batch's loss before its update. The Adam update is `training._train_epoch`'s, per-step rate."""
+    state and each batch's loss before its update. The Adam update is the sweeps' (`training._adam_step`), with a per-step rate."""
     n_updates = tf.shape(rates)[0]
     losses = tf.TensorArray(tf.float32, size=n_updates)
     for i in tf.range(n_updates):
@@ -174,16 +174,7 @@ def _finder_updates(params, m, v, step, x, y, batch_size, rates):
             loss, _ = _losses_and_correct(params, x_batch, y_batch)
             total = tf.reduce_sum(loss)
         grads = tape.gradient(total, params)
-        step = step + 1.0
-        alpha = rates[i] * tf.sqrt(1.0 - tf.pow(BETA_2, step)) / (1.0 - tf.pow(BETA_1, step))
-        new_params, new_m, new_v = [], [], []
-        for p, g, m_i, v_i in zip(params, grads, m, v):
-            m_i = m_i + (g - m_i) * (1.0 - BETA_1)
-            v_i = v_i + (tf.square(g) - v_i) * (1.0 - BETA_2)
-            new_params.append(p - alpha * m_i / (tf.sqrt(v_i) + EPSILON))
-            new_m.append(m_i)
-            new_v.append(v_i)
-        params, m, v = tuple(new_params), tuple(new_m), tuple(new_v)
+        params, m, v, step = _adam_step(params, grads, m, v, step, tf.reshape(rates[i], [1]))
         losses = losses.write(i, loss[0])
     return params, m, v, step, losses.stack()
 

@@ -68,6 +68,21 @@ def _losses_and_correct(params, x, y):
     return tf.stack(losses), tf.stack(correct)
 
 
+def _adam_step(params, grads, m, v, step, learning_rate):
+    """One Keras Adam update of K stacked models, `learning_rate` of shape [K]: Keras' formulas in Keras' order."""
+    step = step + 1.0
+    alpha = learning_rate * tf.sqrt(1.0 - tf.pow(BETA_2, step)) / (1.0 - tf.pow(BETA_1, step))
+    new_params, new_m, new_v = [], [], []
+    for p, g, m_i, v_i in zip(params, grads, m, v):
+        m_i = m_i + (g - m_i) * (1.0 - BETA_1)
+        v_i = v_i + (tf.square(g) - v_i) * (1.0 - BETA_2)
+        rate = tf.reshape(alpha, [-1] + [1] * (len(p.shape) - 1))
+        new_params.append(p - rate * m_i / (tf.sqrt(v_i) + EPSILON))
+        new_m.append(m_i)
+        new_v.append(v_i)
+    return tuple(new_params), tuple(new_m), tuple(new_v), step
+
+
 @functools.lru_cache(maxsize=None)
 def _train_epoch_fn(n_values: int):
     params_spec = _param_specs(n_values)
@@ -92,17 +107,7 @@ def _train_epoch_fn(n_values: int):
                 # The models are independent, so the gradient of the sum w.r.t. model k is model k's own gradient.
                 total = tf.reduce_sum(loss)
             grads = tape.gradient(total, params)
-            step = step + 1.0
-            alpha = learning_rate * tf.sqrt(1.0 - tf.pow(BETA_2, step)) / (1.0 - tf.pow(BETA_1, step))
-            new_params, new_m, new_v = [], [], []
-            for p, g, m_i, v_i in zip(params, grads, m, v):
-                m_i = m_i + (g - m_i) * (1.0 - BETA_1)
-                v_i = v_i + (tf.square(g) - v_i) * (1.0 - BETA_2)
-                rate = tf.reshape(alpha, [n_values] + [1] * (len(p.shape) - 1))
-                new_params.append(p - rate * m_i / (tf.sqrt(v_i) + EPSILON))
-                new_m.append(m_i)
-                new_v.append(v_i)
-            params, m, v = tuple(new_params), tuple(new_m), tuple(new_v)
+            params, m, v, step = _adam_step(params, grads, m, v, step, learning_rate)
             batch_losses = batch_losses.write(i, loss)
             batch_correct = batch_correct.write(i, correct)
         return params, m, v, step, batch_losses.stack(), batch_correct.stack()
