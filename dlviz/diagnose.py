@@ -677,6 +677,18 @@ def diagnose_epochs(history: RunHistory, patience: int = EARLY_STOPPING_PATIENCE
     return findings
 
 
+def _per_value_details(histories: Sequence[RunHistory], page: str, diverged: set) -> list[Finding]:
+    """Per run that did not diverge: its lowest validation loss and, if so, its overfitting (detail findings)."""
+    details = []
+    for history in histories:
+        if _swept_value(history, page) in diverged:
+            continue
+        for finding in (best_val_loss_finding(history, page), overfitting(history, page=page)):
+            if finding is not None and finding.kind != NO_OVERFITTING:
+                details.append(dataclasses.replace(finding, detail=True))
+    return details
+
+
 def diagnose_batch_sizes(histories: Sequence[RunHistory]) -> Findings:
     """The batch-size page: same data and start, several batch sizes. Findings: updates per value (detail) and
     updates_comparison (data: updates_per_epoch, total_updates, by value); noise per value (detail; data: noise,
@@ -734,12 +746,7 @@ def diagnose_batch_sizes(histories: Sequence[RunHistory]) -> Findings:
     best = _best_run(histories, page, diverged)
     if best is not None:
         items.append(best)
-    for history in histories:
-        if history.spec.batch_size in diverged:
-            continue
-        for finding in (best_val_loss_finding(history, page), overfitting(history, page=page)):
-            if finding is not None and finding.kind != NO_OVERFITTING:
-                items.append(dataclasses.replace(finding, detail=True))
+    items += _per_value_details(histories, page, diverged)
     findings = Findings(page, _order(items), values)
     return _finish(findings, page, histories, marks)
 
@@ -766,12 +773,7 @@ def diagnose_learning_rates(histories: Sequence[RunHistory]) -> Findings:
     best = _best_run(histories, page, diverged)
     if best is not None:
         items.append(best)
-    for history in histories:
-        if history.spec.learning_rate in diverged:
-            continue
-        for finding in (best_val_loss_finding(history, page), overfitting(history, page=page)):
-            if finding is not None and finding.kind != NO_OVERFITTING:
-                items.append(dataclasses.replace(finding, detail=True))
+    items += _per_value_details(histories, page, diverged)
     findings = _finish(Findings(page, _order(items), values), page, histories)
     summary = _lr_summary(findings)
     if summary is not None:
