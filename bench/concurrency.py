@@ -40,25 +40,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
+from tests.browser.helpers import (CHROMIUM, CHROMIUM_ARGS, SETTLED_JS, start_server,  # noqa: E402
+                                   stop_server)
 DEFAULT_PAGES = ("/epochs", "/batch_size", "/learning_rate")
 CHARTS = {"/epochs": 1, "/batch_size": 2, "/learning_rate": 1}  # charts each page shows when complete
 PAGE_TIMEOUT_MS = 900_000  # cold20 trains 20 sweeps one after another on a small CPU
 
-# True once the script run is over and the page shows its final state: no progress bar, no stale element, at least
-# `minCharts` plotly charts each drawn as SVG. An exception box ends the wait at once (reported as a problem).
-SETTLED_JS = """
-(minCharts) => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-  if (!document.querySelector('[data-testid="stMain"] [data-testid="stElementContainer"]')) return false;
-  if (document.querySelector('[data-testid="stException"]')) return true;
-  if (document.querySelector('[data-testid="stProgress"]')) return false;
-  if (document.querySelector('[data-stale="true"]')) return false;
-  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
-  return charts.length >= minCharts && charts.every(c => c.querySelector('.main-svg'));
-}
-"""
 PROBLEMS_JS = """
 () => [...document.querySelectorAll('[data-testid="stException"], [data-testid="stAlertContentError"]')]
       .map(e => e.innerText.slice(0, 300))
