@@ -38,23 +38,23 @@ spec = defaults.epochs_specs(chosen.base_spec(), epochs)[0]
 chart = ui.LiveChart("epochs")
 
 
-def figure(history, upto=None, final=False):
-    findings = diagnose.diagnose_epochs(history, patience)
-    overfit = findings.get(diagnose.OVERFITTING)
-    early = findings.get(diagnose.EARLY_STOPPING)
+def figure(history, upto=None, findings=None):
+    """The run's chart; with the run's `findings` (the final drawing) also the stop, overfitting and EarlyStopping
+    marks."""
+    overfit = findings.get(diagnose.OVERFITTING) if findings else None
+    early = findings.get(diagnose.EARLY_STOPPING) if findings else None
     best = diagnose.best_epoch(history)
     return charts.epochs_figure(
-        history, stop_epoch=stop if final else None, best_epoch=best[0] if best else None,
-        overfit_region=(overfit.data["best_epoch"], overfit.data["end_epoch"]) if overfit and final else None,
-        early_stop_epoch=early.data["stop_epoch"] if early and final else None, upto_epoch=upto,
-        presenter=ui.presenter())
+        history, stop_epoch=stop if findings else None, best_epoch=best[0] if best else None,
+        overfit_region=(overfit.data["best_epoch"], overfit.data["end_epoch"]) if overfit else None,
+        early_stop_epoch=early.data["stop_epoch"] if early else None, upto_epoch=upto, presenter=ui.presenter())
 
 
 histories = ui.run_sweep(chosen, [spec], lambda partial: partial[0] and chart.show(figure(partial[0])))
 if histories:
     history = histories[0]
-    chart.show(figure(history, final=True))
     findings = diagnose.diagnose_epochs(history, patience)
+    chart.show(figure(history, findings=findings))
     st.caption("Dotted line: your stop epoch E. Star: the lowest validation loss. Shaded: overfitting (validation "
                "loss above its best while training loss keeps falling). Dash-dot line: where EarlyStopping would "
                f"stop. {history.updates_per_epoch} weight updates per epoch · trained in {history.wall_time:.1f} s.")
@@ -77,7 +77,8 @@ if histories:
         }, hide_index=True)
     buttons = st.columns([1, 1, 2])
     with buttons[0]:
-        chart.replay_button(lambda upto: figure(history, upto, final=upto is None), history.epochs_run)
+        chart.replay_button(lambda upto: figure(history, upto, findings if upto is None else None),
+                            history.epochs_run)
     with buttons[1]:
         ui.download_runs(histories, [f"epochs {epochs}"], "epochs")
     ui.what_this_run_shows(findings)
