@@ -698,12 +698,9 @@ def diagnose_batch_sizes(histories: Sequence[RunHistory]) -> Findings:
     histories = list(histories)
     items: list[Finding] = []
     values = [h.spec.batch_size for h in histories]
-    diverged = set()
-    for history in histories:
-        found = divergence(history, page=page)
-        if found is not None:
-            items.append(found)
-            diverged.add(found.value)
+    divergences = [f for f in (divergence(h, page=page) for h in histories) if f is not None]
+    items += divergences
+    diverged = {f.value for f in divergences}
     per_epoch, totals, noise = {}, {}, {}
     for history in histories:
         value = history.spec.batch_size
@@ -759,12 +756,9 @@ def diagnose_learning_rates(histories: Sequence[RunHistory]) -> Findings:
     histories = list(histories)
     values = [h.spec.learning_rate for h in histories]
     items: list[Finding] = []
-    diverged = set()
-    for history in histories:
-        found = divergence(history, page=page)
-        if found is not None:
-            items.append(found)
-            diverged.add(found.value)
+    divergences = [f for f in (divergence(h, page=page) for h in histories) if f is not None]
+    items += divergences
+    diverged = {f.value for f in divergences}
     items += _speed_findings(histories, diverged)
     for history in histories:
         found = oscillation(history, page=page)
