@@ -60,16 +60,21 @@ def _specs(sweep, **fields):
     return [spec for spec in sweep if all(getattr(spec, k) == v for k, v in fields.items())]
 
 
+def _assert_curves_match(engine, plain, where: str) -> None:
+    """Every per-epoch metric of the engine within TOLERANCE of plain `model.fit`'s, for all EPOCHS epochs."""
+    for metric in METRICS:
+        ours, theirs = getattr(engine, metric), getattr(plain, metric)
+        assert len(ours) == len(theirs) == EPOCHS, metric
+        worst = max(_difference(a, b) for a, b in zip(ours, theirs))
+        assert worst <= TOLERANCE, f"{metric} at {where}: engine {ours} vs plain {theirs}"
+
+
 @pytest.mark.parametrize("learning_rate", STABLE_LEARNING_RATES)
 def test_learning_rate_curves_match_plain_fit(data, base, sweep, learning_rate):
     spec = base.replace(learning_rate=learning_rate)
     engine, plain = sweep[spec], train_plain(data, spec, same_batch_order=True)
     assert not engine.diverged
-    for metric in METRICS:
-        ours, theirs = getattr(engine, metric), getattr(plain, metric)
-        assert len(ours) == len(theirs) == EPOCHS, metric
-        worst = max(_difference(a, b) for a, b in zip(ours, theirs))
-        assert worst <= TOLERANCE, f"{metric} at lr={learning_rate}: engine {ours} vs plain {theirs}"
+    _assert_curves_match(engine, plain, f"lr={learning_rate}")
 
 
 def test_batch_size_that_does_not_divide_the_data_matches_plain_fit(data, base, sweep):
@@ -77,11 +82,7 @@ def test_batch_size_that_does_not_divide_the_data_matches_plain_fit(data, base, 
     assert len(data.y_train) % ODD_BATCH_SIZE != 0
     engine, plain = sweep[spec], train_plain(data, spec, same_batch_order=True)
     assert engine.updates_per_epoch == plain.updates_per_epoch == -(-len(data.y_train) // ODD_BATCH_SIZE)
-    for metric in METRICS:
-        ours, theirs = getattr(engine, metric), getattr(plain, metric)
-        assert len(ours) == len(theirs) == EPOCHS, metric
-        worst = max(_difference(a, b) for a, b in zip(ours, theirs))
-        assert worst <= TOLERANCE, f"{metric} at batch {ODD_BATCH_SIZE}: engine {ours} vs plain {theirs}"
+    _assert_curves_match(engine, plain, f"batch {ODD_BATCH_SIZE}")
 
 
 def test_diverging_learning_rate_diverges_in_both(data, base, sweep):

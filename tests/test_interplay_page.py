@@ -3,27 +3,16 @@ follows changes of the outcome, the budget and the cells looked at."""
 
 from __future__ import annotations
 
-import json
-import os
-
 from streamlit.testing.v1 import AppTest
 
-APP = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "streamlit_app.py")
+from tests.test_pages import figures
+from tests.test_teaching import page
+
 PAGE = "pages/interplay.py"
-TIMEOUT = 300
 
 
 def open_page(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def figures(at: AppTest) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    return page(PAGE, **query)
 
 
 def heatmap(at: AppTest) -> dict:
