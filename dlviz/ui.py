@@ -6,6 +6,7 @@ view), falls back to its default with a short notice when the URL holds nonsense
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 import time
@@ -302,6 +303,35 @@ def sweep_cache() -> SweepCache:
     return SweepCache(max_entries=48, max_bytes=96 * 1024 * 1024)
 
 
+@contextlib.asynccontextmanager
+async def server_lifespan(app):
+    """The lifespan of the app's `st.App` (see `streamlit_app.py`): at server start, prepare what a first visitor
+    would otherwise wait for, in the background so that the server answers at once.
+
+    It also tells Streamlit that this is an `st.navigation` app, which Streamlit otherwise learns only during its
+    first script run (see `leave_legacy_pages_mode`).
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+    threading.Thread(target=warm_server, name="dlviz-warm-server", daemon=True).start()
+    yield
+
+
+def warm_server() -> None:
+    """Before the first visit: import what the pages use (pandas, scikit-learn, plotly: about 1.5 s here), put the
+    shipped default sweeps in the cache (`warm_up`), and build a figure once (plotly loads its validators lazily)."""
+    from dlviz import charts, diagnose, interplay, lessons  # noqa: F401  (the pages' imports)
+
+    warm_up()
+    builtin_csv(defaults.DATASET)
+    dataset = _builtin_dataset(defaults.DATASET, defaults.ROWS, defaults.STANDARDIZE)
+    specs = defaults.default_sweeps(dataset)
+    histories = sweep_cache().get((dataset.fingerprint, tuple(next(iter(specs.values())))))
+    if histories:
+        charts.curves_figure(histories, ["warm-up"] * len(histories))
+
+
 @st.cache_resource(show_spinner=False)
 def warm_up() -> threading.Thread | None:
     """Once per server process: put the shipped default sweeps in the cache, and train in the background any that
@@ -420,6 +450,26 @@ def run_sweep(selection: Selection, specs: Sequence[RunSpec],
         bar.empty()
 
 
+PRELOAD_KEY = "dlviz_preload_chart_code"
+
+
+def preload_chart_code() -> None:
+    """Have the browser start loading plotly's code at once, on a session's first run.
+
+    Streamlit's frontend fetches plotly.js (4.7 MB of JavaScript, about 1.5 s to load and compile on a small machine)
+    only when a page sends its first chart, so a first visitor would wait for the server's work and then for that.
+    A hidden empty chart sent before the server's work makes the two overlap. The browser keeps the code for the
+    whole session, so later runs send nothing.
+    """
+    if st.session_state.get("_chart_code_preloaded"):
+        return
+    st.session_state["_chart_code_preloaded"] = True
+    import plotly.graph_objects as go
+
+    st.html(f"<style>.st-key-{PRELOAD_KEY} {{display: none}}</style>")
+    st.plotly_chart(go.Figure(go.Scatter(x=[], y=[])), key=PRELOAD_KEY)
+
+
 class LiveChart:
     """A chart slot that can be redrawn many times in one run (live curves, then the final figure)."""
 
@@ -444,6 +494,19 @@ class LiveChart:
             self.show(build(max(1, round(frame * epochs / frames))))
             time.sleep(seconds / frames)
         self.show(build(None))
+
+
+def table(columns: dict[str, Sequence]) -> None:
+    """A small table of text and numbers, as Markdown: unlike `st.dataframe` it costs a first visitor's browser no
+    extra JavaScript (about 1.3 MB for the data grid), and it follows presenter mode's larger font."""
+    def cell(value) -> str:
+        return str(value).replace("|", "\\|").replace("\n", " ")
+
+    names = list(columns)
+    rows = zip(*(columns[name] for name in names))
+    lines = ["| " + " | ".join(cell(n) for n in names) + " |", "|" + "---|" * len(names)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    st.markdown("\n".join(lines))
 
 
 def download_runs(histories: Sequence[RunHistory], labels: Sequence[str], page: str) -> None:
@@ -523,12 +586,16 @@ def lesson_tabs(page: str, findings, code: str) -> None:
     """'What to look for', 'The code' and 'Check yourself', from `dlviz.lessons`, with this run's numbers."""
     from dlviz import lessons
 
-    look, code_tab, quiz = st.tabs(["What to look for", "The code", "Check yourself"])
+    # Only the code tab is drawn lazily (when it is open): its highlighted code costs the browser another 1.5 MB of
+    # JavaScript on a first visit. The quiz is always drawn, so that answers survive switching tabs.
+    look, code_tab, quiz = st.tabs(["What to look for", "The code", "Check yourself"], key=f"lesson_tabs_{page}",
+                                   on_change="rerun")
     with look:
         st.markdown("\n".join(f"- {line}" for line in lessons.WHAT_TO_LOOK_FOR[page]))
     with code_tab:
         st.caption("The lesson's Keras code with this page's settings: paste it into a notebook next to a CSV.")
-        st.code(code, language="python")
+        if code_tab.open:
+            st.code(code, language="python")
     with quiz:
         for number, question in enumerate(lessons.QUIZ[page], start=1):
             choice = st.radio(f"**{number}. {question.prompt}**", question.options, index=None,

@@ -1,6 +1,5 @@
 """Batch size: same data, same start, several batch sizes. Noise, and how many updates an epoch makes."""
 
-import pandas as pd
 import streamlit as st
 
 from dlviz import charts, defaults, diagnose, lessons, ui
@@ -61,13 +60,12 @@ if histories:
     ui.sweep_chart(chart, figure, histories, labels, findings, "batch_size")
     st.plotly_chart(charts.update_loss_figure(histories, labels, x_axis="updates" if x_axis == "updates" else "epoch",
                                               presenter=ui.presenter()), width="stretch")
-    table = pd.DataFrame({
+    ui.table({
         "batch size": batches,
         "updates per epoch": [h.updates_per_epoch for h in histories],
         "updates in total": [h.total_updates for h in histories],
         "wall time (s)": [round(h.wall_time, 2) for h in histories],
         "best validation accuracy": [f"{max(h.val_accuracy):.1%}" for h in histories],
     })
-    st.dataframe(table, hide_index=True, width="stretch")
     ui.sweep_teaching("batch_size", findings, batches, labels, lambda value: lessons.lesson_code(
         epochs, value, LESSON_LEARNING_RATE, chosen.hidden_units, chosen.dataset.n_features))

@@ -70,11 +70,11 @@ if histories:
     if early is not None:
         kept, last = early.data["best_epoch"], history.epochs_run
         st.markdown(f"**Early stopping preview** (patience {patience}): {early.sentence}")
-        st.dataframe({
+        ui.table({
             "": [f"EarlyStopping keeps epoch {kept}", f"Last epoch ({last})"],
             "validation loss": [round(history.val_loss[kept - 1], 4), round(history.val_loss[last - 1], 4)],
             "validation accuracy": [f"{history.val_accuracy[kept - 1]:.1%}", f"{history.val_accuracy[last - 1]:.1%}"],
-        }, hide_index=True)
+        })
     buttons = st.columns([1, 1, 2])
     with buttons[0]:
         chart.replay_button(lambda upto: figure(history, upto, findings if upto is None else None),

@@ -1,7 +1,6 @@
 """Batch size x learning rate: a grid of real runs from the same start. Where is the good region, and does it move
 towards larger learning rates as the batch grows?"""
 
-import pandas as pd
 import streamlit as st
 
 from dlviz import charts, interplay, ui
@@ -141,7 +140,7 @@ st.caption("The dashed line is the **linear-scaling rule of thumb** (Goyal et al
 columns = interplay.best_columns(grid, outcome)
 ranking = interplay.ranking_outcome(outcome)
 scores = interplay.outcome_matrix(grid, ranking)
-st.dataframe(pd.DataFrame({
+ui.table({
     "batch size": list(grid.batch_sizes),
     "epochs": grid.epochs(),
     "weight updates": grid.updates(n_train),
@@ -149,7 +148,7 @@ st.dataframe(pd.DataFrame({
     f"its {OUTCOME_LABELS[ranking]}": [
         (f"{scores[i, j]:.1%}" if ranking == interplay.FINAL_VAL_ACCURACY else f"{scores[i, j]:.3f}")
         if j is not None else "—" for i, j in enumerate(columns)],
-}), hide_index=True, width="stretch")
+})
 
 st.subheader("Look closer: the curves behind the cells")
 with ui.controls():

@@ -20,7 +20,7 @@ from dlviz import ui
 from dlviz.data import load_builtin
 from dlviz.runs import (MAX_BATCH_SIZE, MAX_EPOCHS, MAX_HIDDEN_UNITS, MAX_LEARNING_RATE, MIN_LEARNING_RATE,
                         RunSpec, TrainingError)
-from tests.test_pages import APP, TIMEOUT, figures
+from tests.test_pages import APP, TIMEOUT, figures, page_charts, tables
 
 SMALLEST_ROWS = str(min(ui.ROW_CHOICES))  # 500 rows: 320 training rows
 SMALLEST_N_TRAIN = 320
@@ -102,7 +102,7 @@ def test_whole_training_set_as_one_batch():
     curves, per_update = figures(at)
     assert legend_names(curves)[0].startswith(f"batch {SMALLEST_N_TRAIN}")
     assert curves["data"][0]["x"] == list(range(6))
-    table = at.dataframe[0].value
+    table = tables(at)[0]
     assert list(table["updates per epoch"]) == [1] and list(table["updates in total"]) == [5]
     assert per_update["data"]  # the per-update chart still has its 5 points
 
@@ -112,7 +112,7 @@ def test_a_single_batch_size():
     assert_no_message(at)
     curves, _ = figures(at)
     assert [n for n in legend_names(curves) if n.startswith("batch")] == [legend_names(curves)[0]]
-    assert list(at.dataframe[0].value["updates per epoch"]) == [40]  # 320 rows / 8
+    assert list(tables(at)[0]["updates per epoch"]) == [40]  # 320 rows / 8
 
 
 def test_a_batch_size_larger_than_the_new_training_set_becomes_the_whole_set_with_a_notice():
@@ -131,7 +131,7 @@ def test_a_batch_size_larger_than_the_new_training_set_becomes_the_whole_set_wit
 
 def test_no_learning_rate_in_the_link_is_a_message():
     at = open_link("learning_rate", lrs="")
-    assert not at.get("plotly_chart")
+    assert not page_charts(at)
     assert "Pick at least one value to train." in texts(at.info)
 
 
@@ -139,7 +139,7 @@ def test_no_batch_size_selected_is_a_message():
     at = open_link("batch_size", rows=SMALLEST_ROWS, epochs="2")
     assert figures(at)
     at.multiselect(key="batches").set_value([]).run()
-    assert not at.exception and not at.get("plotly_chart") and not at.dataframe
+    assert not at.exception and not page_charts(at) and not tables(at)
     assert "Pick at least one value to train." in texts(at.info)
 
 
@@ -238,6 +238,8 @@ def test_hidden_units_at_their_bounds(hidden):
     assert at.sidebar.number_input(key="hidden").value == int(hidden)
     assert len([n for n in legend_names(figures(at)[0]) if n.startswith("lr ")]) == 2
     assert f"hidden units **{hidden}**" in texts(at.caption)
+    at.session_state["lesson_tabs_learning_rate"] = "The code"
+    at.run()
     assert f"Dense({hidden}" in texts(at.code)  # the lesson's code uses the chosen width
 
 

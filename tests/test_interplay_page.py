@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from tests.test_pages import figures
+from tests.test_pages import figures, tables
 from tests.test_teaching import page
 
 PAGE = "pages/interplay.py"
@@ -41,7 +41,7 @@ def test_opens_at_defaults_with_heatmap_findings_and_curves():
     text = " ".join(m.value for m in at.markdown)
     assert "At batch 16 the best learning rate is" in text and "at batch 1024 it is" in text
     assert "Goyal" in " ".join(c.value for c in at.caption)
-    table = at.dataframe[0].value
+    table = tables(at)[0]
     assert list(table["batch size"]) == [16, 64, 256, 1024]
     assert list(table["weight updates"]) == [3200, 800, 200, 60]  # 20 epochs of 2,560 rows
     # Below: the best cell's row, one curve per learning rate.
@@ -50,7 +50,7 @@ def test_opens_at_defaults_with_heatmap_findings_and_curves():
 
 def test_the_defaults_show_the_best_learning_rate_moving_up_with_the_batch():
     at = open_page()
-    table = at.dataframe[0].value
+    table = tables(at)[0]
     best = [float(v) for v in table["best learning rate"]]
     assert best[-1] > best[0] and best == sorted(best), best
 
@@ -85,7 +85,7 @@ def test_changing_the_cells_looked_at():
 
 def test_same_number_of_updates_and_link_parameters():
     at = open_page(budget="updates", gupdates="100", glrs="0.001,0.1", gbatches="16,1024")
-    table = at.dataframe[0].value
+    table = tables(at)[0]
     assert list(table["epochs"]) == [1, 33]  # 100 updates: batch 16 makes 160 per epoch, batch 1024 makes 3
     assert "Same weight updates" in " ".join(c.value for c in at.caption)
     assert any("went through the training rows 33 times" in m.value for m in at.markdown)
@@ -102,6 +102,6 @@ def test_batch_sizes_are_capped_to_a_small_training_set():
     at = open_page()
     at.sidebar.radio(key="data").set_value("breast_cancer").run()
     assert not at.exception, [e.value for e in at.exception]
-    n_train = int(at.dataframe[0].value["batch size"].iloc[-1])
-    assert list(at.dataframe[0].value["batch size"]) == [16, 64, 256, n_train] and n_train < 1024
+    n_train = int(tables(at)[0]["batch size"][-1])
+    assert list(tables(at)[0]["batch size"]) == [16, 64, 256, n_train] and n_train < 1024
     assert heatmap(at)["layout"]["yaxis"]["ticktext"][-1].startswith(f"{n_train} (")

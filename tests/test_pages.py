@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from dlviz.ui import PRELOAD_KEY
 
 APP = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "streamlit_app.py")
 TIMEOUT = 300
@@ -23,8 +26,34 @@ def open_page(page: str | None = None, **query) -> AppTest:
     return at
 
 
+def page_charts(at: AppTest) -> list:
+    """The page's plotly charts, without the hidden empty one that makes a browser load plotly early."""
+    return [chart for chart in at.get("plotly_chart") if chart.key != PRELOAD_KEY]
+
+
 def figures(at: AppTest) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    return [json.loads(chart.proto.spec) for chart in page_charts(at)]
+
+
+def tables(at: AppTest) -> list[dict[str, list]]:
+    """The small tables a page draws as Markdown (`ui.table`), column by column; numbers read back as numbers."""
+    def value(cell: str):
+        cell = cell.strip().replace("\\|", "|")
+        for kind in (int, float):
+            try:
+                return kind(cell)
+            except ValueError:
+                pass
+        return cell
+
+    found = []
+    for block in at.markdown:
+        lines = block.value.splitlines()
+        if len(lines) < 2 or not lines[0].startswith("| ") or not lines[1].startswith("|---"):
+            continue
+        rows = [[value(c) for c in re.split(r"(?<!\\)\|", line.strip()[1:-1])] for line in [lines[0]] + lines[2:]]
+        found.append({name: [row[i] for row in rows[1:]] for i, name in enumerate(rows[0])})
+    return found
 
 
 def trace_names(figure: dict) -> list[str]:
@@ -66,7 +95,7 @@ def test_batch_size_page_defaults_and_updates_axis():
     curves, per_update = figures(at)
     assert [n for n in trace_names(curves) if n.startswith("batch")] == ["batch 8", "batch 32", "batch 128",
                                                                        "batch 512"]
-    table = at.dataframe[0].value
+    table = tables(at)[0]
     assert list(table["batch size"]) == [8, 32, 128, 512]
     assert list(table["updates per epoch"]) == [320, 80, 20, 5]  # 2,560 training rows
     at.radio(key="x").set_value("updates").run()
@@ -92,7 +121,7 @@ def test_learning_rate_page_marks_divergence():
 def test_no_value_selected_is_a_message_not_an_error():
     at = open_page("pages/learning_rate.py")
     at.multiselect(key="lrs").set_value([]).run()
-    assert not at.exception and not at.get("plotly_chart")
+    assert not at.exception and not page_charts(at)
     assert any("Pick at least one" in i.value for i in at.info)
 
 

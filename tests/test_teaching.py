@@ -19,6 +19,13 @@ def page(path: str, **query) -> AppTest:
     return at
 
 
+def open_code_tab(at: AppTest, page_name: str) -> AppTest:
+    """The code tab is drawn only when it is open (lazy tabs): open it as a click would."""
+    assert not at.code  # closed at first: the browser is not sent the highlighted code
+    at.session_state[f"lesson_tabs_{page_name}"] = "The code"
+    return at.run()
+
+
 def markdown(at: AppTest) -> str:
     return "\n".join(m.value for m in at.markdown)
 
@@ -29,7 +36,7 @@ def test_epochs_page_points_at_overfitting_and_early_stopping():
     assert "What this run shows" in [h.value for h in at.subheader]
     assert re.search(r"Validation loss is lowest at epoch \d+ \(0\.\d+\) and rises to", text)
     assert "EarlyStopping with patience 5 would stop after epoch" in text
-    (code,) = at.code
+    (code,) = open_code_tab(at, "epochs").code
     assert "epochs=100" in code.value and "batch_size=32" in code.value and "learning_rate=0.01" in code.value
     assert "EarlyStopping" in code.value and "model.fit(" in code.value
     shapes = figures(at)[0]["layout"].get("shapes", [])
@@ -59,6 +66,7 @@ def test_batch_size_page_findings_code_and_quiz():
     prompts = [r.label for r in at.radio if r.key and r.key.startswith("quiz_batch_size")]
     assert any("reduce the number of updates" in p for p in prompts)
     assert any("generalize better" in p for p in prompts)
+    open_code_tab(at, "batch_size")
     at.selectbox(key="code_value").set_value(8).run()
     assert "batch_size=8" in at.code[0].value
 

@@ -28,6 +28,10 @@ CHROMIUM = "/usr/bin/chromium"  # Debian's; no browser can be downloaded here
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 FIRST_VISIT_TARGET_SECONDS = 3.0
+# A page's charts: plotly charts, but not the hidden empty one that makes the browser load plotly early
+# (`dlviz.ui.preload_chart_code`).
+_NOT_PRELOAD = ":not(.st-key-dlviz_preload_chart_code, .st-key-dlviz_preload_chart_code *)"
+CHART = '[data-testid="stPlotlyChart"]' + _NOT_PRELOAD
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -140,21 +144,21 @@ SETTLED_JS = """
   if (document.querySelector('[data-testid="stException"]')) return true;
   if (document.querySelector('[data-testid="stProgress"]')) return false;
   if (document.querySelector('[data-stale="true"]')) return false;
-  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+  const charts = [...document.querySelectorAll('$CHART')];
   if (charts.length < minCharts) return false;
   // A chart slot (element container) exists before plotly's lazily loaded code has drawn into it.
-  const slots = [...document.querySelectorAll('.stPrintGraphic')];
+  const slots = [...document.querySelectorAll('.stPrintGraphic$NOT_PRELOAD')];
   return slots.every(s => s.querySelector('.main-svg')) && charts.every(c => c.querySelector('.main-svg'));
 }
-"""
+""".replace("$CHART", CHART).replace("$NOT_PRELOAD", _NOT_PRELOAD)
 
 CHARTS_JS = """
-() => [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')].map(plot => ({
+() => [...document.querySelectorAll('$CHART .js-plotly-plot')].map(plot => ({
   traces: (plot.data || []).map(t => ({name: t.name || null, x: Array.isArray(t.x) ? t.x : null})),
   legend: [...plot.querySelectorAll('.legendtext')].map(e => e.textContent),
   ytitles: [...plot.querySelectorAll('.g-ytitle, .g-y2title')].map(e => e.textContent),
 }))
-"""
+""".replace("$CHART", CHART).replace("$NOT_PRELOAD", _NOT_PRELOAD)
 
 
 def app_pages() -> list[str]:
@@ -192,7 +196,7 @@ def problems(page) -> list[str]:
 def assert_healthy(page, charts: int = 0) -> None:
     """No exception, no st.error, and at least `charts` plotly charts, each with a rendered SVG."""
     assert not problems(page), f"{page.url} shows: {problems(page)}"
-    found = page.locator('[data-testid="stPlotlyChart"]')
+    found = page.locator(CHART)
     assert found.count() >= charts, f"{page.url}: expected at least {charts} chart(s), found {found.count()}"
     for i in range(found.count()):
         assert found.nth(i).locator(".main-svg").count() > 0, f"{page.url}: chart {i} has no rendered SVG"
@@ -227,11 +231,11 @@ new MutationObserver(() => {
     if (state === 'notRunning' && 'script_started' in marks) marks.script_done = now;
     window.__state = state;
   }
-  if (!('first_chart' in marks) && document.querySelector('[data-testid="stPlotlyChart"] .main-svg')) {
+  if (!('first_chart' in marks) && document.querySelector('$CHART .main-svg')) {
     marks.first_chart = now;
   }
 }).observe(document, {subtree: true, childList: true, attributes: true, attributeFilter: ['data-test-script-state']});
-"""
+""".replace("$CHART", CHART).replace("$NOT_PRELOAD", _NOT_PRELOAD)
 
 
 def first_visit(page, server: Server, path: str) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.helpers import (app_pages, assert_healthy, charts, legend, problems, query, wait_settled)
+from tests.browser.helpers import (CHART, app_pages, assert_healthy, charts, legend, problems, query, wait_settled)
 
 pytestmark = pytest.mark.browser
 
@@ -44,8 +44,8 @@ def test_learning_rate_metric_and_values_change_the_chart(new_page):
     assert "loss" in y_titles(page).lower()
 
     page.get_by_test_id("stRadio").filter(has_text="Metric").get_by_text("accuracy", exact=True).click()
-    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stPlotlyChart"] .g-ytitle')]
-                                    .some(e => /accuracy/i.test(e.textContent))""")
+    page.wait_for_function("""(chart) => [...document.querySelectorAll(chart + ' .g-ytitle')]
+                                    .some(e => /accuracy/i.test(e.textContent))""", arg=CHART)
     wait_settled(page, 1)
     assert_healthy(page, 1)
     assert "accuracy" in y_titles(page).lower() and "loss" not in y_titles(page).lower()
@@ -53,11 +53,11 @@ def test_learning_rate_metric_and_values_change_the_chart(new_page):
 
     kept, removed = shown[:-1], shown[-1]
     rates.get_by_role("button", name=f"Remove {removed}", exact=True).click()
-    page.wait_for_function("""(removed) => {
-        const names = [...document.querySelectorAll('[data-testid="stPlotlyChart"] .legendtext')]
+    page.wait_for_function("""([removed, chart]) => {
+        const names = [...document.querySelectorAll(chart + ' .legendtext')]
             .map(e => e.textContent.split(' — ')[0]);
         return names.some(n => n.startsWith('lr ')) && !names.includes('lr ' + removed);
-    }""", arg=removed)
+    }""", arg=[removed, CHART])
     wait_settled(page, 1)
     assert_healthy(page, 1)
     assert value_entries(legend(page), "lr ") == [f"lr {rate}" for rate in kept]
@@ -74,11 +74,11 @@ def test_epochs_slider_moves_with_the_keyboard(new_page):
     for _ in range(3):
         page.keyboard.press("ArrowLeft")
     page.wait_for_function("() => new URLSearchParams(location.search).get('epochs') === '9'")
-    page.wait_for_function("""() => {
-        const plot = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+    page.wait_for_function("""(chart) => {
+        const plot = document.querySelector(chart + ' .js-plotly-plot');
         const x = plot && plot.data && plot.data[0].x;
         return x && x[x.length - 1] === 9;
-    }""")
+    }""", arg=CHART)
     wait_settled(page, 1)
     assert_healthy(page, 1)
     assert last_epoch(page) == 9
