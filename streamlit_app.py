@@ -1,12 +1,23 @@
 """dlviz: the entry point. Page config, navigation over pages/, and the shared data sidebar.
 
 `streamlit run streamlit_app.py` first imports this file once, at server start, and finds `app` (an ASGI `st.App`):
-its lifespan prepares the server before anyone visits (`ui.server_lifespan`). Streamlit then runs the file as the
-app's script, under the name "__main__", for every visit. Where a Streamlit (or `AppTest`) does not do the former,
-the first visit prepares the server instead.
+its lifespan prepares the server before anyone visits (`ui.server_lifespan`), and its middleware tells browsers
+opening a chart page to load the chart code at once (`dlviz.webhints`). Streamlit then runs the file as the app's
+script, under the name "__main__", for every visit. Where a Streamlit (or `AppTest`) does not do the former, the
+first visit prepares the server instead.
 """
 
 import streamlit as st
+
+# (script, title, icon, URL path); the first is the home page, every other page draws charts.
+PAGES = [
+    ("pages/home.py", "Home", ":material/home:", ""),
+    ("pages/epochs.py", "Epochs", ":material/timer:", "epochs"),
+    ("pages/batch_size.py", "Batch size", ":material/stacks:", "batch_size"),
+    ("pages/learning_rate.py", "Learning rate", ":material/speed:", "learning_rate"),
+    ("pages/interplay.py", "Batch size × learning rate", ":material/grid_on:", "interplay"),
+]
+CHART_PAGES = [url_path for *_, url_path in PAGES[1:]]
 
 
 def main() -> None:
@@ -14,16 +25,9 @@ def main() -> None:
 
     ui.leave_legacy_pages_mode()
     st.set_page_config(page_title="dlviz — epochs, batch size, learning rate", page_icon="📉", layout="wide")
-    pages = [
-        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-        st.Page("pages/epochs.py", title="Epochs", icon=":material/timer:", url_path="epochs"),
-        st.Page("pages/batch_size.py", title="Batch size", icon=":material/stacks:", url_path="batch_size"),
-        st.Page("pages/learning_rate.py", title="Learning rate", icon=":material/speed:", url_path="learning_rate"),
-        st.Page("pages/interplay.py", title="Batch size × learning rate", icon=":material/grid_on:",
-                url_path="interplay"),
-    ]
-    page = st.navigation(pages)
-    charts_page = page.url_path != ""  # every page but home draws charts
+    page = st.navigation([st.Page(script, title=title, icon=icon, url_path=url_path or None, default=not url_path)
+                          for script, title, icon, url_path in PAGES])
+    charts_page = page.url_path in CHART_PAGES
     if charts_page:  # before the server's work, so that the browser loads plotly meanwhile
         ui.preload_chart_code()
     ui.warm_up()
@@ -37,6 +41,9 @@ if __name__ == "__main__":
     main()
 else:  # imported by `streamlit run` at server start
     import contextlib
+    from pathlib import Path
+
+    from dlviz import webhints
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -45,4 +52,5 @@ else:  # imported by `streamlit run` at server start
         async with ui.server_lifespan(app):
             yield
 
-    app = st.App(__file__, lifespan=lifespan)
+    app = st.App(__file__, lifespan=lifespan, middleware=webhints.middleware(
+        Path(st.__file__).parent / "static", CHART_PAGES, st.get_option("server.baseUrlPath")))

@@ -167,13 +167,14 @@ def update_loss_figure(histories: Sequence[RunHistory], labels: Sequence[str], *
         if np.isfinite(losses).any() and not history.diverged:
             top_losses.append(losses[np.isfinite(losses)])
         smooth = moving_average(losses, max(1, min(25, len(losses) // 5)))
-        raw_x, raw_y = _thin(xs, losses, max_points)
-        fig.add_trace(go.Scatter(x=raw_x, y=[None if np.isnan(v) else v for v in raw_y], mode="lines",
+        # float32 arrays (the losses' own precision) travel as compact binary; NaN leaves a gap.
+        raw_x, raw_y = (a.astype(np.float32) for a in _thin(xs, losses, max_points))
+        fig.add_trace(go.Scatter(x=raw_x, y=raw_y, mode="lines",
                                  name=f"{label} (each update)", legendgroup=label, showlegend=False, opacity=0.35,
                                  line=dict(color=color, width=1),
                                  hovertemplate=f"{label}<br>update %{{x}}<br>batch loss %{{y:.4f}}<extra></extra>"))
-        sx, sy = _thin(xs, smooth, max_points)
-        fig.add_trace(go.Scatter(x=sx, y=[None if np.isnan(v) else v for v in sy], mode="lines", name=label,
+        sx, sy = (a.astype(np.float32) for a in _thin(xs, smooth, max_points))
+        fig.add_trace(go.Scatter(x=sx, y=sy, mode="lines", name=label,
                                  legendgroup=label, line=dict(color=color, width=4 if presenter else 2.5),
                                  hovertemplate=f"{label}<br>%{{x}}<br>moving average %{{y:.4f}}<extra></extra>"))
     _layout(fig, title="Training loss at every weight update (thin) and its moving average (thick)",
@@ -296,7 +297,9 @@ def grid_heatmap_figure(batch_sizes: Sequence[int], learning_rates: Sequence[flo
             showscale=False, xgap=2, ygap=2, name="diverged"))
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="✕ diverged",
                                  marker=dict(symbol="square", size=14, color=DIVERGED_COLOR)))
-    # Cell labels as annotations, so each can take the text colour its cell needs (white on the dark end).
+    # Cell labels as annotations, so each can take the text colour its cell needs (white on the dark end). Collected
+    # and set once: plotly re-validates every earlier one on each add_annotation (0.4 s for a 4 x 9 grid).
+    annotations, shapes = [], []
     for i in ys:
         for j in xs:
             if not text[i][j]:
@@ -307,18 +310,19 @@ def grid_heatmap_figure(batch_sizes: Sequence[int], learning_rates: Sequence[flo
                 position = (values[i, j] - zmin) / (zmax - zmin)
                 position = min(1.0, max(0.0, position if higher_is_better else 1.0 - position))
                 color = "white" if position < 0.55 else "#1b1b1f"  # the dark half of Viridis
-            fig.add_annotation(x=j, y=i, text=text[i][j], showarrow=False, font=dict(size=size - 1, color=color))
+            annotations.append(dict(x=j, y=i, text=text[i][j], showarrow=False,
+                                    font=dict(size=size - 1, color=color)))
     for i, j in selected:
-        fig.add_shape(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5,
-                      line=dict(color=SELECTED_COLOR, width=2, dash="dot"))
+        shapes.append(dict(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5,
+                           line=dict(color=SELECTED_COLOR, width=2, dash="dot")))
     if selected:
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="shown below",
                                  marker=dict(symbol="square-open", size=14, color=SELECTED_COLOR)))
     best = [(j, i) for i, j in enumerate(best_columns or []) if j is not None]
     if best:
         for j, i in best:
-            fig.add_shape(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5,
-                          line=dict(color=BEST_COLOR, width=4))
+            shapes.append(dict(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5,
+                               line=dict(color=BEST_COLOR, width=4)))
         # A star in the top-right corner of each best cell (the centre holds the number), outlined in orange.
         fig.add_trace(go.Scatter(
             x=[j + 0.34 for j, _ in best], y=[i + 0.28 for _, i in best], mode="markers",
@@ -345,7 +349,7 @@ def grid_heatmap_figure(batch_sizes: Sequence[int], learning_rates: Sequence[flo
         font=dict(size=size), height=max(320, 70 * n_rows + 200) + (120 if presenter else 0),
         template="plotly_white", margin=dict(l=60, r=20, t=60, b=50), hovermode="closest",
         legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0, font=dict(size=size - 1)),
-        plot_bgcolor="white")
+        plot_bgcolor="white", annotations=annotations, shapes=shapes)
     fig.update_xaxes(title_text="Learning rate (log scale)", tickmode="array", tickvals=xs, ticktext=rate_labels,
                      range=[-0.5, n_cols - 0.5], showgrid=False, zeroline=False, tickfont=dict(size=size - 1))
     fig.update_yaxes(title_text="Batch size", tickmode="array", tickvals=ys, ticktext=row_labels,

@@ -7,6 +7,7 @@ view), falls back to its default with a short notice when the URL holds nonsense
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import threading
 import time
@@ -170,8 +171,9 @@ def _uploaded_dataset(content: bytes, target: str, rows: int | None, standardize
     return data_mod.prepare(_uploaded_frame(content), target, name=name, max_rows=rows, standardize=standardize)
 
 
-@st.cache_data(max_entries=2, show_spinner=False)
 def builtin_csv(name: str) -> bytes:
+    """A built-in dataset as CSV, made only when someone clicks its download button (about 0.2 s for the practice
+    data), not on every run."""
     return data_mod.builtin_frame(name).to_csv(index=False).encode()
 
 
@@ -232,7 +234,8 @@ def data_sidebar() -> Selection:
     for note in dataset.notes:
         sidebar.caption(f"ℹ️ {note}")
     if choice != data_mod.UPLOAD:
-        sidebar.download_button("Download this dataset (CSV)", builtin_csv(choice), f"dlviz_{choice}.csv",
+        sidebar.download_button("Download this dataset (CSV)", functools.partial(builtin_csv, choice),
+                                f"dlviz_{choice}.csv",
                                 "text/csv", width="stretch",
                                 help="All rows, as dlviz generated or loaded them, before splitting and scaling.")
     else:
@@ -305,8 +308,10 @@ def sweep_cache() -> SweepCache:
 
 @contextlib.asynccontextmanager
 async def server_lifespan(app):
-    """The lifespan of the app's `st.App` (see `streamlit_app.py`): at server start, prepare what a first visitor
-    would otherwise wait for, in the background so that the server answers at once.
+    """The lifespan of the app's `st.App` (see `streamlit_app.py`), entered at server start once this module (with
+    pandas and scikit-learn: about 1 s here) is imported, before the server listens, as a web server imports its app.
+    The rest of the preparation runs in the background (`warm_server`) so that the server answers at once; a visitor
+    who arrives meanwhile waits for it through the caches.
 
     It also tells Streamlit that this is an `st.navigation` app, which Streamlit otherwise learns only during its
     first script run (see `leave_legacy_pages_mode`).
@@ -319,17 +324,22 @@ async def server_lifespan(app):
 
 
 def warm_server() -> None:
-    """Before the first visit: import what the pages use (pandas, scikit-learn, plotly: about 1.5 s here), put the
-    shipped default sweeps in the cache (`warm_up`), and build a figure once (plotly loads its validators lazily)."""
+    """What a first visit would otherwise pay for, done at server start: the rest of the pages' imports, the shipped
+    default sweeps in the cache (`warm_up`), the default dataset, and one figure (plotly loads its validators
+    lazily, about 0.2 s). Logs how long it took."""
+    from streamlit.logger import get_logger
+
+    started = time.perf_counter()
     from dlviz import charts, diagnose, interplay, lessons  # noqa: F401  (the pages' imports)
 
     warm_up()
-    builtin_csv(defaults.DATASET)
     dataset = _builtin_dataset(defaults.DATASET, defaults.ROWS, defaults.STANDARDIZE)
     specs = defaults.default_sweeps(dataset)
     histories = sweep_cache().get((dataset.fingerprint, tuple(next(iter(specs.values())))))
     if histories:
         charts.curves_figure(histories, ["warm-up"] * len(histories))
+    get_logger(__name__).info("dlviz: the server is warm (default sweeps and figures ready) in %.2f s",
+                              time.perf_counter() - started)
 
 
 @st.cache_resource(show_spinner=False)
@@ -513,8 +523,10 @@ def download_runs(histories: Sequence[RunHistory], labels: Sequence[str], page: 
     """A button that downloads the runs behind the chart as one tidy CSV (a row per value and epoch)."""
     from dlviz.runs import histories_frame
 
-    csv = histories_frame(list(histories), list(labels)).to_csv(index=False).encode()
-    st.download_button("Download runs (CSV)", csv, f"dlviz_{page}_runs.csv", "text/csv",
+    histories, labels = list(histories), list(labels)
+    # Made on click, not on every run.
+    st.download_button("Download runs (CSV)", lambda: histories_frame(histories, labels).to_csv(index=False).encode(),
+                       f"dlviz_{page}_runs.csv", "text/csv",
                        help="Columns: value, epoch, weight_updates, loss, accuracy, val_loss, val_accuracy, ...")
 
 

@@ -162,19 +162,12 @@ CHARTS_JS = """
 
 
 def app_pages() -> list[str]:
-    """The URL path of every page in `streamlit_app.py`'s `st.navigation` list, read from its source."""
-    paths = []
-    for node in ast.walk(ast.parse(APP_FILE.read_text())):
-        if not (isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page"):
-            continue
-        keywords = {k.arg: k.value for k in node.keywords}
-        if isinstance(keywords.get("default"), ast.Constant) and keywords["default"].value is True:
-            paths.append("/")
-        elif isinstance(keywords.get("url_path"), ast.Constant):
-            paths.append("/" + keywords["url_path"].value)
-        elif node.args and isinstance(node.args[0], ast.Constant):
-            paths.append("/" + Path(node.args[0].value).stem)
-    return paths
+    """The URL path of every page in `streamlit_app.py` (its `PAGES` list), read from its source without running it
+    (importing it would build the server's `st.App`)."""
+    for node in ast.parse(APP_FILE.read_text()).body:
+        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["PAGES"]:
+            return ["/" + url_path for *_, url_path in ast.literal_eval(node.value)]
+    raise AssertionError(f"no PAGES list in {APP_FILE}")
 
 
 def min_charts(path: str) -> int:

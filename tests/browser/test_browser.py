@@ -159,3 +159,34 @@ def test_presenter_link_folds_the_settings_away(new_page):
     assert settings.locator("details").get_attribute("open") is None
     assert not page.get_by_test_id("stMultiSelect").filter(has_text="Learning rates").is_visible()
     assert page.get_by_test_id("stSidebar").get_by_role("switch", name="Presenter mode").is_checked()
+
+
+# (6) downloads and the code tab -------------------------------------------------------------------------------------
+
+def test_downloads_give_the_runs_and_the_dataset_as_csv(new_page, tmp_path):
+    """Both files are made on click (deferred), so this is the only place their real download path runs."""
+    page = new_page("/epochs")
+    with page.expect_download() as runs:
+        page.get_by_role("button", name="Download runs (CSV)").click()
+    assert runs.value.suggested_filename == "dlviz_epochs_runs.csv"
+    runs.value.save_as(tmp_path / "runs.csv")
+    lines = (tmp_path / "runs.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    assert header[:3] == ["value", "epoch", "weight_updates"] and "val_loss" in header
+    assert len(lines) == 1 + 101  # the default 100 epochs, and epoch 0 (before training)
+    with page.expect_download() as dataset:
+        page.get_by_test_id("stSidebar").get_by_role("button", name="Download this dataset (CSV)").click()
+    dataset.value.save_as(tmp_path / "data.csv")
+    rows = (tmp_path / "data.csv").read_text().splitlines()
+    assert rows[0].endswith(",target") and len(rows) == 1 + 10_000
+    assert not problems(page)
+
+
+def test_the_code_tab_draws_the_code_when_opened(new_page):
+    page = new_page("/batch_size")
+    assert page.locator('[data-testid="stCode"]').count() == 0  # lazy: not sent with the page
+    page.get_by_role("tab", name="The code").click()
+    page.locator('[data-testid="stCode"]').first.wait_for()
+    assert "model.fit(" in page.locator('[data-testid="stCode"]').first.inner_text()
+    wait_settled(page, 2)
+    assert_healthy(page, 2)

@@ -1,0 +1,97 @@
+"""What `streamlit run streamlit_app.py` does before anyone visits: Streamlit finds the app's `st.App`, whose
+lifespan warms the server (`ui.warm_server`) and whose middleware hints the chart code to browsers
+(`dlviz.webhints`). The real server is checked in tests/browser/test_first_visit.py."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+from pathlib import Path
+
+import streamlit as st
+
+from dlviz import defaults, webhints
+
+ROOT = Path(__file__).resolve().parents[1]
+APP_FILE = ROOT / "streamlit_app.py"
+STATIC = Path(st.__file__).parent / "static"
+
+
+def app_constant(name: str):
+    for node in ast.parse(APP_FILE.read_text()).body:
+        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == [name]:
+            return ast.literal_eval(node.value)
+    raise AssertionError(name)
+
+
+def test_streamlit_run_finds_the_asgi_app():
+    from streamlit.web.server.app_discovery import discover_asgi_app
+
+    found = discover_asgi_app(APP_FILE)
+    assert found.is_asgi_app and found.app_name == "app"
+
+
+def test_every_page_file_exists_and_only_home_has_no_charts():
+    pages = app_constant("PAGES")
+    assert [url for *_, url in pages] == ["", "epochs", "batch_size", "learning_rate", "interplay"]
+    assert all((ROOT / script).is_file() for script, *_ in pages)
+    assert {p.name for p in (ROOT / "pages").glob("*.py")} == {Path(script).name for script, *_ in pages}
+
+
+def test_the_installed_streamlit_has_the_chart_module():
+    """If a Streamlit release renames plotly's module, the hint silently disappears: fail here instead."""
+    module = webhints.chart_module(STATIC)
+    assert module is not None and (STATIC / module).is_file() and module.startswith("static/js/PlotlyChart.")
+
+
+def test_link_header_under_a_base_url():
+    assert webhints.link_header("static/js/P.js") == b"</static/js/P.js>; rel=modulepreload"
+    assert webhints.link_header("static/js/P.js", "/dlviz/") == b"</dlviz/static/js/P.js>; rel=modulepreload"
+    assert webhints.link_header("static/js/P.js", "a/b") == b"</a/b/static/js/P.js>; rel=modulepreload"
+
+
+LINK = b"</x.js>; rel=modulepreload"
+
+
+def respond(path: str, method: str = "GET", content_type: bytes = b"text/html"):
+    """Run one request through the middleware (hinting on /epochs and /interplay) over a stub app; the messages it
+    sent back."""
+    async def app(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", content_type)]})
+        await send({"type": "http.response.body", "body": b"<html></html>"})
+
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    async def receive():
+        return {"type": "http.request"}
+
+    middleware = webhints.ModulePreload(app, paths=["epochs", "interplay"], link=LINK)
+    asyncio.run(middleware({"type": "http", "method": method, "path": path}, receive, send))
+    return sent
+
+
+def test_the_hint_goes_on_chart_pages_only():
+    for path in ("/epochs", "/epochs/", "/interplay"):
+        start, body = respond(path)
+        assert (b"link", LINK) in start["headers"] and body["body"] == b"<html></html>"
+    for path, method, content_type in [("/", "GET", b"text/html"), ("/batch_size", "GET", b"text/html"),
+                                       ("/epochs", "POST", b"text/html"), ("/epochs", "GET", b"application/json")]:
+        start, _ = respond(path, method, content_type)
+        assert all(name != b"link" for name, _ in start["headers"]), (path, method, content_type)
+
+
+def test_no_module_no_middleware(tmp_path):
+    assert webhints.middleware(tmp_path, ["epochs"]) == []
+    assert len(webhints.middleware(STATIC, ["epochs"])) == 1
+
+
+def test_warm_server_puts_every_default_sweep_in_the_cache():
+    from dlviz import ui
+
+    ui.warm_server()
+    dataset = ui._builtin_dataset(defaults.DATASET, defaults.ROWS, defaults.STANDARDIZE)
+    for specs in defaults.default_sweeps(dataset).values():
+        assert (dataset.fingerprint, tuple(specs)) in ui.sweep_cache()
