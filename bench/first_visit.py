@@ -1,13 +1,23 @@
-"""First visit to each page, each on a server of its own: time to complete curves in a real browser, and memory.
+"""First visit to each page, each on a server of its own: time to complete curves in a real browser, against the
+plain approach and against the browser's floor, in the same run.
 
     python bench/first_visit.py [--repeat N] [--pages /epochs,/learning_rate] [--json out.json]
 
-For every page (from `streamlit_app.py`) and every repetition: start a fresh `streamlit run`, open the page at its
-defaults in a new Chromium context and time it from `page.goto` until its charts are drawn with no progress bar left
-(the first visitor after a start, who also pays for `ui.warm_up`); then open it again as a second new visitor (a
-warm server, but a cold browser) and read the server's peak resident memory. Prints the figures against the 3 s
-target and the first/second-visit ratio (how much the first visitor pays for starting the server's work).
-Needs Debian's Chromium at /usr/bin/chromium and the Playwright Python package.
+For every page (from `streamlit_app.py`) and every repetition, three fresh `streamlit run` servers, each opened by a
+new Chromium context (empty cache) as soon as `/_stcore/health` answers, timed from `page.goto` until the charts are
+drawn with no progress bar left:
+
+- **dlviz**: `streamlit run streamlit_app.py` as shipped. Streamlit finds its `st.App`, whose lifespan imports the
+  app and warms the server before the first visit, and whose middleware hints plotly's module to the browser. The
+  page is then opened again by a second new visitor, and the server's peak resident memory is read.
+- **plain**: the same app started without its `st.App` (a throw-away entry file that only runs the script), as
+  Streamlit runs an ordinary script: the first visitor pays for the imports and the warm-up.
+- **floor**, once per repetition: a Streamlit page with nothing but one 3-point plotly chart, from a temporary
+  folder. No page that draws a plotly chart can be faster on this machine.
+
+Prints the medians against the 3 s target, and the ratios plain/dlviz and dlviz/floor. Needs Debian's Chromium at
+/usr/bin/chromium and the Playwright Python package. The machine is shared: read the ratios, and the load average
+printed with them.
 """
 
 from __future__ import annotations
@@ -16,14 +26,22 @@ import argparse
 import json
 import statistics
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.helpers import (CHROMIUM, CHROMIUM_ARGS, FIRST_VISIT_TARGET_SECONDS, SCREENSHOTS,  # noqa: E402
-                                   TIMEOUT_MS, app_pages, describe_first_visit, first_visit, machine_load,
-                                   peak_memory_kib, start_server, stop_server)
+from tests.browser.helpers import (APP_FILE, CHROMIUM, CHROMIUM_ARGS, FIRST_VISIT_TARGET_SECONDS,  # noqa: E402
+                                   SCREENSHOTS, TIMEOUT_MS, app_pages, describe_first_visit, first_visit,
+                                   machine_load, peak_memory_kib, start_server, stop_server)
+
+# Runs the app's script as Streamlit runs any script: no `st.App` for `streamlit run` to find. It must sit beside
+# streamlit_app.py (pages/ are found from the script's folder), so it is written there for the run and removed.
+PLAIN_ENTRY = ROOT / "_bench_plain_entry.py"
+PLAIN_SOURCE = 'import runpy\n\nrunpy.run_path("streamlit_app.py", run_name="__main__")\n'
+FLOOR_SOURCE = ('import plotly.graph_objects as go\nimport streamlit as st\n\n'
+                'st.plotly_chart(go.Figure(go.Scatter(y=[1, 3, 2])))\n')
 
 
 def visit(browser, server, path: str) -> dict:
@@ -35,9 +53,22 @@ def visit(browser, server, path: str) -> dict:
         context.close()
 
 
+def first_visits(browser, script: Path, path: str, second: bool = False) -> dict:
+    """A fresh server for `script`; its first visit to `path` (and a second visitor's, and the peak memory)."""
+    server = start_server(SCREENSHOTS / f"bench_{script.stem}.log", script)
+    try:
+        row = visit(browser, server, path)
+        if second:
+            row["second_visit_s"] = visit(browser, server, path)["complete_s"]
+            row["peak_mib"] = round(peak_memory_kib(server.pid)["total_kib"] / 1024, 1)
+        return row
+    finally:
+        stop_server(server.process)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=1, help="fresh servers per page (default 1)")
+    parser.add_argument("--repeat", type=int, default=1, help="fresh servers per page and variant (default 1)")
     parser.add_argument("--pages", help="comma-separated URL paths (default: every page of the app)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
@@ -45,38 +76,45 @@ def main() -> None:
 
     from playwright.sync_api import sync_playwright
 
-    rows = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        for path in pages:
-            for _ in range(args.repeat):
-                server = start_server(SCREENSHOTS / "bench_server.log")
-                try:
-                    first = visit(browser, server, path)
-                    second = visit(browser, server, path)
-                    memory = peak_memory_kib(server.pid)
-                finally:
-                    stop_server(server.process)
-                rows.append({**first, "second_visit_s": second["complete_s"],
-                             "peak_mib": round(memory["total_kib"] / 1024, 1)})
-                print(f"first visit {describe_first_visit(first)}; second visitor {second['complete_s']:.2f} s; "
-                      f"server peak {rows[-1]['peak_mib']} MiB", flush=True)
-        browser.close()
+    rows, floors = [], []
+    PLAIN_ENTRY.write_text(PLAIN_SOURCE)
+    try:
+        with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
+            floor_app = Path(folder) / "floor.py"
+            floor_app.write_text(FLOOR_SOURCE)
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            for repetition in range(args.repeat):
+                floors.append(first_visits(browser, floor_app, "/")["complete_s"])
+                print(f"floor (one-chart page): {floors[-1]:.2f} s", flush=True)
+                for path in pages:  # the two variants in turn, so that load changes hit both
+                    dlviz = first_visits(browser, APP_FILE, path, second=True)
+                    plain = first_visits(browser, PLAIN_ENTRY, path)
+                    rows.append({**dlviz, "plain_s": plain["complete_s"], "plain_script_done_s": plain["script_done_s"]})
+                    print(f"dlviz {describe_first_visit(dlviz)}; second visitor {dlviz['second_visit_s']:.2f} s; "
+                          f"server peak {dlviz['peak_mib']} MiB | plain: {plain['complete_s']:.2f} s", flush=True)
+            browser.close()
+    finally:
+        PLAIN_ENTRY.unlink(missing_ok=True)
 
     load = machine_load()
+    floor = statistics.median(floors)
     print(f"\nTarget < {FIRST_VISIT_TARGET_SECONDS:g} s per page; load average {load['load_average_1min']} on "
-          f"{load['cpus']} CPUs; {args.repeat} fresh server(s) per page; medians:")
-    print(f"{'page':<16} {'first visit':>12} {'script done':>12} {'2nd visitor':>12} {'first/2nd':>10} {'peak MiB':>9}")
+          f"{load['cpus']} CPUs; {args.repeat} fresh server(s) per page and variant; medians; floor (a one-chart "
+          f"Streamlit page) {floor:.2f} s")
+    print(f"{'page':<16} {'dlviz':>7} {'script done':>12} {'2nd visitor':>12} {'plain':>7} {'plain/dlviz':>12} "
+          f"{'dlviz/floor':>12} {'peak MiB':>9}")
     for path in pages:
         mine = [r for r in rows if r["path"] == path]
         first = statistics.median(r["complete_s"] for r in mine)
         script = statistics.median(r["script_done_s"] or 0.0 for r in mine)
         second = statistics.median(r["second_visit_s"] for r in mine)
+        plain = statistics.median(r["plain_s"] for r in mine)
         peak = max(r["peak_mib"] for r in mine)
-        print(f"{path:<16} {first:>11.2f}s {script:>11.2f}s {second:>11.2f}s {first / second:>9.2f}x {peak:>9.1f}"
-              f"{'' if first < FIRST_VISIT_TARGET_SECONDS else '  over target'}")
+        print(f"{path:<16} {first:>6.2f}s {script:>11.2f}s {second:>11.2f}s {plain:>6.2f}s {plain / first:>11.2f}x "
+              f"{first / floor:>11.2f}x {peak:>9.1f}{'' if first < FIRST_VISIT_TARGET_SECONDS else '  over target'}")
     if args.json:
-        args.json.write_text(json.dumps({**load, "target_s": FIRST_VISIT_TARGET_SECONDS, "runs": rows}, indent=2))
+        args.json.write_text(json.dumps({**load, "target_s": FIRST_VISIT_TARGET_SECONDS, "floor_s": floors,
+                                         "runs": rows}, indent=2))
 
 
 if __name__ == "__main__":

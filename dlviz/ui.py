@@ -325,8 +325,9 @@ async def server_lifespan(app):
 
 def warm_server() -> None:
     """What a first visit would otherwise pay for, done at server start: the rest of the pages' imports, the shipped
-    default sweeps in the cache (`warm_up`), the default dataset, and one figure (plotly loads its validators
-    lazily, about 0.2 s). Logs how long it took."""
+    default sweeps in the cache (`warm_up`), the default dataset, and one figure of each kind the pages draw (plotly
+    imports its validators and subplot helpers on first use: about 0.2 s). Logs how long it took."""
+    import numpy as np
     from streamlit.logger import get_logger
 
     started = time.perf_counter()
@@ -334,11 +335,14 @@ def warm_server() -> None:
 
     warm_up()
     dataset = _builtin_dataset(defaults.DATASET, defaults.ROWS, defaults.STANDARDIZE)
-    specs = defaults.default_sweeps(dataset)
-    histories = sweep_cache().get((dataset.fingerprint, tuple(next(iter(specs.values())))))
-    if histories:
-        charts.curves_figure(histories, ["warm-up"] * len(histories))
-    get_logger(__name__).info("dlviz: the server is warm (default sweeps and figures ready) in %.2f s",
+    shipped = {page: sweep_cache().get((dataset.fingerprint, tuple(specs)))
+               for page, specs in defaults.default_sweeps(dataset).items()}
+    if shipped["epochs"] and shipped["batch_size"]:  # else they are still training, and the figures can wait
+        charts.epochs_figure(shipped["epochs"][0])
+        charts.curves_figure(shipped["batch_size"], ["warm-up"] * len(shipped["batch_size"]))
+        charts.update_loss_figure(shipped["batch_size"], ["warm-up"] * len(shipped["batch_size"]))
+        charts.grid_heatmap_figure([16, 64], [0.01, 0.1], np.ones((2, 2)), value_label="warm-up")
+    get_logger(__name__).info("the server is warm (default sweeps and figures ready) in %.2f s",
                               time.perf_counter() - started)
 
 
@@ -469,7 +473,8 @@ def preload_chart_code() -> None:
     Streamlit's frontend fetches plotly.js (4.7 MB of JavaScript, about 1.5 s to load and compile on a small machine)
     only when a page sends its first chart, so a first visitor would wait for the server's work and then for that.
     A hidden empty chart sent before the server's work makes the two overlap. The browser keeps the code for the
-    whole session, so later runs send nothing.
+    whole session, so later runs send nothing. Where the server also hints the module to the browser
+    (`dlviz.webhints`), this still gets it evaluated early; on the home page it loads it for the next page.
     """
     if st.session_state.get("_chart_code_preloaded"):
         return

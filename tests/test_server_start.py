@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import concurrent.futures
 from pathlib import Path
 
 import streamlit as st
@@ -69,7 +70,9 @@ def respond(path: str, method: str = "GET", content_type: bytes = b"text/html"):
         return {"type": "http.request"}
 
     middleware = webhints.ModulePreload(app, paths=["epochs", "interplay"], link=LINK)
-    asyncio.run(middleware({"type": "http", "method": method, "path": path}, receive, send))
+    # In a thread of its own: Playwright's tests (run earlier in the same process) leave an event loop in this one.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, middleware({"type": "http", "method": method, "path": path}, receive, send)).result()
     return sent
 
 

@@ -70,19 +70,20 @@ def healthy(url: str) -> bool:
         return False
 
 
-def start_server(log_path: Path) -> Server:
-    """A fresh `streamlit run streamlit_app.py` (a new process leading its own process group) on localhost only,
-    returned once `/_stcore/health` answers "ok". Raises ServerError, with the end of its log, if it does not."""
+def start_server(log_path: Path, script: Path = APP_FILE) -> Server:
+    """A fresh `streamlit run streamlit_app.py` (or another `script`, run from its folder; bench/first_visit.py
+    compares) as a new process leading its own process group, on localhost only, returned once `/_stcore/health`
+    answers "ok". Raises ServerError, with the end of its log, if it does not."""
     port = free_port()
     url = f"http://localhost:{port}"
-    command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+    command = [sys.executable, "-m", "streamlit", "run", script.name,
                "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
                "--browser.gatherUsageStats", "false",
                # Others edit the sources while tests run: a changed file must not prompt a rerun mid-test.
                "--server.fileWatcherType", "none"]
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        process = subprocess.Popen(command, cwd=script.parent, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    start_new_session=True, preexec_fn=_end_with_parent,
                                    env={**os.environ, "PYTHONUNBUFFERED": "1"})
     deadline = time.monotonic() + SERVER_START_SECONDS
