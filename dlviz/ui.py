@@ -6,6 +6,7 @@ view), falls back to its default with a short notice when the URL holds nonsense
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import hashlib
@@ -309,9 +310,10 @@ def sweep_cache() -> SweepCache:
 @contextlib.asynccontextmanager
 async def server_lifespan(app):
     """The lifespan of the app's `st.App` (see `streamlit_app.py`), entered at server start once this module (with
-    pandas and scikit-learn: about 1 s here) is imported, before the server listens, as a web server imports its app.
-    The rest of the preparation runs in the background (`warm_server`) so that the server answers at once; a visitor
-    who arrives meanwhile waits for it through the caches.
+    pandas and scikit-learn: about 1 s here) is imported. Before the server listens, as a web server loads its app,
+    it prepares what a first visitor would otherwise wait for (`warm_server`, about 0.4 s); done in the background
+    instead, that work slowed the very first visit by as much. Anything long (training, if the shipped results do
+    not apply here) still runs in the background, and a visitor who arrives meanwhile sees its progress.
 
     It also tells Streamlit that this is an `st.navigation` app, which Streamlit otherwise learns only during its
     first script run (see `leave_legacy_pages_mode`).
@@ -319,14 +321,15 @@ async def server_lifespan(app):
     from streamlit.runtime.pages_manager import PagesManager
 
     PagesManager.uses_pages_directory = False
-    threading.Thread(target=warm_server, name="dlviz-warm-server", daemon=True).start()
+    await asyncio.to_thread(warm_server)
     yield
 
 
 def warm_server() -> None:
     """What a first visit would otherwise pay for, done at server start: the rest of the pages' imports, the shipped
-    default sweeps in the cache (`warm_up`), the default dataset, and one figure of each kind the pages draw (plotly
-    imports its validators and subplot helpers on first use: about 0.2 s). Logs how long it took."""
+    default sweeps in the cache (`warm_up`), Streamlit's own first-run costs, the default dataset, and one figure of
+    each kind the pages draw (plotly imports its validators and subplot helpers on first use: about 0.2 s). Logs how
+    long it took."""
     import numpy as np
     from streamlit.logger import get_logger
 
@@ -334,6 +337,7 @@ def warm_server() -> None:
     from dlviz import charts, diagnose, interplay, lessons  # noqa: F401  (the pages' imports)
 
     warm_up()
+    _warm_streamlit_first_run()
     dataset = _builtin_dataset(defaults.DATASET, defaults.ROWS, defaults.STANDARDIZE)
     shipped = {page: sweep_cache().get((dataset.fingerprint, tuple(specs)))
                for page, specs in defaults.default_sweeps(dataset).items()}
@@ -344,6 +348,23 @@ def warm_server() -> None:
         charts.grid_heatmap_figure([16, 64], [0.01, 0.1], np.ones((2, 2)), value_label="warm-up")
     get_logger(__name__).info("the server is warm (default sweeps and figures ready) in %.2f s",
                               time.perf_counter() - started)
+
+
+def _warm_streamlit_first_run() -> None:
+    """Two costs Streamlit pays on the first script run of a process (together 0.15 s of a first visit here):
+
+    - on the first element it sends, it calls `inspect.stack()` to tell a REPL from `streamlit run`, and the first
+      `inspect` frame lookup in a process reads the file path of every loaded module; one call here fills that cache;
+    - `st.set_page_config(page_icon=...)` imports Streamlit's emoji table (a large regular expression) to check the
+      icon.
+    """
+    import inspect
+
+    inspect.stack()
+    try:
+        import streamlit.emojis  # noqa: F401
+    except ImportError:  # a Streamlit without it: nothing to warm
+        pass
 
 
 @st.cache_resource(show_spinner=False)
