@@ -4,7 +4,6 @@ lifespan warms the server (`ui.warm_server`) and whose middleware hints the char
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import concurrent.futures
 from pathlib import Path
@@ -12,17 +11,11 @@ from pathlib import Path
 import streamlit as st
 
 from dlviz import defaults, webhints
+from tests.browser.helpers import PRELOAD_CLASS, app_page_table
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_FILE = ROOT / "streamlit_app.py"
 STATIC = Path(st.__file__).parent / "static"
-
-
-def app_constant(name: str):
-    for node in ast.parse(APP_FILE.read_text()).body:
-        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == [name]:
-            return ast.literal_eval(node.value)
-    raise AssertionError(name)
 
 
 def test_streamlit_run_finds_the_asgi_app():
@@ -33,7 +26,7 @@ def test_streamlit_run_finds_the_asgi_app():
 
 
 def test_every_page_file_exists_and_only_home_has_no_charts():
-    pages = app_constant("PAGES")
+    pages = app_page_table()
     assert [url for *_, url in pages] == ["", "epochs", "batch_size", "learning_rate", "interplay"]
     assert all((ROOT / script).is_file() for script, *_ in pages)
     assert {p.name for p in (ROOT / "pages").glob("*.py")} == {Path(script).name for script, *_ in pages}
@@ -98,3 +91,10 @@ def test_warm_server_puts_every_default_sweep_in_the_cache():
     dataset = ui._builtin_dataset(defaults.DATASET, defaults.ROWS, defaults.STANDARDIZE)
     for specs in defaults.default_sweeps(dataset).values():
         assert (dataset.fingerprint, tuple(specs)) in ui.sweep_cache()
+
+
+def test_the_browser_tests_know_the_hidden_chart():
+    """The browser tests leave the hidden chart (`ui.preload_chart_code`) out of a page's charts by its CSS class."""
+    from dlviz.ui import PRELOAD_KEY
+
+    assert PRELOAD_CLASS == f"st-key-{PRELOAD_KEY}"

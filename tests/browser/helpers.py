@@ -30,7 +30,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 FIRST_VISIT_TARGET_SECONDS = 3.0
 # A page's charts: plotly charts, but not the hidden empty one that makes the browser load plotly early
 # (`dlviz.ui.preload_chart_code`).
-_NOT_PRELOAD = ":not(.st-key-dlviz_preload_chart_code, .st-key-dlviz_preload_chart_code *)"
+PRELOAD_CLASS = "st-key-dlviz_preload_chart_code"  # Streamlit's class for the key `dlviz.ui.PRELOAD_KEY`
+_NOT_PRELOAD = f":not(.{PRELOAD_CLASS}, .{PRELOAD_CLASS} *)"
 CHART = '[data-testid="stPlotlyChart"]' + _NOT_PRELOAD
 
 
@@ -144,6 +145,8 @@ SETTLED_JS = """
   if (!document.querySelector('[data-testid="stMain"] [data-testid="stElementContainer"]')) return false;
   if (document.querySelector('[data-testid="stException"]')) return true;
   if (document.querySelector('[data-testid="stProgress"]')) return false;
+  // An element whose code is still loading shows Streamlit's skeleton (e.g. a multiselect without its tags yet).
+  if (document.querySelector('[data-testid="stSkeleton"]')) return false;
   if (document.querySelector('[data-stale="true"]')) return false;
   const charts = [...document.querySelectorAll('$CHART')];
   if (charts.length < minCharts) return false;
@@ -162,13 +165,18 @@ CHARTS_JS = """
 """.replace("$CHART", CHART).replace("$NOT_PRELOAD", _NOT_PRELOAD)
 
 
-def app_pages() -> list[str]:
-    """The URL path of every page in `streamlit_app.py` (its `PAGES` list), read from its source without running it
+def app_page_table() -> list[tuple[str, str, str, str]]:
+    """`streamlit_app.py`'s `PAGES` list (script, title, icon, URL path), read from its source without running it
     (importing it would build the server's `st.App`)."""
     for node in ast.parse(APP_FILE.read_text()).body:
         if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["PAGES"]:
-            return ["/" + url_path for *_, url_path in ast.literal_eval(node.value)]
+            return ast.literal_eval(node.value)
     raise AssertionError(f"no PAGES list in {APP_FILE}")
+
+
+def app_pages() -> list[str]:
+    """The URL path of every page of the app."""
+    return ["/" + url_path for *_, url_path in app_page_table()]
 
 
 def min_charts(path: str) -> int:
