@@ -146,7 +146,7 @@ SETTLED_JS = """
   if (document.querySelector('[data-testid="stException"]')) return true;
   if (document.querySelector('[data-testid="stProgress"]')) return false;
   // An element whose code is still loading shows Streamlit's skeleton (e.g. a multiselect without its tags yet).
-  if (document.querySelector('[data-testid="stSkeleton"]')) return false;
+  if (document.querySelector('[data-testid="stSkeleton"]$NOT_PRELOAD')) return false;
   if (document.querySelector('[data-stale="true"]')) return false;
   const charts = [...document.querySelectorAll('$CHART')];
   if (charts.length < minCharts) return false;
