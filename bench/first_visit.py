@@ -89,7 +89,8 @@ def main() -> None:
                 for path in pages:  # the two variants in turn, so that load changes hit both
                     dlviz = first_visits(browser, APP_FILE, path, second=True)
                     plain = first_visits(browser, PLAIN_ENTRY, path)
-                    rows.append({**dlviz, "plain_s": plain["complete_s"], "plain_script_done_s": plain["script_done_s"]})
+                    rows.append({**dlviz, "plain_s": plain["complete_s"],
+                                 "plain_script_done_s": plain["script_done_s"]})
                     print(f"dlviz {describe_first_visit(dlviz)}; second visitor {dlviz['second_visit_s']:.2f} s; "
                           f"server peak {dlviz['peak_mib']} MiB | plain: {plain['complete_s']:.2f} s", flush=True)
             browser.close()

@@ -84,8 +84,8 @@ def start_server(log_path: Path, script: Path = APP_FILE) -> Server:
                "--server.fileWatcherType", "none"]
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=script.parent, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True, preexec_fn=_end_with_parent,
+        process = subprocess.Popen(command, cwd=script.parent, stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_end_with_parent,
                                    env={**os.environ, "PYTHONUNBUFFERED": "1"})
     deadline = time.monotonic() + SERVER_START_SECONDS
     while not healthy(url):
