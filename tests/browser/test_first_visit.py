@@ -15,6 +15,7 @@ import urllib.request
 
 import pytest
 
+from dlviz.webhints import COMPILE_HINT
 from tests.browser.helpers import (FIRST_VISIT_TARGET_SECONDS, app_pages, describe_first_visit, first_visit,
                                    machine_load, write_json)
 
@@ -40,7 +41,8 @@ def test_first_visit_of_every_page_at_defaults(new_page, server):
 
 
 def test_the_server_warmed_itself_and_hints_the_chart_code(server):
-    """`streamlit run` found the st.App: its lifespan warmed the server, its middleware sends the preload hint."""
+    """`streamlit run` found the st.App: its lifespan warmed the server, its middleware sends the preload hint and
+    the chart module with V8's compile hint in front."""
     assert "the server is warm" in server.log.read_text()
     with urllib.request.urlopen(f"{server.url}/epochs", timeout=10) as response:
         link = response.headers["Link"]
@@ -48,5 +50,7 @@ def test_the_server_warmed_itself_and_hints_the_chart_code(server):
     module = link.split(">")[0].lstrip("<")
     with urllib.request.urlopen(server.url + module, timeout=10) as response:  # the hinted module exists
         assert response.status == 200 and "javascript" in response.headers["Content-Type"]
+        assert response.read(len(COMPILE_HINT) + 7) == COMPILE_HINT + b"import{"
+        assert "immutable" in response.headers["Cache-Control"]
     with urllib.request.urlopen(server.url + "/", timeout=10) as response:
         assert response.headers["Link"] is None  # home draws no chart at once
