@@ -3,21 +3,26 @@ plain approach and against the browser's floor, in the same run.
 
     python bench/first_visit.py [--repeat N] [--pages /epochs,/learning_rate] [--json out.json]
 
-For every page (from `streamlit_app.py`) and every repetition, three fresh `streamlit run` servers, each opened by a
+For every page (from `streamlit_app.py`) and every repetition, four fresh `streamlit run` servers, each opened by a
 new Chromium context (empty cache) as soon as `/_stcore/health` answers, timed from `page.goto` until the charts are
 drawn with no progress bar left:
 
 - **dlviz**: `streamlit run streamlit_app.py` as shipped. Streamlit finds its `st.App`, whose lifespan imports the
-  app and warms the server before the first visit, and whose middleware hints plotly's module to the browser. The
-  page is then opened again by a second new visitor, and the server's peak resident memory is read.
+  app and warms the server before the first visit, and whose middleware hints plotly's module to the browser
+  (preload, and V8's compile hint). The page is then opened again by a second new visitor, and the server's peak
+  resident memory is read.
+- **no compile hint**: the shipped `st.App` with its middleware built with `compile_hint=False` (a throw-away entry
+  file): plotly's module is preloaded but served as Streamlit ships it, so the browser compiles its functions one by
+  one, on the main thread, as they are first called.
 - **plain**: the same app started without its `st.App` (a throw-away entry file that only runs the script), as
   Streamlit runs an ordinary script: the first visitor pays for the imports and the warm-up.
 - **floor**, once per repetition: a Streamlit page with nothing but one 3-point plotly chart, from a temporary
-  folder. No page that draws a plotly chart can be faster on this machine.
+  folder, served by Streamlit as it comes: what a first visit to any plotly chart costs in this browser on this
+  machine, before any page content.
 
-Prints the medians against the 3 s target, and the ratios plain/dlviz and dlviz/floor. Needs Debian's Chromium at
-/usr/bin/chromium and the Playwright Python package. The machine is shared: read the ratios, and the load average
-printed with them.
+Prints the medians against the 3 s target, and the ratios no hint/dlviz, plain/dlviz and dlviz/floor. Needs
+Debian's Chromium at /usr/bin/chromium and the Playwright Python package. The machine is shared: read the ratios,
+and the load average printed with them.
 """
 
 from __future__ import annotations
@@ -40,6 +45,21 @@ from tests.browser.helpers import (APP_FILE, CHROMIUM, CHROMIUM_ARGS, FIRST_VISI
 # streamlit_app.py (pages/ are found from the script's folder), so it is written there for the run and removed.
 PLAIN_ENTRY = ROOT / "_bench_plain_entry.py"
 PLAIN_SOURCE = 'import runpy\n\nrunpy.run_path("streamlit_app.py", run_name="__main__")\n'
+# The shipped st.App, but its middleware without the compile hint; beside streamlit_app.py for the same reason.
+NO_HINT_ENTRY = ROOT / "_bench_no_hint_entry.py"
+NO_HINT_SOURCE = """import sys
+from pathlib import Path
+
+import streamlit as st
+
+sys.path.insert(0, str(Path(__file__).parent))
+import streamlit_app  # noqa: E402  (the shipped app: its lifespan, its pages)
+from dlviz import webhints  # noqa: E402
+
+app = st.App(Path(__file__).with_name("streamlit_app.py"), lifespan=streamlit_app.lifespan,
+             middleware=webhints.middleware(Path(st.__file__).parent / "static", streamlit_app.CHART_PAGES,
+                                            st.get_option("server.baseUrlPath"), compile_hint=False))
+"""
 FLOOR_SOURCE = ('import plotly.graph_objects as go\nimport streamlit as st\n\n'
                 'st.plotly_chart(go.Figure(go.Scatter(y=[1, 3, 2])))\n')
 
@@ -78,6 +98,7 @@ def main() -> None:
 
     rows, floors = [], []
     PLAIN_ENTRY.write_text(PLAIN_SOURCE)
+    NO_HINT_ENTRY.write_text(NO_HINT_SOURCE)
     try:
         with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
             floor_app = Path(folder) / "floor.py"
@@ -86,32 +107,37 @@ def main() -> None:
             for repetition in range(args.repeat):
                 floors.append(first_visits(browser, floor_app, "/")["complete_s"])
                 print(f"floor (one-chart page): {floors[-1]:.2f} s", flush=True)
-                for path in pages:  # the two variants in turn, so that load changes hit both
+                for path in pages:  # the variants in turn, so that load changes hit them all
                     dlviz = first_visits(browser, APP_FILE, path, second=True)
+                    no_hint = first_visits(browser, NO_HINT_ENTRY, path)
                     plain = first_visits(browser, PLAIN_ENTRY, path)
-                    rows.append({**dlviz, "plain_s": plain["complete_s"],
+                    rows.append({**dlviz, "no_hint_s": no_hint["complete_s"], "plain_s": plain["complete_s"],
                                  "plain_script_done_s": plain["script_done_s"]})
                     print(f"dlviz {describe_first_visit(dlviz)}; second visitor {dlviz['second_visit_s']:.2f} s; "
-                          f"server peak {dlviz['peak_mib']} MiB | plain: {plain['complete_s']:.2f} s", flush=True)
+                          f"server peak {dlviz['peak_mib']} MiB | no compile hint: {no_hint['complete_s']:.2f} s | "
+                          f"plain: {plain['complete_s']:.2f} s", flush=True)
             browser.close()
     finally:
         PLAIN_ENTRY.unlink(missing_ok=True)
+        NO_HINT_ENTRY.unlink(missing_ok=True)
 
     load = machine_load()
     floor = statistics.median(floors)
     print(f"\nTarget < {FIRST_VISIT_TARGET_SECONDS:g} s per page; load average {load['load_average_1min']} on "
           f"{load['cpus']} CPUs; {args.repeat} fresh server(s) per page and variant; medians; floor (a one-chart "
           f"Streamlit page) {floor:.2f} s")
-    print(f"{'page':<16} {'dlviz':>7} {'script done':>12} {'2nd visitor':>12} {'plain':>7} {'plain/dlviz':>12} "
-          f"{'dlviz/floor':>12} {'peak MiB':>9}")
+    print(f"{'page':<16} {'dlviz':>7} {'script done':>12} {'2nd visitor':>12} {'no hint':>8} {'no hint/dlviz':>14} "
+          f"{'plain':>7} {'plain/dlviz':>12} {'dlviz/floor':>12} {'peak MiB':>9}")
     for path in pages:
         mine = [r for r in rows if r["path"] == path]
         first = statistics.median(r["complete_s"] for r in mine)
         script = statistics.median(r["script_done_s"] or 0.0 for r in mine)
         second = statistics.median(r["second_visit_s"] for r in mine)
+        no_hint = statistics.median(r["no_hint_s"] for r in mine)
         plain = statistics.median(r["plain_s"] for r in mine)
         peak = max(r["peak_mib"] for r in mine)
-        print(f"{path:<16} {first:>6.2f}s {script:>11.2f}s {second:>11.2f}s {plain:>6.2f}s {plain / first:>11.2f}x "
+        print(f"{path:<16} {first:>6.2f}s {script:>11.2f}s {second:>11.2f}s {no_hint:>7.2f}s {no_hint / first:>13.2f}x "
+              f"{plain:>6.2f}s {plain / first:>11.2f}x "
               f"{first / floor:>11.2f}x {peak:>9.1f}{'' if first < FIRST_VISIT_TARGET_SECONDS else '  over target'}")
     if args.json:
         args.json.write_text(json.dumps({**load, "target_s": FIRST_VISIT_TARGET_SECONDS, "floor_s": floors,
