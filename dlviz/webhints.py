@@ -7,9 +7,9 @@ single cost of a first visit:
   request. An HTTP `Link` header with `rel=modulepreload` on the HTML of a chart page (`ModulePreload`) lets the
   browser fetch it while it boots the app, so it is there when the first chart arrives.
 - **Compile.** V8 compiles a function only when it is first called, on the main thread, so running the module took
-  0.7 s, most of it spent parsing functions one by one. Chromium (136 and later) compiles every function of a file
-  that begins with the comment `//# allFunctionsCalledOnLoad` ahead of time, on a background thread, while the file
-  loads. `CompileHint` serves Streamlit's own module with that one line in front: the same code, ready sooner.
+  0.7 s, with about 2,100 functions parsed and compiled one by one. Chromium (136 and later) compiles every function
+  of a file that begins with the comment `//# allFunctionsCalledOnLoad` ahead of time, on a background thread, while
+  the file loads. `CompileHint` serves Streamlit's own module with that one line in front: the same code, ready sooner.
   Browsers without the feature read a comment.
 
 Pure ASGI (no Streamlit import): `streamlit_app.py` adds `middleware(...)` to its `st.App`. If the module cannot be
