@@ -48,11 +48,6 @@ def link_header(module: str, base_url: str = "") -> bytes:
     return f"<{url_path(module, base_url)}>; rel=modulepreload".encode()
 
 
-def hinted(source: bytes) -> bytes:
-    """A JavaScript file with V8's compile hint in front (`//#` comments must come first to count)."""
-    return COMPILE_HINT + source
-
-
 class ModulePreload:
     """ASGI middleware: add `Link: <module>; rel=modulepreload` to the HTML answer of a GET for one of `paths`
     (full URL paths, base URL included)."""
@@ -90,7 +85,8 @@ class CompileHint:
     def __init__(self, app, path: str, file: Path) -> None:
         self.app = app
         self.path = path
-        self.body = hinted(file.read_bytes())  # 4.7 MB, read once when the server builds its middleware
+        # 4.7 MB, read once when the server builds its middleware. The hint counts only at the very top of a file.
+        self.body = COMPILE_HINT + file.read_bytes()
         self.headers = [(b"content-type", b"text/javascript; charset=utf-8"),
                         (b"content-length", str(len(self.body)).encode()),
                         (b"cache-control", ASSET_CACHE_CONTROL)]
