@@ -37,13 +37,21 @@ def main() -> None:
         ui.preload_chart_code()
 
 
-if __name__ == "__main__":
-    main()
-else:  # imported by `streamlit run` at server start
-    import contextlib
+def chart_middleware(compile_hint: bool = True) -> list:
+    """The `st.App` middleware that gets the chart code to browsers sooner (`dlviz.webhints`); bench/first_visit.py
+    also starts the app with `compile_hint=False`."""
     from pathlib import Path
 
     from dlviz import webhints
+
+    return webhints.middleware(Path(st.__file__).parent / "static", CHART_PAGES,
+                               st.get_option("server.baseUrlPath"), compile_hint=compile_hint)
+
+
+if __name__ == "__main__":
+    main()
+else:  # imported by `streamlit run` at server start (which finds `app` by reading this file: keep `st.App(` here)
+    import contextlib
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -52,5 +60,4 @@ else:  # imported by `streamlit run` at server start
         async with ui.server_lifespan(app):
             yield
 
-    app = st.App(__file__, lifespan=lifespan, middleware=webhints.middleware(
-        Path(st.__file__).parent / "static", CHART_PAGES, st.get_option("server.baseUrlPath")))
+    app = st.App(__file__, lifespan=lifespan, middleware=chart_middleware())

@@ -11,9 +11,9 @@ drawn with no progress bar left:
   app and warms the server before the first visit, and whose middleware hints plotly's module to the browser
   (preload, and V8's compile hint). The page is then opened again by a second new visitor, and the server's peak
   resident memory is read.
-- **no compile hint**: the shipped `st.App` with its middleware built with `compile_hint=False` (a throw-away entry
-  file): plotly's module is preloaded but served as Streamlit ships it, so the browser compiles its functions one by
-  one, on the main thread, as they are first called.
+- **no compile hint**: the shipped app, its middleware from `streamlit_app.chart_middleware(compile_hint=False)` (a
+  throw-away entry file): plotly's module is preloaded but served as Streamlit ships it, so the browser compiles its
+  functions one by one, on the main thread, as they are first called.
 - **plain**: the same app started without its `st.App` (a throw-away entry file that only runs the script), as
   Streamlit runs an ordinary script: the first visitor pays for the imports and the warm-up.
 - **floor**, once per repetition: a Streamlit page with nothing but one 3-point plotly chart, from a temporary
@@ -45,7 +45,7 @@ from tests.browser.helpers import (APP_FILE, CHROMIUM, CHROMIUM_ARGS, FIRST_VISI
 # streamlit_app.py (pages/ are found from the script's folder), so it is written there for the run and removed.
 PLAIN_ENTRY = ROOT / "_bench_plain_entry.py"
 PLAIN_SOURCE = 'import runpy\n\nrunpy.run_path("streamlit_app.py", run_name="__main__")\n'
-# The shipped st.App, but its middleware without the compile hint; beside streamlit_app.py for the same reason.
+# The shipped st.App without the compile hint; beside streamlit_app.py for the same reason.
 NO_HINT_ENTRY = ROOT / "_bench_no_hint_entry.py"
 NO_HINT_SOURCE = """import sys
 from pathlib import Path
@@ -53,12 +53,10 @@ from pathlib import Path
 import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).parent))
-import streamlit_app  # noqa: E402  (the shipped app: its lifespan, its pages)
-from dlviz import webhints  # noqa: E402
+import streamlit_app  # noqa: E402
 
-app = st.App(Path(__file__).with_name("streamlit_app.py"), lifespan=streamlit_app.lifespan,
-             middleware=webhints.middleware(Path(st.__file__).parent / "static", streamlit_app.CHART_PAGES,
-                                            st.get_option("server.baseUrlPath"), compile_hint=False))
+app = st.App(streamlit_app.__file__, lifespan=streamlit_app.lifespan,
+             middleware=streamlit_app.chart_middleware(compile_hint=False))
 """
 FLOOR_SOURCE = ('import plotly.graph_objects as go\nimport streamlit as st\n\n'
                 'st.plotly_chart(go.Figure(go.Scatter(y=[1, 3, 2])))\n')
