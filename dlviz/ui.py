@@ -90,29 +90,48 @@ def dump_list(values: Sequence[Any]) -> str:
     return ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in values)
 
 
+def _owner(params: Sequence[Param]) -> str:
+    """Which page's controls `params` are: pages share some keys (`epochs`, `metric`) but not their meaning."""
+    return "|".join(param.key for param in params)
+
+
 def init_params(params: Sequence[Param]) -> None:
-    """Give each control its starting value: the URL's, else the value this session last had, else the default."""
+    """Give each control its starting value: the URL's, else the value this session last had on this page, else the
+    default.
+
+    A key that another page's control holds (the batch-size page's `epochs` when the visitor comes from the epochs
+    page by the sidebar) is this page's own again: Streamlit would otherwise draw the new control at its minimum (one
+    epoch), since the value belongs to the other page's widget.
+    """
     notices = st.session_state.setdefault("_param_notices", [])
+    owner = _owner(params)
+    owners = st.session_state.setdefault("_param_owners", {})
     for param in params:
         if param.key in st.session_state:
-            continue
-        raw = st.query_params.get(param.key)
-        if raw is not None:
-            try:
-                st.session_state[param.key] = param.parse(raw)
+            if owners.get(param.key, owner) == owner:
+                owners[param.key] = owner
                 continue
-            except (ValueError, TypeError) as exc:
-                notices.append(f"Ignored `{param.key}={raw}` from the link ({exc}); using the default.")
-        st.session_state[param.key] = st.session_state.get(f"_saved_{param.key}", param.default)
+        else:
+            raw = st.query_params.get(param.key)
+            if raw is not None:
+                owners[param.key] = owner
+                try:
+                    st.session_state[param.key] = param.parse(raw)
+                    continue
+                except (ValueError, TypeError) as exc:
+                    notices.append(f"Ignored `{param.key}={raw}` from the link ({exc}); using the default.")
+        owners[param.key] = owner
+        st.session_state[param.key] = st.session_state.get(f"_saved_{owner}_{param.key}", param.default)
 
 
 def sync_params(params: Sequence[Param]) -> None:
     """Write the controls' current values to the URL (and remember them for when the user comes back)."""
+    owner = _owner(params)
     for param in params:
         if param.key not in st.session_state:
             continue
         value = st.session_state[param.key]
-        st.session_state[f"_saved_{param.key}"] = value
+        st.session_state[f"_saved_{owner}_{param.key}"] = value
         text = param.dump(value)
         if st.query_params.get(param.key) != text:
             st.query_params[param.key] = text

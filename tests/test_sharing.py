@@ -60,3 +60,20 @@ def test_runs_csv_is_tidy():
     assert frame[frame.value == "lr 10"]["diverged"].iloc[-1]
     assert frame.loc[0, "loss"] == runs[0].initial_loss
     json.dumps(frame.to_dict())  # plain data
+
+
+def test_each_page_keeps_its_own_settings_when_the_visitor_moves_between_pages():
+    """Pages share some keys (`epochs`) but not their meaning. Moving between pages gives each page the value it had,
+    else its default: never the other page's control's, nor Streamlit's fallback for a key another page's widget
+    holds (the slider's minimum, a one-epoch run)."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["epochs"] = "3"
+    at.switch_page("pages/learning_rate.py").run()
+    assert at.slider(key="epochs").value == 3
+    for page, epochs in [("batch_size", defaults.BATCH_PAGE_EPOCHS), ("epochs", defaults.EPOCHS_PAGE_EPOCHS),
+                         ("learning_rate", 3), ("batch_size", defaults.BATCH_PAGE_EPOCHS)]:
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception and not at.warning, page
+        assert at.slider(key="epochs").value == epochs, page
+        assert at.query_params["epochs"] == str(epochs), page
+        assert figures(at)[0]["data"], page
