@@ -37,15 +37,16 @@ def main() -> None:
         ui.preload_chart_code()
 
 
-def chart_middleware(compile_hint: bool = True) -> list:
-    """The `st.App` middleware that gets the chart code to browsers sooner (`dlviz.webhints`); bench/first_visit.py
-    also starts the app with `compile_hint=False`."""
+def frontend_middleware(**leave_out: bool) -> list:
+    """The `st.App` middleware that gets the frontend and the chart code to browsers sooner (`dlviz.webhints`). The
+    benches also start the app with parts left out: `compile_hint=False` (bench/first_visit.py), `from_memory=False`
+    (bench/static_assets.py)."""
     from pathlib import Path
 
     from dlviz import webhints
 
     return webhints.middleware(Path(st.__file__).parent / "static", CHART_PAGES,
-                               st.get_option("server.baseUrlPath"), compile_hint=compile_hint)
+                               st.get_option("server.baseUrlPath"), **leave_out)
 
 
 if __name__ == "__main__":
@@ -60,4 +61,4 @@ else:  # imported by `streamlit run` at server start (which finds `app` by readi
         async with ui.server_lifespan(app):
             yield
 
-    app = st.App(__file__, lifespan=lifespan, middleware=chart_middleware())
+    app = st.App(__file__, lifespan=lifespan, middleware=frontend_middleware())

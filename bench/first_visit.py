@@ -11,7 +11,7 @@ drawn with no progress bar left:
   app and warms the server before the first visit, and whose middleware hints plotly's module to the browser
   (preload, and V8's compile hint). The page is then opened again by a second new visitor, and the server's peak
   resident memory is read.
-- **no compile hint**: the shipped app, its middleware from `streamlit_app.chart_middleware(compile_hint=False)` (a
+- **no compile hint**: the shipped app, its middleware from `streamlit_app.frontend_middleware(compile_hint=False)` (a
   throw-away entry file): plotly's module is preloaded but served as Streamlit ships it, so the browser compiles its
   functions one by one, on the main thread, as they are first called.
 - **plain**: the same app started without its `st.App` (a throw-away entry file that only runs the script), as
@@ -56,7 +56,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import streamlit_app  # noqa: E402
 
 app = st.App(streamlit_app.__file__, lifespan=streamlit_app.lifespan,
-             middleware=streamlit_app.chart_middleware(compile_hint=False))
+             middleware=streamlit_app.frontend_middleware(compile_hint=False))
 """
 FLOOR_SOURCE = ('import plotly.graph_objects as go\nimport streamlit as st\n\n'
                 'st.plotly_chart(go.Figure(go.Scatter(y=[1, 3, 2])))\n')

@@ -1,6 +1,6 @@
 """What `streamlit run streamlit_app.py` does before anyone visits: Streamlit finds the app's `st.App`, whose
-lifespan warms the server (`ui.warm_server`) and whose middleware hints the chart code to browsers
-and serves it ready to compile (`dlviz.webhints`). The real server is checked in tests/browser/test_first_visit.py."""
+lifespan warms the server (`ui.warm_server`) and whose middleware hints the chart code to browsers,
+serves it ready to compile and serves the frontend's files from memory (`dlviz.webhints`). The real server is checked in tests/browser/test_first_visit.py."""
 
 from __future__ import annotations
 
@@ -78,53 +78,125 @@ def stub_app(content_type: bytes = b"text/html", body: bytes = b"<html></html>")
     return app
 
 
-def respond(path: str, method: str = "GET", content_type: bytes = b"text/html"):
-    """One request through the preload middleware (hinting on /epochs and /interplay, under the base URL /dlviz)."""
-    middleware = webhints.ModulePreload(stub_app(content_type), paths=["/dlviz/epochs", "/dlviz/interplay"],
-                                        link=LINK)
-    return run_asgi(middleware, {"method": method, "path": path})
+PAGE_HTML = b'<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8" /></head><body></body></html>'
 
 
-def test_the_hint_goes_on_chart_pages_only():
-    for path in ("/dlviz/epochs", "/dlviz/epochs/", "/dlviz/interplay"):
-        start, body = respond(path)
-        assert (b"link", LINK) in start["headers"] and body["body"] == b"<html></html>"
-    for path, method, content_type in [("/dlviz/", "GET", b"text/html"), ("/dlviz/batch_size", "GET", b"text/html"),
-                                       ("/epochs", "GET", b"text/html"),  # not under the base URL
-                                       ("/dlviz/epochs", "POST", b"text/html"),
-                                       ("/dlviz/epochs", "GET", b"application/json")]:
-        start, _ = respond(path, method, content_type)
+def respond(path: str, method: str = "GET", content_type: bytes = b"text/html", headers=(), link=LINK):
+    """One request through the chart pages' middleware (/epochs and /interplay, under the base URL /dlviz)."""
+    middleware = webhints.ChartPages(stub_app(content_type, PAGE_HTML),
+                                     pages={"/dlviz/epochs": "epochs", "/dlviz/interplay": "interplay"}, link=link)
+    return run_asgi(middleware, {"method": method, "path": path, "headers": list(headers)})
+
+
+def test_chart_pages_get_the_preload_and_the_base_url_script():
+    for path, page in (("/dlviz/epochs", "epochs"), ("/dlviz/epochs/", "epochs"), ("/dlviz/interplay", "interplay")):
+        start, body = respond(path, headers=[(b"accept-encoding", b"gzip")])
+        script = webhints.base_url_script(page)
+        assert body["body"] == PAGE_HTML.replace(b"<head>", b"<head>" + script)
+        assert (b"link", LINK) in start["headers"]
+        assert dict(start["headers"])[b"content-length"] == str(len(body["body"])).encode()
+    assert b'var s="/interplay"' in webhints.base_url_script("interplay")
+    assert respond("/dlviz/epochs", link=None)[0]["headers"] == [  # no chart module: the script only
+        (b"content-type", b"text/html"), (b"content-length", str(len(respond("/dlviz/epochs")[1]["body"])).encode())]
+    for path, method, content_type, headers in [
+            ("/dlviz/", "GET", b"text/html", []), ("/dlviz/batch_size", "GET", b"text/html", []),
+            ("/epochs", "GET", b"text/html", []),  # not under the base URL
+            ("/dlviz/epochs", "POST", b"text/html", []), ("/dlviz/epochs", "HEAD", b"text/html", []),
+            ("/dlviz/epochs", "GET", b"text/html", [(b"range", b"bytes=0-9")]),
+            ("/dlviz/epochs", "GET", b"application/json", [])]:
+        start, body = respond(path, method, content_type, headers)
         assert all(name != b"link" for name, _ in start["headers"]), (path, method, content_type)
+        assert body["body"] == PAGE_HTML, (path, method, content_type, headers)
 
 
-def test_the_chart_module_is_served_with_the_compile_hint(tmp_path):
-    module = tmp_path / "PlotlyChart.abc.js"
-    module.write_bytes(b"import{a}from'./b.js';export{a}")
-    middleware = webhints.CompileHint(stub_app(b"application/javascript", b"from streamlit"),
-                                      path="/dlviz/static/js/PlotlyChart.abc.js", file=module)
-    start, body = run_asgi(middleware, {"method": "GET", "path": "/dlviz/static/js/PlotlyChart.abc.js"})
-    assert body["body"] == b"//# allFunctionsCalledOnLoad\nimport{a}from'./b.js';export{a}"
-    headers = dict(start["headers"])
-    assert start["status"] == 200 and headers[b"content-length"] == str(len(body["body"])).encode()
-    assert headers[b"content-type"].startswith(b"text/javascript") and b"immutable" in headers[b"cache-control"]
+def test_the_page_html_is_asked_for_uncompressed_and_a_compressed_answer_is_left_alone():
+    seen = []
+
+    async def gzipping_app(scope, receive, send):
+        seen.append(dict(scope["headers"]))
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/html"), (b"content-encoding", b"gzip"), (b"etag", b'"e"')]})
+        await send({"type": "http.response.body", "body": b"\x1f\x8b", "more_body": True})
+        await send({"type": "http.response.body", "body": b"..."})
+
+    middleware = webhints.ChartPages(gzipping_app, pages={"/epochs": "epochs"}, link=LINK)
+    start, body = run_asgi(middleware, {"method": "GET", "path": "/epochs",
+                                        "headers": [(b"accept-encoding", b"gzip, br"), (b"cookie", b"x")]})
+    assert seen == [{b"cookie": b"x"}]
+    assert body["body"] == b"\x1f\x8b..." and (b"etag", b'"e"') in start["headers"]
+
+
+def fake_static(root: Path) -> Path:
+    """A static folder laid out as Streamlit's: content-hashed files under static/js, static/css, static/media."""
+    for name, body in [("static/js/PlotlyChart.abc.js", b"import{a}from'./b.js';export{a}"),
+                       ("static/js/index.def.js", b"export const b=1"), ("static/css/index.ghi.css", b"a{}"),
+                       ("static/media/Font.jkl.woff2", b"wOF2"), ("index.html", b"<html></html>")]:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(body)
+    return root
+
+
+def test_the_frontend_files_come_from_memory_and_the_chart_module_with_the_compile_hint(tmp_path):
+    static = fake_static(tmp_path)
+    middleware = webhints.StaticAssets(stub_app(b"application/javascript", b"from streamlit"), static_dir=static,
+                                       base_url="/dlviz", hinted=["/dlviz/static/js/PlotlyChart.abc.js"])
+
+    def get(path: str) -> tuple[dict, bytes]:
+        start, body = run_asgi(middleware, {"method": "GET", "path": path})
+        assert start["status"] == 200
+        return dict(start["headers"]), body["body"]
+
+    headers, body = get("/dlviz/static/js/PlotlyChart.abc.js")
+    assert body == b"//# allFunctionsCalledOnLoad\nimport{a}from'./b.js';export{a}"
+    assert headers[b"content-length"] == str(len(body)).encode()
+    assert headers[b"content-type"] == b"text/javascript; charset=utf-8"
+    assert headers[b"cache-control"] == b"public, immutable, max-age=31536000"
+    for path, expected, kind in [("/dlviz/static/js/index.def.js", b"export const b=1", b"text/javascript"),
+                                 ("/dlviz/static/css/index.ghi.css", b"a{}", b"text/css; charset=utf-8"),
+                                 ("/dlviz/static/media/Font.jkl.woff2", b"wOF2", b"font/woff2")]:
+        headers, body = get(path)
+        assert body == expected and headers[b"content-type"].startswith(kind), path  # as on disk, no hint
+    # Read once: later answers come from memory, even if the file went away.
+    (static / "static/js/index.def.js").unlink()
+    assert get("/dlviz/static/js/index.def.js")[1] == b"export const b=1"
     # Anything else is Streamlit's to answer.
     for scope in [{"method": "HEAD", "path": "/dlviz/static/js/PlotlyChart.abc.js"},
                   {"method": "GET", "path": "/dlviz/static/js/PlotlyChart.abc.js", "headers": [(b"Range", b"0-9")]},
                   {"method": "GET", "path": "/dlviz/static/js/PlotlyChart.abc.js",
                    "headers": [(b"if-none-match", b'"x"')]},
-                  {"method": "GET", "path": "/static/js/PlotlyChart.abc.js"},
-                  {"method": "GET", "path": "/dlviz/static/js/index.js"}]:
+                  {"method": "GET", "path": "/static/js/PlotlyChart.abc.js"},  # not under the base URL
+                  {"method": "GET", "path": "/dlviz/static/js/other.js"},  # not a file of the frontend
+                  {"method": "GET", "path": "/dlviz/static/js/../../index.html"},
+                  {"method": "GET", "path": "/dlviz/index.html"}, {"method": "GET", "path": "/dlviz/epochs"}]:
         assert run_asgi(middleware, scope)[1]["body"] == b"from streamlit", scope
 
 
+def test_the_content_types_are_streamlits():
+    """The types Starlette's FileResponse (Streamlit's static files) sends; the real server is compared in
+    tests/browser/test_first_visit.py."""
+    assert webhints.content_type("/static/js/a.b.js") == b"text/javascript; charset=utf-8"
+    assert webhints.content_type("/static/css/a.b.css") == b"text/css; charset=utf-8"
+    assert webhints.content_type("/static/media/a.b.svg") == b"image/svg+xml"
+    assert webhints.content_type("/static/media/a.b.png") == b"image/png"
+
+
 def test_the_middleware_list(tmp_path):
-    """No chart module, no middleware; else both, under the base URL; the bench can leave the compile hint out."""
-    assert webhints.middleware(tmp_path, ["epochs"]) == []
+    """Without a chart module: no preload, no hint; else both, under the base URL. The benches leave parts out."""
+    other = fake_static(tmp_path)
+    (other / "static/js/PlotlyChart.abc.js").rename(other / "static/js/Plot.abc.js")  # a release that renamed it
+    plain = webhints.middleware(other, ["epochs"])
+    assert [m.cls for m in plain] == [webhints.ChartPages, webhints.StaticAssets]
+    assert plain[0].kwargs["link"] is None and plain[1].kwargs["hinted"] == ()
     both = webhints.middleware(STATIC, ["epochs"], "/dlviz")
-    assert [m.cls for m in both] == [webhints.ModulePreload, webhints.CompileHint]
-    assert both[0].kwargs["paths"] == ("/dlviz/epochs",)
-    assert both[1].kwargs["path"].startswith("/dlviz/static/js/PlotlyChart.")
-    assert [m.cls for m in webhints.middleware(STATIC, ["epochs"], compile_hint=False)] == [webhints.ModulePreload]
+    assert [m.cls for m in both] == [webhints.ChartPages, webhints.StaticAssets]
+    assert both[0].kwargs["pages"] == {"/dlviz/epochs": "epochs"}
+    assert both[0].kwargs["link"].startswith(b"</dlviz/static/js/PlotlyChart.")
+    (hinted,) = both[1].kwargs["hinted"]
+    assert hinted.startswith("/dlviz/static/js/PlotlyChart.") and both[1].kwargs["base_url"] == "/dlviz"
+    no_hint = webhints.middleware(STATIC, ["epochs"], compile_hint=False)
+    assert [m.cls for m in no_hint] == [webhints.ChartPages, webhints.StaticAssets]
+    assert no_hint[1].kwargs["hinted"] == ()
+    assert [m.cls for m in webhints.middleware(STATIC, ["epochs"], from_memory=False)] == [webhints.ChartPages]
 
 
 def test_warm_server_puts_every_default_sweep_in_the_cache():

@@ -12,12 +12,15 @@ that the curves are complete.
 from __future__ import annotations
 
 import urllib.request
+from pathlib import Path
 
 import pytest
+import streamlit as st
 
+from dlviz import defaults
 from dlviz.webhints import COMPILE_HINT
-from tests.browser.helpers import (FIRST_VISIT_TARGET_SECONDS, app_pages, describe_first_visit, first_visit,
-                                   machine_load, write_json)
+from tests.browser.helpers import (FIRST_VISIT_TARGET_SECONDS, app_pages, assert_healthy, describe_first_visit,
+                                   first_visit, machine_load, query, wait_settled, write_json)
 
 pytestmark = pytest.mark.browser
 
@@ -54,3 +57,43 @@ def test_the_server_warmed_itself_and_hints_the_chart_code(server):
         assert "immutable" in response.headers["Cache-Control"]
     with urllib.request.urlopen(server.url + "/", timeout=10) as response:
         assert response.headers["Link"] is None  # home draws no chart at once
+
+
+def test_the_frontend_files_from_memory_carry_streamlits_headers(server):
+    """Each kind of the frontend's files, answered from memory (GET) with the headers Streamlit's own file serving
+    sends (HEAD still goes to Streamlit), and the bytes on disk."""
+    static = Path(st.__file__).parent / "static"
+    files = [sorted(static.glob(pattern))[0] for pattern in
+             ("static/js/index.*.js", "static/css/*.css", "static/media/*.woff2", "static/media/*.svg")]
+    for file in files:
+        url = f"{server.url}/{file.relative_to(static).as_posix()}"
+        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=10) as response:
+            streamlits = response.headers
+        with urllib.request.urlopen(url, timeout=10) as response:
+            ours, body = response.headers, response.read()
+        assert body == file.read_bytes(), file.name
+        for name in ("Content-Type", "Content-Length", "Cache-Control"):
+            assert ours[name] == streamlits[name], (file.name, name, ours[name], streamlits[name])
+
+
+def test_a_page_link_connects_at_once_and_the_sidebar_still_navigates(new_page, server):
+    """Opened at a page's own URL, Streamlit's frontend would first look for its server under that path (a 404 and a
+    100 ms wait); the page's HTML tells it where the server is (`webhints.base_url_script`). Moving to another page
+    from the sidebar still puts that page's path in the address bar, with that page's own settings."""
+    page = new_page(None)
+    requests, errors = [], []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    server.visited.append("/learning_rate")
+    page.goto(server.url + "/learning_rate")
+    wait_settled(page, 1)
+    assert_healthy(page, 1)
+    assert page.evaluate("window.__streamlit.BACKEND_BASE_URL") == server.url + "/"
+    assert [url for url in requests if "/_stcore/" in url and "/learning_rate/" in url] == []
+    assert f"{server.url}/_stcore/health" in requests and not errors, errors
+    page.get_by_test_id("stSidebarNav").get_by_text("Epochs", exact=True).click()
+    page.wait_for_url(f"{server.url}/epochs**")
+    page.get_by_text("Epochs: how long should a model train?").wait_for()
+    wait_settled(page, 1)
+    assert_healthy(page, 1)
+    assert query(page)["epochs"] == str(defaults.EPOCHS_PAGE_EPOCHS)  # not the learning-rate page's, nor 1
