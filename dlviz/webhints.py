@@ -61,9 +61,8 @@ def base_url_script(page: str) -> bytes:
     base URL, so it first asks `/epochs/_stcore/health`, gets a 404, waits 100 ms and only then tries `/`. It reads
     the answer from `window.__streamlit.BACKEND_BASE_URL` when a host sets it (Streamlit's own hook for index.html,
     see streamlit/streamlit#11537). The server knows the page, so the script takes the page's path off the end of the
-    address the browser shows: that keeps any prefix a proxy in front of the server adds and strips (as Streamlit
-    Community Cloud's does). If the address does not end with the page, or the host set the value already, it
-    changes nothing.
+    address the browser shows: that keeps any prefix a proxy in front of the server adds and strips. If the address
+    does not end with the page, or the host set the value already, it changes nothing.
     """
     suffix = json.dumps("/" + page.strip("/"))
     return ("<script>(function(){var s=" + suffix + ",p=location.pathname.replace(/\\/+$/,\"\");"
@@ -73,8 +72,8 @@ def base_url_script(page: str) -> bytes:
 
 
 class ChartPages:
-    """ASGI middleware for a GET of one of the app's chart pages, `pages` (full URL path, base URL included: the page's
-    own path). When Streamlit answers with its HTML:
+    """ASGI middleware for a GET of one of the app's chart pages. `pages` maps each one's full URL path (base URL
+    included) to the page's own path ("epochs"). When Streamlit answers with its HTML:
 
     - `Link: <chart module>; rel=modulepreload` (if `link`), so the browser fetches plotly while it boots the app;
     - `base_url_script(page)` at the top of `<head>`, so the frontend connects at once.
@@ -132,7 +131,7 @@ class StaticAssets:
     `hinted` (full URL paths) with the compile hint in front.
 
     Streamlit serves them with Starlette's `StaticFiles`, which checks the disk and streams each file through worker
-    threads: about 1.5 ms of the server's CPU per file. A first visit fetches about 100 of them, and a class that opens
+    threads: about 1.3 ms of the server's CPU per file. A first visit fetches about 100 of them, and a class that opens
     a shared link at once fetches thousands. Here each file is read once (in a worker thread), on its first request;
     the memory is what visitors have fetched, about 8 MB for this app's pages. Anything else about those URLs (HEAD,
     a range, a revalidation, a path outside the base URL) goes to Streamlit as before.
@@ -178,8 +177,8 @@ def content_type(path: str) -> bytes:
 
 def middleware(static_dir: Path, paths: Iterable[str], base_url: str = "", compile_hint: bool = True,
                from_memory: bool = True) -> list:
-    """The Starlette middleware list for `st.App`: the preload on the chart pages `paths`, and the frontend's files
-    from memory with the chart module hinted. bench/first_visit.py compares `compile_hint=False`, and
+    """The Starlette middleware list for `st.App`: the preload and the server's address on the chart pages `paths`,
+    and the frontend's files from memory with the chart module hinted. bench/first_visit.py compares `compile_hint=False`, and
     bench/static_assets.py `from_memory=False` (Streamlit's own serving, and no compile hint). Without the chart
     module (a Streamlit release that names it differently) there is no preload and no hint."""
     from starlette.middleware import Middleware  # Streamlit's server
