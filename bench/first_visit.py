@@ -9,11 +9,11 @@ drawn with no progress bar left:
 
 - **dlviz**: `streamlit run streamlit_app.py` as shipped. Streamlit finds its `st.App`, whose lifespan imports the
   app and warms the server before the first visit, and whose middleware hints plotly's module to the browser
-  (preload, and V8's compile hint). The page is then opened again by a second new visitor, and the server's peak
-  resident memory is read.
-- **no compile hint**: the shipped app, its middleware from `streamlit_app.frontend_middleware(compile_hint=False)` (a
-  throw-away entry file): plotly's module is preloaded but served as Streamlit ships it, so the browser compiles its
-  functions one by one, on the main thread, as they are first called.
+  (preload, and V8's compile hint), tells it where the server is and serves the frontend's files from memory. The
+  page is then opened again by a second new visitor, and the server's peak resident memory is read.
+- **no compile hint**: the shipped app, its middleware from `streamlit_app.frontend_middleware(compile_hint=False)`
+  (a throw-away entry file): plotly's module is preloaded but served as Streamlit ships it, so the browser compiles
+  its functions one by one, on the main thread, as they are first called.
 - **plain**: the same app started without its `st.App` (a throw-away entry file that only runs the script), as
   Streamlit runs an ordinary script: the first visitor pays for the imports and the warm-up.
 - **floor**, once per repetition: a Streamlit page with nothing but one 3-point plotly chart, from a temporary

@@ -178,9 +178,10 @@ def content_type(path: str) -> bytes:
 def middleware(static_dir: Path, paths: Iterable[str], base_url: str = "", compile_hint: bool = True,
                from_memory: bool = True) -> list:
     """The Starlette middleware list for `st.App`: the preload and the server's address on the chart pages `paths`,
-    and the frontend's files from memory with the chart module hinted. bench/first_visit.py compares `compile_hint=False`, and
-    bench/static_assets.py `from_memory=False` (Streamlit's own serving, and no compile hint). Without the chart
-    module (a Streamlit release that names it differently) there is no preload and no hint."""
+    and the frontend's files from memory with the chart module hinted. bench/first_visit.py compares
+    `compile_hint=False`, and bench/static_assets.py `from_memory=False` (Streamlit's own serving, and no compile
+    hint). Without the chart module (a Streamlit release that names it differently) there is no preload and no hint.
+    """
     from starlette.middleware import Middleware  # Streamlit's server
 
     module = chart_module(static_dir)

@@ -1,6 +1,7 @@
 """What `streamlit run streamlit_app.py` does before anyone visits: Streamlit finds the app's `st.App`, whose
-lifespan warms the server (`ui.warm_server`) and whose middleware hints the chart code to browsers,
-serves it ready to compile and serves the frontend's files from memory (`dlviz.webhints`). The real server is checked in tests/browser/test_first_visit.py."""
+lifespan warms the server (`ui.warm_server`) and whose middleware (`dlviz.webhints`) hints the chart code to browsers
+and tells them where the server is, and serves the frontend's files from memory, the chart code ready to compile. The
+real server is checked in tests/browser/test_first_visit.py."""
 
 from __future__ import annotations
 
