@@ -37,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.entries import app_without  # noqa: E402
 from tests.browser.helpers import (APP_FILE, CHROMIUM, CHROMIUM_ARGS, FIRST_VISIT_TARGET_SECONDS,  # noqa: E402
                                    SCREENSHOTS, TIMEOUT_MS, app_pages, describe_first_visit, first_visit,
                                    machine_load, peak_memory_kib, start_server, stop_server)
@@ -45,19 +46,6 @@ from tests.browser.helpers import (APP_FILE, CHROMIUM, CHROMIUM_ARGS, FIRST_VISI
 # streamlit_app.py (pages/ are found from the script's folder), so it is written there for the run and removed.
 PLAIN_ENTRY = ROOT / "_bench_plain_entry.py"
 PLAIN_SOURCE = 'import runpy\n\nrunpy.run_path("streamlit_app.py", run_name="__main__")\n'
-# The shipped st.App without the compile hint; beside streamlit_app.py for the same reason.
-NO_HINT_ENTRY = ROOT / "_bench_no_hint_entry.py"
-NO_HINT_SOURCE = """import sys
-from pathlib import Path
-
-import streamlit as st
-
-sys.path.insert(0, str(Path(__file__).parent))
-import streamlit_app  # noqa: E402
-
-app = st.App(streamlit_app.__file__, lifespan=streamlit_app.lifespan,
-             middleware=streamlit_app.frontend_middleware(compile_hint=False))
-"""
 FLOOR_SOURCE = ('import plotly.graph_objects as go\nimport streamlit as st\n\n'
                 'st.plotly_chart(go.Figure(go.Scatter(y=[1, 3, 2])))\n')
 
@@ -96,7 +84,7 @@ def main() -> None:
 
     rows, floors = [], []
     PLAIN_ENTRY.write_text(PLAIN_SOURCE)
-    NO_HINT_ENTRY.write_text(NO_HINT_SOURCE)
+    no_hint_entry = app_without("no_hint", compile_hint=False)
     try:
         with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
             floor_app = Path(folder) / "floor.py"
@@ -107,7 +95,7 @@ def main() -> None:
                 print(f"floor (one-chart page): {floors[-1]:.2f} s", flush=True)
                 for path in pages:  # the variants in turn, so that load changes hit them all
                     dlviz = first_visits(browser, APP_FILE, path, second=True)
-                    no_hint = first_visits(browser, NO_HINT_ENTRY, path)
+                    no_hint = first_visits(browser, no_hint_entry, path)
                     plain = first_visits(browser, PLAIN_ENTRY, path)
                     rows.append({**dlviz, "no_hint_s": no_hint["complete_s"], "plain_s": plain["complete_s"],
                                  "plain_script_done_s": plain["script_done_s"]})
@@ -117,7 +105,7 @@ def main() -> None:
             browser.close()
     finally:
         PLAIN_ENTRY.unlink(missing_ok=True)
-        NO_HINT_ENTRY.unlink(missing_ok=True)
+        no_hint_entry.unlink(missing_ok=True)
 
     load = machine_load()
     floor = statistics.median(floors)

@@ -33,22 +33,10 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.entries import app_without  # noqa: E402
 from tests.browser.helpers import (APP_FILE, CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, TIMEOUT_MS,  # noqa: E402
                                    first_visit, machine_load, start_server, stop_server)
 
-# The shipped st.App with Streamlit's own file serving; beside streamlit_app.py (pages/ are found from there).
-STREAMLIT_ENTRY = ROOT / "_bench_streamlit_assets_entry.py"
-STREAMLIT_SOURCE = """import sys
-from pathlib import Path
-
-import streamlit as st
-
-sys.path.insert(0, str(Path(__file__).parent))
-import streamlit_app  # noqa: E402
-
-app = st.App(streamlit_app.__file__, lifespan=streamlit_app.lifespan,
-             middleware=streamlit_app.frontend_middleware(from_memory=False))
-"""
 CONNECTIONS = 6  # what a browser opens per host over HTTP/1.1
 
 
@@ -126,17 +114,17 @@ def main() -> None:
     assets = record_assets()
     print(f"A first visit to /epochs fetches {len(assets)} frontend files.", flush=True)
     rows = {"dlviz": [], "streamlit": []}
-    STREAMLIT_ENTRY.write_text(STREAMLIT_SOURCE)
+    streamlit_entry = app_without("streamlit_assets", from_memory=False)
     try:
         for repetition in range(args.repeat):
-            for name, script in (("dlviz", APP_FILE), ("streamlit", STREAMLIT_ENTRY)):  # in turn, so load hits both
+            for name, script in (("dlviz", APP_FILE), ("streamlit", streamlit_entry)):  # in turn, so load hits both
                 row = serve(script, assets, args.visitors)
                 rows[name].append(row)
                 print(f"{name:<10} {row['mb']:.1f} MB per visitor; server CPU {row['cpu_s'] * 1000:.0f} ms per "
                       f"visitor (first {row['first_cpu_s'] * 1000:.0f} ms); fetched in {row['wall_s'] * 1000:.0f} ms "
                       f"(first {row['first_wall_s'] * 1000:.0f} ms)", flush=True)
     finally:
-        STREAMLIT_ENTRY.unlink(missing_ok=True)
+        streamlit_entry.unlink(missing_ok=True)
 
     load = machine_load()
     print(f"\n{len(assets)} files per first visit; {args.visitors} visitors per server; {args.repeat} server(s) per "

@@ -84,13 +84,13 @@ class ChartPages:
 
     def __init__(self, app, pages: dict[str, str], link: bytes | None = None) -> None:
         self.app = app
-        self.pages = {url_path(path): page for path, page in pages.items()}
+        self.scripts = {url_path(path): base_url_script(page) for path, page in pages.items()}
         self.link = link
 
     async def __call__(self, scope: Message, receive, send: Send) -> None:
-        page = self.pages.get(url_path(scope.get("path", ""))) if scope["type"] == "http" else None
+        script = self.scripts.get(url_path(scope.get("path", ""))) if scope["type"] == "http" else None
         headers = scope.get("headers", [])
-        if page is None or scope.get("method") != "GET" or any(k.lower() == b"range" for k, _ in headers):
+        if script is None or scope.get("method") != "GET" or any(k.lower() == b"range" for k, _ in headers):
             await self.app(scope, receive, send)
             return
         scope = {**scope, "headers": [(k, v) for k, v in headers if k.lower() != b"accept-encoding"]}
@@ -113,7 +113,7 @@ class ChartPages:
             if (start.get("status") == 200 and found.get(b"content-type", b"").startswith(b"text/html")
                     and b"content-encoding" not in found):
                 if b"<head>" in body:
-                    body = body.replace(b"<head>", b"<head>" + base_url_script(page), 1)
+                    body = body.replace(b"<head>", b"<head>" + script, 1)
                     headers = [(k, v) for k, v in headers
                                if k.lower() not in (b"content-length", b"etag", b"last-modified", b"accept-ranges")]
                     headers.append((b"content-length", str(len(body)).encode()))
