@@ -13,8 +13,8 @@ from typing import Iterator
 
 import pytest
 
-from tests.browser.helpers import (CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, TIMEOUT_MS, Server, ServerError,
-                                   assert_healthy, min_charts, start_server, stop_server, wait_settled)
+from tests.browser.helpers import (CHROMIUM, CHROMIUM_ARGS, MEASUREMENTS, SCREENSHOTS, TIMEOUT_MS, Server,
+                                   ServerError, assert_healthy, min_charts, start_server, stop_server, wait_settled)
 
 PAGES_KEY = pytest.StashKey[list]()
 
@@ -125,3 +125,11 @@ def pytest_runtest_makereport(item, call):
         text = "\n".join(saved)
         print(f"\n[browser] screenshot(s) of the failing test:\n{text}")
         report.sections.append(("browser screenshots", text))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The browser tests' measurements (first visits, the server's peak memory) at the end of the output."""
+    if MEASUREMENTS:
+        terminalreporter.section("browser measurements")
+        for line in MEASUREMENTS:
+            terminalreporter.write_line(line)

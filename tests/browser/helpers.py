@@ -305,6 +305,17 @@ def peak_memory_kib(pid: int) -> dict[str, int]:
             "total_kib": sum(peaks.values()), "processes": len(peaks)}
 
 
+# What the browser tests measured, for the end of the run's output (tests/browser/conftest.py prints it): without
+# `-s` pytest hides a test's own prints, and CI's log is where the figures should be read.
+MEASUREMENTS: list[str] = []
+
+
+def measured(line: str) -> None:
+    """Print a measurement now (seen with `-s`) and again in the run's closing summary."""
+    print(line)
+    MEASUREMENTS.append(line.strip())
+
+
 def write_json(name: str, content: dict) -> Path:
     """Record a measurement next to the screenshots."""
     SCREENSHOTS.mkdir(exist_ok=True)

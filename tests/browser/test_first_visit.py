@@ -20,7 +20,7 @@ import streamlit as st
 from dlviz import defaults
 from dlviz.webhints import COMPILE_HINT
 from tests.browser.helpers import (FIRST_VISIT_TARGET_SECONDS, app_pages, assert_healthy, describe_first_visit,
-                                   first_visit, machine_load, query, wait_settled, write_json)
+                                   first_visit, machine_load, measured, query, wait_settled, write_json)
 
 pytestmark = pytest.mark.browser
 
@@ -37,10 +37,10 @@ def test_first_visit_of_every_page_at_defaults(new_page, server):
     report = {"server_pid": server.pid, "fresh_server": fresh_server, "target_s": FIRST_VISIT_TARGET_SECONDS,
               **machine_load(), "pages": results}
     saved = write_json("first_visit.json", report)
-    print(f"\n[first visit] fresh server: {fresh_server}; target < {FIRST_VISIT_TARGET_SECONDS:g} s per page; "
-          f"load average {report['load_average_1min']} on {report['cpus']} CPUs ({saved})")
+    measured(f"\n[first visit] fresh server: {fresh_server}; target < {FIRST_VISIT_TARGET_SECONDS:g} s per page; "
+             f"load average {report['load_average_1min']} on {report['cpus']} CPUs ({saved})")
     for row in results:
-        print(f"[first visit] {describe_first_visit(row)}")
+        measured(f"[first visit] {describe_first_visit(row)}")
 
 
 def test_the_server_warmed_itself_and_hints_the_chart_code(server):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.helpers import app_pages, peak_memory_kib, write_json
+from tests.browser.helpers import app_pages, measured, peak_memory_kib, write_json
 
 
 @pytest.mark.browser
@@ -21,6 +21,6 @@ def test_server_peak_memory_after_every_page(new_page, server):
     report = {"server_pid": server.pid, "pages_opened": len(server.visited), **peak,
               "total_mib": round(peak["total_kib"] / 1024, 1)}
     saved = write_json("server_memory.json", report)
-    print(f"\n[memory] server pid {server.pid}: peak resident (VmHWM) {peak['server_kib'] / 1024:.1f} MiB, "
-          f"children {peak['children_kib'] / 1024:.1f} MiB, total {report['total_mib']} MiB "
-          f"over {peak['processes']} process(es) after {len(server.visited)} page visits ({saved})")
+    measured(f"\n[memory] server pid {server.pid}: peak resident (VmHWM) {peak['server_kib'] / 1024:.1f} MiB, "
+             f"children {peak['children_kib'] / 1024:.1f} MiB, total {report['total_mib']} MiB "
+             f"over {peak['processes']} process(es) after {len(server.visited)} page visits ({saved})")
