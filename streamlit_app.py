@@ -2,7 +2,8 @@
 
 `streamlit run streamlit_app.py` first imports this file once, at server start, and finds `app` (an ASGI `st.App`):
 its lifespan prepares the server before anyone visits (`ui.server_lifespan`), and its middleware tells browsers
-opening a chart page to load the chart code at once and serves that code ready to compile (`dlviz.webhints`).
+opening a chart page to load the chart code at once and where the server is, and serves Streamlit's frontend files
+from memory, the chart code ready to compile (`dlviz.webhints`).
 Streamlit then runs the file as the app's script, under the name "__main__", for every visit. Where a Streamlit (or
 `AppTest`) does not do the former, the first visit prepares the server instead.
 """

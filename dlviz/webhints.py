@@ -4,7 +4,7 @@ Streamlit's frontend draws every plotly chart with one 4.7 MB JavaScript module.
 single cost of a first visit:
 
 - **Fetch.** The frontend requests the module only once a page has sent its first chart, about a second after the
-  request. An HTTP `Link` header with `rel=modulepreload` on the HTML of a chart page (`ModulePreload`) lets the
+  request. An HTTP `Link` header with `rel=modulepreload` on the HTML of a chart page (`ChartPages`) lets the
   browser fetch it while it boots the app, so it is there when the first chart arrives.
 - **Compile.** V8 compiles a function only when it is first called, on the main thread, so running the module took
   0.7 s, with about 2,100 functions parsed and compiled one by one. Chromium (136 and later) compiles every function
