@@ -1,11 +1,13 @@
 """First visit to each page, each on a server of its own: time to complete curves in a real browser, against the
 plain approach and against the browser's floor, in the same run.
 
-    python bench/first_visit.py [--repeat N] [--pages /epochs,/learning_rate] [--json out.json]
+    python bench/first_visit.py [--repeat N] [--pages /epochs,/learning_rate] [--driver playwright] [--json out.json]
 
 For every page (from `streamlit_app.py`) and every repetition, four fresh `streamlit run` servers, each opened by a
-new Chromium context (empty cache) as soon as `/_stcore/health` answers, timed from `page.goto` until the charts are
-drawn with no progress bar left:
+new visitor's browser (a fresh Chromium, empty cache) as soon as `/_stcore/health` answers, timed from the
+navigation until the charts are drawn with no progress bar left. The browser is driven over a bare DevTools
+connection that leaves DevTools' Runtime domain off, as a student's browser has it (tests/browser/devtools.py);
+`--driver playwright` times the same visits under Playwright, which turns that domain on and slows plotly's code down:
 
 - **dlviz**: `streamlit run streamlit_app.py` as shipped. Streamlit finds its `st.App`, whose lifespan imports the
   app and warms the server before the first visit, and whose middleware hints plotly's module to the browser
@@ -40,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 from bench.entries import app_without  # noqa: E402
 from tests.browser.helpers import (APP_FILE, CHROMIUM, CHROMIUM_ARGS, FIRST_VISIT_TARGET_SECONDS,  # noqa: E402
                                    SCREENSHOTS, TIMEOUT_MS, app_pages, describe_first_visit, first_visit,
-                                   machine_load, peak_memory_kib, start_server, stop_server)
+                                   machine_load, peak_memory_kib, start_server, stop_server, visitor_first_visit)
 
 # Runs the app's script as Streamlit runs any script: no `st.App` for `streamlit run` to find. It must sit beside
 # streamlit_app.py (pages/ are found from the script's folder), so it is written there for the run and removed.
@@ -51,12 +53,17 @@ FLOOR_SOURCE = ('import plotly.graph_objects as go\nimport streamlit as st\n\n'
 
 
 def visit(browser, server, path: str) -> dict:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(TIMEOUT_MS)
-    try:
-        return first_visit(context.new_page(), server, path)
-    finally:
-        context.close()
+    """A new visitor's first visit: a fresh bare Chromium, or (`browser` given) a new Playwright context."""
+    if browser is None:
+        row = visitor_first_visit(server, path)
+    else:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.set_default_timeout(TIMEOUT_MS)
+        try:
+            row = first_visit(context.new_page(), server, path)
+        finally:
+            context.close()
+    return {key: value for key, value in row.items() if key not in ("shown", "nav")}
 
 
 def first_visits(browser, script: Path, path: str, second: bool = False) -> dict:
@@ -76,6 +83,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=1, help="fresh servers per page and variant (default 1)")
     parser.add_argument("--pages", help="comma-separated URL paths (default: every page of the app)")
+    parser.add_argument("--driver", choices=("visitor", "playwright"), default="visitor",
+                        help="a bare Chromium without DevTools' runtime (default), or Playwright")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     pages = args.pages.split(",") if args.pages else app_pages()
@@ -89,7 +98,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
             floor_app = Path(folder) / "floor.py"
             floor_app.write_text(FLOOR_SOURCE)
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = (playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                       if args.driver == "playwright" else None)
             for repetition in range(args.repeat):
                 floors.append(first_visits(browser, floor_app, "/")["complete_s"])
                 print(f"floor (one-chart page): {floors[-1]:.2f} s", flush=True)
@@ -102,16 +112,17 @@ def main() -> None:
                     print(f"dlviz {describe_first_visit(dlviz)}; second visitor {dlviz['second_visit_s']:.2f} s; "
                           f"server peak {dlviz['peak_mib']} MiB | no compile hint: {no_hint['complete_s']:.2f} s | "
                           f"plain: {plain['complete_s']:.2f} s", flush=True)
-            browser.close()
+            if browser is not None:
+                browser.close()
     finally:
         PLAIN_ENTRY.unlink(missing_ok=True)
         no_hint_entry.unlink(missing_ok=True)
 
     load = machine_load()
     floor = statistics.median(floors)
-    print(f"\nTarget < {FIRST_VISIT_TARGET_SECONDS:g} s per page; load average {load['load_average_1min']} on "
-          f"{load['cpus']} CPUs; {args.repeat} fresh server(s) per page and variant; medians; floor (a one-chart "
-          f"Streamlit page) {floor:.2f} s")
+    print(f"\nTarget < {FIRST_VISIT_TARGET_SECONDS:g} s per page; driver {args.driver}; load average "
+          f"{load['load_average_1min']} on {load['cpus']} CPUs; {args.repeat} fresh server(s) per page and variant; "
+          f"medians; floor (a one-chart Streamlit page) {floor:.2f} s")
     print(f"{'page':<16} {'dlviz':>7} {'script done':>12} {'2nd visitor':>12} {'no hint':>8} {'no hint/dlviz':>14} "
           f"{'plain':>7} {'plain/dlviz':>12} {'dlviz/floor':>12} {'peak MiB':>9}")
     for path in pages:
@@ -126,8 +137,8 @@ def main() -> None:
               f"{plain:>6.2f}s {plain / first:>11.2f}x "
               f"{first / floor:>11.2f}x {peak:>9.1f}{'' if first < FIRST_VISIT_TARGET_SECONDS else '  over target'}")
     if args.json:
-        args.json.write_text(json.dumps({**load, "target_s": FIRST_VISIT_TARGET_SECONDS, "floor_s": floors,
-                                         "runs": rows}, indent=2))
+        args.json.write_text(json.dumps({**load, "driver": args.driver, "target_s": FIRST_VISIT_TARGET_SECONDS,
+                                         "floor_s": floors, "runs": rows}, indent=2))
 
 
 if __name__ == "__main__":

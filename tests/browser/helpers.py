@@ -240,23 +240,60 @@ new MutationObserver(() => {
 """.replace("$CHART", CHART).replace("$NOT_PRELOAD", _NOT_PRELOAD)
 
 
+# What a first visit ends with, read in the page: the marks, the load event, what the charts show, any problem.
+VISIT_STATE_JS = """
+() => ({
+  marks: window.__marks || {},
+  load_event_ms: performance.getEntriesByType('navigation')[0].loadEventStart,
+  problems: [...document.querySelectorAll('[data-testid="stException"], [data-testid="stAlertContentError"]')]
+    .map(e => e.innerText),
+  drawn: [...document.querySelectorAll('$CHART')].map(c => c.querySelector('.main-svg') !== null),
+  shown: ($CHARTS_JS)(),
+  nav: (document.querySelector('[data-testid="stSidebarNav"]') || {}).innerText || '',
+})
+""".replace("$CHARTS_JS", CHARTS_JS.strip()).replace("$CHART", CHART)
+
+
 def first_visit(page, server: Server, path: str) -> dict:
-    """Open `path` on a fresh page (nothing loaded yet) and time it until its curves are complete: charts drawn,
-    no progress bar, the script done. Asserts the page is complete and healthy; returns the figures in seconds."""
+    """Open `path` in a fresh Playwright page (nothing loaded yet) and time it until its curves are complete: charts
+    drawn, no progress bar, the script done. Playwright keeps DevTools' Runtime domain on, which slows the page's
+    JavaScript down (tests/browser/devtools.py); `visitor_first_visit` times what a visitor's browser does."""
     page.add_init_script(MARKS_JS)
     server.visited.append(path)
     started = time.monotonic()
     page.goto(server.url + path)
-    loaded = time.monotonic() - started
     wait_settled(page, min_charts(path))
     complete = time.monotonic() - started
-    assert_healthy(page, min_charts(path))
-    shown = charts(page)
-    assert all(chart["traces"] for chart in shown), f"{path}: a chart without traces"
-    marks = {name: round(ms / 1000, 2) for name, ms in page.evaluate("window.__marks").items()}
-    return {"path": path, "complete_s": round(complete, 2), "load_event_s": round(loaded, 2),
+    return checked_visit(path, complete, page.evaluate(VISIT_STATE_JS))
+
+
+def visitor_first_visit(server: Server, path: str) -> dict:
+    """`first_visit` in a visitor's browser: a fresh Chromium (empty cache) driven over a bare DevTools connection
+    that never turns on the Runtime domain (tests/browser/devtools.py). Same start, same end, same checks."""
+    from tests.browser.devtools import BareChromium
+
+    with BareChromium(CHROMIUM, CHROMIUM_ARGS) as tab:
+        tab.send("Page.enable")  # for the script below; the Page domain does not slow the page down
+        tab.send("Page.addScriptToEvaluateOnNewDocument", source=MARKS_JS)
+        server.visited.append(path)
+        started = time.monotonic()
+        tab.send("Page.navigate", url=server.url + path)
+        tab.wait_for(f"({SETTLED_JS})({min_charts(path)})", timeout=TIMEOUT_MS / 1000)
+        complete = time.monotonic() - started
+        return checked_visit(path, complete, tab.evaluate(f"({VISIT_STATE_JS})()"))
+
+
+def checked_visit(path: str, complete: float, state: dict) -> dict:
+    """Assert a first visit ended complete and healthy (no exception or error, every chart drawn, with traces);
+    return its figures in seconds, what its charts show (`shown`) and the sidebar's text (`nav`)."""
+    assert not state["problems"], f"{path} shows: {state['problems']}"
+    assert len(state["drawn"]) >= min_charts(path) and all(state["drawn"]), f"{path}: charts drawn {state['drawn']}"
+    assert all(chart["traces"] for chart in state["shown"]), f"{path}: a chart without traces"
+    marks = {name: round(ms / 1000, 2) for name, ms in state["marks"].items()}
+    return {"path": path, "complete_s": round(complete, 2), "load_event_s": round(state["load_event_ms"] / 1000, 2),
             "script_done_s": marks.get("script_done"), "first_chart_s": marks.get("first_chart"),
-            "charts": len(shown), "under_target": complete < FIRST_VISIT_TARGET_SECONDS}
+            "charts": len(state["drawn"]), "under_target": complete < FIRST_VISIT_TARGET_SECONDS,
+            "shown": state["shown"], "nav": state["nav"]}
 
 
 def describe_first_visit(row: dict) -> str:
