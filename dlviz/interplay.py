@@ -254,6 +254,28 @@ def lr_axis_position(rate: float, learning_rates: Sequence[float]) -> float:
 # What the grid shows, in sentences
 
 
+def budget_sentence(budget: str, amount: int, n_train: int, batch_sizes: Sequence[int],
+                    row_epochs: Sequence[int], row_updates: Sequence[int]) -> str:
+    """What every cell of the grid gets the same amount of, and what that means per batch size, in one sentence.
+
+    >>> budget_sentence(SAME_UPDATES, 20, 100, [10, 100], [2, 20], [20, 20]).split(": ")[-1]
+    'batch 10 goes through the rows twice, batch 100 goes through the rows 20 times.'
+    """
+    if budget == SAME_EPOCHS:
+        return (f"**Same epochs**: every cell goes through the {n_train:,} training rows {_passes(amount)}, so every "
+                f"cell sees the same number of samples ({amount * n_train:,}). A bigger batch then makes fewer, "
+                "larger-batch weight updates: "
+                + ", ".join(f"batch {b} makes {u:,}" for b, u in zip(batch_sizes, row_updates)) + ".")
+    return (f"**Same weight updates**: every cell takes about {amount:,} steps (rounded to whole epochs, since "
+            "validation is measured after each epoch), so a bigger batch sees more data: "
+            + ", ".join(f"batch {b} goes through the rows {_passes(e)}" for b, e in zip(batch_sizes, row_epochs))
+            + ".")
+
+
+def _passes(count: int) -> str:
+    return "once" if count == 1 else "twice" if count == 2 else f"{count:,} times"
+
+
 def _lr(rate: float) -> str:
     return f"{rate:g}"
 

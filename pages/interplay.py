@@ -63,16 +63,7 @@ specs = interplay.grid_specs(chosen.base_spec(), batches, rates, n_train, budget
 batch_sizes = interplay.capped_batch_sizes(batches, n_train)
 row_epochs = [interplay.epochs_for(budget, amount, b, n_train) for b in batch_sizes]
 row_updates = [e * updates_per_epoch(n_train, b) for e, b in zip(row_epochs, batch_sizes)]
-if budget == SAME_EPOCHS:
-    st.caption(f"**Same epochs**: every cell goes through the {n_train:,} training rows {amount} time(s), so every "
-               f"cell sees the same number of samples ({amount * n_train:,}). A bigger batch then makes fewer, "
-               "larger-batch weight updates: "
-               + ", ".join(f"batch {b} makes {u:,}" for b, u in zip(batch_sizes, row_updates)) + ".")
-else:
-    st.caption(f"**Same weight updates**: every cell takes about {amount:,} steps (rounded to whole epochs, since "
-               "validation is measured after each epoch), so a bigger batch sees more data: "
-               + ", ".join(f"batch {b} goes through the rows {e} time(s)" for b, e in zip(batch_sizes, row_epochs))
-               + ".")
+st.caption(interplay.budget_sentence(budget, amount, n_train, batch_sizes, row_epochs, row_updates))
 ui.lesson_settings(**{"hidden units": chosen.hidden_units, "seed": chosen.seed, "optimizer": "Adam"})
 
 if budget == SAME_EPOCHS:

@@ -66,6 +66,18 @@ def test_epochs_for_each_budget():
         interplay.epochs_for("minutes", 5, 16, 2560)
 
 
+def test_the_budget_sentence_counts_passes_in_words():
+    same_epochs = interplay.budget_sentence(SAME_EPOCHS, 1, 2560, [16, 1024], [1, 1], [160, 3])
+    assert "the 2,560 training rows once, so every cell sees the same number of samples (2,560)" in same_epochs
+    assert same_epochs.endswith("batch 16 makes 160, batch 1024 makes 3.")
+    assert "time(s)" not in same_epochs
+    assert "rows 20 times," in interplay.budget_sentence(SAME_EPOCHS, 20, 2560, [16], [20], [3200])
+    same_updates = interplay.budget_sentence(SAME_UPDATES, 300, 2560, [16, 256, 1024], [2, 30, 100], [320, 300, 300])
+    assert same_updates.startswith("**Same weight updates**: every cell takes about 300 steps")
+    assert same_updates.endswith("batch 16 goes through the rows twice, batch 256 goes through the rows 30 times, "
+                                 "batch 1024 goes through the rows 100 times.")
+
+
 def test_grid_specs_are_row_major_and_differ_only_in_the_grid_settings():
     specs = interplay.grid_specs(BASE, [256, 16], [0.1, 1e-3, 0.01], 2560, SAME_EPOCHS, 7)
     assert [(s.batch_size, s.learning_rate) for s in specs] == [
