@@ -34,10 +34,12 @@ st.markdown(
 )
 
 st.subheader("Where to start")
-cols = st.columns(3)
+cols = st.columns(4)
 cols[0].page_link("pages/epochs.py", label="Epochs: when to stop", icon=":material/timer:")
 cols[1].page_link("pages/batch_size.py", label="Batch size: noise and updates", icon=":material/stacks:")
 cols[2].page_link("pages/learning_rate.py", label="Learning rate: step size", icon=":material/speed:")
+cols[3].page_link("pages/interplay.py", label="Then: batch size and learning rate together",
+                  icon=":material/grid_on:")
 
 st.subheader("The data")
 st.markdown(

@@ -71,6 +71,8 @@ def test_home_page():
     text = " ".join(m.value for m in at.markdown)
     assert "solid" in text.lower() and "dashed" in text.lower()
     assert at.sidebar.radio[0].value == "practice"
+    # "Where to start" links every chart page, in the sidebar's order.
+    assert [link.proto.page for link in at.get("page_link")] == ["epochs", "batch_size", "learning_rate", "interplay"]
 
 
 def test_epochs_page_defaults_and_stop_control():
