@@ -94,12 +94,12 @@ class BareChromium:
             raise DevToolsError(f"{expression[:80]!r} threw: {result['exceptionDetails']}")
         return result["result"].get("value")
 
-    def wait_for(self, expression: str, timeout: float = 60, poll: float = 0.02) -> None:
-        """Poll until `expression` is truthy in the page."""
+    def wait_for(self, expression: str, timeout: float = 60, poll: float = 0.02, what: str | None = None) -> None:
+        """Poll until `expression` is truthy in the page; `what` names the wait in the error if it never is."""
         deadline = time.monotonic() + timeout
         while not self.evaluate(expression):
             if time.monotonic() > deadline:
-                raise DevToolsError(f"not true within {timeout:g} s: {expression[:120]!r}")
+                raise DevToolsError(f"waited {timeout:g} s for {what or repr(expression[:120])}")
             time.sleep(poll)
 
     def close(self) -> None:

@@ -278,9 +278,27 @@ def visitor_first_visit(server: Server, path: str) -> dict:
         server.visited.append(path)
         started = time.monotonic()
         tab.send("Page.navigate", url=server.url + path)
-        tab.wait_for(f"({SETTLED_JS})({min_charts(path)})", timeout=TIMEOUT_MS / 1000)
-        complete = time.monotonic() - started
-        return checked_visit(path, complete, tab.evaluate(f"({VISIT_STATE_JS})()"))
+        try:
+            tab.wait_for(f"({SETTLED_JS})({min_charts(path)})", timeout=TIMEOUT_MS / 1000,
+                         what=f"{path} to finish drawing (script done, charts drawn, no progress bar)")
+            complete = time.monotonic() - started
+            return checked_visit(path, complete, tab.evaluate(f"({VISIT_STATE_JS})()"))
+        except Exception as exc:  # keep what the visitor saw, as the Playwright tests do
+            exc.add_note(f"screenshot: {_screenshot(tab, 'visitor_first_visit' + path.replace('/', '_'))}")
+            raise
+
+
+def _screenshot(tab, name: str) -> str:
+    import base64
+
+    try:
+        shot = tab.send("Page.captureScreenshot", format="png")["data"]
+    except Exception as exc:  # a crashed page: say so, do not hide the visit's own failure
+        return f"none ({exc})"
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    path.write_bytes(base64.b64decode(shot))
+    return str(path)
 
 
 def checked_visit(path: str, complete: float, state: dict) -> dict:
