@@ -24,6 +24,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import Callable
 
 START_SECONDS = 30
 
@@ -40,17 +41,21 @@ class BareChromium:
             tab.wait_for("document.readyState === 'complete'")
     """
 
-    def __init__(self, executable: str, args: list[str], window: tuple[int, int] = (1400, 1000)) -> None:
+    def __init__(self, executable: str, args: list[str], window: tuple[int, int] = (1400, 1000),
+                 preexec_fn: Callable[[], None] | None = None) -> None:
+        """`preexec_fn` runs in the child before Chromium starts (the tests use it to end Chromium with them)."""
         self._profile = Path(tempfile.mkdtemp(prefix="dlviz-chromium-"))
         self._ids = itertools.count(1)
         self._process = subprocess.Popen(
             [executable, *args, f"--user-data-dir={self._profile}", "--remote-debugging-port=0",
              f"--window-size={window[0]},{window[1]}", "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            preexec_fn=preexec_fn)
         self._socket = None
         try:
             self._socket = self._connect()
-            # The viewport Playwright gives the other browser tests' pages (the window itself is a little taller).
+            # The viewport Playwright gives the other browser tests' pages: `--window-size` alone leaves the page
+            # 1400 x 913 of a 1400 x 1000 window.
             self.send("Emulation.setDeviceMetricsOverride", width=window[0], height=window[1], deviceScaleFactor=1,
                       mobile=False)
         except BaseException:

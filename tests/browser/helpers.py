@@ -272,7 +272,7 @@ def visitor_first_visit(server: Server, path: str) -> dict:
     that never turns on the Runtime domain (tests/browser/devtools.py). Same start, same end, same checks."""
     from tests.browser.devtools import BareChromium
 
-    with BareChromium(CHROMIUM, CHROMIUM_ARGS) as tab:
+    with BareChromium(CHROMIUM, CHROMIUM_ARGS, preexec_fn=_end_with_parent) as tab:
         tab.send("Page.enable")  # for the script below; the Page domain does not slow the page down
         tab.send("Page.addScriptToEvaluateOnNewDocument", source=MARKS_JS)
         server.visited.append(path)
