@@ -20,9 +20,9 @@ it should show is rendered. Rounds, in this order:
   train; training is serialized (dlviz.runtime.TRAINING_LOCK), so this is at best 20 x cold single.
 
 Absolute seconds depend on the machine; the ratios to one request are what to compare. The browser runs on the same
-cores as the server (20 fresh contexts each download, parse and draw Streamlit's frontend and plotly), so the table
-also gives the server's own CPU seconds per round: what the server spent, apart from the browser. Every page is checked for an
-exception box or st.error, and the server's output for a traceback. The output ends with exactly one line
+cores as the server (20 fresh contexts each download, parse and draw Streamlit's frontend and plotly), so the table also
+gives the server's own CPU seconds per round: what the server spent, apart from the browser. Every page is checked for
+an exception box or st.error, and the server's output for a traceback. The output ends with exactly one line
 `concurrency default20=<s> single=<s> cold20=<s>`.
 """
 

@@ -5,11 +5,12 @@
     python bench/sweeps.py --memory   # resident memory of the app's default sweeps, and its growth over 50 sweeps
 
 Timing counts everything a user waits for: building the model(s), tracing, training and validation every epoch (the
-TensorFlow import is reported on its own line). The engine's first workload runs first in the process, before any
-Keras model exists, so it pays the process's first-call costs; every later workload gets freshly created (untraced)
-engine functions, so every engine time includes tracing. The plain side is the lesson's exact code, one fresh
-`train_plain(dataset, spec, same_batch_order=False)` per value, timed right after the same workload's engine runs. Curve differences come from separate plain runs
-fed the engine's batch order (`same_batch_order=True`) in the same process; they are not timed.
+TensorFlow import is reported on its own line). The engine's first workload runs first in the process, before any Keras
+model exists, so it pays the process's first-call costs; every later workload gets freshly created (untraced) engine
+functions, so every engine time includes tracing. The plain side is the lesson's exact code, one fresh
+`train_plain(dataset, spec, same_batch_order=False)` per value, timed right after the same workload's engine runs. Curve
+differences come from separate plain runs fed the engine's batch order (`same_batch_order=True`) in the same process;
+they are not timed.
 
 The output ends with exactly one line `speedup lr=<ratio> batch=<ratio> epochs=<ratio>` (or, with --memory, the line
 `memory peak_mb=<n> growth_mb=<n> sweeps=<n>`).
@@ -317,8 +318,8 @@ def run_memory(quick: bool, import_seconds: float) -> int:
     growth = end - baseline
     peak = _peak_mb()
     verdict = "ok" if growth < MEMORY_GROWTH_TARGET_MB else "MISSED"
-    print(f"RSS growth from sweep {warmup} to sweep {sweeps}: {growth:.1f} MB (target < {MEMORY_GROWTH_TARGET_MB:g} MB: "
-          f"{verdict}); peak over the whole run {peak:.0f} MB")
+    print(f"RSS growth from sweep {warmup} to sweep {sweeps}: {growth:.1f} MB "
+          f"(target < {MEMORY_GROWTH_TARGET_MB:g} MB: {verdict}); peak over the whole run {peak:.0f} MB")
     print(f"memory peak_mb={peak_once:.0f} growth_mb={growth:.1f} sweeps={sweeps}")
     return 0
 

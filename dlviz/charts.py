@@ -35,7 +35,8 @@ def _layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, log_y: bo
             height: int = 460) -> go.Figure:
     size = 20 if presenter else 14
     fig.update_layout(
-        title=dict(text=title, font=dict(size=size + 4)), font=dict(size=size), height=height + (120 if presenter else 0),
+        title=dict(text=title, font=dict(size=size + 4)), font=dict(size=size),
+        height=height + (120 if presenter else 0),
         hovermode="closest", legend=dict(font=dict(size=size - 1)), margin=dict(l=60, r=20, t=60, b=50),
         template="plotly_white")
     fig.update_xaxes(title_text=x_title)
@@ -80,7 +81,8 @@ def curves_figure(histories: Sequence[RunHistory], labels: Sequence[str], *, met
             e = best_epochs[i]
             fig.add_trace(go.Scatter(
                 x=[e * scale], y=_finite([val_values[e]]), mode="markers", legendgroup=label, showlegend=False,
-                marker=dict(symbol="star", size=16 if presenter else 13, color=color, line=dict(color="black", width=1)),
+                marker=dict(symbol="star", size=16 if presenter else 13, color=color,
+                            line=dict(color="black", width=1)),
                 hovertemplate=f"{label}<br>best validation {metric} at epoch {e}: %{{y:.4f}}<extra></extra>"))
         if history.diverged_at is not None and history.diverged_at < n:
             finite_points = [(x, y) for x, y in zip(xs, _finite(train_values[:n])) if y is not None]
@@ -89,11 +91,13 @@ def curves_figure(histories: Sequence[RunHistory], labels: Sequence[str], *, met
                 y = min(y, ceiling) if ceiling is not None else y  # an exploded run's cross sits at the top edge
                 fig.add_trace(go.Scatter(
                     x=[x], y=[y], mode="markers", legendgroup=label, showlegend=False, cliponaxis=False,
-                    marker=dict(symbol="x", size=18 if presenter else 15, color=color, line=dict(color="black", width=1)),
+                    marker=dict(symbol="x", size=18 if presenter else 15, color=color,
+                                line=dict(color="black", width=1)),
                     hovertemplate=f"{label}<br>diverged at epoch {history.diverged_at}<extra></extra>"))
         if overfit_regions and overfit_regions[i] is not None:
             first, last = overfit_regions[i]
-            label_args = dict(annotation_text="overfitting", annotation_position="top left") if len(histories) == 1 else {}
+            label_args = (dict(annotation_text="overfitting", annotation_position="top left")
+                          if len(histories) == 1 else {})
             fig.add_vrect(x0=first * scale, x1=last * scale, fillcolor=color, opacity=0.06, line_width=0, **label_args)
     # Line-style key: colour = value, solid = training, dashed = validation.
     for dash, text in (("solid", "training"), ("dash", "validation")):

@@ -46,5 +46,6 @@ def default_sweeps(dataset: Dataset) -> dict[str, list[RunSpec]]:
     n_train = len(dataset.y_train)
     return {"epochs": epochs_specs(base), "batch_size": batch_size_specs(base),
             "learning_rate": learning_rate_specs(base),
-            "interplay": interplay.grid_specs(base, interplay.capped_batch_sizes(interplay.DEFAULT_BATCH_SIZES, n_train),
-                                              interplay.DEFAULT_LEARNING_RATES, n_train)}
+            "interplay": interplay.grid_specs(
+                base, interplay.capped_batch_sizes(interplay.DEFAULT_BATCH_SIZES, n_train),
+                interplay.DEFAULT_LEARNING_RATES, n_train)}

@@ -648,8 +648,8 @@ def _order(items: list[Finding]) -> list[Finding]:
 
 def diagnose_epochs(history: RunHistory, patience: int = EARLY_STOPPING_PATIENCE) -> Findings:
     """The epochs page: one long run. Findings: overfitting or no_overfitting (given a finite validation loss and no
-    divergence), early_stopping, accuracy_gap, diverged (if so), oscillating (only when not overfitting: an overfitting run's
-    validation loss also swings, and the turn is the story), updates (detail). Values are None."""
+    divergence), early_stopping, accuracy_gap, diverged (if so), oscillating (only when not overfitting: an overfitting
+    run's validation loss also swings, and the turn is the story), updates (detail). Values are None."""
     page = EPOCHS
     items: list[Finding] = []
     diverged = divergence(history, page=page)

@@ -239,7 +239,8 @@ def _explain_step_size(findings: Findings) -> str:
     diverged = findings.of_kind(DIVERGED)
     if diverged:
         d = diverged[-1]
-        parts.append(f"At learning rate {_rate(d.value)} the steps were so big that the run diverged in epoch {d.data['epoch']}.")
+        parts.append(f"At learning rate {_rate(d.value)} the steps were so big that the run diverged in epoch "
+                     f"{d.data['epoch']}.")
     slow = findings.of_kind(TOO_SLOW)
     if slow:
         s = slow[0]

@@ -164,7 +164,8 @@ def suggestions(learning_rates: np.ndarray, smoothed: np.ndarray, span: float = 
                               tf.TensorSpec([], tf.int32), tf.TensorSpec([None], tf.float32)])
 def _finder_updates(params, m, v, step, x, y, batch_size, rates):
     """One update per entry of `rates`, batch i being rows [i*batch_size, (i+1)*batch_size) of `x`; returns the new
-    state and each batch's loss before its update. The Adam update is the sweeps' (`training._adam_step`), with a per-step rate."""
+    state and each batch's loss before its update. The Adam update is the sweeps' (`training._adam_step`), with a
+    per-step rate."""
     n_updates = tf.shape(rates)[0]
     losses = tf.TensorArray(tf.float32, size=n_updates)
     for i in tf.range(n_updates):

@@ -450,7 +450,8 @@ def trim_to_budget(specs: Sequence[RunSpec], n_train: int) -> tuple[list[RunSpec
     scale = min(MAX_SAMPLE_PASSES / passes, MAX_TOTAL_UPDATES / updates)
     trimmed = [s.replace(epochs=max(1, int(s.epochs * scale))) for s in specs]
     if work_check(trimmed, n_train) is not None:
-        return [], too_big + " Even one epoch per run is more than that: use fewer values, fewer rows or larger batches."
+        return [], (too_big + " Even one epoch per run is more than that: use fewer values, fewer rows or larger "
+                    "batches.")
     before, after = max(s.epochs for s in specs), max(s.epochs for s in trimmed)
     return trimmed, (too_big + f" The runs were **trimmed to {after} epochs** (from {before}); for longer runs use "
                                "fewer values, fewer rows, larger batches or a narrower model.")

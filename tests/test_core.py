@@ -137,7 +137,8 @@ def test_seed_changes_the_curves(tiny_dataset):
 
 def test_updates_and_per_update_loss(tiny_dataset):
     n = len(tiny_dataset.y_train)
-    runs = train_sweep(tiny_dataset, [RunSpec(tiny_dataset.fingerprint, epochs=2, batch_size=b) for b in (8, 100, n * 2)])
+    runs = train_sweep(tiny_dataset,
+                       [RunSpec(tiny_dataset.fingerprint, epochs=2, batch_size=b) for b in (8, 100, n * 2)])
     for run in runs:
         expected = -(-n // run.spec.batch_size)
         assert run.updates_per_epoch == expected

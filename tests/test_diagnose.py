@@ -22,7 +22,8 @@ def make(loss, val_loss=None, *, lr=0.01, batch=32, epochs=None, accuracy=None, 
     loss = [float(x) for x in loss]
     val_loss = [float(x) for x in (val_loss if val_loss is not None else loss)]
     spec = RunSpec("x", epochs=epochs or max(len(loss), 1), batch_size=batch, learning_rate=lr)
-    return RunHistory(spec=spec, loss=loss, val_loss=val_loss, accuracy=[] if accuracy is None else [float(x) for x in accuracy],
+    return RunHistory(spec=spec, loss=loss, val_loss=val_loss,
+                      accuracy=[] if accuracy is None else [float(x) for x in accuracy],
                       val_accuracy=[] if val_accuracy is None else [float(x) for x in val_accuracy],
                       update_loss=np.asarray(update_loss if update_loss is not None else [], np.float32),
                       updates_per_epoch=updates_per_epoch, initial_loss=initial_loss, diverged_at=diverged_at)

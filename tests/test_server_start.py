@@ -153,7 +153,8 @@ def test_the_frontend_files_come_from_memory_and_the_chart_module_with_the_compi
     assert headers[b"content-type"] == streamlits_type("PlotlyChart.abc.js")
     assert headers[b"cache-control"] == b"public, immutable, max-age=31536000"
     for path, expected in [("/dlviz/static/js/index.def.js", b"export const b=1"),
-                           ("/dlviz/static/css/index.ghi.css", b"a{}"), ("/dlviz/static/media/Font.jkl.woff2", b"wOF2")]:
+                           ("/dlviz/static/css/index.ghi.css", b"a{}"),
+                           ("/dlviz/static/media/Font.jkl.woff2", b"wOF2")]:
         headers, body = get(path)
         assert body == expected, path  # as on disk, no hint
         assert headers[b"content-type"] == streamlits_type(path.rsplit("/", 1)[1]), path
