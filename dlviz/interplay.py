@@ -308,7 +308,7 @@ def findings(grid: Grid, outcome: str = DEFAULT_OUTCOME, budget: str = SAME_EPOC
         i = grid.batch_sizes.index(b)
         return f"{_lr(grid.learning_rates[j])} ({name} {_value(ranking, scores[i, j])})"
 
-    (b_small, j_small), (b_large, j_large) = rows[0], rows[-1]
+    b_small, j_small = rows[0]
     if len(rows) == 1:
         sentences.append(f"At batch {b_small} the best learning rate is {at(b_small, j_small)}.")
     else:

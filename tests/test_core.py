@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from dlviz import data, model, training
+from dlviz import data, model
 from dlviz.cache import SweepCache
 from dlviz.training import RunSpec, TrainingError, train_sweep
 

@@ -380,7 +380,6 @@ def test_a_refused_training_request_in_the_ui_is_an_error_message_not_a_tracebac
     def script():
         from dlviz import ui
         from dlviz.data import load_builtin
-        from dlviz.runs import RunSpec
 
         dataset = load_builtin("practice", max_rows=500)
         chosen = ui.Selection(dataset, 64, 42)

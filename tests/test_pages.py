@@ -6,7 +6,6 @@ import json
 import os
 import re
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from dlviz.ui import PRELOAD_KEY
