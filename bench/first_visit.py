@@ -30,6 +30,7 @@ and the load average printed with them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import sys
@@ -89,17 +90,20 @@ def main() -> None:
     args = parser.parse_args()
     pages = args.pages.split(",") if args.pages else app_pages()
 
-    from playwright.sync_api import sync_playwright
-
     rows, floors = [], []
     PLAIN_ENTRY.write_text(PLAIN_SOURCE)
     no_hint_entry = app_without("no_hint", compile_hint=False)
     try:
-        with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
+        with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as stack:
             floor_app = Path(folder) / "floor.py"
             floor_app.write_text(FLOOR_SOURCE)
-            browser = (playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                       if args.driver == "playwright" else None)
+            browser = None  # the visitor's browser: a fresh Chromium per visit
+            if args.driver == "playwright":
+                from playwright.sync_api import sync_playwright
+
+                browser = stack.enter_context(sync_playwright()).chromium.launch(executable_path=CHROMIUM,
+                                                                                 args=CHROMIUM_ARGS)
+                stack.callback(browser.close)
             for repetition in range(args.repeat):
                 floors.append(first_visits(browser, floor_app, "/")["complete_s"])
                 print(f"floor (one-chart page): {floors[-1]:.2f} s", flush=True)
@@ -112,8 +116,6 @@ def main() -> None:
                     print(f"dlviz {describe_first_visit(dlviz)}; second visitor {dlviz['second_visit_s']:.2f} s; "
                           f"server peak {dlviz['peak_mib']} MiB | no compile hint: {no_hint['complete_s']:.2f} s | "
                           f"plain: {plain['complete_s']:.2f} s", flush=True)
-            if browser is not None:
-                browser.close()
     finally:
         PLAIN_ENTRY.unlink(missing_ok=True)
         no_hint_entry.unlink(missing_ok=True)
