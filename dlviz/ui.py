@@ -255,8 +255,7 @@ def data_sidebar() -> Selection:
         sidebar.caption(f"ℹ️ {note}")
     if choice != data_mod.UPLOAD:
         sidebar.download_button("Download this dataset (CSV)", functools.partial(builtin_csv, choice),
-                                f"dlviz_{choice}.csv",
-                                "text/csv", width="stretch",
+                                f"dlviz_{choice}.csv", "text/csv", on_click="ignore", width="stretch",
                                 help="All rows, as dlviz generated or loaded them, before splitting and scaling.")
     else:
         sidebar.caption("🔗 An uploaded file stays in this browser session: a shared link opens with the practice "
@@ -574,7 +573,7 @@ def download_runs(histories: Sequence[RunHistory], labels: Sequence[str], page: 
     histories, labels = list(histories), list(labels)
     # Made on click, not on every run.
     st.download_button("Download runs (CSV)", lambda: histories_frame(histories, labels).to_csv(index=False).encode(),
-                       f"dlviz_{page}_runs.csv", "text/csv",
+                       f"dlviz_{page}_runs.csv", "text/csv", on_click="ignore",
                        help="Columns: value, epoch, weight_updates, loss, accuracy, val_loss, val_accuracy, ...")
 
 

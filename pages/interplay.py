@@ -140,6 +140,10 @@ ui.table({
         (f"{scores[i, j]:.1%}" if ranking == interplay.FINAL_VAL_ACCURACY else f"{scores[i, j]:.3f}")
         if j is not None else "—" for i, j in enumerate(columns)],
 })
+cells_run = [(b, r, grid.histories[i][j]) for i, b in enumerate(grid.batch_sizes)
+             for j, r in enumerate(grid.learning_rates) if grid.histories[i][j] is not None]
+ui.download_runs([h for *_, h in cells_run], [f"batch {b}, lr {ui.format_lr(r)}" for b, r, _ in cells_run],
+                 "interplay")
 
 st.subheader("Look closer: the curves behind the cells")
 with ui.controls():

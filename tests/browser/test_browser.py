@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
+from dlviz import interplay
 from tests.browser.helpers import (CHART, app_pages, assert_healthy, charts, legend, problems, query, wait_settled)
 
 pytestmark = pytest.mark.browser
@@ -179,6 +181,19 @@ def test_downloads_give_the_runs_and_the_dataset_as_csv(new_page, tmp_path):
     dataset.value.save_as(tmp_path / "data.csv")
     rows = (tmp_path / "data.csv").read_text().splitlines()
     assert rows[0].endswith(",target") and len(rows) == 1 + 10_000
+    assert not problems(page)
+
+
+def test_the_grid_page_downloads_every_cell_of_the_grid(new_page, tmp_path):
+    page = new_page("/interplay")
+    with page.expect_download() as runs:
+        page.get_by_role("button", name="Download runs (CSV)").click()
+    assert runs.value.suggested_filename == "dlviz_interplay_runs.csv"
+    runs.value.save_as(tmp_path / "grid.csv")
+    table = pd.read_csv(tmp_path / "grid.csv")
+    cells = set(zip(table["batch_size"], table["learning_rate"]))
+    assert cells == {(b, r) for b in interplay.DEFAULT_BATCH_SIZES for r in interplay.DEFAULT_LEARNING_RATES}
+    assert table["epoch"].max() == interplay.DEFAULT_EPOCHS and table["value"].iloc[0] == "batch 16, lr 0.0001"
     assert not problems(page)
 
 
