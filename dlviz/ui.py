@@ -254,6 +254,7 @@ def data_sidebar() -> Selection:
     for note in dataset.notes:
         sidebar.caption(f"ℹ️ {note}")
     if choice != data_mod.UPLOAD:
+        # Made on click, without a rerun (see `download_runs`).
         sidebar.download_button("Download this dataset (CSV)", functools.partial(builtin_csv, choice),
                                 f"dlviz_{choice}.csv", "text/csv", on_click="ignore", width="stretch",
                                 help="All rows, as dlviz generated or loaded them, before splitting and scaling.")
@@ -571,7 +572,8 @@ def download_runs(histories: Sequence[RunHistory], labels: Sequence[str], page: 
     from dlviz.runs import histories_frame
 
     histories, labels = list(histories), list(labels)
-    # Made on click, not on every run.
+    # Made on click, not on every run. A click must not rerun the page: a rerun gives every deferred download a
+    # new id, and another download clicked before the browser has it asks for a dropped id and gets nothing.
     st.download_button("Download runs (CSV)", lambda: histories_frame(histories, labels).to_csv(index=False).encode(),
                        f"dlviz_{page}_runs.csv", "text/csv", on_click="ignore",
                        help="Columns: value, epoch, weight_updates, loss, accuracy, val_loss, val_accuracy, ...")
