@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -165,32 +167,38 @@ def test_presenter_link_folds_the_settings_away(new_page):
 
 # (6) downloads and the code tab -------------------------------------------------------------------------------------
 
+def download(page, button, folder: Path) -> Path:
+    """Click a download button and save the file under the name the app gave it."""
+    with page.expect_download() as started:
+        button.click()
+    saved = folder / started.value.suggested_filename
+    started.value.save_as(saved)
+    return saved
+
+
 def test_downloads_give_the_runs_and_the_dataset_as_csv(new_page, tmp_path):
-    """Both files are made on click (deferred), so this is the only place their real download path runs."""
+    """Both files are made on click (deferred), so this is the only place their real download path runs. The second
+    is clicked right after the first, as a person would (a download that reran the page made that fail)."""
     page = new_page("/epochs")
-    with page.expect_download() as runs:
-        page.get_by_role("button", name="Download runs (CSV)").click()
-    assert runs.value.suggested_filename == "dlviz_epochs_runs.csv"
-    runs.value.save_as(tmp_path / "runs.csv")
-    lines = (tmp_path / "runs.csv").read_text().splitlines()
+    runs = download(page, page.get_by_role("button", name="Download runs (CSV)"), tmp_path)
+    assert runs.name == "dlviz_epochs_runs.csv"
+    lines = runs.read_text().splitlines()
     header = lines[0].split(",")
     assert header[:3] == ["value", "epoch", "weight_updates"] and "val_loss" in header
     assert len(lines) == 1 + 101  # the default 100 epochs, and epoch 0 (before training)
-    with page.expect_download() as dataset:
-        page.get_by_test_id("stSidebar").get_by_role("button", name="Download this dataset (CSV)").click()
-    dataset.value.save_as(tmp_path / "data.csv")
-    rows = (tmp_path / "data.csv").read_text().splitlines()
+    dataset = download(page, page.get_by_test_id("stSidebar").get_by_role("button", name="Download this dataset (CSV)"),
+                       tmp_path)
+    assert dataset.name == "dlviz_practice.csv"
+    rows = dataset.read_text().splitlines()
     assert rows[0].endswith(",target") and len(rows) == 1 + 10_000
     assert not problems(page)
 
 
 def test_the_grid_page_downloads_every_cell_of_the_grid(new_page, tmp_path):
     page = new_page("/interplay")
-    with page.expect_download() as runs:
-        page.get_by_role("button", name="Download runs (CSV)").click()
-    assert runs.value.suggested_filename == "dlviz_interplay_runs.csv"
-    runs.value.save_as(tmp_path / "grid.csv")
-    table = pd.read_csv(tmp_path / "grid.csv")
+    runs = download(page, page.get_by_role("button", name="Download runs (CSV)"), tmp_path)
+    assert runs.name == "dlviz_interplay_runs.csv"
+    table = pd.read_csv(runs)
     cells = set(zip(table["batch_size"], table["learning_rate"]))
     assert cells == {(b, r) for b in interplay.DEFAULT_BATCH_SIZES for r in interplay.DEFAULT_LEARNING_RATES}
     assert table["epoch"].max() == interplay.DEFAULT_EPOCHS and table["value"].iloc[0] == "batch 16, lr 0.0001"
