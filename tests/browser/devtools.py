@@ -3,10 +3,11 @@ DevTools connection that never turns on DevTools' Runtime domain.
 
 Why not Playwright for the timing: Playwright sends `Runtime.enable` to every page it drives (it needs the domain's
 events), and while that domain is on, V8 collects source positions for the code it runs. On this machine, plotly's
-4.7 MB module then takes ~700 ms to evaluate instead of ~290 ms (bench/devtools_cost.py: nothing but `Runtime.enable` sent
-or not, over this same bare connection; a Chromium trace shows the extra time as V8's `CollectSourcePositions`,
-re-parsing the module's largest functions). A student's browser has no DevTools attached, so first visits are timed
-here; tests/browser/test_first_visit.py times them under Playwright as well and reports both.
+4.7 MB module then takes ~700 ms to evaluate instead of ~290 ms (bench/devtools_cost.py: nothing but
+`Runtime.enable` sent or not, over this same bare connection; a Chromium trace shows the extra time as V8's
+`CollectSourcePositions`, re-parsing the module's largest functions). A student's browser has no DevTools attached,
+so first visits are timed here; tests/browser/test_first_visit.py times them under Playwright as well and reports
+both.
 
 Only `Page.*` commands, one `Emulation` command (the viewport) and `Runtime.evaluate` are sent; `Runtime.evaluate`
 works without `Runtime.enable`.
