@@ -6,11 +6,12 @@ single cost of a first visit:
 - **Fetch.** The frontend requests the module only once a page has sent its first chart, about a second after the
   request. An HTTP `Link` header with `rel=modulepreload` on the HTML of a chart page (`ChartPages`) lets the
   browser fetch it while it boots the app, so it is there when the first chart arrives.
-- **Compile.** V8 compiles a function only when it is first called, on the main thread, so running the module took
-  0.7 s, with about 2,100 functions parsed and compiled one by one. Chromium (136 and later) compiles every function
-  of a file that begins with the comment `//# allFunctionsCalledOnLoad` ahead of time, on a background thread, while
-  the file loads. `StaticAssets` serves Streamlit's own module with that one line in front: the same code, ready
-  sooner. Browsers without the feature read a comment. (Hinting every file instead made the browser do more work.)
+- **Compile.** V8 compiles a function only when it is first called, on the main thread, so running the module took 0.3 s
+  (0.7 s under DevTools), with about 2,100 functions parsed and compiled one by one; with the hint, 0.06 s
+  (bench/devtools_cost.py). Chromium (136 and later) compiles every function of a file that begins with the comment
+  `//# allFunctionsCalledOnLoad` ahead of time, on a background thread, while the file loads. `StaticAssets` serves
+  Streamlit's own module with that one line in front: the same code, ready sooner. Browsers without the feature read a
+  comment. (Hinting every file instead made the browser do more work.)
 - **Serve.** A first visit fetches about 100 of the frontend's files. `StaticAssets` answers them from memory, each
   read from disk once, at a quarter of the server's CPU that Streamlit's own file serving takes: the browser and the
   server share a small machine's cores, and a class opens a shared link at once.
