@@ -107,20 +107,17 @@ def init_params(params: Sequence[Param]) -> None:
     owner = _owner(params)
     owners = st.session_state.setdefault("_param_owners", {})
     for param in params:
-        if param.key in st.session_state:
-            if owners.get(param.key, owner) == owner:
-                owners[param.key] = owner
-                continue
-        else:
-            raw = st.query_params.get(param.key)
-            if raw is not None:
-                owners[param.key] = owner
-                try:
-                    st.session_state[param.key] = param.parse(raw)
-                    continue
-                except (ValueError, TypeError) as exc:
-                    notices.append(f"Ignored `{param.key}={raw}` from the link ({exc}); using the default.")
+        held_elsewhere = owners.get(param.key, owner) != owner
         owners[param.key] = owner
+        if param.key in st.session_state:
+            if not held_elsewhere:
+                continue
+        elif (raw := st.query_params.get(param.key)) is not None:
+            try:
+                st.session_state[param.key] = param.parse(raw)
+                continue
+            except (ValueError, TypeError) as exc:
+                notices.append(f"Ignored `{param.key}={raw}` from the link ({exc}); using the default.")
         st.session_state[param.key] = st.session_state.get(f"_saved_{owner}_{param.key}", param.default)
 
 
