@@ -1,5 +1,5 @@
-"""Each page's default settings, in one place: the pages, the tests of the default effects, the benchmark's memory
-check and the server warm-up all use the same numbers.
+"""Every page's default sweep, built from `dlviz.settings`: the pages, the shipped runs (`dlviz.precomputed`), the
+tests of the default effects and the benchmarks' memory check use the same specs.
 
 Chosen so that on the practice dataset every page shows its effect at once: 4,000 rows overfit visibly within 100
 epochs, batch 8 is visibly noisier than 512, and the learning rates run from too slow (1e-4) to diverging (1.0).
@@ -7,45 +7,53 @@ epochs, batch 8 is visibly noisier than 512, and the learning rates run from too
 
 from __future__ import annotations
 
-from dlviz import interplay
-from dlviz.data import PRACTICE, Dataset, load_builtin
-from dlviz.runs import LESSON_BATCH_SIZE, LESSON_HIDDEN_UNITS, LESSON_LEARNING_RATE, RunSpec
+from typing import Sequence
 
-DATASET = PRACTICE
-ROWS = 4_000
-STANDARDIZE = True
-HIDDEN_UNITS = LESSON_HIDDEN_UNITS
-SEED = 42
-
-EPOCHS_PAGE_EPOCHS = 100
-BATCH_SIZES = (8, 32, 128, 512)
-BATCH_PAGE_EPOCHS = 20
-LEARNING_RATES = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
-LR_PAGE_EPOCHS = 20
+from dlviz import interplay, settings
+from dlviz.data import Dataset, load_builtin
+from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, RunSpec
 
 
 def default_dataset() -> Dataset:
-    return load_builtin(DATASET, max_rows=ROWS, standardize=STANDARDIZE)
+    """The practice data as the sidebar opens it."""
+    return load_builtin(settings.DATA.default, max_rows=settings.ROWS.default,
+                        standardize=settings.STANDARDIZE.default)
 
 
-def epochs_specs(base: RunSpec, epochs: int = EPOCHS_PAGE_EPOCHS) -> list[RunSpec]:
+def seeds(first: int = settings.SEED.default, count: int = settings.SEEDS.default) -> list[int]:
+    """The seeds of a sweep: the first seed, then the next ones; every value trains on the same seeds."""
+    return [first + i for i in range(count)]
+
+
+def with_seeds(specs: Sequence[RunSpec], seed_list: Sequence[int]) -> list[RunSpec]:
+    """Every spec once per seed, value by value: `[v1 s1, v1 s2, ..., v2 s1, ...]`."""
+    return [spec.replace(seed=seed) for spec in specs for seed in seed_list]
+
+
+def epochs_specs(base: RunSpec, epochs: int = settings.EPOCHS.default) -> list[RunSpec]:
+    """The epochs page: one run of the lesson's batch size and learning rate."""
     return [base.replace(epochs=epochs, batch_size=LESSON_BATCH_SIZE, learning_rate=LESSON_LEARNING_RATE)]
 
 
-def batch_size_specs(base: RunSpec, batch_sizes=BATCH_SIZES, epochs: int = BATCH_PAGE_EPOCHS) -> list[RunSpec]:
-    return [base.replace(epochs=epochs, batch_size=b, learning_rate=LESSON_LEARNING_RATE) for b in sorted(batch_sizes)]
+def batch_size_specs(base: RunSpec, batch_sizes: Sequence[int] = settings.BATCH_SIZES.default,
+                     epochs: int = settings.BATCH_EPOCHS.default) -> list[RunSpec]:
+    """The batch-size page: one run per batch size at the lesson's learning rate."""
+    return [base.replace(epochs=epochs, batch_size=b, learning_rate=LESSON_LEARNING_RATE)
+            for b in sorted(batch_sizes)]
 
 
-def learning_rate_specs(base: RunSpec, rates=LEARNING_RATES, epochs: int = LR_PAGE_EPOCHS) -> list[RunSpec]:
+def learning_rate_specs(base: RunSpec, rates: Sequence[float] = settings.LEARNING_RATES.default,
+                        epochs: int = settings.LR_EPOCHS.default) -> list[RunSpec]:
+    """The learning-rate page: one run per learning rate at the lesson's batch size."""
     return [base.replace(epochs=epochs, batch_size=LESSON_BATCH_SIZE, learning_rate=r) for r in sorted(rates)]
 
 
 def default_sweeps(dataset: Dataset) -> dict[str, list[RunSpec]]:
-    """Every page's default sweep on `dataset`, by page name."""
-    base = RunSpec(dataset.fingerprint, hidden_units=HIDDEN_UNITS, seed=SEED)
+    """Every page's default runs on `dataset` (every default seed), by page."""
+    base = RunSpec(dataset.fingerprint, hidden_units=settings.HIDDEN.default, seed=settings.SEED.default)
     n_train = len(dataset.y_train)
-    return {"epochs": epochs_specs(base), "batch_size": batch_size_specs(base),
-            "learning_rate": learning_rate_specs(base),
-            "interplay": interplay.grid_specs(
-                base, interplay.capped_batch_sizes(interplay.DEFAULT_BATCH_SIZES, n_train),
-                interplay.DEFAULT_LEARNING_RATES, n_train)}
+    grid = interplay.grid_specs(base, interplay.capped_batch_sizes(settings.GRID_BATCH_SIZES.default, n_train),
+                                settings.GRID_LEARNING_RATES.default, n_train)
+    return {name: with_seeds(specs, seeds()) for name, specs in {
+        "epochs": epochs_specs(base), "batch_size": batch_size_specs(base), "learning_rate": learning_rate_specs(base),
+        "interplay": grid}.items()}

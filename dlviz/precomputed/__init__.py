@@ -1,79 +1,94 @@
-"""Every page's default sweep, trained once and shipped with the app so a first visit shows curves at once.
+"""Every page's default runs, trained once and shipped with the app so that a first visit shows curves at once.
 
+Stored as one compressed `.npz`: each run's fields are written generically from the `RunHistory` dataclass (no
+hand-written mirror of it), and a run is found again by its `RunSpec`. A built-in dataset's fingerprint names its
+generator version and settings (never a hash of generated floats), so the shipped runs apply on any machine whose
+practice data has the same version, and simply go unused (the page trains) where it does not.
 Regenerate with `python -m dlviz.precomputed` after changing the engine or the defaults; `tests/test_precomputed.py`
-checks that the shipped results equal a fresh training run. If the data on a machine differs (its fingerprint does not
-match), nothing is loaded and the app trains as usual.
+checks that the shipped runs cover every default and that a fresh run's curves agree with them.
 """
 
 from __future__ import annotations
 
-import gzip
+import dataclasses
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 
-from dlviz import defaults
-from dlviz.data import Dataset
 from dlviz.runs import RunHistory, RunSpec
 
-PATH = Path(__file__).with_name("defaults.json.gz")
-FORMAT = 1
-
-SweepKey = tuple[str, tuple[RunSpec, ...]]
-
-
-def history_to_dict(history: RunHistory) -> dict[str, Any]:
-    return {
-        "spec": history.spec.__dict__,
-        "loss": history.loss, "accuracy": history.accuracy, "val_loss": history.val_loss,
-        "val_accuracy": history.val_accuracy, "update_loss": history.update_loss.tolist(),
-        "updates_per_epoch": history.updates_per_epoch, "initial_loss": history.initial_loss,
-        "initial_val_loss": history.initial_val_loss, "initial_accuracy": history.initial_accuracy,
-        "initial_val_accuracy": history.initial_val_accuracy, "wall_time": history.wall_time,
-        "diverged_at": history.diverged_at,
-        "weights": [{"shape": list(w.shape), "values": w.ravel().tolist()} for w in history.weights],
-    }
+PATH = Path(__file__).with_name("default_runs.npz")
+FORMAT = 2
+_INDEX = "index"
 
 
-def history_from_dict(raw: dict[str, Any]) -> RunHistory:
-    return RunHistory(
-        spec=RunSpec(**raw["spec"]), loss=list(raw["loss"]), accuracy=list(raw["accuracy"]),
-        val_loss=list(raw["val_loss"]), val_accuracy=list(raw["val_accuracy"]),
-        update_loss=np.asarray(raw["update_loss"], np.float32), updates_per_epoch=raw["updates_per_epoch"],
-        initial_loss=raw["initial_loss"], initial_val_loss=raw["initial_val_loss"],
-        initial_accuracy=raw["initial_accuracy"], initial_val_accuracy=raw["initial_val_accuracy"],
-        wall_time=raw["wall_time"], diverged_at=raw["diverged_at"],
-        weights=tuple(np.asarray(w["values"], np.float32).reshape(w["shape"]) for w in raw["weights"]))
+def _encode(history: RunHistory, prefix: str, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Arrays of one history go into `arrays` under `prefix`; the rest (the spec, scalars) is returned as JSON."""
+    scalars: dict[str, Any] = {}
+    for field in dataclasses.fields(RunHistory):
+        value = getattr(history, field.name)
+        if isinstance(value, RunSpec):
+            scalars[field.name] = dataclasses.asdict(value)
+        elif isinstance(value, tuple):  # the weights: a tuple of arrays
+            for k, part in enumerate(value):
+                arrays[f"{prefix}{field.name}.{k}"] = np.asarray(part)
+            scalars[field.name] = {"parts": len(value)}
+        elif isinstance(value, (list, np.ndarray)):
+            arrays[f"{prefix}{field.name}"] = np.asarray(value)
+            scalars[field.name] = {"array": isinstance(value, np.ndarray)}
+        else:  # numbers, None
+            scalars[field.name] = value
+    return scalars
 
 
-def load(dataset: Dataset, path: Path = PATH) -> dict[SweepKey, list[RunHistory]]:
-    """The shipped default sweeps for `dataset`, keyed as the UI's cache keys them; empty if they don't apply."""
-    try:
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
-            stored = json.load(handle)
-    except (OSError, ValueError):
-        return {}
-    if stored.get("format") != FORMAT or stored.get("fingerprint") != dataset.fingerprint:
-        return {}
-    result = {}
-    for sweep in stored["sweeps"]:
-        histories = [history_from_dict(raw) for raw in sweep]
-        result[(dataset.fingerprint, tuple(h.spec for h in histories))] = histories
-    return result
+def _decode(scalars: dict[str, Any], prefix: str, arrays: Any) -> RunHistory:
+    values: dict[str, Any] = {}
+    for field in dataclasses.fields(RunHistory):
+        if field.name not in scalars:  # a field newer than the file: its default
+            continue
+        stored = scalars[field.name]
+        if field.name == "spec":
+            values["spec"] = RunSpec(**stored)
+        elif isinstance(stored, dict) and "parts" in stored:
+            values[field.name] = tuple(arrays[f"{prefix}{field.name}.{k}"] for k in range(stored["parts"]))
+        elif isinstance(stored, dict) and "array" in stored:
+            array = arrays[f"{prefix}{field.name}"]
+            values[field.name] = array if stored["array"] else array.tolist()
+        else:
+            values[field.name] = stored
+    return RunHistory(**values)
 
 
-def generate(path: Path = PATH) -> Path:
-    """Train every page's default sweep and write the results to `path`."""
-    from dlviz.training import train_sweep
-
-    dataset = defaults.default_dataset()
-    sweeps = [train_sweep(dataset, specs) for specs in defaults.default_sweeps(dataset).values()]
-    payload = {"format": FORMAT, "fingerprint": dataset.fingerprint,
-               "sweeps": [[history_to_dict(h) for h in sweep] for sweep in sweeps]}
-    with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as handle:
-        json.dump(payload, handle)
+def save(histories: Iterable[RunHistory], path: Path = PATH) -> Path:
+    """Write `histories` to `path` (compressed .npz)."""
+    arrays: dict[str, np.ndarray] = {}
+    index = [_encode(history, f"{i}/", arrays) for i, history in enumerate(histories)]
+    arrays[_INDEX] = np.frombuffer(json.dumps({"format": FORMAT, "runs": index}).encode(), dtype=np.uint8)
+    with open(path, "wb") as handle:
+        np.savez_compressed(handle, **arrays)
     return path
 
 
+def load(path: Path = PATH) -> dict[RunSpec, RunHistory]:
+    """The shipped runs by spec; empty if the file is missing, unreadable or of another format."""
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            index = json.loads(stored[_INDEX].tobytes())
+            if index.get("format") != FORMAT:
+                return {}
+            runs = [_decode(scalars, f"{i}/", stored) for i, scalars in enumerate(index["runs"])]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return {history.spec: history for history in runs}
+
+
+def generate(path: Path = PATH) -> Path:
+    """Train every page's default runs (all default seeds) and write them to `path`."""
+    from dlviz import defaults
+    from dlviz.training import train_sweep
+
+    dataset = defaults.default_dataset()
+    histories = [h for specs in defaults.default_sweeps(dataset).values() for h in train_sweep(dataset, specs)]
+    return save(histories, path)

@@ -1,3 +1,5 @@
+"""`python -m dlviz.precomputed`: retrain every page's default runs and write the shipped file."""
+
 from dlviz.precomputed import generate
 
 written = generate()

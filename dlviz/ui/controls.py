@@ -1,0 +1,123 @@
+"""Controls drawn from `dlviz.settings`, bound to the URL with Streamlit's own `bind="query-params"`.
+
+Streamlit reads a link's value into the widget, keeps the URL in step, and keeps each page's values for the session
+(`persist_state="session"`). What it does not do is say anything when a link's value cannot be used (it drops it), so
+`check_link` reads the link first, with each setting's parser, and leaves a notice for every value it had to ignore.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import streamlit as st
+
+from dlviz.settings import LinkError, Setting
+
+_NOTICES = "dlviz_link_notices"
+_CHECKED = "dlviz_link_checked"
+
+
+def check_link(settings: Iterable[Setting]) -> None:
+    """Once per session and setting: read `?key=` from the URL and leave a notice for a value that cannot be used
+    (not a number, infinite, out of range, repeated for a single value, not offered). Streamlit drops such values
+    itself; the control then shows its default. Unknown keys are ignored."""
+    checked = st.session_state.setdefault(_CHECKED, set())
+    notices = st.session_state.setdefault(_NOTICES, [])
+    for setting in settings:
+        if setting.key in checked:
+            continue
+        checked.add(setting.key)
+        raw = st.query_params.get_all(setting.key)
+        if not raw:
+            continue
+        try:
+            value = setting.parse(raw)
+        except LinkError as exc:
+            notices.append(f"Ignored `{setting.key}={_shorten(raw)}` from the link ({exc}); "
+                           f"using {setting.label.lower()} {_shown(setting, setting.default)}.")
+            _drop(setting)
+            continue
+        if setting.widget == "multiselect" and len(set(raw)) != len(raw):
+            notices.append(f"The link repeats a value of `{setting.key}`; each value is used once.")
+        st.session_state[setting.key] = value
+
+
+def _drop(setting: Setting) -> None:
+    # The session's value rules over the URL's: the control shows its default, as the notice says.
+    st.session_state[setting.key] = _initial(setting)
+
+
+def _shorten(raw: list[str]) -> str:
+    text = "&".join(raw)
+    return text if len(text) <= 24 else text[:20] + "…"
+
+
+def _shown(setting: Setting, value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(setting.format(v) for v in value)
+    if setting.widget == "toggle":
+        return "on" if value else "off"
+    return setting.format(value)
+
+
+def add_notice(text: str) -> None:
+    """A short notice shown with the page's link notices on this run."""
+    st.session_state.setdefault(_NOTICES, []).append(text)
+
+
+def show_notices() -> None:
+    """Show (once) every notice left by `check_link` or `add_notice`."""
+    for notice in st.session_state.pop(_NOTICES, []):
+        st.warning(notice, icon="🔗")
+
+
+def _initial(setting: Setting) -> Any:
+    return list(setting.default) if isinstance(setting.default, tuple) else setting.default
+
+
+def set_value(setting: Setting, value: Any) -> None:
+    """Change a control's value from code (before it is drawn in this run, or in a callback)."""
+    st.session_state[setting.key] = value
+
+
+def value(setting: Setting) -> Any:
+    """The control's current value (its default before it was ever drawn)."""
+    return st.session_state.get(setting.key, _initial(setting))
+
+
+def draw(setting: Setting, where: Any = None, **options: Any) -> Any:
+    """Draw `setting`'s widget in `where` (a column, the sidebar; default: the page), bound to the URL, its value
+    kept for the session. `options` override the table (e.g. `high=` for a slider whose end depends on another
+    control, `disabled=`). Returns the widget's value."""
+    where = where if where is not None else st
+    low, high = options.pop("low", setting.low), options.pop("high", setting.high)
+    common = dict(key=setting.key, help=setting.help or None, bind="query-params", persist_state="session")
+    common.update(options)
+    if setting.key not in st.session_state:  # else the session's value rules (Streamlit warns if both are given)
+        common["value" if setting.widget in ("slider", "select_slider", "toggle") else "default"] = _initial(setting)
+    kind = setting.widget
+    if kind == "slider":
+        if setting.key in st.session_state:  # a value outside a range that has just shrunk is clamped, not an error
+            st.session_state[setting.key] = min(max(int(st.session_state[setting.key]), int(low)), int(high))
+        return where.slider(setting.label, int(low), int(high), step=setting.step or 1, **common)
+    if kind == "toggle":
+        return where.toggle(setting.label, **common)
+    if kind == "select_slider":
+        return where.select_slider(setting.label, setting.choices, format_func=setting.format, **common)
+    if kind == "multiselect":
+        return where.multiselect(setting.label, setting.choices, format_func=setting.format, **common)
+    choices = tuple(common.pop("choices", setting.choices))
+    default = common.pop("default", _initial(setting))
+    if default not in choices:
+        default = choices[0]
+    if setting.key in st.session_state:
+        if st.session_state[setting.key] not in choices:  # e.g. a grid cell that the grid no longer has
+            st.session_state[setting.key] = default
+    else:
+        common["index"] = choices.index(default)
+    if kind == "radio":
+        common.setdefault("horizontal", True)
+        return where.radio(setting.label, choices, format_func=setting.format, **common)
+    if kind == "selectbox":
+        return where.selectbox(setting.label, choices, format_func=setting.format, **common)
+    raise ValueError(f"unknown widget {kind!r} for {setting.key}")

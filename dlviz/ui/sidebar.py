@@ -1,0 +1,170 @@
+"""The shared sidebar: the data, the model's width, the seeds and presenter mode, as a `Selection` every page uses.
+
+A bad upload keeps the last good dataset on screen (nothing the user had is lost), with the error beside the uploader.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass
+
+import streamlit as st
+
+from dlviz import data as data_mod
+from dlviz import settings
+from dlviz.data import DataError, Dataset
+from dlviz.runs import RunSpec
+from dlviz.ui import controls, layout
+
+_LAST_DATASET = "dlviz_last_dataset"
+_SELECTION = "dlviz_selection"
+_DRAWN_THIS_RUN = "dlviz_sidebar_drawn"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the sidebar chose: the data and the settings every page shares."""
+
+    dataset: Dataset
+    hidden_units: int
+    seed: int  # the first seed: seed 1 of every sweep
+    n_seeds: int
+    standardized: bool
+    each_seed: bool
+
+    @property
+    def seeds(self) -> list[int]:
+        """The seeds every value trains with: the first seed, then the next ones (paired across values)."""
+        return [self.seed + i for i in range(self.n_seeds)]
+
+    def base_spec(self, **changes) -> RunSpec:
+        """A run on this data and model, seed 1, with `changes`."""
+        return RunSpec(self.dataset.fingerprint, hidden_units=self.hidden_units, seed=self.seed).replace(**changes)
+
+    def with_seeds(self, specs: list[RunSpec]) -> list[RunSpec]:
+        """Every spec once per seed, value by value: `[v1 s1, v1 s2, ..., v2 s1, ...]`."""
+        return [spec.replace(seed=seed) for spec in specs for seed in self.seeds]
+
+
+@st.cache_data(max_entries=12, show_spinner=False)
+def builtin_dataset(name: str, rows: int | None, standardize: bool) -> Dataset:
+    """A built-in dataset, cached for every session."""
+    return data_mod.load_builtin(name, max_rows=rows, standardize=standardize)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _uploaded_frame(content: bytes):
+    return data_mod.read_csv(content)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _uploaded_dataset(content: bytes, target: str, rows: int | None, standardize: bool, name: str) -> Dataset:
+    return data_mod.prepare(_uploaded_frame(content), target, name=name, max_rows=rows, standardize=standardize)
+
+
+def _dataset_csv(name: str) -> bytes:
+    return data_mod.builtin_frame(name).to_csv(index=False).encode()
+
+
+def draw() -> Selection:
+    """Draw the sidebar and return its choice (also kept for `selection()`)."""
+    controls.check_link(settings.SIDEBAR)
+    if controls.value(settings.DATA) == "upload" and _LAST_DATASET not in st.session_state:
+        # A link can carry settings but not an uploaded file.
+        controls.add_notice("This link was shared from a view of an uploaded CSV; uploaded files cannot travel in a "
+                            "link, so the practice dataset is shown instead. Upload the file again to see that view.")
+        controls.set_value(settings.DATA, "practice")
+    bar = st.sidebar
+    present = controls.draw(settings.PRESENT, bar)
+    if present:
+        st.html(layout.PRESENTER_CSS)
+    bar.header("Data")
+    choice = controls.draw(settings.DATA, bar, horizontal=False)
+    standardize = controls.draw(settings.STANDARDIZE, bar)
+    dataset: Dataset | None
+    if choice == "practice":
+        rows = controls.draw(settings.ROWS, bar)
+        dataset = builtin_dataset("practice", rows, standardize)
+    elif choice == "breast_cancer":
+        dataset = builtin_dataset("breast_cancer", None, standardize)
+    else:
+        dataset = _upload(bar, standardize)
+    if dataset is not None:
+        st.session_state[_LAST_DATASET] = dataset
+    else:
+        dataset = st.session_state.get(_LAST_DATASET) or builtin_dataset("practice", settings.ROWS.default,
+                                                                          standardize)
+        bar.info(f"Still showing: **{dataset.name}**.")
+    bar.caption(dataset.description)
+    for note in dataset.notes:
+        bar.caption(f"ℹ️ {note}")
+    if choice != "upload":
+        bar.download_button("Download this dataset (CSV)", functools.partial(_dataset_csv, choice),
+                            f"dlviz_{choice}.csv", "text/csv", on_click="ignore", width="stretch",
+                            help="All rows, as dlviz generated or loaded them, before splitting and scaling.")
+    else:
+        bar.caption("🔗 An uploaded file stays in this browser session: a shared link opens with the practice data.")
+    bar.header("Runs")
+    n_seeds = controls.draw(settings.SEEDS, bar)
+    each_seed = controls.draw(settings.EACH_SEED, bar)
+    with bar.expander("Advanced: model and seed"):
+        hidden = controls.draw(settings.HIDDEN, st)
+        seed = controls.draw(settings.SEED, st)
+    chosen = Selection(dataset, int(hidden), int(seed), int(n_seeds), bool(standardize), bool(each_seed))
+    st.session_state[_SELECTION] = chosen
+    st.session_state[_DRAWN_THIS_RUN] = True
+    return chosen
+
+
+def _upload(bar, standardize: bool) -> Dataset | None:
+    uploaded = bar.file_uploader("CSV with a binary target column", type=["csv", "txt", "tsv"], key="upload")
+    if uploaded is None:
+        bar.caption("Upload a CSV: numeric feature columns and one column with two classes (0/1, yes/no, "
+                    "True/False). The rules are on the home page.")
+        return None
+    content = uploaded.getvalue()
+    try:
+        frame = _uploaded_frame(content)
+        candidates = data_mod.binary_target_candidates(frame)
+        if not candidates:
+            raise DataError("No column has exactly two distinct values, so there is nothing to predict. "
+                            "Expected a target column with two classes such as 0/1.")
+        default = next((c for c in candidates if str(c).strip().lower() == "target"), candidates[0])
+        target = bar.selectbox("Target column (what to predict)", candidates, index=candidates.index(default),
+                               key=f"target_{hashlib.sha1(content).hexdigest()[:8]}")
+        return _uploaded_dataset(content, target, None, standardize, uploaded.name)
+    except DataError as exc:
+        bar.error(f"**{uploaded.name}**: {exc}")
+        return None
+
+
+def selection() -> Selection:
+    """The sidebar's choice for the page being drawn. Every page calls this first.
+
+    `streamlit_app.py` draws the sidebar before it runs the page. If it did not in this run, Streamlit ran the page
+    file on its own: its legacy `pages/` mode, which it chooses for the first visitor after a server start who opens
+    a page's own URL, because it decides once per process (from the `pages/` folder's existence) before
+    `st.navigation` has had a chance to say otherwise. `leave_legacy_pages_mode` then switches it off and runs the
+    app again, so that the visitor gets the real app; where that is impossible the page still works, with the
+    sidebar drawn here.
+    """
+    if st.session_state.pop(_DRAWN_THIS_RUN, False):
+        return st.session_state[_SELECTION]
+    if leave_legacy_pages_mode():
+        st.rerun()
+    return draw()
+
+
+def leave_legacy_pages_mode() -> bool:
+    """The one place dlviz touches a Streamlit internal, guarded: Streamlit 1.67 keeps its legacy-mode decision in
+    `PagesManager.uses_pages_directory`, which `st.navigation` itself sets to False. Returns whether it was on and is
+    now off; False (nothing done) if this Streamlit has no such attribute."""
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:
+        return False
+    if getattr(PagesManager, "uses_pages_directory", None):
+        PagesManager.uses_pages_directory = False
+        return True
+    return False

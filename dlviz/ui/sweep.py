@@ -1,0 +1,151 @@
+"""Training from a page: every run cached on its own (`RunSpec` -> `RunHistory`) for every session, missing runs
+trained together with a progress bar and live curves, work capped for a small server.
+
+Caching runs one by one means that adding a value to a sweep trains only that value's seeds and removing one trains
+nothing. TensorFlow (about 600 MB) is imported only when something must be trained.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from typing import Callable, Sequence
+
+import streamlit as st
+
+from dlviz import settings
+from dlviz.cache import SweepCache
+from dlviz.runs import RunHistory, RunSpec, SweepProgress, TrainingError, updates_per_epoch
+from dlviz.ui.sidebar import Selection
+
+# Work caps that keep a sweep responsive on a small Community Cloud container, counted at the lesson's width:
+# training rows seen and weight updates, summed over the values of a sweep. Seeds train stacked with their value,
+# so each extra seed is counted at SEED_WORK of a run (bench/sweeps.py measures seed_cost, 3 seeds / 1 seed).
+MAX_SAMPLE_PASSES = 4_000_000
+MAX_TOTAL_UPDATES = 150_000
+SEED_WORK = 0.5
+LIVE_REDRAW_SECONDS = 0.4
+
+
+@st.cache_resource(show_spinner=False)
+def run_store() -> SweepCache:
+    """Every finished run of this server process, shared by all sessions (runs are immutable once stored), starting
+    with the runs shipped for every page's defaults (`dlviz.precomputed`), so that no default needs training."""
+    from dlviz import precomputed
+
+    store = SweepCache(max_entries=4_000, max_bytes=128 * 1024 * 1024)
+    for spec, history in precomputed.load().items():
+        store.put(spec, history)
+    return store
+
+
+@st.cache_resource(show_spinner=False)
+def _in_flight() -> SweepCache:
+    """Sweeps being trained: a second session asking for the same runs waits for them and sees their progress."""
+    return SweepCache(max_entries=1, max_bytes=1)
+
+
+def _width_factor(spec: RunSpec) -> float:
+    """How much slower than the lesson's width a run is (an 8x wider model measured 3-3.6x slower)."""
+    return max(1.0, spec.hidden_units / settings.LESSON_HIDDEN_UNITS) ** 0.6
+
+
+def work(specs: Sequence[RunSpec], n_train: int) -> tuple[int, int]:
+    """(training rows seen, weight updates) of a sweep of one seed per value, counted at the lesson's width."""
+    passes = sum(s.epochs * _width_factor(s) for s in specs) * n_train
+    updates = sum(s.epochs * updates_per_epoch(n_train, s.batch_size) * _width_factor(s) for s in specs)
+    return round(passes), round(updates)
+
+
+def _seeded_work(specs: Sequence[RunSpec], n_train: int, n_seeds: int) -> tuple[float, float]:
+    passes, updates = work(specs, n_train)
+    factor = 1 + SEED_WORK * (n_seeds - 1)
+    return passes * factor, updates * factor
+
+
+def fit_budget(specs: Sequence[RunSpec], n_train: int, n_seeds: int = 1) -> tuple[list[RunSpec], str | None]:
+    """Shorten every run by the same factor until the sweep (one spec per value, trained on `n_seeds` seeds) fits
+    the caps. Returns the specs to train and a message naming the controls that help (None when nothing was
+    trimmed); no specs when even one epoch per run is too much."""
+    specs = list(specs)
+    passes, updates = _seeded_work(specs, n_train, n_seeds)
+    if passes <= MAX_SAMPLE_PASSES and updates <= MAX_TOTAL_UPDATES:
+        return specs, None
+    asked = (f"This sweep asks for {updates:,.0f} weight updates ({n_seeds} seed{'s' if n_seeds > 1 else ''} per "
+             f"value); dlviz trains at most {MAX_TOTAL_UPDATES:,} updates and {MAX_SAMPLE_PASSES:,} rows seen per "
+             "sweep so the page stays responsive.")
+    scale = min(MAX_SAMPLE_PASSES / passes, MAX_TOTAL_UPDATES / updates)
+    trimmed = [s.replace(epochs=max(1, math.floor(s.epochs * scale))) for s in specs]
+    passes, updates = _seeded_work(trimmed, n_train, n_seeds)
+    if passes > MAX_SAMPLE_PASSES or updates > MAX_TOTAL_UPDATES:
+        return [], asked + (" Even one epoch per run is more than that: choose fewer values, fewer seeds, fewer rows "
+                            "or larger batches.")
+    before, after = max(s.epochs for s in specs), max(s.epochs for s in trimmed)
+    return trimmed, asked + (f" The runs were **trimmed to {after} epochs** (from {before}); for longer runs choose "
+                             "fewer values, fewer seeds, fewer rows, larger batches or fewer hidden units.")
+
+
+def train(selection: Selection, specs: Sequence[RunSpec],
+          draw_partial: Callable[[list[RunHistory | None]], None] | None = None) -> list[RunHistory] | None:
+    """Histories for `specs` in their order: stored runs at once, missing ones trained now (all together) with a
+    progress bar and, through `draw_partial`, growing curves. None (after saying why) when training is refused."""
+    specs = list(specs)
+    if not specs:
+        return None
+    store = run_store()
+    found = {spec: store.get(spec) for spec in specs}
+    missing = [spec for spec in specs if found[spec] is None]
+    if missing:
+        bar = st.progress(0.0, text=("Loading TensorFlow (once per server start, a few seconds)…"
+                                     if "tensorflow" not in sys.modules else "Waiting for the trainer…"))
+        last_draw = [0.0]
+
+        def on_progress(update: SweepProgress) -> None:
+            now = time.monotonic()
+            if now - last_draw[0] < LIVE_REDRAW_SECONDS and update.fraction < 1.0:
+                return
+            last_draw[0] = now
+            bar.progress(update.fraction, text=f"Training {len(missing)} run{'s' if len(missing) > 1 else ''} "
+                                               f"({update.message}) — {update.fraction:.0%} of all weight updates")
+            if draw_partial is not None:
+                partial = dict(zip(missing, update.histories))
+                draw_partial([found[s] if found[s] is not None else partial.get(s) for s in specs])
+
+        def compute(report: Callable[[SweepProgress], None]) -> list[RunHistory]:
+            from dlviz.training import train_sweep  # TensorFlow is imported only now
+
+            return train_sweep(selection.dataset, missing, report)
+
+        try:
+            trained = _in_flight().get_or_compute(tuple(missing), compute, on_progress)
+        except TrainingError as exc:
+            st.error(str(exc))
+            return None
+        finally:
+            bar.empty()
+        for spec, history in zip(missing, trained):
+            store.put(spec, history)
+            found[spec] = history
+    return [found[spec] for spec in specs]
+
+
+@st.cache_data(max_entries=16, show_spinner="Running the learning-rate range test…")
+def _range_test(fingerprint: str, hidden_units: int, seed: int, batch_size: int, _dataset):
+    # Keyed by the fingerprint: the Dataset itself (leading underscore) is not hashed.
+    from dlviz.lr_finder import find_learning_rate  # TensorFlow is imported only when the test runs
+
+    return find_learning_rate(_dataset, batch_size=batch_size, hidden_units=hidden_units, seed=seed)
+
+
+def range_test(selection: Selection, batch_size: int):
+    """The learning-rate range test (`dlviz.lr_finder.FinderResult`) on the sidebar's data and model, from seed 1's
+    initial weights; None, after saying why, when it is refused."""
+    from dlviz.lr_finder import FinderError
+
+    try:
+        return _range_test(selection.dataset.fingerprint, selection.hidden_units, selection.seed, int(batch_size),
+                           selection.dataset)
+    except FinderError as exc:
+        st.error(str(exc))
+        return None
