@@ -13,4 +13,7 @@ st.set_page_config(page_title="dlviz — epochs, batch size, learning rate", pag
 page = st.navigation([st.Page(p.script, title=p.title, icon=p.icon, url_path=p.url_path or None,
                               default=not p.url_path) for p in settings.PAGES])
 sidebar.draw()
-page.run()
+try:
+    page.run()
+finally:
+    sidebar.end_of_run()

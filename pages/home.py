@@ -3,8 +3,10 @@
 import streamlit as st
 
 from dlviz import data
+from dlviz.ui import controls
 
 st.title("dlviz: see how epochs, batch size and learning rate shape training")
+controls.show_notices()
 st.markdown(
     """
 Three settings drive how a neural network learns:

@@ -63,7 +63,7 @@ st.markdown("The **learning-rate range test** (Smith 2017; fastai's `lr_find`) t
 if st.toggle("Run the range test", key="lr_range_test"):
     found = sweep.range_test(chosen, LESSON_BATCH_SIZE)
     if found is not None:
-        layout.plot(charts.lr_finder_figure(found, presenter=layout.presenter()), "lr_range_test")
+        layout.plot(charts.lr_finder_figure(found, presenter=layout.presenter()), "lr_range_test_chart")
         st.caption(found.sentence())
         pick = min(settings.LEARNING_RATE_CHOICES, key=lambda r: abs(math.log10(r / found.suggestion)))
         st.button(f"Add learning rate {format_rate(pick)} to the sweep", disabled=pick in rates,

@@ -1,6 +1,6 @@
 """Training is safe under concurrency: Streamlit runs each browser session in its own thread of one process.
 
-The tests go through the code path the UI uses (`dlviz.ui.run_sweep`): one shared `SweepCache`, and for every
+The tests go through the code path the UI uses (`dlviz.ui.sweep.train`): one shared `SweepCache`, and for every
 "session" a thread calling `cache.get_or_compute((dataset.fingerprint, tuple(specs)), lambda report:
 train_sweep(dataset, specs, report), progress=...)`. They check that
 
@@ -8,20 +8,15 @@ train_sweep(dataset, specs, report), progress=...)`. They check that
 - different sweeps (other learning rates, batch sizes, seeds, widths) and plain `model.fit` runs
   (`train_plain`) running alongside do not change each other's numbers: every result is bitwise equal to the one
   from a sequential run made first, in the same process;
-- real Streamlit sessions (AppTest instances run in threads on the same page) give the charts a sequential run
-  gives, with no exception.
 
 No timing assertions: speed under load is measured by `bench/concurrency.py`.
 """
 
 from __future__ import annotations
 
-import json
 import threading
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable
-from unittest.mock import MagicMock, patch
 
 import numpy as np
 import pytest
@@ -31,7 +26,7 @@ from dlviz.data import load_builtin
 from dlviz.runs import RunHistory, RunSpec, SweepProgress
 from dlviz.runtime import TRAINING_LOCK
 from dlviz.training import train_plain, train_sweep
-from tests.test_pages import APP, TIMEOUT, figures
+from tests.support import TIMEOUT
 
 EPOCHS = 3
 SWEEP_FIELDS = ("loss", "val_loss", "accuracy", "val_accuracy", "update_loss", "initial_loss", "initial_val_loss",
@@ -247,110 +242,3 @@ def test_a_failing_sweep_fails_every_waiter_and_is_not_cached(data):
     assert (data.fingerprint, tuple(bad)) not in cache and not cache.is_computing((data.fingerprint, tuple(bad)))
     good_result = next(s.result for s in sessions if s.name == "good")
     assert len(good_result) == 1 and good_result[0].epochs_run == 2
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Real Streamlit sessions: AppTest instances on the learning-rate page, run in threads.
-
-APP_QUERIES = [
-    {"lrs": "0.001,0.1", "epochs": "3", "rows": "500"},
-    {"lrs": "0.001,0.1", "epochs": "3", "rows": "500"},  # the same sweep as the first
-    {"lrs": "0.01", "epochs": "3", "rows": "500"},
-    {"lrs": "0.0003,0.03,3", "epochs": "3", "rows": "500"},
-    {"lrs": "0.01,1", "epochs": "3", "rows": "500", "seed": "3"},
-    {"lrs": "0.01,1", "epochs": "3", "rows": "500", "seed": "3"},  # the same sweep as the one before
-    {"lrs": "0.1", "epochs": "4", "rows": "1000", "hidden": "16"},
-    {"lrs": "0.001,10", "epochs": "3", "rows": "500"},
-]
-
-
-def learning_rate_page(query: dict[str, str]):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.switch_page("pages/learning_rate.py").run()
-
-
-def chart_series(at) -> list[tuple[str, list]]:
-    """Every trace of the page's main chart: its name and y-values (as the browser would get them)."""
-    (figure,) = figures(at)
-    return [(trace.get("name"), trace.get("y")) for trace in figure["data"]]
-
-
-def test_apptest_sessions_in_threads_match_sequential_runs(monkeypatch):
-    """Eight real Streamlit script runs of the learning-rate page at once (two pairs asking for the same sweep), as
-    eight browser sessions of one server would run: no exception, each chart equal to the chart of the same link
-    opened alone, and one training per distinct sweep."""
-    from dlviz import ui
-
-    distinct = {json.dumps(query, sort_keys=True) for query in APP_QUERIES}
-    cache = SweepCache()  # the process-wide cache stays as other tests left it
-    monkeypatch.setattr(ui, "sweep_cache", lambda: cache)
-    with one_runtime_for_all_sessions():
-        sequential = []
-        for query in APP_QUERIES:
-            at = learning_rate_page(query)
-            assert not at.exception, [e.value for e in at.exception]
-            sequential.append(chart_series(at))
-        assert cache.computed == len(distinct)
-
-        cache = SweepCache()  # what the patched sweep_cache() now returns: cold, so the sessions must train
-
-        def job(session: Session):
-            return learning_rate_page(APP_QUERIES[int(session.name)])
-
-        sessions = run_sessions([(str(i), job) for i in range(len(APP_QUERIES))])
-        assert cache.computed == len(distinct)
-    for session, want in zip(sessions, sequential):
-        query = APP_QUERIES[int(session.name)]
-        at = session.result
-        assert not at.exception, (query, [e.value for e in at.exception])
-        assert not at.warning and not at.error, query
-        names = [name for name, _ in chart_series(at)]
-        assert sum(name.startswith("lr ") for name in names if name) >= len(query["lrs"].split(","))
-        assert chart_series(at) == want, query
-
-
-@contextmanager
-def one_runtime_for_all_sessions():
-    """Let AppTest run in several threads at once, the way one server runs its sessions.
-
-    Around every run AppTest installs a fresh mock `Runtime` as the process-global `Runtime._instance` and sets it
-    back to None when the run ends, so a run that finishes while another is still running takes the runtime away
-    from it (Streamlit then silently takes its no-runtime paths, e.g. for widget policies and download buttons). A
-    real server has one runtime for all its sessions: install one shared mock runtime for the duration and make
-    AppTest's per-run install and removal no-ops. AppTest's (nested, unsynchronised) patch of
-    `config.get_option` is restored to the original afterwards, whatever order the threads left it in.
-    """
-    import streamlit.testing.v1.app_test as app_test_module
-    from streamlit import config
-    from streamlit.components.v2.component_manager import BidiComponentManager
-    from streamlit.runtime import Runtime
-    from streamlit.runtime.caching.storage.dummy_cache_storage import MemoryCacheStorageManager
-    from streamlit.runtime.dataframe_source_manager import DataframeSourceManager
-    from streamlit.runtime.media_file_manager import MediaFileManager
-    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-
-    class RuntimeSlot:
-        """Stands in for the `Runtime` class inside AppTest: assignments to `_instance` are ignored."""
-
-        def __setattr__(self, name: str, value: Any) -> None:
-            pass
-
-    runtime = MagicMock(spec=Runtime)
-    runtime.media_file_mgr = MediaFileManager(MemoryMediaFileStorage("/mock/media"))
-    runtime.dataframe_source_mgr = DataframeSourceManager()
-    runtime.cache_storage_manager = MemoryCacheStorageManager()
-    components = BidiComponentManager()
-    components.discover_and_register_components(start_file_watching=False)
-    runtime.bidi_component_registry = components
-    saved_runtime, saved_get_option = Runtime._instance, config.get_option
-    Runtime._instance = runtime
-    try:
-        with patch.object(app_test_module, "Runtime", RuntimeSlot()):
-            yield runtime
-    finally:
-        Runtime._instance = saved_runtime
-        config.get_option = saved_get_option

@@ -33,8 +33,8 @@ def check_link(settings: Iterable[Setting]) -> None:
         try:
             value = setting.parse(raw)
         except LinkError as exc:
-            notices.append(f"Ignored `{setting.key}={_shorten(raw)}` from the link ({exc}); "
-                           f"using {setting.label.lower()} {_shown(setting, setting.default)}.")
+            notices.append(f"Ignored `{setting.key}={_shorten(raw)}` from the link: {exc}. "
+                           f"“{setting.label}” is back at its default ({_shown(setting, setting.default)}).")
             _drop(setting)
             continue
         if setting.widget == "multiselect" and len(set(raw)) != len(raw):

@@ -139,6 +139,11 @@ def _upload(bar, standardize: bool) -> Dataset | None:
         return None
 
 
+def end_of_run() -> None:
+    """Called by `streamlit_app.py` once the page has run (or stopped): the next run must draw the sidebar again."""
+    st.session_state.pop(_DRAWN_THIS_RUN, None)
+
+
 def selection() -> Selection:
     """The sidebar's choice for the page being drawn. Every page calls this first.
 
@@ -149,7 +154,7 @@ def selection() -> Selection:
     app again, so that the visitor gets the real app; where that is impossible the page still works, with the
     sidebar drawn here.
     """
-    if st.session_state.pop(_DRAWN_THIS_RUN, False):
+    if st.session_state.get(_DRAWN_THIS_RUN):
         return st.session_state[_SELECTION]
     if leave_legacy_pages_mode():
         st.rerun()

@@ -1,0 +1,44 @@
+"""Helpers shared by the AppTest page tests: open a page the way a visitor does, read its charts and tables."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from streamlit.testing.v1 import AppTest
+
+APP = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "streamlit_app.py")
+TIMEOUT = 300  # seconds per script run: CI machines are slow and a page may train
+
+
+def open_page(page: str | None = None, **query: str | list[str]) -> AppTest:
+    """The app opened with `?query` (as a link would), then switched to `page` ("pages/epochs.py"); asserts that no
+    exception was shown."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in query.items():
+        at.query_params[key] = value
+    if page:  # opened at the page's own URL, as a shared link is
+        at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def figures(at: AppTest) -> list[dict]:
+    """Every plotly figure on the page, as the browser gets it."""
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def tables(at: AppTest) -> list:
+    """Every `st.table` on the page, as DataFrames."""
+    return [table.value for table in at.table]
+
+
+def trace_names(figure: dict) -> list[str]:
+    """The names shown in the legend."""
+    return [t.get("name") for t in figure["data"] if t.get("name") and t.get("showlegend", True)]
+
+
+def notices(at: AppTest) -> str:
+    """Every warning on the page, as one text."""
+    return " ".join(w.value for w in at.warning)
