@@ -7,7 +7,7 @@ epochs, batch 8 is visibly noisier than 512, and the learning rates run from too
 
 from __future__ import annotations
 
-from dlviz import interplay
+from dlviz.analysis import grid as interplay
 from dlviz.data import PRACTICE, Dataset, load_builtin
 from dlviz.runs import LESSON_BATCH_SIZE, LESSON_HIDDEN_UNITS, LESSON_LEARNING_RATE, RunSpec
 
