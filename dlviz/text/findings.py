@@ -251,7 +251,8 @@ def scale_sentences(findings: SweepFindings) -> list[str]:
     huge = [v for v in findings.per_value if v.huge_loss_seeds]
     if huge:
         worst = max(v.max_loss_ratio for v in huge)
-        text = (f"Losses reach {format_ratio(worst)} the {format_loss(huge[0].prior_loss)} of a constant guess "
+        text = (f"Losses reach {format_loss(worst * huge[0].prior_loss)}, {format_ratio(worst)} the "
+                f"{format_loss(huge[0].prior_loss)} of a constant guess "
                 f"(at {_plural(page) if len(huge) > 1 else 'value'} {join_values(page, [v.value for v in huge])})")
         if findings.unscaled_inputs:
             text += (": the features are not standardised, so large raw numbers (money, counts) swamp the model. "

@@ -66,6 +66,8 @@ def format_ratio(x: float) -> str:
     """A multiple: 3x, 2.5x, 1,200x."""
     if not math.isfinite(x):
         return "many times"
+    if x >= 1e6:
+        return f"{format_loss(x)} times"
     return f"{x:,.0f}x" if x >= 10 else f"{x:.2g}x"
 
 
