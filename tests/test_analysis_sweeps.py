@@ -148,3 +148,10 @@ def test_real_overfitting_run(practice_1200):
     found = analyze_epochs(train_sweep(practice_1200, [spec, spec.replace(seed=7)]))
     v = found.per_value[0]
     assert v.overfit_seeds >= 1 and v.onset_range is not None and v.onset_range[0] <= 15
+
+
+def test_the_epochs_page_ranks_nothing():
+    """One setting: no best, no noisiest, even though its value (None) equals an empty ranking's None."""
+    train, val = overfitting_curves()
+    runs = [make(train, val, seed=s, update_loss=np.linspace(0.7, 0.1, 600), updates_per_epoch=10) for s in (1, 2)]
+    assert analyze_epochs(runs).per_value[0].verdicts == (sweeps.OVERFITTING,)

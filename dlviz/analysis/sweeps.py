@@ -7,6 +7,7 @@ Every statement that names or ranks values follows `compare.rank` (see `dlviz.an
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Hashable, Sequence
@@ -135,8 +136,8 @@ class SweepFindings:
 
     @property
     def best_value(self) -> Hashable | None:
-        """The value that beats every other under the rule; None when values tie (or nothing is rankable)."""
-        return self.ranking.best
+        """The value that beats every other under the rule; None when values tie, or fewer than two are rankable."""
+        return self.ranking.best if len(self.ranking.stats) >= 2 else None
 
     @property
     def tied_values(self) -> tuple[Hashable, ...]:
@@ -248,8 +249,6 @@ def _speed(per_value: Sequence[ValueFindings]) -> tuple[tuple[SpeedVerdict, ...]
 
 def _with_verdicts(per_value: Sequence[ValueFindings], ranking: Ranking, slow, high, noise: Ranking | None
                    ) -> tuple[ValueFindings, ...]:
-    import dataclasses
-
     slow_values = {s.value for s in slow}
     high_values = {s.value for s in high}
     noisiest = noise.best if noise is not None and noise.best is not None else None
@@ -274,11 +273,12 @@ def _with_verdicts(per_value: Sequence[ValueFindings], ranking: Ranking, slow, h
             codes.append(OSCILLATING)
         if not v.diverged_seeds and v.overfit_region is not None:
             codes.append(OVERFITTING)
-        if v.value == noisiest:
+        # A ranking needs two values (the epochs page has one, whose value is None: never compare with None).
+        if noisiest is not None and v.value == noisiest:
             codes.append(NOISIEST)
-        if v.value == smoothest:
+        if smoothest is not None and v.value == smoothest:
             codes.append(SMOOTHEST)
-        if ranking.best == v.value:
+        if len(ranking.stats) >= 2 and ranking.best is not None and ranking.best == v.value:
             codes.append(BEST)
         elif len(ranking.tied) > 1 and v.value in ranking.tied:
             codes.append(TIED_BEST)
@@ -314,8 +314,6 @@ def analyze_batch_sizes(histories: Sequence[RunHistory], standardized: bool = Tr
                         majority_val_accuracy: float | None = None) -> SweepFindings:
     """The batch-size page: updates, noise (noisiest/smoothest only when the rule separates them), the ranking, and
     the answer to "smaller batches generalise better" (smallest batch against the largest, under the rule)."""
-    import dataclasses
-
     found = _analyze(BATCH_SIZE, histories, standardized, majority_val_accuracy, noise=True)
     ranked = [s for s in found.ranking.stats]
     if len(ranked) < 2:
@@ -335,8 +333,6 @@ def analyze_epochs(histories: Sequence[RunHistory] | RunHistory, patience: int =
                    standardized: bool = True, majority_val_accuracy: float | None = None) -> SweepFindings:
     """The epochs page: one setting on one or more seeds. `per_value[0]` holds the overfitting evidence (turn epoch
     range over seeds, overfit region when every seed overfits); `early_stops` replays EarlyStopping per seed."""
-    import dataclasses
-
     runs = [histories] if isinstance(histories, RunHistory) else list(histories)
     found = _analyze(EPOCHS, runs, standardized, majority_val_accuracy)
     stops = tuple(curves.early_stopping(h.val_loss, patience) for h in sorted(runs, key=lambda h: h.spec.seed))

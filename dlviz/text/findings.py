@@ -183,6 +183,12 @@ def accuracy_gap_sentence(v: ValueFindings) -> str | None:
     return text + (": the model fits its training rows better than new ones." if gap > 0.05 else ".")
 
 
+def oscillation_sentence(page: str, v: ValueFindings) -> str:
+    seeds = "" if v.n_seeds == 1 else " on every seed"
+    return _start(_at(page, v.value), f"the loss keeps swinging up and down{seeds}: the steps are too big to settle "
+                  "into a minimum.")
+
+
 def detail_sentences(findings: SweepFindings) -> list[str]:
     """One line per value: its robust statistic with the spread over seeds."""
     out = []
@@ -321,9 +327,7 @@ def sentences(findings: SweepFindings) -> list[str]:
                 out.append(text)
     out += speed_sentences(findings)
     if page == sweeps.LEARNING_RATE:
-        out += [_start(_at(page, v.value), f"the loss keeps swinging up and down{'' if v.n_seeds == 1 else ' on every seed'}"
-                       ": the steps are too big to settle into a minimum.")
-                for v in findings.per_value if sweeps.OSCILLATING in v.verdicts]
+        out += [oscillation_sentence(page, v) for v in findings.per_value if sweeps.OSCILLATING in v.verdicts]
     if page == sweeps.BATCH_SIZE:
         out += batch_sentences(findings)
     text = ranking_sentence(findings)
@@ -338,3 +342,13 @@ def sentences(findings: SweepFindings) -> list[str]:
             if text:
                 out.append(text)
     return out
+
+
+def chart_marks(findings: SweepFindings) -> dict[str, list]:
+    """The keyword arguments `charts.curves_figure` takes for the findings' marks, one entry per value in
+    `findings.values` order: `verdicts` (legend text), `best_epochs` (star at the lowest point of the seeds' mean
+    smoothed validation loss; None for a value that diverged on any seed) and `overfit_regions` ((turn, last epoch)
+    when every seed overfits, else None)."""
+    return {"verdicts": verdict_labels(findings),
+            "best_epochs": [None if v.diverged_seeds else v.best_epoch for v in findings.per_value],
+            "overfit_regions": [None if v.diverged_seeds else v.overfit_region for v in findings.per_value]}

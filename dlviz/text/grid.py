@@ -10,7 +10,7 @@ from typing import Sequence
 import numpy as np
 
 from dlviz.analysis import grid as g
-from dlviz.analysis.grid import (BEST_VAL_LOSS, FINAL_VAL_ACCURACY, FINAL_VAL_LOSS, GUIDE_SOURCE, HIGHER_IS_BETTER,
+from dlviz.analysis.grid import (BEST_VAL_LOSS, FINAL_VAL_ACCURACY, GUIDE_SOURCE, HIGHER_IS_BETTER,
                                  SAME_EPOCHS, SAME_UPDATES, Grid, RowBest)
 from dlviz.runs import updates_per_epoch
 from dlviz.text.format import format_count, format_loss, format_lr, format_percent, format_ratio, seeds_text
