@@ -84,6 +84,11 @@ def test_huge_unscaled_losses_point_at_the_toggle():
     text = " ".join(words.sentences(analyze_learning_rates(runs, standardized=False)))
     assert "Standardise features" in text and "billion" in text and not SCIENTIFIC.search(text)
     assert "Standardise features" not in " ".join(words.sentences(analyze_learning_rates(runs)))
+    # A huge run that also "turns" is not called overfitting on the epochs page.
+    train, val = overfitting_curves()
+    huge = make(train * 1e9, val * 1e9, initial_loss=0.7e9)
+    text = " ".join(words.sentences(analyze_epochs(huge, standardized=False)))
+    assert "overfitting" not in text and "Standardise features" in text
 
 
 @pytest.mark.parametrize("gap, phrase", [(0.1, "the smaller batch did generalise better"),

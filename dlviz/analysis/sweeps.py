@@ -149,7 +149,11 @@ class SweepFindings:
         return not self.standardized and any(v.huge_loss_seeds for v in self.per_value)
 
     def value(self, value: Hashable) -> ValueFindings:
-        return next(v for v in self.per_value if v.value == value)
+        """The findings of one swept value. Raises KeyError for a value not in the sweep."""
+        for found in self.per_value:
+            if found.value == value:
+                return found
+        raise KeyError(f"{value!r} is not a value of this sweep; values: {self.values}")
 
     def code_value(self, default: Hashable) -> Hashable:
         """The value the code selector shows first: the clear best, else `default` (the lesson's value)."""
@@ -271,7 +275,7 @@ def _with_verdicts(per_value: Sequence[ValueFindings], ranking: Ranking, slow, h
             codes.append(TOO_HIGH)
         if not v.diverged_seeds and v.oscillating_seeds == v.n_seeds and v.n_seeds:
             codes.append(OSCILLATING)
-        if not v.diverged_seeds and v.overfit_region is not None:
+        if not (v.diverged_seeds or v.huge_loss_seeds) and v.overfit_region is not None:
             codes.append(OVERFITTING)
         # A ranking needs two values (the epochs page has one, whose value is None: never compare with None).
         if noisiest is not None and v.value == noisiest:

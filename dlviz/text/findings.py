@@ -322,7 +322,9 @@ def sentences(findings: SweepFindings) -> list[str]:
             out.append(text)
     if page == sweeps.EPOCHS and findings.per_value:
         v = findings.per_value[0]
-        for text in (overfitting_sentence(page, v), early_stopping_sentence(findings), accuracy_gap_sentence(v)):
+        # Huge or exploding losses are the story then: no overfitting sentence about them (issue 16 item 7).
+        fit = overfitting_sentence(page, v) if not (v.huge_loss_seeds or v.diverged_seeds) else None
+        for text in (fit, early_stopping_sentence(findings), accuracy_gap_sentence(v)):
             if text:
                 out.append(text)
     out += speed_sentences(findings)
