@@ -253,7 +253,7 @@ def grid_heatmap_figure(batch_sizes: Sequence[int], learning_rates: Sequence[flo
     `selected` cells get a thin blue outline. `status_only` draws every finished, non-diverged cell in one light
     colour (the "diverged" view). NaN cells that did not diverge are still training and stay blank.
     """
-    from dlviz.interplay import lr_axis_position
+    from dlviz.analysis.grid import lr_axis_position
 
     values = np.asarray(values, dtype=float)
     n_rows, n_cols = values.shape

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from dlviz import interplay, settings
+from dlviz import settings
+from dlviz.analysis import grid as interplay
 from dlviz.data import Dataset, load_builtin
 from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, RunSpec
 

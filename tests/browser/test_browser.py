@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dlviz import interplay
+from dlviz.analysis import grid as interplay
 from tests.browser.helpers import (CHART, app_pages, assert_healthy, charts, legend, problems, query, wait_settled)
 
 pytestmark = pytest.mark.browser

@@ -1,0 +1,351 @@
+"""One run's curves read as numbers: the robust per-run statistic, best epoch, overfitting, EarlyStopping replay,
+divergence (and what happened after it), oscillation, update noise and the constant-predictor reference.
+
+Pure NumPy over `RunHistory` (no TensorFlow, no sentences). Epochs are 1-based; losses are binary cross-entropy in
+nats (the unit Keras reports). Fields the engine/data helpers add later (`prior_loss`, `nan_at`,
+`final_positive_share`, `majority_val_accuracy`) are read with `getattr` fallbacks.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import NamedTuple, Sequence
+
+import numpy as np
+
+from dlviz.runs import DIVERGENCE_FACTOR, RunHistory
+
+# The robust per-run statistic: validation loss smoothed by a centred 3-epoch mean (at the two ends, the mean of the
+# two epochs there), so that one dip of an oscillating curve cannot make a run "best" (issue 15, lr 0.1 on the
+# breast-cancer data: one dip to 0.043 between epochs near 0.10-0.14).
+SMOOTHING_WINDOW = 3
+# Overfitting (the one definition dlviz uses, on every page and the grid): after the epoch of lowest smoothed
+# validation loss, the smoothed validation loss ends more than max(5% of that lowest, 0.01) above it while training
+# loss ends below its value at that epoch.
+OVERFIT_TOLERANCE = 0.05
+OVERFIT_MIN_RISE = 0.01
+# A run is "not learning" when its robust validation loss stays above 95% of a constant predictor's loss (issue 16
+# item 7: a run stuck at ln 2 must never be called best).
+NOT_LEARNING_SHARE = 0.95
+# Huge losses: more than 10x a constant predictor's loss at the end of the run (issue 16 item 7: money-sized
+# unscaled features give 1e8-1e10).
+HUGE_LOSS_FACTOR = 10.0
+# Oscillation thresholds (kept from the first round, chosen on the practice and breast-cancer data).
+OSCILLATION_JUMP = 0.10
+OSCILLATION_MIN_ABS = 0.01
+OSCILLATION_REVERSALS = 3
+TRAIN_RISE = 0.02
+TRAIN_RISE_MIN_ABS = 0.005
+TRAIN_RISE_SHARE = 0.20
+NOISE_MAX_WINDOW = 25
+EARLY_STOPPING_PATIENCE = 5
+
+# What a run did after it diverged.
+AFTER_NAN = "nan"              # the loss became NaN and stayed there (Keras prints nan)
+AFTER_CONSTANT = "constant"    # it predicts the same class for every row (a constant predictor)
+AFTER_RECOVERED = "recovered"  # it came back below its starting loss and kept learning
+AFTER_UNKNOWN = "unknown"      # the numbers do not say (the sentence then says nothing about "after")
+
+
+def array(values: Sequence[float]) -> np.ndarray:
+    return np.asarray(values, dtype=np.float64).reshape(-1)
+
+
+def smoothed(values: Sequence[float]) -> np.ndarray:
+    """Centred 3-epoch mean of a per-epoch curve (shape (epochs,)); at the ends the mean of the two epochs there.
+    A window holding NaN/inf gives NaN."""
+    x = array(values)
+    n = len(x)
+    if n == 0:
+        return x
+    out = np.empty(n)
+    half = SMOOTHING_WINDOW // 2
+    with np.errstate(invalid="ignore", over="ignore"):
+        for i in range(n):
+            window = x[max(0, i - half):i + half + 1]
+            out[i] = window.mean() if np.isfinite(window).all() else np.nan
+    return out
+
+
+def tail_mean(values: Sequence[float], n: int = 3) -> float:
+    """Mean of the last `n` values (NaN if any is not finite, or the curve is empty)."""
+    x = array(values)[-n:]
+    return float(x.mean()) if len(x) and np.isfinite(x).all() else math.nan
+
+
+def prior_loss(history: RunHistory) -> float:
+    """Loss of the best constant predictor (the class-prior entropy, nats): ln 2 for balanced classes."""
+    value = getattr(history, "prior_loss", None)
+    return float(value) if value is not None and math.isfinite(value) and value > 0 else math.log(2)
+
+
+def majority_accuracy(history: RunHistory, default: float | None = None) -> float | None:
+    """Validation accuracy of always predicting the majority class (`history.majority_val_accuracy`, else
+    `default`)."""
+    value = getattr(history, "majority_val_accuracy", None)
+    return float(value) if value is not None else default
+
+
+def starting_loss(history: RunHistory) -> float:
+    """The training loss of the starting weights (`initial_loss`, else the first epoch's)."""
+    if math.isfinite(history.initial_loss):
+        return float(history.initial_loss)
+    loss = array(history.loss)
+    return float(loss[0]) if len(loss) and math.isfinite(loss[0]) else math.nan
+
+
+def best_epoch(history: RunHistory) -> tuple[int, float] | None:
+    """(1-based epoch, value) of the lowest finite raw validation loss, the first if tied; None without one.
+    This is the epoch `EarlyStopping(restore_best_weights=True)` keeps when it never stops early."""
+    val = array(history.val_loss)
+    finite = np.isfinite(val)
+    if not finite.any():
+        return None
+    index = int(np.argmin(np.where(finite, val, np.inf)))
+    return index + 1, float(val[index])
+
+
+def robust_best(history: RunHistory) -> tuple[int, float] | None:
+    """(1-based epoch, value) of the lowest smoothed validation loss: the per-run statistic dlviz ranks by."""
+    val = smoothed(history.val_loss)
+    finite = np.isfinite(val)
+    if not finite.any():
+        return None
+    index = int(np.argmin(np.where(finite, val, np.inf)))
+    return index + 1, float(val[index])
+
+
+def robust_score(history: RunHistory) -> float:
+    """The per-run statistic (lowest smoothed validation loss), NaN without one."""
+    found = robust_best(history)
+    return found[1] if found is not None else math.nan
+
+
+@dataclass(frozen=True)
+class Overfit:
+    """Overfitting of one run, read from its smoothed validation loss (see OVERFIT_TOLERANCE)."""
+
+    overfitting: bool
+    best_epoch: int            # epoch of lowest smoothed validation loss
+    best_val_loss: float       # that smoothed value
+    end_epoch: int
+    end_val_loss: float        # smoothed value at the last epoch
+    rise: float                # end - best
+    threshold: float
+    onset_epoch: int | None    # first epoch after the best whose smoothed loss is above best + threshold
+    train_loss_at_best: float
+    end_train_loss: float      # mean of the last three epochs' training loss
+
+
+def overfitting(history: RunHistory) -> Overfit | None:
+    """Overfitting of one run (None without a finite validation loss)."""
+    found = robust_best(history)
+    if found is None:
+        return None
+    best, best_val = found
+    val = smoothed(history.val_loss)
+    loss = array(history.loss)
+    n = len(val)
+    threshold = max(OVERFIT_TOLERANCE * abs(best_val), OVERFIT_MIN_RISE)
+    end_val = float(val[-1])
+    rise = end_val - best_val
+    train_at_best = float(loss[best - 1]) if len(loss) >= best else math.nan
+    end_train = tail_mean(loss[best:]) if len(loss) > best else train_at_best
+    after = val[best:]
+    detected = bool(len(after) >= 2 and np.isfinite(after).all() and rise > threshold
+                    and math.isfinite(end_train) and end_train < train_at_best)
+    above = np.nonzero(after > best_val + threshold)[0]
+    onset = int(best + above[0] + 1) if len(above) else None
+    return Overfit(detected, best, best_val, n, end_val, rise, threshold, onset, train_at_best, end_train)
+
+
+class EarlyStop(NamedTuple):
+    """Where `keras.callbacks.EarlyStopping` stops (1-based; None if it never fires) and whose weights it keeps."""
+
+    stop_epoch: int | None
+    best_epoch: int | None
+
+
+def early_stopping(val_loss: Sequence[float], patience: int = EARLY_STOPPING_PATIENCE, min_delta: float = 0.0,
+                   start_from_epoch: int = 0) -> EarlyStop:
+    """Replay `keras.callbacks.EarlyStopping(monitor="val_loss", patience, min_delta, restore_best_weights=True)`
+    over a finished run's validation losses (Keras 3: improvement is `val + min_delta < best` in float32, NaN never
+    improves, stop once `wait >= patience`, never at the first epoch).
+
+    >>> early_stopping([0.5, 0.4, 0.45, 0.46, 0.47], patience=2)
+    EarlyStop(stop_epoch=4, best_epoch=2)
+    """
+    delta = abs(float(min_delta))
+    best: np.float32 | None = None
+    best_index: int | None = None
+    wait = 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for index, current in enumerate(val_loss):
+            if index < start_from_epoch:
+                continue
+            if best_index is None:
+                best_index = index
+            wait += 1
+            current = float(current)
+            if best is None or bool(np.float32(current + delta) < best):
+                best = np.float32(current)
+                best_index = index
+                wait = 0
+                continue
+            if wait >= patience and index > 0:
+                return EarlyStop(index + 1, best_index + 1)
+    return EarlyStop(None, None if best_index is None else best_index + 1)
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """A run that blew up, as Keras reports it: the engine keeps recording after the blow-up."""
+
+    epoch: int                 # first epoch whose training loss exceeded 3x the start (or became NaN/inf)
+    reason: str                # "nan", "inf" or "exploded"
+    loss: float                # that epoch's training loss
+    start_loss: float
+    ratio: float               # loss / start_loss
+    nan_at: int | None         # first epoch with a NaN loss, if any
+    after: str                 # AFTER_* constant
+    final_loss: float          # last epoch's training loss (NaN after a NaN)
+    final_positive_share: float | None  # share of validation rows predicted positive at the end (0/1: constant)
+    prior_loss: float
+
+
+def _first_bad_epoch(history: RunHistory, factor: float) -> tuple[int, str] | None:
+    loss, val = array(history.loss), array(history.val_loss)
+    start = starting_loss(history)
+    updates = array(history.update_loss)
+    per_epoch = history.updates_per_epoch
+    for i in range(max(len(loss), len(val))):
+        values = [loss[i]] if i < len(loss) else []
+        values += [val[i]] if i < len(val) else []
+        if per_epoch > 0 and len(updates):
+            chunk = updates[i * per_epoch:(i + 1) * per_epoch]
+            values += list(chunk[~np.isfinite(chunk)])
+        if any(math.isnan(x) for x in values):
+            return i + 1, "nan"
+        if any(math.isinf(x) for x in values):
+            return i + 1, "inf"
+        if i < len(loss) and math.isfinite(start) and loss[i] > factor * start:
+            return i + 1, "exploded"
+    return None
+
+
+def divergence(history: RunHistory, factor: float = DIVERGENCE_FACTOR) -> Divergence | None:
+    """Did the run blow up (training loss > `factor` x its start, or NaN/inf)? Uses `history.diverged_at` when set.
+
+    `after` is AFTER_CONSTANT only when the numbers back it: `final_positive_share` is 0 or 1, or (without it) the
+    last three epochs' training loss is within 10% of the constant predictor's and the final validation accuracy
+    equals the majority share (to 0.001). AFTER_RECOVERED when the final training loss is below the start.
+    """
+    found = _first_bad_epoch(history, factor)
+    epoch = history.diverged_at or (found[0] if found else None)
+    if epoch is None:
+        return None
+    loss = array(history.loss)
+    reason = found[1] if found and found[0] == epoch else "exploded"
+    start = starting_loss(history)
+    at_loss = float(loss[epoch - 1]) if epoch - 1 < len(loss) else math.nan
+    ratio = at_loss / start if math.isfinite(at_loss) and math.isfinite(start) and start > 0 else math.nan
+    nan_at = getattr(history, "nan_at", None)
+    if nan_at is None:
+        nans = np.nonzero(np.isnan(loss))[0]
+        nan_at = int(nans[0]) + 1 if len(nans) else None
+    share = getattr(history, "final_positive_share", None)
+    prior = prior_loss(history)
+    final = float(loss[-1]) if len(loss) else math.nan
+    tail = tail_mean(loss)
+    majority = majority_accuracy(history)
+    if nan_at is not None and not math.isfinite(final):
+        after = AFTER_NAN
+    elif share is not None and share in (0.0, 1.0):
+        after = AFTER_CONSTANT
+    elif (share is None and majority is not None and history.val_accuracy and len(loss) >= epoch + 3
+          and math.isfinite(tail) and abs(tail - prior) <= 0.1 * prior
+          and abs(history.val_accuracy[-1] - majority) <= 1e-3):
+        after = AFTER_CONSTANT
+    elif math.isfinite(final) and math.isfinite(start) and len(loss) > epoch and final < start:
+        after = AFTER_RECOVERED
+    else:
+        after = AFTER_UNKNOWN
+    return Divergence(int(epoch), reason, at_loss, start, ratio, nan_at, after, final,
+                      None if share is None else float(share), prior)
+
+
+def not_learning(history: RunHistory) -> bool:
+    """True when the robust validation loss never gets below 95% of a constant predictor's loss."""
+    score = robust_score(history)
+    return math.isfinite(score) and score >= NOT_LEARNING_SHARE * prior_loss(history)
+
+
+def loss_ratio_to_prior(history: RunHistory) -> float:
+    """The largest finite training or validation loss of the run over a constant predictor's loss."""
+    values = np.concatenate([array(history.loss), array(history.val_loss)])
+    values = values[np.isfinite(values)]
+    return float(values.max() / prior_loss(history)) if len(values) else math.nan
+
+
+def huge_loss(history: RunHistory) -> bool:
+    """Losses far above a constant predictor's (> 10x) at the end of the run: typical of unscaled inputs."""
+    end = tail_mean(history.val_loss)
+    return math.isfinite(end) and end > HUGE_LOSS_FACTOR * prior_loss(history)
+
+
+@dataclass(frozen=True)
+class Oscillation:
+    reversals: int    # direction changes of large validation-loss moves
+    train_rises: int  # epochs whose training loss rose clearly
+    steps: int        # epoch-to-epoch steps
+
+
+def _reversals(values: np.ndarray) -> int:
+    if len(values) < 3:
+        return 0
+    steps = np.diff(values)
+    big = (np.abs(steps) > OSCILLATION_JUMP * np.abs(values[:-1])) & (np.abs(steps) > OSCILLATION_MIN_ABS)
+    signs = np.sign(steps[big])
+    return int(np.count_nonzero(signs[1:] != signs[:-1]))
+
+
+def oscillation(history: RunHistory) -> Oscillation | None:
+    """Large validation-loss moves changing direction 3+ times, or training loss rising (> 2%, > 0.005) in at least
+    two epochs and 20% of the steps. None for a diverged or calm run."""
+    if divergence(history) is not None:
+        return None
+    val, loss = array(history.val_loss), array(history.loss)
+    reversals = _reversals(val) if np.isfinite(val).all() else 0
+    rises = 0
+    if np.isfinite(loss).all() and len(loss) > 1:
+        steps_ = np.diff(loss)
+        rises = int(np.count_nonzero((steps_ > TRAIN_RISE * np.abs(loss[:-1])) & (steps_ > TRAIN_RISE_MIN_ABS)))
+    steps = max(len(loss) - 1, 0)
+    if reversals >= OSCILLATION_REVERSALS or (rises >= 2 and steps and rises >= TRAIN_RISE_SHARE * steps):
+        return Oscillation(reversals, rises, steps)
+    return None
+
+
+def update_noise(history: RunHistory, window: int | None = None) -> float:
+    """Standard deviation of the per-update training loss around its centred moving average (window
+    `min(25, updates / 5)`, odd); only updates before any NaN/inf count; NaN with too few updates."""
+    loss = array(history.update_loss)
+    bad = np.nonzero(~np.isfinite(loss))[0]
+    if len(bad):
+        loss = loss[:bad[0]]
+    n = len(loss)
+    window = int(min(NOISE_MAX_WINDOW, n // 5) if window is None else window)
+    if window % 2 == 0:
+        window -= 1
+    if window < 3 or n < window:
+        return math.nan
+    trend = np.convolve(loss, np.ones(window) / window, mode="valid")
+    half = window // 2
+    return float(np.std(loss[half:n - half] - trend))
+
+
+def update_counts(history: RunHistory) -> tuple[int, int]:
+    """(updates per epoch, updates made in total)."""
+    total = len(history.update_loss) or history.updates_per_epoch * history.epochs_run
+    return int(history.updates_per_epoch), int(total)

@@ -1,0 +1,283 @@
+"""Batch size x learning rate: a grid of real runs (every cell on the same seeds), the outcome of every cell as the
+seeds' mean, and the best learning rate per batch size under the seed-aware rule (ties marked as ties).
+
+Pure logic over `RunSpec` / `RunHistory` (no TensorFlow until `run_grid` trains, no sentences). Cells are ordered
+row by row (batch size major, learning rate minor, then seed) so one `train_sweep` call stacks every learning rate
+and seed of a batch size.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from dlviz.analysis import curves
+from dlviz.analysis.compare import Ranking, ValueStat, rank
+from dlviz.runs import MAX_EPOCHS, ProgressCallback, RunHistory, RunSpec, updates_per_epoch
+
+SAME_EPOCHS = "epochs"
+SAME_UPDATES = "updates"
+BUDGETS = (SAME_EPOCHS, SAME_UPDATES)
+
+FINAL_VAL_LOSS = "final_val_loss"        # mean of the last three epochs (robust to one dip)
+BEST_VAL_LOSS = "best_val_loss"          # lowest smoothed validation loss (the runs' robust statistic)
+FINAL_VAL_ACCURACY = "final_val_accuracy"
+DIVERGED = "diverged"
+OUTCOMES = (FINAL_VAL_LOSS, BEST_VAL_LOSS, FINAL_VAL_ACCURACY, DIVERGED)
+HIGHER_IS_BETTER = frozenset({FINAL_VAL_ACCURACY})
+
+DEFAULT_BATCH_SIZES = (16, 64, 256, 1024)
+DEFAULT_LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
+DEFAULT_EPOCHS = 20
+DEFAULT_UPDATES = 300
+DEFAULT_OUTCOME = FINAL_VAL_LOSS
+GUIDE_SOURCE = "Goyal et al. 2017"
+
+
+class GridError(ValueError):
+    """A grid dlviz refuses (empty, or a value it cannot train), with a message for the user."""
+
+
+def capped_batch_sizes(batch_sizes: Sequence[int], n_train: int) -> tuple[int, ...]:
+    """The batch sizes sorted and capped to the training-set size."""
+    return tuple(sorted({max(1, min(int(b), n_train)) for b in batch_sizes}))
+
+
+def epochs_for(budget: str, amount: int, batch_size: int, n_train: int) -> int:
+    """Epochs a cell of this batch size trains for: `amount` (SAME_EPOCHS), or `amount` updates rounded to whole
+    epochs, between 1 and the engine's limit (SAME_UPDATES).
+
+    >>> epochs_for(SAME_UPDATES, 300, 1024, 2560)  # 3 updates per epoch
+    100
+    """
+    if budget == SAME_EPOCHS:
+        return int(amount)
+    if budget != SAME_UPDATES:
+        raise GridError(f"The budget must be one of {', '.join(BUDGETS)}; got {budget!r}.")
+    per_epoch = updates_per_epoch(n_train, min(batch_size, n_train))
+    return int(min(MAX_EPOCHS, max(1, round(amount / per_epoch))))
+
+
+def grid_specs(base: RunSpec, batch_sizes: Sequence[int], learning_rates: Sequence[float], n_train: int,
+               budget: str = SAME_EPOCHS, amount: int = DEFAULT_EPOCHS, seeds: Sequence[int] | None = None
+               ) -> list[RunSpec]:
+    """One spec per cell and seed, row by row: batch sizes x learning rates x seeds (default: `base.seed` only)."""
+    batches = capped_batch_sizes(batch_sizes, n_train)
+    rates = tuple(sorted({float(r) for r in learning_rates}))
+    if not batches or not rates:
+        raise GridError("Pick at least one batch size and one learning rate.")
+    seeds = tuple(seeds) if seeds else (base.seed,)
+    return [base.replace(batch_size=b, learning_rate=r, epochs=epochs_for(budget, amount, b, n_train), seed=s)
+            for b in batches for r in rates for s in seeds]
+
+
+@dataclass
+class Grid:
+    """`histories[i][j]`: the seeds' runs (sorted by seed) of batch size i and learning rate j; a None inside is a
+    run not trained yet."""
+
+    batch_sizes: tuple[int, ...]
+    learning_rates: tuple[float, ...]
+    histories: list[list[list[RunHistory | None]]]
+
+    @classmethod
+    def from_runs(cls, histories: Sequence[RunHistory | None], specs: Sequence[RunSpec] | None = None) -> "Grid":
+        specs = list(specs) if specs is not None else [h.spec for h in histories]  # type: ignore[union-attr]
+        batches = tuple(sorted({s.batch_size for s in specs}))
+        rates = tuple(sorted({s.learning_rate for s in specs}))
+        cells: dict[tuple[int, int], list[tuple[int, RunHistory | None]]] = {}
+        for spec, history in zip(specs, histories):
+            key = (batches.index(spec.batch_size), rates.index(spec.learning_rate))
+            cells.setdefault(key, []).append((spec.seed, history))
+        rows = [[[h for _, h in sorted(cells.get((i, j), []), key=lambda c: c[0])] for j in range(len(rates))]
+                for i in range(len(batches))]
+        return cls(batches, rates, rows)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.batch_sizes), len(self.learning_rates)
+
+    def cell(self, batch_size: int, learning_rate: float) -> list[RunHistory | None]:
+        return self.histories[self.batch_sizes.index(batch_size)][self.learning_rates.index(learning_rate)]
+
+    def _matrix(self, f, dtype=float) -> np.ndarray:
+        return np.array([[f(cell) for cell in row] for row in self.histories], dtype=dtype).reshape(self.shape)
+
+    def done(self) -> np.ndarray:
+        """Cells whose every seed has finished."""
+        return self._matrix(lambda c: bool(c) and all(h is not None and h.complete for h in c), bool)
+
+    def diverged(self) -> np.ndarray:
+        """Cells where at least one finished seed diverged."""
+        return self._matrix(lambda c: any(h is not None and h.diverged for h in c), bool)
+
+    def diverged_seeds(self) -> np.ndarray:
+        return self._matrix(lambda c: sum(h is not None and h.diverged for h in c), int)
+
+    def diverged_epochs(self) -> np.ndarray:
+        """The earliest epoch any seed of the cell diverged at, 0 where none did."""
+        return self._matrix(lambda c: min((h.diverged_at for h in c if h is not None and h.diverged), default=0),
+                            int)
+
+    def epochs(self) -> list[int]:
+        return [next((h.spec.epochs for cell in row for h in cell if h is not None), 0) for row in self.histories]
+
+    def updates(self, n_train: int) -> list[int]:
+        return [e * updates_per_epoch(n_train, b) for e, b in zip(self.epochs(), self.batch_sizes)]
+
+    @property
+    def n_seeds(self) -> int:
+        return min((len(cell) for row in self.histories for cell in row), default=0)
+
+
+def run_grid(dataset, specs: Sequence[RunSpec], progress: ProgressCallback | None = None) -> Grid:
+    """Train every cell and seed in one `train_sweep` call."""
+    from dlviz.training import train_sweep  # TensorFlow only when something is trained
+
+    specs = list(specs)
+    return Grid.from_runs(train_sweep(dataset, specs, progress), specs)
+
+
+def run_outcome(history: RunHistory | None, outcome: str) -> float:
+    """One run's number: NaN while unfinished and (except DIVERGED) for a diverged run."""
+    if history is None or not history.complete:
+        return math.nan
+    if outcome == DIVERGED:
+        return 1.0 if history.diverged else 0.0
+    if history.diverged:
+        return math.nan
+    if outcome == FINAL_VAL_LOSS:
+        return curves.tail_mean(history.val_loss)
+    if outcome == BEST_VAL_LOSS:
+        return curves.robust_score(history)
+    if outcome == FINAL_VAL_ACCURACY:
+        return float(history.val_accuracy[-1]) if history.val_accuracy else math.nan
+    raise GridError(f"The outcome must be one of {', '.join(OUTCOMES)}; got {outcome!r}.")
+
+
+def cell_stat(grid: Grid, i: int, j: int, outcome: str) -> ValueStat:
+    """A cell's outcome per seed (the cell's learning rate is the value)."""
+    runs = grid.histories[i][j]
+    seeds = tuple(h.spec.seed if h is not None else k for k, h in enumerate(runs))
+    return ValueStat(grid.learning_rates[j], seeds, tuple(run_outcome(h, outcome) for h in runs))
+
+
+def outcome_matrix(grid: Grid, outcome: str) -> np.ndarray:
+    """The seeds' mean outcome of every cell, (batch sizes x learning rates); NaN unless every seed has one (for
+    DIVERGED: the share of seeds that diverged)."""
+    return np.array([[cell_stat(grid, i, j, outcome).mean for j in range(grid.shape[1])]
+                     for i in range(grid.shape[0])], dtype=float).reshape(grid.shape)
+
+
+def outcome_spread(grid: Grid, outcome: str) -> tuple[np.ndarray, np.ndarray]:
+    """(min, max) over seeds of every cell's outcome."""
+    stats = [[cell_stat(grid, i, j, outcome) for j in range(grid.shape[1])] for i in range(grid.shape[0])]
+    low = np.array([[s.low for s in row] for row in stats], dtype=float).reshape(grid.shape)
+    high = np.array([[s.high for s in row] for row in stats], dtype=float).reshape(grid.shape)
+    return low, high
+
+
+def ranking_outcome(outcome: str) -> str:
+    """What "best" means for a view: the outcome itself, or the final validation loss for the DIVERGED view."""
+    return FINAL_VAL_LOSS if outcome == DIVERGED else outcome
+
+
+@dataclass(frozen=True)
+class RowBest:
+    """The learning rates of one batch size ranked under the rule (the ranking's values are learning rates)."""
+
+    batch_size: int
+    learning_rates: tuple[float, ...]  # the grid's columns
+    ranking: Ranking
+
+    @property
+    def column(self) -> int | None:
+        """The winner's column, only when it beats every other learning rate of the row."""
+        return None if self.ranking.best is None else self.learning_rates.index(self.ranking.best)
+
+    @property
+    def tied_columns(self) -> tuple[int, ...]:
+        """Columns that tie with the row's leader (the leader included): the cells to mark as ties."""
+        return tuple(sorted(self.learning_rates.index(v) for v in self.ranking.tied))
+
+    @property
+    def leader_column(self) -> int | None:
+        return None if self.ranking.leader is None else self.learning_rates.index(self.ranking.leader)
+
+    @property
+    def tied_rates(self) -> tuple[float, ...]:
+        return tuple(self.learning_rates[j] for j in self.tied_columns)
+
+
+def row_bests(grid: Grid, outcome: str = DEFAULT_OUTCOME) -> list[RowBest]:
+    """Per batch size, the ranking of its learning rates (unfinished and diverged cells excluded)."""
+    outcome = ranking_outcome(outcome)
+    return [RowBest(batch, grid.learning_rates,
+                    rank([cell_stat(grid, i, j, outcome) for j in range(grid.shape[1])],
+                         higher_is_better=outcome in HIGHER_IS_BETTER))
+            for i, batch in enumerate(grid.batch_sizes)]
+
+
+def best_columns(grid: Grid, outcome: str = DEFAULT_OUTCOME) -> list[int | None]:
+    """Per batch size, the column of the clear best learning rate (None when the row ties or has none)."""
+    return [row.column for row in row_bests(grid, outcome)]
+
+
+def leader_columns(grid: Grid, outcome: str = DEFAULT_OUTCOME) -> list[int | None]:
+    """Per batch size, the column with the best mean, clear or not (for the scaling guide's anchor)."""
+    return [row.leader_column for row in row_bests(grid, outcome)]
+
+
+def best_cell(grid: Grid, outcome: str = DEFAULT_OUTCOME) -> tuple[int, int] | None:
+    """(row, column) of the cell with the best mean outcome (the guide's anchor), or None."""
+    outcome = ranking_outcome(outcome)
+    scores = outcome_matrix(grid, outcome)
+    if outcome in HIGHER_IS_BETTER:
+        scores = -scores
+    if not np.isfinite(scores).any():
+        return None
+    i, j = np.unravel_index(int(np.nanargmin(np.where(np.isfinite(scores), scores, np.nan))), scores.shape)
+    return int(i), int(j)
+
+
+def overfit_cells(grid: Grid) -> np.ndarray:
+    """Cells where every seed overfits (the one definition, `curves.overfitting`)."""
+    def every(cell):
+        found = [curves.overfitting(h) for h in cell if h is not None and h.complete and not h.diverged]
+        return bool(found) and len(found) == len(cell) and all(o is not None and o.overfitting for o in found)
+    return grid._matrix(every, bool)
+
+
+def linear_scaling_guide(batch_sizes: Sequence[int], anchor_batch_size: int, anchor_learning_rate: float
+                         ) -> list[float]:
+    """Learning rate in proportion to batch size through the anchor (Goyal et al. 2017, for SGD).
+
+    >>> linear_scaling_guide([16, 64, 256], 64, 0.01)
+    [0.0025, 0.01, 0.04]
+    """
+    return [anchor_learning_rate * b / anchor_batch_size for b in batch_sizes]
+
+
+def scaling_exponent(batch_small: int, rate_small: float, batch_large: int, rate_large: float) -> float:
+    """k in "learning rate ~ batch size^k" between two points: 1 is the linear rule, 0.5 the square-root rule."""
+    return math.log(rate_large / rate_small) / math.log(batch_large / batch_small)
+
+
+def lr_axis_position(rate: float, learning_rates: Sequence[float]) -> float:
+    """Where `rate` falls on an axis with one column per learning rate, on a log scale (extrapolating)."""
+    logs = np.log10(np.asarray(learning_rates, dtype=float))
+    if len(logs) == 1:
+        return 0.0
+    target = math.log10(rate)
+    k = int(np.clip(np.searchsorted(logs, target) - 1, 0, len(logs) - 2))
+    return k + (target - logs[k]) / (logs[k + 1] - logs[k])
+
+
+def grid_step(rates: Sequence[float]) -> float:
+    """The typical ratio between neighbouring learning rates of the grid."""
+    if len(rates) < 2:
+        return 1.0
+    return float(np.median(np.asarray(rates[1:]) / np.asarray(rates[:-1])))

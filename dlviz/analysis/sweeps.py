@@ -1,0 +1,351 @@
+"""Per-page analysis of a sweep (every value on several seeds): typed findings, numbers only.
+
+`analyze_epochs(histories, ...)`, `analyze_batch_sizes(histories, ...)`, `analyze_learning_rates(histories, ...)`
+take the flat list of a page's `RunHistory` objects (values x seeds, any order) and return a `SweepFindings`.
+Every statement that names or ranks values follows `compare.rank` (see `dlviz.analysis.compare`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Hashable, Sequence
+
+import numpy as np
+
+from dlviz.analysis import curves
+from dlviz.analysis.compare import Comparison, Ranking, ValueStat, compare, group_by_value, rank, value_stat
+from dlviz.analysis.curves import Divergence, EarlyStop, Overfit
+from dlviz.runs import RunHistory
+
+EPOCHS, BATCH_SIZE, LEARNING_RATE = "epochs", "batch_size", "learning_rate"
+PAGES = (EPOCHS, BATCH_SIZE, LEARNING_RATE)
+
+# Verdict codes, per value (text.findings turns them into legend labels).
+DIVERGED = "diverged"          # diverged on at least one seed
+HUGE_LOSS = "huge_loss"        # losses >> a constant predictor's (unscaled inputs)
+NOT_LEARNING = "not_learning"  # every seed stays at a constant predictor's loss
+TOO_SLOW = "too_slow"
+TOO_HIGH = "too_high"
+OSCILLATING = "oscillating"    # every seed oscillates
+OVERFITTING = "overfitting"    # every seed overfits
+BEST = "best"                  # beats every other value under the rule
+TIED_BEST = "tied_best"        # ties with the leader: no clear difference
+NOISIEST = "noisiest"
+SMOOTHEST = "smoothest"
+
+# Accuracy against always predicting the majority class.
+BELOW_BASELINE, AT_BASELINE, ABOVE_BASELINE = "below", "at", "above"
+
+# Generalisation answer on the batch page (smallest batch against the largest).
+SMALLER_BETTER, LARGER_BETTER, NO_CLEAR_DIFFERENCE = "smaller_better", "larger_better", "no_clear_difference"
+
+# Too slow / too high also need a material gap (kept from the first round): final training loss > 1.25x the
+# reference's and > reference + 0.05; too slow covered < 2/3 of the drop the reference made.
+SLOW_RATIO, SLOW_MARGIN, SLOW_PROGRESS = 1.25, 0.05, 2 / 3
+
+
+@dataclass(frozen=True)
+class ValueFindings:
+    """One swept value over its seeds (tuples are aligned with `seeds`)."""
+
+    value: Hashable
+    seeds: tuple[int, ...]
+    score: ValueStat                       # lowest smoothed validation loss, per seed (the ranking statistic)
+    best_epoch: int | None                 # lowest point of the seeds' mean smoothed validation loss (chart star)
+    best_epochs: tuple[int | None, ...]    # per seed
+    overfits: tuple[Overfit | None, ...]
+    overfit_seeds: int
+    onset_range: tuple[int, int] | None    # (min, max) over overfitting seeds of the epoch validation loss turned
+    overfit_region: tuple[int, int] | None  # (turn, last epoch) when every seed overfits, else None
+    divergences: tuple[Divergence | None, ...]
+    oscillating_seeds: int
+    not_learning_seeds: int
+    huge_loss_seeds: int
+    max_loss_ratio: float                  # largest finite loss / constant predictor's loss
+    prior_loss: float
+    start_loss: float
+    final_train_loss: ValueStat            # mean of the last three epochs, per seed
+    final_val_accuracy: ValueStat
+    final_train_accuracy: ValueStat
+    majority_val_accuracy: float | None
+    accuracy_vs_baseline: str              # BELOW/AT/ABOVE_BASELINE ("" without a baseline)
+    noise: ValueStat                       # per-update loss scatter around its trend
+    updates_per_epoch: int
+    total_updates: int
+    epochs_run: int
+    verdicts: tuple[str, ...] = ()
+
+    @property
+    def n_seeds(self) -> int:
+        return len(self.seeds)
+
+    @property
+    def diverged_seeds(self) -> int:
+        return sum(d is not None for d in self.divergences)
+
+    @property
+    def diverged_epochs(self) -> tuple[int, int] | None:
+        epochs = [d.epoch for d in self.divergences if d is not None]
+        return (min(epochs), max(epochs)) if epochs else None
+
+    @property
+    def after_divergence(self) -> str | None:
+        """What every diverged seed did afterwards, when they agree (curves.AFTER_*), else None."""
+        afters = {d.after for d in self.divergences if d is not None}
+        return afters.pop() if len(afters) == 1 else None
+
+    @property
+    def rankable(self) -> bool:
+        return not (self.diverged_seeds or self.huge_loss_seeds or self.not_learning_seeds == self.n_seeds)
+
+
+@dataclass(frozen=True)
+class SpeedVerdict:
+    """Too slow / too high: a value's final training loss against the reference (lowest mean final loss)."""
+
+    value: Hashable
+    reference: Hashable
+    final_loss: float
+    reference_final_loss: float
+    start_loss: float
+    progress: float        # share of the reference's drop from the start that this value covered
+    epochs: int
+    comparison: Comparison  # reference against this value (the evidence)
+
+
+@dataclass(frozen=True)
+class SweepFindings:
+    page: str
+    values: tuple[Hashable, ...]
+    per_value: tuple[ValueFindings, ...]
+    ranking: Ranking                     # by the robust validation loss
+    standardized: bool = True
+    too_slow: tuple[SpeedVerdict, ...] = ()
+    too_high: tuple[SpeedVerdict, ...] = ()
+    generalisation: Comparison | None = None  # batch page: smallest batch (a) against the largest (b)
+    generalisation_answer: str = ""
+    noise_ranking: Ranking | None = None
+    early_stops: tuple[EarlyStop, ...] = ()   # epochs page: per seed
+    patience: int = curves.EARLY_STOPPING_PATIENCE
+
+    @property
+    def n_seeds(self) -> int:
+        return min((v.n_seeds for v in self.per_value), default=0)
+
+    @property
+    def best_value(self) -> Hashable | None:
+        """The value that beats every other under the rule; None when values tie, or fewer than two are rankable."""
+        return self.ranking.best if len(self.ranking.stats) >= 2 else None
+
+    @property
+    def tied_values(self) -> tuple[Hashable, ...]:
+        return self.ranking.tied
+
+    @property
+    def unscaled_inputs(self) -> bool:
+        """Huge losses with standardisation off: point at the "Standardise features" toggle."""
+        return not self.standardized and any(v.huge_loss_seeds for v in self.per_value)
+
+    def value(self, value: Hashable) -> ValueFindings:
+        """The findings of one swept value. Raises KeyError for a value not in the sweep."""
+        for found in self.per_value:
+            if found.value == value:
+                return found
+        raise KeyError(f"{value!r} is not a value of this sweep; values: {self.values}")
+
+    def code_value(self, default: Hashable) -> Hashable:
+        """The value the code selector shows first: the clear best, else `default` (the lesson's value)."""
+        return self.best_value if self.best_value is not None else default
+
+
+def swept_value(history: RunHistory, page: str) -> Hashable:
+    if page == LEARNING_RATE:
+        return history.spec.learning_rate
+    if page == BATCH_SIZE:
+        return history.spec.batch_size
+    return None
+
+
+def _mean_curve_best(runs: Sequence[RunHistory]) -> int | None:
+    curves_ = [curves.smoothed(h.val_loss) for h in runs if h.val_loss]
+    if not curves_:
+        return None
+    n = min(len(c) for c in curves_)
+    mean = np.mean([c[:n] for c in curves_], axis=0)
+    finite = np.isfinite(mean)
+    return int(np.argmin(np.where(finite, mean, np.inf))) + 1 if finite.any() else None
+
+
+def _baseline(accuracy: ValueStat, majority: float | None) -> str:
+    if majority is None or not accuracy.finite:
+        return ""
+    if accuracy.high < majority:
+        return BELOW_BASELINE
+    if accuracy.low > majority:
+        return ABOVE_BASELINE
+    return AT_BASELINE
+
+
+def value_findings(value: Hashable, runs: Sequence[RunHistory], majority: float | None = None) -> ValueFindings:
+    """Everything about one value over its seeds (runs sorted by seed)."""
+    overfits = tuple(curves.overfitting(h) for h in runs)
+    divergences = tuple(curves.divergence(h) for h in runs)
+    overfitting = [o for o, d in zip(overfits, divergences) if o is not None and o.overfitting and d is None]
+    turns = [o.best_epoch for o in overfitting]
+    best_mean = _mean_curve_best(runs)
+    all_overfit = bool(runs) and len(overfitting) == len(runs)
+    region = (best_mean or min(turns), min(h.epochs_run for h in runs)) if all_overfit else None
+    majority = curves.majority_accuracy(runs[0], majority) if runs else majority
+    final_acc = value_stat(value, runs, lambda h: h.val_accuracy[-1] if h.val_accuracy else math.nan)
+    ratios = [curves.loss_ratio_to_prior(h) for h in runs]
+    counts = [curves.update_counts(h) for h in runs]
+    return ValueFindings(
+        value=value, seeds=tuple(h.spec.seed for h in runs),
+        score=value_stat(value, runs, curves.robust_score),
+        best_epoch=best_mean,
+        best_epochs=tuple((curves.robust_best(h) or (None,))[0] for h in runs),
+        overfits=overfits, overfit_seeds=len(overfitting),
+        onset_range=(min(turns), max(turns)) if turns else None, overfit_region=region,
+        divergences=divergences,
+        oscillating_seeds=sum(curves.oscillation(h) is not None for h in runs),
+        not_learning_seeds=sum(curves.not_learning(h) and d is None for h, d in zip(runs, divergences)),
+        huge_loss_seeds=sum(curves.huge_loss(h) for h in runs),
+        max_loss_ratio=max((r for r in ratios if math.isfinite(r)), default=math.nan),
+        prior_loss=curves.prior_loss(runs[0]) if runs else math.log(2),
+        start_loss=curves.starting_loss(runs[0]) if runs else math.nan,
+        final_train_loss=value_stat(value, runs, lambda h: curves.tail_mean(h.loss)),
+        final_val_accuracy=final_acc,
+        final_train_accuracy=value_stat(value, runs, lambda h: h.accuracy[-1] if h.accuracy else math.nan),
+        majority_val_accuracy=majority, accuracy_vs_baseline=_baseline(final_acc, majority),
+        noise=value_stat(value, runs, curves.update_noise),
+        updates_per_epoch=counts[0][0] if counts else 0, total_updates=counts[0][1] if counts else 0,
+        epochs_run=max((h.epochs_run for h in runs), default=0))
+
+
+def _speed(per_value: Sequence[ValueFindings]) -> tuple[tuple[SpeedVerdict, ...], tuple[SpeedVerdict, ...]]:
+    # Not-learning values stay in: a rate too small to leave the constant guess is the "too slow" of the lesson.
+    usable = [v for v in per_value if not (v.diverged_seeds or v.huge_loss_seeds) and v.final_train_loss.finite]
+    ranking = rank([v.final_train_loss for v in usable])
+    if ranking.leader is None or len(usable) < 2:
+        return (), ()
+    ref = next(v for v in usable if v.value == ranking.leader)
+    ref_final = ref.final_train_loss.mean
+    slow, high = [], []
+    for v in usable:
+        if v is ref:
+            continue
+        comparison = ranking.versus(v.value)
+        final = v.final_train_loss.mean
+        material = final > SLOW_RATIO * ref_final and final > ref_final + SLOW_MARGIN
+        if comparison is None or not comparison.a_beats_b or not material:
+            continue
+        drop = ref.start_loss - ref_final
+        progress = (v.start_loss - final) / drop if drop > 0 else math.nan
+        verdict = SpeedVerdict(v.value, ref.value, final, ref_final, v.start_loss, progress, v.epochs_run, comparison)
+        if v.value < ref.value and math.isfinite(progress) and progress < SLOW_PROGRESS:
+            slow.append(verdict)
+        elif v.value > ref.value:
+            high.append(verdict)
+    return tuple(slow), tuple(high)
+
+
+def _with_verdicts(per_value: Sequence[ValueFindings], ranking: Ranking, slow, high, noise: Ranking | None
+                   ) -> tuple[ValueFindings, ...]:
+    slow_values = {s.value for s in slow}
+    high_values = {s.value for s in high}
+    noisiest = noise.best if noise is not None and noise.best is not None else None
+    smoothest = None
+    if noise is not None and len(noise.stats) >= 2:
+        quiet = rank(noise.stats, higher_is_better=False)
+        smoothest = quiet.best
+    out = []
+    for v in per_value:
+        codes = []
+        if v.diverged_seeds:
+            codes.append(DIVERGED)
+        elif v.huge_loss_seeds:
+            codes.append(HUGE_LOSS)
+        elif v.value in slow_values:
+            codes.append(TOO_SLOW)
+        elif v.not_learning_seeds == v.n_seeds and v.n_seeds:
+            codes.append(NOT_LEARNING)
+        elif v.value in high_values:
+            codes.append(TOO_HIGH)
+        if not v.diverged_seeds and v.oscillating_seeds == v.n_seeds and v.n_seeds:
+            codes.append(OSCILLATING)
+        if not (v.diverged_seeds or v.huge_loss_seeds) and v.overfit_region is not None:
+            codes.append(OVERFITTING)
+        # A ranking needs two values (the epochs page has one, whose value is None: never compare with None).
+        if noisiest is not None and v.value == noisiest:
+            codes.append(NOISIEST)
+        if smoothest is not None and v.value == smoothest:
+            codes.append(SMOOTHEST)
+        if len(ranking.stats) >= 2 and ranking.best is not None and ranking.best == v.value:
+            codes.append(BEST)
+        elif len(ranking.tied) > 1 and v.value in ranking.tied:
+            codes.append(TIED_BEST)
+        out.append(dataclasses.replace(v, verdicts=tuple(codes)))
+    return tuple(out)
+
+
+def _analyze(page: str, histories: Sequence[RunHistory], standardized: bool, majority: float | None,
+             noise: bool = False, speed: bool = False) -> SweepFindings:
+    groups = group_by_value(list(histories), lambda h: swept_value(h, page))
+    if page != EPOCHS:
+        groups = dict(sorted(groups.items(), key=lambda item: item[0]))
+    per_value = [value_findings(value, runs, majority) for value, runs in groups.items()]
+    ranking = rank([v.score for v in per_value if v.rankable])
+    slow, high = _speed(per_value) if speed else ((), ())
+    noise_ranking = None
+    if noise:
+        stats = [v.noise for v in per_value if v.noise.finite]
+        noise_ranking = rank(stats, higher_is_better=True) if len(stats) >= 2 else None
+    per_value_t = _with_verdicts(per_value, ranking, slow, high, noise_ranking)
+    return SweepFindings(page, tuple(groups), per_value_t, ranking, standardized, slow, high,
+                         noise_ranking=noise_ranking)
+
+
+def analyze_learning_rates(histories: Sequence[RunHistory], standardized: bool = True,
+                           majority_val_accuracy: float | None = None) -> SweepFindings:
+    """The learning-rate page: diverged / huge-loss / not-learning / too slow / too high / oscillating per value,
+    and the ranking by the robust validation loss."""
+    return _analyze(LEARNING_RATE, histories, standardized, majority_val_accuracy, speed=True)
+
+
+def analyze_batch_sizes(histories: Sequence[RunHistory], standardized: bool = True,
+                        majority_val_accuracy: float | None = None) -> SweepFindings:
+    """The batch-size page: updates, noise (noisiest/smoothest only when the rule separates them), the ranking, and
+    the answer to "smaller batches generalise better" (smallest batch against the largest, under the rule)."""
+    found = _analyze(BATCH_SIZE, histories, standardized, majority_val_accuracy, noise=True)
+    ranked = [s for s in found.ranking.stats]
+    if len(ranked) < 2:
+        return found
+    small, large = ranked[0], ranked[-1]
+    comparison = compare(small, large)
+    if comparison.a_beats_b:
+        answer = SMALLER_BETTER
+    elif compare(large, small).a_beats_b:
+        answer = LARGER_BETTER
+    else:
+        answer = NO_CLEAR_DIFFERENCE
+    return dataclasses.replace(found, generalisation=comparison, generalisation_answer=answer)
+
+
+def analyze_epochs(histories: Sequence[RunHistory] | RunHistory, patience: int = curves.EARLY_STOPPING_PATIENCE,
+                   standardized: bool = True, majority_val_accuracy: float | None = None) -> SweepFindings:
+    """The epochs page: one setting on one or more seeds. `per_value[0]` holds the overfitting evidence (turn epoch
+    range over seeds, overfit region when every seed overfits); `early_stops` replays EarlyStopping per seed."""
+    runs = [histories] if isinstance(histories, RunHistory) else list(histories)
+    found = _analyze(EPOCHS, runs, standardized, majority_val_accuracy)
+    stops = tuple(curves.early_stopping(h.val_loss, patience) for h in sorted(runs, key=lambda h: h.spec.seed))
+    return dataclasses.replace(found, early_stops=stops, patience=patience)
+
+
+def analyze(page: str, histories, **options) -> SweepFindings:
+    """Dispatch by page name."""
+    table = {EPOCHS: analyze_epochs, BATCH_SIZE: analyze_batch_sizes, LEARNING_RATE: analyze_learning_rates}
+    if page not in table:
+        raise ValueError(f"Unknown page {page!r}; expected one of {', '.join(PAGES)}.")
+    return table[page](histories, **options)

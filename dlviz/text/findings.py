@@ -1,0 +1,356 @@
+"""Sentences from `dlviz.analysis.sweeps.SweepFindings`: what a page says, and the legend label per value.
+
+`sentences(findings)` gives the headline sentences in order of importance; `detail_sentences(findings)` one line per
+value; `verdict_label(findings, value)` the short legend label ("lr 1 — diverged at epoch 1 (3 of 3 seeds)").
+`COMPARISON_RULE` is the sentence a page shows next to any ranking.
+"""
+
+from __future__ import annotations
+
+from typing import Hashable
+
+from dlviz.analysis import curves, sweeps
+from dlviz.analysis.compare import ONE_SEED_SPREAD, Comparison
+from dlviz.analysis.sweeps import SweepFindings, ValueFindings
+from dlviz.text.format import (format_count, format_epochs, format_loss, format_percent, format_points,
+                               format_ratio, format_value, join_values, loss_range, percent_range, seeds_text,
+                               value_label, value_name)
+
+COMPARISON_RULE = ("One value is called better than another only if it is better on every seed and its mean "
+                   "advantage over the seeds is larger than the seed-to-seed spread (highest minus lowest) of "
+                   "either value; otherwise the page says there is no clear difference.")
+ONE_SEED_NOTE = (f"With one seed there is no spread to measure, so values closer than {format_loss(ONE_SEED_SPREAD)} "
+                 "(about twice what a second seed moves a run here) are not told apart; add seeds to compare them.")
+STATISTIC = "lowest validation loss, smoothed over 3 epochs"
+
+_LABEL = {sweeps.TOO_SLOW: "too slow", sweeps.TOO_HIGH: "too high", sweeps.OSCILLATING: "oscillating",
+          sweeps.NOT_LEARNING: "not learning", sweeps.HUGE_LOSS: "huge loss", sweeps.NOISIEST: "noisiest",
+          sweeps.SMOOTHEST: "smoothest", sweeps.TIED_BEST: "tied for best"}
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _at(page: str, value: Hashable) -> str:
+    return "" if page == sweeps.EPOCHS else f"At {value_name(page, value)}, "
+
+
+def _start(prefix: str, rest: str) -> str:
+    return prefix + rest if prefix else _cap(rest)
+
+
+def _seeds_of(count: int, n: int) -> str:
+    return "" if n <= 1 else f" (on {count} of {n} seeds)"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Per value
+
+
+def verdict_label(findings: SweepFindings, value: Hashable) -> str:
+    """The legend label: "lr 0.01 — best val loss 0.446 @ epoch 14", "batch 8 — noisiest, tied for best"."""
+    v = findings.value(value)
+    page = findings.page
+    words: list[str] = []
+    for code in v.verdicts:
+        if code == sweeps.DIVERGED:
+            low, high = v.diverged_epochs  # type: ignore[misc]
+            words.append(f"diverged at {format_epochs(low, high)}{_seeds_of(v.diverged_seeds, v.n_seeds)}")
+        elif code == sweeps.OVERFITTING and v.onset_range:
+            words.append(f"overfits after {format_epochs(*v.onset_range)}")
+        elif code == sweeps.BEST:
+            words.append(f"best val loss {format_loss(v.score.mean)} @ epoch {v.best_epoch}")
+        elif code in _LABEL:
+            words.append(_LABEL[code])
+    if not words and v.score.finite:
+        words.append(f"val loss {format_loss(v.score.mean)} @ epoch {v.best_epoch}")
+    prefix = value_label(page, value)
+    text = ", ".join(words)
+    return f"{prefix} — {text}" if prefix and text else (prefix or text)
+
+
+def verdict_labels(findings: SweepFindings) -> list[str]:
+    """The legend labels without the value prefix, in `findings.values` order (for chart marks)."""
+    return [verdict_label(findings, value).split(" — ", 1)[-1] for value in findings.values]
+
+
+def divergence_sentence(page: str, v: ValueFindings) -> str | None:
+    """What blew up and, when the numbers back it, what the network did afterwards."""
+    first = next((d for d in v.divergences if d is not None), None)
+    if first is None:
+        return None
+    low, high = v.diverged_epochs  # type: ignore[misc]
+    if first.reason == "exploded" and first.ratio == first.ratio:
+        what = (f"training loss jumped to {format_loss(first.loss)} in {format_epochs(low, high)}, "
+                f"{format_ratio(first.ratio)} its starting {format_loss(first.start_loss)}")
+    elif first.reason == "exploded":
+        what = f"training loss exploded in {format_epochs(low, high)}"
+    else:
+        what = f"the loss became {'NaN' if first.reason == 'nan' else 'infinite'} in {format_epochs(low, high)}"
+    text = _start(_at(page, v.value), f"{what}{_seeds_of(v.diverged_seeds, v.n_seeds)}: the run diverged.")
+    after = v.after_divergence
+    if after == curves.AFTER_CONSTANT:
+        majority = v.majority_val_accuracy
+        tail = (f", scoring {format_percent(v.final_val_accuracy.mean)}, what always answering the majority class "
+                "scores") if majority is not None else ""
+        text += (f" Afterwards the network stopped learning: it now predicts the same class for every row (loss "
+                 f"{format_loss(v.final_train_loss.mean)}, near a constant guess's {format_loss(v.prior_loss)}"
+                 f"{tail}).")
+    elif after == curves.AFTER_NAN:
+        text += " The loss stayed NaN from then on: Keras has nothing left to train."
+    elif after == curves.AFTER_RECOVERED:
+        text += (f" It came back afterwards, ending at training loss {format_loss(v.final_train_loss.mean)}, below "
+                 "its start.")
+    return text
+
+
+def accuracy_sentence(page: str, v: ValueFindings) -> str | None:
+    """Final validation accuracy against always predicting the majority class (issue 16 item 6)."""
+    acc, majority = v.final_val_accuracy, v.majority_val_accuracy
+    if not acc.finite:
+        return None
+    head = _start(_at(page, v.value), f"validation accuracy ends at "
+                  f"{percent_range(acc.mean, acc.low, acc.high, acc.n_seeds)}")
+    if majority is None:
+        return head + "."
+    if v.accuracy_vs_baseline == sweeps.BELOW_BASELINE:
+        return f"{head} — worse than always predicting the majority class ({format_percent(majority)})."
+    if v.accuracy_vs_baseline == sweeps.AT_BASELINE:
+        return f"{head} — no better than always predicting the majority class ({format_percent(majority)})."
+    return (f"{head}, {format_points(acc.mean - majority)} above always predicting the majority class "
+            f"({format_percent(majority)}).")
+
+
+def overfitting_sentence(page: str, v: ValueFindings) -> str | None:
+    """The turn of validation loss, over seeds (epochs page headline; detail elsewhere)."""
+    valid = [o for o, d in zip(v.overfits, v.divergences) if o is not None and d is None]
+    if not valid:
+        return None
+    n = v.n_seeds
+    if v.overfit_region is not None:
+        turn_low, turn_high = v.onset_range  # type: ignore[misc]
+        best = sum(o.best_val_loss for o in valid) / len(valid)
+        end = sum(o.end_val_loss for o in valid) / len(valid)
+        train_at = sum(o.train_loss_at_best for o in valid) / len(valid)
+        train_end = sum(o.end_train_loss for o in valid) / len(valid)
+        seeds = "" if n == 1 else f" on every one of {n} seeds"
+        return _start(_at(page, v.value), (
+            f"validation loss is lowest at {format_epochs(turn_low, turn_high)} ({format_loss(best)}) and rises to "
+            f"{format_loss(end)} by epoch {v.epochs_run} while training loss keeps falling ({format_loss(train_at)} "
+            f"to {format_loss(train_end)}){seeds}: the model is overfitting."))
+    if v.overfit_seeds:
+        return _start(_at(page, v.value), (
+            f"validation loss turns up on {v.overfit_seeds} of {n} seeds only: no clear overfitting at "
+            f"{seeds_text(n)}."))
+    if v.best_epoch == v.epochs_run:
+        return _start(_at(page, v.value), (f"validation loss is still falling at the last epoch ({v.epochs_run}): "
+                                           "no sign of overfitting yet."))
+    return _start(_at(page, v.value), (
+        f"validation loss is lowest near epoch {v.best_epoch} ({format_loss(v.score.mean)}) and stays within noise "
+        "of it: no clear overfitting."))
+
+
+def early_stopping_sentence(findings: SweepFindings) -> str | None:
+    stops = findings.early_stops
+    if not stops or not findings.per_value:
+        return None
+    n = findings.per_value[0].epochs_run
+    fired = [s.stop_epoch for s in stops if s.stop_epoch is not None and s.stop_epoch < n]
+    kept = [s.best_epoch for s in stops if s.best_epoch is not None]
+    if not kept:
+        return None
+    patience = findings.patience
+    if fired and len(fired) == len(stops):
+        return (f"EarlyStopping with patience {patience} would stop after {format_epochs(min(fired), max(fired))} "
+                f"of {n} and restore the weights from {format_epochs(min(kept), max(kept))}"
+                + ("" if len(stops) == 1 else f" (range over {len(stops)} seeds)") + ".")
+    if fired:
+        return (f"EarlyStopping with patience {patience} would stop early on {len(fired)} of {len(stops)} seeds "
+                f"(after {format_epochs(min(fired), max(fired))}); it keeps the weights from "
+                f"{format_epochs(min(kept), max(kept))}.")
+    return (f"EarlyStopping with patience {patience} would not stop before epoch {n}; it would keep the weights "
+            f"from {format_epochs(min(kept), max(kept))}.")
+
+
+def accuracy_gap_sentence(v: ValueFindings) -> str | None:
+    train, val = v.final_train_accuracy, v.final_val_accuracy
+    if not (train.finite and val.finite):
+        return None
+    gap = train.mean - val.mean
+    text = (f"After epoch {v.epochs_run}, training accuracy is {format_percent(train.mean)} and validation accuracy "
+            f"{format_percent(val.mean)}, a gap of {format_points(gap)}")
+    return text + (": the model fits its training rows better than new ones." if gap > 0.05 else ".")
+
+
+def oscillation_sentence(page: str, v: ValueFindings) -> str:
+    seeds = "" if v.n_seeds == 1 else " on every seed"
+    return _start(_at(page, v.value), f"the loss keeps swinging up and down{seeds}: the steps are too big to settle "
+                  "into a minimum.")
+
+
+def detail_sentences(findings: SweepFindings) -> list[str]:
+    """One line per value: its robust statistic with the spread over seeds."""
+    out = []
+    for v in findings.per_value:
+        if v.score.finite:
+            out.append(f"{_cap(value_name(findings.page, v.value))}: {STATISTIC} "
+                       f"{loss_range(v.score.mean, v.score.low, v.score.high, v.n_seeds)}, near epoch "
+                       f"{v.best_epoch}.")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Across values
+
+
+def ranking_sentence(findings: SweepFindings) -> str | None:
+    """Which value is best under the rule, or which tie with the best."""
+    ranking, page = findings.ranking, findings.page
+    if ranking.leader is None or len(ranking.stats) < 2:
+        return None
+    n = ranking.n_seeds
+    lead = ranking.stat(ranking.leader)
+    if ranking.best is not None:
+        closest = min((c for c in ranking.comparisons), key=lambda c: c.mean_difference)
+        return (f"The {STATISTIC}, mean over {seeds_text(n)}: {value_name(page, ranking.best)} reaches "
+                f"{loss_range(lead.mean, lead.low, lead.high, n)}, better than every other value on every seed "
+                f"and by more than the seeds' spread (at least {format_loss(closest.mean_difference)} ahead).")
+    tied = ranking.tied
+    spreads = max(ranking.stat(v).spread for v in tied)
+    means = ", ".join(f"{format_value(page, v)}: {format_loss(ranking.stat(v).mean)}" for v in tied)
+    text = (f"No clear difference at {seeds_text(n)} between {_plural(page)} {join_values(page, tied)} ({means}; "
+            f"{STATISTIC}): they tie for the best")
+    text += (f", since the seeds alone move a run by up to {format_loss(spreads)}." if n > 1 else ".")
+    return text + (" " + ONE_SEED_NOTE if n == 1 else "")
+
+
+def _plural(page: str) -> str:
+    return {"learning_rate": "learning rates", "batch_size": "batch sizes"}.get(page, "values")
+
+
+def speed_sentences(findings: SweepFindings) -> list[str]:
+    page = findings.page
+    out = []
+    for s in findings.too_slow:
+        out.append(_start(_at(page, s.value), (
+            f"training loss only fell from {format_loss(s.start_loss)} to {format_loss(s.final_loss)} in {s.epochs} "
+            f"epochs, {format_percent(max(s.progress, 0.0), 0)} of the way learning rate "
+            f"{format_value(page, s.reference)} got (to {format_loss(s.reference_final_loss)}) on every seed: the "
+            "steps are too small, so it learns too slowly.")))
+    for s in findings.too_high:
+        out.append(_start(_at(page, s.value), (
+            f"training loss ends at {format_loss(s.final_loss)}, above the {format_loss(s.reference_final_loss)} "
+            f"that learning rate {format_value(page, s.reference)} reaches on every seed with "
+            f"{format_ratio(s.value / s.reference)} smaller steps: the updates overshoot instead of settling.")))
+    return out
+
+
+def scale_sentences(findings: SweepFindings) -> list[str]:
+    """Not learning, and huge losses (pointing at the unscaled inputs when standardisation is off)."""
+    page, out = findings.page, []
+    for v in findings.per_value:
+        if sweeps.NOT_LEARNING in v.verdicts:
+            out.append(_start(_at(page, v.value), (
+                f"validation loss never gets clearly below {format_loss(v.prior_loss)}, the loss of always "
+                "guessing the class shares: the network is not learning.")))
+    huge = [v for v in findings.per_value if v.huge_loss_seeds]
+    if huge:
+        worst = max(v.max_loss_ratio for v in huge)
+        text = (f"Losses reach {format_loss(worst * huge[0].prior_loss)}, {format_ratio(worst)} the "
+                f"{format_loss(huge[0].prior_loss)} of a constant guess "
+                f"(at {_plural(page) if len(huge) > 1 else 'value'} {join_values(page, [v.value for v in huge])})")
+        if findings.unscaled_inputs:
+            text += (": the features are not standardised, so large raw numbers (money, counts) swamp the model. "
+                     "Turn on \"Standardise features\".")
+        else:
+            text += ": these runs are far from a usable model."
+        out.append(text)
+    return out
+
+
+def batch_sentences(findings: SweepFindings) -> list[str]:
+    out = []
+    values = [v for v in findings.per_value]
+    if len(values) >= 2:
+        small, large = values[0], values[-1]
+        out.append(f"Batch size {format_count(small.value)} makes {format_count(small.updates_per_epoch)} weight "
+                   f"updates per epoch ({format_count(small.total_updates)} in all); batch size "
+                   f"{format_count(large.value)} makes {format_count(large.updates_per_epoch)} "
+                   f"({format_count(large.total_updates)} in all): a bigger batch means fewer updates.")
+        if small.noise.finite and large.noise.finite:
+            ratio = small.noise.mean / large.noise.mean if large.noise.mean > 0 else float("inf")
+            noisy = findings.noise_ranking is not None and findings.noise_ranking.best == small.value
+            tail = (f"about {format_ratio(ratio)} as much: bigger batches average over more rows, so each step is "
+                    "steadier and the curve smoother." if noisy and ratio > 1 else
+                    "no clear difference in how noisy the updates are.")
+            out.append(f"Per-update training loss scatters by {format_loss(small.noise.mean)} around its trend at "
+                       f"batch size {format_count(small.value)} and by {format_loss(large.noise.mean)} at batch size "
+                       f"{format_count(large.value)}, {tail}")
+    answer = generalisation_sentence(findings)
+    if answer:
+        out.append(answer)
+    return out
+
+
+def generalisation_sentence(findings: SweepFindings) -> str | None:
+    """The batch page's answer to "smaller batches generalise better", with this data's numbers."""
+    c: Comparison | None = findings.generalisation
+    if c is None:
+        return None
+    small, large = format_count(c.a), format_count(c.b)
+    numbers = (f"{STATISTIC}: {format_loss(c.mean_a)} at batch {small}, {format_loss(c.mean_b)} at batch {large}, "
+               f"mean over {seeds_text(c.n_seeds)}")
+    if findings.generalisation_answer == sweeps.SMALLER_BETTER:
+        return f"Here the smaller batch did generalise better ({numbers}; lower on every seed, beyond the spread)."
+    if findings.generalisation_answer == sweeps.LARGER_BETTER:
+        return (f"Here the larger batch generalised better ({numbers}; lower on every seed, beyond the spread): "
+                "'sometimes' matters, and too much noise can also hurt.")
+    why = "with one seed the gap cannot be told from noise" if c.one_seed else (
+        f"the seeds alone move a run by up to {format_loss(max(c.spread_a, c.spread_b))}")
+    return (f"On this data smaller batches did not clearly generalise better ({numbers}): {why}, so there is no "
+            f"clear difference at {seeds_text(c.n_seeds)}.")
+
+
+def sentences(findings: SweepFindings) -> list[str]:
+    """The page's headline sentences, most important first."""
+    page, out = findings.page, []
+    out += scale_sentences(findings)
+    for v in findings.per_value:
+        text = divergence_sentence(page, v)
+        if text:
+            out.append(text)
+    if page == sweeps.EPOCHS and findings.per_value:
+        v = findings.per_value[0]
+        # Huge or exploding losses are the story then: no overfitting sentence about them (issue 16 item 7).
+        fit = overfitting_sentence(page, v) if not (v.huge_loss_seeds or v.diverged_seeds) else None
+        for text in (fit, early_stopping_sentence(findings), accuracy_gap_sentence(v)):
+            if text:
+                out.append(text)
+    out += speed_sentences(findings)
+    if page == sweeps.LEARNING_RATE:
+        out += [oscillation_sentence(page, v) for v in findings.per_value if sweeps.OSCILLATING in v.verdicts]
+    if page == sweeps.BATCH_SIZE:
+        out += batch_sentences(findings)
+    text = ranking_sentence(findings)
+    if text:
+        out.append(text)
+    for v in findings.per_value:
+        if v.diverged_seeds:
+            continue  # the divergence sentence says what the accuracy means then
+        if v.accuracy_vs_baseline in (sweeps.BELOW_BASELINE, sweeps.AT_BASELINE) or (
+                page == sweeps.EPOCHS and v.majority_val_accuracy is not None):
+            text = accuracy_sentence(page, v)
+            if text:
+                out.append(text)
+    return out
+
+
+def chart_marks(findings: SweepFindings) -> dict[str, list]:
+    """The keyword arguments `charts.curves_figure` takes for the findings' marks, one entry per value in
+    `findings.values` order: `verdicts` (legend text), `best_epochs` (star at the lowest point of the seeds' mean
+    smoothed validation loss; None for a value that diverged on any seed) and `overfit_regions` ((turn, last epoch)
+    when every seed overfits, else None)."""
+    return {"verdicts": verdict_labels(findings),
+            "best_epochs": [None if v.diverged_seeds else v.best_epoch for v in findings.per_value],
+            "overfit_regions": [None if v.diverged_seeds else v.overfit_region for v in findings.per_value]}

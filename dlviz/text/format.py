@@ -1,0 +1,126 @@
+"""Numbers as a learner reads them: ONE formatter per kind, never scientific notation in a sentence.
+
+>>> format_lr(0.00003), format_lr(0.01), format_lr(1.0)
+('0.00003', '0.01', '1')
+>>> format_loss(0.44612), format_loss(2.3e9), format_percent(0.859), format_count(16000)
+('0.446', '2.3 billion', '85.9%', '16,000')
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Hashable, Sequence
+
+import numpy as np
+
+_LARGE = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
+
+
+def format_lr(rate: float) -> str:
+    """A learning rate in plain decimals with up to 3 significant digits: 0.00003, 0.003, 0.01, 1."""
+    rate = float(rate)
+    if not math.isfinite(rate):
+        return str(rate)
+    return np.format_float_positional(rate, precision=3, unique=True, fractional=False, trim="-")
+
+
+def format_loss(x: float) -> str:
+    """A loss (nats): 3 decimals below 1 (0.446: enough to tell seeds apart), 2 below 10, 1 below 100, whole
+    numbers with separators, then words for millions and more; "NaN" / "infinite" for non-finite values."""
+    x = float(x)
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "infinite" if x > 0 else "minus infinity"
+    size = abs(x)
+    for scale, word in _LARGE:
+        if size >= scale:
+            return f"{x / scale:.2g} {word}" if x / scale < 10 else f"{x / scale:,.0f} {word}"
+    if size >= 100:
+        return f"{x:,.0f}"
+    if size >= 10:
+        return f"{x:.1f}"
+    if size >= 1:
+        return f"{x:.2f}"
+    if size >= 0.01 or x == 0:
+        return f"{x:.3f}"
+    return np.format_float_positional(x, precision=2, fractional=False, trim="-")
+
+
+def format_percent(share: float, digits: int = 1) -> str:
+    """A share (0-1) as a percentage: 0.859 -> 85.9%."""
+    return "NaN" if not math.isfinite(share) else f"{100 * share:.{digits}f}%"
+
+
+def format_points(share_difference: float) -> str:
+    """A difference of two shares in percentage points: 0.052 -> 5.2 points."""
+    return f"{100 * share_difference:.1f} points"
+
+
+def format_count(n: int) -> str:
+    """A count with thousands separators: 16000 -> 16,000."""
+    return f"{int(n):,}"
+
+
+def format_ratio(x: float) -> str:
+    """A multiple: 3x, 2.5x, 1,200x."""
+    if not math.isfinite(x):
+        return "many times"
+    if x >= 1e6:
+        return f"{format_loss(x)} times"
+    return f"{x:,.0f}x" if x >= 10 else f"{x:.2g}x"
+
+
+def format_epochs(low: int, high: int | None = None) -> str:
+    """An epoch or a range over seeds: "epoch 14", "epochs 12-16"."""
+    if high is None or high == low:
+        return f"epoch {low}"
+    return f"epochs {low}-{high}"
+
+
+def format_value(page: str, value: Hashable) -> str:
+    """A swept value as people write it: a learning rate in decimals, a batch size as a count."""
+    if value is None:
+        return ""
+    return format_lr(value) if page == "learning_rate" else format_count(value)  # type: ignore[arg-type]
+
+
+_PREFIX = {"learning_rate": "lr ", "batch_size": "batch ", "epochs": ""}
+_NAME = {"learning_rate": "learning rate", "batch_size": "batch size", "epochs": "epochs"}
+
+
+def value_label(page: str, value: Hashable) -> str:
+    """The legend prefix: "lr 0.01", "batch 32", or empty on the epochs page."""
+    return f"{_PREFIX.get(page, '')}{format_value(page, value)}".strip()
+
+
+def value_name(page: str, value: Hashable) -> str:
+    """In a sentence: "learning rate 0.01", "batch size 32"."""
+    return f"{_NAME[page]} {format_value(page, value)}" if value is not None else "the run"
+
+
+def join_values(page: str, values: Sequence[Hashable]) -> str:
+    """"0.001, 0.01 and 0.1"."""
+    words = [format_value(page, v) for v in values]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def seeds_text(n: int) -> str:
+    return "1 seed" if n == 1 else f"{n} seeds"
+
+
+def loss_range(mean: float, low: float, high: float, n: int) -> str:
+    """"0.446 (0.440-0.452 over 3 seeds)" or "0.446 (1 seed)"."""
+    if n <= 1:
+        return f"{format_loss(mean)} (1 seed)"
+    if format_loss(low) == format_loss(high):
+        return f"{format_loss(mean)} (on all {n} seeds)"
+    return f"{format_loss(mean)} ({format_loss(low)}-{format_loss(high)} over {n} seeds)"
+
+
+def percent_range(mean: float, low: float, high: float, n: int) -> str:
+    if n <= 1:
+        return format_percent(mean)
+    if format_percent(low) == format_percent(high):
+        return f"{format_percent(mean)} (on all {n} seeds)"
+    return f"{format_percent(mean)} ({format_percent(low)}-{format_percent(high)} over {n} seeds)"

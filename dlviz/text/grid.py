@@ -1,0 +1,170 @@
+"""Sentences for the batch size x learning rate grid (`dlviz.analysis.grid`): the budget, the best learning rate per
+batch size under the seed-aware rule (ties named as ties), the shift against the rules of thumb, divergence,
+the slow edge and overfitting."""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+
+from dlviz.analysis import grid as g
+from dlviz.analysis.grid import (BEST_VAL_LOSS, FINAL_VAL_ACCURACY, GUIDE_SOURCE, HIGHER_IS_BETTER,
+                                 SAME_EPOCHS, SAME_UPDATES, Grid, RowBest)
+from dlviz.runs import updates_per_epoch
+from dlviz.text.format import format_count, format_loss, format_lr, format_percent, format_ratio, seeds_text
+
+OUTCOME_LABELS = {
+    g.FINAL_VAL_LOSS: "final validation loss (mean of the last 3 epochs)",
+    g.BEST_VAL_LOSS: "lowest validation loss (smoothed over 3 epochs)",
+    g.FINAL_VAL_ACCURACY: "final validation accuracy",
+    g.DIVERGED: "diverged",
+}
+
+
+def _passes(count: int) -> str:
+    return "once" if count == 1 else "twice" if count == 2 else f"{format_count(count)} times"
+
+
+def outcome_text(outcome: str, value: float) -> str:
+    return format_percent(value) if outcome == FINAL_VAL_ACCURACY else format_loss(value)
+
+
+def budget_sentence(budget: str, amount: int, n_train: int, batch_sizes: Sequence[int],
+                    row_epochs: Sequence[int], row_updates: Sequence[int]) -> str:
+    """What every cell gets the same amount of, and what that means per batch size."""
+    if budget == SAME_EPOCHS:
+        return (f"**Same epochs**: every cell goes through the {format_count(n_train)} training rows "
+                f"{_passes(amount)}, so every cell sees the same number of samples ({format_count(amount * n_train)})."
+                " A bigger batch then makes fewer, larger-batch weight updates: "
+                + ", ".join(f"batch {b} makes {format_count(u)}" for b, u in zip(batch_sizes, row_updates)) + ".")
+    return (f"**Same weight updates**: every cell takes about {format_count(amount)} steps (rounded to whole epochs, "
+            "since validation is measured after each epoch), so a bigger batch sees more data: "
+            + ", ".join(f"batch {b} goes through the rows {_passes(e)}" for b, e in zip(batch_sizes, row_epochs))
+            + ".")
+
+
+def _rates(rates: Sequence[float]) -> str:
+    words = [format_lr(r) for r in rates]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def row_sentence(row: RowBest, outcome: str) -> str:
+    """"At batch 16 the best learning rate is 0.001 (final validation loss 0.450)" or the tie."""
+    ranking = row.ranking
+    if ranking.best is not None:
+        stat = ranking.stat(ranking.best)
+        return (f"at batch {row.batch_size} the best learning rate is {format_lr(ranking.best)} "
+                f"({outcome_text(outcome, stat.mean)})")
+    return f"at batch {row.batch_size} learning rates {_rates(row.tied_rates)} tie"
+
+
+def grid_sentences(grid: Grid, outcome: str = g.DEFAULT_OUTCOME, budget: str = SAME_EPOCHS,
+                   n_train: int | None = None) -> list[str]:
+    """Plain sentences about a finished grid, every number taken from it."""
+    ranking = g.ranking_outcome(outcome)
+    rows = [r for r in g.row_bests(grid, outcome) if r.ranking.leader is not None]
+    if not rows:
+        return ["Every run of the grid diverged: even the smallest learning rate is too large here. Add smaller "
+                "learning rates."]
+    n = grid.n_seeds
+    head = "; ".join(row_sentence(r, ranking) for r in rows)
+    out = [head[:1].upper() + head[1:] + f" ({OUTCOME_LABELS[ranking]}, mean over {seeds_text(n)})."]
+    if len(rows) > 1:
+        out += _trend(grid, rows, budget)
+    out += _divergence(grid) + _slow_edge(grid, ranking, budget, n_train) + _overfitting(grid, ranking)
+    if budget == SAME_UPDATES and n_train and len(grid.batch_sizes) > 1:
+        epochs = grid.epochs()
+        out.append(f"With (about) the same number of weight updates, batch {grid.batch_sizes[-1]} went through the "
+                   f"training rows {_passes(epochs[-1])} and batch {grid.batch_sizes[0]} {_passes(epochs[0])}: same "
+                   "number of steps, very different amounts of data.")
+    return out
+
+
+def _trend(grid: Grid, rows: list[RowBest], budget: str) -> list[str]:
+    """Does the best learning rate move with the batch size? Only claimed when the tie sets do not overlap."""
+    first, last = rows[0], rows[-1]
+    low_first, high_first = min(first.tied_rates), max(first.tied_rates)
+    low_last, high_last = min(last.tied_rates), max(last.tied_rates)
+    b_small, b_large = first.batch_size, last.batch_size
+    n = grid.n_seeds
+    if low_last > high_first:
+        rate_small, rate_large = high_first, low_last  # the smallest shift the evidence supports
+        k = g.scaling_exponent(b_small, rate_small, b_large, rate_large)
+        text = (f"As the batch grew {format_ratio(b_large / b_small)} ({b_small} to {b_large}), the best learning "
+                f"rate rose at least {format_ratio(rate_large / rate_small)} ({format_lr(rate_small)} to "
+                f"{format_lr(rate_large)}): bigger batches average more rows per update, so their gradients are less "
+                "noisy and tolerate bigger steps")
+        if budget == SAME_EPOCHS:
+            text += "; with the same epochs they also make fewer updates, so each step has to go further"
+        out = [text + "."]
+        linear = f"{GUIDE_SOURCE}, worked out for SGD: {format_ratio(b_large / b_small)}"
+        if k >= 0.75:
+            out.append(f"That is close to the linear-scaling rule of thumb (learning rate in proportion to batch "
+                       f"size; {linear}).")
+        else:
+            out.append(f"That is less than the linear-scaling rule of thumb predicts ({linear}): about batch "
+                       f"size^{k:.2f}, {'nearer' if k >= 0.3 else 'below'} the square-root rule often suggested for "
+                       f"Adam ({format_ratio(math.sqrt(b_large / b_small))}).")
+        return out
+    if high_last < low_first:
+        return [f"Here the best learning rate fell from {format_lr(low_first)} at batch {b_small} to "
+                f"{format_lr(high_last)} at batch {b_large}, the opposite of the rule of thumb: on this data and "
+                "budget something else dominates."]
+    return [f"No clear shift of the best learning rate from batch {b_small} to batch {b_large} at {seeds_text(n)}: "
+            "the learning rates that tie for best overlap, so this grid does not show the shift the rule of thumb "
+            "predicts. " + ("Compare with the same epochs for every cell." if budget == SAME_UPDATES else
+                            "Try more seeds, more epochs, or learning rates closer together.")]
+
+
+def _divergence(grid: Grid) -> list[str]:
+    diverged = grid.diverged()
+    if not diverged.any():
+        return []
+    first = [next((grid.learning_rates[j] for j in range(grid.shape[1]) if row[j]), None) for row in diverged]
+    total = f"{int(diverged.sum())} of {diverged.size} cells diverged on at least one seed (✕)"
+    known = [(b, r) for b, r in zip(grid.batch_sizes, first) if r is not None]
+    (b_small, r_small), (b_large, r_large) = known[0], known[-1]
+    clean = [b for b, r in zip(grid.batch_sizes, first) if r is None]
+    if clean and clean[-1] > b_small:
+        return [f"{total}. Batch {clean[-1]} did not diverge at any learning rate tried, while batch {b_small} "
+                f"already diverged at {format_lr(r_small)}: larger batches stand bigger steps."]
+    if len(known) > 1 and r_large > r_small:
+        return [f"{total}. Runs diverge from learning rate {format_lr(r_small)} at batch {b_small} but only from "
+                f"{format_lr(r_large)} at batch {b_large}: larger batches stand bigger steps before they blow up."]
+    return [f"{total}, from learning rate {format_lr(r_small)} up"
+            + (" at every batch size." if len(known) > 1 else f" at batch {b_small}.")]
+
+
+def _slow_edge(grid: Grid, ranking: str, budget: str, n_train: int | None) -> list[str]:
+    """At the smallest learning rate, the smallest against the largest batch (only a clear difference)."""
+    if grid.shape[0] < 2:
+        return []
+    from dlviz.analysis.compare import compare
+
+    small = g.cell_stat(grid, 0, 0, ranking)
+    large = g.cell_stat(grid, grid.shape[0] - 1, 0, ranking)
+    if not (small.finite and large.finite) or not compare(small, large, ranking in HIGHER_IS_BETTER).a_beats_b:
+        return []
+    b_small, b_large = grid.batch_sizes[0], grid.batch_sizes[-1]
+    text = (f"At the smallest learning rate ({format_lr(grid.learning_rates[0])}), batch {b_small} reaches "
+            f"{outcome_text(ranking, small.mean)} but batch {b_large} only {outcome_text(ranking, large.mean)}")
+    if budget == SAME_EPOCHS and n_train:
+        u_small, u_large = (updates_per_epoch(n_train, b) for b in (b_small, b_large))
+        return [text + f": with the same epochs, batch {b_large} makes {format_count(u_large)} updates per epoch "
+                f"against {format_count(u_small)}, and small steps need many updates."]
+    return [text + ": small steps need many updates to get anywhere."]
+
+
+def _overfitting(grid: Grid, ranking: str) -> list[str]:
+    if ranking == BEST_VAL_LOSS:
+        return []
+    overfit = g.overfit_cells(grid)
+    if not overfit.any():
+        return []
+    lowest = min(grid.learning_rates[j] for j in np.nonzero(overfit)[1])
+    return [f"{int(overfit.sum())} cell(s) overfit on every seed (validation loss ends clearly above its own lowest "
+            f"while training loss keeps falling; all at learning rate {format_lr(lowest)} or more): the final "
+            "numbers count that against them. Switch the outcome to the lowest validation loss to judge every run "
+            "as if it had stopped early."]

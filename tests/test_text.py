@@ -1,0 +1,228 @@
+"""Words for learners: one formatter per kind, sentences from constructed findings (ties, winners, one seed,
+divergence, baselines, unscaled inputs), the lesson's code (compiles, runs, standardises as dlviz does), the quiz."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+import numpy as np
+import pytest
+
+from dlviz.analysis.sweeps import analyze_batch_sizes, analyze_epochs, analyze_learning_rates
+from dlviz.text import findings as words
+from dlviz.text.format import format_count, format_loss, format_lr, format_percent, value_label
+from dlviz.text.lessons import QUIZ, WHAT_TO_LOOK_FOR, Question, lesson_code
+from tests.histories import falling, lr_sweep, make, overfitting_curves
+from tests.test_analysis_sweeps import batch_runs
+
+PAGES = ("epochs", "batch_size", "learning_rate")
+SCIENTIFIC = re.compile(r"\d[eE][-+]?\d")
+
+
+def test_formatters_never_write_scientific_notation():
+    assert [format_lr(r) for r in (1e-5, 3e-5, 1e-4, 0.003, 0.01, 1.0, 10.0)] == [
+        "0.00001", "0.00003", "0.0001", "0.003", "0.01", "1", "10"]
+    assert [format_loss(x) for x in (0.44612, 0.043, 0.00042, 2.5, 12.34, 1234.5, 2.3e9, float("nan"))] == [
+        "0.446", "0.043", "0.00042", "2.50", "12.3", "1,234", "2.3 billion", "NaN"]
+    assert format_percent(0.859) == "85.9%" and format_count(16000) == "16,000"
+    assert value_label("learning_rate", 1e-5) == "lr 0.00001" and value_label("batch_size", 1024) == "batch 1,024"
+
+
+def all_text(findings) -> str:
+    return " ".join(words.sentences(findings) + words.detail_sentences(findings)
+                    + [words.verdict_label(findings, v) for v in findings.values])
+
+
+def test_a_clear_winner_is_named_with_its_evidence():
+    found = analyze_learning_rates(lr_sweep())
+    text = words.ranking_sentence(found)
+    assert "learning rate 0.01 reaches 0.361 (0.351-0.371 over 3 seeds)" in text and "every seed" in text
+    assert words.verdict_label(found, 0.01).startswith("lr 0.01 — best val loss")
+    assert words.verdict_label(found, 1e-4) == "lr 0.0001 — too slow"
+    assert words.verdict_label(found, 0.1) == "lr 0.1 — too high"
+    assert words.verdict_label(found, 1.0) == "lr 1 — diverged at epoch 1 (on 3 of 3 seeds)"
+    assert not SCIENTIFIC.search(all_text(found))
+
+
+def test_a_tie_names_the_values_that_tie():
+    found = analyze_learning_rates(lr_sweep(gap=0.005))
+    text = words.ranking_sentence(found)
+    assert text.startswith("No clear difference at 3 seeds between learning rates 0.001 and 0.01")
+    assert "up to 0.020" in text
+    assert words.verdict_label(found, 0.01) == "lr 0.01 — tied for best"
+    assert "best val loss" not in all_text(found)
+    assert "every seed" in words.COMPARISON_RULE and "spread" in words.COMPARISON_RULE
+
+
+def test_one_seed_says_why_it_names_no_winner():
+    text = words.ranking_sentence(analyze_learning_rates(lr_sweep(offsets={1: 0.0}, gap=0.01)))
+    assert "No clear difference at 1 seed" in text and words.ONE_SEED_NOTE in text
+
+
+def test_divergence_then_a_constant_predictor():
+    found = analyze_learning_rates(lr_sweep())
+    text = words.divergence_sentence("learning_rate", found.value(1.0))
+    assert text.startswith("At learning rate 1, training loss jumped to 15.0 in epoch 1, 22x its starting 0.690")
+    assert "predicts the same class for every row" in text and "87.5%" in text
+    # Without the evidence, nothing is said about afterwards.
+    unknown = [make([15.0, 2.0, 1.5], lr=1.0, seed=s, initial_loss=0.69, diverged_at=1) for s in (1, 2)]
+    assert "same class" not in words.divergence_sentence("learning_rate",
+                                                         analyze_learning_rates(unknown).value(1.0))
+
+
+def test_accuracy_below_the_baseline_says_so():
+    runs = [make(falling(0.3, 5), falling(0.35, 5), lr=0.01, seed=s, accuracy=[0.9] * 5,
+                 val_accuracy=[0.86] * 4 + [0.859], majority_val_accuracy=0.875) for s in (1, 2)]
+    text = " ".join(words.sentences(analyze_learning_rates(runs)))
+    assert "validation accuracy ends at 85.9% (on all 2 seeds) — worse than always predicting the majority class " \
+           "(87.5%)" in text
+
+
+def test_huge_unscaled_losses_point_at_the_toggle():
+    runs = [make([3e9, 2e9, 1.5e9], [4e9, 2e9, 1.6e9], lr=r, initial_loss=3e9) for r in (1e-3, 1e-2)]
+    text = " ".join(words.sentences(analyze_learning_rates(runs, standardized=False)))
+    assert "Standardise features" in text and "billion" in text and not SCIENTIFIC.search(text)
+    assert "Standardise features" not in " ".join(words.sentences(analyze_learning_rates(runs)))
+    # A huge run that also "turns" is not called overfitting on the epochs page.
+    train, val = overfitting_curves()
+    huge = make(train * 1e9, val * 1e9, initial_loss=0.7e9)
+    text = " ".join(words.sentences(analyze_epochs(huge, standardized=False)))
+    assert "overfitting" not in text and "Standardise features" in text
+
+
+@pytest.mark.parametrize("gap, phrase", [(0.1, "the smaller batch did generalise better"),
+                                         (0.005, "did not clearly generalise better"),
+                                         (-0.1, "the larger batch generalised better")])
+def test_the_batch_page_answers_with_this_datas_numbers(gap, phrase):
+    found = analyze_batch_sizes(batch_runs(gap))
+    text = " ".join(words.sentences(found))
+    assert phrase in text and "batch 8" in text and "batch 512" in text
+    assert "160 weight updates per epoch" in text
+
+
+def test_epochs_page_sentences():
+    train, val = overfitting_curves()
+    runs = [make(train, np.roll(val, k), seed=s, accuracy=np.linspace(0.7, 0.95, 60), val_accuracy=np.full(60, 0.8))
+            for s, k in ((1, 0), (2, 2))]
+    text = words.sentences(analyze_epochs(runs, patience=5))
+    assert text[0].startswith("Validation loss is lowest at epochs 15-17") and "on every one of 2 seeds" in text[0]
+    assert text[1].startswith("EarlyStopping with patience 5 would stop after epochs")
+    assert "a gap of 15.0 points" in text[2]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The lesson's code
+
+
+def _call(tree, name):
+    def named(func: str) -> bool:  # "model.fit" matches exactly; "Adam" matches any "x.y.Adam"
+        return func == name if "." in name else func.split(".")[-1] == name
+
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and named(ast.unparse(n.func))]
+    assert len(calls) == 1, name
+    return calls[0]
+
+
+def _keywords(call):
+    return {k.arg: ast.literal_eval(k.value) for k in call.keywords if isinstance(k.value, ast.Constant)}
+
+
+def test_lesson_code_has_the_pages_values():
+    code = lesson_code(epochs=37, batch_size=64, learning_rate=0.00003, hidden_units=48, n_features=20)
+    tree = ast.parse(code)
+    assert _keywords(_call(tree, "model.fit")) == {"epochs": 37, "batch_size": 64, "validation_split": 0.2}
+    assert _keywords(_call(tree, "Adam")) == {"learning_rate": 0.00003} and "3e-05" not in code
+    assert _keywords(_call(tree, "train_test_split")) == {"test_size": 0.2, "random_state": 42}
+    assert "set_random_seed" not in code and "seed" in code  # no seed, and a comment that says so
+    assert "StandardScaler().fit(X_train[:n_fit])" in code and "EarlyStopping" not in code
+    stratified = ast.parse(lesson_code(10, 32, 0.01, stratify=True, early_stopping_patience=3))
+    assert ast.unparse(_call(stratified, "train_test_split")).endswith("stratify=y)")
+    assert _keywords(_call(stratified, "EarlyStopping"))["patience"] == 3
+    assert "StandardScaler" not in lesson_code(10, 32, 0.01, standardize=False)
+
+
+def test_lesson_code_standardises_exactly_as_dlviz(tmp_path, monkeypatch):
+    from dlviz.data import practice_frame, prepare
+
+    frame = practice_frame(n_rows=200)  # 160 training rows: Keras and dlviz both hold out the last 32
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    monkeypatch.chdir(tmp_path)
+    code = lesson_code(epochs=1, batch_size=50, learning_rate=0.01)
+    namespace: dict = {}
+    exec(compile(code.split("# No seed is set")[0], "<lesson-data>", "exec"), namespace)
+    dataset = prepare(frame)
+    rows = np.concatenate([dataset.x_train, dataset.x_val])
+    # float32 storage in dlviz: 1e-5 is far below anything a learner could see in a curve.
+    np.testing.assert_allclose(namespace["X_train"], rows, atol=1e-5)
+    np.testing.assert_allclose(namespace["X_test"], dataset.x_test, atol=1e-5)
+
+
+def test_lesson_code_runs_on_a_csv(tmp_path, monkeypatch, capsys):
+    from dlviz.data import practice_frame
+
+    practice_frame(n_rows=200).to_csv(tmp_path / "data.csv", index=False)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(lesson_code(2, 50, 0.01, early_stopping_patience=1, stratify=True), "<lesson>", "exec"), namespace)
+    assert 1 <= len(namespace["history"].history["loss"]) <= 2
+    assert "Test accuracy" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# What to look for and the quiz
+
+
+def test_what_to_look_for_and_quiz_shape():
+    assert set(WHAT_TO_LOOK_FOR) == set(QUIZ) == set(PAGES)
+    assert "overfitting" in " ".join(WHAT_TO_LOOK_FOR["epochs"]).lower()
+    for questions in QUIZ.values():
+        for q in questions:
+            assert isinstance(q, Question) and 0 <= q.answer < len(q.options)
+    assert next(q for q in QUIZ["learning_rate"] if "step size" in q.prompt).correct_option == "Learning rate"
+
+
+def constructed_findings():
+    train, val = overfitting_curves()
+    epochs = analyze_epochs([make(train, val, accuracy=np.linspace(0.7, 0.95, 60), val_accuracy=np.full(60, 0.8),
+                                  updates_per_epoch=40)])
+    return {"epochs": epochs, "batch_size": analyze_batch_sizes(batch_runs(0.005)),
+            "learning_rate": analyze_learning_rates(lr_sweep())}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_explanations_quote_the_runs_numbers_and_survive_anything(page):
+    found = constructed_findings()
+    for question in QUIZ[page]:
+        generic = question.explain(None)
+        specific = question.explain(found[page])
+        assert len(generic) > 40 and set(re.findall(r"\d+(?:\.\d+)?", specific)) - set(
+            re.findall(r"\d+(?:\.\d+)?", generic)), specific
+        assert not SCIENTIFIC.search(specific)
+        for other in PAGES:
+            assert question.explain(found[other])
+        assert question.explain(analyze_learning_rates([]))
+
+
+def test_the_generalisation_quiz_reports_a_tie_honestly():
+    text = QUIZ["batch_size"][1].explain(constructed_findings()["batch_size"])
+    assert "did not clearly generalise better" in text
+
+
+def test_chart_marks_line_up_with_the_values():
+    found = analyze_learning_rates(lr_sweep())
+    marks = words.chart_marks(found)
+    assert len(marks["verdicts"]) == len(marks["best_epochs"]) == len(found.values) == 5
+    assert marks["verdicts"][4] == "diverged at epoch 1 (on 3 of 3 seeds)" and marks["best_epochs"][4] is None
+    assert marks["best_epochs"][2] == 20 and marks["overfit_regions"] == [None] * 5
+
+
+@pytest.mark.xfail(strict=False, reason="dlviz.data holds out int(0.2 n) validation rows, Keras floor(0.8 n) training "
+                                        "rows: one row apart when 0.2 n is not whole (data helper to align)")
+def test_dlviz_holds_out_the_rows_keras_holds_out():
+    import math
+
+    from dlviz.data import practice_frame, prepare
+
+    dataset = prepare(practice_frame(n_rows=203))  # 162 training rows: Keras trains on floor(129.6) = 129
+    assert len(dataset.y_train) == math.floor((len(dataset.y_train) + len(dataset.y_val)) * (1 - 0.2))
