@@ -2,8 +2,11 @@
 
 import streamlit as st
 
-from dlviz import charts, defaults, diagnose, lessons, settings
-from dlviz.runs import LESSON_LEARNING_RATE, histories_frame
+from dlviz import charts, defaults, settings
+from dlviz.analysis import sweeps
+from dlviz.text import findings as text
+from dlviz.text import lessons
+from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, histories_frame
 from dlviz.ui import controls, layout, sidebar, sweep, teaching
 
 st.title("Batch size: how often does the model update?")
@@ -53,18 +56,21 @@ def figure(histories, upto=None, marks=None):
 histories = sweep.train(chosen, chosen.with_seeds(specs), lambda partial: chart.show(figure(partial)))
 if histories:
     shown = first_seed(histories)
-    findings = diagnose.diagnose_batch_sizes(shown)
-    chart.show(figure(histories, None, teaching.chart_marks(findings, shown)))
+    found = sweeps.analyze_batch_sizes(histories, standardized=chosen.standardized)
+    chart.show(figure(histories, None, text.chart_marks(found)))
     layout.download_runs(lambda: histories_frame(histories, [f"batch {h.spec.batch_size}" for h in histories]),
                          "batch_size")
     layout.plot(charts.update_loss_figure(shown, labels, x_axis="updates" if x_axis == "updates" else "epoch",
                                           presenter=layout.presenter()), "batch_size_updates")
     layout.number_table({
         "batch size": [s.batch_size for s in specs],
-        "updates per epoch": [h.updates_per_epoch for h in shown],
-        "updates in total": [h.total_updates for h in shown],
-        "best validation accuracy": [f"{max(h.val_accuracy):.1%}" for h in shown],
+        "updates per epoch": [v.updates_per_epoch for v in found.per_value],
+        "updates in total": [v.total_updates for v in found.per_value],
+        "final validation accuracy": [f"{v.final_val_accuracy.mean:.1%} ({v.final_val_accuracy.low:.1%}–"
+                                      f"{v.final_val_accuracy.high:.1%})" for v in found.per_value],
     })
-    teaching.sweep_teaching("batch_size", findings, [s.batch_size for s in specs], labels,
-                            lambda value: lessons.lesson_code(epochs, value, LESSON_LEARNING_RATE,
-                                                              chosen.hidden_units, chosen.dataset.n_features))
+    teaching.sweep_teaching("batch_size", found, dict(zip([s.batch_size for s in specs], labels)),
+                            LESSON_BATCH_SIZE,
+                            lambda value: lessons.lesson_code(epochs, value, LESSON_LEARNING_RATE, chosen.hidden_units,
+                                                              chosen.dataset.n_features,
+                                                              standardize=chosen.standardized))

@@ -2,7 +2,10 @@
 
 import streamlit as st
 
-from dlviz import charts, defaults, diagnose, lessons, settings
+from dlviz import charts, defaults, settings
+from dlviz.analysis import sweeps
+from dlviz.text import findings as text
+from dlviz.text import lessons
 from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, histories_frame
 from dlviz.ui import controls, layout, sidebar, sweep, teaching
 
@@ -29,45 +32,47 @@ if trimmed:
 chart = layout.LiveChart("epochs")
 
 
-def figure(history, upto=None, findings=None):
-    """The run's chart; with the run's `findings` (the final drawing) also the stop, overfitting and EarlyStopping
+def figure(history, upto=None, found=None):
+    """Seed 1's run; with the sweep's findings (the final drawing) also the stop, overfitting and EarlyStopping
     marks."""
-    overfit = findings.get(diagnose.OVERFITTING) if findings else None
-    early = findings.get(diagnose.EARLY_STOPPING) if findings else None
-    best = diagnose.best_epoch(history)
+    value = found.per_value[0] if found else None
+    early = found.early_stops[0] if found and found.early_stops else None
     return charts.epochs_figure(
-        history, stop_epoch=stop if findings else None, best_epoch=best[0] if best else None,
-        overfit_region=(overfit.data["best_epoch"], overfit.data["end_epoch"]) if overfit else None,
-        early_stop_epoch=early.data["stop_epoch"] if early else None, upto_epoch=upto, presenter=layout.presenter())
+        history, stop_epoch=stop if found else None, best_epoch=value.best_epoch if value else None,
+        overfit_region=value.overfit_region if value else None,
+        early_stop_epoch=early.stop_epoch if early and (early.stop_epoch or 0) < history.epochs_run else None,
+        upto_epoch=upto, presenter=layout.presenter())
 
 
 histories = sweep.train(chosen, chosen.with_seeds(specs), lambda partial: partial[0] and chart.show(figure(partial[0])))
 if histories:
     history = histories[0]
-    findings = diagnose.diagnose_epochs(history, patience)
-    chart.show(figure(history, findings=findings))
+    found = sweeps.analyze_epochs(histories, patience, standardized=chosen.standardized)
+    chart.show(figure(history, found=found))
     st.caption("Dotted line: your stop epoch E. Star: the lowest validation loss. Shaded: overfitting (validation "
                "loss above its best while training loss keeps falling). Dash-dot line: where EarlyStopping would "
                f"stop. {history.updates_per_epoch:,} weight updates per epoch.")
     at = min(stop, history.epochs_run)
+    seeds_note = f" (mean of {len(histories)} seeds)" if len(histories) > 1 else ""
+
+    def mean_at(key: str, epoch: int) -> float:
+        return sum(getattr(h, key)[epoch - 1] for h in histories) / len(histories)
+
     cols = st.columns(4)
-    cols[0].metric(f"Validation loss at epoch {at}", f"{history.val_loss[at - 1]:.3f}")
-    cols[1].metric(f"Validation accuracy at epoch {at}", f"{history.val_accuracy[at - 1]:.1%}")
-    best = diagnose.best_epoch(history)
+    cols[0].metric(f"Validation loss at epoch {at}", f"{mean_at('val_loss', at):.3f}", help=seeds_note or None)
+    cols[1].metric(f"Validation accuracy at epoch {at}", f"{mean_at('val_accuracy', at):.1%}",
+                   help=seeds_note or None)
+    best = found.per_value[0].best_epoch
     if best is not None:
-        cols[2].metric(f"Lowest validation loss (epoch {best[0]})", f"{best[1]:.3f}")
-        cols[3].metric(f"Validation accuracy at epoch {best[0]}", f"{history.val_accuracy[best[0] - 1]:.1%}")
-    early = findings.get(diagnose.EARLY_STOPPING)
-    if early is not None:
-        kept, last = early.data["best_epoch"], history.epochs_run
-        st.markdown(f"**Early stopping preview** (patience {patience}): {early.sentence}")
-        layout.number_table({
-            "": [f"EarlyStopping keeps epoch {kept}", f"Last epoch ({last})"],
-            "validation loss": [f"{history.val_loss[kept - 1]:.4f}", f"{history.val_loss[last - 1]:.4f}"],
-            "validation accuracy": [f"{history.val_accuracy[kept - 1]:.1%}", f"{history.val_accuracy[last - 1]:.1%}"],
-        })
+        cols[2].metric(f"Lowest validation loss (epoch {best})", f"{mean_at('val_loss', best):.3f}",
+                       help=seeds_note or None)
+        cols[3].metric(f"Validation accuracy at epoch {best}", f"{mean_at('val_accuracy', best):.1%}",
+                       help=seeds_note or None)
+    early_text = text.early_stopping_sentence(found)
+    if early_text:
+        st.markdown(f"**Early stopping preview** (patience {patience}): {early_text}")
     layout.download_runs(lambda: histories_frame(histories, [f"epochs {epochs}"] * len(histories)), "epochs")
-    teaching.what_this_run_shows(findings)
-    teaching.lesson_tabs("epochs", findings, lessons.lesson_code(
+    teaching.what_this_run_shows(found)
+    teaching.lesson_tabs("epochs", found, lessons.lesson_code(
         epochs, LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, chosen.hidden_units, chosen.dataset.n_features,
-        early_stopping_patience=patience))
+        early_stopping_patience=patience, standardize=chosen.standardized))

@@ -3,8 +3,11 @@ towards larger learning rates as the batch grows?"""
 
 import streamlit as st
 
-from dlviz import charts, interplay, settings
-from dlviz.interplay import OUTCOME_LABELS, SAME_EPOCHS
+from dlviz import charts, settings
+from dlviz.analysis import grid as interplay
+from dlviz.analysis.grid import SAME_EPOCHS
+from dlviz.text import grid as grid_text
+from dlviz.text.grid import OUTCOME_LABELS
 from dlviz.runs import histories_frame, updates_per_epoch
 from dlviz.settings import format_rate
 from dlviz.ui import controls, layout, sidebar, sweep
@@ -45,7 +48,7 @@ if not specs:
     st.stop()
 row_epochs = [next(s.epochs for s in specs if s.batch_size == b) for b in batch_sizes]
 row_updates = [e * updates_per_epoch(n_train, b) for e, b in zip(row_epochs, batch_sizes)]
-st.caption(interplay.budget_sentence(budget, amount, n_train, batch_sizes, row_epochs, row_updates))
+st.caption(grid_text.budget_sentence(budget, amount, n_train, batch_sizes, row_epochs, row_updates))
 layout.fixed_settings(**{"hidden units": chosen.hidden_units, "optimizer": "Adam",
                          "seeds": ", ".join(map(str, chosen.seeds))})
 
@@ -56,16 +59,13 @@ else:
 chart = layout.LiveChart("interplay")
 
 
-def first_seed(histories):
-    return histories[::chosen.n_seeds]
-
-
 def heatmap(grid: interplay.Grid, final: bool, selected=()):
     values = interplay.outcome_matrix(grid, outcome)
     color_range = None
     if outcome in (interplay.FINAL_VAL_LOSS, interplay.BEST_VAL_LOSS):
         # Anything no better than the untrained model gets the darkest colour, so the good region keeps its contrast.
-        start = next((h.initial_val_loss for row in grid.histories for h in row if h is not None), None)
+        start = next((h.initial_val_loss for row in grid.histories for cell in row for h in cell if h is not None),
+                     None)
         finite = values[values == values]
         if start is not None and finite.size:
             color_range = (float(finite.min()), float(max(finite.min() + 1e-3, min(finite.max(), start))))
@@ -82,11 +82,12 @@ def heatmap(grid: interplay.Grid, final: bool, selected=()):
                if outcome == interplay.DIVERGED else None), presenter=layout.presenter())
 
 
-histories = sweep.train(chosen, chosen.with_seeds(specs), lambda partial: chart.show(
-    heatmap(interplay.Grid.from_runs(first_seed(partial), specs), final=False)))
+seeded = chosen.with_seeds(specs)
+histories = sweep.train(chosen, seeded, lambda partial: chart.show(
+    heatmap(interplay.Grid.from_runs(partial, seeded), final=False)))
 if not histories:
     st.stop()
-grid = interplay.Grid.from_runs(first_seed(histories), specs)
+grid = interplay.Grid.from_runs(histories, seeded)
 best = interplay.best_cell(grid, outcome)
 
 # The cells to look at below: by default the grid's best cell and its row.
@@ -106,23 +107,25 @@ cells = {"row": [(row, j) for j in range(grid.shape[1])], "column": [(i, column)
 chart.show(heatmap(grid, final=True, selected=cells))
 
 st.subheader("What this shows")
-for sentence in interplay.findings(grid, outcome, budget, n_train):
+for sentence in grid_text.grid_sentences(grid, outcome, budget, n_train):
     st.markdown(f"- {sentence}")
 st.caption("The dashed line is the **linear-scaling rule of thumb** (Goyal et al. 2017): multiply the batch size by "
            "k, multiply the learning rate by k. It is drawn through the best cell of the grid. It was worked out for "
            "SGD on large image models, so treat it as a starting point to check, not a law; with Adam the best "
            "learning rate usually grows more slowly.")
-columns = interplay.best_columns(grid, outcome)
+rows = interplay.row_bests(grid, outcome)
 ranking = interplay.ranking_outcome(outcome)
 scores = interplay.outcome_matrix(grid, ranking)
 layout.number_table({
     "batch size": list(grid.batch_sizes),
     "epochs": grid.epochs(),
     "weight updates": grid.updates(n_train),
-    "best learning rate": [format_rate(grid.learning_rates[j]) if j is not None else "all diverged" for j in columns],
-    f"its {OUTCOME_LABELS[ranking]}": [
+    "best learning rate": [format_rate(grid.learning_rates[row.column]) if row.column is not None
+                           else "tie: " + ", ".join(format_rate(r) for r in row.tied_rates) if row.tied_rates
+                           else "all diverged" for row in rows],
+    f"its {OUTCOME_LABELS[ranking]} (mean of {grid.n_seeds} seeds)": [
         (f"{scores[i, j]:.1%}" if ranking == interplay.FINAL_VAL_ACCURACY else f"{scores[i, j]:.3f}")
-        if j is not None else "—" for i, j in enumerate(columns)],
+        if j is not None else "—" for i, j in enumerate(row.leader_column for row in rows)],
 })
 layout.download_runs(lambda: histories_frame(histories, [
     f"batch {h.spec.batch_size}, lr {format_rate(h.spec.learning_rate)}" for h in histories]), "interplay")
@@ -136,7 +139,7 @@ with layout.controls():
     metric = controls.draw(settings.GRID_METRIC, d4)
     x_axis = controls.draw(settings.GRID_X, d5)
 
-shown = [grid.histories[i][j] for i, j in cells]
+shown = [grid.histories[i][j][0] for i, j in cells]  # seed 1 of each cell
 if look == "row":
     labels = [f"lr {format_rate(grid.learning_rates[j])}" for _, j in cells]
     title = f"Batch size {picked_batch:,}: every learning rate"

@@ -4,8 +4,11 @@ import math
 
 import streamlit as st
 
-from dlviz import charts, defaults, diagnose, lessons, settings
-from dlviz.runs import LESSON_BATCH_SIZE, histories_frame
+from dlviz import charts, defaults, settings
+from dlviz.analysis import sweeps
+from dlviz.text import findings as text
+from dlviz.text import lessons
+from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, histories_frame
 from dlviz.settings import format_rate
 from dlviz.ui import controls, layout, sidebar, sweep, teaching
 
@@ -48,13 +51,14 @@ def figure(histories, upto=None, marks=None):
 
 histories = sweep.train(chosen, chosen.with_seeds(specs), lambda partial: chart.show(figure(partial)))
 if histories:
-    shown = first_seed(histories)
-    findings = diagnose.diagnose_learning_rates(shown)
-    chart.show(figure(histories, None, teaching.chart_marks(findings, shown)))
+    found = sweeps.analyze_learning_rates(histories, standardized=chosen.standardized)
+    chart.show(figure(histories, None, text.chart_marks(found)))
     layout.download_runs(lambda: histories_frame(
         histories, [f"lr {format_rate(h.spec.learning_rate)}" for h in histories]), "learning_rate")
-    teaching.sweep_teaching("learning_rate", findings, rates, labels, lambda value: lessons.lesson_code(
-        epochs, LESSON_BATCH_SIZE, value, chosen.hidden_units, chosen.dataset.n_features))
+    teaching.sweep_teaching("learning_rate", found, dict(zip(rates, labels)), LESSON_LEARNING_RATE,
+                            lambda value: lessons.lesson_code(epochs, LESSON_BATCH_SIZE, value, chosen.hidden_units,
+                                                              chosen.dataset.n_features,
+                                                              standardize=chosen.standardized))
 
 st.subheader("Find a learning rate in one short run")
 st.markdown("The **learning-rate range test** (Smith 2017; fastai's `lr_find`) trains once while the learning rate "

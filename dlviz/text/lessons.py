@@ -164,7 +164,7 @@ def _explain_restore_best(findings: SweepFindings | None) -> str:
 
 
 def _explain_fewer_updates(findings: SweepFindings | None) -> str:
-    base = ("Yes. One epoch makes ceil(training rows / batch size) updates, so doubling the batch size roughly "
+    base = ("One epoch makes ceil(training rows / batch size) updates, so doubling the batch size roughly "
             "halves the number of updates.")
     if _valid(findings) and findings.page == BATCH_SIZE and len(findings.per_value) >= 2:
         small, large = findings.per_value[0], findings.per_value[-1]

@@ -1,62 +1,52 @@
-"""The teaching layer on a page: what the runs show, what to look for, the lesson's code, a quiz."""
+"""The teaching layer on a page: what the runs show (with the comparison rule), the lesson's code for a chosen value,
+what to look for, and a quiz whose explanations quote this run's numbers."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Hashable, Sequence
 
 import streamlit as st
 
-from dlviz.runs import RunHistory
+from dlviz.analysis.sweeps import SweepFindings
+from dlviz.text import findings as text
+from dlviz.text import lessons
 
 
-def chart_marks(findings, histories: Sequence[RunHistory]) -> dict[str, list]:
-    """Legend verdicts, best-epoch stars and shaded overfitting regions for `charts.curves_figure`."""
-    from dlviz import diagnose
-
-    values = findings.values
-    verdicts, best, regions = [], [], []
-    for value, history in zip(values, histories):
-        verdicts.append(findings.verdict(value).split(" — ", 1)[-1])
-        best_found = findings.get(diagnose.BEST_VAL_LOSS, value) or findings.get(diagnose.OVERFITTING, value)
-        best.append(best_found.data["best_epoch"] if best_found and not history.diverged else None)
-        overfit = findings.get(diagnose.OVERFITTING, value)
-        regions.append((overfit.data["best_epoch"], overfit.data["end_epoch"]) if overfit else None)
-    return {"verdicts": verdicts, "best_epochs": best, "overfit_regions": regions}
-
-
-def what_this_run_shows(findings) -> None:
-    st.subheader("What this run shows")
-    sentences = findings.sentences()
-    if not sentences:
+def what_this_run_shows(findings: SweepFindings) -> None:
+    """'What this run shows': one sentence per finding, then the rule every comparison on the page follows."""
+    st.subheader("What these runs show")
+    sentences = text.sentences(findings)
+    if sentences:
+        st.markdown("\n".join(f"- {sentence}" for sentence in sentences))
+    else:
         st.caption("Nothing stands out in these runs.")
-    st.markdown("\n".join(f"- {sentence}" for sentence in sentences))
+    if len(findings.values) > 1:
+        st.caption(f"How values are compared: {text.COMPARISON_RULE}")
 
 
-def sweep_teaching(page: str, findings, values: Sequence[Any], labels: Sequence[str],
-                   code_for: Callable[[Any], str]) -> None:
-    """'What this run shows', then the lesson tabs with the code for one value (the best run's by default)."""
-    what_this_run_shows(findings)
-    label_of = dict(zip(values, labels))
+def code_selector(page: str, findings: SweepFindings, labels: dict[Hashable, str], lesson_value: Hashable) -> Any:
+    """A select box of the swept values for the lesson's code: the best value when one is clearly best, else the
+    lesson's own value (or the first). Its key names that default, so a change of best value starts it again."""
+    values = list(labels)
+    default = findings.code_value(lesson_value)
+    default = default if default in values else values[0]
     best = findings.best_value
-    # The selector's key names the best value: when another value becomes best, the selector starts again on it.
-    value = st.selectbox("Show the lesson's code for", values, index=values.index(best) if best in values else 0,
-                         key=f"code_value_{page}_{best}",
-                         format_func=lambda v: label_of[v] + (" (best run)" if v == best else ""))
-    lesson_tabs(page, findings, code_for(value))
+    return st.selectbox("Show the lesson's code for", values, index=values.index(default),
+                        key=f"code_value_{page}_{default}",
+                        format_func=lambda v: labels[v] + (" (clearly best)" if v == best else ""))
 
 
-def lesson_tabs(page: str, findings, code: str) -> None:
-    """'What to look for', 'The code' and 'Check yourself', from `dlviz.lessons`, with this run's numbers."""
-    from dlviz import lessons
-
-    # Only the code tab is drawn lazily (when it is open): its highlighted code costs the browser another 1.5 MB of
-    # JavaScript on a first visit. The quiz is always drawn, so that answers survive switching tabs.
+def lesson_tabs(page: str, findings: SweepFindings, code: str) -> None:
+    """'What to look for', 'The code' and 'Check yourself', with this run's numbers."""
+    # The code tab is drawn only when open (its highlighter is a large download for a first visit); the quiz is always
+    # drawn, so that answers survive switching tabs.
     look, code_tab, quiz = st.tabs(["What to look for", "The code", "Check yourself"], key=f"lesson_tabs_{page}",
                                    on_change="rerun")
     with look:
         st.markdown("\n".join(f"- {line}" for line in lessons.WHAT_TO_LOOK_FOR[page]))
     with code_tab:
-        st.caption("The lesson's Keras code with this page's settings: paste it into a notebook next to a CSV.")
+        st.caption("The lesson's Keras code with this page's settings: save the page's dataset (sidebar) as "
+                   "`data.csv` beside it and run it. It sets no seed, so its curves vary like the page's seeds do.")
         if code_tab.open:
             st.code(code, language="python")
     with quiz:
@@ -69,6 +59,15 @@ def lesson_tabs(page: str, findings, code: str) -> None:
             if question.options.index(choice) == question.answer:
                 st.success(f"Right. {explanation}")
             else:
-                st.error(f"Not quite — the answer is “{question.correct_option}”. {explanation}")
+                st.error(f"Not quite: the answer is “{question.correct_option}”. {explanation}")
 
 
+def sweep_teaching(page: str, findings: SweepFindings, labels: dict[Hashable, str], lesson_value: Hashable,
+                   code_for: Callable[[Any], str]) -> None:
+    """What the runs show, then the lesson tabs with the code for the chosen value."""
+    what_this_run_shows(findings)
+    lesson_tabs(page, findings, code_for(code_selector(page, findings, labels, lesson_value)))
+
+
+def labels_of(values: Sequence[Hashable], label: Callable[[Hashable], str]) -> dict[Hashable, str]:
+    return {value: label(value) for value in values}
