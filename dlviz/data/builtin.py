@@ -60,7 +60,9 @@ def builtin_frame(name: str) -> pd.DataFrame:
     raise DataError(f"Unknown built-in dataset {name!r}; choose one of {', '.join(BUILTIN_NAMES)}.")
 
 
-def load_builtin(name: str, *, max_rows: int | None = None, standardize: bool = True) -> Dataset:
+def load_builtin(name: str, *, max_rows: int | None = None, standardize: bool = True,
+                 stratify: bool = False) -> Dataset:
+    """A built-in dataset prepared like an upload (`prepare`): `max_rows` is a fixed random sample."""
     return prepare(builtin_frame(name), "target", name=BUILTIN_NAMES.get(name, name), max_rows=max_rows,
-                   standardize=standardize)
+                   standardize=standardize, stratify=stratify)
 

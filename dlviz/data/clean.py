@@ -7,112 +7,51 @@ import re
 import numpy as np
 import pandas as pd
 
+from dlviz.data.numbers import POINT, parse_numbers
 from dlviz.data.rules import (FALSE_WORDS, MAX_ABS_VALUE, MAX_CATEGORIES, MAX_COLUMNS, MIN_ROWS, MOSTLY_MISSING,
-                              TRUE_WORDS, DataError, _list_columns, _names, _rows, _show_values)
+                              TRUE_WORDS, DataError, _names, _rows)
+from dlviz.data.target import _clean_text
 
-def find_target(frame: pd.DataFrame, target: str | None) -> str:
-    """The target column's name: `target` exactly, else ignoring case and spaces; by default the column `target`."""
-    wanted = "target" if target is None else str(target)
-    if target is not None and wanted in frame.columns:
-        return wanted  # a name the user chose wins, even if another differs only in case
-    matches = [c for c in frame.columns if str(c).strip().lower() == wanted.strip().lower()]
-    if len(matches) == 1:
-        return matches[0]
-    if len(matches) > 1:
-        raise DataError(f"Several columns could be the target {wanted!r}: {', '.join(map(repr, matches))}. "
-                        "Rename all but one.")
-    if target is not None:
-        raise DataError(f"There is no column {target!r}. Columns found: {_list_columns(frame)}.")
-    candidates = binary_target_candidates(frame)
-    hint = (f" Columns with two values that could be the target: {', '.join(map(str, candidates[:8]))}."
-            if candidates else "")
-    raise DataError("No column called 'target'. Name the column to predict 'target' or choose it; columns "
-                    f"found: {_list_columns(frame)}.{hint}")
+# Names of keys and row numbers: id, index, row, RowNumber, Customer ID, customer_id, CustomerId, order_key, uuid.
+_ID_NAME = re.compile(r"(?i)(id|index|idx|row|row_?id|row_?num(ber)?|unnamed: 0|.*[\s_-]id|.*[\s_-]key|uuid|guid)")
+_CAMEL_ID = re.compile(r".*[a-z](Id|ID)")
 
 
-def binary_target_candidates(frame: pd.DataFrame) -> list[str]:
-    """Columns `encode_target` accepts: exactly two classes once spacing, case and yes/no words are read."""
-    return [column for i, column in enumerate(frame.columns) if _has_two_classes(frame.iloc[:, i])]
+def _id_named(name: str) -> bool:
+    return bool(_ID_NAME.fullmatch(name) or _CAMEL_ID.fullmatch(name))
 
 
-def _has_two_classes(series: pd.Series) -> bool:
-    # Spelling variants ("Yes", "yes ", "y") can make a two-class column show a few more raw values; a column
-    # with many more is not a class label, and skipping it keeps this cheap on wide files.
-    if not 2 <= series.nunique(dropna=True) <= MAX_CATEGORIES:
-        return False
-    try:
-        encode_target(series)
-    except DataError:
-        return False
-    return True
+def key_evidence(name: str, series: pd.Series, *, amount: bool = False) -> str | None:
+    """Is a column a key (a row number or an identifier) rather than a feature? "key", "doubt" or None.
 
-
-
-def encode_target(values: pd.Series, notes: list[str] | None = None) -> np.ndarray:
-    """Map a two-class column to float32 0/1, with NaN where the label is missing (`prepare` drops those rows).
-
-    Words yes/no, true/false, y/n, t/f, positive/negative (any case) are read as 1/0. Any other pair is put in
-    order (numbers by size, text alphabetically) and the first becomes 0; a mapping that is not plain 0/1 is
-    explained in `notes`.
+    A key lets the model memorise rows instead of learning a pattern, so it is dropped; but a real feature must not
+    be dropped because the file happens to be sorted by it. The evidence is the whole column:
+    - a key's value is different in every row (a repeated value is shared by two rows, so it is not a key);
+    - a key-like name (`id`, `RowNumber`, `CustomerId`, `Customer ID`, `order_key`, ...) with unique values: key;
+    - unique whole numbers that count the rows (a constant step in file order, e.g. 1, 2, 3 or 7, 10, 13; or the
+      numbers from k to k + n - 1 in any order): a row number, whatever the name;
+    - any other unique whole numbers (an account number, or a count the file is sorted by): "doubt", kept as a
+      feature with a note, never dropped silently;
+    - a key-like name with repeated values: "doubt" too (a group id, or a feature that is named oddly).
+    Text columns with a key-like name and unique values are keys; other text is left to the text rules. An `amount`
+    (written with thousands separators, as nobody writes a key) is never a key by its numbers alone.
     """
-    notes = [] if notes is None else notes
-    values = values.reset_index(drop=True)  # positions, whatever index the caller's frame had
-    numeric = pd.api.types.is_numeric_dtype(values)  # booleans included
-    present = values.dropna() if numeric else _clean_text(values)
-    if present.empty:
-        raise DataError(f"The target column {values.name!r} is empty: no row has a label. Expected two classes, "
-                        "such as 0/1 or yes/no.")
-    if not numeric and present.str.lower().isin(TRUE_WORDS | FALSE_WORDS).all():
-        positive = present.str.lower().isin(TRUE_WORDS)
-        if positive.all() or not positive.any():
-            raise DataError(_not_binary(values.name, sorted(set(present)), numeric))
-        if not set(present) <= {"0", "1", "0.0", "1.0"}:
-            notes.append(f"Read the target {values.name!r} as 1 for {_show_values(sorted(set(present[positive])))}"
-                         f" and 0 for {_show_values(sorted(set(present[~positive])))}.")
-        return _labels(len(values), present.index, positive)
-    classes = sorted(pd.unique(present))
-    if len(classes) != 2:
-        raise DataError(_not_binary(values.name, classes, numeric))
-    if not (numeric and classes == [0, 1]):
-        notes.append(f"The target {values.name!r} has the values {_show_values(classes)}: dlviz uses "
-                     f"{_show_values(classes[:1])} as 0 and {_show_values(classes[1:])} as 1.")
-    return _labels(len(values), present.index, present == classes[1])
-
-
-def _labels(n_rows: int, positions: pd.Index, positive: pd.Series) -> np.ndarray:
-    labels = np.full(n_rows, np.nan, dtype=np.float32)
-    labels[positions.to_numpy()] = positive.to_numpy(np.float32)
-    return labels
-
-
-def _not_binary(name: object, classes: list, numeric: bool) -> str:
-    if len(classes) == 1:
-        return (f"The target column {name!r} has only one class ({_show_values(classes)}). Expected two classes, "
-                "0 and 1, so the model has something to tell apart.")
-    hint = (" It looks like a measured quantity; dlviz trains a two-class (yes/no) classifier."
-            if numeric and len(classes) > 10 else "")
-    return (f"The target column {name!r} must have exactly two classes (0 and 1); it has {len(classes):,} "
-            f"different values ({_show_values(classes)}).{hint}")
-
-
-def _clean_text(series: pd.Series) -> pd.Series:
-    """Non-missing values as stripped strings; blank strings count as missing."""
-    text = series.dropna().astype(str).str.strip()
-    return text[text != ""]
-
-
-_ID_NAME = re.compile(r"(?i)(id|index|idx|row|row_?id|row_?number|unnamed: 0|.*[\s_-]id)")
-_US_NUMBER = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[+-]?\d+(?:\.\d+)?")
-_EU_NUMBER = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?|[+-]?\d+(?:,\d+)?")
-
-
-def _is_id_column(name: str, series: pd.Series) -> bool:
-    """A row number or key: it lets the model memorise rows instead of learning a pattern."""
-    if _ID_NAME.fullmatch(name):
-        return True
-    # Whole numbers unique to each row and strictly increasing are a row number, whatever the column's name.
-    return (pd.api.types.is_integer_dtype(series) and not pd.api.types.is_bool_dtype(series)
-            and len(series) >= 3 and series.is_unique and series.is_monotonic_increasing)
+    numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+    values = series.dropna() if numeric else _clean_text(series)
+    if len(values) < 3:
+        return None
+    unique = len(values) == len(series) and values.is_unique
+    if _id_named(name):
+        return "key" if unique else "doubt"
+    if not (numeric and unique) or amount:
+        return None
+    numbers = values.to_numpy(np.float64)
+    if not np.all(np.isfinite(numbers)) or not np.all(numbers == np.round(numbers)):
+        return None
+    steps = np.diff(numbers)
+    if (steps[0] != 0 and np.all(steps == steps[0])) or numbers.max() - numbers.min() == len(numbers) - 1:
+        return "key"
+    return "doubt"
 
 
 def _missing_share(series: pd.Series) -> float:
@@ -121,50 +60,54 @@ def _missing_share(series: pd.Series) -> float:
     return 1.0 - len(_clean_text(series)) / max(len(series), 1)
 
 
-def _usable_columns(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
-    """Drop empty columns, id columns and columns missing in most rows (each would cost every row otherwise)."""
-    empty, ids, sparse, sparse_details = [], [], [], []
+def _usable_columns(frame: pd.DataFrame, notes: list[str], amounts: frozenset = frozenset()) -> pd.DataFrame:
+    """Drop empty columns, keys and columns missing in most rows (each would cost every row otherwise)."""
+    empty, ids, doubts, sparse, sparse_details = [], [], [], [], []
     for column in frame.columns:
         series = frame[column]
         share = _missing_share(series)
+        evidence = key_evidence(column, series, amount=column in amounts) if share < 1.0 else None
         if share == 1.0:
             empty.append(column)
-        elif _is_id_column(column, series):
+        elif evidence == "key":
             ids.append(column)
         elif share > MOSTLY_MISSING:
             sparse.append(column)
             sparse_details.append(f"{column} ({share:.0%} missing)")
+        elif evidence == "doubt":
+            doubts.append(column)
     if empty:
         notes.append(f"Ignored empty column(s): {_names(empty)}.")
     if ids:
         notes.append(f"Ignored id column(s): {_names(ids)}. A row number or key lets the model memorise rows "
                      "instead of learning a pattern.")
+    if doubts:
+        notes.append(f"Kept as feature(s), though they could be keys (a different whole number in every row, or a "
+                     f"key-like name): {_names(doubts)}. If one is an id or account number, drop it.")
     if sparse:
         notes.append(f"Ignored column(s) missing in more than half the rows: {_names(sparse_details)}.")
     dropped = set(empty) | set(ids) | set(sparse)
     return frame[[c for c in frame.columns if c not in dropped]] if dropped else frame
 
 
-
-def _column_to_numbers(series: pd.Series, *, decimal_comma: bool = False
+def _column_to_numbers(series: pd.Series, *, decimal: str = POINT
                        ) -> tuple[pd.Series | pd.DataFrame | None, str | None, str]:
     """One raw column -> (numeric block or None if dropped, what was done or None, detail for the notes).
 
-    `decimal_comma`: "1,500" means 1.5 rather than 1500 (a semicolon-separated file, as European Excel writes).
+    `decimal`: the file's decimal mark (`numbers.POINT` or `numbers.COMMA`), decided once for the whole file by
+    `read_csv`; "1,500" is 1.5 under COMMA and 1500 under POINT.
     """
     name = str(series.name)
     if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
         return series.astype(np.float64), None, name
     text = _clean_text(series)
-    numbers = pd.to_numeric(text, errors="coerce")
-    if numbers.notna().all():
-        return numbers.reindex(series.index).astype(np.float64), None, name
     lowered = text.str.lower()
     if lowered.isin(TRUE_WORDS | FALSE_WORDS).all():
         return lowered.isin(TRUE_WORDS).astype(np.float64).reindex(series.index), "yes/no", name
-    for style in ((_EU_NUMBER, _US_NUMBER) if decimal_comma else (_US_NUMBER, _EU_NUMBER)):
-        if text.str.fullmatch(style).all():
-            return _numbers(_plain_number(text, style), series.index), "formatted", name
+    numbers = parse_numbers(text, decimal)
+    if numbers.notna().all():
+        plain = pd.to_numeric(text, errors="coerce").astype(np.float64)
+        return numbers.reindex(series.index), None if plain.equals(numbers) else "formatted", name
     if numbers.notna().mean() >= 0.95:
         # Numbers with a few typos ("?", "n/a ") stay numbers; the typos become missing values.
         bad = text[numbers.isna()]
@@ -178,16 +121,6 @@ def _column_to_numbers(series: pd.Series, *, decimal_comma: bool = False
     return None, "text", f"{name} ({len(categories):,} different values)"
 
 
-def _plain_number(text: pd.Series, style: re.Pattern) -> pd.Series:
-    if style is _US_NUMBER:
-        return text.str.replace(",", "", regex=False)
-    return text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-
-
-def _numbers(text: pd.Series, index: pd.Index) -> pd.Series:
-    return pd.to_numeric(text, errors="coerce").reindex(index).astype(np.float64)
-
-
 _COLUMN_NOTES = {
     "yes/no": "Read yes/no (true/false) column(s) as 1/0: {}.",
     "formatted": "Read numbers written with thousands separators or decimal commas in: {}.",
@@ -198,13 +131,14 @@ _COLUMN_NOTES = {
 }
 
 
-def _numeric_features(frame: pd.DataFrame, notes: list[str], *, decimal_comma: bool = False) -> pd.DataFrame:
+def _numeric_features(frame: pd.DataFrame, notes: list[str], *, decimal: str = POINT,
+                      amounts: frozenset = frozenset()) -> pd.DataFrame:
     """Feature columns -> an all-numeric frame (float64, NaN/inf kept for the row check), explaining each change."""
-    frame = _usable_columns(frame, notes)
+    frame = _usable_columns(frame, notes, amounts)
     blocks: list[pd.Series | pd.DataFrame] = []
     done: dict[str, list[str]] = {kind: [] for kind in _COLUMN_NOTES}
     for column in frame.columns:
-        block, kind, detail = _column_to_numbers(frame[column], decimal_comma=decimal_comma)
+        block, kind, detail = _column_to_numbers(frame[column], decimal=decimal)
         if kind:
             done[kind].append(detail)
         if block is not None:

@@ -13,7 +13,8 @@ from typing import IO
 
 import pandas as pd
 
-from dlviz.data.rules import (DECIMAL_COMMA, MAX_COLUMNS, MAX_UPLOAD_BYTES, MIN_ROWS, READ_NOTES, DataError,
+from dlviz.data.numbers import COMMA, read_numbers
+from dlviz.data.rules import (AMOUNTS, DECIMAL_COMMA, MAX_COLUMNS, MAX_UPLOAD_BYTES, MIN_ROWS, READ_NOTES, DataError,
                               Source)
 
 # CSV reading: bytes -> text -> a raw DataFrame. Anything that is not a rectangular CSV with a header is refused here.
@@ -269,7 +270,11 @@ def read_csv(source: Source) -> pd.DataFrame:
     _refuse_non_csv_text(text)
     text, declared_sep = _split_separator_line(text)
     sep = declared_sep or _sniff_separator(text)
-    header, data_rows = _check_table(text, sep, skipped_lines=1 if declared_sep else 0)
+    skipped = 1 if declared_sep else 0
+    generated = _generated_header(text, sep)
+    if generated:
+        text, skipped = generated + "\n" + text, skipped - 1
+    header, data_rows = _check_table(text, sep, skipped_lines=skipped)
     if len(header) < 2:
         raise DataError(f"Found a single column ({(header or [''])[0][:60]!r}). Expected a target column and at "
                         "least one feature column, separated by commas, semicolons, tabs or |.")
@@ -278,14 +283,54 @@ def read_csv(source: Source) -> pd.DataFrame:
                         f"{MIN_ROWS} rows of data.")
     frame = _parse(text, sep)
     frame.columns = [str(name).strip() for name in frame.columns]
+    frame, decimal, number_notes, amounts = read_numbers(frame, sep)
     notes = []
+    if generated:
+        notes.append(f"The first line holds data, not column names, so it was read as a row of data and the "
+                     f"columns were named column_1 to column_{len(header)}.")
     if sep != ",":
         notes.append(f"Read the file with {_SEPARATOR_NAMES[sep]} as the separator.")
     if encoding in ("Windows-1252", "Latin-1"):
         notes.append(f"The file is not UTF-8; read it as {encoding} text (check accented letters).")
-    frame.attrs[READ_NOTES] = notes
-    frame.attrs[DECIMAL_COMMA] = sep == ";"
+    frame.attrs[READ_NOTES] = notes + number_notes
+    frame.attrs[DECIMAL_COMMA] = decimal == COMMA
+    frame.attrs[AMOUNTS] = amounts
     return frame
+
+
+_NUMBER_CELL = re.compile(r"[+-]?[\d.,]*\d[\d.,]*([eE][+-]?\d+)?")
+_HEADER_SAMPLE_ROWS = 50
+
+
+def _generated_header(text: str, sep: str) -> str | None:
+    """A header line `column_1,...,column_N` when the first row looks like data, else None.
+
+    The first row is data when at least half its cells are numbers, and each cell is like the values below it: a
+    number above a column of numbers, a word above a column of words (a header puts names above numbers). Headers of
+    years ("2019, 2020") above numbers still count as names as long as some other name ("target") is a word above
+    numbers.
+    """
+    rows = [row for row in csv.reader(text[:_SAMPLE_BYTES].splitlines()[:_HEADER_SAMPLE_ROWS + 1], delimiter=sep,
+                                      skipinitialspace=True) if any(cell.strip() for cell in row)]
+    try:
+        rows = [row for row in csv.reader(_text_stream(text[:_SAMPLE_BYTES]), delimiter=sep, skipinitialspace=True)
+                if any(cell.strip() for cell in row)][:_HEADER_SAMPLE_ROWS + 1]
+    except csv.Error:
+        pass  # broken quoting: keep the line-by-line rows; _check_table reports the problem with its line number
+    if len(rows) < 2:
+        return None
+    first, below = [cell.strip() for cell in rows[0]], rows[1:]
+    numeric_first = [bool(_NUMBER_CELL.fullmatch(cell)) for cell in first]
+    if sum(numeric_first) < max(1, len(first) / 2):
+        return None
+    for j, is_number in enumerate(numeric_first):
+        column = [row[j].strip() for row in below if j < len(row) and row[j].strip()]
+        if not column:
+            continue
+        share = sum(bool(_NUMBER_CELL.fullmatch(cell)) for cell in column) / len(column)
+        if (share >= 0.8) != is_number:
+            return None
+    return sep.join(f"column_{j + 1}" for j in range(len(first)))
 
 
 _EMPTY = f"The file is empty. Expected a CSV with a header row and at least {MIN_ROWS} rows of data."
@@ -295,8 +340,9 @@ def _parse(text: str, sep: str) -> pd.DataFrame:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the row check above already refused what pandas would warn about
+            # As text: the file's one number convention is applied afterwards (`numbers.read_numbers`).
             return pd.read_csv(_text_stream(text), sep=sep, index_col=False, skipinitialspace=True,
-                               low_memory=False)
+                               low_memory=False, dtype=str)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OverflowError, csv.Error) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"Could not parse the file as CSV ({first[:200]}). Expected a header row and one value "

@@ -17,6 +17,7 @@ MAX_CATEGORIES = 20  # a text feature with at most this many values is one-hot e
 MAX_ABS_VALUE = 1e30  # larger feature values are refused
 MOSTLY_MISSING = 0.5  # a feature missing in more than this share of rows is ignored rather than costing those rows
 READ_NOTES = "dlviz_read_notes"  # DataFrame.attrs key: what read_csv guessed about the file, reported by prepare
+AMOUNTS = "dlviz_amounts"  # DataFrame.attrs key: columns written with thousands separators (amounts, not keys)
 DECIMAL_COMMA = "dlviz_decimal_comma"  # DataFrame.attrs key: the file was semicolon-separated, so "1,5" is 1.5
 
 TRUE_WORDS = {"1", "1.0", "true", "t", "yes", "y", "positive", "pos"}
