@@ -40,14 +40,13 @@ def key_evidence(name: str, series: pd.Series, *, amount: bool = False) -> str |
     values = series.dropna() if numeric else _clean_text(series)
     if len(values) < 3:
         return None
-    unique = len(values) == len(series) and values.is_unique
     if _id_named(name):
-        return "key" if unique else "doubt"
-    if not (numeric and unique) or amount:
+        return "key" if len(values) == len(series) and values.is_unique else "doubt"
+    if not numeric or amount or len(values) < len(series):
         return None
     numbers = values.to_numpy(np.float64)
-    if not np.all(np.isfinite(numbers)) or not np.all(numbers == np.round(numbers)):
-        return None
+    if not np.all(np.isfinite(numbers)) or not np.all(numbers == np.round(numbers)) or not values.is_unique:
+        return None  # checked in this order because uniqueness is the costly test on a tall file
     steps = np.diff(numbers)
     if (steps[0] != 0 and np.all(steps == steps[0])) or numbers.max() - numbers.min() == len(numbers) - 1:
         return "key"

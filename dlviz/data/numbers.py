@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -47,19 +48,29 @@ class NumberConvention:
         return f"'{self.decimal}' as the decimal mark and '{thousands}' between thousands"
 
 
-def column_vote(text: pd.Series) -> str | None:
+def _sample(text: pd.Series | list[str]) -> list[str]:
+    return text[:_VOTE_SAMPLE] if isinstance(text, list) else text.iloc[:_VOTE_SAMPLE].tolist()
+
+
+def _any_match(pattern: re.Pattern, values: list[str]) -> bool:
+    # Compiled patterns on Python strings: pandas' .str.fullmatch re-parses the pattern on every call (~4 ms),
+    # which a 1,000-column file pays thousands of times.
+    return any(pattern.fullmatch(value) for value in values)
+
+
+def column_vote(text: pd.Series | list[str]) -> str | None:
     """POINT or COMMA if the column's unambiguous values all say so; None if they say nothing (or both)."""
-    sample = text.iloc[:_VOTE_SAMPLE]
-    says = {mark for mark, pattern in _ONLY.items() if sample.str.fullmatch(pattern).any()}
+    sample = _sample(text)
+    says = {mark for mark, pattern in _ONLY.items() if _any_match(pattern, sample)}
     return says.pop() if len(says) == 1 else None
 
 
-def is_ambiguous(text: pd.Series) -> bool:
+def is_ambiguous(text: pd.Series | list[str]) -> bool:
     """Some values read differently under the two conventions ("1.200": 1.2 or 1200) and none decides."""
-    return column_vote(text) is None and bool(text.iloc[:_VOTE_SAMPLE].str.fullmatch(_AMBIGUOUS).any())
+    return column_vote(text) is None and _any_match(_AMBIGUOUS, _sample(text))
 
 
-def decide_convention(columns: list[pd.Series], separator: str) -> NumberConvention:
+def decide_convention(columns: list, separator: str) -> NumberConvention:
     """The file's convention from the votes of its text columns (stripped, non-missing values)."""
     votes = [vote for vote in map(column_vote, columns) if vote]
     points, commas = votes.count(POINT), votes.count(COMMA)
@@ -79,34 +90,71 @@ def parse_numbers(text: pd.Series, decimal: str) -> pd.Series:
     "1.200" is 1200 under COMMA and 1.2 under POINT; "3.5" is not a number under COMMA (its "." would group
     thousands, which need three digits), nor "0,5" under POINT.
     """
-    grouped = text.str.fullmatch(_GROUPED[decimal])
-    plain = text.str.fullmatch(_PLAIN[decimal])
+    fast = pd.to_numeric(text, errors="coerce").astype(np.float64)  # plain numbers ("1.5", "1e3", "inf")
+    if decimal == POINT:
+        suspects = fast.isna()  # under POINT a plain number means what to_numeric reads; recheck the rest
+    else:
+        suspects = fast.isna() | text.str.contains(".", regex=False)  # "1.200" is 1200 here, "3.5" not a number
+    if not suspects.any():
+        return fast
     thousands = COMMA if decimal == POINT else POINT
-    # Grouped values lose their thousands marks; plain ones have none. Anything else is not a number here.
-    normal = text.where(grouped | plain).str.replace(thousands, "", regex=False)
-    if decimal == COMMA:
-        normal = normal.str.replace(",", ".", regex=False)
-    return pd.to_numeric(normal, errors="coerce").astype(np.float64)
+    grouped, plain = _GROUPED[decimal], _PLAIN[decimal]
+    redone = [value.replace(thousands, "").replace(",", ".")
+              if grouped.fullmatch(value) or plain.fullmatch(value) else None for value in text[suspects].tolist()]
+    fast = fast.copy()
+    fast[suspects] = pd.to_numeric(pd.Series(redone, index=text.index[suspects], dtype=object),
+                                   errors="coerce").astype(np.float64)
+    return fast
 
 
 _NUMBERISH = re.compile(r"[+-]?[\d.,]*\d[\d.,]*([eE][+-]?\d+)?|[+-]?(inf|infinity|nan)", re.I)
-_WHOLE = re.compile(r"[+-]?\d+")
 
 
-def read_numbers(frame: pd.DataFrame, separator: str) -> tuple[pd.DataFrame, str, list[str], list[str]]:
-    """Text columns of a freshly read file -> numbers where every value is one, under the file's one convention.
+def _stripped(series: pd.Series) -> pd.Series:
+    text = series.dropna().astype(str).str.strip()
+    return text[text != ""]
+
+
+def read_numbers(frame: pd.DataFrame, sample: pd.DataFrame, reread: Callable[[list[int]], pd.DataFrame],
+                 separator: str) -> tuple[pd.DataFrame, str, list[str], list[str]]:
+    """A file's columns as pandas typed them -> numbers read with the file's one convention.
+
+    Args:
+        frame: the whole file as `pd.read_csv` types it (its C parser reads "." as the decimal mark).
+        sample: the first rows as text (same columns), the evidence for the convention.
+        reread: column positions -> those columns of the whole file as text; called only when pandas' reading
+            cannot be kept (a decimal-comma file whose columns pandas read as floats).
+        separator: the file's separator, the tie-breaker.
 
     Returns (frame with numeric columns as int64/float64 and the rest left as text, the decimal mark, notes, the
-    columns written as amounts: with thousands separators, which people do not write in keys). A
-    column whose unambiguous values contradict the file's convention is read its own way and named in the notes;
-    a column whose values read either way ("1.200") follows the file and is named too.
+    columns written as amounts: with thousands separators, which people do not write in keys). A column whose
+    unambiguous values contradict the file's convention is read its own way and named in the notes; a column whose
+    values read either way ("1.200") follows the file and is named too.
     """
-    texts = {column: frame[column].dropna().astype(str).str.strip() for column in frame.columns}
-    texts = {column: text[text != ""] for column, text in texts.items()}
-    numberish = [text for text in texts.values() if len(text) and text.str.fullmatch(_NUMBERISH).mean() >= 0.95]
+    typed_whole = {column for column in frame.columns if pd.api.types.is_integer_dtype(frame[column])
+                   or pd.api.types.is_bool_dtype(frame[column])}
+    samples = {column: [v.strip() for v in sample[column].tolist() if isinstance(v, str) and v.strip()]
+               for column in sample.columns if column not in typed_whole}
+    numberish = [text for text in samples.values()
+                 if len(text) and np.mean([bool(_NUMBERISH.fullmatch(v)) for v in _sample(text)]) >= 0.95]
     convention = decide_convention(numberish, separator)
     other = COMMA if convention.decimal == POINT else POINT
-    formatted, ambiguous, contrary = [], [], []
+    formatted, ambiguous, contrary, amounts = [], [], [], []
+    texts: dict[object, pd.Series] = {}
+    for column in frame.columns:
+        series = frame[column]
+        if column in typed_whole:
+            continue  # whole numbers without separators (or True/False) read the same either way
+        if pd.api.types.is_float_dtype(series) and convention.decimal == POINT:
+            if column in samples and is_ambiguous(samples[column]):
+                ambiguous.append(_ambiguous_example(column, samples[column], POINT))
+            continue  # pandas read "." as the decimal mark, as the file does
+        texts[column] = None if pd.api.types.is_float_dtype(series) else _stripped(series)
+    floats = [i for i, column in enumerate(frame.columns) if column in texts and texts[column] is None]
+    if floats:
+        again = reread(floats)
+        for position, column in zip(range(again.shape[1]), (frame.columns[i] for i in floats)):
+            texts[column] = _stripped(again.iloc[:, position])
     columns = {}
     for column, text in texts.items():
         if not len(text):
@@ -117,11 +165,12 @@ def read_numbers(frame: pd.DataFrame, separator: str) -> tuple[pd.DataFrame, str
                 continue  # text, or numbers with typos: the cleaning step decides, with the file's convention
             contrary.append(str(column))
         elif is_ambiguous(text):
-            example = text[text.str.fullmatch(_AMBIGUOUS)].iloc[0]
-            ambiguous.append(f"{column} ('{example}' read as {numbers[text.index[text == example][0]]:,g})")
+            ambiguous.append(_ambiguous_example(column, text, convention.decimal))
         elif not numbers.equals(pd.to_numeric(text, errors="coerce").astype(np.float64)):
             formatted.append(str(column))
-        whole = len(text) == len(frame) and text.str.fullmatch(_WHOLE).all()
+        if _any_match(_GROUPED[convention.decimal], _sample(text)):
+            amounts.append(str(column))
+        whole = len(text) == len(frame) and bool((numbers == np.round(numbers)).all())
         columns[column] = numbers.reindex(frame.index).astype(np.int64 if whole else np.float64)
     if columns:
         frame = _replace(frame, columns)
@@ -132,9 +181,13 @@ def read_numbers(frame: pd.DataFrame, separator: str) -> tuple[pd.DataFrame, str
     if contrary:
         notes.append(f"Column(s) {', '.join(contrary)} write numbers the other way ('{other}' as the decimal mark), "
                      "unlike the rest of the file; read them that way. Check them.")
-    grouped = _GROUPED[convention.decimal]
-    amounts = [str(c) for c, text in texts.items() if c in columns and text.str.fullmatch(grouped).any()]
     return frame, convention.decimal, notes, amounts
+
+
+def _ambiguous_example(column: object, text: pd.Series | list[str], decimal: str) -> str:
+    example = next(value for value in _sample(text) if _AMBIGUOUS.fullmatch(value))
+    value = parse_numbers(pd.Series([example]), decimal).iloc[0]
+    return f"{column} ('{example}' read as {value:,g})"
 
 
 def _replace(frame: pd.DataFrame, columns: dict) -> pd.DataFrame:

@@ -283,7 +283,13 @@ def read_csv(source: Source) -> pd.DataFrame:
                         f"{MIN_ROWS} rows of data.")
     frame = _parse(text, sep)
     frame.columns = [str(name).strip() for name in frame.columns]
-    frame, decimal, number_notes, amounts = read_numbers(frame, sep)
+    try:
+        sample = _parse(_head(text), sep, dtype=str, nrows=_NUMBER_SAMPLE_ROWS)
+    except DataError:  # the cut fell inside a quoted value that holds a line break
+        sample = _parse(text, sep, dtype=str, nrows=_NUMBER_SAMPLE_ROWS)
+    sample.columns = frame.columns
+    frame, decimal, number_notes, amounts = read_numbers(
+        frame, sample, lambda positions: _parse(text, sep, dtype=str, usecols=positions), sep)
     notes = []
     if generated:
         notes.append(f"The first line holds data, not column names, so it was read as a row of data and the "
@@ -310,13 +316,11 @@ def _generated_header(text: str, sep: str) -> str | None:
     years ("2019, 2020") above numbers still count as names as long as some other name ("target") is a word above
     numbers.
     """
-    rows = [row for row in csv.reader(text[:_SAMPLE_BYTES].splitlines()[:_HEADER_SAMPLE_ROWS + 1], delimiter=sep,
-                                      skipinitialspace=True) if any(cell.strip() for cell in row)]
+    lines = text[:_SAMPLE_BYTES].splitlines()[:_HEADER_SAMPLE_ROWS + 1]
     try:
-        rows = [row for row in csv.reader(_text_stream(text[:_SAMPLE_BYTES]), delimiter=sep, skipinitialspace=True)
-                if any(cell.strip() for cell in row)][:_HEADER_SAMPLE_ROWS + 1]
+        rows = [row for row in csv.reader(lines, delimiter=sep, skipinitialspace=True) if any(map(str.strip, row))]
     except csv.Error:
-        pass  # broken quoting: keep the line-by-line rows; _check_table reports the problem with its line number
+        return None  # broken quoting: _check_table reports it with its line number
     if len(rows) < 2:
         return None
     first, below = [cell.strip() for cell in rows[0]], rows[1:]
@@ -336,13 +340,21 @@ def _generated_header(text: str, sep: str) -> str | None:
 _EMPTY = f"The file is empty. Expected a CSV with a header row and at least {MIN_ROWS} rows of data."
 
 
-def _parse(text: str, sep: str) -> pd.DataFrame:
+_NUMBER_SAMPLE_ROWS = 2_000  # rows read as text to decide the file's number convention
+
+
+def _head(text: str, size: int = 2**20) -> str:
+    """The first whole lines of about `size` characters (the sample need not copy a 50 MB text)."""
+    return text if len(text) <= size else text[:text.rfind("\n", 0, size) + 1] or text
+
+
+def _parse(text: str, sep: str, **options) -> pd.DataFrame:
+    """`pd.read_csv` on text the row check has accepted; `options` (dtype, nrows, usecols) pass through."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the row check above already refused what pandas would warn about
-            # As text: the file's one number convention is applied afterwards (`numbers.read_numbers`).
             return pd.read_csv(_text_stream(text), sep=sep, index_col=False, skipinitialspace=True,
-                               low_memory=False, dtype=str)
+                               low_memory=False, **options)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OverflowError, csv.Error) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"Could not parse the file as CSV ({first[:200]}). Expected a header row and one value "
