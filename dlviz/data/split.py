@@ -20,9 +20,9 @@ from dlviz.data.rules import (AMOUNTS, DECIMAL_COMMA, MIN_ROWS, READ_NOTES, SPLI
 
 # Each of training and validation must hold at least this many rows of each class. With none, validation accuracy
 # reads 100% by always answering the one class present and the page sees "no overfitting" (issue 16 item 5); with
-# none in training the model cannot learn the class at all. One is the least that rules that out; more would refuse
-# ordinary small files: a balanced 40-row file (the smallest files the catalog accepts) gets 7 validation rows, and
-# the lesson's unshuffled-by-class split can leave just 1 of a class there. Thin classes are warned about instead
+# none in training the model cannot learn that class at all. One is the least that rules both out; more would refuse
+# ordinary small files: a balanced 40-row file (the size the CSV catalog is built on) gets 7 validation rows, and the
+# lesson's random split leaves just 1 row of a class there. Imbalance is warned about separately
 # (`checks.data_warnings`), and `stratify=True` keeps each part's balance.
 MIN_CLASS_ROWS = 1
 STRATIFY_CONTROL = "Stratified split"  # the UI's toggle for `stratify=True`; error messages name it
@@ -145,23 +145,42 @@ def lesson_split(values: np.ndarray, labels: np.ndarray, *, stratify: bool = Fal
     return x_full[:split_at], y_full[:split_at], x_full[split_at:], y_full[split_at:], x_test, y_test
 
 
-def _check_classes_per_part(y_train: np.ndarray, y_val: np.ndarray, stratify: bool) -> None:
-    """Refuse a split whose training or validation rows hold fewer than MIN_CLASS_ROWS of either class."""
+def _thin_parts(y_train: np.ndarray, y_val: np.ndarray) -> list[str]:
+    """What is wrong with the parts' classes, as phrases; empty when both hold MIN_CLASS_ROWS of each class."""
     problems = []
     for part, y in (("training", y_train), ("validation", y_val)):
         ones = int(y.sum())
         zeros = len(y) - ones
         if min(ones, zeros) < MIN_CLASS_ROWS:
             problems.append(f"the {part} rows ({len(y):,}) hold {zeros:,} of class 0 and {ones:,} of class 1")
+    return problems
+
+
+def _check_classes_per_part(values: np.ndarray, labels: np.ndarray, y_train: np.ndarray, y_val: np.ndarray,
+                            stratify: bool) -> None:
+    """Refuse a split whose training or validation rows hold fewer than MIN_CLASS_ROWS of either class, saying
+    whether the "Stratified split" toggle would fix it (tried here, on the same rows)."""
+    problems = _thin_parts(y_train, y_val)
     if not problems:
         return
-    found = "; ".join(problems)
-    advice = ("Add rows of the rarer class (or use all the rows): even a stratified split cannot give each part "
-              "enough." if stratify else
-              f"Turn on \"{STRATIFY_CONTROL}\" (each part then keeps the file's class balance, and the printed code "
-              "does the same), or add rows of the rarer class.")
-    raise DataError(f"After the lesson's split, {found}; each needs at least {MIN_CLASS_ROWS} rows of each class, "
-                    f"or validation accuracy says nothing (it can read 100% by always answering one class). {advice}")
+    rare = int(min(labels.sum(), len(labels) - labels.sum()))
+    rare_class = int(labels.sum() <= len(labels) / 2)
+    if not stratify:
+        try:
+            _, y_fit, _, y_held, _, _ = lesson_split(values, labels, stratify=True)
+            stratified_helps = not _thin_parts(y_fit, y_held)
+        except DataError:
+            stratified_helps = False
+    if not stratify and stratified_helps:
+        advice = (f'Turn on "{STRATIFY_CONTROL}": each part then keeps the file\'s class balance (the printed '
+                  "code does the same).")
+    else:
+        tried = "With" if stratify else f'Even with "{STRATIFY_CONTROL}" on,'
+        advice = (f"{tried} the {rare} rows of class {rare_class} are too few to put some in the test, training "
+                  f"and validation rows: add rows of class {rare_class}.")
+    raise DataError(f"After the lesson's split, {'; '.join(problems)}. Training and validation each need rows of "
+                    f"both classes, or validation accuracy says nothing (it reads 100% by always answering the "
+                    f"one class present). {advice}")
 
 
 def prepare(frame: pd.DataFrame, target: str | None = "target", *, name: str = "dataset",
@@ -217,7 +236,7 @@ def prepare(frame: pd.DataFrame, target: str | None = "target", *, name: str = "
         raise DataError(f"After removing incomplete rows, only class {int(y_all[0])} is left in the target; "
                         "expected rows of both classes, 0 and 1.")
     x_train, y_train, x_val, y_val, x_test, y_test = lesson_split(values, y_all, stratify=stratify)
-    _check_classes_per_part(y_train, y_val, stratify)
+    _check_classes_per_part(values, y_all, y_train, y_val, stratify)
     if stratify:
         notes.append("Stratified split: training, validation and test rows keep the class balance of the file.")
     if standardize:
