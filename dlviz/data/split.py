@@ -15,7 +15,7 @@ from dlviz.data.numbers import COMMA, POINT
 from dlviz.data.target import choose_target, encode_target, find_target
 from dlviz.data.read import read_csv
 from dlviz.data.rules import (AMOUNTS, DECIMAL_COMMA, MIN_ROWS, READ_NOTES, SPLIT_RANDOM_STATE, TEST_SIZE,
-                              VALIDATION_SPLIT, DataError, Source, _rows)
+                              VALIDATION_SPLIT, DataError, Source)
 
 
 # Each of training and validation must hold at least this many rows of each class. With none, validation accuracy
@@ -266,7 +266,8 @@ def load_csv(source: Source, target: str | None = None, *, max_rows: int | None 
              drop_columns: tuple[str, ...] = ()) -> Dataset:
     """Read a CSV (path, bytes or file-like) with a binary target column and return a `Dataset`.
 
-    `target` defaults to the column `choose_target` picks; the other options are `prepare`'s. Raises `DataError` for anything unusable; the rules
+    `target` defaults to the column `choose_target` picks; the other options are `prepare`'s. Raises `DataError`
+    for anything unusable; the rules
     are spelled out for users in `UPLOAD_RULES`.
 
     >>> load_csv(b"a,b,target\\n" + b"\\n".join(b"%d,%d,%d" % (i % 7, i % 3, i % 2) for i in range(40))).n_features
