@@ -31,8 +31,6 @@ _ONLY = {POINT: _evidence(POINT), COMMA: _evidence(COMMA)}
 _AMBIGUOUS = re.compile(r"[+-]?[1-9]\d{0,2}[.,]\d{3}")
 _GROUPED = {mark: re.compile(rf"[+-]?\d{{1,3}}({re.escape(COMMA if mark == POINT else POINT)}\d{{3}})+"
                              rf"({re.escape(mark)}\d*)?") for mark in (POINT, COMMA)}
-_PLAIN = {POINT: re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(inf|infinity|nan)", re.I),
-          COMMA: re.compile(r"[+-]?(\d+,?\d*|,\d+)([eE][+-]?\d+)?|[+-]?(inf|infinity|nan)", re.I)}
 
 
 @dataclass(frozen=True)
@@ -88,23 +86,20 @@ def parse_numbers(text: pd.Series, decimal: str) -> pd.Series:
     """Stripped text values -> float64, NaN where a value is not a number under the `decimal` convention.
 
     "1.200" is 1200 under COMMA and 1.2 under POINT; "3.5" is not a number under COMMA (its "." would group
-    thousands, which need three digits), nor "0,5" under POINT.
+    thousands, which need three digits), nor "0,5" under POINT. Values without a thousands mark go through
+    `pd.to_numeric` (after "," -> "." under COMMA), so "1e-5", "inf" and "nan" read as pandas reads them.
     """
-    fast = pd.to_numeric(text, errors="coerce").astype(np.float64)  # plain numbers ("1.5", "1e3", "inf")
-    if decimal == POINT:
-        suspects = fast.isna()  # under POINT a plain number means what to_numeric reads; recheck the rest
-    else:
-        suspects = fast.isna() | text.str.contains(".", regex=False)  # "1.200" is 1200 here, "3.5" not a number
-    if not suspects.any():
-        return fast
     thousands = COMMA if decimal == POINT else POINT
-    grouped, plain = _GROUPED[decimal], _PLAIN[decimal]
-    redone = [value.replace(thousands, "").replace(",", ".")
-              if grouped.fullmatch(value) or plain.fullmatch(value) else None for value in text[suspects].tolist()]
-    fast = fast.copy()
-    fast[suspects] = pd.to_numeric(pd.Series(redone, index=text.index[suspects], dtype=object),
-                                   errors="coerce").astype(np.float64)
-    return fast
+    grouped = text.str.contains(thousands, regex=False)  # vectorised; only these need the (Python) regex below
+    plain = text if decimal == POINT else text.str.replace(",", ".", regex=False)
+    numbers = pd.to_numeric(plain.where(~grouped), errors="coerce").astype(np.float64)
+    if grouped.any():
+        pattern = _GROUPED[decimal]
+        redone = [value.replace(thousands, "").replace(",", ".") if pattern.fullmatch(value) else None
+                  for value in text[grouped].tolist()]
+        numbers[grouped] = pd.to_numeric(pd.Series(redone, index=text.index[grouped], dtype=object),
+                                         errors="coerce").astype(np.float64)
+    return numbers
 
 
 _NUMBERISH = re.compile(r"[+-]?[\d.,]*\d[\d.,]*([eE][+-]?\d+)?|[+-]?(inf|infinity|nan)", re.I)
