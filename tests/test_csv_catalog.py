@@ -241,11 +241,16 @@ CATALOG = [
                  refused("single column", "feature"), id="target-only"),
     pytest.param(b"a b target\n" + b"\n".join(b"%d %d %d" % (i % 3, i % 5, i % 2) for i in range(N)),
                  refused("single column", "commas, semicolons, tabs"), id="space-separated"),
+    # Issue 16 item 4: a first row of data is read as data with generated names (it used to be refused).
     pytest.param(b"\n".join(b"%d.5,%d,%d" % (i, i % 3, i % 2) for i in range(N)),
-                 refused("looks like data, not a header"), id="no-header-row"),
+                 usable(2, "first line holds data", "column_3", feature_names=("column_1", "column_2")),
+                 id="no-header-row"),
     # --- refused: the target ---------------------------------------------------------------------------------------
+    # Issue 16 item 1: a column named like a label is the default target (it used to be refused).
     pytest.param(csv({"a": base()["a"], "b": base()["b"], "label": base()["target"]}),
-                 refused("No column called 'target'", "could be the target: label"), id="no-target-column"),
+                 usable(2, "'label'", "looks like a label", feature_names=("a", "b")), id="no-target-column"),
+    pytest.param(csv({"a": base()["a"], "b": base()["b"], "size": [i % 3 for i in range(N)]}),
+                 refused("No column called 'target'", "Choose the column"), id="no-target-no-rule"),
     pytest.param(replace_target([1] * N), refused("only one class", "(1)"), id="target-one-class"),
     pytest.param(replace_target(["yes"] * N), refused("only one class"), id="target-all-yes"),
     pytest.param(replace_target([i % 3 for i in range(N)]), refused("exactly two classes", "3 different values"),
