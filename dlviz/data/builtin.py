@@ -60,9 +60,22 @@ def builtin_frame(name: str) -> pd.DataFrame:
     raise DataError(f"Unknown built-in dataset {name!r}; choose one of {', '.join(BUILTIN_NAMES)}.")
 
 
+# Bump when the practice generator, the breast-cancer preparation or the split/scaling changes what a built-in
+# dataset holds: its fingerprint (and so every shipped run's key) names this version, not a hash of its floats.
+DATA_VERSION = 2
+
+
+def builtin_fingerprint(name: str, max_rows: int | None, standardize: bool, stratify: bool) -> str:
+    """The identity of a built-in dataset's preparation, e.g. `practice-v2-rows4000-std`."""
+    return (f"{name}-v{DATA_VERSION}-rows{max_rows if max_rows is not None else 'all'}-"
+            f"{'std' if standardize else 'raw'}{'-strat' if stratify else ''}")
+
+
 def load_builtin(name: str, *, max_rows: int | None = None, standardize: bool = True,
                  stratify: bool = False) -> Dataset:
-    """A built-in dataset prepared like an upload (`prepare`): `max_rows` is a fixed random sample."""
+    """A built-in dataset prepared like an upload (`prepare`): `max_rows` is a fixed random sample. Its fingerprint
+    is `builtin_fingerprint(...)`."""
     return prepare(builtin_frame(name), "target", name=BUILTIN_NAMES.get(name, name), max_rows=max_rows,
-                   standardize=standardize, stratify=stratify)
+                   standardize=standardize, stratify=stratify,
+                   fingerprint=builtin_fingerprint(name, max_rows, standardize, stratify))
 

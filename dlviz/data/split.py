@@ -185,10 +185,13 @@ def _check_classes_per_part(values: np.ndarray, labels: np.ndarray, y_train: np.
 
 def prepare(frame: pd.DataFrame, target: str | None = "target", *, name: str = "dataset",
             max_rows: int | None = None, standardize: bool = True, stratify: bool = False,
-            drop_columns: tuple[str, ...] = ()) -> Dataset:
+            drop_columns: tuple[str, ...] = (), fingerprint: str | None = None) -> Dataset:
     """Validate a frame and split and scale it the lesson's way (see `Dataset`).
 
     Args:
+        fingerprint: the Dataset's identity (its runs' cache key); by default a hash of the prepared arrays. Built-in
+            data passes a name of its generator version and settings instead (`load_builtin`), so that shipped runs
+            never depend on how a machine rounds generated floats.
         target: the column to predict; None picks one by `choose_target`'s rules (and says which in the notes).
         max_rows: use a fixed random sample of this many rows (seed SAMPLE_SEED, the same rows every time), taken
             after cleaning and before splitting.
@@ -251,7 +254,6 @@ def prepare(frame: pd.DataFrame, target: str | None = "target", *, name: str = "
     for array in arrays:
         array.setflags(write=False)
         digest.update(array.tobytes())
-    # Unchanged for the plain split, so shipped sweeps keyed by the old fingerprints still apply (dlviz.precomputed);
     # `max_rows` changes the rows themselves, and so the digest, whenever it samples.
     digest.update(repr((standardize, tuple(feature_names)) + (("stratified",) if stratify else ())).encode())
     source_x, source_y = np.array(values, dtype=np.float64), np.array(y_all, dtype=np.float32)
@@ -259,7 +261,7 @@ def prepare(frame: pd.DataFrame, target: str | None = "target", *, name: str = "
     source_y.setflags(write=False)
     return Dataset(name=name, feature_names=tuple(feature_names), x_train=arrays[0],
                    y_train=arrays[1], x_val=arrays[2], y_val=arrays[3], x_test=arrays[4], y_test=arrays[5],
-                   standardized=standardize, fingerprint=digest.hexdigest()[:16], notes=tuple(notes),
+                   standardized=standardize, fingerprint=fingerprint or digest.hexdigest()[:16], notes=tuple(notes),
                    stratified=stratify, source_x=source_x, source_y=source_y)
 
 

@@ -48,9 +48,9 @@ class Selection:
 
 
 @st.cache_data(max_entries=12, show_spinner=False)
-def builtin_dataset(name: str, rows: int | None, standardize: bool) -> Dataset:
+def builtin_dataset(name: str, rows: int | None, standardize: bool, stratify: bool = False) -> Dataset:
     """A built-in dataset, cached for every session."""
-    return data_mod.load_builtin(name, max_rows=rows, standardize=standardize)
+    return data_mod.load_builtin(name, max_rows=rows, standardize=standardize, stratify=stratify)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -58,9 +58,16 @@ def _uploaded_frame(content: bytes):
     return data_mod.read_csv(content)
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def _uploaded_dataset(content: bytes, target: str, rows: int | None, standardize: bool, name: str) -> Dataset:
-    return data_mod.prepare(_uploaded_frame(content), target, name=name, max_rows=rows, standardize=standardize)
+@st.cache_data(max_entries=8, show_spinner=False)
+def _uploaded_dataset(content: bytes, target: str, rows: int | None, standardize: bool, stratify: bool,
+                      drop: tuple[str, ...], name: str) -> Dataset:
+    return data_mod.prepare(_uploaded_frame(content), target, name=name, max_rows=rows, standardize=standardize,
+                            stratify=stratify, drop_columns=drop)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _warnings(_dataset: Dataset, fingerprint: str) -> list:
+    return data_mod.data_warnings(_dataset)
 
 
 def _dataset_csv(name: str) -> bytes:
@@ -82,14 +89,18 @@ def draw() -> Selection:
     bar.header("Data")
     choice = controls.draw(settings.DATA, bar, horizontal=False)
     standardize = controls.draw(settings.STANDARDIZE, bar)
-    dataset: Dataset | None
-    if choice == "practice":
-        rows = controls.draw(settings.ROWS, bar)
-        dataset = builtin_dataset("practice", rows, standardize)
-    elif choice == "breast_cancer":
-        dataset = builtin_dataset("breast_cancer", None, standardize)
-    else:
-        dataset = _upload(bar, standardize)
+    stratify = controls.draw(settings.STRATIFY, bar)
+    dataset: Dataset | None = None
+    try:
+        if choice == "practice":
+            rows = controls.draw(settings.ROWS, bar)
+            dataset = builtin_dataset("practice", rows, standardize, stratify)
+        elif choice == "breast_cancer":
+            dataset = builtin_dataset("breast_cancer", None, standardize, stratify)
+        else:
+            dataset = _upload(bar, standardize, stratify)
+    except DataError as exc:  # e.g. a split with one class: the message names the control that helps
+        bar.error(str(exc))
     if dataset is not None:
         st.session_state[_LAST_DATASET] = dataset
     else:
@@ -99,6 +110,8 @@ def draw() -> Selection:
     bar.caption(dataset.description)
     for note in dataset.notes:
         bar.caption(f"ℹ️ {note}")
+    for warning in _warnings(dataset, dataset.fingerprint):
+        bar.warning(warning.message, icon="⚠️")
     if choice != "upload":
         bar.download_button("Download this dataset (CSV)", functools.partial(_dataset_csv, choice),
                             f"dlviz_{choice}.csv", "text/csv", on_click="ignore", width="stretch",
@@ -117,23 +130,38 @@ def draw() -> Selection:
     return chosen
 
 
-def _upload(bar, standardize: bool) -> Dataset | None:
+def _upload(bar, standardize: bool, stratify: bool) -> Dataset | None:
+    """The uploader, the target (chosen by `data.choose_target`'s rules, which the sidebar names), the rows used and
+    a way to drop a column that gives the answer away. None (with the error beside the uploader) for a bad file."""
     uploaded = bar.file_uploader("CSV with a binary target column", type=["csv", "txt", "tsv"], key="upload")
     if uploaded is None:
         bar.caption("Upload a CSV: numeric feature columns and one column with two classes (0/1, yes/no, "
                     "True/False). The rules are on the home page.")
         return None
     content = uploaded.getvalue()
+    file_key = hashlib.sha1(content).hexdigest()[:8]
     try:
         frame = _uploaded_frame(content)
         candidates = data_mod.binary_target_candidates(frame)
         if not candidates:
             raise DataError("No column has exactly two distinct values, so there is nothing to predict. "
                             "Expected a target column with two classes such as 0/1.")
-        default = next((c for c in candidates if str(c).strip().lower() == "target"), candidates[0])
-        target = bar.selectbox("Target column (what to predict)", candidates, index=candidates.index(default),
-                               key=f"target_{hashlib.sha1(content).hexdigest()[:8]}")
-        return _uploaded_dataset(content, target, None, standardize, uploaded.name)
+        chosen = data_mod.choose_target(frame)
+        target = bar.selectbox("Target column (what to predict)", candidates,
+                               index=candidates.index(chosen.column) if chosen.column in candidates else None,
+                               key=f"target_{file_key}", placeholder="Pick the column to predict")
+        if target is None:
+            bar.info(f"{chosen.rule} Pick the column to predict.")
+            return None
+        if target == chosen.column:
+            bar.caption(f"Target: {chosen.rule}")
+        rows = bar.select_slider("Rows used", ("all",) + tuple(r for r in settings.ROW_CHOICES if r < len(frame)),
+                                 key=f"rows_{file_key}", help=settings.ROWS.help)
+        drop = tuple(bar.multiselect("Columns left out", [c for c in frame.columns if c != target],
+                                     key=f"drop_{file_key}",
+                                     help="Leave out a column that gives the answer away (see the warnings)."))
+        return _uploaded_dataset(content, target, None if rows == "all" else int(rows), standardize, stratify,
+                                 drop, uploaded.name)
     except DataError as exc:
         bar.error(f"**{uploaded.name}**: {exc}")
         return None
