@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 
 from dlviz import charts
@@ -173,7 +174,9 @@ def test_replay_frames_slider_and_fixed_axes(groups):
             for label, runs in groups.items()}
     frames, labels = charts.curves_frames(long, marks={"lr 0.1": Marks(best_epoch=50, overfit=(50, 100))}, x_max=100)
     assert len(frames) == 40 and labels[0] == "epoch 1" and labels[-1] == "epoch 100"
-    assert len({len(f.data) - sum(charts.animation._legend_only(t) for t in f.data) for f in frames}) == 1
+    assert isinstance(frames[-1], go.Figure) and len({len(f["data"]) for f in frames[:-1]}) == 1
+    first = frames[0]["data"]
+    assert all(item is None or len(item["x"]) <= 2 for item in first)  # epoch 0 and epoch 1 only
     fig = charts.animated(frames, labels)
     assert len(fig.frames) == 40
     (slider,) = fig.layout.sliders
@@ -211,3 +214,22 @@ def test_group_runs_keeps_value_order_and_skips_unstarted():
     runs = [history([0.5], lr=0.1, seed=1), None, history([0.5], lr=0.01, seed=1), history([0.5], lr=0.1, seed=2)]
     grouped = charts.group_runs(runs, lambda h: f"lr {h.spec.learning_rate:g}")
     assert list(grouped) == ["lr 0.1", "lr 0.01"] and len(grouped["lr 0.1"]) == 2
+
+
+def test_epochs_replay_is_cut_from_the_finished_figure():
+    runs = [history(list(np.linspace(0.6, 0.3, 60)), seed=s) for s in (1, 2, 3)]
+    final = charts.epochs_figure(runs, marks=Marks(best_epoch=30, overfit=(30, 60)), stop_epoch=40, x_max=60)
+    frames, labels = charts.cut_frames(final, 60)
+    fig = charts.animated(frames, labels)
+    assert len(fig.frames) == 40 and labels[-1] == "epoch 60"
+    assert fig.layout.xaxis.title.text == "Epoch" and fig.layout.yaxis2.title.text == "Accuracy"
+    first = {k: d for k, d in zip(fig.frames[0].traces, fig.frames[0].data)}
+    star = next(k for k, t in enumerate(fig.data) if t.name == "lowest validation loss")
+    assert len(first[star].x) == 0  # the finished run's marks wait for the last frame
+    assert all(shape.visible is False for shape in fig.frames[0].layout.shapes)
+
+
+def test_general_frames_from_whole_figures(groups):
+    frames, labels = charts.frames_upto(lambda upto: charts.curves_figure(groups, upto_epoch=upto), 3)
+    fig = charts.animated(frames, labels)
+    assert [f.name for f in fig.frames] == ["0", "1", "2"] and labels == ["epoch 1", "epoch 2", "epoch 3"]

@@ -23,6 +23,9 @@ METRIC_LABELS = {"loss": "Loss (binary cross-entropy)", "accuracy": "Accuracy"}
 X_LABELS = {"epoch": "Epoch", "updates": "Weight updates (batches seen)"}
 KINDS = (("training", "", "solid"), ("validation", "val_", "dash"))
 OVERFIT_KEY = "shaded: overfitting (validation loss above its best)"
+# Trace `meta`: x units per epoch on traces indexed by epoch (a replay frame keeps their points up to its epoch);
+# FINAL on marks of the finished run (a replay shows them on its last frame only).
+FINAL = "final"
 
 Groups = Mapping[str, Sequence[RunHistory]]
 
@@ -52,7 +55,8 @@ class Band:
     seeds: np.ndarray  # shape (n_seeds, n+1): every seed's curve, NaN for non-finite values
 
 
-def group_runs(histories: Iterable[RunHistory | None], label: Callable[[RunHistory], str]) -> dict[str, list[RunHistory]]:
+def group_runs(histories: Iterable[RunHistory | None],
+               label: Callable[[RunHistory], str]) -> dict[str, list[RunHistory]]:
     """`{label(h): [h, ...]}` in first-seen order, skipping runs not started (None or no epoch yet).
 
     Example: `group_runs(histories, lambda h: f"lr {h.spec.learning_rate:g}")`.
@@ -136,88 +140,63 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
     n_seeds = max((len(runs) for runs in groups.values()), default=1)
     any_blowup = any_nan = False
     x_extent: list[float] = []
+    fmt = ".1%" if metric == "accuracy" else ".4f"
+    unit = "epoch" if x_axis == "epoch" else "update"
     for (label, runs), color in zip(groups.items(), style.value_colors(len(groups))):
         scale = _x_scale(runs, x_axis)
         x_extent += [scale, scale * (x_max or max(h.epochs_run for h in runs))]
-        lines = {}
+        keep = slice(1, None) if log_x else slice(None)  # epoch 0 has no place on a log axis
+        common = dict(legendgroup=label, showlegend=False, meta=scale)
         for kind, prefix, dash in KINDS:
             band = seed_band(runs, prefix + metric, upto_epoch)
-            xs = band.epochs * scale
-            keep = slice(1, None) if log_x else slice(None)  # epoch 0 has no place on a log axis
-            xs = xs[keep]
-            lines[kind] = (xs, band.mean[keep])
-            hover = (f"{label} · {kind}<br>{X_LABELS[x_axis].split(' (')[0].lower()} %{{x:,}}<br>"
-                     f"{metric} %{{y:{'.1%' if metric == 'accuracy' else '.4f'}}}")
+            xs = band.epochs[keep] * scale
+            hover = f"{label} · {kind}<br>{unit} %{{x:,}}<br>{metric} %{{y:{fmt}}}"
             if len(runs) > 1 and not each_seed:
-                fig.add_trace(go.Scatter(x=xs, y=_y(band.low[keep]), mode="lines", line=dict(width=0, color=color),
-                                         legendgroup=label, showlegend=False, hoverinfo="skip", name=f"{label} {kind} min"))
-                fig.add_trace(go.Scatter(x=xs, y=_y(band.high[keep]), mode="lines", line=dict(width=0, color=color),
-                                         fill="tonexty", fillcolor=style.rgba(color, 0.18 if kind == "training" else 0.1),
-                                         legendgroup=label, showlegend=False, hoverinfo="skip", name=f"{label} {kind} max"))
+                edge = dict(mode="lines", line=dict(width=0, color=color), hoverinfo="skip", **common)
+                fig.add_trace(go.Scatter(x=xs, y=_y(band.low[keep]), name=f"{label} {kind} min", **edge))
+                fig.add_trace(go.Scatter(x=xs, y=_y(band.high[keep]), name=f"{label} {kind} max", fill="tonexty",
+                                         fillcolor=style.rgba(color, 0.18 if kind == "training" else 0.1), **edge))
             if each_seed and len(runs) > 1:
                 for h, curve in zip(runs, band.seeds):
                     fig.add_trace(go.Scatter(
-                        x=xs, y=_y(curve[keep]), mode="lines", legendgroup=label, showlegend=False, opacity=0.55,
-                        line=dict(color=color, width=s.thin, dash=dash), name=f"{label} seed {h.spec.seed}",
+                        x=xs, y=_y(curve[keep]), mode="lines", opacity=0.55, name=f"{label} seed {h.spec.seed}",
+                        line=dict(color=color, width=s.thin, dash=dash), **common,
                         hovertemplate=hover + f"<br>seed {h.spec.seed}<extra></extra>"))
             mean_note = f" (mean of {len(runs)} seeds)" if len(runs) > 1 else ""
             fig.add_trace(go.Scatter(
-                x=xs, y=_y(band.mean[keep]), mode="lines", name=label, legendgroup=label,
+                x=xs, y=_y(band.mean[keep]), mode="lines", name=label, legendgroup=label, meta=scale,
                 showlegend=kind == "training", line=dict(color=color, width=s.line, dash=dash),
                 hovertemplate=hover + mean_note + "<extra></extra>"))
-        # Where it blew up: a ✕ on the training mean at the first seed's blow-up epoch (every seed's in each_seed).
-        blow_x, blow_y, blow_text = [], [], []
-        n_drawn = min(h.epochs_run for h in runs) if upto_epoch is None else min(upto_epoch, *(h.epochs_run for h in runs))
-        blown = [h for h in runs if h.diverged_at is not None and h.diverged_at <= n_drawn]
-        if blown:
-            xs, ys = lines["training"]
-            targets = [(h.diverged_at, h) for h in blown] if each_seed else [(min(h.diverged_at for h in blown), None)]
-            for epoch, h in targets:
-                y = (seed_band([h], "loss" if metric == "loss" else metric, n_drawn).mean[epoch] if h is not None
-                     else seed_band(runs, metric, n_drawn).mean[epoch])
-                if (log_x and epoch == 0) or not math.isfinite(y):
-                    continue
-                blow_x.append(epoch * scale)
-                blow_y.append(float(y))
-                blow_text.append(f"seed {h.spec.seed}" if h is not None else f"{len(blown)} of {len(runs)} seeds")
-            any_blowup = any_blowup or bool(blow_x)
+        n_drawn = min(h.epochs_run for h in runs)
+        n_drawn = n_drawn if upto_epoch is None else min(n_drawn, upto_epoch)
+        blow_x, blow_y, blow_text = _blowup_points(runs, metric, n_drawn, each_seed, scale, log_x)
+        any_blowup = any_blowup or bool(blow_x)
         fig.add_trace(go.Scatter(
-            x=blow_x, y=blow_y, mode="markers", legendgroup=label, showlegend=False, cliponaxis=False,
-            name=f"{label} blew up", customdata=blow_text,
-            marker=dict(symbol="x", size=s.marker + 4, color=color, line=dict(color="black", width=1)),
+            x=blow_x, y=blow_y, mode="markers", cliponaxis=False, name=f"{label} blew up", customdata=blow_text,
+            marker=dict(symbol="x", size=s.marker + 4, color=color, line=dict(color="black", width=1)), **common,
             hovertemplate=f"{label}: blew up here (loss above {DIVERGENCE_FACTOR:g}× its start), "
                           "%{customdata}<extra></extra>"))
-        # A NaN/inf run ends: a mark at the last finite point of its (or, averaged, the mean's) training curve.
-        nan_x, nan_y = [], []
-        nan_runs = [h for h in runs if _nan_at(h) is not None and _nan_at(h) <= n_drawn]
-        if nan_runs:
-            for h in nan_runs if each_seed else [None]:
-                band = seed_band([h] if h is not None else runs, metric, n_drawn)
-                px, py = _last_finite(band.epochs * scale, band.mean)
-                nan_x += px
-                nan_y += py
-            any_nan = any_nan or bool(nan_x)
+        nan_x, nan_y = _nan_points(runs, metric, n_drawn, each_seed, scale)
+        any_nan = any_nan or bool(nan_x)
         fig.add_trace(go.Scatter(
             x=nan_x, y=nan_y, mode="markers+text", text=["NaN"] * len(nan_x), textposition="top right",
-            textfont=dict(size=s.text, color=color), legendgroup=label, showlegend=False, cliponaxis=False,
-            name=f"{label} NaN", marker=dict(symbol="x-thin", size=s.marker + 4, color=color,
-                                             line=dict(color=color, width=3)),
+            textfont=dict(size=s.text, color=color), cliponaxis=False, name=f"{label} NaN", **common,
+            marker=dict(symbol="x-thin", size=s.marker + 4, color=color, line=dict(color=color, width=3)),
             hovertemplate=f"{label}: the loss became NaN/inf after this point<extra></extra>"))
         # The findings' star (hollow when tied) on the validation mean.
         mark = marks.get(label)
         star_x, star_y = [], []
         if mark is not None and mark.best_epoch is not None:
-            xs, ys = lines["validation"]
             band = seed_band(runs, "val_" + metric, upto_epoch)
             if mark.best_epoch < len(band.mean) and not (log_x and mark.best_epoch == 0):
                 star_x, star_y = [mark.best_epoch * scale], [float(band.mean[mark.best_epoch])]
         tied = mark is not None and mark.tied
         fig.add_trace(go.Scatter(
-            x=star_x, y=star_y, mode="markers", legendgroup=label, showlegend=False, name=f"{label} best",
+            x=star_x, y=star_y, mode="markers", name=f"{label} best", **dict(common, meta=FINAL),
             marker=dict(symbol="star-open" if tied else "star", size=s.star, color=color,
                         line=dict(color=color if tied else "black", width=2 if tied else 1)),
             hovertemplate=f"{label}: {'tied for best' if tied else 'best'} (lowest validation loss), "
-                          "epoch %{x:,}<extra></extra>"))
+                          f"{unit} %{{x:,}}<extra></extra>"))
         if mark is not None and mark.overfit is not None:
             first, last = mark.overfit
             fig.add_vrect(x0=max(first * scale, scale if log_x else 0), x1=last * scale,
@@ -225,11 +204,47 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
     _legend_keys(fig, groups, marks, n_seeds, each_seed, any_blowup, any_nan, s)
     what = METRIC_LABELS[metric].split(" (")[0]
     title = title or f"{what} per {'epoch' if x_axis == 'epoch' else 'weight update'}"
-    subtitle = (f"mean of {n_seeds} seeds; {'thin lines: each seed' if each_seed else f'band: min–max over {n_seeds} seeds'}"
-                if n_seeds > 1 else "")
+    spread = "thin lines: each seed" if each_seed else f"band: min–max over {n_seeds} seeds"
+    subtitle = f"mean of {n_seeds} seeds; {spread}" if n_seeds > 1 else ""
     style.apply_layout(fig, title=title, subtitle=subtitle, presenter=presenter)
     _axes(fig, groups, metric=metric, x_axis=x_axis, log_x=log_x, log_y=log_y, x_extent=x_extent)
     return fig
+
+
+def _blowup_points(runs: Sequence[RunHistory], metric: str, n_drawn: int, each_seed: bool, scale: int,
+                   log_x: bool) -> tuple[list[float], list[float], list[str]]:
+    """Where it blew up: on the training mean at the earliest seed's `diverged_at` (each seed's own, on its own
+    curve, with `each_seed`), among the epochs drawn. Returns (xs, ys, hover texts)."""
+    blown = [h for h in runs if h.diverged_at is not None and h.diverged_at <= n_drawn]
+    if not blown:
+        return [], [], []
+    if each_seed:
+        targets = [(h.diverged_at, [h], f"seed {h.spec.seed}") for h in blown]
+    else:
+        targets = [(min(h.diverged_at for h in blown), runs, f"{len(blown)} of {len(runs)} seeds")]
+    xs, ys, texts = [], [], []
+    for epoch, members, text in targets:
+        y = seed_band(members, metric, n_drawn).mean[epoch]
+        if math.isfinite(y) and not (log_x and epoch == 0):
+            xs.append(epoch * scale)
+            ys.append(float(y))
+            texts.append(text)
+    return xs, ys, texts
+
+
+def _nan_points(runs: Sequence[RunHistory], metric: str, n_drawn: int, each_seed: bool,
+                scale: int) -> tuple[list[float], list[float]]:
+    """Where a NaN/inf run ends: the last finite point of the training mean (of each such seed with `each_seed`)."""
+    nan_runs = [h for h in runs if _nan_at(h) is not None and _nan_at(h) <= n_drawn]
+    if not nan_runs:
+        return [], []
+    xs, ys = [], []
+    for members in ([[h] for h in nan_runs] if each_seed else [runs]):
+        band = seed_band(members, metric, n_drawn)
+        px, py = _last_finite(band.epochs * scale, band.mean)
+        xs += px
+        ys += py
+    return xs, ys
 
 
 def _legend_keys(fig: go.Figure, groups: Groups, marks: Mapping[str, Marks], n_seeds: int, each_seed: bool,
@@ -303,21 +318,23 @@ def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, sto
             fmt = ".1%" if metric == "accuracy" else ".4f"
             if multi and not each_seed:
                 fig.add_trace(go.Scatter(x=band.epochs, y=_y(band.low), mode="lines", line=dict(width=0, color=color),
-                                         showlegend=False, hoverinfo="skip", name=f"{kind} min"), row=1, col=col)
+                                         showlegend=False, hoverinfo="skip", name=f"{kind} min", meta=1),
+                              row=1, col=col)
                 fig.add_trace(go.Scatter(x=band.epochs, y=_y(band.high), mode="lines", line=dict(width=0, color=color),
                                          fill="tonexty", fillcolor=style.rgba(color, 0.18), showlegend=False,
-                                         hoverinfo="skip", name=f"{kind} max"), row=1, col=col)
+                                         hoverinfo="skip", name=f"{kind} max", meta=1), row=1, col=col)
             if multi and each_seed:
                 for h, curve in zip(runs, band.seeds):
                     fig.add_trace(go.Scatter(x=band.epochs, y=_y(curve), mode="lines", showlegend=False, opacity=0.55,
                                              line=dict(color=color, width=s.thin, dash=dash),
-                                             name=f"{kind} seed {h.spec.seed}",
+                                             name=f"{kind} seed {h.spec.seed}", meta=1,
                                              hovertemplate=f"{kind} {metric}, seed {h.spec.seed}<br>epoch %{{x}}: "
                                                            f"%{{y:{fmt}}}<extra></extra>"), row=1, col=col)
             fig.add_trace(go.Scatter(
                 x=band.epochs, y=_y(band.mean), mode="lines", name=kind, legendgroup=kind, showlegend=col == 1,
-                line=dict(color=color, width=s.line, dash=dash),
-                hovertemplate=f"{kind} {metric}{' (mean)' if multi else ''}<br>epoch %{{x}}: %{{y:{fmt}}}<extra></extra>"),
+                line=dict(color=color, width=s.line, dash=dash), meta=1,
+                hovertemplate=f"{kind} {metric}{' (mean)' if multi else ''}<br>epoch %{{x}}: %{{y:{fmt}}}"
+                              "<extra></extra>"),
                 row=1, col=col)
         star_x, star_y = [], []
         if marks is not None and marks.best_epoch is not None:
@@ -326,8 +343,10 @@ def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, sto
                 star_x, star_y = [marks.best_epoch], [float(band.mean[marks.best_epoch])]
         fig.add_trace(go.Scatter(
             x=star_x, y=star_y, mode="markers", name="lowest validation loss", showlegend=col == 1 and bool(star_x),
-            legendgroup="best", marker=dict(symbol="star", size=s.star, color="#2b8a3e", line=dict(color="black", width=1)),
-            hovertemplate=f"lowest validation loss at epoch %{{x}}<br>{metric} %{{y:.4f}}<extra></extra>"), row=1, col=col)
+            legendgroup="best", meta=FINAL,
+            marker=dict(symbol="star", size=s.star, color="#2b8a3e", line=dict(color="black", width=1)),
+            hovertemplate=f"lowest validation loss at epoch %{{x}}<br>{metric} %{{y:.4f}}<extra></extra>"),
+            row=1, col=col)
         if marks is not None and marks.overfit is not None:
             fig.add_vrect(x0=marks.overfit[0], x1=marks.overfit[1], fillcolor=style.rgba("#d9480f", 0.09),
                           line_width=0, layer="below", row=1, col=col)

@@ -45,8 +45,8 @@ def grid_heatmap_figure(batch_sizes: Sequence[int], learning_rates: Sequence[flo
     diverged at); `best_columns[i]` outlines row i's best learning rate and joins them with a line; `guide_rates`
     (one learning rate per row, e.g. the linear-scaling rule) is drawn dashed, placed between columns on a log scale;
     `selected` cells get a thin blue outline; `tied_best` (a bool mask of the grid's shape) outlines, dashed, the cells
-    that tie with their row's best within the seed spread (the analysis decides; the chart only draws). `status_only` draws every finished, non-diverged cell in one light
-    colour (the "diverged" view). NaN cells that did not diverge are still training and stay blank.
+    that tie with their row's best within the seed spread (the analysis decides; the chart only draws).
+    `status_only` draws every finished, non-diverged cell in one light colour (the "diverged" view). NaN cells that did not diverge are still training and stay blank.
     """
     values = np.asarray(values, dtype=float)
     n_rows, n_cols = values.shape

@@ -160,7 +160,7 @@ def apply_layout(fig: go.Figure, *, title: str, presenter: bool, height: int = 4
     # with the x-axis title, a slider under the plot, or a neighbouring panel. The top margin is sized from an
     # estimate of the legend's rows (plotly's automatic margins misplaced shapes and panel titles when the title and
     # the legend both pushed the top margin).
-    names = [t.name for t in fig.data if legend and t.name and t.showlegend is not False]
+    names = [t.name for t in fig.data if legend and t.type == "scatter" and t.name and t.showlegend is not False]
     rows = legend_rows(names, s.legend, ASSUMED_WIDTH[presenter] - 94)
     title_h = 8 + round(1.3 * s.title) + (round(1.3 * (s.smallest + 1)) if subtitle else 0) + 14
     legend_h = rows * round(s.legend * 1.5)
@@ -184,11 +184,11 @@ def apply_layout(fig: go.Figure, *, title: str, presenter: bool, height: int = 4
 def key_trace(name: str, *, dash: str = "solid", color: str = NEUTRAL, width: float = 2.5, symbol: str | None = None,
               fill: str | None = None, group: str | None = None) -> go.Scatter:
     """A legend-only entry (no data) that explains a line style, a band, a marker or a shading."""
+    common = dict(x=[None], y=[None], name=name, legendgroup=group or f"key: {name}", hoverinfo="skip")
     if fill is not None:  # a filled square: how a band or a shaded region looks
-        return go.Scatter(x=[None], y=[None], mode="markers", name=name, legendgroup=group or f"key: {name}", hoverinfo="skip",
-                          marker=dict(symbol="square", size=14, color=fill, line=dict(width=0)))
+        return go.Scatter(mode="markers", marker=dict(symbol="square", size=14, color=fill, line=dict(width=0)),
+                          **common)
     if symbol is not None:
-        return go.Scatter(x=[None], y=[None], mode="markers", name=name, legendgroup=group or f"key: {name}", hoverinfo="skip",
-                          marker=dict(symbol=symbol, size=12, color=color, line=dict(color="black", width=1)))
-    return go.Scatter(x=[None], y=[None], mode="lines", name=name, legendgroup=group or f"key: {name}", hoverinfo="skip",
-                      line=dict(color=color, width=width, dash=dash))
+        return go.Scatter(mode="markers", marker=dict(symbol=symbol, size=12, color=color,
+                                                      line=dict(color="black", width=1)), **common)
+    return go.Scatter(mode="lines", line=dict(color=color, width=width, dash=dash), **common)

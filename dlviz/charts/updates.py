@@ -64,7 +64,7 @@ def update_loss_figure(groups: Mapping[str, Sequence[RunHistory]], *, x_axis: st
         raise ValueError("update_loss_figure needs at least one value")
     s = style.sizes(presenter)
     labels = list(groups)
-    cols = columns or (1 if len(labels) == 1 else 2 if len(labels) <= 4 else 3)
+    cols = columns or (1 if len(labels) == 1 else 2 if len(labels) <= 6 else 3)  # titles need half the width
     rows = math.ceil(len(labels) / cols)
     panels, seeds, highs, x_high, x_low = [], set(), [], 1.0, math.inf
     for label, color in zip(labels, style.value_colors(len(labels))):
@@ -107,7 +107,7 @@ def update_loss_figure(groups: Mapping[str, Sequence[RunHistory]], *, x_axis: st
     style.apply_layout(fig, title="Training loss at every weight update", presenter=presenter,
                        subtitle=f"{seed_text}; thin: each update's loss, thick: its moving average over up to "
                                 f"{MAX_WINDOW} updates; one panel per value, same loss axis",
-                       height=max(360, 250 * rows + 110), legend=False, extra_top=round(1.5 * s.text))
+                       height=max(360, 210 * rows + 110), legend=False, extra_top=round(1.5 * s.text))
     fig.update_annotations(font_size=s.text)  # panel titles
     x_title = ("Weight update" if x_axis == "updates" else "Epoch (fraction of the data seen)") + (
         " (log scale)" if log_x else "")
@@ -115,8 +115,10 @@ def update_loss_figure(groups: Mapping[str, Sequence[RunHistory]], *, x_axis: st
         fig.update_xaxes(**style.log_axis(x_low, x_high, counts=x_axis == "updates"))
     else:
         fig.update_xaxes(range=[0, x_high], tickformat=",~r" if x_axis == "updates" else "~r", hoverformat=",~r")
-    for c in range(1, cols + 1):
-        fig.update_xaxes(title_text=x_title, row=rows, col=c)
+    fig.update_xaxes(showticklabels=True)  # every panel shows its own counts (shared axes hide inner ticks)
+    for k in range(len(panels)):  # the x title under each column's lowest panel
+        if k + cols >= len(panels):
+            fig.update_xaxes(title_text=x_title, row=k // cols + 1, col=k % cols + 1)
     for r in range(1, rows + 1):
         fig.update_yaxes(title_text="Batch loss" + (" (log scale)" if log_y else ""), row=r, col=1)
     all_losses = np.concatenate([p[3] for p in panels]) if panels else np.zeros(0)
