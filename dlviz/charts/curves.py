@@ -131,12 +131,14 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
         log_y: a log loss axis; None = log only when a run blew up (`needs_log_y`). Accuracy is always linear.
         x_max: the requested epochs: the x-axis spans them from the start, so curves grow into it while training.
         upto_epoch: cut every curve there (a replay frame).
-    Returns: the figure. Trace order per value is fixed (bands, lines, ✕, NaN end, star), so replay frames line up.
+    Returns: the figure; per value its bands, mean lines, and a ✕ / NaN / star trace only where there is a mark.
+    Replay it with `animation.cut_frames` (frames cut from this finished figure), not by redrawing per epoch.
     """
     marks = marks or {}
     s = style.sizes(presenter)
     log_y = needs_log_y(groups, metric) if log_y is None else (log_y and metric == "loss")
-    fig = go.Figure()
+    traces: list[go.Scatter] = []
+    shapes: list[dict] = []
     n_seeds = max((len(runs) for runs in groups.values()), default=1)
     any_blowup = any_nan = False
     x_extent: list[float] = []
@@ -153,17 +155,17 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
             hover = f"{label} · {kind}<br>{unit} %{{x:,}}<br>{metric} %{{y:{fmt}}}"
             if len(runs) > 1 and not each_seed:
                 edge = dict(mode="lines", line=dict(width=0, color=color), hoverinfo="skip", **common)
-                fig.add_trace(go.Scatter(x=xs, y=_y(band.low[keep]), name=f"{label} {kind} min", **edge))
-                fig.add_trace(go.Scatter(x=xs, y=_y(band.high[keep]), name=f"{label} {kind} max", fill="tonexty",
+                traces.append(go.Scatter(x=xs, y=_y(band.low[keep]), name=f"{label} {kind} min", **edge))
+                traces.append(go.Scatter(x=xs, y=_y(band.high[keep]), name=f"{label} {kind} max", fill="tonexty",
                                          fillcolor=style.rgba(color, 0.18 if kind == "training" else 0.1), **edge))
             if each_seed and len(runs) > 1:
                 for h, curve in zip(runs, band.seeds):
-                    fig.add_trace(go.Scatter(
+                    traces.append(go.Scatter(
                         x=xs, y=_y(curve[keep]), mode="lines", opacity=0.55, name=f"{label} seed {h.spec.seed}",
                         line=dict(color=color, width=s.thin, dash=dash), **common,
                         hovertemplate=hover + f"<br>seed {h.spec.seed}<extra></extra>"))
             mean_note = f" (mean of {len(runs)} seeds)" if len(runs) > 1 else ""
-            fig.add_trace(go.Scatter(
+            traces.append(go.Scatter(
                 x=xs, y=_y(band.mean[keep]), mode="lines", name=label, legendgroup=label, meta=scale,
                 showlegend=kind == "training", line=dict(color=color, width=s.line, dash=dash),
                 hovertemplate=hover + mean_note + "<extra></extra>"))
@@ -171,18 +173,20 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
         n_drawn = n_drawn if upto_epoch is None else min(n_drawn, upto_epoch)
         blow_x, blow_y, blow_text = _blowup_points(runs, metric, n_drawn, each_seed, scale, log_x)
         any_blowup = any_blowup or bool(blow_x)
-        fig.add_trace(go.Scatter(
-            x=blow_x, y=blow_y, mode="markers", cliponaxis=False, name=f"{label} blew up", customdata=blow_text,
-            marker=dict(symbol="x", size=s.marker + 4, color=color, line=dict(color="black", width=1)), **common,
-            hovertemplate=f"{label}: blew up here (loss above {DIVERGENCE_FACTOR:g}× its start), "
-                          "%{customdata}<extra></extra>"))
+        if blow_x:
+            traces.append(go.Scatter(
+                x=blow_x, y=blow_y, mode="markers", cliponaxis=False, name=f"{label} blew up", customdata=blow_text,
+                marker=dict(symbol="x", size=s.marker + 4, color=color, line=dict(color="black", width=1)), **common,
+                hovertemplate=f"{label}: blew up here (loss above {DIVERGENCE_FACTOR:g}× its start), "
+                              "%{customdata}<extra></extra>"))
         nan_x, nan_y = _nan_points(runs, metric, n_drawn, each_seed, scale)
         any_nan = any_nan or bool(nan_x)
-        fig.add_trace(go.Scatter(
-            x=nan_x, y=nan_y, mode="markers+text", text=["NaN"] * len(nan_x), textposition="top right",
-            textfont=dict(size=s.text, color=color), cliponaxis=False, name=f"{label} NaN", **common,
-            marker=dict(symbol="x-thin", size=s.marker + 4, color=color, line=dict(color=color, width=3)),
-            hovertemplate=f"{label}: the loss became NaN/inf after this point<extra></extra>"))
+        if nan_x:
+            traces.append(go.Scatter(
+                x=nan_x, y=nan_y, mode="markers+text", text=["NaN"] * len(nan_x), textposition="top right",
+                textfont=dict(size=s.text, color=color), cliponaxis=False, name=f"{label} NaN", **common,
+                marker=dict(symbol="x-thin", size=s.marker + 4, color=color, line=dict(color=color, width=3)),
+                hovertemplate=f"{label}: the loss became NaN/inf after this point<extra></extra>"))
         # The findings' star (hollow when tied) on the validation mean.
         mark = marks.get(label)
         star_x, star_y = [], []
@@ -191,17 +195,21 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
             if mark.best_epoch < len(band.mean) and not (log_x and mark.best_epoch == 0):
                 star_x, star_y = [mark.best_epoch * scale], [float(band.mean[mark.best_epoch])]
         tied = mark is not None and mark.tied
-        fig.add_trace(go.Scatter(
-            x=star_x, y=star_y, mode="markers", name=f"{label} best", **dict(common, meta=FINAL),
-            marker=dict(symbol="star-open" if tied else "star", size=s.star, color=color,
-                        line=dict(color=color if tied else "black", width=2 if tied else 1)),
-            hovertemplate=f"{label}: {'tied for best' if tied else 'best'} (lowest validation loss), "
-                          f"{unit} %{{x:,}}<extra></extra>"))
+        if star_x:
+            traces.append(go.Scatter(
+                x=star_x, y=star_y, mode="markers", name=f"{label} best", **dict(common, meta=FINAL),
+                marker=dict(symbol="star-open" if tied else "star", size=s.star, color=color,
+                            line=dict(color=color if tied else "black", width=2 if tied else 1)),
+                hovertemplate=f"{label}: {'tied for best' if tied else 'best'} (lowest validation loss), "
+                              f"{unit} %{{x:,}}<extra></extra>"))
         if mark is not None and mark.overfit is not None:
             first, last = mark.overfit
-            fig.add_vrect(x0=max(first * scale, scale if log_x else 0), x1=last * scale,
-                          fillcolor=style.rgba(color, 0.09), line_width=0, layer="below")
-    _legend_keys(fig, groups, marks, n_seeds, each_seed, any_blowup, any_nan, s)
+            shapes.append(dict(type="rect", xref="x", yref="y domain", x0=max(first * scale, scale if log_x else 0),
+                               x1=last * scale, y0=0, y1=1, fillcolor=style.rgba(color, 0.09), line_width=0,
+                               layer="below"))
+    traces += _legend_keys(groups, marks, n_seeds, each_seed, any_blowup, any_nan, s)
+    # One constructor call for every trace and shape: adding them one by one costs ~1.6 ms each in validation.
+    fig = go.Figure(data=traces, layout=dict(shapes=shapes))
     what = METRIC_LABELS[metric].split(" (")[0]
     title = title or f"{what} per {'epoch' if x_axis == 'epoch' else 'weight update'}"
     spread = "thin lines: each seed" if each_seed else f"band: min–max over {n_seeds} seeds"
@@ -247,24 +255,25 @@ def _nan_points(runs: Sequence[RunHistory], metric: str, n_drawn: int, each_seed
     return xs, ys
 
 
-def _legend_keys(fig: go.Figure, groups: Groups, marks: Mapping[str, Marks], n_seeds: int, each_seed: bool,
-                 any_blowup: bool, any_nan: bool, s: style.Sizes) -> None:
-    fig.add_trace(style.key_trace("training", width=s.line))
-    fig.add_trace(style.key_trace("validation", dash="dash", width=s.line))
+def _legend_keys(groups: Groups, marks: Mapping[str, Marks], n_seeds: int, each_seed: bool, any_blowup: bool,
+                 any_nan: bool, s: style.Sizes) -> list[go.Scatter]:
+    """Legend-only entries: line styles, the band (or each seed), and the marks that appear on the chart."""
+    keys = [style.key_trace("training", width=s.line), style.key_trace("validation", dash="dash", width=s.line)]
     if n_seeds > 1:
-        fig.add_trace(style.key_trace(f"thin: each of {n_seeds} seeds", width=s.thin) if each_seed else
-                      style.key_trace(f"band: min–max over {n_seeds} seeds", fill=style.rgba(style.NEUTRAL, 0.3)))
+        keys.append(style.key_trace(f"thin: each of {n_seeds} seeds", width=s.thin) if each_seed else
+                    style.key_trace(f"band: min–max over {n_seeds} seeds", fill=style.rgba(style.NEUTRAL, 0.3)))
     chosen = [m for label, m in marks.items() if label in groups]
     if any(m.best_epoch is not None and not m.tied for m in chosen):
-        fig.add_trace(style.key_trace("best (lowest validation loss)", symbol="star"))
+        keys.append(style.key_trace("best (lowest validation loss)", symbol="star"))
     if any(m.best_epoch is not None and m.tied for m in chosen):
-        fig.add_trace(style.key_trace("tied for best (within the seed spread)", symbol="star-open"))
+        keys.append(style.key_trace("tied for best (within the seed spread)", symbol="star-open"))
     if any(m.overfit is not None for m in chosen):
-        fig.add_trace(style.key_trace(OVERFIT_KEY, fill=style.rgba(style.NEUTRAL, 0.18)))
+        keys.append(style.key_trace(OVERFIT_KEY, fill=style.rgba(style.NEUTRAL, 0.18)))
     if any_blowup:
-        fig.add_trace(style.key_trace(f"blew up (loss above {DIVERGENCE_FACTOR:g}× its start)", symbol="x"))
+        keys.append(style.key_trace(f"blew up (loss above {DIVERGENCE_FACTOR:g}× its start)", symbol="x"))
     if any_nan:
-        fig.add_trace(style.key_trace("NaN: the loss became NaN/inf", symbol="x-thin"))
+        keys.append(style.key_trace("NaN: the loss became NaN/inf", symbol="x-thin"))
+    return keys
 
 
 def _axes(fig: go.Figure, groups: Groups, *, metric: str, x_axis: str, log_x: bool, log_y: bool,

@@ -20,6 +20,7 @@ PALETTE = ("#1b3a8c", "#1c7ed6", "#0b8a7a", "#5c8a00", "#d9730d", "#c92a2a", "#a
 NEUTRAL = "#495057"  # key entries (training / validation / band) that stand for every value
 BEST_COLOR = "#e8590c"
 FONT_FAMILY = "Arial, Helvetica, sans-serif"
+GRID = "#e9ecef"
 
 
 @dataclass(frozen=True)
@@ -169,14 +170,17 @@ def apply_layout(fig: go.Figure, *, title: str, presenter: bool, height: int = 4
                    y=1, yanchor="top", pad=dict(t=8),
                    subtitle=dict(text=subtitle, font=dict(size=s.smallest + 1))),
         font=dict(size=s.text, family=FONT_FAMILY), height=height + legend_h + (40 if presenter else 0),
-        template="plotly_white", hovermode="closest", separators=".,",
+        # No template: assigning "plotly_white" costs ~25 ms a figure (a deep copy); its look is the few lines here.
+        template="none", plot_bgcolor="white", paper_bgcolor="white", hovermode="closest", separators=".,",
         hoverlabel=dict(font=dict(size=s.text)),
         showlegend=legend,
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, traceorder="normal",
                     font=dict(size=s.legend), itemsizing="constant", title=dict(text=""), valign="middle"),
         margin=dict(l=70, r=24, t=title_h + legend_h + extra_top + 8, b=60))
-    fig.update_xaxes(tickfont=dict(size=s.tick), title_font=dict(size=s.text), automargin=True)
-    fig.update_yaxes(tickfont=dict(size=s.tick), title_font=dict(size=s.text), automargin=True)
+    axis = dict(tickfont=dict(size=s.tick), title_font=dict(size=s.text), automargin=True, gridcolor=GRID,
+                zerolinecolor=GRID, linecolor=GRID, showline=False, ticks="")
+    fig.update_xaxes(**axis)
+    fig.update_yaxes(**axis)
     fig.update_annotations(font_size=s.text)
     return fig
 
