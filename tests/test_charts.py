@@ -4,6 +4,7 @@ divergence drawn to the end, replay frames, log-axis ticks, font sizes. No Tenso
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import plotly.graph_objects as go
@@ -157,6 +158,11 @@ def all_figures(groups, presenter):
                                      best_columns=[0, 0], tied_best=np.array([[False, True], [False, False]]),
                                      presenter=presenter)
     yield charts.animated(frames, labels, presenter=presenter)
+    rates = np.logspace(-6, 1, 50)
+    losses = 0.7 - 0.4 * np.exp(-((np.log10(rates) + 2) ** 2))
+    yield charts.lr_finder_figure(SimpleNamespace(  # the fields of dlviz.lr_finder.FinderResult the figure reads
+        learning_rates=rates, smoothed=losses, losses=losses, min_loss_lr=1e-2, steepest_lr=1e-3, suggestion=1e-3,
+        suggestion_rule="minimum / 10", stopped_early=True, stop_reason="the loss blew up"), presenter=presenter)
 
 
 @pytest.mark.parametrize("presenter, smallest", [(False, 12), (True, 16)])
