@@ -57,6 +57,7 @@ def test_band_traces_hold_the_seeds_min_and_max(groups):
     np.testing.assert_allclose(high.y, [START, 0.62, 0.6, 0.5], rtol=1e-6)
     np.testing.assert_allclose(mean.y, [START, (0.6 + 0.55 + 0.62) / 3, 0.5, (0.45 + 0.42 + 0.5) / 3], rtol=1e-6)
     assert high.fill == "tonexty"
+    np.testing.assert_allclose(np.asarray(mean.customdata)[2], [0.4, 0.6], rtol=1e-6)  # hover: the seeds' range
     assert list(fig.layout.xaxis.range) == [0, 10]  # the requested epochs, not the epochs run so far
     legend = [t.name for t in fig.data if t.showlegend is not False]
     assert "band: min–max over 3 seeds" in legend
@@ -239,3 +240,8 @@ def test_general_frames_from_whole_figures(groups):
     frames, labels = charts.frames_upto(lambda upto: charts.curves_figure(groups, upto_epoch=upto), 3)
     fig = charts.animated(frames, labels)
     assert [f.name for f in fig.frames] == ["0", "1", "2"] and labels == ["epoch 1", "epoch 2", "epoch 3"]
+
+
+def test_nothing_trained_yet_draws_an_empty_chart():
+    fig = charts.curves_figure(charts.group_runs([None, None], lambda h: "x"), x_max=5)
+    assert [t.name for t in fig.data] == ["training", "validation"]

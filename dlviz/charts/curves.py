@@ -164,11 +164,15 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
                         x=xs, y=_y(curve[keep]), mode="lines", opacity=0.55, name=f"{label} seed {h.spec.seed}",
                         line=dict(color=color, width=s.thin, dash=dash), **common,
                         hovertemplate=hover + f"<br>seed {h.spec.seed}<extra></extra>"))
-            mean_note = f" (mean of {len(runs)} seeds)" if len(runs) > 1 else ""
+            spread = {}
+            if len(runs) > 1:  # the hover gives the seeds' range next to their mean
+                spread = dict(customdata=np.c_[band.low[keep], band.high[keep]].astype(np.float32))
+                hover += (f" (mean of {len(runs)} seeds; min %{{customdata[0]:{fmt}}}, "
+                          f"max %{{customdata[1]:{fmt}}})")
             traces.append(go.Scatter(
                 x=xs, y=_y(band.mean[keep]), mode="lines", name=label, legendgroup=label, meta=scale,
-                showlegend=kind == "training", line=dict(color=color, width=s.line, dash=dash),
-                hovertemplate=hover + mean_note + "<extra></extra>"))
+                showlegend=kind == "training", line=dict(color=color, width=s.line, dash=dash), **spread,
+                hovertemplate=hover + "<extra></extra>"))
         n_drawn = min(h.epochs_run for h in runs)
         n_drawn = n_drawn if upto_epoch is None else min(n_drawn, upto_epoch)
         blow_x, blow_y, blow_text = _blowup_points(runs, metric, n_drawn, each_seed, scale, log_x)
