@@ -1,0 +1,166 @@
+"""The batch size x learning rate grid as a heatmap: one outcome per cell, diverged cells greyed with a ✕, each row's
+best learning rate outlined (and cells that tie with it outlined dashed), an optional linear-scaling guide line.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from dlviz.charts import style
+
+GRID_COLOR_SCALE = "Viridis"
+DIVERGED_COLOR = "#868e96"
+BEST_COLOR = style.BEST_COLOR
+GUIDE_COLOR = "#1b1b1f"
+SELECTED_COLOR = "#1c7ed6"
+
+
+def lr_axis_position(rate: float, learning_rates: Sequence[float]) -> float:
+    """Where `rate` falls on an axis with one column per learning rate (column j at j), interpolating and
+    extrapolating on a log scale so the guide line can pass between columns and beyond the grid."""
+    logs = np.log10(np.asarray(learning_rates, dtype=float))
+    if len(logs) == 1:
+        return 0.0
+    target = math.log10(rate)
+    # The segment the rate falls in (the first / last one beyond the ends).
+    k = int(np.clip(np.searchsorted(logs, target) - 1, 0, len(logs) - 2))
+    return k + (target - logs[k]) / (logs[k + 1] - logs[k])
+
+
+def grid_heatmap_figure(batch_sizes: Sequence[int], learning_rates: Sequence[float], values: np.ndarray, *,
+                        value_label: str, higher_is_better: bool = False, diverged: np.ndarray | None = None,
+                        diverged_epochs: np.ndarray | None = None, best_columns: Sequence[int | None] | None = None,
+                        guide_rates: Sequence[float] | None = None, selected: Sequence[tuple[int, int]] = (),
+                        row_labels: Sequence[str] | None = None, status_only: bool = False,
+                        color_range: tuple[float, float] | None = None, percent: bool = False,
+                        tied_best: np.ndarray | None = None,
+                        title: str | None = None, presenter: bool = False) -> go.Figure:
+    """A batch size (rows, growing upwards) x learning rate (columns, growing rightwards) heatmap of one outcome.
+
+    Brighter is better whichever way the outcome points. `diverged` cells are grey with a ✕ (and the epoch they
+    diverged at); `best_columns[i]` outlines row i's best learning rate and joins them with a line; `guide_rates`
+    (one learning rate per row, e.g. the linear-scaling rule) is drawn dashed, placed between columns on a log scale;
+    `selected` cells get a thin blue outline; `tied_best` (a bool mask of the grid's shape) outlines, dashed, the cells
+    that tie with their row's best within the seed spread (the analysis decides; the chart only draws).
+    `status_only` draws every finished, non-diverged cell in one light colour (the "diverged" view). NaN cells that did not diverge are still training and stay blank.
+    """
+    values = np.asarray(values, dtype=float)
+    n_rows, n_cols = values.shape
+    diverged = np.zeros_like(values, dtype=bool) if diverged is None else np.asarray(diverged, dtype=bool)
+    xs, ys = list(range(n_cols)), list(range(n_rows))
+    rate_labels = [f"{r:g}" for r in learning_rates]
+    row_labels = list(row_labels) if row_labels is not None else [str(b) for b in batch_sizes]
+    s = style.sizes(presenter)
+
+    def cell_text(i: int, j: int) -> str:
+        if diverged[i, j]:
+            epoch = int(diverged_epochs[i, j]) if diverged_epochs is not None else 0
+            return f"✕ ep {epoch}" if epoch else "✕"
+        v = values[i, j]
+        if not math.isfinite(v):
+            return ""
+        return "✓" if status_only else (f"{v:.1%}" if percent else f"{v:.3f}")
+
+    text = [[cell_text(i, j) for j in xs] for i in ys]
+    hover = [[f"batch {batch_sizes[i]} · lr {rate_labels[j]}<br>"
+              + ("diverged" + (f" at epoch {int(diverged_epochs[i, j])}" if diverged_epochs is not None else "")
+                 if diverged[i, j] else
+                 (f"{value_label}: {text[i][j]}" if text[i][j] and not status_only else
+                  "trained to the end" if text[i][j] else "training…"))
+              for j in xs] for i in ys]
+    fig = go.Figure()
+    shown = np.where(diverged | ~np.isfinite(values), np.nan, 0.0 if status_only else values)
+    z = [[None if not math.isfinite(v) else float(v) for v in row] for row in shown]
+    if status_only:
+        scale, show_scale, zmin, zmax = [[0, "#d3f9d8"], [1, "#d3f9d8"]], False, 0.0, 1.0
+    else:
+        finite = shown[np.isfinite(shown)]
+        low, high = color_range if color_range is not None else (
+            (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0))
+        scale, show_scale, zmin, zmax = GRID_COLOR_SCALE, True, low, max(high, low + 1e-9)
+    fig.add_trace(go.Heatmap(
+        x=xs, y=ys, z=z, customdata=hover,
+        hovertemplate="%{customdata}<extra></extra>", colorscale=scale, reversescale=not higher_is_better,
+        zmin=zmin, zmax=zmax, showscale=show_scale, xgap=2, ygap=2, name=value_label,
+        colorbar=dict(title=dict(text=value_label + (" (brighter = better)" if show_scale else ""), side="right"))))
+    if diverged.any():
+        fig.add_trace(go.Heatmap(
+            x=xs, y=ys, z=[[1.0 if diverged[i, j] else None for j in xs] for i in ys], customdata=hover,
+            hovertemplate="%{customdata}<extra></extra>", colorscale=[[0, DIVERGED_COLOR], [1, DIVERGED_COLOR]],
+            showscale=False, xgap=2, ygap=2, name="diverged"))
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="✕ diverged",
+                                 marker=dict(symbol="square", size=14, color=DIVERGED_COLOR)))
+    # Cell labels as annotations, so each can take the text colour its cell needs (white on the dark end). Collected
+    # and set once: plotly re-validates every earlier one on each add_annotation (0.4 s for a 4 x 9 grid).
+    annotations, shapes = [], []
+    for i in ys:
+        for j in xs:
+            if not text[i][j]:
+                continue
+            if diverged[i, j] or status_only:
+                color = "white" if diverged[i, j] else "#1b1b1f"
+            else:
+                position = (values[i, j] - zmin) / (zmax - zmin)
+                position = min(1.0, max(0.0, position if higher_is_better else 1.0 - position))
+                color = "white" if position < 0.55 else "#1b1b1f"  # the dark half of Viridis
+            annotations.append(dict(x=j, y=i, text=text[i][j], showarrow=False,
+                                    font=dict(size=s.tick, color=color)))
+    for i, j in selected:
+        shapes.append(dict(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5,
+                           line=dict(color=SELECTED_COLOR, width=2, dash="dot")))
+    if selected:
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="shown below",
+                                 marker=dict(symbol="square-open", size=14, color=SELECTED_COLOR)))
+    best = [(j, i) for i, j in enumerate(best_columns or []) if j is not None]
+    if best:
+        for j, i in best:
+            shapes.append(dict(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5,
+                               line=dict(color=BEST_COLOR, width=4)))
+        # A star in the top-right corner of each best cell (the centre holds the number), outlined in orange.
+        fig.add_trace(go.Scatter(
+            x=[j + 0.34 for j, _ in best], y=[i + 0.28 for _, i in best], mode="markers",
+            name="best learning rate per batch size", cliponaxis=False,
+            marker=dict(symbol="star", size=s.marker + 3, color=BEST_COLOR,
+                        line=dict(color="white", width=1)),
+            hovertemplate="best learning rate at batch %{customdata[0]}: %{customdata[1]}<extra></extra>",
+            customdata=[[batch_sizes[i], f"{learning_rates[j]:g}"] for j, i in best]))
+    if tied_best is not None:
+        tied = np.asarray(tied_best, dtype=bool)
+        best_cells = set(best)
+        cells = [(j, i) for i in ys for j in xs if tied[i, j] and (j, i) not in best_cells]
+        for j, i in cells:
+            shapes.append(dict(type="rect", x0=j - 0.46, x1=j + 0.46, y0=i - 0.46, y1=i + 0.46,
+                               line=dict(color=BEST_COLOR, width=3, dash="dash")))
+        if cells:
+            fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="tied with the best (within the seed "
+                                     "spread)", marker=dict(symbol="square-open", size=14, color=BEST_COLOR)))
+    if guide_rates is not None and n_cols > 1:
+        rates_y, rows_y = list(guide_rates), [float(i) for i in ys]
+        if n_rows > 1:
+            # Run the line on to the top and bottom edges, half a row further at the same slope.
+            first, last = guide_rates[1] / guide_rates[0], guide_rates[-1] / guide_rates[-2]
+            rates_y = [guide_rates[0] / math.sqrt(first)] + rates_y + [guide_rates[-1] * math.sqrt(last)]
+            rows_y = [-0.5] + rows_y + [n_rows - 0.5]
+        fig.add_trace(go.Scatter(
+            x=[lr_axis_position(r, learning_rates) for r in rates_y], y=rows_y, mode="lines",
+            name="rule of thumb: learning rate ∝ batch size (linear scaling)", opacity=0.8,
+            line=dict(color=GUIDE_COLOR, width=s.line, dash="dash"), customdata=[f"{r:.2g}" for r in rates_y],
+            hovertemplate="linear-scaling rule of thumb<br>lr %{customdata}<extra></extra>"))
+    style.apply_layout(fig, title=title or f"{value_label.capitalize()} for every batch size and learning rate",
+                       presenter=presenter, height=max(320, 70 * n_rows + 200))
+    fig.update_layout(plot_bgcolor="white", annotations=annotations, shapes=shapes)
+    fig.update_traces(colorbar=dict(tickfont=dict(size=s.tick), title=dict(font=dict(size=s.text))),
+                      selector=dict(type="heatmap", showscale=True))
+    if percent and not status_only:
+        fig.update_traces(colorbar=dict(tickformat=".0%"), selector=dict(type="heatmap", showscale=True))
+    fig.update_xaxes(title_text="Learning rate (log scale)", tickmode="array", tickvals=xs, ticktext=rate_labels,
+                     range=[-0.5, n_cols - 0.5], showgrid=False, zeroline=False)
+    fig.update_yaxes(title_text="Batch size", tickmode="array", tickvals=ys, ticktext=row_labels,
+                     range=[-0.5, n_rows - 0.5], showgrid=False, zeroline=False)
+    return fig
+
+

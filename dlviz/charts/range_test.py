@@ -1,0 +1,79 @@
+"""The learning-rate range test figure (Smith 2017; fastai's `lr_find`): loss against a growing learning rate."""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from dlviz.charts import style
+
+BEST_COLOR = style.BEST_COLOR
+
+
+def _finite(values: Sequence[float]) -> list[float | None]:
+    return [float(v) if v is not None and math.isfinite(v) else None for v in values]
+
+
+def lr_finder_figure(result, *, presenter: bool = False) -> go.Figure:
+    """The learning-rate range test: each update's loss (thin) and its smoothed curve (thick) against the learning
+    rate on a log axis, with the lowest smoothed loss, the steepest fall and the suggestion marked.
+
+    `result` is a `dlviz.lr_finder.FinderResult` (only its arrays and numbers are read).
+    """
+    rates = np.asarray(result.learning_rates, dtype=float)
+    smoothed = np.asarray(result.smoothed, dtype=float)
+    losses = np.asarray(result.losses, dtype=float)
+    s = style.sizes(presenter)
+    width = s.line
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=rates, y=_finite(losses), mode="lines", name="loss of each batch", opacity=0.35,
+                             line=dict(color="#5c2d91", width=1),
+                             hovertemplate="lr %{x:.2g}<br>batch loss %{y:.4f}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=rates, y=_finite(smoothed), mode="lines", name="smoothed (moving average)",
+                             line=dict(color="#5c2d91", width=width),
+                             hovertemplate="lr %{x:.2g}<br>smoothed loss %{y:.4f}<extra></extra>"))
+
+    def at(rate: float) -> float:
+        return float(np.interp(math.log10(rate), np.log10(rates), smoothed))
+
+    marks = [(result.min_loss_lr, "lowest smoothed loss", "circle", "#2b8a3e"),
+             (result.steepest_lr, "steepest fall", "diamond", "#1c7ed6")]
+    for rate, name, symbol, color in marks:
+        fig.add_trace(go.Scatter(x=[rate], y=[at(rate)], mode="markers", name=f"{name}: {rate:.2g}",
+                                 marker=dict(symbol=symbol, size=s.marker, color=color,
+                                             line=dict(color="black", width=1)),
+                                 hovertemplate=f"{name}<br>lr {rate:.2g}<extra></extra>"))
+    fig.add_vline(x=result.suggestion, line=dict(color=BEST_COLOR, width=3, dash="dash"))
+    fig.add_trace(go.Scatter(x=[result.suggestion], y=[at(result.suggestion)], mode="markers",
+                             name=f"suggested: {result.suggestion:.2g} ({result.suggestion_rule})",
+                             marker=dict(symbol="star", size=s.star, color=BEST_COLOR,
+                                         line=dict(color="black", width=1)),
+                             hovertemplate=f"suggested learning rate {result.suggestion:.2g}<extra></extra>"))
+    if result.stopped_early and len(rates):
+        fig.add_trace(go.Scatter(x=[rates[-1]], y=_finite([min(smoothed[-1], _finder_top(smoothed))]),
+                                 mode="markers", name="stopped: the loss blew up", cliponaxis=False,
+                                 marker=dict(symbol="x", size=s.marker + 2, color="#c92a2a",
+                                             line=dict(color="black", width=1)),
+                                 hovertemplate=f"stopped at lr {rates[-1]:.2g}: {result.stop_reason}<extra></extra>"))
+    style.apply_layout(fig, title="Learning-rate range test: one run, the learning rate growing at every update",
+                       presenter=presenter)
+    # Decade ticks only (dtick=1), printed as powers of ten: no digit-only minor labels.
+    fig.update_xaxes(title_text="Learning rate (log scale)", type="log", exponentformat="power", dtick=1,
+                     hoverformat=".2g")
+    fig.update_yaxes(title_text="Training loss", tickformat=".2~f")
+    finite = smoothed[np.isfinite(smoothed)]
+    if finite.size:
+        fig.update_yaxes(range=[0.9 * float(finite.min()), _finder_top(smoothed)])
+    return fig
+
+
+def _finder_top(smoothed: np.ndarray) -> float:
+    """The loss axis' top: a little above where the test started, so the fall fills the chart and the blow-up
+    leaves through the top instead of squashing it (a ✕ on the top edge marks where the test stopped)."""
+    finite = smoothed[np.isfinite(smoothed)]
+    if not finite.size:
+        return 1.0
+    return float(min(1.08 * finite.max(), 1.5 * max(finite[0], finite.min())))

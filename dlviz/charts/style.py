@@ -1,0 +1,198 @@
+"""The look every dlviz figure shares: value colours, font sizes (normal and presenter), log-axis ticks that print the
+value, thousands separators, and a legend under the plot.
+
+Pure functions of numbers; no figure family lives here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+# An ordered, hue-stepping palette (navy -> blue -> teal -> green -> orange -> red -> crimson -> purple). Neighbours
+# differ by at least 29 CIELAB units (CIE76; near-identical purples of the old Plasma sampling were ~8 apart) and every
+# colour has a lightness L* of at most 60, so thin lines stay visible on a white page through a projector.
+PALETTE = ("#1b3a8c", "#1c7ed6", "#0b8a7a", "#5c8a00", "#d9730d", "#c92a2a", "#a3195b", "#7b3fa6")
+NEUTRAL = "#495057"  # key entries (training / validation / band) that stand for every value
+BEST_COLOR = "#e8590c"
+FONT_FAMILY = "Arial, Helvetica, sans-serif"
+GRID = "#e9ecef"
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Pixel sizes of one mode. Every text of a figure is at least `smallest` px (12 normally, 16 presenting)."""
+
+    text: int  # layout font: axis titles, hover, anything not set explicitly
+    title: int
+    tick: int
+    legend: int
+    smallest: int
+    line: float  # a value's main line width
+    thin: float  # each-seed / each-update lines
+    marker: int
+
+    @property
+    def star(self) -> int:
+        return self.marker + 4
+
+
+NORMAL = Sizes(text=14, title=18, tick=13, legend=13, smallest=12, line=2.5, thin=1.0, marker=12)
+PRESENTER = Sizes(text=20, title=24, tick=18, legend=18, smallest=16, line=4.0, thin=1.5, marker=16)
+
+
+def sizes(presenter: bool) -> Sizes:
+    """The sizes of normal (>= 12 px text) or presenter mode (>= 16 px text, for a projector at 1280x720)."""
+    return PRESENTER if presenter else NORMAL
+
+
+def value_colors(n: int) -> list[str]:
+    """`n` colours in value order. Up to len(PALETTE) values take evenly spread entries (3 values: navy, green,
+    purple), so fewer values get more contrast; more values cycle the palette (neighbours stay distinct)."""
+    if n <= 0:
+        return []
+    if n == 1:
+        return [PALETTE[0]]
+    if n <= len(PALETTE):
+        return [PALETTE[round(i * (len(PALETTE) - 1) / (n - 1))] for i in range(n)]
+    return [PALETTE[i % len(PALETTE)] for i in range(n)]
+
+
+def rgba(hex_color: str, alpha: float) -> str:
+    """'#1b3a8c', 0.2 -> 'rgba(27,58,140,0.2)' (for bands and shading)."""
+    h = hex_color.lstrip("#")
+    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha:g})"
+
+
+def format_tick(value: float, counts: bool = False) -> str:
+    """A tick label that is the value itself: 0.9 -> '0.9', 0.0003 -> '0.0003', 6400 -> '6,400' (counts)."""
+    if counts:
+        return f"{value:,.0f}"
+    if value == 0:
+        return "0"
+    if 1e-4 <= abs(value) < 1e5:
+        return f"{value:.6f}".rstrip("0").rstrip(".") if abs(value) < 1 else f"{value:,.6g}"
+    return f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e")
+
+
+# Mantissa sets from coarse to fine: the first that puts at least 4 ticks on the range is used.
+_MANTISSAS = ((1.0,), (1.0, 3.0), (1.0, 2.0, 5.0), (1.0, 2.0, 3.0, 5.0), (1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0),
+              tuple(float(m) for m in range(1, 10)))
+
+
+def log_ticks(low: float, high: float, *, counts: bool = False, min_ticks: int = 4) -> tuple[list[float], list[str]]:
+    """Tick values and labels for a log axis from `low` to `high` (data units, both > 0) that print the value.
+
+    Plotly's automatic log ticks label the minor ticks by their leading digit only ("2, 1, 9, 8": 0.9 printed as "9")
+    on ranges of one to a few decades; an explicit 1-2-5-style set with full labels avoids it. Narrow ranges (less
+    than a factor of ~2) fall back to evenly spaced round values.
+    Raises: ValueError if `low` or `high` is not a positive finite number.
+    """
+    if not (math.isfinite(low) and math.isfinite(high) and 0 < low and 0 < high):
+        raise ValueError(f"log ticks need a positive finite range; got {low} to {high}")
+    low, high = min(low, high), max(low, high)
+    for mantissas in _MANTISSAS:
+        vals = [m * 10.0 ** e for e in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
+                for m in mantissas]
+        vals = [float(f"{v:.6g}") for v in vals if low <= v <= high]
+        if len(vals) >= min_ticks:
+            break
+    if len(vals) < 3:  # under a factor ~2: linear-looking steps of a round size
+        step = _round_step((high - low) / 4)
+        vals = [float(f"{v:.6g}") for v in np.arange(math.ceil(low / step) * step, high + step / 2, step)]
+    return vals, [format_tick(v, counts) for v in vals]
+
+
+def _round_step(raw: float) -> float:
+    exponent = math.floor(math.log10(raw))
+    for m in (1, 2, 5, 10):
+        if m * 10.0 ** exponent >= raw:
+            return m * 10.0 ** exponent
+    return 10.0 ** (exponent + 1)
+
+
+def finite_range(values: Sequence[float] | np.ndarray, *, positive: bool = False) -> tuple[float, float] | None:
+    """(min, max) of the finite (and, for log axes, positive) values, or None if there are none."""
+    arr = np.asarray([v for v in values if v is not None], dtype=np.float64)
+    arr = arr[np.isfinite(arr)]
+    if positive:
+        arr = arr[arr > 0]
+    return (float(arr.min()), float(arr.max())) if arr.size else None
+
+
+def log_axis(low: float, high: float, *, counts: bool = False, pad: float = 0.06) -> dict:
+    """Axis settings for a log axis over [low, high] with value-printing ticks, padded by `pad` of the decades."""
+    vals, texts = log_ticks(low, high, counts=counts)
+    span = max(math.log10(high) - math.log10(low), 1e-3)
+    return dict(type="log", tickmode="array", tickvals=vals, ticktext=texts,
+                range=[math.log10(low) - pad * span, math.log10(high) + pad * span],
+                hoverformat=",.0f" if counts else ".4g")
+
+
+# The chart's width the legend estimate assumes (px): Streamlit's wide layout at 1366 px with the sidebar open,
+# and at 1280 px in presenter mode with it closed. A narrower chart wraps the legend into more rows than reserved.
+ASSUMED_WIDTH = {False: 900, True: 1100}
+
+
+def legend_rows(names: Sequence[str], font_px: int, width_px: int) -> int:
+    """How many rows a horizontal legend of `names` takes at `width_px`. Plotly wraps a horizontal legend into
+    columns as wide as its widest entry: ~0.47 em per character (Arial, measured on these charts) plus 40 px of
+    symbol and gap per entry."""
+    if not names:
+        return 0
+    widest = 40 + 0.47 * font_px * max(len(n) for n in names)
+    per_row = max(1, int(width_px // widest))
+    if 40 * len(names) + 0.47 * font_px * sum(len(n) for n in names) <= width_px:
+        return 1  # everything fits on one row: no columns
+    return -(-len(names) // per_row)
+
+
+def apply_layout(fig: go.Figure, *, title: str, presenter: bool, height: int = 460, subtitle: str = "",
+                 legend: bool = True, extra_top: int = 0) -> go.Figure:
+    """Fonts (sizes(presenter)), the title and its subtitle, margins and a horizontal legend above the plot;
+    `extra_top` px more between them and the plot (for panel titles)."""
+    s = sizes(presenter)
+    # The legend sits in rows between the title and the plot: it takes no width from the curves and cannot collide
+    # with the x-axis title, a slider under the plot, or a neighbouring panel. The top margin is sized from an
+    # estimate of the legend's rows (plotly's automatic margins misplaced shapes and panel titles when the title and
+    # the legend both pushed the top margin).
+    names = [t.name for t in fig.data if legend and t.type == "scatter" and t.name and t.showlegend is not False]
+    rows = legend_rows(names, s.legend, ASSUMED_WIDTH[presenter] - 94)
+    title_h = 8 + round(1.3 * s.title) + (round(1.3 * (s.smallest + 1)) if subtitle else 0) + 14
+    legend_h = rows * round(s.legend * 1.5)
+    fig.update_layout(
+        title=dict(text=title, font=dict(size=s.title), x=0, xanchor="left", xref="paper", yref="container",
+                   y=1, yanchor="top", pad=dict(t=8),
+                   subtitle=dict(text=subtitle, font=dict(size=s.smallest + 1))),
+        font=dict(size=s.text, family=FONT_FAMILY), height=height + legend_h + (40 if presenter else 0),
+        # No template: assigning "plotly_white" costs ~25 ms a figure (a deep copy); its look is the few lines here.
+        template="none", plot_bgcolor="white", paper_bgcolor="white", hovermode="closest", separators=".,",
+        hoverlabel=dict(font=dict(size=s.text)),
+        showlegend=legend,
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, traceorder="normal",
+                    font=dict(size=s.legend), itemsizing="constant", title=dict(text=""), valign="middle"),
+        margin=dict(l=70, r=24, t=title_h + legend_h + extra_top + 8, b=60))
+    axis = dict(tickfont=dict(size=s.tick), title_font=dict(size=s.text), automargin=True, gridcolor=GRID,
+                zerolinecolor=GRID, linecolor=GRID, showline=False, ticks="")
+    fig.update_xaxes(**axis)
+    fig.update_yaxes(**axis)
+    fig.update_annotations(font_size=s.text)
+    return fig
+
+
+def key_trace(name: str, *, dash: str = "solid", color: str = NEUTRAL, width: float = 2.5, symbol: str | None = None,
+              fill: str | None = None, group: str | None = None) -> go.Scatter:
+    """A legend-only entry (no data) that explains a line style, a band, a marker or a shading."""
+    common = dict(x=[None], y=[None], name=name, legendgroup=group or f"key: {name}", hoverinfo="skip")
+    if fill is not None:  # a filled square: how a band or a shaded region looks
+        return go.Scatter(mode="markers", marker=dict(symbol="square", size=14, color=fill, line=dict(width=0)),
+                          **common)
+    if symbol is not None:
+        return go.Scatter(mode="markers", marker=dict(symbol=symbol, size=12, color=color,
+                                                      line=dict(color="black", width=1)), **common)
+    return go.Scatter(mode="lines", line=dict(color=color, width=width, dash=dash), **common)

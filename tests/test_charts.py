@@ -1,0 +1,247 @@
+"""Figures built from small constructed histories (hand-written curves, several seeds): bands, each-seed mode,
+divergence drawn to the end, replay frames, log-axis ticks, font sizes. No TensorFlow."""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from dlviz import charts
+from dlviz.charts import Marks, style
+from dlviz.runs import RunHistory, RunSpec
+
+START = 0.69
+
+
+def history(loss, val_loss=None, *, seed=1, lr=0.01, batch=32, updates_per_epoch=10, diverged_at=None,
+            nan_at=None) -> RunHistory:
+    loss = [float(v) for v in loss]
+    val_loss = [float(v) for v in (val_loss if val_loss is not None else [v + 0.05 for v in loss])]
+    h = RunHistory(RunSpec("test", epochs=len(loss), batch_size=batch, learning_rate=lr, seed=seed),
+                   loss=loss, val_loss=val_loss, accuracy=[0.6 + 0.01 * i for i in range(len(loss))],
+                   val_accuracy=[0.58 + 0.01 * i for i in range(len(loss))], updates_per_epoch=updates_per_epoch,
+                   initial_loss=START, initial_val_loss=START, initial_accuracy=0.5, initial_val_accuracy=0.5,
+                   diverged_at=diverged_at)
+    rng = np.random.default_rng(seed)
+    h.update_loss = np.repeat(np.asarray(loss, np.float32), updates_per_epoch) * (
+        1 + 0.2 * rng.standard_normal(len(loss) * updates_per_epoch)).astype(np.float32)
+    if nan_at is not None:
+        h.nan_at = nan_at  # the engine's field after its merge; the charts read it with getattr
+    return h
+
+
+@pytest.fixture
+def groups():
+    # Three seeds per value; at epoch 2 lr 0.01's seeds are 0.50, 0.40, 0.60 -> mean 0.5, band 0.4..0.6.
+    return {
+        "lr 0.01": [history([0.6, 0.5, 0.45], seed=1), history([0.55, 0.4, 0.42], seed=2),
+                    history([0.62, 0.6, 0.5], seed=3)],
+        "lr 0.1": [history([0.5, 0.35, 0.3], seed=s, lr=0.1) for s in (1, 2, 3)],
+    }
+
+
+def traces(fig, name):
+    return [t for t in fig.data if t.name == name]
+
+
+def test_band_traces_hold_the_seeds_min_and_max(groups):
+    fig = charts.curves_figure(groups, x_max=10)
+    (low,), (high,) = traces(fig, "lr 0.01 training min"), traces(fig, "lr 0.01 training max")
+    (mean,) = [t for t in traces(fig, "lr 0.01") if t.showlegend]  # the training mean carries the legend
+    # float32 in the figure: equal to the float64 statistic within float32's 1e-7 relative precision.
+    np.testing.assert_allclose(low.y, [START, 0.55, 0.4, 0.42], rtol=1e-6)
+    np.testing.assert_allclose(high.y, [START, 0.62, 0.6, 0.5], rtol=1e-6)
+    np.testing.assert_allclose(mean.y, [START, (0.6 + 0.55 + 0.62) / 3, 0.5, (0.45 + 0.42 + 0.5) / 3], rtol=1e-6)
+    assert high.fill == "tonexty"
+    np.testing.assert_allclose(np.asarray(mean.customdata)[2], [0.4, 0.6], rtol=1e-6)  # hover: the seeds' range
+    assert list(fig.layout.xaxis.range) == [0, 10]  # the requested epochs, not the epochs run so far
+    legend = [t.name for t in fig.data if t.showlegend is not False]
+    assert "band: min–max over 3 seeds" in legend
+    assert legend[:2] == ["lr 0.01", "lr 0.1"]  # short labels, no verdicts
+    assert "3 seeds" in fig.layout.title.subtitle.text
+
+
+def test_each_seed_draws_every_seed_instead_of_the_band(groups):
+    fig = charts.curves_figure(groups, each_seed=True)
+    assert not traces(fig, "lr 0.01 training min")
+    seeds = [t for t in fig.data if t.name and t.name.startswith("lr 0.01 seed")]
+    assert len(seeds) == 3 * 2  # training and validation per seed
+    assert "thin: each of 3 seeds" in [t.name for t in fig.data]
+
+
+def test_one_seed_draws_just_the_curve():
+    fig = charts.curves_figure({"lr 0.01": [history([0.6, 0.5])]})
+    assert not traces(fig, "lr 0.01 training min") and not any("band" in (t.name or "") for t in fig.data)
+    assert not fig.layout.title.subtitle.text
+
+
+def test_marks_star_tie_and_one_shading_entry(groups):
+    marks = {"lr 0.01": Marks(best_epoch=2, overfit=(2, 3), tied=True), "lr 0.1": Marks(best_epoch=3, overfit=(3, 3))}
+    fig = charts.curves_figure(groups, marks=marks)
+    (star,) = traces(fig, "lr 0.01 best")
+    assert star.marker.symbol == "star-open" and list(star.x) == [2]
+    assert traces(fig, "lr 0.1 best")[0].marker.symbol == "star"
+    assert len(fig.layout.shapes) == 2
+    legend = [t.name for t in fig.data if t.showlegend is not False]
+    assert legend.count("shaded: overfitting (validation loss above its best)") == 1
+    assert "tied for best (within the seed spread)" in legend
+
+
+def test_blow_up_is_drawn_to_the_end_with_a_cross_and_a_log_axis():
+    # lr 1 as Keras reports it: a spike in epoch 1, then a constant predictor for the rest of the run.
+    blown = [history([15.0, 0.9, 0.8, 0.8, 0.8], lr=1.0, seed=s, diverged_at=1) for s in (1, 2)]
+    fig = charts.curves_figure({"lr 1": blown, "lr 0.01": [history([0.6, 0.5, 0.45, 0.4, 0.4], seed=s)
+                                                           for s in (1, 2)]})
+    (mean,) = [t for t in traces(fig, "lr 1") if t.showlegend]
+    assert len(mean.x) == 6 and list(mean.x)[-1] == 5  # every epoch, not cut after the blow-up
+    (cross,) = traces(fig, "lr 1 blew up")
+    assert list(cross.x) == [1] and cross.y[0] == pytest.approx(15.0) and cross.marker.symbol == "x"
+    assert fig.layout.yaxis.type == "log"
+
+
+def test_nan_run_ends_with_a_mark_at_its_last_finite_point():
+    nan = history([0.6, 0.5, float("nan"), float("nan")], lr=3.0, diverged_at=3, nan_at=3)
+    fig = charts.curves_figure({"lr 3": [nan]}, log_y=False)
+    (mark,) = traces(fig, "lr 3 NaN")
+    assert list(mark.x) == [2] and mark.y[0] == pytest.approx(0.5) and list(mark.text) == ["NaN"]
+
+
+def test_log_axes_print_the_value():
+    vals, texts = style.log_ticks(0.25, 20)
+    assert texts == ["0.3", "1", "3", "10"]
+    assert "0.5" in style.log_ticks(0.25, 1.0)[1] and "9" not in style.log_ticks(0.25, 1.0)[1]
+    assert all(math.isclose(float(t.replace(",", "")), v) for v, t in zip(vals, texts))
+    fig = charts.curves_figure({"lr 0.01": [history([0.6, 0.3, 0.2])]}, log_y=True)
+    assert fig.layout.yaxis.type == "log" and fig.layout.yaxis.tickmode == "array"
+    assert list(fig.layout.yaxis.ticktext) == [style.format_tick(v) for v in fig.layout.yaxis.tickvals]
+    batch = {f"batch {b}": [history([0.6, 0.5, 0.4], batch=b, updates_per_epoch=6400 // b)] for b in (8, 512)}
+    fig = charts.curves_figure(batch, x_axis="updates", log_x=True, x_max=3)
+    assert fig.layout.xaxis.type == "log" and "1,000" in fig.layout.xaxis.ticktext  # counts with separators
+    assert charts.curves_figure(batch, x_axis="updates").layout.xaxis.tickformat == ",d"
+
+
+def test_neighbouring_values_are_distinguishable():
+    def lab(hex_color):  # sRGB -> CIELAB (D65)
+        rgb = np.array([int(hex_color[i:i + 2], 16) / 255 for i in (1, 3, 5)])
+        rgb = np.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
+        xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ rgb
+        f = np.cbrt(xyz / [0.95047, 1.0, 1.08883])
+        return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+    for n in range(2, 9):
+        colors = charts.value_colors(n)
+        assert all(np.linalg.norm(lab(a) - lab(b)) > 25 for a, b in zip(colors, colors[1:]))  # CIE76 > 25: obvious
+        assert all(lab(c)[0] <= 60 for c in colors)  # dark enough for a projector
+
+
+def font_sizes(node, path=""):
+    """Every explicit font size in a figure's JSON, with where it is."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "size" and "font" in path.split(".")[-1]:
+                yield path, value
+            yield from font_sizes(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for item in node:
+            yield from font_sizes(item, path)
+
+
+def all_figures(groups, presenter):
+    frames, labels = charts.curves_frames(groups, presenter=presenter)
+    yield charts.curves_figure(groups, presenter=presenter)
+    yield charts.epochs_figure(groups["lr 0.01"], marks=Marks(best_epoch=2), stop_epoch=2, presenter=presenter)
+    yield charts.update_loss_figure(groups, presenter=presenter)
+    yield charts.grid_heatmap_figure([16, 64], [0.01, 0.1], np.array([[0.4, 0.5], [0.45, 0.6]]), value_label="loss",
+                                     best_columns=[0, 0], tied_best=np.array([[False, True], [False, False]]),
+                                     presenter=presenter)
+    yield charts.animated(frames, labels, presenter=presenter)
+    rates = np.logspace(-6, 1, 50)
+    losses = 0.7 - 0.4 * np.exp(-((np.log10(rates) + 2) ** 2))
+    yield charts.lr_finder_figure(SimpleNamespace(  # the fields of dlviz.lr_finder.FinderResult the figure reads
+        learning_rates=rates, smoothed=losses, losses=losses, min_loss_lr=1e-2, steepest_lr=1e-3, suggestion=1e-3,
+        suggestion_rule="minimum / 10", stopped_early=True, stop_reason="the loss blew up"), presenter=presenter)
+
+
+@pytest.mark.parametrize("presenter, smallest", [(False, 12), (True, 16)])
+def test_every_text_is_large_enough(groups, presenter, smallest):
+    for fig in all_figures(groups, presenter):
+        layout = fig.to_plotly_json()["layout"]
+        assert layout["font"]["size"] >= smallest  # what every text without its own size inherits
+        small = [(p, v) for p, v in font_sizes(fig.to_plotly_json()) if v < smallest]
+        assert not small, small
+        assert layout["xaxis"]["tickfont"]["size"] >= smallest
+
+
+def test_replay_frames_slider_and_fixed_axes(groups):
+    long = {label: [history(list(np.linspace(0.6, 0.3, 100)), seed=h.spec.seed) for h in runs]
+            for label, runs in groups.items()}
+    frames, labels = charts.curves_frames(long, marks={"lr 0.1": Marks(best_epoch=50, overfit=(50, 100))}, x_max=100)
+    assert len(frames) == 40 and labels[0] == "epoch 1" and labels[-1] == "epoch 100"
+    assert isinstance(frames[-1], go.Figure) and len({len(f["data"]) for f in frames[:-1]}) == 1
+    first = frames[0]["data"]
+    assert all(item is None or len(item["x"]) <= 2 for item in first)  # epoch 0 and epoch 1 only
+    fig = charts.animated(frames, labels)
+    assert len(fig.frames) == 40
+    (slider,) = fig.layout.sliders
+    assert len(slider.steps) == 40 and slider.active == 39 and slider.steps[-1].label == "epoch 100"
+    assert [b.label for b in fig.layout.updatemenus[0].buttons] == ["▶ Play", "❚❚ Pause"]
+    assert fig.layout.yaxis.autorange is False and fig.layout.yaxis.range is not None
+    assert list(fig.layout.xaxis.range) == [0, 100]
+    assert fig.frames[0].layout.shapes[0].visible is False and fig.frames[-1].layout.shapes[0].visible is not False
+    with pytest.raises(ValueError):
+        charts.animated(frames, labels[:-1])
+
+
+def test_per_update_panels_say_what_is_drawn():
+    runs = {f"batch {b}": [history([0.6, 0.5, 0.4, 0.35], batch=b, updates_per_epoch=6400 // b, seed=s)
+                           for s in (1, 2)] for b in (8, 32, 128, 512)}
+    fig = charts.update_loss_figure(runs, max_points=1000)
+    titles = [a.text for a in fig.layout.annotations]
+    assert titles[0] == "batch 8: every 4th of 3,200 updates drawn" and titles[-1] == "batch 512: all 48 updates"
+    raw = traces(fig, "batch 8 each update")[0]
+    assert len(raw.x) == 800 and raw.y.dtype == np.float32
+    assert len({fig.layout[f"yaxis{k}"].matches for k in ("", 2, 3, 4)} - {None}) == 1  # one shared loss axis
+    assert "seed 1" in fig.layout.title.subtitle.text
+
+
+def test_grid_marks_ties():
+    tied = np.array([[False, True, False], [False, False, False]])
+    fig = charts.grid_heatmap_figure([16, 64], [0.001, 0.01, 0.1], np.array([[0.5, 0.51, 0.7], [0.6, 0.4, 0.9]]),
+                                     value_label="final validation loss", best_columns=[0, 1], tied_best=tied)
+    dashed = [s for s in fig.layout.shapes if s.line.dash == "dash"]
+    assert len(dashed) == 1 and dashed[0].x0 == pytest.approx(1 - 0.46)
+    assert any("tied with the best" in (t.name or "") for t in fig.data)
+
+
+def test_group_runs_keeps_value_order_and_skips_unstarted():
+    runs = [history([0.5], lr=0.1, seed=1), None, history([0.5], lr=0.01, seed=1), history([0.5], lr=0.1, seed=2)]
+    grouped = charts.group_runs(runs, lambda h: f"lr {h.spec.learning_rate:g}")
+    assert list(grouped) == ["lr 0.1", "lr 0.01"] and len(grouped["lr 0.1"]) == 2
+
+
+def test_epochs_replay_is_cut_from_the_finished_figure():
+    runs = [history(list(np.linspace(0.6, 0.3, 60)), seed=s) for s in (1, 2, 3)]
+    final = charts.epochs_figure(runs, marks=Marks(best_epoch=30, overfit=(30, 60)), stop_epoch=40, x_max=60)
+    frames, labels = charts.cut_frames(final, 60)
+    fig = charts.animated(frames, labels)
+    assert len(fig.frames) == 40 and labels[-1] == "epoch 60"
+    assert fig.layout.xaxis.title.text == "Epoch" and fig.layout.yaxis2.title.text == "Accuracy"
+    first = {k: d for k, d in zip(fig.frames[0].traces, fig.frames[0].data)}
+    star = next(k for k, t in enumerate(fig.data) if t.name == "lowest validation loss")
+    assert len(first[star].x) == 0  # the finished run's marks wait for the last frame
+    assert all(shape.visible is False for shape in fig.frames[0].layout.shapes)
+
+
+def test_general_frames_from_whole_figures(groups):
+    frames, labels = charts.frames_upto(lambda upto: charts.curves_figure(groups, upto_epoch=upto), 3)
+    fig = charts.animated(frames, labels)
+    assert [f.name for f in fig.frames] == ["0", "1", "2"] and labels == ["epoch 1", "epoch 2", "epoch 3"]
+
+
+def test_nothing_trained_yet_draws_an_empty_chart():
+    fig = charts.curves_figure(charts.group_runs([None, None], lambda h: "x"), x_max=5)
+    assert [t.name for t in fig.data] == ["training", "validation"]
