@@ -151,7 +151,10 @@ BATCH_SIZES = Setting("batches", "Batch sizes", (8, 32, 128, 512), "multiselect"
 BATCH_EPOCHS = _slider("b_epochs", "Epochs", 20, 1, 200)
 BATCH_X = Setting("b_x", "x-axis", "epoch", "radio", choices=("epoch", "updates"), labels=X_AXIS_LABELS)
 BATCH_METRIC = Setting("b_metric", "Metric", "loss", "radio", choices=("loss", "accuracy"))
-BATCH_PAGE = (BATCH_SIZES, BATCH_EPOCHS, BATCH_X, BATCH_METRIC)
+BATCH_LOG_X = Setting("b_logx", "Log x-axis", False, "toggle",
+                      help="On the weight-updates axis, a log scale keeps large batches (few updates) from being "
+                           "squashed against 0.")
+BATCH_PAGE = (BATCH_SIZES, BATCH_EPOCHS, BATCH_X, BATCH_METRIC, BATCH_LOG_X)
 
 # Learning-rate page
 LEARNING_RATES = Setting("lrs", "Learning rates (log scale)", (1e-4, 1e-3, 1e-2, 1e-1, 1.0), "multiselect",

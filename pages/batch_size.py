@@ -4,7 +4,6 @@ import streamlit as st
 
 from dlviz import charts, defaults, settings
 from dlviz.analysis import sweeps
-from dlviz.text import findings as text
 from dlviz.text import lessons
 from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, histories_frame
 from dlviz.ui import controls, layout, sidebar, sweep, teaching
@@ -23,6 +22,7 @@ with layout.controls():
     epochs = controls.draw(settings.BATCH_EPOCHS, c2)
     x_axis = controls.draw(settings.BATCH_X, c3)
     metric = controls.draw(settings.BATCH_METRIC, c4)
+    log_x = controls.draw(settings.BATCH_LOG_X, c3, disabled=x_axis != "updates") and x_axis == "updates"
 layout.fixed_settings(**{"learning rate": LESSON_LEARNING_RATE, "hidden units": chosen.hidden_units,
                          "seeds": ", ".join(map(str, chosen.seeds))})
 
@@ -43,25 +43,27 @@ labels = [f"batch {s.batch_size:,}" for s in specs]
 chart = layout.LiveChart("batch_size")
 
 
-def first_seed(histories):
-    return histories[::chosen.n_seeds]
+def label(history) -> str:
+    return f"batch {history.spec.batch_size:,}"
 
 
-def figure(histories, upto=None, marks=None):
-    pairs = [(h, label) for h, label in zip(first_seed(histories), labels) if h is not None and h.epochs_run]
-    return charts.curves_figure([h for h, _ in pairs], [label for _, label in pairs], **(marks or {}), metric=metric,
-                                x_axis=x_axis, upto_epoch=upto, presenter=layout.presenter())
+def figure(histories, marks=None):
+    return charts.curves_figure(charts.group_runs(histories, label), marks=marks, metric=metric, x_axis=x_axis,
+                                log_x=log_x, x_max=max(s.epochs for s in specs), each_seed=chosen.each_seed,
+                                presenter=layout.presenter())
 
 
 histories = sweep.train(chosen, chosen.with_seeds(specs), lambda partial: chart.show(figure(partial)))
 if histories:
-    shown = first_seed(histories)
     found = sweeps.analyze_batch_sizes(histories, standardized=chosen.standardized)
-    chart.show(figure(histories, None, text.chart_marks(found)))
+    layout.final_chart(chart, figure(histories, teaching.chart_marks(found, lambda v: f"batch {v:,}")),
+                       max(h.epochs_run for h in histories))
     layout.download_runs(lambda: histories_frame(histories, [f"batch {h.spec.batch_size}" for h in histories]),
                          "batch_size")
-    layout.plot(charts.update_loss_figure(shown, labels, x_axis="updates" if x_axis == "updates" else "epoch",
-                                          presenter=layout.presenter()), "batch_size_updates")
+    st.subheader("The loss of every weight update")
+    layout.plot(charts.update_loss_figure(charts.group_runs(histories, label), x_axis=x_axis, log_x=log_x,
+                                          x_max=max(s.epochs for s in specs), presenter=layout.presenter()),
+                "batch_size_updates")
     layout.number_table({
         "batch size": [s.batch_size for s in specs],
         "updates per epoch": [v.updates_per_epoch for v in found.per_value],

@@ -32,26 +32,27 @@ if trimmed:
 chart = layout.LiveChart("epochs")
 
 
-def figure(history, upto=None, found=None):
-    """Seed 1's run; with the sweep's findings (the final drawing) also the stop, overfitting and EarlyStopping
-    marks."""
+def figure(runs, found=None):
+    """The seeds' runs; with the findings (the final drawing) also the stop, overfitting and EarlyStopping marks."""
     value = found.per_value[0] if found else None
-    early = found.early_stops[0] if found and found.early_stops else None
+    early = [e.stop_epoch for e in found.early_stops if e.stop_epoch is not None] if found else []
     return charts.epochs_figure(
-        history, stop_epoch=stop if found else None, best_epoch=value.best_epoch if value else None,
-        overfit_region=value.overfit_region if value else None,
-        early_stop_epoch=early.stop_epoch if early and (early.stop_epoch or 0) < history.epochs_run else None,
-        upto_epoch=upto, presenter=layout.presenter())
+        runs, marks=teaching.chart_marks(found, lambda v: "run")["run"] if found else None,
+        stop_epoch=stop if found else None,
+        early_stop_epoch=min(early) if early and value and min(early) < value.epochs_run else None,
+        x_max=epochs, each_seed=chosen.each_seed, presenter=layout.presenter())
 
 
-histories = sweep.train(chosen, chosen.with_seeds(specs), lambda partial: partial[0] and chart.show(figure(partial[0])))
+histories = sweep.train(chosen, chosen.with_seeds(specs), lambda partial: chart.show(
+    figure([h for h in partial if h is not None and h.epochs_run])) if partial[0] and partial[0].epochs_run else None)
 if histories:
     history = histories[0]
     found = sweeps.analyze_epochs(histories, patience, standardized=chosen.standardized)
-    chart.show(figure(history, found=found))
-    st.caption("Dotted line: your stop epoch E. Star: the lowest validation loss. Shaded: overfitting (validation "
-               "loss above its best while training loss keeps falling). Dash-dot line: where EarlyStopping would "
-               f"stop. {history.updates_per_epoch:,} weight updates per epoch.")
+    layout.final_chart(chart, figure(histories, found), history.epochs_run)
+    st.caption("Dotted line: your stop epoch E. Star: the lowest validation loss (mean of the seeds, smoothed over 3 "
+               "epochs). Shaded: overfitting (validation loss above its best while training loss keeps falling, on "
+               "every seed). Dash-dot line: the earliest epoch where EarlyStopping would stop. "
+               f"{history.updates_per_epoch:,} weight updates per epoch.")
     at = min(stop, history.epochs_run)
     seeds_note = f" (mean of {len(histories)} seeds)" if len(histories) > 1 else ""
 

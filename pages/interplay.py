@@ -1,6 +1,7 @@
 """Batch size x learning rate: a grid of real runs from the same start. Where is the good region, and does it move
 towards larger learning rates as the batch grows?"""
 
+import numpy as np
 import streamlit as st
 
 from dlviz import charts, settings
@@ -70,6 +71,11 @@ def heatmap(grid: interplay.Grid, final: bool, selected=()):
         if start is not None and finite.size:
             color_range = (float(finite.min()), float(max(finite.min() + 1e-3, min(finite.max(), start))))
     anchor = interplay.best_cell(grid, outcome) if final else None
+    tied = np.zeros(grid.shape, bool)
+    if final:
+        for i, row in enumerate(interplay.row_bests(grid, outcome)):
+            if row.column is None and len(row.tied_columns) > 1:
+                tied[i, list(row.tied_columns)] = True
     guide = (interplay.linear_scaling_guide(grid.batch_sizes, grid.batch_sizes[anchor[0]],
                                             grid.learning_rates[anchor[1]]) if anchor else None)
     return charts.grid_heatmap_figure(
@@ -77,7 +83,7 @@ def heatmap(grid: interplay.Grid, final: bool, selected=()):
         higher_is_better=outcome in interplay.HIGHER_IS_BETTER, diverged=grid.diverged(),
         diverged_epochs=grid.diverged_epochs(), best_columns=interplay.best_columns(grid, outcome) if final else None,
         guide_rates=guide, selected=selected, row_labels=row_labels, status_only=outcome == interplay.DIVERGED,
-        color_range=color_range, percent=outcome == interplay.FINAL_VAL_ACCURACY,
+        color_range=color_range, percent=outcome == interplay.FINAL_VAL_ACCURACY, tied_best=tied,
         title=("Which runs diverged (✕), and the best learning rate per batch size by final validation loss"
                if outcome == interplay.DIVERGED else None), presenter=layout.presenter())
 
@@ -139,15 +145,17 @@ with layout.controls():
     metric = controls.draw(settings.GRID_METRIC, d4)
     x_axis = controls.draw(settings.GRID_X, d5)
 
-shown = [grid.histories[i][j][0] for i, j in cells]  # seed 1 of each cell
+groups = {}
+for i, j in cells:
+    batch, rate = grid.batch_sizes[i], grid.learning_rates[j]
+    name = {"row": f"lr {format_rate(rate)}", "column": f"batch {batch:,}"}.get(
+        look, f"batch {batch:,}, lr {format_rate(rate)}")
+    groups[name] = [h for h in grid.histories[i][j] if h is not None]
 if look == "row":
-    labels = [f"lr {format_rate(grid.learning_rates[j])}" for _, j in cells]
     title = f"Batch size {picked_batch:,}: every learning rate"
 elif look == "column":
-    labels = [f"batch {grid.batch_sizes[i]:,}" for i, _ in cells]
     title = f"Learning rate {format_rate(picked_rate)}: every batch size"
 else:
-    labels = [f"batch {picked_batch:,}, lr {format_rate(picked_rate)}"]
     title = f"Batch size {picked_batch:,}, learning rate {format_rate(picked_rate)}"
-layout.plot(charts.curves_figure(shown, labels, metric=metric, x_axis=x_axis, log_y=metric == "loss", title=title,
+layout.plot(charts.curves_figure(groups, metric=metric, x_axis=x_axis, each_seed=chosen.each_seed, title=title,
                                  presenter=layout.presenter()), "interplay_curves")

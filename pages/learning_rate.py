@@ -6,7 +6,6 @@ import streamlit as st
 
 from dlviz import charts, defaults, settings
 from dlviz.analysis import sweeps
-from dlviz.text import findings as text
 from dlviz.text import lessons
 from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, histories_frame
 from dlviz.settings import format_rate
@@ -39,20 +38,21 @@ labels = [f"lr {format_rate(r)}" for r in rates]
 chart = layout.LiveChart("learning_rate")
 
 
-def first_seed(histories):
-    return histories[::chosen.n_seeds]
+def label(history) -> str:
+    return f"lr {format_rate(history.spec.learning_rate)}"
 
 
-def figure(histories, upto=None, marks=None):
-    pairs = [(h, label) for h, label in zip(first_seed(histories), labels) if h is not None and h.epochs_run]
-    return charts.curves_figure([h for h, _ in pairs], [label for _, label in pairs], **(marks or {}), metric=metric,
-                                log_y=log_y, upto_epoch=upto, presenter=layout.presenter())
+def figure(histories, marks=None):
+    return charts.curves_figure(charts.group_runs(histories, label), marks=marks, metric=metric, log_y=log_y,
+                                x_max=max(s.epochs for s in specs), each_seed=chosen.each_seed,
+                                presenter=layout.presenter())
 
 
 histories = sweep.train(chosen, chosen.with_seeds(specs), lambda partial: chart.show(figure(partial)))
 if histories:
     found = sweeps.analyze_learning_rates(histories, standardized=chosen.standardized)
-    chart.show(figure(histories, None, text.chart_marks(found)))
+    layout.final_chart(chart, figure(histories, teaching.chart_marks(found, lambda v: f"lr {format_rate(v)}")),
+                       max(h.epochs_run for h in histories))
     layout.download_runs(lambda: histories_frame(
         histories, [f"lr {format_rate(h.spec.learning_rate)}" for h in histories]), "learning_rate")
     teaching.sweep_teaching("learning_rate", found, dict(zip(rates, labels)), LESSON_LEARNING_RATE,

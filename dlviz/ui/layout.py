@@ -83,3 +83,13 @@ def number_table(columns: dict[str, Sequence]) -> None:
         return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
 
     table(pd.DataFrame({name: [cell(v) for v in values] for name, values in columns.items()}))
+
+
+def final_chart(chart: LiveChart, figure: Any, epochs: int) -> None:
+    """Show a sweep's finished figure as its browser replay: ▶ Play / ❚❚ Pause and an epoch slider (plotly frames),
+    opening on the finished chart with its marks."""
+    from dlviz import charts
+
+    if epochs > 1:
+        figure = charts.animated(*charts.cut_frames(figure, epochs), presenter=presenter())
+    chart.show(figure)
