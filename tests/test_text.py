@@ -217,8 +217,6 @@ def test_chart_marks_line_up_with_the_values():
     assert marks["best_epochs"][2] == 20 and marks["overfit_regions"] == [None] * 5
 
 
-@pytest.mark.xfail(strict=False, reason="dlviz.data holds out int(0.2 n) validation rows, Keras floor(0.8 n) training "
-                                        "rows: one row apart when 0.2 n is not whole (data helper to align)")
 def test_dlviz_holds_out_the_rows_keras_holds_out():
     import math
 

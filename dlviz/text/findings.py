@@ -254,7 +254,9 @@ def scale_sentences(findings: SweepFindings) -> list[str]:
             out.append(_start(_at(page, v.value), (
                 f"validation loss never gets clearly below {format_loss(v.prior_loss)}, the loss of always "
                 "guessing the class shares: the network is not learning.")))
-    huge = [v for v in findings.per_value if v.huge_loss_seeds]
+    # With standardised inputs a run that blew up has its own sentence (the learning rate): only unscaled inputs
+    # make every huge loss a matter of scale.
+    huge = [v for v in findings.per_value if v.huge_loss_seeds and (findings.unscaled_inputs or not v.diverged_seeds)]
     if huge:
         worst = max(v.max_loss_ratio for v in huge)
         text = (f"Losses reach {format_loss(worst * huge[0].prior_loss)}, {format_ratio(worst)} the "

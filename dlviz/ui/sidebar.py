@@ -74,6 +74,10 @@ def _dataset_csv(name: str) -> bytes:
     return data_mod.builtin_frame(name).to_csv(index=False).encode()
 
 
+def _trained_rows_csv(dataset: Dataset) -> bytes:
+    return dataset.trained_rows_frame().to_csv(index=False).encode()
+
+
 def draw() -> Selection:
     """Draw the sidebar and return its choice (also kept for `selection()`)."""
     controls.check_link(settings.SIDEBAR)
@@ -112,10 +116,16 @@ def draw() -> Selection:
         bar.caption(f"ℹ️ {note}")
     for warning in _warnings(dataset, dataset.fingerprint):
         bar.warning(warning.message, icon="⚠️")
+    # The rows the pages train on: the lesson's code on this file reproduces the pages' split (and, seed for seed,
+    # curves inside the pages' bands).
+    bar.download_button("Download the rows used (CSV)", functools.partial(_trained_rows_csv, dataset),
+                        "data.csv", "text/csv", on_click="ignore", width="stretch",
+                        help="Exactly the rows the pages train, validate and test on, before scaling: save it as "
+                             "data.csv beside the lesson's code (each page's “The code” tab).")
     if choice != "upload":
-        bar.download_button("Download this dataset (CSV)", functools.partial(_dataset_csv, choice),
-                            f"dlviz_{choice}.csv", "text/csv", on_click="ignore", width="stretch",
-                            help="All rows, as dlviz generated or loaded them, before splitting and scaling.")
+        bar.download_button("Download the whole dataset (CSV)", functools.partial(_dataset_csv, choice),
+                            f"dlviz_{choice}_all.csv", "text/csv", on_click="ignore", width="stretch",
+                            help="All rows dlviz generated or loaded, before sampling, splitting and scaling.")
     else:
         bar.caption("🔗 An uploaded file stays in this browser session: a shared link opens with the practice data.")
     bar.header("Runs")
