@@ -14,8 +14,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from dlviz.cache import ResultCache
-from dlviz.engine.queue import ABANDONED, DONE, FAILED, QUEUED, RUNNING, Cancelled, TrainingQueue
+from dlviz.cache import ResultCache, pickled_size
+from dlviz.engine.queue import (ABANDONED, DONE, FAILED, QUEUED, RUNNING, Cancelled, TrainingQueue,
+                                sweep_result_bytes, sweep_work)
+from dlviz.runs import RunSpec
 
 WAIT = 60.0  # seconds any event may take before a test fails instead of hanging
 
@@ -289,6 +291,25 @@ def test_the_running_jobs_estimate_follows_its_reported_fraction():
     assert ticket.result(WAIT) == "done"
 
 
+def test_result_cache_is_bounded_by_entries_and_bytes():
+    cache = ResultCache(max_entries=2, max_bytes=10_000)
+    assert cache.put("a", b"a" * 100) and cache.put("b", b"b" * 100)
+    cache.get("a")  # used: "b" is now the least recently used
+    assert cache.put("c", b"c" * 100) and "b" not in cache and "a" in cache
+    assert not cache.fits(20_000) and not cache.put("big", b"x" * 20_000) and "big" not in cache
+    assert cache.put("d", b"d" * 6_000) and cache.put("e", b"e" * 6_000)  # together over the byte bound
+    assert "d" not in cache and "e" in cache and cache.size_bytes <= 10_000
+
+
+def test_sweep_work_counts_stacked_lanes_and_width():
+    base = RunSpec("data", epochs=2, batch_size=32)  # 320 training rows: 10 updates per epoch
+    rates = [base.replace(learning_rate=r) for r in (1e-3, 1e-2, 1e-1, 1.0, 3.0)]
+    assert sweep_work(rates, 320) == 2 * 10 * (1 + 4 * 0.25)
+    assert sweep_work([base.replace(batch_size=b) for b in (32, 320)], 320) == 2 * 10 + 2 * 1
+    assert sweep_work([base.replace(hidden_units=8)], 320) == sweep_work([base], 320) == 20
+    assert sweep_work([base.replace(hidden_units=128)], 320) > 20
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Real sweeps: the queue's one worker gives concurrent sessions what sequential runs give, and a stopped sweep
 # disturbs nothing after it.
@@ -365,3 +386,5 @@ def test_real_sweeps_through_the_queue_equal_sequential_runs(tiny_dataset):
         for got, want in zip(results[i], sequential[name]):
             assert_same_run(got, want)
     assert results[0][2].diverged and np.isfinite(results[0][0].loss).all()
+    for name in sweeps:  # the size estimate bounds the real pickled size
+        assert pickled_size(sequential[name]) <= sweep_result_bytes(sweeps[name], n_train, data.n_features)
