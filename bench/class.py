@@ -14,14 +14,15 @@ non-default sweep of the page's default rates:
 - `--vary epochs`: `/learning_rate?<epochs-param>=E`, E = default + 1 .. default + visitors (sweeps of growing size).
 
 A visitor's wait is from navigation until the page has settled (script over, no progress bar, the chart drawn), and
-is checked: no exception or st.error, at least one trace per rate. The same class then comes again, every sweep
-now cached: the cost of serving and drawing 20 pages on these cores without any training. Then the same sweeps are trained back to back in
-this process (`dlviz.training.train_sweep` on the page's dataset and specs, after one untimed warm-up sweep). Printed:
-median and worst wait, the class's total, the back-to-back total and the ratio (target: within 1.3x), the server's CPU
-seconds during the class, the cached class's total, and any problem. The browser shares the server's cores, so
-much of the ratio is the browser's own work; `training_ratio` = (class total - cached class total) / back to back is
-closer to the queue's own overhead. The output ends with exactly one line `class visitors=<n> median=<s> worst=<s>
-total=<s> back_to_back=<s> ratio=<x> cached_total=<s> training_ratio=<x>`; the exit status is 1 if a page failed or the server logged a traceback.
+is checked: no exception or st.error, at least one trace per rate. The same class then comes again, every sweep now
+cached: the cost of serving and drawing the pages on these cores without any training. Then the same sweeps are
+trained back to back in this process (`dlviz.training.train_sweep` on the page's dataset and specs, after one untimed
+warm-up sweep). Printed: median and worst wait, the class's total, the back-to-back total and the ratio (target:
+within 1.3x), the server's CPU seconds during the class, the cached class's total, and any problem. The browser
+shares the server's cores, so much of the ratio is the browser's own work; `training_ratio` = (class total - cached
+class total) / back to back is closer to the queue's own overhead. The output ends with exactly one line
+`class visitors=<n> median=<s> worst=<s> total=<s> back_to_back=<s> ratio=<x> cached_total=<s> training_ratio=<x>`;
+the exit status is 1 if a page failed or the server logged a traceback.
 
 Untested here until the UI uses `dlviz.engine.queue.TrainingQueue`: whether the waiting text ("2 sweeps ahead of
 yours, about 6 s") appears; today the bench measures the training lock's first-come-unordered service.

@@ -269,12 +269,12 @@ def test_the_wait_estimate_falls_as_the_jobs_ahead_finish(setup):
     release(c)
     statuses = list(tc.wait(0.01))
     etas.append(statuses[-1].eta_seconds)
-    assert etas == [8.0, 2.0, 1.0, 0.0] and statuses[-1].state == DONE
+    assert etas == [8.0, 2.0, 1.0, 0.0] and statuses[-1].state == DONE and tb.result(WAIT) is b.value
 
 
 def test_the_running_jobs_estimate_follows_its_reported_fraction():
     clock = FakeClock()
-    queue = TrainingQueue(None, work_estimate=lambda k: 10.0, seconds_per_unit=1.0, clock=clock)
+    queue = TrainingQueue(None, seconds_per_unit=1.0, clock=clock)  # the work comes with the request
     reported, finish = threading.Event(), threading.Event()
 
     def compute(report, cancelled):
@@ -283,7 +283,7 @@ def test_the_running_jobs_estimate_follows_its_reported_fraction():
         assert finish.wait(WAIT)
         return "done"
 
-    ticket = queue.submit("s1", "X", compute)
+    ticket = queue.submit("s1", "X", compute, work=10.0)
     assert reported.wait(WAIT)
     status = ticket.status()
     assert status.state == RUNNING and status.eta_seconds == 7.5 and status.progress == Progress(0.25)
@@ -326,7 +326,6 @@ def assert_same_run(got, want) -> None:
 
 
 def test_real_sweeps_through_the_queue_equal_sequential_runs(tiny_dataset):
-    from dlviz.runs import RunSpec, updates_per_epoch
     from dlviz.training import train_sweep
 
     data = tiny_dataset
@@ -340,8 +339,8 @@ def test_real_sweeps_through_the_queue_equal_sequential_runs(tiny_dataset):
     sequential = {name: train_sweep(data, specs) for name, specs in sweeps.items()}
     n_train = len(data.y_train)
     long_key = (data.fingerprint, tuple(sweeps["long"]))
-    queue = TrainingQueue(ResultCache(), work_estimate=lambda key: sum(
-        s.epochs * updates_per_epoch(n_train, s.batch_size) for s in key[1]), result_bytes=lambda key: 1 << 40 if key == long_key else 0)
+    queue = TrainingQueue(ResultCache(), work_estimate=lambda key: sweep_work(key[1], n_train),
+                          result_bytes=lambda key: 1 << 40 if key == long_key else 0)  # "long" is never kept
 
     def compute_for(specs, hold=None):
         def compute(report, cancelled):

@@ -18,8 +18,11 @@ Rules (issue 19, "A class on one small server"):
 
 Example (what a Streamlit page does; `session_id` is any string that stays the same across a session's reruns):
 
-    queue = TrainingQueue(cache, work_estimate=lambda key: updates_of(key), seconds_per_unit=1e-4)
-    with queue.submit(session_id, key, lambda report, cancelled: train_sweep(data, specs, report)) as ticket:
+    queue = TrainingQueue(cache)  # one per process (st.cache_resource), with the process's ResultCache
+    n_train = len(data.y_train)
+    with queue.submit(session_id, (data.fingerprint, tuple(specs)),
+                      lambda report, cancelled: train_sweep(data, specs, report), work=sweep_work(specs, n_train),
+                      result_bytes=sweep_result_bytes(specs, n_train, data.n_features)) as ticket:
         for status in ticket.wait(poll_seconds=0.25):
             bar.progress(..., text=f"{status.position} sweeps ahead of yours, about {status.eta_seconds:.0f} s")
         histories = ticket.result()
@@ -55,14 +58,16 @@ def sweep_work(specs: Sequence[RunSpec], n_train: int) -> float:
     lanes: dict[tuple, list[RunSpec]] = {}
     for spec in specs:
         lanes.setdefault((spec.batch_size, spec.epochs, spec.hidden_units, spec.seed), []).append(spec)
-    return sum(group[0].epochs * updates_per_epoch(n_train, group[0].batch_size)
-               * (1 + EXTRA_LANE_COST * (len(group) - 1)) * max(1.0, group[0].hidden_units / LESSON_HIDDEN_UNITS) ** 0.6
-               for group in lanes.values())
+    work = 0.0
+    for first, *others in lanes.values():
+        steps = first.epochs * updates_per_epoch(n_train, first.batch_size)
+        work += steps * (1 + EXTRA_LANE_COST * len(others)) * max(1.0, first.hidden_units / LESSON_HIDDEN_UNITS) ** 0.6
+    return work
 
 
 def sweep_result_bytes(specs: Sequence[RunSpec], n_train: int, n_features: int) -> int:
     """An upper estimate of a sweep's pickled `RunHistory` list, in bytes: 4 per weight update (float32 losses), 40
-    per epoch (four float lists), 4 per weight, 2 KB per run. Measured on the default sweeps: 42-374 KB, 3-24%
+    per epoch (four float lists), 4 per weight, 2 KB per run. Measured on the default sweeps: 42-374 KB, 4-21%
     under this estimate. A `result_bytes` for `TrainingQueue`."""
     return sum(4 * spec.epochs * updates_per_epoch(n_train, spec.batch_size) + 40 * spec.epochs
                + 4 * (n_features * spec.hidden_units + 2 * spec.hidden_units + 1) + 2048 for spec in specs)
@@ -204,9 +209,10 @@ class TrainingQueue:
     Args:
         cache: where finished results go and are looked up (None: nothing is kept, so an abandoned running job is
             always cancelled).
-        work_estimate: `key -> units` of work of that job (e.g. weight updates of a sweep); only the ratios between
-            jobs matter. Called once per new job, in the submitting thread.
-        seconds_per_unit: the speed assumed before any job has finished here.
+        work_estimate: `key -> units` of work of that job (e.g. `sweep_work`), called once per new job in the
+            submitting thread unless `submit` is given `work`. Default: every job is one unit.
+        seconds_per_unit: the speed assumed before any job has finished here (default: `SECONDS_PER_STEP`, for
+            `sweep_work`'s units).
         result_bytes: `key -> estimated pickled bytes of its result`; with the cache's `fits` it decides whether a
             running job nobody waits for is still finished. None: every result is assumed to fit.
         clock: seconds, monotonic (tests pass a fake one).
@@ -219,8 +225,8 @@ class TrainingQueue:
     run, at least 0) plus the units of every job ahead of it and its own, times seconds per unit.
     """
 
-    def __init__(self, cache: Store | None, work_estimate: Callable[[Hashable], float],
-                 seconds_per_unit: float = 1e-3, result_bytes: Callable[[Hashable], int] | None = None,
+    def __init__(self, cache: Store | None, work_estimate: Callable[[Hashable], float] = lambda key: 1.0,
+                 seconds_per_unit: float = SECONDS_PER_STEP, result_bytes: Callable[[Hashable], int] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.cache = cache
         self.work_estimate = work_estimate
@@ -238,13 +244,16 @@ class TrainingQueue:
 
     # -- what sessions call ---------------------------------------------------------------------------------------
 
-    def submit(self, session_id: Hashable, key: Hashable, compute: Compute) -> Ticket:
+    def submit(self, session_id: Hashable, key: Hashable, compute: Compute, *, work: float | None = None,
+               result_bytes: int | None = None) -> Ticket:
         """Ask for `key`'s result, computed by `compute(report, cancelled)` unless cached or already asked for.
 
         `compute` runs on the queue's worker thread. `report(update)` publishes a progress update to the waiters
         and raises `Cancelled` once the job is cancelled, so a compute that reports every epoch stops at the next
         epoch; `cancelled()` tells the same without raising. The session's earlier ticket, if still queued, is
         replaced (abandoned) — after this ticket has joined, so a rerun asking for the same key keeps its place.
+        `work` and `result_bytes`, when given, are this request's estimates (instead of the queue's callables:
+        e.g. when the key alone does not tell the number of training rows); they count only if a new job is made.
         """
         cached = self.cache.get(key) if self.cache is not None else None
         if cached is not None:
@@ -270,7 +279,7 @@ class TrainingQueue:
                     previous = self._by_session.get(session_id)
                     self._by_session[session_id] = ticket
                     break
-            estimates = self._estimates(key)  # outside the lock: it is the caller's code
+            estimates = self._estimates(key, work, result_bytes)  # outside the lock: it is the caller's code
         if previous is not None and previous.state == QUEUED:
             previous.abandon()
         return ticket
@@ -287,12 +296,12 @@ class TrainingQueue:
 
     # -- bookkeeping ------------------------------------------------------------------------------------------------
 
-    def _estimates(self, key: Hashable) -> tuple[float, bool]:
+    def _estimates(self, key: Hashable, work: float | None, size: int | None) -> tuple[float, bool]:
         """(units of work, whether the cache will keep the result) of a new job."""
-        units = float(self.work_estimate(key))
-        will_keep = self.cache is not None and (self.result_bytes is None
-                                                or self.cache.fits(int(self.result_bytes(key))))
-        return units, will_keep
+        units = float(self.work_estimate(key) if work is None else work)
+        if size is None and self.result_bytes is not None:
+            size = int(self.result_bytes(key))
+        return units, self.cache is not None and (size is None or self.cache.fits(size))
 
     def _seconds_per_unit(self) -> float:
         return statistics.median(self._speeds) if self._speeds else self.prior_seconds_per_unit
