@@ -20,8 +20,10 @@ trained back to back in this process (`dlviz.training.train_sweep` on the page's
 warm-up sweep). Printed: median and worst wait, the class's total, the back-to-back total and the ratio (target:
 within 1.3x), the server's CPU seconds during the class, the cached class's total, and any problem. The browser
 shares the server's cores, so much of the ratio is the browser's own work; `training_ratio` = (class total - cached
-class total) / back to back is closer to the queue's own overhead. The output ends with exactly one line
-`class visitors=<n> median=<s> worst=<s> total=<s> back_to_back=<s> ratio=<x> cached_total=<s> training_ratio=<x>`;
+class total) / back to back is closer to the queue's own overhead, and `cpu_ratio`, the same in CPU seconds (the
+server's during each round, this process's back to back), is the least sensitive to other load on shared cores. The
+output ends with exactly one line `class visitors=<n> median=<s> worst=<s> total=<s> back_to_back=<s> ratio=<x>
+cached_total=<s> training_ratio=<x> cpu_ratio=<x>`;
 the exit status is 1 if a page failed or the server logged a traceback.
 
 Untested here until the UI uses `dlviz.engine.queue.TrainingQueue`: whether the waiting text ("2 sweeps ahead of
@@ -129,24 +131,27 @@ async def serve_class(url: str, class_queries: list[str], warm_query: str, rates
             total = time.perf_counter() - started
             server_cpu = cpu_seconds(server_pid) - cpu
             # The same class again: every sweep is cached now, so this is the cost of serving and drawing alone.
+            cpu = cpu_seconds(server_pid)
             started = time.perf_counter()
             again = await asyncio.wait_for(
                 asyncio.gather(*(visit(browser, url, q, rates) for q in class_queries)), CLASS_TIMEOUT_S)
-            return warm, list(visits), total, server_cpu, list(again), time.perf_counter() - started
+            return (warm, list(visits), total, server_cpu, list(again), time.perf_counter() - started,
+                    cpu_seconds(server_pid) - cpu)
         finally:
             await browser.close()
 
 
-def back_to_back(changes: list[dict], warm_changes: dict) -> float:
-    """Seconds to train the same sweeps one after another in this process, after one untimed warm-up sweep."""
+def back_to_back(changes: list[dict], warm_changes: dict) -> tuple[float, float]:
+    """Seconds and CPU seconds (this process, all threads) to train the same sweeps one after another in this
+    process, after one untimed warm-up sweep."""
     from dlviz.training import train_sweep
 
     train_sweep(*page_specs(warm_changes))
     prepared = [page_specs(c) for c in changes]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for dataset, specs in prepared:
         train_sweep(dataset, specs)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 def main() -> None:
@@ -169,11 +174,11 @@ def main() -> None:
     log_path = Path(tempfile.mkdtemp(prefix="dlviz-class-")) / "server.log"
     server = start_server(log_path)  # 127.0.0.1 only
     try:
-        warm, visits, total, server_cpu, again, cached_total = asyncio.run(
+        warm, visits, total, server_cpu, again, cached_total, cached_cpu = asyncio.run(
             serve_class(server.url, [q for q, _ in class_], warm_query, rates, server.pid))
     finally:
         stop_server(server.process)
-    sequential = back_to_back([c for _, c in class_], warm_changes)
+    sequential, sequential_cpu = back_to_back([c for _, c in class_], warm_changes)
     log = log_path.read_text(errors="replace")
 
     waits = sorted(v.seconds for v in visits)
@@ -189,6 +194,10 @@ def main() -> None:
     training = total - cached_total
     print(f"the same class again, every sweep cached (serving and drawing alone): {cached_total:.2f} s; the class's "
           f"total less that: {training:.2f} s, {training / sequential:.2f}x the back-to-back training")
+    cpu_ratio = (server_cpu - cached_cpu) / sequential_cpu
+    print(f"CPU seconds (less sensitive to other load on the machine): server during the class {server_cpu:.1f}, "
+          f"during the cached class {cached_cpu:.1f}; back to back {sequential_cpu:.1f}; (class - cached) / back to "
+          f"back = {cpu_ratio:.2f}x")
     problems = [f"{v.query}: {p}" for v in [warm] + visits + again for p in v.problems]
     tracebacks = log.count("Traceback")
     print(f"pages with a problem: {len(problems)}; tracebacks in the server output: {tracebacks}")
@@ -199,7 +208,7 @@ def main() -> None:
         print(log[start:start + 3000])
     print(f"class visitors={len(visits)} median={median:.2f} worst={worst:.2f} total={total:.2f} "
           f"back_to_back={sequential:.2f} ratio={ratio:.2f} cached_total={cached_total:.2f} "
-          f"training_ratio={training / sequential:.2f}")
+          f"training_ratio={training / sequential:.2f} cpu_ratio={cpu_ratio:.2f}")
     if problems or tracebacks:
         sys.exit(1)
 
