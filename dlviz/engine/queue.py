@@ -38,9 +38,12 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable, Hashable, Iterator, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterator, Sequence
 
 from dlviz.runs import LESSON_HIDDEN_UNITS, RunSpec, updates_per_epoch
+
+if TYPE_CHECKING:
+    from dlviz.cache import ResultCache
 
 QUEUED, RUNNING, DONE, FAILED, ABANDONED = "queued", "running", "done", "failed", "abandoned"
 THROUGHPUT_WINDOW = 8  # finished jobs whose measured speed the estimate uses
@@ -76,16 +79,6 @@ def sweep_result_bytes(specs: Sequence[RunSpec], n_train: int, n_features: int) 
 class Cancelled(Exception):
     """The job was stopped (nobody waited for it and its result would not have been kept), or this ticket was
     abandoned or replaced before its result came."""
-
-
-class Store(Protocol):
-    """What the queue needs of a result store (`dlviz.cache.ResultCache` has it)."""
-
-    def get(self, key: Hashable) -> Any: ...
-
-    def put(self, key: Hashable, value: Any) -> bool: ...
-
-    def fits(self, size_bytes: int) -> bool: ...
 
 
 Report = Callable[[Any], None]
@@ -207,8 +200,8 @@ class TrainingQueue:
     """Serve trainings one at a time, first come first served, shared by key, dropped when abandoned.
 
     Args:
-        cache: where finished results go and are looked up (None: nothing is kept, so an abandoned running job is
-            always cancelled).
+        cache: where finished results go and are looked up (its `get`, `put` and `fits`); None: nothing is kept,
+            so an abandoned running job is always cancelled.
         work_estimate: `key -> units` of work of that job (e.g. `sweep_work`), called once per new job in the
             submitting thread unless `submit` is given `work`. Default: every job is one unit.
         seconds_per_unit: the speed assumed before any job has finished here (default: `SECONDS_PER_STEP`, for
@@ -225,7 +218,7 @@ class TrainingQueue:
     run, at least 0) plus the units of every job ahead of it and its own, times seconds per unit.
     """
 
-    def __init__(self, cache: Store | None, work_estimate: Callable[[Hashable], float] = lambda key: 1.0,
+    def __init__(self, cache: ResultCache | None, work_estimate: Callable[[Hashable], float] = lambda key: 1.0,
                  seconds_per_unit: float = SECONDS_PER_STEP, result_bytes: Callable[[Hashable], int] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.cache = cache
@@ -365,32 +358,43 @@ class TrainingQueue:
             self._worker.start()
 
     def _work(self) -> None:
-        while True:
-            with self._lock:
-                if not self._line:
-                    self._worker = None
-                    return
-                job = self._line.popleft()
-                job.state = RUNNING
-                job.started_at = self.clock()
-                self._running = job
-            try:
-                self._run(job)
-            finally:
+        try:
+            while True:
                 with self._lock:
-                    self._running = None
-                    self._forget(job)
-                    for ticket in job.waiters:  # over: the session's next request has nothing to replace
-                        if self._by_session.get(ticket.session_id) is ticket:
-                            del self._by_session[ticket.session_id]
-                    job.done.set()
+                    if not self._line:
+                        return
+                    job = self._line.popleft()
+                    job.state = RUNNING
+                    job.started_at = self.clock()
+                    self._running = job
+                try:
+                    self._run(job)
+                finally:
+                    with self._lock:
+                        self._running = None
+                        self._forget(job)
+                        for ticket in job.waiters:  # over: the session's next request has nothing to replace
+                            if self._by_session.get(ticket.session_id) is ticket:
+                                del self._by_session[ticket.session_id]
+                        job.done.set()
+        finally:  # however the loop ends, the line is never left without a worker
+            with self._lock:
+                if self._worker is threading.current_thread():
+                    self._worker = None
+                    if self._line:
+                        self._start_worker()
+
+    def _finish(self, job: _Job, state: str, value: Any = None, error: BaseException | None = None) -> None:
+        with self._lock:
+            job.value, job.error, job.state = value, error, state
+            self._forget(job)  # from now on a request for this key starts anew (or finds the cache)
 
     def _run(self, job: _Job) -> None:
         """Run one job to its end, whatever its compute does; never raises."""
         try:
             cached = self.cache.get(job.key) if self.cache is not None else None
             if cached is not None:  # stored meanwhile (e.g. shipped results put at server start)
-                job.value, job.state = cached, DONE
+                self._finish(job, DONE, cached)
                 return
 
             def cancelled() -> bool:
@@ -413,7 +417,6 @@ class TrainingQueue:
                 self.computed += 1
                 if job.units > 0:
                     self._speeds.append(elapsed / job.units)
-                job.value, job.state = value, DONE
+            self._finish(job, DONE, value)
         except BaseException as exc:  # noqa: BLE001  (the worker must survive any compute)
-            job.error = exc
-            job.state = ABANDONED if job.stopping and isinstance(exc, Cancelled) else FAILED
+            self._finish(job, ABANDONED if job.stopping and isinstance(exc, Cancelled) else FAILED, error=exc)
