@@ -1,8 +1,9 @@
-"""A bounded, thread-safe result cache in which a second caller of a key being computed waits and shares the result.
+"""A bounded, thread-safe store of finished results, shared by every Streamlit session of one server process.
 
-Streamlit runs every browser session in its own thread of one process. Holding one `SweepCache` per process (the UI
-keeps it in `st.cache_resource`) means two sessions asking for the same sweep train it once, the second one watching
-the first one's progress instead of a frozen page, and a server warm-up fills the same cache the pages read.
+`ResultCache` only stores: least recently used first out, bounded by entry count and by pickled bytes. Deciding who
+computes what, and when, is `dlviz.engine.queue.TrainingQueue`'s job (one trainer, first come first served, shared
+and abandoned requests). `SweepCache` adds the older in-flight sharing (`get_or_compute`, the caller computes in its
+own thread) that the UI uses until it is wired to the queue; it is kept only for that transition.
 """
 
 from __future__ import annotations
@@ -16,24 +17,25 @@ T = TypeVar("T")
 Progress = Callable[[Any], None]
 
 
-class _InFlight:
-    def __init__(self) -> None:
-        self.done = threading.Event()
-        self.result: Any = None
-        self.error: BaseException | None = None
-        self.latest: Any = None  # the most recent progress report, for waiters
+def pickled_size(value: Any) -> int:
+    """Bytes of `value` pickled with the highest protocol: what the cache counts against `max_bytes`."""
+    return len(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-class SweepCache(Generic[T]):
-    """LRU cache bounded by entries and by (pickled) bytes."""
+class ResultCache(Generic[T]):
+    """LRU store bounded by entries and by (pickled) bytes; values are treated as immutable once stored.
+
+    Args:
+        max_entries: at most this many values are kept (the least recently used goes first).
+        max_bytes: the kept values' pickled sizes add up to at most this; a single value larger than it is never
+            kept (`fits` tells in advance).
+    """
 
     def __init__(self, max_entries: int = 64, max_bytes: int = 64 * 1024 * 1024) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
         self._items: OrderedDict[Hashable, tuple[T, int]] = OrderedDict()
-        self._in_flight: dict[Hashable, _InFlight] = {}
-        self.computed = 0  # how many times a value was actually computed (for tests and reports)
 
     def __len__(self) -> int:
         with self._lock:
@@ -48,21 +50,56 @@ class SweepCache(Generic[T]):
         with self._lock:
             return sum(size for _, size in self._items.values())
 
+    def fits(self, size_bytes: int) -> bool:
+        """Whether a value of this pickled size would be kept at all (it may still be evicted later)."""
+        return size_bytes <= self.max_bytes
+
     def get(self, key: Hashable) -> T | None:
+        """The stored value (marked as recently used), or None."""
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key][0]
         return None
 
-    def put(self, key: Hashable, value: T) -> None:
-        """Store a value computed elsewhere (e.g. results shipped with the app)."""
-        size = len(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    def put(self, key: Hashable, value: T) -> bool:
+        """Store `value` (computed here or shipped with the app); returns whether it was kept."""
+        size = pickled_size(value)  # outside the lock: pickling a sweep takes milliseconds
+        if not self.fits(size):
+            return False
         with self._lock:
-            if size <= self.max_bytes:
-                self._items[key] = (value, size)
-                self._items.move_to_end(key)
-                self._evict()
+            self._items[key] = (value, size)
+            self._items.move_to_end(key)
+            self._evict()
+            return key in self._items
+
+    def _evict(self) -> None:
+        total = sum(size for _, size in self._items.values())
+        while self._items and (len(self._items) > self.max_entries or total > self.max_bytes):
+            _, (_, size) = self._items.popitem(last=False)
+            total -= size
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+class _InFlight:
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.latest: Any = None  # the most recent progress report, for waiters
+
+
+class SweepCache(ResultCache[T]):
+    """`ResultCache` plus in-flight sharing in the caller's thread (superseded by `TrainingQueue`; kept for the UI
+    until it is wired to the queue)."""
+
+    def __init__(self, max_entries: int = 64, max_bytes: int = 64 * 1024 * 1024) -> None:
+        super().__init__(max_entries, max_bytes)
+        self._in_flight: dict[Hashable, _InFlight] = {}
+        self.computed = 0  # how many times a value was actually computed (for tests and reports)
 
     def is_computing(self, key: Hashable) -> bool:
         with self._lock:
@@ -104,23 +141,10 @@ class SweepCache(Generic[T]):
                 del self._in_flight[key]
             flight.done.set()
             raise
-        size = len(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        self.put(key, value)
         with self._lock:
             self.computed += 1
-            if size <= self.max_bytes:
-                self._items[key] = (value, size)
-                self._evict()
             del self._in_flight[key]
         flight.result = value
         flight.done.set()
         return value
-
-    def _evict(self) -> None:
-        total = sum(size for _, size in self._items.values())
-        while self._items and (len(self._items) > self.max_entries or total > self.max_bytes):
-            _, (_, size) = self._items.popitem(last=False)
-            total -= size
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
