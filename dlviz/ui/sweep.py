@@ -10,12 +10,13 @@ from __future__ import annotations
 import math
 import sys
 import time
+import uuid
 from typing import Callable, Sequence
 
 import streamlit as st
 
 from dlviz import settings
-from dlviz.cache import SweepCache
+from dlviz.cache import ResultCache
 from dlviz.runs import RunHistory, RunSpec, SweepProgress, TrainingError, updates_per_epoch
 from dlviz.ui.sidebar import Selection
 
@@ -29,21 +30,34 @@ LIVE_REDRAW_SECONDS = 0.4
 
 
 @st.cache_resource(show_spinner=False)
-def run_store() -> SweepCache:
+def run_store() -> ResultCache:
     """Every finished run of this server process, shared by all sessions (runs are immutable once stored), starting
     with the runs shipped for every page's defaults (`dlviz.precomputed`), so that no default needs training."""
     from dlviz import precomputed
 
-    store = SweepCache(max_entries=4_000, max_bytes=128 * 1024 * 1024)
+    store = ResultCache(max_entries=4_000, max_bytes=128 * 1024 * 1024)
     for spec, history in precomputed.load().items():
         store.put(spec, history)
     return store
 
 
 @st.cache_resource(show_spinner=False)
-def _in_flight() -> SweepCache:
-    """Sweeps being trained: a second session asking for the same runs waits for them and sees their progress."""
-    return SweepCache(max_entries=1, max_bytes=1)
+def training_queue():
+    """The one trainer of this server process (`dlviz.engine.queue.TrainingQueue`): sweeps train one at a time,
+    first come first served, one queued sweep per session, identical requests shared, abandoned ones dropped."""
+    from dlviz.engine.queue import TrainingQueue
+
+    return TrainingQueue(ResultCache(max_entries=64, max_bytes=64 * 1024 * 1024))
+
+
+def _session_id() -> str:
+    # Streamlit has no public session id: one per browser session, kept in its session state.
+    return st.session_state.setdefault("dlviz_session_id", uuid.uuid4().hex)
+
+
+def _waiting_text(position: int, seconds: float) -> str:
+    ahead = f"{position} sweep{'s' if position != 1 else ''} ahead of yours" if position else "Yours is next"
+    return f"Waiting for the trainer: {ahead}, about {max(1, round(seconds))} s."
 
 
 def _width_factor(spec: RunSpec) -> float:
@@ -112,13 +126,25 @@ def train(selection: Selection, specs: Sequence[RunSpec],
                 partial = dict(zip(missing, update.histories))
                 draw_partial([found[s] if found[s] is not None else partial.get(s) for s in specs])
 
-        def compute(report: Callable[[SweepProgress], None]) -> list[RunHistory]:
+        def compute(report: Callable[[SweepProgress], None], cancelled: Callable[[], bool]) -> list[RunHistory]:
+            # On the queue's worker thread: never touches Streamlit. `report` raises when nobody waits any more.
             from dlviz.training import train_sweep  # TensorFlow is imported only now
 
             return train_sweep(selection.dataset, missing, report)
 
+        from dlviz.engine.queue import sweep_result_bytes, sweep_work
+
+        n_train = len(selection.dataset.y_train)
         try:
-            trained = _in_flight().get_or_compute(tuple(missing), compute, on_progress)
+            with training_queue().submit(_session_id(), tuple(missing), compute, work=sweep_work(missing, n_train),
+                                         result_bytes=sweep_result_bytes(missing, n_train,
+                                                                         selection.dataset.n_features)) as ticket:
+                for status in ticket.wait(0.25):
+                    if status.state == "queued":
+                        bar.progress(0.0, text=_waiting_text(status.position, status.eta_seconds))
+                    elif status.state == "running" and status.progress is not None:
+                        on_progress(status.progress)
+                trained = ticket.result()
         except TrainingError as exc:
             st.error(str(exc))
             return None
