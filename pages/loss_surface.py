@@ -20,7 +20,7 @@ BATCH_CHOICES = [8, 16, 32, 64, 128, 256, 512, 1024]
 SWEEPS = {"learning_rate": "learning rate", "batch_size": "batch size"}
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_data(max_entries=3, show_spinner=False)  # at most 3 x 16 MB (engine.landscape.MAX_PATH_BYTES)
 def recorded_paths(fingerprint: str, specs: tuple[RunSpec, ...], _dataset):
     """Every run's recorded path (real training); keyed by the data's fingerprint and the specs."""
     from dlviz.engine.landscape import sweep_paths
@@ -28,19 +28,19 @@ def recorded_paths(fingerprint: str, specs: tuple[RunSpec, ...], _dataset):
     return sweep_paths(_dataset, specs)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_data(max_entries=6, show_spinner=False)
 def loss_map(fingerprint: str, specs: tuple[RunSpec, ...], zoom: bool, _dataset) -> Landscape:
     """The plane, the 41 x 41 loss map and every path on it, for one sweep and zoom setting."""
-    from dlviz.engine.landscape import compute_landscape
+    from dlviz.engine.landscape import centre_run_of, compute_landscape
     from dlviz.runtime import TRAINING_LOCK
 
     paths = recorded_paths(fingerprint, specs, _dataset)
     with TRAINING_LOCK:  # TensorFlow work in two sessions at once changes each other's numbers
-        full = compute_landscape(_dataset, paths)
         if not zoom:
-            return full
-        extent = zoom_runs([p.trajectory for p in paths], full.centre_run)
-        return compute_landscape(_dataset, paths, centre_run=full.centre_run, extent_runs=extent)
+            return compute_landscape(_dataset, paths)
+        centre = centre_run_of(_dataset, paths)
+        extent = zoom_runs([p.trajectory for p in paths], centre)
+        return compute_landscape(_dataset, paths, centre_run=centre, extent_runs=extent)
 
 
 def run_sentence(landscape: Landscape, run: int, label: str) -> str:
@@ -57,17 +57,21 @@ def run_sentence(landscape: Landscape, run: int, label: str) -> str:
 
 def plane_sentence(landscape: Landscape, labels: list[str]) -> str:
     plane = landscape.plane
-    residual = np.concatenate(landscape.residual)
-    gap = np.abs(np.concatenate(landscape.point_loss) - np.concatenate(landscape.projected_loss))
+    fitted = list(plane.fitted_runs)
+    residual = np.concatenate([landscape.residual[i] for i in fitted])
+    gap = np.abs(np.concatenate([landscape.point_loss[i] - landscape.projected_loss[i] for i in fitted]))
     rows = (f"all {landscape.train_rows:,}" if landscape.loss_rows == landscape.train_rows
             else f"a fixed sample of {landscape.loss_rows:,} of the {landscape.train_rows:,}")
+    left_out = [labels[i] for i in range(landscape.n_runs) if i not in fitted]
     return (f"This map is a 2-D slice through a space of {plane.n_params:,} weights, centred on the final weights of "
             f"{labels[landscape.centre_run]} (the lowest training loss at the end, this seed). Its two directions "
             f"capture {plane.explained[0]:.0%} and {plane.explained[1]:.0%} of the paths' movement "
-            f"({plane.explained_total:.0%} together). The recorded points lie on average {residual.mean():.2g} "
-            f"(at most {residual.max():.2g}) off the slice; the map shows the loss where each point projects, "
-            f"which differs from the loss at the point itself by up to {np.nanmax(gap):.2g} "
-            f"(median {np.nanmedian(gap):.2g}). Loss is the training loss on {rows} training rows.")
+            f"({plane.explained_total:.0%} together)"
+            + (f"; {', '.join(left_out)} diverged and did not shape it" if left_out else "") + ". "
+            f"The recorded points lie on average {residual.mean():.2g} (at most {residual.max():.2g}) off the slice; "
+            f"the map shows the loss where each point projects, which differs from the loss at the point itself by "
+            f"up to {gap.max():.2g} (median {np.median(gap):.2g}). Loss is the training loss on {rows} training "
+            f"rows.")
 
 
 st.title("Where the steps go")

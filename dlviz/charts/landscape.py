@@ -33,9 +33,11 @@ def direction_label(landscape: Landscape, k: int) -> str:
 
 
 def _log_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
-    """Colour-bar ticks at 1, 2, 5 x powers of ten between two losses, as log10 positions and plain labels."""
+    """Colour-bar ticks at 1, 2, 5 x powers of ten between two losses (also 3 and 4 when they span under a decade),
+    as log10 positions and plain labels."""
+    steps = (1, 2, 5) if high / low >= 10 else (1, 2, 3, 4, 5, 7)
     values = [m * 10.0 ** e for e in range(math.floor(math.log10(low)) - 1, math.ceil(math.log10(high)) + 1)
-              for m in (1, 2, 5)]
+              for m in steps]
     values = [v for v in values if low <= v <= high] or [low, high]
     return [math.log10(v) for v in values], [f"{v:g}" for v in values]
 

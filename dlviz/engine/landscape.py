@@ -35,9 +35,10 @@ SAMPLE_SEED = 0
 GRID_SIZE = 41
 LINE_ALPHAS = np.round(np.linspace(-0.25, 1.25, 31), 6)  # Goodfellow et al. extend the line beyond both ends
 FIRST_EPOCH_POINTS = 8  # recorded points inside epoch 1, where most of the movement is
-# Recorded paths of one sweep are kept under this many bytes (the issue's budget): a run records fewer points when
-# the model is large (512 hidden units on 1,000 features is 2 MB per point).
-MAX_PATH_BYTES = 50 * 1024 * 1024
+# Recorded paths of one sweep are kept under this many bytes, so that the page's cache of three sweeps stays under the
+# issue's 50 MB: a run records fewer points when the model is large (512 hidden units on 1,000 features is 2 MB per
+# point, so such a run keeps its start and end only). The defaults use 0.7 MB.
+MAX_PATH_BYTES = 16 * 1024 * 1024
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -49,7 +50,8 @@ def _loss_fn(n_features: int, hidden_units: int):
     f, h = n_features, hidden_units
 
     @tf.function(input_signature=[tf.TensorSpec([None, n_params(f, h)], tf.float32),
-                                  tf.TensorSpec([None, f], tf.float32), tf.TensorSpec([None], tf.float32)])
+                                  tf.TensorSpec([None, f], tf.float32), tf.TensorSpec([None], tf.float32)],
+                 autograph=False)  # no Python control flow to convert
     def losses(weights, x, y):
         g = tf.shape(weights)[0]
         kernel1 = tf.reshape(weights[:, :f * h], [g, f, h])
@@ -237,15 +239,29 @@ def losses_on_plane(plane: Plane, coords: np.ndarray, x: np.ndarray, y: np.ndarr
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
+def best_final_run(final_losses: Sequence[float], diverged: Sequence[bool]) -> int:
+    """The default centre: the run with the lowest training loss at its last recorded point, among the runs that did
+    not diverge (among all if every one did); a non-finite loss never wins."""
+    candidates = [i for i, d in enumerate(diverged) if not d] or list(range(len(diverged)))
+    return min(candidates, key=lambda i: final_losses[i] if np.isfinite(final_losses[i]) else np.inf)
+
+
+def centre_run_of(dataset: Dataset, paths: Sequence[RunPath], max_rows: int | None = MAX_LOSS_ROWS) -> int:
+    """`best_final_run` of `paths`, computing only the final points' losses (to choose a zoom before the map)."""
+    x, y = loss_sample(dataset, max_rows)
+    finals = losses_at(np.stack([p.trajectory[-1] for p in paths]), x, y, paths[0].spec.hidden_units)
+    return best_final_run(list(finals), [p.diverged_at is not None for p in paths])
+
+
 def compute_landscape(dataset: Dataset, paths: Sequence[RunPath], *, centre_run: int | None = None,
-                      extent_runs: Sequence[int] | None = None, size: int = GRID_SIZE, margin: float = 0.2, max_rows: int | None = MAX_LOSS_ROWS,
-                      alphas: np.ndarray = LINE_ALPHAS) -> Landscape:
+                      extent_runs: Sequence[int] | None = None, size: int = GRID_SIZE, margin: float = 0.2,
+                      max_rows: int | None = MAX_LOSS_ROWS, alphas: np.ndarray = LINE_ALPHAS) -> Landscape:
     """The loss map under the recorded `paths` (one sweep on `dataset`) on the plane of their first two principal
     directions (Li et al. 2018), centred on the final weights of run `centre_run` (default: the run with the lowest
     training loss at its last recorded point), fitted to the runs that did not diverge (all runs if every one did),
     with a `size` x `size` grid covering the projected paths of `extent_runs` (default: the fitted runs) plus
-    `margin` (other paths are drawn up to where they leave it); and each run's straight-line
-    profile from its start to its end (Goodfellow et al. 2015) on the training and validation rows.
+    `margin` (other paths are drawn up to where they leave it); and each run's straight-line profile from its start
+    to its end (Goodfellow et al. 2015) on the same training rows and on all validation rows.
 
     Raises LandscapeError if the paths do not belong to one model or do not span a plane.
     """
@@ -259,10 +275,8 @@ def compute_landscape(dataset: Dataset, paths: Sequence[RunPath], *, centre_run:
     sizes = np.cumsum([len(t) for t in trajectories])[:-1]
     point_loss = np.split(losses_at(np.concatenate(trajectories), x, y, hidden), sizes)
     diverged = tuple(p.diverged_at is not None for p in paths)
-    final = np.array([loss[-1] if np.isfinite(loss[-1]) else np.inf for loss in point_loss])
     if centre_run is None:
-        candidates = [i for i in range(len(paths)) if not diverged[i]] or list(range(len(paths)))
-        centre_run = min(candidates, key=lambda i: final[i])
+        centre_run = best_final_run([loss[-1] for loss in point_loss], diverged)
     fitted = [i for i in range(len(paths)) if not diverged[i]] or list(range(len(paths)))
     plane: Plane = fit_plane(trajectories, trajectories[centre_run][-1], runs=fitted)
 
@@ -274,7 +288,7 @@ def compute_landscape(dataset: Dataset, paths: Sequence[RunPath], *, centre_run:
     projected_loss = np.split(losses_on_plane(plane, np.concatenate(coords), x, y, hidden), sizes)
 
     stats, lines = [], []
-    for path, loss, (c, _) in zip(paths, point_loss, projections):
+    for path, loss in zip(paths, point_loss):
         stats.append(path_stats(path.trajectory, path.updates, loss, plane, (axis_a, axis_b)))
         on_line = line_weights(path.trajectory[0], path.trajectory[-1], alphas)
         lines.append(line_profile(alphas, losses_at(on_line, x, y, hidden),
