@@ -90,8 +90,10 @@ with ui.controls():
         values = c2.multiselect("Batch sizes", [b for b in BATCH_CHOICES if b <= n_train],
                                 default=[b for b in defaults.BATCH_SIZES if b <= n_train], key="surface_batches")
     epochs = c3.slider("Epochs", 1, 50, defaults.LR_PAGE_EPOCHS, key="surface_epochs")
-    zoom = c4.toggle("Zoom on the valley", key="surface_zoom",
-                     help="Fit the map to the runs that stay near the best one; the others leave it (✕).")
+    zoom = c4.toggle("Zoom on the valley", True, key="surface_zoom",
+                     help="Fit the map to the runs that end near the best one (within 1.5x its distance from the "
+                          "start); the others are drawn up to where they leave it (✕). Off: the map covers every run "
+                          "that did not diverge.")
 
 values = sorted(values)
 if len(values) < 1:

@@ -134,11 +134,11 @@ def _add_replay(fig: go.Figure, landscape: Landscape, labels: Sequence[str], col
                 mode="immediate")
     pause = dict(frame=dict(duration=0, redraw=True), transition=dict(duration=0), mode="immediate")
     fig.update_layout(
-        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=1.0, xanchor="left", yanchor="bottom",
-                          pad=dict(t=0, r=10), showactive=False,
+        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=-0.32, xanchor="left", yanchor="top",
+                          pad=dict(t=30, r=10), showactive=False,
                           buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
                                    dict(label="Pause", method="animate", args=[[None], pause])])],
-        sliders=[dict(active=len(times) - 1, x=0.0, len=1.0, y=-0.32, currentvalue=dict(prefix="epoch "),
+        sliders=[dict(active=len(times) - 1, x=0.2, len=0.8, y=-0.32, currentvalue=dict(prefix="epoch "),
                       steps=[dict(label=f"{t:.3g}", method="animate",
                                   args=[[f"{t:g}"], dict(frame=dict(duration=0, redraw=True), mode="immediate",
                                                          transition=dict(duration=0))]) for t in times])])
