@@ -1,0 +1,374 @@
+"""Where the steps go, as numbers: a 2-D plane through the weight space that the runs' paths move in, each path's
+coordinates on it, what the plane loses, and per-run path statistics. NumPy only (no TensorFlow).
+
+The plane follows Li et al., "Visualizing the Loss Landscape of Neural Nets" (NeurIPS 2018, section 7): its two
+directions are the first two principal components of the matrix of trajectory points *relative to a chosen centre*
+(they use the final weights; here the caller names the centre, e.g. the best run's final weights). As in the paper the
+matrix is not mean-centred, so a direction's share is its share of the summed squared distance of the points from the
+centre ("of the movement"), and the plane passes through the centre itself. The 1-D companion is the straight line
+from the initial to the final weights of Goodfellow, Vinyals and Saxe, "Qualitatively characterizing neural network
+optimization problems" (ICLR 2015): theta(alpha) = (1 - alpha) * theta_start + alpha * theta_end.
+
+Weights are flat float vectors in the order kernel1 [features, hidden], bias1 [hidden], kernel2 [hidden, 1],
+bias2 [1] (row-major), n_params = features * hidden + 2 * hidden + 1 (1,409 for 20 features and 64 hidden units).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+from threadpoolctl import threadpool_limits  # scikit-learn's own dependency
+
+
+class LandscapeError(ValueError):
+    """Paths that cannot span a plane (too few points, mismatched sizes, non-finite weights), for the user."""
+
+
+def _one_blas_thread(function):
+    """Run NumPy's linear algebra on one BLAS thread. These matrices are small ([points, n_params]); OpenBLAS's
+    threads fight TensorFlow's pools and other processes on a shared 2-core machine, where a 112 x 1409 SVD took
+    1.4-4.5 s with its default threads and 0.04 s with one."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with threadpool_limits(limits=1, user_api="blas"):
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Flat weight vectors
+
+
+def flatten_weights(weights: Sequence[np.ndarray]) -> np.ndarray:
+    """`[kernel1 [f,h], bias1 [h], kernel2 [h,1], bias2 [1]]` -> one float32 vector [n_params] (row-major)."""
+    return np.concatenate([np.asarray(w, np.float32).ravel() for w in weights])
+
+
+def n_params(n_features: int, hidden_units: int) -> int:
+    return n_features * hidden_units + 2 * hidden_units + 1
+
+
+def unflatten_weights(vector: np.ndarray, n_features: int, hidden_units: int) -> list[np.ndarray]:
+    """The inverse of `flatten_weights` for the lesson's model. Raises LandscapeError if the size does not fit."""
+    vector = np.asarray(vector, np.float32)
+    f, h = n_features, hidden_units
+    if vector.shape != (n_params(f, h),):
+        raise LandscapeError(f"A weight vector of the lesson's model with {f} features and {h} hidden units has "
+                             f"{n_params(f, h)} numbers; got shape {vector.shape}.")
+    cuts = np.cumsum([f * h, h, h])
+    k1, b1, k2, b2 = np.split(vector, cuts)
+    return [k1.reshape(f, h), b1, k2.reshape(h, 1), b2]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The plane
+
+
+@dataclass(frozen=True)
+class Plane:
+    """A 2-D plane in weight space: `centre + a * directions[0] + b * directions[1]`.
+
+    `directions` [2, n_params] are orthonormal (float64). `explained` [2] is each direction's share of the fitted
+    points' summed squared distance from the centre (0..1). `fitted_runs` says which runs' points defined the plane.
+    """
+
+    centre: np.ndarray  # [n_params] float64
+    directions: np.ndarray  # [2, n_params] float64, orthonormal rows
+    explained: np.ndarray  # [2] share of the movement captured by each direction
+    fitted_runs: tuple[int, ...]
+
+    @property
+    def n_params(self) -> int:
+        return int(self.centre.shape[0])
+
+    @property
+    def explained_total(self) -> float:
+        return float(self.explained.sum())
+
+    @_one_blas_thread
+    def weights_at(self, coords: np.ndarray) -> np.ndarray:
+        """Weight vectors at plane coordinates `coords` [P, 2] -> float32 [P, n_params]."""
+        coords = np.asarray(coords, np.float64).reshape(-1, 2)
+        return (self.centre[None, :] + coords @ self.directions).astype(np.float32)
+
+    @_one_blas_thread
+    def project(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Orthogonal projection of `points` [P, n_params]: plane coordinates [P, 2] and the residual norm [P]
+        (the Euclidean distance from each point to the plane: what the picture cannot show)."""
+        offsets = np.asarray(points, np.float64) - self.centre[None, :]
+        coords = offsets @ self.directions.T
+        residual = np.linalg.norm(offsets - coords @ self.directions, axis=1)
+        return coords, residual
+
+
+def _check_trajectories(trajectories: Sequence[np.ndarray]) -> list[np.ndarray]:
+    if not trajectories:
+        raise LandscapeError("No recorded paths: train at least one run with its path recorded.")
+    arrays = [np.asarray(t, np.float64) for t in trajectories]
+    sizes = {a.shape[1] if a.ndim == 2 else None for a in arrays}
+    if len(sizes) != 1 or None in sizes:
+        raise LandscapeError(f"Every path must be a [points, n_params] array of the same model; got shapes "
+                             f"{[a.shape for a in arrays]}.")
+    return arrays
+
+
+@_one_blas_thread
+def fit_plane(trajectories: Sequence[np.ndarray], centre: np.ndarray, *, runs: Sequence[int] | None = None
+              ) -> Plane:
+    """The first two principal directions of the points of `trajectories[i]` for i in `runs` (default: all),
+    taken relative to `centre` [n_params] without mean-centring (Li et al. 2018).
+
+    Non-finite points (a run that blew up to inf/NaN) are left out of the fit. The sign of each direction is fixed
+    so that the runs' mean starting point has a non-positive coordinate (paths move left-to-right/bottom-to-top).
+    Raises LandscapeError if fewer than two distinct finite directions of movement exist.
+    """
+    arrays = _check_trajectories(trajectories)
+    centre = np.asarray(centre, np.float64)
+    if centre.shape != (arrays[0].shape[1],):
+        raise LandscapeError(f"The centre must be one weight vector of {arrays[0].shape[1]} numbers; got shape "
+                             f"{centre.shape}.")
+    runs = tuple(range(len(arrays))) if runs is None else tuple(runs)
+    offsets = np.concatenate([arrays[i] for i in runs]) - centre[None, :]
+    offsets = offsets[np.isfinite(offsets).all(axis=1)]
+    # SVD of the offsets: right singular vectors are the principal directions, singular values squared the
+    # summed squared distance along each.
+    _, singular, vt = np.linalg.svd(offsets, full_matrices=False)
+    energy = singular ** 2
+    if len(energy) < 2 or energy[1] <= 1e-12 * max(energy[0], 1e-300):
+        raise LandscapeError("The recorded paths move along fewer than two directions, so no plane fits them: "
+                             "train longer, or with more than one value.")
+    directions = vt[:2].copy()
+    starts = np.stack([arrays[i][0] for i in runs]).mean(axis=0) - centre
+    for k in range(2):
+        if starts @ directions[k] > 0:
+            directions[k] = -directions[k]
+    return Plane(centre=centre, directions=directions, explained=energy[:2] / energy.sum(), fitted_runs=runs)
+
+
+def grid_axes(coords: np.ndarray, size: int = 41, margin: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
+    """Two axes [size] of a square-cell grid covering the finite `coords` [P, 2] with `margin` (a share of the
+    larger span) on every side. Both axes get the same step, so distances on the map are not distorted."""
+    coords = np.asarray(coords, np.float64)
+    coords = coords[np.isfinite(coords).all(axis=1)]
+    if len(coords) == 0:
+        raise LandscapeError("No finite path point to centre the map on.")
+    low, high = coords.min(axis=0), coords.max(axis=0)
+    span = max(float((high - low).max()), 1e-6) * (1 + 2 * margin)
+    mid = (low + high) / 2
+    return tuple(np.linspace(m - span / 2, m + span / 2, size) for m in mid)  # type: ignore[return-value]
+
+
+def grid_coords(axis_a: np.ndarray, axis_b: np.ndarray) -> np.ndarray:
+    """All grid points as plane coordinates [len(b) * len(a), 2], row-major with b (vertical) slowest, so
+    `losses.reshape(len(b), len(a))` is a map whose row j is b[j] (plotly's `z[y][x]`)."""
+    aa, bb = np.meshgrid(axis_a, axis_b)
+    return np.stack([aa.ravel(), bb.ravel()], axis=1)
+
+
+def bilinear(axis_a: np.ndarray, axis_b: np.ndarray, values: np.ndarray, coords: np.ndarray) -> np.ndarray:
+    """Bilinear interpolation of a map `values` [len(b), len(a)] at `coords` [P, 2]; NaN outside the map."""
+    coords = np.asarray(coords, np.float64)
+    out = np.full(len(coords), np.nan)
+    inside = ((coords[:, 0] >= axis_a[0]) & (coords[:, 0] <= axis_a[-1]) & (coords[:, 1] >= axis_b[0])
+              & (coords[:, 1] <= axis_b[-1]))
+    a, b = coords[inside, 0], coords[inside, 1]
+    i = np.clip(np.searchsorted(axis_a, a) - 1, 0, len(axis_a) - 2)
+    j = np.clip(np.searchsorted(axis_b, b) - 1, 0, len(axis_b) - 2)
+    ta = (a - axis_a[i]) / (axis_a[i + 1] - axis_a[i])
+    tb = (b - axis_b[j]) / (axis_b[j + 1] - axis_b[j])
+    out[inside] = ((1 - ta) * (1 - tb) * values[j, i] + ta * (1 - tb) * values[j, i + 1]
+                   + (1 - ta) * tb * values[j + 1, i] + ta * tb * values[j + 1, i + 1])
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Paths
+
+
+@dataclass(frozen=True)
+class PathStats:
+    """One run's path in full weight space (Euclidean norms of flat weight vectors, in weight units).
+
+    `path_length` sums the straight steps between recorded points (a lower bound on the distance travelled: the
+    path between two recorded points is not straight). `straightness` = distance_from_start / path_length (1 = a
+    straight walk, smaller = a detour or a wander). `final_loss` is the training loss at the last recorded point
+    (NaN if not given). `max_residual` / `mean_residual` are the largest and mean distance of the run's points from
+    the plane (NaN if no plane was given), `max_residual_share` the largest residual as a share of the run's
+    distance from the plane's centre at that point.
+    """
+
+    points: int
+    updates: int  # weight updates done at the last recorded point
+    path_length: float
+    distance_from_start: float
+    straightness: float
+    final_loss: float
+    plane_path_length: float  # the same sum, measured on the projected (2-D) path
+    max_residual: float
+    mean_residual: float
+    left_map_at: int | None  # index of the first recorded point outside the map, if any
+
+
+def path_stats(trajectory: np.ndarray, updates: np.ndarray, losses: np.ndarray | None = None,
+               plane: Plane | None = None, bounds: tuple[np.ndarray, np.ndarray] | None = None) -> PathStats:
+    """Statistics of one run's path `trajectory` [points, n_params] recorded after `updates` [points] weight
+    updates, with the training loss `losses` [points] at those points, the `plane` it is drawn on and the map's
+    `bounds` (axis_a, axis_b). Non-finite points end the path (a blown-up run)."""
+    trajectory = np.asarray(trajectory, np.float64)
+    finite = np.isfinite(trajectory).all(axis=1)
+    last = int(np.argmin(finite)) if not finite.all() else len(trajectory)
+    path = trajectory[:max(last, 1)]
+    steps = np.linalg.norm(np.diff(path, axis=0), axis=1)
+    length = float(steps.sum())
+    distance = float(np.linalg.norm(path[-1] - path[0]))
+    final_loss = float(losses[len(path) - 1]) if losses is not None else float("nan")
+    plane_length = max_res = mean_res = float("nan")
+    left = None
+    if plane is not None:
+        coords, residual = plane.project(path)
+        plane_length = float(np.linalg.norm(np.diff(coords, axis=0), axis=1).sum())
+        max_res, mean_res = float(residual.max()), float(residual.mean())
+        if bounds is not None:
+            axis_a, axis_b = bounds
+            outside = ((coords[:, 0] < axis_a[0]) | (coords[:, 0] > axis_a[-1]) | (coords[:, 1] < axis_b[0])
+                       | (coords[:, 1] > axis_b[-1]))
+            left = int(np.argmax(outside)) if outside.any() else None
+    return PathStats(points=len(path), updates=int(np.asarray(updates)[len(path) - 1]), path_length=length,
+                     distance_from_start=distance, straightness=distance / length if length > 0 else float("nan"),
+                     final_loss=final_loss, plane_path_length=plane_length, max_residual=max_res,
+                     mean_residual=mean_res, left_map_at=left)
+
+
+def clip_to_map(coords: np.ndarray, axis_a: np.ndarray, axis_b: np.ndarray) -> tuple[np.ndarray, bool]:
+    """A path's plane coordinates [P, 2] up to where it leaves the map: the points inside, then the point where
+    the segment to the first outside (or non-finite) point crosses the map's edge. Returns (points [Q, 2],
+    whether the path left the map). A path that starts outside the map is empty."""
+    coords = np.asarray(coords, np.float64)
+    low = np.array([axis_a[0], axis_b[0]])
+    high = np.array([axis_a[-1], axis_b[-1]])
+    inside = np.isfinite(coords).all(axis=1) & (coords >= low).all(axis=1) & (coords <= high).all(axis=1)
+    if inside.all():
+        return coords, False
+    first_out = int(np.argmin(inside))
+    if first_out == 0:
+        return coords[:0], True
+    a, b = coords[first_out - 1], coords[first_out]
+    if not np.isfinite(b).all():
+        return coords[:first_out], True
+    # The largest t in [0, 1] keeping a + t * (b - a) inside the box.
+    delta = b - a
+    with np.errstate(divide="ignore", invalid="ignore"):
+        limits = np.where(delta > 0, (high - a) / delta, np.where(delta < 0, (low - a) / delta, np.inf))
+    t = float(np.clip(limits.min(), 0.0, 1.0))
+    return np.vstack([coords[:first_out], a + t * delta]), True
+
+
+def line_weights(start: np.ndarray, end: np.ndarray, alphas: np.ndarray) -> np.ndarray:
+    """Goodfellow et al.'s straight line: weight vectors (1 - alpha) * start + alpha * end -> float32
+    [len(alphas), n_params]. alpha = 0 is the start, 1 the end; values outside [0, 1] extend the line."""
+    start, end = np.asarray(start, np.float64), np.asarray(end, np.float64)
+    alphas = np.asarray(alphas, np.float64)[:, None]
+    return ((1 - alphas) * start[None, :] + alphas * end[None, :]).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class LineProfile:
+    """Loss along the straight line from a run's initial to its final weights (Goodfellow et al. 2015).
+
+    `rise` is the largest amount by which the training loss on the line climbs on the way from alpha 0 to 1 (the
+    largest loss[j] - min(loss[:j])): 0 means the straight line goes downhill all the way (the path's detours were
+    not needed to get there), a clear rise means the line crosses a ridge that the path went around.
+    """
+
+    alphas: np.ndarray  # [A]
+    train_loss: np.ndarray  # [A]
+    val_loss: np.ndarray  # [A]
+    rise: float
+
+    @property
+    def monotone(self) -> bool:
+        """The training loss never rises on alpha in [0, 1] (to 1e-6, float32 noise on losses near 1)."""
+        return self.rise <= 1e-6
+
+
+def line_profile(alphas: np.ndarray, train_loss: np.ndarray, val_loss: np.ndarray) -> LineProfile:
+    """Summarise losses [A] measured at `line_weights(start, end, alphas)`."""
+    alphas, train_loss = np.asarray(alphas, np.float64), np.asarray(train_loss, np.float64)
+    inner = (alphas >= 0) & (alphas <= 1)
+    loss = train_loss[inner]
+    rise = float(np.max(loss - np.minimum.accumulate(loss))) if len(loss) else float("nan")
+    return LineProfile(alphas, train_loss, np.asarray(val_loss, np.float64), rise)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# One computed view, as plain data (cheap to pickle, so Streamlit's cache can hold it)
+
+
+@dataclass(frozen=True)
+class Landscape:
+    """A loss map on a plane and every run's path on it. Losses are the lesson's training loss (binary
+    cross-entropy, mean over `loss_rows` training rows); runs are in the order they were given.
+
+    `grid_loss[j, i]` is the loss at plane coordinates (axis_a[i], axis_b[j]). Per run r: `coords[r]` [P_r, 2] are
+    the projected recorded points, `residual[r]` [P_r] their distances from the plane, `point_loss[r]` the loss at
+    the exact recorded weights, `projected_loss[r]` the loss at the projected weights (what the map shows there),
+    `updates[r]` the weight updates done at each point, `epochs[r]` the same in epochs (float).
+    """
+
+    plane: Plane
+    centre_run: int
+    axis_a: np.ndarray
+    axis_b: np.ndarray
+    grid_loss: np.ndarray
+    coords: tuple[np.ndarray, ...]
+    residual: tuple[np.ndarray, ...]
+    point_loss: tuple[np.ndarray, ...]
+    projected_loss: tuple[np.ndarray, ...]
+    updates: tuple[np.ndarray, ...]
+    epochs: tuple[np.ndarray, ...]
+    diverged: tuple[bool, ...]
+    stats: tuple[PathStats, ...]
+    lines: tuple[LineProfile, ...]
+    loss_rows: int
+    train_rows: int
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.coords)
+
+
+def zoom_runs(trajectories: Sequence[np.ndarray], centre_run: int, factor: float = 1.5) -> list[int]:
+    """Runs whose last finite point lies within `factor` x the centre run's distance from its start: the map zoomed
+    on the start and the centre run's valley, leaving runs that travel much further to leave the map."""
+    arrays = _check_trajectories(trajectories)
+
+    def reach(a: np.ndarray) -> float:
+        finite = a[np.isfinite(a).all(axis=1)]
+        return float(np.linalg.norm(finite[-1] - a[0])) if len(finite) else float("inf")
+
+    limit = factor * reach(arrays[centre_run])
+    return [i for i, a in enumerate(arrays) if reach(a) <= limit]
+
+
+def landscape_frame(landscape: Landscape, labels: Sequence[str]):
+    """Every recorded point of every run as one tidy table (for download): the run, when (epoch, weight updates),
+    where on the plane, how far off it, the loss at the exact weights and at the projected point."""
+    import pandas as pd
+
+    rows = []
+    for run, label in enumerate(labels):
+        for k in range(len(landscape.coords[run])):
+            rows.append({
+                "value": label, "point": k, "epoch": float(landscape.epochs[run][k]),
+                "weight_updates": int(landscape.updates[run][k]),
+                "direction_1": float(landscape.coords[run][k, 0]), "direction_2": float(landscape.coords[run][k, 1]),
+                "distance_from_plane": float(landscape.residual[run][k]),
+                "loss_at_weights": float(landscape.point_loss[run][k]),
+                "loss_on_map": float(landscape.projected_loss[run][k]),
+            })
+    return pd.DataFrame(rows)

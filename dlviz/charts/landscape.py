@@ -1,0 +1,169 @@
+"""Plotly figures of a `Landscape`: the loss map with every run's path on it (animated in the browser with plotly
+`frames`), and the 1-D companion (loss along the straight line from each run's start to its end).
+
+Pure functions of plain data. Colours of the map are log10(loss), so a run that blows up far from the valley does not
+wash the valley out; hover shows the loss itself.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
+
+from dlviz.analysis.landscape import Landscape, clip_to_map
+
+RUN_COLORS = "Plasma"  # the curves' scale (dlviz.charts.value_colors): the same run, the same colour on every chart
+MAP_COLORS = "Viridis"
+EXIT_SYMBOL = "x"
+
+
+def run_colors(n: int) -> list[str]:
+    """One colour per run, in order, as the curve charts colour them (Plasma, its pale top end left out)."""
+    if n <= 1:
+        return sample_colorscale(RUN_COLORS, [0.0])
+    return sample_colorscale(RUN_COLORS, [0.85 * i / (n - 1) for i in range(n)])
+
+
+def direction_label(landscape: Landscape, k: int) -> str:
+    return f"direction {k + 1} ({landscape.plane.explained[k]:.0%} of the movement)"
+
+
+def _log_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
+    """Colour-bar ticks at 1, 2, 5 x powers of ten between two losses (also 3 and 4 when they span under a decade),
+    as log10 positions and plain labels."""
+    steps = (1, 2, 5) if high / low >= 10 else (1, 2, 3, 4, 5, 7)
+    values = [m * 10.0 ** e for e in range(math.floor(math.log10(low)) - 1, math.ceil(math.log10(high)) + 1)
+              for m in steps]
+    values = [v for v in values if low <= v <= high] or [low, high]
+    return [math.log10(v) for v in values], [f"{v:g}" for v in values]
+
+
+def _visible_path(landscape: Landscape, run: int, upto_epoch: float | None) -> tuple[np.ndarray, bool]:
+    """The run's plane coordinates up to `upto_epoch` (all if None), clipped where it leaves the map."""
+    coords = landscape.coords[run]
+    if upto_epoch is not None:
+        coords = coords[landscape.epochs[run] <= upto_epoch + 1e-9]
+    return clip_to_map(coords, landscape.axis_a, landscape.axis_b)
+
+
+def _path_traces(landscape: Landscape, labels: Sequence[str], colors: Sequence[str], upto_epoch: float | None,
+                 width: float) -> list[go.Scatter]:
+    """Two traces per run: the path so far, and its head (a cross where it left the map or diverged)."""
+    traces = []
+    for run, (label, color) in enumerate(zip(labels, colors)):
+        path, left = _visible_path(landscape, run, upto_epoch)
+        n_recorded = len(path) - (1 if left and len(path) else 0)
+        epochs = landscape.epochs[run][:n_recorded]
+        losses = landscape.point_loss[run][:n_recorded]
+        custom = np.column_stack([epochs, losses, landscape.residual[run][:n_recorded]])
+        if left and len(path):
+            custom = np.vstack([custom, [np.nan, np.nan, np.nan]])
+        traces.append(go.Scatter(
+            x=path[:, 0], y=path[:, 1], mode="lines+markers", name=label, legendgroup=label,
+            line=dict(color=color, width=width), marker=dict(size=5, color=color), customdata=custom,
+            hovertemplate=(f"{label}<br>epoch %{{customdata[0]:.2f}}<br>loss at these weights %{{customdata[1]:.4f}}"
+                           "<br>distance from the plane %{customdata[2]:.2f}<extra></extra>")))
+        finished = upto_epoch is None or upto_epoch >= landscape.epochs[run][-1] - 1e-9
+        crossed = left or (landscape.diverged[run] and finished)
+        head = path[-1:] if len(path) else np.zeros((0, 2))
+        traces.append(go.Scatter(
+            x=head[:, 0], y=head[:, 1], mode="markers", legendgroup=label, showlegend=False,
+            name=f"{label} (left the map)" if left else label, hoverinfo="name",
+            marker=dict(symbol=EXIT_SYMBOL if crossed else "circle", size=14 if crossed else 9, color=color,
+                        line=dict(color="white", width=1))))
+    return traces
+
+
+def frame_epochs(landscape: Landscape) -> list[float]:
+    """The replay's frame times: every epoch (fractional) at which some run recorded a point, in order."""
+    return sorted({round(float(e), 6) for epochs in landscape.epochs for e in epochs})
+
+
+def surface_figure(landscape: Landscape, labels: Sequence[str], *, animate: bool = True, title: str | None = None,
+                   presenter: bool = False, height: int = 620) -> go.Figure:
+    """The loss map (filled contours of log10 training loss) with every run's projected path.
+
+    Trace 0 is the map, trace 1 the plane's centre, then two traces per run (path, head). With `animate`, the
+    figure carries one frame per `frame_epochs` time (frame names are the epochs as text) with play/pause buttons
+    and a slider; the figure as built shows the whole paths.
+    """
+    size = 20 if presenter else 14
+    width = 4 if presenter else 2.5
+    colors = run_colors(len(labels))
+    finite = landscape.grid_loss[np.isfinite(landscape.grid_loss) & (landscape.grid_loss > 0)]
+    low, high = float(finite.min()), float(finite.max())
+    tickvals, ticktext = _log_ticks(low, high)
+    z = np.log10(np.clip(landscape.grid_loss, low, None))
+    fig = go.Figure()
+    fig.add_trace(go.Contour(
+        x=landscape.axis_a, y=landscape.axis_b, z=z, colorscale=MAP_COLORS, ncontours=24, name="training loss",
+        contours=dict(coloring="heatmap", showlines=True), line=dict(width=0.5, color="rgba(255,255,255,0.35)"),
+        customdata=landscape.grid_loss, hovertemplate="training loss %{customdata:.4f}<extra></extra>",
+        colorbar=dict(title="training loss", tickvals=tickvals, ticktext=ticktext)))
+    centre_label = f"centre: final weights of {labels[landscape.centre_run]}"
+    fig.add_trace(go.Scatter(x=[0.0], y=[0.0], mode="markers", name=centre_label, hoverinfo="name",
+                             marker=dict(symbol="star", size=16, color="white", line=dict(color="black", width=1))))
+    for trace in _path_traces(landscape, labels, colors, None, width):
+        fig.add_trace(trace)
+    fig.update_layout(
+        title=dict(text=title or "Training loss on a 2-D slice through the weights, with each run's path",
+                   font=dict(size=size + 4)),
+        font=dict(size=size), height=height + (120 if presenter else 0), template="plotly_white",
+        legend=dict(orientation="h", y=-0.18), margin=dict(l=60, r=20, t=60, b=60), hovermode="closest")
+    fig.update_xaxes(title_text=direction_label(landscape, 0), range=[landscape.axis_a[0], landscape.axis_a[-1]],
+                     showgrid=False, zeroline=False, constrain="domain")
+    fig.update_yaxes(title_text=direction_label(landscape, 1), range=[landscape.axis_b[0], landscape.axis_b[-1]],
+                     showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1, constrain="domain")
+    if animate:
+        _add_replay(fig, landscape, labels, colors, width)
+    return fig
+
+
+def _add_replay(fig: go.Figure, landscape: Landscape, labels: Sequence[str], colors: Sequence[str],
+                width: float) -> None:
+    times = frame_epochs(landscape)
+    path_indices = list(range(2, 2 + 2 * len(labels)))
+    fig.frames = [go.Frame(name=f"{t:g}", traces=path_indices,
+                           data=_path_traces(landscape, labels, colors, t, width)) for t in times]
+    # redraw=True: without it plotly.js animates only the scatter traces and drops the contour from the plot.
+    play = dict(frame=dict(duration=350, redraw=True), transition=dict(duration=0), fromcurrent=True,
+                mode="immediate")
+    pause = dict(frame=dict(duration=0, redraw=True), transition=dict(duration=0), mode="immediate")
+    fig.update_layout(
+        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=-0.32, xanchor="left", yanchor="top",
+                          pad=dict(t=30, r=10), showactive=False,
+                          buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
+                                   dict(label="Pause", method="animate", args=[[None], pause])])],
+        sliders=[dict(active=len(times) - 1, x=0.2, len=0.8, y=-0.32, currentvalue=dict(prefix="epoch "),
+                      steps=[dict(label=f"{t:.3g}", method="animate",
+                                  args=[[f"{t:g}"], dict(frame=dict(duration=0, redraw=True), mode="immediate",
+                                                         transition=dict(duration=0))]) for t in times])])
+
+
+def line_figure(landscape: Landscape, labels: Sequence[str], *, presenter: bool = False,
+                height: int = 420) -> go.Figure:
+    """Training (solid) and validation (dashed) loss along each run's straight line from its start (alpha 0) to its
+    final weights (alpha 1), on a log axis (Goodfellow, Vinyals and Saxe 2015)."""
+    size = 20 if presenter else 14
+    width = 4 if presenter else 2.5
+    fig = go.Figure()
+    for label, color, line in zip(labels, run_colors(len(labels)), landscape.lines):
+        hover = f"{label}<br>alpha %{{x:.2f}}<br>%{{meta}} loss %{{y:.4f}}<extra></extra>"
+        fig.add_trace(go.Scatter(x=line.alphas, y=line.train_loss, mode="lines", name=label, legendgroup=label,
+                                 meta="training", line=dict(color=color, width=width), hovertemplate=hover))
+        fig.add_trace(go.Scatter(x=line.alphas, y=line.val_loss, mode="lines", name=f"{label} (validation)",
+                                 legendgroup=label, showlegend=False, meta="validation",
+                                 line=dict(color=color, width=width, dash="dash"), hovertemplate=hover))
+    for alpha, text in ((0.0, "start"), (1.0, "end of run")):
+        fig.add_vline(x=alpha, line=dict(color="grey", dash="dot"), annotation_text=text)
+    fig.update_layout(title=dict(text="Loss on the straight line from the start to each run's end",
+                                 font=dict(size=size + 4)), font=dict(size=size),
+                      height=height + (120 if presenter else 0), template="plotly_white", hovermode="closest",
+                      margin=dict(l=60, r=20, t=60, b=50))
+    fig.update_xaxes(title_text="alpha: weights = (1 − alpha) × start + alpha × end")
+    fig.update_yaxes(title_text="loss (binary cross-entropy)", type="log")
+    return fig

@@ -1,0 +1,304 @@
+"""The lesson's training loss at many weight vectors at once, the recorded paths of a sweep, and the loss map under
+them (`compute_landscape`). Imports TensorFlow.
+
+`losses_at` evaluates the lesson's model `Dense(h, relu) -> Dense(1, sigmoid)` with binary cross-entropy exactly as
+Keras computes it for a sigmoid output (Keras 3 takes the cross-entropy on the logits: `sigmoid_cross_entropy_with_
+logits`, mean over rows) for G flat weight vectors in one traced computation: the rows are multiplied by all G
+first-layer kernels in one broadcast batched matmul ([rows, features] x [G, features, hidden] -> [G, rows, hidden])
+and the output layer is one batched matrix-vector product, per chunk of weight vectors instead of G model calls.
+(Laying the kernels side by side as one [features, G * hidden] matrix and reducing over a reshape was 2-4x slower
+here: the [rows, G, hidden] layout needs an extra pass over the largest array.)
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from dlviz.analysis.landscape import (Landscape, LandscapeError, Plane, fit_plane, flatten_weights, grid_axes,
+                                      grid_coords, line_profile, line_weights, n_params, path_stats)
+from dlviz.data import Dataset
+from dlviz.model import build_model, compile_lesson_model
+from dlviz.runs import DIVERGENCE_FACTOR, RunHistory, RunSpec, updates_per_epoch
+from dlviz.runtime import TRAINING_LOCK, keras, tf
+from dlviz.training import epoch_orders
+
+# Bound on the largest intermediate, the [chunk, rows, hidden] hidden-layer activations: 8 MB (12 weight vectors at the
+# defaults). The peak is about three such arrays (matmul, bias, relu), ~25 MB, whatever the grid size. Chunks of 6-25
+# vectors took 0.54-0.58 s per 41 x 41 map here, 51 vectors 0.59-0.84 s (cache misses).
+CHUNK_BYTES = 8 * 1024 * 1024
+# The map's loss is taken on at most this many training rows (a fixed sample, the same for every point): the cost is
+# linear in rows, and 4,096 rows keep a 41 x 41 map under 2 s on the largest practice set (6,400 training rows).
+MAX_LOSS_ROWS = 4_096
+SAMPLE_SEED = 0
+GRID_SIZE = 41
+LINE_ALPHAS = np.round(np.linspace(-0.25, 1.25, 31), 6)  # Goodfellow et al. extend the line beyond both ends
+FIRST_EPOCH_POINTS = 8  # recorded points inside epoch 1, where most of the movement is
+# Recorded paths of one sweep are kept under this many bytes, so that the page's cache of three sweeps stays under the
+# issue's 50 MB: a run records fewer points when the model is large (512 hidden units on 1,000 features is 2 MB per
+# point, so such a run keeps its start and end only). The defaults use 0.7 MB.
+MAX_PATH_BYTES = 16 * 1024 * 1024
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Batched loss
+
+
+@functools.lru_cache(maxsize=None)
+def _loss_fn(n_features: int, hidden_units: int):
+    f, h = n_features, hidden_units
+
+    @tf.function(input_signature=[tf.TensorSpec([None, n_params(f, h)], tf.float32),
+                                  tf.TensorSpec([None, f], tf.float32), tf.TensorSpec([None], tf.float32)],
+                 autograph=False)  # no Python control flow to convert
+    def losses(weights, x, y):
+        g = tf.shape(weights)[0]
+        kernel1 = tf.reshape(weights[:, :f * h], [g, f, h])
+        bias1 = weights[:, f * h:f * h + h]  # [G, h]
+        kernel2 = weights[:, f * h + h:f * h + 2 * h]  # [G, h]
+        bias2 = weights[:, -1]  # [G]
+        hidden = tf.nn.relu(tf.matmul(x[None], kernel1) + bias1[:, None, :])  # [G, rows, h]
+        logits = tf.linalg.matvec(hidden, kernel2) + bias2[:, None]  # [G, rows]
+        per_row = tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.broadcast_to(y[None, :], tf.shape(logits)),
+                                                          logits=logits)
+        return tf.reduce_mean(per_row, axis=1)
+
+    return losses
+
+
+def chunk_size(n_rows: int, hidden_units: int, n_weights: int) -> int:
+    """Weight vectors per call so that the [chunk, rows, hidden] float32 activations and the chunk's own
+    [chunk, n_weights] float32 weights each stay under CHUNK_BYTES."""
+    return max(1, min(CHUNK_BYTES // (4 * max(n_rows, 1) * hidden_units), CHUNK_BYTES // (4 * n_weights)))
+
+
+def losses_at(weights: np.ndarray, x: np.ndarray, y: np.ndarray, hidden_units: int) -> np.ndarray:
+    """The lesson's loss (mean binary cross-entropy over the rows of `x` [rows, features], labels `y` [rows] in
+    {0, 1}) at each of the flat weight vectors `weights` [G, n_params] -> float64 [G].
+
+    Non-finite weights give a NaN or inf loss for that vector only. Raises LandscapeError if the sizes do not fit.
+    """
+    weights = np.asarray(weights, np.float32)
+    x = np.asarray(x, np.float32)
+    n_features = x.shape[1]
+    if weights.ndim != 2 or weights.shape[1] != n_params(n_features, hidden_units):
+        raise LandscapeError(f"Expected weight vectors [G, {n_params(n_features, hidden_units)}] for "
+                             f"{n_features} features and {hidden_units} hidden units; got {weights.shape}.")
+    fn = _loss_fn(n_features, hidden_units)
+    step = chunk_size(len(x), hidden_units, weights.shape[1])
+    x_t, y_t = tf.constant(x), tf.constant(np.asarray(y, np.float32))
+    out = [fn(tf.constant(weights[i:i + step]), x_t, y_t).numpy() for i in range(0, len(weights), step)]
+    return np.concatenate(out).astype(np.float64) if out else np.zeros(0)
+
+
+def loss_sample(dataset: Dataset, max_rows: int | None = MAX_LOSS_ROWS) -> tuple[np.ndarray, np.ndarray]:
+    """The training rows the map is computed on: all of them, or a fixed sample of `max_rows` (seed 0, kept in the
+    training set's order) when there are more."""
+    n = len(dataset.y_train)
+    if max_rows is None or n <= max_rows:
+        return dataset.x_train, dataset.y_train
+    keep = np.sort(np.random.default_rng(SAMPLE_SEED).choice(n, max_rows, replace=False))
+    return dataset.x_train[keep], dataset.y_train[keep]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Recorded paths
+
+
+@dataclass(frozen=True)
+class RunPath:
+    """One run's recorded weights: `trajectory` float32 [points, n_params] after `updates` int64 [points] weight
+    updates (0 = the start), and the 1-based epoch it diverged in, if it did (recording stops there)."""
+
+    spec: RunSpec
+    trajectory: np.ndarray
+    updates: np.ndarray
+    updates_per_epoch: int
+    diverged_at: int | None = None
+
+
+def record_schedule(per_epoch: int, epochs: int, first_epoch_points: int = FIRST_EPOCH_POINTS,
+                    max_points: int | None = None) -> np.ndarray:
+    """Weight updates after which the weights are recorded: 0 (the start), `first_epoch_points` evenly spaced
+    updates inside epoch 1 (its end included), then the end of every later epoch; thinned evenly (the start and the
+    end kept) to at most `max_points` (>= 2). int64 [points]."""
+    inside = np.ceil(per_epoch * np.arange(1, first_epoch_points + 1) / first_epoch_points).astype(np.int64)
+    later = per_epoch * np.arange(2, epochs + 1, dtype=np.int64)
+    schedule = np.unique(np.concatenate([[0], inside, later]))
+    if max_points is not None and len(schedule) > max(max_points, 2):
+        schedule = schedule[np.unique(np.round(np.linspace(0, len(schedule) - 1, max(max_points, 2))).astype(int))]
+    return schedule
+
+
+def points_budget(n_runs: int, n_weights: int, max_bytes: int = MAX_PATH_BYTES) -> int:
+    """Recorded points per run that keep a sweep's float32 paths under `max_bytes` (at least 2: start and end)."""
+    return max(2, max_bytes // (4 * n_weights * max(n_runs, 1)))
+
+
+def path_from_history(history: RunHistory) -> RunPath:
+    """The adapter to the engine's `train_sweep(..., record_path=True)`: its `trajectory` / `trajectory_updates`."""
+    trajectory = getattr(history, "trajectory", None)
+    if trajectory is None or len(trajectory) == 0:
+        raise LandscapeError("This run was trained without recording its path.")
+    return RunPath(history.spec, np.asarray(trajectory, np.float32),
+                   np.asarray(history.trajectory_updates, np.int64), history.updates_per_epoch, history.diverged_at)
+
+
+class _Recorder(keras.callbacks.Callback):
+    """Records `model.get_weights()` after the scheduled updates and stops training (like the sweep engine) after
+    an epoch whose loss is non-finite or above DIVERGENCE_FACTOR x the starting loss."""
+
+    def __init__(self, schedule: np.ndarray, initial_loss: float):
+        super().__init__()
+        self.schedule = set(int(u) for u in schedule)
+        self.initial_loss = initial_loss
+        self.done = 0
+        self.points: list[np.ndarray] = []
+        self.updates: list[int] = []
+        self.diverged_at: int | None = None
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.done += 1
+        if self.done in self.schedule:
+            self.points.append(flatten_weights(self.model.get_weights()))
+            self.updates.append(self.done)
+
+    def on_epoch_end(self, epoch, logs=None):
+        loss = (logs or {}).get("loss", np.nan)
+        if not np.isfinite(loss) or loss > DIVERGENCE_FACTOR * self.initial_loss:
+            self.diverged_at = epoch + 1
+            self.model.stop_training = True
+
+
+def record_path_plain(dataset: Dataset, spec: RunSpec, max_points: int | None = None) -> RunPath:
+    """Train `spec` with the lesson's `model.fit` (Adam, binary cross-entropy), fed the sweep engine's seeded batch
+    order, recording the weights on `record_schedule` (at most `max_points`). Real Keras training, the weights
+    bitwise those of the sweep engine; used until the engine records paths itself."""
+    spec.validate()
+    n_train = len(dataset.y_train)
+    per_epoch = updates_per_epoch(n_train, spec.batch_size)
+    schedule = record_schedule(per_epoch, spec.epochs, max_points=max_points)
+    with TRAINING_LOCK:
+        keras.utils.set_random_seed(spec.seed)
+        model = compile_lesson_model(build_model(dataset.n_features, spec.hidden_units, spec.seed),
+                                     spec.learning_rate)
+        start = flatten_weights(model.get_weights())
+        initial = float(losses_at(start[None], dataset.x_train, dataset.y_train, spec.hidden_units)[0])
+        recorder = _Recorder(schedule, initial)
+        data = None
+        for order in epoch_orders(n_train, spec.seed, spec.epochs):
+            part = tf.data.Dataset.from_tensor_slices(
+                (dataset.x_train[order], dataset.y_train[order])).batch(spec.batch_size)
+            data = part if data is None else data.concatenate(part)
+        model.fit(data, epochs=spec.epochs, steps_per_epoch=per_epoch, shuffle=False, verbose=0,
+                  callbacks=[recorder])
+        del model
+    trajectory = np.stack([start] + recorder.points).astype(np.float32)
+    updates = np.array([0] + recorder.updates, np.int64)
+    return RunPath(spec, trajectory, updates, per_epoch, recorder.diverged_at)
+
+
+def _engine_records_paths() -> bool:
+    from dlviz import training
+
+    return "record_path" in inspect.signature(training.train_sweep).parameters
+
+
+def sweep_paths(dataset: Dataset, specs: Sequence[RunSpec]) -> list[RunPath]:
+    """Every spec's recorded path: from the sweep engine when it records paths, else from `record_path_plain`."""
+    if _engine_records_paths():
+        from dlviz.training import train_sweep
+
+        return [path_from_history(h) for h in train_sweep(dataset, specs, record_path=True)]
+    specs = list(specs)
+    budget = points_budget(len(specs), n_params(dataset.n_features, max(s.hidden_units for s in specs)))
+    return [record_path_plain(dataset, spec, budget) for spec in specs]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The view
+
+
+def map_losses(plane: Plane, axis_a: np.ndarray, axis_b: np.ndarray, x: np.ndarray, y: np.ndarray,
+               hidden_units: int) -> np.ndarray:
+    """The loss map [len(axis_b), len(axis_a)] on `plane`: entry [j, i] is the loss at plane coordinates
+    (axis_a[i], axis_b[j]), all grid points in one batched computation."""
+    return losses_on_plane(plane, grid_coords(axis_a, axis_b), x, y, hidden_units).reshape(len(axis_b),
+                                                                                            len(axis_a))
+
+
+def losses_on_plane(plane: Plane, coords: np.ndarray, x: np.ndarray, y: np.ndarray, hidden_units: int
+                    ) -> np.ndarray:
+    """The loss [P] at plane coordinates `coords` [P, 2]. The weight vectors are built in blocks of at most
+    4 x CHUNK_BYTES (float32), so memory stays bounded: a 41 x 41 grid of a 500k-weight model would be 3.4 GB at
+    once."""
+    block = max(1, 4 * CHUNK_BYTES // (4 * plane.n_params))
+    parts = [losses_at(plane.weights_at(coords[i:i + block]), x, y, hidden_units)
+             for i in range(0, len(coords), block)]
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def best_final_run(final_losses: Sequence[float], diverged: Sequence[bool]) -> int:
+    """The default centre: the run with the lowest training loss at its last recorded point, among the runs that did
+    not diverge (among all if every one did); a non-finite loss never wins."""
+    candidates = [i for i, d in enumerate(diverged) if not d] or list(range(len(diverged)))
+    return min(candidates, key=lambda i: final_losses[i] if np.isfinite(final_losses[i]) else np.inf)
+
+
+def centre_run_of(dataset: Dataset, paths: Sequence[RunPath], max_rows: int | None = MAX_LOSS_ROWS) -> int:
+    """`best_final_run` of `paths`, computing only the final points' losses (to choose a zoom before the map)."""
+    x, y = loss_sample(dataset, max_rows)
+    finals = losses_at(np.stack([p.trajectory[-1] for p in paths]), x, y, paths[0].spec.hidden_units)
+    return best_final_run(list(finals), [p.diverged_at is not None for p in paths])
+
+
+def compute_landscape(dataset: Dataset, paths: Sequence[RunPath], *, centre_run: int | None = None,
+                      extent_runs: Sequence[int] | None = None, size: int = GRID_SIZE, margin: float = 0.2,
+                      max_rows: int | None = MAX_LOSS_ROWS, alphas: np.ndarray = LINE_ALPHAS) -> Landscape:
+    """The loss map under the recorded `paths` (one sweep on `dataset`) on the plane of their first two principal
+    directions (Li et al. 2018), centred on the final weights of run `centre_run` (default: the run with the lowest
+    training loss at its last recorded point), fitted to the runs that did not diverge (all runs if every one did),
+    with a `size` x `size` grid covering the projected paths of `extent_runs` (default: the fitted runs) plus
+    `margin` (other paths are drawn up to where they leave it); and each run's straight-line profile from its start
+    to its end (Goodfellow et al. 2015) on the same training rows and on all validation rows.
+
+    Raises LandscapeError if the paths do not belong to one model or do not span a plane.
+    """
+    if not paths:
+        raise LandscapeError("No recorded paths: train at least one run with its path recorded.")
+    hidden = paths[0].spec.hidden_units
+    if any(p.spec.hidden_units != hidden for p in paths):
+        raise LandscapeError("All runs on one map must have the same number of hidden units.")
+    x, y = loss_sample(dataset, max_rows)
+    trajectories = [p.trajectory for p in paths]
+    sizes = np.cumsum([len(t) for t in trajectories])[:-1]
+    point_loss = np.split(losses_at(np.concatenate(trajectories), x, y, hidden), sizes)
+    diverged = tuple(p.diverged_at is not None for p in paths)
+    if centre_run is None:
+        centre_run = best_final_run([loss[-1] for loss in point_loss], diverged)
+    fitted = [i for i in range(len(paths)) if not diverged[i]] or list(range(len(paths)))
+    plane: Plane = fit_plane(trajectories, trajectories[centre_run][-1], runs=fitted)
+
+    projections = [plane.project(t) for t in trajectories]
+    coords = [c for c, _ in projections]
+    extent = fitted if extent_runs is None else list(extent_runs)
+    axis_a, axis_b = grid_axes(np.concatenate([coords[i] for i in extent]), size, margin)
+    grid_loss = map_losses(plane, axis_a, axis_b, x, y, hidden)
+    projected_loss = np.split(losses_on_plane(plane, np.concatenate(coords), x, y, hidden), sizes)
+
+    stats = [path_stats(p.trajectory, p.updates, loss, plane, (axis_a, axis_b)) for p, loss in zip(paths, point_loss)]
+    on_lines = np.concatenate([line_weights(t[0], t[-1], alphas) for t in trajectories])
+    train_lines = losses_at(on_lines, x, y, hidden).reshape(len(paths), len(alphas))
+    val_lines = (losses_at(on_lines, dataset.x_val, dataset.y_val, hidden).reshape(len(paths), len(alphas))
+                 if len(dataset.y_val) else np.full((len(paths), len(alphas)), np.nan))
+    lines = [line_profile(alphas, train, val) for train, val in zip(train_lines, val_lines)]
+    return Landscape(plane=plane, centre_run=int(centre_run), axis_a=axis_a, axis_b=axis_b, grid_loss=grid_loss,
+                     coords=tuple(coords), residual=tuple(r for _, r in projections),
+                     point_loss=tuple(point_loss), projected_loss=tuple(projected_loss),
+                     updates=tuple(p.updates for p in paths),
+                     epochs=tuple(p.updates / p.updates_per_epoch for p in paths), diverged=diverged,
+                     stats=tuple(stats), lines=tuple(lines), loss_rows=len(y), train_rows=len(dataset.y_train))
