@@ -196,6 +196,21 @@ GRID_PAGE = (GRID_BATCH_SIZES, GRID_LEARNING_RATES, GRID_BUDGET, GRID_EPOCHS, GR
 GRID_LOOK_CONTROLS = (GRID_LOOK, GRID_CELL_BATCH, GRID_CELL_RATE, GRID_METRIC, GRID_X)
 
 
+# Where the steps go (the loss surface)
+SURFACE_SWEEP = Setting("s_sweep", "Sweep", "learning_rate", "radio", choices=("learning_rate", "batch_size"),
+                        labels={"learning_rate": "learning rate", "batch_size": "batch size"})
+SURFACE_RATES = Setting("s_lrs", "Learning rates", (1e-4, 1e-3, 1e-2, 1e-1, 1.0), "multiselect",
+                        choices=LEARNING_RATE_CHOICES[:-1])
+SURFACE_BATCHES = Setting("s_batches", "Batch sizes", (8, 32, 128, 512), "multiselect",
+                          choices=BATCH_SIZE_CHOICES[:8])
+SURFACE_EPOCHS = _slider("s_epochs", "Epochs", 20, 1, 50)
+SURFACE_ZOOM = Setting("s_zoom", "Zoom on the valley", True, "toggle",
+                       help="Fit the map to the runs that end near the best one (within 1.5x its distance from the "
+                            "start); the others are drawn up to where they leave it (✕). Off: the map covers every "
+                            "run that did not diverge.")
+SURFACE_PAGE = (SURFACE_SWEEP, SURFACE_RATES, SURFACE_BATCHES, SURFACE_EPOCHS, SURFACE_ZOOM)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Pages
 
@@ -217,7 +232,9 @@ BATCH_PAGE_ID = Page("pages/batch_size.py", "Batch size", ":material/stacks:", "
 LR_PAGE_ID = Page("pages/learning_rate.py", "Learning rate", ":material/speed:", "learning_rate", LR_PAGE)
 GRID_PAGE_ID = Page("pages/interplay.py", "Batch size × learning rate", ":material/grid_on:", "interplay",
                     GRID_PAGE + GRID_LOOK_CONTROLS)
-PAGES: tuple[Page, ...] = (HOME, EPOCHS_PAGE_ID, BATCH_PAGE_ID, LR_PAGE_ID, GRID_PAGE_ID)
+SURFACE_PAGE_ID = Page("pages/loss_surface.py", "Where the steps go", ":material/landscape:", "loss_surface",
+                       SURFACE_PAGE)
+PAGES: tuple[Page, ...] = (HOME, EPOCHS_PAGE_ID, BATCH_PAGE_ID, LR_PAGE_ID, GRID_PAGE_ID, SURFACE_PAGE_ID)
 
 
 def every_setting() -> list[Setting]:

@@ -10,14 +10,12 @@ it. It runs either sweep with the values those pages use.
 import numpy as np
 import streamlit as st
 
-from dlviz import defaults, ui
+from dlviz import defaults, settings
 from dlviz.analysis.landscape import Landscape, LandscapeError, landscape_frame, zoom_runs
 from dlviz.charts.landscape import line_figure, surface_figure
 from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, RunSpec
-
-LR_CHOICES = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0]
-BATCH_CHOICES = [8, 16, 32, 64, 128, 256, 512, 1024]
-SWEEPS = {"learning_rate": "learning rate", "batch_size": "batch size"}
+from dlviz.settings import format_rate
+from dlviz.ui import controls, layout, sidebar
 
 
 @st.cache_data(max_entries=3, show_spinner=False)  # at most 3 x 16 MB (engine.landscape.MAX_PATH_BYTES)
@@ -32,7 +30,7 @@ def recorded_paths(fingerprint: str, specs: tuple[RunSpec, ...], _dataset):
 def loss_map(fingerprint: str, specs: tuple[RunSpec, ...], zoom: bool, _dataset) -> Landscape:
     """The plane, the 41 x 41 loss map and every path on it, for one sweep and zoom setting."""
     from dlviz.engine.landscape import centre_run_of, compute_landscape
-    from dlviz.runtime import TRAINING_LOCK
+    from dlviz.engine.runtime import TRAINING_LOCK
 
     paths = recorded_paths(fingerprint, specs, _dataset)
     with TRAINING_LOCK:  # TensorFlow work in two sessions at once changes each other's numbers
@@ -78,22 +76,18 @@ st.title("Where the steps go")
 st.markdown("Each run of a sweep starts from the same weights and takes its own steps. Here they are drawn on the "
             "**real loss surface** of the lesson's model: colours are the training loss (log scale), lines the "
             "runs' paths. Press ▶ to replay them.")
-chosen = ui.selection()
-with ui.controls():
+chosen = sidebar.selection()
+controls.check_link(settings.SURFACE_PAGE)
+controls.show_notices()
+with layout.controls():
     c1, c2, c3, c4 = st.columns([2, 3, 2, 2])
-    sweep = c1.radio("Sweep", list(SWEEPS), format_func=SWEEPS.get, key="surface_sweep", horizontal=True)
+    sweep = controls.draw(settings.SURFACE_SWEEP, c1)
     if sweep == "learning_rate":
-        values = c2.multiselect("Learning rates", LR_CHOICES, default=list(defaults.LEARNING_RATES),
-                                key="surface_lrs", format_func=ui.format_lr)
+        values = controls.draw(settings.SURFACE_RATES, c2)
     else:
-        n_train = len(chosen.dataset.y_train)
-        values = c2.multiselect("Batch sizes", [b for b in BATCH_CHOICES if b <= n_train],
-                                default=[b for b in defaults.BATCH_SIZES if b <= n_train], key="surface_batches")
-    epochs = c3.slider("Epochs", 1, 50, defaults.LR_PAGE_EPOCHS, key="surface_epochs")
-    zoom = c4.toggle("Zoom on the valley", True, key="surface_zoom",
-                     help="Fit the map to the runs that end near the best one (within 1.5x its distance from the "
-                          "start); the others are drawn up to where they leave it (✕). Off: the map covers every run "
-                          "that did not diverge.")
+        values = controls.draw(settings.SURFACE_BATCHES, c2)
+    epochs = controls.draw(settings.SURFACE_EPOCHS, c3)
+    zoom = controls.draw(settings.SURFACE_ZOOM, c4)
 
 values = sorted(values)
 if len(values) < 1:
@@ -102,13 +96,15 @@ if len(values) < 1:
 base = chosen.base_spec()
 if sweep == "learning_rate":
     specs = tuple(defaults.learning_rate_specs(base, values, epochs))
-    labels = [f"lr {ui.format_lr(v)}" for v in values]
-    ui.lesson_settings(**{"batch size": LESSON_BATCH_SIZE, "hidden units": chosen.hidden_units, "seed": chosen.seed})
+    labels = [f"lr {format_rate(v)}" for v in values]
+    layout.fixed_settings(**{"batch size": LESSON_BATCH_SIZE, "hidden units": chosen.hidden_units,
+                             "seed": chosen.seed})
 else:
-    specs = tuple(defaults.batch_size_specs(base, values, epochs))
-    labels = [f"batch {v}" for v in values]
-    ui.lesson_settings(**{"learning rate": LESSON_LEARNING_RATE, "hidden units": chosen.hidden_units,
-                          "seed": chosen.seed})
+    n_train = len(chosen.dataset.y_train)
+    specs = tuple(defaults.batch_size_specs(base, sorted({min(v, n_train) for v in values}), epochs))
+    labels = [f"batch {s.batch_size:,}" for s in specs]
+    layout.fixed_settings(**{"learning rate": LESSON_LEARNING_RATE, "hidden units": chosen.hidden_units,
+                             "seed": chosen.seed})
 
 try:
     with st.spinner("Training the runs and recording their paths, then computing the map…"):
@@ -118,9 +114,9 @@ except LandscapeError as error:
     st.stop()
 
 st.markdown(plane_sentence(landscape, labels))
-st.plotly_chart(surface_figure(landscape, labels, presenter=ui.presenter()), width="stretch", key="surface_map")
+layout.plot(surface_figure(landscape, labels, presenter=layout.presenter()), "surface_map")
 st.markdown("\n".join(f"- {run_sentence(landscape, i, label)}" for i, label in enumerate(labels)))
-ui.table({
+layout.number_table({
     "value": labels,
     "distance from start": [f"{s.distance_from_start:.3g}" for s in landscape.stats],
     "path length": [f"{s.path_length:.3g}" for s in landscape.stats],
@@ -136,11 +132,11 @@ st.subheader("The straight line from start to end")
 st.markdown("Goodfellow, Vinyals and Saxe (2015): the loss on the straight line between the starting weights "
             "(0) and a run's final weights (1). If it falls all the way, the path's detours were not needed to get "
             "there; a bump means the straight line crosses a ridge the path went around.")
-st.plotly_chart(line_figure(landscape, labels, presenter=ui.presenter()), width="stretch", key="surface_line")
+layout.plot(line_figure(landscape, labels, presenter=layout.presenter()), "surface_line")
 st.markdown("\n".join(
     f"- **{label}**: " + ("the training loss falls all along the line" if line.monotone else
                           f"the training loss climbs by up to {line.rise:.3g} on the way")
     for label, line in zip(labels, landscape.lines)))
 
-st.download_button("Download the paths (CSV)", landscape_frame(landscape, labels).to_csv(index=False),
-                   file_name=f"dlviz_paths_{sweep}.csv", mime="text/csv", key="surface_csv")
+st.download_button("Download the paths (CSV)", lambda: landscape_frame(landscape, labels).to_csv(index=False),
+                   file_name=f"dlviz_paths_{sweep}.csv", mime="text/csv", key="surface_csv", on_click="ignore")

@@ -289,25 +289,16 @@ def test_figures_carry_the_map_paths_and_replay(tiny_landscape):
 # The page
 
 
-PAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "pages", "loss_surface.py")
-
-
 def test_page_draws_the_map_and_the_paths():
-    from streamlit.testing.v1 import AppTest
+    from tests.support import figures, open_page
 
-    at = AppTest.from_file(PAGE, default_timeout=300)
-    at.query_params["rows"] = "500"
-    at.run()
-    at.slider(key="surface_epochs").set_value(3)
-    at.multiselect(key="surface_lrs").set_value([1e-3, 1e-2, 1e-1])
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    figure = json.loads(at.get("plotly_chart")[-2].proto.spec)
+    at = open_page("pages/loss_surface.py", rows="500", s_epochs="3", s_lrs=["0.001", "0.01", "0.1"])
+    figure = figures(at)[0]
     assert figure["data"][0]["type"] == "contour"
     assert [t["name"] for t in figure["data"][2::2]] == ["lr 0.001", "lr 0.01", "lr 0.1"]
     text = " ".join(m.value for m in at.markdown)
     assert "2-D slice through a space of 1,409 weights" in text and "of the paths' movement" in text
-    at.radio(key="surface_sweep").set_value("batch_size").run()
+    at.radio(key="s_sweep").set_value("batch_size").run()
     assert not at.exception, [e.value for e in at.exception]
-    figure = json.loads(at.get("plotly_chart")[-2].proto.spec)
+    figure = figures(at)[0]
     assert [t["name"] for t in figure["data"][2::2]][0].startswith("batch ")
