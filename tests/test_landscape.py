@@ -4,7 +4,6 @@ the map at the recorded paths (real Keras training on a tiny dataset)."""
 from __future__ import annotations
 
 import json
-import os
 
 import numpy as np
 import pytest
