@@ -80,6 +80,21 @@ def adam_step(params, grads, m, v, step, learning_rate):
     return tuple(new_params), tuple(new_m), tuple(new_v), step
 
 
+_MODEL_SPEC = (tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32),
+               tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32))
+
+
+@tf.function(input_signature=[_MODEL_SPEC, tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32)])
+def lane_gradients(lane, x, y):
+    """One model's batch step before the update: its loss, number of correct predictions and the loss's gradients
+    w.r.t. `(kernel1, bias1, kernel2, bias2)`, as Keras' train step computes them. Traced once, and called once per
+    lane by every stacked kernel (so a stack of K lanes traces one lane, not K)."""
+    with tf.GradientTape() as tape:
+        tape.watch(lane)
+        loss, correct, _ = _lane_metrics(lane, x, y)
+    return loss, correct, tape.gradient(loss, lane)
+
+
 @functools.lru_cache(maxsize=None)
 def train_rows_fn(n_lanes: int):
     """The traced training kernel for K = `n_lanes` lanes:
@@ -106,17 +121,11 @@ def train_rows_fn(n_lanes: int):
             batch_rows = rows[:, i * batch_size:tf.minimum((i + 1) * batch_size, n)]
             x_lanes = tf.unstack(tf.gather(x, batch_rows), num=n_lanes)  # K x [batch, f]
             y_lanes = tf.unstack(tf.gather(y, batch_rows), num=n_lanes)  # K x [batch]
-            with tf.GradientTape() as tape:
-                tape.watch(params)
-                metrics = [_lane_metrics(lane, x_k, y_k)
-                           for lane, x_k, y_k in zip(_lanes(params), x_lanes, y_lanes)]
-                loss = tf.stack([metric[0] for metric in metrics])
-                # The models are independent, so the gradient of the sum w.r.t. model k is model k's own gradient.
-                total = tf.reduce_sum(loss)
-            grads = tape.gradient(total, params)
+            steps = [lane_gradients(lane, x_k, y_k) for lane, x_k, y_k in zip(_lanes(params), x_lanes, y_lanes)]
+            grads = tuple(tf.stack([s[2][i] for s in steps]) for i in range(4))
             params, m, v, step = adam_step(params, grads, m, v, step, learning_rate)
-            batch_losses = batch_losses.write(i, loss)
-            batch_correct = batch_correct.write(i, tf.stack([metric[1] for metric in metrics]))
+            batch_losses = batch_losses.write(i, tf.stack([s[0] for s in steps]))
+            batch_correct = batch_correct.write(i, tf.stack([s[1] for s in steps]))
         return params, m, v, step, batch_losses.stack(), batch_correct.stack()
 
     return train_rows
