@@ -131,6 +131,12 @@ def train_rows_fn(n_lanes: int):
     return train_rows
 
 
+@tf.function(input_signature=[_MODEL_SPEC, tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32)])
+def lane_metrics(lane, x, y):
+    """One model's (loss, correct count, positive count) on all of `x`, `y`: traced once, called once per lane."""
+    return _lane_metrics(lane, x, y)
+
+
 @functools.lru_cache(maxsize=None)
 def evaluate_fn(n_lanes: int):
     """The traced evaluation for K lanes: `evaluate(params, x [n, f], y [n])` gives each lane's loss, accuracy and
@@ -139,7 +145,7 @@ def evaluate_fn(n_lanes: int):
     @tf.function(input_signature=[param_specs(n_lanes), tf.TensorSpec([None, None], tf.float32),
                                   tf.TensorSpec([None], tf.float32)])
     def evaluate(params, x, y):
-        metrics = [_lane_metrics(lane, x, y) for lane in _lanes(params)]
+        metrics = [lane_metrics(lane, x, y) for lane in _lanes(params)]
         count = tf.cast(tf.shape(x)[0], tf.float32)
         return (tf.stack([m[0] for m in metrics]), tf.stack([m[1] for m in metrics]) / count,
                 tf.stack([m[2] for m in metrics]) / count)
