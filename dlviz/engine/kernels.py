@@ -8,7 +8,8 @@ many epochs training amplifies that last bit into visibly different curves. With
 bitwise those of `model.fit` fed the same batches, and they do not depend on which other lanes share the stack.
 
 Each lane reads its own batches: the epoch kernel takes the training rows once and a row-index tensor `[K, n]` (lane
-k's batch order), and gathers every lane's batch inside the loop. The functions are traced once per K (`lru_cache`),
+k's batch order), and gathers every lane's batch inside the loop. One lane's step (`lane_gradients`) and evaluation
+(`lane_metrics`) are traced once for all stacks; the stacked kernels around them are traced once per K (`lru_cache`),
 so every sweep with the same number of lanes reuses them, whatever its batch size, rates or seeds.
 """
 
