@@ -1,4 +1,4 @@
-"""Benchmark: dlviz's sweep engine against the lesson's plain `model.fit` loop, on the three sweeps the app runs.
+"""Benchmark: dlviz's sweep engine against the lesson's plain `model.fit` loop, on the sweeps the app runs.
 
     python bench/sweeps.py            # the real benchmark (a few minutes on 2 cores)
     python bench/sweeps.py --quick    # a smoke run on fewer rows and epochs
@@ -12,8 +12,12 @@ functions, so every engine time includes tracing. The plain side is the lesson's
 differences come from separate plain runs fed the engine's batch order (`same_batch_order=True`) in the same process;
 they are not timed.
 
-The output ends with exactly one line `speedup lr=<ratio> batch=<ratio> epochs=<ratio>` (or, with --memory, the line
-`memory peak_mb=<n> growth_mb=<n> sweeps=<n>`).
+The seeds workload is the learning-rate sweep at 3 seeds (15 lanes in one stack); right before it, the 1-seed sweep is
+timed cold again (fresh functions), and `seed_cost` is the 3-seed cold time over that 1-seed cold time. Its seed-42
+members must equal the lr workload's runs to the bit; the other seeds are compared with plain runs of their own seed.
+
+The output ends with exactly one line `speedup lr=<ratio> batch=<ratio> epochs=<ratio> seeds=<ratio>
+seed_cost=<ratio>` (or, with --memory, the line `memory peak_mb=<n> growth_mb=<n> sweeps=<n>`).
 """
 
 from __future__ import annotations
@@ -42,7 +46,9 @@ LONG_RUN_EPOCHS = 100  # one run, batch 32, learning rate 0.01
 LONG_RUN_BATCH = 32
 LONG_RUN_LR = 0.01
 SEED = 42
-TARGETS = {"lr": 10.0, "batch": 5.0, "epochs": 5.0}
+SEEDS = 3  # the seeds workload: the learning-rate sweep at this many seeds (sweep_seeds(SEED, SEEDS))
+TARGETS = {"lr": 10.0, "batch": 5.0, "epochs": 5.0, "seeds": 30.0}
+SEED_COST_TARGET = 2.0  # 3-seed cold time / 1-seed cold time
 CURVE_TOLERANCE = 1e-3  # absolute or relative, whichever is larger
 
 QUICK_ROWS = 2_000
@@ -78,6 +84,7 @@ class Workload:
     max_curve_diff_where: str = ""
     divergence_notes: list = field(default_factory=list)
     divergence_agrees: bool = True
+    max_after_divergence: float = 0.0  # largest curve difference after a run blew up (reported, not a pass/fail)
 
     @property
     def speedup(self) -> float:
@@ -86,24 +93,24 @@ class Workload:
 
 def _import_tensorflow() -> float:
     started = time.perf_counter()
-    import dlviz.runtime  # noqa: F401  (TensorFlow and Keras, with dlviz's environment settings)
+    import dlviz.engine.runtime  # noqa: F401  (TensorFlow and Keras, with dlviz's environment settings)
     return time.perf_counter() - started
 
 
 def _fresh_engine_functions() -> None:
     """Give the engine new, untraced `tf.function`s, so that its next sweep pays tracing as a fresh process would."""
-    from dlviz import training
-    from dlviz.runtime import tf
+    from dlviz.engine import kernels
+    from dlviz.engine.runtime import tf
 
-    for name, value in list(vars(training).items()):
+    for name, value in list(vars(kernels).items()):
         if isinstance(value, tf.types.experimental.PolymorphicFunction):  # a module-level tf.function
-            setattr(training, name, tf.function(value.python_function, input_signature=value.input_signature))
-        elif callable(getattr(value, "cache_clear", None)) and getattr(value, "__module__", "") == training.__name__:
-            value.cache_clear()  # a factory of tf.functions (e.g. one per number of stacked values)
+            setattr(kernels, name, tf.function(value.python_function, input_signature=value.input_signature))
+        elif callable(getattr(value, "cache_clear", None)) and getattr(value, "__module__", "") == kernels.__name__:
+            value.cache_clear()  # a factory of tf.functions (one per number of stacked lanes)
 
 
 def _workloads(data, quick: bool) -> list[Workload]:
-    from dlviz.training import RunSpec
+    from dlviz.runs import RunSpec, sweep_seeds
 
     sweep_epochs = QUICK_SWEEP_EPOCHS if quick else SWEEP_EPOCHS
     long_epochs = QUICK_LONG_RUN_EPOCHS if quick else LONG_RUN_EPOCHS
@@ -111,10 +118,12 @@ def _workloads(data, quick: bool) -> list[Workload]:
     lr = [base.replace(learning_rate=rate, batch_size=LR_SWEEP_BATCH) for rate in LR_SWEEP]
     batch = [base.replace(batch_size=size, learning_rate=BATCH_SWEEP_LR) for size in BATCH_SWEEP]
     long_run = [base.replace(epochs=long_epochs, batch_size=LONG_RUN_BATCH, learning_rate=LONG_RUN_LR)]
+    seeds = [spec.replace(seed=seed) for seed in sweep_seeds(SEED, SEEDS) for spec in lr]
     return [
         Workload("lr", f"lr {len(LR_SWEEP)} x {sweep_epochs} ep, b{LR_SWEEP_BATCH}", lr),
         Workload("batch", f"batch {len(BATCH_SWEEP)} x {sweep_epochs} ep, lr {BATCH_SWEEP_LR:g}", batch),
         Workload("epochs", f"epochs 1 x {long_epochs} ep, b{LONG_RUN_BATCH}, lr {LONG_RUN_LR:g}", long_run),
+        Workload("seeds", f"lr {len(LR_SWEEP)} x {SEEDS} seeds x {sweep_epochs} ep, b{LR_SWEEP_BATCH}", seeds),
     ]
 
 
@@ -122,7 +131,7 @@ def _start_loss(data, spec) -> float:
     """The initial weights' training loss, computed independently of both training paths (float64 NumPy)."""
     import numpy as np
 
-    from dlviz.model import initial_weights
+    from dlviz.engine.model import initial_weights
 
     kernel1, bias1, kernel2, bias2 = (np.asarray(w, np.float64) for w in
                                       initial_weights(data.n_features, spec.hidden_units, spec.seed))
@@ -134,7 +143,7 @@ def _start_loss(data, spec) -> float:
 def _plain_diverged_at(losses: list[float], start_loss: float) -> int | None:
     import math
 
-    from dlviz.training import DIVERGENCE_FACTOR
+    from dlviz.runs import DIVERGENCE_FACTOR
 
     for epoch, loss in enumerate(losses, start=1):
         if not math.isfinite(loss) or loss > DIVERGENCE_FACTOR * start_loss:
@@ -152,13 +161,16 @@ def _compare(workload: Workload, data, spec, engine, plain) -> None:
         workload.divergence_agrees &= agrees
         workload.divergence_notes.append(f"{value}: engine epoch {engine.diverged_at}, plain epoch {plain_at}"
                                          f"{'' if agrees else '  <-- DISAGREE'}")
-    # Compare only the epochs before a divergence: after it the numbers are an explosion, not a curve.
+    # The pass/fail comparison is over the epochs before a divergence; after it (the engine records on, as fit does)
+    # the largest difference is reported on its own.
     compared = engine.diverged_at - 1 if engine.diverged_at is not None else len(engine.loss)
     for metric in ("loss", "val_loss"):
-        for epoch in range(compared):
+        for epoch in range(len(engine.loss)):
             a, b = getattr(engine, metric)[epoch], getattr(plain, metric)[epoch]
             difference = abs(a - b) / max(1.0, abs(a), abs(b))
-            if not difference <= workload.max_curve_diff:  # also catches NaN
+            if epoch >= compared:
+                workload.max_after_divergence = max(workload.max_after_divergence, difference)
+            elif not difference <= workload.max_curve_diff:  # also catches NaN
                 workload.max_curve_diff = difference
                 workload.max_curve_diff_where = f"{value} {metric} epoch {epoch + 1}"
 
@@ -166,6 +178,8 @@ def _compare(workload: Workload, data, spec, engine, plain) -> None:
 def _value_label(key: str, spec) -> str:
     if key == "lr":
         return f"lr={spec.learning_rate:g}"
+    if key == "seeds":
+        return f"lr={spec.learning_rate:g}/seed {spec.seed}"
     if key == "batch":
         return f"batch={spec.batch_size}"
     return f"epochs={spec.epochs}"
@@ -180,7 +194,8 @@ def _load_average() -> str:
 
 def run_speed(quick: bool, import_seconds: float) -> int:
     from dlviz.data import load_builtin
-    from dlviz.training import train_plain, train_sweep
+    from dlviz.engine.plain import train_plain
+    from dlviz.engine.sweep import train_sweep
 
     rows = QUICK_ROWS if quick else SPEED_ROWS
     data = load_builtin("practice", max_rows=rows)
@@ -188,14 +203,22 @@ def run_speed(quick: bool, import_seconds: float) -> int:
     print(f"dlviz sweep benchmark{' (QUICK: fewer rows and epochs; not the real figures)' if quick else ''}")
     print(f"data: practice, {data.n_rows:,} rows -> {len(data.y_train):,} train / {len(data.y_val):,} validation; "
           f"cores: {os.cpu_count()}; load average at start: {_load_average()}")
-    print(f"TensorFlow + Keras import (import dlviz.runtime): {import_seconds:.2f} s, not counted below")
+    print(f"TensorFlow + Keras import (import dlviz.engine.runtime): {import_seconds:.2f} s, not counted below")
     sys.stdout.flush()
 
     # 1. Per workload: the engine cold (fresh, untraced functions; the first workload runs before any Keras model
     # exists), the same sweep again warm, then the lesson's exact loop, timed: a fresh model, compile and fit per
     # value, shuffled by fit itself. Timing a workload's two sides back to back keeps a busy machine from favouring
     # one side.
+    one_seed_cold = float("nan")
     for index, workload in enumerate(workloads):
+        if workload.key == "seeds":
+            # The 1-seed sweep cold again, right before the 3-seed one and on the same footing (fresh functions,
+            # after the other workloads), for seed_cost.
+            _fresh_engine_functions()
+            started = time.perf_counter()
+            train_sweep(data, workloads[0].specs)
+            one_seed_cold = time.perf_counter() - started
         if index:
             _fresh_engine_functions()
         started = time.perf_counter()
@@ -211,13 +234,22 @@ def run_speed(quick: bool, import_seconds: float) -> int:
         for spec in workload.specs:
             train_plain(data, spec, same_batch_order=False)
         workload.plain = time.perf_counter() - started
+        one_seed = f" (1-seed sweep cold just before: {one_seed_cold:.2f} s)" if workload.key == "seeds" else ""
         print(f"  {workload.key}: engine cold {workload.engine_cold:.2f} s, warm {workload.engine_warm:.2f} s; "
-              f"plain {workload.plain:.2f} s; load average {_load_average()}")
+              f"plain {workload.plain:.2f} s{one_seed}; load average {_load_average()}")
         sys.stdout.flush()
 
-    # 2. The lesson's loop fed the engine's batch order, for the curve comparison (not timed).
+    # 2. The lesson's loop fed the engine's batch order, for the curve comparison (not timed). The seeds workload's
+    # seed-42 members must be the lr workload's runs to the bit (seed 1 of a sweep is the single-seed run).
+    by_spec = {spec: history for spec, history in zip(workloads[0].specs, workloads[0].engine_histories)}
     for workload in workloads:
         for spec, engine in zip(workload.specs, workload.engine_histories):
+            if workload.key == "seeds" and spec in by_spec:
+                single = by_spec[spec]
+                if engine.loss != single.loss or engine.update_loss.tobytes() != single.update_loss.tobytes():
+                    workload.divergence_agrees = False
+                    workload.divergence_notes.append(f"{_value_label('seeds', spec)} differs from the 1-seed run")
+                continue
             _compare(workload, data, spec, engine, train_plain(data, spec, same_batch_order=True))
     print(f"load average at end: {_load_average()}")
     print()
@@ -233,6 +265,8 @@ def run_speed(quick: bool, import_seconds: float) -> int:
         within = workload.max_curve_diff <= CURVE_TOLERANCE
         curves_ok &= within and workload.divergence_agrees
         divergence = "; ".join(workload.divergence_notes) or "none (all stable)"
+        if workload.max_after_divergence:
+            divergence += f" (after it: {workload.max_after_divergence:.1e})"
         print(f"{workload.label:<34} {workload.engine_cold:>9.2f} {workload.engine_warm:>7.2f} "
               f"{workload.plain:>9.2f} {workload.speedup:>7.1f}x {f'>={target:g}x':>7} "
               f"{workload.max_curve_diff:>15.2e}  {divergence}   [speed {met}]")
@@ -245,7 +279,13 @@ def run_speed(quick: bool, import_seconds: float) -> int:
           "model); (warm): the same sweep again")
     print("plain s: train_plain(same_batch_order=False) per value, the lesson's exact code; curve differences: "
           "train_plain(same_batch_order=True) runs, same process, untimed")
-    print("speedup " + " ".join(f"{w.key}={w.speedup:.1f}" for w in workloads))
+    seeds = next(w for w in workloads if w.key == "seeds")
+    seed_cost = seeds.engine_cold / one_seed_cold
+    print(f"seed_cost: {SEEDS}-seed sweep cold {seeds.engine_cold:.2f} s / 1-seed sweep cold {one_seed_cold:.2f} s "
+          f"(both with fresh functions, back to back) = {seed_cost:.2f} (target <= {SEED_COST_TARGET:g}: "
+          f"{'ok' if seed_cost <= SEED_COST_TARGET else 'MISSED'}); {SEEDS}-seed members of seed {SEED} equal the "
+          f"1-seed runs to the bit: {'yes' if seeds.divergence_agrees else 'NO'}")
+    print("speedup " + " ".join(f"{w.key}={w.speedup:.1f}" for w in workloads) + f" seed_cost={seed_cost:.2f}")
     return 0 if curves_ok else 1
 
 
@@ -268,7 +308,7 @@ def _peak_mb() -> float:
 def _page_sweeps(data, seed: int, quick: bool) -> list[list]:
     """The app's three default sweeps (epochs, batch size, learning rate pages) at `seed`."""
     from dlviz import defaults
-    from dlviz.training import RunSpec
+    from dlviz.runs import RunSpec
 
     base = RunSpec(data.fingerprint, hidden_units=defaults.HIDDEN_UNITS, seed=seed)
     if quick:
@@ -280,12 +320,13 @@ def _page_sweeps(data, seed: int, quick: bool) -> list[list]:
 
 def run_memory(quick: bool, import_seconds: float) -> int:
     from dlviz import defaults
-    from dlviz.training import train_sweep
+    from dlviz.engine.sweep import train_sweep
 
     sweeps = QUICK_MEMORY_SWEEPS if quick else MEMORY_SWEEPS
     warmup = QUICK_MEMORY_WARMUP_SWEEPS if quick else MEMORY_WARMUP_SWEEPS
     print(f"dlviz memory benchmark{' (QUICK: fewer epochs and sweeps)' if quick else ''}")
-    print(f"after import dlviz.runtime ({import_seconds:.2f} s): RSS {_rss_mb():.0f} MB, peak {_peak_mb():.0f} MB")
+    print(f"after import dlviz.engine.runtime ({import_seconds:.2f} s): RSS {_rss_mb():.0f} MB, "
+          f"peak {_peak_mb():.0f} MB")
     data = defaults.default_dataset()
     print(f"data: {defaults.DATASET}, {data.n_rows:,} rows -> {len(data.y_train):,} train; RSS {_rss_mb():.0f} MB")
 

@@ -1,7 +1,8 @@
 """What a run is and what it produced, as plain data: `RunSpec`, `RunHistory`, `SweepProgress`.
 
 Kept free of TensorFlow so that cached or shipped results can be shown (charts, pages, tables) without paying for the
-TensorFlow import; `dlviz.training` produces these objects.
+TensorFlow import; `dlviz.engine` (re-exported by `dlviz.training`) produces these objects. Nothing here imports
+TensorFlow or `dlviz.engine`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ MAX_BATCH_SIZE = 1 << 20
 MIN_LEARNING_RATE = 1e-7
 MAX_LEARNING_RATE = 100.0
 MAX_HIDDEN_UNITS = 1024
+MAX_SEED = 2**31 - 1  # Keras' set_random_seed (the plain reference run) takes seeds below 2**32
+MAX_SEEDS = 10  # seeds per value of a sweep
 
 
 class TrainingError(ValueError):
@@ -57,14 +60,17 @@ class RunSpec:
                                 f"got {self.learning_rate:g}.")
         if not 1 <= self.hidden_units <= MAX_HIDDEN_UNITS:
             raise TrainingError(f"Hidden units must be between 1 and {MAX_HIDDEN_UNITS}; got {self.hidden_units}.")
+        if not (isinstance(self.seed, (int, np.integer)) and 0 <= self.seed <= MAX_SEED):
+            raise TrainingError(f"The seed must be a whole number from 0 to {MAX_SEED:,}; got {self.seed!r}.")
 
 
 @dataclass
 class RunHistory:
     """What one run did, as plain data (cheap to pickle and cache; never a live Keras object).
 
-    Per-epoch lists stop at the epoch where a run diverged (that epoch included). `update_loss` holds every weight
-    update's training loss (the loss of that batch before the update, as Keras computes it).
+    Per-epoch lists hold every epoch trained, as `model.fit` reports them, including after a blow-up (`diverged_at`);
+    they stop early only at an epoch whose loss was NaN/inf (`nan_at`, that epoch included). `update_loss` holds every
+    weight update's training loss (the loss of that batch before the update, as Keras computes it), float32.
     """
 
     spec: RunSpec
@@ -74,14 +80,28 @@ class RunHistory:
     val_accuracy: list[float] = field(default_factory=list)
     update_loss: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     updates_per_epoch: int = 0
-    # Loss and accuracy of the starting weights (epoch 0), the same for every run of a sweep.
+    # Loss and accuracy of the starting weights (epoch 0): the same for every run of a sweep with the same seed.
     initial_loss: float = float("nan")
     initial_val_loss: float = float("nan")
     initial_accuracy: float = float("nan")
     initial_val_accuracy: float = float("nan")
-    wall_time: float = 0.0
-    diverged_at: int | None = None  # 1-based epoch
-    weights: tuple[np.ndarray, ...] = ()
+    wall_time: float = 0.0  # seconds, the stack's time shared equally among its runs
+    # First epoch (1-based) whose training loss exceeded DIVERGENCE_FACTOR x initial_loss or was NaN/inf; training
+    # went on after it unless the loss was NaN/inf.
+    diverged_at: int | None = None
+    nan_at: int | None = None  # 1-based epoch whose loss was NaN/inf: the last one recorded
+    # Share of validation rows predicted positive (probability > 0.5) after the last recorded epoch: 0.0 or 1.0 means
+    # the network predicts the same class for every row (a collapsed run).
+    final_positive_share: float = float("nan")
+    # Copied from the Dataset when it has them: the loss of always predicting the training share of positives, and
+    # the validation accuracy of always predicting the majority class (what a collapsed run reaches).
+    prior_loss: float = float("nan")
+    majority_val_accuracy: float = float("nan")
+    weights: tuple[np.ndarray, ...] = ()  # kernel1, bias1, kernel2, bias2 after the last recorded epoch
+    # With train_sweep(record_path=True): weights flattened (kernel1, bias1, kernel2, bias2), float32
+    # [points, n_params], and the number of weight updates done at each point (int64 [points], first 0); else empty.
+    trajectory: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    trajectory_updates: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     def curve(self, key: str) -> list[float]:
         """A per-epoch series with the starting value (epoch 0) in front: `curve("val_loss")[e]` is after epoch e."""
@@ -97,18 +117,12 @@ class RunHistory:
 
     @property
     def complete(self) -> bool:
-        return self.diverged or self.epochs_run >= self.spec.epochs
+        """Trained to its last epoch, or ended by a NaN/inf loss: nothing more will be recorded."""
+        return self.nan_at is not None or self.epochs_run >= self.spec.epochs
 
     @property
     def total_updates(self) -> int:
         return len(self.update_loss)
-
-    def model(self):
-        """The trained network as an ordinary `keras.Model` with the lesson's architecture (imports TensorFlow)."""
-        from dlviz.model import build_model
-
-        n_features = self.weights[0].shape[0]
-        return build_model(n_features, self.spec.hidden_units, weights=list(self.weights))
 
 
 @dataclass
@@ -130,6 +144,21 @@ ProgressCallback = Callable[[SweepProgress], None]
 
 def updates_per_epoch(n_train: int, batch_size: int) -> int:
     return -(-n_train // batch_size)
+
+
+def sweep_seeds(base_seed: int, count: int) -> list[int]:
+    """The seeds each value of a sweep is trained with: `count` consecutive seeds from `base_seed` (the first is
+    `base_seed`, so seed 1 of every sweep is the single-seed run). Raises `TrainingError` for a count outside 1 to
+    MAX_SEEDS or seeds outside 0 to MAX_SEED.
+
+    >>> sweep_seeds(42, 3)
+    [42, 43, 44]
+    """
+    if not 1 <= count <= MAX_SEEDS:
+        raise TrainingError(f"The number of seeds must be between 1 and {MAX_SEEDS}; got {count}.")
+    if not 0 <= base_seed <= MAX_SEED - count + 1:
+        raise TrainingError(f"The seed must be a whole number from 0 to {MAX_SEED - count + 1:,}; got {base_seed}.")
+    return [base_seed + i for i in range(count)]
 
 
 def histories_frame(histories: "list[RunHistory]", labels: "list[str]"):

@@ -7,8 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from dlviz import charts, defaults, lr_finder
-from dlviz.lr_finder import FinderError
+from dlviz import charts, defaults
+from dlviz.engine import lr_finder
+from dlviz.engine.lr_finder import FinderError
 from dlviz.runs import LESSON_BATCH_SIZE, RunSpec
 
 SWEEP_RATES = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)

@@ -1,4 +1,4 @@
-"""TensorFlow set-up shared by the core modules: quiet, reproducible, imported once.
+"""TensorFlow set-up shared by the engine modules: quiet, reproducible, imported once.
 
 Import `tf` and `keras` from here so the environment variables below are set before TensorFlow loads.
 """

@@ -3,7 +3,7 @@ learning rate grows exponentially at every weight update, recording the loss, to
 is fastest and where it blows up, and to suggest a learning rate from that.
 
 Trains the lesson's model from the same seeded start as every sweep, with the Keras-equivalent Adam update of
-`dlviz.training`, in one traced `tf.function` that takes a learning rate per update (traced once for every call).
+`dlviz.engine.kernels`, in one traced `tf.function` that takes a learning rate per update (traced once for every call).
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dlviz.data import Dataset
-from dlviz.model import initial_weights
+from dlviz.engine.kernels import ONE_MODEL, adam_step, losses_and_correct
+from dlviz.engine.model import initial_weights
+from dlviz.engine.runtime import TRAINING_LOCK, tf
+from dlviz.engine.sweep import epoch_orders
 from dlviz.runs import LESSON_BATCH_SIZE, LESSON_HIDDEN_UNITS
-from dlviz.runtime import TRAINING_LOCK, tf
-from dlviz.training import _PARAMS, _adam_step, _losses_and_correct, epoch_orders
 
 # fastai's lr_find settings, except that the test starts at 1e-6 (dlviz's learning rates start at 1e-5) and makes
 # 100 updates per decade instead of 100 in all: with beta 0.98 the moving average remembers ~50 updates, which at
@@ -159,12 +160,12 @@ def suggestions(learning_rates: np.ndarray, smoothed: np.ndarray, span: float = 
 # The traced kernel: a few updates of one (stacked, K=1) model, each with its own learning rate.
 
 
-@tf.function(input_signature=[tuple(_PARAMS), tuple(_PARAMS), tuple(_PARAMS), tf.TensorSpec([], tf.float32),
+@tf.function(input_signature=[ONE_MODEL, ONE_MODEL, ONE_MODEL, tf.TensorSpec([], tf.float32),
                               tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32),
                               tf.TensorSpec([], tf.int32), tf.TensorSpec([None], tf.float32)])
 def _finder_updates(params, m, v, step, x, y, batch_size, rates):
     """One update per entry of `rates`, batch i being rows [i*batch_size, (i+1)*batch_size) of `x`; returns the new
-    state and each batch's loss before its update. The Adam update is the sweeps' (`training._adam_step`), with a
+    state and each batch's loss before its update. The Adam update is the sweeps' (`kernels.adam_step`), with a
     per-step rate."""
     n_updates = tf.shape(rates)[0]
     losses = tf.TensorArray(tf.float32, size=n_updates)
@@ -172,10 +173,10 @@ def _finder_updates(params, m, v, step, x, y, batch_size, rates):
         x_batch, y_batch = x[i * batch_size:(i + 1) * batch_size], y[i * batch_size:(i + 1) * batch_size]
         with tf.GradientTape() as tape:
             tape.watch(params)
-            loss, _ = _losses_and_correct(params, x_batch, y_batch)
+            loss, _ = losses_and_correct(params, x_batch, y_batch)
             total = tf.reduce_sum(loss)
         grads = tape.gradient(total, params)
-        params, m, v, step = _adam_step(params, grads, m, v, step, tf.reshape(rates[i], [1]))
+        params, m, v, step = adam_step(params, grads, m, v, step, tf.reshape(rates[i], [1]))
         losses = losses.write(i, loss[0])
     return params, m, v, step, losses.stack()
 

@@ -1,0 +1,220 @@
+"""The stacked sweep engine: `RunSpec`s in, `RunHistory`s out, with the curves `model.fit` gives.
+
+The lesson's way is a fresh `model.fit` per run, and on a small CPU almost all of its time is per-step overhead. The
+engine instead runs whole epochs inside one traced `tf.function` (`dlviz.engine.kernels`) and trains every run of a
+sweep that shares batch size, epochs and hidden units at once, as *lanes* of stacked copies of the model: every
+(learning rate, seed) pair is a lane with its own Adam step size, its own seeded initial weights and its own seeded
+batch order. Each lane runs exactly the ops Keras runs per step, so its weights are bitwise those of `model.fit` fed
+the same batches and do not depend on the other lanes; `dlviz.engine.plain.train_plain` runs the lesson's own code and
+`tests/test_engine_equivalence.py` holds the two together.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from dlviz.data import Dataset
+from dlviz.engine.kernels import evaluate_fn, train_rows_fn
+from dlviz.engine.model import initial_weights
+from dlviz.engine.runtime import TRAINING_LOCK, tf
+from dlviz.runs import (DIVERGENCE_FACTOR, ProgressCallback, RunHistory, RunSpec, SweepProgress, TrainingError,
+                        updates_per_epoch)
+
+# With `record_path`, epoch 1 is cut into this many chunks of whole batches and the weights are recorded after each
+# (the first epoch is where the weights move most), then after every later epoch.
+FIRST_EPOCH_CHUNKS = 9  # 8 points inside epoch 1, then its end
+
+
+def epoch_orders(n_train: int, seed: int, epochs: int) -> list[np.ndarray]:
+    """The order in which each epoch visits the `n_train` training rows for `seed`: `epochs` permutations of
+    `range(n_train)` (int64), the same for every learning rate trained with that seed."""
+    rng = np.random.default_rng([seed, n_train])
+    return [rng.permutation(n_train) for _ in range(epochs)]
+
+
+def _group_key(spec: RunSpec) -> tuple:
+    # Runs that differ only in learning rate and seed take the same number of updates: they train as lanes of one
+    # stack.
+    return (spec.dataset, spec.batch_size, spec.epochs, spec.hidden_units)
+
+
+def train_sweep(dataset: Dataset, specs: Sequence[RunSpec], progress: ProgressCallback | None = None, *,
+                record_path: bool = False) -> list[RunHistory]:
+    """Train every spec on `dataset` and return their histories in the same order.
+
+    A run's seed fixes its initial weights (`initial_weights(n_features, hidden_units, seed)`) and its batch order
+    (`epoch_orders(n_train, seed, epochs)`), so runs with the same seed differ only in the setting that differs, and
+    a run's curves are the same whichever other runs it is trained with. A run that blows up keeps training and
+    recording, as `model.fit` would report it (`diverged_at` marks the first epoch whose training loss exceeded
+    `DIVERGENCE_FACTOR` x its initial loss); only a NaN/inf loss ends its recording (`nan_at`). `progress` is called
+    after each epoch of each stack with partial histories. With `record_path`, each history also holds the weight
+    trajectory (`RunHistory.trajectory`, see `FIRST_EPOCH_CHUNKS`); the curves are the same either way.
+
+    Raises `TrainingError` for an absurd setting or a spec of another dataset.
+
+    >>> from dlviz.data import load_builtin
+    >>> data = load_builtin("practice", max_rows=500)
+    >>> base = RunSpec(data.fingerprint, epochs=2)
+    >>> [h.epochs_run for h in train_sweep(data, [base, base.replace(learning_rate=0.1, seed=7)])]
+    [2, 2]
+    """
+    specs = list(specs)
+    for spec in specs:
+        spec.validate()
+        if spec.dataset != dataset.fingerprint:
+            raise TrainingError("A run was asked for on a different dataset than the one given.")
+    groups: dict[tuple, list[int]] = {}
+    for index, spec in enumerate(specs):
+        groups.setdefault(_group_key(spec), []).append(index)
+    n_train = len(dataset.y_train)
+    total = sum(s.epochs * updates_per_epoch(n_train, s.batch_size) for s in specs)
+    state = SweepProgress(0, total, [None] * len(specs))
+    results: list[RunHistory | None] = [None] * len(specs)
+    with TRAINING_LOCK:
+        for indices in groups.values():
+            stack = _Stack.start(dataset, [specs[i] for i in indices], record_path)
+            for i, history in zip(indices, stack.train(state, indices, progress)):
+                results[i] = history
+    return results  # type: ignore[return-value]
+
+
+def _chunk_bounds(n_train: int, batch_size: int, chunks: int) -> list[int]:
+    """Row offsets cutting an epoch into up to `chunks` pieces of whole batches: `[0, ..., n_train]`."""
+    n_batches = updates_per_epoch(n_train, batch_size)
+    cuts = sorted({min(n_train, round(j * n_batches / chunks) * batch_size) for j in range(chunks + 1)})
+    return cuts if cuts[-1] == n_train else cuts + [n_train]
+
+
+@dataclass
+class _Stack:
+    """K lanes trained together: lane k is `specs[k]` throughout (a lane that reached NaN keeps running, its numbers
+    ignored, because a new number of lanes would mean tracing the kernels again)."""
+
+    dataset: Dataset
+    specs: list[RunSpec]
+    record_path: bool
+    params: tuple
+    histories: list[RunHistory]
+    rows_by_seed: dict[int, list[np.ndarray]]
+    paths: list[list[np.ndarray]] = field(default_factory=list)
+    path_updates: list[int] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, dataset: Dataset, specs: list[RunSpec], record_path: bool) -> "_Stack":
+        spec0 = specs[0]
+        n_train = len(dataset.y_train)
+        seeds = sorted({s.seed for s in specs})
+        starts = {seed: initial_weights(dataset.n_features, spec0.hidden_units, seed) for seed in seeds}
+        params = tuple(tf.constant(np.stack([starts[s.seed][i] for s in specs])) for i in range(4))
+        rows = {seed: epoch_orders(n_train, seed, spec0.epochs) for seed in seeds}
+        loss, accuracy, _ = (t.numpy() for t in evaluate_fn(len(specs))(
+            params, tf.constant(dataset.x_train), tf.constant(dataset.y_train)))
+        if len(dataset.y_val):
+            val_loss, val_accuracy, _ = (t.numpy() for t in evaluate_fn(len(specs))(
+                params, tf.constant(dataset.x_val), tf.constant(dataset.y_val)))
+        else:
+            val_loss = val_accuracy = np.full(len(specs), np.nan, np.float32)
+        histories = [RunHistory(
+            spec=s, updates_per_epoch=updates_per_epoch(n_train, s.batch_size), initial_loss=float(loss[k]),
+            initial_val_loss=float(val_loss[k]), initial_accuracy=float(accuracy[k]),
+            initial_val_accuracy=float(val_accuracy[k]),
+            prior_loss=float(getattr(dataset, "prior_loss", np.nan)),
+            majority_val_accuracy=float(getattr(dataset, "majority_share_val", np.nan)))
+            for k, s in enumerate(specs)]
+        return cls(dataset, specs, record_path, params, histories, rows,
+                   paths=[[] for _ in specs] if record_path else [])
+
+    def _record_path(self, updates: int, lanes: list[int]) -> None:
+        arrays = [p.numpy() for p in self.params]
+        for lane in lanes:
+            self.paths[lane].append(np.concatenate([a[lane].ravel() for a in arrays]).astype(np.float32))
+        self.path_updates.append(updates)
+
+    def train(self, state: SweepProgress, slots: list[int], progress: ProgressCallback | None) -> list[RunHistory]:
+        dataset, specs, histories = self.dataset, self.specs, self.histories
+        spec0, n_lanes = specs[0], len(specs)
+        n_train = len(dataset.y_train)
+        per_epoch = updates_per_epoch(n_train, spec0.batch_size)
+        batch_size = min(spec0.batch_size, n_train)
+        batch_sizes = np.diff(np.minimum(np.arange(per_epoch + 1) * batch_size, n_train))
+        train_rows, evaluate = train_rows_fn(n_lanes), evaluate_fn(n_lanes)
+        started = time.perf_counter()
+        m = tuple(tf.zeros_like(p) for p in self.params)
+        v = tuple(tf.zeros_like(p) for p in self.params)
+        step = tf.constant(0.0)
+        rates = tf.constant(np.array([s.learning_rate for s in specs], np.float32))
+        x_train, y_train = tf.constant(dataset.x_train), tf.constant(dataset.y_train)
+        x_val, y_val = tf.constant(dataset.x_val), tf.constant(dataset.y_val)
+        batch = tf.constant(batch_size, tf.int32)
+        update_chunks: list[list[np.ndarray]] = [[] for _ in specs]
+        positive_share = np.full(n_lanes, np.nan)
+        active = list(range(n_lanes))  # the lanes still being recorded
+        if self.record_path:
+            self._record_path(0, active)
+
+        for epoch in range(1, spec0.epochs + 1):
+            rows = np.stack([self.rows_by_seed[s.seed][epoch - 1] for s in specs]).astype(np.int32)  # [K, n]
+            bounds = (_chunk_bounds(n_train, batch_size, FIRST_EPOCH_CHUNKS) if self.record_path and epoch == 1
+                      else [0, n_train])
+            losses, corrects = [], []
+            for first, last in zip(bounds[:-1], bounds[1:]):
+                self.params, m, v, step, chunk_losses, chunk_correct = train_rows(
+                    self.params, m, v, step, x_train, y_train, tf.constant(rows[:, first:last]), batch, rates)
+                losses.append(chunk_losses.numpy())
+                corrects.append(chunk_correct.numpy())
+                if self.record_path and last < n_train:
+                    self._record_path(last // batch_size, active)  # whole batches so far
+            batch_losses = np.concatenate(losses)  # [batches, lanes]
+            epoch_loss = (batch_losses * batch_sizes[:, None]).sum(axis=0) / n_train
+            epoch_acc = np.concatenate(corrects).sum(axis=0) / n_train
+            if len(dataset.y_val):
+                val_loss, val_acc, positive_share = (t.numpy() for t in evaluate(self.params, x_val, y_val))
+            else:
+                val_loss = val_acc = np.full(n_lanes, np.nan, np.float32)
+            if self.record_path:
+                self._record_path(epoch * per_epoch, active)
+            weights = None
+            ended = []
+            for lane in active:
+                history = histories[lane]
+                history.loss.append(float(epoch_loss[lane]))
+                history.accuracy.append(float(epoch_acc[lane]))
+                history.val_loss.append(float(val_loss[lane]))
+                history.val_accuracy.append(float(val_acc[lane]))
+                history.final_positive_share = float(positive_share[lane])
+                update_chunks[lane].append(batch_losses[:, lane])
+                history.update_loss = np.concatenate(update_chunks[lane]).astype(np.float32)
+                history.wall_time = (time.perf_counter() - started) / n_lanes
+                blew_up = not (np.isfinite(epoch_loss[lane]) and np.isfinite(batch_losses[:, lane]).all()
+                               and np.isfinite(val_loss[lane]))
+                if history.diverged_at is None and (blew_up or epoch_loss[lane] > DIVERGENCE_FACTOR
+                                                    * history.initial_loss):
+                    history.diverged_at = epoch
+                if blew_up:
+                    history.nan_at = epoch
+                    ended.append(lane)
+                    state.done_updates += per_epoch * (spec0.epochs - epoch)
+                if blew_up or epoch == spec0.epochs:
+                    weights = weights or [p.numpy() for p in self.params]
+                    history.weights = tuple(w[lane] for w in weights)
+                    self._finish_path(lane)
+            state.done_updates += per_epoch * len(active)
+            active = [lane for lane in active if lane not in ended]
+            for slot, history in zip(slots, histories):
+                state.histories[slot] = history
+            if progress is not None:
+                state.message = f"Epoch {epoch} of {spec0.epochs}"
+                progress(state)
+            if not active:
+                break
+        return histories
+
+    def _finish_path(self, lane: int) -> None:
+        if self.record_path:
+            points = self.paths[lane]
+            self.histories[lane].trajectory = np.stack(points)
+            self.histories[lane].trajectory_updates = np.array(self.path_updates[:len(points)], np.int64)
