@@ -40,8 +40,8 @@ def main() -> int:
     from dlviz import defaults
     from dlviz.analysis.landscape import grid_coords, unflatten_weights
     from dlviz.engine import landscape as engine
-    from dlviz.model import build_model
-    from dlviz.runtime import keras, tf
+    from dlviz.engine.model import build_model
+    from dlviz.engine.runtime import keras, tf
     print(f"import: {time.perf_counter() - started:.1f} s (not counted)")
     print(f"threads: intra-op {tf.config.threading.get_intra_op_parallelism_threads()} "
           f"(0 = all), cpus {os.cpu_count()}, load {os.getloadavg()[0]:.2f}")

@@ -14,6 +14,12 @@ from dlviz.analysis import grid as interplay
 from dlviz.data import Dataset, load_builtin
 from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, RunSpec
 
+# The defaults as plain numbers, for scripts (bench/) that do not read the settings table.
+ROWS = settings.ROWS.default
+HIDDEN_UNITS = settings.HIDDEN.default
+SEED = settings.SEED.default
+N_SEEDS = settings.SEEDS.default
+
 
 def default_dataset() -> Dataset:
     """The practice data as the sidebar opens it."""

@@ -10,8 +10,8 @@ import pytest
 
 from dlviz.analysis import curves
 from dlviz.analysis.curves import early_stopping
-from dlviz.model import build_model, compile_lesson_model
-from dlviz.runtime import keras
+from dlviz.engine.model import build_model, compile_lesson_model
+from dlviz.engine.runtime import keras
 from tests.histories import make, overfitting_curves
 
 

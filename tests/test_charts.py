@@ -161,7 +161,7 @@ def all_figures(groups, presenter):
     yield charts.animated(frames, labels, presenter=presenter)
     rates = np.logspace(-6, 1, 50)
     losses = 0.7 - 0.4 * np.exp(-((np.log10(rates) + 2) ** 2))
-    yield charts.lr_finder_figure(SimpleNamespace(  # the fields of dlviz.lr_finder.FinderResult the figure reads
+    yield charts.lr_finder_figure(SimpleNamespace(  # the fields of dlviz.engine.lr_finder.FinderResult the figure reads
         learning_rates=rates, smoothed=losses, losses=losses, min_loss_lr=1e-2, steepest_lr=1e-3, suggestion=1e-3,
         suggestion_rule="minimum / 10", stopped_early=True, stop_reason="the loss blew up"), presenter=presenter)
 

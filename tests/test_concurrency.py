@@ -24,7 +24,7 @@ import pytest
 from dlviz.cache import SweepCache
 from dlviz.data import load_builtin
 from dlviz.runs import RunHistory, RunSpec, SweepProgress
-from dlviz.runtime import TRAINING_LOCK
+from dlviz.engine.runtime import TRAINING_LOCK
 from dlviz.training import train_plain, train_sweep
 from tests.support import TIMEOUT
 

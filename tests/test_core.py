@@ -7,7 +7,8 @@ import threading
 import numpy as np
 import pytest
 
-from dlviz import data, model
+from dlviz import data
+from dlviz.engine import model
 from dlviz.cache import SweepCache
 from dlviz.training import RunSpec, TrainingError, train_sweep
 

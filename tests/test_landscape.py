@@ -139,7 +139,7 @@ def _numpy_loss(weights: np.ndarray, x: np.ndarray, y: np.ndarray, hidden: int) 
 
 def test_batched_loss_equals_keras_and_numpy(tiny_dataset):
     from dlviz.engine.landscape import losses_at
-    from dlviz.model import build_model, initial_weights
+    from dlviz.engine.model import build_model, initial_weights
 
     hidden = 8
     x, y = tiny_dataset.x_train, tiny_dataset.y_train
@@ -161,7 +161,7 @@ def test_batched_loss_equals_keras_and_numpy(tiny_dataset):
 
 def test_chunks_give_the_same_losses(tiny_dataset, monkeypatch):
     from dlviz.engine import landscape as engine
-    from dlviz.model import initial_weights
+    from dlviz.engine.model import initial_weights
 
     start = flatten_weights(initial_weights(tiny_dataset.n_features, 8, 42))
     weights = (start + np.random.default_rng(5).normal(size=(7, start.size))).astype(np.float32)
@@ -200,7 +200,7 @@ def test_map_is_true_at_the_projected_points(tiny_dataset, tiny_landscape):
     """At every recorded point's projection the map's loss (the same batched grid computation, on a grid whose node
     is that point) equals the loss of the projected weights computed separately and by Keras, to 1e-4."""
     from dlviz.engine.landscape import loss_sample, map_losses
-    from dlviz.model import build_model
+    from dlviz.engine.model import build_model
 
     paths, landscape = tiny_landscape
     x, y = loss_sample(tiny_dataset)

@@ -21,7 +21,7 @@ def lr_finder_figure(result, *, presenter: bool = False) -> go.Figure:
     """The learning-rate range test: each update's loss (thin) and its smoothed curve (thick) against the learning
     rate on a log axis, with the lowest smoothed loss, the steepest fall and the suggestion marked.
 
-    `result` is a `dlviz.lr_finder.FinderResult` (only its arrays and numbers are read).
+    `result` is a `dlviz.engine.lr_finder.FinderResult` (only its arrays and numbers are read).
     """
     rates = np.asarray(result.learning_rates, dtype=float)
     smoothed = np.asarray(result.smoothed, dtype=float)

@@ -6,6 +6,7 @@ import os
 from typing import IO, Union
 
 import numpy as np
+import pandas as pd
 
 TEST_SIZE = 0.2  # the lesson's train_test_split(test_size=0.2, random_state=42)
 SPLIT_RANDOM_STATE = 42

@@ -22,9 +22,9 @@ import numpy as np
 from dlviz.analysis.landscape import (Landscape, LandscapeError, Plane, fit_plane, flatten_weights, grid_axes,
                                       grid_coords, line_profile, line_weights, n_params, path_stats)
 from dlviz.data import Dataset
-from dlviz.model import build_model, compile_lesson_model
+from dlviz.engine.model import build_model, compile_lesson_model
 from dlviz.runs import DIVERGENCE_FACTOR, RunHistory, RunSpec, updates_per_epoch
-from dlviz.runtime import TRAINING_LOCK, keras, tf
+from dlviz.engine.runtime import TRAINING_LOCK, keras, tf
 from dlviz.training import epoch_orders
 
 # Bound on the largest intermediate, the [chunk, rows, hidden] hidden-layer activations: 8 MB (12 weight vectors at the
