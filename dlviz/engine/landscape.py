@@ -13,7 +13,6 @@ here: the [rows, G, hidden] layout needs an extra pass over the largest array.)
 from __future__ import annotations
 
 import functools
-import inspect
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -202,21 +201,20 @@ def record_path_plain(dataset: Dataset, spec: RunSpec, max_points: int | None = 
     return RunPath(spec, trajectory, updates, per_epoch, recorder.diverged_at)
 
 
-def _engine_records_paths() -> bool:
-    from dlviz import training
-
-    return "record_path" in inspect.signature(training.train_sweep).parameters
-
-
 def sweep_paths(dataset: Dataset, specs: Sequence[RunSpec]) -> list[RunPath]:
-    """Every spec's recorded path: from the sweep engine when it records paths, else from `record_path_plain`."""
-    if _engine_records_paths():
-        from dlviz.training import train_sweep
+    """Every spec's recorded path, from the sweep engine (`train_sweep(..., record_path=True)`: the start, 8 points
+    in epoch 1, then every epoch). `record_path_plain` records the same with `model.fit` and is the tests' reference.
+    Raises LandscapeError when the paths would exceed MAX_PATH_BYTES."""
+    from dlviz.engine.sweep import train_sweep
 
-        return [path_from_history(h) for h in train_sweep(dataset, specs, record_path=True)]
     specs = list(specs)
-    budget = points_budget(len(specs), n_params(dataset.n_features, max(s.hidden_units for s in specs)))
-    return [record_path_plain(dataset, spec, budget) for spec in specs]
+    points = 1 + 9 + max(s.epochs for s in specs)
+    size = len(specs) * points * n_params(dataset.n_features, max(s.hidden_units for s in specs)) * 4
+    if size > MAX_PATH_BYTES:
+        raise LandscapeError(f"Recording these runs' paths would take {size / 2**20:.0f} MB; the view keeps at most "
+                             f"{MAX_PATH_BYTES / 2**20:.0f} MB per sweep. Choose fewer values, fewer epochs or fewer "
+                             "hidden units.")
+    return [path_from_history(h) for h in train_sweep(dataset, specs, record_path=True)]
 
 
 # ---------------------------------------------------------------------------------------------------------------
