@@ -19,6 +19,10 @@ controls.show_notices()
 with layout.controls():
     left, middle, right = st.columns([3, 3, 2])
     epochs = controls.draw(settings.EPOCHS, left)
+    # A stop at the end of the run stays at the end when the run grows or shrinks (it marks "the last epoch").
+    if controls.value(settings.STOP) == st.session_state.get("dlviz_epochs_before", settings.EPOCHS.default):
+        controls.set_value(settings.STOP, epochs)
+    st.session_state["dlviz_epochs_before"] = epochs
     stop = controls.draw(settings.STOP, middle, high=max(epochs, 2), disabled=epochs == 1)
     patience = controls.draw(settings.PATIENCE, right)
 stop = min(stop, epochs)
@@ -60,8 +64,9 @@ if histories:
         return sum(getattr(h, key)[epoch - 1] for h in histories) / len(histories)
 
     cols = st.columns(4)
-    cols[0].metric(f"Validation loss at epoch {at}", f"{mean_at('val_loss', at):.3f}", help=seeds_note or None)
-    cols[1].metric(f"Validation accuracy at epoch {at}", f"{mean_at('val_accuracy', at):.1%}",
+    where = f"epoch {at}" + (" (the last)" if at == history.epochs_run else f" of {history.epochs_run}")
+    cols[0].metric(f"Validation loss at {where}", f"{mean_at('val_loss', at):.3f}", help=seeds_note or None)
+    cols[1].metric(f"Validation accuracy at {where}", f"{mean_at('val_accuracy', at):.1%}",
                    help=seeds_note or None)
     best = found.per_value[0].best_epoch
     if best is not None:

@@ -24,12 +24,14 @@ def test_epochs_page_follows_its_controls():
     at = open_page("pages/epochs.py", epochs="12", stop="5", **SMALL)
     assert at.slider(key="epochs").value == 12 and at.slider(key="stop").value == 5
     assert figures(at)[0]["data"][0]["x"][-1] == 12
-    assert any(m.label == "Validation loss at epoch 5" for m in at.metric)
+    assert any(m.label == "Validation loss at epoch 5 of 12" for m in at.metric)
     at.slider(key="epochs").set_value(4).run()
     assert not at.exception
     assert figures(at)[0]["data"][0]["x"][-1] == 4
     assert at.slider(key="stop").value == 4  # clamped to the new run length
-    assert any(m.label == "Validation loss at epoch 4" for m in at.metric)
+    assert any(m.label == "Validation loss at epoch 4 (the last)" for m in at.metric)
+    at.slider(key="epochs").set_value(6).run()
+    assert at.slider(key="stop").value == 6  # a stop at the end stays at the end
 
 
 def test_batch_size_page_counts_updates():

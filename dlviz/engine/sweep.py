@@ -75,8 +75,11 @@ def train_sweep(dataset: Dataset, specs: Sequence[RunSpec], progress: ProgressCa
     state = SweepProgress(0, total, [None] * len(specs))
     results: list[RunHistory | None] = [None] * len(specs)
     with TRAINING_LOCK:
-        for indices in groups.values():
+        for number, indices in enumerate(groups.values(), start=1):
             stack = _Stack.start(dataset, [specs[i] for i in indices], record_path)
+            batch = specs[indices[0]].batch_size
+            stack.label = (f"batch {batch:,}: {len(indices)} run{'s' if len(indices) > 1 else ''} together"
+                           + (f", group {number} of {len(groups)}" if len(groups) > 1 else ""))
             for i, history in zip(indices, stack.train(state, indices, progress)):
                 results[i] = history
     return results  # type: ignore[return-value]
@@ -102,6 +105,7 @@ class _Stack:
     rows_by_seed: dict[int, list[np.ndarray]]
     paths: list[list[np.ndarray]] = field(default_factory=list)
     path_updates: list[int] = field(default_factory=list)
+    label: str = ""  # what the progress message names (set by train_sweep)
 
     @classmethod
     def start(cls, dataset: Dataset, specs: list[RunSpec], record_path: bool) -> "_Stack":
@@ -207,7 +211,7 @@ class _Stack:
             for slot, history in zip(slots, histories):
                 state.histories[slot] = history
             if progress is not None:
-                state.message = f"Epoch {epoch} of {spec0.epochs}"
+                state.message = f"{self.label + ', ' if self.label else ''}epoch {epoch} of {spec0.epochs}"
                 progress(state)
             if not active:
                 break
