@@ -118,6 +118,8 @@ def test_updates_per_epoch_is_the_rows_over_the_batch_rounded_up():
     wrong = p.check(question, 1, found, ctx)
     assert wrong.kind == WRONG and "rounded up to 2" in wrong.sentence and "smaller" in wrong.sentence
     assert p.asked_batch((32, 128, 512)) == 128
+    exact = Context.of("batch_size", runs, 1024)
+    assert "= exactly 2." in p.check(by_key(exact)["updates"], 2, found, exact).sentence
 
 
 # ---------------------------------------------------------------------------------------------------------------

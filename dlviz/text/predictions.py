@@ -260,10 +260,12 @@ def check_updates(answer: float, findings: sweeps.SweepFindings, context: Contex
     batch = asked_batch(context.values)
     right = updates_per_epoch(context.n_train, batch)
     said = _you(f"{format_count(answer)} update{'' if int(answer) == 1 else 's'}")
-    how = (f"{format_count(context.n_train)} training rows / batch {format_count(batch)} = "
-           f"{context.n_train / batch:.2f}, rounded up to {format_count(right)}")
+    how = f"{format_count(context.n_train)} training rows / batch {format_count(batch)} = "
+    how += (f"exactly {format_count(right)}" if context.n_train % batch == 0 else
+            f"{context.n_train / batch:.2f}, rounded up to {format_count(right)}")
     if int(answer) == right:
-        return Verdict(RIGHT, f"{said}: {how} (the last, smaller batch is an update too).")
+        tail = "." if context.n_train % batch == 0 else " (the last, smaller batch is an update too)."
+        return Verdict(RIGHT, f"{said}: {how}{tail}")
     hint = " The last batch is smaller but still makes an update." if int(answer) == context.n_train // batch else ""
     return Verdict(WRONG, f"{said}; {how}.{hint}")
 

@@ -74,8 +74,11 @@ def _reveal(context: Context, asked: tuple[Question, ...], skipped: bool) -> Non
     st.session_state[_STATE + context.key] = {"answers": answers, "skipped": skipped}
 
 
+_HEADLINE = {RIGHT: "Right.", CANNOT_TELL: "This run cannot tell.", predictions.WRONG: "Not quite."}
+
+
 def _show(verdict: predictions.Verdict, number: int, question: Question) -> None:
-    text = f"**{number}. {question.prompt}** {verdict.sentence}"
+    text = f"**{number}. {question.prompt}** {_HEADLINE[verdict.kind]} {verdict.sentence}"
     if verdict.kind == RIGHT:
         st.success(text, icon="✅")
     elif verdict.kind == CANNOT_TELL:
