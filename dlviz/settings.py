@@ -250,3 +250,11 @@ def _check_unique() -> None:
 
 
 _check_unique()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Predict first (issue 19): every sweep page holds its curves back behind questions about the sweep. Kept in the URL
+# (`?predict=1`) so a teacher's link turns it on; off for everyone else.
+PREDICT = Setting("predict", "Predict first", False, "toggle",
+                  help="Before the curves appear, answer one or two questions about this sweep; each answer is then "
+                       "checked against the runs' own numbers. One click shows the curves without answering.")

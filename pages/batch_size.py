@@ -6,7 +6,8 @@ from dlviz import charts, defaults, settings
 from dlviz.analysis import sweeps
 from dlviz.text import lessons
 from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, histories_frame
-from dlviz.ui import controls, layout, sidebar, sweep, teaching
+from dlviz.text.predictions import Context
+from dlviz.ui import controls, layout, predict, sidebar, sweep, teaching
 
 st.title("Batch size: how often does the model update?")
 st.markdown("The weights change once per **batch**. Small batches make many small, noisy steps per epoch; large "
@@ -56,6 +57,8 @@ def figure(histories, marks=None):
 histories = sweep.train(chosen, chosen.with_seeds(specs), lambda partial: chart.show(figure(partial)))
 if histories:
     found = sweeps.analyze_batch_sizes(histories, standardized=chosen.standardized)
+    if not predict.gate("batch_size", found, Context.of("batch_size", histories, n_train)):
+        st.stop()
     layout.final_chart(chart, figure(histories, teaching.chart_marks(found, lambda v: f"batch {v:,}")),
                        max(h.epochs_run for h in histories))
     layout.download_runs(lambda: histories_frame(histories, [f"batch {h.spec.batch_size}" for h in histories]),

@@ -7,7 +7,8 @@ from dlviz.analysis import sweeps
 from dlviz.text import findings as text
 from dlviz.text import lessons
 from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, histories_frame
-from dlviz.ui import controls, layout, sidebar, sweep, teaching
+from dlviz.text.predictions import Context
+from dlviz.ui import controls, layout, predict, sidebar, sweep, teaching
 
 st.title("Epochs: how long should a model train?")
 st.markdown("One run, many epochs. An epoch is one pass over the training rows. Watch the **validation** curve: "
@@ -52,6 +53,8 @@ histories = sweep.train(chosen, chosen.with_seeds(specs), lambda partial: chart.
 if histories:
     history = histories[0]
     found = sweeps.analyze_epochs(histories, patience, standardized=chosen.standardized)
+    if not predict.gate("epochs", found, Context.of("epochs", histories, len(chosen.dataset.y_train))):
+        st.stop()
     layout.final_chart(chart, figure(histories, found), history.epochs_run)
     st.caption("Dotted line: your stop epoch E. Star: the lowest validation loss (mean of the seeds, smoothed over 3 "
                "epochs). Shaded: overfitting (validation loss above its best while training loss keeps falling, on "

@@ -11,7 +11,8 @@ from dlviz.text import grid as grid_text
 from dlviz.text.grid import OUTCOME_LABELS
 from dlviz.runs import histories_frame, updates_per_epoch
 from dlviz.settings import format_rate
-from dlviz.ui import controls, layout, sidebar, sweep
+from dlviz.text.predictions import Context
+from dlviz.ui import controls, layout, predict, sidebar, sweep
 
 st.title("Batch size × learning rate: how the two work together")
 st.markdown("The three settings are a balance: **changing one often requires adjusting the others**, and a larger "
@@ -94,6 +95,8 @@ histories = sweep.train(chosen, seeded, lambda partial: chart.show(
 if not histories:
     st.stop()
 grid = interplay.Grid.from_runs(histories, seeded)
+if not predict.gate("interplay", grid, Context.of("interplay", histories, n_train, outcome)):
+    st.stop()
 best = interplay.best_cell(grid, outcome)
 
 # The cells to look at below: by default the grid's best cell and its row.

@@ -9,7 +9,8 @@ from dlviz.analysis import sweeps
 from dlviz.text import lessons
 from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, histories_frame
 from dlviz.settings import format_rate
-from dlviz.ui import controls, layout, sidebar, sweep, teaching
+from dlviz.text.predictions import Context
+from dlviz.ui import controls, layout, predict, sidebar, sweep, teaching
 
 st.title("Learning rate: how big is each step?")
 st.markdown("The learning rate scales every weight update. Too small and the model crawls; too large and the loss "
@@ -51,6 +52,9 @@ def figure(histories, marks=None):
 histories = sweep.train(chosen, chosen.with_seeds(specs), lambda partial: chart.show(figure(partial)))
 if histories:
     found = sweeps.analyze_learning_rates(histories, standardized=chosen.standardized)
+    if not predict.gate("learning_rate", found, Context.of("learning_rate", histories,
+                                                           len(chosen.dataset.y_train))):
+        st.stop()
     layout.final_chart(chart, figure(histories, teaching.chart_marks(found, lambda v: f"lr {format_rate(v)}")),
                        max(h.epochs_run for h in histories))
     layout.download_runs(lambda: histories_frame(

@@ -15,7 +15,7 @@ from dlviz import data as data_mod
 from dlviz import settings
 from dlviz.data import DataError, Dataset
 from dlviz.runs import RunSpec
-from dlviz.ui import controls, layout
+from dlviz.ui import controls, layout, predict
 
 _LAST_DATASET = "dlviz_last_dataset"
 _SELECTION = "dlviz_selection"
@@ -131,6 +131,7 @@ def draw() -> Selection:
     bar.header("Runs")
     n_seeds = controls.draw(settings.SEEDS, bar)
     each_seed = controls.draw(settings.EACH_SEED, bar)
+    predict.toggle(bar)
     with bar.expander("Advanced: model and seed"):
         hidden = controls.draw(settings.HIDDEN, st)
         seed = controls.draw(settings.SEED, st)

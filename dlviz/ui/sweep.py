@@ -18,6 +18,7 @@ import streamlit as st
 from dlviz import settings
 from dlviz.cache import ResultCache
 from dlviz.runs import RunHistory, RunSpec, SweepProgress, TrainingError, updates_per_epoch
+from dlviz.ui import predict
 from dlviz.ui.sidebar import Selection
 
 # Work caps that keep a sweep responsive on a small Community Cloud container, counted at the lesson's width:
@@ -122,7 +123,7 @@ def train(selection: Selection, specs: Sequence[RunSpec],
             last_draw[0] = now
             bar.progress(update.fraction, text=f"Training {len(missing)} run{'s' if len(missing) > 1 else ''} "
                                                f"({update.message}) — {update.fraction:.0%} of all weight updates")
-            if draw_partial is not None:
+            if draw_partial is not None and not predict.hold_live_curves():
                 partial = dict(zip(missing, update.histories))
                 draw_partial([found[s] if found[s] is not None else partial.get(s) for s in specs])
 

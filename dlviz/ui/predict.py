@@ -1,0 +1,122 @@
+"""Predict first (issue 19): the questions of `dlviz.text.predictions` drawn before a sweep's curves, a "Show the
+curves" button and a "just show me" link, then the verdict on each answer.
+
+A page calls `gate(page, findings, context)` after its findings and before its chart, and stops when it returns False.
+The mode is a toggle (`settings.PREDICT`) kept in the URL, so a teacher's link turns it on; it is off by default.
+Answers live in `st.session_state` per sweep (keyed by the sweep's specs), so a new sweep asks again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from dlviz import settings
+from dlviz.text import predictions
+from dlviz.text.predictions import CANNOT_TELL, MULTISELECT, NUMBER, RADIO, RIGHT, SLIDER, Context, Question
+
+_STATE = "dlviz_predict_"  # + sweep key: {"answers": {question key: answer}, "skipped": bool} once revealed
+
+
+def toggle(where: Any = None) -> bool:
+    """Draw the "Predict first" toggle (bound to `?predict=`) in `where` (default: the page); returns it."""
+    from dlviz.ui import controls
+
+    controls.check_link([settings.PREDICT])  # reads ?predict= once per session, with a notice for a bad value
+    return bool(controls.draw(settings.PREDICT, where))
+
+
+def active() -> bool:
+    """Is predict-first mode on? Before the toggle is drawn in this session, the link's `?predict=` decides."""
+    if settings.PREDICT.key in st.session_state:
+        return bool(st.session_state[settings.PREDICT.key])
+    raw = st.query_params.get_all(settings.PREDICT.key)
+    try:
+        return bool(settings.PREDICT.parse(raw)) if raw else bool(settings.PREDICT.default)
+    except settings.LinkError:
+        return bool(settings.PREDICT.default)
+
+
+def hold_live_curves() -> bool:
+    """Whether a sweep training now must not draw its growing curves (they would give the answers away)."""
+    return active()
+
+
+def _widget_key(context: Context, question: Question) -> str:
+    return f"predict_{context.page}_{context.key}_{question.key}"
+
+
+def _ask(question: Question, context: Context) -> None:
+    key = _widget_key(context, question)
+    label = f"**{question.prompt}**"
+    help_ = question.help or None
+    if question.widget == SLIDER:
+        st.slider(label, question.low, question.high, value=question.default, key=key, help=help_)
+    elif question.widget == RADIO:
+        labels = dict(zip(question.options, question.labels))
+        st.radio(label, question.options, index=None, key=key, help=help_, horizontal=True,
+                 format_func=lambda option: labels[option])
+    elif question.widget == MULTISELECT:
+        labels = dict(zip(question.options, question.labels))
+        st.multiselect(label, question.options, key=key, help=help_, format_func=lambda option: labels[option],
+                       placeholder="None of them")
+    elif question.widget == NUMBER:
+        st.number_input(label, min_value=question.low, max_value=question.high, value=None, step=1, key=key,
+                        help=help_, placeholder="A whole number")
+    else:
+        raise ValueError(f"unknown widget {question.widget!r} for question {question.key}")
+
+
+def _reveal(context: Context, asked: tuple[Question, ...], skipped: bool) -> None:
+    # A callback: the widgets' values are still in the session state here; they are gone once no longer drawn.
+    answers = {} if skipped else {q.key: st.session_state.get(_widget_key(context, q)) for q in asked}
+    st.session_state[_STATE + context.key] = {"answers": answers, "skipped": skipped}
+
+
+_HEADLINE = {RIGHT: "Right.", CANNOT_TELL: "This run cannot tell.", predictions.WRONG: "Not quite."}
+
+
+def _show(verdict: predictions.Verdict, number: int, question: Question) -> None:
+    text = f"**{number}. {question.prompt}** {_HEADLINE[verdict.kind]} {verdict.sentence}"
+    if verdict.kind == RIGHT:
+        st.success(text, icon="✅")
+    elif verdict.kind == CANNOT_TELL:
+        st.info(text, icon="⚖️")
+    else:
+        st.error(text, icon="✖️")
+
+
+def gate(page: str, findings: Any, context: Context) -> bool:
+    """Draw the questions of this sweep until the learner reveals; returns whether the curves may be shown.
+
+    Off (the default), or nothing to ask about this sweep: True at once. On: the questions, "Show the curves" and
+    "just show me", and False, until one of the buttons is clicked; then True, with the verdict on each answer
+    (`findings` is the page's `SweepFindings`, or the `Grid` on the interplay page)."""
+    if not active():
+        return True
+    asked = predictions.questions(context)
+    if not asked:
+        return True
+    revealed = st.session_state.get(_STATE + context.key)
+    if revealed is None:
+        st.subheader("Predict first")
+        st.caption("The runs are ready. Commit to a prediction, then see the curves: each answer is checked "
+                   "against these runs' own numbers.")
+        for question in asked:
+            _ask(question, context)
+        left, right = st.columns([1, 3], vertical_alignment="center")
+        left.button("Show the curves", type="primary", key=f"predict_show_{page}_{context.key}",
+                    on_click=_reveal, args=(context, asked, False))
+        right.button("just show me", type="tertiary", key=f"predict_skip_{page}_{context.key}",
+                     on_click=_reveal, args=(context, asked, True))
+        return False
+    if not revealed["skipped"]:
+        st.subheader("Your predictions")
+        for number, question in enumerate(asked, start=1):
+            verdict = predictions.check(question, revealed["answers"].get(question.key), findings, context)
+            if verdict is None:
+                st.caption(f"{number}. {question.prompt} — not answered.")
+            else:
+                _show(verdict, number, question)
+    return True
