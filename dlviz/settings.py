@@ -135,7 +135,10 @@ EACH_SEED = Setting("each_seed", "Draw every seed's curve", False, "toggle",
                     help="Thin lines for every seed instead of the mean and its min-max band.")
 PRESENT = Setting("present", "Presenter mode", False, "toggle",
                   help="Large text and thick lines for a projector; each page's settings fold away.")
-SIDEBAR = (DATA, ROWS, STANDARDIZE, STRATIFY, HIDDEN, SEED, SEEDS, EACH_SEED, PRESENT)
+PREDICT = Setting("predict", "Predict first", False, "toggle",
+                  help="Before the curves appear, answer one or two questions about this sweep; each answer is then "
+                       "checked against the runs' own numbers. One click shows the curves without answering.")
+SIDEBAR = (DATA, ROWS, STANDARDIZE, STRATIFY, HIDDEN, SEED, SEEDS, EACH_SEED, PRESENT, PREDICT)
 
 # ---------------------------------------------------------------------------------------------------------------
 # Epochs page
@@ -250,11 +253,3 @@ def _check_unique() -> None:
 
 
 _check_unique()
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Predict first (issue 19): every sweep page holds its curves back behind questions about the sweep. Kept in the URL
-# (`?predict=1`) so a teacher's link turns it on; off for everyone else.
-PREDICT = Setting("predict", "Predict first", False, "toggle",
-                  help="Before the curves appear, answer one or two questions about this sweep; each answer is then "
-                       "checked against the runs' own numbers. One click shows the curves without answering.")
