@@ -239,7 +239,10 @@ def open_page_in_nav(page, title: str, charts: int = 0) -> None:
     until it is drawn (its title differs from the page left)."""
     heading = '[data-testid="stMain"] h1'
     before = page.locator(heading).first.inner_text()
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+    import re
+
+    link = page.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile(rf"(^|\s){re.escape(title)}$"))
+    link.click()
     page.wait_for_function("([sel, before]) => { const h = document.querySelector(sel); "
                            "return h && h.innerText !== before; }", arg=[heading, before])
     wait_settled(page, charts)
@@ -332,6 +335,22 @@ def first_chart_box(page) -> dict:
 def metric_value_sizes(page) -> list[float]:
     return page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMetricValue"]')]
         .map(e => parseFloat(getComputedStyle(e.querySelector('*') || e).fontSize))""")
+
+
+def full_screenshot(page, path: Path) -> None:
+    """The whole page in one picture. Streamlit scrolls its main area inside the window (a full-page screenshot of
+    the window shows only the fold), so the window is made as tall as the content for the picture, then restored;
+    the charts are given their relayout before the picture."""
+    size = page.viewport_size
+    height = page.evaluate("() => Math.max(...[...document.querySelectorAll("
+                           "'[data-testid=\"stMain\"], [data-testid=\"stSidebarContent\"]')].map(e => e.scrollHeight))")
+    page.set_viewport_size({"width": size["width"], "height": min(int(height) + 40, 16_000)})
+    try:
+        page.wait_for_function("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame("
+                               "() => setTimeout(() => done(true), 300))))")
+        page.screenshot(path=str(path))
+    finally:
+        page.set_viewport_size(size)
 
 
 # ---------------------------------------------------------------------------------------------------------------

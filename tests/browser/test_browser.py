@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from dlviz import settings
-from tests.browser.helpers import (CHART, SCREENSHOTS, SMALL, app_paths, assert_healthy, charts, choose,
+from tests.browser.helpers import (CHART, SCREENSHOTS, SMALL, app_paths, assert_healthy, charts, choose, full_screenshot,
                                    multiselect_values, open_page_in_nav, problems, query, radio_value, slider_value,
                                    toggle_value, warnings, y_ticks)
 
@@ -47,7 +47,7 @@ def test_every_page_draws_without_errors(new_page, path, mode):
     assert page.locator('[data-testid="stProgress"]').count() == 0
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{shot_name(path)}-{mode}-1280x720.png"))
-    page.screenshot(path=str(SCREENSHOTS / f"{shot_name(path)}-{mode}-full.png"), full_page=True)
+    full_screenshot(page, SCREENSHOTS / f"{shot_name(path)}-{mode}-full.png")
     for chart in charts(page):
         assert chart["legend"] or chart["ytitles"], f"{path}: a chart with neither legend nor axis title"
     assert toggle_value(page, "Presenter mode") is (mode == "presenter")
@@ -172,7 +172,9 @@ def test_controls_show_what_ran_after_a_sequence(new_page, tmp_path):
     assert slider_value(page, "Rows used") == f"{settings.ROWS.default}" and rows_in_caption(page) == 4_000
     choose(page, "Dataset", "Breast cancer", charts=1)
     assert not problems(page), problems(page)
+    assert radio_value(page, "Dataset").startswith("Breast cancer")
     open_page_in_nav(page, "Home")
+    assert radio_value(page, "Dataset").startswith("Breast cancer"), "another page forgot the sidebar's dataset"
     choose(page, "Dataset", "Practice data")
     open_page_in_nav(page, "Learning rate", charts=1)
     assert not problems(page), problems(page)
@@ -191,6 +193,16 @@ def test_controls_show_what_ran_after_a_sequence(new_page, tmp_path):
     assert runs["seed"].min() == int(slider_value(page, "First seed"))
     assert runs["batch_size"].unique().tolist() == [32]  # fixed on this page, as its caption says
     assert "batch size **32**".replace("*", "") in page.get_by_test_id("stMain").inner_text()
+
+
+@pytest.mark.xfail(reason="product (lead): 'Stop after epoch E' shows its default 100 when the run has fewer epochs "
+                          "(pages/epochs.py draws it with high=epochs but the value is not clamped on a first draw)",
+                   strict=False)
+def test_the_stop_slider_shows_the_epoch_the_page_reports(new_page):
+    page = new_page(f"/epochs?epochs=6&{SMALL}")
+    stop = int(slider_value(page, "Stop after epoch E"))
+    labels = page.get_by_test_id("stMetricLabel").all_inner_texts()
+    assert stop <= 6 and any(f"at epoch {stop}" in label for label in labels), (stop, labels)
 
 
 # (6) downloads give CSV files -------------------------------------------------------------------------------------
