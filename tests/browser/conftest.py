@@ -14,7 +14,8 @@ from typing import Iterator
 import pytest
 
 from tests.browser.helpers import (CHROMIUM, CHROMIUM_ARGS, MEASUREMENTS, SCREENSHOTS, TIMEOUT_MS, Server,
-                                   ServerError, assert_healthy, min_charts, start_server, stop_server, wait_settled)
+                                   ServerError, assert_healthy, full_screenshot, min_charts, start_server,
+                                   stop_server, wait_settled)
 
 PAGES_KEY = pytest.StashKey[list]()
 VIEWPORT = {"width": 1280, "height": 720}
@@ -101,7 +102,7 @@ def new_page(browser, server, request):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """On a failing (or expectedly failing) test, save a full-page screenshot of every page it had open."""
+    """On a failing (or expectedly failing) test, save a picture of the whole of every page it had open."""
     outcome = yield
     report = outcome.get_result()
     if report.when != "call" or not (report.failed or hasattr(report, "wasxfail")):
@@ -112,7 +113,7 @@ def pytest_runtest_makereport(item, call):
     for number, page in enumerate(item.stash.get(PAGES_KEY, []), start=1):
         path = SCREENSHOTS / f"fail-{name}-{number}.png"
         try:
-            page.screenshot(path=str(path), full_page=True, timeout=TIMEOUT_MS)
+            full_screenshot(page, path)
             saved.append(f"{path} ({page.url})")
         except Exception as exc:  # a closed or crashed page: say so, do not hide the test's own failure
             saved.append(f"{path}: no screenshot ({exc})")
