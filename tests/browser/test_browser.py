@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from dlviz import settings
-from tests.browser.helpers import (CHART, SCREENSHOTS, SMALL, app_paths, assert_healthy, charts, choose, full_screenshot,
-                                   multiselect_values, open_page_in_nav, problems, query, radio_value, slider_value,
-                                   toggle_value, warnings, y_ticks)
+from tests.browser.helpers import (SCREENSHOTS, SMALL, app_paths, assert_healthy, charts, choose, full_screenshot,
+                                   measured, multiselect_values, open_page_in_nav, problems, query, radio_value,
+                                   slider_value, toggle_value, warnings, y_ticks)
 
 pytestmark = pytest.mark.browser
 
@@ -132,10 +132,14 @@ def tick_value(text: str) -> float:
     return float(text.replace("\u2212", "-"))
 
 
+@pytest.mark.xfail(reason="product (lead, dlviz/charts.py): the log loss axis labels minor ticks with one digit "
+                          "(\"2, 1, 9, 8, ..., 2, 0.1\": 0.9 printed as 9) over a range of a decade or more",
+                   strict=False)
 def test_log_loss_axis_ticks_read_as_values(new_page):
-    """A wide loss range (a diverging rate beside a slow one) on the log axis: every tick label is the value at its
-    place, so read top to bottom they fall. "2, 1, 9, 8" (0.9 printed as 9) rises at "9"."""
-    page = new_page(f"/learning_rate?lr_epochs=3&lrs=0.0001&lrs=0.01&lrs=3&lrs=10&{SMALL}")
+    """The default rates (0.0001 crawls near 0.7, 1 spikes) over 20 epochs span more than a decade of loss on the
+    log axis: every tick label must be the value at its place, so read top to bottom they fall. "2, 1, 9, 8" (0.9
+    printed as 9) rises at "9"."""
+    page = new_page(f"/learning_rate?lr_epochs=20&{SMALL}")
     assert toggle_value(page, "Log loss axis")
     found = [axis for axis in y_ticks(page) if axis["chart"] == 0]
     assert found, "no y ticks on the learning-rate chart"
@@ -146,7 +150,9 @@ def test_log_loss_axis_ticks_read_as_values(new_page):
             values = [tick_value(t) for t in texts]
         except ValueError:
             pytest.fail(f"{axis['axis']}: a tick label that is not a number: {texts}")
-        assert all(a > b for a, b in zip(values, values[1:])), f"{axis['axis']} ticks, top to bottom: {texts}"
+        if not all(a > b for a, b in zip(values, values[1:])):
+            measured(f"[log ticks] /learning_rate {axis['axis']} labels, top to bottom: {texts}")
+            pytest.fail(f"{axis['axis']} ticks, top to bottom: {texts}")
 
 
 # (5) every control shows what ran, after data -> breast cancer -> another page -> practice --------------------------
@@ -168,7 +174,7 @@ def rows_in_caption(page) -> int:
 
 
 def test_controls_show_what_ran_after_a_sequence(new_page, tmp_path):
-    page = new_page(f"/learning_rate?lr_epochs=2&lrs=0.001&lrs=0.1&seeds=1")
+    page = new_page("/learning_rate?lr_epochs=2&lrs=0.001&lrs=0.1&seeds=1")
     assert slider_value(page, "Rows used") == f"{settings.ROWS.default}" and rows_in_caption(page) == 4_000
     choose(page, "Dataset", "Breast cancer", charts=1)
     assert not problems(page), problems(page)

@@ -33,8 +33,8 @@ def presenter_faults(page, normal_metric_px: list[float]) -> list[str]:
         if text["size"] < MIN_CHART_TEXT_PX:
             small.setdefault(f"{text['kind']} {text['size']:g}px", []).append(text["text"])
     if small:
-        faults.append("chart text under 16 px: " + "; ".join(f"{kind} ({', '.join(texts[:3])}{', …' if len(texts) > 3 else ''})"
-                                                             for kind, texts in small.items()))
+        listed = [f"{kind} ({', '.join(texts[:3])}{', …' if len(texts) > 3 else ''})" for kind, texts in small.items()]
+        faults.append("chart text under 16 px: " + "; ".join(listed))
     sizes = metric_value_sizes(page)
     if normal_metric_px and sizes and min(sizes) < max(normal_metric_px):
         faults.append(f"metric values shrink to {min(sizes):g} px (normal mode: {max(normal_metric_px):g} px)")
