@@ -155,6 +155,22 @@ def test_log_loss_axis_ticks_read_as_values(new_page):
             pytest.fail(f"{axis['axis']} ticks, top to bottom: {texts}")
 
 
+@pytest.mark.xfail(reason="product (lead): a multiselect with five values shows three tags and hides the rest "
+                          "inside its box (issue 20)", strict=False)
+def test_a_multiselect_shows_every_value_it_holds(new_page):
+    page = new_page(f"/learning_rate?lr_epochs=20&{SMALL}")  # the default five rates
+    hidden = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMultiSelect"]')].flatMap(box => {
+        const frame = box.querySelector('[data-testid="stMultiSelectTagsContainer"]').getBoundingClientRect();
+        return [...box.querySelectorAll('[data-testid="stMultiSelectTagsContainer"] [role="group"] > *')]
+          .filter(tag => tag.innerText.trim())
+          .filter(tag => { const r = tag.getBoundingClientRect();
+                           return r.right > frame.right + 1 || r.bottom > frame.bottom + 1 || r.width === 0; })
+          .map(tag => tag.innerText.trim()); })""")
+    if hidden:
+        measured(f"[multiselect] /learning_rate: selected but not visible: {hidden}")
+    assert not hidden, f"selected values a person cannot see: {hidden}"
+
+
 # (5) every control shows what ran, after data -> breast cancer -> another page -> practice --------------------------
 
 def download(page, button, folder: Path) -> Path:
