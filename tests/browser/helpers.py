@@ -312,6 +312,7 @@ def y_ticks(page) -> list[dict]:
 TRUNCATED_JS = """
 () => [...document.querySelectorAll(
     '[data-testid="stMain"] label, [data-testid="stMain"] button, [data-testid="stMain"] a, ' +
+    '[data-testid="stMain"] a *, ' +
     '[data-testid="stMain"] [data-testid="stMetricLabel"] *, [data-testid="stMain"] [data-testid="stMetricValue"] *, ' +
     '[data-testid="stMain"] summary *, [data-testid="stMain"] [data-testid="stMarkdownContainer"] p, ' +
     '[data-testid="stMain"] [role="tab"] *')]

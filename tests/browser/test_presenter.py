@@ -1,5 +1,6 @@
-"""Presenter mode on a projector (1280x720 and 1024x768): the first chart fully visible without scrolling, no text
-cut off, chart text large enough to read from the back of a room, metric values not shrunk.
+"""Presenter mode on a projector (1280x720 and 1024x768), on every page: the first chart fully visible without
+scrolling, no text cut off (labels, buttons, links, metric labels), chart text large enough to read from the back of
+a room, metric values not shrunk.
 
 Every fault found is recorded (printed in the run's closing summary) before the assertion that reports it.
 """
@@ -8,22 +9,21 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.helpers import (SCREENSHOTS, chart_texts, first_chart_box, measured, metric_value_sizes,
+from tests.browser.helpers import (CHART, SCREENSHOTS, chart_texts, first_chart_box, measured, metric_value_sizes,
                                    truncated_texts)
 from tests.browser.test_browser import SMALL_VIEWS, shot_name
 
 pytestmark = pytest.mark.browser
 
 VIEWPORTS = {"1280x720": {"width": 1280, "height": 720}, "1024x768": {"width": 1024, "height": 768}}
-CHART_PAGES = [path for path in SMALL_VIEWS if path != "/"]
 # 16 px: the smallest chart text issue 20 asks for on a projector (12 px ticks were unreadable from the back).
 MIN_CHART_TEXT_PX = 16
 
 
 def presenter_faults(page, normal_metric_px: list[float]) -> list[str]:
     faults = []
-    box = first_chart_box(page)
-    if box["bottom"] > box["viewport"] + 0.5:
+    box = first_chart_box(page) if page.locator(CHART).count() else None  # home has no chart
+    if box and box["bottom"] > box["viewport"] + 0.5:
         faults.append(f"the first chart ends at {box['bottom']:.0f} px, below the fold at {box['viewport']} px")
     cut = truncated_texts(page)
     if cut:
@@ -44,7 +44,7 @@ def presenter_faults(page, normal_metric_px: list[float]) -> list[str]:
 @pytest.mark.xfail(reason="product (lead): presenter mode is not yet projector-ready (issue 20); the faults found "
                           "are listed in the closing 'browser measurements' summary", strict=False)
 @pytest.mark.parametrize("size", list(VIEWPORTS))
-@pytest.mark.parametrize("path", CHART_PAGES)
+@pytest.mark.parametrize("path", list(SMALL_VIEWS))
 def test_presenter_mode_fits_a_projector(new_page, path, size):
     link = f"{path}?{SMALL_VIEWS[path]}"
     normal = new_page(link, viewport=VIEWPORTS[size])

@@ -18,6 +18,9 @@ def test_server_peak_memory_after_every_page(new_page, server):
         if path not in server.visited:  # when this test runs on its own, or after a selection of the others
             new_page(f"{path}?{SMALL_VIEWS.get(path, SMALL)}")
     assert set(app_paths()) <= set(server.visited)
+    ended = server.process.poll()
+    assert ended is None, (f"the server ended (exit code {ended}; -15 is a SIGTERM from outside) before its memory "
+                           f"was read; end of its log:\n{server.log.read_text()[-1500:]}")
     peak = peak_memory_kib(server.pid)
     assert peak["total_kib"] > 0, peak
     report = {"server_pid": server.pid, "pages_opened": len(server.visited), **peak,
