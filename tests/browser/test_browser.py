@@ -14,7 +14,7 @@ import pytest
 from dlviz import settings
 from tests.browser.helpers import (SCREENSHOTS, SMALL, app_paths, assert_healthy, charts, choose, full_screenshot,
                                    measured, multiselect_values, open_page_in_nav, problems, query, radio_value,
-                                   slider_value, toggle_value, warnings, y_ticks)
+                                   slider_value, toggle_value, wait_settled, warnings, y_ticks)
 
 pytestmark = pytest.mark.browser
 
@@ -244,3 +244,37 @@ def test_downloads_give_the_runs_and_the_dataset_as_csv(new_page, tmp_path):
     assert frame.columns[-1] == "target" and set(frame["target"].unique()) == {0, 1} and len(frame) >= 500
     assert not problems(page)
     assert_healthy(page, 1)
+
+
+# (7) an upload, then a bad file: the last good data stays -------------------------------------------------------
+
+def test_upload_a_csv_then_a_bad_file(new_page, tmp_path):
+    from dlviz.data import practice_frame
+
+    good = tmp_path / "practice600.csv"
+    practice_frame(600).to_csv(good, index=False)
+    bad = tmp_path / "bad.csv"
+    bad.write_text('{"x1": [1, 2, 3], "target": [0, 1, 0]}\n')
+
+    page = new_page("/learning_rate?lrs=0.01&lrs=0.1&lr_epochs=3&seeds=1")
+    sidebar = page.get_by_test_id("stSidebar")
+    choose(page, "Dataset", "Upload your own CSV")
+    file_input = sidebar.get_by_test_id("stFileUploader").locator("input[type=file]")
+    file_input.set_input_files(good)
+    sidebar.get_by_text("600 rows", exact=False).first.wait_for()
+    wait_settled(page, 1)
+    assert_healthy(page, 1)
+    assert "Split: 384 train, 96 validation, 120 test" in sidebar.inner_text()
+    assert [n.split(" — ")[0] for n in charts(page)[0]["legend"] if n.startswith("lr ")] == ["lr 0.01", "lr 0.1"]
+
+    file_input.set_input_files(bad)
+    error = sidebar.get_by_test_id("stAlertContentError")
+    error.wait_for()
+    wait_settled(page, 1)
+    assert "bad.csv" in error.inner_text()
+    still = sidebar.get_by_test_id("stAlertContentInfo").filter(has_text="Still showing")
+    assert still.count() == 1 and "practice600.csv" in still.inner_text()
+    assert "600 rows" in sidebar.inner_text()  # the previous dataset is still described ...
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.get_by_test_id("stMain").get_by_test_id("stAlertContentError").count() == 0
+    assert [n.split(" — ")[0] for n in charts(page)[0]["legend"] if n.startswith("lr ")] == ["lr 0.01", "lr 0.1"]
