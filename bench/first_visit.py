@@ -1,146 +1,134 @@
-"""First visit to each page, each on a server of its own: time to complete curves in a real browser, against the
-plain approach and against the browser's floor, in the same run.
+"""First visits to each page against the floor: a one-chart Streamlit page served the same way, in the same run.
 
-    python bench/first_visit.py [--repeat N] [--pages /epochs,/learning_rate] [--driver playwright] [--json out.json]
+    python bench/first_visit.py [--repeat N] [--pages /epochs,/learning_rate] [--links default|small] [--json out]
 
-For every page (from `streamlit_app.py`) and every repetition, four fresh `streamlit run` servers, each opened by a
-new visitor's browser (a fresh Chromium, empty cache) as soon as `/_stcore/health` answers, timed from the
-navigation until the charts are drawn with no progress bar left. The browser is driven over a bare DevTools
-connection that leaves DevTools' Runtime domain off, as a student's browser has it (tests/browser/devtools.py);
-`--driver playwright` times the same visits under Playwright, which turns that domain on and slows plotly's code down:
+For every page and repetition: a fresh `streamlit run streamlit_app.py` (loopback, headless, its own process group),
+opened by a first visitor (a new browser context: empty cache, a new Streamlit session) and then by a second one,
+each timed from the navigation until the page is drawn: the script done, no progress bar, every chart's SVG drawn
+(tests/browser/helpers.py::SETTLED_JS). Once per repetition, the floor: a page with a title and one 3-point plotly
+chart, from a temporary folder, served by `streamlit run` the same way and visited the same two ways.
 
-- **dlviz**: `streamlit run streamlit_app.py` as shipped. Streamlit finds its `st.App`, whose lifespan imports the
-  app and warms the server before the first visit, and whose middleware hints plotly's module to the browser
-  (preload, and V8's compile hint), tells it where the server is and serves the frontend's files from memory. The
-  page is then opened again by a second new visitor, and the server's peak resident memory is read.
-- **no compile hint**: the shipped app, its middleware from `streamlit_app.frontend_middleware(compile_hint=False)`
-  (a throw-away entry file): plotly's module is preloaded but served as Streamlit ships it, so the browser compiles
-  its functions one by one, on the main thread, as they are first called.
-- **plain**: the same app started without its `st.App` (a throw-away entry file that only runs the script), as
-  Streamlit runs an ordinary script: the first visitor pays for the imports and the warm-up.
-- **floor**, once per repetition: a Streamlit page with nothing but one 3-point plotly chart, from a temporary
-  folder, served by Streamlit as it comes: what a first visit to any plotly chart costs in this browser on this
-  machine, before any page content.
+Prints each page's first- and second-visitor times and their ratios to the floor's (the goal: a second visitor within
+1.5x of the floor), with the machine's load average. Public things only: Playwright drives Debian's Chromium; the
+server is ready when `GET /` answers 200.
 
-Prints the medians against the 3 s target, and the ratios no hint/dlviz, plain/dlviz and dlviz/floor. Needs
-Debian's Chromium at /usr/bin/chromium and the Playwright Python package. The machine is shared: read the ratios,
-and the load average printed with them.
+`--links default` opens each page at its defaults (what a shared link without settings shows; served from the shipped
+runs, `dlviz/precomputed/default_runs.npz`, when they exist, else trained by the first visitor); `--links small` opens
+the browser tests' small views (tests/browser/test_browser.py::SMALL_VIEWS: 500 rows, one seed, a few epochs), which
+the first visitor trains and the second finds in the server's run store.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.entries import app_without  # noqa: E402
-from tests.browser.helpers import (APP_FILE, CHROMIUM, CHROMIUM_ARGS, FIRST_VISIT_TARGET_SECONDS,  # noqa: E402
-                                   SCREENSHOTS, TIMEOUT_MS, app_pages, describe_first_visit, first_visit,
-                                   machine_load, peak_memory_kib, start_server, stop_server, visitor_first_visit)
+from tests.browser.helpers import (APP_FILE, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, app_paths,  # noqa: E402
+                                   machine_load, min_charts, problems, start_server, stop_server, wait_settled)
 
-# Runs the app's script as Streamlit runs any script: no `st.App` for `streamlit run` to find. It must sit beside
-# streamlit_app.py (pages/ are found from the script's folder), so it is written there for the run and removed.
-PLAIN_ENTRY = ROOT / "_bench_plain_entry.py"
-PLAIN_SOURCE = 'import runpy\n\nrunpy.run_path("streamlit_app.py", run_name="__main__")\n'
-FLOOR_SOURCE = ('import plotly.graph_objects as go\nimport streamlit as st\n\n'
-                'st.plotly_chart(go.Figure(go.Scatter(y=[1, 3, 2])))\n')
+FLOOR_SOURCE = '''import plotly.graph_objects as go
+import streamlit as st
 
-
-def visit(browser, server, path: str) -> dict:
-    """A new visitor's first visit: a fresh bare Chromium, or (`browser` given) a new Playwright context."""
-    if browser is None:
-        row = visitor_first_visit(server, path)
-    else:
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        context.set_default_timeout(TIMEOUT_MS)
-        try:
-            row = first_visit(context.new_page(), server, path)
-        finally:
-            context.close()
-    return {key: value for key, value in row.items() if key not in ("shown", "nav")}
+st.title("Floor")
+st.plotly_chart(go.Figure(go.Scatter(x=[0, 1, 2], y=[1, 0, 2])))
+'''
+GOAL = 1.5  # a second visitor within 1.5x of the floor (issue 17)
 
 
-def first_visits(browser, script: Path, path: str, second: bool = False) -> dict:
-    """A fresh server for `script`; its first visit to `path` (and a second visitor's, and the peak memory)."""
-    server = start_server(SCREENSHOTS / f"bench_{script.stem}.log", script)
+def visit(browser, url: str, charts: int) -> float:
+    """Seconds from navigation until the page is drawn, for a new visitor (a fresh context: empty cache)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    context.set_default_timeout(TIMEOUT_MS)
     try:
-        row = visit(browser, server, path)
-        if second:
-            row["second_visit_s"] = visit(browser, server, path)["complete_s"]
-            row["peak_mib"] = round(peak_memory_kib(server.pid)["total_kib"] / 1024, 1)
-        return row
+        page = context.new_page()
+        started = time.monotonic()
+        page.goto(url)
+        wait_settled(page, charts)
+        seconds = time.monotonic() - started
+        found = problems(page)
+        if found:
+            raise RuntimeError(f"{url} shows: {found}")
+        return seconds
+    finally:
+        context.close()
+
+
+def two_visitors(browser, script: Path, path: str, charts: int, log: Path) -> tuple[float, float]:
+    """(first visitor, second visitor) seconds on a fresh server of `script`."""
+    server = start_server(log, script)
+    try:
+        return visit(browser, server.url + path, charts), visit(browser, server.url + path, charts)
     finally:
         stop_server(server.process)
 
 
+def links(kind: str) -> dict[str, str]:
+    if kind == "default":
+        return {path: path for path in app_paths()}
+    from tests.browser.test_browser import SMALL_VIEWS
+
+    return {path: f"{path}?{query}" for path, query in SMALL_VIEWS.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=1, help="fresh servers per page and variant (default 1)")
-    parser.add_argument("--pages", help="comma-separated URL paths (default: every page of the app)")
-    parser.add_argument("--driver", choices=("visitor", "playwright"), default="visitor",
-                        help="a bare Chromium without DevTools' runtime (default), or Playwright")
-    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--pages", default="", help="comma-separated URL paths (default: every page)")
+    parser.add_argument("--links", choices=("default", "small"), default="default")
+    parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    pages = args.pages.split(",") if args.pages else app_pages()
+    targets = links(args.links)
+    if args.pages:
+        targets = {p: targets[p] for p in args.pages.split(",")}
+    from dlviz import precomputed
 
-    rows, floors = [], []
-    PLAIN_ENTRY.write_text(PLAIN_SOURCE)
-    no_hint_entry = app_without("no_hint", compile_hint=False)
-    try:
-        with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as stack:
-            floor_app = Path(folder) / "floor.py"
-            floor_app.write_text(FLOOR_SOURCE)
-            browser = None  # the visitor's browser: a fresh Chromium per visit
-            if args.driver == "playwright":
-                from playwright.sync_api import sync_playwright
+    if args.links == "default" and not precomputed.PATH.exists():
+        print(f"note: {precomputed.PATH.name} is missing: the first visitor of each page trains its defaults")
+    from playwright.sync_api import sync_playwright
 
-                browser = stack.enter_context(sync_playwright()).chromium.launch(executable_path=CHROMIUM,
-                                                                                 args=CHROMIUM_ARGS)
-                stack.callback(browser.close)
+    logs = Path(tempfile.mkdtemp(prefix="dlviz_first_visit_"))
+    floors: list[tuple[float, float]] = []
+    rows: dict[str, list[tuple[float, float]]] = {path: [] for path in targets}
+    with sync_playwright() as playwright, tempfile.TemporaryDirectory() as folder:
+        floor_script = Path(folder) / "floor.py"
+        floor_script.write_text(FLOOR_SOURCE)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
             for repetition in range(args.repeat):
-                floors.append(first_visits(browser, floor_app, "/")["complete_s"])
-                print(f"floor (one-chart page): {floors[-1]:.2f} s", flush=True)
-                for path in pages:  # the variants in turn, so that load changes hit them all
-                    dlviz = first_visits(browser, APP_FILE, path, second=True)
-                    no_hint = first_visits(browser, no_hint_entry, path)
-                    plain = first_visits(browser, PLAIN_ENTRY, path)
-                    rows.append({**dlviz, "no_hint_s": no_hint["complete_s"], "plain_s": plain["complete_s"],
-                                 "plain_script_done_s": plain["script_done_s"]})
-                    print(f"dlviz {describe_first_visit(dlviz)}; second visitor {dlviz['second_visit_s']:.2f} s; "
-                          f"server peak {dlviz['peak_mib']} MiB | no compile hint: {no_hint['complete_s']:.2f} s | "
-                          f"plain: {plain['complete_s']:.2f} s", flush=True)
-    finally:
-        PLAIN_ENTRY.unlink(missing_ok=True)
-        no_hint_entry.unlink(missing_ok=True)
+                floors.append(two_visitors(browser, floor_script, "/", 1, logs / "floor.log"))
+                print(f"[{repetition + 1}] floor: first {floors[-1][0]:.2f} s, second {floors[-1][1]:.2f} s "
+                      f"(load {machine_load()['load_average_1min']})", flush=True)
+                for path, link in targets.items():
+                    rows[path].append(two_visitors(browser, APP_FILE, link, min_charts(path),
+                                                   logs / f"{path.strip('/') or 'home'}.log"))
+                    print(f"[{repetition + 1}] {link}: first {rows[path][-1][0]:.2f} s, second "
+                          f"{rows[path][-1][1]:.2f} s (load {machine_load()['load_average_1min']})", flush=True)
+        finally:
+            browser.close()
 
     load = machine_load()
-    floor = statistics.median(floors)
-    print(f"\nTarget < {FIRST_VISIT_TARGET_SECONDS:g} s per page; driver {args.driver}; load average "
-          f"{load['load_average_1min']} on {load['cpus']} CPUs; {args.repeat} fresh server(s) per page and variant; "
-          f"medians; floor (a one-chart Streamlit page) {floor:.2f} s")
-    print(f"{'page':<16} {'dlviz':>7} {'script done':>12} {'2nd visitor':>12} {'no hint':>8} {'no hint/dlviz':>14} "
-          f"{'plain':>7} {'plain/dlviz':>12} {'dlviz/floor':>12} {'peak MiB':>9}")
-    for path in pages:
-        mine = [r for r in rows if r["path"] == path]
-        first = statistics.median(r["complete_s"] for r in mine)
-        script = statistics.median(r["script_done_s"] or 0.0 for r in mine)
-        second = statistics.median(r["second_visit_s"] for r in mine)
-        no_hint = statistics.median(r["no_hint_s"] for r in mine)
-        plain = statistics.median(r["plain_s"] for r in mine)
-        peak = max(r["peak_mib"] for r in mine)
-        print(f"{path:<16} {first:>6.2f}s {script:>11.2f}s {second:>11.2f}s {no_hint:>7.2f}s {no_hint / first:>13.2f}x "
-              f"{plain:>6.2f}s {plain / first:>11.2f}x "
-              f"{first / floor:>11.2f}x {peak:>9.1f}{'' if first < FIRST_VISIT_TARGET_SECONDS else '  over target'}")
+    floor_first = statistics.median(f for f, _ in floors)
+    floor_second = statistics.median(s for _, s in floors)
+    print(f"\nMedians of {args.repeat} fresh server(s) per page; links: {args.links}; load average "
+          f"{load['load_average_1min']} on {load['cpus']} CPUs; floor (one-chart page): first visitor "
+          f"{floor_first:.2f} s, second {floor_second:.2f} s")
+    print(f"| page | first visitor | / floor | second visitor | / floor | second within {GOAL}x |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for path, times in rows.items():
+        first = statistics.median(f for f, _ in times)
+        second = statistics.median(s for _, s in times)
+        print(f"| {path} | {first:.2f} s | {first / floor_first:.2f}x | {second:.2f} s | "
+              f"{second / floor_second:.2f}x | {'yes' if second / floor_second <= GOAL else 'no'} |")
     if args.json:
-        args.json.write_text(json.dumps({**load, "driver": args.driver, "target_s": FIRST_VISIT_TARGET_SECONDS,
-                                         "floor_s": floors, "runs": rows}, indent=2))
+        args.json.write_text(json.dumps({**load, "links": args.links, "floor": floors, "pages": rows}, indent=2))
 
 
 if __name__ == "__main__":

@@ -14,13 +14,15 @@ from typing import Iterator
 import pytest
 
 from tests.browser.helpers import (CHROMIUM, CHROMIUM_ARGS, MEASUREMENTS, SCREENSHOTS, TIMEOUT_MS, Server,
-                                   ServerError, assert_healthy, min_charts, start_server, stop_server, wait_settled)
+                                   ServerError, assert_healthy, full_screenshot, min_charts, start_server,
+                                   stop_server, wait_settled)
 
 PAGES_KEY = pytest.StashKey[list]()
+VIEWPORT = {"width": 1280, "height": 720}
 
-# The first-visit measurement must see a server no page has been opened on; the memory reading must come after
-# every other test. Order the browser tests so, whatever the file names and the order pytest collected them in.
-FIRST, LAST = ("test_first_visit",), ("test_server_memory",)
+# The fresh-server test must be the first visitor of the server; the memory reading must come after every other
+# test. Order the browser tests so, whatever order pytest collected them in.
+FIRST, LAST = ("test_fresh_server",), ("test_server_memory",)
 
 
 def pytest_collection_modifyitems(session, config, items):
@@ -48,7 +50,7 @@ def chromium() -> str:
 
 @pytest.fixture(scope="session")
 def server(chromium) -> Iterator[Server]:
-    """A fresh `streamlit run streamlit_app.py` on localhost, stopped (its whole process group) at the end."""
+    """A fresh `streamlit run streamlit_app.py` on 127.0.0.1, stopped (its whole process group) at the end."""
     try:
         running = start_server(SCREENSHOTS / "server.log")
     except ServerError as exc:
@@ -72,31 +74,25 @@ def browser(chromium):
 
 @pytest.fixture
 def new_page(browser, server, request):
-    """`new_page(path)`: a new visitor (fresh browser context: no cache, no cookies, a new Streamlit session) opens
-    `path` (e.g. "/epochs?epochs=5") and waits until it has finished drawing, with no exception, no st.error and its
-    charts rendered.
-
-    `check=False` only waits (for pages expected to show a problem); `new_page(None)` gives the fresh page without
-    opening anything (for measuring the navigation itself). Every page opened is screenshotted if the test fails.
-    """
+    """`new_page(path, check=True, viewport=None)`: a new visitor (fresh browser context: a new Streamlit session) at
+    1280x720 (or `viewport`) opens `path` (e.g. "/epochs?epochs=5") and waits until it has finished drawing; with
+    `check`, asserts no exception, no st.error and its charts rendered. Every page opened is screenshotted if the
+    test fails."""
     contexts, pages = [], []
     request.node.stash[PAGES_KEY] = pages
 
-    def open_page(path: str | None, check: bool = True):
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    def open_page(path: str, check: bool = True, viewport: dict | None = None):
+        context = browser.new_context(viewport=viewport or VIEWPORT, accept_downloads=True)
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
         pages.append(page)
-        if path is None:
-            return page
-        route = path.split("?")[0]
-        server.visited.append(route)
+        server.visited.append(path.split("?")[0])
         page.goto(server.url + path)
-        wait_settled(page, min_charts(route))
+        wait_settled(page, min_charts(path))
         if check:
-            assert_healthy(page, min_charts(route))
+            assert_healthy(page, min_charts(path))
         return page
 
     yield open_page
@@ -106,18 +102,18 @@ def new_page(browser, server, request):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """On a failing test, save a full-page screenshot of every page it had open and say where."""
+    """On a failing (or expectedly failing) test, save a picture of the whole of every page it had open."""
     outcome = yield
     report = outcome.get_result()
-    if report.when != "call" or not report.failed:
+    if report.when != "call" or not (report.failed or hasattr(report, "wasxfail")):
         return
     SCREENSHOTS.mkdir(exist_ok=True)
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid.split("::", 1)[-1])
     saved = []
     for number, page in enumerate(item.stash.get(PAGES_KEY, []), start=1):
-        path = SCREENSHOTS / f"{name}-{number}.png"
+        path = SCREENSHOTS / f"fail-{name}-{number}.png"
         try:
-            page.screenshot(path=str(path), full_page=True, timeout=TIMEOUT_MS)
+            full_screenshot(page, path)
             saved.append(f"{path} ({page.url})")
         except Exception as exc:  # a closed or crashed page: say so, do not hide the test's own failure
             saved.append(f"{path}: no screenshot ({exc})")
@@ -125,10 +121,11 @@ def pytest_runtest_makereport(item, call):
         text = "\n".join(saved)
         print(f"\n[browser] screenshot(s) of the failing test:\n{text}")
         report.sections.append(("browser screenshots", text))
+        MEASUREMENTS.append(f"[screenshot] {item.nodeid}: " + "; ".join(saved))
 
 
 def pytest_terminal_summary(terminalreporter):
-    """The browser tests' measurements (first visits, the server's peak memory) at the end of the output."""
+    """What the browser tests recorded (faults found, the server's peak memory) at the end of the output."""
     if MEASUREMENTS:
         terminalreporter.section("browser measurements")
         for line in MEASUREMENTS:

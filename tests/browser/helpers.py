@@ -1,13 +1,13 @@
 """What the browser tests look at, and the server they look at: start a fresh `streamlit run`, know when a page has
-finished drawing, read what its charts show, time a first visit, read the server's peak memory.
+finished drawing, read the controls and charts as a person sees them, read the server's peak memory.
 
-Waits are on conditions in the page (script state, progress bars, rendered plotly SVG), never on sleeps. Used by
-tests/browser/ and by bench/first_visit.py.
+Public things only: the server is ready when `GET /` answers 200, and a page is drawn when its elements are (DOM
+`data-testid`s that Streamlit's own end-to-end tests use, plotly's rendered SVG). Waits are on conditions in the
+page, never on sleeps. Used by tests/browser/ and by bench/first_visit.py.
 """
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import signal
@@ -15,24 +15,31 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_FILE = ROOT / "streamlit_app.py"
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"  # gitignored: screenshots of failures, measurements
-TIMEOUT_MS = 60_000  # CI machines are slow; every wait is on a condition, so a pass never takes this long
-SERVER_START_SECONDS = 60
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"  # gitignored
+# Every wait is on a condition, so a pass never takes this long; a first visit that imports TensorFlow and trains
+# on a loaded 2-core machine took 25 s here.
+TIMEOUT_MS = 120_000
+SERVER_START_SECONDS = 90
 CHROMIUM = "/usr/bin/chromium"  # Debian's; no browser can be downloaded here
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-FIRST_VISIT_TARGET_SECONDS = 3.0
-# A page's charts: plotly charts, but not the hidden empty one that makes the browser load plotly early
-# (`dlviz.ui.preload_chart_code`).
-PRELOAD_CLASS = "st-key-dlviz_preload_chart_code"  # Streamlit's class for the key `dlviz.ui.PRELOAD_KEY`
-_NOT_PRELOAD = f":not(.{PRELOAD_CLASS}, .{PRELOAD_CLASS} *)"
-CHART = '[data-testid="stPlotlyChart"]' + _NOT_PRELOAD
+CHART = '[data-testid="stPlotlyChart"]'
+# Small settings for every sidebar: one seed, 500 rows (320 training rows). Pages add their own small values.
+SMALL = "rows=500&seeds=1"
+
+
+def app_paths() -> list[str]:
+    """The URL path of every page, from the one table of pages (`dlviz.settings.PAGES`): "/", "/epochs", ..."""
+    from dlviz import settings
+
+    return ["/" + page.url_path for page in settings.PAGES]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -63,20 +70,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def healthy(url: str) -> bool:
+def answers(url: str) -> bool:
+    """Does `GET url/` answer HTTP 200? (Streamlit's index page: no session is started by it.)"""
     try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.read().decode().strip() == "ok"
-    except OSError:
+        with urllib.request.urlopen(f"{url}/", timeout=2) as response:
+            return response.status == 200
+    except (OSError, urllib.error.URLError):
         return False
 
 
 def start_server(log_path: Path, script: Path = APP_FILE) -> Server:
-    """A fresh `streamlit run streamlit_app.py` (or another `script`, run from its folder; bench/first_visit.py
-    compares) as a new process leading its own process group, on localhost only, returned once `/_stcore/health`
-    answers "ok". Raises ServerError, with the end of its log, if it does not."""
+    """A fresh `streamlit run <script>` (run from its folder) leading its own process group, on 127.0.0.1 only,
+    returned once `GET /` answers 200. Raises ServerError, with the end of its log, if it does not."""
     port = free_port()
-    url = f"http://localhost:{port}"
+    url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "streamlit", "run", script.name,
                "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
                "--browser.gatherUsageStats", "false",
@@ -88,9 +95,9 @@ def start_server(log_path: Path, script: Path = APP_FILE) -> Server:
                                    stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_end_with_parent,
                                    env={**os.environ, "PYTHONUNBUFFERED": "1"})
     deadline = time.monotonic() + SERVER_START_SECONDS
-    while not healthy(url):
+    while not answers(url):
         problem = (f"streamlit exited with {process.returncode} before it answered" if process.poll() is not None
-                   else f"{url}/_stcore/health did not answer 'ok' within {SERVER_START_SECONDS} s"
+                   else f"GET {url}/ did not answer 200 within {SERVER_START_SECONDS} s"
                    if time.monotonic() > deadline else None)
         if problem:
             stop_server(process)
@@ -113,8 +120,8 @@ _PRCTL = _parent_death_signal()
 
 
 def _end_with_parent() -> None:
-    """In the child, before exec: get SIGTERM if the test process dies without its teardown (killed, crashed), so no
-    server is left behind. Elsewhere than Linux the teardown alone stops the server."""
+    """In the child, before exec: get SIGTERM if the test process dies without its teardown, so no server is left
+    behind. Elsewhere than Linux the teardown alone stops the server."""
     if _PRCTL is not None:
         _PRCTL(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
@@ -136,63 +143,37 @@ def stop_server(process: subprocess.Popen) -> None:
 # ---------------------------------------------------------------------------------------------------------------
 # The page
 
-# True once the script run is over and the page has drawn its final state, or once it has failed: an exception box
-# ends the wait at once so that the assertion after it can say what went wrong instead of timing out.
+# True once the script run is over and the page shows its final state, or once it has failed: an exception box ends
+# the wait at once so that the assertion after it can say what went wrong instead of timing out.
 SETTLED_JS = """
 (minCharts) => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-  if (!document.querySelector('[data-testid="stMain"] [data-testid="stElementContainer"]')) return false;
+  if (!document.querySelector('[data-testid="stMain"] h1')) return false;
   if (document.querySelector('[data-testid="stException"]')) return true;
-  if (document.querySelector('[data-testid="stProgress"]')) return false;
-  // An element whose code is still loading shows Streamlit's skeleton (e.g. a multiselect without its tags yet).
-  if (document.querySelector('[data-testid="stSkeleton"]$NOT_PRELOAD')) return false;
-  if (document.querySelector('[data-stale="true"]')) return false;
+  if (document.querySelector('[data-testid="stProgress"], [data-testid="stSkeleton"], [data-stale="true"]'))
+    return false;
   const charts = [...document.querySelectorAll('$CHART')];
   if (charts.length < minCharts) return false;
-  // A chart slot (element container) exists before plotly's lazily loaded code has drawn into it.
-  const slots = [...document.querySelectorAll('.stPrintGraphic$NOT_PRELOAD')];
-  return slots.every(s => s.querySelector('.main-svg')) && charts.every(c => c.querySelector('.main-svg'));
+  // A chart's slot exists before plotly's lazily loaded code has drawn into it.
+  return charts.every(c => c.querySelector('.main-svg'));
 }
-""".replace("$CHART", CHART).replace("$NOT_PRELOAD", _NOT_PRELOAD)
-
-CHARTS_JS = """
-() => [...document.querySelectorAll('$CHART .js-plotly-plot')].map(plot => ({
-  traces: (plot.data || []).map(t => ({name: t.name || null, x: Array.isArray(t.x) ? t.x : null})),
-  legend: [...plot.querySelectorAll('.legendtext')].map(e => e.textContent),
-  ytitles: [...plot.querySelectorAll('.g-ytitle, .g-y2title')].map(e => e.textContent),
-}))
-""".replace("$CHART", CHART).replace("$NOT_PRELOAD", _NOT_PRELOAD)
-
-
-def app_page_table() -> list[tuple[str, str, str, str]]:
-    """`streamlit_app.py`'s `PAGES` list (script, title, icon, URL path), read from its source without running it
-    (importing it would build the server's `st.App`)."""
-    for node in ast.parse(APP_FILE.read_text()).body:
-        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["PAGES"]:
-            return ast.literal_eval(node.value)
-    raise AssertionError(f"no PAGES list in {APP_FILE}")
-
-
-def app_pages() -> list[str]:
-    """The URL path of every page of the app."""
-    return ["/" + url_path for *_, url_path in app_page_table()]
+""".replace("$CHART", CHART)
 
 
 def min_charts(path: str) -> int:
     """Every page but home shows at least one chart."""
-    return 0 if path == "/" else 1
+    return 0 if path.split("?")[0] in ("", "/") else 1
 
 
 def wait_settled(page, charts: int = 0, timeout: int = TIMEOUT_MS) -> None:
-    """Wait until the script has run, no progress bar is left, and at least `charts` charts are fully drawn."""
+    """Wait until the script has run, no progress bar or stale element is left, and `charts` charts are drawn."""
     page.wait_for_function(SETTLED_JS, arg=charts, timeout=timeout)
 
 
 def problems(page) -> list[str]:
     """The text of every exception box and st.error on the page (main area and sidebar)."""
-    boxes = page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]')
-    return boxes.all_inner_texts()
+    return page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').all_inner_texts()
 
 
 def assert_healthy(page, charts: int = 0) -> None:
@@ -204,125 +185,173 @@ def assert_healthy(page, charts: int = 0) -> None:
         assert found.nth(i).locator(".main-svg").count() > 0, f"{page.url}: chart {i} has no rendered SVG"
 
 
+def query(page) -> dict[str, list[str]]:
+    """The page's URL query, every key with all its values."""
+    from urllib.parse import parse_qs, urlsplit
+
+    return parse_qs(urlsplit(page.url).query)
+
+
+def warnings(page) -> list[str]:
+    return page.get_by_test_id("stAlertContentWarning").all_inner_texts()
+
+
+# --- controls, read as shown -----------------------------------------------------------------------------------
+
+
+def _widget(page, testid: str, label: str):
+    """The widget of kind `testid` whose label is exactly `label` (anywhere: page or sidebar)."""
+    return page.get_by_test_id(testid).filter(
+        has=page.get_by_test_id("stWidgetLabel").get_by_text(label, exact=True)).first
+
+
+def slider_value(page, label: str) -> str:
+    """The value a slider (or select slider) shows above its thumb, as text ("500", "3")."""
+    return _widget(page, "stSlider", label).get_by_test_id("stSliderThumbValue").inner_text().strip()
+
+
+def multiselect_values(page, label: str) -> list[str]:
+    """The tags a multiselect shows, in order."""
+    box = _widget(page, "stMultiSelect", label).get_by_test_id("stMultiSelectTagsContainer")
+    return [t.strip() for t in box.inner_text().splitlines() if t.strip()]
+
+
+def radio_value(page, label: str) -> str:
+    """The text of the radio option that is selected."""
+    for option in _widget(page, "stRadio", label).get_by_test_id("stRadioOption").all():
+        if option.locator("input").is_checked():
+            return option.inner_text().strip()
+    raise AssertionError(f"radio {label!r}: nothing selected")
+
+
+def toggle_value(page, label: str) -> bool:
+    return page.get_by_role("switch", name=label, exact=True).is_checked()
+
+
+def choose(page, label: str, option: str, charts: int = 0) -> None:
+    """Click a radio option and wait for the rerun it starts to finish."""
+    click_and_settle(page, _widget(page, "stRadio", label).get_by_test_id("stRadioOption").filter(has_text=option),
+                     charts)
+
+
+def open_page_in_nav(page, title: str, charts: int = 0) -> None:
+    """Go to another page by its link in the sidebar's navigation, as a person does (the session stays), and wait
+    until it is drawn (its title differs from the page left)."""
+    heading = '[data-testid="stMain"] h1'
+    before = page.locator(heading).first.inner_text()
+    import re
+
+    link = page.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile(rf"(^|\s){re.escape(title)}$"))
+    link.click()
+    page.wait_for_function("([sel, before]) => { const h = document.querySelector(sel); "
+                           "return h && h.innerText !== before; }", arg=[heading, before])
+    wait_settled(page, charts)
+
+
+def click_and_settle(page, target, charts: int = 0) -> None:
+    """Click `target` (a locator) and wait for the rerun it starts to finish."""
+    page.evaluate("() => { window.__dlvizRuns = 0; const app = document.querySelector('[data-testid=\"stApp\"]');"
+                  " new MutationObserver(() => { if (app.getAttribute('data-test-script-state') === 'running')"
+                  " window.__dlvizRuns += 1; }).observe(app, {attributes: true}); }")
+    target.click()
+    page.wait_for_function("() => window.__dlvizRuns > 0")
+    wait_settled(page, charts)
+
+
+# --- charts, read as drawn ---------------------------------------------------------------------------------------
+
+CHARTS_JS = """
+() => [...document.querySelectorAll('$CHART .js-plotly-plot')].map(plot => ({
+  legend: [...plot.querySelectorAll('.legendtext')].map(e => e.textContent),
+  xtitles: [...plot.querySelectorAll('[class^="g-x"][class$="title"]')].map(e => e.textContent),
+  ytitles: [...plot.querySelectorAll('[class^="g-y"][class$="title"]')].map(e => e.textContent),
+  last_x: (plot.data || []).map(t => Array.isArray(t.x) && t.x.length ? t.x[t.x.length - 1] : null),
+}))
+""".replace("$CHART", CHART)
+
+
 def charts(page) -> list[dict]:
-    """Per chart: its traces (name, x), legend entries and y-axis titles, read from the live plotly element."""
+    """Per chart: legend entries, axis titles, the last x of every trace."""
     return page.evaluate(CHARTS_JS)
 
 
-def legend(page, chart: int = 0) -> list[str]:
-    return charts(page)[chart]["legend"]
+# Every text of a chart with its font size in px, and what kind of text it is (tick, axis title, legend, ...).
+CHART_TEXTS_JS = """
+() => [...document.querySelectorAll('$CHART .js-plotly-plot')].flatMap((plot, chart) =>
+  [...plot.querySelectorAll('text')].filter(t => t.textContent.trim() && t.getBBox().width > 0).map(t => {
+    const group = t.parentNode.getAttribute('class') || '';
+    const own = t.getAttribute('class') || '';
+    return {chart, text: t.textContent, size: parseFloat(getComputedStyle(t).fontSize),
+            kind: /tick/.test(group) ? 'tick' : /title/.test(own) ? 'title' : own || group};
+  }))
+""".replace("$CHART", CHART)
 
 
-def query(page) -> dict[str, str]:
-    from urllib.parse import parse_qsl, urlsplit
-
-    return dict(parse_qsl(urlsplit(page.url).query))
+def chart_texts(page) -> list[dict]:
+    return page.evaluate(CHART_TEXTS_JS)
 
 
-# Marks, in ms since navigation started, of where the time of a first visit goes: the server's script runs (from the
-# first "running" to the last "notRunning": session start, warm-up, training or cache look-up, figures) and the
-# browser's drawing of the first chart (Streamlit's frontend loads plotly's code lazily, at the first chart).
-MARKS_JS = """
-window.__marks = {};
-new MutationObserver(() => {
-  const marks = window.__marks, now = performance.now();
-  const app = document.querySelector('[data-testid="stApp"]');
-  const state = app && app.getAttribute('data-test-script-state');
-  if (state !== window.__state) {  // a change of the script state, not any other change of the page
-    if (state === 'running' && !('script_started' in marks)) marks.script_started = now;
-    if (state === 'notRunning' && 'script_started' in marks) marks.script_done = now;
-    window.__state = state;
+# The y-axis tick labels of every y axis, each with its place on screen (top to bottom).
+Y_TICKS_JS = """
+() => [...document.querySelectorAll('$CHART .js-plotly-plot')].flatMap((plot, chart) => {
+  const axes = {};
+  for (const t of plot.querySelectorAll('g[class^="y"][class$="tick"] text')) {
+    const axis = t.parentNode.getAttribute('class');
+    (axes[axis] = axes[axis] || []).push({text: t.textContent, top: t.getBoundingClientRect().top});
   }
-  if (!('first_chart' in marks) && document.querySelector('$CHART .main-svg')) {
-    marks.first_chart = now;
-  }
-}).observe(document, {subtree: true, childList: true, attributes: true, attributeFilter: ['data-test-script-state']});
-""".replace("$CHART", CHART).replace("$NOT_PRELOAD", _NOT_PRELOAD)
-
-
-# What a first visit ends with, read in the page: the marks, the load event, what the charts show, any problem.
-VISIT_STATE_JS = """
-() => ({
-  marks: window.__marks || {},
-  load_event_ms: performance.getEntriesByType('navigation')[0].loadEventStart,
-  problems: [...document.querySelectorAll('[data-testid="stException"], [data-testid="stAlertContentError"]')]
-    .map(e => e.innerText),
-  drawn: [...document.querySelectorAll('$CHART')].map(c => c.querySelector('.main-svg') !== null),
-  shown: ($CHARTS_JS)(),
-  nav: (document.querySelector('[data-testid="stSidebarNav"]') || {}).innerText || '',
+  return Object.entries(axes).map(([axis, ticks]) => ({chart, axis, ticks}));
 })
-""".replace("$CHARTS_JS", CHARTS_JS.strip()).replace("$CHART", CHART)
+""".replace("$CHART", CHART)
 
 
-def first_visit(page, server: Server, path: str) -> dict:
-    """Open `path` in a fresh Playwright page (nothing loaded yet) and time it until its curves are complete: charts
-    drawn, no progress bar, the script done. Playwright keeps DevTools' Runtime domain on, which slows the page's
-    JavaScript down (tests/browser/devtools.py); `visitor_first_visit` times what a visitor's browser does."""
-    page.add_init_script(MARKS_JS)
-    server.visited.append(path)
-    started = time.monotonic()
-    page.goto(server.url + path)
-    wait_settled(page, min_charts(path))
-    complete = time.monotonic() - started
-    return checked_visit(path, complete, page.evaluate(VISIT_STATE_JS))
+def y_ticks(page) -> list[dict]:
+    return page.evaluate(Y_TICKS_JS)
 
 
-def visitor_first_visit(server: Server, path: str) -> dict:
-    """`first_visit` in a visitor's browser: a fresh Chromium (empty cache) driven over a bare DevTools connection
-    that never turns on the Runtime domain (tests/browser/devtools.py). Same start, same end, same checks."""
-    from tests.browser.devtools import BareChromium
-
-    with BareChromium(CHROMIUM, CHROMIUM_ARGS, preexec_fn=_end_with_parent) as tab:
-        tab.send("Page.enable")  # for the script below; the Page domain does not slow the page down
-        tab.send("Page.addScriptToEvaluateOnNewDocument", source=MARKS_JS)
-        server.visited.append(path)
-        started = time.monotonic()
-        tab.send("Page.navigate", url=server.url + path)
-        try:
-            tab.wait_for(f"({SETTLED_JS})({min_charts(path)})", timeout=TIMEOUT_MS / 1000,
-                         what=f"{path} to finish drawing (script done, charts drawn, no progress bar)")
-            complete = time.monotonic() - started
-            return checked_visit(path, complete, tab.evaluate(f"({VISIT_STATE_JS})()"))
-        except Exception as exc:  # keep what the visitor saw, as the Playwright tests do
-            exc.add_note(f"screenshot: {_screenshot(tab, 'visitor_first_visit' + path.replace('/', '_'))}")
-            raise
+# Text a person cannot read in full: an element narrower than its content that hides the rest (ellipsis or clip).
+TRUNCATED_JS = """
+() => [...document.querySelectorAll(
+    '[data-testid="stMain"] label, [data-testid="stMain"] button, [data-testid="stMain"] a, ' +
+    '[data-testid="stMain"] a *, ' +
+    '[data-testid="stMain"] [data-testid="stMetricLabel"] *, [data-testid="stMain"] [data-testid="stMetricValue"] *, ' +
+    '[data-testid="stMain"] summary *, [data-testid="stMain"] [data-testid="stMarkdownContainer"] p, ' +
+    '[data-testid="stMain"] [role="tab"] *')]
+  .filter(e => e.offsetParent !== null && e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1)
+  .filter(e => { const s = getComputedStyle(e); return s.overflow !== 'visible' || s.textOverflow === 'ellipsis'; })
+  .map(e => e.innerText.trim().slice(0, 80))
+"""
 
 
-def _screenshot(tab, name: str) -> str:
-    import base64
+def truncated_texts(page) -> list[str]:
+    return sorted(set(t for t in page.evaluate(TRUNCATED_JS) if t))
 
+
+def first_chart_box(page) -> dict:
+    """The first chart's box on screen and the viewport's height, in CSS px."""
+    return page.evaluate("""(chart) => { const c = document.querySelector(chart);
+        const r = c.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, viewport: innerHeight}; }""",
+                         CHART)
+
+
+def metric_value_sizes(page) -> list[float]:
+    return page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMetricValue"]')]
+        .map(e => parseFloat(getComputedStyle(e.querySelector('*') || e).fontSize))""")
+
+
+def full_screenshot(page, path: Path) -> None:
+    """The whole page in one picture. Streamlit scrolls its main area inside the window (a full-page screenshot of
+    the window shows only the fold), so the window is made as tall as the content for the picture, then restored;
+    the charts are given their relayout before the picture."""
+    size = page.viewport_size
+    height = page.evaluate("() => Math.max(...[...document.querySelectorAll("
+                           "'[data-testid=\"stMain\"], [data-testid=\"stSidebarContent\"]')].map(e => e.scrollHeight))")
+    page.set_viewport_size({"width": size["width"], "height": min(int(height) + 40, 16_000)})
     try:
-        shot = tab.send("Page.captureScreenshot", format="png")["data"]
-    except Exception as exc:  # a crashed page: say so, do not hide the visit's own failure
-        return f"none ({exc})"
-    SCREENSHOTS.mkdir(exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    path.write_bytes(base64.b64decode(shot))
-    return str(path)
-
-
-def checked_visit(path: str, complete: float, state: dict) -> dict:
-    """Assert a first visit ended complete and healthy (no exception or error, every chart drawn, with traces);
-    return its figures in seconds, what its charts show (`shown`) and the sidebar's text (`nav`)."""
-    assert not state["problems"], f"{path} shows: {state['problems']}"
-    assert len(state["drawn"]) >= min_charts(path) and all(state["drawn"]), f"{path}: charts drawn {state['drawn']}"
-    assert all(chart["traces"] for chart in state["shown"]), f"{path}: a chart without traces"
-    marks = {name: round(ms / 1000, 2) for name, ms in state["marks"].items()}
-    return {"path": path, "complete_s": round(complete, 2), "load_event_s": round(state["load_event_ms"] / 1000, 2),
-            "script_done_s": marks.get("script_done"), "first_chart_s": marks.get("first_chart"),
-            "charts": len(state["drawn"]), "under_target": complete < FIRST_VISIT_TARGET_SECONDS,
-            "shown": state["shown"], "nav": state["nav"]}
-
-
-def describe_first_visit(row: dict) -> str:
-    return (f"{row['path']:<16} complete curves in {row['complete_s']:5.2f} s (load event {row['load_event_s']} s, "
-            f"script done {row['script_done_s']} s, first chart drawn {row['first_chart_s']} s; "
-            f"{row['charts']} chart(s)){'' if row['under_target'] else '  <- over target'}")
-
-
-def machine_load() -> dict:
-    """Other work on the machine slows a visit down: keep the load next to any timing."""
-    return {"cpus": os.cpu_count(), "load_average_1min": round(os.getloadavg()[0], 2)}
+        page.wait_for_function("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame("
+                               "() => setTimeout(() => done(true), 300))))")
+        page.screenshot(path=str(path))
+    finally:
+        page.set_viewport_size(size)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -330,7 +359,7 @@ def machine_load() -> dict:
 
 
 def peak_memory_kib(pid: int) -> dict[str, int]:
-    """Peak resident memory (VmHWM) of a process and of all its descendants, in KiB."""
+    """Peak resident memory (VmHWM) of a process and of all its descendants, in KiB (Linux /proc)."""
     def status(p: int) -> dict[str, str]:
         with open(f"/proc/{p}/status") as f:
             return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
@@ -360,13 +389,18 @@ def peak_memory_kib(pid: int) -> dict[str, int]:
             "total_kib": sum(peaks.values()), "processes": len(peaks)}
 
 
-# What the browser tests measured, for the end of the run's output (tests/browser/conftest.py prints it): without
-# `-s` pytest hides a test's own prints, and CI's log is where the figures should be read.
+def machine_load() -> dict:
+    """Other work on the machine slows a visit down: keep the load next to any timing."""
+    return {"cpus": os.cpu_count(), "load_average_1min": round(os.getloadavg()[0], 2)}
+
+
+# What the browser tests recorded, for the end of the run's output (conftest prints it): without `-s` pytest hides a
+# test's own prints, and CI's log is where these should be read.
 MEASUREMENTS: list[str] = []
 
 
 def measured(line: str) -> None:
-    """Print a measurement now (seen with `-s`) and again in the run's closing summary."""
+    """Print a line now (seen with `-s`) and again in the run's closing summary."""
     print(line)
     MEASUREMENTS.append(line.strip())
 

@@ -1,171 +1,177 @@
-"""What a person sees in a real browser: every page draws, controls change the chart, uploads, links, presenter mode."""
+"""What a person sees in a real browser: every page draws, a link reproduces a view, a bad link says so, the
+controls show what ran, log axes read as values, downloads give CSV files. Small settings come through the URL so
+that training stays short; every test is a new visitor on the one shared server.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from dlviz.analysis import grid as interplay
-from tests.browser.helpers import (CHART, app_pages, assert_healthy, charts, legend, problems, query, wait_settled)
+from dlviz import settings
+from tests.browser.helpers import (SCREENSHOTS, SMALL, app_paths, assert_healthy, charts, choose, full_screenshot,
+                                   measured, multiselect_values, open_page_in_nav, problems, query, radio_value,
+                                   slider_value, toggle_value, wait_settled, warnings, y_ticks)
 
 pytestmark = pytest.mark.browser
 
-
-def value_entries(names: list[str], prefix: str) -> list[str]:
-    """The legend entries of the swept values ("lr 0.1 — too high, oscillating" -> "lr 0.1"), not "training" etc."""
-    return [name.split(" — ")[0] for name in names if name.startswith(prefix)]
-
-
-def last_epoch(page) -> float:
-    return charts(page)[0]["traces"][0]["x"][-1]
-
-
-def y_titles(page) -> str:
-    return " | ".join(charts(page)[0]["ytitles"])
+# Every page with small settings: one seed, 500 rows, a few epochs, two or three values.
+SMALL_VIEWS = {
+    "/": SMALL,
+    "/epochs": f"epochs=6&{SMALL}",
+    "/batch_size": f"b_epochs=3&batches=32&batches=128&{SMALL}",
+    "/learning_rate": f"lr_epochs=3&lrs=0.001&lrs=0.01&lrs=0.1&{SMALL}",
+    "/interplay": f"g_epochs=2&g_batches=32&g_batches=128&g_lrs=0.001&g_lrs=0.01&g_lrs=0.1&{SMALL}",
+}
 
 
-# (1) every page ----------------------------------------------------------------------------------------------------
+def test_the_small_views_cover_every_page():
+    assert sorted(SMALL_VIEWS) == sorted(app_paths())
 
-@pytest.mark.parametrize("path", app_pages())
-def test_every_page_draws_without_errors(new_page, path):
-    page = new_page(path)  # waits for the charts and for no progress bar; asserts no exception and no st.error
+
+def shot_name(path: str) -> str:
+    return path.strip("/") or "home"
+
+
+# (1) every page draws, normal and in presenter mode; screenshots for a person to look at ---------------------------
+
+@pytest.mark.parametrize("mode", ["normal", "presenter"])
+@pytest.mark.parametrize("path", list(SMALL_VIEWS))
+def test_every_page_draws_without_errors(new_page, path, mode):
+    link = f"{path}?{SMALL_VIEWS[path]}" + ("&present=true" if mode == "presenter" else "")
+    page = new_page(link)  # waits until drawn; asserts no exception, no st.error, every chart rendered
     assert page.locator('[data-testid="stMain"] h1').count() >= 1
     assert page.locator('[data-testid="stProgress"]').count() == 0
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{shot_name(path)}-{mode}-1280x720.png"))
+    full_screenshot(page, SCREENSHOTS / f"{shot_name(path)}-{mode}-full.png")
     for chart in charts(page):
-        assert chart["traces"], f"{path}: a chart without traces"
+        assert chart["legend"] or chart["ytitles"], f"{path}: a chart with neither legend nor axis title"
+    assert toggle_value(page, "Presenter mode") is (mode == "presenter")
 
 
-# (2) controls change the chart -------------------------------------------------------------------------------------
+# (2) a link reproduces a view ---------------------------------------------------------------------------------------
 
-def test_learning_rate_metric_and_values_change_the_chart(new_page):
-    page = new_page("/learning_rate")
-    rates = page.get_by_test_id("stMultiSelect").filter(has_text="Learning rates")
-    shown = rates.locator("[data-tag]").all_inner_texts()  # the defaults, smallest first
-    assert len(shown) >= 2
-    assert value_entries(legend(page), "lr ") == [f"lr {rate}" for rate in shown]
-    assert "loss" in y_titles(page).lower()
-
-    page.get_by_test_id("stRadio").filter(has_text="Metric").get_by_text("accuracy", exact=True).click()
-    page.wait_for_function("""(chart) => [...document.querySelectorAll(chart + ' .g-ytitle')]
-                                    .some(e => /accuracy/i.test(e.textContent))""", arg=CHART)
-    wait_settled(page, 1)
-    assert_healthy(page, 1)
-    assert "accuracy" in y_titles(page).lower() and "loss" not in y_titles(page).lower()
-    assert query(page)["metric"] == "accuracy"
-
-    kept, removed = shown[:-1], shown[-1]
-    rates.get_by_role("button", name=f"Remove {removed}", exact=True).click()
-    page.wait_for_function("""([removed, chart]) => {
-        const names = [...document.querySelectorAll(chart + ' .legendtext')]
-            .map(e => e.textContent.split(' — ')[0]);
-        return names.some(n => n.startsWith('lr ')) && !names.includes('lr ' + removed);
-    }""", arg=[removed, CHART])
-    wait_settled(page, 1)
-    assert_healthy(page, 1)
-    assert value_entries(legend(page), "lr ") == [f"lr {rate}" for rate in kept]
-    assert rates.locator("[data-tag]").all_inner_texts() == kept
-    assert query(page)["lrs"] == ",".join(kept)
-    assert "accuracy" in y_titles(page).lower()  # the other control kept its value
+VIEW = {"b_epochs": "2", "batches": ["32", "128"], "b_x": "updates", "b_metric": "accuracy", "rows": "1000",
+        "seeds": "2", "std": "false", "each_seed": "true"}
 
 
-def test_epochs_slider_moves_with_the_keyboard(new_page):
-    page = new_page("/epochs?epochs=12")
-    assert last_epoch(page) == 12
-    thumb = page.get_by_test_id("stSlider").filter(has_text="Train for up to N epochs").get_by_role("slider")
-    thumb.focus()
-    for _ in range(3):
-        page.keyboard.press("ArrowLeft")
-    page.wait_for_function("() => new URLSearchParams(location.search).get('epochs') === '9'")
-    page.wait_for_function("""(chart) => {
-        const plot = document.querySelector(chart + ' .js-plotly-plot');
-        const x = plot && plot.data && plot.data[0].x;
-        return x && x[x.length - 1] === 9;
-    }""", arg=CHART)
-    wait_settled(page, 1)
-    assert_healthy(page, 1)
-    assert last_epoch(page) == 9
-    assert query(page)["epochs"] == "9" and int(query(page)["stop"]) <= 9
+def test_a_link_with_several_keys_reproduces_the_view(new_page):
+    link = "&".join(f"{k}={v}" for k, values in VIEW.items() for v in ([values] if isinstance(values, str) else values))
+    page = new_page(f"/batch_size?{link}")
+    assert multiselect_values(page, "Batch sizes") == ["32", "128"]
+    assert slider_value(page, "Epochs") == "2"
+    assert radio_value(page, "x-axis") == "weight updates"
+    assert radio_value(page, "Metric") == "accuracy"
+    assert slider_value(page, "Rows used") == "1000"
+    assert slider_value(page, "Seeds per value") == "2"
+    assert not toggle_value(page, "Standardise features")
+    assert toggle_value(page, "Draw every seed's curve")
+    assert "1,000 rows" in page.get_by_test_id("stSidebar").inner_text()
+    first = charts(page)[0]
+    assert [n.split(" — ")[0] for n in first["legend"] if n.startswith("batch ")][:2] == ["batch 32", "batch 128"]
+    assert any("update" in t.lower() for t in first["xtitles"]), first["xtitles"]
+    assert any("accuracy" in t.lower() for t in first["ytitles"]), first["ytitles"]
 
 
-def test_epochs_page_with_a_single_epoch(new_page):
-    page = new_page("/epochs?epochs=1", check=False)
+@pytest.mark.xfail(reason="product: values a link sets through session state (sidebar keys, radios) are dropped from "
+                          "the address bar, so copying it loses them (dlviz/ui/controls.py::check_link)", strict=False)
+def test_the_address_bar_still_holds_the_link_after_it_opens(new_page):
+    link = "&".join(f"{k}={v}" for k, values in VIEW.items() for v in ([values] if isinstance(values, str) else values))
+    page = new_page(f"/batch_size?{link}")
+    shown = query(page)
+    lost = {k: v for k, v in VIEW.items() if shown.get(k) != ([v] if isinstance(v, str) else v)}
+    assert not lost, f"the address bar lost {lost}: {page.url}"
+
+
+# (3) a bad link shows a notice, never a traceback ---------------------------------------------------------------
+
+BAD_LINKS = {
+    "infinite seed": ("/epochs", "seed=1e999", "seed", "First seed", "42"),
+    "not a number": ("/batch_size", "b_epochs=abc", "b_epochs", "Epochs", "20"),
+    "not offered": ("/learning_rate", "lrs=0.5", "lrs", None, None),
+    "400 digits": ("/epochs", "epochs=" + "9" * 400, "epochs", "Train for up to N epochs", "100"),
+    "repeated scalar": ("/epochs", "epochs=5&epochs=7", "epochs", "Train for up to N epochs", "100"),
+}
+# The other keys keep training short; the bad key's own control falls back to its default.
+SHORT = {"/epochs": "", "/batch_size": "batches=32&", "/learning_rate": "lr_epochs=2&"}
+
+
+@pytest.mark.parametrize("case", list(BAD_LINKS))
+def test_a_bad_link_shows_a_notice_and_no_traceback(new_page, case):
+    path, bad, key, label, default = BAD_LINKS[case]
+    short = SHORT[path] + SMALL
+    if path == "/epochs" and key == "epochs":
+        short += "&stop=5"  # the run is the default 100 epochs: the cheapest fallback there is
+    elif path == "/epochs":
+        short += "&epochs=4"
+    page = new_page(f"{path}?{short}&{bad}", check=False)
+    assert page.locator('[data-testid="stException"]').count() == 0, "a traceback"
     assert not problems(page), problems(page)
-    assert last_epoch(page) == 1
+    notices = [w for w in warnings(page) if f"{key}=" in w]
+    assert notices, f"no notice naming `{key}=` among {warnings(page)}"
+    assert all(len(n) < 400 for n in notices), "a notice repeats the whole value"
+    if label:
+        # A person can see which value is used now.
+        where = page.get_by_test_id("stSidebar") if key == "seed" else page
+        if key == "seed":
+            where.get_by_text("Advanced: model and seed").click()
+        assert slider_value(page, label) == default
+    else:
+        assert multiselect_values(page, "Learning rates (log scale)") == [
+            settings.format_rate(r) for r in settings.LEARNING_RATES.default]
 
 
-# (3) upload ----------------------------------------------------------------------------------------------------------
+# (4) log loss axes read as values ------------------------------------------------------------------------------------
 
-def test_upload_a_csv_then_a_bad_file(new_page, tmp_path):
-    from dlviz.data import practice_frame
-
-    good = tmp_path / "practice600.csv"
-    practice_frame(600).to_csv(good, index=False)
-    bad = tmp_path / "bad.csv"
-    bad.write_text('{"x1": [1, 2, 3], "target": [0, 1, 0]}\n')
-
-    page = new_page("/learning_rate?lrs=0.01,0.1&epochs=3")
-    sidebar = page.get_by_test_id("stSidebar")
-    sidebar.get_by_test_id("stRadio").filter(has_text="Dataset").get_by_text("Upload your own CSV").click()
-    file_input = sidebar.get_by_test_id("stFileUploader").locator("input[type=file]")
-    file_input.wait_for(state="attached")
-    file_input.set_input_files(good)
-    sidebar.get_by_text("600 rows", exact=False).first.wait_for()
-    wait_settled(page, 1)
-    assert_healthy(page, 1)
-    assert "Split: 384 train, 96 validation, 120 test" in sidebar.inner_text()
-    assert value_entries(legend(page), "lr ") == ["lr 0.01", "lr 0.1"]
-    assert query(page)["data"] == "upload"
-
-    file_input.set_input_files(bad)
-    error = sidebar.get_by_test_id("stAlertContentError")
-    error.wait_for()
-    wait_settled(page, 1)
-    assert "bad.csv" in error.inner_text() and "JSON" in error.inner_text()
-    still = sidebar.get_by_test_id("stAlertContentInfo").filter(has_text="Still showing")
-    assert still.count() == 1 and "practice600.csv" in still.inner_text()
-    assert "600 rows" in sidebar.inner_text()  # the previous dataset is still described ...
-    assert page.locator('[data-testid="stException"]').count() == 0
-    assert page.get_by_test_id("stMain").get_by_test_id("stAlertContentError").count() == 0
-    assert value_entries(legend(page), "lr ") == ["lr 0.01", "lr 0.1"]  # ... and still charted
+def tick_value(text: str) -> float:
+    # plotly writes minus as U+2212 and may use SI suffixes; a tick a person reads as a value parses as one.
+    return float(text.replace("\u2212", "-"))
 
 
-# (4) links -----------------------------------------------------------------------------------------------------------
-
-def test_a_shared_link_opens_the_same_view(new_page):
-    page = new_page("/learning_rate?lrs=0.001,0.1&epochs=5&metric=accuracy")
-    rates = page.get_by_test_id("stMultiSelect").filter(has_text="Learning rates")
-    assert rates.locator("[data-tag]").all_inner_texts() == ["0.001", "0.1"]
-    metric = page.get_by_test_id("stRadio").filter(has_text="Metric")
-    assert metric.locator('[data-testid="stRadioOption"][data-selected="true"]').all_inner_texts() == ["accuracy"]
-    assert value_entries(legend(page), "lr ") == ["lr 0.001", "lr 0.1"]
-    assert "accuracy" in y_titles(page).lower()
-    assert last_epoch(page) == 5
-    assert {k: query(page)[k] for k in ("lrs", "epochs", "metric")} == \
-        {"lrs": "0.001,0.1", "epochs": "5", "metric": "accuracy"}
-
-
-def test_a_bad_link_warns_and_falls_back_to_defaults(new_page):
-    page = new_page("/epochs?epochs=banana")  # no exception, no st.error: asserted by new_page
-    warnings = page.get_by_test_id("stAlertContentWarning").all_inner_texts()
-    assert any("epochs=banana" in w for w in warnings), warnings
-    assert query(page)["epochs"] == "100"
-    assert last_epoch(page) == 100
-
-
-# (5) presenter mode --------------------------------------------------------------------------------------------------
-
-def test_presenter_link_folds_the_settings_away(new_page):
-    page = new_page("/learning_rate?present=1")
-    settings = page.get_by_test_id("stExpander").filter(has=page.locator("summary", has_text="Settings"))
-    assert settings.count() == 1
-    assert settings.locator("details").get_attribute("open") is None
-    assert not page.get_by_test_id("stMultiSelect").filter(has_text="Learning rates").is_visible()
-    assert page.get_by_test_id("stSidebar").get_by_role("switch", name="Presenter mode").is_checked()
+@pytest.mark.xfail(reason="product (lead, dlviz/charts.py): the log loss axis labels minor ticks with one digit "
+                          "(\"2, 1, 9, 8, ..., 2, 0.1\": 0.9 printed as 9) over a range of a decade or more",
+                   strict=False)
+def test_log_loss_axis_ticks_read_as_values(new_page):
+    """The default rates (0.0001 crawls near 0.7, 1 spikes) over 20 epochs span more than a decade of loss on the
+    log axis: every tick label must be the value at its place, so read top to bottom they fall. "2, 1, 9, 8" (0.9
+    printed as 9) rises at "9"."""
+    page = new_page(f"/learning_rate?lr_epochs=20&{SMALL}")
+    assert toggle_value(page, "Log loss axis")
+    found = [axis for axis in y_ticks(page) if axis["chart"] == 0]
+    assert found, "no y ticks on the learning-rate chart"
+    for axis in found:
+        ticks = sorted(axis["ticks"], key=lambda t: t["top"])
+        texts = [t["text"] for t in ticks]
+        try:
+            values = [tick_value(t) for t in texts]
+        except ValueError:
+            pytest.fail(f"{axis['axis']}: a tick label that is not a number: {texts}")
+        if not all(a > b for a, b in zip(values, values[1:])):
+            measured(f"[log ticks] /learning_rate {axis['axis']} labels, top to bottom: {texts}")
+            pytest.fail(f"{axis['axis']} ticks, top to bottom: {texts}")
 
 
-# (6) downloads and the code tab -------------------------------------------------------------------------------------
+@pytest.mark.xfail(reason="product (lead): a multiselect with five values shows three tags and hides the rest "
+                          "inside its box (issue 20)", strict=False)
+def test_a_multiselect_shows_every_value_it_holds(new_page):
+    page = new_page(f"/learning_rate?lr_epochs=20&{SMALL}")  # the default five rates
+    hidden = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMultiSelect"]')].flatMap(box => {
+        const frame = box.querySelector('[data-testid="stMultiSelectTagsContainer"]').getBoundingClientRect();
+        return [...box.querySelectorAll('[data-testid="stMultiSelectTagsContainer"] [role="group"] > *')]
+          .filter(tag => tag.innerText.trim())
+          .filter(tag => { const r = tag.getBoundingClientRect();
+                           return r.right > frame.right + 1 || r.bottom > frame.bottom + 1 || r.width === 0; })
+          .map(tag => tag.innerText.trim()); })""")
+    if hidden:
+        measured(f"[multiselect] /learning_rate: selected but not visible: {hidden}")
+    assert not hidden, f"selected values a person cannot see: {hidden}"
+
+
+# (5) every control shows what ran, after data -> breast cancer -> another page -> practice --------------------------
 
 def download(page, button, folder: Path) -> Path:
     """Click a download button and save the file under the name the app gave it."""
@@ -176,40 +182,99 @@ def download(page, button, folder: Path) -> Path:
     return saved
 
 
+def rows_in_caption(page) -> int:
+    text = page.get_by_test_id("stSidebar").inner_text()
+    found = re.search(r"([\d,]+) rows, \d+ features", text)
+    assert found, f"no dataset caption in the sidebar: {text[:400]}"
+    return int(found.group(1).replace(",", ""))
+
+
+def test_controls_show_what_ran_after_a_sequence(new_page, tmp_path):
+    page = new_page("/learning_rate?lr_epochs=2&lrs=0.001&lrs=0.1&seeds=1")
+    assert slider_value(page, "Rows used") == f"{settings.ROWS.default}" and rows_in_caption(page) == 4_000
+    choose(page, "Dataset", "Breast cancer", charts=1)
+    assert not problems(page), problems(page)
+    assert radio_value(page, "Dataset").startswith("Breast cancer")
+    open_page_in_nav(page, "Home")
+    assert radio_value(page, "Dataset").startswith("Breast cancer"), "another page forgot the sidebar's dataset"
+    choose(page, "Dataset", "Practice data")
+    open_page_in_nav(page, "Learning rate", charts=1)
+    assert not problems(page), problems(page)
+    assert radio_value(page, "Dataset").startswith("Practice data")
+    shown_rows = int(slider_value(page, "Rows used").replace(",", ""))
+    assert shown_rows == rows_in_caption(page), \
+        f"'Rows used' shows {shown_rows:,} while the data caption says {rows_in_caption(page):,} rows"
+
+    runs = pd.read_csv(download(page, page.get_by_role("button", name="Download runs (CSV)"), tmp_path))
+    rates = multiselect_values(page, "Learning rates (log scale)")
+    assert sorted(settings.format_rate(r) for r in runs["learning_rate"].unique()) == sorted(rates)
+    assert runs["epoch"].max() == int(slider_value(page, "Epochs"))
+    assert runs["seed"].nunique() == int(slider_value(page, "Seeds per value"))
+    page.get_by_test_id("stSidebar").get_by_text("Advanced: model and seed").click()
+    assert runs["hidden_units"].unique().tolist() == [int(slider_value(page, "Hidden units"))]
+    assert runs["seed"].min() == int(slider_value(page, "First seed"))
+    assert runs["batch_size"].unique().tolist() == [32]  # fixed on this page, as its caption says
+    assert "batch size **32**".replace("*", "") in page.get_by_test_id("stMain").inner_text()
+
+
+@pytest.mark.xfail(reason="product (lead): 'Stop after epoch E' shows its default 100 when the run has fewer epochs "
+                          "(pages/epochs.py draws it with high=epochs but the value is not clamped on a first draw)",
+                   strict=False)
+def test_the_stop_slider_shows_the_epoch_the_page_reports(new_page):
+    page = new_page(f"/epochs?epochs=6&{SMALL}")
+    stop = int(slider_value(page, "Stop after epoch E"))
+    labels = page.get_by_test_id("stMetricLabel").all_inner_texts()
+    assert stop <= 6 and any(f"at epoch {stop}" in label for label in labels), (stop, labels)
+
+
+# (6) downloads give CSV files -------------------------------------------------------------------------------------
+
 def test_downloads_give_the_runs_and_the_dataset_as_csv(new_page, tmp_path):
-    """Both files are made on click (deferred), so this is the only place their real download path runs. The second
-    is clicked right after the first, as a person would (a download that reran the page made that fail)."""
-    page = new_page("/epochs")
+    """Both files are made on click (deferred); the second is clicked right after the first, as a person would."""
+    page = new_page(f"/epochs?epochs=4&{SMALL}")
     runs = download(page, page.get_by_role("button", name="Download runs (CSV)"), tmp_path)
     assert runs.name == "dlviz_epochs_runs.csv"
-    lines = runs.read_text().splitlines()
-    header = lines[0].split(",")
-    assert header[:3] == ["value", "epoch", "weight_updates"] and "val_loss" in header
-    assert len(lines) == 1 + 101  # the default 100 epochs, and epoch 0 (before training)
-    dataset = download(page, page.get_by_test_id("stSidebar").get_by_role("button", name="Download this dataset (CSV)"),
-                       tmp_path)
-    assert dataset.name == "dlviz_practice.csv"
-    rows = dataset.read_text().splitlines()
-    assert rows[0].endswith(",target") and len(rows) == 1 + 10_000
-    assert not problems(page)
-
-
-def test_the_grid_page_downloads_every_cell_of_the_grid(new_page, tmp_path):
-    page = new_page("/interplay")
-    runs = download(page, page.get_by_role("button", name="Download runs (CSV)"), tmp_path)
-    assert runs.name == "dlviz_interplay_runs.csv"
     table = pd.read_csv(runs)
-    cells = set(zip(table["batch_size"], table["learning_rate"]))
-    assert cells == {(b, r) for b in interplay.DEFAULT_BATCH_SIZES for r in interplay.DEFAULT_LEARNING_RATES}
-    assert table["epoch"].max() == interplay.DEFAULT_EPOCHS and table["value"].iloc[0] == "batch 16, lr 0.0001"
+    assert {"value", "epoch", "weight_updates", "loss", "val_loss", "accuracy", "val_accuracy"} <= set(table.columns)
+    assert table["epoch"].tolist() == [0, 1, 2, 3, 4]  # epoch 0 (before training), then one row per epoch
+    sidebar = page.get_by_test_id("stSidebar")
+    dataset = download(page, sidebar.get_by_role("button", name="Download this dataset (CSV)"), tmp_path)
+    assert dataset.name == "dlviz_practice.csv"
+    frame = pd.read_csv(dataset)
+    assert frame.columns[-1] == "target" and set(frame["target"].unique()) == {0, 1} and len(frame) >= 500
     assert not problems(page)
+    assert_healthy(page, 1)
 
 
-def test_the_code_tab_draws_the_code_when_opened(new_page):
-    page = new_page("/batch_size")
-    assert page.locator('[data-testid="stCode"]').count() == 0  # lazy: not sent with the page
-    page.get_by_role("tab", name="The code").click()
-    page.locator('[data-testid="stCode"]').first.wait_for()
-    assert "model.fit(" in page.locator('[data-testid="stCode"]').first.inner_text()
-    wait_settled(page, 2)
-    assert_healthy(page, 2)
+# (7) an upload, then a bad file: the last good data stays -------------------------------------------------------
+
+def test_upload_a_csv_then_a_bad_file(new_page, tmp_path):
+    from dlviz.data import practice_frame
+
+    good = tmp_path / "practice600.csv"
+    practice_frame(600).to_csv(good, index=False)
+    bad = tmp_path / "bad.csv"
+    bad.write_text('{"x1": [1, 2, 3], "target": [0, 1, 0]}\n')
+
+    page = new_page("/learning_rate?lrs=0.01&lrs=0.1&lr_epochs=3&seeds=1")
+    sidebar = page.get_by_test_id("stSidebar")
+    choose(page, "Dataset", "Upload your own CSV")
+    file_input = sidebar.get_by_test_id("stFileUploader").locator("input[type=file]")
+    file_input.set_input_files(good)
+    sidebar.get_by_text("600 rows", exact=False).first.wait_for()
+    wait_settled(page, 1)
+    assert_healthy(page, 1)
+    assert "Split: 384 train, 96 validation, 120 test" in sidebar.inner_text()
+    assert [n.split(" — ")[0] for n in charts(page)[0]["legend"] if n.startswith("lr ")] == ["lr 0.01", "lr 0.1"]
+
+    file_input.set_input_files(bad)
+    error = sidebar.get_by_test_id("stAlertContentError")
+    error.wait_for()
+    wait_settled(page, 1)
+    assert "bad.csv" in error.inner_text()
+    still = sidebar.get_by_test_id("stAlertContentInfo").filter(has_text="Still showing")
+    assert still.count() == 1 and "practice600.csv" in still.inner_text()
+    assert "600 rows" in sidebar.inner_text()  # the previous dataset is still described ...
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.get_by_test_id("stMain").get_by_test_id("stAlertContentError").count() == 0
+    assert [n.split(" — ")[0] for n in charts(page)[0]["legend"] if n.startswith("lr ")] == ["lr 0.01", "lr 0.1"]
