@@ -42,3 +42,24 @@ def trace_names(figure: dict) -> list[str]:
 def notices(at: AppTest) -> str:
     """Every warning on the page, as one text."""
     return " ".join(w.value for w in at.warning)
+
+
+def array(trace: dict, key: str) -> list:
+    """A trace's `x` / `y` as a list: plotly sends numeric arrays as base64 typed arrays (`{"dtype", "bdata"}`)."""
+    import base64
+
+    import numpy as np
+
+    value = trace.get(key)
+    if isinstance(value, dict) and "bdata" in value:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).tolist()
+    return list(value or [])
+
+
+def curve(figure: dict, name: str, dash: str = "solid") -> dict:
+    """The mean line of value `name` ("lr 0.01"): training is solid, validation dashed."""
+    for trace in figure["data"]:
+        if trace.get("name") == name and trace.get("mode", "lines") == "lines" and \
+                trace.get("line", {}).get("dash", "solid") == dash:
+            return trace
+    raise KeyError(f"no {dash} line named {name!r}")
