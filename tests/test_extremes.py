@@ -1,9 +1,10 @@
 """Extreme settings give a clear result or a message, never a traceback.
 
-Every control is bounded so the app stays responsive on Community Cloud (`dlviz.ui.work_check` caps rows seen and
-weight updates per sweep, with a message naming the caps when a request is refused). Learning rates up to 10, batch
-sizes as large as the training set, a single value, no value, the fewest rows, the widest and narrowest model, seed
-0 and nonsense in a link all end in a chart or a message. A diverging run is a result, not an error.
+Every control is bounded so the app stays responsive on Community Cloud (`dlviz.ui.sweep.fit_budget` trims a sweep
+to the caps on rows seen and weight updates, with a notice by the controls naming what helps). Learning rates up to
+10, batch sizes as large as the training set, a single value, no value, the fewest rows, a single epoch, the widest
+and narrowest model, seed 0 and nonsense in a link all end in a chart or a message. A diverging run is a result,
+not an error, drawn to its end as Keras reports it.
 
 AppTest page tests first (a link opened straight on a page, as a shared URL would be), then the unit-level bounds.
 """
@@ -16,33 +17,28 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dlviz import ui
+from dlviz import settings
 from dlviz.data import load_builtin
 from dlviz.runs import (MAX_BATCH_SIZE, MAX_EPOCHS, MAX_HIDDEN_UNITS, MAX_LEARNING_RATE, MIN_LEARNING_RATE,
                         RunSpec, TrainingError)
-from tests.test_pages import APP, TIMEOUT, figures, page_charts, tables
+from dlviz.ui import sweep
+from tests.support import TIMEOUT, figures, notices, open_page, tables, trace_names
+from tests.test_teaching import band_traces, blowup_traces, code_selector, curve, in_page_order, series, shows
 
-SMALLEST_ROWS = str(min(ui.ROW_CHOICES))  # 500 rows: 320 training rows
-SMALLEST_N_TRAIN = 320
-CAP_MESSAGE = "dlviz allows up to"
-
-
-def open_link(page: str, **query: str) -> AppTest:
-    """Open `page` the way a shared link does: query parameters first, straight onto the page."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+FEWEST_ROWS = str(min(settings.ROW_CHOICES))  # 500 rows: 320 training rows
+FEWEST_N_TRAIN = 320
+SMALL = {"rows": FEWEST_ROWS, "seeds": "2"}
+TRIM_ICON = "✂️"
+PAGES = {  # page: its epochs key, and small values for its other controls
+    "epochs": ("epochs", {}),
+    "batch_size": ("b_epochs", {"batches": ["32", "128"]}),
+    "learning_rate": ("lr_epochs", {"lrs": ["0.01", "0.1"]}),
+    "interplay": ("g_epochs", {"g_batches": ["64"], "g_lrs": ["0.01", "0.1"]}),
+}
 
 
 def texts(elements) -> str:
     return " ".join(str(e.value) for e in elements)
-
-
-def legend_names(figure: dict) -> list[str]:
-    return [t["name"] for t in figure["data"] if t.get("name") and t.get("showlegend", True)]
 
 
 def assert_no_message(at: AppTest) -> None:
@@ -51,192 +47,245 @@ def assert_no_message(at: AppTest) -> None:
     assert not at.sidebar.error and not at.sidebar.warning
 
 
+def main_curves(at: AppTest) -> dict:
+    """The page's sweep curves (on the grid page, the curves under the heatmap)."""
+    return [f for f in figures(at) if not any(t.get("type") == "heatmap" for t in f["data"])][0]
+
+
+def first_x(at: AppTest) -> list:
+    return [int(x) for x in series(main_curves(at)["data"][0]["x"])]
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Learning rates up to 10: diverging runs are drawn as results
 
 
 def test_learning_rate_10_alone_is_a_diverged_result():
-    at = open_link("learning_rate", lrs="10", rows=SMALLEST_ROWS)
+    at = open_page("pages/learning_rate.py", lrs="10", lr_epochs="4", **SMALL)
     assert_no_message(at)
     assert at.multiselect(key="lrs").value == [10.0]
     (figure,) = figures(at)
-    assert legend_names(figure)[0] == "lr 10 — diverged at epoch 1"
-    assert any(t.get("marker", {}).get("symbol") == "x" for t in figure["data"])  # the divergence cross
-    first = figure["data"][0]
-    assert first["x"] == [0, 1]  # the run stops at the epoch it diverged
-    assert "diverged" in texts(at.markdown)  # "What this run shows" says so in words
-    assert at.selectbox(key="code_value").value == 10.0  # the lesson's code is still offered for it
+    assert trace_names(figure)[0] == "lr 10"  # the legend holds the value; the verdict is in the text
+    (cross,) = blowup_traces(figure)
+    assert list(series(cross["x"])) == [1]  # ✕ where it blew up: epoch 1
+    assert band_traces(figure)  # two seeds: bands
+    assert "the run diverged" in shows(at)  # "What these runs show" says so in words
+    assert code_selector(at).value == 10.0  # the lesson's code is still offered for it
+
+
+@pytest.mark.xfail(strict=False, reason="needs the seed-stacked engine: today a diverged run stops recording")
+def test_learning_rate_10_is_drawn_to_the_end_with_its_mark():
+    """At lr 10 Keras keeps reporting every epoch (the network collapses to a constant guess): 4 epochs asked, 4
+    drawn, the ✕ at epoch 1, and the text says what happened afterwards."""
+    at = open_page("pages/learning_rate.py", lrs="10", lr_epochs="4", **SMALL)
+    (figure,) = figures(at)
+    assert list(series(curve(figure, "lr 10")["x"])) == [0, 1, 2, 3, 4]
+    assert list(series(blowup_traces(figure)[0]["x"])) == [1]
+    assert "afterwards" in shows(at).lower() or "NaN" in shows(at)  # what the network did after it blew up
 
 
 def test_learning_rates_3_and_10_both_diverge_and_are_shown():
-    at = open_link("learning_rate", lrs="3,10")
+    at = open_page("pages/learning_rate.py", lrs=["3", "10"], lr_epochs="2", **SMALL)
     assert_no_message(at)
     (figure,) = figures(at)
-    assert [n for n in legend_names(figure) if n.startswith("lr ")] == ["lr 3 — diverged at epoch 1",
-                                                                       "lr 10 — diverged at epoch 1"]
+    assert [n for n in trace_names(figure) if n.startswith("lr ")] == ["lr 3", "lr 10"]
+    assert [t["name"] for t in blowup_traces(figure)] == ["lr 3 blew up", "lr 10 blew up"]
     for trace in figure["data"]:
-        assert all(y is None or math.isfinite(y) for y in trace.get("y") or [])  # NaN/inf are gaps, not values
+        assert not np.isinf(series(trace.get("y")).astype(float)).any()  # NaN is a gap; never an infinite value
+    text = shows(at)
+    assert "At learning rate 3," in text and "At learning rate 10," in text
 
 
 def test_every_offered_learning_rate_at_once_on_few_rows():
     """All 13 rates (1e-5 to 10) in one sweep: slow, good and diverging runs side by side."""
-    from pages.learning_rate import CHOICES
-
-    at = open_link("learning_rate", lrs=",".join(f"{r:g}" for r in CHOICES), epochs="3", rows=SMALLEST_ROWS)
+    rates = [settings.format_rate(r) for r in settings.LEARNING_RATE_CHOICES]
+    at = open_page("pages/learning_rate.py", lrs=rates, lr_epochs="2", rows=FEWEST_ROWS, seeds="1")
     assert_no_message(at)
-    names = [n for n in legend_names(figures(at)[0]) if n.startswith("lr ")]
-    assert len(names) == len(CHOICES)
-    assert "lr 10 — diverged at epoch 1" in names
-    assert not any("diverged" in n for n in names if n.startswith(("lr 1e-05", "lr 0.0001 ")))
+    figure = figures(at)[0]
+    names = [n for n in trace_names(figure) if n.startswith("lr ")]
+    assert names == [f"lr {r}" for r in rates]
+    crossed = [t["name"] for t in blowup_traces(figure)]
+    assert "lr 10 blew up" in crossed
+    assert not {"lr 0.00001 blew up", "lr 0.0001 blew up", "lr 0.01 blew up"} & set(crossed)
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Batch sizes: the whole training set, a single value
+# Batch sizes: the whole training set, a single value, none
 
 
 def test_whole_training_set_as_one_batch():
-    at = open_link("batch_size", batches=str(SMALLEST_N_TRAIN), rows=SMALLEST_ROWS, epochs="5")
-    assert_no_message(at)
-    assert at.multiselect(key="batches").value == [SMALLEST_N_TRAIN]
-    assert f"{SMALLEST_N_TRAIN} (whole training set)" in at.multiselect(key="batches").options
+    at = open_page("pages/batch_size.py", batches="512", b_epochs="5", **SMALL)
+    assert not at.error and not at.warning
+    assert at.multiselect(key="batches").value == [512]
+    assert f"the {FEWEST_N_TRAIN} training rows" in texts(at.info)  # it trains as the whole training set
     curves, per_update = figures(at)
-    assert legend_names(curves)[0].startswith(f"batch {SMALLEST_N_TRAIN}")
-    assert curves["data"][0]["x"] == list(range(6))
+    assert trace_names(curves)[0] == f"batch {FEWEST_N_TRAIN}"
+    assert first_x(at) == list(range(6))
     table = tables(at)[0]
-    assert list(table["updates per epoch"]) == [1] and list(table["updates in total"]) == [5]
+    assert list(table["batch size"]) == [str(FEWEST_N_TRAIN)]
+    assert list(table["updates per epoch"]) == ["1"] and list(table["updates in total"]) == ["5"]
     assert per_update["data"]  # the per-update chart still has its 5 points
 
 
 def test_a_single_batch_size():
-    at = open_link("batch_size", batches="8", rows=SMALLEST_ROWS, epochs="3")
+    at = open_page("pages/batch_size.py", batches="8", b_epochs="2", **SMALL)
     assert_no_message(at)
     curves, _ = figures(at)
-    assert [n for n in legend_names(curves) if n.startswith("batch")] == [legend_names(curves)[0]]
-    assert list(tables(at)[0]["updates per epoch"]) == [40]  # 320 rows / 8
+    assert [n for n in trace_names(curves) if n.startswith("batch")] == ["batch 8"]
+    assert list(tables(at)[0]["updates per epoch"]) == ["40"]  # 320 rows / 8
+    assert "How values are compared" not in texts(at.caption)  # one value: nothing to compare
 
 
-def test_a_batch_size_larger_than_the_new_training_set_becomes_the_whole_set_with_a_notice():
-    """Batch 512 chosen on 4,000 rows, then rows cut to 500 (320 training rows): 512 becomes the whole set (320)."""
-    at = open_link("batch_size", batches="512,8", epochs="3")
+def test_a_batch_size_larger_than_the_new_training_set_trains_as_the_whole_set_with_a_notice():
+    """Batch 512 chosen on 1,000 rows (640 training rows), then rows cut to 500 (320): 512 trains as 320, and the
+    control keeps the learner's choice."""
+    at = open_page("pages/batch_size.py", batches=["8", "512"], b_epochs="2", rows="1000", seeds="1")
+    assert list(tables(at)[0]["batch size"]) == ["8", "512"]
     at.sidebar.select_slider(key="rows").set_value(500).run()
     assert not at.exception
-    assert at.multiselect(key="batches").value == [8, 320]
-    assert "Batch size 512 is larger than the 320 training rows" in texts(at.warning)
-    assert figures(at)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# No value selected
-
-
-def test_no_learning_rate_in_the_link_is_a_message():
-    at = open_link("learning_rate", lrs="")
-    assert not page_charts(at)
-    assert "Pick at least one value to train." in texts(at.info)
+    assert at.multiselect(key="batches").value == [8, 512]
+    assert "Batch size 512 is larger than the 320 training rows" in texts(at.info)
+    assert list(tables(at)[0]["batch size"]) == ["8", "320"]
 
 
 def test_no_batch_size_selected_is_a_message():
-    at = open_link("batch_size", rows=SMALLEST_ROWS, epochs="2")
+    at = open_page("pages/batch_size.py", b_epochs="2", **SMALL)
     assert figures(at)
     at.multiselect(key="batches").set_value([]).run()
-    assert not at.exception and not page_charts(at) and not tables(at)
-    assert "Pick at least one value to train." in texts(at.info)
+    assert not at.exception and not figures(at) and not tables(at)
+    assert "Pick at least one batch size to train." in texts(at.info)
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Rows: the fewest, and the most with the longest run
+# Rows and epochs at their ends, on every page
 
 
-@pytest.mark.parametrize("page", ["epochs", "batch_size", "learning_rate"])
-def test_fewest_rows_on_every_page(page):
-    at = open_link(page, rows=SMALLEST_ROWS, epochs="5")
+@pytest.mark.parametrize("page", list(PAGES))
+def test_fewest_rows_on_every_page_with_bands(page):
+    key, others = PAGES[page]
+    at = open_page(f"pages/{page}.py", **{key: "3"}, **others, **SMALL)
     assert_no_message(at)
     assert at.sidebar.select_slider(key="rows").value == 500
     assert "500 rows" in texts(at.sidebar.caption)
-    assert figures(at) and figures(at)[0]["data"][0]["x"][-1] == 5
+    assert first_x(at)[-1] == 3
+    assert band_traces(main_curves(at))  # two seeds: a min-max band per curve
 
 
-@pytest.mark.parametrize("page", ["epochs", "batch_size", "learning_rate"])
+@pytest.mark.parametrize("page", list(PAGES))
 def test_a_single_epoch_on_every_page(page):
-    at = open_link(page, rows=SMALLEST_ROWS, epochs="1")
+    key, others = PAGES[page]
+    at = open_page(f"pages/{page}.py", **{key: "1"}, **others, **SMALL)
     assert_no_message(at)
-    assert figures(at)[0]["data"][0]["x"] == [0, 1]  # the start and the one epoch
+    assert first_x(at) == [0, 1]  # the start and the one epoch
 
 
-def test_epochs_300_on_all_10000_rows_is_within_the_caps_and_trains():
+def test_epochs_300_on_all_10000_rows_is_within_the_caps():
+    """The longest epochs-page run on the most rows trains untrimmed at the default 3 seeds (checked on the budget,
+    not trained: 60,000 updates per seed)."""
     n_train = len(load_builtin("practice", max_rows=10_000).y_train)
     spec = RunSpec("any", epochs=300, batch_size=32)
-    assert ui.work_check([spec], n_train) is None  # 60,000 updates, 1,920,000 rows seen
-    at = open_link("epochs", epochs="300", rows="10000")
-    assert_no_message(at)
-    (figure,) = figures(at)
-    assert figure["data"][0]["x"][-1] == 300
-    stop = at.slider(key="stop").value  # the stop marker keeps its own default (100) within the 300 epochs
-    assert any(m.label == f"Validation loss at epoch {stop}" for m in at.metric)
+    assert sweep.fit_budget([spec], n_train, settings.SEEDS.default) == ([spec], None)
+    trimmed, message = sweep.fit_budget([spec], n_train, settings.MAX_SEEDS)  # 5 seeds are too much: trimmed
+    assert message and trimmed[0].epochs < 300
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The caps: a request beyond them is trimmed, with the notice next to the controls
 
 
 @pytest.fixture
 def small_caps(monkeypatch):
     """Caps small enough that a trimmed sweep trains in a moment (AppTest runs the app in this process)."""
-    monkeypatch.setattr(ui, "MAX_TOTAL_UPDATES", 3_000)
-    monkeypatch.setattr(ui, "MAX_SAMPLE_PASSES", 200_000)
+    monkeypatch.setattr(sweep, "MAX_TOTAL_UPDATES", 600)
+    monkeypatch.setattr(sweep, "MAX_SAMPLE_PASSES", 200_000)
 
 
-def test_a_request_beyond_the_caps_is_trimmed_with_the_caps_named(small_caps):
-    at = open_link("batch_size", batches="8,16,32", epochs="200", rows=str(SMALLEST_ROWS))
-    assert not at.exception and not at.error
-    (warning,) = at.warning
-    assert CAP_MESSAGE in warning.value
-    assert "3,000 updates" in warning.value and "200,000 rows" in warning.value
-    assert "14,000 weight updates" in warning.value  # 200 x (40 + 20 + 10) on 320 training rows: what was asked
-    assert "trimmed to 42 epochs" in warning.value  # 3,000 / 70 updates per epoch, rounded down
-    # The runs are the trimmed ones; the controls still show the request, so the user can change it.
-    assert figures(at)[0]["data"][0]["x"][-1] == 42
-    assert at.multiselect(key="batches").value == [8, 16, 32] and at.slider(key="epochs").value == 200
+TRIMS = [  # page, the link, the epochs control, what was asked (updates), the epochs trained
+    ("epochs", {"epochs": "120"}, "epochs", "1,200", 60),  # 120 x 10 updates
+    ("batch_size", {"batches": ["8", "16", "32"], "b_epochs": "20"}, "b_epochs", "1,400", 8),  # 20 x (40 + 20 + 10)
+    ("learning_rate", {"lrs": ["0.01", "0.1"], "lr_epochs": "60"}, "lr_epochs", "1,200", 30),  # 2 x 60 x 10
+    ("interplay", {"g_batches": ["64"], "g_lrs": ["0.01", "0.1"], "g_epochs": "120"}, "g_epochs", "1,200", 60),
+]
 
 
-def test_trimming_keeps_the_sweep_within_the_caps():
-    n_train = 6_400
-    specs = [RunSpec("d", epochs=200, batch_size=b) for b in (8, 16, 32)]
-    trimmed, message = ui.trim_to_budget(specs, n_train)
-    assert message and ui.work_check(trimmed, n_train) is None
-    assert {s.epochs for s in trimmed} == {107} and [s.batch_size for s in trimmed] == [8, 16, 32]
-    assert ui.trim_to_budget(specs[:1], 100) == (specs[:1], None)  # small sweeps are left alone
-    # a wider model counts as more work (it is slower), so it is trimmed sooner
-    wide = [s.replace(hidden_units=512) for s in specs]
-    assert max(s.epochs for s in ui.trim_to_budget(wide, n_train)[0]) < 107
-    # when even one epoch per run is too much, nothing is trained and the message says why
-    nothing, why = ui.trim_to_budget([RunSpec("d", epochs=5, batch_size=1)] * 30, n_train)
-    assert nothing == [] and "Even one epoch" in why
-
-
-def test_every_learning_rate_at_once_is_trimmed(small_caps):
-    from pages.learning_rate import CHOICES
-
-    at = open_link("learning_rate", lrs=",".join(f"{r:g}" for r in CHOICES), epochs="200", rows=str(SMALLEST_ROWS))
-    assert not at.exception
-    assert CAP_MESSAGE in texts(at.warning) and "trimmed to" in texts(at.warning)
-    assert figures(at)
+@pytest.mark.parametrize("page, link, control, asked, epochs", TRIMS, ids=[t[0] for t in TRIMS])
+def test_a_request_beyond_the_caps_is_trimmed_with_a_notice_by_the_controls(small_caps, page, link, control, asked,
+                                                                           epochs):
+    at = open_page(f"pages/{page}.py", **link, rows=FEWEST_ROWS, seeds="1")
+    assert not at.error
+    (warning,) = [w for w in at.warning if w.icon == TRIM_ICON]
+    assert f"asks for {asked} weight updates (1 seed per value)" in warning.value
+    assert "at most 600 updates and 200,000 rows seen" in warning.value
+    assert f"trimmed to {epochs} epochs** (from {link[control]})" in warning.value
+    # Next to the controls: after the control that asked for it, before the chart it trims.
+    order = [id(node) for node in in_page_order(at)]
+    slider = order.index(id(at.slider(key=control)))
+    notice = order.index(id(warning))
+    chart = min(order.index(id(c)) for c in at.get("plotly_chart"))
+    assert slider < notice < chart
+    # The runs are the trimmed ones; the control still shows the request, so the learner can change it.
+    assert first_x(at)[-1] == epochs
+    assert at.slider(key=control).value == int(link[control])
 
 
 def test_shrinking_a_trimmed_request_trains_it_in_full(small_caps):
-    at = open_link("batch_size", batches="8,16,32", epochs="200", rows=str(SMALLEST_ROWS))
-    assert CAP_MESSAGE in texts(at.warning)
-    at.slider(key="epochs").set_value(3).run()
-    assert not at.exception and CAP_MESSAGE not in texts(at.warning)
-    assert figures(at)[0]["data"][0]["x"][-1] == 3
+    at = open_page("pages/batch_size.py", batches=["8", "16", "32"], b_epochs="20", rows=FEWEST_ROWS, seeds="1")
+    assert TRIM_ICON in [w.icon for w in at.warning]
+    at.slider(key="b_epochs").set_value(3).run()
+    assert not at.exception and TRIM_ICON not in [w.icon for w in at.warning]
+    assert first_x(at)[-1] == 3
+
+
+def test_more_seeds_trim_sooner(small_caps):
+    at = open_page("pages/learning_rate.py", lrs=["0.01", "0.1"], lr_epochs="60", rows=FEWEST_ROWS, seeds="2")
+    (warning,) = [w for w in at.warning if w.icon == TRIM_ICON]
+    assert "(2 seeds per value)" in warning.value and "trimmed to 20 epochs" in warning.value  # 1,200 x 1.5 > 600
+
+
+def test_fit_budget_keeps_the_sweep_within_the_caps():
+    n_train = 6_400
+    specs = [RunSpec("d", epochs=200, batch_size=b) for b in (8, 16, 32)]
+    trimmed, message = sweep.fit_budget(specs, n_train)
+    assert message and sweep.fit_budget(trimmed, n_train) == (trimmed, None)
+    # 280,000 updates asked against 150,000: every run cut by the same factor, 200 -> 107 epochs
+    assert {s.epochs for s in trimmed} == {107} and [s.batch_size for s in trimmed] == [8, 16, 32]
+    assert sweep.fit_budget(specs[:1], 100) == (specs[:1], None)  # small sweeps are left alone
+    # a wider model and more seeds count as more work, so they are trimmed sooner
+    wide = [s.replace(hidden_units=512) for s in specs]
+    assert max(s.epochs for s in sweep.fit_budget(wide, n_train)[0]) < 107
+    assert max(s.epochs for s in sweep.fit_budget(specs, n_train, 3)[0]) < 107
+    # when even one epoch per run is too much, nothing is trained and the message says why
+    nothing, why = sweep.fit_budget([RunSpec("d", epochs=5, batch_size=1)] * 30, n_train)
+    assert nothing == [] and "Even one epoch" in why
+
+
+def test_work_at_the_caps():
+    """Exactly at a cap is allowed; one epoch more is trimmed, the request named."""
+    n_train = 1_000
+    at_update_cap = [RunSpec("d", epochs=300, batch_size=10)] * 5  # 5 x 300 x 100 = 150,000 updates
+    assert sweep.work(at_update_cap, n_train)[1] == sweep.MAX_TOTAL_UPDATES
+    assert sweep.fit_budget(at_update_cap, n_train)[1] is None
+    message = sweep.fit_budget(at_update_cap + [RunSpec("d", epochs=1, batch_size=10)], n_train)[1]
+    assert message is not None and "150,100 weight updates" in message
+    at_pass_cap = [RunSpec("d", epochs=400, batch_size=MAX_BATCH_SIZE)] * 10  # 4,000,000 rows seen, 4,000 updates
+    assert sweep.work(at_pass_cap, n_train) == (sweep.MAX_SAMPLE_PASSES, 4_000)
+    assert sweep.fit_budget(at_pass_cap, n_train)[1] is None
+    more = at_pass_cap + [RunSpec("d", epochs=1, batch_size=MAX_BATCH_SIZE)]
+    assert sweep.work(more, n_train) == (4_001_000, 4_001)  # few updates, but too many rows seen
+    assert sweep.fit_budget(more, n_train)[1] is not None
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # The model: narrowest, widest, seed 0
 
 
-@pytest.mark.parametrize("hidden", ["1", "512"])
+@pytest.mark.parametrize("hidden", [str(min(settings.HIDDEN_UNIT_CHOICES)), str(max(settings.HIDDEN_UNIT_CHOICES))])
 def test_hidden_units_at_their_bounds(hidden):
-    at = open_link("learning_rate", hidden=hidden, lrs="0.01,1", epochs="3", rows=SMALLEST_ROWS)
-    assert_no_message(at)
-    assert at.sidebar.number_input(key="hidden").value == int(hidden)
-    assert len([n for n in legend_names(figures(at)[0]) if n.startswith("lr ")]) == 2
+    at = open_page("pages/learning_rate.py", hidden=hidden, lrs=["0.01", "1"], lr_epochs="2", rows=FEWEST_ROWS,
+                   seeds="1")
+    assert not at.error and not at.warning
+    assert at.sidebar.select_slider(key="hidden").value == int(hidden)
+    assert len([n for n in trace_names(figures(at)[0]) if n.startswith("lr ")]) == 2
     assert f"hidden units **{hidden}**" in texts(at.caption)
     at.session_state["lesson_tabs_learning_rate"] = "The code"
     at.run()
@@ -244,48 +293,67 @@ def test_hidden_units_at_their_bounds(hidden):
 
 
 def test_seed_zero_is_a_seed_not_a_missing_value():
-    at = open_link("epochs", seed="0", epochs="4", rows=SMALLEST_ROWS)
+    at = open_page("pages/epochs.py", seed="0", epochs="3", rows=FEWEST_ROWS, seeds="1")
     assert_no_message(at)
-    assert at.sidebar.number_input(key="seed").value == 0
-    assert "seed **0**" in texts(at.caption)
-    other = open_link("epochs", seed="42", epochs="4", rows=SMALLEST_ROWS)
-    assert figures(at)[0]["data"][0]["y"] != figures(other)[0]["data"][0]["y"]
+    assert at.sidebar.slider(key="seed").value == 0
+    assert "seeds **0**" in texts(at.caption)
+    other = open_page("pages/epochs.py", seed="42", epochs="3", rows=FEWEST_ROWS, seeds="1")
+    assert not np.array_equal(series(figures(at)[0]["data"][0]["y"]), series(figures(other)[0]["data"][0]["y"]))
+
+
+def test_the_most_seeds_draw_a_band_and_every_seed_on_request():
+    at = open_page("pages/learning_rate.py", lrs=["0.01"], lr_epochs="2", rows=FEWEST_ROWS,
+                   seeds=str(settings.MAX_SEEDS))
+    assert "seeds **42, 43, 44, 45, 46**" in texts(at.caption)
+    assert band_traces(figures(at)[0])
+    at.sidebar.toggle(key="each_seed").set_value(True).run()
+    assert not at.exception
+    figure = figures(at)[0]
+    assert not band_traces(figure)
+    assert len([t for t in figure["data"] if (t.get("name") or "").startswith("lr 0.01 seed ")]) == 2 * 5
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Nonsense in a link: ignored with a notice, the default used
+# Nonsense in a link: ignored with a notice, the default used (more kinds of values in test_pages.BAD_LINKS)
 
 
-@pytest.mark.parametrize("page, key, raw, default", [
+OUT_OF_RANGE = [  # page, key, the link's value(s), the control's default
     ("epochs", "epochs", "0", 100),
     ("epochs", "epochs", "99999", 100),
-    ("epochs", "stop", "-3", None),
     ("learning_rate", "lrs", "-1", [1e-4, 1e-3, 1e-2, 0.1, 1.0]),
-    ("learning_rate", "lrs", "abc", [1e-4, 1e-3, 1e-2, 0.1, 1.0]),
-    ("learning_rate", "lrs", "0.01,100", [1e-4, 1e-3, 1e-2, 0.1, 1.0]),
-    ("learning_rate", "epochs", "201", 20),
+    ("learning_rate", "lr_epochs", "201", 20),
     ("learning_rate", "hidden", "100000", 64),
-    ("learning_rate", "hidden", "0", 64),
-    ("learning_rate", "seed", "-1", 42),
     ("learning_rate", "rows", "123", 4000),
-    ("batch_size", "batches", "7", [8, 32, 128]),
-    ("batch_size", "batches", "8,nan", [8, 32, 128]),
-    ("batch_size", "epochs", "1e9", 20),
-])
+    ("batch_size", "batches", "1e9", [8, 32, 128, 512]),
+]
+
+
+@pytest.mark.parametrize("page, key, raw, default", OUT_OF_RANGE, ids=[f"{k}={r}" for _, k, r, _ in OUT_OF_RANGE])
 def test_out_of_range_link_values_fall_back_with_a_notice(page, key, raw, default):
-    at = open_link(page, **{"rows": SMALLEST_ROWS, "epochs": "3", key: raw})
-    notices = texts(at.warning)
-    assert f"Ignored `{key}={raw}`" in notices and "using the default" in notices
+    small = {"rows": FEWEST_ROWS, "seeds": "1", "epochs": "2", "lr_epochs": "2", "b_epochs": "2",
+             "lrs": ["0.01"], "batches": ["64"]}
+    small.pop(key, None)
+    at = open_page(f"pages/{page}.py", **{key: raw}, **small)
+    assert f"Ignored `{key}={raw}`" in notices(at) and "back at its default" in notices(at)
     assert not at.error
-    if default is not None:
-        widget = at.sidebar if key in ("hidden", "seed", "rows") else at
-        finder = {"hidden": widget.number_input, "seed": widget.number_input, "rows": widget.select_slider,
-                  "lrs": widget.multiselect, "batches": widget.multiselect, "epochs": widget.slider}[key]
-        assert finder(key=key).value == default
-    assert figures(at)  # the page still draws its chart with the default
+    where = at.sidebar if key in ("hidden", "rows") else at
+    finder = {"hidden": where.select_slider, "rows": where.select_slider, "lrs": where.multiselect,
+              "batches": where.multiselect, "epochs": where.slider, "lr_epochs": where.slider}[key]
+    assert finder(key=key).value == default
+    if key not in ("epochs", "rows"):  # (those defaults are long runs on many rows: not trained here)
+        assert figures(at)  # the page still draws its chart with the default
     # The notice is shown once: the next run (any interaction) does not repeat it.
     at.run()
-    assert f"Ignored `{key}={raw}`" not in texts(at.warning)
+    assert f"Ignored `{key}={raw}`" not in notices(at)
+
+
+@pytest.mark.xfail(strict=True, reason="product: dlviz/ui/controls.check_link says a multiselect is back at its "
+                                       "default when one of its link values is bad, but Streamlit's binding keeps "
+                                       "the good values (the control shows [0.01], not the default)")
+def test_a_link_mixing_good_and_bad_values_shows_what_its_notice_says():
+    at = open_page("pages/learning_rate.py", lrs=["0.01", "100"], lr_epochs="2", rows=FEWEST_ROWS, seeds="1")
+    assert "Ignored `lrs=0.01&100`" in notices(at) and "back at its default" in notices(at)
+    assert at.multiselect(key="lrs").value == list(settings.LEARNING_RATES.default)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -300,30 +368,41 @@ def data():
 def test_learning_rate_10_returns_a_diverged_history(data):
     from dlviz.training import train_sweep
 
-    base = RunSpec(data.fingerprint, epochs=5, learning_rate=0.01)
+    base = RunSpec(data.fingerprint, epochs=4, learning_rate=0.01)
     reports = []
     good, wild = train_sweep(data, [base, base.replace(learning_rate=10.0)], reports.append)
     assert wild.diverged and wild.diverged_at == 1 and wild.complete
-    assert wild.epochs_run == wild.diverged_at  # the curves stop at the epoch it diverged
-    assert len(wild.update_loss) == wild.updates_per_epoch * wild.diverged_at
-    assert wild.weights  # the model at divergence is kept, like any result
-    assert not good.diverged and good.epochs_run == 5 and np.isfinite(good.loss).all()
-    assert reports[-1].fraction == 1.0  # progress still reaches the end although one lane stopped early
+    assert wild.weights  # the model at the end is kept, like any result
+    assert len(wild.update_loss) == wild.updates_per_epoch * wild.epochs_run
+    assert not good.diverged and good.epochs_run == 4 and np.isfinite(good.loss).all()
+    assert reports[-1].fraction == 1.0  # progress still reaches the end
+
+
+@pytest.mark.xfail(strict=False, reason="needs the seed-stacked engine: today a diverged run stops recording")
+def test_a_diverged_run_is_recorded_to_the_end(data):
+    """`diverged_at` is the first bad epoch; the run goes on as model.fit would, unless its loss became NaN."""
+    from dlviz.training import train_sweep
+
+    (wild,) = train_sweep(data, [RunSpec(data.fingerprint, epochs=4, learning_rate=10.0)])
+    nan_at = getattr(wild, "nan_at", None)
+    assert wild.diverged_at == 1
+    assert wild.epochs_run == (wild.spec.epochs if nan_at is None else nan_at)
+    if nan_at is None:
+        assert all(math.isfinite(v) for v in wild.loss)
 
 
 def test_a_batch_larger_than_the_training_set_makes_one_update_per_epoch(data):
     from dlviz.training import train_sweep
 
     n_train = len(data.y_train)
-    base = RunSpec(data.fingerprint, epochs=4)
+    base = RunSpec(data.fingerprint, epochs=3)
     whole, larger = train_sweep(data, [base.replace(batch_size=n_train), base.replace(batch_size=10 * n_train)])
-    assert larger.updates_per_epoch == 1 and larger.total_updates == 4
+    assert larger.updates_per_epoch == 1 and larger.total_updates == 3
     # A batch larger than the data is the whole data: the very same run.
     for key in ("loss", "val_loss", "accuracy", "val_accuracy", "update_loss"):
         assert np.array_equal(getattr(whole, key), getattr(larger, key)), key
-    spec = base.replace(batch_size=MAX_BATCH_SIZE)
-    (history,) = train_sweep(data, [spec])
-    assert history.updates_per_epoch == 1 and history.epochs_run == 4
+    (history,) = train_sweep(data, [base.replace(batch_size=MAX_BATCH_SIZE)])
+    assert history.updates_per_epoch == 1 and history.epochs_run == 3
 
 
 @pytest.mark.parametrize("changes, bound", [
@@ -360,33 +439,23 @@ def test_the_bounds_themselves_are_accepted(data):
         spec.validate()
 
 
-def test_work_check_boundary():
-    """Exactly at a cap is allowed; one epoch more is refused with both caps and the request named."""
-    n_train = 1_000
-    at_update_cap = [RunSpec("d", epochs=300, batch_size=10)] * 5  # 5 x 300 x 100 = 150,000 updates
-    assert ui.work_check(at_update_cap, n_train) is None
-    message = ui.work_check(at_update_cap + [RunSpec("d", epochs=1, batch_size=10)], n_train)
-    assert message is not None and CAP_MESSAGE in message and "150,100 weight updates" in message
-    at_pass_cap = [RunSpec("d", epochs=400, batch_size=MAX_BATCH_SIZE)] * 10  # 4,000,000 rows seen, 4,000 updates
-    assert ui.work_check(at_pass_cap, n_train) is None
-    message = ui.work_check(at_pass_cap + [RunSpec("d", epochs=1, batch_size=MAX_BATCH_SIZE)], n_train)
-    assert message is not None and "4,001,000 rows seen" in message  # few updates, but too many rows seen
-
-
 def test_a_refused_training_request_in_the_ui_is_an_error_message_not_a_traceback():
-    """`ui.run_sweep` shows a `TrainingError` with `st.error` (no page can send one today: the controls' bounds are
-    tighter than the engine's, so this drives `run_sweep` directly)."""
+    """`sweep.train` shows a `TrainingError` with `st.error` (no page can send one: the controls' bounds are tighter
+    than the engine's, so this drives `train` directly)."""
 
     def script():
-        from dlviz import ui
+        import streamlit as st
+
         from dlviz.data import load_builtin
+        from dlviz.ui import sweep
+        from dlviz.ui.sidebar import Selection
 
         dataset = load_builtin("practice", max_rows=500)
-        chosen = ui.Selection(dataset, 64, 42)
-        result = ui.run_sweep(chosen, [chosen.base_spec(epochs=2, learning_rate=1000.0)])
-        ui.st.write(f"result={result}")
+        chosen = Selection(dataset, 64, 42, 1, True, False)
+        result = sweep.train(chosen, [chosen.base_spec(epochs=2, learning_rate=1000.0)])
+        st.write(f"result={result}")
 
     at = AppTest.from_function(script, default_timeout=TIMEOUT).run()
-    assert not at.exception
+    assert not at.exception, [e.value for e in at.exception]
     assert "Learning rate must be between" in texts(at.error)
     assert "result=None" in texts(at.markdown)

@@ -1,18 +1,18 @@
-"""AppTest: the batch size x learning rate page opens at its defaults, shows the heatmap and what it shows, and
-follows changes of the outcome, the budget and the cells looked at."""
+"""AppTest: the batch size x learning rate page shows the heatmap and what it shows, names the best learning rate of
+a row only when it beats the others beyond the seed spread (a tie otherwise), and follows changes of the outcome,
+the budget and the cells looked at. Small grids on few rows and epochs: these tests check the page, not the
+training."""
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.test_pages import figures, tables
-from tests.test_teaching import page
+from tests.support import figures, open_page, tables
+from tests.test_teaching import CLEAR, CLOSE, band_traces, blowup_traces, curve, series
 
 PAGE = "pages/interplay.py"
-
-
-def open_page(**query) -> AppTest:
-    return page(PAGE, **query)
+SMALL = {"rows": "500", "seeds": "2", "g_epochs": "2", "g_lrs": ["0.001", "0.01", "0.1"]}
 
 
 def heatmap(at: AppTest) -> dict:
@@ -20,88 +20,119 @@ def heatmap(at: AppTest) -> dict:
     return figure
 
 
-def curve_names(at: AppTest) -> list[str]:
+def curves(at: AppTest) -> dict:
     (figure,) = [f for f in figures(at) if not any(t.get("type") == "heatmap" for t in f["data"])]
-    return [t["name"] for t in figure["data"] if t.get("name") and t.get("showlegend", True)
-            and t["name"] not in ("training", "validation")]
+    return figure
 
 
-def test_opens_at_defaults_with_heatmap_findings_and_curves():
-    at = open_page()
+def curve_names(at: AppTest) -> list[str]:
+    return [t["name"] for t in curves(at)["data"] if t.get("name") and t.get("showlegend", True)
+            and t["name"] not in ("training", "validation") and not t["name"].startswith("band")]
+
+
+def whats_shown(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown if m.value.startswith("- "))
+
+
+def test_opens_with_heatmap_findings_table_and_curves_with_bands():
+    at = open_page(PAGE, **SMALL)
     assert "Batch size × learning rate" in at.title[0].value
     figure = heatmap(at)
-    scores = figure["data"][0]
-    assert len(scores["z"]) == 4 and all(len(row) == 9 for row in scores["z"])  # 4 batch sizes x 9 learning rates
-    assert figure["layout"]["yaxis"]["ticktext"][0].startswith("16 (3,200 updates)")
-    assert figure["layout"]["xaxis"]["ticktext"] == ["0.0001", "0.0003", "0.001", "0.003", "0.01", "0.03", "0.1",
-                                                     "0.3", "1"]
+    scores = series(figure["data"][0]["z"])
+    assert scores.shape == (4, 3)  # 4 batch sizes (1024 capped to the 320 training rows) x 3 learning rates
+    assert figure["layout"]["yaxis"]["ticktext"][0].startswith("16 (40 updates)")  # 2 epochs of 20
+    assert figure["layout"]["xaxis"]["ticktext"] == ["0.001", "0.01", "0.1"]
     names = [t.get("name") or "" for t in figure["data"]]
     assert "best learning rate per batch size" in names and any("linear scaling" in n for n in names)
-    assert "diverged" in names  # the practice data's lr 1 diverges
-    text = " ".join(m.value for m in at.markdown)
-    assert "At batch 16 the best learning rate is" in text and "at batch 1024 it is" in text
+    assert "mean over 2 seeds" in whats_shown(at)
     assert "Goyal" in " ".join(c.value for c in at.caption)
     table = tables(at)[0]
-    assert list(table["batch size"]) == [16, 64, 256, 1024]
-    assert list(table["weight updates"]) == [3200, 800, 200, 60]  # 20 epochs of 2,560 rows
-    # Below: the best cell's row, one curve per learning rate.
-    assert curve_names(at)[:2] == ["lr 0.0001", "lr 0.0003"] and len(curve_names(at)) == 9
+    assert list(table["batch size"]) == ["16", "64", "256", "320"]
+    assert list(table["weight updates"]) == ["40", "10", "4", "2"]  # 2 epochs of 320 training rows
+    # Below: the best cell's row, one curve per learning rate, each a seed mean with its band.
+    assert curve_names(at) == ["lr 0.001", "lr 0.01", "lr 0.1"]
+    assert len(band_traces(curves(at))) == 6  # 3 values x (training, validation)
 
 
-def test_the_defaults_show_the_best_learning_rate_moving_up_with_the_batch():
-    at = open_page()
-    table = tables(at)[0]
-    best = [float(v) for v in table["best learning rate"]]
-    assert best[-1] > best[0] and best == sorted(best), best
+def _best_rate_column(at: AppTest) -> list[str]:
+    return list(tables(at)[0]["best learning rate"])
+
+
+def test_a_close_row_is_a_tie():
+    """Practice data, 2,000 rows: lr 0.003 and 0.01 at batch 32 differ by less than the seeds move a run."""
+    at = open_page(PAGE, g_batches=["32"], g_lrs=["0.003", "0.01"], g_epochs="5", **CLOSE)
+    assert _best_rate_column(at) == ["tie: 0.003, 0.01"]
+    assert "at batch 32 learning rates 0.003 and 0.01 tie" in whats_shown(at).lower()
+    assert "the best learning rate is" not in whats_shown(at)
+
+
+def test_a_clearly_better_rate_is_named():
+    at = open_page(PAGE, g_batches=["32"], g_lrs=["0.0001", "0.01"], g_epochs="5", **CLEAR)
+    assert _best_rate_column(at) == ["0.01"]
+    assert "At batch 32 the best learning rate is 0.01" in whats_shown(at)
 
 
 def test_changing_the_outcome():
-    at = open_page()
-    at.selectbox(key="outcome").set_value("final_val_accuracy").run()
+    at = open_page(PAGE, **{**SMALL, "g_lrs": ["0.01", "10"], "g_batches": ["64", "256"]})
+    at.selectbox(key="g_outcome").set_value("final_val_accuracy").run()
     assert not at.exception
     figure = heatmap(at)
     assert figure["data"][0]["name"] == "final validation accuracy"
     assert any(a["text"].endswith("%") for a in figure["layout"]["annotations"])
-    at.selectbox(key="outcome").set_value("diverged").run()
+    at.selectbox(key="g_outcome").set_value("diverged").run()
     assert not at.exception
-    figure = heatmap(at)
-    texts = [a["text"] for a in figure["layout"]["annotations"]]
+    texts = [a["text"] for a in heatmap(at)["layout"]["annotations"]]
     assert "✓" in texts and any(t.startswith("✕") for t in texts)
 
 
 def test_changing_the_cells_looked_at():
-    at = open_page()
-    at.radio(key="look").set_value("cell").run()
-    at.selectbox(key="cb").set_value(64).run()
-    at.selectbox(key="clr").set_value(0.01).run()
+    at = open_page(PAGE, **SMALL)
+    at.radio(key="g_look").set_value("cell").run()
+    at.selectbox(key="g_cb").set_value(64).run()
+    at.selectbox(key="g_clr").set_value(0.01).run()
     assert not at.exception
     assert curve_names(at) == ["batch 64, lr 0.01"]
     shapes = heatmap(at)["layout"]["shapes"]
-    assert any(s["line"].get("dash") == "dot" and s["x0"] == 3.5 and s["y0"] == 0.5 for s in shapes)  # (64, 0.01)
-    at.radio(key="look").set_value("column").run()
+    # (64, 0.01) is row 1, column 1: its outline spans 0.5..1.5 on both axes
+    assert any(s["line"].get("dash") == "dot" and s["x0"] == 0.5 and s["y0"] == 0.5 for s in shapes), shapes
+    at.radio(key="g_look").set_value("column").run()
     assert not at.exception
-    assert curve_names(at) == ["batch 16", "batch 64", "batch 256", "batch 1024"]
+    assert curve_names(at) == ["batch 16", "batch 64", "batch 256", "batch 320"]
 
 
 def test_same_number_of_updates_and_link_parameters():
-    at = open_page(budget="updates", gupdates="100", glrs="0.001,0.1", gbatches="16,1024")
+    at = open_page(PAGE, g_budget="updates", g_updates="100", g_lrs=["0.001", "0.1"], g_batches=["16", "1024"],
+                   rows="500", seeds="1")
     table = tables(at)[0]
-    assert list(table["epochs"]) == [1, 33]  # 100 updates: batch 16 makes 160 per epoch, batch 1024 makes 3
+    assert list(table["epochs"]) == ["5", "100"]  # 100 updates: batch 16 makes 20 per epoch, batch 320 makes 1
     assert "Same weight updates" in " ".join(c.value for c in at.caption)
-    assert any("went through the training rows 33 times" in m.value for m in at.markdown)
+    assert "went through the training rows 100 times" in whats_shown(at)
 
 
 def test_nothing_selected_is_a_message():
-    at = open_page()
-    at.multiselect(key="glrs").set_value([]).run()
-    assert not at.exception
+    at = open_page(PAGE, **SMALL)
+    at.multiselect(key="g_lrs").set_value([]).run()
+    assert not at.exception and not figures(at)
     assert any("Pick at least one" in i.value for i in at.info)
 
 
 def test_batch_sizes_are_capped_to_a_small_training_set():
-    at = open_page()
+    at = open_page(PAGE, **{**SMALL, "g_lrs": ["0.01"]})
     at.sidebar.radio(key="data").set_value("breast_cancer").run()
     assert not at.exception, [e.value for e in at.exception]
-    n_train = int(tables(at)[0]["batch size"][-1])
-    assert list(tables(at)[0]["batch size"]) == [16, 64, 256, n_train] and n_train < 1024
-    assert heatmap(at)["layout"]["yaxis"]["ticktext"][-1].startswith(f"{n_train} (")
+    batch_sizes = list(tables(at)[0]["batch size"])
+    assert batch_sizes == ["16", "64", "256", "364"]  # 1024 > the 364 training rows of breast cancer
+    assert heatmap(at)["layout"]["yaxis"]["ticktext"][-1].startswith("364 (")
+
+
+def test_a_diverging_cell_is_marked_on_the_heatmap_and_its_curve():
+    at = open_page(PAGE, g_batches=["64"], g_lrs=["0.01", "10"], g_epochs="4", rows="500", seeds="2")
+    assert "diverged" in [t.get("name") for t in heatmap(at)["data"]]
+    assert "diverged on at least one seed (✕)" in whats_shown(at)
+    assert [t["name"] for t in blowup_traces(curves(at))] == ["lr 10 blew up"]
+
+
+@pytest.mark.xfail(strict=False, reason="needs the seed-stacked engine: today a diverged run stops recording")
+def test_a_diverging_cell_is_drawn_to_the_end():
+    at = open_page(PAGE, g_batches=["64"], g_lrs=["0.01", "10"], g_epochs="4", rows="500", seeds="2")
+    assert list(series(curve(curves(at), "lr 10")["x"])) == [0, 1, 2, 3, 4]
