@@ -18,8 +18,8 @@ controls.check_link(settings.BATCH_PAGE)
 controls.show_notices()
 
 with layout.controls():
-    c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
-    batches = controls.draw(settings.BATCH_SIZES, c1)
+    batches = controls.draw(settings.BATCH_SIZES)  # a row of its own, so that every chosen value shows
+    c2, c3, c4 = st.columns([3, 2, 2])
     epochs = controls.draw(settings.BATCH_EPOCHS, c2)
     x_axis = controls.draw(settings.BATCH_X, c3)
     metric = controls.draw(settings.BATCH_METRIC, c4)

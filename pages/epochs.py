@@ -21,7 +21,8 @@ with layout.controls():
     left, middle, right = st.columns([3, 3, 2])
     epochs = controls.draw(settings.EPOCHS, left)
     # A stop at the end of the run stays at the end when the run grows or shrinks (it marks "the last epoch").
-    if controls.value(settings.STOP) == st.session_state.get("dlviz_epochs_before", settings.EPOCHS.default):
+    before = st.session_state.get("dlviz_epochs_before")
+    if before is not None and before != epochs and controls.value(settings.STOP) == before:
         controls.set_value(settings.STOP, epochs)
     st.session_state["dlviz_epochs_before"] = epochs
     stop = controls.draw(settings.STOP, middle, high=max(epochs, 2), disabled=epochs == 1)

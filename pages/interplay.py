@@ -26,9 +26,8 @@ controls.check_link(settings.GRID_PAGE + settings.GRID_LOOK_CONTROLS)
 controls.show_notices()
 
 with layout.controls():
-    c1, c2 = st.columns([2, 3])
-    batches = controls.draw(settings.GRID_BATCH_SIZES, c1)
-    rates = controls.draw(settings.GRID_LEARNING_RATES, c2)
+    batches = controls.draw(settings.GRID_BATCH_SIZES)  # rows of their own, so that every chosen value shows
+    rates = controls.draw(settings.GRID_LEARNING_RATES)
     c3, c4, c5 = st.columns(3)
     budget = controls.draw(settings.GRID_BUDGET, c3)
     if budget == SAME_EPOCHS:

@@ -20,8 +20,8 @@ controls.check_link(settings.LR_PAGE)
 controls.show_notices()
 
 with layout.controls():
-    c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
-    rates = controls.draw(settings.LEARNING_RATES, c1)
+    rates = controls.draw(settings.LEARNING_RATES)  # a row of its own, so that every chosen value shows
+    c2, c3, c4 = st.columns([3, 2, 2])
     epochs = controls.draw(settings.LR_EPOCHS, c2)
     metric = controls.draw(settings.LR_METRIC, c3)
     log_y = controls.draw(settings.LR_LOG_Y, c4)

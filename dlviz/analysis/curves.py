@@ -276,9 +276,13 @@ def divergence(history: RunHistory, factor: float = DIVERGENCE_FACTOR) -> Diverg
 
 
 def not_learning(history: RunHistory) -> bool:
-    """True when the robust validation loss never gets below 95% of a constant predictor's loss."""
+    """True when neither the robust validation loss nor the training loss at the end (mean of the last 3 epochs)
+    gets below 95% of a constant predictor's loss: the network learned nothing, not even the training rows. (A
+    training loss far below it with validation stuck there is memorising, which the overfitting finding covers.)"""
     score = robust_score(history)
-    return math.isfinite(score) and score >= NOT_LEARNING_SHARE * prior_loss(history)
+    floor = NOT_LEARNING_SHARE * prior_loss(history)
+    train_end = tail_mean(history.loss)
+    return math.isfinite(score) and score >= floor and not (math.isfinite(train_end) and train_end < floor)
 
 
 def loss_ratio_to_prior(history: RunHistory) -> float:

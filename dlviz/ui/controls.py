@@ -18,9 +18,10 @@ _CHECKED = "dlviz_link_checked"
 
 
 def check_link(settings: Iterable[Setting]) -> None:
-    """Once per session and setting: read `?key=` from the URL and leave a notice for a value that cannot be used
-    (not a number, infinite, out of range, repeated for a single value, not offered). Streamlit drops such values
-    itself; the control then shows its default. Unknown keys are ignored."""
+    """Once per session and setting: read `?key=` from the URL and leave a notice for every value Streamlit's binding
+    will not use (not a number, infinite, out of range, repeated for a single value, not offered). The binding itself
+    drops such values (a multiselect keeps its usable ones) and keeps the URL in step; this only says so. Unknown keys
+    are ignored."""
     checked = st.session_state.setdefault(_CHECKED, set())
     notices = st.session_state.setdefault(_NOTICES, [])
     for setting in settings:
@@ -30,21 +31,27 @@ def check_link(settings: Iterable[Setting]) -> None:
         raw = st.query_params.get_all(setting.key)
         if not raw:
             continue
+        if setting.widget == "multiselect":
+            bad = []
+            for text in raw:
+                try:
+                    setting.parse([text])
+                except LinkError as exc:
+                    bad.append((text, exc))
+            if bad:
+                kept = len(bad) < len(raw)
+                notices.append(f"Ignored {', '.join(f'`{setting.key}={_shorten([t])}`' for t, _ in bad)} from the "
+                               f"link: {bad[0][1]}. " + (f"“{setting.label}” keeps the link's other values."
+                                                         if kept else f"“{setting.label}” is back at its default "
+                                                         f"({_shown(setting, setting.default)})."))
+            elif len(set(raw)) != len(raw):
+                notices.append(f"The link repeats a value of `{setting.key}`; each value is used once.")
+            continue
         try:
-            value = setting.parse(raw)
+            setting.parse(raw)
         except LinkError as exc:
             notices.append(f"Ignored `{setting.key}={_shorten(raw)}` from the link: {exc}. "
                            f"“{setting.label}” is back at its default ({_shown(setting, setting.default)}).")
-            _drop(setting)
-            continue
-        if setting.widget == "multiselect" and len(set(raw)) != len(raw):
-            notices.append(f"The link repeats a value of `{setting.key}`; each value is used once.")
-        st.session_state[setting.key] = value
-
-
-def _drop(setting: Setting) -> None:
-    # The session's value rules over the URL's: the control shows its default, as the notice says.
-    st.session_state[setting.key] = _initial(setting)
 
 
 def _shorten(raw: list[str]) -> str:
@@ -81,8 +88,17 @@ def set_value(setting: Setting, value: Any) -> None:
 
 
 def value(setting: Setting) -> Any:
-    """The control's current value (its default before it was ever drawn)."""
-    return st.session_state.get(setting.key, _initial(setting))
+    """The control's current value, also before it is drawn in this session: then the link's (when usable) or the
+    default."""
+    if setting.key in st.session_state:
+        return st.session_state[setting.key]
+    raw = st.query_params.get_all(setting.key)
+    if raw:
+        try:
+            return setting.parse(raw)
+        except LinkError:
+            pass
+    return _initial(setting)
 
 
 def draw(setting: Setting, where: Any = None, **options: Any) -> Any:
@@ -97,8 +113,12 @@ def draw(setting: Setting, where: Any = None, **options: Any) -> Any:
         common["value" if setting.widget in ("slider", "select_slider", "toggle") else "default"] = _initial(setting)
     kind = setting.widget
     if kind == "slider":
-        if setting.key in st.session_state:  # a value outside a range that has just shrunk is clamped, not an error
+        # A value outside a range that depends on another control (the stop epoch) is clamped into it, so that the
+        # slider shows the value the run uses.
+        if setting.key in st.session_state:
             st.session_state[setting.key] = min(max(int(st.session_state[setting.key]), int(low)), int(high))
+        else:
+            common["value"] = min(max(int(common["value"]), int(low)), int(high))
         return where.slider(setting.label, int(low), int(high), step=setting.step or 1, **common)
     if kind == "toggle":
         return where.toggle(setting.label, **common)
