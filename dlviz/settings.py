@@ -86,12 +86,10 @@ class Setting:
         if len(raw) != 1:
             raise LinkError(f"the link gives it {len(raw)} times ({', '.join(raw)}); it takes one value")
         text = raw[0]
-        if self.widget == "toggle":
+        if self.widget == "toggle":  # the words Streamlit's binding reads (any case)
             lowered = text.lower()
-            if lowered in ("1", "true", "yes", "on"):
-                return True
-            if lowered in ("0", "false", "no", "off"):
-                return False
+            if lowered in ("true", "false"):
+                return lowered == "true"
             raise LinkError(f"“{text}” is not true or false")
         if self.widget == "slider":
             number = _number(text)

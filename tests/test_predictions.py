@@ -211,7 +211,7 @@ def _verdicts(at) -> list[str]:
 
 
 def test_predict_first_holds_the_curves_until_the_learner_answers():
-    at = open_page("pages/learning_rate.py", predict="1", **SMALL)
+    at = open_page("pages/learning_rate.py", predict="true", **SMALL)
     assert at.sidebar.toggle(key="predict").value is True
     assert not figures(at) and any(h.value == "Predict first" for h in at.subheader)
     (lowest,) = [r for r in at.radio if "lowest validation loss" in r.label]
@@ -229,7 +229,7 @@ def test_predict_first_holds_the_curves_until_the_learner_answers():
 
 
 def test_just_show_me_and_the_mode_off():
-    at = open_page("pages/learning_rate.py", predict="1", **SMALL)
+    at = open_page("pages/learning_rate.py", predict="true", **SMALL)
     next(b for b in at.button if b.label == "just show me").click().run()
     assert figures(at) and not _verdicts(at)
     off = open_page("pages/learning_rate.py", **SMALL)
@@ -243,7 +243,7 @@ def test_just_show_me_and_the_mode_off():
     ("pages/interplay.py", {"g_batches": ["16", "128"], "g_lrs": ["0.001", "0.1"], "g_epochs": "2"}, 0, 1),
 ])
 def test_every_sweep_page_asks_first(page, query, verdicts, unanswered):
-    at = open_page(page, predict="1", rows="500", seeds="2", **query)
+    at = open_page(page, predict="true", rows="500", seeds="2", **query)
     assert not figures(at) and any(h.value == "Predict first" for h in at.subheader)
     for number in at.number_input:
         number.set_value(3)  # 320 training rows / batch 128 = 2.5, rounded up

@@ -13,7 +13,7 @@ SMALL = {"rows": "500", "seeds": "1"}
 
 
 def test_presenter_mode_from_the_link():
-    at = open_page("pages/learning_rate.py", present="1", lr_epochs="2", **SMALL)
+    at = open_page("pages/learning_rate.py", present="true", lr_epochs="2", **SMALL)
     assert at.sidebar.toggle(key="present").value is True
     assert any(e.label == "Settings" for e in at.expander)  # the controls are folded away
     assert figures(at)[0]["layout"]["font"]["size"] >= 16

@@ -84,7 +84,7 @@ def majority_accuracy(history: RunHistory, default: float | None = None) -> floa
     """Validation accuracy of always predicting the majority class (`history.majority_val_accuracy`, else
     `default`)."""
     value = getattr(history, "majority_val_accuracy", None)
-    return float(value) if value is not None else default
+    return float(value) if value is not None and math.isfinite(value) else default
 
 
 def starting_loss(history: RunHistory) -> float:
@@ -255,6 +255,7 @@ def divergence(history: RunHistory, factor: float = DIVERGENCE_FACTOR) -> Diverg
         nans = np.nonzero(np.isnan(loss))[0]
         nan_at = int(nans[0]) + 1 if len(nans) else None
     share = getattr(history, "final_positive_share", None)
+    share = share if share is not None and math.isfinite(share) else None
     prior = prior_loss(history)
     final = float(loss[-1]) if len(loss) else math.nan
     tail = tail_mean(loss)
