@@ -61,7 +61,7 @@ def test_band_traces_hold_the_seeds_min_and_max(groups):
     assert list(fig.layout.xaxis.range) == [0, 10]  # the requested epochs, not the epochs run so far
     legend = [t.name for t in fig.data if t.showlegend is not False]
     assert legend == ["lr 0.01", "lr 0.1"]  # short labels, no verdicts; the key is the subtitle
-    assert "band: min–max over 3 seeds" in fig.layout.title.subtitle.text
+    assert "mean of 3 seeds, band: min–max" in fig.layout.title.subtitle.text
 
 
 def test_each_seed_draws_every_seed_instead_of_the_band(groups):
@@ -86,7 +86,7 @@ def test_marks_star_tie_and_one_shading_entry(groups):
     assert traces(fig, "lr 0.1 best")[0].marker.symbol == "star"
     assert len(fig.layout.shapes) == 2
     key = fig.layout.title.subtitle.text
-    assert key.count("shaded: overfitting (validation loss above its best)") == 1
+    assert key.count("shaded: overfitting (validation loss above its best)") == 1  # one key for every value
     assert "tied for best (within the seed spread)" in key
 
 

@@ -23,7 +23,7 @@ METRIC_LABELS = {"loss": "Loss (binary cross-entropy)", "accuracy": "Accuracy"}
 X_LABELS = {"epoch": "Epoch", "updates": "Weight updates (batches seen)"}
 KINDS = (("training", "", "solid"), ("validation", "val_", "dash"))
 OVERFIT_KEY = "shaded: overfitting (validation loss above its best)"
-BEST_KEY = "★ best (lowest validation loss)"
+BEST_KEY = "★ lowest validation loss"
 TIED_KEY = "☆ tied for best (within the seed spread)"
 # Trace `meta`: x units per epoch on traces indexed by epoch (a replay frame keeps their points up to its epoch);
 # FINAL on marks of the finished run (a replay shows them on its last frame only).
@@ -218,7 +218,8 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
     what = METRIC_LABELS[metric].split(" (")[0]
     title = title or f"{what} per {'epoch' if x_axis == 'epoch' else 'weight update'}"
     # The legend names the values; what the styles and marks mean is the subtitle's key (a line or two).
-    key = style.key_line(_key_parts(groups, marks, n_seeds, each_seed, any_blowup, any_nan), s.smallest + 1)
+    key = style.key_line(_key_parts(groups, marks, n_seeds, each_seed, any_blowup, any_nan), s.smallest + 1,
+                         style.PLANNED_WIDTH[presenter])
     style.apply_layout(fig, title=title, subtitle=key, presenter=presenter)
     _axes(fig, groups, metric=metric, x_axis=x_axis, log_x=log_x, log_y=log_y, x_extent=x_extent)
     return fig
@@ -266,7 +267,7 @@ def _key_parts(groups: Groups, marks: Mapping[str, Marks], n_seeds: int, each_se
     parts = []
     if n_seeds > 1:
         parts.append(f"thin: each of {n_seeds} seeds" if each_seed else
-                     f"mean of {n_seeds} seeds, band: min–max over {n_seeds} seeds")
+                     f"lines: mean of {n_seeds} seeds, band: min–max")
     parts.append("solid: training, dashed: validation")
     chosen = [m for label, m in marks.items() if label in groups]
     if any(m.best_epoch is not None and not m.tied for m in chosen):
@@ -276,7 +277,7 @@ def _key_parts(groups: Groups, marks: Mapping[str, Marks], n_seeds: int, each_se
     if any(m.overfit is not None for m in chosen):
         parts.append(OVERFIT_KEY)
     if any_blowup:
-        parts.append(f"✕ blew up (loss above {DIVERGENCE_FACTOR:g}× its start)")
+        parts.append(f"✕ blew up (loss > {DIVERGENCE_FACTOR:g}× its start)")
     if any_nan:
         parts.append("NaN: the loss became NaN/inf")
     return parts
@@ -370,14 +371,14 @@ def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, sto
         if early_stop_epoch is not None:
             fig.add_vline(x=early_stop_epoch, line=dict(color="#2b8a3e", width=2, dash="dashdot"), row=1, col=col)
     parts = [(f"thin: each of {len(runs)} seeds" if each_seed else
-              f"mean of {len(runs)} seeds, band: min–max over {len(runs)} seeds") if multi else "",
+              f"lines: mean of {len(runs)} seeds, band: min–max") if multi else "",
              "solid: training, dashed: validation",
              "★ lowest validation loss" if marks is not None and marks.best_epoch is not None else "",
-             OVERFIT_KEY if marks is not None and marks.overfit is not None else "",
+             "shaded: overfitting" if marks is not None and marks.overfit is not None else "",
              "dotted: your stop epoch" if stop_epoch is not None else "",
              "dash-dot: EarlyStopping would stop" if early_stop_epoch is not None else ""]
     style.apply_layout(fig, title="One long run: where does validation turn?", presenter=presenter,
-                       subtitle=style.key_line(parts, s.smallest + 1))
+                       subtitle=style.key_line(parts, s.smallest + 1, style.PLANNED_WIDTH[presenter]))
     x_high = x_max or max(h.epochs_run for h in runs)
     fig.update_xaxes(title_text="Epoch", range=[0, x_high], tickformat="d")
     # Each panel's y title sits in the 12% gap left of its own axis (wide enough at 1280 px for 18 px ticks).

@@ -149,8 +149,15 @@ def grid_heatmap_figure(batch_sizes: Sequence[int], learning_rates: Sequence[flo
             name="linear scaling: lr ∝ batch", opacity=0.8,
             line=dict(color=GUIDE_COLOR, width=s.line, dash="dash"), customdata=[f"{r:.2g}" for r in rates_y],
             hovertemplate="linear-scaling rule of thumb<br>lr %{customdata}<extra></extra>"))
+    # The marks' key is the subtitle (the traces keep their names for hover and tests): a legend beside the colour
+    # bar or under the axis took the width or the height the cells need.
+    key = ["★ solid orange box: best learning rate per batch size" if best else "",
+           "dashed orange box: tied with the best" if tied_best is not None and np.asarray(tied_best).any() else "",
+           "dashed line: linear scaling (lr ∝ batch size)" if guide_rates is not None and n_cols > 1 else "",
+           "grey ✕: diverged (at epoch)" if diverged.any() else "", "dotted blue box: shown below" if selected else ""]
     style.apply_layout(fig, title=title or f"{value_label.capitalize()} for every batch size and learning rate",
-                       presenter=presenter, height=max(320, 70 * n_rows + 200), legend_at="bottom")
+                       subtitle=style.key_line(key, s.smallest + 1, style.PLANNED_WIDTH[presenter]),
+                       presenter=presenter, height=max(320, 70 * n_rows + 200), legend=False)
     fig.update_layout(plot_bgcolor="white", annotations=annotations, shapes=shapes)
     fig.update_traces(colorbar=dict(tickfont=dict(size=s.tick), title=dict(font=dict(size=s.text))),
                       selector=dict(type="heatmap", showscale=True))

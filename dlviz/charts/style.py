@@ -135,16 +135,18 @@ def log_axis(low: float, high: float, *, counts: bool = False, pad: float = 0.06
 
 
 # The narrowest chart the layout plans for (px): Streamlit's wide layout at 1280 px with the sidebar open leaves
-# ~820 px to a chart; presenter mode at 1280 px with the sidebar closed ~1120. Key lines wrap to fit the narrower.
-PLANNED_WIDTH = 780
+# ~820 px to a chart; presenter mode at 1024 px with the sidebar closed ~860.
+PLANNED_WIDTH = {False: 780, True: 860}
 # Presenter mode's figure height (px, the figure's whole height before a replay's controls): a 1280x720 projector
 # shows a page's title, one line of intro, the folded settings and this chart without scrolling (measured in
 # Chromium with Streamlit 1.67; tests/test_legibility.py keeps the arithmetic).
 PRESENTER_HEIGHT = 380
-CHAR_EM = 0.5  # an Arial character is ~0.47 em on average (measured on these charts); 0.5 errs on the wide side
+# An Arial character is ~0.45 em on average (measured in Chromium on these charts' subtitles and legends); 0.47 leaves
+# a few characters of slack per line.
+CHAR_EM = 0.47
 
 
-def key_line(parts: Sequence[str], font_px: int, width_px: int = PLANNED_WIDTH) -> str:
+def key_line(parts: Sequence[str], font_px: int, width_px: int = PLANNED_WIDTH[False]) -> str:
     """The figure's key (what line styles, bands and marks mean) as short parts joined by " · ", wrapped with
     `<br>` where a line would pass `width_px` at `font_px`: the key costs a line or two of height, never the plot's
     width, and nothing reaches past the chart's edge."""
@@ -158,7 +160,7 @@ def key_line(parts: Sequence[str], font_px: int, width_px: int = PLANNED_WIDTH) 
     return "<br>".join(lines)
 
 
-def wrap(text: str, font_px: int, width_px: int = PLANNED_WIDTH) -> str:
+def wrap(text: str, font_px: int, width_px: int = PLANNED_WIDTH[False]) -> str:
     """`text` broken at spaces with `<br>` so no line passes `width_px` at `font_px` (plotly never wraps a title)."""
     if "<br>" in text:
         return text
@@ -176,15 +178,15 @@ def text_lines(text: str) -> int:
     return text.count("<br>") + 1 if text else 0
 
 
-def legend_rows(names: Sequence[str], font_px: int, width_px: int = PLANNED_WIDTH) -> int:
-    """Rows a horizontal legend of `names` takes: ~CHAR_EM em a character plus 40 px of symbol and gap an entry."""
-    rows, used = (1, 0.0) if names else (0, 0.0)
-    for name in names:
-        wide = 40 + CHAR_EM * font_px * len(name)
-        if used and used + wide > width_px:
-            rows, used = rows + 1, 0.0
-        used += wide
-    return rows
+def legend_rows(names: Sequence[str], font_px: int, width_px: int = PLANNED_WIDTH[False]) -> int:
+    """Rows a horizontal legend of `names` takes at `width_px`: one if every entry fits in a row, else plotly wraps
+    it into columns as wide as its widest entry (~CHAR_EM em a character plus 40 px of symbol and gap an entry)."""
+    if not names:
+        return 0
+    if sum(40 + CHAR_EM * font_px * len(n) for n in names) <= width_px:
+        return 1
+    per_row = max(1, int(width_px // (40 + CHAR_EM * font_px * max(len(n) for n in names))))
+    return -(-len(names) // per_row)
 
 
 def apply_layout(fig: go.Figure, *, title: str, presenter: bool, height: int = 460, subtitle: str = "",
@@ -199,11 +201,11 @@ def apply_layout(fig: go.Figure, *, title: str, presenter: bool, height: int = 4
     if legend_at not in ("right", "bottom"):
         raise ValueError(f"legend_at must be 'right' or 'bottom'; got {legend_at!r}")
     s = sizes(presenter)
-    title = wrap(title, s.title)
+    title = wrap(title, s.title, PLANNED_WIDTH[presenter])
     # The title block's height from its lines (plotly's automatic top margin misplaced shapes and panel titles when
     # the title pushed it): each title line, then each subtitle line.
-    title_h = (6 + text_lines(title) * round(1.25 * s.title) + text_lines(subtitle) * round(1.3 * (s.smallest + 1))
-               + 8)
+    title_h = (8 + text_lines(title) * round(1.3 * s.title) + text_lines(subtitle) * round(1.35 * (s.smallest + 1))
+               + 10)
     bottom = 56 + (round(s.tick * 0.6) if presenter else 0)
     if legend and legend_at == "right":
         # Outside the plot: plotly widens the right margin to the legend's width (margin.autoexpand).
@@ -212,11 +214,13 @@ def apply_layout(fig: go.Figure, *, title: str, presenter: bool, height: int = 4
         # One row in the figure's bottom strip, under the x-axis title.
         place = dict(orientation="h", x=0, xanchor="left", y=0, yref="container", yanchor="bottom")
         names = [t.name for t in fig.data if t.type == "scatter" and t.name and t.showlegend is not False]
-        bottom += legend_rows(names, s.legend) * round(s.legend * 1.6) if legend else 0
+        bottom += legend_rows(names, s.legend, PLANNED_WIDTH[presenter]) * round(s.legend * 1.6) if legend else 0
     total = min(height, PRESENTER_HEIGHT) + extra_top if presenter else height
+    # Plotly anchors a title of several lines by its first line's baseline: move it down by the lines under it.
+    title_y = 1 - (text_lines(title) - 1) * round(1.3 * s.title) / total
     fig.update_layout(
         title=dict(text=title, font=dict(size=s.title), x=0, xanchor="left", xref="paper", yref="container",
-                   y=1, yanchor="top", pad=dict(t=6),
+                   y=title_y, yanchor="top", pad=dict(t=6),
                    subtitle=dict(text=subtitle, font=dict(size=s.smallest + 1))),
         font=dict(size=s.text, family=FONT_FAMILY), height=total,
         # No template: assigning "plotly_white" costs ~25 ms a figure (a deep copy); its look is the few lines here.
