@@ -214,3 +214,12 @@ def test_presenter_page_through_apptest_draws_a_short_legible_chart():
     assert ABOVE_FIRST_CHART_PX + figure["layout"]["height"] <= FOLD_PX
     assert [t["name"] for t in figure["data"] if t.get("showlegend", True) and t.get("name")
             and not t["name"].endswith((" min", " max", " best", " blew up", " NaN"))] == ["lr 0.01", "lr 0.1"]
+
+
+def test_presenter_y_titles_fit_a_short_plot():
+    groups = sweep()
+    for figure in (charts.curves_figure(groups, x_max=20, presenter=True),
+                   charts.epochs_figure(groups["lr 0.01"], x_max=20, presenter=True)):
+        titles = [figure.layout[k].title.text for k in figure.layout if k.startswith("yaxis")]
+        assert titles and all(len(t) * style.CHAR_EM * style.PRESENTER.text <= 300 for t in titles if t), titles
+    assert "binary cross-entropy" in charts.curves_figure(groups, x_max=20).layout.yaxis.title.text

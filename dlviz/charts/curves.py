@@ -222,7 +222,16 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
                          style.PLANNED_WIDTH[presenter])
     style.apply_layout(fig, title=title, subtitle=key, presenter=presenter)
     _axes(fig, groups, metric=metric, x_axis=x_axis, log_x=log_x, log_y=log_y, x_extent=x_extent)
+    if presenter:
+        _short_y_titles(fig)
     return fig
+
+
+def _short_y_titles(fig: go.Figure) -> None:
+    """Presenter mode's plots are ~200 px tall: a y title longer than that ("Loss (binary cross-entropy) (log
+    scale)" is ~390 px at 20 px) runs past the plot, so it drops the loss's full name (the lesson's only loss)."""
+    fig.for_each_yaxis(lambda axis: axis.update(title_text=axis.title.text.replace(" (binary cross-entropy)", ""))
+                       if axis.title.text else None)
 
 
 def _blowup_points(runs: Sequence[RunHistory], metric: str, n_drawn: int, each_seed: bool, scale: int,
@@ -384,4 +393,6 @@ def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, sto
     # Each panel's y title sits in the 12% gap left of its own axis (wide enough at 1280 px for 18 px ticks).
     fig.update_yaxes(title_text="Loss (binary cross-entropy)", tickformat=".2~f", row=1, col=1)
     fig.update_yaxes(title_text="Accuracy", tickformat=".0%", hoverformat=".1%", row=1, col=2)
+    if presenter:
+        _short_y_titles(fig)
     return fig
