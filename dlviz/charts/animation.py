@@ -81,7 +81,7 @@ def curves_frames(groups: Mapping[str, Sequence[RunHistory]], *, marks: Mapping[
 
 
 def _legend_only(trace) -> bool:
-    """A key entry (style.key_trace): no data, only a legend line."""
+    """A legend-only entry (x = [None]): no data, only a legend line."""
     xs = trace.x
     return xs is not None and len(xs) > 0 and all(v is None for v in xs)
 

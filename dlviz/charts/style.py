@@ -17,7 +17,6 @@ import plotly.graph_objects as go
 # differ by at least 29 CIELAB units (CIE76; near-identical purples of the old Plasma sampling were ~8 apart) and every
 # colour has a lightness L* of at most 60, so thin lines stay visible on a white page through a projector.
 PALETTE = ("#1b3a8c", "#1c7ed6", "#0b8a7a", "#5c8a00", "#d9730d", "#c92a2a", "#a3195b", "#7b3fa6")
-NEUTRAL = "#495057"  # key entries (training / validation / band) that stand for every value
 BEST_COLOR = "#e8590c"
 FONT_FAMILY = "Arial, Helvetica, sans-serif"
 GRID = "#e9ecef"
@@ -236,16 +235,3 @@ def apply_layout(fig: go.Figure, *, title: str, presenter: bool, height: int = 4
     fig.update_yaxes(**axis)
     fig.update_annotations(font_size=s.text)
     return fig
-
-
-def key_trace(name: str, *, dash: str = "solid", color: str = NEUTRAL, width: float = 2.5, symbol: str | None = None,
-              fill: str | None = None, group: str | None = None) -> go.Scatter:
-    """A legend-only entry (no data) that explains a line style, a band, a marker or a shading."""
-    common = dict(x=[None], y=[None], name=name, legendgroup=group or f"key: {name}", hoverinfo="skip")
-    if fill is not None:  # a filled square: how a band or a shaded region looks
-        return go.Scatter(mode="markers", marker=dict(symbol="square", size=14, color=fill, line=dict(width=0)),
-                          **common)
-    if symbol is not None:
-        return go.Scatter(mode="markers", marker=dict(symbol=symbol, size=12, color=color,
-                                                      line=dict(color="black", width=1)), **common)
-    return go.Scatter(mode="lines", line=dict(color=color, width=width, dash=dash), **common)
