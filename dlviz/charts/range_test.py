@@ -61,6 +61,8 @@ def lr_finder_figure(result, *, presenter: bool = False) -> go.Figure:
     style.apply_layout(fig, title="Learning-rate range test: one run, the learning rate growing at every update",
                        subtitle="thin: each batch's loss, thick: its moving average", presenter=presenter,
                        legend_at="bottom")
+    # Not a page's first chart: the rows of its legend under the plot are added to the height, not taken from the plot.
+    fig.update_layout(height=fig.layout.height + fig.layout.margin.b - 60)
     # Decade ticks only (dtick=1), printed as powers of ten: no digit-only minor labels.
     fig.update_xaxes(title_text="Learning rate (log scale)", type="log", exponentformat="power", dtick=1,
                      hoverformat=".2g")
