@@ -99,7 +99,7 @@ def test_the_legend_names_only_the_values_and_the_key_takes_two_lines_at_most(pr
         assert part in key
     width = style.PLANNED_WIDTH[presenter]
     for line in key.split("<br>"):  # no key line runs past the chart's planned width
-        assert len(line) * style.CHAR_EM * figure.layout.title.subtitle.font.size <= width, line
+        assert len(line) * style.CHAR_EM * figure.layout.title.subtitle.font.size <= width - style.TEXT_LEFT, line
 
 
 def test_epochs_figure_legend_is_training_and_validation_only():
@@ -118,7 +118,7 @@ def test_grid_key_is_in_the_subtitle_and_its_title_wraps():
     title = layout_["title"]["text"]
     assert "<br>" in title  # 24 px text: the long title is wrapped, not cut at the chart's edge
     for line in title.split("<br>"):
-        assert len(line) * style.CHAR_EM * style.PRESENTER.title <= style.PLANNED_WIDTH[True]
+        assert len(line) * style.CHAR_EM * style.PRESENTER.title <= style.PLANNED_WIDTH[True] - style.TEXT_LEFT
     colorbar = figure["data"][0]["colorbar"]["title"]["text"]
     assert len(max(colorbar.split("<br>"), key=len)) <= 10  # a long vertical colour-bar title ran off the chart
 

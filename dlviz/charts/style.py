@@ -134,15 +134,16 @@ def log_axis(low: float, high: float, *, counts: bool = False, pad: float = 0.06
 
 
 # The narrowest chart the layout plans for (px): Streamlit's wide layout at 1280 px with the sidebar open leaves
-# ~820 px to a chart; presenter mode at 1024 px with the sidebar closed ~860.
-PLANNED_WIDTH = {False: 780, True: 860}
+# ~820 px to a chart; presenter mode at 1024 px with the sidebar closed 864 (measured).
+PLANNED_WIDTH = {False: 780, True: 864}
 # Presenter mode's figure height (px, the figure's whole height before a replay's controls): a 1280x720 projector
 # shows a page's title, one line of intro, the folded settings and this chart without scrolling (measured in
 # Chromium with Streamlit 1.67; tests/test_legibility.py keeps the arithmetic).
 PRESENTER_HEIGHT = 380
-# An Arial character is ~0.45 em on average (measured in Chromium on these charts' subtitles and legends); 0.47 leaves
-# a few characters of slack per line.
-CHAR_EM = 0.47
+# A character of a title or key line is 0.43-0.45 em on average (measured in Chromium on these charts at 17 and 24
+# px); lines start at the plot's left edge, ~80 px into the chart (the y-axis' ticks and title).
+CHAR_EM = 0.45
+TEXT_LEFT = 80
 
 
 def key_line(parts: Sequence[str], font_px: int, width_px: int = PLANNED_WIDTH[False]) -> str:
@@ -152,7 +153,7 @@ def key_line(parts: Sequence[str], font_px: int, width_px: int = PLANNED_WIDTH[F
     lines: list[str] = []
     for part in (p for p in parts if p):
         candidate = f"{lines[-1]} · {part}" if lines else part
-        if lines and len(candidate) * CHAR_EM * font_px <= width_px:
+        if lines and len(candidate) * CHAR_EM * font_px <= width_px - TEXT_LEFT:
             lines[-1] = candidate
         else:
             lines.append(part)
@@ -165,7 +166,7 @@ def wrap(text: str, font_px: int, width_px: int = PLANNED_WIDTH[False]) -> str:
         return text
     lines: list[str] = []
     for word in text.split(" "):
-        if lines and len(f"{lines[-1]} {word}") * CHAR_EM * font_px <= width_px:
+        if lines and len(f"{lines[-1]} {word}") * CHAR_EM * font_px <= width_px - TEXT_LEFT:
             lines[-1] = f"{lines[-1]} {word}"
         else:
             lines.append(word)
