@@ -9,10 +9,22 @@ import streamlit as st
 
 from dlviz import settings
 
-# Presenter mode's look, for a projector at 1280x720 or 1024x768. Rules name Streamlit's public test ids
-# (data-testid) of the elements they size; none touches a metric's value (`stMetricValue` keeps its own 2.25rem, so
-# numbers are never shrunk by a text rule), and text that Streamlit would cut with an ellipsis wraps instead.
-PRESENTER_CSS = """
+# Text that Streamlit would cut with an ellipsis ("Validation accuracy at ep…", "▶ Replay epoch b…") wraps instead:
+# metric labels, widget labels, buttons and page links, in every mode (the sidebar injects it; presenter mode's CSS
+# includes it). Rules name Streamlit's public test ids (data-testid) of the elements they change.
+WRAP_CSS = """
+<style>
+  .stMain [data-testid="stMetricLabel"], .stMain [data-testid="stMetricLabel"] *,
+  .stMain [data-testid="stWidgetLabel"], .stMain [data-testid="stWidgetLabel"] *,
+  .stMain button, .stMain button *, .stMain [data-testid="stPageLink"] * {
+    white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  }
+</style>
+"""
+
+# Presenter mode's look, for a projector at 1280x720 or 1024x768: less space above the title, larger text. No rule
+# touches a metric's value (`stMetricValue` keeps Streamlit's own 2.25rem, so numbers are never shrunk by a text rule).
+PRESENTER_CSS = WRAP_CSS + """
 <style>
   .stMain [data-testid="stMainBlockContainer"] { padding-top: 3rem; padding-bottom: 3rem; }
   .stMain h1 { font-size: 2.1rem; padding: 0.25rem 0 0.5rem 0; }
@@ -20,11 +32,6 @@ PRESENTER_CSS = """
   .stMain [data-testid="stMarkdownContainer"] p, .stMain [data-testid="stMarkdownContainer"] li,
   .stMain [data-testid="stWidgetLabel"] p, .stMain [data-testid="stExpander"] summary p { font-size: 1.25rem; }
   .stMain [data-testid="stCaptionContainer"] p { font-size: 1.05rem; }
-  .stMain [data-testid="stMetricLabel"], .stMain [data-testid="stMetricLabel"] *,
-  .stMain [data-testid="stWidgetLabel"], .stMain [data-testid="stWidgetLabel"] *,
-  .stMain button, .stMain button *, .stMain [data-testid="stPageLink"] * {
-    white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
-  }
   .stMain [data-testid="stMetricLabel"] p { font-size: 1.05rem; }
 </style>
 """
