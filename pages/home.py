@@ -8,7 +8,7 @@ import streamlit as st
 
 from dlviz import data, settings
 from dlviz.settings import Page, Setting
-from dlviz.ui import controls, layout
+from dlviz.ui import controls
 
 
 @dataclass(frozen=True)
@@ -96,8 +96,6 @@ st.markdown(
 - Every setting is in the page's address: copy it to share exactly this view.
 """
 )
-if layout.presenter():
-    st.caption("Presenter mode is on.")
 
 st.subheader("The data")
 st.markdown(
