@@ -225,3 +225,21 @@ def test_presenter_y_titles_fit_a_short_plot():
         titles = [figure.layout[k].title.text for k in figure.layout if k.startswith("yaxis")]
         assert titles and all(len(t) * style.CHAR_EM * style.PRESENTER.text <= 300 for t in titles if t), titles
     assert "binary cross-entropy" in charts.curves_figure(groups, x_max=20).layout.yaxis.title.text
+
+
+def _reveal_app():
+    import streamlit as st
+
+    from dlviz.ui import layout as page_layout
+
+    page_layout.reveal_answers()
+    st.write(f"hidden={page_layout.answers_hidden()}")
+
+
+def test_reveal_button_shows_the_answers():
+    at = AppTest.from_function(_reveal_app)
+    at.query_params["present"], at.query_params["hide"] = "1", "1"
+    at.run()
+    assert at.markdown[-1].value == "hidden=True" and at.info
+    at.button[0].click().run()
+    assert at.markdown[-1].value == "hidden=False" and not at.button
