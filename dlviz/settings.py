@@ -251,3 +251,11 @@ def _check_unique() -> None:
 
 
 _check_unique()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Presenter mode: the answers wait for the teacher (drawn in the sidebar under "Presenter mode"; read with
+# `dlviz.ui.layout.answers_hidden()`). The lead adds it to SIDEBAR when merging, so links are checked like the rest.
+HIDE_ANSWERS = Setting("hide", "Hide the answers", False, "toggle",
+                       help="In presenter mode: no stars, no shading and no “What these runs show” until you switch "
+                            "this off, so the class can predict first.")

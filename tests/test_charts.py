@@ -60,9 +60,8 @@ def test_band_traces_hold_the_seeds_min_and_max(groups):
     np.testing.assert_allclose(np.asarray(mean.customdata)[2], [0.4, 0.6], rtol=1e-6)  # hover: the seeds' range
     assert list(fig.layout.xaxis.range) == [0, 10]  # the requested epochs, not the epochs run so far
     legend = [t.name for t in fig.data if t.showlegend is not False]
-    assert "band: min–max over 3 seeds" in legend
-    assert legend[:2] == ["lr 0.01", "lr 0.1"]  # short labels, no verdicts
-    assert "3 seeds" in fig.layout.title.subtitle.text
+    assert legend == ["lr 0.01", "lr 0.1"]  # short labels, no verdicts; the key is the subtitle
+    assert "mean of 3 seeds, band: min–max" in fig.layout.title.subtitle.text
 
 
 def test_each_seed_draws_every_seed_instead_of_the_band(groups):
@@ -70,13 +69,13 @@ def test_each_seed_draws_every_seed_instead_of_the_band(groups):
     assert not traces(fig, "lr 0.01 training min")
     seeds = [t for t in fig.data if t.name and t.name.startswith("lr 0.01 seed")]
     assert len(seeds) == 3 * 2  # training and validation per seed
-    assert "thin: each of 3 seeds" in [t.name for t in fig.data]
+    assert "thin: each of 3 seeds" in fig.layout.title.subtitle.text
 
 
 def test_one_seed_draws_just_the_curve():
     fig = charts.curves_figure({"lr 0.01": [history([0.6, 0.5])]})
     assert not traces(fig, "lr 0.01 training min") and not any("band" in (t.name or "") for t in fig.data)
-    assert not fig.layout.title.subtitle.text
+    assert "band" not in fig.layout.title.subtitle.text and "seeds" not in fig.layout.title.subtitle.text
 
 
 def test_marks_star_tie_and_one_shading_entry(groups):
@@ -86,9 +85,9 @@ def test_marks_star_tie_and_one_shading_entry(groups):
     assert star.marker.symbol == "star-open" and list(star.x) == [2]
     assert traces(fig, "lr 0.1 best")[0].marker.symbol == "star"
     assert len(fig.layout.shapes) == 2
-    legend = [t.name for t in fig.data if t.showlegend is not False]
-    assert legend.count("shaded: overfitting (validation loss above its best)") == 1
-    assert "tied for best (within the seed spread)" in legend
+    key = fig.layout.title.subtitle.text
+    assert key.count("shaded: overfitting (validation loss above its best)") == 1  # one key for every value
+    assert "tied for best (within the seed spread)" in key
 
 
 def test_blow_up_is_drawn_to_the_end_with_a_cross_and_a_log_axis():
@@ -244,4 +243,4 @@ def test_general_frames_from_whole_figures(groups):
 
 def test_nothing_trained_yet_draws_an_empty_chart():
     fig = charts.curves_figure(charts.group_runs([None, None], lambda h: "x"), x_max=5)
-    assert [t.name for t in fig.data] == ["training", "validation"]
+    assert not fig.data and "solid: training, dashed: validation" in fig.layout.title.subtitle.text

@@ -81,7 +81,7 @@ def curves_frames(groups: Mapping[str, Sequence[RunHistory]], *, marks: Mapping[
 
 
 def _legend_only(trace) -> bool:
-    """A key entry (style.key_trace): no data, only a legend line."""
+    """A legend-only entry (x = [None]): no data, only a legend line."""
     xs = trace.x
     return xs is not None and len(xs) > 0 and all(v is None for v in xs)
 
@@ -175,15 +175,26 @@ def animated(frames: Sequence, frame_labels: Sequence[str], *, frame_ms: int = 1
     play = dict(frame=dict(duration=frame_ms, redraw=True), transition=dict(duration=0), fromcurrent=False,
                 mode="immediate")
     pause = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
+    # The controls sit in a strip added under the x-axis title: buttons left, the slider right of them. Menus and
+    # sliders are placed in fractions of the plot's height (plotly gives them no pixel or container reference), so
+    # the strip's top is converted from pixels.
+    height, margin = base.layout.height or 460, base.layout.margin
+    top, bottom = (margin.t if margin.t is not None else 80), (margin.b if margin.b is not None else 60)
+    plot_px = max(100, height - top - bottom)
+    strip = round(2.6 * s.legend) + 14
+    y = -(bottom + 4) / plot_px
     base.update_layout(
-        height=(base.layout.height or 460) + 80, margin=dict(b=(base.layout.margin.b or 60) + 80),
-        updatemenus=[dict(type="buttons", direction="left", showactive=False, x=0, xanchor="left", y=-0.2,
+        height=height + strip, margin=dict(b=bottom + strip),
+        updatemenus=[dict(type="buttons", direction="left", showactive=False, x=0, xanchor="left", y=y,
                           yanchor="top", pad=dict(t=0, r=10), font=dict(size=s.legend),
                           buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
                                    dict(label="❚❚ Pause", method="animate", args=[[None], pause])])],
-        sliders=[dict(active=len(frames) - 1, x=0.2, len=0.8, xanchor="left", y=-0.2, yanchor="top",
-                      pad=dict(t=0, b=0), font=dict(size=s.smallest),
-                      currentvalue=dict(prefix="", font=dict(size=s.legend), visible=True, xanchor="right"),
+        # Step labels are hidden (40 of them overlap); the current frame's label is printed above the rail.
+        sliders=[dict(active=len(frames) - 1, x=0.3, len=0.7, xanchor="left", y=y + 0.02, yanchor="top",
+                      pad=dict(t=0, b=0), font=dict(size=s.smallest, color="rgba(0,0,0,0)"), ticklen=0,
+                      minorticklen=0,
+                      currentvalue=dict(prefix="", font=dict(size=s.legend, color="#1b1b1f"), visible=True,
+                                        xanchor="right", offset=4),
                       steps=[dict(label=label, method="animate",
                                   args=[[str(i)], dict(pause, frame=dict(duration=0, redraw=True))])
                              for i, label in enumerate(frame_labels)])])

@@ -23,6 +23,8 @@ METRIC_LABELS = {"loss": "Loss (binary cross-entropy)", "accuracy": "Accuracy"}
 X_LABELS = {"epoch": "Epoch", "updates": "Weight updates (batches seen)"}
 KINDS = (("training", "", "solid"), ("validation", "val_", "dash"))
 OVERFIT_KEY = "shaded: overfitting (validation loss above its best)"
+BEST_KEY = "★ lowest validation loss"
+TIED_KEY = "☆ tied for best (within the seed spread)"
 # Trace `meta`: x units per epoch on traces indexed by epoch (a replay frame keeps their points up to its epoch);
 # FINAL on marks of the finished run (a replay shows them on its last frame only).
 FINAL = "final"
@@ -211,16 +213,25 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
             shapes.append(dict(type="rect", xref="x", yref="y domain", x0=max(first * scale, scale if log_x else 0),
                                x1=last * scale, y0=0, y1=1, fillcolor=style.rgba(color, 0.09), line_width=0,
                                layer="below"))
-    traces += _legend_keys(groups, marks, n_seeds, each_seed, any_blowup, any_nan, s)
     # One constructor call for every trace and shape: adding them one by one costs ~1.6 ms each in validation.
     fig = go.Figure(data=traces, layout=dict(shapes=shapes))
     what = METRIC_LABELS[metric].split(" (")[0]
     title = title or f"{what} per {'epoch' if x_axis == 'epoch' else 'weight update'}"
-    spread = "thin lines: each seed" if each_seed else f"band: min–max over {n_seeds} seeds"
-    subtitle = f"mean of {n_seeds} seeds; {spread}" if n_seeds > 1 else ""
-    style.apply_layout(fig, title=title, subtitle=subtitle, presenter=presenter)
+    # The legend names the values; what the styles and marks mean is the subtitle's key (a line or two).
+    key = style.key_line(_key_parts(groups, marks, n_seeds, each_seed, any_blowup, any_nan), s.smallest + 1,
+                         style.PLANNED_WIDTH[presenter])
+    style.apply_layout(fig, title=title, subtitle=key, presenter=presenter)
     _axes(fig, groups, metric=metric, x_axis=x_axis, log_x=log_x, log_y=log_y, x_extent=x_extent)
+    if presenter:
+        _short_y_titles(fig)
     return fig
+
+
+def _short_y_titles(fig: go.Figure) -> None:
+    """Presenter mode's plots are ~200 px tall: a y title longer than that ("Loss (binary cross-entropy) (log
+    scale)" is ~390 px at 20 px) runs past the plot, so it drops the loss's full name (the lesson's only loss)."""
+    fig.for_each_yaxis(lambda axis: axis.update(title_text=axis.title.text.replace(" (binary cross-entropy)", ""))
+                       if axis.title.text else None)
 
 
 def _blowup_points(runs: Sequence[RunHistory], metric: str, n_drawn: int, each_seed: bool, scale: int,
@@ -259,25 +270,26 @@ def _nan_points(runs: Sequence[RunHistory], metric: str, n_drawn: int, each_seed
     return xs, ys
 
 
-def _legend_keys(groups: Groups, marks: Mapping[str, Marks], n_seeds: int, each_seed: bool, any_blowup: bool,
-                 any_nan: bool, s: style.Sizes) -> list[go.Scatter]:
-    """Legend-only entries: line styles, the band (or each seed), and the marks that appear on the chart."""
-    keys = [style.key_trace("training", width=s.line), style.key_trace("validation", dash="dash", width=s.line)]
+def _key_parts(groups: Groups, marks: Mapping[str, Marks], n_seeds: int, each_seed: bool, any_blowup: bool,
+               any_nan: bool) -> list[str]:
+    """The key's parts: the seeds (band or each seed), the line styles, and the marks that appear on the chart."""
+    parts = []
     if n_seeds > 1:
-        keys.append(style.key_trace(f"thin: each of {n_seeds} seeds", width=s.thin) if each_seed else
-                    style.key_trace(f"band: min–max over {n_seeds} seeds", fill=style.rgba(style.NEUTRAL, 0.3)))
+        parts.append(f"thin: each of {n_seeds} seeds" if each_seed else
+                     f"lines: mean of {n_seeds} seeds, band: min–max")
+    parts.append("solid: training, dashed: validation")
     chosen = [m for label, m in marks.items() if label in groups]
     if any(m.best_epoch is not None and not m.tied for m in chosen):
-        keys.append(style.key_trace("best (lowest validation loss)", symbol="star"))
+        parts.append(BEST_KEY)
     if any(m.best_epoch is not None and m.tied for m in chosen):
-        keys.append(style.key_trace("tied for best (within the seed spread)", symbol="star-open"))
+        parts.append(TIED_KEY)
     if any(m.overfit is not None for m in chosen):
-        keys.append(style.key_trace(OVERFIT_KEY, fill=style.rgba(style.NEUTRAL, 0.18)))
+        parts.append(OVERFIT_KEY)
     if any_blowup:
-        keys.append(style.key_trace(f"blew up (loss above {DIVERGENCE_FACTOR:g}× its start)", symbol="x"))
+        parts.append(f"✕ blew up (loss > {DIVERGENCE_FACTOR:g}× its start)")
     if any_nan:
-        keys.append(style.key_trace("NaN: the loss became NaN/inf", symbol="x-thin"))
-    return keys
+        parts.append("NaN: the loss became NaN/inf")
+    return parts
 
 
 def _axes(fig: go.Figure, groups: Groups, *, metric: str, x_axis: str, log_x: bool, log_y: bool,
@@ -355,7 +367,7 @@ def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, sto
             if marks.best_epoch < len(band.mean):
                 star_x, star_y = [marks.best_epoch], [float(band.mean[marks.best_epoch])]
         fig.add_trace(go.Scatter(
-            x=star_x, y=star_y, mode="markers", name="lowest validation loss", showlegend=col == 1 and bool(star_x),
+            x=star_x, y=star_y, mode="markers", name="lowest validation loss", showlegend=False,
             legendgroup="best", meta=FINAL,
             marker=dict(symbol="star", size=s.star, color="#2b8a3e", line=dict(color="black", width=1)),
             hovertemplate=f"lowest validation loss at epoch %{{x}}<br>{metric} %{{y:.4f}}<extra></extra>"),
@@ -367,21 +379,20 @@ def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, sto
             fig.add_vline(x=stop_epoch, line=dict(color="#495057", width=2, dash="dot"), row=1, col=col)
         if early_stop_epoch is not None:
             fig.add_vline(x=early_stop_epoch, line=dict(color="#2b8a3e", width=2, dash="dashdot"), row=1, col=col)
-    if multi:
-        fig.add_trace(style.key_trace(f"thin: each of {len(runs)} seeds", width=s.thin) if each_seed else
-                      style.key_trace(f"band: min–max over {len(runs)} seeds", fill=style.rgba(style.NEUTRAL, 0.3)))
-    if marks is not None and marks.overfit is not None:
-        fig.add_trace(style.key_trace(OVERFIT_KEY, fill=style.rgba("#d9480f", 0.18)))
-    if stop_epoch is not None:
-        fig.add_trace(style.key_trace("your stop epoch", dash="dot", width=2))
-    if early_stop_epoch is not None:
-        fig.add_trace(style.key_trace("EarlyStopping would stop", dash="dashdot", color="#2b8a3e", width=2))
+    parts = [(f"thin: each of {len(runs)} seeds" if each_seed else
+              f"lines: mean of {len(runs)} seeds, band: min–max") if multi else "",
+             "solid: training, dashed: validation",
+             "★ lowest validation loss" if marks is not None and marks.best_epoch is not None else "",
+             "shaded: overfitting" if marks is not None and marks.overfit is not None else "",
+             "dotted: your stop epoch" if stop_epoch is not None else "",
+             "dash-dot: EarlyStopping would stop" if early_stop_epoch is not None else ""]
     style.apply_layout(fig, title="One long run: where does validation turn?", presenter=presenter,
-                       subtitle=f"mean of {len(runs)} seeds" + ("" if each_seed else f"; band: min–max over "
-                                                                 f"{len(runs)} seeds") if multi else "")
+                       subtitle=style.key_line(parts, s.smallest + 1, style.PLANNED_WIDTH[presenter]))
     x_high = x_max or max(h.epochs_run for h in runs)
     fig.update_xaxes(title_text="Epoch", range=[0, x_high], tickformat="d")
     # Each panel's y title sits in the 12% gap left of its own axis (wide enough at 1280 px for 18 px ticks).
     fig.update_yaxes(title_text="Loss (binary cross-entropy)", tickformat=".2~f", row=1, col=1)
     fig.update_yaxes(title_text="Accuracy", tickformat=".0%", hoverformat=".1%", row=1, col=2)
+    if presenter:
+        _short_y_titles(fig)
     return fig

@@ -86,7 +86,7 @@ def grid_heatmap_figure(batch_sizes: Sequence[int], learning_rates: Sequence[flo
         x=xs, y=ys, z=z, customdata=hover,
         hovertemplate="%{customdata}<extra></extra>", colorscale=scale, reversescale=not higher_is_better,
         zmin=zmin, zmax=zmax, showscale=show_scale, xgap=2, ygap=2, name=value_label,
-        colorbar=dict(title=dict(text=value_label + (" (brighter = better)" if show_scale else ""), side="right"))))
+        colorbar=dict(title=dict(text="brighter<br>= better", side="top"), thickness=18)))
     if diverged.any():
         fig.add_trace(go.Heatmap(
             x=xs, y=ys, z=[[1.0 if diverged[i, j] else None for j in xs] for i in ys], customdata=hover,
@@ -136,8 +136,7 @@ def grid_heatmap_figure(batch_sizes: Sequence[int], learning_rates: Sequence[flo
             shapes.append(dict(type="rect", x0=j - 0.46, x1=j + 0.46, y0=i - 0.46, y1=i + 0.46,
                                line=dict(color=BEST_COLOR, width=3, dash="dash")))
         if cells:
-            fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="tied with the best (within the seed "
-                                     "spread)", marker=dict(symbol="square-open", size=14, color=BEST_COLOR)))
+            fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="tied with the best", marker=dict(symbol="square-open", size=14, color=BEST_COLOR)))
     if guide_rates is not None and n_cols > 1:
         rates_y, rows_y = list(guide_rates), [float(i) for i in ys]
         if n_rows > 1:
@@ -147,11 +146,18 @@ def grid_heatmap_figure(batch_sizes: Sequence[int], learning_rates: Sequence[flo
             rows_y = [-0.5] + rows_y + [n_rows - 0.5]
         fig.add_trace(go.Scatter(
             x=[lr_axis_position(r, learning_rates) for r in rates_y], y=rows_y, mode="lines",
-            name="rule of thumb: learning rate ∝ batch size (linear scaling)", opacity=0.8,
+            name="linear scaling: lr ∝ batch", opacity=0.8,
             line=dict(color=GUIDE_COLOR, width=s.line, dash="dash"), customdata=[f"{r:.2g}" for r in rates_y],
             hovertemplate="linear-scaling rule of thumb<br>lr %{customdata}<extra></extra>"))
+    # The marks' key is the subtitle (the traces keep their names for hover and tests): a legend beside the colour
+    # bar or under the axis took the width or the height the cells need.
+    key = ["★ solid orange box: best learning rate per batch size" if best else "",
+           "dashed orange box: tied with the best" if tied_best is not None and np.asarray(tied_best).any() else "",
+           "dashed line: linear scaling (lr ∝ batch size)" if guide_rates is not None and n_cols > 1 else "",
+           "grey ✕: diverged (at epoch)" if diverged.any() else "", "dotted blue box: shown below" if selected else ""]
     style.apply_layout(fig, title=title or f"{value_label.capitalize()} for every batch size and learning rate",
-                       presenter=presenter, height=max(320, 70 * n_rows + 200))
+                       subtitle=style.key_line(key, s.smallest + 1, style.PLANNED_WIDTH[presenter]),
+                       presenter=presenter, height=max(320, 70 * n_rows + 200), legend=False)
     fig.update_layout(plot_bgcolor="white", annotations=annotations, shapes=shapes)
     fig.update_traces(colorbar=dict(tickfont=dict(size=s.tick), title=dict(font=dict(size=s.text))),
                       selector=dict(type="heatmap", showscale=True))

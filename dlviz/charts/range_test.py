@@ -29,10 +29,10 @@ def lr_finder_figure(result, *, presenter: bool = False) -> go.Figure:
     s = style.sizes(presenter)
     width = s.line
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=rates, y=_finite(losses), mode="lines", name="loss of each batch", opacity=0.35,
+    fig.add_trace(go.Scatter(x=rates, y=_finite(losses), mode="lines", name="each batch", opacity=0.35,
                              line=dict(color="#5c2d91", width=1),
                              hovertemplate="lr %{x:.2g}<br>batch loss %{y:.4f}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=rates, y=_finite(smoothed), mode="lines", name="smoothed (moving average)",
+    fig.add_trace(go.Scatter(x=rates, y=_finite(smoothed), mode="lines", name="smoothed",
                              line=dict(color="#5c2d91", width=width),
                              hovertemplate="lr %{x:.2g}<br>smoothed loss %{y:.4f}<extra></extra>"))
 
@@ -54,12 +54,15 @@ def lr_finder_figure(result, *, presenter: bool = False) -> go.Figure:
                              hovertemplate=f"suggested learning rate {result.suggestion:.2g}<extra></extra>"))
     if result.stopped_early and len(rates):
         fig.add_trace(go.Scatter(x=[rates[-1]], y=_finite([min(smoothed[-1], _finder_top(smoothed))]),
-                                 mode="markers", name="stopped: the loss blew up", cliponaxis=False,
+                                 mode="markers", name="✕ stopped: the loss blew up", cliponaxis=False,
                                  marker=dict(symbol="x", size=s.marker + 2, color="#c92a2a",
                                              line=dict(color="black", width=1)),
                                  hovertemplate=f"stopped at lr {rates[-1]:.2g}: {result.stop_reason}<extra></extra>"))
     style.apply_layout(fig, title="Learning-rate range test: one run, the learning rate growing at every update",
-                       presenter=presenter)
+                       subtitle="thin: each batch's loss, thick: its moving average", presenter=presenter,
+                       legend_at="bottom")
+    # Not a page's first chart: the rows of its legend under the plot are added to the height, not taken from the plot.
+    fig.update_layout(height=fig.layout.height + fig.layout.margin.b - 60)
     # Decade ticks only (dtick=1), printed as powers of ten: no digit-only minor labels.
     fig.update_xaxes(title_text="Learning rate (log scale)", type="log", exponentformat="power", dtick=1,
                      hoverformat=".2g")

@@ -1,5 +1,5 @@
 """The look every dlviz figure shares: value colours, font sizes (normal and presenter), log-axis ticks that print the
-value, thousands separators, and a legend under the plot.
+value, thousands separators, a compact legend (the swept values only) and a one- or two-line key in the subtitle.
 
 Pure functions of numbers; no figure family lives here.
 """
@@ -17,7 +17,6 @@ import plotly.graph_objects as go
 # differ by at least 29 CIELAB units (CIE76; near-identical purples of the old Plasma sampling were ~8 apart) and every
 # colour has a lightness L* of at most 60, so thin lines stay visible on a white page through a projector.
 PALETTE = ("#1b3a8c", "#1c7ed6", "#0b8a7a", "#5c8a00", "#d9730d", "#c92a2a", "#a3195b", "#7b3fa6")
-NEUTRAL = "#495057"  # key entries (training / validation / band) that stand for every value
 BEST_COLOR = "#e8590c"
 FONT_FAMILY = "Arial, Helvetica, sans-serif"
 GRID = "#e9ecef"
@@ -134,65 +133,106 @@ def log_axis(low: float, high: float, *, counts: bool = False, pad: float = 0.06
                 hoverformat=",.0f" if counts else ".4g")
 
 
-# The chart's width the legend estimate assumes (px): Streamlit's wide layout at 1366 px with the sidebar open,
-# and at 1280 px in presenter mode with it closed. A narrower chart wraps the legend into more rows than reserved.
-ASSUMED_WIDTH = {False: 900, True: 1100}
+# The narrowest chart the layout plans for (px): Streamlit's wide layout at 1280 px with the sidebar open leaves
+# ~820 px to a chart; presenter mode at 1024 px with the sidebar closed 864 (measured).
+PLANNED_WIDTH = {False: 780, True: 864}
+# Presenter mode's figure height (px, the figure's whole height before a replay's controls): a 1280x720 projector
+# shows a page's title, one line of intro, the folded settings and this chart without scrolling (measured in
+# Chromium with Streamlit 1.67; tests/test_legibility.py keeps the arithmetic).
+PRESENTER_HEIGHT = 380
+# A character of a title or key line is 0.43-0.45 em on average (measured in Chromium on these charts at 17 and 24
+# px); lines start at the plot's left edge, ~80 px into the chart (the y-axis' ticks and title).
+CHAR_EM = 0.45
+TEXT_LEFT = 80
 
 
-def legend_rows(names: Sequence[str], font_px: int, width_px: int) -> int:
-    """How many rows a horizontal legend of `names` takes at `width_px`. Plotly wraps a horizontal legend into
-    columns as wide as its widest entry: ~0.47 em per character (Arial, measured on these charts) plus 40 px of
-    symbol and gap per entry."""
+def key_line(parts: Sequence[str], font_px: int, width_px: int = PLANNED_WIDTH[False]) -> str:
+    """The figure's key (what line styles, bands and marks mean) as short parts joined by " · ", wrapped with
+    `<br>` where a line would pass `width_px` at `font_px`: the key costs a line or two of height, never the plot's
+    width, and nothing reaches past the chart's edge."""
+    lines: list[str] = []
+    for part in (p for p in parts if p):
+        candidate = f"{lines[-1]} · {part}" if lines else part
+        if lines and len(candidate) * CHAR_EM * font_px <= width_px - TEXT_LEFT:
+            lines[-1] = candidate
+        else:
+            lines.append(part)
+    return "<br>".join(lines)
+
+
+def wrap(text: str, font_px: int, width_px: int = PLANNED_WIDTH[False]) -> str:
+    """`text` broken at spaces with `<br>` so no line passes `width_px` at `font_px` (plotly never wraps a title)."""
+    if "<br>" in text:
+        return text
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(f"{lines[-1]} {word}") * CHAR_EM * font_px <= width_px - TEXT_LEFT:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
+def text_lines(text: str) -> int:
+    """How many lines a title or subtitle (lines joined by `<br>`) takes; 0 for none."""
+    return text.count("<br>") + 1 if text else 0
+
+
+def legend_rows(names: Sequence[str], font_px: int, width_px: int = PLANNED_WIDTH[False]) -> int:
+    """Rows a horizontal legend of `names` takes at `width_px`: one if every entry fits in a row, else plotly wraps
+    it into columns as wide as its widest entry (~CHAR_EM em a character plus 40 px of symbol and gap an entry)."""
     if not names:
         return 0
-    widest = 40 + 0.47 * font_px * max(len(n) for n in names)
-    per_row = max(1, int(width_px // widest))
-    if 40 * len(names) + 0.47 * font_px * sum(len(n) for n in names) <= width_px:
-        return 1  # everything fits on one row: no columns
+    if sum(40 + CHAR_EM * font_px * len(n) for n in names) <= width_px:
+        return 1
+    per_row = max(1, int(width_px // (40 + CHAR_EM * font_px * max(len(n) for n in names))))
     return -(-len(names) // per_row)
 
 
 def apply_layout(fig: go.Figure, *, title: str, presenter: bool, height: int = 460, subtitle: str = "",
-                 legend: bool = True, extra_top: int = 0) -> go.Figure:
-    """Fonts (sizes(presenter)), the title and its subtitle, margins and a horizontal legend above the plot;
-    `extra_top` px more between them and the plot (for panel titles)."""
+                 legend: bool = True, extra_top: int = 0, legend_at: str = "right") -> go.Figure:
+    """Fonts (sizes(presenter)), the title with its subtitle (the key, `key_line`), margins, and a compact legend of
+    the chart's own entries: a narrow column right of the plot (`legend_at="right"`: the swept values, in order) or
+    one row under it (`"bottom"`, for a figure whose right edge holds a colour bar). `height` is the figure's height
+    in normal mode; presenter mode caps it at PRESENTER_HEIGHT plus `extra_top` so the chart fits above the fold.
+    `extra_top` px more between the title block and the plot (for panel titles).
+    Raises: ValueError for an unknown `legend_at`.
+    """
+    if legend_at not in ("right", "bottom"):
+        raise ValueError(f"legend_at must be 'right' or 'bottom'; got {legend_at!r}")
     s = sizes(presenter)
-    # The legend sits in rows between the title and the plot: it takes no width from the curves and cannot collide
-    # with the x-axis title, a slider under the plot, or a neighbouring panel. The top margin is sized from an
-    # estimate of the legend's rows (plotly's automatic margins misplaced shapes and panel titles when the title and
-    # the legend both pushed the top margin).
-    names = [t.name for t in fig.data if legend and t.type == "scatter" and t.name and t.showlegend is not False]
-    rows = legend_rows(names, s.legend, ASSUMED_WIDTH[presenter] - 94)
-    title_h = 8 + round(1.3 * s.title) + (round(1.3 * (s.smallest + 1)) if subtitle else 0) + 14
-    legend_h = rows * round(s.legend * 1.5)
+    title = wrap(title, s.title, PLANNED_WIDTH[presenter])
+    # The title block's height from its lines (plotly's automatic top margin misplaced shapes and panel titles when
+    # the title pushed it): each title line, then each subtitle line.
+    title_h = (8 + text_lines(title) * round(1.3 * s.title) + text_lines(subtitle) * round(1.35 * (s.smallest + 1))
+               + 10)
+    bottom = 56 + (round(s.tick * 0.6) if presenter else 0)
+    if legend and legend_at == "right":
+        # Outside the plot: plotly widens the right margin to the legend's width (margin.autoexpand).
+        place = dict(orientation="v", x=1.01, xanchor="left", y=1, yanchor="top")
+    else:
+        # One row in the figure's bottom strip, under the x-axis title.
+        place = dict(orientation="h", x=0, xanchor="left", y=0, yref="container", yanchor="bottom")
+        names = [t.name for t in fig.data if t.type == "scatter" and t.name and t.showlegend is not False]
+        bottom += legend_rows(names, s.legend, PLANNED_WIDTH[presenter]) * round(s.legend * 1.6) if legend else 0
+    total = min(height, PRESENTER_HEIGHT) + extra_top if presenter else height
+    # Plotly anchors a title of several lines by its first line's baseline: move it down by the lines under it.
+    title_y = 1 - (text_lines(title) - 1) * round(1.3 * s.title) / total
     fig.update_layout(
         title=dict(text=title, font=dict(size=s.title), x=0, xanchor="left", xref="paper", yref="container",
-                   y=1, yanchor="top", pad=dict(t=8),
+                   y=title_y, yanchor="top", pad=dict(t=6),
                    subtitle=dict(text=subtitle, font=dict(size=s.smallest + 1))),
-        font=dict(size=s.text, family=FONT_FAMILY), height=height + legend_h + (40 if presenter else 0),
+        font=dict(size=s.text, family=FONT_FAMILY), height=total,
         # No template: assigning "plotly_white" costs ~25 ms a figure (a deep copy); its look is the few lines here.
         template="none", plot_bgcolor="white", paper_bgcolor="white", hovermode="closest", separators=".,",
         hoverlabel=dict(font=dict(size=s.text)),
         showlegend=legend,
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, traceorder="normal",
-                    font=dict(size=s.legend), itemsizing="constant", title=dict(text=""), valign="middle"),
-        margin=dict(l=70, r=24, t=title_h + legend_h + extra_top + 8, b=60))
+        legend=dict(traceorder="normal", font=dict(size=s.legend), itemsizing="constant", title=dict(text=""),
+                    valign="middle", bgcolor="rgba(255,255,255,0)", **place),
+        margin=dict(l=70, r=16, t=title_h + extra_top + 6, b=bottom))
     axis = dict(tickfont=dict(size=s.tick), title_font=dict(size=s.text), automargin=True, gridcolor=GRID,
                 zerolinecolor=GRID, linecolor=GRID, showline=False, ticks="")
     fig.update_xaxes(**axis)
     fig.update_yaxes(**axis)
     fig.update_annotations(font_size=s.text)
     return fig
-
-
-def key_trace(name: str, *, dash: str = "solid", color: str = NEUTRAL, width: float = 2.5, symbol: str | None = None,
-              fill: str | None = None, group: str | None = None) -> go.Scatter:
-    """A legend-only entry (no data) that explains a line style, a band, a marker or a shading."""
-    common = dict(x=[None], y=[None], name=name, legendgroup=group or f"key: {name}", hoverinfo="skip")
-    if fill is not None:  # a filled square: how a band or a shaded region looks
-        return go.Scatter(mode="markers", marker=dict(symbol="square", size=14, color=fill, line=dict(width=0)),
-                          **common)
-    if symbol is not None:
-        return go.Scatter(mode="markers", marker=dict(symbol=symbol, size=12, color=color,
-                                                      line=dict(color="black", width=1)), **common)
-    return go.Scatter(mode="lines", line=dict(color=color, width=width, dash=dash), **common)

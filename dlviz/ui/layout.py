@@ -9,23 +9,75 @@ import streamlit as st
 
 from dlviz import settings
 
-PRESENTER_CSS = """
+# Text that Streamlit would cut with an ellipsis ("Validation accuracy at ep…", "▶ Replay epoch b…") wraps instead:
+# metric labels, widget labels, buttons and page links, in every mode (the sidebar injects it; presenter mode's CSS
+# includes it). Rules name Streamlit's public test ids (data-testid) of the elements they change.
+WRAP_CSS = """
 <style>
-  .stMain p, .stMain li, .stMain label, .stMain .stMarkdown { font-size: 1.3rem; }
-  .stMain h1 { font-size: 2.4rem; }
-  .stMain [data-testid="stMetricValue"] { font-size: 3rem; }
+  .stMain [data-testid="stMetricLabel"], .stMain [data-testid="stMetricLabel"] *,
+  .stMain [data-testid="stWidgetLabel"], .stMain [data-testid="stWidgetLabel"] *,
+  .stMain button, .stMain button *, .stMain [data-testid="stPageLink"] * {
+    white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  }
+</style>
+"""
+
+# Presenter mode's look, for a projector at 1280x720 or 1024x768: less space above the title, larger text. No rule
+# touches a metric's value (`stMetricValue` keeps Streamlit's own 2.25rem, so numbers are never shrunk by a text rule).
+PRESENTER_CSS = WRAP_CSS + """
+<style>
+  .stMain [data-testid="stMainBlockContainer"] { padding-top: 3rem; padding-bottom: 3rem; }
+  .stMain h1 { font-size: 2.1rem; padding: 0.25rem 0 0.5rem 0; }
+  .stMain h2, .stMain h3 { font-size: 1.6rem; }
+  .stMain [data-testid="stMarkdownContainer"] p, .stMain [data-testid="stMarkdownContainer"] li,
+  .stMain [data-testid="stWidgetLabel"] p, .stMain [data-testid="stExpander"] summary p { font-size: 1.25rem; }
+  .stMain [data-testid="stCaptionContainer"] p { font-size: 1.05rem; }
+  .stMain [data-testid="stMetricLabel"] p { font-size: 1.05rem; }
 </style>
 """
 
 
+def _switch(setting: settings.Setting) -> bool:
+    """A sidebar toggle's value in this run: the session's once drawn, before that the link's (`?key=1`), else its
+    default. Readable before the sidebar is drawn (e.g. for `st.set_page_config`)."""
+    if setting.key in st.session_state:
+        return bool(st.session_state[setting.key])
+    raw = st.query_params.get_all(setting.key)
+    try:
+        return bool(setting.parse(raw)) if raw else bool(setting.default)
+    except settings.LinkError:  # `controls.check_link` tells the user; here the default holds
+        return bool(setting.default)
+
+
 def presenter() -> bool:
-    """Is presenter mode on (large fonts, thick lines, settings folded away)?"""
-    return bool(st.session_state.get(settings.PRESENT.key, False))
+    """Is presenter mode on (large fonts, thick lines, settings folded away, the sidebar closed on opening)?
+
+    Usable before the sidebar is drawn: `streamlit_app.py` passes
+    `initial_sidebar_state="collapsed" if layout.presenter() else "auto"` to `st.set_page_config`."""
+    return _switch(settings.PRESENT)
+
+
+def answers_hidden() -> bool:
+    """In presenter mode with "Hide the answers" on: pages draw no verdict stars, no overfitting shading and no
+    "What these runs show" (the curves themselves stay), until the teacher reveals them. Always False outside
+    presenter mode, so a learner on their own never meets hidden answers."""
+    return presenter() and _switch(settings.HIDE_ANSWERS)
+
+
+def reveal_answers() -> None:
+    """Where the answers would be: a note that they are hidden and a "Reveal the answers" button (it switches
+    "Hide the answers" off for the session, and so in the URL). Draws nothing when they are shown."""
+    if not answers_hidden():
+        return
+    st.info("The answers are hidden: what do you expect these curves to show? Decide, then reveal.", icon="🙈")
+    st.button("Reveal the answers", key=f"reveal_{settings.HIDE_ANSWERS.key}",
+              on_click=lambda: st.session_state.__setitem__(settings.HIDE_ANSWERS.key, False))
 
 
 def controls():
-    """Where a page puts its settings: inline, or folded into an expander in presenter mode."""
-    return st.expander("Settings", expanded=False) if presenter() else st.container()
+    """Where a page puts its settings: inline, or folded into a closed "Settings" expander in presenter mode (one
+    line high, so the chart starts above the fold)."""
+    return st.expander("Settings", expanded=False, icon=":material/tune:") if presenter() else st.container()
 
 
 def plot(figure: Any, key: str) -> None:
