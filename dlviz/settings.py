@@ -136,7 +136,11 @@ PRESENT = Setting("present", "Presenter mode", False, "toggle",
 PREDICT = Setting("predict", "Predict first", False, "toggle",
                   help="Before the curves appear, answer one or two questions about this sweep; each answer is then "
                        "checked against the runs' own numbers. One click shows the curves without answering.")
-SIDEBAR = (DATA, ROWS, STANDARDIZE, STRATIFY, HIDDEN, SEED, SEEDS, EACH_SEED, PRESENT, PREDICT)
+# Presenter mode: the answers wait for the teacher (read with `dlviz.ui.layout.answers_hidden()`).
+HIDE_ANSWERS = Setting("hide", "Hide the answers", False, "toggle",
+                       help="In presenter mode: no stars, no shading and no “What these runs show” until you switch "
+                            "this off, so the class can predict first.")
+SIDEBAR = (DATA, ROWS, STANDARDIZE, STRATIFY, HIDDEN, SEED, SEEDS, EACH_SEED, PRESENT, HIDE_ANSWERS, PREDICT)
 
 # ---------------------------------------------------------------------------------------------------------------
 # Epochs page
@@ -251,11 +255,3 @@ def _check_unique() -> None:
 
 
 _check_unique()
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Presenter mode: the answers wait for the teacher (drawn in the sidebar under "Presenter mode"; read with
-# `dlviz.ui.layout.answers_hidden()`). The lead adds it to SIDEBAR when merging, so links are checked like the rest.
-HIDE_ANSWERS = Setting("hide", "Hide the answers", False, "toggle",
-                       help="In presenter mode: no stars, no shading and no “What these runs show” until you switch "
-                            "this off, so the class can predict first.")

@@ -10,8 +10,8 @@ from dlviz.text.predictions import Context
 from dlviz.ui import controls, layout, predict, sidebar, sweep, teaching
 
 st.title("Batch size: how often does the model update?")
-st.markdown("The weights change once per **batch**. Small batches make many small, noisy steps per epoch; large "
-            "batches make few, smooth ones. Switch the x-axis to *weight updates* to compare them step for step.")
+layout.intro("The weights change once per **batch**. Small batches make many small, noisy steps per epoch; large "
+             "batches make few, smooth ones. Switch the x-axis to *weight updates* to compare them step for step.")
 chosen = sidebar.selection()
 n_train = len(chosen.dataset.y_train)
 controls.check_link(settings.BATCH_PAGE)
@@ -24,8 +24,8 @@ with layout.controls():
     x_axis = controls.draw(settings.BATCH_X, c3)
     metric = controls.draw(settings.BATCH_METRIC, c4)
     log_x = controls.draw(settings.BATCH_LOG_X, c3, disabled=x_axis != "updates") and x_axis == "updates"
-layout.fixed_settings(**{"learning rate": LESSON_LEARNING_RATE, "hidden units": chosen.hidden_units,
-                         "seeds": ", ".join(map(str, chosen.seeds))})
+    layout.fixed_settings(**{"learning rate": LESSON_LEARNING_RATE, "hidden units": chosen.hidden_units,
+                             "seeds": ", ".join(map(str, chosen.seeds))})
 
 # A batch larger than the training rows is one batch of all of them: the same run as the whole training set.
 too_big = [b for b in batches if b > n_train]

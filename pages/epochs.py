@@ -11,8 +11,8 @@ from dlviz.text.predictions import Context
 from dlviz.ui import controls, layout, predict, sidebar, sweep, teaching
 
 st.title("Epochs: how long should a model train?")
-st.markdown("One run, many epochs. An epoch is one pass over the training rows. Watch the **validation** curve: "
-            "at first it improves with training, then it turns — the model starts to memorise the training rows.")
+layout.intro("One run, many epochs. An epoch is one pass over the training rows. Watch the **validation** curve: "
+             "at first it improves with training, then it turns — the model starts to memorise the training rows.")
 chosen = sidebar.selection()
 controls.check_link(settings.EPOCHS_PAGE)
 controls.show_notices()
@@ -27,9 +27,9 @@ with layout.controls():
     st.session_state["dlviz_epochs_before"] = epochs
     stop = controls.draw(settings.STOP, middle, high=max(epochs, 2), disabled=epochs == 1)
     patience = controls.draw(settings.PATIENCE, right)
+    layout.fixed_settings(**{"batch size": LESSON_BATCH_SIZE, "learning rate": LESSON_LEARNING_RATE,
+                             "hidden units": chosen.hidden_units, "seeds": ", ".join(map(str, chosen.seeds))})
 stop = min(stop, epochs)
-layout.fixed_settings(**{"batch size": LESSON_BATCH_SIZE, "learning rate": LESSON_LEARNING_RATE,
-                         "hidden units": chosen.hidden_units, "seeds": ", ".join(map(str, chosen.seeds))})
 
 specs, trimmed = sweep.fit_budget(defaults.epochs_specs(chosen.base_spec(), epochs), len(chosen.dataset.y_train),
                                   chosen.n_seeds)
@@ -43,9 +43,10 @@ def figure(runs, found=None):
     value = found.per_value[0] if found else None
     early = [e.stop_epoch for e in found.early_stops if e.stop_epoch is not None] if found else []
     return charts.epochs_figure(
-        runs, marks=teaching.chart_marks(found, lambda v: "run")["run"] if found else None,
+        runs, marks=(teaching.chart_marks(found, lambda v: "run") or {}).get("run") if found else None,
         stop_epoch=stop if found else None,
-        early_stop_epoch=min(early) if early and value and min(early) < value.epochs_run else None,
+        early_stop_epoch=(min(early) if early and value and min(early) < value.epochs_run
+                          and not layout.answers_hidden() else None),
         x_max=epochs, each_seed=chosen.each_seed, presenter=layout.presenter())
 
 
@@ -72,13 +73,13 @@ if histories:
     cols[0].metric(f"Validation loss at {where}", f"{mean_at('val_loss', at):.3f}", help=seeds_note or None)
     cols[1].metric(f"Validation accuracy at {where}", f"{mean_at('val_accuracy', at):.1%}",
                    help=seeds_note or None)
-    best = found.per_value[0].best_epoch
+    best = None if layout.answers_hidden() else found.per_value[0].best_epoch
     if best is not None:
         cols[2].metric(f"Lowest validation loss (epoch {best})", f"{mean_at('val_loss', best):.3f}",
                        help=seeds_note or None)
         cols[3].metric(f"Validation accuracy at epoch {best}", f"{mean_at('val_accuracy', best):.1%}",
                        help=seeds_note or None)
-    early_text = text.early_stopping_sentence(found)
+    early_text = None if layout.answers_hidden() else text.early_stopping_sentence(found)
     if early_text:
         st.markdown(f"**Early stopping preview** (patience {patience}): {early_text}")
     layout.download_runs(lambda: histories_frame(histories, [f"epochs {epochs}"] * len(histories)), "epochs")

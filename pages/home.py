@@ -72,6 +72,8 @@ for number, step in enumerate(LESSON_PATH, start=1):
     st.caption(f"{step.page.title} page — look at {step.look}.")
 st.page_link(settings.GRID_PAGE_ID.script, label="Then: batch size and learning rate together",
              icon=settings.GRID_PAGE_ID.icon, width="stretch")
+st.page_link(settings.SURFACE_PAGE_ID.script, label="And: where the steps go on the real loss surface",
+             icon=settings.SURFACE_PAGE_ID.icon, width="stretch")
 
 st.subheader("How to read a chart")
 st.markdown(

@@ -15,11 +15,11 @@ from dlviz.text.predictions import Context
 from dlviz.ui import controls, layout, predict, sidebar, sweep
 
 st.title("Batch size × learning rate: how the two work together")
-st.markdown("The three settings are a balance: **changing one often requires adjusting the others**, and a larger "
-            "batch often allows a somewhat higher learning rate. Every cell below is a real run of the lesson's "
-            "model from the same initial weights; brighter cells did better, a grey ✕ diverged, and an orange "
-            "outline marks the best learning rate for each batch size. Does the good region move to the right "
-            "as the batch grows?")
+layout.intro("The three settings are a balance: **changing one often requires adjusting the others**, and a larger "
+             "batch often allows a somewhat higher learning rate. Every cell below is a real run of the lesson's "
+             "model from the same initial weights; brighter cells did better, a grey ✕ diverged, and an orange "
+             "outline marks the best learning rate for each batch size. Does the good region move to the right "
+             "as the batch grows?")
 chosen = sidebar.selection()
 n_train = len(chosen.dataset.y_train)
 controls.check_link(settings.GRID_PAGE + settings.GRID_LOOK_CONTROLS)
@@ -35,6 +35,8 @@ with layout.controls():
     else:
         amount = controls.draw(settings.GRID_UPDATES, c4)
     outcome = controls.draw(settings.GRID_OUTCOME, c5)
+    layout.fixed_settings(**{"hidden units": chosen.hidden_units, "optimizer": "Adam",
+                             "seeds": ", ".join(map(str, chosen.seeds))})
 
 if not batches or not rates:
     st.info("Pick at least one batch size and one learning rate.")
@@ -50,8 +52,6 @@ if not specs:
 row_epochs = [next(s.epochs for s in specs if s.batch_size == b) for b in batch_sizes]
 row_updates = [e * updates_per_epoch(n_train, b) for e, b in zip(row_epochs, batch_sizes)]
 st.caption(grid_text.budget_sentence(budget, amount, n_train, batch_sizes, row_epochs, row_updates))
-layout.fixed_settings(**{"hidden units": chosen.hidden_units, "optimizer": "Adam",
-                         "seeds": ", ".join(map(str, chosen.seeds))})
 
 if budget == SAME_EPOCHS:
     row_labels = [f"{b:,} ({u:,} updates)" for b, u in zip(batch_sizes, row_updates)]
@@ -70,6 +70,7 @@ def heatmap(grid: interplay.Grid, final: bool, selected=()):
         finite = values[values == values]
         if start is not None and finite.size:
             color_range = (float(finite.min()), float(max(finite.min() + 1e-3, min(finite.max(), start))))
+    final = final and not layout.answers_hidden()  # the teacher reveals the best cells later
     anchor = interplay.best_cell(grid, outcome) if final else None
     tied = np.zeros(grid.shape, bool)
     if final:
@@ -115,8 +116,12 @@ cells = {"row": [(row, j) for j in range(grid.shape[1])], "column": [(i, column)
 chart.show(heatmap(grid, final=True, selected=cells))
 
 st.subheader("What this shows")
-for sentence in grid_text.grid_sentences(grid, outcome, budget, n_train):
-    st.markdown(f"- {sentence}")
+hidden = layout.answers_hidden()
+if hidden:
+    layout.reveal_answers()
+else:
+    for sentence in grid_text.grid_sentences(grid, outcome, budget, n_train):
+        st.markdown(f"- {sentence}")
 st.caption("The dashed line is the **linear-scaling rule of thumb** (Goyal et al. 2017): multiply the batch size by "
            "k, multiply the learning rate by k. It is drawn through the best cell of the grid. It was worked out for "
            "SGD on large image models, so treat it as a starting point to check, not a law; with Adam the best "
@@ -125,6 +130,10 @@ rows = interplay.row_bests(grid, outcome)
 ranking = interplay.ranking_outcome(outcome)
 scores = interplay.outcome_matrix(grid, ranking)
 layout.number_table({
+    "batch size": list(grid.batch_sizes),
+    "epochs": grid.epochs(),
+    "weight updates": grid.updates(n_train),
+} if hidden else {
     "batch size": list(grid.batch_sizes),
     "epochs": grid.epochs(),
     "weight updates": grid.updates(n_train),

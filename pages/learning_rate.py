@@ -13,8 +13,8 @@ from dlviz.text.predictions import Context
 from dlviz.ui import controls, layout, predict, sidebar, sweep, teaching
 
 st.title("Learning rate: how big is each step?")
-st.markdown("The learning rate scales every weight update. Too small and the model crawls; too large and the loss "
-            "oscillates or explodes (a ✕ marks where a run **diverged**: its loss shot far above where it started).")
+layout.intro("The learning rate scales every weight update. Too small and the model crawls; too large and the loss "
+             "oscillates or explodes (a ✕ marks where a run **diverged**: its loss shot far above where it started).")
 chosen = sidebar.selection()
 controls.check_link(settings.LR_PAGE)
 controls.show_notices()
@@ -25,8 +25,8 @@ with layout.controls():
     epochs = controls.draw(settings.LR_EPOCHS, c2)
     metric = controls.draw(settings.LR_METRIC, c3)
     log_y = controls.draw(settings.LR_LOG_Y, c4)
-layout.fixed_settings(**{"batch size": LESSON_BATCH_SIZE, "hidden units": chosen.hidden_units,
-                         "seeds": ", ".join(map(str, chosen.seeds))})
+    layout.fixed_settings(**{"batch size": LESSON_BATCH_SIZE, "hidden units": chosen.hidden_units,
+                             "seeds": ", ".join(map(str, chosen.seeds))})
 
 rates = sorted(rates)
 specs, trimmed = sweep.fit_budget(defaults.learning_rate_specs(chosen.base_spec(), rates, epochs),

@@ -74,6 +74,11 @@ def reveal_answers() -> None:
               on_click=lambda: st.session_state.__setitem__(settings.HIDE_ANSWERS.key, False))
 
 
+def intro(text: str) -> None:
+    """A page's introduction: in presenter mode only its first sentence, so that the first chart fits the screen."""
+    st.markdown(text.split(". ")[0].rstrip(".") + "." if presenter() else text)
+
+
 def controls():
     """Where a page puts its settings: inline, or folded into a closed "Settings" expander in presenter mode (one
     line high, so the chart starts above the fold)."""

@@ -88,8 +88,9 @@ def draw() -> Selection:
         controls.set_value(settings.DATA, "practice")
     bar = st.sidebar
     present = controls.draw(settings.PRESENT, bar)
+    st.html(layout.PRESENTER_CSS if present else layout.WRAP_CSS)
     if present:
-        st.html(layout.PRESENTER_CSS)
+        controls.draw(settings.HIDE_ANSWERS, bar)
     bar.header("Data")
     choice = controls.draw(settings.DATA, bar, horizontal=False)
     standardize = controls.draw(settings.STANDARDIZE, bar)

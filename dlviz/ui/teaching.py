@@ -10,11 +10,15 @@ import streamlit as st
 from dlviz.analysis.sweeps import SweepFindings
 from dlviz.text import findings as text
 from dlviz.text import lessons
+from dlviz.ui import layout
 
 
 def what_this_run_shows(findings: SweepFindings) -> None:
     """'What this run shows': one sentence per finding, then the rule every comparison on the page follows."""
     st.subheader("What these runs show")
+    if layout.answers_hidden():
+        layout.reveal_answers()
+        return
     sentences = text.sentences(findings)
     if sentences:
         st.markdown("\n".join(f"- {sentence}" for sentence in sentences))
@@ -30,7 +34,7 @@ def code_selector(page: str, findings: SweepFindings, labels: dict[Hashable, str
     values = list(labels)
     default = findings.code_value(lesson_value)
     default = default if default in values else values[0]
-    best = findings.best_value
+    best = None if layout.answers_hidden() else findings.best_value
     return st.selectbox("Show the lesson's code for", values, index=values.index(default),
                         key=f"code_value_{page}_{default}",
                         format_func=lambda v: labels[v] + (" (clearly best)" if v == best else ""))
@@ -73,13 +77,15 @@ def labels_of(values: Sequence[Hashable], label: Callable[[Hashable], str]) -> d
     return {value: label(value) for value in values}
 
 
-def chart_marks(findings: SweepFindings, label_of: Callable[[Hashable], str]) -> dict:
+def chart_marks(findings: SweepFindings, label_of: Callable[[Hashable], str]) -> dict | None:
     """The findings' marks per chart label: a star at the lowest (smoothed, seed-mean) validation loss of the value
     that is clearly best (filled) or of each value that ties for best (hollow), and the overfitting region where
-    every seed overfits. A value that diverged on any seed gets neither."""
+    every seed overfits. A value that diverged on any seed gets neither. None while a teacher hides the answers."""
     from dlviz.analysis.sweeps import BEST, TIED_BEST
     from dlviz.charts import Marks
 
+    if layout.answers_hidden():
+        return None
     marks = {}
     for v in findings.per_value:
         ranked = BEST in v.verdicts or TIED_BEST in v.verdicts or len(findings.per_value) == 1
