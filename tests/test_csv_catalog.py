@@ -426,19 +426,13 @@ def test_upload_rules_state_the_limits():
 
 
 class NamedUpload(io.BytesIO):
-    """Shaped like Streamlit's UploadedFile: a BytesIO subclass with a name and size."""
+    """Shaped like Streamlit's UploadedFile (a BytesIO subclass with a name and size; the sidebar itself passes the
+    upload's bytes)."""
 
     def __init__(self, data: bytes, name: str) -> None:
         super().__init__(data)
         self.name = name
         self.size = len(data)
-
-
-def streamlit_upload(data: bytes):
-    from streamlit.proto.Common_pb2 import FileURLs
-    from streamlit.runtime.uploaded_file_manager import UploadedFile, UploadedFileRec
-
-    return UploadedFile(UploadedFileRec("file-1", "data.csv", "text/csv", data), FileURLs())
 
 
 def already_read(data: bytes) -> io.BytesIO:
@@ -456,7 +450,6 @@ SOURCES = [
     pytest.param(lambda data, tmp: io.BytesIO(data), id="BytesIO"),
     pytest.param(lambda data, tmp: NamedUpload(data, "data.csv"), id="BytesIO-subclass-with-name"),
     pytest.param(lambda data, tmp: already_read(data), id="upload-already-read"),
-    pytest.param(lambda data, tmp: streamlit_upload(data), id="streamlit-UploadedFile"),
     pytest.param(lambda data, tmp: io.StringIO(data.decode()), id="StringIO"),
     pytest.param(lambda data, tmp: open(tmp / "data.csv", "rb"), id="binary-file-handle"),
     pytest.param(lambda data, tmp: open(tmp / "data.csv", encoding="utf-8"), id="text-file-handle"),

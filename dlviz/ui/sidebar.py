@@ -201,15 +201,22 @@ def selection() -> Selection:
     return draw()
 
 
+# Where Streamlit 1.67 keeps its legacy-pages decision: the one Streamlit internal dlviz touches (see below).
+_LEGACY_MODULE, _LEGACY_CLASS, _LEGACY_FLAG = "streamlit.runtime.pages_manager", "PagesManager", "uses_pages_directory"
+
+
 def leave_legacy_pages_mode() -> bool:
     """The one place dlviz touches a Streamlit internal, guarded: Streamlit 1.67 keeps its legacy-mode decision in
     `PagesManager.uses_pages_directory`, which `st.navigation` itself sets to False. Returns whether it was on and is
-    now off; False (nothing done) if this Streamlit has no such attribute."""
+    now off; False, with nothing done, if this Streamlit has no such module, class or attribute (the page then draws
+    the sidebar itself and works; `tests/test_legacy_pages.py`)."""
+    import importlib
+
     try:
-        from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:
+        owner = getattr(importlib.import_module(_LEGACY_MODULE), _LEGACY_CLASS)
+    except (ImportError, AttributeError):
         return False
-    if getattr(PagesManager, "uses_pages_directory", None):
-        PagesManager.uses_pages_directory = False
+    if getattr(owner, _LEGACY_FLAG, None):
+        setattr(owner, _LEGACY_FLAG, False)
         return True
     return False
