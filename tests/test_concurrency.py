@@ -1,15 +1,20 @@
 """Training is safe under concurrency: Streamlit runs each browser session in its own thread of one process.
 
-The tests go through the code path the UI uses (`dlviz.ui.sweep.train`): one shared `SweepCache`, and for every
-"session" a thread calling `cache.get_or_compute((dataset.fingerprint, tuple(specs)), lambda report:
-train_sweep(dataset, specs, report), progress=...)`. They check that
+The tests go through the code path the UI uses (`dlviz.ui.sweep.train`): one shared `TrainingQueue(ResultCache())`,
+and for every "session" a thread calling `queue.submit(session_id, tuple(specs), lambda report, cancelled:
+train_sweep(data, specs, report), work=..., result_bytes=...)`, following the ticket's status until it is over and
+then taking its result. Lesson-code runs (`train_plain`, which take the engine's `TRAINING_LOCK` themselves, outside
+the queue) run alongside. They check that
 
 - callers of the same sweep share one computation and get the very same result object;
-- different sweeps (other learning rates, batch sizes, seeds, widths) and plain `model.fit` runs
-  (`train_plain`) running alongside do not change each other's numbers: every result is bitwise equal to the one
-  from a sequential run made first, in the same process;
+- different sweeps (other learning rates, batch sizes, seeds, widths) and plain `model.fit` runs running alongside
+  do not change each other's numbers: every result is bitwise equal to the one from a sequential run made first, in
+  the same process;
+- a failing request (a spec the engine refuses) fails its own waiters only, with one exception object, and is not
+  cached.
 
-No timing assertions: speed under load is measured by `bench/concurrency.py`.
+No timing assertions: the waits below poll the queue's public status until a state is reached, never a duration.
+Speed under load is measured by `bench/concurrency.py`.
 """
 
 from __future__ import annotations
@@ -21,9 +26,10 @@ from typing import Any, Callable
 import numpy as np
 import pytest
 
-from dlviz.cache import SweepCache
+from dlviz.cache import ResultCache
 from dlviz.data import load_builtin
 from dlviz.runs import RunHistory, RunSpec, SweepProgress
+from dlviz.engine.queue import DONE, FAILED, QUEUED, RUNNING, Ticket, TrainingQueue, sweep_result_bytes, sweep_work
 from dlviz.engine.runtime import TRAINING_LOCK
 from dlviz.training import train_plain, train_sweep
 from tests.support import TIMEOUT
@@ -96,16 +102,35 @@ def assert_same_history(got: RunHistory, want: RunHistory, fields=SWEEP_FIELDS) 
 class Session:
     """What one simulated browser session did."""
 
-    name: str
+    name: str  # the sweep (or plain run) it asked for; several sessions may share one
+    session_id: str  # unique, as `dlviz.ui.sweep._session_id` is per browser session
+    ticket: Ticket | None = None
     result: Any = None
     error: BaseException | None = None
+    states: list[str] = field(default_factory=list)  # queue states it was shown, in order
     reports: list[float] = field(default_factory=list)  # progress fractions it was shown
 
 
-def run_sessions(jobs: list[tuple[str, Callable[[Session], Any]]], before_release: Callable[[], None] | None = None
-                 ) -> list[Session]:
-    """Run every job in its own thread, all released at once by a barrier; return what each did."""
-    sessions = [Session(name) for name, _ in jobs]
+def wait_until(condition: Callable[[], bool], what: str) -> None:
+    """Poll `condition` until it holds; fail (instead of hanging) after `TIMEOUT` seconds. Not a timing assertion:
+    only a state is waited for."""
+    pause = threading.Event()  # never set: only for its timed wait
+    for _ in range(int(TIMEOUT / 0.02)):
+        if condition():
+            return
+        pause.wait(0.02)
+    raise AssertionError(f"never reached: {what}")
+
+
+def run_sessions(jobs: list[tuple[str, Callable[[Session], Any]]],
+                 gate: Callable[[list[Session]], None] | None = None,
+                 before: Callable[[], None] | None = None) -> list[Session]:
+    """Run every job in its own thread, all released at once by a barrier; return what each did.
+
+    With `gate`, the main thread holds the engine's `TRAINING_LOCK` from before the release until `gate(sessions)`
+    returns, so no training (queued sweep or plain run) can start or finish meanwhile; `before()` runs under the
+    lock just before the release."""
+    sessions = [Session(name, f"{name}-{i}") for i, (name, _) in enumerate(jobs)]
     barrier = threading.Barrier(len(jobs) + 1)
 
     def target(session: Session, job: Callable[[Session], Any]) -> None:
@@ -115,30 +140,43 @@ def run_sessions(jobs: list[tuple[str, Callable[[Session], Any]]], before_releas
         except BaseException as exc:  # noqa: BLE001  (reported by the test below)
             session.error = exc
 
-    threads = [threading.Thread(target=target, args=(s, job), name=f"session-{s.name}", daemon=True)
+    threads = [threading.Thread(target=target, args=(s, job), name=f"session-{s.session_id}", daemon=True)
                for s, (_, job) in zip(sessions, jobs)]
     for thread in threads:
         thread.start()
-    barrier.wait(timeout=60)
-    if before_release is not None:
-        before_release()
+    if gate is None:
+        barrier.wait(timeout=60)
+    else:
+        with TRAINING_LOCK:
+            if before is not None:
+                before()
+            barrier.wait(timeout=60)
+            gate(sessions)
     for thread in threads:
         thread.join(timeout=TIMEOUT)
         assert not thread.is_alive(), f"{thread.name} did not finish"
-    errors = [(s.name, s.error) for s in sessions if s.error is not None]
-    assert not errors, errors
     return sessions
 
 
-def sweep_job(cache: SweepCache, data, specs: list[RunSpec]) -> Callable[[Session], Any]:
-    """Exactly what `dlviz.ui.run_sweep` does for a session once its request passed the work check."""
-    key = (data.fingerprint, tuple(specs))
+def submit_sweep(queue: TrainingQueue, session_id: str, data, specs: list[RunSpec]) -> Ticket:
+    """Exactly the request `dlviz.ui.sweep.train` makes for a session's missing runs."""
+    n_train = len(data.y_train)
+    return queue.submit(session_id, tuple(specs), lambda report, cancelled: train_sweep(data, specs, report),
+                        work=sweep_work(specs, n_train),
+                        result_bytes=sweep_result_bytes(specs, n_train, data.n_features))
 
+
+def sweep_job(queue: TrainingQueue, data, specs: list[RunSpec]) -> Callable[[Session], Any]:
+    """What a session's script run does: submit, follow the ticket's status (as the progress bar does) until it is
+    over, then take the result (which raises the compute's error)."""
     def job(session: Session):
-        def on_progress(update: SweepProgress) -> None:
-            session.reports.append(update.fraction)
-
-        return cache.get_or_compute(key, lambda report: train_sweep(data, specs, report), progress=on_progress)
+        with submit_sweep(queue, session.session_id, data, specs) as ticket:
+            session.ticket = ticket
+            for status in ticket.wait(poll_seconds=0.02):
+                session.states.append(status.state)
+                if isinstance(status.progress, SweepProgress):
+                    session.reports.append(status.progress.fraction)
+            return ticket.result()
     return job
 
 
@@ -154,45 +192,56 @@ SESSION_SWEEPS = ["lr", "lr", "lr", "lr", "batch", "batch", "batch", "lr_seed7",
 @pytest.mark.parametrize("gated", [False, True], ids=["free-race", "all-in-flight"])
 def test_concurrent_sessions_train_each_sweep_once_and_match_a_sequential_run(data, sweeps, plain_specs,
                                                                                sequential, gated):
-    """12 engine sessions on 5 distinct sweeps plus 4 plain `model.fit` runs, all started at once.
+    """12 engine sessions on 5 distinct sweeps through one queue plus 4 plain `model.fit` runs, all started at once.
 
-    "free-race": the threads race from a barrier. "all-in-flight": the main thread holds the training lock until
-    every distinct sweep is being computed, so every same-sweep caller after the first certainly finds its sweep in
-    flight and must wait for it (no caller can find it already cached).
+    "free-race": the threads race from a barrier (a late caller may be served from the cache). "all-in-flight": the
+    main thread holds the training lock until every session holds a ticket and the queue shows exactly one job per
+    distinct sweep (one running, four queued), so every same-sweep caller after the first certainly joined the job
+    in flight (no caller can find its sweep already cached).
     """
     engine_ref, plain_ref = sequential
-    cache = SweepCache()
-    jobs = [(name, sweep_job(cache, data, sweeps[name])) for name in SESSION_SWEEPS]
+    queue = TrainingQueue(ResultCache())
+    jobs = [(name, sweep_job(queue, data, sweeps[name])) for name in SESSION_SWEEPS]
     jobs += [(f"plain{i}", plain_job(data, spec, same)) for i, (spec, same) in enumerate(plain_specs)]
-    keys = [(data.fingerprint, tuple(specs)) for specs in sweeps.values()]
 
-    def hold_training_until_all_in_flight() -> None:
-        pause = threading.Event()  # never set: only for its timed wait
-        with TRAINING_LOCK:
-            for _ in range(1200):
-                if all(cache.is_computing(key) for key in keys):
-                    break
-                pause.wait(0.05)
-            assert all(cache.is_computing(key) for key in keys)
-            assert len(cache) == 0  # nothing finished while training was held
-            pause.wait(0.5)  # let the same-sweep callers reach their wait
+    def hold_training_until_all_joined(sessions: list[Session]) -> None:
+        engine = [s for s in sessions if s.name in sweeps]
+        wait_until(lambda: all(s.ticket is not None for s in engine) and len(queue) == len(sweeps),
+                   "every session holds a ticket, one job per distinct sweep")
+        def place(session: Session) -> tuple:
+            status = session.ticket.status()
+            return status.state, status.position, status.ahead_keys
 
-    sessions = run_sessions(jobs, hold_training_until_all_in_flight if gated else None)
+        places = {s.name: place(s) for s in engine}
+        # Nothing finished while training was held; the queue's public status shows one running job and the other
+        # distinct sweeps in line behind it, all callers of a sweep at one place.
+        assert len(queue.cache) == 0 and queue.computed == 0
+        assert all(place(s) == places[s.name] for s in engine)
+        assert sorted(p[:2] for p in places.values()) == (
+            [(QUEUED, n) for n in range(1, len(sweeps))] + [(RUNNING, 0)])
 
-    # One computation per distinct sweep; every caller of a sweep holds the very same object.
-    assert cache.computed == len(sweeps)
+    sessions = run_sessions(jobs, hold_training_until_all_joined if gated else None)
+    errors = [(s.session_id, s.error) for s in sessions if s.error is not None]
+    assert not errors, errors
+
+    # One computation per distinct sweep; every caller of a sweep holds the very same object, the one cached.
+    assert queue.computed == len(sweeps) and len(queue) == 0
     by_sweep: dict[str, list[Session]] = {}
     for session in sessions:
         by_sweep.setdefault(session.name, []).append(session)
     for name in sweeps:
         results = [s.result for s in by_sweep[name]]
         assert all(result is results[0] for result in results), name
-        assert cache.get((data.fingerprint, tuple(sweeps[name]))) is results[0]
-    # The session that trained a sweep saw its progress reach the end; every report anyone saw is a fraction.
+        assert queue.cache.get(tuple(sweeps[name])) is results[0]
+    # Every session's ticket ended done; a session that waited for the training saw its progress reach the end,
+    # and every report anyone saw is a fraction.
     for name in sweeps:
-        reports = [s.reports for s in by_sweep[name]]
-        assert any(r and r[-1] == 1.0 for r in reports), name
-        assert all(0.0 <= f <= 1.0 for r in reports for f in r)
+        sessions_of = by_sweep[name]
+        assert all(s.states[-1] == DONE and s.ticket.state == DONE for s in sessions_of), name
+        assert any(s.reports and s.reports[-1] == 1.0 for s in sessions_of), name
+        assert all(0.0 <= f <= 1.0 for s in sessions_of for f in s.reports)
+        if gated:  # nobody was served from the cache: all joined the job in flight and followed it to its end
+            assert all(s.states[0] in (QUEUED, RUNNING) and s.reports[-1] == 1.0 for s in sessions_of), name
 
     # Bitwise equal to the sequential run, sweep by sweep, value by value.
     for name, specs in sweeps.items():
@@ -218,27 +267,46 @@ def test_sweeps_are_really_different(sequential):
     assert plain[0].loss != plain[2].loss  # the lesson's own shuffling gives other batches than the engine's order
 
 
-def test_a_failing_sweep_fails_every_waiter_and_is_not_cached(data):
-    """A refused request (absurd setting) raises the same TrainingError in every session asking for it, while an
-    ordinary sweep running at the same time still succeeds."""
+def test_a_refused_sweep_fails_only_its_waiters_and_is_not_cached(data):
+    """Three sessions ask for a sweep the engine refuses (absurd learning rate) while two others wait for an ordinary
+    one that runs first: the three get one and the same TrainingError, the two get their sweep, the queue goes on,
+    and the refused sweep is not cached (asking again runs it again and raises anew)."""
     from dlviz.runs import TrainingError
 
-    cache = SweepCache()
+    queue = TrainingQueue(ResultCache())
     bad = [RunSpec(data.fingerprint, epochs=2, learning_rate=1_000.0)]
     good = [RunSpec(data.fingerprint, epochs=2)]
-    jobs = [("bad", sweep_job(cache, data, bad)) for _ in range(3)] + [("good", sweep_job(cache, data, good))]
+    jobs = [("bad", sweep_job(queue, data, bad)) for _ in range(3)] + [("good", sweep_job(queue, data, good))]
+    first: list[Ticket] = []
 
-    def swallow(job):
-        def wrapped(session):
-            try:
-                return job(session)
-            except TrainingError as exc:
-                return exc
-        return wrapped
+    def ask_first() -> None:
+        # The good sweep is asked for first, from here, so it runs first (held by the lock) and the refused one
+        # waits in line behind it until all three of its callers have joined it.
+        first.append(submit_sweep(queue, "good-first", data, good))
+        wait_until(lambda: first[0].status().state == RUNNING, "the good sweep running")
 
-    sessions = run_sessions([(name, swallow(job)) for name, job in jobs])
-    errors = [s.result for s in sessions if s.name == "bad"]
+    def gate(sessions: list[Session]) -> None:
+        wait_until(lambda: all(s.ticket is not None for s in sessions) and len(queue) == 2,
+                   "every session holds a ticket, the good sweep running and the refused one queued")
+        for session in sessions:
+            status = session.ticket.status()
+            if session.name == "bad":
+                assert (status.state, status.position, status.ahead_keys) == (QUEUED, 1, (tuple(good),))
+            else:
+                assert status.state == RUNNING
+
+    sessions = run_sessions(jobs, gate, ask_first)
+    errors = [s.error for s in sessions if s.name == "bad"]
     assert all(isinstance(e, TrainingError) and "Learning rate must be between" in str(e) for e in errors)
-    assert (data.fingerprint, tuple(bad)) not in cache and not cache.is_computing((data.fingerprint, tuple(bad)))
-    good_result = next(s.result for s in sessions if s.name == "good")
-    assert len(good_result) == 1 and good_result[0].epochs_run == 2
+    assert all(e is errors[0] for e in errors)  # one computation, one error, shared by its waiters
+    assert all(s.states[-1] == FAILED and s.ticket.state == FAILED for s in sessions if s.name == "bad")
+
+    good_session = next(s for s in sessions if s.name == "good")
+    assert good_session.error is None and good_session.result is first[0].result(TIMEOUT)
+    assert len(good_session.result) == 1 and good_session.result[0].epochs_run == 2
+    assert tuple(bad) not in queue.cache and tuple(good) in queue.cache and queue.computed == 1
+
+    # Not remembered: asking again computes again and raises a new error.
+    with pytest.raises(TrainingError) as again:
+        submit_sweep(queue, "later", data, bad).result(TIMEOUT)
+    assert again.value is not errors[0] and queue.computed == 1 and len(queue) == 0
