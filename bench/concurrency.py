@@ -9,7 +9,7 @@ page from navigation until it has finished drawing: the script run is over, no p
 it should show is rendered. Rounds, in this order:
 
 - first visit: each default page once, one after another (the server's first runs: imports, the shipped default
-  sweeps loaded into the shared cache). Reported, not compared.
+  sweeps loaded into the shared run store). Reported, not compared.
 - single: each default page once more, alone (warm). `single` is their mean.
 - default20: 20 visitors at once on the default pages (/epochs, /batch_size, /learning_rate in turn), all warm: the
   sweeps are shared from the cache, so this measures serving and drawing under load.
@@ -17,7 +17,8 @@ it should show is rendered. Rounds, in this order:
   engine. Reported, not compared.
 - cold single: one more non-default sweep (/learning_rate?seed=1000) that must train.
 - cold20: 20 visitors at once, each on a different non-default sweep (/learning_rate?seed=N, N = 1..20) that must
-  train; training is serialized (dlviz.engine.runtime.TRAINING_LOCK), so this is at best 20 x cold single.
+  train; the server's one `dlviz.engine.queue.TrainingQueue` trains them one at a time, first come first served,
+  so this is at best 20 x cold single.
 
 Absolute seconds depend on the machine; the ratios to one request are what to compare. The browser runs on the same
 cores as the server (20 fresh contexts each download, parse and draw Streamlit's frontend and plotly), so the table also
