@@ -30,6 +30,11 @@ def format_rate(rate: float) -> str:
     return text if text not in ("", "0") else f"{rate:g}"
 
 
+def nearest_choice(rate: float, choices: Sequence[float] = LEARNING_RATE_CHOICES) -> float:
+    """The offered learning rate closest to `rate` on a log scale (a suggestion of 0.0029 becomes 0.003)."""
+    return min(choices, key=lambda choice: abs(math.log10(float(choice)) - math.log10(rate)))
+
+
 def _number(text: str) -> float:
     """A finite number from a link's text; refuses what would overflow or is not a number."""
     if len(text) > 32:
@@ -86,10 +91,10 @@ class Setting:
         if len(raw) != 1:
             raise LinkError(f"the link gives it {len(raw)} times ({', '.join(raw)}); it takes one value")
         text = raw[0]
-        if self.widget == "toggle":  # the words Streamlit's binding reads (any case)
+        if self.widget == "toggle":
             lowered = text.lower()
-            if lowered in ("true", "false"):
-                return lowered == "true"
+            if lowered in ("true", "1", "yes", "on", "false", "0", "no", "off"):
+                return lowered in ("true", "1", "yes", "on")
             raise LinkError(f"“{text}” is not true or false")
         if self.widget == "slider":
             number = _number(text)

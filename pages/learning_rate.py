@@ -1,7 +1,5 @@
 """Learning rate: same data, same start, several step sizes: too slow, good, oscillating, diverging."""
 
-import math
-
 import streamlit as st
 
 from dlviz import charts, defaults, settings
@@ -73,6 +71,6 @@ if st.toggle("Run the range test", key="lr_range_test"):
     if found is not None:
         layout.plot(charts.lr_finder_figure(found, presenter=layout.presenter()), "lr_range_test_chart")
         st.caption(found.sentence())
-        pick = min(settings.LEARNING_RATE_CHOICES, key=lambda r: abs(math.log10(r / found.suggestion)))
+        pick = settings.nearest_choice(found.suggestion)
         st.button(f"Add learning rate {format_rate(pick)} to the sweep", disabled=pick in rates,
                   on_click=lambda: controls.set_value(settings.LEARNING_RATES, sorted({*rates, pick})))

@@ -25,7 +25,7 @@ def fake(batch_size, rate, final_val, *, seed=1, best_val=None, accuracy=0.8, di
     spec = BASE.replace(batch_size=batch_size, learning_rate=rate, epochs=epochs, seed=seed)
     if diverged:
         return RunHistory(spec, loss=[0.7, float("nan")], accuracy=[0.5, 0.5], val_loss=[0.7, float("nan")],
-                          val_accuracy=[0.5, 0.5], diverged_at=2, initial_val_loss=0.69)
+                          val_accuracy=[0.5, 0.5], diverged_at=2, nan_at=2, initial_val_loss=0.69)
     val = ([0.69, best_val] + [final_val] * max(epochs - 2, 1))[-epochs:] if best_val != final_val else \
         [final_val] * epochs
     return RunHistory(spec, loss=list(val), accuracy=[accuracy] * epochs, val_loss=val,

@@ -137,7 +137,8 @@ def test_dataset_baselines_are_copied_when_the_dataset_has_them(data, base):
             return getattr(data, name)
 
     plain_data, = train_sweep(data, [base.replace(epochs=1)])
-    assert np.isnan(plain_data.prior_loss) and np.isnan(plain_data.majority_val_accuracy)
+    assert (plain_data.prior_loss, plain_data.majority_val_accuracy) == pytest.approx(
+        (data.prior_loss, data.majority_share_val))
     history, = train_sweep(WithBaselines(), [base.replace(epochs=1)])
     assert (history.prior_loss, history.majority_val_accuracy) == (0.61, 0.72)
     assert history.loss == plain_data.loss

@@ -5,7 +5,6 @@ training."""
 
 from __future__ import annotations
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.support import figures, open_page, tables
@@ -132,7 +131,6 @@ def test_a_diverging_cell_is_marked_on_the_heatmap_and_its_curve():
     assert [t["name"] for t in blowup_traces(curves(at))] == ["lr 10 blew up"]
 
 
-@pytest.mark.xfail(strict=False, reason="needs the seed-stacked engine: today a diverged run stops recording")
 def test_a_diverging_cell_is_drawn_to_the_end():
     at = open_page(PAGE, g_batches=["64"], g_lrs=["0.01", "10"], g_epochs="4", rows="500", seeds="2")
     assert list(series(curve(curves(at), "lr 10")["x"])) == [0, 1, 2, 3, 4]

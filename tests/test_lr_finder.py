@@ -128,7 +128,7 @@ def test_finder_figure(result):
 
 
 def test_snapping_the_suggestion_to_the_pages_choices():
-    from dlviz.ui import nearest_choice
+    from dlviz.settings import nearest_choice
 
     choices = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0]
     assert nearest_choice(0.0029, choices) == 3e-3

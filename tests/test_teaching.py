@@ -11,7 +11,6 @@ import base64
 import re
 
 import numpy as np
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.support import figures, open_page, trace_names
@@ -214,11 +213,6 @@ def test_learning_rate_page_names_a_clear_winner():
     assert "lr 0.01" in trace_names(figure) and "lr 0.0001" in trace_names(figure)
 
 
-@pytest.mark.xfail(strict=True, reason="product: dlviz/analysis/sweeps.py calls a value NOT_LEARNING from validation "
-                                       "loss alone (never clearly below the constant guess's 0.693), so on 320 "
-                                       "training rows lr 0.01 is 'not learning' in the same findings that use it "
-                                       "as the reference lr 0.00001 is too slow against (training loss 0.739 -> "
-                                       "0.336); a run whose training loss halves is fitting, not a constant guess")
 def test_a_run_whose_training_loss_halves_is_not_called_not_learning():
     at = open_page("pages/learning_rate.py", lrs=["0.00001", "0.01"], lr_epochs="10", **SMALL)
     text = shows(at)

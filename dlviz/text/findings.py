@@ -7,6 +7,8 @@ value; `verdict_label(findings, value)` the short legend label ("lr 1 — diverg
 
 from __future__ import annotations
 
+import math
+
 from typing import Hashable
 
 from dlviz.analysis import curves, sweeps
@@ -102,6 +104,9 @@ def divergence_sentence(page: str, v: ValueFindings) -> str | None:
     elif after == curves.AFTER_RECOVERED:
         text += (f" It came back afterwards, ending at training loss {format_loss(v.final_train_loss.mean)}, below "
                  "its start.")
+    elif math.isfinite(v.final_train_loss.mean) and v.final_train_loss.mean > v.start_loss:
+        text += (f" Afterwards it did not recover: training loss over the last epochs was still "
+                 f"{format_loss(v.final_train_loss.mean)} (mean of the seeds), above its start.")
     return text
 
 

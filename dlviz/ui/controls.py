@@ -48,10 +48,25 @@ def check_link(settings: Iterable[Setting]) -> None:
                 notices.append(f"The link repeats a value of `{setting.key}`; each value is used once.")
             continue
         try:
-            setting.parse(raw)
+            parsed = setting.parse(raw)
         except LinkError as exc:
             notices.append(f"Ignored `{setting.key}={_shorten(raw)}` from the link: {exc}. "
                            f"“{setting.label}” is back at its default ({_shown(setting, setting.default)}).")
+            continue
+        if raw[0] != _bound_text(setting, parsed):
+            # A value in another spelling than the binding's own (`b_x=updates` for the label "weight updates",
+            # `present=1` for "true"): the binding would drop it, so the session takes it, and the address bar shows
+            # the binding's spelling from the next change on.
+            st.session_state[setting.key] = parsed
+
+
+def _bound_text(setting: Setting, value: Any) -> str:
+    """How Streamlit's binding spells `value` in the URL: a choice by its label, a toggle as true/false."""
+    if setting.widget == "toggle":
+        return "true" if value else "false"
+    if setting.widget == "slider":
+        return str(int(value))
+    return setting.format(value)
 
 
 def _shorten(raw: list[str]) -> str:

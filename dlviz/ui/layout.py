@@ -40,13 +40,9 @@ PRESENTER_CSS = WRAP_CSS + """
 def _switch(setting: settings.Setting) -> bool:
     """A sidebar toggle's value in this run: the session's once drawn, before that the link's (`?key=1`), else its
     default. Readable before the sidebar is drawn (e.g. for `st.set_page_config`)."""
-    if setting.key in st.session_state:
-        return bool(st.session_state[setting.key])
-    raw = st.query_params.get_all(setting.key)
-    try:
-        return bool(setting.parse(raw)) if raw else bool(setting.default)
-    except settings.LinkError:  # `controls.check_link` tells the user; here the default holds
-        return bool(setting.default)
+    from dlviz.ui import controls
+
+    return bool(controls.value(setting))
 
 
 def presenter() -> bool:

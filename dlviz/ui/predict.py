@@ -29,13 +29,9 @@ def toggle(where: Any = None) -> bool:
 
 def active() -> bool:
     """Is predict-first mode on? Before the toggle is drawn in this session, the link's `?predict=` decides."""
-    if settings.PREDICT.key in st.session_state:
-        return bool(st.session_state[settings.PREDICT.key])
-    raw = st.query_params.get_all(settings.PREDICT.key)
-    try:
-        return bool(settings.PREDICT.parse(raw)) if raw else bool(settings.PREDICT.default)
-    except settings.LinkError:
-        return bool(settings.PREDICT.default)
+    from dlviz.ui import controls
+
+    return bool(controls.value(settings.PREDICT))
 
 
 def hold_live_curves() -> bool:

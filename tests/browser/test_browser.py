@@ -132,9 +132,6 @@ def tick_value(text: str) -> float:
     return float(text.replace("\u2212", "-"))
 
 
-@pytest.mark.xfail(reason="product (lead, dlviz/charts.py): the log loss axis labels minor ticks with one digit "
-                          "(\"2, 1, 9, 8, ..., 2, 0.1\": 0.9 printed as 9) over a range of a decade or more",
-                   strict=False)
 def test_log_loss_axis_ticks_read_as_values(new_page):
     """The default rates (0.0001 crawls near 0.7, 1 spikes) over 20 epochs span more than a decade of loss on the
     log axis: every tick label must be the value at its place, so read top to bottom they fall. "2, 1, 9, 8" (0.9
@@ -155,8 +152,6 @@ def test_log_loss_axis_ticks_read_as_values(new_page):
             pytest.fail(f"{axis['axis']} ticks, top to bottom: {texts}")
 
 
-@pytest.mark.xfail(reason="product (lead): a multiselect with five values shows three tags and hides the rest "
-                          "inside its box (issue 20)", strict=False)
 def test_a_multiselect_shows_every_value_it_holds(new_page):
     page = new_page(f"/learning_rate?lr_epochs=20&{SMALL}")  # the default five rates
     hidden = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMultiSelect"]')].flatMap(box => {
@@ -217,9 +212,6 @@ def test_controls_show_what_ran_after_a_sequence(new_page, tmp_path):
     assert "batch size **32**".replace("*", "") in page.get_by_test_id("stMain").inner_text()
 
 
-@pytest.mark.xfail(reason="product (lead): 'Stop after epoch E' shows its default 100 when the run has fewer epochs "
-                          "(pages/epochs.py draws it with high=epochs but the value is not clamped on a first draw)",
-                   strict=False)
 def test_the_stop_slider_shows_the_epoch_the_page_reports(new_page):
     page = new_page(f"/epochs?epochs=6&{SMALL}")
     stop = int(slider_value(page, "Stop after epoch E"))

@@ -41,8 +41,6 @@ def presenter_faults(page, normal_metric_px: list[float]) -> list[str]:
     return faults
 
 
-@pytest.mark.xfail(reason="product (lead): presenter mode is not yet projector-ready (issue 20); the faults found "
-                          "are listed in the closing 'browser measurements' summary", strict=False)
 @pytest.mark.parametrize("size", list(VIEWPORTS))
 @pytest.mark.parametrize("path", list(SMALL_VIEWS))
 def test_presenter_mode_fits_a_projector(new_page, path, size):
