@@ -47,7 +47,9 @@ def run_sentence(landscape: Landscape, run: int, label: str) -> str:
     text = (f"**{label}** ended {s.distance_from_start:.3g} from its start after a path of {s.path_length:.3g} "
             f"(straightness {s.straightness:.0%}), at training loss {s.final_loss:.3f}")
     if landscape.diverged[run]:
-        text += f"; it diverged in epoch {int(np.ceil(landscape.epochs[run][-1]))} and its recording stops there"
+        blew_up = landscape.diverged_at[run] if landscape.diverged_at else None
+        text += (f"; its loss blew up in epoch {blew_up}" if blew_up else "; it diverged")
+        text += ", so it did not shape the map"
     if s.left_map_at is not None:
         text += f"; it leaves the map at epoch {landscape.epochs[run][s.left_map_at]:.3g} (✕)"
     return text + "."
@@ -80,14 +82,12 @@ chosen = sidebar.selection()
 controls.check_link(settings.SURFACE_PAGE)
 controls.show_notices()
 with layout.controls():
-    c1, c2, c3, c4 = st.columns([2, 3, 2, 2])
+    c1, c3, c4 = st.columns([2, 3, 2])
     sweep = controls.draw(settings.SURFACE_SWEEP, c1)
-    if sweep == "learning_rate":
-        values = controls.draw(settings.SURFACE_RATES, c2)
-    else:
-        values = controls.draw(settings.SURFACE_BATCHES, c2)
     epochs = controls.draw(settings.SURFACE_EPOCHS, c3)
     zoom = controls.draw(settings.SURFACE_ZOOM, c4)
+    # A row of its own, so that every chosen value shows.
+    values = controls.draw(settings.SURFACE_RATES if sweep == "learning_rate" else settings.SURFACE_BATCHES)
 
 values = sorted(values)
 if len(values) < 1:

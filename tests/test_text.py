@@ -75,8 +75,8 @@ def test_accuracy_below_the_baseline_says_so():
     runs = [make(falling(0.3, 5), falling(0.35, 5), lr=0.01, seed=s, accuracy=[0.9] * 5,
                  val_accuracy=[0.86] * 4 + [0.859], majority_val_accuracy=0.875) for s in (1, 2)]
     text = " ".join(words.sentences(analyze_learning_rates(runs)))
-    assert "validation accuracy ends at 85.9% (on all 2 seeds) — worse than always predicting the majority class " \
-           "(87.5%)" in text
+    assert "validation accuracy ends at 85.9% (on all 2 seeds) — worse than always answering the training rows' " \
+           "majority class (87.5% on these rows)" in text
 
 
 def test_huge_unscaled_losses_point_at_the_toggle():

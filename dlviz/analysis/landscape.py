@@ -336,6 +336,7 @@ class Landscape:
     lines: tuple[LineProfile, ...]
     loss_rows: int
     train_rows: int
+    diverged_at: tuple[int | None, ...] = ()  # per run, the 1-based epoch its training loss blew up in
 
     @property
     def n_runs(self) -> int:

@@ -17,6 +17,10 @@ import plotly.graph_objects as go
 # differ by at least 29 CIELAB units (CIE76; near-identical purples of the old Plasma sampling were ~8 apart) and every
 # colour has a lightness L* of at most 60, so thin lines stay visible on a white page through a projector.
 PALETTE = ("#1b3a8c", "#1c7ed6", "#0b8a7a", "#5c8a00", "#d9730d", "#c92a2a", "#a3195b", "#7b3fa6")
+# For more values than PALETTE holds (a grid row of up to 13 learning rates): 13 distinct colours, hues interleaved
+# so that neighbours differ, none repeated (a repeat made lr 0.0001 and lr 1 look the same).
+LONG_PALETTE = ("#1b3a8c", "#b08900", "#1c7ed6", "#7a4a1d", "#0b8a7a", "#d6336c", "#5c8a00", "#4c3f91", "#d9730d",
+                "#0b7285", "#c92a2a", "#7b3fa6", "#a3195b")
 BEST_COLOR = "#e8590c"
 FONT_FAMILY = "Arial, Helvetica, sans-serif"
 GRID = "#e9ecef"
@@ -51,14 +55,14 @@ def sizes(presenter: bool) -> Sizes:
 
 def value_colors(n: int) -> list[str]:
     """`n` colours in value order. Up to len(PALETTE) values take evenly spread entries (3 values: navy, green,
-    purple), so fewer values get more contrast; more values cycle the palette (neighbours stay distinct)."""
+    purple), so fewer values get more contrast; more values take LONG_PALETTE, cycled only past 13."""
     if n <= 0:
         return []
     if n == 1:
         return [PALETTE[0]]
     if n <= len(PALETTE):
         return [PALETTE[round(i * (len(PALETTE) - 1) / (n - 1))] for i in range(n)]
-    return [PALETTE[i % len(PALETTE)] for i in range(n)]
+    return [LONG_PALETTE[i % len(LONG_PALETTE)] for i in range(n)]
 
 
 def rgba(hex_color: str, alpha: float) -> str:

@@ -299,4 +299,5 @@ def compute_landscape(dataset: Dataset, paths: Sequence[RunPath], *, centre_run:
                      point_loss=tuple(point_loss), projected_loss=tuple(projected_loss),
                      updates=tuple(p.updates for p in paths),
                      epochs=tuple(p.updates / p.updates_per_epoch for p in paths), diverged=diverged,
-                     stats=tuple(stats), lines=tuple(lines), loss_rows=len(y), train_rows=len(dataset.y_train))
+                     stats=tuple(stats), lines=tuple(lines), loss_rows=len(y), train_rows=len(dataset.y_train),
+                     diverged_at=tuple(p.diverged_at for p in paths))

@@ -119,12 +119,14 @@ def accuracy_sentence(page: str, v: ValueFindings) -> str | None:
                   f"{percent_range(acc.mean, acc.low, acc.high, acc.n_seeds)}")
     if majority is None:
         return head + "."
+    # The baseline is a constant answer chosen on the training rows: the training rows' majority class, which on
+    # the validation rows may score under 50%.
+    baseline = f"always answering the training rows' majority class ({format_percent(majority)} on these rows)"
     if v.accuracy_vs_baseline == sweeps.BELOW_BASELINE:
-        return f"{head} — worse than always predicting the majority class ({format_percent(majority)})."
+        return f"{head} — worse than {baseline}."
     if v.accuracy_vs_baseline == sweeps.AT_BASELINE:
-        return f"{head} — no better than always predicting the majority class ({format_percent(majority)})."
-    return (f"{head}, {format_points(acc.mean - majority)} above always predicting the majority class "
-            f"({format_percent(majority)}).")
+        return f"{head} — no better than {baseline}."
+    return f"{head}, {format_points(acc.mean - majority)} above {baseline}."
 
 
 def overfitting_sentence(page: str, v: ValueFindings) -> str | None:
