@@ -33,10 +33,7 @@ batches = sorted({min(b, n_train) for b in batches})
 if too_big:
     st.info(f"Batch size {', '.join(f'{b:,}' for b in too_big)} is larger than the {n_train:,} training rows: one "
             f"batch holds all of them, so it trains as batch {n_train:,} (the whole training set).")
-specs, trimmed = sweep.fit_budget(defaults.batch_size_specs(chosen.base_spec(), batches, epochs), n_train,
-                                  chosen.n_seeds)
-if trimmed:
-    st.warning(trimmed, icon="✂️")
+specs = sweep.within_budget(chosen, defaults.batch_size_specs(chosen.base_spec(), batches, epochs))
 if not specs:
     st.info("Pick at least one batch size to train." if not batches else "Nothing to train at these settings.")
     st.stop()

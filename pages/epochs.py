@@ -31,10 +31,7 @@ with layout.controls():
                              "hidden units": chosen.hidden_units, "seeds": ", ".join(map(str, chosen.seeds))})
 stop = min(stop, epochs)
 
-specs, trimmed = sweep.fit_budget(defaults.epochs_specs(chosen.base_spec(), epochs), len(chosen.dataset.y_train),
-                                  chosen.n_seeds)
-if trimmed:
-    st.warning(trimmed, icon="✂️")
+specs = sweep.within_budget(chosen, defaults.epochs_specs(chosen.base_spec(), epochs))
 chart = layout.LiveChart("epochs")
 
 

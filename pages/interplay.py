@@ -43,10 +43,8 @@ if not batches or not rates:
     st.stop()
 
 batch_sizes = interplay.capped_batch_sizes(batches, n_train)
-specs, trimmed = sweep.fit_budget(interplay.grid_specs(chosen.base_spec(), batches, rates, n_train, budget, amount),
-                                  n_train, chosen.n_seeds)
-if trimmed:
-    st.warning(trimmed, icon="✂️")
+specs = sweep.within_budget(chosen, interplay.grid_specs(chosen.base_spec(), batches, rates, n_train, budget,
+                                                         amount))
 if not specs:
     st.stop()
 row_epochs = [next(s.epochs for s in specs if s.batch_size == b) for b in batch_sizes]

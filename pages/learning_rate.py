@@ -27,10 +27,7 @@ with layout.controls():
                              "seeds": ", ".join(map(str, chosen.seeds))})
 
 rates = sorted(rates)
-specs, trimmed = sweep.fit_budget(defaults.learning_rate_specs(chosen.base_spec(), rates, epochs),
-                                  len(chosen.dataset.y_train), chosen.n_seeds)
-if trimmed:
-    st.warning(trimmed, icon="✂️")
+specs = sweep.within_budget(chosen, defaults.learning_rate_specs(chosen.base_spec(), rates, epochs))
 if not specs:
     st.info("Pick at least one learning rate to train." if not rates else "Nothing to train at these settings.")
 labels = [f"lr {format_rate(r)}" for r in rates]

@@ -112,8 +112,8 @@ def test_guide_and_exponent():
     assert g.linear_scaling_guide([16, 64, 256, 1024], 64, 0.01) == pytest.approx([0.0025, 0.01, 0.04, 0.16])
     assert g.scaling_exponent(16, 1e-3, 1024, 8e-3) == pytest.approx(0.5)
     rates = [1e-4, 1e-3, 1e-2, 1e-1]
-    assert g.lr_axis_position(math.sqrt(1e-3 * 1e-2), rates) == pytest.approx(1.5)
-    assert g.lr_axis_position(1e-5, rates) == pytest.approx(-1.0)
+    assert charts.lr_axis_position(math.sqrt(1e-3 * 1e-2), rates) == pytest.approx(1.5)
+    assert charts.lr_axis_position(1e-5, rates) == pytest.approx(-1.0)
 
 
 def test_sentences_when_the_best_rate_rises_with_batch_size():

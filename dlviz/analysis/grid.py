@@ -266,16 +266,6 @@ def scaling_exponent(batch_small: int, rate_small: float, batch_large: int, rate
     return math.log(rate_large / rate_small) / math.log(batch_large / batch_small)
 
 
-def lr_axis_position(rate: float, learning_rates: Sequence[float]) -> float:
-    """Where `rate` falls on an axis with one column per learning rate, on a log scale (extrapolating)."""
-    logs = np.log10(np.asarray(learning_rates, dtype=float))
-    if len(logs) == 1:
-        return 0.0
-    target = math.log10(rate)
-    k = int(np.clip(np.searchsorted(logs, target) - 1, 0, len(logs) - 2))
-    return k + (target - logs[k]) / (logs[k + 1] - logs[k])
-
-
 def grid_step(rates: Sequence[float]) -> float:
     """The typical ratio between neighbouring learning rates of the grid."""
     if len(rates) < 2:

@@ -51,6 +51,15 @@ def training_queue():
     return TrainingQueue(ResultCache(max_entries=64, max_bytes=64 * 1024 * 1024))
 
 
+def within_budget(selection: Selection, specs: Sequence[RunSpec]) -> list[RunSpec]:
+    """`fit_budget` for a page: the specs to train (one per value; seeds are added by `Selection.with_seeds`), with
+    the trim notice drawn where the page calls this (right under its controls)."""
+    fitted, trimmed = fit_budget(specs, len(selection.dataset.y_train), selection.n_seeds)
+    if trimmed:
+        st.warning(trimmed, icon="✂️")
+    return fitted
+
+
 def _session_id() -> str:
     # Streamlit has no public session id: one per browser session, kept in its session state.
     return st.session_state.setdefault("dlviz_session_id", uuid.uuid4().hex)
