@@ -46,7 +46,8 @@ def grid_heatmap_figure(batch_sizes: Sequence[int], learning_rates: Sequence[flo
     (one learning rate per row, e.g. the linear-scaling rule) is drawn dashed, placed between columns on a log scale;
     `selected` cells get a thin blue outline; `tied_best` (a bool mask of the grid's shape) outlines, dashed, the cells
     that tie with their row's best within the seed spread (the analysis decides; the chart only draws).
-    `status_only` draws every finished, non-diverged cell in one light colour (the "diverged" view). NaN cells that did not diverge are still training and stay blank.
+    `status_only` draws every finished, non-diverged cell in one light colour (the "diverged" view). NaN cells that
+    did not diverge are still training and stay blank.
     """
     values = np.asarray(values, dtype=float)
     n_rows, n_cols = values.shape
@@ -136,7 +137,8 @@ def grid_heatmap_figure(batch_sizes: Sequence[int], learning_rates: Sequence[flo
             shapes.append(dict(type="rect", x0=j - 0.46, x1=j + 0.46, y0=i - 0.46, y1=i + 0.46,
                                line=dict(color=BEST_COLOR, width=3, dash="dash")))
         if cells:
-            fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="tied with the best", marker=dict(symbol="square-open", size=14, color=BEST_COLOR)))
+            fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="tied with the best",
+                                     marker=dict(symbol="square-open", size=14, color=BEST_COLOR)))
     if guide_rates is not None and n_cols > 1:
         rates_y, rows_y = list(guide_rates), [float(i) for i in ys]
         if n_rows > 1:
