@@ -25,6 +25,7 @@ SMALL_VIEWS = {
     "/batch_size": f"b_epochs=3&batches=32&batches=128&{SMALL}",
     "/learning_rate": f"lr_epochs=3&lrs=0.001&lrs=0.01&lrs=0.1&{SMALL}",
     "/interplay": f"g_epochs=2&g_batches=32&g_batches=128&g_lrs=0.001&g_lrs=0.01&g_lrs=0.1&{SMALL}",
+    "/loss_surface": f"s_epochs=2&s_lrs=0.001&s_lrs=0.01&s_lrs=0.1&{SMALL}",
 }
 
 
@@ -230,10 +231,12 @@ def test_downloads_give_the_runs_and_the_dataset_as_csv(new_page, tmp_path):
     assert {"value", "epoch", "weight_updates", "loss", "val_loss", "accuracy", "val_accuracy"} <= set(table.columns)
     assert table["epoch"].tolist() == [0, 1, 2, 3, 4]  # epoch 0 (before training), then one row per epoch
     sidebar = page.get_by_test_id("stSidebar")
-    dataset = download(page, sidebar.get_by_role("button", name="Download this dataset (CSV)"), tmp_path)
-    assert dataset.name == "dlviz_practice.csv"
-    frame = pd.read_csv(dataset)
-    assert frame.columns[-1] == "target" and set(frame["target"].unique()) == {0, 1} and len(frame) >= 500
+    used = download(page, sidebar.get_by_role("button", name="Download the rows used (CSV)"), tmp_path)
+    assert used.name == "data.csv"  # what the lesson's code reads
+    frame = pd.read_csv(used)
+    assert frame.columns[-1] == "target" and set(frame["target"].unique()) == {0, 1} and len(frame) == 500
+    whole = download(page, sidebar.get_by_role("button", name="Download the whole dataset (CSV)"), tmp_path)
+    assert whole.name == "dlviz_practice_all.csv" and len(pd.read_csv(whole)) == 10_000
     assert not problems(page)
     assert_healthy(page, 1)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from dlviz import settings
 from tests.browser.helpers import SMALL, multiselect_values, query, slider_value, toggle_value
 
 pytestmark = pytest.mark.browser
@@ -21,8 +22,7 @@ def test_a_page_link_opened_first_on_a_fresh_server_gets_the_real_app(new_page, 
     assert sidebar.get_by_role("switch", name="Presenter mode").count() == 1, "no shared sidebar"
     assert not toggle_value(page, "Presenter mode")
     nav = page.get_by_test_id("stSidebarNav").get_by_role("link").all_inner_texts()
-    assert [" ".join(n.split()[1:]) for n in nav] == ["Home", "Epochs", "Batch size", "Learning rate",
-                                                      "Batch size × learning rate"], nav
+    assert [" ".join(n.split()[1:]) for n in nav] == [p.title for p in settings.PAGES], nav
     assert page.get_by_test_id("stMain").locator("h1").first.inner_text().startswith("Learning rate")
     # The link's values, in the page's controls and the sidebar's.
     assert multiselect_values(page, "Learning rates (log scale)") == ["0.01", "0.1"]
