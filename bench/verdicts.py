@@ -31,7 +31,8 @@ def main() -> None:
     dataset = defaults.default_dataset()
     sweeps = defaults.default_sweeps(dataset)
     for page in ("learning_rate", "batch_size", "epochs"):
-        specs = [spec.replace(seed=s) for spec in sweeps[page] for s in seeds]
+        # The default sweeps already hold the default seeds: keep each (value, seed) once.
+        specs = list(dict.fromkeys(spec.replace(seed=s) for spec in sweeps[page] for s in seeds))
         found = analyze(page, train_sweep(dataset, specs))
         print(f"\n== {page} ({len(seeds)} seeds: {seeds})")
         for v in found.per_value:
@@ -41,7 +42,7 @@ def main() -> None:
         for sentence in words.sentences(found):
             print("  -", sentence)
     if args.grid:
-        specs = [spec.replace(seed=s) for spec in sweeps["interplay"] for s in seeds]
+        specs = list(dict.fromkeys(spec.replace(seed=s) for spec in sweeps["interplay"] for s in seeds))
         grid = g.Grid.from_runs(train_sweep(dataset, specs), specs)
         print(f"\n== interplay ({len(seeds)} seeds)")
         for row in g.row_bests(grid):
