@@ -64,11 +64,12 @@ st.markdown(
     "*often* the weights change, **learning rate** how *big* each change is.")
 
 st.subheader("The lesson in five questions")
-st.caption("Each link opens the page with the settings whose runs answer the question. Decide on an answer first, "
-           "then look.")
+st.caption("Each link opens the page with the settings whose runs answer the question, in “Predict first” mode: "
+           "answer the page's questions, then it shows the runs and checks your answers against them (switch it off "
+           "in the sidebar to see the charts at once).")
 for number, step in enumerate(LESSON_PATH, start=1):
     st.page_link(step.page.script, label=f"{number}. {step.question}", icon=step.page.icon,
-                 query_params=step.query(), width="stretch")
+                 query_params={**step.query(), settings.PREDICT.key: "true"}, width="stretch")
     st.caption(f"{step.page.title} page — look at {step.look}.")
 st.page_link(settings.GRID_PAGE_ID.script, label="Then: batch size and learning rate together",
              icon=settings.GRID_PAGE_ID.icon, width="stretch")

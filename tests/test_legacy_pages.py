@@ -19,16 +19,17 @@ def test_a_streamlit_without_the_class_or_the_attribute_leaves_it_alone(monkeypa
     monkeypatch.setitem(sys.modules, empty.__name__, empty)
     monkeypatch.setattr(sidebar, "_LEGACY_MODULE", empty.__name__)
     assert sidebar.leave_legacy_pages_mode() is False  # no class
-    empty.PagesManager = type("PagesManager", (), {})
+    setattr(empty, sidebar._LEGACY_CLASS, type("Owner", (), {}))
     assert sidebar.leave_legacy_pages_mode() is False  # no attribute
-    assert not hasattr(empty.PagesManager, "uses_pages_directory")  # and none was made up
+    assert not hasattr(getattr(empty, sidebar._LEGACY_CLASS), sidebar._LEGACY_FLAG)  # and none was made up
 
 
 def test_the_legacy_mode_is_switched_off_where_it_is_on(monkeypatch):
     fake = types.ModuleType("dlviz_fake_pages_manager_on")
-    fake.PagesManager = type("PagesManager", (), {"uses_pages_directory": True})
+    owner = type("Owner", (), {sidebar._LEGACY_FLAG: True})
+    setattr(fake, sidebar._LEGACY_CLASS, owner)
     monkeypatch.setitem(sys.modules, fake.__name__, fake)
     monkeypatch.setattr(sidebar, "_LEGACY_MODULE", fake.__name__)
     assert sidebar.leave_legacy_pages_mode() is True
-    assert fake.PagesManager.uses_pages_directory is False
+    assert getattr(owner, sidebar._LEGACY_FLAG) is False
     assert sidebar.leave_legacy_pages_mode() is False  # once off, nothing more to do

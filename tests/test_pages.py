@@ -137,3 +137,26 @@ def test_downloads_are_made_on_click_without_a_rerun():
         assert len(buttons) >= (1 if page is None else 2), page  # the dataset's, and the runs' on a chart page
         for button in buttons:
             assert button.proto.ignore_rerun and button.proto.deferred_file_id, (page, button.proto.label)
+
+
+HOSTILE = ["1e999", "-1e999", "inf", "-inf", "nan", "9" * 400, "-5", "abc", "", "0x10"]
+
+
+@pytest.mark.parametrize("setting", [s for s in settings.every_setting() if s.widget != "multiselect" or s.choices],
+                         ids=lambda s: s.key)
+def test_every_setting_refuses_hostile_link_values_with_a_reason(setting):
+    """Every query parameter of every page and the sidebar: huge, infinite, negative, non-numeric and repeated
+    values are refused with a LinkError the notice quotes (never an OverflowError or a traceback), or, where a value
+    happens to be valid for that control, read as such."""
+    for text in HOSTILE:
+        try:
+            value = setting.parse([text])
+        except settings.LinkError as exc:
+            assert str(exc)
+            continue
+        assert setting.parse([setting.format(value) if not isinstance(value, bool) else text]) == value
+    if setting.widget != "multiselect":
+        with pytest.raises(settings.LinkError, match="times"):
+            setting.parse(["1", "2"])
+    else:
+        assert setting.parse([setting.format(setting.choices[0])] * 2) == [setting.choices[0]]
