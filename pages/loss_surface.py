@@ -75,9 +75,9 @@ def plane_sentence(landscape: Landscape, labels: list[str]) -> str:
 
 
 st.title("Where the steps go")
-st.markdown("Each run of a sweep starts from the same weights and takes its own steps. Here they are drawn on the "
-            "**real loss surface** of the lesson's model: colours are the training loss (log scale), lines the "
-            "runs' paths. Press ▶ to replay them.")
+layout.intro("Each run of a sweep starts from the same weights and takes its own steps. Here they are drawn on the "
+             "**real loss surface** of the lesson's model: colours are the training loss (log scale), lines the "
+             "runs' paths. Press ▶ to replay them.")
 chosen = sidebar.selection()
 controls.check_link(settings.SURFACE_PAGE)
 controls.show_notices()
@@ -97,14 +97,12 @@ base = chosen.base_spec()
 if sweep == "learning_rate":
     specs = tuple(defaults.learning_rate_specs(base, values, epochs))
     labels = [f"lr {format_rate(v)}" for v in values]
-    layout.fixed_settings(**{"batch size": LESSON_BATCH_SIZE, "hidden units": chosen.hidden_units,
-                             "seed": chosen.seed})
+    fixed = {"batch size": LESSON_BATCH_SIZE, "hidden units": chosen.hidden_units, "seed": chosen.seed}
 else:
     n_train = len(chosen.dataset.y_train)
     specs = tuple(defaults.batch_size_specs(base, sorted({min(v, n_train) for v in values}), epochs))
     labels = [f"batch {s.batch_size:,}" for s in specs]
-    layout.fixed_settings(**{"learning rate": LESSON_LEARNING_RATE, "hidden units": chosen.hidden_units,
-                             "seed": chosen.seed})
+    fixed = {"learning rate": LESSON_LEARNING_RATE, "hidden units": chosen.hidden_units, "seed": chosen.seed}
 
 try:
     with st.spinner("Training the runs and recording their paths, then computing the map…"):
@@ -113,8 +111,10 @@ except LandscapeError as error:
     st.error(str(error))
     st.stop()
 
-st.markdown(plane_sentence(landscape, labels))
+if not layout.presenter():  # in presenter mode the chart comes first, on the screen
+    layout.fixed_settings(**fixed)
 layout.plot(surface_figure(landscape, labels, presenter=layout.presenter()), "surface_map")
+st.markdown(plane_sentence(landscape, labels))
 st.markdown("\n".join(f"- {run_sentence(landscape, i, label)}" for i, label in enumerate(labels)))
 layout.number_table({
     "value": labels,

@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from dlviz.analysis.landscape import Landscape, clip_to_map
+from dlviz.charts import style
 
 RUN_COLORS = "Plasma"  # the curves' scale (dlviz.charts.value_colors): the same run, the same colour on every chart
 MAP_COLORS = "Viridis"
@@ -112,15 +113,28 @@ def surface_figure(landscape: Landscape, labels: Sequence[str], *, animate: bool
     fig.update_layout(
         title=dict(text=title or "Training loss on a 2-D slice through the weights, with each run's path",
                    font=dict(size=size + 4)),
-        font=dict(size=size), height=height + (120 if presenter else 0), template="plotly_white",
+        font=dict(size=size), height=430 if presenter else height, template="plotly_white",
         legend=dict(orientation="h", y=-0.18), margin=dict(l=60, r=20, t=60, b=60), hovermode="closest")
     fig.update_xaxes(title_text=direction_label(landscape, 0), range=[landscape.axis_a[0], landscape.axis_a[-1]],
                      showgrid=False, zeroline=False, constrain="domain")
     fig.update_yaxes(title_text=direction_label(landscape, 1), range=[landscape.axis_b[0], landscape.axis_b[-1]],
                      showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1, constrain="domain")
+    _explicit_fonts(fig, presenter)
     if animate:
         _add_replay(fig, landscape, labels, colors, width)
     return fig
+
+
+def _explicit_fonts(fig: go.Figure, presenter: bool) -> None:
+    """Every text's size set on the figure itself: Streamlit's chart theme replaces sizes a figure leaves to the
+    layout font (ticks came out at 12 px in presenter mode)."""
+    s = style.sizes(presenter)
+    fig.update_xaxes(tickfont=dict(size=s.tick), title_font=dict(size=s.text))
+    fig.update_yaxes(tickfont=dict(size=s.tick), title_font=dict(size=s.text))
+    fig.update_layout(legend_font=dict(size=s.legend), hoverlabel_font=dict(size=s.text))
+    fig.update_traces(selector=dict(type="contour"), colorbar=dict(tickfont=dict(size=s.tick),
+                                                                   title_font=dict(size=s.text)))
+    fig.for_each_annotation(lambda a: a.update(font=dict(size=s.text)))
 
 
 def _add_replay(fig: go.Figure, landscape: Landscape, labels: Sequence[str], colors: Sequence[str],
@@ -162,8 +176,9 @@ def line_figure(landscape: Landscape, labels: Sequence[str], *, presenter: bool 
         fig.add_vline(x=alpha, line=dict(color="grey", dash="dot"), annotation_text=text)
     fig.update_layout(title=dict(text="Loss on the straight line from the start to each run's end",
                                  font=dict(size=size + 4)), font=dict(size=size),
-                      height=height + (120 if presenter else 0), template="plotly_white", hovermode="closest",
+                      height=430 if presenter else height, template="plotly_white", hovermode="closest",
                       margin=dict(l=60, r=20, t=60, b=50))
     fig.update_xaxes(title_text="alpha: weights = (1 − alpha) × start + alpha × end")
     fig.update_yaxes(title_text="loss (binary cross-entropy)", type="log")
+    _explicit_fonts(fig, presenter)
     return fig
