@@ -102,18 +102,6 @@ class LiveChart:
             plot(figure, f"{self._name}_{self._draws}")
 
 
-def replay_toggle(name: str) -> bool:
-    """A toggle that swaps the chart for its epoch-by-epoch animation (played in the browser)."""
-    return st.toggle("▶ Replay epoch by epoch", key=f"replay_{name}",
-                     help="The chart becomes an animation with play, pause and a slider: the curves grow as they "
-                          "did while training.")
-
-
-def table(frame: Any) -> None:
-    """A small table (a pandas DataFrame, numbers already formatted for reading) without an index column."""
-    st.table(frame, hide_index=True)
-
-
 def download_runs(frame_of: Callable[[], Any], page: str, label: str = "Download runs (CSV)",
                   help: str | None = None) -> None:
     """A button that downloads a table (made only when clicked) as CSV, without rerunning the page."""
@@ -130,13 +118,13 @@ def fixed_settings(**shown: Any) -> None:
 
 
 def number_table(columns: dict[str, Sequence]) -> None:
-    """A table from columns; integers get thousands separators."""
+    """A small static table (`st.table`, no index column) from columns; integers get thousands separators."""
     import pandas as pd
 
     def cell(value: Any) -> Any:
         return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
 
-    table(pd.DataFrame({name: [cell(v) for v in values] for name, values in columns.items()}))
+    st.table(pd.DataFrame({name: [cell(v) for v in values] for name, values in columns.items()}), hide_index=True)
 
 
 def final_chart(chart: LiveChart, figure: Any, epochs: int) -> None:
