@@ -201,9 +201,10 @@ def test_home_page_leads_through_the_five_questions_with_working_links():
     for link in questions:
         query = parse_qs(link.query_string)
         assert query, link.label
-        page_settings = {s.key: s for s in by_path[link.page].settings}
-        for key, values in query.items():  # every value is one the page's own control takes from a link
+        page_settings = {s.key: s for s in by_path[link.page].settings + settings.SIDEBAR}
+        for key, values in query.items():  # every value is one the page's (or the sidebar's) control takes
             page_settings[key].parse(values)
+        assert query[settings.PREDICT.key] == ["true"], link.label  # the answer is checked against the run
     # The text the control shows: Streamlit's binding reads that when the session already has the control.
     assert parse_qs(questions[2].query_string)[settings.BATCH_X.key] == [settings.BATCH_X.format("updates")]
     assert parse_qs(questions[4].query_string)[settings.LR_METRIC.key] == ["accuracy"]
