@@ -71,3 +71,21 @@ def sweep_teaching(page: str, findings: SweepFindings, labels: dict[Hashable, st
     """What the runs show, then the lesson tabs with the code for the chosen value."""
     what_this_run_shows(findings)
     lesson_tabs(page, findings, code_for(code_selector(page, findings, labels, lesson_value)))
+
+
+def chart_marks(findings: SweepFindings, label_of: Callable[[Hashable], str]) -> dict | None:
+    """The findings' marks per chart label: a star at the lowest (smoothed, seed-mean) validation loss of the value
+    that is clearly best (filled) or of each value that ties for best (hollow), and the overfitting region where
+    every seed overfits. A value that diverged on any seed gets neither. None while a teacher hides the answers."""
+    from dlviz.analysis.sweeps import BEST, TIED_BEST
+    from dlviz.charts import Marks
+
+    if layout.answers_hidden():
+        return None
+    marks = {}
+    for v in findings.per_value:
+        ranked = BEST in v.verdicts or TIED_BEST in v.verdicts or len(findings.per_value) == 1
+        marks[label_of(v.value)] = Marks(
+            best_epoch=v.best_epoch if ranked and not v.diverged_seeds else None,
+            overfit=None if v.diverged_seeds else v.overfit_region, tied=TIED_BEST in v.verdicts)
+    return marks
