@@ -12,7 +12,7 @@ from typing import Sequence
 from dlviz import settings
 from dlviz.analysis import grid as interplay
 from dlviz.data import Dataset, load_builtin
-from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, RunSpec
+from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, RunSpec, sweep_seeds
 
 # The defaults as plain numbers, for scripts (bench/) that do not read the settings table.
 ROWS = settings.ROWS.default
@@ -28,8 +28,8 @@ def default_dataset() -> Dataset:
 
 
 def seeds(first: int = settings.SEED.default, count: int = settings.SEEDS.default) -> list[int]:
-    """The seeds of a sweep: the first seed, then the next ones; every value trains on the same seeds."""
-    return [first + i for i in range(count)]
+    """The seeds of a sweep (`runs.sweep_seeds`): the first seed, then the next ones; every value trains on them."""
+    return sweep_seeds(first, count)
 
 
 def with_seeds(specs: Sequence[RunSpec], seed_list: Sequence[int]) -> list[RunSpec]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from dlviz.runs import LESSON_HIDDEN_UNITS
+from dlviz.text.format import format_lr
 
 
 LEARNING_RATE_CHOICES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -22,12 +23,6 @@ MAX_SEEDS = 5
 
 class LinkError(ValueError):
     """A link's value for a setting that cannot be used; the message says why, for the user."""
-
-
-def format_rate(rate: float) -> str:
-    """A learning rate as a learner reads it: 0.0001, 0.003, 1 (never 1e-04)."""
-    text = f"{rate:.6f}".rstrip("0").rstrip(".")
-    return text if text not in ("", "0") else f"{rate:g}"
 
 
 def nearest_choice(rate: float, choices: Sequence[float] = LEARNING_RATE_CHOICES) -> float:
@@ -67,7 +62,7 @@ class Setting:
     def format(self, choice: Any) -> str:
         if choice in self.labels:
             return self.labels[choice]
-        return format_rate(choice) if isinstance(choice, float) else str(choice)
+        return format_lr(choice) if isinstance(choice, float) else str(choice)
 
     def _choice(self, text: str) -> Any:
         for choice in self.choices:

@@ -10,7 +10,7 @@ from dlviz.analysis.grid import SAME_EPOCHS
 from dlviz.text import grid as grid_text
 from dlviz.text.grid import OUTCOME_LABELS
 from dlviz.runs import histories_frame, updates_per_epoch
-from dlviz.settings import format_rate
+from dlviz.text.format import format_lr
 from dlviz.text.predictions import Context
 from dlviz.ui import controls, layout, predict, sidebar, sweep
 
@@ -135,15 +135,15 @@ layout.number_table({
     "batch size": list(grid.batch_sizes),
     "epochs": grid.epochs(),
     "weight updates": grid.updates(n_train),
-    "best learning rate": [format_rate(grid.learning_rates[row.column]) if row.column is not None
-                           else "tie: " + ", ".join(format_rate(r) for r in row.tied_rates) if row.tied_rates
+    "best learning rate": [format_lr(grid.learning_rates[row.column]) if row.column is not None
+                           else "tie: " + ", ".join(format_lr(r) for r in row.tied_rates) if row.tied_rates
                            else "all diverged" for row in rows],
     f"its {OUTCOME_LABELS[ranking]} (mean of {grid.n_seeds} seeds)": [
         (f"{scores[i, j]:.1%}" if ranking == interplay.FINAL_VAL_ACCURACY else f"{scores[i, j]:.3f}")
         if j is not None else "—" for i, j in enumerate(row.leader_column for row in rows)],
 })
 layout.download_runs(lambda: histories_frame(histories, [
-    f"batch {h.spec.batch_size}, lr {format_rate(h.spec.learning_rate)}" for h in histories]), "interplay")
+    f"batch {h.spec.batch_size}, lr {format_lr(h.spec.learning_rate)}" for h in histories]), "interplay")
 
 st.subheader("Look closer: the curves behind the cells")
 with layout.controls():
@@ -157,14 +157,14 @@ with layout.controls():
 groups = {}
 for i, j in cells:
     batch, rate = grid.batch_sizes[i], grid.learning_rates[j]
-    name = {"row": f"lr {format_rate(rate)}", "column": f"batch {batch:,}"}.get(
-        look, f"batch {batch:,}, lr {format_rate(rate)}")
+    name = {"row": f"lr {format_lr(rate)}", "column": f"batch {batch:,}"}.get(
+        look, f"batch {batch:,}, lr {format_lr(rate)}")
     groups[name] = [h for h in grid.histories[i][j] if h is not None]
 if look == "row":
     title = f"Batch size {picked_batch:,}: every learning rate"
 elif look == "column":
-    title = f"Learning rate {format_rate(picked_rate)}: every batch size"
+    title = f"Learning rate {format_lr(picked_rate)}: every batch size"
 else:
-    title = f"Batch size {picked_batch:,}, learning rate {format_rate(picked_rate)}"
+    title = f"Batch size {picked_batch:,}, learning rate {format_lr(picked_rate)}"
 layout.plot(charts.curves_figure(groups, metric=metric, x_axis=x_axis, each_seed=chosen.each_seed, title=title,
                                  presenter=layout.presenter()), "interplay_curves")

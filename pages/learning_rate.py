@@ -6,7 +6,7 @@ from dlviz import charts, defaults, settings
 from dlviz.analysis import sweeps
 from dlviz.text import lessons
 from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, histories_frame
-from dlviz.settings import format_rate
+from dlviz.text.format import format_lr
 from dlviz.text.predictions import Context
 from dlviz.ui import controls, layout, predict, sidebar, sweep, teaching
 
@@ -30,12 +30,12 @@ rates = sorted(rates)
 specs = sweep.within_budget(chosen, defaults.learning_rate_specs(chosen.base_spec(), rates, epochs))
 if not specs:
     st.info("Pick at least one learning rate to train." if not rates else "Nothing to train at these settings.")
-labels = [f"lr {format_rate(r)}" for r in rates]
+labels = [f"lr {format_lr(r)}" for r in rates]
 chart = layout.LiveChart("learning_rate")
 
 
 def label(history) -> str:
-    return f"lr {format_rate(history.spec.learning_rate)}"
+    return f"lr {format_lr(history.spec.learning_rate)}"
 
 
 def figure(histories, marks=None):
@@ -50,10 +50,10 @@ if histories:
     if not predict.gate("learning_rate", found, Context.of("learning_rate", histories,
                                                            len(chosen.dataset.y_train))):
         st.stop()
-    layout.final_chart(chart, figure(histories, teaching.chart_marks(found, lambda v: f"lr {format_rate(v)}")),
+    layout.final_chart(chart, figure(histories, teaching.chart_marks(found, lambda v: f"lr {format_lr(v)}")),
                        max(h.epochs_run for h in histories))
     layout.download_runs(lambda: histories_frame(
-        histories, [f"lr {format_rate(h.spec.learning_rate)}" for h in histories]), "learning_rate")
+        histories, [f"lr {format_lr(h.spec.learning_rate)}" for h in histories]), "learning_rate")
     teaching.sweep_teaching("learning_rate", found, dict(zip(rates, labels)), LESSON_LEARNING_RATE,
                             lambda value: lessons.lesson_code(epochs, LESSON_BATCH_SIZE, value, chosen.hidden_units,
                                                               chosen.dataset.n_features,
@@ -69,5 +69,5 @@ if st.toggle("Run the range test", key="lr_range_test"):
         layout.plot(charts.lr_finder_figure(found, presenter=layout.presenter()), "lr_range_test_chart")
         st.caption(found.sentence())
         pick = settings.nearest_choice(found.suggestion)
-        st.button(f"Add learning rate {format_rate(pick)} to the sweep", disabled=pick in rates,
+        st.button(f"Add learning rate {format_lr(pick)} to the sweep", disabled=pick in rates,
                   on_click=lambda: controls.set_value(settings.LEARNING_RATES, sorted({*rates, pick})))

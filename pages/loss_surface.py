@@ -14,7 +14,7 @@ from dlviz import defaults, settings
 from dlviz.analysis.landscape import Landscape, LandscapeError, landscape_frame, zoom_runs
 from dlviz.charts.landscape import line_figure, surface_figure
 from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, RunSpec
-from dlviz.settings import format_rate
+from dlviz.text.format import format_lr
 from dlviz.ui import controls, layout, sidebar
 
 
@@ -96,7 +96,7 @@ if len(values) < 1:
 base = chosen.base_spec()
 if sweep == "learning_rate":
     specs = tuple(defaults.learning_rate_specs(base, values, epochs))
-    labels = [f"lr {format_rate(v)}" for v in values]
+    labels = [f"lr {format_lr(v)}" for v in values]
     fixed = {"batch size": LESSON_BATCH_SIZE, "hidden units": chosen.hidden_units, "seed": chosen.seed}
 else:
     n_train = len(chosen.dataset.y_train)

@@ -21,6 +21,7 @@ from dlviz import settings
 from dlviz.data import load_builtin
 from dlviz.runs import (MAX_BATCH_SIZE, MAX_EPOCHS, MAX_HIDDEN_UNITS, MAX_LEARNING_RATE, MIN_LEARNING_RATE,
                         RunSpec, TrainingError)
+from dlviz.text.format import format_lr
 from dlviz.ui import sweep
 from tests.support import TIMEOUT, figures, notices, open_page, tables, trace_names
 from tests.test_teaching import band_traces, blowup_traces, code_selector, curve, in_page_order, series, shows
@@ -97,7 +98,7 @@ def test_learning_rates_3_and_10_both_diverge_and_are_shown():
 
 def test_every_offered_learning_rate_at_once_on_few_rows():
     """All 13 rates (1e-5 to 10) in one sweep: slow, good and diverging runs side by side."""
-    rates = [settings.format_rate(r) for r in settings.LEARNING_RATE_CHOICES]
+    rates = [format_lr(r) for r in settings.LEARNING_RATE_CHOICES]
     at = open_page("pages/learning_rate.py", lrs=rates, lr_epochs="2", rows=FEWEST_ROWS, seeds="1")
     assert_no_message(at)
     figure = figures(at)[0]

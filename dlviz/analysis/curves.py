@@ -98,22 +98,21 @@ def starting_loss(history: RunHistory) -> float:
 def best_epoch(history: RunHistory) -> tuple[int, float] | None:
     """(1-based epoch, value) of the lowest finite raw validation loss, the first if tied; None without one.
     This is the epoch `EarlyStopping(restore_best_weights=True)` keeps when it never stops early."""
-    val = array(history.val_loss)
-    finite = np.isfinite(val)
-    if not finite.any():
-        return None
-    index = int(np.argmin(np.where(finite, val, np.inf)))
-    return index + 1, float(val[index])
+    return _lowest(array(history.val_loss))
 
 
 def robust_best(history: RunHistory) -> tuple[int, float] | None:
     """(1-based epoch, value) of the lowest smoothed validation loss: the per-run statistic dlviz ranks by."""
-    val = smoothed(history.val_loss)
-    finite = np.isfinite(val)
+    return _lowest(smoothed(history.val_loss))
+
+
+def _lowest(values: np.ndarray) -> tuple[int, float] | None:
+    """(1-based index, value) of the lowest finite value, the first if tied; None without one."""
+    finite = np.isfinite(values)
     if not finite.any():
         return None
-    index = int(np.argmin(np.where(finite, val, np.inf)))
-    return index + 1, float(val[index])
+    index = int(np.argmin(np.where(finite, values, np.inf)))
+    return index + 1, float(values[index])
 
 
 def robust_score(history: RunHistory) -> float:

@@ -11,6 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from dlviz.charts import style
+from dlviz.text.format import format_lr
 
 GRID_COLOR_SCALE = "Viridis"
 DIVERGED_COLOR = "#868e96"
@@ -114,8 +115,7 @@ def grid_heatmap_figure(batch_sizes: Sequence[int], learning_rates: Sequence[flo
         shapes.append(dict(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5,
                            line=dict(color=SELECTED_COLOR, width=2, dash="dot")))
     if selected:
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="shown below",
-                                 marker=dict(symbol="square-open", size=14, color=SELECTED_COLOR)))
+        fig.add_trace(_legend_key("shown below", SELECTED_COLOR))
     best = [(j, i) for i, j in enumerate(best_columns or []) if j is not None]
     if best:
         for j, i in best:
@@ -128,7 +128,7 @@ def grid_heatmap_figure(batch_sizes: Sequence[int], learning_rates: Sequence[flo
             marker=dict(symbol="star", size=s.marker + 3, color=BEST_COLOR,
                         line=dict(color="white", width=1)),
             hovertemplate="best learning rate at batch %{customdata[0]}: %{customdata[1]}<extra></extra>",
-            customdata=[[batch_sizes[i], f"{learning_rates[j]:g}"] for j, i in best]))
+            customdata=[[batch_sizes[i], format_lr(learning_rates[j])] for j, i in best]))
     if tied_best is not None:
         tied = np.asarray(tied_best, dtype=bool)
         best_cells = set(best)
@@ -137,8 +137,7 @@ def grid_heatmap_figure(batch_sizes: Sequence[int], learning_rates: Sequence[flo
             shapes.append(dict(type="rect", x0=j - 0.46, x1=j + 0.46, y0=i - 0.46, y1=i + 0.46,
                                line=dict(color=BEST_COLOR, width=3, dash="dash")))
         if cells:
-            fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="tied with the best",
-                                     marker=dict(symbol="square-open", size=14, color=BEST_COLOR)))
+            fig.add_trace(_legend_key("tied with the best", BEST_COLOR))
     if guide_rates is not None and n_cols > 1:
         rates_y, rows_y = list(guide_rates), [float(i) for i in ys]
         if n_rows > 1:
@@ -172,3 +171,7 @@ def grid_heatmap_figure(batch_sizes: Sequence[int], learning_rates: Sequence[flo
     return fig
 
 
+def _legend_key(name: str, color: str) -> go.Scatter:
+    """A legend entry for outlined cells (an open square), drawing nothing on the plot."""
+    return go.Scatter(x=[None], y=[None], mode="markers", name=name,
+                      marker=dict(symbol="square-open", size=14, color=color))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from dlviz import data as data_mod
-from dlviz import settings
+from dlviz import defaults, settings
 from dlviz.data import DataError, Dataset
 from dlviz.runs import RunSpec
 from dlviz.ui import controls, layout, predict
@@ -36,7 +36,7 @@ class Selection:
     @property
     def seeds(self) -> list[int]:
         """The seeds every value trains with: the first seed, then the next ones (paired across values)."""
-        return [self.seed + i for i in range(self.n_seeds)]
+        return defaults.seeds(self.seed, self.n_seeds)
 
     def base_spec(self, **changes) -> RunSpec:
         """A run on this data and model, seed 1, with `changes`."""
@@ -44,7 +44,7 @@ class Selection:
 
     def with_seeds(self, specs: list[RunSpec]) -> list[RunSpec]:
         """Every spec once per seed, value by value: `[v1 s1, v1 s2, ..., v2 s1, ...]`."""
-        return [spec.replace(seed=seed) for spec in specs for seed in self.seeds]
+        return defaults.with_seeds(specs, self.seeds)
 
 
 @st.cache_data(max_entries=12, show_spinner=False)

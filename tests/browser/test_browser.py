@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from dlviz import settings
+from dlviz.text.format import format_lr
 from tests.browser.helpers import (SCREENSHOTS, SMALL, app_paths, assert_healthy, charts, choose, full_screenshot,
                                    measured, multiselect_values, open_page_in_nav, problems, query, radio_value,
                                    slider_value, toggle_value, wait_settled, warnings, y_ticks)
@@ -125,7 +126,7 @@ def test_a_bad_link_shows_a_notice_and_no_traceback(new_page, case):
         assert slider_value(page, label) == default
     else:
         assert multiselect_values(page, "Learning rates (log scale)") == [
-            settings.format_rate(r) for r in settings.LEARNING_RATES.default]
+            format_lr(r) for r in settings.LEARNING_RATES.default]
 
 
 # (4) log loss axes read as values ------------------------------------------------------------------------------------
@@ -205,7 +206,7 @@ def test_controls_show_what_ran_after_a_sequence(new_page, tmp_path):
 
     runs = pd.read_csv(download(page, page.get_by_role("button", name="Download runs (CSV)"), tmp_path))
     rates = multiselect_values(page, "Learning rates (log scale)")
-    assert sorted(settings.format_rate(r) for r in runs["learning_rate"].unique()) == sorted(rates)
+    assert sorted(format_lr(r) for r in runs["learning_rate"].unique()) == sorted(rates)
     assert runs["epoch"].max() == int(slider_value(page, "Epochs"))
     assert runs["seed"].nunique() == int(slider_value(page, "Seeds per value"))
     page.get_by_test_id("stSidebar").get_by_text("Advanced: model and seed").click()
