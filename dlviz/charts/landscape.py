@@ -29,8 +29,11 @@ def run_colors(n: int) -> list[str]:
     return sample_colorscale(RUN_COLORS, [0.85 * i / (n - 1) for i in range(n)])
 
 
-def direction_label(landscape: Landscape, k: int) -> str:
-    return f"direction {k + 1} ({landscape.plane.explained[k]:.0%} of the movement)"
+def direction_label(landscape: Landscape, k: int, short: bool = False) -> str:
+    """An axis title: the direction and the share of the paths' movement it captures (short: "direction 1, 79%",
+    for presenter mode, where a long title would run past the small square map)."""
+    share = landscape.plane.explained[k]
+    return f"direction {k + 1}, {share:.0%}" if short else f"direction {k + 1} ({share:.0%} of the movement)"
 
 
 def _log_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
@@ -113,11 +116,15 @@ def surface_figure(landscape: Landscape, labels: Sequence[str], *, animate: bool
     fig.update_layout(
         title=dict(text=title or "Training loss on a 2-D slice through the weights, with each run's path",
                    font=dict(size=size + 4)),
-        font=dict(size=size), height=430 if presenter else height, template="plotly_white",
-        legend=dict(orientation="h", y=-0.18), margin=dict(l=60, r=20, t=60, b=60), hovermode="closest")
-    fig.update_xaxes(title_text=direction_label(landscape, 0), range=[landscape.axis_a[0], landscape.axis_a[-1]],
-                     showgrid=False, zeroline=False, constrain="domain")
-    fig.update_yaxes(title_text=direction_label(landscape, 1), range=[landscape.axis_b[0], landscape.axis_b[-1]],
+        font=dict(size=size), height=480 if presenter else height, template="plotly_white",
+        # The legend sits below the x-axis title (further down in presenter mode, whose text is larger).
+        legend=dict(orientation="h", y=-0.32 if presenter else -0.18),
+        margin=dict(l=60, r=20, t=60, b=110 if presenter else 60), hovermode="closest")
+    fig.update_xaxes(title_text=direction_label(landscape, 0, presenter),
+                     range=[landscape.axis_a[0], landscape.axis_a[-1]], showgrid=False, zeroline=False,
+                     constrain="domain")
+    fig.update_yaxes(title_text=direction_label(landscape, 1, presenter),
+                     range=[landscape.axis_b[0], landscape.axis_b[-1]],
                      showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1, constrain="domain")
     _explicit_fonts(fig, presenter)
     if animate:
