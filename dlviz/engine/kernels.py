@@ -1,16 +1,18 @@
 """The traced kernels: one epoch (or part of one) of K stacked copies of the lesson's model, and their evaluation.
 
 Parameters are stacked along a leading "lane" axis K (`kernel1 [K, in, hidden]`, `bias1 [K, hidden]`, `kernel2 [K,
-hidden, 1]`, `bias2 [K, 1]`), but each lane's model runs as its own 2-D ops, exactly the ops Keras runs per step
-(MatMul + BiasAdd, binary cross-entropy on the logits, Keras' Adam update, accuracy at 0.5): any other arrangement
-(one batched einsum, a different bias add) rounds differently in the last bit, and at a large learning rate or over
-many epochs training amplifies that last bit into visibly different curves. With the same ops a lane's weights are
-bitwise those of `model.fit` fed the same batches, and they do not depend on which other lanes share the stack.
+hidden, 1]`, `bias2 [K, 1]`). A lane's weights must be bitwise those of `model.fit` fed the same batches (at a large
+learning rate or over many epochs, training amplifies a last-bit difference into visibly different curves), and must
+not depend on which other lanes share the stack. So every op whose rounding could depend on the tensor it runs in
+(matrix products, sums, and Eigen's vectorised `exp`, `log1p`, `reciprocal`) runs on each lane's own 2-D tensors, as
+Keras runs it per step; the ops IEEE arithmetic rounds exactly (adds, multiplies, compares, selects, relu, Keras' Adam
+update) run once on the whole stack. `batch_steps` says which is which, and writes the backward pass out op for op
+as `tf.GradientTape` would build it, minus the tape's shape bookkeeping.
 
 Each lane reads its own batches: the epoch kernel takes the training rows once and a row-index tensor `[K, n]` (lane
-k's batch order), and gathers every lane's batch inside the loop. One lane's step (`lane_gradients`) and evaluation
-(`lane_metrics`) are traced once for all stacks; the stacked kernels around them are traced once per K (`lru_cache`),
-so every sweep with the same number of lanes reuses them, whatever its batch size, rates or seeds.
+k's batch order), and gathers every lane's batch inside the loop. The stacked kernels are traced once per K
+(`lru_cache`, without autograph), so every sweep with the same number of lanes reuses them, whatever its batch size,
+rates or seeds.
 """
 
 from __future__ import annotations
@@ -85,15 +87,91 @@ _MODEL_SPEC = (tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf
                tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32))
 
 
+def _per_lane(op, stacked, n_lanes: int):
+    """`op` applied to each lane's slice of `stacked [K, ...]` on its own, restacked: for the ops whose result would
+    change in the last bit if they ran on all lanes at once (see `batch_steps`)."""
+    return tf.stack([op(t) for t in tf.unstack(stacked, num=n_lanes)])
+
+
+def batch_steps(params, x_batch, y_batch):
+    """Every lane's training step on its own batch, before the update, as Keras' train step computes it.
+
+    `x_batch [K, batch, f]`, `y_batch [K, batch]`. Returns `(losses [K], logits [K, batch, 1], grads)`: each lane's
+    batch loss (binary cross-entropy on the logits, summed over the rows and divided by the rows, as Keras' mean
+    reduction does it), its logits, and the loss's gradients w.r.t. `(kernel1, bias1, kernel2, bias2)`, each stacked
+    `[K, ...]` like the parameters.
+
+    The forward pass is Keras' Dense layers and `tf.nn.sigmoid_cross_entropy_with_logits`, whose formula
+    `max(z, 0) - z * y + log1p(exp(-|z|))` is written out so that the backward pass can reuse its parts. The backward
+    pass is written out too, op for op what `tf.GradientTape` builds from TensorFlow's registered gradients
+    (`math_grad.py`, `nn_grad.py`: `DivNoNan`, `Sum`/`Mean`, `AddV2`, `Sub`, `Mul`, `Log1p`, `Exp`, `SelectV2`, `Neg`,
+    `MatMul`, `ReluGrad`, `BiasAddGrad`), without the tape's shape bookkeeping (Shape, Reshape, BroadcastGradientArgs,
+    identity reductions), which is most of its 100 ops per lane and all overhead at these sizes.
+
+    What runs on all lanes at once and what runs per lane follows one rule. Ops that IEEE arithmetic rounds exactly
+    (add, subtract, multiply, compare, select, max: the bias adds, `Relu`, `ReluGrad`, the loss's algebra) give the
+    same bits whether a lane's values sit in their own tensor or in a stack, so they run once on the stack. Eigen
+    computes `exp`, `log1p`, `reciprocal` and `sigmoid` with vectorised approximations on whole packets and exactly on
+    a tensor's leftover elements, so there a value's bits depend on where it sits in the tensor; matrix products and
+    sums add in an order set by the shapes. Those run on each lane's own tensors, as `model.fit` runs them on its
+    batch. So every lane gets bitwise the gradients of `model.fit` on the same batch, whatever other lanes share the
+    stack; `tests/test_kernels.py` holds this to `tf.GradientTape` on random inputs and
+    `tests/test_engine_equivalence.py` holds the engine to `model.fit`.
+    """
+    n_lanes = x_batch.shape[0]  # static: the kernels are traced once per number of lanes
+    _, bias1, _, bias2 = params
+    lanes = _lanes(params)
+    x_lanes = tf.unstack(x_batch, num=n_lanes)
+    labels = y_batch[:, :, None]  # [K, batch, 1]
+    count = tf.cast(tf.shape(y_batch)[1], tf.float32)
+    zero = tf.constant(0.0)
+
+    hidden = tf.nn.relu(tf.stack([tf.matmul(x_k, lane[0]) for x_k, lane in zip(x_lanes, lanes)])
+                        + bias1[:, None, :])  # [K, batch, hidden]
+    hidden_lanes = tf.unstack(hidden, num=n_lanes)
+    logits = tf.stack([tf.matmul(h_k, lane[2]) for h_k, lane in zip(hidden_lanes, lanes)]) + bias2[:, None, :]
+    positive = logits >= zero
+    exp_lanes = [tf.exp(t) for t in tf.unstack(tf.where(positive, -logits, logits), num=n_lanes)]
+    exp_neg_abs = tf.stack(exp_lanes)
+    per_row = tf.add(tf.where(positive, logits, zero) - logits * labels,
+                     tf.stack([tf.math.log1p(e) for e in exp_lanes]))
+    losses = tf.math.divide_no_nan(tf.stack([tf.reduce_sum(r) for r in tf.unstack(per_row, num=n_lanes)]), count)
+
+    # d batch loss / d each row's loss: 1 / rows, the same for every row and lane.
+    d_row = tf.fill(tf.shape(labels), tf.math.divide_no_nan(tf.constant(1.0), count))
+    d_exp = d_row * _per_lane(tf.math.reciprocal, 1 + exp_neg_abs, n_lanes) * exp_neg_abs  # through log1p, then exp
+    d_logits = tf.add_n([tf.where(positive, d_row, zero), -d_row * labels, -tf.where(positive, d_exp, zero),
+                         tf.where(positive, zero, d_exp)])  # [K, batch, 1]
+    d_logits_lanes = tf.unstack(d_logits, num=n_lanes)
+    d_pre = tf.raw_ops.ReluGrad(gradients=tf.stack([
+        tf.raw_ops.MatMul(a=d_k, b=lane[2], transpose_a=False, transpose_b=True, grad_a=True)
+        for d_k, lane in zip(d_logits_lanes, lanes)]), features=hidden)
+    d_pre_lanes = tf.unstack(d_pre, num=n_lanes)
+    grads = (
+        tf.stack([tf.raw_ops.MatMul(a=x_k, b=d_k, transpose_a=True, transpose_b=False, grad_b=True)
+                  for x_k, d_k in zip(x_lanes, d_pre_lanes)]),
+        tf.stack([tf.raw_ops.BiasAddGrad(out_backprop=d_k) for d_k in d_pre_lanes]),
+        tf.stack([tf.raw_ops.MatMul(a=h_k, b=d_k, transpose_a=True, transpose_b=False, grad_b=True)
+                  for h_k, d_k in zip(hidden_lanes, d_logits_lanes)]),
+        tf.stack([tf.reduce_sum(d_k, axis=0) for d_k in d_logits_lanes]))
+    return losses, logits, grads
+
+
 @tf.function(input_signature=[_MODEL_SPEC, tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32)])
-def lane_gradients(lane, x, y):
-    """One model's batch step before the update: its loss, number of correct predictions and the loss's gradients
-    w.r.t. `(kernel1, bias1, kernel2, bias2)`, as Keras' train step computes them. Traced once, and called once per
-    lane by every stacked kernel (so a stack of K lanes traces one lane, not K)."""
+def tape_gradients(lane, x, y):
+    """The reference for `lane_step`: one model's loss and its gradients from `tf.GradientTape` (tests only)."""
     with tf.GradientTape() as tape:
         tape.watch(lane)
-        loss, correct, _ = _lane_metrics(lane, x, y)
-    return loss, correct, tape.gradient(loss, lane)
+        loss, _, _ = _lane_metrics(lane, x, y)
+    return loss, tape.gradient(loss, lane)
+
+
+def correct_counts(logits, y):
+    """Each lane's number of correct predictions from its logits `[K, batch, 1]` and labels `[K, batch]`: Keras'
+    binary accuracy (probability above 0.5), counted for all lanes at once (a count of whole rows, exact in any
+    order)."""
+    predicted = tf.cast(tf.nn.sigmoid(logits) > 0.5, tf.float32)
+    return tf.reduce_sum(tf.cast(tf.equal(predicted, y[:, :, None]), tf.float32), axis=[1, 2])
 
 
 @functools.lru_cache(maxsize=None)
@@ -109,30 +187,35 @@ def train_rows_fn(n_lanes: int):
     """
     params_spec = param_specs(n_lanes)
 
+    # autograph=False: the loop is written with tf.while_loop, so tracing skips autograph's source transformation
+    # (most of a fresh process's first trace).
     @tf.function(input_signature=[params_spec, params_spec, params_spec, tf.TensorSpec([], tf.float32),
                                   tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32),
                                   tf.TensorSpec([n_lanes, None], tf.int32), tf.TensorSpec([], tf.int32),
-                                  tf.TensorSpec([n_lanes], tf.float32)])
+                                  tf.TensorSpec([n_lanes], tf.float32)], autograph=False)
     def train_rows(params, m, v, step, x, y, rows, batch_size, learning_rate):
         n = tf.shape(rows)[1]
         n_batches = (n + batch_size - 1) // batch_size
-        batch_losses = tf.TensorArray(tf.float32, size=n_batches)
-        batch_correct = tf.TensorArray(tf.float32, size=n_batches)
-        for i in tf.range(n_batches):
+
+        def one_batch(i, params, m, v, step, batch_losses, batch_correct):
             batch_rows = rows[:, i * batch_size:tf.minimum((i + 1) * batch_size, n)]
-            x_lanes = tf.unstack(tf.gather(x, batch_rows), num=n_lanes)  # K x [batch, f]
-            y_lanes = tf.unstack(tf.gather(y, batch_rows), num=n_lanes)  # K x [batch]
-            steps = [lane_gradients(lane, x_k, y_k) for lane, x_k, y_k in zip(_lanes(params), x_lanes, y_lanes)]
-            grads = tuple(tf.stack([s[2][i] for s in steps]) for i in range(4))
+            y_batch = tf.gather(y, batch_rows)  # [K, batch]
+            losses, logits, grads = batch_steps(params, tf.gather(x, batch_rows), y_batch)
             params, m, v, step = adam_step(params, grads, m, v, step, learning_rate)
-            batch_losses = batch_losses.write(i, tf.stack([s[0] for s in steps]))
-            batch_correct = batch_correct.write(i, tf.stack([s[1] for s in steps]))
+            return (i + 1, params, m, v, step, batch_losses.write(i, losses),
+                    batch_correct.write(i, correct_counts(logits, y_batch)))
+
+        state = (tf.constant(0), params, m, v, step, tf.TensorArray(tf.float32, size=n_batches),
+                 tf.TensorArray(tf.float32, size=n_batches))
+        _, params, m, v, step, batch_losses, batch_correct = tf.while_loop(
+            lambda i, *_: i < n_batches, one_batch, state)
         return params, m, v, step, batch_losses.stack(), batch_correct.stack()
 
     return train_rows
 
 
-@tf.function(input_signature=[_MODEL_SPEC, tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32)])
+@tf.function(input_signature=[_MODEL_SPEC, tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32)],
+             autograph=False)
 def lane_metrics(lane, x, y):
     """One model's (loss, correct count, positive count) on all of `x`, `y`: traced once, called once per lane."""
     return _lane_metrics(lane, x, y)
@@ -144,7 +227,7 @@ def evaluate_fn(n_lanes: int):
     share of rows predicted positive (probability above 0.5), each of shape [K]."""
 
     @tf.function(input_signature=[param_specs(n_lanes), tf.TensorSpec([None, None], tf.float32),
-                                  tf.TensorSpec([None], tf.float32)])
+                                  tf.TensorSpec([None], tf.float32)], autograph=False)
     def evaluate(params, x, y):
         metrics = [lane_metrics(lane, x, y) for lane in _lanes(params)]
         count = tf.cast(tf.shape(x)[0], tf.float32)
