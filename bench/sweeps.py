@@ -56,9 +56,9 @@ QUICK_SWEEP_EPOCHS = 3
 QUICK_LONG_RUN_EPOCHS = 10
 
 # ---------------------------------------------------------------------------------------------------------------
-# --memory: the app's default sweeps, one per page, come from dlviz/defaults.py (the pages and the server warm-up use
-# the same numbers): practice, 4,000 rows; epochs page 1 x 100 epochs, batch 32, lr 0.01; batch page 8/32/128/512 x 20
-# epochs, lr 0.01; learning-rate page 1e-4..1.0 x 20 epochs, batch 32.
+# --memory: every page's default sweep (dlviz.defaults.default_sweeps, the same specs the pages and the shipped runs
+# use: practice, 4,000 rows; epochs, batch size, learning rate and the interplay grid, each value on the default
+# number of seeds), once, then MEMORY_SWEEPS more, rotating through the pages with new seeds.
 MEMORY_SWEEPS = 50
 MEMORY_WARMUP_SWEEPS = 5
 MEMORY_GROWTH_TARGET_MB = 100.0
@@ -306,16 +306,16 @@ def _peak_mb() -> float:
 
 
 def _page_sweeps(data, seed: int, quick: bool) -> list[list]:
-    """The app's three default sweeps (epochs, batch size, learning rate pages) at `seed`."""
+    """Every page's default sweep (`dlviz.defaults.default_sweeps`: epochs, batch size, learning rate and the
+    interplay grid, each value on the default number of seeds) with `seed` as the first seed; with `quick`, every
+    sweep cut to QUICK_APP_EPOCHS epochs."""
     from dlviz import defaults
-    from dlviz.runs import RunSpec
 
-    base = RunSpec(data.fingerprint, hidden_units=defaults.HIDDEN_UNITS, seed=seed)
+    sweeps = [[spec.replace(seed=seed + (spec.seed - defaults.SEED)) for spec in specs]
+              for specs in defaults.default_sweeps(data).values()]
     if quick:
-        return [defaults.epochs_specs(base, epochs=QUICK_APP_EPOCHS),
-                defaults.batch_size_specs(base, epochs=QUICK_APP_EPOCHS),
-                defaults.learning_rate_specs(base, epochs=QUICK_APP_EPOCHS)]
-    return [defaults.epochs_specs(base), defaults.batch_size_specs(base), defaults.learning_rate_specs(base)]
+        sweeps = [[spec.replace(epochs=min(spec.epochs, QUICK_APP_EPOCHS)) for spec in specs] for specs in sweeps]
+    return sweeps
 
 
 def run_memory(quick: bool, import_seconds: float) -> int:
@@ -328,7 +328,8 @@ def run_memory(quick: bool, import_seconds: float) -> int:
     print(f"after import dlviz.engine.runtime ({import_seconds:.2f} s): RSS {_rss_mb():.0f} MB, "
           f"peak {_peak_mb():.0f} MB")
     data = defaults.default_dataset()
-    print(f"data: {defaults.DATASET}, {data.n_rows:,} rows -> {len(data.y_train):,} train; RSS {_rss_mb():.0f} MB")
+    print(f"data: the pages' default dataset, {data.n_rows:,} rows -> {len(data.y_train):,} train; "
+          f"RSS {_rss_mb():.0f} MB")
 
     started = time.perf_counter()
     for specs in _page_sweeps(data, defaults.SEED, quick):
@@ -341,8 +342,9 @@ def run_memory(quick: bool, import_seconds: float) -> int:
 
     baseline = float("nan")
     for index in range(sweeps):
-        # Rotate through the three pages with a new seed every time, so no two sweeps are the same.
-        specs = _page_sweeps(data, 1_000 + index, quick)[index % 3]
+        # Rotate through the pages with new seeds every time, so no two sweeps are the same.
+        page_sweeps = _page_sweeps(data, 1_000 + 10 * index, quick)
+        specs = page_sweeps[index % len(page_sweeps)]
         histories = train_sweep(data, specs)
         del histories
         done = index + 1
