@@ -78,16 +78,56 @@ def test_one_seed_draws_just_the_curve():
     assert "band" not in fig.layout.title.subtitle.text and "seeds" not in fig.layout.title.subtitle.text
 
 
-def test_marks_star_tie_and_one_shading_entry(groups):
-    marks = {"lr 0.01": Marks(best_epoch=2, overfit=(2, 3), tied=True), "lr 0.1": Marks(best_epoch=3, overfit=(3, 3))}
+def test_marks_star_tie_and_one_hatching_entry(groups):
+    marks = {"lr 0.01": Marks(best_epoch=2, overfit=(1, 3), tied=True), "lr 0.1": Marks(best_epoch=1, overfit=(1, 3))}
     fig = charts.curves_figure(groups, marks=marks)
     (star,) = traces(fig, "lr 0.01 best")
     assert star.marker.symbol == "star-open" and list(star.x) == [2]
     assert traces(fig, "lr 0.1 best")[0].marker.symbol == "star"
-    assert len(fig.layout.shapes) == 2
+    assert not fig.layout.shapes  # no full-height band that could belong to any value
     key = fig.layout.title.subtitle.text
-    assert key.count("shaded: overfitting (validation loss above its best)") == 1  # one key for every value
+    assert key.count("hatched between a value's curves: where it overfits") == 1  # one key for every value
     assert "tied for best (within the seed spread)" in key
+
+
+def test_overfitting_is_hatched_between_its_own_values_curves_only(groups):
+    """Issue (newcomer test): one value's overfitting shaded the whole chart height, so with several values it was
+    unclear whose it was. Now: that value's colour and legend group, its region's epochs only, between its own
+    training and validation means, its own legend entry and hatch angle."""
+    marks = {"lr 0.01": Marks(overfit=(1, 3)), "lr 0.1": Marks(overfit=(2, 3))}
+    fig = charts.curves_figure(groups, marks=marks)
+    colors = {t.name: t.line.color for t in fig.data if t.name in groups and t.showlegend}
+    hatches = []
+    for label, (first, last) in (("lr 0.01", (1, 3)), ("lr 0.1", (2, 3))):
+        (area,) = traces(fig, f"{label} overfits")
+        assert area.fill == "toself" and area.showlegend and area.legendgroup == label
+        assert area.fillpattern.fgcolor == colors[label]
+        assert min(area.x) == first and max(area.x) == last  # onset to end, not the whole x range
+        n = last - first + 1
+        train = [t for t in traces(fig, label) if (t.line.dash or "solid") == "solid"][0]
+        val = [t for t in traces(fig, label) if t.line.dash == "dash"][0]
+        # The polygon runs along the validation mean, then back along the training mean: its own curves.
+        np.testing.assert_allclose(area.y[:n], val.y[first:last + 1], rtol=1e-6)
+        np.testing.assert_allclose(area.y[n:], train.y[first:last + 1][::-1], rtol=1e-6)
+        assert label in area.text and f"epoch {first} to {last}" in area.text
+        hatches.append(area.fillpattern.shape)
+    assert len(set(hatches)) == 2  # overlapping regions stay apart
+    legend = [t.name for t in fig.data if t.showlegend is not False]
+    assert legend == ["lr 0.01", "lr 0.01 overfits", "lr 0.1", "lr 0.1 overfits"]
+    # A replay shows the hatching on its last frame only.
+    frames, _ = charts.cut_frames(fig, 3)
+    k = next(i for i, t in enumerate(fig.data) if t.name == "lr 0.1 overfits")
+    assert len(frames[0]["data"][k]["x"]) == 0
+
+
+def test_epochs_figure_hatches_overfitting_between_its_curves():
+    val = list(np.r_[np.linspace(0.6, 0.4, 10), np.linspace(0.41, 0.5, 10)])
+    runs = [history(list(np.linspace(0.6, 0.3, 20)), val_loss=val, seed=s) for s in (1, 2)]
+    fig = charts.epochs_figure(runs, marks=Marks(best_epoch=10, overfit=(10, 20)), x_max=20)
+    areas = [t for t in fig.data if t.fill == "toself"]
+    assert [t.xaxis for t in areas] == ["x", "x2"] and [bool(t.showlegend) for t in areas] == [True, False]
+    assert all(min(t.x) == 10 and max(t.x) == 20 for t in areas)
+    assert not fig.layout.shapes and "hatched: overfitting" in fig.layout.title.subtitle.text
 
 
 def test_blow_up_is_drawn_to_the_end_with_a_cross_and_a_log_axis():
@@ -190,7 +230,9 @@ def test_replay_frames_slider_and_fixed_axes(groups):
     assert [b.label for b in fig.layout.updatemenus[0].buttons] == ["▶ Play", "❚❚ Pause"]
     assert fig.layout.yaxis.autorange is False and fig.layout.yaxis.range is not None
     assert list(fig.layout.xaxis.range) == [0, 100]
-    assert fig.frames[0].layout.shapes[0].visible is False and fig.frames[-1].layout.shapes[0].visible is not False
+    hatched = next(k for k, t in enumerate(fig.data) if t.name == "lr 0.1 overfits")
+    assert len(fig.frames[0].data[fig.frames[0].traces.index(hatched)].x) == 0  # the hatching waits for the end
+    assert len(fig.frames[-1].data[fig.frames[-1].traces.index(hatched)].x) > 0
     with pytest.raises(ValueError):
         charts.animated(frames, labels[:-1])
 
@@ -232,7 +274,8 @@ def test_epochs_replay_is_cut_from_the_finished_figure():
     first = {k: d for k, d in zip(fig.frames[0].traces, fig.frames[0].data)}
     star = next(k for k, t in enumerate(fig.data) if t.name == "lowest validation loss")
     assert len(first[star].x) == 0  # the finished run's marks wait for the last frame
-    assert all(shape.visible is False for shape in fig.frames[0].layout.shapes)
+    hatched = next(k for k, t in enumerate(fig.data) if t.name == "overfitting")
+    assert len(first[hatched].x) == 0  # so does the overfitting hatching
 
 
 def test_general_frames_from_whole_figures(groups):
