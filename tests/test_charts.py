@@ -287,3 +287,64 @@ def test_general_frames_from_whole_figures(groups):
 def test_nothing_trained_yet_draws_an_empty_chart():
     fig = charts.curves_figure(charts.group_runs([None, None], lambda h: "x"), x_max=5)
     assert not fig.data and "solid: training, dashed: validation" in fig.layout.title.subtitle.text
+
+
+def test_grid_with_hidden_answers_draws_every_cell_alike():
+    """A teacher hides the answers: no ✕ or grey for diverged cells (their number, or "NaN"), no best, tie or
+    guide marks, and no key for them."""
+    values = np.array([[0.5, 0.45, np.nan], [0.6, 0.4, 0.9]])
+    diverged = np.array([[False, False, True], [False, False, True]])
+    options = dict(value_label="final validation loss", diverged=diverged, diverged_epochs=diverged * 2,
+                   best_columns=[1, 1], tied_best=np.array([[True, False, False], [False, False, False]]),
+                   guide_rates=[0.01, 0.02])
+    shown = charts.grid_heatmap_figure([16, 64], [0.001, 0.01, 0.1], values, **options)
+    assert any("✕" in a.text for a in shown.layout.annotations) and "best" in shown.layout.title.subtitle.text
+    hidden = charts.grid_heatmap_figure([16, 64], [0.001, 0.01, 0.1], values, answers=False, **options)
+    texts = [a.text for a in hidden.layout.annotations]
+    assert not any("✕" in t for t in texts) and "NaN" in texts and "0.900" in texts
+    assert [t.name for t in hidden.data] == ["final validation loss"]  # the cells, nothing else
+    assert not hidden.layout.shapes and not (hidden.layout.title.subtitle.text or "")
+    assert "diverged" not in " ".join(" ".join(row) for row in hidden.data[0].customdata)
+
+
+def test_grid_hover_and_ticks_write_rates_as_learners_read_them():
+    fig = charts.grid_heatmap_figure([16], [0.00001, 0.01], np.array([[0.5, 0.4]]), value_label="loss",
+                                     best_columns=[1])
+    assert list(fig.layout.xaxis.ticktext) == ["0.00001", "0.01"]
+    star = next(t for t in fig.data if t.name == "best learning rate per batch size")
+    assert "best learning rate lr %{customdata[1]}" in star.hovertemplate
+
+
+def _finder(**changes):
+    rates = np.logspace(-6, 1, 50)
+    losses = 0.7 - 0.4 * np.exp(-((np.log10(rates) + 2) ** 2))
+    fields = dict(learning_rates=rates, smoothed=losses, losses=losses, min_loss_lr=0.0431, steepest_lr=0.00123,
+                  suggestion=0.00431, suggestion_rule="minimum / 10", stopped_early=True,
+                  stop_reason="the loss blew up", num_updates=60, end_lr=10.0)
+    return SimpleNamespace(**{**fields, **changes})
+
+
+def test_range_test_legend_says_which_numbers_are_learning_rates():
+    """Issue (newcomer test): the legend read "lowest smoothed loss: 0.043" where 0.043 is a learning rate."""
+    fig = charts.lr_finder_figure(_finder())
+    names = [t.name for t in fig.data]
+    assert "lowest smoothed loss at lr 0.0431" in names and "steepest fall at lr 0.00123" in names
+    assert "suggested: lr 0.00431 (minimum / 10)" in names
+    assert not any(": 0.0" in n for n in names)  # no bare number after a loss's name
+    lowest = next(t for t in fig.data if t.name.startswith("lowest smoothed loss"))
+    assert "at lr 0.0431" in lowest.hovertemplate and "smoothed loss there" in lowest.hovertemplate
+
+
+def test_range_test_with_hidden_answers_draws_the_curves_only():
+    fig = charts.lr_finder_figure(_finder(), answers=False)
+    assert [t.name for t in fig.data] == ["each batch", "smoothed"] and not fig.layout.shapes
+
+
+def test_range_test_sentence_names_every_number():
+    from dlviz.text.findings import range_test_sentence
+
+    text = range_test_sentence(_finder())
+    # The smoothed loss there, read off the curve: 0.7 - 0.4 exp(-(log10 0.0431 + 2)^2) = 0.433.
+    assert "is lowest (0.433) at learning rate 0.0431" in text
+    assert "falls fastest at learning rate 0.00123" in text and "Suggested: learning rate 0.00431" in text
+    assert "e-0" not in text  # plain decimals, never scientific notation

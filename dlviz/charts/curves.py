@@ -214,8 +214,8 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
                 x=star_x, y=star_y, mode="markers", name=f"{label} best", **dict(common, meta=FINAL),
                 marker=dict(symbol="star-open" if tied else "star", size=s.star, color=color,
                             line=dict(color=color if tied else "black", width=2 if tied else 1)),
-                hovertemplate=f"{label}: {'tied for best' if tied else 'best'} (lowest validation loss), "
-                              f"{unit} %{{x:,}}<extra></extra>"))
+                hovertemplate=f"{label}: {'tied for best' if tied else 'best'} (lowest smoothed validation loss) "
+                              f"at {unit} %{{x:,}}<br>validation {metric} there %{{y:{fmt}}}<extra></extra>"))
         if mark is not None and mark.overfit is not None:
             hatched = overfit_traces(means["training"], means["validation"], mark.overfit, label=label,
                                      color=color, hatch=HATCHES[n_hatched % len(HATCHES)], scale=scale,

@@ -67,7 +67,8 @@ def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, sto
             x=star_x, y=star_y, mode="markers", name="lowest validation loss", showlegend=False,
             legendgroup="best", meta=FINAL,
             marker=dict(symbol="star", size=s.star, color="#2b8a3e", line=dict(color="black", width=1)),
-            hovertemplate=f"lowest validation loss at epoch %{{x}}<br>{metric} %{{y:.4f}}<extra></extra>"),
+            hovertemplate=f"lowest smoothed validation loss at epoch %{{x}}<br>validation {metric} there "
+                          f"%{{y:{'.1%' if metric == 'accuracy' else '.4f'}}}<extra></extra>"),
             row=1, col=col)
         if marks is not None and marks.overfit is not None:
             hatched = overfit_traces(means["training"], means["validation"], marks.overfit, label="the run",
