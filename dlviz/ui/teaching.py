@@ -32,9 +32,10 @@ def code_selector(page: str, findings: SweepFindings, labels: dict[Hashable, str
     """A select box of the swept values for the lesson's code: the best value when one is clearly best, else the
     lesson's own value (or the first). Its key names that default, so a change of best value starts it again."""
     values = list(labels)
-    default = findings.code_value(lesson_value)
+    hidden = layout.answers_hidden()  # then the first choice must not point at the best value either
+    default = lesson_value if hidden else findings.code_value(lesson_value)
     default = default if default in values else values[0]
-    best = None if layout.answers_hidden() else findings.best_value
+    best = None if hidden else findings.best_value
     return st.selectbox("Show the lesson's code for", values, index=values.index(default),
                         key=f"code_value_{page}_{default}",
                         format_func=lambda v: labels[v] + (" (clearly best)" if v == best else ""))
@@ -71,6 +72,18 @@ def sweep_teaching(page: str, findings: SweepFindings, labels: dict[Hashable, st
     """What the runs show, then the lesson tabs with the code for the chosen value."""
     what_this_run_shows(findings)
     lesson_tabs(page, findings, code_for(code_selector(page, findings, labels, lesson_value)))
+
+
+def epochs_chart_caption(updates_per_epoch: int) -> str:
+    """What the epochs chart's lines and marks mean: only those it draws (the star, the hatching and EarlyStopping's
+    line wait while a teacher hides the answers)."""
+    parts = ["Dotted line: your stop epoch E."]
+    if not layout.answers_hidden():
+        parts += ["Star: the lowest validation loss (mean of the seeds, smoothed over 3 epochs).",
+                  "Hatched, between the curves: overfitting (validation loss above its best while training loss keeps "
+                  "falling, on every seed).",
+                  "Dash-dot line: the earliest epoch where EarlyStopping would stop."]
+    return " ".join(parts + [f"{updates_per_epoch:,} weight updates per epoch."])
 
 
 def chart_marks(findings: SweepFindings, label_of: Callable[[Hashable], str]) -> dict | None:
