@@ -110,8 +110,8 @@ def test_epochs_page_points_at_overfitting_and_early_stopping():
     (code,) = open_code_tab(at, "epochs").code
     assert "epochs=40" in code.value and "batch_size=32" in code.value and "learning_rate=0.01" in code.value
     assert "EarlyStopping" in code.value and "model.fit(" in code.value
-    shapes = figures(at)[0]["layout"].get("shapes", [])
-    assert any(s.get("type") == "rect" for s in shapes)  # the overfitting region is shaded
+    hatched = [t for t in figures(at)[0]["data"] if t.get("fill") == "toself"]
+    assert [t["name"] for t in hatched] == ["overfitting"] * 2  # hatched between the curves, in both panels
     assert band_traces(figures(at)[0])  # two seeds: min-max bands
     at.slider(key="patience").set_value(20).run()
     assert not at.exception
