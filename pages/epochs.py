@@ -54,8 +54,9 @@ if histories:
     found = sweeps.analyze_epochs(histories, patience, standardized=chosen.standardized)
     if not predict.gate("epochs", found, Context.of("epochs", histories, len(chosen.dataset.y_train))):
         st.stop()
-    layout.final_chart(chart, figure(histories, found), history.epochs_run)
-    st.caption(teaching.epochs_chart_caption(history.updates_per_epoch))
+    final = figure(histories, found)
+    layout.final_chart(chart, final, history.epochs_run)
+    st.caption(teaching.epochs_chart_caption(final, history.updates_per_epoch))
     at = min(stop, history.epochs_run)
     seeds_note = f" (mean of {len(histories)} seeds)" if len(histories) > 1 else ""
 

@@ -218,3 +218,22 @@ def test_a_run_whose_training_loss_halves_is_not_called_not_learning():
     text = shows(at)
     assert "At learning rate 0.00001" in text and "learns too slowly" in text  # 0.01 is the reference
     assert "At learning rate 0.01, validation loss never gets clearly below" not in text, text
+
+
+def test_the_epochs_caption_explains_only_the_marks_on_the_chart():
+    import numpy as np
+
+    from dlviz import charts
+    from dlviz.charts import Marks
+    from dlviz.ui.teaching import epochs_chart_caption
+    from tests.test_charts import history
+
+    runs = [history(list(np.linspace(0.6, 0.3, 20)), seed=s) for s in (1, 2)]
+    plain = epochs_chart_caption(charts.epochs_figure(runs, stop_epoch=5, x_max=20), 10)
+    assert plain == "Dotted line: your stop epoch E. 10 weight updates per epoch."
+    marked = epochs_chart_caption(charts.epochs_figure(runs, marks=Marks(best_epoch=10, overfit=(10, 20)),
+                                                       stop_epoch=5, early_stop_epoch=15, x_max=20), 10)
+    assert "Star:" in marked and "Hatched" in marked and "Dash-dot" in marked
+    hidden = charts.epochs_figure(runs, marks=Marks(best_epoch=10, overfit=(10, 20)), stop_epoch=5,
+                                  early_stop_epoch=15, x_max=20, answers=False)
+    assert epochs_chart_caption(hidden, 10) == plain

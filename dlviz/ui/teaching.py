@@ -74,15 +74,18 @@ def sweep_teaching(page: str, findings: SweepFindings, labels: dict[Hashable, st
     lesson_tabs(page, findings, code_for(code_selector(page, findings, labels, lesson_value)))
 
 
-def epochs_chart_caption(updates_per_epoch: int) -> str:
-    """What the epochs chart's lines and marks mean: only those it draws (the star, the hatching and EarlyStopping's
-    line wait while a teacher hides the answers)."""
+def epochs_chart_caption(figure: Any, updates_per_epoch: int) -> str:
+    """What the epochs chart's (`charts.epochs_figure`) lines and marks mean: only those it draws, read from the
+    figure itself (no star, hatching or EarlyStopping line while a teacher hides the answers, or when the runs have
+    none to show)."""
     parts = ["Dotted line: your stop epoch E."]
-    if not layout.answers_hidden():
-        parts += ["Star: the lowest validation loss (mean of the seeds, smoothed over 3 epochs).",
-                  "Hatched, between the curves: overfitting (validation loss above its best while training loss keeps "
-                  "falling, on every seed).",
-                  "Dash-dot line: the earliest epoch where EarlyStopping would stop."]
+    if any(t.name == "lowest validation loss" and t.x is not None and len(t.x) for t in figure.data):
+        parts.append("Star: the lowest validation loss (mean of the seeds, smoothed over 3 epochs).")
+    if any(t.fill == "toself" for t in figure.data):
+        parts.append("Hatched, between the curves: overfitting (validation loss above its best while training loss "
+                     "keeps falling, on every seed).")
+    if any(shape.line.dash == "dashdot" for shape in figure.layout.shapes):
+        parts.append("Dash-dot line: the earliest epoch where EarlyStopping would stop.")
     return " ".join(parts + [f"{updates_per_epoch:,} weight updates per epoch."])
 
 
