@@ -98,7 +98,6 @@ def draw() -> Selection:
     standardize = controls.draw(settings.STANDARDIZE, bar)
     stratify = controls.draw(settings.STRATIFY, bar)
     dataset: Dataset | None = None
-    kept = False
     try:
         if choice == "practice":
             rows = controls.draw(settings.ROWS, bar)
@@ -106,13 +105,11 @@ def draw() -> Selection:
         elif choice == "breast_cancer":
             dataset = builtin_dataset("breast_cancer", None, standardize, stratify)
         else:
-            dataset, kept = _upload(bar, standardize, stratify)
+            dataset = _upload(bar, standardize, stratify)
     except DataError as exc:  # e.g. a split with one class: the message names the control that helps
         bar.error(str(exc))
     if dataset is not None:
         st.session_state[_LAST_DATASET] = dataset
-        if kept:
-            bar.info(f"Still showing: **{dataset.name}**.")
     else:
         dataset = st.session_state.get(_LAST_DATASET) or builtin_dataset("practice", settings.ROWS.default,
                                                                           standardize)
@@ -147,13 +144,13 @@ def draw() -> Selection:
     return chosen
 
 
-def _upload(bar, standardize: bool, stratify: bool) -> tuple[Dataset | None, bool]:
+def _upload(bar, standardize: bool, stratify: bool) -> Dataset | None:
     """The uploader, then the controls of the file in use: its target (chosen by `data.choose_target`'s rules,
     which the sidebar names), the rows used and a way to drop a column that gives the answer away.
 
     A file that cannot be read (or has no two-class column) gets its error beside the uploader, and the last good
-    upload stays in use with its own controls, which keep working on it; so does an emptied uploader. Returns
-    (dataset or None, whether it is that kept upload rather than the uploader's file)."""
+    upload stays in use with its own controls, which keep working on it; so does an emptied uploader. Returns the
+    dataset, or None (no upload has given one yet)."""
     uploaded = bar.file_uploader("CSV with a binary target column", type=["csv", "txt", "tsv"], key="upload")
     if uploaded is None:
         bar.caption("Upload a CSV: numeric feature columns and one column with two classes (0/1, yes/no, "
@@ -171,18 +168,18 @@ def _upload(bar, standardize: bool, stratify: bool) -> tuple[Dataset | None, boo
     dataset = _upload_controls(bar, uploaded.name, content, frame, standardize, stratify)
     if dataset is not None:
         st.session_state[_KEPT_UPLOAD] = (uploaded.name, content)
-    return dataset, False
+    return dataset
 
 
-def _kept_upload(bar, standardize: bool, stratify: bool, unless: bytes | None = None) -> tuple[Dataset | None, bool]:
-    """The last upload that gave a dataset, with its controls (the same widget keys as when it was uploaded, so
-    its target, rows and dropped columns carry on); (None, False) when there is none (or it is `unless`)."""
+def _kept_upload(bar, standardize: bool, stratify: bool, unless: bytes | None = None) -> Dataset | None:
+    """The last upload that gave a dataset, said so, with its controls (the same widget keys as when it was
+    uploaded, so its target, rows and dropped columns carry on); None when there is none (or it is `unless`)."""
     kept = st.session_state.get(_KEPT_UPLOAD)
     if kept is None or kept[1] == unless:
-        return None, False
+        return None
     name, content = kept
-    bar.caption(f"Still in use: **{name}**, with its settings:")
-    return _upload_controls(bar, name, content, _uploaded_frame(content), standardize, stratify), True
+    bar.info(f"Still showing: **{name}**, with its settings:")
+    return _upload_controls(bar, name, content, _uploaded_frame(content), standardize, stratify)
 
 
 def _upload_controls(bar, name: str, content: bytes, frame, standardize: bool, stratify: bool) -> Dataset | None:
