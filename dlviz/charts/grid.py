@@ -167,9 +167,12 @@ def grid_heatmap_figure(batch_sizes: Sequence[int], learning_rates: Sequence[flo
            "dashed orange box: tied with the best" if tied_best is not None and np.asarray(tied_best).any() else "",
            "dashed line: linear scaling (lr ∝ batch size)" if guide_rates is not None and n_cols > 1 else "",
            "grey ✕: diverged (at epoch)" if diverged.any() else "", "dotted blue box: shown below" if selected else ""]
+    subtitle = style.key_line(key, s.smallest + 1, style.PLANNED_WIDTH[presenter])
+    # Plotly sets a one-line subtitle about half a line lower than the title block's height allows: over cells that
+    # fill the plot to its top edge it touched the top row (a line chart's padding hid it). Half a line more room.
     style.apply_layout(fig, title=title or f"{value_label.capitalize()} for every batch size and learning rate",
-                       subtitle=style.key_line(key, s.smallest + 1, style.PLANNED_WIDTH[presenter]),
-                       presenter=presenter, height=max(320, 70 * n_rows + 200), legend=False)
+                       subtitle=subtitle, presenter=presenter, height=max(320, 70 * n_rows + 200), legend=False,
+                       extra_top=round(0.6 * (s.smallest + 1)) if style.text_lines(subtitle) == 1 else 0)
     fig.update_layout(plot_bgcolor="white", annotations=annotations, shapes=shapes)
     fig.update_traces(colorbar=dict(tickfont=dict(size=s.tick), title=dict(font=dict(size=s.text))),
                       selector=dict(type="heatmap", showscale=True))
