@@ -84,3 +84,14 @@ def test_the_range_test_keeps_its_marks_and_suggestion_back_while_hidden():
     assert any(n.startswith("lowest smoothed loss at lr ") for n in names), names
     assert any(n.startswith("suggested: lr ") for n in names), names
     assert "Suggested: learning rate" in page_text(at)
+
+
+def test_the_grids_diverged_view_shows_no_divergence_while_hidden():
+    at = open_page("pages/interplay.py", g_outcome="diverged or not", **HIDDEN)
+    heatmap = figures(at)[0]
+    assert not marks_on(heatmap)
+    texts = {a["text"] for a in heatmap["layout"]["annotations"]}
+    assert texts == {"✓"}  # every finished cell alike
+    assert "Decide, then reveal" in heatmap["layout"]["title"]["text"]
+    at.button(key="reveal_hide").click().run()
+    assert any("✕" in a["text"] for a in figures(at)[0]["layout"]["annotations"])
