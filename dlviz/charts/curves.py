@@ -165,12 +165,14 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
             if len(runs) > 1 and not each_seed:
                 edge = dict(mode="lines", line=dict(width=0, color=color), hoverinfo="skip", **common)
                 traces.append(go.Scatter(x=xs, y=browser_floats(band.low[keep]), name=f"{label} {kind} min", **edge))
-                traces.append(go.Scatter(x=xs, y=browser_floats(band.high[keep]), name=f"{label} {kind} max", fill="tonexty",
+                traces.append(go.Scatter(x=xs, y=browser_floats(band.high[keep]), name=f"{label} {kind} max",
+                                         fill="tonexty",
                                          fillcolor=style.rgba(color, 0.18 if kind == "training" else 0.1), **edge))
             if each_seed and len(runs) > 1:
                 for h, curve in zip(runs, band.seeds):
                     traces.append(go.Scatter(
-                        x=xs, y=browser_floats(curve[keep]), mode="lines", opacity=0.55, name=f"{label} seed {h.spec.seed}",
+                        x=xs, y=browser_floats(curve[keep]), mode="lines", opacity=0.55,
+                        name=f"{label} seed {h.spec.seed}",
                         line=dict(color=color, width=s.thin, dash=dash), **common,
                         hovertemplate=hover + f"<br>seed {h.spec.seed}<extra></extra>"))
             spread = {}
@@ -227,7 +229,8 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
     what = METRIC_LABELS[metric].split(" (")[0]
     title = title or f"{what} per {'epoch' if x_axis == 'epoch' else 'weight update'}"
     # The legend names the values; what the styles and marks mean is the subtitle's key (a line or two).
-    key = style.key_line(_key_parts(groups, marks, n_seeds, each_seed, any_blowup, any_nan, n_hatched > 0), s.smallest + 1,
+    key = style.key_line(_key_parts(groups, marks, n_seeds, each_seed, any_blowup, any_nan, n_hatched > 0),
+                         s.smallest + 1,
                          style.PLANNED_WIDTH[presenter])
     style.apply_layout(fig, title=title, subtitle=key, presenter=presenter)
     _axes(fig, groups, metric=metric, x_axis=x_axis, log_x=log_x, log_y=log_y, x_extent=x_extent)

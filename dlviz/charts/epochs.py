@@ -39,21 +39,25 @@ def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, sto
             band = means[kind] = seed_band(runs, prefix + metric, upto_epoch)
             fmt = ".1%" if metric == "accuracy" else ".4f"
             if multi and not each_seed:
-                fig.add_trace(go.Scatter(x=band.epochs, y=browser_floats(band.low), mode="lines", line=dict(width=0, color=color),
+                fig.add_trace(go.Scatter(x=band.epochs, y=browser_floats(band.low), mode="lines",
+                                         line=dict(width=0, color=color),
                                          showlegend=False, hoverinfo="skip", name=f"{kind} min", meta=1),
                               row=1, col=col)
-                fig.add_trace(go.Scatter(x=band.epochs, y=browser_floats(band.high), mode="lines", line=dict(width=0, color=color),
+                fig.add_trace(go.Scatter(x=band.epochs, y=browser_floats(band.high), mode="lines",
+                                         line=dict(width=0, color=color),
                                          fill="tonexty", fillcolor=style.rgba(color, 0.18), showlegend=False,
                                          hoverinfo="skip", name=f"{kind} max", meta=1), row=1, col=col)
             if multi and each_seed:
                 for h, curve in zip(runs, band.seeds):
-                    fig.add_trace(go.Scatter(x=band.epochs, y=browser_floats(curve), mode="lines", showlegend=False, opacity=0.55,
+                    fig.add_trace(go.Scatter(x=band.epochs, y=browser_floats(curve), mode="lines", showlegend=False,
+                                             opacity=0.55,
                                              line=dict(color=color, width=s.thin, dash=dash),
                                              name=f"{kind} seed {h.spec.seed}", meta=1,
                                              hovertemplate=f"{kind} {metric}, seed {h.spec.seed}<br>epoch %{{x}}: "
                                                            f"%{{y:{fmt}}}<extra></extra>"), row=1, col=col)
             fig.add_trace(go.Scatter(
-                x=band.epochs, y=browser_floats(band.mean), mode="lines", name=kind, legendgroup=kind, showlegend=col == 1,
+                x=band.epochs, y=browser_floats(band.mean), mode="lines", name=kind, legendgroup=kind,
+                showlegend=col == 1,
                 line=dict(color=color, width=s.line, dash=dash), meta=1,
                 hovertemplate=f"{kind} {metric}{' (mean)' if multi else ''}<br>epoch %{{x}}: %{{y:{fmt}}}"
                               "<extra></extra>"),

@@ -130,7 +130,8 @@ def draw() -> Selection:
                             f"dlviz_{choice}_all.csv", "text/csv", on_click="ignore", width="stretch",
                             help="All rows dlviz generated or loaded, before sampling, splitting and scaling.")
     else:
-        bar.caption(":material/link: An uploaded file stays in this browser session: a shared link opens with the practice data.")
+        bar.caption(":material/link: An uploaded file stays in this browser session: a shared link opens with the "
+                    "practice data.")
     bar.header("Runs")
     n_seeds = controls.draw(settings.SEEDS, bar)
     each_seed = controls.draw(settings.EACH_SEED, bar)
