@@ -70,3 +70,11 @@ def test_no_kept_controls_before_any_good_upload():
     at = _open_upload()
     _upload(at, "bad.csv", b'{"x1": [1, 2, 3]}\n')
     assert not _target_box(at) and at.sidebar.error
+
+
+def test_an_emptied_uploader_keeps_the_last_files_controls():
+    at = _open_upload()
+    _upload(at, "good.csv", _good_csv())
+    at.file_uploader(key="upload").clear().run()
+    assert not at.exception
+    assert len(_target_box(at)) == 1 and "Still showing: **good.csv**" in _sidebar_text(at)
