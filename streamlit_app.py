@@ -9,8 +9,8 @@ import streamlit as st
 from dlviz import settings
 from dlviz.ui import layout, sidebar
 
-st.set_page_config(page_title="dlviz — epochs, batch size, learning rate", page_icon="📉", layout="wide",
-                   initial_sidebar_state="collapsed" if layout.presenter() else "auto")
+st.set_page_config(page_title="dlviz — epochs, batch size, learning rate", page_icon=":material/show_chart:",
+                   layout="wide", initial_sidebar_state="collapsed" if layout.presenter() else "auto")
 page = st.navigation([st.Page(p.script, title=p.title, icon=p.icon, url_path=p.url_path or None,
                               default=not p.url_path) for p in settings.PAGES])
 sidebar.draw()

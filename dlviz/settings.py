@@ -138,8 +138,8 @@ PREDICT = Setting("predict", "Predict first", False, "toggle",
                        "checked against the runs' own numbers. One click shows the curves without answering.")
 # Presenter mode: the answers wait for the teacher (read with `dlviz.ui.layout.answers_hidden()`).
 HIDE_ANSWERS = Setting("hide", "Hide the answers", False, "toggle",
-                       help="In presenter mode: no stars, no shading and no “What these runs show” until you switch "
-                            "this off, so the class can predict first.")
+                       help="In presenter mode: the plain curves only, with no stars, ✕ marks, hatching or “What "
+                            "these runs show” until you switch this off, so the class can predict first.")
 SIDEBAR = (DATA, ROWS, STANDARDIZE, STRATIFY, HIDDEN, SEED, SEEDS, EACH_SEED, PRESENT, HIDE_ANSWERS, PREDICT)
 
 # ---------------------------------------------------------------------------------------------------------------

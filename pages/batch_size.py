@@ -48,7 +48,7 @@ def label(history) -> str:
 def figure(histories, marks=None):
     return charts.curves_figure(charts.group_runs(histories, label), marks=marks, metric=metric, x_axis=x_axis,
                                 log_x=log_x, x_max=max(s.epochs for s in specs), each_seed=chosen.each_seed,
-                                presenter=layout.presenter())
+                                answers=not layout.answers_hidden(), presenter=layout.presenter())
 
 
 histories = sweep.train(chosen, chosen.with_seeds(specs), lambda partial: chart.show(figure(partial)))
@@ -64,10 +64,13 @@ if histories:
     layout.plot(charts.update_loss_figure(charts.group_runs(histories, label), x_axis=x_axis, log_x=log_x,
                                           x_max=max(s.epochs for s in specs), presenter=layout.presenter()),
                 "batch_size_updates")
-    layout.number_table({
+    counts = {  # what the settings make (the x-axis shows it too), not what training found
         "batch size": [s.batch_size for s in specs],
         "updates per epoch": [v.updates_per_epoch for v in found.per_value],
         "updates in total": [v.total_updates for v in found.per_value],
+    }
+    layout.number_table(counts if layout.answers_hidden() else {
+        **counts,
         "final validation accuracy": [f"{v.final_val_accuracy.mean:.1%} ({v.final_val_accuracy.low:.1%}–"
                                       f"{v.final_val_accuracy.high:.1%})" for v in found.per_value],
     })

@@ -36,15 +36,15 @@ chart = layout.LiveChart("epochs")
 
 
 def figure(runs, found=None):
-    """The seeds' runs; with the findings (the final drawing) also the stop, overfitting and EarlyStopping marks."""
+    """The seeds' runs; with the findings (the final drawing) also the stop, overfitting and EarlyStopping marks
+    (the findings' marks only while the answers are shown)."""
     value = found.per_value[0] if found else None
     early = [e.stop_epoch for e in found.early_stops if e.stop_epoch is not None] if found else []
     return charts.epochs_figure(
         runs, marks=(teaching.chart_marks(found, lambda v: "run") or {}).get("run") if found else None,
         stop_epoch=stop if found else None,
-        early_stop_epoch=(min(early) if early and value and min(early) < value.epochs_run
-                          and not layout.answers_hidden() else None),
-        x_max=epochs, each_seed=chosen.each_seed, presenter=layout.presenter())
+        early_stop_epoch=min(early) if early and value and min(early) < value.epochs_run else None,
+        x_max=epochs, each_seed=chosen.each_seed, answers=not layout.answers_hidden(), presenter=layout.presenter())
 
 
 histories = sweep.train(chosen, chosen.with_seeds(specs), lambda partial: chart.show(
@@ -54,11 +54,9 @@ if histories:
     found = sweeps.analyze_epochs(histories, patience, standardized=chosen.standardized)
     if not predict.gate("epochs", found, Context.of("epochs", histories, len(chosen.dataset.y_train))):
         st.stop()
-    layout.final_chart(chart, figure(histories, found), history.epochs_run)
-    st.caption("Dotted line: your stop epoch E. Star: the lowest validation loss (mean of the seeds, smoothed over 3 "
-               "epochs). Shaded: overfitting (validation loss above its best while training loss keeps falling, on "
-               "every seed). Dash-dot line: the earliest epoch where EarlyStopping would stop. "
-               f"{history.updates_per_epoch:,} weight updates per epoch.")
+    final = figure(histories, found)
+    layout.final_chart(chart, final, history.epochs_run)
+    st.caption(teaching.epochs_chart_caption(final, history.updates_per_epoch))
     at = min(stop, history.epochs_run)
     seeds_note = f" (mean of {len(histories)} seeds)" if len(histories) > 1 else ""
 

@@ -82,7 +82,8 @@ st.markdown(
 - **Colour** = the value being varied (the legend, right of the chart, lists them in order).
 - **Solid line** = training data; **dashed line** = validation data (rows the model never trains on).
 - **Band** = the spread over the seeds (each value trains once per seed); differences inside it are ties.
-- Training loss falling while validation loss rises = **overfitting** (shaded); ★ marks the lowest validation loss.
+- Training loss falling while validation loss rises = **overfitting** (hatched between that value's two curves, in
+  its colour); ★ marks the lowest validation loss.
 - Jagged curves = **noisy updates** (small batches); a ✕ = a run that **blew up** (learning rate too high).
 - Hover for values; click a legend entry to hide it; the camera icon saves a PNG; ▶ Play replays the training.
 """
@@ -94,8 +95,8 @@ st.markdown(
 - **Presenter mode** (the first switch in the sidebar, or `?{settings.PRESENT.key}=1` in a link): large text and
   thick lines for a projector, each page's settings folded into a **Settings** box, and the sidebar closed when the
   page opens (**»** at the top left opens it).
-- **{settings.HIDE_ANSWERS.label}** (in the sidebar, in presenter mode): no stars, shading or "What these runs show"
-  until you press **Reveal the answers**, so the class can predict first.
+- **{settings.HIDE_ANSWERS.label}** (in the sidebar, in presenter mode): the plain curves only, with no stars, ✕
+  marks, hatching or "What these runs show" until you press **Reveal the answers**, so the class can predict first.
 - Every setting is in the page's address: copy it to share exactly this view.
 """
 )

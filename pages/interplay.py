@@ -1,6 +1,8 @@
 """Batch size x learning rate: a grid of real runs from the same start. Where is the good region, and does it move
 towards larger learning rates as the batch grows?"""
 
+import dataclasses
+
 import numpy as np
 import streamlit as st
 
@@ -9,7 +11,7 @@ from dlviz.analysis import grid as interplay
 from dlviz.analysis.grid import SAME_EPOCHS
 from dlviz.text import grid as grid_text
 from dlviz.text.grid import OUTCOME_LABELS
-from dlviz.runs import histories_frame, updates_per_epoch
+from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, histories_frame, updates_per_epoch
 from dlviz.text.format import format_lr
 from dlviz.text.predictions import Context
 from dlviz.ui import controls, layout, predict, sidebar, sweep
@@ -58,8 +60,21 @@ else:
 chart = layout.LiveChart("interplay")
 
 
+def plain_outcomes(grid: interplay.Grid) -> np.ndarray:
+    """Every cell's outcome (seed mean) as its runs ended, a diverged run's included like any other: what the
+    heatmap shows while the answers are hidden, so that no cell stands out as "diverged" before the reveal."""
+    def ended(h):
+        return interplay.run_outcome(None if h is None else dataclasses.replace(h, diverged_at=None), outcome)
+
+    with np.errstate(invalid="ignore"):
+        return np.array([[np.mean([ended(h) for h in cell]) if cell else np.nan for cell in row]
+                         for row in grid.histories], dtype=float).reshape(grid.shape)
+
+
 def heatmap(grid: interplay.Grid, final: bool, selected=()):
-    values = interplay.outcome_matrix(grid, outcome)
+    answers = not layout.answers_hidden()  # the teacher reveals the diverged, best and tied cells later
+    values = interplay.outcome_matrix(grid, outcome) if answers or outcome == interplay.DIVERGED else \
+        plain_outcomes(grid)
     color_range = None
     if outcome in (interplay.FINAL_VAL_LOSS, interplay.BEST_VAL_LOSS):
         # Anything no better than the untrained model gets the darkest colour, so the good region keeps its contrast.
@@ -68,7 +83,7 @@ def heatmap(grid: interplay.Grid, final: bool, selected=()):
         finite = values[values == values]
         if start is not None and finite.size:
             color_range = (float(finite.min()), float(max(finite.min() + 1e-3, min(finite.max(), start))))
-    final = final and not layout.answers_hidden()  # the teacher reveals the best cells later
+    final = final and answers
     anchor = interplay.best_cell(grid, outcome) if final else None
     tied = np.zeros(grid.shape, bool)
     if final:
@@ -83,8 +98,9 @@ def heatmap(grid: interplay.Grid, final: bool, selected=()):
         diverged_epochs=grid.diverged_epochs(), best_columns=interplay.best_columns(grid, outcome) if final else None,
         guide_rates=guide, selected=selected, row_labels=row_labels, status_only=outcome == interplay.DIVERGED,
         color_range=color_range, percent=outcome == interplay.FINAL_VAL_ACCURACY, tied_best=tied,
-        title=("Which runs diverged (✕), and the best learning rate per batch size by final validation loss"
-               if outcome == interplay.DIVERGED else None), presenter=layout.presenter())
+        title=(("Which runs diverged (✕), and the best learning rate per batch size by final validation loss"
+                if answers else "Which runs will have diverged? Decide, then reveal the answers")
+               if outcome == interplay.DIVERGED else None), answers=answers, presenter=layout.presenter())
 
 
 seeded = chosen.with_seeds(specs)
@@ -95,18 +111,22 @@ if not histories:
 grid = interplay.Grid.from_runs(histories, seeded)
 if not predict.gate("interplay", grid, Context.of("interplay", histories, n_train, outcome)):
     st.stop()
-best = interplay.best_cell(grid, outcome)
-
-# The cells to look at below: by default the grid's best cell and its row.
+hidden = layout.answers_hidden()
+# The cells to look at below: by default the grid's best cell and its row; while the answers are hidden the lesson's
+# batch size and learning rate (or the first), which say nothing about the runs.
 # (Their controls are drawn further down, under the table; the heatmap above needs their values now.)
+best = None if hidden else interplay.best_cell(grid, outcome)
+if best is None:
+    best = (grid.batch_sizes.index(LESSON_BATCH_SIZE) if LESSON_BATCH_SIZE in grid.batch_sizes else 0,
+            grid.learning_rates.index(LESSON_LEARNING_RATE) if LESSON_LEARNING_RATE in grid.learning_rates else 0)
 look = controls.value(settings.GRID_LOOK)
 picked_batch = controls.value(settings.GRID_CELL_BATCH)
 picked_rate = controls.value(settings.GRID_CELL_RATE)
 if picked_batch not in grid.batch_sizes:
-    picked_batch = grid.batch_sizes[best[0]] if best else grid.batch_sizes[0]
+    picked_batch = grid.batch_sizes[best[0]]
     controls.set_value(settings.GRID_CELL_BATCH, picked_batch)
 if picked_rate not in grid.learning_rates:
-    picked_rate = grid.learning_rates[best[1]] if best else grid.learning_rates[0]
+    picked_rate = grid.learning_rates[best[1]]
     controls.set_value(settings.GRID_CELL_RATE, picked_rate)
 row, column = grid.batch_sizes.index(picked_batch), grid.learning_rates.index(picked_rate)
 cells = {"row": [(row, j) for j in range(grid.shape[1])], "column": [(i, column) for i in range(grid.shape[0])],
@@ -114,16 +134,15 @@ cells = {"row": [(row, j) for j in range(grid.shape[1])], "column": [(i, column)
 chart.show(heatmap(grid, final=True, selected=cells))
 
 st.subheader("What this shows")
-hidden = layout.answers_hidden()
 if hidden:
     layout.reveal_answers()
 else:
     for sentence in grid_text.grid_sentences(grid, outcome, budget, n_train):
         st.markdown(f"- {sentence}")
-st.caption("The dashed line is the **linear-scaling rule of thumb** (Goyal et al. 2017): multiply the batch size by "
-           "k, multiply the learning rate by k. It is drawn through the best cell of the grid. It was worked out for "
-           "SGD on large image models, so treat it as a starting point to check, not a law; with Adam the best "
-           "learning rate usually grows more slowly.")
+    st.caption("The dashed line is the **linear-scaling rule of thumb** (Goyal et al. 2017): multiply the batch size "
+               "by k, multiply the learning rate by k. It is drawn through the best cell of the grid. It was worked "
+               "out for SGD on large image models, so treat it as a starting point to check, not a law; with Adam "
+               "the best learning rate usually grows more slowly.")
 rows = interplay.row_bests(grid, outcome)
 ranking = interplay.ranking_outcome(outcome)
 scores = interplay.outcome_matrix(grid, ranking)
@@ -167,4 +186,4 @@ elif look == "column":
 else:
     title = f"Batch size {picked_batch:,}, learning rate {format_lr(picked_rate)}"
 layout.plot(charts.curves_figure(groups, metric=metric, x_axis=x_axis, each_seed=chosen.each_seed, title=title,
-                                 presenter=layout.presenter()), "interplay_curves")
+                                 answers=not hidden, presenter=layout.presenter()), "interplay_curves")

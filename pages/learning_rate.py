@@ -4,6 +4,7 @@ import streamlit as st
 
 from dlviz import charts, defaults, settings
 from dlviz.analysis import sweeps
+from dlviz.text import findings as text
 from dlviz.text import lessons
 from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, histories_frame
 from dlviz.text.format import format_lr
@@ -41,7 +42,7 @@ def label(history) -> str:
 def figure(histories, marks=None):
     return charts.curves_figure(charts.group_runs(histories, label), marks=marks, metric=metric, log_y=log_y,
                                 x_max=max(s.epochs for s in specs), each_seed=chosen.each_seed,
-                                presenter=layout.presenter())
+                                answers=not layout.answers_hidden(), presenter=layout.presenter())
 
 
 histories = sweep.train(chosen, chosen.with_seeds(specs), lambda partial: chart.show(figure(partial)))
@@ -66,8 +67,14 @@ st.markdown("The **learning-rate range test** (Smith 2017; fastai's `lr_find`) t
 if st.toggle("Run the range test", key="lr_range_test"):
     found = sweep.range_test(chosen, LESSON_BATCH_SIZE)
     if found is not None:
-        layout.plot(charts.lr_finder_figure(found, presenter=layout.presenter()), "lr_range_test_chart")
-        st.caption(found.sentence())
-        pick = settings.nearest_choice(found.suggestion)
-        st.button(f"Add learning rate {format_lr(pick)} to the sweep", disabled=pick in rates,
-                  on_click=lambda: controls.set_value(settings.LEARNING_RATES, sorted({*rates, pick})))
+        hidden = layout.answers_hidden()
+        layout.plot(charts.lr_finder_figure(found, answers=not hidden, presenter=layout.presenter()),
+                    "lr_range_test_chart")
+        if hidden:  # the marks, the sentence and the suggested rate come with the answers
+            st.caption("Where is the loss lowest, and where does it fall fastest? The marks and the suggested "
+                       "learning rate show with the answers.")
+        else:
+            st.caption(text.range_test_sentence(found))
+            pick = settings.nearest_choice(found.suggestion)
+            st.button(f"Add learning rate {format_lr(pick)} to the sweep", disabled=pick in rates,
+                      on_click=lambda: controls.set_value(settings.LEARNING_RATES, sorted({*rates, pick})))

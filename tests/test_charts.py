@@ -78,16 +78,56 @@ def test_one_seed_draws_just_the_curve():
     assert "band" not in fig.layout.title.subtitle.text and "seeds" not in fig.layout.title.subtitle.text
 
 
-def test_marks_star_tie_and_one_shading_entry(groups):
-    marks = {"lr 0.01": Marks(best_epoch=2, overfit=(2, 3), tied=True), "lr 0.1": Marks(best_epoch=3, overfit=(3, 3))}
+def test_marks_star_tie_and_one_hatching_entry(groups):
+    marks = {"lr 0.01": Marks(best_epoch=2, overfit=(1, 3), tied=True), "lr 0.1": Marks(best_epoch=1, overfit=(1, 3))}
     fig = charts.curves_figure(groups, marks=marks)
     (star,) = traces(fig, "lr 0.01 best")
     assert star.marker.symbol == "star-open" and list(star.x) == [2]
     assert traces(fig, "lr 0.1 best")[0].marker.symbol == "star"
-    assert len(fig.layout.shapes) == 2
+    assert not fig.layout.shapes  # no full-height band that could belong to any value
     key = fig.layout.title.subtitle.text
-    assert key.count("shaded: overfitting (validation loss above its best)") == 1  # one key for every value
+    assert key.count("hatched between a value's curves: where it overfits") == 1  # one key for every value
     assert "tied for best (within the seed spread)" in key
+
+
+def test_overfitting_is_hatched_between_its_own_values_curves_only(groups):
+    """Issue (newcomer test): one value's overfitting shaded the whole chart height, so with several values it was
+    unclear whose it was. Now: that value's colour and legend group, its region's epochs only, between its own
+    training and validation means, its own legend entry and hatch angle."""
+    marks = {"lr 0.01": Marks(overfit=(1, 3)), "lr 0.1": Marks(overfit=(2, 3))}
+    fig = charts.curves_figure(groups, marks=marks)
+    colors = {t.name: t.line.color for t in fig.data if t.name in groups and t.showlegend}
+    hatches = []
+    for label, (first, last) in (("lr 0.01", (1, 3)), ("lr 0.1", (2, 3))):
+        (area,) = traces(fig, f"{label} overfits")
+        assert area.fill == "toself" and area.showlegend and area.legendgroup == label
+        assert area.fillpattern.fgcolor == colors[label]
+        assert min(area.x) == first and max(area.x) == last  # onset to end, not the whole x range
+        n = last - first + 1
+        train = [t for t in traces(fig, label) if (t.line.dash or "solid") == "solid"][0]
+        val = [t for t in traces(fig, label) if t.line.dash == "dash"][0]
+        # The polygon runs along the validation mean, then back along the training mean: its own curves.
+        np.testing.assert_allclose(area.y[:n], val.y[first:last + 1], rtol=1e-6)
+        np.testing.assert_allclose(area.y[n:], train.y[first:last + 1][::-1], rtol=1e-6)
+        assert label in area.text and f"epoch {first} to {last}" in area.text
+        hatches.append(area.fillpattern.shape)
+    assert len(set(hatches)) == 2  # overlapping regions stay apart
+    legend = [t.name for t in fig.data if t.showlegend is not False]
+    assert legend == ["lr 0.01", "lr 0.01 overfits", "lr 0.1", "lr 0.1 overfits"]
+    # A replay shows the hatching on its last frame only.
+    frames, _ = charts.cut_frames(fig, 3)
+    k = next(i for i, t in enumerate(fig.data) if t.name == "lr 0.1 overfits")
+    assert len(frames[0]["data"][k]["x"]) == 0
+
+
+def test_epochs_figure_hatches_overfitting_between_its_curves():
+    val = list(np.r_[np.linspace(0.6, 0.4, 10), np.linspace(0.41, 0.5, 10)])
+    runs = [history(list(np.linspace(0.6, 0.3, 20)), val_loss=val, seed=s) for s in (1, 2)]
+    fig = charts.epochs_figure(runs, marks=Marks(best_epoch=10, overfit=(10, 20)), x_max=20)
+    areas = [t for t in fig.data if t.fill == "toself"]
+    assert [t.xaxis for t in areas] == ["x", "x2"] and [bool(t.showlegend) for t in areas] == [True, False]
+    assert all(min(t.x) == 10 and max(t.x) == 20 for t in areas)
+    assert not fig.layout.shapes and "hatched: overfitting" in fig.layout.title.subtitle.text
 
 
 def test_blow_up_is_drawn_to_the_end_with_a_cross_and_a_log_axis():
@@ -190,7 +230,9 @@ def test_replay_frames_slider_and_fixed_axes(groups):
     assert [b.label for b in fig.layout.updatemenus[0].buttons] == ["▶ Play", "❚❚ Pause"]
     assert fig.layout.yaxis.autorange is False and fig.layout.yaxis.range is not None
     assert list(fig.layout.xaxis.range) == [0, 100]
-    assert fig.frames[0].layout.shapes[0].visible is False and fig.frames[-1].layout.shapes[0].visible is not False
+    hatched = next(k for k, t in enumerate(fig.data) if t.name == "lr 0.1 overfits")
+    assert len(fig.frames[0].data[fig.frames[0].traces.index(hatched)].x) == 0  # the hatching waits for the end
+    assert len(fig.frames[-1].data[fig.frames[-1].traces.index(hatched)].x) > 0
     with pytest.raises(ValueError):
         charts.animated(frames, labels[:-1])
 
@@ -232,7 +274,8 @@ def test_epochs_replay_is_cut_from_the_finished_figure():
     first = {k: d for k, d in zip(fig.frames[0].traces, fig.frames[0].data)}
     star = next(k for k, t in enumerate(fig.data) if t.name == "lowest validation loss")
     assert len(first[star].x) == 0  # the finished run's marks wait for the last frame
-    assert all(shape.visible is False for shape in fig.frames[0].layout.shapes)
+    hatched = next(k for k, t in enumerate(fig.data) if t.name == "overfitting")
+    assert len(first[hatched].x) == 0  # so does the overfitting hatching
 
 
 def test_general_frames_from_whole_figures(groups):
@@ -244,3 +287,64 @@ def test_general_frames_from_whole_figures(groups):
 def test_nothing_trained_yet_draws_an_empty_chart():
     fig = charts.curves_figure(charts.group_runs([None, None], lambda h: "x"), x_max=5)
     assert not fig.data and "solid: training, dashed: validation" in fig.layout.title.subtitle.text
+
+
+def test_grid_with_hidden_answers_draws_every_cell_alike():
+    """A teacher hides the answers: no ✕ or grey for diverged cells (their number, or "NaN"), no best, tie or
+    guide marks, and no key for them."""
+    values = np.array([[0.5, 0.45, np.nan], [0.6, 0.4, 0.9]])
+    diverged = np.array([[False, False, True], [False, False, True]])
+    options = dict(value_label="final validation loss", diverged=diverged, diverged_epochs=diverged * 2,
+                   best_columns=[1, 1], tied_best=np.array([[True, False, False], [False, False, False]]),
+                   guide_rates=[0.01, 0.02])
+    shown = charts.grid_heatmap_figure([16, 64], [0.001, 0.01, 0.1], values, **options)
+    assert any("✕" in a.text for a in shown.layout.annotations) and "best" in shown.layout.title.subtitle.text
+    hidden = charts.grid_heatmap_figure([16, 64], [0.001, 0.01, 0.1], values, answers=False, **options)
+    texts = [a.text for a in hidden.layout.annotations]
+    assert not any("✕" in t for t in texts) and "NaN" in texts and "0.900" in texts
+    assert [t.name for t in hidden.data] == ["final validation loss"]  # the cells, nothing else
+    assert not hidden.layout.shapes and not (hidden.layout.title.subtitle.text or "")
+    assert "diverged" not in " ".join(" ".join(row) for row in hidden.data[0].customdata)
+
+
+def test_grid_hover_and_ticks_write_rates_as_learners_read_them():
+    fig = charts.grid_heatmap_figure([16], [0.00001, 0.01], np.array([[0.5, 0.4]]), value_label="loss",
+                                     best_columns=[1])
+    assert list(fig.layout.xaxis.ticktext) == ["0.00001", "0.01"]
+    star = next(t for t in fig.data if t.name == "best learning rate per batch size")
+    assert "best learning rate lr %{customdata[1]}" in star.hovertemplate
+
+
+def _finder(**changes):
+    rates = np.logspace(-6, 1, 50)
+    losses = 0.7 - 0.4 * np.exp(-((np.log10(rates) + 2) ** 2))
+    fields = dict(learning_rates=rates, smoothed=losses, losses=losses, min_loss_lr=0.0431, steepest_lr=0.00123,
+                  suggestion=0.00431, suggestion_rule="minimum / 10", stopped_early=True,
+                  stop_reason="the loss blew up", num_updates=60, end_lr=10.0)
+    return SimpleNamespace(**{**fields, **changes})
+
+
+def test_range_test_legend_says_which_numbers_are_learning_rates():
+    """Issue (newcomer test): the legend read "lowest smoothed loss: 0.043" where 0.043 is a learning rate."""
+    fig = charts.lr_finder_figure(_finder())
+    names = [t.name for t in fig.data]
+    assert "lowest smoothed loss at lr 0.0431" in names and "steepest fall at lr 0.00123" in names
+    assert "suggested: lr 0.00431 (minimum / 10)" in names
+    assert not any(": 0.0" in n for n in names)  # no bare number after a loss's name
+    lowest = next(t for t in fig.data if t.name.startswith("lowest smoothed loss"))
+    assert "at lr 0.0431" in lowest.hovertemplate and "smoothed loss there" in lowest.hovertemplate
+
+
+def test_range_test_with_hidden_answers_draws_the_curves_only():
+    fig = charts.lr_finder_figure(_finder(), answers=False)
+    assert [t.name for t in fig.data] == ["each batch", "smoothed"] and not fig.layout.shapes
+
+
+def test_range_test_sentence_names_every_number():
+    from dlviz.text.findings import range_test_sentence
+
+    text = range_test_sentence(_finder())
+    # The smoothed loss there, read off the curve: 0.7 - 0.4 exp(-(log10 0.0431 + 2)^2) = 0.433.
+    assert "is lowest (0.433) at learning rate 0.0431" in text
+    assert "falls fastest at learning rate 0.00123" in text and "Suggested: learning rate 0.00431" in text
+    assert "e-0" not in text  # plain decimals, never scientific notation

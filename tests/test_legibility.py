@@ -90,23 +90,24 @@ def test_every_chart_text_is_large_enough(presenter, smallest):
 def test_the_legend_names_only_the_values_and_the_key_takes_two_lines_at_most(presenter):
     figure = charts.curves_figure(sweep(), marks=MARKS, x_max=20, presenter=presenter)
     shown = [t.name for t in figure.data if t.showlegend is not False]
-    assert shown == ["lr 0.001", "lr 0.01", "lr 0.1", "lr 1"]
+    # The values, each followed by its overfitting hatch's entry when it has one (whose hatching is whose).
+    assert shown == ["lr 0.001", "lr 0.01", "lr 0.01 overfits", "lr 0.1", "lr 0.1 overfits", "lr 1"]
     legend = figure.layout.legend
     assert legend.orientation == "v" and legend.x >= 1  # a narrow column right of the plot, not rows above it
     key = figure.layout.title.subtitle.text
     assert style.text_lines(key) <= 2, key
-    for part in ("band: min–max", "solid: training, dashed: validation", "★", "shaded: overfitting", "✕ blew up"):
+    for part in ("band: min–max", "solid: training, dashed: validation", "★", "hatched between", "✕ blew up"):
         assert part in key
     width = style.PLANNED_WIDTH[presenter]
     for line in key.split("<br>"):  # no key line runs past the chart's planned width
         assert len(line) * style.CHAR_EM * figure.layout.title.subtitle.font.size <= width - style.TEXT_LEFT, line
 
 
-def test_epochs_figure_legend_is_training_and_validation_only():
+def test_epochs_figure_legend_is_training_validation_and_overfitting_only():
     runs = sweep()["lr 0.01"]
     figure = charts.epochs_figure(runs, marks=Marks(best_epoch=12, overfit=(12, 20)), stop_epoch=15,
                                   early_stop_epoch=17, x_max=20, presenter=True)
-    assert [t.name for t in figure.data if t.showlegend is not False] == ["training", "validation"]
+    assert [t.name for t in figure.data if t.showlegend is not False] == ["training", "validation", "overfitting"]
     assert style.text_lines(figure.layout.title.subtitle.text) <= 2
 
 

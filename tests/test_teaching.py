@@ -110,8 +110,8 @@ def test_epochs_page_points_at_overfitting_and_early_stopping():
     (code,) = open_code_tab(at, "epochs").code
     assert "epochs=40" in code.value and "batch_size=32" in code.value and "learning_rate=0.01" in code.value
     assert "EarlyStopping" in code.value and "model.fit(" in code.value
-    shapes = figures(at)[0]["layout"].get("shapes", [])
-    assert any(s.get("type") == "rect" for s in shapes)  # the overfitting region is shaded
+    hatched = [t for t in figures(at)[0]["data"] if t.get("fill") == "toself"]
+    assert [t["name"] for t in hatched] == ["overfitting"] * 2  # hatched between the curves, in both panels
     assert band_traces(figures(at)[0])  # two seeds: min-max bands
     at.slider(key="patience").set_value(20).run()
     assert not at.exception
@@ -218,3 +218,22 @@ def test_a_run_whose_training_loss_halves_is_not_called_not_learning():
     text = shows(at)
     assert "At learning rate 0.00001" in text and "learns too slowly" in text  # 0.01 is the reference
     assert "At learning rate 0.01, validation loss never gets clearly below" not in text, text
+
+
+def test_the_epochs_caption_explains_only_the_marks_on_the_chart():
+    import numpy as np
+
+    from dlviz import charts
+    from dlviz.charts import Marks
+    from dlviz.ui.teaching import epochs_chart_caption
+    from tests.test_charts import history
+
+    runs = [history(list(np.linspace(0.6, 0.3, 20)), seed=s) for s in (1, 2)]
+    plain = epochs_chart_caption(charts.epochs_figure(runs, stop_epoch=5, x_max=20), 10)
+    assert plain == "Dotted line: your stop epoch E. 10 weight updates per epoch."
+    marked = epochs_chart_caption(charts.epochs_figure(runs, marks=Marks(best_epoch=10, overfit=(10, 20)),
+                                                       stop_epoch=5, early_stop_epoch=15, x_max=20), 10)
+    assert "Star:" in marked and "Hatched" in marked and "Dash-dot" in marked
+    hidden = charts.epochs_figure(runs, marks=Marks(best_epoch=10, overfit=(10, 20)), stop_epoch=5,
+                                  early_stop_epoch=15, x_max=20, answers=False)
+    assert epochs_chart_caption(hidden, 10) == plain

@@ -1,11 +1,13 @@
 """Plotly figures from run histories and findings, one module per figure family (pure functions of plain data).
 
-style: colours, fonts, ticks · curves: sweep curves over seeds, the epochs page's two panels · updates: per-update
+style: colours, fonts, ticks · curves: sweep curves over seeds · epochs: the epochs
+page's two panels · updates: per-update
 loss · grid: batch x learning-rate heatmap · range_test: LR range test · animation: replay frames in the browser.
 """
 
 from dlviz.charts.animation import animated, curves_frames, cut_frames, frame_epochs, frames_upto
-from dlviz.charts.curves import Band, Marks, curves_figure, epochs_figure, group_runs, needs_log_y, seed_band
+from dlviz.charts.curves import Band, Marks, curves_figure, group_runs, needs_log_y, seed_band
+from dlviz.charts.epochs import epochs_figure
 from dlviz.charts.grid import grid_heatmap_figure, lr_axis_position
 from dlviz.charts.range_test import lr_finder_figure
 from dlviz.charts.style import PRESENTER, NORMAL, log_ticks, sizes, value_colors

@@ -1,5 +1,5 @@
 """Sweep curves over seeds: per value a mean curve with a min–max band (or every seed thinly), training solid and
-validation dashed, with the findings' marks; and the epochs page's two-panel (loss | accuracy) figure.
+validation dashed, with the findings' marks (the epochs page's two-panel figure is `charts.epochs`).
 
 Input: runs grouped by the swept value, `{label: [RunHistory, one per seed]}` in value order (`group_runs` builds it).
 A blown-up run is drawn to its end as Keras reports it (✕ where it blew up, log y when needed); a run whose loss
@@ -14,7 +14,6 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from dlviz.charts import style
 from dlviz.runs import DIVERGENCE_FACTOR, RunHistory
@@ -22,7 +21,11 @@ from dlviz.runs import DIVERGENCE_FACTOR, RunHistory
 METRIC_LABELS = {"loss": "Loss (binary cross-entropy)", "accuracy": "Accuracy"}
 X_LABELS = {"epoch": "Epoch", "updates": "Weight updates (batches seen)"}
 KINDS = (("training", "", "solid"), ("validation", "val_", "dash"))
-OVERFIT_KEY = "shaded: overfitting (validation loss above its best)"
+OVERFIT_KEY = "hatched between a value's curves: where it overfits"
+OVERFIT_ALPHA = 0.3  # the hatching's own colour wash: darker than a seed band (0.1-0.18), so the two never mix up
+# Each value hatches at its own angle: where two values' regions overlap, both stay readable (a cross-hatch in two
+# colours, not one muddle).
+HATCHES = ("/", "\\", "|", "-", "x", "+")
 BEST_KEY = "★ lowest validation loss"
 TIED_KEY = "☆ tied for best (within the seed spread)"
 # Trace `meta`: x units per epoch on traces indexed by epoch (a replay frame keeps their points up to its epoch);
@@ -36,8 +39,9 @@ Groups = Mapping[str, Sequence[RunHistory]]
 class Marks:
     """What the findings mark on one value's curves (plain data from the analysis; no verdict text).
 
-    `best_epoch`: a star on the validation mean at that epoch (0 = the start); `overfit`: (first, last) epoch shaded;
-    `tied`: the value ties for best within the seed spread, so its star is drawn hollow.
+    `best_epoch`: a star on the validation mean at that epoch (0 = the start); `overfit`: (first, last) epoch, hatched
+    in the value's colour between its own training and validation means over those epochs (never a full-height band,
+    which could belong to any value); `tied`: the value ties for best within the seed spread, so its star is hollow.
     """
 
     best_epoch: int | None = None
@@ -92,7 +96,7 @@ def _nan_at(history: RunHistory) -> int | None:
     return bad[0] if bad else None
 
 
-def _y(values: np.ndarray) -> np.ndarray:
+def browser_floats(values: np.ndarray) -> np.ndarray:
     """float32 for the browser (compact binary JSON; NaN leaves a gap)."""
     return np.asarray(values, dtype=np.float32)
 
@@ -122,7 +126,7 @@ def _x_scale(runs: Sequence[RunHistory], x_axis: str) -> int:
 def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, metric: str = "loss",
                   x_axis: str = "epoch", log_x: bool = False, log_y: bool | None = None, x_max: int | None = None,
                   each_seed: bool = False, upto_epoch: int | None = None, title: str | None = None,
-                  presenter: bool = False) -> go.Figure:
+                  answers: bool = True, presenter: bool = False) -> go.Figure:
     """Per value (one colour) the seeds' mean training (solid) and validation (dashed) `metric` curve with a shaded
     min–max band, or with `each_seed` every seed's curve thinly; one seed draws just its curve.
 
@@ -133,16 +137,18 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
         log_y: a log loss axis; None = log only when a run blew up (`needs_log_y`). Accuracy is always linear.
         x_max: the requested epochs: the x-axis spans them from the start, so curves grow into it while training.
         upto_epoch: cut every curve there (a replay frame).
+        answers: False while a teacher hides the answers: the plain curves and bands only, no mark that states a
+            finding (no star, hatching, ✕ or NaN mark, nor their key or hover), whatever `marks` holds.
     Returns: the figure; per value its bands, mean lines, and a ✕ / NaN / star trace only where there is a mark.
     Replay it with `animation.cut_frames` (frames cut from this finished figure), not by redrawing per epoch.
     """
-    marks = marks or {}
+    marks = (marks or {}) if answers else {}
     s = style.sizes(presenter)
     log_y = needs_log_y(groups, metric) if log_y is None else (log_y and metric == "loss")
     traces: list[go.Scatter] = []
-    shapes: list[dict] = []
     n_seeds = max((len(runs) for runs in groups.values()), default=1)
     any_blowup = any_nan = False
+    n_hatched = 0
     x_extent: list[float] = []
     fmt = ".1%" if metric == "accuracy" else ".4f"
     unit = "epoch" if x_axis == "epoch" else "update"
@@ -151,19 +157,22 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
         x_extent += [scale, scale * (x_max or max(h.epochs_run for h in runs))]
         keep = slice(1, None) if log_x else slice(None)  # epoch 0 has no place on a log axis
         common = dict(legendgroup=label, showlegend=False, meta=scale)
+        means: dict[str, Band] = {}
         for kind, prefix, dash in KINDS:
-            band = seed_band(runs, prefix + metric, upto_epoch)
+            band = means[kind] = seed_band(runs, prefix + metric, upto_epoch)
             xs = band.epochs[keep] * scale
             hover = f"{label} · {kind}<br>{unit} %{{x:,}}<br>{metric} %{{y:{fmt}}}"
             if len(runs) > 1 and not each_seed:
                 edge = dict(mode="lines", line=dict(width=0, color=color), hoverinfo="skip", **common)
-                traces.append(go.Scatter(x=xs, y=_y(band.low[keep]), name=f"{label} {kind} min", **edge))
-                traces.append(go.Scatter(x=xs, y=_y(band.high[keep]), name=f"{label} {kind} max", fill="tonexty",
+                traces.append(go.Scatter(x=xs, y=browser_floats(band.low[keep]), name=f"{label} {kind} min", **edge))
+                traces.append(go.Scatter(x=xs, y=browser_floats(band.high[keep]), name=f"{label} {kind} max",
+                                         fill="tonexty",
                                          fillcolor=style.rgba(color, 0.18 if kind == "training" else 0.1), **edge))
             if each_seed and len(runs) > 1:
                 for h, curve in zip(runs, band.seeds):
                     traces.append(go.Scatter(
-                        x=xs, y=_y(curve[keep]), mode="lines", opacity=0.55, name=f"{label} seed {h.spec.seed}",
+                        x=xs, y=browser_floats(curve[keep]), mode="lines", opacity=0.55,
+                        name=f"{label} seed {h.spec.seed}",
                         line=dict(color=color, width=s.thin, dash=dash), **common,
                         hovertemplate=hover + f"<br>seed {h.spec.seed}<extra></extra>"))
             spread = {}
@@ -172,12 +181,13 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
                 hover += (f" (mean of {len(runs)} seeds; min %{{customdata[0]:{fmt}}}, "
                           f"max %{{customdata[1]:{fmt}}})")
             traces.append(go.Scatter(
-                x=xs, y=_y(band.mean[keep]), mode="lines", name=label, legendgroup=label, meta=scale,
+                x=xs, y=browser_floats(band.mean[keep]), mode="lines", name=label, legendgroup=label, meta=scale,
                 showlegend=kind == "training", line=dict(color=color, width=s.line, dash=dash), **spread,
                 hovertemplate=hover + "<extra></extra>"))
         n_drawn = min(h.epochs_run for h in runs)
         n_drawn = n_drawn if upto_epoch is None else min(n_drawn, upto_epoch)
-        blow_x, blow_y, blow_text = _blowup_points(runs, metric, n_drawn, each_seed, scale, log_x)
+        blow_x, blow_y, blow_text = _blowup_points(runs, metric, n_drawn, each_seed, scale, log_x) if answers else \
+            ([], [], [])
         any_blowup = any_blowup or bool(blow_x)
         if blow_x:
             traces.append(go.Scatter(
@@ -185,7 +195,7 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
                 marker=dict(symbol="x", size=s.marker + 4, color=color, line=dict(color="black", width=1)), **common,
                 hovertemplate=f"{label}: blew up here (loss above {DIVERGENCE_FACTOR:g}× its start), "
                               "%{customdata}<extra></extra>"))
-        nan_x, nan_y = _nan_points(runs, metric, n_drawn, each_seed, scale)
+        nan_x, nan_y = _nan_points(runs, metric, n_drawn, each_seed, scale) if answers else ([], [])
         any_nan = any_nan or bool(nan_x)
         if nan_x:
             traces.append(go.Scatter(
@@ -206,32 +216,63 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
                 x=star_x, y=star_y, mode="markers", name=f"{label} best", **dict(common, meta=FINAL),
                 marker=dict(symbol="star-open" if tied else "star", size=s.star, color=color,
                             line=dict(color=color if tied else "black", width=2 if tied else 1)),
-                hovertemplate=f"{label}: {'tied for best' if tied else 'best'} (lowest validation loss), "
-                              f"{unit} %{{x:,}}<extra></extra>"))
+                hovertemplate=f"{label}: {'tied for best' if tied else 'best'} (lowest smoothed validation loss) "
+                              f"at {unit} %{{x:,}}<br>validation {metric} there %{{y:{fmt}}}<extra></extra>"))
         if mark is not None and mark.overfit is not None:
-            first, last = mark.overfit
-            shapes.append(dict(type="rect", xref="x", yref="y domain", x0=max(first * scale, scale if log_x else 0),
-                               x1=last * scale, y0=0, y1=1, fillcolor=style.rgba(color, 0.09), line_width=0,
-                               layer="below"))
-    # One constructor call for every trace and shape: adding them one by one costs ~1.6 ms each in validation.
-    fig = go.Figure(data=traces, layout=dict(shapes=shapes))
+            hatched = overfit_traces(means["training"], means["validation"], mark.overfit, label=label,
+                                     color=color, hatch=HATCHES[n_hatched % len(HATCHES)], scale=scale,
+                                     log_x=log_x)
+            n_hatched += bool(hatched)
+            traces += hatched
+    # One constructor call for every trace: adding them one by one costs ~1.6 ms each in validation.
+    fig = go.Figure(data=traces)
     what = METRIC_LABELS[metric].split(" (")[0]
     title = title or f"{what} per {'epoch' if x_axis == 'epoch' else 'weight update'}"
     # The legend names the values; what the styles and marks mean is the subtitle's key (a line or two).
-    key = style.key_line(_key_parts(groups, marks, n_seeds, each_seed, any_blowup, any_nan), s.smallest + 1,
+    key = style.key_line(_key_parts(groups, marks, n_seeds, each_seed, any_blowup, any_nan, n_hatched > 0),
+                         s.smallest + 1,
                          style.PLANNED_WIDTH[presenter])
     style.apply_layout(fig, title=title, subtitle=key, presenter=presenter)
     _axes(fig, groups, metric=metric, x_axis=x_axis, log_x=log_x, log_y=log_y, x_extent=x_extent)
     if presenter:
-        _short_y_titles(fig)
+        short_y_titles(fig)
     return fig
 
 
-def _short_y_titles(fig: go.Figure) -> None:
+def short_y_titles(fig: go.Figure) -> None:
     """Presenter mode's plots are ~200 px tall: a y title longer than that ("Loss (binary cross-entropy) (log
     scale)" is ~390 px at 20 px) runs past the plot, so it drops the loss's full name (the lesson's only loss)."""
     fig.for_each_yaxis(lambda axis: axis.update(title_text=axis.title.text.replace(" (binary cross-entropy)", ""))
                        if axis.title.text else None)
+
+
+def overfit_traces(training: Band, validation: Band, region: tuple[int, int], *, label: str, color: str,
+                   hatch: str = "/", scale: int = 1, log_x: bool = False, name: str | None = None,
+                   in_legend: bool = True) -> list[go.Scatter]:
+    """One value's overfitting, drawn as its own: an area hatched (`hatch`, a plotly fill pattern) in its colour
+    between its training and validation means over the region's epochs (first..last, cut to the epochs drawn), with
+    a legend entry `name` (default "<label> overfits", in the value's legend group) and a hover naming the value and
+    the epochs. Empty when fewer than two epochs of the region are drawn or a mean is not finite there (the trace is
+    FINAL: a replay shows it on its last frame only). Text inside the area was tried: over the hatching it was hard
+    to read, and two values' texts collided.
+
+    `training`, `validation`: the value's `seed_band`s of one metric; `scale`: x units per epoch."""
+    first, last = region
+    epochs = training.epochs
+    keep = (epochs >= max(first, 1 if log_x else 0)) & (epochs <= last) & (epochs < len(validation.mean))
+    keep &= np.isfinite(training.mean) & np.isfinite(validation.mean[: len(epochs)])
+    if keep.sum() < 2:
+        return []
+    xs = (epochs[keep] * scale).astype(np.float64)
+    low, high = training.mean[keep], validation.mean[: len(epochs)][keep]
+    return [go.Scatter(
+        x=np.r_[xs, xs[::-1]], y=browser_floats(np.r_[high, low[::-1]]), mode="lines", fill="toself",
+        name=name or f"{label} overfits", legendgroup=label, showlegend=in_legend, meta=FINAL,
+        line=dict(width=0, color=color), fillcolor=style.rgba(color, 0.1),
+        fillpattern=dict(shape=hatch, fgcolor=color, bgcolor=style.rgba(color, 0.1), size=9, solidity=OVERFIT_ALPHA),
+        hoveron="fills", hoverinfo="text",
+        text=f"{label} overfits from epoch {int(epochs[keep][0])} to {int(epochs[keep][-1])} (validation above its "
+             "best while training keeps falling, on every seed)")]
 
 
 def _blowup_points(runs: Sequence[RunHistory], metric: str, n_drawn: int, each_seed: bool, scale: int,
@@ -271,7 +312,7 @@ def _nan_points(runs: Sequence[RunHistory], metric: str, n_drawn: int, each_seed
 
 
 def _key_parts(groups: Groups, marks: Mapping[str, Marks], n_seeds: int, each_seed: bool, any_blowup: bool,
-               any_nan: bool) -> list[str]:
+               any_nan: bool, any_overfit: bool) -> list[str]:
     """The key's parts: the seeds (band or each seed), the line styles, and the marks that appear on the chart."""
     parts = []
     if n_seeds > 1:
@@ -283,7 +324,7 @@ def _key_parts(groups: Groups, marks: Mapping[str, Marks], n_seeds: int, each_se
         parts.append(BEST_KEY)
     if any(m.best_epoch is not None and m.tied for m in chosen):
         parts.append(TIED_KEY)
-    if any(m.overfit is not None for m in chosen):
+    if any_overfit:
         parts.append(OVERFIT_KEY)
     if any_blowup:
         parts.append(f"✕ blew up (loss > {DIVERGENCE_FACTOR:g}× its start)")
@@ -316,83 +357,3 @@ def _axes(fig: go.Figure, groups: Groups, *, metric: str, x_axis: str, log_x: bo
         fig.update_yaxes(title_text=y_title, **style.log_axis(found[0], found[1]), **where)
     else:
         fig.update_yaxes(title_text=y_title, type="log" if log_y else "linear", tickformat=".2~f", **where)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# The epochs page: one value (several seeds), loss | accuracy side by side
-
-EPOCH_COLORS = {"training": "#1b3a8c", "validation": "#d9480f"}
-
-
-def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, stop_epoch: int | None = None,
-                  early_stop_epoch: int | None = None, x_max: int | None = None, each_seed: bool = False,
-                  upto_epoch: int | None = None, presenter: bool = False) -> go.Figure:
-    """One long run over seeds: loss (left panel) and accuracy (right), training solid and validation dashed, each a
-    mean with a min–max band (or every seed thinly). `marks` as in `curves_figure`; `stop_epoch` a dotted line (the
-    learner's stop), `early_stop_epoch` a dash-dot line (where EarlyStopping would stop). The panels are 12% of the
-    width apart so the right panel's "Accuracy" title cannot reach the loss panel. Raises ValueError for no runs."""
-    if not runs:
-        raise ValueError("epochs_figure needs at least one run")
-    s = style.sizes(presenter)
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12)
-    multi = len(runs) > 1
-    for col, metric in ((1, "loss"), (2, "accuracy")):
-        for kind, prefix, dash in KINDS:
-            color = EPOCH_COLORS[kind]
-            band = seed_band(runs, prefix + metric, upto_epoch)
-            fmt = ".1%" if metric == "accuracy" else ".4f"
-            if multi and not each_seed:
-                fig.add_trace(go.Scatter(x=band.epochs, y=_y(band.low), mode="lines", line=dict(width=0, color=color),
-                                         showlegend=False, hoverinfo="skip", name=f"{kind} min", meta=1),
-                              row=1, col=col)
-                fig.add_trace(go.Scatter(x=band.epochs, y=_y(band.high), mode="lines", line=dict(width=0, color=color),
-                                         fill="tonexty", fillcolor=style.rgba(color, 0.18), showlegend=False,
-                                         hoverinfo="skip", name=f"{kind} max", meta=1), row=1, col=col)
-            if multi and each_seed:
-                for h, curve in zip(runs, band.seeds):
-                    fig.add_trace(go.Scatter(x=band.epochs, y=_y(curve), mode="lines", showlegend=False, opacity=0.55,
-                                             line=dict(color=color, width=s.thin, dash=dash),
-                                             name=f"{kind} seed {h.spec.seed}", meta=1,
-                                             hovertemplate=f"{kind} {metric}, seed {h.spec.seed}<br>epoch %{{x}}: "
-                                                           f"%{{y:{fmt}}}<extra></extra>"), row=1, col=col)
-            fig.add_trace(go.Scatter(
-                x=band.epochs, y=_y(band.mean), mode="lines", name=kind, legendgroup=kind, showlegend=col == 1,
-                line=dict(color=color, width=s.line, dash=dash), meta=1,
-                hovertemplate=f"{kind} {metric}{' (mean)' if multi else ''}<br>epoch %{{x}}: %{{y:{fmt}}}"
-                              "<extra></extra>"),
-                row=1, col=col)
-        star_x, star_y = [], []
-        if marks is not None and marks.best_epoch is not None:
-            band = seed_band(runs, "val_" + metric, upto_epoch)
-            if marks.best_epoch < len(band.mean):
-                star_x, star_y = [marks.best_epoch], [float(band.mean[marks.best_epoch])]
-        fig.add_trace(go.Scatter(
-            x=star_x, y=star_y, mode="markers", name="lowest validation loss", showlegend=False,
-            legendgroup="best", meta=FINAL,
-            marker=dict(symbol="star", size=s.star, color="#2b8a3e", line=dict(color="black", width=1)),
-            hovertemplate=f"lowest validation loss at epoch %{{x}}<br>{metric} %{{y:.4f}}<extra></extra>"),
-            row=1, col=col)
-        if marks is not None and marks.overfit is not None:
-            fig.add_vrect(x0=marks.overfit[0], x1=marks.overfit[1], fillcolor=style.rgba("#d9480f", 0.09),
-                          line_width=0, layer="below", row=1, col=col)
-        if stop_epoch is not None:
-            fig.add_vline(x=stop_epoch, line=dict(color="#495057", width=2, dash="dot"), row=1, col=col)
-        if early_stop_epoch is not None:
-            fig.add_vline(x=early_stop_epoch, line=dict(color="#2b8a3e", width=2, dash="dashdot"), row=1, col=col)
-    parts = [(f"thin: each of {len(runs)} seeds" if each_seed else
-              f"lines: mean of {len(runs)} seeds, band: min–max") if multi else "",
-             "solid: training, dashed: validation",
-             "★ lowest validation loss" if marks is not None and marks.best_epoch is not None else "",
-             "shaded: overfitting" if marks is not None and marks.overfit is not None else "",
-             "dotted: your stop epoch" if stop_epoch is not None else "",
-             "dash-dot: EarlyStopping would stop" if early_stop_epoch is not None else ""]
-    style.apply_layout(fig, title="One long run: where does validation turn?", presenter=presenter,
-                       subtitle=style.key_line(parts, s.smallest + 1, style.PLANNED_WIDTH[presenter]))
-    x_high = x_max or max(h.epochs_run for h in runs)
-    fig.update_xaxes(title_text="Epoch", range=[0, x_high], tickformat="d")
-    # Each panel's y title sits in the 12% gap left of its own axis (wide enough at 1280 px for 18 px ticks).
-    fig.update_yaxes(title_text="Loss (binary cross-entropy)", tickformat=".2~f", row=1, col=1)
-    fig.update_yaxes(title_text="Accuracy", tickformat=".0%", hoverformat=".1%", row=1, col=2)
-    if presenter:
-        _short_y_titles(fig)
-    return fig

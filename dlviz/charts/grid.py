@@ -38,8 +38,8 @@ def grid_heatmap_figure(batch_sizes: Sequence[int], learning_rates: Sequence[flo
                         guide_rates: Sequence[float] | None = None, selected: Sequence[tuple[int, int]] = (),
                         row_labels: Sequence[str] | None = None, status_only: bool = False,
                         color_range: tuple[float, float] | None = None, percent: bool = False,
-                        tied_best: np.ndarray | None = None,
-                        title: str | None = None, presenter: bool = False) -> go.Figure:
+                        tied_best: np.ndarray | None = None, title: str | None = None, answers: bool = True,
+                        presenter: bool = False) -> go.Figure:
     """A batch size (rows, growing upwards) x learning rate (columns, growing rightwards) heatmap of one outcome.
 
     Brighter is better whichever way the outcome points. `diverged` cells are grey with a ✕ (and the epoch they
@@ -49,12 +49,20 @@ def grid_heatmap_figure(batch_sizes: Sequence[int], learning_rates: Sequence[flo
     that tie with their row's best within the seed spread (the analysis decides; the chart only draws).
     `status_only` draws every finished, non-diverged cell in one light colour (the "diverged" view). NaN cells that
     did not diverge are still training and stay blank.
+
+    `answers=False` (a teacher hides them): every cell is drawn as its number on the colour scale like any other
+    (a value that is not a number reads "NaN"), with no ✕, no grey, no best, tie or guide outline and no key for
+    them; the "diverged" view (`status_only`) then shows every finished cell alike.
     """
     values = np.asarray(values, dtype=float)
     n_rows, n_cols = values.shape
     diverged = np.zeros_like(values, dtype=bool) if diverged is None else np.asarray(diverged, dtype=bool)
+    not_a_number = np.zeros_like(diverged)
+    if not answers:
+        not_a_number = diverged & ~np.isfinite(values)  # finished, but its loss was NaN: not "still training"
+        diverged, best_columns, tied_best, guide_rates = np.zeros_like(diverged), None, None, None
     xs, ys = list(range(n_cols)), list(range(n_rows))
-    rate_labels = [f"{r:g}" for r in learning_rates]
+    rate_labels = [format_lr(r) for r in learning_rates]
     row_labels = list(row_labels) if row_labels is not None else [str(b) for b in batch_sizes]
     s = style.sizes(presenter)
 
@@ -63,6 +71,8 @@ def grid_heatmap_figure(batch_sizes: Sequence[int], learning_rates: Sequence[flo
             epoch = int(diverged_epochs[i, j]) if diverged_epochs is not None else 0
             return f"✕ ep {epoch}" if epoch else "✕"
         v = values[i, j]
+        if not_a_number[i, j]:
+            return "NaN"
         if not math.isfinite(v):
             return ""
         return "✓" if status_only else (f"{v:.1%}" if percent else f"{v:.3f}")
@@ -71,7 +81,8 @@ def grid_heatmap_figure(batch_sizes: Sequence[int], learning_rates: Sequence[flo
     hover = [[f"batch {batch_sizes[i]} · lr {rate_labels[j]}<br>"
               + ("diverged" + (f" at epoch {int(diverged_epochs[i, j])}" if diverged_epochs is not None else "")
                  if diverged[i, j] else
-                 (f"{value_label}: {text[i][j]}" if text[i][j] and not status_only else
+                 (f"{value_label}: {text[i][j]}" if text[i][j] and not status_only and not not_a_number[i, j] else
+                  f"{value_label}: NaN (not a number)" if not_a_number[i, j] else
                   "trained to the end" if text[i][j] else "training…"))
               for j in xs] for i in ys]
     fig = go.Figure()
@@ -103,7 +114,7 @@ def grid_heatmap_figure(batch_sizes: Sequence[int], learning_rates: Sequence[flo
         for j in xs:
             if not text[i][j]:
                 continue
-            if diverged[i, j] or status_only:
+            if diverged[i, j] or status_only or not_a_number[i, j]:
                 color = "white" if diverged[i, j] else "#1b1b1f"
             else:
                 position = (values[i, j] - zmin) / (zmax - zmin)
@@ -127,7 +138,7 @@ def grid_heatmap_figure(batch_sizes: Sequence[int], learning_rates: Sequence[flo
             name="best learning rate per batch size", cliponaxis=False,
             marker=dict(symbol="star", size=s.marker + 3, color=BEST_COLOR,
                         line=dict(color="white", width=1)),
-            hovertemplate="best learning rate at batch %{customdata[0]}: %{customdata[1]}<extra></extra>",
+            hovertemplate="batch %{customdata[0]}: best learning rate lr %{customdata[1]}<extra></extra>",
             customdata=[[batch_sizes[i], format_lr(learning_rates[j])] for j, i in best]))
     if tied_best is not None:
         tied = np.asarray(tied_best, dtype=bool)
@@ -148,7 +159,7 @@ def grid_heatmap_figure(batch_sizes: Sequence[int], learning_rates: Sequence[flo
         fig.add_trace(go.Scatter(
             x=[lr_axis_position(r, learning_rates) for r in rates_y], y=rows_y, mode="lines",
             name="linear scaling: lr ∝ batch", opacity=0.8,
-            line=dict(color=GUIDE_COLOR, width=s.line, dash="dash"), customdata=[f"{r:.2g}" for r in rates_y],
+            line=dict(color=GUIDE_COLOR, width=s.line, dash="dash"), customdata=[format_lr(r) for r in rates_y],
             hovertemplate="linear-scaling rule of thumb<br>lr %{customdata}<extra></extra>"))
     # The marks' key is the subtitle (the traces keep their names for hover and tests): a legend beside the colour
     # bar or under the axis took the width or the height the cells need.
@@ -156,9 +167,12 @@ def grid_heatmap_figure(batch_sizes: Sequence[int], learning_rates: Sequence[flo
            "dashed orange box: tied with the best" if tied_best is not None and np.asarray(tied_best).any() else "",
            "dashed line: linear scaling (lr ∝ batch size)" if guide_rates is not None and n_cols > 1 else "",
            "grey ✕: diverged (at epoch)" if diverged.any() else "", "dotted blue box: shown below" if selected else ""]
+    subtitle = style.key_line(key, s.smallest + 1, style.PLANNED_WIDTH[presenter])
+    # Plotly sets a one-line subtitle about half a line lower than the title block's height allows: over cells that
+    # fill the plot to its top edge it touched the top row (a line chart's padding hid it). Half a line more room.
     style.apply_layout(fig, title=title or f"{value_label.capitalize()} for every batch size and learning rate",
-                       subtitle=style.key_line(key, s.smallest + 1, style.PLANNED_WIDTH[presenter]),
-                       presenter=presenter, height=max(320, 70 * n_rows + 200), legend=False)
+                       subtitle=subtitle, presenter=presenter, height=max(320, 70 * n_rows + 200), legend=False,
+                       extra_top=round(0.6 * (s.smallest + 1)) if style.text_lines(subtitle) == 1 else 0)
     fig.update_layout(plot_bgcolor="white", annotations=annotations, shapes=shapes)
     fig.update_traces(colorbar=dict(tickfont=dict(size=s.tick), title=dict(font=dict(size=s.text))),
                       selector=dict(type="heatmap", showscale=True))

@@ -101,8 +101,8 @@ def update_loss_figure(groups: Mapping[str, Sequence[RunHistory]], *, x_axis: st
                       **where)
         fig.add_trace(go.Scatter(x=xs.astype(np.float32), y=smooth.astype(np.float32), mode="lines", name=label,
                                  showlegend=False, line=dict(color=color, width=s.line),
-                                 hovertemplate=f"{label}<br>{unit} %{{x:,}}<br>moving average over {window} updates "
-                                               "%{y:.4f}<extra></extra>"), **where)
+                                 hovertemplate=f"{label}<br>{unit} %{{x:,}}<br>batch loss, moving average over "
+                                               f"{window} updates: %{{y:.4f}}<extra></extra>"), **where)
     seed_text = f"seed {seeds.pop()}" if len(seeds) == 1 else "one seed per batch size"
     style.apply_layout(fig, title="Training loss at every weight update", presenter=presenter,
                        subtitle=f"{seed_text}; thin: each update's loss, thick: its moving average over up to "

@@ -8,15 +8,16 @@ value; `verdict_label(findings, value)` the short legend label ("lr 1 — diverg
 from __future__ import annotations
 
 import math
-
 from typing import Hashable
+
+import numpy as np
 
 from dlviz.analysis import curves, sweeps
 from dlviz.analysis.compare import ONE_SEED_SPREAD, Comparison
 from dlviz.analysis.sweeps import SweepFindings, ValueFindings
-from dlviz.text.format import (format_count, format_epochs, format_loss, format_percent, format_points,
-                               format_ratio, format_value, join_values, loss_range, percent_range, seeds_text,
-                               value_label, value_name)
+from dlviz.text.format import (format_count, format_epochs, format_loss, format_lr, format_percent,
+                               format_points, format_ratio, format_value, join_values, loss_range, percent_range,
+                               seeds_text, value_label, value_name)
 
 COMPARISON_RULE = ("One value is called better than another only if it is better on every seed and its mean "
                    "advantage over the seeds is larger than the seed-to-seed spread (highest minus lowest) of "
@@ -353,6 +354,20 @@ def sentences(findings: SweepFindings) -> list[str]:
             if text:
                 out.append(text)
     return out
+
+
+def range_test_sentence(result) -> str:
+    """What a learning-rate range test found (`dlviz.engine.lr_finder.FinderResult`), every number named by its kind:
+    "The smoothed loss is lowest (0.312) at learning rate 0.043 and falls fastest at learning rate 0.0012; ...
+    Suggested: learning rate 0.0043 (minimum / 10)." Rates in plain decimals (`format_lr`), never 4.3e-03."""
+    lowest = float(np.interp(math.log10(result.min_loss_lr), np.log10(result.learning_rates), result.smoothed))
+    stop = (f"the loss blew up at learning rate {format_lr(result.learning_rates[-1])}, so the test stopped after "
+            f"{format_count(len(result.losses))} of {format_count(result.num_updates)} updates"
+            if result.stopped_early else
+            f"the loss did not blow up before learning rate {format_lr(result.end_lr)}")
+    return (f"The smoothed loss is lowest ({format_loss(lowest)}) at learning rate {format_lr(result.min_loss_lr)} "
+            f"and falls fastest at learning rate {format_lr(result.steepest_lr)}; {stop}. Suggested: learning rate "
+            f"{format_lr(result.suggestion)} ({result.suggestion_rule}).")
 
 
 def chart_marks(findings: SweepFindings) -> dict[str, list]:

@@ -90,7 +90,7 @@ def add_notice(text: str) -> None:
 def show_notices() -> None:
     """Show (once) every notice left by `check_link` or `add_notice`."""
     for notice in st.session_state.pop(_NOTICES, []):
-        st.warning(notice, icon="🔗")
+        st.warning(notice, icon=":material/link:")
 
 
 def _initial(setting: Setting) -> Any:

@@ -55,9 +55,12 @@ def presenter() -> bool:
 
 
 def answers_hidden() -> bool:
-    """In presenter mode with "Hide the answers" on: pages draw no verdict stars, no overfitting shading and no
-    "What these runs show" (the curves themselves stay), until the teacher reveals them. Always False outside
-    presenter mode, so a learner on their own never meets hidden answers."""
+    """In presenter mode with "Hide the answers" on: pages state no finding until the teacher reveals them: no mark
+    on a chart (stars, overfitting hatching, ✕ where a run blew up, NaN, EarlyStopping's line, the grid's grey ✕
+    cells, best and tied outlines, the range test's marks), no key, legend entry, hover or caption for those marks,
+    no "What these runs show", no result column in a table and no control that starts on the best value; the plain
+    curves and numbers the settings make stay (`tests/test_hidden_answers.py`). Always False outside presenter mode,
+    so a learner on their own never meets hidden answers."""
     return presenter() and _switch(settings.HIDE_ANSWERS)
 
 
@@ -66,7 +69,8 @@ def reveal_answers() -> None:
     "Hide the answers" off for the session, and so in the URL). Draws nothing when they are shown."""
     if not answers_hidden():
         return
-    st.info("The answers are hidden: what do you expect these curves to show? Decide, then reveal.", icon="🙈")
+    st.info("The answers are hidden: what do you expect these curves to show? Decide, then reveal.",
+            icon=":material/visibility_off:")
     st.button("Reveal the answers", key=f"reveal_{settings.HIDE_ANSWERS.key}",
               on_click=lambda: st.session_state.__setitem__(settings.HIDE_ANSWERS.key, False))
 

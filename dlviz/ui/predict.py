@@ -76,11 +76,11 @@ _HEADLINE = {RIGHT: "Right.", CANNOT_TELL: "This run cannot tell.", predictions.
 def _show(verdict: predictions.Verdict, number: int, question: Question) -> None:
     text = f"**{number}. {question.prompt}** {_HEADLINE[verdict.kind]} {verdict.sentence}"
     if verdict.kind == RIGHT:
-        st.success(text, icon="✅")
+        st.success(text, icon=":material/check_circle:")
     elif verdict.kind == CANNOT_TELL:
-        st.info(text, icon="⚖️")
+        st.info(text, icon=":material/balance:")
     else:
-        st.error(text, icon="✖️")
+        st.error(text, icon=":material/cancel:")
 
 
 def gate(page: str, findings: Any, context: Context) -> bool:

@@ -1,6 +1,7 @@
 """The shared sidebar: the data, the model's width, the seeds and presenter mode, as a `Selection` every page uses.
 
-A bad upload keeps the last good dataset on screen (nothing the user had is lost), with the error beside the uploader.
+A bad upload keeps the last good dataset on screen (nothing the user had is lost), with the error beside the uploader
+and the kept file's own controls (target, rows, columns left out) still working on it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dlviz.runs import RunSpec
 from dlviz.ui import controls, layout, predict
 
 _LAST_DATASET = "dlviz_last_dataset"
+_KEPT_UPLOAD = "dlviz_kept_upload"  # (file name, bytes) of the last upload that gave a dataset
 _SELECTION = "dlviz_selection"
 _DRAWN_THIS_RUN = "dlviz_sidebar_drawn"
 
@@ -114,9 +116,9 @@ def draw() -> Selection:
         bar.info(f"Still showing: **{dataset.name}**.")
     bar.caption(dataset.description)
     for note in dataset.notes:
-        bar.caption(f"ℹ️ {note}")
+        bar.caption(f":material/info: {note}")
     for warning in _warnings(dataset, dataset.fingerprint):
-        bar.warning(warning.message, icon="⚠️")
+        bar.warning(warning.message, icon=":material/warning:")
     # The rows the pages train on: the lesson's code on this file reproduces the pages' split (and, seed for seed,
     # curves inside the pages' bands).
     bar.download_button("Download the rows used (CSV)", functools.partial(_trained_rows_csv, dataset),
@@ -128,7 +130,8 @@ def draw() -> Selection:
                             f"dlviz_{choice}_all.csv", "text/csv", on_click="ignore", width="stretch",
                             help="All rows dlviz generated or loaded, before sampling, splitting and scaling.")
     else:
-        bar.caption("🔗 An uploaded file stays in this browser session: a shared link opens with the practice data.")
+        bar.caption(":material/link: An uploaded file stays in this browser session: a shared link opens with the "
+                    "practice data.")
     bar.header("Runs")
     n_seeds = controls.draw(settings.SEEDS, bar)
     each_seed = controls.draw(settings.EACH_SEED, bar)
@@ -143,39 +146,67 @@ def draw() -> Selection:
 
 
 def _upload(bar, standardize: bool, stratify: bool) -> Dataset | None:
-    """The uploader, the target (chosen by `data.choose_target`'s rules, which the sidebar names), the rows used and
-    a way to drop a column that gives the answer away. None (with the error beside the uploader) for a bad file."""
+    """The uploader, then the controls of the file in use: its target (chosen by `data.choose_target`'s rules,
+    which the sidebar names), the rows used and a way to drop a column that gives the answer away.
+
+    A file that cannot be read (or has no two-class column) gets its error beside the uploader, and the last good
+    upload stays in use with its own controls, which keep working on it; so does an emptied uploader. Returns the
+    dataset, or None (no upload has given one yet)."""
     uploaded = bar.file_uploader("CSV with a binary target column", type=["csv", "txt", "tsv"], key="upload")
     if uploaded is None:
         bar.caption("Upload a CSV: numeric feature columns and one column with two classes (0/1, yes/no, "
                     "True/False). The rules are on the home page.")
-        return None
+        return _kept_upload(bar, standardize, stratify)
     content = uploaded.getvalue()
-    file_key = hashlib.sha1(content).hexdigest()[:8]
     try:
         frame = _uploaded_frame(content)
-        candidates = data_mod.binary_target_candidates(frame)
-        if not candidates:
+        if not data_mod.binary_target_candidates(frame):
             raise DataError("No column has exactly two distinct values, so there is nothing to predict. "
                             "Expected a target column with two classes such as 0/1.")
-        chosen = data_mod.choose_target(frame)
-        target = bar.selectbox("Target column (what to predict)", candidates,
-                               index=candidates.index(chosen.column) if chosen.column in candidates else None,
-                               key=f"target_{file_key}", placeholder="Pick the column to predict")
-        if target is None:
-            bar.info(f"{chosen.rule} Pick the column to predict.")
-            return None
-        if target == chosen.column:
-            bar.caption(f"Target: {chosen.rule}")
-        rows = bar.select_slider("Rows used", ("all",) + tuple(r for r in settings.ROW_CHOICES if r < len(frame)),
-                                 key=f"rows_{file_key}", help=settings.ROWS.help)
-        drop = tuple(bar.multiselect("Columns left out", [c for c in frame.columns if c != target],
-                                     key=f"drop_{file_key}",
-                                     help="Leave out a column that gives the answer away (see the warnings)."))
-        return _uploaded_dataset(content, target, None if rows == "all" else int(rows), standardize, stratify,
-                                 drop, uploaded.name)
     except DataError as exc:
         bar.error(f"**{uploaded.name}**: {exc}")
+        return _kept_upload(bar, standardize, stratify, unless=content)
+    dataset = _upload_controls(bar, uploaded.name, content, frame, standardize, stratify)
+    if dataset is not None:
+        st.session_state[_KEPT_UPLOAD] = (uploaded.name, content)
+    return dataset
+
+
+def _kept_upload(bar, standardize: bool, stratify: bool, unless: bytes | None = None) -> Dataset | None:
+    """The last upload that gave a dataset, said so, with its controls (the same widget keys as when it was
+    uploaded, so its target, rows and dropped columns carry on); None when there is none (or it is `unless`)."""
+    kept = st.session_state.get(_KEPT_UPLOAD)
+    if kept is None or kept[1] == unless:
+        return None
+    name, content = kept
+    bar.info(f"Still showing: **{name}**, with its settings:")
+    return _upload_controls(bar, name, content, _uploaded_frame(content), standardize, stratify)
+
+
+def _upload_controls(bar, name: str, content: bytes, frame, standardize: bool, stratify: bool) -> Dataset | None:
+    """An uploaded file's target, rows and dropped columns (keyed by the file's hash), and its dataset; None (with
+    the error or the question beside the controls) while no dataset can be made from them."""
+    file_key = hashlib.sha1(content).hexdigest()[:8]
+    candidates = data_mod.binary_target_candidates(frame)
+    chosen = data_mod.choose_target(frame)
+    target = bar.selectbox("Target column (what to predict)", candidates,
+                           index=candidates.index(chosen.column) if chosen.column in candidates else None,
+                           key=f"target_{file_key}", placeholder="Pick the column to predict")
+    if target is None:
+        bar.info(f"{chosen.rule} Pick the column to predict.")
+        return None
+    if target == chosen.column:
+        bar.caption(f"Target: {chosen.rule}")
+    rows = bar.select_slider("Rows used", ("all",) + tuple(r for r in settings.ROW_CHOICES if r < len(frame)),
+                             key=f"rows_{file_key}", help=settings.ROWS.help)
+    drop = tuple(bar.multiselect("Columns left out", [c for c in frame.columns if c != target],
+                                 key=f"drop_{file_key}",
+                                 help="Leave out a column that gives the answer away (see the warnings)."))
+    try:
+        return _uploaded_dataset(content, target, None if rows == "all" else int(rows), standardize, stratify,
+                                 drop, name)
+    except DataError as exc:
+        bar.error(f"**{name}**: {exc}")
         return None
 
 

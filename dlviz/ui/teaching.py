@@ -32,9 +32,10 @@ def code_selector(page: str, findings: SweepFindings, labels: dict[Hashable, str
     """A select box of the swept values for the lesson's code: the best value when one is clearly best, else the
     lesson's own value (or the first). Its key names that default, so a change of best value starts it again."""
     values = list(labels)
-    default = findings.code_value(lesson_value)
+    hidden = layout.answers_hidden()  # then the first choice must not point at the best value either
+    default = lesson_value if hidden else findings.code_value(lesson_value)
     default = default if default in values else values[0]
-    best = None if layout.answers_hidden() else findings.best_value
+    best = None if hidden else findings.best_value
     return st.selectbox("Show the lesson's code for", values, index=values.index(default),
                         key=f"code_value_{page}_{default}",
                         format_func=lambda v: labels[v] + (" (clearly best)" if v == best else ""))
@@ -71,6 +72,21 @@ def sweep_teaching(page: str, findings: SweepFindings, labels: dict[Hashable, st
     """What the runs show, then the lesson tabs with the code for the chosen value."""
     what_this_run_shows(findings)
     lesson_tabs(page, findings, code_for(code_selector(page, findings, labels, lesson_value)))
+
+
+def epochs_chart_caption(figure: Any, updates_per_epoch: int) -> str:
+    """What the epochs chart's (`charts.epochs_figure`) lines and marks mean: only those it draws, read from the
+    figure itself (no star, hatching or EarlyStopping line while a teacher hides the answers, or when the runs have
+    none to show)."""
+    parts = ["Dotted line: your stop epoch E."]
+    if any(t.name == "lowest validation loss" and t.x is not None and len(t.x) for t in figure.data):
+        parts.append("Star: the lowest validation loss (mean of the seeds, smoothed over 3 epochs).")
+    if any(t.fill == "toself" for t in figure.data):
+        parts.append("Hatched, between the curves: overfitting (validation loss above its best while training loss "
+                     "keeps falling, on every seed).")
+    if any(shape.line.dash == "dashdot" for shape in figure.layout.shapes):
+        parts.append("Dash-dot line: the earliest epoch where EarlyStopping would stop.")
+    return " ".join(parts + [f"{updates_per_epoch:,} weight updates per epoch."])
 
 
 def chart_marks(findings: SweepFindings, label_of: Callable[[Hashable], str]) -> dict | None:

@@ -1,0 +1,103 @@
+"""Presenter mode's "Hide the answers" (`?present=1&hide=1`) through AppTest, on every sweep page at its shipped
+default sweep (no training): no mark, key, legend entry, hover, caption or sentence that states a finding until the
+teacher presses "Reveal the answers"; the plain curves stay. Then the reveal brings the marks back."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support import figures, open_page
+
+HIDDEN = {"present": "1", "hide": "1"}
+# What states a finding on a chart: trace names (with points) and key words in a subtitle or cell label.
+MARK_NAMES = (" blew up", " NaN", " best", " overfits", "overfitting", "lowest validation loss", "✕ diverged",
+              "best learning rate per batch size", "tied with the best", "linear scaling")
+KEY_WORDS = ("✕", "★", "☆", "hatched", "NaN", "best", "tied", "EarlyStopping", "dash-dot")
+
+
+def marks_on(figure: dict) -> list[str]:
+    """Every finding a figure states: named mark traces with points, hatched areas, cell labels with ✕, key words."""
+    found = []
+    for trace in figure["data"]:
+        name = trace.get("name") or ""
+        has_points = bool(trace.get("x")) and trace.get("x") != [None]
+        if any(part in name for part in MARK_NAMES) and (has_points or trace.get("showlegend") is not False):
+            found.append(name)
+        if trace.get("fill") == "toself":
+            found.append(f"hatched {name}")
+    found += [a["text"] for a in figure["layout"].get("annotations", []) if "✕" in (a.get("text") or "")]
+    key = figure["layout"].get("title", {}).get("subtitle", {}).get("text", "")
+    found += [f"key: {word}" for word in KEY_WORDS if word in key]
+    return found
+
+
+def page_text(at) -> str:
+    parts = [e.value for kind in ("markdown", "caption", "info", "success", "error") for e in getattr(at.main, kind)]
+    parts += [f"{m.label} {m.value}" for m in at.main.metric]
+    parts += [" ".join(map(str, t.value.columns)) for t in at.main.table]
+    return " ".join(parts)
+
+
+# Words only a finding on that page uses (its "What to look for" tab names overfitting and EarlyStopping in general).
+@pytest.mark.parametrize("page, finding_words", [
+    ("pages/epochs.py", ("Star:", "Hatched", "Lowest validation loss", "Early stopping preview", "would stop after")),
+    ("pages/learning_rate.py", ("the run diverged", "clearly best", "tie for the best", "better than every other")),
+    ("pages/batch_size.py", ("final validation accuracy", "a bigger batch means fewer updates", "clearly best")),
+    ("pages/interplay.py", ("best learning rate", "linear-scaling rule", "cells diverged")),
+])
+def test_hidden_answers_show_plain_curves_only_until_revealed(page, finding_words):
+    at = open_page(page, **HIDDEN)
+    charts = figures(at)
+    assert charts and all(any(t.get("mode", "lines") == "lines" or t.get("type") == "heatmap"
+                              for t in figure["data"]) for figure in charts)  # the plain curves stay
+    for figure in charts:
+        assert not marks_on(figure), (page, marks_on(figure))
+    text = page_text(at)
+    assert not [w for w in finding_words if w in text], (page, [w for w in finding_words if w in text])
+    assert "The answers are hidden" in text
+
+    at.button(key="reveal_hide").click().run()
+    assert not at.exception
+    revealed = [m for figure in figures(at) for m in marks_on(figure)]
+    assert revealed, page  # each default sweep has something to mark: the reveal brings it back
+
+
+def test_the_code_selector_does_not_start_on_the_best_value_while_hidden():
+    # 0.001 is clearly best here (beyond the spread of 2 seeds); the lesson's 0.01 is not swept, so while the answers
+    # are hidden the selector starts on the first value.
+    at = open_page("pages/learning_rate.py", lrs=["0.00003", "0.001", "0.03"], lr_epochs="5", rows="500", seeds="2",
+                   **HIDDEN)
+    (box,) = [s for s in at.selectbox if s.label == "Show the lesson's code for"]
+    assert box.value == 0.00003 and "clearly best" not in " ".join(box.options)
+    at.button(key="reveal_hide").click().run()
+    (box,) = [s for s in at.selectbox if s.label == "Show the lesson's code for"]
+    assert box.value == 0.001  # revealed: the clear best, as before
+
+
+def test_the_range_test_keeps_its_marks_and_suggestion_back_while_hidden():
+    at = open_page("pages/learning_rate.py", **HIDDEN)
+    at.toggle(key="lr_range_test").set_value(True).run()
+    assert not at.exception
+    chart = [f for f in figures(at) if f["layout"]["title"]["text"].startswith("Learning-rate range test")][0]
+    assert [t["name"] for t in chart["data"]] == ["each batch", "smoothed"] and not chart["layout"].get("shapes")
+    assert not [b for b in at.button if b.label.startswith("Add learning rate")]
+    assert "Suggested" not in page_text(at)
+
+    at.button(key="reveal_hide").click().run()
+    chart = [f for f in figures(at) if f["layout"]["title"]["text"].startswith("Learning-rate range test")][0]
+    names = [t["name"] for t in chart["data"]]
+    # The legend names each number's kind: the mark is *at* a learning rate, not a loss of 0.043.
+    assert any(n.startswith("lowest smoothed loss at lr ") for n in names), names
+    assert any(n.startswith("suggested: lr ") for n in names), names
+    assert "Suggested: learning rate" in page_text(at)
+
+
+def test_the_grids_diverged_view_shows_no_divergence_while_hidden():
+    at = open_page("pages/interplay.py", g_outcome="diverged or not", **HIDDEN)
+    heatmap = figures(at)[0]
+    assert not marks_on(heatmap)
+    texts = {a["text"] for a in heatmap["layout"]["annotations"]}
+    assert texts == {"✓"}  # every finished cell alike
+    assert "Decide, then reveal" in heatmap["layout"]["title"]["text"]
+    at.button(key="reveal_hide").click().run()
+    assert any("✕" in a["text"] for a in figures(at)[0]["layout"]["annotations"])
