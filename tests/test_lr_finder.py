@@ -11,6 +11,8 @@ from dlviz import charts, defaults
 from dlviz.engine import lr_finder
 from dlviz.engine.lr_finder import FinderError
 from dlviz.runs import LESSON_BATCH_SIZE, RunSpec
+from dlviz.text.findings import range_test_sentence
+from dlviz.text.format import format_lr
 
 SWEEP_RATES = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 
@@ -100,7 +102,8 @@ def test_the_curve_stops_when_the_loss_blows_up(result):
     assert np.isfinite(result.losses).all()
     assert (np.diff(result.learning_rates) > 0).all()
     assert len(result.learning_rates) == len(result.losses) == len(smoothed)
-    assert "blew up" in result.sentence() and f"{result.suggestion:.2g}" in result.sentence()
+    sentence = range_test_sentence(result)
+    assert "blew up" in sentence and f"learning rate {format_lr(result.suggestion)} (minimum / 10)" in sentence
 
 
 def test_deterministic_and_traced_once(practice, result):

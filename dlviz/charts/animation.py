@@ -159,8 +159,8 @@ def animated(frames: Sequence, frame_labels: Sequence[str], *, frame_ms: int = 1
     base = go.Figure(frames[-1])
     for key, axis_range in _fixed_ranges(base, [data for data, _ in normalised]).items():
         base.layout[key].update(range=axis_range, autorange=False)
-    # Legend-only key traces stay out of the frames (an animated [None] point is drawn at 0); shapes (the final
-    # frame's overfitting shading) are hidden, not removed, on earlier frames: plotly ignores an empty shape list.
+    # Legend-only key traces stay out of the frames (an animated [None] point is drawn at 0); shapes (any the
+    # final frame has) are hidden, not removed, on earlier frames: plotly ignores an empty shape list.
     final_shapes = [shape.to_plotly_json() for shape in base.layout.shapes or ()]
     data_idx = [k for k, t in enumerate(base.data) if not _legend_only(t)]
     built = []

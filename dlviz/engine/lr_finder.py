@@ -87,14 +87,6 @@ class FinderResult:
     def min_loss(self) -> float:
         return float(np.nanmin(self.smoothed))
 
-    def sentence(self) -> str:
-        """What the test found, in one plain sentence with its numbers."""
-        stop = (f"the loss blew up at learning rate {self.learning_rates[-1]:.2g}, so the test stopped after "
-                f"{self.updates_run} of {self.num_updates} updates" if self.stopped_early else
-                f"the loss did not blow up before learning rate {self.end_lr:g}")
-        return (f"The smoothed loss is lowest at learning rate {self.min_loss_lr:.2g} and falls fastest at "
-                f"{self.steepest_lr:.2g}; {stop}. Suggested: {self.suggestion:.2g} ({self.suggestion_rule}).")
-
 
 def exponential_rates(start_lr: float, end_lr: float, num_updates: int) -> np.ndarray:
     """`num_updates` learning rates from `start_lr` to `end_lr`, each a constant factor above the previous.
