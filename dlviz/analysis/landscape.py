@@ -317,7 +317,8 @@ class Landscape:
     `grid_loss[j, i]` is the loss at plane coordinates (axis_a[i], axis_b[j]). Per run r: `coords[r]` [P_r, 2] are
     the projected recorded points, `residual[r]` [P_r] their distances from the plane, `point_loss[r]` the loss at
     the exact recorded weights, `projected_loss[r]` the loss at the projected weights (what the map shows there),
-    `updates[r]` the weight updates done at each point, `epochs[r]` the same in epochs (float).
+    `updates[r]` the weight updates done at each point, `epochs[r]` the same in epochs (float), `point_val_loss[r]`
+    the validation loss (all validation rows) at the exact recorded weights (NaN without validation rows).
     """
 
     plane: Plane
@@ -337,10 +338,60 @@ class Landscape:
     loss_rows: int
     train_rows: int
     diverged_at: tuple[int | None, ...] = ()  # per run, the 1-based epoch its training loss blew up in
+    point_val_loss: tuple[np.ndarray, ...] = ()
 
     @property
     def n_runs(self) -> int:
         return len(self.coords)
+
+
+# A run that got less than SHORT_SHARE of the centre run's distance from the start and ended clearly higher (by more
+# than HIGHER_BY of the centre's loss) fell short (a crawl); one that went more than OVERSHOOT_FACTOR times as far and
+# ended clearly higher overshot. Coarse on purpose: the view shows one seed, and a factor of 3 or 2 in distance or 10%
+# in loss is beyond what another seed moves (bench/landscape_paths.py --seeds 42 43 44 prints them).
+SHORT_SHARE = 1 / 3
+OVERSHOOT_FACTOR = 2.0
+HIGHER_BY = 0.1
+
+
+@dataclass(frozen=True)
+class PathComparison:
+    """One run against the centre run (the lowest training loss at the end among the runs that did not diverge).
+
+    `kind` is "centre" (the centre run itself), "diverged", "short" (under SHORT_SHARE of the centre's distance from
+    the start and a loss at the end over (1 + HIGHER_BY) x the centre's), "overshot" (over OVERSHOOT_FACTOR x the
+    distance and such a loss) or "between". Losses are training losses at the recorded weights; `distance_ratio` is distance_from_start / the
+    centre run's.
+    """
+
+    run: int
+    kind: str
+    distance_ratio: float
+    start_loss: float
+    final_loss: float
+    centre_loss: float
+
+
+def compare_paths(landscape: Landscape) -> list[PathComparison]:
+    """Every run of `landscape` against its centre run, in run order."""
+    centre = landscape.stats[landscape.centre_run]
+    out = []
+    for run, stats in enumerate(landscape.stats):
+        ratio = stats.distance_from_start / centre.distance_from_start if centre.distance_from_start > 0 else np.nan
+        higher = not stats.final_loss <= centre.final_loss * (1 + HIGHER_BY)  # a NaN loss counts as higher
+        if run == landscape.centre_run:
+            kind = "centre"
+        elif landscape.diverged[run]:
+            kind = "diverged"
+        elif ratio < SHORT_SHARE and higher:
+            kind = "short"
+        elif ratio > OVERSHOOT_FACTOR and higher:
+            kind = "overshot"
+        else:
+            kind = "between"
+        out.append(PathComparison(run, kind, float(ratio), float(landscape.point_loss[run][0]), stats.final_loss,
+                                  centre.final_loss))
+    return out
 
 
 def zoom_runs(trajectories: Sequence[np.ndarray], centre_run: int, factor: float = 1.5) -> list[int]:
@@ -371,5 +422,7 @@ def landscape_frame(landscape: Landscape, labels: Sequence[str]):
                 "distance_from_plane": float(landscape.residual[run][k]),
                 "loss_at_weights": float(landscape.point_loss[run][k]),
                 "loss_on_map": float(landscape.projected_loss[run][k]),
+                "val_loss_at_weights": (float(landscape.point_val_loss[run][k]) if landscape.point_val_loss
+                                        else float("nan")),
             })
     return pd.DataFrame(rows)

@@ -87,17 +87,52 @@ def frame_epochs(landscape: Landscape) -> list[float]:
     return sorted({round(float(e), 6) for epochs in landscape.epochs for e in epochs})
 
 
+def _curve_traces(landscape: Landscape, labels: Sequence[str], colors: Sequence[str], upto_epoch: float | None,
+                  width: float) -> list[go.Scatter]:
+    """Two traces per run on the curves' axes (x2, y2): the training loss (solid) and the validation loss (dashed)
+    at each recorded point up to `upto_epoch` (all if None), against epochs (fractional inside epoch 1)."""
+    traces = []
+    for run, (label, color) in enumerate(zip(labels, colors)):
+        epochs = landscape.epochs[run]
+        shown = slice(None) if upto_epoch is None else epochs <= upto_epoch + 1e-9
+        val = landscape.point_val_loss[run] if landscape.point_val_loss else np.full(len(epochs), np.nan)
+        for name, losses, dash in (("training", landscape.point_loss[run], "solid"), ("validation", val, "dash")):
+            y = np.where(np.isfinite(losses) & (losses > 0), losses, np.nan)[shown]
+            traces.append(go.Scatter(
+                x=epochs[shown], y=y, mode="lines", name=f"{label} ({name})", legendgroup=label, showlegend=False,
+                line=dict(color=color, width=width, dash=dash), xaxis="x2", yaxis="y2",
+                hovertemplate=f"{label}<br>epoch %{{x:.2f}}<br>{name} loss %{{y:.4f}}<extra></extra>"))
+    return traces
+
+
+def _curve_range(landscape: Landscape) -> list[float]:
+    """The curves' fixed log10 y range (fixed, so the axis does not jump while the replay draws)."""
+    parts = list(landscape.point_loss) + list(landscape.point_val_loss)
+    values = np.concatenate([np.asarray(p, np.float64).ravel() for p in parts])
+    values = values[np.isfinite(values) & (values > 0)]
+    return [math.log10(values.min()) - 0.05, math.log10(values.max()) + 0.05]
+
+
+# Paper coordinates of the two panels: the map on the left (square, drawn against the right edge of its share, its
+# colour bar just right of it), the curves on the right. In presenter mode the figure is short, so the square map is
+# narrower than half the width: its share shrinks and the curves get the rest.
+DOMAINS = {False: ((0.0, 0.5), (0.68, 1.0)), True: ((0.0, 0.38), (0.55, 1.0))}
+
+
 def surface_figure(landscape: Landscape, labels: Sequence[str], *, animate: bool = True, title: str | None = None,
                    presenter: bool = False, height: int = 620) -> go.Figure:
-    """The loss map (filled contours of log10 training loss) with every run's projected path.
+    """The loss map (filled contours of log10 training loss) with every run's projected path, and beside it the
+    loss curves of the same runs (training solid, validation dashed, at the recorded weights against epochs).
 
-    Trace 0 is the map, trace 1 the plane's centre, then two traces per run (path, head). With `animate`, the
-    figure carries one frame per `frame_epochs` time (frame names are the epochs as text) with play/pause buttons
-    and a slider; the figure as built shows the whole paths.
+    Trace 0 is the map, trace 1 the plane's centre, then two traces per run on the map (path, head), then two per
+    run on the curves (training, validation), then two legend keys (solid, dashed). With `animate`, the figure
+    carries one frame per `frame_epochs` time (frame names are the epochs as text) that draws the paths and the
+    curves up to that time, with play/pause buttons and a slider; the figure as built shows everything.
     """
     size = 20 if presenter else 14
     width = 4 if presenter else 2.5
     colors = run_colors(len(labels))
+    map_domain, curves_domain = DOMAINS[presenter]
     finite = landscape.grid_loss[np.isfinite(landscape.grid_loss) & (landscape.grid_loss > 0)]
     low, high = float(finite.min()), float(finite.max())
     tickvals, ticktext = _log_ticks(low, high)
@@ -107,25 +142,38 @@ def surface_figure(landscape: Landscape, labels: Sequence[str], *, animate: bool
         x=landscape.axis_a, y=landscape.axis_b, z=z, colorscale=MAP_COLORS, ncontours=24, name="training loss",
         contours=dict(coloring="heatmap", showlines=True), line=dict(width=0.5, color="rgba(255,255,255,0.35)"),
         customdata=landscape.grid_loss, hovertemplate="training loss %{customdata:.4f}<extra></extra>",
-        colorbar=dict(title="training loss", tickvals=tickvals, ticktext=ticktext)))
-    centre_label = f"centre: final weights of {labels[landscape.centre_run]}"
+        colorbar=dict(title=dict(text="training loss", side="right"), tickvals=tickvals, ticktext=ticktext,
+                      x=map_domain[1] + 0.01, xanchor="left", thickness=14 if presenter else 12)))
+    centre = labels[landscape.centre_run]
+    centre_label = f"centre: {centre}'s end" if presenter else f"centre: final weights of {centre}"
     fig.add_trace(go.Scatter(x=[0.0], y=[0.0], mode="markers", name=centre_label, hoverinfo="name",
                              marker=dict(symbol="star", size=16, color="white", line=dict(color="black", width=1))))
-    for trace in _path_traces(landscape, labels, colors, None, width):
+    for trace in _path_traces(landscape, labels, colors, None, width) + _curve_traces(landscape, labels, colors,
+                                                                                     None, width):
         fig.add_trace(trace)
+    for name, dash in (("training loss", "solid"), ("validation loss", "dash")):  # the curves' key, on them
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=name, xaxis="x2", yaxis="y2",
+                                 legend="legend2", line=dict(color="grey", width=width, dash=dash),
+                                 hoverinfo="skip"))
     fig.update_layout(
-        title=dict(text=title or "Training loss on a 2-D slice through the weights, with each run's path",
+        title=dict(text=title or ("Each run's path on the loss surface, and its loss" if presenter else
+                                  "Each run's path on a 2-D slice of the training loss, and its loss curves"),
                    font=dict(size=size + 4)),
         font=dict(size=size), height=480 if presenter else height, template="plotly_white",
-        # The legend sits below the x-axis title (further down in presenter mode, whose text is larger).
+        # The legend sits below the x-axis titles (further down in presenter mode, whose text is larger).
         legend=dict(orientation="h", y=-0.32 if presenter else -0.18),
-        margin=dict(l=60, r=20, t=60, b=110 if presenter else 60), hovermode="closest")
-    fig.update_xaxes(title_text=direction_label(landscape, 0, presenter),
-                     range=[landscape.axis_a[0], landscape.axis_a[-1]], showgrid=False, zeroline=False,
-                     constrain="domain")
-    fig.update_yaxes(title_text=direction_label(landscape, 1, presenter),
-                     range=[landscape.axis_b[0], landscape.axis_b[-1]],
-                     showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1, constrain="domain")
+        legend2=dict(x=curves_domain[1], xanchor="right", y=1.0, yanchor="top", bgcolor="rgba(255,255,255,0.8)"),
+        margin=dict(l=60, r=20, t=60, b=110 if presenter else 60), hovermode="closest",
+        xaxis=dict(domain=list(map_domain), title_text=direction_label(landscape, 0, presenter),
+                   range=[landscape.axis_a[0], landscape.axis_a[-1]], showgrid=False, zeroline=False,
+                   constrain="domain", constraintoward="right"),
+        yaxis=dict(title_text=direction_label(landscape, 1, presenter), range=[landscape.axis_b[0],
+                   landscape.axis_b[-1]], showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1,
+                   constrain="domain"),
+        xaxis2=dict(domain=list(curves_domain), anchor="y2", title_text="epoch",
+                    range=[0, max(float(e[-1]) for e in landscape.epochs) * 1.02]),
+        # No y title in presenter mode: its large text would run into the colour bar's; the key names the loss.
+        yaxis2=dict(anchor="x2", type="log", range=_curve_range(landscape), title_text=None if presenter else "loss"))
     _explicit_fonts(fig, presenter)
     if animate:
         _add_replay(fig, landscape, labels, colors, width)
@@ -139,6 +187,8 @@ def _explicit_fonts(fig: go.Figure, presenter: bool) -> None:
     fig.update_xaxes(tickfont=dict(size=s.tick), title_font=dict(size=s.text))
     fig.update_yaxes(tickfont=dict(size=s.tick), title_font=dict(size=s.text))
     fig.update_layout(legend_font=dict(size=s.legend), hoverlabel_font=dict(size=s.text))
+    if "legend2" in fig.layout:
+        fig.update_layout(legend2_font=dict(size=s.legend))
     fig.update_traces(selector=dict(type="contour"), colorbar=dict(tickfont=dict(size=s.tick),
                                                                    title_font=dict(size=s.text)))
     fig.for_each_annotation(lambda a: a.update(font=dict(size=s.text)))
@@ -146,10 +196,13 @@ def _explicit_fonts(fig: go.Figure, presenter: bool) -> None:
 
 def _add_replay(fig: go.Figure, landscape: Landscape, labels: Sequence[str], colors: Sequence[str],
                 width: float) -> None:
+    """One frame per recorded time: the paths (traces 2 .. 2 + 2n) and the curves (the next 2n) up to it."""
     times = frame_epochs(landscape)
-    path_indices = list(range(2, 2 + 2 * len(labels)))
-    fig.frames = [go.Frame(name=f"{t:g}", traces=path_indices,
-                           data=_path_traces(landscape, labels, colors, t, width)) for t in times]
+    n = len(labels)
+    moving = list(range(2, 2 + 4 * n))
+    fig.frames = [go.Frame(name=f"{t:g}", traces=moving,
+                           data=_path_traces(landscape, labels, colors, t, width)
+                           + _curve_traces(landscape, labels, colors, t, width)) for t in times]
     # redraw=True: without it plotly.js animates only the scatter traces and drops the contour from the plot.
     play = dict(frame=dict(duration=350, redraw=True), transition=dict(duration=0), fromcurrent=True,
                 mode="immediate")

@@ -19,7 +19,7 @@ from typing import Sequence
 import numpy as np
 
 from dlviz.analysis.landscape import (Landscape, LandscapeError, Plane, fit_plane, flatten_weights, grid_axes,
-                                      grid_coords, line_profile, line_weights, n_params, path_stats)
+                                      grid_coords, line_profile, line_weights, n_params, path_stats, zoom_runs)
 from dlviz.data import Dataset
 from dlviz.engine.model import build_model, compile_lesson_model
 from dlviz.runs import DIVERGENCE_FACTOR, RunHistory, RunSpec, updates_per_epoch
@@ -262,7 +262,8 @@ def compute_landscape(dataset: Dataset, paths: Sequence[RunPath], *, centre_run:
     training loss at its last recorded point), fitted to the runs that did not diverge (all runs if every one did),
     with a `size` x `size` grid covering the projected paths of `extent_runs` (default: the fitted runs) plus
     `margin` (other paths are drawn up to where they leave it); and each run's straight-line profile from its start
-    to its end (Goodfellow et al. 2015) on the same training rows and on all validation rows.
+    to its end (Goodfellow et al. 2015) on the same training rows and on all validation rows; the training and the
+    validation loss at every recorded point (the replay's curves).
 
     Raises LandscapeError if the paths do not belong to one model or do not span a plane.
     """
@@ -275,6 +276,8 @@ def compute_landscape(dataset: Dataset, paths: Sequence[RunPath], *, centre_run:
     trajectories = [p.trajectory for p in paths]
     sizes = np.cumsum([len(t) for t in trajectories])[:-1]
     point_loss = np.split(losses_at(np.concatenate(trajectories), x, y, hidden), sizes)
+    point_val_loss = (np.split(losses_at(np.concatenate(trajectories), dataset.x_val, dataset.y_val, hidden), sizes)
+                      if len(dataset.y_val) else [np.full(len(t), np.nan) for t in trajectories])
     diverged = tuple(p.diverged_at is not None for p in paths)
     if centre_run is None:
         centre_run = best_final_run([loss[-1] for loss in point_loss], diverged)
@@ -300,4 +303,14 @@ def compute_landscape(dataset: Dataset, paths: Sequence[RunPath], *, centre_run:
                      updates=tuple(p.updates for p in paths),
                      epochs=tuple(p.updates / p.updates_per_epoch for p in paths), diverged=diverged,
                      stats=tuple(stats), lines=tuple(lines), loss_rows=len(y), train_rows=len(dataset.y_train),
-                     diverged_at=tuple(p.diverged_at for p in paths))
+                     diverged_at=tuple(p.diverged_at for p in paths), point_val_loss=tuple(point_val_loss))
+
+
+def view_of(dataset: Dataset, paths: Sequence[RunPath], zoom: bool) -> Landscape:
+    """The page's view of `paths`: with `zoom`, the map fitted to the runs that end near the best one
+    (`zoom_runs`: within 1.5x its distance from the start), else to every run that did not diverge."""
+    if not zoom:
+        return compute_landscape(dataset, paths)
+    centre = centre_run_of(dataset, paths)
+    return compute_landscape(dataset, paths, centre_run=centre,
+                             extent_runs=zoom_runs([p.trajectory for p in paths], centre))
