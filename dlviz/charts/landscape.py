@@ -105,12 +105,13 @@ def _curve_traces(landscape: Landscape, labels: Sequence[str], colors: Sequence[
     return traces
 
 
-def _curve_range(landscape: Landscape) -> list[float]:
-    """The curves' fixed log10 y range (fixed, so the axis does not jump while the replay draws)."""
+def _curve_range(landscape: Landscape) -> tuple[float, float]:
+    """The lowest and highest positive finite loss of the curves: their y axis is fixed to it (plus padding), so it
+    does not jump while the replay draws."""
     parts = list(landscape.point_loss) + list(landscape.point_val_loss)
     values = np.concatenate([np.asarray(p, np.float64).ravel() for p in parts])
     values = values[np.isfinite(values) & (values > 0)]
-    return [math.log10(values.min()) - 0.05, math.log10(values.max()) + 0.05]
+    return float(values.min()), float(values.max())
 
 
 # Paper coordinates of the two panels: the map on the left (square, drawn against the right edge of its share, its
@@ -173,7 +174,7 @@ def surface_figure(landscape: Landscape, labels: Sequence[str], *, animate: bool
         xaxis2=dict(domain=list(curves_domain), anchor="y2", title_text="epoch",
                     range=[0, max(float(e[-1]) for e in landscape.epochs) * 1.02]),
         # No y title in presenter mode: its large text would run into the colour bar's; the key names the loss.
-        yaxis2=dict(anchor="x2", type="log", range=_curve_range(landscape), title_text=None if presenter else "loss"))
+        yaxis2=dict(anchor="x2", title_text=None if presenter else "loss", **style.log_axis(*_curve_range(landscape))))
     _explicit_fonts(fig, presenter)
     if animate:
         _add_replay(fig, landscape, labels, colors, width)
@@ -239,6 +240,10 @@ def line_figure(landscape: Landscape, labels: Sequence[str], *, presenter: bool 
                       height=430 if presenter else height, template="plotly_white", hovermode="closest",
                       margin=dict(l=60, r=20, t=60, b=50))
     fig.update_xaxes(title_text="alpha: weights = (1 − alpha) × start + alpha × end")
-    fig.update_yaxes(title_text="loss (binary cross-entropy)", type="log")
+    found = style.finite_range(np.concatenate([np.r_[line.train_loss, line.val_loss] for line in landscape.lines]),
+                               positive=True)
+    # Value-printing ticks only: a log axis' own minor labels ("2", "3", ...) are small and read as values.
+    fig.update_yaxes(title_text="loss (binary cross-entropy)",
+                     **(style.log_axis(*found) if found else dict(type="log")))
     _explicit_fonts(fig, presenter)
     return fig
