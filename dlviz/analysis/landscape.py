@@ -109,7 +109,7 @@ class Plane:
 def _check_trajectories(trajectories: Sequence[np.ndarray]) -> list[np.ndarray]:
     if not trajectories:
         raise LandscapeError("No recorded paths: train at least one run with its path recorded.")
-    arrays = [np.asarray(t, np.float64) for t in trajectories]
+    arrays = [np.asarray(t) for t in trajectories]  # as given (float32 paths): a float64 copy of all is ~32 MiB
     sizes = {a.shape[1] if a.ndim == 2 else None for a in arrays}
     if len(sizes) != 1 or None in sizes:
         raise LandscapeError(f"Every path must be a [points, n_params] array of the same model; got shapes "
@@ -133,17 +133,23 @@ def fit_plane(trajectories: Sequence[np.ndarray], centre: np.ndarray, *, runs: S
         raise LandscapeError(f"The centre must be one weight vector of {arrays[0].shape[1]} numbers; got shape "
                              f"{centre.shape}.")
     runs = tuple(range(len(arrays))) if runs is None else tuple(runs)
-    offsets = np.concatenate([arrays[i] for i in runs]) - centre[None, :]
-    offsets = offsets[np.isfinite(offsets).all(axis=1)]
-    # SVD of the offsets: right singular vectors are the principal directions, singular values squared the
-    # summed squared distance along each.
-    _, singular, vt = np.linalg.svd(offsets, full_matrices=False)
-    energy = singular ** 2
+    offsets = np.concatenate([arrays[i] for i in runs], dtype=np.float64)  # [P, n_params], the one large copy
+    offsets -= centre[None, :]
+    finite = np.isfinite(offsets).all(axis=1)
+    if not finite.all():
+        offsets = offsets[finite]
+    # The principal directions are the right singular vectors of the offsets, their energies (summed squared
+    # distance along each) the squared singular values. Taken from the small [P, P] Gram matrix (P points, a few
+    # hundred) instead of an SVD of [P, n_params], which copies the offsets twice more (U and V: 64 MiB more at the
+    # largest paths allowed); the top two are far apart from the rest, so the Gram matrix' squared condition costs
+    # nothing visible (tests/test_landscape.py recovers a known plane to 1e-12).
+    energy, vectors = np.linalg.eigh(offsets @ offsets.T)
+    energy, vectors = np.clip(energy[::-1], 0, None), vectors[:, ::-1]
     if len(energy) < 2 or energy[1] <= 1e-12 * max(energy[0], 1e-300):
         raise LandscapeError("The recorded paths move along fewer than two directions, so no plane fits them: "
                              "train longer, or with more than one value.")
-    directions = vt[:2].copy()
-    starts = np.stack([arrays[i][0] for i in runs]).mean(axis=0) - centre
+    directions = np.linalg.qr((vectors[:, :2].T @ offsets).T)[0].T  # [2, n_params], orthonormal to rounding
+    starts = np.stack([arrays[i][0] for i in runs]).mean(axis=0, dtype=np.float64) - centre
     for k in range(2):
         if starts @ directions[k] > 0:
             directions[k] = -directions[k]
@@ -400,8 +406,9 @@ def zoom_runs(trajectories: Sequence[np.ndarray], centre_run: int, factor: float
     arrays = _check_trajectories(trajectories)
 
     def reach(a: np.ndarray) -> float:
-        finite = a[np.isfinite(a).all(axis=1)]
-        return float(np.linalg.norm(finite[-1] - a[0])) if len(finite) else float("inf")
+        finite = np.flatnonzero(np.isfinite(a).all(axis=1))
+        return (float(np.linalg.norm(a[finite[-1]].astype(np.float64) - a[0])) if len(finite)
+                else float("inf"))
 
     limit = factor * reach(arrays[centre_run])
     return [i for i, a in enumerate(arrays) if reach(a) <= limit]

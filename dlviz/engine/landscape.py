@@ -231,10 +231,11 @@ def map_losses(plane: Plane, axis_a: np.ndarray, axis_b: np.ndarray, x: np.ndarr
 
 def losses_on_plane(plane: Plane, coords: np.ndarray, x: np.ndarray, y: np.ndarray, hidden_units: int
                     ) -> np.ndarray:
-    """The loss [P] at plane coordinates `coords` [P, 2]. The weight vectors are built in blocks of at most
-    4 x CHUNK_BYTES (float32), so memory stays bounded: a 41 x 41 grid of a 500k-weight model would be 3.4 GB at
-    once."""
-    block = max(1, 4 * CHUNK_BYTES // (4 * plane.n_params))
+    """The loss [P] at plane coordinates `coords` [P, 2]. The weight vectors are built in blocks whose float64
+    intermediate (`Plane.weights_at`) stays under CHUNK_BYTES, so memory stays bounded: a 41 x 41 grid of a
+    500k-weight model would be 3.4 GB at once (blocks of 4 x CHUNK_BYTES float32, 3x that with the float64
+    intermediate and the cast, were 100 MiB of the map's peak at 11,265 weights: bench/landscape_paths.py --memory)."""
+    block = max(1, CHUNK_BYTES // (8 * plane.n_params))
     parts = [losses_at(plane.weights_at(coords[i:i + block]), x, y, hidden_units)
              for i in range(0, len(coords), block)]
     return np.concatenate(parts) if parts else np.zeros(0)
@@ -275,9 +276,11 @@ def compute_landscape(dataset: Dataset, paths: Sequence[RunPath], *, centre_run:
     x, y = loss_sample(dataset, max_rows)
     trajectories = [p.trajectory for p in paths]
     sizes = np.cumsum([len(t) for t in trajectories])[:-1]
-    point_loss = np.split(losses_at(np.concatenate(trajectories), x, y, hidden), sizes)
-    point_val_loss = (np.split(losses_at(np.concatenate(trajectories), dataset.x_val, dataset.y_val, hidden), sizes)
+    every_point = np.concatenate(trajectories)  # float32 [all points, n_params]: at most MAX_PATH_BYTES
+    point_loss = np.split(losses_at(every_point, x, y, hidden), sizes)
+    point_val_loss = (np.split(losses_at(every_point, dataset.x_val, dataset.y_val, hidden), sizes)
                       if len(dataset.y_val) else [np.full(len(t), np.nan) for t in trajectories])
+    del every_point
     diverged = tuple(p.diverged_at is not None for p in paths)
     if centre_run is None:
         centre_run = best_final_run([loss[-1] for loss in point_loss], diverged)
@@ -292,11 +295,12 @@ def compute_landscape(dataset: Dataset, paths: Sequence[RunPath], *, centre_run:
     projected_loss = np.split(losses_on_plane(plane, np.concatenate(coords), x, y, hidden), sizes)
 
     stats = [path_stats(p.trajectory, p.updates, loss, plane, (axis_a, axis_b)) for p, loss in zip(paths, point_loss)]
-    on_lines = np.concatenate([line_weights(t[0], t[-1], alphas) for t in trajectories])
-    train_lines = losses_at(on_lines, x, y, hidden).reshape(len(paths), len(alphas))
-    val_lines = (losses_at(on_lines, dataset.x_val, dataset.y_val, hidden).reshape(len(paths), len(alphas))
-                 if len(dataset.y_val) else np.full((len(paths), len(alphas)), np.nan))
-    lines = [line_profile(alphas, train, val) for train, val in zip(train_lines, val_lines)]
+    lines = []
+    for t in trajectories:  # one run's line at a time: all runs' at once were the view's largest array (17 MiB)
+        on_line = line_weights(t[0], t[-1], alphas)
+        val = (losses_at(on_line, dataset.x_val, dataset.y_val, hidden) if len(dataset.y_val)
+               else np.full(len(alphas), np.nan))
+        lines.append(line_profile(alphas, losses_at(on_line, x, y, hidden), val))
     return Landscape(plane=plane, centre_run=int(centre_run), axis_a=axis_a, axis_b=axis_b, grid_loss=grid_loss,
                      coords=tuple(coords), residual=tuple(r for _, r in projections),
                      point_loss=tuple(point_loss), projected_loss=tuple(projected_loss),
