@@ -92,8 +92,8 @@ def main() -> int:
     import numpy as np
 
     from dlviz import defaults
-    from dlviz.analysis.landscape import zoom_runs
-    from dlviz.engine.landscape import compute_landscape, sweep_paths
+    from dlviz.analysis.landscape import compare_paths
+    from dlviz.engine.landscape import sweep_paths, view_of
     from dlviz.runs import RunSpec
 
     dataset = defaults.default_dataset()
@@ -103,9 +103,7 @@ def main() -> int:
                 ("learning_rate", defaults.learning_rate_specs(base), lambda s: f"lr {s.learning_rate:g}"),
                 ("batch_size", defaults.batch_size_specs(base), lambda s: f"batch {s.batch_size}")):
             paths = sweep_paths(dataset, specs)
-            landscape = compute_landscape(dataset, paths)
-            zoomed = compute_landscape(dataset, paths, centre_run=landscape.centre_run,
-                                       extent_runs=zoom_runs([p.trajectory for p in paths], landscape.centre_run))
+            landscape, zoomed = view_of(dataset, paths, False), view_of(dataset, paths, True)
             labels = [label(s) for s in specs]
             gap = np.abs(np.concatenate(landscape.point_loss) - np.concatenate(landscape.projected_loss))
             print(f"\n== {name}, seed {seed}: {landscape.plane.n_params} weights, explained "
@@ -115,13 +113,14 @@ def main() -> int:
                   f"{landscape.grid_loss.max():.3g}; |exact - map at projection| max {gap.max():.3f} "
                   f"median {np.median(gap):.3f}")
             print(f"{'run':>11} {'dist':>7} {'length':>8} {'straight':>8} {'loss end':>8} {'max res':>7} "
-                  f"{'plane len':>9} {'left map':>8} {'left zoom':>9} {'line rise':>9}")
+                  f"{'plane len':>9} {'left map':>8} {'left zoom':>9} {'line rise':>9} {'called':>9}")
+            kinds = [c.kind for c in compare_paths(landscape)]
             for i, (s, z, line) in enumerate(zip(landscape.stats, zoomed.stats, landscape.lines)):
                 left = "-" if s.left_map_at is None else f"{landscape.epochs[i][s.left_map_at]:.3g}"
                 left_zoom = "-" if z.left_map_at is None else f"{zoomed.epochs[i][z.left_map_at]:.3g}"
                 print(f"{labels[i]:>11} {s.distance_from_start:7.3g} {s.path_length:8.3g} {s.straightness:8.0%} "
                       f"{s.final_loss:8.3f} {s.max_residual:7.2g} {s.plane_path_length:9.3g} {left:>8} "
-                      f"{left_zoom:>9} {line.rise:9.2g}")
+                      f"{left_zoom:>9} {line.rise:9.2g} {kinds[i]:>9}")
     return 0
 
 

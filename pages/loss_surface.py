@@ -81,7 +81,10 @@ except LandscapeError as error:
 if not layout.presenter():  # in presenter mode the chart comes first, on the screen
     layout.fixed_settings(**fixed)
 layout.plot(surface_figure(landscape, labels, presenter=layout.presenter()), "surface_map")
-st.markdown(words.comparison_sentence(landscape, labels))
+if layout.answers_hidden():  # presenter mode, "Hide the answers": the class predicts before the verdicts show
+    layout.reveal_answers()
+else:
+    st.markdown(words.comparison_sentence(landscape, labels))
 st.markdown(words.plane_sentence(landscape, labels))
 st.markdown("\n".join(f"- {words.run_sentence(landscape, i, label)}" for i, label in enumerate(labels)))
 layout.number_table(words.path_table(landscape, labels))

@@ -172,3 +172,13 @@ def test_the_page_at_its_defaults_shows_the_shipped_view_and_says_what_it_shows(
     assert "**lr 0.01** heads into the valley" in text
     assert "**lr 0.0001** and **lr 0.001** crawl" in text and "**lr 0.1** overshoots" in text
     assert "**lr 1** blows up" in text
+
+
+def test_hidden_answers_keep_the_verdicts_back_until_revealed():
+    from tests.support import open_page
+
+    at = open_page("pages/loss_surface.py", present="true", hide="true")
+    text = " ".join(m.value for m in at.markdown)
+    assert "heads into the valley" not in text and "crawl" not in text
+    at.button(key="reveal_hide").click().run()
+    assert "heads into the valley" in " ".join(m.value for m in at.markdown)
