@@ -46,7 +46,7 @@ def loss_map(fingerprint: str, specs: tuple[RunSpec, ...], zoom: bool, _dataset)
 st.title("Where the steps go")
 layout.intro("Each run of a sweep starts from the same weights and takes its own steps. Here they are drawn on the "
              "**real loss surface** of the lesson's model: colours are the training loss (log scale), lines the "
-             "runs' paths. Press ▶ to replay them.")
+             "runs' paths; beside the map, each run's loss at the same recorded weights. Press ▶ to replay both.")
 chosen = sidebar.selection()
 controls.check_link(settings.SURFACE_PAGE)
 controls.show_notices()
