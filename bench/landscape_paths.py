@@ -15,7 +15,8 @@ largest practice data and hidden units, the page's most epochs, and as many lear
 engine.landscape.MAX_PATH_BYTES lets one sweep record; the lowest ones, which do not blow up and so record every
 point). The same sweep is trained without and then with its paths; NumPy's allocations are counted exactly
 (tracemalloc: NumPy reports its buffers to it), the process' resident memory (RSS) is printed beside them. Then the
-view is computed from the paths (the map's own transient memory). `--rows` and `--epochs` shorten the run: rows do
+view is computed from the paths (the map's own transient memory; the page computes both zooms from one recording,
+then drops the paths). `--rows` and `--epochs` shorten the run: rows do
 not change a path's size (points x weights), so the recording's figures hold for any number of rows.
 """
 
@@ -74,8 +75,7 @@ def memory(rows: int | None, epochs: int | None) -> int:
     paths, held, peak = measured("sweep_paths (train_sweep + paths)", lambda: sweep_paths(dataset, specs))
     stored = sum(p.trajectory.nbytes for p in paths)
     print(f"  recorded paths: {stored / 2**20:.1f} MiB; recording adds {(held - plain_held) / 2**20:.1f} MiB held, "
-          f"{(peak - plain_peak) / 2**20:.1f} MiB at its peak; the page's cache keeps at most 3 sweeps' paths: "
-          f"{3 * stored / 2**20:.1f} MiB")
+          f"{(peak - plain_peak) / 2**20:.1f} MiB at its peak (the page drops the paths once both zooms are drawn)")
     measured("view_of (the map from the paths)", lambda: view_of(dataset, paths, True))
     return 0
 

@@ -18,29 +18,24 @@ from dlviz.text.format import format_lr
 from dlviz.ui import controls, layout, sidebar
 
 
-@st.cache_data(max_entries=3, show_spinner=False)  # at most 3 x 16 MB (engine.landscape.MAX_PATH_BYTES)
-def recorded_paths(fingerprint: str, specs: tuple[RunSpec, ...], _dataset):
-    """Every run's recorded path (real training); keyed by the data's fingerprint and the specs."""
-    from dlviz.engine.landscape import sweep_paths
-
-    return sweep_paths(_dataset, specs)
-
-
 @st.cache_data(max_entries=6, show_spinner=False)
-def loss_map(fingerprint: str, specs: tuple[RunSpec, ...], zoom: bool, _dataset) -> Landscape:
-    """The plane, the 41 x 41 loss map and every path on it, for one sweep and zoom setting: the shipped view for
-    the page's defaults (`dlviz.precomputed.surface`, no TensorFlow), else trained and computed here."""
+def loss_maps(fingerprint: str, specs: tuple[RunSpec, ...], _dataset) -> tuple[Landscape, Landscape]:
+    """The plane, the 41 x 41 loss map and every path on it for one sweep, zoomed on the valley and whole: the
+    shipped views for the page's defaults (`dlviz.precomputed.surface`, no TensorFlow), else trained (real Keras
+    training, the paths recorded) and computed here. Both zooms come from one recording, and the paths (up to
+    engine.landscape.MAX_PATH_BYTES, 16 MiB) are dropped once they are drawn: the zoom switch never retrains, and the
+    cache holds views (under 1 MB each), not paths."""
     from dlviz.precomputed import surface
 
-    shipped = surface.shipped(fingerprint, specs, zoom)
-    if shipped is not None:
-        return shipped
-    from dlviz.engine.landscape import view_of
+    shipped = tuple(surface.shipped(fingerprint, specs, zoom) for zoom in (True, False))
+    if all(view is not None for view in shipped):
+        return shipped  # type: ignore[return-value]
+    from dlviz.engine.landscape import sweep_paths, view_of
     from dlviz.engine.runtime import TRAINING_LOCK
 
-    paths = recorded_paths(fingerprint, specs, _dataset)
+    paths = sweep_paths(_dataset, specs)
     with TRAINING_LOCK:  # TensorFlow work in two sessions at once changes each other's numbers
-        return view_of(_dataset, paths, zoom)
+        return view_of(_dataset, paths, True), view_of(_dataset, paths, False)
 
 
 st.title("Where the steps go")
@@ -73,7 +68,7 @@ else:
 
 try:
     with st.spinner("Training the runs and recording their paths, then computing the map…"):
-        landscape = loss_map(chosen.dataset.fingerprint, specs, zoom, chosen.dataset)
+        landscape = loss_maps(chosen.dataset.fingerprint, specs, chosen.dataset)[0 if zoom else 1]
 except LandscapeError as error:
     st.error(str(error))
     st.stop()

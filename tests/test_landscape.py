@@ -336,6 +336,11 @@ def test_page_draws_the_map_and_the_paths():
                                                             "lr 0.1 (training)"]
     text = " ".join(m.value for m in at.markdown)
     assert "2-D slice through a space of 1,409 weights" in text and "of the paths' movement" in text
+    # The other zoom comes from the same recording (no retraining): the whole map covers at least the zoomed one.
+    at.toggle(key="s_zoom").set_value(False).run()
+    assert not at.exception, [e.value for e in at.exception]
+    whole = figures(at)[0]
+    assert np.ptp(array(whole["data"][0], "x")) >= np.ptp(array(figure["data"][0], "x")) - 1e-9
     at.radio(key="s_sweep").set_value("batch_size").run()
     assert not at.exception, [e.value for e in at.exception]
     figure = figures(at)[0]
