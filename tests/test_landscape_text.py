@@ -44,29 +44,36 @@ def test_compare_paths_calls_crawl_and_overshoot_from_distances_and_losses():
     assert kinds == ["short", "centre", "overshot"]
     first = compare_paths(constructed())[0]
     assert first.distance_ratio == 0.1 and first.start_loss == 0.69 and first.centre_loss == 0.31
-    # Far but lower (impossible for the centre, which ends lowest): neither a crawl nor an overshoot.
-    assert compare_paths(constructed(finals=(0.55, 0.31, 0.30)))[2].kind == "between"
-    # Far and higher, but by under HIGHER_BY (10%) of the centre's loss: a seed could reverse that, so in between.
-    assert compare_paths(constructed(finals=(0.55, 0.31, 0.33)))[2].kind == "between"
-    # Short but not a third: in between.
+    # Within HIGHER_BY (25%) of the centre's loss: one seed cannot order them, whatever the distance.
+    assert compare_paths(constructed(finals=(0.55, 0.31, 0.38)))[2].kind == "tie"
+    assert compare_paths(constructed(finals=(0.55, 0.31, 0.40)))[2].kind == "overshot"
+    # Higher, at a distance between a third and twice the centre's.
     assert compare_paths(constructed(distances=(4.0, 10.0, 40.0)))[0].kind == "between"
     assert compare_paths(constructed(diverged=(False, False, True)))[2].kind == "diverged"
 
 
 def test_comparison_sentence_says_what_the_numbers_show():
     text = words.comparison_sentence(constructed(), LABELS)
-    assert text.startswith("**lr 0.01** heads into the valley: it ends lowest of these runs (this seed), at "
-                           "training loss 0.310, down from 0.690")
-    assert "**lr 0.0001** crawls: it gets only 10% as far from the start as lr 0.01 and ends at 0.550" in text
+    assert text.startswith("**lr 0.01** heads into the valley: it ends lowest of these runs, more than 25% below the "
+                           "others, at training loss 0.310, down from 0.690")
+    assert "**lr 0.0001** crawls: it gets only 10% as far from the start as lr 0.01 and ends higher, at 0.550" in text
     assert "**lr 1** overshoots: it goes 4 times as far as lr 0.01 yet ends higher, at 0.690" in text
     assert "The straightest path is lr 0.0001's (91%" in text and "the most winding lr 1's (25%)" in text
+
+
+def test_comparison_sentence_calls_a_tie_and_names_no_valley():
+    text = words.comparison_sentence(constructed(finals=(0.55, 0.31, 0.36)), LABELS)
+    assert text.startswith("**lr 0.01** ends lowest at this seed (0.310, down from 0.690), but **lr 1** (0.360) ends "
+                           "within 25% of it: one seed cannot tell which gets lower")
+    assert "valley" not in text and "overshoot" not in text
 
 
 def test_comparison_sentence_groups_runs_of_one_kind():
     landscape = constructed(distances=(1.0, 2.0, 10.0), lengths=(1.1, 2.5, 25.0), finals=(0.6, 0.5, 0.3),
                             centre_run=2)
     text = words.comparison_sentence(landscape, LABELS)
-    assert "**lr 0.0001** and **lr 0.01** crawl: they get only 10% and 20% as far from the start as lr 1" in text
+    assert ("**lr 0.0001** and **lr 0.01** crawl: they get only 10% and 20% as far from the start as lr 1 and end "
+            "higher, at 0.600 and 0.500") in text
 
 
 def test_plane_sentence_states_the_slice_and_its_loss():

@@ -10,7 +10,7 @@ from typing import Sequence
 
 import numpy as np
 
-from dlviz.analysis.landscape import Landscape, LineProfile, PathComparison, compare_paths
+from dlviz.analysis.landscape import HIGHER_BY, Landscape, LineProfile, PathComparison, compare_paths
 from dlviz.text.format import format_loss
 
 
@@ -70,33 +70,41 @@ def _group_clause(kind: str, group: Sequence[PathComparison], labels: Sequence[s
     names = _listed([f"**{labels[c.run]}**" for c in group])
     ends = _listed([format_loss(c.final_loss) for c in group])
     plural = len(group) > 1
+    s = "" if plural else "s"
     if kind == "short":
         shares = _listed([f"{c.distance_ratio:.0%}" for c in group])
-        return (f"{names} crawl{'' if plural else 's'}: {'they get' if plural else 'it gets'} only {shares} as far "
-                f"from the start as {centre} and end{'' if plural else 's'} at {ends}")
+        return (f"{names} crawl{s}: {'they get' if plural else 'it gets'} only {shares} as far from the start as "
+                f"{centre} and end{s} higher, at {ends}")
     if kind == "overshot":
         factors = _listed([format_distance(c.distance_ratio, 2) for c in group])
-        return (f"{names} overshoot{'' if plural else 's'}: {'they go' if plural else 'it goes'} {factors} times as "
-                f"far as {centre} yet end{'' if plural else 's'} higher, at {ends}")
+        return (f"{names} overshoot{s}: {'they go' if plural else 'it goes'} {factors} times as far as {centre} yet "
+                f"end{s} higher, at {ends}")
     if kind == "diverged":
-        return f"{names} blow{'' if plural else 's'} up (training loss at the end {ends})"
+        return f"{names} blow{s} up (training loss at the end {ends})"
     factors = _listed([format_distance(c.distance_ratio, 2) for c in group])
-    return (f"{names} go{'' if plural else 'es'} {factors} times as far as {centre} and end{'' if plural else 's'} "
-            f"at {ends}")
+    return f"{names} go{'' if plural else 'es'} {factors} times as far as {centre} and end{s} higher, at {ends}"
 
 
 def comparison_sentence(landscape: Landscape, labels: Sequence[str]) -> str:
-    """What the runs show against each other, from `compare_paths`: the centre run heads into the valley (it ends
-    lowest, this seed), the others crawl or overshoot it (their distance from the start as a share or multiple of
-    the centre's, their training loss at the end), grouped by kind; then which path is straightest and which winds
-    most (straightness = distance from the start / path length)."""
+    """What the runs show against each other, from `compare_paths`: the centre run heads into the valley when it
+    ends clearly lowest (else which runs end too close to it for one seed to order), the others crawl or overshoot
+    it (their distance from the start as a share or multiple of the centre's, their training loss at the end),
+    grouped by kind; then which path is straightest and which winds most (distance from the start / path length)."""
     comparisons = compare_paths(landscape)
     centre = labels[landscape.centre_run]
     c = comparisons[landscape.centre_run]
     if landscape.n_runs == 1:
         return f"**{centre}** ends at training loss {format_loss(c.final_loss)}, down from {format_loss(c.start_loss)}."
-    parts = [f"**{centre}** heads into the valley: it ends lowest of these runs (this seed), at training loss "
-             f"{format_loss(c.final_loss)}, down from {format_loss(c.start_loss)}"]
+    ties = [other for other in comparisons if other.kind == "tie"]
+    if ties:
+        close = _listed([f"**{labels[t.run]}** ({format_loss(t.final_loss)})" for t in ties])
+        parts = [f"**{centre}** ends lowest at this seed ({format_loss(c.final_loss)}, down from "
+                 f"{format_loss(c.start_loss)}), but {close} end{'' if len(ties) > 1 else 's'} within "
+                 f"{HIGHER_BY:.0%} of it: one seed cannot tell which gets lower"]
+    else:
+        parts = [f"**{centre}** heads into the valley: it ends lowest of these runs, more than {HIGHER_BY:.0%} "
+                 f"below the others, at training loss {format_loss(c.final_loss)}, down from "
+                 f"{format_loss(c.start_loss)}"]
     for kind in ("short", "between", "overshot", "diverged"):
         group = [other for other in comparisons if other.kind == kind]
         if group:
