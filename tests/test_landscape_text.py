@@ -12,7 +12,8 @@ LABELS = ["lr 0.0001", "lr 0.01", "lr 1"]
 
 
 def constructed(distances=(1.0, 10.0, 40.0), lengths=(1.1, 25.0, 160.0), finals=(0.55, 0.31, 0.69),
-                diverged=(False, False, False), left_map_at=(None, None, 2), start_loss=0.69, centre_run=1) -> Landscape:
+                diverged=(False, False, False), left_map_at=(None, None, 2), start_loss=0.69,
+                centre_run=1) -> Landscape:
     """Runs of 4 recorded points (epochs 0, 0.5, 1, 2) on a plane of 100 weights, centred on `centre_run`."""
     n = len(distances)
     epochs = np.array([0.0, 0.5, 1.0, 2.0])
