@@ -55,6 +55,18 @@ def learning_rate_specs(base: RunSpec, rates: Sequence[float] = settings.LEARNIN
     return [base.replace(epochs=epochs, batch_size=LESSON_BATCH_SIZE, learning_rate=r) for r in sorted(rates)]
 
 
+def surface_specs(base: RunSpec, sweep: str = settings.SURFACE_SWEEP.default,
+                  values: Sequence[float] = settings.SURFACE_RATES.default,
+                  epochs: int = settings.SURFACE_EPOCHS.default, n_train: int | None = None) -> list[RunSpec]:
+    """"Where the steps go": one run per learning rate (`sweep` "learning_rate") at the lesson's batch size, or per
+    batch size ("batch_size", each capped at `n_train` rows, duplicates merged) at the lesson's learning rate; one
+    seed, the base spec's. The page's default is the learning-rate sweep (its map is shipped)."""
+    if sweep == "learning_rate":
+        return learning_rate_specs(base, values, epochs)
+    sizes = sorted({min(int(v), n_train) if n_train else int(v) for v in values})
+    return batch_size_specs(base, sizes, epochs)
+
+
 def default_sweeps(dataset: Dataset) -> dict[str, list[RunSpec]]:
     """Every page's default runs on `dataset` (every default seed), by page."""
     base = RunSpec(dataset.fingerprint, hidden_units=settings.HIDDEN.default, seed=settings.SEED.default)

@@ -8,6 +8,8 @@ import json
 import numpy as np
 import pytest
 
+from tests.support import array
+
 from dlviz.analysis.landscape import (LandscapeError, bilinear, clip_to_map, fit_plane, flatten_weights,
                                       grid_axes, grid_coords, landscape_frame, line_profile, n_params,
                                       unflatten_weights, zoom_runs)
@@ -277,11 +279,46 @@ def test_figures_carry_the_map_paths_and_replay(tiny_landscape):
     labels = ["lr 0.001", "lr 0.01", "lr 0.1"]
     figure = json.loads(surface_figure(landscape, labels).to_json())
     assert figure["data"][0]["type"] == "contour"
-    assert [t["name"] for t in figure["data"][2::2]] == labels
+    assert [t["name"] for t in figure["data"][2:8:2]] == labels
     assert len(figure["frames"]) == len(frame_epochs(landscape)) == 11
     assert "of the movement" in figure["layout"]["xaxis"]["title"]["text"]
+    # Beside the map, each run's training (solid) and validation (dashed) loss at the recorded points, by epoch.
+    curves = figure["data"][8:14]
+    assert [t["name"] for t in curves[::2]] == [f"{label} (training)" for label in labels]
+    assert {t["xaxis"] for t in curves} == {"x2"} and [t["line"]["dash"] for t in curves[:2]] == ["solid", "dash"]
+    np.testing.assert_allclose(array(curves[2], "x"), landscape.epochs[1])
+    np.testing.assert_allclose(array(curves[2], "y"), landscape.point_loss[1])
+    np.testing.assert_allclose(array(curves[3], "y"), landscape.point_val_loss[1])
     line = json.loads(line_figure(landscape, labels).to_json())
     assert len(line["data"]) == 6
+
+
+def test_replay_moves_the_paths_and_the_curves_in_step(tiny_landscape):
+    """Every frame redraws the paths and the curves up to the same epoch: the curve's last point is the path's."""
+    from dlviz.charts.landscape import surface_figure
+
+    _, landscape = tiny_landscape
+    figure = json.loads(surface_figure(landscape, ["a", "b", "c"]).to_json())
+    for frame in figure["frames"]:
+        t = float(frame["name"])
+        assert frame["traces"] == list(range(2, 14))
+        paths, curves = frame["data"][:6], frame["data"][6:]
+        for run in range(3):
+            shown = int((landscape.epochs[run] <= t + 1e-9).sum())
+            assert len(array(paths[2 * run], "x")) == shown  # no run leaves this map
+            assert len(array(curves[2 * run], "x")) == len(array(curves[2 * run + 1], "x")) == shown
+            assert max(array(curves[2 * run], "x")) <= t + 1e-9
+    assert figure["frames"][0]["name"] == "0" and figure["frames"][-1]["name"] == "3"
+
+
+def test_validation_loss_at_the_epoch_ends_is_the_sweeps(tiny_dataset, tiny_landscape):
+    """The curves' validation loss at the end of each epoch is the validation loss the sweep engine reports."""
+    from dlviz.training import train_sweep
+
+    paths, landscape = tiny_landscape
+    for run, history in enumerate(train_sweep(tiny_dataset, [p.spec for p in paths])):
+        ends = [int(np.flatnonzero(landscape.epochs[run] == e)[0]) for e in range(1, history.epochs_run + 1)]
+        np.testing.assert_allclose(landscape.point_val_loss[run][ends], history.val_loss, rtol=LOSS_TOL)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -294,10 +331,17 @@ def test_page_draws_the_map_and_the_paths():
     at = open_page("pages/loss_surface.py", rows="500", s_epochs="3", s_lrs=["0.001", "0.01", "0.1"])
     figure = figures(at)[0]
     assert figure["data"][0]["type"] == "contour"
-    assert [t["name"] for t in figure["data"][2::2]] == ["lr 0.001", "lr 0.01", "lr 0.1"]
+    assert [t["name"] for t in figure["data"][2:8:2]] == ["lr 0.001", "lr 0.01", "lr 0.1"]
+    assert [t["name"] for t in figure["data"][8:14:2]] == ["lr 0.001 (training)", "lr 0.01 (training)",
+                                                            "lr 0.1 (training)"]
     text = " ".join(m.value for m in at.markdown)
     assert "2-D slice through a space of 1,409 weights" in text and "of the paths' movement" in text
+    # The other zoom comes from the same recording (no retraining): the whole map covers at least the zoomed one.
+    at.toggle(key="s_zoom").set_value(False).run()
+    assert not at.exception, [e.value for e in at.exception]
+    whole = figures(at)[0]
+    assert np.ptp(array(whole["data"][0], "x")) >= np.ptp(array(figure["data"][0], "x")) - 1e-9
     at.radio(key="s_sweep").set_value("batch_size").run()
     assert not at.exception, [e.value for e in at.exception]
     figure = figures(at)[0]
-    assert [t["name"] for t in figure["data"][2::2]][0].startswith("batch ")
+    assert figure["data"][2]["name"].startswith("batch ")

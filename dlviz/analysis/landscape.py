@@ -109,7 +109,7 @@ class Plane:
 def _check_trajectories(trajectories: Sequence[np.ndarray]) -> list[np.ndarray]:
     if not trajectories:
         raise LandscapeError("No recorded paths: train at least one run with its path recorded.")
-    arrays = [np.asarray(t, np.float64) for t in trajectories]
+    arrays = [np.asarray(t) for t in trajectories]  # as given (float32 paths): a float64 copy of all is ~32 MiB
     sizes = {a.shape[1] if a.ndim == 2 else None for a in arrays}
     if len(sizes) != 1 or None in sizes:
         raise LandscapeError(f"Every path must be a [points, n_params] array of the same model; got shapes "
@@ -133,17 +133,23 @@ def fit_plane(trajectories: Sequence[np.ndarray], centre: np.ndarray, *, runs: S
         raise LandscapeError(f"The centre must be one weight vector of {arrays[0].shape[1]} numbers; got shape "
                              f"{centre.shape}.")
     runs = tuple(range(len(arrays))) if runs is None else tuple(runs)
-    offsets = np.concatenate([arrays[i] for i in runs]) - centre[None, :]
-    offsets = offsets[np.isfinite(offsets).all(axis=1)]
-    # SVD of the offsets: right singular vectors are the principal directions, singular values squared the
-    # summed squared distance along each.
-    _, singular, vt = np.linalg.svd(offsets, full_matrices=False)
-    energy = singular ** 2
+    offsets = np.concatenate([arrays[i] for i in runs], dtype=np.float64)  # [P, n_params], the one large copy
+    offsets -= centre[None, :]
+    finite = np.isfinite(offsets).all(axis=1)
+    if not finite.all():
+        offsets = offsets[finite]
+    # The principal directions are the right singular vectors of the offsets, their energies (summed squared
+    # distance along each) the squared singular values. Taken from the small [P, P] Gram matrix (P points, a few
+    # hundred) instead of an SVD of [P, n_params], which copies the offsets twice more (U and V: 64 MiB more at the
+    # largest paths allowed); the top two are far apart from the rest, so the Gram matrix' squared condition costs
+    # nothing visible (tests/test_landscape.py recovers a known plane to 1e-12).
+    energy, vectors = np.linalg.eigh(offsets @ offsets.T)
+    energy, vectors = np.clip(energy[::-1], 0, None), vectors[:, ::-1]
     if len(energy) < 2 or energy[1] <= 1e-12 * max(energy[0], 1e-300):
         raise LandscapeError("The recorded paths move along fewer than two directions, so no plane fits them: "
                              "train longer, or with more than one value.")
-    directions = vt[:2].copy()
-    starts = np.stack([arrays[i][0] for i in runs]).mean(axis=0) - centre
+    directions = np.linalg.qr((vectors[:, :2].T @ offsets).T)[0].T  # [2, n_params], orthonormal to rounding
+    starts = np.stack([arrays[i][0] for i in runs]).mean(axis=0, dtype=np.float64) - centre
     for k in range(2):
         if starts @ directions[k] > 0:
             directions[k] = -directions[k]
@@ -317,7 +323,8 @@ class Landscape:
     `grid_loss[j, i]` is the loss at plane coordinates (axis_a[i], axis_b[j]). Per run r: `coords[r]` [P_r, 2] are
     the projected recorded points, `residual[r]` [P_r] their distances from the plane, `point_loss[r]` the loss at
     the exact recorded weights, `projected_loss[r]` the loss at the projected weights (what the map shows there),
-    `updates[r]` the weight updates done at each point, `epochs[r]` the same in epochs (float).
+    `updates[r]` the weight updates done at each point, `epochs[r]` the same in epochs (float), `point_val_loss[r]`
+    the validation loss (all validation rows) at the exact recorded weights (NaN without validation rows).
     """
 
     plane: Plane
@@ -337,10 +344,64 @@ class Landscape:
     loss_rows: int
     train_rows: int
     diverged_at: tuple[int | None, ...] = ()  # per run, the 1-based epoch its training loss blew up in
+    point_val_loss: tuple[np.ndarray, ...] = ()
 
     @property
     def n_runs(self) -> int:
         return len(self.coords)
+
+
+# What one seed can tell. At the defaults, seeds 42-44 move a run's final training loss by up to 20% (batch 8:
+# 0.259-0.316; lr 0.01: 4%) but its distance from the start by under 5% (bench/landscape_paths.py --seeds 42 43 44).
+# So a run is "higher" only when its loss at the end exceeds the centre's by more than HIGHER_BY (25%), else the two
+# are a tie one seed cannot order; and the distance thresholds are coarse: under SHORT_SHARE of the centre's distance
+# (and higher) is a crawl, over OVERSHOOT_FACTOR times it (and higher) an overshoot.
+SHORT_SHARE = 1 / 3
+OVERSHOOT_FACTOR = 2.0
+HIGHER_BY = 0.25
+
+
+@dataclass(frozen=True)
+class PathComparison:
+    """One run against the centre run (the lowest training loss at the end among the runs that did not diverge).
+
+    `kind` is "centre" (the centre run itself), "diverged", "tie" (a loss at the end within HIGHER_BY of the
+    centre's: one seed cannot tell which is lower), "short" (under SHORT_SHARE of the centre's distance from the
+    start, and higher), "overshot" (over OVERSHOOT_FACTOR x the distance, and higher) or "between" (higher, at a
+    distance in between). Losses are training losses at the recorded weights; `distance_ratio` is
+    distance_from_start / the centre run's.
+    """
+
+    run: int
+    kind: str
+    distance_ratio: float
+    start_loss: float
+    final_loss: float
+    centre_loss: float
+
+
+def compare_paths(landscape: Landscape) -> list[PathComparison]:
+    """Every run of `landscape` against its centre run, in run order."""
+    centre = landscape.stats[landscape.centre_run]
+    out = []
+    for run, stats in enumerate(landscape.stats):
+        ratio = stats.distance_from_start / centre.distance_from_start if centre.distance_from_start > 0 else np.nan
+        higher = not stats.final_loss <= centre.final_loss * (1 + HIGHER_BY)  # a NaN loss counts as higher
+        if run == landscape.centre_run:
+            kind = "centre"
+        elif landscape.diverged[run]:
+            kind = "diverged"
+        elif not higher:
+            kind = "tie"
+        elif ratio < SHORT_SHARE:
+            kind = "short"
+        elif ratio > OVERSHOOT_FACTOR:
+            kind = "overshot"
+        else:
+            kind = "between"
+        out.append(PathComparison(run, kind, float(ratio), float(landscape.point_loss[run][0]), stats.final_loss,
+                                  centre.final_loss))
+    return out
 
 
 def zoom_runs(trajectories: Sequence[np.ndarray], centre_run: int, factor: float = 1.5) -> list[int]:
@@ -349,8 +410,9 @@ def zoom_runs(trajectories: Sequence[np.ndarray], centre_run: int, factor: float
     arrays = _check_trajectories(trajectories)
 
     def reach(a: np.ndarray) -> float:
-        finite = a[np.isfinite(a).all(axis=1)]
-        return float(np.linalg.norm(finite[-1] - a[0])) if len(finite) else float("inf")
+        finite = np.flatnonzero(np.isfinite(a).all(axis=1))
+        return (float(np.linalg.norm(a[finite[-1]].astype(np.float64) - a[0])) if len(finite)
+                else float("inf"))
 
     limit = factor * reach(arrays[centre_run])
     return [i for i, a in enumerate(arrays) if reach(a) <= limit]
@@ -371,5 +433,7 @@ def landscape_frame(landscape: Landscape, labels: Sequence[str]):
                 "distance_from_plane": float(landscape.residual[run][k]),
                 "loss_at_weights": float(landscape.point_loss[run][k]),
                 "loss_on_map": float(landscape.projected_loss[run][k]),
+                "val_loss_at_weights": (float(landscape.point_val_loss[run][k]) if landscape.point_val_loss
+                                        else float("nan")),
             })
     return pd.DataFrame(rows)

@@ -55,8 +55,9 @@ def _visible_path(landscape: Landscape, run: int, upto_epoch: float | None) -> t
 
 
 def _path_traces(landscape: Landscape, labels: Sequence[str], colors: Sequence[str], upto_epoch: float | None,
-                 width: float) -> list[go.Scatter]:
-    """Two traces per run: the path so far, and its head (a cross where it left the map or diverged)."""
+                 width: float) -> list[dict]:
+    """Two scatter traces (plain dicts, see `_add_replay`) per run: the path so far, and its head (a cross where it
+    left the map or diverged)."""
     traces = []
     for run, (label, color) in enumerate(zip(labels, colors)):
         path, left = _visible_path(landscape, run, upto_epoch)
@@ -66,16 +67,16 @@ def _path_traces(landscape: Landscape, labels: Sequence[str], colors: Sequence[s
         custom = np.column_stack([epochs, losses, landscape.residual[run][:n_recorded]])
         if left and len(path):
             custom = np.vstack([custom, [np.nan, np.nan, np.nan]])
-        traces.append(go.Scatter(
-            x=path[:, 0], y=path[:, 1], mode="lines+markers", name=label, legendgroup=label,
+        traces.append(dict(
+            type="scatter", x=path[:, 0], y=path[:, 1], mode="lines+markers", name=label, legendgroup=label,
             line=dict(color=color, width=width), marker=dict(size=5, color=color), customdata=custom,
             hovertemplate=(f"{label}<br>epoch %{{customdata[0]:.2f}}<br>loss at these weights %{{customdata[1]:.4f}}"
                            "<br>distance from the plane %{customdata[2]:.2f}<extra></extra>")))
         finished = upto_epoch is None or upto_epoch >= landscape.epochs[run][-1] - 1e-9
         crossed = left or (landscape.diverged[run] and finished)
         head = path[-1:] if len(path) else np.zeros((0, 2))
-        traces.append(go.Scatter(
-            x=head[:, 0], y=head[:, 1], mode="markers", legendgroup=label, showlegend=False,
+        traces.append(dict(
+            type="scatter", x=head[:, 0], y=head[:, 1], mode="markers", legendgroup=label, showlegend=False,
             name=f"{label} (left the map)" if left else label, hoverinfo="name",
             marker=dict(symbol=EXIT_SYMBOL if crossed else "circle", size=14 if crossed else 9, color=color,
                         line=dict(color="white", width=1))))
@@ -87,17 +88,53 @@ def frame_epochs(landscape: Landscape) -> list[float]:
     return sorted({round(float(e), 6) for epochs in landscape.epochs for e in epochs})
 
 
+def _curve_traces(landscape: Landscape, labels: Sequence[str], colors: Sequence[str], upto_epoch: float | None,
+                  width: float) -> list[dict]:
+    """Two traces per run on the curves' axes (x2, y2): the training loss (solid) and the validation loss (dashed)
+    at each recorded point up to `upto_epoch` (all if None), against epochs (fractional inside epoch 1)."""
+    traces = []
+    for run, (label, color) in enumerate(zip(labels, colors)):
+        epochs = landscape.epochs[run]
+        shown = slice(None) if upto_epoch is None else epochs <= upto_epoch + 1e-9
+        val = landscape.point_val_loss[run] if landscape.point_val_loss else np.full(len(epochs), np.nan)
+        for name, losses, dash in (("training", landscape.point_loss[run], "solid"), ("validation", val, "dash")):
+            y = np.where(np.isfinite(losses) & (losses > 0), losses, np.nan)[shown]
+            traces.append(dict(
+                type="scatter", x=epochs[shown], y=y, mode="lines", name=f"{label} ({name})", legendgroup=label,
+                showlegend=False, line=dict(color=color, width=width, dash=dash), xaxis="x2", yaxis="y2",
+                hovertemplate=f"{label}<br>epoch %{{x:.2f}}<br>{name} loss %{{y:.4f}}<extra></extra>"))
+    return traces
+
+
+def _curve_range(landscape: Landscape) -> tuple[float, float]:
+    """The lowest and highest positive finite loss of the curves: their y axis is fixed to it (plus padding), so it
+    does not jump while the replay draws."""
+    parts = list(landscape.point_loss) + list(landscape.point_val_loss)
+    values = np.concatenate([np.asarray(p, np.float64).ravel() for p in parts])
+    values = values[np.isfinite(values) & (values > 0)]
+    return float(values.min()), float(values.max())
+
+
+# Paper coordinates of the two panels: the map on the left (square, drawn against the right edge of its share, its
+# colour bar just right of it), the curves on the right. In presenter mode the figure is short, so the square map is
+# narrower than half the width: its share shrinks and the curves get the rest.
+DOMAINS = {False: ((0.0, 0.5), (0.68, 1.0)), True: ((0.0, 0.38), (0.55, 1.0))}
+
+
 def surface_figure(landscape: Landscape, labels: Sequence[str], *, animate: bool = True, title: str | None = None,
                    presenter: bool = False, height: int = 620) -> go.Figure:
-    """The loss map (filled contours of log10 training loss) with every run's projected path.
+    """The loss map (filled contours of log10 training loss) with every run's projected path, and beside it the
+    loss curves of the same runs (training solid, validation dashed, at the recorded weights against epochs).
 
-    Trace 0 is the map, trace 1 the plane's centre, then two traces per run (path, head). With `animate`, the
-    figure carries one frame per `frame_epochs` time (frame names are the epochs as text) with play/pause buttons
-    and a slider; the figure as built shows the whole paths.
+    Trace 0 is the map, trace 1 the plane's centre, then two traces per run on the map (path, head), then two per
+    run on the curves (training, validation), then two legend keys (solid, dashed). With `animate`, the figure
+    carries one frame per `frame_epochs` time (frame names are the epochs as text) that draws the paths and the
+    curves up to that time, with play/pause buttons and a slider; the figure as built shows everything.
     """
     size = 20 if presenter else 14
     width = 4 if presenter else 2.5
     colors = run_colors(len(labels))
+    map_domain, curves_domain = DOMAINS[presenter]
     finite = landscape.grid_loss[np.isfinite(landscape.grid_loss) & (landscape.grid_loss > 0)]
     low, high = float(finite.min()), float(finite.max())
     tickvals, ticktext = _log_ticks(low, high)
@@ -107,25 +144,38 @@ def surface_figure(landscape: Landscape, labels: Sequence[str], *, animate: bool
         x=landscape.axis_a, y=landscape.axis_b, z=z, colorscale=MAP_COLORS, ncontours=24, name="training loss",
         contours=dict(coloring="heatmap", showlines=True), line=dict(width=0.5, color="rgba(255,255,255,0.35)"),
         customdata=landscape.grid_loss, hovertemplate="training loss %{customdata:.4f}<extra></extra>",
-        colorbar=dict(title="training loss", tickvals=tickvals, ticktext=ticktext)))
-    centre_label = f"centre: final weights of {labels[landscape.centre_run]}"
+        colorbar=dict(title=dict(text="training loss", side="right"), tickvals=tickvals, ticktext=ticktext,
+                      x=map_domain[1] + 0.01, xanchor="left", thickness=14 if presenter else 12)))
+    centre = labels[landscape.centre_run]
+    centre_label = f"centre: {centre}'s end" if presenter else f"centre: final weights of {centre}"
     fig.add_trace(go.Scatter(x=[0.0], y=[0.0], mode="markers", name=centre_label, hoverinfo="name",
                              marker=dict(symbol="star", size=16, color="white", line=dict(color="black", width=1))))
-    for trace in _path_traces(landscape, labels, colors, None, width):
+    for trace in _path_traces(landscape, labels, colors, None, width) + _curve_traces(landscape, labels, colors,
+                                                                                     None, width):
         fig.add_trace(trace)
+    for name, dash in (("training loss", "solid"), ("validation loss", "dash")):  # the curves' key, on them
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=name, xaxis="x2", yaxis="y2",
+                                 legend="legend2", line=dict(color="grey", width=width, dash=dash),
+                                 hoverinfo="skip"))
     fig.update_layout(
-        title=dict(text=title or "Training loss on a 2-D slice through the weights, with each run's path",
+        title=dict(text=title or ("Each run's path on the loss surface, and its loss" if presenter else
+                                  "Each run's path on a 2-D slice of the training loss, and its loss curves"),
                    font=dict(size=size + 4)),
         font=dict(size=size), height=480 if presenter else height, template="plotly_white",
-        # The legend sits below the x-axis title (further down in presenter mode, whose text is larger).
+        # The legend sits below the x-axis titles (further down in presenter mode, whose text is larger).
         legend=dict(orientation="h", y=-0.32 if presenter else -0.18),
-        margin=dict(l=60, r=20, t=60, b=110 if presenter else 60), hovermode="closest")
-    fig.update_xaxes(title_text=direction_label(landscape, 0, presenter),
-                     range=[landscape.axis_a[0], landscape.axis_a[-1]], showgrid=False, zeroline=False,
-                     constrain="domain")
-    fig.update_yaxes(title_text=direction_label(landscape, 1, presenter),
-                     range=[landscape.axis_b[0], landscape.axis_b[-1]],
-                     showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1, constrain="domain")
+        legend2=dict(x=curves_domain[1], xanchor="right", y=1.0, yanchor="top", bgcolor="rgba(255,255,255,0.8)"),
+        margin=dict(l=60, r=20, t=60, b=110 if presenter else 60), hovermode="closest",
+        xaxis=dict(domain=list(map_domain), title_text=direction_label(landscape, 0, presenter),
+                   range=[landscape.axis_a[0], landscape.axis_a[-1]], showgrid=False, zeroline=False,
+                   constrain="domain", constraintoward="right"),
+        yaxis=dict(title_text=direction_label(landscape, 1, presenter), range=[landscape.axis_b[0],
+                   landscape.axis_b[-1]], showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1,
+                   constrain="domain"),
+        xaxis2=dict(domain=list(curves_domain), anchor="y2", title_text="epoch",
+                    range=[0, max(float(e[-1]) for e in landscape.epochs) * 1.02]),
+        # No y title in presenter mode: its large text would run into the colour bar's; the key names the loss.
+        yaxis2=dict(anchor="x2", title_text=None if presenter else "loss", **style.log_axis(*_curve_range(landscape))))
     _explicit_fonts(fig, presenter)
     if animate:
         _add_replay(fig, landscape, labels, colors, width)
@@ -139,17 +189,35 @@ def _explicit_fonts(fig: go.Figure, presenter: bool) -> None:
     fig.update_xaxes(tickfont=dict(size=s.tick), title_font=dict(size=s.text))
     fig.update_yaxes(tickfont=dict(size=s.tick), title_font=dict(size=s.text))
     fig.update_layout(legend_font=dict(size=s.legend), hoverlabel_font=dict(size=s.text))
+    if "legend2" in fig.layout:
+        fig.update_layout(legend2_font=dict(size=s.legend))
     fig.update_traces(selector=dict(type="contour"), colorbar=dict(tickfont=dict(size=s.tick),
                                                                    title_font=dict(size=s.text)))
     fig.for_each_annotation(lambda a: a.update(font=dict(size=s.text)))
 
 
+def _changing(trace: dict) -> dict:
+    """What a replay frame must carry of a path, head or curve trace: its points, and a head's mark and name."""
+    kept = {"type": trace["type"], "x": trace["x"], "y": trace["y"]}
+    if trace.get("hoverinfo") == "name":  # a head: a dot, or a cross where its run left the map or blew up
+        kept.update(name=trace["name"], marker=dict(symbol=trace["marker"]["symbol"], size=trace["marker"]["size"]))
+    return kept
+
+
 def _add_replay(fig: go.Figure, landscape: Landscape, labels: Sequence[str], colors: Sequence[str],
                 width: float) -> None:
+    """One frame per recorded time: the paths (traces 2 .. 2 + 2n) and the curves (the next 2n) up to it."""
     times = frame_epochs(landscape)
-    path_indices = list(range(2, 2 + 2 * len(labels)))
-    fig.frames = [go.Frame(name=f"{t:g}", traces=path_indices,
-                           data=_path_traces(landscape, labels, colors, t, width)) for t in times]
+    n = len(labels)
+    moving = list(range(2, 2 + 4 * n))
+    # Frames as plain dicts, validated once by the assignment (go.Scatter and go.Frame objects were validated three
+    # times each: 0.6 s of CPU for 29 frames of 20 traces), holding only what changes: plotly.js merges a frame's
+    # data into the traces, so colours, names and hover texts come from the figure. A path's hover data (customdata)
+    # stays the whole path's: a frame shows a prefix of it, point for point.
+    fig.frames = [dict(name=f"{t:g}", traces=moving, data=[_changing(trace) for trace in
+                                                           _path_traces(landscape, labels, colors, t, width)
+                                                           + _curve_traces(landscape, labels, colors, t, width)])
+                  for t in times]
     # redraw=True: without it plotly.js animates only the scatter traces and drops the contour from the plot.
     play = dict(frame=dict(duration=350, redraw=True), transition=dict(duration=0), fromcurrent=True,
                 mode="immediate")
@@ -186,6 +254,10 @@ def line_figure(landscape: Landscape, labels: Sequence[str], *, presenter: bool 
                       height=430 if presenter else height, template="plotly_white", hovermode="closest",
                       margin=dict(l=60, r=20, t=60, b=50))
     fig.update_xaxes(title_text="alpha: weights = (1 − alpha) × start + alpha × end")
-    fig.update_yaxes(title_text="loss (binary cross-entropy)", type="log")
+    found = style.finite_range(np.concatenate([np.r_[line.train_loss, line.val_loss] for line in landscape.lines]),
+                               positive=True)
+    # Value-printing ticks only: a log axis' own minor labels ("2", "3", ...) are small and read as values.
+    fig.update_yaxes(title_text="loss (binary cross-entropy)",
+                     **(style.log_axis(*found) if found else dict(type="log")))
     _explicit_fonts(fig, presenter)
     return fig

@@ -19,7 +19,7 @@ from typing import Sequence
 import numpy as np
 
 from dlviz.analysis.landscape import (Landscape, LandscapeError, Plane, fit_plane, flatten_weights, grid_axes,
-                                      grid_coords, line_profile, line_weights, n_params, path_stats)
+                                      grid_coords, line_profile, line_weights, n_params, path_stats, zoom_runs)
 from dlviz.data import Dataset
 from dlviz.engine.model import build_model, compile_lesson_model
 from dlviz.runs import DIVERGENCE_FACTOR, RunHistory, RunSpec, updates_per_epoch
@@ -37,9 +37,11 @@ SAMPLE_SEED = 0
 GRID_SIZE = 41
 LINE_ALPHAS = np.round(np.linspace(-0.25, 1.25, 31), 6)  # Goodfellow et al. extend the line beyond both ends
 FIRST_EPOCH_POINTS = 8  # recorded points inside epoch 1, where most of the movement is
-# Recorded paths of one sweep are kept under this many bytes, so that the page's cache of three sweeps stays under the
-# issue's 50 MB: a run records fewer points when the model is large (512 hidden units on 1,000 features is 2 MB per
-# point, so such a run keeps its start and end only). The defaults use 0.7 MB.
+# A sweep whose recorded paths would exceed this many bytes is refused (`sweep_paths`), so that recording stays under
+# the issue's 50 MB: at the largest sweep this allows (6 rates, 512 hidden units, 50 epochs: 15.2 MiB of paths) the
+# recording adds 14.7 MiB held and 30.3 MiB at its peak, the view from the paths 35 MiB at its peak (NumPy, measured
+# by bench/landscape_paths.py --memory), and the page drops the paths once both zooms are drawn. The defaults use
+# 0.7 MB.
 MAX_PATH_BYTES = 16 * 1024 * 1024
 
 
@@ -231,10 +233,11 @@ def map_losses(plane: Plane, axis_a: np.ndarray, axis_b: np.ndarray, x: np.ndarr
 
 def losses_on_plane(plane: Plane, coords: np.ndarray, x: np.ndarray, y: np.ndarray, hidden_units: int
                     ) -> np.ndarray:
-    """The loss [P] at plane coordinates `coords` [P, 2]. The weight vectors are built in blocks of at most
-    4 x CHUNK_BYTES (float32), so memory stays bounded: a 41 x 41 grid of a 500k-weight model would be 3.4 GB at
-    once."""
-    block = max(1, 4 * CHUNK_BYTES // (4 * plane.n_params))
+    """The loss [P] at plane coordinates `coords` [P, 2]. The weight vectors are built in blocks whose float64
+    intermediate (`Plane.weights_at`) stays under CHUNK_BYTES, so memory stays bounded: a 41 x 41 grid of a
+    500k-weight model would be 3.4 GB at once (blocks of 4 x CHUNK_BYTES float32, 3x that with the float64
+    intermediate and the cast, were 100 MiB of the map's peak at 11,265 weights: bench/landscape_paths.py --memory)."""
+    block = max(1, CHUNK_BYTES // (8 * plane.n_params))
     parts = [losses_at(plane.weights_at(coords[i:i + block]), x, y, hidden_units)
              for i in range(0, len(coords), block)]
     return np.concatenate(parts) if parts else np.zeros(0)
@@ -262,7 +265,8 @@ def compute_landscape(dataset: Dataset, paths: Sequence[RunPath], *, centre_run:
     training loss at its last recorded point), fitted to the runs that did not diverge (all runs if every one did),
     with a `size` x `size` grid covering the projected paths of `extent_runs` (default: the fitted runs) plus
     `margin` (other paths are drawn up to where they leave it); and each run's straight-line profile from its start
-    to its end (Goodfellow et al. 2015) on the same training rows and on all validation rows.
+    to its end (Goodfellow et al. 2015) on the same training rows and on all validation rows; the training and the
+    validation loss at every recorded point (the replay's curves).
 
     Raises LandscapeError if the paths do not belong to one model or do not span a plane.
     """
@@ -274,7 +278,11 @@ def compute_landscape(dataset: Dataset, paths: Sequence[RunPath], *, centre_run:
     x, y = loss_sample(dataset, max_rows)
     trajectories = [p.trajectory for p in paths]
     sizes = np.cumsum([len(t) for t in trajectories])[:-1]
-    point_loss = np.split(losses_at(np.concatenate(trajectories), x, y, hidden), sizes)
+    every_point = np.concatenate(trajectories)  # float32 [all points, n_params]: at most MAX_PATH_BYTES
+    point_loss = np.split(losses_at(every_point, x, y, hidden), sizes)
+    point_val_loss = (np.split(losses_at(every_point, dataset.x_val, dataset.y_val, hidden), sizes)
+                      if len(dataset.y_val) else [np.full(len(t), np.nan) for t in trajectories])
+    del every_point
     diverged = tuple(p.diverged_at is not None for p in paths)
     if centre_run is None:
         centre_run = best_final_run([loss[-1] for loss in point_loss], diverged)
@@ -289,15 +297,26 @@ def compute_landscape(dataset: Dataset, paths: Sequence[RunPath], *, centre_run:
     projected_loss = np.split(losses_on_plane(plane, np.concatenate(coords), x, y, hidden), sizes)
 
     stats = [path_stats(p.trajectory, p.updates, loss, plane, (axis_a, axis_b)) for p, loss in zip(paths, point_loss)]
-    on_lines = np.concatenate([line_weights(t[0], t[-1], alphas) for t in trajectories])
-    train_lines = losses_at(on_lines, x, y, hidden).reshape(len(paths), len(alphas))
-    val_lines = (losses_at(on_lines, dataset.x_val, dataset.y_val, hidden).reshape(len(paths), len(alphas))
-                 if len(dataset.y_val) else np.full((len(paths), len(alphas)), np.nan))
-    lines = [line_profile(alphas, train, val) for train, val in zip(train_lines, val_lines)]
+    lines = []
+    for t in trajectories:  # one run's line at a time: all runs' at once were the view's largest array (17 MiB)
+        on_line = line_weights(t[0], t[-1], alphas)
+        val = (losses_at(on_line, dataset.x_val, dataset.y_val, hidden) if len(dataset.y_val)
+               else np.full(len(alphas), np.nan))
+        lines.append(line_profile(alphas, losses_at(on_line, x, y, hidden), val))
     return Landscape(plane=plane, centre_run=int(centre_run), axis_a=axis_a, axis_b=axis_b, grid_loss=grid_loss,
                      coords=tuple(coords), residual=tuple(r for _, r in projections),
                      point_loss=tuple(point_loss), projected_loss=tuple(projected_loss),
                      updates=tuple(p.updates for p in paths),
                      epochs=tuple(p.updates / p.updates_per_epoch for p in paths), diverged=diverged,
                      stats=tuple(stats), lines=tuple(lines), loss_rows=len(y), train_rows=len(dataset.y_train),
-                     diverged_at=tuple(p.diverged_at for p in paths))
+                     diverged_at=tuple(p.diverged_at for p in paths), point_val_loss=tuple(point_val_loss))
+
+
+def view_of(dataset: Dataset, paths: Sequence[RunPath], zoom: bool) -> Landscape:
+    """The page's view of `paths`: with `zoom`, the map fitted to the runs that end near the best one
+    (`zoom_runs`: within 1.5x its distance from the start), else to every run that did not diverge."""
+    if not zoom:
+        return compute_landscape(dataset, paths)
+    centre = centre_run_of(dataset, paths)
+    return compute_landscape(dataset, paths, centre_run=centre,
+                             extent_runs=zoom_runs([p.trajectory for p in paths], centre))

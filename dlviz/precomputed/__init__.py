@@ -5,7 +5,8 @@ hand-written mirror of it), and a run is found again by its `RunSpec`. A built-i
 generator version and settings (never a hash of generated floats), so the shipped runs apply on any machine whose
 practice data has the same version, and simply go unused (the page trains) where it does not.
 Regenerate with `python -m dlviz.precomputed` after changing the engine or the defaults; `tests/test_precomputed.py`
-checks that the shipped runs cover every default and that a fresh run's curves agree with them.
+checks that the shipped runs cover every default and that a fresh run's curves agree with them. The loss-surface
+page ships its own view beside them (`surface.py`, `default_surface.npz`).
 """
 
 from __future__ import annotations

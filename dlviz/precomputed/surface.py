@@ -1,0 +1,122 @@
+"""The loss-surface page's default view, computed once and shipped so that a first visit draws it without training:
+the `Landscape` of the page's default sweep (learning rates, the page's default seed) at both zoom settings.
+
+Stored as one compressed `.npz` (`default_surface.npz`, about 0.1 MB), written generically from the dataclasses
+(`Landscape` and what it holds: `Plane`, `PathStats`, `LineProfile`): every array goes in as itself (float64 stays
+float64, so a load is bit-exact), everything else into a JSON index. A view is found again by its key: the data's
+fingerprint (for built-in data its generator version and settings, never a hash of generated floats), the runs'
+specs and the zoom. Any other request, or a file that is missing, unreadable or of another format, finds nothing
+and the page computes. Regenerate with `python -m dlviz.precomputed` (after changing the engine, the map or the
+page's defaults); `tests/test_precomputed.py` checks that it covers the page's defaults and agrees with a fresh
+computation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from dlviz.analysis.landscape import Landscape, LineProfile, PathStats, Plane
+from dlviz.runs import RunSpec
+
+PATH = Path(__file__).with_name("default_surface.npz")
+FORMAT = 1
+_INDEX = "index"
+# The dataclasses a stored view may hold, by name (a name not here makes the file unreadable: the page computes).
+_CLASSES = {cls.__name__: cls for cls in (Landscape, Plane, PathStats, LineProfile, RunSpec)}
+
+Key = tuple[str, tuple[RunSpec, ...], bool]  # (data fingerprint, the runs' specs, zoom)
+
+
+def _encode(value: Any, prefix: str, arrays: dict[str, np.ndarray]) -> Any:
+    """`value` as JSON, its arrays put into `arrays` under names starting with `prefix`."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"class": type(value).__name__,
+                "fields": {f.name: _encode(getattr(value, f.name), f"{prefix}.{f.name}", arrays)
+                           for f in dataclasses.fields(value)}}
+    if isinstance(value, np.ndarray):
+        arrays[prefix] = value
+        return {"array": prefix}
+    if isinstance(value, (tuple, list)):
+        return {"tuple": [_encode(v, f"{prefix}.{i}", arrays) for i, v in enumerate(value)]}
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value  # NaN and inf go through JSON as NaN / Infinity (Python's json reads them back)
+    raise TypeError(f"cannot store a {type(value).__name__}")
+
+
+def _decode(stored: Any, arrays: Any) -> Any:
+    if not isinstance(stored, dict):
+        return stored
+    if "array" in stored:
+        return arrays[stored["array"]]
+    if "tuple" in stored:
+        return tuple(_decode(v, arrays) for v in stored["tuple"])
+    cls = _CLASSES[stored["class"]]
+    return cls(**{name: _decode(v, arrays) for name, v in stored["fields"].items()})
+
+
+def key_of(fingerprint: str, specs: Iterable[RunSpec], zoom: bool) -> Key:
+    return (fingerprint, tuple(specs), bool(zoom))
+
+
+def save(views: dict[Key, Landscape], path: Path = PATH) -> Path:
+    """Write `views` (key -> Landscape) to `path` (compressed .npz)."""
+    arrays: dict[str, np.ndarray] = {}
+    index = [{"fingerprint": fingerprint, "specs": [dataclasses.asdict(s) for s in specs], "zoom": zoom,
+              "landscape": _encode(landscape, f"{i}", arrays)}
+             for i, ((fingerprint, specs, zoom), landscape) in enumerate(views.items())]
+    arrays[_INDEX] = np.frombuffer(json.dumps({"format": FORMAT, "views": index}).encode(), dtype=np.uint8)
+    with open(path, "wb") as handle:
+        np.savez_compressed(handle, **arrays)
+    return path
+
+
+def load(path: Path = PATH) -> dict[Key, Landscape]:
+    """The shipped views by key; empty if the file is missing, unreadable or of another format (or its Landscape
+    no longer fits the dataclass)."""
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            index = json.loads(stored[_INDEX].tobytes())
+            if index.get("format") != FORMAT:
+                return {}
+            return {key_of(view["fingerprint"], (RunSpec(**s) for s in view["specs"]), view["zoom"]):
+                    _decode(view["landscape"], stored) for view in index["views"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped() -> dict[Key, Landscape]:
+    return load()
+
+
+def shipped(fingerprint: str, specs: Iterable[RunSpec], zoom: bool) -> Landscape | None:
+    """The shipped view for this request, or None (the page computes it). Reads the file once per process."""
+    return _shipped().get(key_of(fingerprint, specs, zoom))
+
+
+def default_key(dataset) -> tuple[str, tuple[RunSpec, ...]]:
+    """The page's default request on `dataset` (the sidebar's defaults): its fingerprint and specs."""
+    from dlviz import defaults, settings
+
+    base = RunSpec(dataset.fingerprint, hidden_units=settings.HIDDEN.default, seed=settings.SEED.default)
+    return dataset.fingerprint, tuple(defaults.surface_specs(base, n_train=len(dataset.y_train)))
+
+
+def generate(path: Path = PATH) -> Path:
+    """Train the page's default runs with their paths (real Keras training), compute the view at both zoom settings
+    (exactly as the page does, `engine.landscape.view_of`) and write them to `path`."""
+    from dlviz import defaults
+    from dlviz.engine.landscape import sweep_paths, view_of
+
+    dataset = defaults.default_dataset()
+    fingerprint, specs = default_key(dataset)
+    paths = sweep_paths(dataset, specs)
+    return save({key_of(fingerprint, specs, zoom): view_of(dataset, paths, zoom) for zoom in (True, False)}, path)
