@@ -38,7 +38,7 @@ def main() -> int:
     import numpy as np
 
     from dlviz import defaults
-    from dlviz.analysis.landscape import grid_coords, unflatten_weights
+    from dlviz.analysis.plane import grid_coords, unflatten_weights
     from dlviz.engine import landscape as engine
     from dlviz.engine.model import build_model
     from dlviz.engine.runtime import keras, tf

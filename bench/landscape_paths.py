@@ -39,7 +39,7 @@ def memory(rows: int | None, epochs: int | None) -> int:
     import tracemalloc
 
     from dlviz import defaults, settings
-    from dlviz.analysis.landscape import n_params
+    from dlviz.analysis.plane import n_params
     from dlviz.data import load_builtin
     from dlviz.engine.landscape import MAX_PATH_BYTES, sweep_paths, view_of
     from dlviz.runs import RunSpec

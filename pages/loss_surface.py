@@ -10,7 +10,8 @@ it. It runs either sweep with the values those pages use.
 import streamlit as st
 
 from dlviz import defaults, settings
-from dlviz.analysis.landscape import Landscape, LandscapeError, landscape_frame
+from dlviz.analysis.landscape import Landscape, landscape_frame
+from dlviz.analysis.plane import LandscapeError
 from dlviz.charts.landscape import line_figure, surface_figure
 from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, RunSpec
 from dlviz.text import landscape as words

@@ -10,9 +10,9 @@ import pytest
 
 from tests.support import array
 
-from dlviz.analysis.landscape import (LandscapeError, bilinear, clip_to_map, fit_plane, flatten_weights,
-                                      grid_axes, grid_coords, landscape_frame, line_profile, n_params,
-                                      unflatten_weights, zoom_runs)
+from dlviz.analysis.landscape import clip_to_map, landscape_frame, line_profile, zoom_runs
+from dlviz.analysis.plane import (LandscapeError, bilinear, fit_plane, flatten_weights, grid_axes, grid_coords,
+                                  n_params, unflatten_weights)
 
 # Losses are float32 means of ~400 per-row cross-entropies of size ~1: summation order alone moves them by ~1e-6
 # relative, far under the 1e-4 a user could read off a 4-decimal hover label.

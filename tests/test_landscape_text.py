@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlviz.analysis.landscape import Landscape, LineProfile, PathStats, Plane, compare_paths
+from dlviz.analysis.landscape import Landscape, LineProfile, PathStats, compare_paths
+from dlviz.analysis.plane import Plane
 from dlviz.text import landscape as words
 
 LABELS = ["lr 0.0001", "lr 0.01", "lr 1"]

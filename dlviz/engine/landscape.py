@@ -18,8 +18,9 @@ from typing import Sequence
 
 import numpy as np
 
-from dlviz.analysis.landscape import (Landscape, LandscapeError, Plane, fit_plane, flatten_weights, grid_axes,
-                                      grid_coords, line_profile, line_weights, n_params, path_stats, zoom_runs)
+from dlviz.analysis.landscape import Landscape, line_profile, line_weights, path_stats, zoom_runs
+from dlviz.analysis.plane import (LandscapeError, Plane, fit_plane, flatten_weights, grid_axes, grid_coords,
+                                  n_params)
 from dlviz.data import Dataset
 from dlviz.engine.model import build_model, compile_lesson_model
 from dlviz.runs import DIVERGENCE_FACTOR, RunHistory, RunSpec, updates_per_epoch

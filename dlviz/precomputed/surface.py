@@ -21,7 +21,8 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from dlviz.analysis.landscape import Landscape, LineProfile, PathStats, Plane
+from dlviz.analysis.landscape import Landscape, LineProfile, PathStats
+from dlviz.analysis.plane import Plane
 from dlviz.runs import RunSpec
 
 PATH = Path(__file__).with_name("default_surface.npz")
