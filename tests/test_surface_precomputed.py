@@ -35,17 +35,18 @@ def dataset():
     return defaults.default_dataset()
 
 
-def page_request(dataset) -> tuple[str, tuple[RunSpec, ...]]:
+def page_request(dataset, sweep: str = "learning_rate") -> tuple[str, tuple[RunSpec, ...]]:
     """What the page asks for at its defaults: the sidebar's base spec and the page's controls' defaults."""
     base = RunSpec(dataset.fingerprint, hidden_units=settings.HIDDEN.default, seed=settings.SEED.default)
-    return dataset.fingerprint, tuple(defaults.surface_specs(base, settings.SURFACE_SWEEP.default,
-                                                             sorted(settings.SURFACE_RATES.default),
+    values = settings.SURFACE_RATES.default if sweep == "learning_rate" else settings.SURFACE_BATCHES.default
+    return dataset.fingerprint, tuple(defaults.surface_specs(base, sweep, sorted(values),
                                                              settings.SURFACE_EPOCHS.default, len(dataset.y_train)))
 
 
-def test_the_pages_defaults_are_shipped_at_both_zooms(dataset):
-    fingerprint, specs = page_request(dataset)
-    assert (fingerprint, specs) == surface.default_key(dataset)
+@pytest.mark.parametrize("sweep", settings.SURFACE_SWEEP.choices)
+def test_the_pages_defaults_are_shipped_at_both_zooms(dataset, sweep):
+    fingerprint, specs = page_request(dataset, sweep)
+    assert (fingerprint, specs) == surface.default_key(dataset, sweep)
     for zoom in (True, False):
         view = surface.shipped(fingerprint, specs, zoom)
         assert view is not None, f"zoom={zoom} is not shipped; regenerate: python -m dlviz.precomputed surface"
@@ -133,12 +134,13 @@ def compare_views(stored: Landscape, fresh: Landscape, fresh_paths) -> None:
                                    rtol=LOSS_TOLERANCE)
 
 
-def test_the_shipped_map_is_the_engines(dataset):
+@pytest.mark.parametrize("sweep", settings.SURFACE_SWEEP.choices)
+def test_the_shipped_map_is_the_engines(dataset, sweep):
     """The map recomputed on the shipped plane and grid equals the shipped map (no training: this checks the file
     against the current loss code and training rows)."""
     from dlviz.engine.landscape import loss_sample, map_losses
 
-    fingerprint, specs = page_request(dataset)
+    fingerprint, specs = page_request(dataset, sweep)
     x, y = loss_sample(dataset)
     for zoom in (True, False):
         stored = surface.shipped(fingerprint, specs, zoom)
@@ -151,7 +153,9 @@ def test_the_shipped_map_is_the_engines(dataset):
 @pytest.mark.slow
 def test_the_shipped_view_equals_a_fresh_computation(dataset):
     """The page's default runs retrained here with their paths, and the view computed at both zooms as the page
-    does, agree with the shipped views."""
+    does, agree with the shipped views. The learning-rate sweep's (the page opens on it, and its lr 0.1 and 1 runs are
+    the ones that amplify a kernel's last bits); the batch-size views come from the same code and their maps are
+    checked against the loss code above."""
     from dlviz.engine.landscape import sweep_paths, view_of
 
     fingerprint, specs = page_request(dataset)

@@ -1,14 +1,15 @@
-"""The loss-surface page's default view, computed once and shipped so that a first visit draws it without training:
-the `Landscape` of the page's default sweep (learning rates, the page's default seed) at both zoom settings.
+"""The loss-surface page's default views, computed once and shipped so that a first visit draws them without
+training: the `Landscape` of each of the page's sweeps at its default values (learning rates, which the page opens on,
+and batch sizes; the page's default seed and epochs) at both zoom settings.
 
-Stored as one compressed `.npz` (`default_surface.npz`, about 0.1 MB), written generically from the dataclasses
+Stored as one compressed `.npz` (`default_surface.npz`, about 0.2 MB), written generically from the dataclasses
 (`Landscape` and what it holds: `Plane`, `PathStats`, `LineProfile`): every array goes in as itself (float64 stays
 float64, so a load is bit-exact), everything else into a JSON index. A view is found again by its key: the data's
 fingerprint (for built-in data its generator version and settings, never a hash of generated floats), the runs'
 specs and the zoom. Any other request, or a file that is missing, unreadable or of another format, finds nothing
 and the page computes. Regenerate with `python -m dlviz.precomputed` (after changing the engine, the map or the
-page's defaults); `tests/test_precomputed.py` checks that it covers the page's defaults and agrees with a fresh
-computation.
+page's defaults); `tests/test_surface_precomputed.py` checks that it covers the page's defaults, that its maps are
+the current loss code's, and that the learning-rate sweep's view agrees with a fresh computation.
 """
 
 from __future__ import annotations
@@ -103,21 +104,32 @@ def shipped(fingerprint: str, specs: Iterable[RunSpec], zoom: bool) -> Landscape
     return _shipped().get(key_of(fingerprint, specs, zoom))
 
 
-def default_key(dataset) -> tuple[str, tuple[RunSpec, ...]]:
-    """The page's default request on `dataset` (the sidebar's defaults): its fingerprint and specs."""
+SWEEPS = ("learning_rate", "batch_size")  # the page's two sweeps, each shipped at its default values
+
+
+def default_key(dataset, sweep: str = "learning_rate") -> tuple[str, tuple[RunSpec, ...]]:
+    """The page's default request for `sweep` on `dataset` (the sidebar's and the page's defaults): its fingerprint
+    and specs. Raises `ValueError` for a sweep the page does not offer."""
     from dlviz import defaults, settings
 
+    if sweep not in SWEEPS:
+        raise ValueError(f"The loss-surface page has no sweep {sweep!r}; it has {', '.join(SWEEPS)}.")
+    values = settings.SURFACE_RATES.default if sweep == "learning_rate" else settings.SURFACE_BATCHES.default
     base = RunSpec(dataset.fingerprint, hidden_units=settings.HIDDEN.default, seed=settings.SEED.default)
-    return dataset.fingerprint, tuple(defaults.surface_specs(base, n_train=len(dataset.y_train)))
+    return dataset.fingerprint, tuple(defaults.surface_specs(base, sweep, sorted(values),
+                                                             settings.SURFACE_EPOCHS.default, len(dataset.y_train)))
 
 
 def generate(path: Path = PATH) -> Path:
-    """Train the page's default runs with their paths (real Keras training), compute the view at both zoom settings
-    (exactly as the page does, `engine.landscape.view_of`) and write them to `path`."""
+    """Train each sweep's default runs with their paths (real Keras training), compute the view at both zoom
+    settings (exactly as the page does, `engine.landscape.view_of`) and write them all to `path`."""
     from dlviz import defaults
     from dlviz.engine.landscape import sweep_paths, view_of
 
     dataset = defaults.default_dataset()
-    fingerprint, specs = default_key(dataset)
-    paths = sweep_paths(dataset, specs)
-    return save({key_of(fingerprint, specs, zoom): view_of(dataset, paths, zoom) for zoom in (True, False)}, path)
+    views = {}
+    for sweep in SWEEPS:
+        fingerprint, specs = default_key(dataset, sweep)
+        paths = sweep_paths(dataset, specs)
+        views.update({key_of(fingerprint, specs, zoom): view_of(dataset, paths, zoom) for zoom in (True, False)})
+    return save(views, path)
