@@ -24,14 +24,17 @@ training. Then the same sweeps (every seed) are trained back to back in this pro
 on the page's dataset and specs, after one untimed warm-up sweep).
 
 Printed: median and worst wait, the class's total, the back-to-back total and the ratio (target: within 1.3x), and
-where the CPU went in each round: the server's process, Chromium's processes (every descendant of this process
-outside the server's, read from /proc) and this process (Playwright's client). The browser shares the server's 2
-cores, so on one machine hosting 20 browsers much of the wall-clock ratio is the browser's work, which a real class
-does on 20 laptops; `server_cpu_ratio` = the server's CPU seconds during the class / the back-to-back CPU seconds is
-the overhead of serving a class on the server alone, and `training_ratio` = (class total - cached class total) /
-back to back is the wall-clock share of the training. The output ends with exactly one line `class visitors=<n>
-median=<s> worst=<s> total=<s> back_to_back=<s> ratio=<x> cached_total=<s> training_ratio=<x> server_cpu_ratio=<x>
-browser_cpu=<s>`; the exit status is 1 if a page failed or the server logged a traceback.
+where the CPU went in each round: the server's process, split into TensorFlow's compute threads (`tf_Compute`, the
+training's arithmetic) and its other threads (Python: the trainer's step loop, every session's script, the web
+server), read from /proc/<pid>/task; Chromium's processes (every descendant of this process outside the server's);
+and this process (Playwright's client). The back-to-back run is split the same way. The browser shares the server's
+2 cores, so on one machine hosting 20 browsers much of the wall-clock ratio is the browser's work, which a real
+class does on 20 laptops; `server_cpu_ratio` = the server's CPU seconds during the class / the back-to-back CPU
+seconds is the overhead of serving a class on the server alone (its TensorFlow threads also spin longer on cores
+crowded by the browser), and `training_ratio` = (class total - cached class total) / back to back is the wall-clock
+share of the training. The output ends with exactly one line `class visitors=<n> median=<s> worst=<s> total=<s>
+back_to_back=<s> ratio=<x> cached_total=<s> training_ratio=<x> server_cpu_ratio=<x> browser_cpu=<s>`; the exit
+status is 1 if a page failed or the server logged a traceback.
 """
 
 from __future__ import annotations
@@ -85,12 +88,21 @@ class Round:
 
 @dataclass
 class Cpu:
-    server: float
+    """CPU seconds: the server's TensorFlow compute threads (`tf_Compute`: the training's arithmetic) and its other
+    threads (Python: the trainer's step loop, every session's script, the web server), the browser, this process."""
+
+    server_tf: float
+    server_py: float
     browser: float
     client: float
 
-    def __sub__(self, other: "Cpu") -> "Cpu":
-        return Cpu(self.server - other.server, self.browser - other.browser, self.client - other.client)
+    @property
+    def server(self) -> float:
+        return self.server_tf + self.server_py
+
+    def __sub__(self, other: Cpu) -> Cpu:
+        return Cpu(self.server_tf - other.server_tf, self.server_py - other.server_py, self.browser - other.browser,
+                   self.client - other.client)
 
 
 def queries(vary: str, visitors: int) -> list[tuple[str, dict]]:
@@ -128,10 +140,36 @@ def _stat(pid: int) -> tuple[int, float] | None:
     return int(fields[1]), sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
+def threads_cpu(pid: int) -> tuple[float, float]:
+    """(TensorFlow compute threads, everything else) CPU seconds so far of one process. TensorFlow names its compute
+    threads `tf_Compute` and keeps them for the life of the process, so they are read per thread from
+    /proc/<pid>/task; the rest is the process's total (/proc/<pid>/stat, which keeps the time of threads that ended,
+    such as Streamlit's script runs) less theirs."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return 0.0, 0.0
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # its own threads, not its children
+    tf = 0.0
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as handle:
+                if not handle.read().startswith("tf_Compute"):
+                    continue
+            with open(f"/proc/{pid}/task/{tid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        tf += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return tf, total - tf
+
+
 def cpu_now(server_pid: int) -> Cpu:
-    """CPU seconds so far of the server's process tree, of the rest of this process's descendants (Playwright's
-    driver and Chromium's processes: the browser), and of this process. A process that ended counts once reaped
-    (its parent's cutime), which Chromium does for its closed renderers."""
+    """CPU seconds so far of the server (its TensorFlow threads and the rest), of the rest of this process's
+    descendants (Playwright's driver and Chromium's processes: the browser), and of this process. A process that
+    ended counts once reaped (its parent's cutime), which Chromium does for its closed renderers."""
     stats = {int(d): s for d in os.listdir("/proc") if d.isdigit() and (s := _stat(int(d))) is not None}
     children: dict[int, list[int]] = {}
     for pid, (parent, _) in stats.items():
@@ -149,7 +187,8 @@ def cpu_now(server_pid: int) -> Cpu:
 
     me = os.getpid()
     own = stats[me][1] if me in stats else 0.0
-    return Cpu(tree(server_pid), tree(me, skip=server_pid) - own, own)
+    server_tf, server_py = threads_cpu(server_pid)
+    return Cpu(server_tf, server_py, tree(me, skip=server_pid) - own, own)
 
 
 async def visit(browser, url: str, query: str, rates: int) -> Visit:
@@ -193,17 +232,18 @@ async def serve_class(url: str, class_queries: list[str], warm_query: str, rates
             await browser.close()
 
 
-def back_to_back(changes: list[dict], warm_changes: dict) -> tuple[float, float]:
-    """Seconds and CPU seconds (this process, all threads) to train the same sweeps one after another in this
-    process, after one untimed warm-up sweep."""
+def back_to_back(changes: list[dict], warm_changes: dict) -> tuple[float, Cpu]:
+    """Seconds and CPU seconds (this process: its TensorFlow threads and the rest) to train the same sweeps one
+    after another in this process, after one untimed warm-up sweep."""
     from dlviz.training import train_sweep
 
     train_sweep(*page_specs(warm_changes))
     prepared = [page_specs(c) for c in changes]
-    started, cpu = time.perf_counter(), time.process_time()
+    started, (tf, other) = time.perf_counter(), threads_cpu(os.getpid())
     for dataset, specs in prepared:
         train_sweep(dataset, specs)
-    return time.perf_counter() - started, time.process_time() - cpu
+    tf_after, other_after = threads_cpu(os.getpid())
+    return time.perf_counter() - started, Cpu(tf_after - tf, other_after - other, 0.0, 0.0)
 
 
 def load_average() -> str:
@@ -252,15 +292,16 @@ def main() -> None:
     training = total - cached.seconds
     print(f"the same class again, every sweep cached (serving and drawing alone): {cached.seconds:.2f} s; the class's "
           f"total less that: {training:.2f} s, {training / sequential:.2f}x the back-to-back training")
-    print("CPU seconds        server  browser  client  (browser: Chromium and Playwright's driver; client: this "
-          "process)")
-    for name, c in (("class", cpu), ("cached class", cached.cpu)):
-        print(f"  {name:15} {c.server:7.1f} {c.browser:8.1f} {c.client:7.1f}")
-    print(f"  back to back    {sequential_cpu:7.1f}  (this process, training only)")
-    server_ratio = cpu.server / sequential_cpu
+    print("CPU seconds        server = TensorFlow + other threads   browser  client")
+    for name, c in (("class", cpu), ("cached class", cached.cpu), ("back to back", sequential_cpu)):
+        print(f"  {name:15} {c.server:7.1f} = {c.server_tf:10.1f} + {c.server_py:13.1f} {c.browser:9.1f} {c.client:7.1f}")
+    print("  (server: the streamlit process, or this process training back to back; browser: Chromium and "
+          "Playwright's driver; client: this process during the rounds)")
+    server_ratio = cpu.server / sequential_cpu.server
     print(f"server CPU during the class / back-to-back CPU = {server_ratio:.2f}x (the class's overhead on the server "
-          f"alone); the browser's share of all CPU during the class: "
-          f"{cpu.browser / max(1e-9, cpu.server + cpu.browser + cpu.client):.0%}")
+          f"alone: TensorFlow threads {cpu.server_tf / sequential_cpu.server_tf:.2f}x, other threads "
+          f"{cpu.server_py:.1f} s against {sequential_cpu.server_py:.1f} s); the browser's share of all CPU during "
+          f"the class: {cpu.browser / max(1e-9, cpu.server + cpu.browser + cpu.client):.0%}")
     problems = [f"{v.query}: {p}" for v in [warm] + visits + cached.visits for p in v.problems]
     tracebacks = log.count("Traceback")
     print(f"pages with a problem: {len(problems)}; tracebacks in the server output: {tracebacks}")
