@@ -3,7 +3,6 @@
     python bench/class.py                    # 20 visitors (a few minutes on 2 shared cores)
     python bench/class.py --visitors 5       # a smaller run
     python bench/class.py --vary epochs      # sweeps of growing size (lr_epochs = default + 1 .. + visitors)
-    python bench/class.py --browser-nice 19  # Chromium yields the cores to the server (browsers "elsewhere")
 
 Run it under the shared lock: `flock /tmp/dlviz-bench.lock python bench/class.py`.
 
@@ -30,8 +29,7 @@ training's arithmetic) and its other threads (Python: the trainer's step loop, e
 server), read from /proc/<pid>/task; Chromium's processes (every descendant of this process outside the server's);
 and this process (Playwright's client). The back-to-back run is split the same way. The browser shares the server's
 2 cores, so on one machine hosting 20 browsers much of the wall-clock ratio is the browser's work, which a real
-class does on 20 laptops (`--browser-nice 19` lets the server have the cores first, which is closer to that);
-`server_cpu_ratio` = the server's CPU seconds during the class / the back-to-back CPU
+class does on 20 laptops; `server_cpu_ratio` = the server's CPU seconds during the class / the back-to-back CPU
 seconds is the overhead of serving a class on the server alone (its TensorFlow threads also spin longer on cores
 crowded by the browser), and `training_ratio` = (class total - cached class total) / back to back is the wall-clock
 share of the training. The output ends with exactly one line `class visitors=<n> median=<s> worst=<s> total=<s>
@@ -212,24 +210,13 @@ async def visit(browser, url: str, query: str, rates: int) -> Visit:
         await context.close()
 
 
-def niced_chromium(niceness: int) -> str:
-    """A Chromium to launch: Debian's, or (niceness > 0) a wrapper script running it under `nice -n niceness`, so
-    that its processes (every renderer inherits it) take the cores only when the server does not want them."""
-    if niceness <= 0:
-        return CHROMIUM
-    wrapper = Path(tempfile.mkdtemp(prefix="dlviz-class-")) / "chromium"
-    wrapper.write_text(f'#!/bin/sh\nexec nice -n {int(niceness)} {CHROMIUM} "$@"\n')
-    wrapper.chmod(0o755)
-    return str(wrapper)
-
-
-async def serve_class(url: str, class_queries: list[str], warm_query: str, rates: int, server_pid: int,
-                      chromium: str = CHROMIUM) -> tuple[Visit, Round, Round]:
+async def serve_class(url: str, class_queries: list[str], warm_query: str, rates: int,
+                      server_pid: int) -> tuple[Visit, Round, Round]:
     """The warm-up visit, the class (every sweep trains), and the same class again (every sweep cached)."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             warm = await visit(browser, url, warm_query, rates)
 
@@ -267,9 +254,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--visitors", type=int, default=20, help="concurrent visitors (default 20, at most 40)")
     parser.add_argument("--vary", choices=("seed", "epochs"), default="seed")
-    parser.add_argument("--browser-nice", type=int, default=0, metavar="N",
-                        help="run Chromium under `nice -n N` (e.g. 19): the server gets the cores first, as if the "
-                             "class's browsers ran on the learners' own machines (default 0: equal shares)")
     args = parser.parse_args()
     if not 1 <= args.visitors <= 40:
         raise SystemExit("--visitors must be between 1 and 40")
@@ -286,8 +270,7 @@ def main() -> None:
     server = start_server(log_path)  # 127.0.0.1 only
     try:
         warm, trained, cached = asyncio.run(
-            serve_class(server.url, [q for q, _ in class_], warm_query, rates, server.pid,
-                        niced_chromium(args.browser_nice)))
+            serve_class(server.url, [q for q, _ in class_], warm_query, rates, server.pid))
     finally:
         stop_server(server.process)
     load_after_class = load_average()
@@ -299,8 +282,7 @@ def main() -> None:
     median, worst = statistics.median(waits), waits[-1]
     ratio = total / sequential
     print(f"dlviz class benchmark: {len(visits)} visitors on {PAGE}, varying {args.vary} "
-          f"({settings.SEEDS.default} seeds per value), Chromium at nice {args.browser_nice}; {os.cpu_count()} "
-          f"cores, load average {load_before} before, "
+          f"({settings.SEEDS.default} seeds per value); {os.cpu_count()} cores, load average {load_before} before, "
           f"{load_after_class} after the class, {load_average()} at the end (1/5/15 min; other processes share "
           f"these cores); server log {log_path}")
     print(f"warm-up visit ({warm.query}, the server's first training): {warm.seconds:.2f} s")
@@ -312,8 +294,7 @@ def main() -> None:
           f"total less that: {training:.2f} s, {training / sequential:.2f}x the back-to-back training")
     print("CPU seconds        server = TensorFlow + other threads   browser  client")
     for name, c in (("class", cpu), ("cached class", cached.cpu), ("back to back", sequential_cpu)):
-        print(f"  {name:15} {c.server:7.1f} = {c.server_tf:10.1f} + {c.server_py:13.1f} {c.browser:9.1f} "
-              f"{c.client:7.1f}")
+        print(f"  {name:15} {c.server:7.1f} = {c.server_tf:10.1f} + {c.server_py:13.1f} {c.browser:9.1f} {c.client:7.1f}")
     print("  (server: the streamlit process, or this process training back to back; browser: Chromium and "
           "Playwright's driver; client: this process during the rounds)")
     server_ratio = cpu.server / sequential_cpu.server
