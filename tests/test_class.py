@@ -59,3 +59,36 @@ def test_a_held_throttle_is_not_due_until_the_hold_is_over():
     assert not throttle.due()
     clock.now = 1.0
     assert throttle.due()
+
+
+def test_sessions_showing_the_same_finished_chart_share_one_replay():
+    import plotly.io as pio
+
+    from dlviz import charts
+    from dlviz.ui import layout
+    from tests.histories import lr_sweep
+
+    def finished():  # what a page builds on every visit: a new figure object, equal to the last
+        return charts.curves_figure(charts.group_runs(lr_sweep(), lambda h: f"lr {h.spec.learning_rate:g}"),
+                                    x_max=20)
+
+    first, second = layout.replay(finished(), 20, False), layout.replay(finished(), 20, False)
+    assert first is second
+    built = charts.animated(*charts.cut_frames(finished(), 20))
+    assert pio.to_json(first, validate=False) == pio.to_json(built, validate=False)
+    assert len(first.frames) == 20
+    assert layout.replay(finished(), 20, True) is not first  # presenter mode: another figure
+
+
+def test_the_long_lived_objects_are_frozen_once_per_process(monkeypatch):
+    import threading
+
+    from dlviz.ui import sweep
+
+    calls = []
+    monkeypatch.setattr(sweep.gc, "collect", lambda: calls.append("collect"))
+    monkeypatch.setattr(sweep.gc, "freeze", lambda: calls.append("freeze"))
+    monkeypatch.setattr(sweep, "_frozen", threading.Event())
+    sweep.freeze_long_lived()
+    sweep.freeze_long_lived()
+    assert calls == ["collect", "freeze"]
