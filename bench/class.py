@@ -78,15 +78,6 @@ class Visit:
 
 
 @dataclass
-class Round:
-    """One round of visitors: their visits, wall seconds, and CPU seconds of the server, the browser, this process."""
-
-    visits: list[Visit]
-    seconds: float
-    cpu: "Cpu"
-
-
-@dataclass
 class Cpu:
     """CPU seconds: the server's TensorFlow compute threads (`tf_Compute`: the training's arithmetic) and its other
     threads (Python: the trainer's step loop, every session's script, the web server), the browser, this process."""
@@ -103,6 +94,15 @@ class Cpu:
     def __sub__(self, other: Cpu) -> Cpu:
         return Cpu(self.server_tf - other.server_tf, self.server_py - other.server_py, self.browser - other.browser,
                    self.client - other.client)
+
+
+@dataclass
+class Round:
+    """One round of visitors: their visits, wall seconds, and CPU seconds of the server, the browser, this process."""
+
+    visits: list[Visit]
+    seconds: float
+    cpu: Cpu
 
 
 def queries(vary: str, visitors: int) -> list[tuple[str, dict]]:
@@ -294,7 +294,8 @@ def main() -> None:
           f"total less that: {training:.2f} s, {training / sequential:.2f}x the back-to-back training")
     print("CPU seconds        server = TensorFlow + other threads   browser  client")
     for name, c in (("class", cpu), ("cached class", cached.cpu), ("back to back", sequential_cpu)):
-        print(f"  {name:15} {c.server:7.1f} = {c.server_tf:10.1f} + {c.server_py:13.1f} {c.browser:9.1f} {c.client:7.1f}")
+        print(f"  {name:15} {c.server:7.1f} = {c.server_tf:10.1f} + {c.server_py:13.1f} {c.browser:9.1f} "
+              f"{c.client:7.1f}")
     print("  (server: the streamlit process, or this process training back to back; browser: Chromium and "
           "Playwright's driver; client: this process during the rounds)")
     server_ratio = cpu.server / sequential_cpu.server
@@ -302,6 +303,10 @@ def main() -> None:
           f"alone: TensorFlow threads {cpu.server_tf / sequential_cpu.server_tf:.2f}x, other threads "
           f"{cpu.server_py:.1f} s against {sequential_cpu.server_py:.1f} s); the browser's share of all CPU during "
           f"the class: {cpu.browser / max(1e-9, cpu.server + cpu.browser + cpu.client):.0%}")
+    page, sweep = cached.cpu.server / len(visits), sequential_cpu.server / len(visits)
+    print(f"per visitor, server CPU: {page:.2f} s to serve the page with its sweep cached, {sweep:.2f} s to train the "
+          f"sweep back to back; a class cannot cost the server less than (page + sweep) / sweep = "
+          f"{(page + sweep) / sweep:.2f}x the back-to-back CPU, whatever the queue does")
     problems = [f"{v.query}: {p}" for v in [warm] + visits + cached.visits for p in v.problems]
     tracebacks = log.count("Traceback")
     print(f"pages with a problem: {len(problems)}; tracebacks in the server output: {tracebacks}")
