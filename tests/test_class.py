@@ -1,0 +1,94 @@
+"""A class on one small server (issue 19): what a waiting or training page sends its browser, and how often.
+
+The queue itself (order, replacement, abandoned work, equal results) is tested in tests/test_queue.py and
+tests/test_concurrency.py; the class's speed is measured by bench/class.py. No timing assertions: every clock here is
+a fake one.
+"""
+
+from __future__ import annotations
+
+from dlviz.ui.sweep import LIVE_DRAW_SHARE, LIVE_REDRAW_SECONDS, Throttle, _waiting_text
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_throttle_is_due_at_once_then_waits_its_minimum_after_a_quick_draw():
+    clock = FakeClock()
+    throttle = Throttle(0.4, 0.1, clock)
+    assert throttle.due()
+    clock.now = 0.01
+    throttle.drawn(started=0.0)  # 10 ms: 0.09 s to keep drawing at 10% is less than the minimum
+    clock.now = 0.4
+    assert not throttle.due()
+    clock.now = 0.42
+    assert throttle.due()
+
+
+def test_a_slow_draw_keeps_drawing_within_its_share_of_the_time():
+    clock = FakeClock()
+    throttle = Throttle(LIVE_REDRAW_SECONDS, LIVE_DRAW_SHARE, clock)
+    draws, spent = 0, 0.0
+    while clock.now < 60.0:  # a minute of training, a 0.2 s figure at every 10 ms report
+        if throttle.due():
+            started = clock.now
+            clock.now += 0.2
+            throttle.drawn(started)
+            draws, spent = draws + 1, spent + 0.2
+        clock.now += 0.01
+    assert spent / clock.now <= LIVE_DRAW_SHARE + 0.01  # 0.01: one report's step of slack
+    assert draws >= 60 * LIVE_DRAW_SHARE / 0.2 - 2  # still drawing, as often as the share allows
+
+
+def test_the_waiting_text_says_the_place_in_line_and_the_wait():
+    assert _waiting_text(2, 6.2) == "Waiting for the trainer: 2 sweeps ahead of yours, about 6 s."
+    assert _waiting_text(1, 0.2) == "Waiting for the trainer: 1 sweep ahead of yours, about 1 s."
+    assert _waiting_text(0, 3.0) == "Waiting for the trainer: yours is next, about 3 s."
+
+
+def test_a_held_throttle_is_not_due_until_the_hold_is_over():
+    clock = FakeClock()
+    throttle = Throttle(0.4, 0.05, clock)
+    throttle.hold(1.0)
+    clock.now = 0.99
+    assert not throttle.due()
+    clock.now = 1.0
+    assert throttle.due()
+
+
+def test_sessions_showing_the_same_finished_chart_share_one_replay():
+    import plotly.io as pio
+
+    from dlviz import charts
+    from dlviz.ui import layout
+    from tests.histories import lr_sweep
+
+    def finished():  # what a page builds on every visit: a new figure object, equal to the last
+        return charts.curves_figure(charts.group_runs(lr_sweep(), lambda h: f"lr {h.spec.learning_rate:g}"),
+                                    x_max=20)
+
+    first, second = layout.replay(finished(), 20, False), layout.replay(finished(), 20, False)
+    assert first is second
+    built = charts.animated(*charts.cut_frames(finished(), 20))
+    assert pio.to_json(first, validate=False) == pio.to_json(built, validate=False)
+    assert len(first.frames) == 20
+    assert layout.replay(finished(), 20, True) is not first  # presenter mode: another figure
+
+
+def test_the_long_lived_objects_are_frozen_once_per_process(monkeypatch):
+    import threading
+
+    from dlviz.ui import sweep
+
+    calls = []
+    monkeypatch.setattr(sweep.gc, "collect", lambda: calls.append("collect"))
+    monkeypatch.setattr(sweep.gc, "freeze", lambda: calls.append("freeze"))
+    monkeypatch.setattr(sweep, "_frozen", threading.Event())
+    sweep.freeze_long_lived()
+    sweep.freeze_long_lived()
+    assert calls == ["collect", "freeze"]
