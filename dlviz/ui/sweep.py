@@ -68,7 +68,7 @@ def within_budget(selection: Selection, specs: Sequence[RunSpec]) -> list[RunSpe
     the trim notice drawn where the page calls this (right under its controls)."""
     fitted, trimmed = fit_budget(specs, len(selection.dataset.y_train), selection.n_seeds)
     if trimmed:
-        st.warning(trimmed, icon="✂️")
+        st.warning(trimmed, icon=":material/content_cut:")
     return fitted
 
 
