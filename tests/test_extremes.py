@@ -29,7 +29,7 @@ from tests.test_teaching import band_traces, blowup_traces, code_selector, curve
 FEWEST_ROWS = str(min(settings.ROW_CHOICES))  # 500 rows: 320 training rows
 FEWEST_N_TRAIN = 320
 SMALL = {"rows": FEWEST_ROWS, "seeds": "2"}
-TRIM_ICON = "✂️"
+TRIM_ICON = ":material/content_cut:"
 PAGES = {  # page: its epochs key, and small values for its other controls
     "epochs": ("epochs", {}),
     "batch_size": ("b_epochs", {"batches": ["32", "128"]}),
