@@ -119,37 +119,42 @@ def value(setting: Setting) -> Any:
 def draw(setting: Setting, where: Any = None, **options: Any) -> Any:
     """Draw `setting`'s widget in `where` (a column, the sidebar; default: the page), bound to the URL, its value
     kept for the session. `options` override the table (e.g. `high=` for a slider whose end depends on another
-    control, `disabled=`). Returns the widget's value."""
+    control, `disabled=`). Returns the widget's value.
+
+    The widget is always given the setting's default (`value=`, `default=` or `index=`), also when the session holds
+    its value: Streamlit's binding leaves a value out of the URL when it equals the widget's default, and a widget
+    drawn without one takes its own (a slider's lowest value, a multiselect's empty list, a radio's first choice),
+    so a link would lose exactly those values. Where the session's value was set from code in this run, Streamlit
+    uses it and logs that both were given (`global.disableWidgetStateDuplicationWarning` in .streamlit/config.toml
+    turns the log line off)."""
     where = where if where is not None else st
     low, high = options.pop("low", setting.low), options.pop("high", setting.high)
     common = dict(key=setting.key, help=setting.help or None, bind="query-params", persist_state="session")
     common.update(options)
-    if setting.key not in st.session_state:  # else the session's value rules (Streamlit warns if both are given)
-        common["value" if setting.widget in ("slider", "select_slider", "toggle") else "default"] = _initial(setting)
     kind = setting.widget
     if kind == "slider":
         # A value outside a range that depends on another control (the stop epoch) is clamped into it, so that the
         # slider shows the value the run uses.
-        if setting.key in st.session_state:
-            st.session_state[setting.key] = min(max(int(st.session_state[setting.key]), int(low)), int(high))
-        else:
-            common["value"] = min(max(int(common["value"]), int(low)), int(high))
+        clamp = lambda v: min(max(int(v), int(low)), int(high))  # noqa: E731
+        if setting.key in st.session_state and st.session_state[setting.key] != clamp(st.session_state[setting.key]):
+            st.session_state[setting.key] = clamp(st.session_state[setting.key])
+        common.setdefault("value", clamp(_initial(setting)))
         return where.slider(setting.label, int(low), int(high), step=setting.step or 1, **common)
-    if kind == "toggle":
-        return where.toggle(setting.label, **common)
-    if kind == "select_slider":
+    if kind in ("toggle", "select_slider"):
+        common.setdefault("value", _initial(setting))
+        if kind == "toggle":
+            return where.toggle(setting.label, **common)
         return where.select_slider(setting.label, setting.choices, format_func=setting.format, **common)
     if kind == "multiselect":
+        common.setdefault("default", _initial(setting))
         return where.multiselect(setting.label, setting.choices, format_func=setting.format, **common)
     choices = tuple(common.pop("choices", setting.choices))
     default = common.pop("default", _initial(setting))
     if default not in choices:
         default = choices[0]
-    if setting.key in st.session_state:
-        if st.session_state[setting.key] not in choices:  # e.g. a grid cell that the grid no longer has
-            st.session_state[setting.key] = default
-    else:
-        common["index"] = choices.index(default)
+    if setting.key in st.session_state and st.session_state[setting.key] not in choices:
+        st.session_state[setting.key] = default  # e.g. a grid cell that the grid no longer has
+    common["index"] = choices.index(default)
     if kind == "radio":
         common.setdefault("horizontal", True)
         return where.radio(setting.label, choices, format_func=setting.format, **common)

@@ -91,6 +91,19 @@ def test_the_address_bar_still_holds_the_link_after_it_opens(new_page):
     assert not lost, f"the address bar lost {lost}: {page.url}"
 
 
+def test_a_link_keeps_its_lowest_values_after_a_change(new_page):
+    """Streamlit's binding leaves a value out of the URL when it equals the widget's default; every control is given
+    the setting's default, so values at a slider's lowest end (500 rows, 1 seed, seed 0, 1 epoch) or a toggle turned
+    off stay in the address bar after the learner changes something else, and the link reopens them."""
+    link = {"rows": "500", "seeds": "1", "seed": "0", "b_epochs": "1", "std": "false", "batches": "32"}
+    page = new_page("/batch_size?" + "&".join(f"{k}={v}" for k, v in link.items()))
+    choose(page, "Metric", "accuracy", charts=1)
+    shown = query(page)
+    lost = {k: v for k, v in link.items() if shown.get(k) != [v]}
+    assert not lost, f"the address bar lost {lost}: {page.url}"
+    assert shown.get("b_metric") == ["accuracy"], page.url
+
+
 # (3) a bad link shows a notice, never a traceback ---------------------------------------------------------------
 
 BAD_LINKS = {
