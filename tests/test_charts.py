@@ -249,6 +249,21 @@ def test_per_update_panels_say_what_is_drawn():
     assert "seed 1" in fig.layout.title.subtitle.text
 
 
+@pytest.mark.parametrize("presenter", [False, True])
+def test_per_update_panel_rows_leave_room_for_ticks_and_titles(presenter):
+    """Between two rows of panels there is room, in pixels, for the upper panels' tick labels and the lower panels'
+    titles (in presenter mode the figure's height is capped and the fonts are larger: a share of the height that
+    suits normal mode put the titles on the tick labels)."""
+    runs = {f"batch {b}": [history([0.6, 0.5, 0.4], batch=b, updates_per_epoch=6400 // b)] for b in (8, 32, 128, 512)}
+    fig = charts.update_loss_figure(runs, presenter=presenter)
+    s = charts.style.sizes(presenter)
+    plot_h = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+    upper, lower = fig.layout.yaxis.domain, fig.layout.yaxis3.domain
+    gap_px = (upper[0] - lower[1]) * plot_h
+    assert gap_px >= s.tick * 1.2 + s.text * 1.2, gap_px
+    assert fig.layout.annotations[2].y == lower[1]  # the lower panel's title sits on its panel
+
+
 def test_grid_marks_ties():
     tied = np.array([[False, True, False], [False, False, False]])
     fig = charts.grid_heatmap_figure([16, 64], [0.001, 0.01, 0.1], np.array([[0.5, 0.51, 0.7], [0.6, 0.4, 0.9]]),

@@ -206,6 +206,7 @@ def apply_layout(fig: go.Figure, *, title: str, presenter: bool, height: int = 4
         raise ValueError(f"legend_at must be 'right' or 'bottom'; got {legend_at!r}")
     s = sizes(presenter)
     title = wrap(title, s.title, PLANNED_WIDTH[presenter])
+    subtitle = wrap(subtitle, s.smallest + 1, PLANNED_WIDTH[presenter])  # a key already broken stays as it is
     # The title block's height from its lines (plotly's automatic top margin misplaced shapes and panel titles when
     # the title pushed it): each title line, then each subtitle line.
     title_h = (8 + text_lines(title) * round(1.3 * s.title) + text_lines(subtitle) * round(1.35 * (s.smallest + 1))

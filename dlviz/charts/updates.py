@@ -109,6 +109,8 @@ def update_loss_figure(groups: Mapping[str, Sequence[RunHistory]], *, x_axis: st
                                 f"{MAX_WINDOW} updates; one panel per value, same loss axis",
                        height=max(360, 210 * rows + 110), legend=False, extra_top=round(1.5 * s.text))
     fig.update_annotations(font_size=s.text)  # panel titles
+    if rows > 1:
+        _space_rows(fig, rows, cols, gap_px=round(1.4 * s.tick + 1.5 * s.text + 12))
     x_title = ("Weight update" if x_axis == "updates" else "Epoch (fraction of the data seen)") + (
         " (log scale)" if log_x else "")
     if log_x:
@@ -130,3 +132,19 @@ def update_loss_figure(groups: Mapping[str, Sequence[RunHistory]], *, x_axis: st
         # A few single-batch spikes would otherwise squash every curve into the bottom of the chart.
         fig.update_yaxes(range=[0, 1.1 * max(highs)], tickformat=".2~f")
     return fig
+
+
+def _space_rows(fig: go.Figure, rows: int, cols: int, gap_px: int) -> None:
+    """Rows of panels `gap_px` apart in pixels, whatever the figure's height (make_subplots spaces them by a share of
+    the plot's height, too little for the upper panels' tick labels and the lower panels' titles in presenter mode,
+    where the height is capped and the fonts are larger). Moves each panel title with its panel."""
+    margin = fig.layout.margin
+    plot_h = max(1.0, float(fig.layout.height) - float(margin.t or 0) - float(margin.b or 0))
+    gap = min(0.5 / max(1, rows - 1), gap_px / plot_h)
+    panel = (1.0 - (rows - 1) * gap) / rows
+    tops = [1.0 - r * (panel + gap) for r in range(rows)]
+    for r in range(rows):
+        for c in range(cols):
+            fig.update_yaxes(domain=[max(0.0, tops[r] - panel), tops[r]], row=r + 1, col=c + 1)
+    for k, note in enumerate(fig.layout.annotations[: rows * cols]):  # make_subplots' titles, row by row
+        note.update(y=tops[k // cols])
