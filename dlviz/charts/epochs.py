@@ -22,14 +22,15 @@ def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, sto
     mean with a min–max band (or every seed thinly). `marks` as in `curves_figure`; `stop_epoch` a dotted line (the
     learner's stop), `early_stop_epoch` a dash-dot line (where EarlyStopping would stop). Overfitting is hatched between
     the two curves of each panel (one legend entry). `answers=False` (hidden by a teacher) draws neither the
-    marks nor the EarlyStopping line; the learner's own stop stays. The panels are 12% of the width apart so the
-    right panel's "Accuracy" title cannot reach the loss panel. Raises ValueError for no runs."""
+    marks nor the EarlyStopping line; the learner's own stop stays. The panels are 12% of the width apart (16% in
+    presenter mode, whose 18 px ticks at 1024 px wide left the right panel's "Accuracy" title touching the loss
+    panel) so that title cannot reach the loss panel. Raises ValueError for no runs."""
     if not runs:
         raise ValueError("epochs_figure needs at least one run")
     if not answers:
         marks, early_stop_epoch = None, None
     s = style.sizes(presenter)
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12)
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.16 if presenter else 0.12)
     multi = len(runs) > 1
     overfit_drawn = False
     for col, metric in ((1, "loss"), (2, "accuracy")):
@@ -95,7 +96,7 @@ def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, sto
                        subtitle=style.key_line(parts, s.smallest + 1, style.PLANNED_WIDTH[presenter]))
     x_high = x_max or max(h.epochs_run for h in runs)
     fig.update_xaxes(title_text="Epoch", range=[0, x_high], tickformat="d")
-    # Each panel's y title sits in the 12% gap left of its own axis (wide enough at 1280 px for 18 px ticks).
+    # Each panel's y title sits in the gap left of its own axis.
     fig.update_yaxes(title_text="Loss (binary cross-entropy)", tickformat=".2~f", row=1, col=1)
     fig.update_yaxes(title_text="Accuracy", tickformat=".0%", hoverformat=".1%", row=1, col=2)
     if presenter:

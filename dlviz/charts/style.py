@@ -197,7 +197,8 @@ def apply_layout(fig: go.Figure, *, title: str, presenter: bool, height: int = 4
                  legend: bool = True, extra_top: int = 0, legend_at: str = "right") -> go.Figure:
     """Fonts (sizes(presenter)), the title with its subtitle (the key, `key_line`), margins, and a compact legend of
     the chart's own entries: a narrow column right of the plot (`legend_at="right"`: the swept values, in order) or
-    one row under it (`"bottom"`, for a figure whose right edge holds a colour bar). `height` is the figure's height
+    one row under it (`"bottom"`, for a figure whose right edge holds a colour bar, and for a column that would be
+    taller than the plot: plotly would scroll it, hiding the last values). `height` is the figure's height
     in normal mode; presenter mode caps it at PRESENTER_HEIGHT plus `extra_top` so the chart fits above the fold.
     `extra_top` px more between the title block and the plot (for panel titles).
     Raises: ValueError for an unknown `legend_at`.
@@ -212,20 +213,24 @@ def apply_layout(fig: go.Figure, *, title: str, presenter: bool, height: int = 4
     title_h = (8 + text_lines(title) * round(1.3 * s.title) + text_lines(subtitle) * round(1.35 * (s.smallest + 1))
                + 10)
     bottom = 56 + (round(s.tick * 0.6) if presenter else 0)
+    total = min(height, PRESENTER_HEIGHT) + extra_top if presenter else height
+    names = [t.name for t in fig.data if t.name and t.showlegend is not False and t.type == "scatter"]
+    if legend and legend_at == "right" and len(names) * round(1.6 * s.legend) > total - title_h - extra_top - bottom:
+        legend_at = "bottom"  # a column taller than the plot would scroll, hiding its last values
     if legend and legend_at == "right":
         # Outside the plot: plotly widens the right margin to the legend's width (margin.autoexpand).
         place = dict(orientation="v", x=1.01, xanchor="left", y=1, yanchor="top")
     else:
         # One row in the figure's bottom strip, under the x-axis title.
         place = dict(orientation="h", x=0, xanchor="left", y=0, yref="container", yanchor="bottom")
-        names = [t.name for t in fig.data if t.type == "scatter" and t.name and t.showlegend is not False]
         bottom += legend_rows(names, s.legend, PLANNED_WIDTH[presenter]) * round(s.legend * 1.6) if legend else 0
-    total = min(height, PRESENTER_HEIGHT) + extra_top if presenter else height
     # Plotly anchors a title of several lines by its first line's baseline: move it down by the lines under it.
     title_y = 1 - (text_lines(title) - 1) * round(1.3 * s.title) / total
     fig.update_layout(
-        title=dict(text=title, font=dict(size=s.title), x=0, xanchor="left", xref="paper", yref="container",
-                   y=title_y, yanchor="top", pad=dict(t=6),
+        # From the figure's left edge ("container"), not the plot's: the planned width is the figure's, and a chart
+        # with long tick labels on its left (the grid's "1,024 (60 updates)") would push the title past its right edge.
+        title=dict(text=title, font=dict(size=s.title), x=0, xanchor="left", xref="container", yref="container",
+                   y=title_y, yanchor="top", pad=dict(t=6, l=8),
                    subtitle=dict(text=subtitle, font=dict(size=s.smallest + 1))),
         font=dict(size=s.text, family=FONT_FAMILY), height=total,
         # No template: assigning "plotly_white" costs ~25 ms a figure (a deep copy); its look is the few lines here.
