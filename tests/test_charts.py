@@ -264,6 +264,18 @@ def test_per_update_panel_rows_leave_room_for_ticks_and_titles(presenter):
     assert fig.layout.annotations[2].y == lower[1]  # the lower panel's title sits on its panel
 
 
+def test_a_legend_too_tall_for_the_plot_goes_under_it():
+    """Nine values in presenter mode do not fit in a column beside the plot (plotly would scroll it and hide the
+    last ones, the ✕ runs a class looks for): the legend becomes rows under the chart. Five stay beside it."""
+    def figure(n: int, presenter: bool):
+        groups = {f"lr {k}": [history([0.6, 0.5, 0.4])] for k in range(n)}
+        return charts.curves_figure(groups, presenter=presenter)
+
+    assert figure(9, presenter=True).layout.legend.orientation == "h"
+    assert figure(5, presenter=True).layout.legend.orientation == "v"
+    assert figure(9, presenter=False).layout.legend.orientation == "v"
+
+
 def test_grid_marks_ties():
     tied = np.array([[False, True, False], [False, False, False]])
     fig = charts.grid_heatmap_figure([16, 64], [0.001, 0.01, 0.1], np.array([[0.5, 0.51, 0.7], [0.6, 0.4, 0.9]]),
