@@ -16,6 +16,7 @@ from plotly.colors import sample_colorscale
 
 from dlviz.analysis.landscape import Landscape, clip_to_map
 from dlviz.charts import style
+from dlviz.text.landscape import epoch_label
 
 RUN_COLORS = "Plasma"  # the curves' scale (dlviz.charts.value_colors): the same run, the same colour on every chart
 MAP_COLORS = "Viridis"
@@ -55,29 +56,31 @@ def _visible_path(landscape: Landscape, run: int, upto_epoch: float | None) -> t
 
 
 def _path_traces(landscape: Landscape, labels: Sequence[str], colors: Sequence[str], upto_epoch: float | None,
-                 width: float) -> list[dict]:
-    """Two scatter traces (plain dicts, see `_add_replay`) per run: the path so far, and its head (a cross where it
-    left the map or diverged)."""
+                 width: float, answers: bool = True) -> list[dict]:
+    """Two scatter traces (plain dicts, see `_add_replay`) per run: the path so far, and its head (with `answers`, a
+    cross where it left the map or diverged; without, always a dot)."""
     traces = []
     for run, (label, color) in enumerate(zip(labels, colors)):
         path, left = _visible_path(landscape, run, upto_epoch)
         n_recorded = len(path) - (1 if left and len(path) else 0)
         epochs = landscape.epochs[run][:n_recorded]
         losses = landscape.point_loss[run][:n_recorded]
-        custom = np.column_stack([epochs, losses, landscape.residual[run][:n_recorded]])
+        custom = np.column_stack([losses, landscape.residual[run][:n_recorded]])
+        when = [epoch_label(e) for e in epochs]
         if left and len(path):
-            custom = np.vstack([custom, [np.nan, np.nan, np.nan]])
+            custom = np.vstack([custom, [np.nan, np.nan]])
+            when.append("")
         traces.append(dict(
             type="scatter", x=path[:, 0], y=path[:, 1], mode="lines+markers", name=label, legendgroup=label,
-            line=dict(color=color, width=width), marker=dict(size=5, color=color), customdata=custom,
-            hovertemplate=(f"{label}<br>epoch %{{customdata[0]:.2f}}<br>loss at these weights %{{customdata[1]:.4f}}"
-                           "<br>distance from the plane %{customdata[2]:.2f}<extra></extra>")))
+            line=dict(color=color, width=width), marker=dict(size=5, color=color), customdata=custom, text=when,
+            hovertemplate=(f"{label}<br>epoch %{{text}}<br>loss at these weights %{{customdata[0]:.4f}}"
+                           "<br>distance from the plane %{customdata[1]:.2f}<extra></extra>")))
         finished = upto_epoch is None or upto_epoch >= landscape.epochs[run][-1] - 1e-9
-        crossed = left or (landscape.diverged[run] and finished)
+        crossed = answers and (left or (landscape.diverged[run] and finished))
         head = path[-1:] if len(path) else np.zeros((0, 2))
         traces.append(dict(
             type="scatter", x=head[:, 0], y=head[:, 1], mode="markers", legendgroup=label, showlegend=False,
-            name=f"{label} (left the map)" if left else label, hoverinfo="name",
+            name=f"{label} (left the map)" if left and answers else label, hoverinfo="name",
             marker=dict(symbol=EXIT_SYMBOL if crossed else "circle", size=14 if crossed else 9, color=color,
                         line=dict(color="white", width=1))))
     return traces
@@ -102,7 +105,8 @@ def _curve_traces(landscape: Landscape, labels: Sequence[str], colors: Sequence[
             traces.append(dict(
                 type="scatter", x=epochs[shown], y=y, mode="lines", name=f"{label} ({name})", legendgroup=label,
                 showlegend=False, line=dict(color=color, width=width, dash=dash), xaxis="x2", yaxis="y2",
-                hovertemplate=f"{label}<br>epoch %{{x:.2f}}<br>{name} loss %{{y:.4f}}<extra></extra>"))
+                text=[epoch_label(e) for e in epochs],
+                hovertemplate=f"{label}<br>epoch %{{text}}<br>{name} loss %{{y:.4f}}<extra></extra>"))
     return traces
 
 
@@ -122,7 +126,7 @@ DOMAINS = {False: ((0.0, 0.5), (0.68, 1.0)), True: ((0.0, 0.38), (0.55, 1.0))}
 
 
 def surface_figure(landscape: Landscape, labels: Sequence[str], *, animate: bool = True, title: str | None = None,
-                   presenter: bool = False, height: int = 620) -> go.Figure:
+                   presenter: bool = False, height: int = 620, answers: bool = True) -> go.Figure:
     """The loss map (filled contours of log10 training loss) with every run's projected path, and beside it the
     loss curves of the same runs (training solid, validation dashed, at the recorded weights against epochs).
 
@@ -130,6 +134,10 @@ def surface_figure(landscape: Landscape, labels: Sequence[str], *, animate: bool
     run on the curves (training, validation), then two legend keys (solid, dashed). With `animate`, the figure
     carries one frame per `frame_epochs` time (frame names are the epochs as text) that draws the paths and the
     curves up to that time, with play/pause buttons and a slider; the figure as built shows everything.
+
+    Without `answers` (presenter mode, "Hide the answers") the map and the paths are drawn plainly: trace 1 (the
+    star at the centre, which names the run with the lowest loss) is empty and out of the legend, and every head is
+    a dot named after its run (no ✕ where a run left the map or blew up).
     """
     size = 20 if presenter else 14
     width = 4 if presenter else 2.5
@@ -148,10 +156,15 @@ def surface_figure(landscape: Landscape, labels: Sequence[str], *, animate: bool
                       x=map_domain[1] + 0.01, xanchor="left", thickness=14 if presenter else 12)))
     centre = labels[landscape.centre_run]
     centre_label = f"centre: {centre}'s end" if presenter else f"centre: final weights of {centre}"
-    fig.add_trace(go.Scatter(x=[0.0], y=[0.0], mode="markers", name=centre_label, hoverinfo="name",
-                             marker=dict(symbol="star", size=16, color="white", line=dict(color="black", width=1))))
-    for trace in _path_traces(landscape, labels, colors, None, width) + _curve_traces(landscape, labels, colors,
-                                                                                     None, width):
+    if answers:
+        fig.add_trace(go.Scatter(x=[0.0], y=[0.0], mode="markers", name=centre_label, hoverinfo="name",
+                                 marker=dict(symbol="star", size=16, color="white",
+                                             line=dict(color="black", width=1))))
+    else:  # kept empty, so that the traces keep their places (the replay's frames name them by index)
+        fig.add_trace(go.Scatter(x=[], y=[], mode="markers", name="plane centre", showlegend=False,
+                                 hoverinfo="skip"))
+    for trace in (_path_traces(landscape, labels, colors, None, width, answers)
+                  + _curve_traces(landscape, labels, colors, None, width)):
         fig.add_trace(trace)
     for name, dash in (("training loss", "solid"), ("validation loss", "dash")):  # the curves' key, on them
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=name, xaxis="x2", yaxis="y2",
@@ -178,7 +191,7 @@ def surface_figure(landscape: Landscape, labels: Sequence[str], *, animate: bool
         yaxis2=dict(anchor="x2", title_text=None if presenter else "loss", **style.log_axis(*_curve_range(landscape))))
     _explicit_fonts(fig, presenter)
     if animate:
-        _add_replay(fig, landscape, labels, colors, width)
+        _add_replay(fig, landscape, labels, colors, width, answers)
     return fig
 
 
@@ -205,7 +218,7 @@ def _changing(trace: dict) -> dict:
 
 
 def _add_replay(fig: go.Figure, landscape: Landscape, labels: Sequence[str], colors: Sequence[str],
-                width: float) -> None:
+                width: float, answers: bool = True) -> None:
     """One frame per recorded time: the paths (traces 2 .. 2 + 2n) and the curves (the next 2n) up to it."""
     times = frame_epochs(landscape)
     n = len(labels)
@@ -215,7 +228,8 @@ def _add_replay(fig: go.Figure, landscape: Landscape, labels: Sequence[str], col
     # data into the traces, so colours, names and hover texts come from the figure. A path's hover data (customdata)
     # stays the whole path's: a frame shows a prefix of it, point for point.
     fig.frames = [dict(name=f"{t:g}", traces=moving, data=[_changing(trace) for trace in
-                                                           _path_traces(landscape, labels, colors, t, width)
+                                                           _path_traces(landscape, labels, colors, t, width,
+                                                                        answers)
                                                            + _curve_traces(landscape, labels, colors, t, width)])
                   for t in times]
     # redraw=True: without it plotly.js animates only the scatter traces and drops the contour from the plot.
@@ -228,7 +242,7 @@ def _add_replay(fig: go.Figure, landscape: Landscape, labels: Sequence[str], col
                           buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
                                    dict(label="Pause", method="animate", args=[[None], pause])])],
         sliders=[dict(active=len(times) - 1, x=0.2, len=0.8, y=-0.32, currentvalue=dict(prefix="epoch "),
-                      steps=[dict(label=f"{t:.3g}", method="animate",
+                      steps=[dict(label=epoch_label(t), method="animate",
                                   args=[[f"{t:g}"], dict(frame=dict(duration=0, redraw=True), mode="immediate",
                                                          transition=dict(duration=0))]) for t in times])])
 
