@@ -8,6 +8,7 @@ wash the valley out; hover shows the loss itself.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -119,6 +120,31 @@ def _curve_range(landscape: Landscape) -> tuple[float, float]:
     return float(values.min()), float(values.max())
 
 
+@dataclass(frozen=True)
+class Strip:
+    """Where the rows under the plot go, in pixels below its bottom edge: the x axes' ticks and titles, then the
+    legend's row, then the replay's row (▶ Play / ❚❚ Pause on the left, the slider with the current epoch printed
+    above its rail on the right). Plotly places legends, menus and sliders in fractions of the plot's height, so
+    `surface_figure` converts these with the plot's height in pixels (`fraction`)."""
+
+    legend_top: int
+    controls_top: int
+    bottom: int  # the figure's bottom margin: everything above fits in it, so plotly never grows it
+
+    def fraction(self, px: int, plot_px: int) -> float:
+        return -px / plot_px
+
+
+def strip(presenter: bool) -> Strip:
+    """The rows under the plot, from the text sizes (`style.sizes`): a tick label and an axis title (each its size
+    plus a gap), a legend row (its text plus padding), then the replay row (the slider's epoch label above its
+    rail, as tall as a button). Presenter mode: 66, 108, 157 px; normal: 55, 92, 133 px."""
+    s = style.sizes(presenter)
+    legend_top = s.tick + 10 + s.text + 18
+    controls_top = legend_top + s.legend + 24
+    return Strip(legend_top, controls_top, controls_top + round(1.6 * s.legend) + 20)
+
+
 # Paper coordinates of the two panels: the map on the left (square, drawn against the right edge of its share, its
 # colour bar just right of it), the curves on the right. In presenter mode the figure is short, so the square map is
 # narrower than half the width: its share shrinks and the curves get the rest.
@@ -142,6 +168,9 @@ def surface_figure(landscape: Landscape, labels: Sequence[str], *, animate: bool
     size = 20 if presenter else 14
     width = 4 if presenter else 2.5
     colors = run_colors(len(labels))
+    rows = strip(presenter)
+    height, top = (500 if presenter else height), 56
+    plot_px = max(100, height - top - rows.bottom)
     map_domain, curves_domain = DOMAINS[presenter]
     finite = landscape.grid_loss[np.isfinite(landscape.grid_loss) & (landscape.grid_loss > 0)]
     low, high = float(finite.min()), float(finite.max())
@@ -174,11 +203,12 @@ def surface_figure(landscape: Landscape, labels: Sequence[str], *, animate: bool
         title=dict(text=title or ("Each run's path on the loss surface, and its loss" if presenter else
                                   "Each run's path on a 2-D slice of the training loss, and its loss curves"),
                    font=dict(size=size + 4)),
-        font=dict(size=size), height=480 if presenter else height, template="plotly_white",
-        # The legend sits below the x-axis titles (further down in presenter mode, whose text is larger).
-        legend=dict(orientation="h", y=-0.32 if presenter else -0.18),
+        font=dict(size=size), height=height, template="plotly_white",
+        # The legend has a row of its own under the x-axis titles, the replay's buttons and slider one under it.
+        legend=dict(orientation="h", x=0.0, xanchor="left", y=rows.fraction(rows.legend_top, plot_px),
+                    yanchor="top"),
         legend2=dict(x=curves_domain[1], xanchor="right", y=1.0, yanchor="top", bgcolor="rgba(255,255,255,0.8)"),
-        margin=dict(l=60, r=20, t=60, b=110 if presenter else 60), hovermode="closest",
+        margin=dict(l=60, r=20, t=top, b=rows.bottom), hovermode="closest",
         xaxis=dict(domain=list(map_domain), title_text=direction_label(landscape, 0, presenter),
                    range=[landscape.axis_a[0], landscape.axis_a[-1]], showgrid=False, zeroline=False,
                    constrain="domain", constraintoward="right"),
@@ -191,7 +221,8 @@ def surface_figure(landscape: Landscape, labels: Sequence[str], *, animate: bool
         yaxis2=dict(anchor="x2", title_text=None if presenter else "loss", **style.log_axis(*_curve_range(landscape))))
     _explicit_fonts(fig, presenter)
     if animate:
-        _add_replay(fig, landscape, labels, colors, width, answers)
+        _add_replay(fig, landscape, labels, colors, width, answers,
+                    rows.fraction(rows.controls_top, plot_px), style.sizes(presenter))
     return fig
 
 
@@ -218,7 +249,7 @@ def _changing(trace: dict) -> dict:
 
 
 def _add_replay(fig: go.Figure, landscape: Landscape, labels: Sequence[str], colors: Sequence[str],
-                width: float, answers: bool = True) -> None:
+                width: float, answers: bool, y: float, s: style.Sizes) -> None:
     """One frame per recorded time: the paths (traces 2 .. 2 + 2n) and the curves (the next 2n) up to it."""
     times = frame_epochs(landscape)
     n = len(labels)
@@ -236,12 +267,18 @@ def _add_replay(fig: go.Figure, landscape: Landscape, labels: Sequence[str], col
     play = dict(frame=dict(duration=350, redraw=True), transition=dict(duration=0), fromcurrent=True,
                 mode="immediate")
     pause = dict(frame=dict(duration=0, redraw=True), transition=dict(duration=0), mode="immediate")
+    # As `charts.animated` draws its replays: the step labels are hidden (29 of them overlap), the current one is
+    # printed above the rail ("epoch 1 · 25%"), right of the buttons.
     fig.update_layout(
-        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=-0.32, xanchor="left", yanchor="top",
-                          pad=dict(t=30, r=10), showactive=False,
+        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=y, xanchor="left", yanchor="top",
+                          pad=dict(t=0, r=10), showactive=False, font=dict(size=s.legend),
                           buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
-                                   dict(label="Pause", method="animate", args=[[None], pause])])],
-        sliders=[dict(active=len(times) - 1, x=0.2, len=0.8, y=-0.32, currentvalue=dict(prefix="epoch "),
+                                   dict(label="❚❚ Pause", method="animate", args=[[None], pause])])],
+        sliders=[dict(active=len(times) - 1, x=0.3, len=0.7, xanchor="left", y=y, yanchor="top",
+                      pad=dict(t=0, b=0), font=dict(size=s.smallest, color="rgba(0,0,0,0)"), ticklen=0,
+                      minorticklen=0,
+                      currentvalue=dict(prefix="epoch ", font=dict(size=s.legend, color="#1b1b1f"), visible=True,
+                                        offset=4),
                       steps=[dict(label=epoch_label(t), method="animate",
                                   args=[[f"{t:g}"], dict(frame=dict(duration=0, redraw=True), mode="immediate",
                                                          transition=dict(duration=0))]) for t in times])])
