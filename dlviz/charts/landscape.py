@@ -138,9 +138,9 @@ class Strip:
 def strip(presenter: bool) -> Strip:
     """The rows under the plot, from the text sizes (`style.sizes`): a tick label and an axis title (each its size
     plus a gap), a legend row (its text plus padding), then the replay row (the slider's epoch label above its
-    rail, as tall as a button). Presenter mode: 66, 108, 157 px; normal: 55, 92, 133 px."""
+    rail, as tall as a button). Presenter mode: 72, 114, 163 px; normal: 61, 98, 139 px."""
     s = style.sizes(presenter)
-    legend_top = s.tick + 10 + s.text + 18
+    legend_top = s.tick + 10 + s.text + 24
     controls_top = legend_top + s.legend + 24
     return Strip(legend_top, controls_top, controls_top + round(1.6 * s.legend) + 20)
 
