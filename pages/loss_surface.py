@@ -16,7 +16,7 @@ from dlviz.charts.landscape import line_figure, surface_figure
 from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, RunSpec
 from dlviz.text import landscape as words
 from dlviz.text.format import format_lr
-from dlviz.ui import controls, layout, sidebar
+from dlviz.ui import controls, layout, predict, sidebar
 
 
 @st.cache_data(max_entries=6, show_spinner=False)
@@ -46,6 +46,8 @@ layout.intro("Each run of a sweep starts from the same weights and takes its own
 chosen = sidebar.selection()
 controls.check_link(settings.SURFACE_PAGE)
 controls.show_notices()
+if predict.active():
+    st.caption("Predict first asks its questions on the four sweep pages; this page shows its runs directly.")
 with layout.controls():
     c1, c3, c4 = st.columns([2, 3, 2])
     sweep = controls.draw(settings.SURFACE_SWEEP, c1)
@@ -74,22 +76,26 @@ except LandscapeError as error:
     st.error(str(error))
     st.stop()
 
+# Presenter mode, "Hide the answers": the map, the paths and the curves plainly (no star, no ✕), the slice described,
+# and every sentence and table that states a finding held back until the teacher reveals them.
+answers = not layout.answers_hidden()
 if not layout.presenter():  # in presenter mode the chart comes first, on the screen
     layout.fixed_settings(**fixed)
-layout.plot(surface_figure(landscape, labels, presenter=layout.presenter()), "surface_map")
-if layout.answers_hidden():  # presenter mode, "Hide the answers": the class predicts before the verdicts show
-    layout.reveal_answers()
-else:
+layout.plot(surface_figure(landscape, labels, presenter=layout.presenter(), answers=answers), "surface_map")
+layout.reveal_answers()  # draws nothing when the answers are shown
+if answers:
     st.markdown(words.comparison_sentence(landscape, labels))
-st.markdown(words.plane_sentence(landscape, labels))
-st.markdown("\n".join(f"- {words.run_sentence(landscape, i, label)}" for i, label in enumerate(labels)))
-layout.number_table(words.path_table(landscape, labels))
-st.caption(words.PATH_TABLE_NOTE)
+st.markdown(words.plane_sentence(landscape, labels, answers=answers))
+if answers:
+    st.markdown("\n".join(f"- {words.run_sentence(landscape, i, label)}" for i, label in enumerate(labels)))
+    layout.number_table(words.path_table(landscape, labels))
+    st.caption(words.PATH_TABLE_NOTE)
 
 st.subheader("The straight line from start to end")
 st.markdown(words.LINE_VIEW_INTRO)
 layout.plot(line_figure(landscape, labels, presenter=layout.presenter()), "surface_line")
-st.markdown("\n".join(f"- {words.line_sentence(line, label)}" for label, line in zip(labels, landscape.lines)))
+if answers:
+    st.markdown("\n".join(f"- {words.line_sentence(line, label)}" for label, line in zip(labels, landscape.lines)))
 
 st.download_button("Download the paths (CSV)", lambda: landscape_frame(landscape, labels).to_csv(index=False),
                    file_name=f"dlviz_paths_{sweep}.csv", mime="text/csv", key="surface_csv", on_click="ignore")

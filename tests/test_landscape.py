@@ -345,3 +345,21 @@ def test_page_draws_the_map_and_the_paths():
     assert not at.exception, [e.value for e in at.exception]
     figure = figures(at)[0]
     assert figure["data"][2]["name"].startswith("batch ")
+
+
+def test_presenter_rows_under_the_plot_do_not_touch(tiny_landscape):
+    """The legend has a row of its own under the axis titles, and the replay's buttons and slider one under it: at
+    least a legend line (18 px in presenter mode) apart, all inside the bottom margin, so plotly never moves them."""
+    from dlviz.charts.landscape import surface_figure
+
+    _, landscape = tiny_landscape
+    for presenter in (True, False):
+        layout = json.loads(surface_figure(landscape, ["a", "b", "c"], presenter=presenter).to_json())["layout"]
+        plot_px = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
+        legend_px, controls_px = -layout["legend"]["y"] * plot_px, -layout["updatemenus"][0]["y"] * plot_px
+        assert legend_px >= 56  # ticks and the axis title first (test_legibility's replay rule)
+        assert controls_px - legend_px >= layout["legend"]["font"]["size"] + 18
+        assert layout["margin"]["b"] - controls_px >= 1.6 * layout["legend"]["font"]["size"]  # the epoch and the rail
+        (slider,) = layout["sliders"]
+        assert slider["x"] >= 0.25 and -slider["y"] * plot_px == controls_px  # right of the buttons, same row
+        assert slider["currentvalue"]["prefix"] == "epoch " and slider["steps"][-1]["label"] == "3"

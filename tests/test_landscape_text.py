@@ -86,6 +86,19 @@ def test_plane_sentence_states_the_slice_and_its_loss():
     assert "by up to 0.01 (median 0.01)" in text and "on all 2,560 training rows" in text
     diverged = words.plane_sentence(constructed(diverged=(False, False, True)), LABELS)
     assert "; lr 1 diverged and did not shape it." in diverged
+    # With the answers hidden, only what describes the slice: not which run is best, nor which diverged.
+    hidden = words.plane_sentence(constructed(diverged=(False, False, True)), LABELS, answers=False)
+    assert hidden.startswith("This map is a 2-D slice through a space of 100 weights. Its two directions capture")
+    assert "lr " not in hidden and "lowest" not in hidden and "diverged" not in hidden
+
+
+def test_points_inside_epoch_1_read_as_a_share_of_it():
+    # Recorded times are fractional epochs (updates / updates per epoch): 0.887 is 227 of 256 updates of epoch 1.
+    assert [words.epoch_label(e) for e in (0.0, 0.113, 0.225, 0.887, 1.0, 3.0)] == [
+        "0", "1 · 11%", "1 · 22%", "1 · 89%", "1", "3"]
+    assert words.epoch_phrase(0.887) == "in epoch 1 (after 89% of it)"
+    assert words.epoch_phrase(2.0) == "at the end of epoch 2" and words.epoch_phrase(0.0) == "at the start"
+    assert words.epoch_label(0.999) == "1 · 99%" and words.epoch_label(1.5) == "2 · 50%"
 
 
 def test_run_sentence_numbers_and_marks():
@@ -94,7 +107,7 @@ def test_run_sentence_numbers_and_marks():
         "**lr 0.0001** ended 1 from its start after a path of 1.1 (straightness 91%), at training loss 0.550.")
     assert words.run_sentence(landscape, 2, "lr 1") == (
         "**lr 1** ended 40 from its start after a path of 160 (straightness 25%), at training loss 0.690; its loss "
-        "blew up in epoch 1, so it did not shape the map; it leaves the map at epoch 1 (✕).")
+        "blew up in epoch 1, so it did not shape the map; it leaves the map at the end of epoch 1 (✕).")
 
 
 def test_line_sentences_and_table():

@@ -8,6 +8,7 @@ wash the valley out; hover shows the loss itself.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -16,6 +17,7 @@ from plotly.colors import sample_colorscale
 
 from dlviz.analysis.landscape import Landscape, clip_to_map
 from dlviz.charts import style
+from dlviz.text.landscape import epoch_label
 
 RUN_COLORS = "Plasma"  # the curves' scale (dlviz.charts.value_colors): the same run, the same colour on every chart
 MAP_COLORS = "Viridis"
@@ -55,29 +57,31 @@ def _visible_path(landscape: Landscape, run: int, upto_epoch: float | None) -> t
 
 
 def _path_traces(landscape: Landscape, labels: Sequence[str], colors: Sequence[str], upto_epoch: float | None,
-                 width: float) -> list[dict]:
-    """Two scatter traces (plain dicts, see `_add_replay`) per run: the path so far, and its head (a cross where it
-    left the map or diverged)."""
+                 width: float, answers: bool = True) -> list[dict]:
+    """Two scatter traces (plain dicts, see `_add_replay`) per run: the path so far, and its head (with `answers`, a
+    cross where it left the map or diverged; without, always a dot)."""
     traces = []
     for run, (label, color) in enumerate(zip(labels, colors)):
         path, left = _visible_path(landscape, run, upto_epoch)
         n_recorded = len(path) - (1 if left and len(path) else 0)
         epochs = landscape.epochs[run][:n_recorded]
         losses = landscape.point_loss[run][:n_recorded]
-        custom = np.column_stack([epochs, losses, landscape.residual[run][:n_recorded]])
+        custom = np.column_stack([losses, landscape.residual[run][:n_recorded]])
+        when = [epoch_label(e) for e in epochs]
         if left and len(path):
-            custom = np.vstack([custom, [np.nan, np.nan, np.nan]])
+            custom = np.vstack([custom, [np.nan, np.nan]])
+            when.append("")
         traces.append(dict(
             type="scatter", x=path[:, 0], y=path[:, 1], mode="lines+markers", name=label, legendgroup=label,
-            line=dict(color=color, width=width), marker=dict(size=5, color=color), customdata=custom,
-            hovertemplate=(f"{label}<br>epoch %{{customdata[0]:.2f}}<br>loss at these weights %{{customdata[1]:.4f}}"
-                           "<br>distance from the plane %{customdata[2]:.2f}<extra></extra>")))
+            line=dict(color=color, width=width), marker=dict(size=5, color=color), customdata=custom, text=when,
+            hovertemplate=(f"{label}<br>epoch %{{text}}<br>loss at these weights %{{customdata[0]:.4f}}"
+                           "<br>distance from the plane %{customdata[1]:.2f}<extra></extra>")))
         finished = upto_epoch is None or upto_epoch >= landscape.epochs[run][-1] - 1e-9
-        crossed = left or (landscape.diverged[run] and finished)
+        crossed = answers and (left or (landscape.diverged[run] and finished))
         head = path[-1:] if len(path) else np.zeros((0, 2))
         traces.append(dict(
             type="scatter", x=head[:, 0], y=head[:, 1], mode="markers", legendgroup=label, showlegend=False,
-            name=f"{label} (left the map)" if left else label, hoverinfo="name",
+            name=f"{label} (left the map)" if left and answers else label, hoverinfo="name",
             marker=dict(symbol=EXIT_SYMBOL if crossed else "circle", size=14 if crossed else 9, color=color,
                         line=dict(color="white", width=1))))
     return traces
@@ -102,7 +106,8 @@ def _curve_traces(landscape: Landscape, labels: Sequence[str], colors: Sequence[
             traces.append(dict(
                 type="scatter", x=epochs[shown], y=y, mode="lines", name=f"{label} ({name})", legendgroup=label,
                 showlegend=False, line=dict(color=color, width=width, dash=dash), xaxis="x2", yaxis="y2",
-                hovertemplate=f"{label}<br>epoch %{{x:.2f}}<br>{name} loss %{{y:.4f}}<extra></extra>"))
+                text=[epoch_label(e) for e in epochs],
+                hovertemplate=f"{label}<br>epoch %{{text}}<br>{name} loss %{{y:.4f}}<extra></extra>"))
     return traces
 
 
@@ -115,6 +120,31 @@ def _curve_range(landscape: Landscape) -> tuple[float, float]:
     return float(values.min()), float(values.max())
 
 
+@dataclass(frozen=True)
+class Strip:
+    """Where the rows under the plot go, in pixels below its bottom edge: the x axes' ticks and titles, then the
+    legend's row, then the replay's row (▶ Play / ❚❚ Pause on the left, the slider with the current epoch printed
+    above its rail on the right). Plotly places legends, menus and sliders in fractions of the plot's height, so
+    `surface_figure` converts these with the plot's height in pixels (`fraction`)."""
+
+    legend_top: int
+    controls_top: int
+    bottom: int  # the figure's bottom margin: everything above fits in it, so plotly never grows it
+
+    def fraction(self, px: int, plot_px: int) -> float:
+        return -px / plot_px
+
+
+def strip(presenter: bool) -> Strip:
+    """The rows under the plot, from the text sizes (`style.sizes`): a tick label and an axis title (each its size
+    plus a gap), a legend row (its text plus padding), then the replay row (the slider's epoch label above its
+    rail, as tall as a button). Presenter mode: 72, 114, 163 px; normal: 61, 98, 139 px."""
+    s = style.sizes(presenter)
+    legend_top = s.tick + 10 + s.text + 24
+    controls_top = legend_top + s.legend + 24
+    return Strip(legend_top, controls_top, controls_top + round(1.6 * s.legend) + 20)
+
+
 # Paper coordinates of the two panels: the map on the left (square, drawn against the right edge of its share, its
 # colour bar just right of it), the curves on the right. In presenter mode the figure is short, so the square map is
 # narrower than half the width: its share shrinks and the curves get the rest.
@@ -122,7 +152,7 @@ DOMAINS = {False: ((0.0, 0.5), (0.68, 1.0)), True: ((0.0, 0.38), (0.55, 1.0))}
 
 
 def surface_figure(landscape: Landscape, labels: Sequence[str], *, animate: bool = True, title: str | None = None,
-                   presenter: bool = False, height: int = 620) -> go.Figure:
+                   presenter: bool = False, height: int = 620, answers: bool = True) -> go.Figure:
     """The loss map (filled contours of log10 training loss) with every run's projected path, and beside it the
     loss curves of the same runs (training solid, validation dashed, at the recorded weights against epochs).
 
@@ -130,10 +160,17 @@ def surface_figure(landscape: Landscape, labels: Sequence[str], *, animate: bool
     run on the curves (training, validation), then two legend keys (solid, dashed). With `animate`, the figure
     carries one frame per `frame_epochs` time (frame names are the epochs as text) that draws the paths and the
     curves up to that time, with play/pause buttons and a slider; the figure as built shows everything.
+
+    Without `answers` (presenter mode, "Hide the answers") the map and the paths are drawn plainly: trace 1 (the
+    star at the centre, which names the run with the lowest loss) is empty and out of the legend, and every head is
+    a dot named after its run (no ✕ where a run left the map or blew up).
     """
     size = 20 if presenter else 14
     width = 4 if presenter else 2.5
     colors = run_colors(len(labels))
+    rows = strip(presenter)
+    height, top = (500 if presenter else height), 56
+    plot_px = max(100, height - top - rows.bottom)
     map_domain, curves_domain = DOMAINS[presenter]
     finite = landscape.grid_loss[np.isfinite(landscape.grid_loss) & (landscape.grid_loss > 0)]
     low, high = float(finite.min()), float(finite.max())
@@ -148,10 +185,15 @@ def surface_figure(landscape: Landscape, labels: Sequence[str], *, animate: bool
                       x=map_domain[1] + 0.01, xanchor="left", thickness=14 if presenter else 12)))
     centre = labels[landscape.centre_run]
     centre_label = f"centre: {centre}'s end" if presenter else f"centre: final weights of {centre}"
-    fig.add_trace(go.Scatter(x=[0.0], y=[0.0], mode="markers", name=centre_label, hoverinfo="name",
-                             marker=dict(symbol="star", size=16, color="white", line=dict(color="black", width=1))))
-    for trace in _path_traces(landscape, labels, colors, None, width) + _curve_traces(landscape, labels, colors,
-                                                                                     None, width):
+    if answers:
+        fig.add_trace(go.Scatter(x=[0.0], y=[0.0], mode="markers", name=centre_label, hoverinfo="name",
+                                 marker=dict(symbol="star", size=16, color="white",
+                                             line=dict(color="black", width=1))))
+    else:  # kept empty, so that the traces keep their places (the replay's frames name them by index)
+        fig.add_trace(go.Scatter(x=[], y=[], mode="markers", name="plane centre", showlegend=False,
+                                 hoverinfo="skip"))
+    for trace in (_path_traces(landscape, labels, colors, None, width, answers)
+                  + _curve_traces(landscape, labels, colors, None, width)):
         fig.add_trace(trace)
     for name, dash in (("training loss", "solid"), ("validation loss", "dash")):  # the curves' key, on them
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=name, xaxis="x2", yaxis="y2",
@@ -161,11 +203,12 @@ def surface_figure(landscape: Landscape, labels: Sequence[str], *, animate: bool
         title=dict(text=title or ("Each run's path on the loss surface, and its loss" if presenter else
                                   "Each run's path on a 2-D slice of the training loss, and its loss curves"),
                    font=dict(size=size + 4)),
-        font=dict(size=size), height=480 if presenter else height, template="plotly_white",
-        # The legend sits below the x-axis titles (further down in presenter mode, whose text is larger).
-        legend=dict(orientation="h", y=-0.32 if presenter else -0.18),
+        font=dict(size=size), height=height, template="plotly_white",
+        # The legend has a row of its own under the x-axis titles, the replay's buttons and slider one under it.
+        legend=dict(orientation="h", x=0.0, xanchor="left", y=rows.fraction(rows.legend_top, plot_px),
+                    yanchor="top"),
         legend2=dict(x=curves_domain[1], xanchor="right", y=1.0, yanchor="top", bgcolor="rgba(255,255,255,0.8)"),
-        margin=dict(l=60, r=20, t=60, b=110 if presenter else 60), hovermode="closest",
+        margin=dict(l=60, r=20, t=top, b=rows.bottom), hovermode="closest",
         xaxis=dict(domain=list(map_domain), title_text=direction_label(landscape, 0, presenter),
                    range=[landscape.axis_a[0], landscape.axis_a[-1]], showgrid=False, zeroline=False,
                    constrain="domain", constraintoward="right"),
@@ -178,7 +221,8 @@ def surface_figure(landscape: Landscape, labels: Sequence[str], *, animate: bool
         yaxis2=dict(anchor="x2", title_text=None if presenter else "loss", **style.log_axis(*_curve_range(landscape))))
     _explicit_fonts(fig, presenter)
     if animate:
-        _add_replay(fig, landscape, labels, colors, width)
+        _add_replay(fig, landscape, labels, colors, width, answers,
+                    rows.fraction(rows.controls_top, plot_px), style.sizes(presenter))
     return fig
 
 
@@ -205,7 +249,7 @@ def _changing(trace: dict) -> dict:
 
 
 def _add_replay(fig: go.Figure, landscape: Landscape, labels: Sequence[str], colors: Sequence[str],
-                width: float) -> None:
+                width: float, answers: bool, y: float, s: style.Sizes) -> None:
     """One frame per recorded time: the paths (traces 2 .. 2 + 2n) and the curves (the next 2n) up to it."""
     times = frame_epochs(landscape)
     n = len(labels)
@@ -215,20 +259,27 @@ def _add_replay(fig: go.Figure, landscape: Landscape, labels: Sequence[str], col
     # data into the traces, so colours, names and hover texts come from the figure. A path's hover data (customdata)
     # stays the whole path's: a frame shows a prefix of it, point for point.
     fig.frames = [dict(name=f"{t:g}", traces=moving, data=[_changing(trace) for trace in
-                                                           _path_traces(landscape, labels, colors, t, width)
+                                                           _path_traces(landscape, labels, colors, t, width,
+                                                                        answers)
                                                            + _curve_traces(landscape, labels, colors, t, width)])
                   for t in times]
     # redraw=True: without it plotly.js animates only the scatter traces and drops the contour from the plot.
     play = dict(frame=dict(duration=350, redraw=True), transition=dict(duration=0), fromcurrent=True,
                 mode="immediate")
     pause = dict(frame=dict(duration=0, redraw=True), transition=dict(duration=0), mode="immediate")
+    # As `charts.animated` draws its replays: the step labels are hidden (29 of them overlap), the current one is
+    # printed above the rail ("epoch 1 · 25%"), right of the buttons.
     fig.update_layout(
-        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=-0.32, xanchor="left", yanchor="top",
-                          pad=dict(t=30, r=10), showactive=False,
+        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=y, xanchor="left", yanchor="top",
+                          pad=dict(t=0, r=10), showactive=False, font=dict(size=s.legend),
                           buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
-                                   dict(label="Pause", method="animate", args=[[None], pause])])],
-        sliders=[dict(active=len(times) - 1, x=0.2, len=0.8, y=-0.32, currentvalue=dict(prefix="epoch "),
-                      steps=[dict(label=f"{t:.3g}", method="animate",
+                                   dict(label="❚❚ Pause", method="animate", args=[[None], pause])])],
+        sliders=[dict(active=len(times) - 1, x=0.3, len=0.7, xanchor="left", y=y, yanchor="top",
+                      pad=dict(t=0, b=0), font=dict(size=s.smallest, color="rgba(0,0,0,0)"), ticklen=0,
+                      minorticklen=0,
+                      currentvalue=dict(prefix="epoch ", font=dict(size=s.legend, color="#1b1b1f"), visible=True,
+                                        offset=4),
+                      steps=[dict(label=epoch_label(t), method="animate",
                                   args=[[f"{t:g}"], dict(frame=dict(duration=0, redraw=True), mode="immediate",
                                                          transition=dict(duration=0))]) for t in times])])
 

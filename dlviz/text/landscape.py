@@ -6,6 +6,7 @@ Distances are Euclidean norms of flat weight vectors (weight units), losses the 
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import numpy as np
@@ -24,19 +25,48 @@ def format_distance(x: float, digits: int = 3) -> str:
     return f"{float(text):,.0f}" if abs(x) >= 1000 else text
 
 
-def plane_sentence(landscape: Landscape, labels: Sequence[str]) -> str:
+def epoch_label(epoch: float) -> str:
+    """A recorded time as a slider or hover label: "0" (the start), "1 · 25%" (a point inside epoch 1, after that
+    share of its updates), "3" (the end of epoch 3). Epochs are fractional counts of passes (updates / updates per
+    epoch), as `Landscape.epochs` holds them."""
+    whole, share = _split_epoch(epoch)
+    return f"{whole}" if share is None else f"{whole} · {share:.0%}"
+
+
+def epoch_phrase(epoch: float) -> str:
+    """A recorded time inside a sentence: "at the start", "in epoch 1 (after 89% of it)", "at the end of epoch 3"."""
+    whole, share = _split_epoch(epoch)
+    if share is None:
+        return "at the start" if whole == 0 else f"at the end of epoch {whole}"
+    return f"in epoch {whole} (after {share:.0%} of it)"
+
+
+def _split_epoch(epoch: float) -> tuple[int, float | None]:
+    """(the epoch a time falls in, the share of it done), or (n, None) at the end of epoch n (0: the start). The
+    share is kept within 1%..99% so that a point never reads as "0%" or "100%" of an epoch."""
+    epoch = float(epoch)
+    nearest = round(epoch)
+    if abs(epoch - nearest) < 1e-6:
+        return int(nearest), None
+    whole = math.floor(epoch)
+    return whole + 1, min(max(epoch - whole, 0.01), 0.99)
+
+
+def plane_sentence(landscape: Landscape, labels: Sequence[str], answers: bool = True) -> str:
     """What the map is: a 2-D slice through n_params weights centred on the best run's final weights, the share of
     the movement its directions capture, how far the recorded points lie off it and what that does to the losses
-    the map shows, and which rows the loss is taken on."""
+    the map shows, and which rows the loss is taken on. Without `answers` (presenter mode, "Hide the answers") only
+    what describes the slice itself: not which run it is centred on (the lowest loss), nor which runs diverged."""
     plane = landscape.plane
     fitted = list(plane.fitted_runs)
     residual = np.concatenate([landscape.residual[i] for i in fitted])
     gap = np.abs(np.concatenate([landscape.point_loss[i] - landscape.projected_loss[i] for i in fitted]))
     rows = (f"all {landscape.train_rows:,}" if landscape.loss_rows == landscape.train_rows
             else f"a fixed sample of {landscape.loss_rows:,} of the {landscape.train_rows:,}")
-    left_out = [labels[i] for i in range(landscape.n_runs) if i not in fitted]
-    return (f"This map is a 2-D slice through a space of {plane.n_params:,} weights, centred on the final weights of "
-            f"{labels[landscape.centre_run]} (the lowest training loss at the end, this seed). Its two directions "
+    left_out = [labels[i] for i in range(landscape.n_runs) if i not in fitted] if answers else []
+    centre = (f", centred on the final weights of {labels[landscape.centre_run]} (the lowest training loss at the "
+              f"end, this seed)" if answers else "")
+    return (f"This map is a 2-D slice through a space of {plane.n_params:,} weights{centre}. Its two directions "
             f"capture {plane.explained[0]:.0%} and {plane.explained[1]:.0%} of the paths' movement "
             f"({plane.explained_total:.0%} together)"
             + (f"; {', '.join(left_out)} diverged and did not shape it" if left_out else "") + ". "
@@ -58,7 +88,7 @@ def run_sentence(landscape: Landscape, run: int, label: str) -> str:
         text += (f"; its loss blew up in epoch {blew_up}" if blew_up else "; it diverged")
         text += ", so it did not shape the map"
     if s.left_map_at is not None:
-        text += f"; it leaves the map at epoch {format_distance(landscape.epochs[run][s.left_map_at])} (✕)"
+        text += f"; it leaves the map {epoch_phrase(landscape.epochs[run][s.left_map_at])} (✕)"
     return text + "."
 
 
