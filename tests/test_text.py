@@ -71,6 +71,20 @@ def test_divergence_then_a_constant_predictor():
                                                          analyze_learning_rates(unknown).value(1.0))
 
 
+def test_after_a_divergence_the_verdict_and_its_number_agree():
+    # Last epoch (0.700) below the start (0.721), last-3 mean (0.726) above: the sentence must not say "below".
+    dipped = [make([18.5, 0.9, 0.8, 0.76, 0.74, 0.738, 0.70], lr=1.0, seed=1, initial_loss=0.721, diverged_at=1,
+                   final_positive_share=0.4)]
+    text = words.divergence_sentence("learning_rate", analyze_learning_rates(dipped).value(1.0))
+    assert "came back" not in text and "below" not in text
+    assert "did not recover: training loss over the last 3 epochs was still 0.726, above its starting 0.721" in text
+    back = [make([18.5, 0.9, 0.6, 0.6, 0.6], lr=1.0, seed=s, initial_loss=0.721, diverged_at=1,
+                 final_positive_share=0.4) for s in (1, 2)]
+    text = words.divergence_sentence("learning_rate", analyze_learning_rates(back).value(1.0))
+    assert ("It came back afterwards: training loss over the last 3 epochs was 0.600, mean of the 2 diverged "
+            "seeds, below its starting 0.721.") in text
+
+
 def test_accuracy_below_the_baseline_says_so():
     runs = [make(falling(0.3, 5), falling(0.35, 5), lr=0.01, seed=s, accuracy=[0.9] * 5,
                  val_accuracy=[0.86] * 4 + [0.859], majority_val_accuracy=0.875) for s in (1, 2)]

@@ -93,21 +93,28 @@ def divergence_sentence(page: str, v: ValueFindings) -> str | None:
         what = f"the loss became {'NaN' if first.reason == 'nan' else 'infinite'} in {format_epochs(low, high)}"
     text = _start(_at(page, v.value), f"{what}{_seeds_of(v.diverged_seeds, v.n_seeds)}: the run diverged.")
     after = v.after_divergence
+    diverged = [d for d in v.divergences if d is not None]
+    # The numbers printed are the ones curves.divergence judged: each diverged run's mean training loss over its
+    # last TAIL_EPOCHS epochs against its own start (averaged over the diverged seeds when there are several).
+    end = sum(d.end_loss for d in diverged) / len(diverged)
+    start = sum(d.start_loss for d in diverged) / len(diverged)
+    last = f"over the last {curves.TAIL_EPOCHS} epochs"
+    of_seeds = "" if len(diverged) == 1 else f", mean of the {len(diverged)} diverged seeds"
     if after == curves.AFTER_CONSTANT:
         majority = v.majority_val_accuracy
         tail = (f", scoring {format_percent(v.final_val_accuracy.mean)}, what always answering the majority class "
                 "scores") if majority is not None else ""
-        text += (f" Afterwards the network stopped learning: it now predicts the same class for every row (loss "
-                 f"{format_loss(v.final_train_loss.mean)}, near a constant guess's {format_loss(v.prior_loss)}"
-                 f"{tail}).")
+        loss = f"loss {format_loss(end)} {last}{of_seeds}" if math.isfinite(end) else "its loss"
+        text += (f" Afterwards the network stopped learning: it now predicts the same class for every row ({loss}, "
+                 f"near a constant guess's {format_loss(v.prior_loss)}{tail}).")
     elif after == curves.AFTER_NAN:
         text += " The loss stayed NaN from then on: Keras has nothing left to train."
     elif after == curves.AFTER_RECOVERED:
-        text += (f" It came back afterwards, ending at training loss {format_loss(v.final_train_loss.mean)}, below "
-                 "its start.")
-    elif math.isfinite(v.final_train_loss.mean) and v.final_train_loss.mean > v.start_loss:
-        text += (f" Afterwards it did not recover: training loss over the last epochs was still "
-                 f"{format_loss(v.final_train_loss.mean)} (mean of the seeds), above its start.")
+        text += (f" It came back afterwards: training loss {last} was {format_loss(end)}{of_seeds}, below its "
+                 f"starting {format_loss(start)}.")
+    elif math.isfinite(end) and end > start:
+        text += (f" Afterwards it did not recover: training loss {last} was still {format_loss(end)}{of_seeds}, "
+                 f"above its starting {format_loss(start)}.")
     return text
 
 
