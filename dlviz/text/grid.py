@@ -118,23 +118,54 @@ def _trend(grid: Grid, rows: list[RowBest], budget: str) -> list[str]:
                             "Try more seeds, more epochs, or learning rates closer together.")]
 
 
+def _batches(batch_sizes: Sequence[int]) -> str:
+    """"batch 16", "batch 16 and 1,024", "batch 16, 64 and 256"."""
+    words = [format_count(b) for b in batch_sizes]
+    return "batch " + (words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1])
+
+
+def _divergence_places(grid: Grid, diverged: np.ndarray) -> list[str]:
+    """Where cells diverged, by learning rate, true of every row: the top block of learning rates where every batch
+    size diverged ("from learning rate 1 up at every batch size"), then each lower rate that diverged somewhere with
+    the batch sizes it diverged at ("at learning rate 0.3 only at batch 16 and 1,024")."""
+    n_rows, n_cols = diverged.shape
+    full = diverged.all(axis=0)
+    j0 = n_cols
+    while j0 > 0 and full[j0 - 1]:
+        j0 -= 1
+    parts = []
+    if j0 < n_cols:
+        where = "" if n_rows == 1 else " at every batch size"
+        parts.append(f"at learning rate {format_lr(grid.learning_rates[j0])}{where}" if j0 == n_cols - 1 else
+                     f"from learning rate {format_lr(grid.learning_rates[j0])} up{where}")
+    for j in reversed(range(j0)):
+        if not diverged[:, j].any():
+            continue
+        rows = [b for b, d in zip(grid.batch_sizes, diverged[:, j]) if d]
+        where = "at every batch size" if full[j] else f"{'only ' if parts else ''}at {_batches(rows)}"
+        parts.append(f"at learning rate {format_lr(grid.learning_rates[j])} {where}" if n_rows > 1 or not full[j]
+                     else f"at learning rate {format_lr(grid.learning_rates[j])}")
+    return parts
+
+
 def _divergence(grid: Grid) -> list[str]:
+    """Which cells diverged, in words true of every row, and "larger batches stand bigger steps" only when the grid
+    backs it: wherever a batch size diverged every smaller batch size did too, and the smallest batch diverged at
+    more learning rates than the largest."""
     diverged = grid.diverged()
     if not diverged.any():
         return []
-    first = [next((grid.learning_rates[j] for j in range(grid.shape[1]) if row[j]), None) for row in diverged]
-    total = f"{int(diverged.sum())} of {diverged.size} cells diverged on at least one seed (✕)"
-    known = [(b, r) for b, r in zip(grid.batch_sizes, first) if r is not None]
-    (b_small, r_small), (b_large, r_large) = known[0], known[-1]
-    clean = [b for b, r in zip(grid.batch_sizes, first) if r is None]
-    if clean and clean[-1] > b_small:
-        return [f"{total}. Batch {clean[-1]} did not diverge at any learning rate tried, while batch {b_small} "
-                f"already diverged at {format_lr(r_small)}: larger batches stand bigger steps."]
-    if len(known) > 1 and r_large > r_small:
-        return [f"{total}. Runs diverge from learning rate {format_lr(r_small)} at batch {b_small} but only from "
-                f"{format_lr(r_large)} at batch {b_large}: larger batches stand bigger steps before they blow up."]
-    return [f"{total}, from learning rate {format_lr(r_small)} up"
-            + (" at every batch size." if len(known) > 1 else f" at batch {b_small}.")]
+    seeds = " on at least one seed" if grid.n_seeds > 1 else ""
+    total = f"{int(diverged.sum())} of {diverged.size} cells diverged{seeds} (✕)"
+    out = [f"{total}: {'; '.join(_divergence_places(grid, diverged))}."]
+    nested = all((diverged[i + 1] <= diverged[i]).all() for i in range(diverged.shape[0] - 1))
+    if diverged.shape[0] > 1 and nested and diverged[-1].sum() < diverged[0].sum():
+        clean = [b for b, row in zip(grid.batch_sizes, diverged) if not row.any()]
+        tail = f" ({_batches(clean)} at no learning rate tried)" if clean else ""
+        out.append(f"Larger batches stand bigger steps here: wherever a batch size diverged, every smaller one did "
+                   f"too, and batch {format_count(grid.batch_sizes[-1])} diverged at fewer learning rates than batch "
+                   f"{format_count(grid.batch_sizes[0])}{tail}.")
+    return out
 
 
 def _slow_edge(grid: Grid, ranking: str, budget: str, n_train: int | None) -> list[str]:
