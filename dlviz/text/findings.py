@@ -18,6 +18,7 @@ from dlviz.analysis.sweeps import SweepFindings, ValueFindings
 from dlviz.text.format import (format_count, format_epochs, format_loss, format_lr, format_percent,
                                format_points, format_ratio, format_value, join_values, loss_range, percent_range,
                                seeds_text, value_label, value_name)
+from dlviz.text.seeds import at_seeds, beyond_spread, on_every_seed, over_seeds
 
 COMPARISON_RULE = ("One value is called better than another only if it is better on every seed and its mean "
                    "advantage over the seeds is larger than the seed-to-seed spread (highest minus lowest) of "
@@ -45,6 +46,11 @@ def _start(prefix: str, rest: str) -> str:
 
 def _seeds_of(count: int, n: int) -> str:
     return "" if n <= 1 else f" (on {count} of {n} seeds)"
+
+
+def _loss_range(mean: float, low: float, high: float, n: int) -> str:
+    """loss_range without the "(1 seed)" tag of a single run."""
+    return format_loss(mean) if n <= 1 else loss_range(mean, low, high, n)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -210,7 +216,7 @@ def detail_sentences(findings: SweepFindings) -> list[str]:
     for v in findings.per_value:
         if v.score.finite:
             out.append(f"{_cap(value_name(findings.page, v.value))}: {STATISTIC} "
-                       f"{loss_range(v.score.mean, v.score.low, v.score.high, v.n_seeds)}, near epoch "
+                       f"{_loss_range(v.score.mean, v.score.low, v.score.high, v.n_seeds)}, near epoch "
                        f"{v.best_epoch}.")
     return out
 
@@ -228,13 +234,14 @@ def ranking_sentence(findings: SweepFindings) -> str | None:
     lead = ranking.stat(ranking.leader)
     if ranking.best is not None:
         closest = min((c for c in ranking.comparisons), key=lambda c: c.mean_difference)
-        return (f"The {STATISTIC}, mean over {seeds_text(n)}: {value_name(page, ranking.best)} reaches "
-                f"{loss_range(lead.mean, lead.low, lead.high, n)}, better than every other value on every seed "
-                f"and by more than the seeds' spread (at least {format_loss(closest.mean_difference)} ahead).")
+        every = " on every seed and" if n > 1 else ""
+        return (f"The {STATISTIC}, {over_seeds(n)}: {value_name(page, ranking.best)} reaches "
+                f"{_loss_range(lead.mean, lead.low, lead.high, n)}, better than every other value{every} "
+                f"{beyond_spread(n)} (at least {format_loss(closest.mean_difference)} ahead).")
     tied = ranking.tied
     spreads = max(ranking.stat(v).spread for v in tied)
     means = ", ".join(f"{format_value(page, v)}: {format_loss(ranking.stat(v).mean)}" for v in tied)
-    text = (f"No clear difference at {seeds_text(n)} between {_plural(page)} {join_values(page, tied)} ({means}; "
+    text = (f"No clear difference {at_seeds(n)} between {_plural(page)} {join_values(page, tied)} ({means}; "
             f"{STATISTIC}): they tie for the best")
     text += (f", since the seeds alone move a run by up to {format_loss(spreads)}." if n > 1 else ".")
     return text + (" " + ONE_SEED_NOTE if n == 1 else "")
@@ -251,12 +258,13 @@ def speed_sentences(findings: SweepFindings) -> list[str]:
         out.append(_start(_at(page, s.value), (
             f"training loss only fell from {format_loss(s.start_loss)} to {format_loss(s.final_loss)} in {s.epochs} "
             f"epochs, {format_percent(max(s.progress, 0.0), 0)} of the way learning rate "
-            f"{format_value(page, s.reference)} got (to {format_loss(s.reference_final_loss)}) on every seed: the "
+            f"{format_value(page, s.reference)} got (to {format_loss(s.reference_final_loss)}) "
+            f"{on_every_seed(s.comparison.n_seeds)}: the "
             "steps are too small, so it learns too slowly.")))
     for s in findings.too_high:
         out.append(_start(_at(page, s.value), (
             f"training loss ends at {format_loss(s.final_loss)}, above the {format_loss(s.reference_final_loss)} "
-            f"that learning rate {format_value(page, s.reference)} reaches on every seed with "
+            f"that learning rate {format_value(page, s.reference)} reaches {on_every_seed(s.comparison.n_seeds)} with "
             f"{format_ratio(s.value / s.reference)} smaller steps: the updates overshoot instead of settling.")))
     return out
 
@@ -317,16 +325,17 @@ def generalisation_sentence(findings: SweepFindings) -> str | None:
         return None
     small, large = format_count(c.a), format_count(c.b)
     numbers = (f"{STATISTIC}: {format_loss(c.mean_a)} at batch {small}, {format_loss(c.mean_b)} at batch {large}, "
-               f"mean over {seeds_text(c.n_seeds)}")
+               f"{over_seeds(c.n_seeds)}")
+    lower = "lower on every seed, beyond the spread" if c.n_seeds > 1 else f"lower {beyond_spread(1)}"
     if findings.generalisation_answer == sweeps.SMALLER_BETTER:
-        return f"Here the smaller batch did generalise better ({numbers}; lower on every seed, beyond the spread)."
+        return f"Here the smaller batch did generalise better ({numbers}; {lower})."
     if findings.generalisation_answer == sweeps.LARGER_BETTER:
-        return (f"Here the larger batch generalised better ({numbers}; lower on every seed, beyond the spread): "
+        return (f"Here the larger batch generalised better ({numbers}; {lower}): "
                 "'sometimes' matters, and too much noise can also hurt.")
     why = "with one seed the gap cannot be told from noise" if c.one_seed else (
         f"the seeds alone move a run by up to {format_loss(max(c.spread_a, c.spread_b))}")
     return (f"On this data smaller batches did not clearly generalise better ({numbers}): {why}, so there is no "
-            f"clear difference at {seeds_text(c.n_seeds)}.")
+            f"clear difference {at_seeds(c.n_seeds)}.")
 
 
 def sentences(findings: SweepFindings) -> list[str]:

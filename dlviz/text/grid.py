@@ -13,7 +13,8 @@ from dlviz.analysis import grid as g
 from dlviz.analysis.grid import (BEST_VAL_LOSS, FINAL_VAL_ACCURACY, GUIDE_SOURCE, HIGHER_IS_BETTER,
                                  SAME_EPOCHS, SAME_UPDATES, Grid, RowBest)
 from dlviz.runs import updates_per_epoch
-from dlviz.text.format import format_count, format_loss, format_lr, format_percent, format_ratio, seeds_text
+from dlviz.text.format import format_count, format_loss, format_lr, format_percent, format_ratio
+from dlviz.text.seeds import at_seeds, on_every_seed, over_seeds
 
 OUTCOME_LABELS = {
     g.FINAL_VAL_LOSS: "final validation loss (mean of the last 3 epochs)",
@@ -70,7 +71,7 @@ def grid_sentences(grid: Grid, outcome: str = g.DEFAULT_OUTCOME, budget: str = S
                 "learning rates."]
     n = grid.n_seeds
     head = "; ".join(row_sentence(r, ranking) for r in rows)
-    out = [head[:1].upper() + head[1:] + f" ({OUTCOME_LABELS[ranking]}, mean over {seeds_text(n)})."]
+    out = [head[:1].upper() + head[1:] + f" ({OUTCOME_LABELS[ranking]}, {over_seeds(n)})."]
     if len(rows) > 1:
         out += _trend(grid, rows, budget)
     out += _divergence(grid) + _slow_edge(grid, ranking, budget, n_train) + _overfitting(grid, ranking)
@@ -112,7 +113,7 @@ def _trend(grid: Grid, rows: list[RowBest], budget: str) -> list[str]:
         return [f"Here the best learning rate fell from {format_lr(low_first)} at batch {b_small} to "
                 f"{format_lr(high_last)} at batch {b_large}, the opposite of the rule of thumb: on this data and "
                 "budget something else dominates."]
-    return [f"No clear shift of the best learning rate from batch {b_small} to batch {b_large} at {seeds_text(n)}: "
+    return [f"No clear shift of the best learning rate from batch {b_small} to batch {b_large} {at_seeds(n)}: "
             "the learning rates that tie for best overlap, so this grid does not show the shift the rule of thumb "
             "predicts. " + ("Compare with the same epochs for every cell." if budget == SAME_UPDATES else
                             "Try more seeds, more epochs, or learning rates closer together.")]
@@ -195,7 +196,7 @@ def _overfitting(grid: Grid, ranking: str) -> list[str]:
     if not overfit.any():
         return []
     lowest = min(grid.learning_rates[j] for j in np.nonzero(overfit)[1])
-    return [f"{int(overfit.sum())} cell(s) overfit on every seed (validation loss ends clearly above its own lowest "
-            f"while training loss keeps falling; all at learning rate {format_lr(lowest)} or more): the final "
-            "numbers count that against them. Switch the outcome to the lowest validation loss to judge every run "
-            "as if it had stopped early."]
+    return [f"{int(overfit.sum())} cell(s) overfit {on_every_seed(grid.n_seeds)} (validation loss ends clearly "
+            "above its own lowest while training loss keeps falling; all at learning rate "
+            f"{format_lr(lowest)} or more): the final numbers count that against them. Switch the outcome to the "
+            "lowest validation loss to judge every run as if it had stopped early."]
