@@ -60,6 +60,33 @@ def test_one_seed_says_why_it_names_no_winner():
     assert "No clear difference in this run" in text and words.ONE_SEED_NOTE in text
 
 
+def _without_the_one_seed_note(text: str) -> str:
+    return text.replace(words.ONE_SEED_NOTE, "")
+
+
+@pytest.mark.parametrize("found", [
+    pytest.param(lambda: analyze_learning_rates(lr_sweep(offsets={1: 0.0})), id="lr clear"),
+    pytest.param(lambda: analyze_learning_rates(lr_sweep(offsets={1: 0.0}, gap=0.005)), id="lr tie"),
+    pytest.param(lambda: analyze_batch_sizes(batch_runs(0.1, seeds=(1,))), id="batch smaller better"),
+    pytest.param(lambda: analyze_batch_sizes(batch_runs(0.005, seeds=(1,))), id="batch no difference"),
+    pytest.param(lambda: analyze_epochs([make(*overfitting_curves())], patience=5), id="epochs")])
+def test_one_seed_text_speaks_of_the_run_never_of_seeds(found):
+    """With seeds=1 no "mean over 1 seed", "on every seed", "(1 seed)" or "seeds' spread": only the note on why one
+    run cannot separate close values mentions seeds."""
+    found = found()
+    text = _without_the_one_seed_note(all_text(found))
+    assert "seed" not in text, text
+
+
+def test_one_seed_winner_and_batch_answer_say_this_run():
+    text = words.ranking_sentence(analyze_learning_rates(lr_sweep(offsets={1: 0.0})))
+    assert text.startswith("The lowest validation loss, smoothed over 3 epochs, in this run: learning rate 0.01 "
+                           "reaches 0.361, better than every other value by more than 0.020, the margin a single run "
+                           "needs")
+    batch = words.generalisation_sentence(analyze_batch_sizes(batch_runs(0.1, seeds=(1,))))
+    assert "in this run; lower by more than 0.020" in batch and "mean over" not in batch
+
+
 def test_divergence_then_a_constant_predictor():
     found = analyze_learning_rates(lr_sweep())
     text = words.divergence_sentence("learning_rate", found.value(1.0))

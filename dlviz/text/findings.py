@@ -332,7 +332,7 @@ def generalisation_sentence(findings: SweepFindings) -> str | None:
     if findings.generalisation_answer == sweeps.LARGER_BETTER:
         return (f"Here the larger batch generalised better ({numbers}; {lower}): "
                 "'sometimes' matters, and too much noise can also hurt.")
-    why = "with one seed the gap cannot be told from noise" if c.one_seed else (
+    why = f"a single run cannot tell a gap under {format_loss(ONE_SEED_SPREAD)} from noise" if c.one_seed else (
         f"the seeds alone move a run by up to {format_loss(max(c.spread_a, c.spread_b))}")
     return (f"On this data smaller batches did not clearly generalise better ({numbers}): {why}, so there is no "
             f"clear difference {at_seeds(c.n_seeds)}.")

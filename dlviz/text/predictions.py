@@ -238,14 +238,13 @@ def _ranked_choice(answer: Hashable, findings: sweeps.SweepFindings, ranking, wh
         return Verdict(WRONG, f"{said} ({number(stat.mean)}); {leader}, ahead{every} {beyond_spread(n)}.")
     tied = ", ".join(f"{format_value(page, t)}: {format_loss(ranking.stat(t).mean)}" for t in ranking.tied)
     plural = {sweeps.LEARNING_RATE: "learning rates", sweeps.BATCH_SIZE: "batch sizes"}.get(page, "values")
+    who = "this run" if n == 1 else f"these {seeds_text(n)}"
     if answer in ranking.tied:  # a tied pick is neither right nor wrong: the run cannot order the tied values
-        who = "this run" if n == 1 else f"these {seeds_text(n)}"
         return Verdict(CANNOT_TELL, f"{said}, one of the {plural} that tie for the {what} ({tied}): {who} cannot "
                                     "tell them apart.")
     others = [t for t in ranking.tied if t != ranking.leader]
     return Verdict(WRONG, f"{said} ({number(stat.mean)}); {leader}, ahead {beyond_spread(n)} (it ties with "
-                          f"{join_values(page, others)}, which {f'these {seeds_text(n)}' if n > 1 else 'this run'} cannot tell "
-                          "apart from it).")
+                          f"{join_values(page, others)}, which {who} cannot tell apart from it).")
 
 
 def check_noisiest(answer: int, findings: sweeps.SweepFindings, context: Context) -> Verdict:
