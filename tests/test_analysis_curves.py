@@ -95,6 +95,10 @@ def test_recovery_is_judged_on_the_number_the_sentence_prints():
     back = curves.divergence(make([18.5, 0.9, 0.6, 0.6, 0.6], initial_loss=0.721, diverged_at=1,
                                   final_positive_share=0.4))
     assert back.after == curves.AFTER_RECOVERED and back.end_loss == pytest.approx(0.6)
+    # Back below the start by a hair but no better than a constant guess (ln 2 = 0.693): not a recovery either.
+    flat = curves.divergence(make([11.5, 0.74, 0.735, 0.735, 0.735], initial_loss=0.736, diverged_at=1,
+                                  final_positive_share=0.4))
+    assert flat.end_loss < 0.736 and flat.after == curves.AFTER_UNKNOWN
 
 
 def test_prior_loss_not_learning_and_huge_losses():

@@ -105,11 +105,16 @@ def test_after_a_divergence_the_verdict_and_its_number_agree():
     text = words.divergence_sentence("learning_rate", analyze_learning_rates(dipped).value(1.0))
     assert "came back" not in text and "below" not in text
     assert "did not recover: training loss over the last 3 epochs was still 0.726, above its starting 0.721" in text
+    flat = [make([11.5, 0.74, 0.735, 0.735, 0.735], lr=1.0, seed=1, initial_loss=0.736, diverged_at=1,
+                 final_positive_share=0.4)]
+    text = words.divergence_sentence("learning_rate", analyze_learning_rates(flat).value(1.0))
+    assert text.endswith("Afterwards it learned nothing useful: training loss over the last 3 epochs was 0.735, not "
+                         "clearly below a constant guess's 0.693.")
     back = [make([18.5, 0.9, 0.6, 0.6, 0.6], lr=1.0, seed=s, initial_loss=0.721, diverged_at=1,
                  final_positive_share=0.4) for s in (1, 2)]
     text = words.divergence_sentence("learning_rate", analyze_learning_rates(back).value(1.0))
     assert ("It came back afterwards: training loss over the last 3 epochs was 0.600, mean of the 2 diverged "
-            "seeds, below its starting 0.721.") in text
+            "seeds, below its starting 0.721 and clearly below a constant guess's 0.693.") in text
 
 
 def test_accuracy_below_the_baseline_says_so():

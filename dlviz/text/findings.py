@@ -117,10 +117,13 @@ def divergence_sentence(page: str, v: ValueFindings) -> str | None:
         text += " The loss stayed NaN from then on: Keras has nothing left to train."
     elif after == curves.AFTER_RECOVERED:
         text += (f" It came back afterwards: training loss {last} was {format_loss(end)}{of_seeds}, below its "
-                 f"starting {format_loss(start)}.")
+                 f"starting {format_loss(start)} and clearly below a constant guess's {format_loss(v.prior_loss)}.")
     elif math.isfinite(end) and end > start:
         text += (f" Afterwards it did not recover: training loss {last} was still {format_loss(end)}{of_seeds}, "
                  f"above its starting {format_loss(start)}.")
+    elif math.isfinite(end) and end >= curves.NOT_LEARNING_SHARE * v.prior_loss:
+        text += (f" Afterwards it learned nothing useful: training loss {last} was {format_loss(end)}{of_seeds}, not "
+                 f"clearly below a constant guess's {format_loss(v.prior_loss)}.")
     return text
 
 
