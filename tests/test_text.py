@@ -87,6 +87,19 @@ def test_one_seed_winner_and_batch_answer_say_this_run():
     assert "in this run; lower by more than 0.020" in batch and "mean over" not in batch
 
 
+def test_divergence_over_seeds_gives_ranges_not_one_seeds_numbers():
+    # Two seeds blow up differently: the jump, ratio and start are ranges; the end and start after are means.
+    runs = [make([18.5, 0.9, 0.8, 0.75, 0.75], lr=1.0, seed=1, initial_loss=0.72, diverged_at=1,
+                 final_positive_share=0.4),
+            make([11.5, 0.9, 0.8, 0.76, 0.76], lr=1.0, seed=2, initial_loss=0.74, diverged_at=1,
+                 final_positive_share=0.4)]
+    text = words.divergence_sentence("learning_rate", analyze_learning_rates(runs).value(1.0))
+    assert text.startswith("At learning rate 1, training loss jumped to 11.5-18.5 in epoch 1, 16x-26x its starting "
+                           "0.720-0.740 (on 2 of 2 seeds): the run diverged.")
+    assert text.endswith("training loss over the last 3 epochs was still 0.770, above its starting 0.730 (means of "
+                         "the 2 diverged seeds).")
+
+
 def test_divergence_then_a_constant_predictor():
     found = analyze_learning_rates(lr_sweep())
     text = words.divergence_sentence("learning_rate", found.value(1.0))
@@ -113,8 +126,8 @@ def test_after_a_divergence_the_verdict_and_its_number_agree():
     back = [make([18.5, 0.9, 0.6, 0.6, 0.6], lr=1.0, seed=s, initial_loss=0.721, diverged_at=1,
                  final_positive_share=0.4) for s in (1, 2)]
     text = words.divergence_sentence("learning_rate", analyze_learning_rates(back).value(1.0))
-    assert ("It came back afterwards: training loss over the last 3 epochs was 0.600, mean of the 2 diverged "
-            "seeds, below its starting 0.721 and clearly below a constant guess's 0.693.") in text
+    assert ("It came back afterwards: training loss over the last 3 epochs was 0.600, below its starting 0.721 and "
+            "clearly below a constant guess's 0.693 (means of the 2 diverged seeds).") in text
 
 
 def test_accuracy_below_the_baseline_says_so():

@@ -18,7 +18,7 @@ from dlviz.analysis.sweeps import SweepFindings, ValueFindings
 from dlviz.text.format import (format_count, format_epochs, format_loss, format_lr, format_percent,
                                format_points, format_ratio, format_value, join_values, loss_range, percent_range,
                                seeds_text, value_label, value_name)
-from dlviz.text.seeds import at_seeds, beyond_spread, on_every_seed, over_seeds
+from dlviz.text.seeds import at_seeds, beyond_spread, on_every_seed, over_seeds, span
 
 COMPARISON_RULE = ("One value is called better than another only if it is better on every seed and its mean "
                    "advantage over the seeds is larger than the seed-to-seed spread (highest minus lowest) of "
@@ -90,9 +90,11 @@ def divergence_sentence(page: str, v: ValueFindings) -> str | None:
     if first is None:
         return None
     low, high = v.diverged_epochs  # type: ignore[misc]
-    if first.reason == "exploded" and first.ratio == first.ratio:
-        what = (f"training loss jumped to {format_loss(first.loss)} in {format_epochs(low, high)}, "
-                f"{format_ratio(first.ratio)} its starting {format_loss(first.start_loss)}")
+    jumps = [d for d in v.divergences if d is not None and d.reason == "exploded" and d.ratio == d.ratio]
+    if first.reason == "exploded" and first.ratio == first.ratio:  # over the seeds: a range, never one seed's
+        what = (f"training loss jumped to {span([d.loss for d in jumps], format_loss)} in "
+                f"{format_epochs(low, high)}, {span([d.ratio for d in jumps], format_ratio)} its starting "
+                f"{span([d.start_loss for d in jumps], format_loss)}")
     elif first.reason == "exploded":
         what = f"training loss exploded in {format_epochs(low, high)}"
     else:
@@ -105,25 +107,24 @@ def divergence_sentence(page: str, v: ValueFindings) -> str | None:
     end = sum(d.end_loss for d in diverged) / len(diverged)
     start = sum(d.start_loss for d in diverged) / len(diverged)
     last = f"over the last {curves.TAIL_EPOCHS} epochs"
-    of_seeds = "" if len(diverged) == 1 else f", mean of the {len(diverged)} diverged seeds"
+    of_seeds = "" if len(diverged) == 1 else f" (means of the {len(diverged)} diverged seeds)"
     if after == curves.AFTER_CONSTANT:
-        majority = v.majority_val_accuracy
         tail = (f", scoring {format_percent(v.final_val_accuracy.mean)}, what always answering the majority class "
-                "scores") if majority is not None else ""
-        loss = f"loss {format_loss(end)} {last}{of_seeds}" if math.isfinite(end) else "its loss"
+                "scores") if v.majority_val_accuracy is not None else ""
+        loss = f"loss {format_loss(end)} {last}" if math.isfinite(end) else "its loss"
         text += (f" Afterwards the network stopped learning: it now predicts the same class for every row ({loss}, "
-                 f"near a constant guess's {format_loss(v.prior_loss)}{tail}).")
+                 f"near a constant guess's {format_loss(v.prior_loss)}{tail}){of_seeds}.")
     elif after == curves.AFTER_NAN:
         text += " The loss stayed NaN from then on: Keras has nothing left to train."
     elif after == curves.AFTER_RECOVERED:
-        text += (f" It came back afterwards: training loss {last} was {format_loss(end)}{of_seeds}, below its "
-                 f"starting {format_loss(start)} and clearly below a constant guess's {format_loss(v.prior_loss)}.")
+        text += (f" It came back afterwards: training loss {last} was {format_loss(end)}, below its starting "
+                 f"{format_loss(start)} and clearly below a constant guess's {format_loss(v.prior_loss)}{of_seeds}.")
     elif math.isfinite(end) and end > start:
-        text += (f" Afterwards it did not recover: training loss {last} was still {format_loss(end)}{of_seeds}, "
-                 f"above its starting {format_loss(start)}.")
+        text += (f" Afterwards it did not recover: training loss {last} was still {format_loss(end)}, above its "
+                 f"starting {format_loss(start)}{of_seeds}.")
     elif math.isfinite(end) and end >= curves.NOT_LEARNING_SHARE * v.prior_loss:
-        text += (f" Afterwards it learned nothing useful: training loss {last} was {format_loss(end)}{of_seeds}, not "
-                 f"clearly below a constant guess's {format_loss(v.prior_loss)}.")
+        text += (f" Afterwards it learned nothing useful: training loss {last} was {format_loss(end)}, not clearly "
+                 f"below a constant guess's {format_loss(v.prior_loss)}{of_seeds}.")
     return text
 
 
