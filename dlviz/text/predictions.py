@@ -182,13 +182,13 @@ def check_still_falling(answer: bool, findings: sweeps.SweepFindings, context: C
     numbers = f"over the last epochs training loss changed by {format_percent(-drop)}" + (
         "" if len(changes) == 1 else f" (mean over {seeds_text(len(changes))}, {format_percent(min(changes))} to "
                                      f"{format_percent(max(changes))})")
-    between = "" if len(changes) == 1 else ", or too different between seeds"
+    between = "" if len(changes) == 1 else ", or too different between seeds,"
     if all(-c > STILL_FALLING for c in changes):
         truth, what = True, "it was still falling"
     elif all(abs(c) < FLAT or c > 0 for c in changes):
         truth, what = False, "it had flattened out"
     else:
-        return Verdict(CANNOT_TELL, f"{said}; {numbers}: too little{between}, to call it "
+        return Verdict(CANNOT_TELL, f"{said}; {numbers}: too little{between} to call it "
                                     "either still falling or flat.")
     return Verdict(RIGHT if answer == truth else WRONG, f"{said}; {what}: {numbers}.")
 
