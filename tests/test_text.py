@@ -43,6 +43,9 @@ def test_a_clear_winner_is_named_with_its_evidence():
     assert words.verdict_label(found, 0.1) == "lr 0.1 — too high"
     assert words.verdict_label(found, 1.0) == "lr 1 — diverged at epoch 1 (on 3 of 3 seeds)"
     assert not SCIENTIFIC.search(all_text(found))
+    # The speed verdicts compare the mean of the last 3 epochs, and say so beside the number.
+    speed = " ".join(words.speed_sentences(found))
+    assert "(mean of the last 3 epochs) in 20 epochs" in speed and "training loss over the last 3 epochs is" in speed
 
 
 def test_a_tie_names_the_values_that_tie():

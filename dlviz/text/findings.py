@@ -258,18 +258,19 @@ def _plural(page: str) -> str:
 def speed_sentences(findings: SweepFindings) -> list[str]:
     page = findings.page
     out = []
+    last = f"the last {curves.TAIL_EPOCHS} epochs"  # the statistic the verdicts compare (final_train_loss)
     for s in findings.too_slow:
         out.append(_start(_at(page, s.value), (
-            f"training loss only fell from {format_loss(s.start_loss)} to {format_loss(s.final_loss)} in {s.epochs} "
-            f"epochs, {format_percent(max(s.progress, 0.0), 0)} of the way learning rate "
+            f"training loss only fell from {format_loss(s.start_loss)} to {format_loss(s.final_loss)} (mean of "
+            f"{last}) in {s.epochs} epochs, {format_percent(max(s.progress, 0.0), 0)} of the way learning rate "
             f"{format_value(page, s.reference)} got (to {format_loss(s.reference_final_loss)}) "
-            f"{on_every_seed(s.comparison.n_seeds)}: the "
-            "steps are too small, so it learns too slowly.")))
+            f"{on_every_seed(s.comparison.n_seeds)}: the steps are too small, so it learns too slowly.")))
     for s in findings.too_high:
         out.append(_start(_at(page, s.value), (
-            f"training loss ends at {format_loss(s.final_loss)}, above the {format_loss(s.reference_final_loss)} "
-            f"that learning rate {format_value(page, s.reference)} reaches {on_every_seed(s.comparison.n_seeds)} with "
-            f"{format_ratio(s.value / s.reference)} smaller steps: the updates overshoot instead of settling.")))
+            f"training loss over {last} is {format_loss(s.final_loss)}, above the "
+            f"{format_loss(s.reference_final_loss)} that learning rate {format_value(page, s.reference)} reaches "
+            f"{on_every_seed(s.comparison.n_seeds)} with {format_ratio(s.value / s.reference)} smaller steps: the "
+            "updates overshoot instead of settling.")))
     return out
 
 
