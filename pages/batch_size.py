@@ -71,8 +71,9 @@ if histories:
     }
     layout.number_table(counts if layout.answers_hidden() else {
         **counts,
-        "final validation accuracy": [f"{v.final_val_accuracy.mean:.1%} ({v.final_val_accuracy.low:.1%}–"
-                                      f"{v.final_val_accuracy.high:.1%})" for v in found.per_value],
+        "final validation accuracy": [f"{v.final_val_accuracy.mean:.1%}" + (  # a range only over several seeds
+            f" ({v.final_val_accuracy.low:.1%}–{v.final_val_accuracy.high:.1%})" if v.n_seeds > 1 else "")
+            for v in found.per_value],
     })
     teaching.sweep_teaching("batch_size", found, dict(zip([s.batch_size for s in specs], labels)),
                             LESSON_BATCH_SIZE,

@@ -56,7 +56,7 @@ if histories:
         st.stop()
     final = figure(histories, found)
     layout.final_chart(chart, final, history.epochs_run)
-    st.caption(teaching.epochs_chart_caption(final, history.updates_per_epoch))
+    st.caption(teaching.epochs_chart_caption(final, history.updates_per_epoch, len(histories)))
     at = min(stop, history.epochs_run)
     seeds_note = f" (mean of {len(histories)} seeds)" if len(histories) > 1 else ""
 

@@ -79,9 +79,26 @@ def test_after_a_blow_up_the_network_predicts_one_class_only_when_the_numbers_sa
     other = dict(kwargs, val_accuracy=[0.6] + [0.80] * 9)
     assert curves.divergence(make([15.0] + [0.70] * 9, majority_val_accuracy=0.875, **other)).after == \
         curves.AFTER_UNKNOWN
-    # A share strictly between 0 and 1 is not a constant predictor; a loss back below the start is a recovery.
-    assert curves.divergence(make([15.0, 0.5, 0.4], final_positive_share=0.3, initial_loss=0.69,
+    # A share strictly between 0 and 1 is not a constant predictor; a loss back below the start (over the last 3
+    # epochs) is a recovery.
+    assert curves.divergence(make([15.0, 0.5, 0.4, 0.4], final_positive_share=0.3, initial_loss=0.69,
                                   diverged_at=1)).after == curves.AFTER_RECOVERED
+
+
+def test_recovery_is_judged_on_the_number_the_sentence_prints():
+    # The newcomer's /learning_rate?seeds=1 run: the last epoch (0.700) dips below the start (0.721) but the mean of
+    # the last 3 epochs (0.726) does not. One statistic decides and is printed: the last-3 mean, so no recovery.
+    loss = [18.5, 0.9, 0.8, 0.76, 0.74, 0.738, 0.70]
+    found = curves.divergence(make(loss, initial_loss=0.721, diverged_at=1, final_positive_share=0.4))
+    assert found.final_loss == 0.70 < 0.721 < found.end_loss == pytest.approx((0.74 + 0.738 + 0.70) / 3)
+    assert found.after != curves.AFTER_RECOVERED
+    back = curves.divergence(make([18.5, 0.9, 0.6, 0.6, 0.6], initial_loss=0.721, diverged_at=1,
+                                  final_positive_share=0.4))
+    assert back.after == curves.AFTER_RECOVERED and back.end_loss == pytest.approx(0.6)
+    # Back below the start by a hair but no better than a constant guess (ln 2 = 0.693): not a recovery either.
+    flat = curves.divergence(make([11.5, 0.74, 0.735, 0.735, 0.735], initial_loss=0.736, diverged_at=1,
+                                  final_positive_share=0.4))
+    assert flat.end_loss < 0.736 and flat.after == curves.AFTER_UNKNOWN
 
 
 def test_prior_loss_not_learning_and_huge_losses():

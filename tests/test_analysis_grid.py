@@ -123,7 +123,27 @@ def test_sentences_when_the_best_rate_rises_with_batch_size():
     assert "rose at least 100x (0.001 to 0.1)" in text[1]
     assert "close to the linear-scaling rule" in text[2]
     divergence = next(s for s in text if "diverged" in s)
-    assert divergence.startswith("5 of 16 cells diverged")
+    assert divergence == ("5 of 16 cells diverged on at least one seed (✕): at learning rate 1 at every batch size; "
+                          "at learning rate 0.1 only at batch 16.")
+    assert any(s.startswith("Larger batches stand bigger steps here") for s in text)
+
+
+def test_the_divergence_sentence_is_true_of_every_row():
+    # The newcomer's /interplay default: lr 1 diverged everywhere, lr 0.3 only at batch 16 and 1024 (not 64, 256).
+    rates = (1e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
+    cells = [[0.5] * 4 + [None, None], [0.5] * 5 + [None], [0.5] * 5 + [None], [0.5] * 4 + [None, None]]
+    text = grid_sentences(fake_grid(cells, rates=rates), FINAL_VAL_LOSS, SAME_EPOCHS, 2560)
+    divergence = next(s for s in text if "diverged" in s)
+    assert divergence == ("6 of 24 cells diverged on at least one seed (✕): at learning rate 1 at every batch size; "
+                          "at learning rate 0.3 only at batch 16 and 1,024.")
+    # Not nested (1024 diverged where 64 and 256 did not): no "larger batches stand bigger steps".
+    assert not any("bigger steps" in s for s in text)
+    # A block of rates where every batch size diverged reads "from ... up"; one seed: no seed talk.
+    block = [[0.5, None, None, None], [0.5, 0.5, None, None]]
+    text = grid_sentences(fake_grid(block, batches=(16, 256), offsets={1: 0.0}), FINAL_VAL_LOSS)
+    assert ("5 of 8 cells diverged (✕): from learning rate 0.1 up at every batch size; at learning rate 0.01 only at "
+            "batch 16.") in text
+    assert "batch 256 diverged at fewer learning rates than batch 16" in " ".join(text)
 
 
 def test_sentences_say_no_clear_shift_when_the_ties_overlap():

@@ -135,7 +135,28 @@ def test_the_lowest_validation_loss_right_wrong_and_tied():
     assert verdict("learning_rate", runs, found, "lowest", 1.0).kind == WRONG  # diverged
     tied_runs = lr_sweep(gap=0.005)
     tied = verdict("learning_rate", tied_runs, analyze_learning_rates(tied_runs), "lowest", 0.001)
-    assert tied.kind == CANNOT_TELL and "neither answer is right" in tied.sentence
+    assert tied.kind == CANNOT_TELL and "neither answer is right" not in tied.sentence
+    assert ("one of the learning rates that tie for the lowest validation loss (0.001: " in tied.sentence
+            and tied.sentence.endswith("these 3 seeds cannot tell them apart."))
+
+
+def test_a_pick_in_a_tie_and_a_pick_outside_it():
+    # 0.001 and 0.01 tie (gap 0.005 under the spread); 0.1 is clearly beaten by the leader 0.01.
+    runs = lr_sweep(gap=0.005)
+    found = analyze_learning_rates(runs)
+    for answer in (0.001, 0.01):
+        tied = verdict("learning_rate", runs, found, "lowest", answer)
+        assert tied.kind == CANNOT_TELL and "that tie" in tied.sentence and "neither" not in tied.sentence
+    other = verdict("learning_rate", runs, found, "lowest", 0.1)
+    assert other.kind == WRONG and "learning rate 0.01 had the lowest validation loss" in other.sentence
+    assert "it ties with 0.001, which these 3 seeds cannot tell apart from it" in other.sentence
+    # One seed: no seed talk; a tied pick is one "this run cannot tell apart".
+    one = lr_sweep(offsets={1: 0.0}, gap=0.005)
+    found = analyze_learning_rates(one)
+    tied = verdict("learning_rate", one, found, "lowest", 0.001)
+    assert tied.kind == CANNOT_TELL and tied.sentence.endswith("this run cannot tell them apart.")
+    other = verdict("learning_rate", one, found, "lowest", 0.1)
+    assert other.kind == WRONG and "seed" not in other.sentence and "margin a single run needs" in other.sentence
 
 
 def test_which_rates_blow_up():

@@ -229,11 +229,17 @@ def test_the_epochs_caption_explains_only_the_marks_on_the_chart():
     from tests.test_charts import history
 
     runs = [history(list(np.linspace(0.6, 0.3, 20)), seed=s) for s in (1, 2)]
-    plain = epochs_chart_caption(charts.epochs_figure(runs, stop_epoch=5, x_max=20), 10)
+    plain = epochs_chart_caption(charts.epochs_figure(runs, stop_epoch=5, x_max=20), 10, 2)
     assert plain == "Dotted line: your stop epoch E. 10 weight updates per epoch."
     marked = epochs_chart_caption(charts.epochs_figure(runs, marks=Marks(best_epoch=10, overfit=(10, 20)),
-                                                       stop_epoch=5, early_stop_epoch=15, x_max=20), 10)
+                                                       stop_epoch=5, early_stop_epoch=15, x_max=20), 10, 2)
     assert "Star:" in marked and "Hatched" in marked and "Dash-dot" in marked
     hidden = charts.epochs_figure(runs, marks=Marks(best_epoch=10, overfit=(10, 20)), stop_epoch=5,
                                   early_stop_epoch=15, x_max=20, answers=False)
-    assert epochs_chart_caption(hidden, 10) == plain
+    assert epochs_chart_caption(hidden, 10, 2) == plain
+    assert "mean of the seeds" in marked and "on every seed" in marked
+    # One seed: the same marks, no seed talk.
+    one = [runs[0]]
+    single = epochs_chart_caption(charts.epochs_figure(one, marks=Marks(best_epoch=10, overfit=(10, 20)),
+                                                       stop_epoch=5, early_stop_epoch=15, x_max=20), 10, 1)
+    assert "Star:" in single and "Hatched" in single and "seed" not in single and "in this run" in single

@@ -43,6 +43,9 @@ def test_a_clear_winner_is_named_with_its_evidence():
     assert words.verdict_label(found, 0.1) == "lr 0.1 — too high"
     assert words.verdict_label(found, 1.0) == "lr 1 — diverged at epoch 1 (on 3 of 3 seeds)"
     assert not SCIENTIFIC.search(all_text(found))
+    # The speed verdicts compare the mean of the last 3 epochs, and say so beside the number.
+    speed = " ".join(words.speed_sentences(found))
+    assert "(mean of the last 3 epochs) in 20 epochs" in speed and "training loss over the last 3 epochs is" in speed
 
 
 def test_a_tie_names_the_values_that_tie():
@@ -57,7 +60,47 @@ def test_a_tie_names_the_values_that_tie():
 
 def test_one_seed_says_why_it_names_no_winner():
     text = words.ranking_sentence(analyze_learning_rates(lr_sweep(offsets={1: 0.0}, gap=0.01)))
-    assert "No clear difference at 1 seed" in text and words.ONE_SEED_NOTE in text
+    assert "No clear difference in this run" in text and words.ONE_SEED_NOTE in text
+
+
+def _without_the_one_seed_note(text: str) -> str:
+    return text.replace(words.ONE_SEED_NOTE, "")
+
+
+@pytest.mark.parametrize("found", [
+    pytest.param(lambda: analyze_learning_rates(lr_sweep(offsets={1: 0.0})), id="lr clear"),
+    pytest.param(lambda: analyze_learning_rates(lr_sweep(offsets={1: 0.0}, gap=0.005)), id="lr tie"),
+    pytest.param(lambda: analyze_batch_sizes(batch_runs(0.1, seeds=(1,))), id="batch smaller better"),
+    pytest.param(lambda: analyze_batch_sizes(batch_runs(0.005, seeds=(1,))), id="batch no difference"),
+    pytest.param(lambda: analyze_epochs([make(*overfitting_curves())], patience=5), id="epochs")])
+def test_one_seed_text_speaks_of_the_run_never_of_seeds(found):
+    """With seeds=1 no "mean over 1 seed", "on every seed", "(1 seed)" or "seeds' spread": only the note on why one
+    run cannot separate close values mentions seeds."""
+    found = found()
+    text = _without_the_one_seed_note(all_text(found))
+    assert "seed" not in text, text
+
+
+def test_one_seed_winner_and_batch_answer_say_this_run():
+    text = words.ranking_sentence(analyze_learning_rates(lr_sweep(offsets={1: 0.0})))
+    assert text.startswith("The lowest validation loss, smoothed over 3 epochs, in this run: learning rate 0.01 "
+                           "reaches 0.361, better than every other value by more than 0.020, the margin a single run "
+                           "needs")
+    batch = words.generalisation_sentence(analyze_batch_sizes(batch_runs(0.1, seeds=(1,))))
+    assert "in this run; lower by more than 0.020" in batch and "mean over" not in batch
+
+
+def test_divergence_over_seeds_gives_ranges_not_one_seeds_numbers():
+    # Two seeds blow up differently: the jump, ratio and start are ranges; the end and start after are means.
+    runs = [make([18.5, 0.9, 0.8, 0.75, 0.75], lr=1.0, seed=1, initial_loss=0.72, diverged_at=1,
+                 final_positive_share=0.4),
+            make([11.5, 0.9, 0.8, 0.76, 0.76], lr=1.0, seed=2, initial_loss=0.74, diverged_at=1,
+                 final_positive_share=0.4)]
+    text = words.divergence_sentence("learning_rate", analyze_learning_rates(runs).value(1.0))
+    assert text.startswith("At learning rate 1, training loss jumped to 11.5-18.5 in epoch 1, 16x-26x its starting "
+                           "0.720-0.740 (on 2 of 2 seeds): the run diverged.")
+    assert text.endswith("training loss over the last 3 epochs was still 0.770, above its starting 0.730 (means of "
+                         "the 2 diverged seeds).")
 
 
 def test_divergence_then_a_constant_predictor():
@@ -69,6 +112,25 @@ def test_divergence_then_a_constant_predictor():
     unknown = [make([15.0, 2.0, 1.5], lr=1.0, seed=s, initial_loss=0.69, diverged_at=1) for s in (1, 2)]
     assert "same class" not in words.divergence_sentence("learning_rate",
                                                          analyze_learning_rates(unknown).value(1.0))
+
+
+def test_after_a_divergence_the_verdict_and_its_number_agree():
+    # Last epoch (0.700) below the start (0.721), last-3 mean (0.726) above: the sentence must not say "below".
+    dipped = [make([18.5, 0.9, 0.8, 0.76, 0.74, 0.738, 0.70], lr=1.0, seed=1, initial_loss=0.721, diverged_at=1,
+                   final_positive_share=0.4)]
+    text = words.divergence_sentence("learning_rate", analyze_learning_rates(dipped).value(1.0))
+    assert "came back" not in text and "below" not in text
+    assert "did not recover: training loss over the last 3 epochs was still 0.726, above its starting 0.721" in text
+    flat = [make([11.5, 0.74, 0.735, 0.735, 0.735], lr=1.0, seed=1, initial_loss=0.736, diverged_at=1,
+                 final_positive_share=0.4)]
+    text = words.divergence_sentence("learning_rate", analyze_learning_rates(flat).value(1.0))
+    assert text.endswith("Afterwards it learned nothing useful: training loss over the last 3 epochs was 0.735, not "
+                         "clearly below a constant guess's 0.693.")
+    back = [make([18.5, 0.9, 0.6, 0.6, 0.6], lr=1.0, seed=s, initial_loss=0.721, diverged_at=1,
+                 final_positive_share=0.4) for s in (1, 2)]
+    text = words.divergence_sentence("learning_rate", analyze_learning_rates(back).value(1.0))
+    assert ("It came back afterwards: training loss over the last 3 epochs was 0.600, below its starting 0.721 and "
+            "clearly below a constant guess's 0.693 (means of the 2 diverged seeds).") in text
 
 
 def test_accuracy_below_the_baseline_says_so():

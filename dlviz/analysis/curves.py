@@ -42,9 +42,10 @@ NOISE_MAX_WINDOW = 25
 EARLY_STOPPING_PATIENCE = 5
 
 # What a run did after it diverged.
+TAIL_EPOCHS = 3  # "at the end" of a run: the mean of its last 3 epochs (tail_mean)
 AFTER_NAN = "nan"              # the loss became NaN and stayed there (Keras prints nan)
 AFTER_CONSTANT = "constant"    # it predicts the same class for every row (a constant predictor)
-AFTER_RECOVERED = "recovered"  # it came back below its starting loss and kept learning
+AFTER_RECOVERED = "recovered"  # it came back below its starting loss and clearly below a constant guess's
 AFTER_UNKNOWN = "unknown"      # the numbers do not say (the sentence then says nothing about "after")
 
 
@@ -68,7 +69,7 @@ def smoothed(values: Sequence[float]) -> np.ndarray:
     return out
 
 
-def tail_mean(values: Sequence[float], n: int = 3) -> float:
+def tail_mean(values: Sequence[float], n: int = TAIL_EPOCHS) -> float:
     """Mean of the last `n` values (NaN if any is not finite, or the curve is empty)."""
     x = array(values)[-n:]
     return float(x.mean()) if len(x) and np.isfinite(x).all() else math.nan
@@ -211,6 +212,7 @@ class Divergence:
     final_loss: float          # last epoch's training loss (NaN after a NaN)
     final_positive_share: float | None  # share of validation rows predicted positive at the end (0/1: constant)
     prior_loss: float
+    end_loss: float = math.nan  # mean training loss over the last TAIL_EPOCHS epochs: the statistic `after` judges
 
 
 def _first_bad_epoch(history: RunHistory, factor: float) -> tuple[int, str] | None:
@@ -238,7 +240,10 @@ def divergence(history: RunHistory, factor: float = DIVERGENCE_FACTOR) -> Diverg
 
     `after` is AFTER_CONSTANT only when the numbers back it: `final_positive_share` is 0 or 1, or (without it) the
     last three epochs' training loss is within 10% of the constant predictor's and the final validation accuracy
-    equals the majority share (to 0.001). AFTER_RECOVERED when the final training loss is below the start.
+    equals the majority share (to 0.001). AFTER_RECOVERED when the training loss over the last TAIL_EPOCHS epochs
+    (`end_loss`, the number the sentence prints) is below the start and below NOT_LEARNING_SHARE x the constant
+    predictor's loss (learning again, not 0.735 against a start of 0.736): one statistic decides and is shown, so a
+    last epoch dipping below the start while the last-3 mean stays above it is not called a recovery.
     """
     found = _first_bad_epoch(history, factor)
     epoch = history.diverged_at or (found[0] if found else None)
@@ -267,12 +272,13 @@ def divergence(history: RunHistory, factor: float = DIVERGENCE_FACTOR) -> Diverg
           and math.isfinite(tail) and abs(tail - prior) <= 0.1 * prior
           and abs(history.val_accuracy[-1] - majority) <= 1e-3):
         after = AFTER_CONSTANT
-    elif math.isfinite(final) and math.isfinite(start) and len(loss) > epoch and final < start:
+    elif (math.isfinite(tail) and math.isfinite(start) and len(loss) > epoch and tail < start
+          and tail < NOT_LEARNING_SHARE * prior):
         after = AFTER_RECOVERED
     else:
         after = AFTER_UNKNOWN
     return Divergence(int(epoch), reason, at_loss, start, ratio, nan_at, after, final,
-                      None if share is None else float(share), prior)
+                      None if share is None else float(share), prior, tail)
 
 
 def not_learning(history: RunHistory) -> bool:

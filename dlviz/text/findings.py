@@ -18,6 +18,7 @@ from dlviz.analysis.sweeps import SweepFindings, ValueFindings
 from dlviz.text.format import (format_count, format_epochs, format_loss, format_lr, format_percent,
                                format_points, format_ratio, format_value, join_values, loss_range, percent_range,
                                seeds_text, value_label, value_name)
+from dlviz.text.seeds import at_seeds, beyond_spread, on_every_seed, over_seeds, span
 
 COMPARISON_RULE = ("One value is called better than another only if it is better on every seed and its mean "
                    "advantage over the seeds is larger than the seed-to-seed spread (highest minus lowest) of "
@@ -45,6 +46,11 @@ def _start(prefix: str, rest: str) -> str:
 
 def _seeds_of(count: int, n: int) -> str:
     return "" if n <= 1 else f" (on {count} of {n} seeds)"
+
+
+def _loss_range(mean: float, low: float, high: float, n: int) -> str:
+    """loss_range without the "(1 seed)" tag of a single run."""
+    return format_loss(mean) if n <= 1 else loss_range(mean, low, high, n)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -84,30 +90,41 @@ def divergence_sentence(page: str, v: ValueFindings) -> str | None:
     if first is None:
         return None
     low, high = v.diverged_epochs  # type: ignore[misc]
-    if first.reason == "exploded" and first.ratio == first.ratio:
-        what = (f"training loss jumped to {format_loss(first.loss)} in {format_epochs(low, high)}, "
-                f"{format_ratio(first.ratio)} its starting {format_loss(first.start_loss)}")
+    jumps = [d for d in v.divergences if d is not None and d.reason == "exploded" and d.ratio == d.ratio]
+    if first.reason == "exploded" and first.ratio == first.ratio:  # over the seeds: a range, never one seed's
+        what = (f"training loss jumped to {span([d.loss for d in jumps], format_loss)} in "
+                f"{format_epochs(low, high)}, {span([d.ratio for d in jumps], format_ratio)} its starting "
+                f"{span([d.start_loss for d in jumps], format_loss)}")
     elif first.reason == "exploded":
         what = f"training loss exploded in {format_epochs(low, high)}"
     else:
         what = f"the loss became {'NaN' if first.reason == 'nan' else 'infinite'} in {format_epochs(low, high)}"
     text = _start(_at(page, v.value), f"{what}{_seeds_of(v.diverged_seeds, v.n_seeds)}: the run diverged.")
     after = v.after_divergence
+    diverged = [d for d in v.divergences if d is not None]
+    # The numbers printed are the ones curves.divergence judged: each diverged run's mean training loss over its
+    # last TAIL_EPOCHS epochs against its own start (averaged over the diverged seeds when there are several).
+    end = sum(d.end_loss for d in diverged) / len(diverged)
+    start = sum(d.start_loss for d in diverged) / len(diverged)
+    last = f"over the last {curves.TAIL_EPOCHS} epochs"
+    of_seeds = "" if len(diverged) == 1 else f" (means of the {len(diverged)} diverged seeds)"
     if after == curves.AFTER_CONSTANT:
-        majority = v.majority_val_accuracy
         tail = (f", scoring {format_percent(v.final_val_accuracy.mean)}, what always answering the majority class "
-                "scores") if majority is not None else ""
-        text += (f" Afterwards the network stopped learning: it now predicts the same class for every row (loss "
-                 f"{format_loss(v.final_train_loss.mean)}, near a constant guess's {format_loss(v.prior_loss)}"
-                 f"{tail}).")
+                "scores") if v.majority_val_accuracy is not None else ""
+        loss = f"loss {format_loss(end)} {last}" if math.isfinite(end) else "its loss"
+        text += (f" Afterwards the network stopped learning: it now predicts the same class for every row ({loss}, "
+                 f"near a constant guess's {format_loss(v.prior_loss)}{tail}){of_seeds}.")
     elif after == curves.AFTER_NAN:
         text += " The loss stayed NaN from then on: Keras has nothing left to train."
     elif after == curves.AFTER_RECOVERED:
-        text += (f" It came back afterwards, ending at training loss {format_loss(v.final_train_loss.mean)}, below "
-                 "its start.")
-    elif math.isfinite(v.final_train_loss.mean) and v.final_train_loss.mean > v.start_loss:
-        text += (f" Afterwards it did not recover: training loss over the last epochs was still "
-                 f"{format_loss(v.final_train_loss.mean)} (mean of the seeds), above its start.")
+        text += (f" It came back afterwards: training loss {last} was {format_loss(end)}, below its starting "
+                 f"{format_loss(start)} and clearly below a constant guess's {format_loss(v.prior_loss)}{of_seeds}.")
+    elif math.isfinite(end) and end > start:
+        text += (f" Afterwards it did not recover: training loss {last} was still {format_loss(end)}, above its "
+                 f"starting {format_loss(start)}{of_seeds}.")
+    elif math.isfinite(end) and end >= curves.NOT_LEARNING_SHARE * v.prior_loss:
+        text += (f" Afterwards it learned nothing useful: training loss {last} was {format_loss(end)}, not clearly "
+                 f"below a constant guess's {format_loss(v.prior_loss)}{of_seeds}.")
     return text
 
 
@@ -203,7 +220,7 @@ def detail_sentences(findings: SweepFindings) -> list[str]:
     for v in findings.per_value:
         if v.score.finite:
             out.append(f"{_cap(value_name(findings.page, v.value))}: {STATISTIC} "
-                       f"{loss_range(v.score.mean, v.score.low, v.score.high, v.n_seeds)}, near epoch "
+                       f"{_loss_range(v.score.mean, v.score.low, v.score.high, v.n_seeds)}, near epoch "
                        f"{v.best_epoch}.")
     return out
 
@@ -221,13 +238,14 @@ def ranking_sentence(findings: SweepFindings) -> str | None:
     lead = ranking.stat(ranking.leader)
     if ranking.best is not None:
         closest = min((c for c in ranking.comparisons), key=lambda c: c.mean_difference)
-        return (f"The {STATISTIC}, mean over {seeds_text(n)}: {value_name(page, ranking.best)} reaches "
-                f"{loss_range(lead.mean, lead.low, lead.high, n)}, better than every other value on every seed "
-                f"and by more than the seeds' spread (at least {format_loss(closest.mean_difference)} ahead).")
+        every = " on every seed and" if n > 1 else ""
+        return (f"The {STATISTIC}, {over_seeds(n)}: {value_name(page, ranking.best)} reaches "
+                f"{_loss_range(lead.mean, lead.low, lead.high, n)}, better than every other value{every} "
+                f"{beyond_spread(n)} (at least {format_loss(closest.mean_difference)} ahead).")
     tied = ranking.tied
     spreads = max(ranking.stat(v).spread for v in tied)
     means = ", ".join(f"{format_value(page, v)}: {format_loss(ranking.stat(v).mean)}" for v in tied)
-    text = (f"No clear difference at {seeds_text(n)} between {_plural(page)} {join_values(page, tied)} ({means}; "
+    text = (f"No clear difference {at_seeds(n)} between {_plural(page)} {join_values(page, tied)} ({means}; "
             f"{STATISTIC}): they tie for the best")
     text += (f", since the seeds alone move a run by up to {format_loss(spreads)}." if n > 1 else ".")
     return text + (" " + ONE_SEED_NOTE if n == 1 else "")
@@ -240,17 +258,19 @@ def _plural(page: str) -> str:
 def speed_sentences(findings: SweepFindings) -> list[str]:
     page = findings.page
     out = []
+    last = f"the last {curves.TAIL_EPOCHS} epochs"  # the statistic the verdicts compare (final_train_loss)
     for s in findings.too_slow:
         out.append(_start(_at(page, s.value), (
-            f"training loss only fell from {format_loss(s.start_loss)} to {format_loss(s.final_loss)} in {s.epochs} "
-            f"epochs, {format_percent(max(s.progress, 0.0), 0)} of the way learning rate "
-            f"{format_value(page, s.reference)} got (to {format_loss(s.reference_final_loss)}) on every seed: the "
-            "steps are too small, so it learns too slowly.")))
+            f"training loss only fell from {format_loss(s.start_loss)} to {format_loss(s.final_loss)} (mean of "
+            f"{last}) in {s.epochs} epochs, {format_percent(max(s.progress, 0.0), 0)} of the way learning rate "
+            f"{format_value(page, s.reference)} got (to {format_loss(s.reference_final_loss)}) "
+            f"{on_every_seed(s.comparison.n_seeds)}: the steps are too small, so it learns too slowly.")))
     for s in findings.too_high:
         out.append(_start(_at(page, s.value), (
-            f"training loss ends at {format_loss(s.final_loss)}, above the {format_loss(s.reference_final_loss)} "
-            f"that learning rate {format_value(page, s.reference)} reaches on every seed with "
-            f"{format_ratio(s.value / s.reference)} smaller steps: the updates overshoot instead of settling.")))
+            f"training loss over {last} is {format_loss(s.final_loss)}, above the "
+            f"{format_loss(s.reference_final_loss)} that learning rate {format_value(page, s.reference)} reaches "
+            f"{on_every_seed(s.comparison.n_seeds)} with {format_ratio(s.value / s.reference)} smaller steps: the "
+            "updates overshoot instead of settling.")))
     return out
 
 
@@ -310,16 +330,17 @@ def generalisation_sentence(findings: SweepFindings) -> str | None:
         return None
     small, large = format_count(c.a), format_count(c.b)
     numbers = (f"{STATISTIC}: {format_loss(c.mean_a)} at batch {small}, {format_loss(c.mean_b)} at batch {large}, "
-               f"mean over {seeds_text(c.n_seeds)}")
+               f"{over_seeds(c.n_seeds)}")
+    lower = "lower on every seed, beyond the spread" if c.n_seeds > 1 else f"lower {beyond_spread(1)}"
     if findings.generalisation_answer == sweeps.SMALLER_BETTER:
-        return f"Here the smaller batch did generalise better ({numbers}; lower on every seed, beyond the spread)."
+        return f"Here the smaller batch did generalise better ({numbers}; {lower})."
     if findings.generalisation_answer == sweeps.LARGER_BETTER:
-        return (f"Here the larger batch generalised better ({numbers}; lower on every seed, beyond the spread): "
+        return (f"Here the larger batch generalised better ({numbers}; {lower}): "
                 "'sometimes' matters, and too much noise can also hurt.")
-    why = "with one seed the gap cannot be told from noise" if c.one_seed else (
+    why = f"a single run cannot tell a gap under {format_loss(ONE_SEED_SPREAD)} from noise" if c.one_seed else (
         f"the seeds alone move a run by up to {format_loss(max(c.spread_a, c.spread_b))}")
     return (f"On this data smaller batches did not clearly generalise better ({numbers}): {why}, so there is no "
-            f"clear difference at {seeds_text(c.n_seeds)}.")
+            f"clear difference {at_seeds(c.n_seeds)}.")
 
 
 def sentences(findings: SweepFindings) -> list[str]:

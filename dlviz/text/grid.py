@@ -13,7 +13,8 @@ from dlviz.analysis import grid as g
 from dlviz.analysis.grid import (BEST_VAL_LOSS, FINAL_VAL_ACCURACY, GUIDE_SOURCE, HIGHER_IS_BETTER,
                                  SAME_EPOCHS, SAME_UPDATES, Grid, RowBest)
 from dlviz.runs import updates_per_epoch
-from dlviz.text.format import format_count, format_loss, format_lr, format_percent, format_ratio, seeds_text
+from dlviz.text.format import format_count, format_loss, format_lr, format_percent, format_ratio
+from dlviz.text.seeds import at_seeds, on_every_seed, over_seeds
 
 OUTCOME_LABELS = {
     g.FINAL_VAL_LOSS: "final validation loss (mean of the last 3 epochs)",
@@ -70,7 +71,7 @@ def grid_sentences(grid: Grid, outcome: str = g.DEFAULT_OUTCOME, budget: str = S
                 "learning rates."]
     n = grid.n_seeds
     head = "; ".join(row_sentence(r, ranking) for r in rows)
-    out = [head[:1].upper() + head[1:] + f" ({OUTCOME_LABELS[ranking]}, mean over {seeds_text(n)})."]
+    out = [head[:1].upper() + head[1:] + f" ({OUTCOME_LABELS[ranking]}, {over_seeds(n)})."]
     if len(rows) > 1:
         out += _trend(grid, rows, budget)
     out += _divergence(grid) + _slow_edge(grid, ranking, budget, n_train) + _overfitting(grid, ranking)
@@ -112,29 +113,60 @@ def _trend(grid: Grid, rows: list[RowBest], budget: str) -> list[str]:
         return [f"Here the best learning rate fell from {format_lr(low_first)} at batch {b_small} to "
                 f"{format_lr(high_last)} at batch {b_large}, the opposite of the rule of thumb: on this data and "
                 "budget something else dominates."]
-    return [f"No clear shift of the best learning rate from batch {b_small} to batch {b_large} at {seeds_text(n)}: "
+    return [f"No clear shift of the best learning rate from batch {b_small} to batch {b_large} {at_seeds(n)}: "
             "the learning rates that tie for best overlap, so this grid does not show the shift the rule of thumb "
             "predicts. " + ("Compare with the same epochs for every cell." if budget == SAME_UPDATES else
                             "Try more seeds, more epochs, or learning rates closer together.")]
 
 
+def _batches(batch_sizes: Sequence[int]) -> str:
+    """"batch 16", "batch 16 and 1,024", "batch 16, 64 and 256"."""
+    words = [format_count(b) for b in batch_sizes]
+    return "batch " + (words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1])
+
+
+def _divergence_places(grid: Grid, diverged: np.ndarray) -> list[str]:
+    """Where cells diverged, by learning rate, true of every row: the top block of learning rates where every batch
+    size diverged ("from learning rate 1 up at every batch size"), then each lower rate that diverged somewhere with
+    the batch sizes it diverged at ("at learning rate 0.3 only at batch 16 and 1,024")."""
+    n_rows, n_cols = diverged.shape
+    full = diverged.all(axis=0)
+    j0 = n_cols
+    while j0 > 0 and full[j0 - 1]:
+        j0 -= 1
+    parts = []
+    if j0 < n_cols:
+        where = "" if n_rows == 1 else " at every batch size"
+        parts.append(f"at learning rate {format_lr(grid.learning_rates[j0])}{where}" if j0 == n_cols - 1 else
+                     f"from learning rate {format_lr(grid.learning_rates[j0])} up{where}")
+    for j in reversed(range(j0)):
+        if not diverged[:, j].any():
+            continue
+        rows = [b for b, d in zip(grid.batch_sizes, diverged[:, j]) if d]
+        where = "at every batch size" if full[j] else f"{'only ' if parts else ''}at {_batches(rows)}"
+        parts.append(f"at learning rate {format_lr(grid.learning_rates[j])} {where}" if n_rows > 1 or not full[j]
+                     else f"at learning rate {format_lr(grid.learning_rates[j])}")
+    return parts
+
+
 def _divergence(grid: Grid) -> list[str]:
+    """Which cells diverged, in words true of every row, and "larger batches stand bigger steps" only when the grid
+    backs it: wherever a batch size diverged every smaller batch size did too, and the smallest batch diverged at
+    more learning rates than the largest."""
     diverged = grid.diverged()
     if not diverged.any():
         return []
-    first = [next((grid.learning_rates[j] for j in range(grid.shape[1]) if row[j]), None) for row in diverged]
-    total = f"{int(diverged.sum())} of {diverged.size} cells diverged on at least one seed (✕)"
-    known = [(b, r) for b, r in zip(grid.batch_sizes, first) if r is not None]
-    (b_small, r_small), (b_large, r_large) = known[0], known[-1]
-    clean = [b for b, r in zip(grid.batch_sizes, first) if r is None]
-    if clean and clean[-1] > b_small:
-        return [f"{total}. Batch {clean[-1]} did not diverge at any learning rate tried, while batch {b_small} "
-                f"already diverged at {format_lr(r_small)}: larger batches stand bigger steps."]
-    if len(known) > 1 and r_large > r_small:
-        return [f"{total}. Runs diverge from learning rate {format_lr(r_small)} at batch {b_small} but only from "
-                f"{format_lr(r_large)} at batch {b_large}: larger batches stand bigger steps before they blow up."]
-    return [f"{total}, from learning rate {format_lr(r_small)} up"
-            + (" at every batch size." if len(known) > 1 else f" at batch {b_small}.")]
+    seeds = " on at least one seed" if grid.n_seeds > 1 else ""
+    total = f"{int(diverged.sum())} of {diverged.size} cells diverged{seeds} (✕)"
+    out = [f"{total}: {'; '.join(_divergence_places(grid, diverged))}."]
+    nested = all((diverged[i + 1] <= diverged[i]).all() for i in range(diverged.shape[0] - 1))
+    if diverged.shape[0] > 1 and nested and diverged[-1].sum() < diverged[0].sum():
+        clean = [b for b, row in zip(grid.batch_sizes, diverged) if not row.any()]
+        tail = f" ({_batches(clean)} at no learning rate tried)" if clean else ""
+        out.append(f"Larger batches stand bigger steps here: wherever a batch size diverged, every smaller one did "
+                   f"too, and batch {format_count(grid.batch_sizes[-1])} diverged at fewer learning rates than batch "
+                   f"{format_count(grid.batch_sizes[0])}{tail}.")
+    return out
 
 
 def _slow_edge(grid: Grid, ranking: str, budget: str, n_train: int | None) -> list[str]:
@@ -164,7 +196,7 @@ def _overfitting(grid: Grid, ranking: str) -> list[str]:
     if not overfit.any():
         return []
     lowest = min(grid.learning_rates[j] for j in np.nonzero(overfit)[1])
-    return [f"{int(overfit.sum())} cell(s) overfit on every seed (validation loss ends clearly above its own lowest "
-            f"while training loss keeps falling; all at learning rate {format_lr(lowest)} or more): the final "
-            "numbers count that against them. Switch the outcome to the lowest validation loss to judge every run "
-            "as if it had stopped early."]
+    return [f"{int(overfit.sum())} cell(s) overfit {on_every_seed(grid.n_seeds)} (validation loss ends clearly "
+            "above its own lowest while training loss keeps falling; all at learning rate "
+            f"{format_lr(lowest)} or more): the final numbers count that against them. Switch the outcome to the "
+            "lowest validation loss to judge every run as if it had stopped early."]

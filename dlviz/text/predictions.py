@@ -23,6 +23,7 @@ from dlviz.analysis import sweeps
 from dlviz.runs import RunHistory, updates_per_epoch
 from dlviz.text.format import (format_count, format_epochs, format_loss, format_lr, format_percent, join_values,
                                format_value, seeds_text, value_label, value_name)
+from dlviz.text.seeds import beyond_spread, over_seeds
 
 INTERPLAY = "interplay"
 PAGES = (sweeps.EPOCHS, sweeps.BATCH_SIZE, sweeps.LEARNING_RATE, INTERPLAY)
@@ -178,14 +179,16 @@ def check_still_falling(answer: bool, findings: sweeps.SweepFindings, context: C
     if not changes or not all(math.isfinite(c) for c in changes):
         return Verdict(CANNOT_TELL, f"{said}; the run is too short or blew up, so there is no end trend to read.")
     drop = -float(np.mean(changes))
-    numbers = (f"over the last epochs training loss changed by {format_percent(-drop)} (mean over "
-               f"{seeds_text(len(changes))}, {format_percent(min(changes))} to {format_percent(max(changes))})")
+    numbers = f"over the last epochs training loss changed by {format_percent(-drop)}" + (
+        "" if len(changes) == 1 else f" (mean over {seeds_text(len(changes))}, {format_percent(min(changes))} to "
+                                     f"{format_percent(max(changes))})")
+    between = "" if len(changes) == 1 else ", or too different between seeds,"
     if all(-c > STILL_FALLING for c in changes):
         truth, what = True, "it was still falling"
     elif all(abs(c) < FLAT or c > 0 for c in changes):
         truth, what = False, "it had flattened out"
     else:
-        return Verdict(CANNOT_TELL, f"{said}; {numbers}: too little, or too different between seeds, to call it "
+        return Verdict(CANNOT_TELL, f"{said}; {numbers}: too little{between} to call it "
                                     "either still falling or flat.")
     return Verdict(RIGHT if answer == truth else WRONG, f"{said}; {what}: {numbers}.")
 
@@ -226,18 +229,22 @@ def _ranked_choice(answer: Hashable, findings: sweeps.SweepFindings, ranking, wh
             return Verdict(WRONG, f"{said}; it {failed[0]}, while {value_name(page, ranking.leader)} reached "
                                   f"{number(lead.mean)}.")
         return Verdict(CANNOT_TELL, f"{said}; it has no {what} to compare (too few updates to measure).")
+    n = ranking.n_seeds
     leader = f"{value_name(page, ranking.leader)} had the {what} ({number(lead.mean)})"
     if ranking.best is not None:
         if answer == ranking.best:
-            return Verdict(RIGHT, f"{said}: {leader}, clearly beyond the seeds' spread.")
-        return Verdict(WRONG, f"{said} ({number(stat.mean)}); {leader}, on every seed and by more than the spread.")
-    if answer in ranking.tied:
-        tied = ", ".join(f"{format_value(page, t)}: {format_loss(ranking.stat(t).mean)}" for t in ranking.tied)
-        return Verdict(CANNOT_TELL, f"{said}; {join_values(page, ranking.tied)} tie for the {what} at "
-                                    f"{seeds_text(ranking.n_seeds)} ({tied}): the seeds alone move them this much, "
-                                    "so neither answer is right.")
-    return Verdict(WRONG, f"{said} ({number(stat.mean)}); {leader}, clearly beyond the seeds' spread (it ties "
-                          f"only with {join_values(page, ranking.tied)}).")
+            return Verdict(RIGHT, f"{said}: {leader}, clearly ahead of every other {beyond_spread(n)}.")
+        every = " on every seed and" if n > 1 else ""
+        return Verdict(WRONG, f"{said} ({number(stat.mean)}); {leader}, ahead{every} {beyond_spread(n)}.")
+    tied = ", ".join(f"{format_value(page, t)}: {format_loss(ranking.stat(t).mean)}" for t in ranking.tied)
+    plural = {sweeps.LEARNING_RATE: "learning rates", sweeps.BATCH_SIZE: "batch sizes"}.get(page, "values")
+    who = "this run" if n == 1 else f"these {seeds_text(n)}"
+    if answer in ranking.tied:  # a tied pick is neither right nor wrong: the run cannot order the tied values
+        return Verdict(CANNOT_TELL, f"{said}, one of the {plural} that tie for the {what} ({tied}): {who} cannot "
+                                    "tell them apart.")
+    others = [t for t in ranking.tied if t != ranking.leader]
+    return Verdict(WRONG, f"{said} ({number(stat.mean)}); {leader}, ahead {beyond_spread(n)} (it ties with "
+                          f"{join_values(page, others)}, which {who} cannot tell apart from it).")
 
 
 def check_noisiest(answer: int, findings: sweeps.SweepFindings, context: Context) -> Verdict:
@@ -351,7 +358,7 @@ def check_trend(answer: str, grid: g.Grid, context: Context) -> Verdict:
         return (f"{format_lr(rates[0])}" if len(rates) == 1 else
                 f"a tie of {', '.join(format_lr(r) for r in rates)}") + f" at batch {format_count(row.batch_size)}"
 
-    numbers = f"the best learning rate was {best_of(first)} and {best_of(last)} ({seeds_text(grid.n_seeds)})"
+    numbers = f"the best learning rate was {best_of(first)} and {best_of(last)} ({over_seeds(grid.n_seeds)})"
     if min(last.tied_rates) > max(first.tied_rates):
         truth = RISES
     elif max(last.tied_rates) < min(first.tied_rates):

@@ -10,6 +10,7 @@ import streamlit as st
 from dlviz.analysis.sweeps import SweepFindings
 from dlviz.text import findings as text
 from dlviz.text import lessons
+from dlviz.text.seeds import on_every_seed
 from dlviz.ui import layout
 
 
@@ -74,16 +75,17 @@ def sweep_teaching(page: str, findings: SweepFindings, labels: dict[Hashable, st
     lesson_tabs(page, findings, code_for(code_selector(page, findings, labels, lesson_value)))
 
 
-def epochs_chart_caption(figure: Any, updates_per_epoch: int) -> str:
+def epochs_chart_caption(figure: Any, updates_per_epoch: int, n_seeds: int) -> str:
     """What the epochs chart's (`charts.epochs_figure`) lines and marks mean: only those it draws, read from the
     figure itself (no star, hatching or EarlyStopping line while a teacher hides the answers, or when the runs have
-    none to show)."""
+    none to show). With one seed (`n_seeds` runs drawn) it speaks of the run, never of seeds."""
     parts = ["Dotted line: your stop epoch E."]
     if any(t.name == "lowest validation loss" and t.x is not None and len(t.x) for t in figure.data):
-        parts.append("Star: the lowest validation loss (mean of the seeds, smoothed over 3 epochs).")
+        mean = "mean of the seeds, " if n_seeds > 1 else ""
+        parts.append(f"Star: the lowest validation loss ({mean}smoothed over 3 epochs).")
     if any(t.fill == "toself" for t in figure.data):
         parts.append("Hatched, between the curves: overfitting (validation loss above its best while training loss "
-                     "keeps falling, on every seed).")
+                     f"keeps falling, {on_every_seed(n_seeds)}).")
     if any(shape.line.dash == "dashdot" for shape in figure.layout.shapes):
         parts.append("Dash-dot line: the earliest epoch where EarlyStopping would stop.")
     return " ".join(parts + [f"{updates_per_epoch:,} weight updates per epoch."])
