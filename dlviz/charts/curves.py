@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 
 from dlviz.charts import style
 from dlviz.runs import DIVERGENCE_FACTOR, RunHistory
+from dlviz.text.seeds import on_every_seed
 
 METRIC_LABELS = {"loss": "Loss (binary cross-entropy)", "accuracy": "Accuracy"}
 X_LABELS = {"epoch": "Epoch", "updates": "Weight updates (batches seen)"}
@@ -272,7 +273,7 @@ def overfit_traces(training: Band, validation: Band, region: tuple[int, int], *,
         fillpattern=dict(shape=hatch, fgcolor=color, bgcolor=style.rgba(color, 0.1), size=9, solidity=OVERFIT_ALPHA),
         hoveron="fills", hoverinfo="text",
         text=f"{label} overfits from epoch {int(epochs[keep][0])} to {int(epochs[keep][-1])} (validation above its "
-             "best while training keeps falling, on every seed)")]
+             f"best while training keeps falling, {on_every_seed(len(training.seeds))})")]
 
 
 def _blowup_points(runs: Sequence[RunHistory], metric: str, n_drawn: int, each_seed: bool, scale: int,
