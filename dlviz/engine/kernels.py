@@ -61,12 +61,6 @@ def _lanes(params):
     return list(zip(*(tf.unstack(p, num=n_lanes) for p in params)))
 
 
-def losses_and_correct(params, x, y):
-    """Every lane on the same rows `x [rows, features]`, `y [rows]`: (loss [K], correct count [K])."""
-    metrics = [_lane_metrics(lane, x, y) for lane in _lanes(params)]
-    return tf.stack([m[0] for m in metrics]), tf.stack([m[1] for m in metrics])
-
-
 def adam_step(params, grads, m, v, step, learning_rate):
     """One Keras Adam update of K stacked models, `learning_rate` of shape [K]: Keras' formulas in Keras' order
     (elementwise, so stacking the lanes changes no bit)."""

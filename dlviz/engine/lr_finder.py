@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dlviz.data import Dataset
-from dlviz.engine.kernels import ONE_MODEL, adam_step, losses_and_correct
+from dlviz.engine.kernels import ONE_MODEL, adam_step, batch_steps
 from dlviz.engine.model import initial_weights
 from dlviz.engine.runtime import TRAINING_LOCK, tf
 from dlviz.engine.sweep import epoch_orders
@@ -157,17 +157,13 @@ def suggestions(learning_rates: np.ndarray, smoothed: np.ndarray, span: float = 
                               tf.TensorSpec([], tf.int32), tf.TensorSpec([None], tf.float32)])
 def _finder_updates(params, m, v, step, x, y, batch_size, rates):
     """One update per entry of `rates`, batch i being rows [i*batch_size, (i+1)*batch_size) of `x`; returns the new
-    state and each batch's loss before its update. The Adam update is the sweeps' (`kernels.adam_step`), with a
-    per-step rate."""
+    state and each batch's loss before its update. The step and the Adam update are the sweeps'
+    (`kernels.batch_steps` on a stack of one, `kernels.adam_step`), with a per-step rate."""
     n_updates = tf.shape(rates)[0]
     losses = tf.TensorArray(tf.float32, size=n_updates)
     for i in tf.range(n_updates):
         x_batch, y_batch = x[i * batch_size:(i + 1) * batch_size], y[i * batch_size:(i + 1) * batch_size]
-        with tf.GradientTape() as tape:
-            tape.watch(params)
-            loss, _ = losses_and_correct(params, x_batch, y_batch)
-            total = tf.reduce_sum(loss)
-        grads = tape.gradient(total, params)
+        loss, _, grads = batch_steps(params, x_batch[None], y_batch[None])
         params, m, v, step = adam_step(params, grads, m, v, step, tf.reshape(rates[i], [1]))
         losses = losses.write(i, loss[0])
     return params, m, v, step, losses.stack()
