@@ -51,8 +51,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.browser.helpers import (CHART, CHROMIUM, CHROMIUM_ARGS, SETTLED_JS, start_server,  # noqa: E402
-                                   stop_server)
+from tests.browser.helpers import (CHART, CHROMIUM, CHROMIUM_ARGS, SETTLED_JS, report_problems,  # noqa: E402
+                                   start_server, stop_server)
 
 PAGE = "/learning_rate"
 FIRST_SEED = 100  # visitors' first seeds: 100, 100 + k, ... (the default 42 and the warm-up's 999 lie outside)
@@ -307,19 +307,12 @@ def main() -> None:
     print(f"per visitor, server CPU: {page:.2f} s to serve the page with its sweep cached, {sweep:.2f} s to train the "
           f"sweep back to back; a class cannot cost the server less than (page + sweep) / sweep = "
           f"{(page + sweep) / sweep:.2f}x the back-to-back CPU, whatever the queue does")
-    problems = [f"{v.query}: {p}" for v in [warm] + visits + cached.visits for p in v.problems]
-    tracebacks = log.count("Traceback")
-    print(f"pages with a problem: {len(problems)}; tracebacks in the server output: {tracebacks}")
-    for problem in problems[:10]:
-        print(f"  {problem}")
-    if tracebacks:
-        start = log.index("Traceback")
-        print(log[start:start + 3000])
+    failed = report_problems([f"{v.query}: {p}" for v in [warm] + visits + cached.visits for p in v.problems], log)
     print(f"class visitors={len(visits)} median={median:.2f} worst={worst:.2f} total={total:.2f} "
           f"back_to_back={sequential:.2f} ratio={ratio:.2f} cached_total={cached.seconds:.2f} "
           f"training_ratio={training / sequential:.2f} server_cpu_ratio={server_ratio:.2f} "
           f"browser_cpu={cpu.browser:.1f}")
-    if problems or tracebacks:
+    if failed:
         sys.exit(1)
 
 

@@ -41,8 +41,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.browser.helpers import (CHROMIUM, CHROMIUM_ARGS, SETTLED_JS, start_server,  # noqa: E402
-                                   stop_server)
+from tests.browser.helpers import (CHROMIUM, CHROMIUM_ARGS, SETTLED_JS, report_problems,  # noqa: E402
+                                   start_server, stop_server)
 DEFAULT_PAGES = ("/epochs", "/batch_size", "/learning_rate")
 CHARTS = {"/epochs": 1, "/batch_size": 2, "/learning_rate": 1}  # charts each page shows when complete
 PAGE_TIMEOUT_MS = 900_000  # cold20 trains 20 sweeps one after another on a small CPU
@@ -172,16 +172,9 @@ def main() -> None:
           f"or, for cold rounds, against one cold sweep ({cold_single:.2f} s); server cpu: CPU seconds of the "
           "streamlit process during the round (the browser's own work is not in it)")
 
-    problems = [p for r in rounds for p in r.problems]
-    tracebacks = log.count("Traceback")
-    print(f"pages with an exception or st.error: {len(problems)}; tracebacks in the server output: {tracebacks}")
-    for problem in problems[:10]:
-        print(f"  {problem}")
-    if tracebacks:
-        start = log.index("Traceback")
-        print(log[start:start + 3000])
+    failed = report_problems([p for r in rounds for p in r.problems], log)
     print(f"concurrency default{args.visitors}={default_n:.2f} single={single:.2f} cold{args.visitors}={cold_n:.2f}")
-    if problems or tracebacks:
+    if failed:
         sys.exit(1)
 
 

@@ -192,6 +192,19 @@ def query(page) -> dict[str, list[str]]:
     return parse_qs(urlsplit(page.url).query)
 
 
+def report_problems(problems: list[str], server_log: str) -> bool:
+    """Print, for a benchmark's closing lines, how many pages showed an exception or st.error (the first 10 of
+    `problems`) and how many tracebacks the server's output holds (the first one's start); True if there was any."""
+    tracebacks = server_log.count("Traceback")
+    print(f"pages with an exception or st.error: {len(problems)}; tracebacks in the server output: {tracebacks}")
+    for problem in problems[:10]:
+        print(f"  {problem}")
+    if tracebacks:
+        start = server_log.index("Traceback")
+        print(server_log[start:start + 3000])
+    return bool(problems or tracebacks)
+
+
 def warnings(page) -> list[str]:
     return page.get_by_test_id("stAlertContentWarning").all_inner_texts()
 
