@@ -135,7 +135,9 @@ def draw(setting: Setting, where: Any = None, **options: Any) -> Any:
     if kind == "slider":
         # A value outside a range that depends on another control (the stop epoch) is clamped into it, so that the
         # slider shows the value the run uses.
-        clamp = lambda v: min(max(int(v), int(low)), int(high))  # noqa: E731
+        def clamp(value: Any) -> int:
+            return min(max(int(value), int(low)), int(high))
+
         if setting.key in st.session_state and st.session_state[setting.key] != clamp(st.session_state[setting.key]):
             st.session_state[setting.key] = clamp(st.session_state[setting.key])
         common.setdefault("value", clamp(_initial(setting)))
