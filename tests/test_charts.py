@@ -276,6 +276,15 @@ def test_a_legend_too_tall_for_the_plot_goes_under_it():
     assert figure(9, presenter=False).layout.legend.orientation == "v"
 
 
+def test_a_short_run_gets_whole_epoch_ticks():
+    """Three epochs: plotly would step ticks by 0.5, printed by the whole-number format as "0 1 1 2 2 3"; the axis
+    allows at most one tick per epoch (a long run keeps plotly's own choice)."""
+    short = charts.curves_figure({"lr 0.01": [history([0.6, 0.5, 0.4])]})
+    assert short.layout.xaxis.nticks == 4 and short.layout.xaxis.tickformat == "d"
+    long_run = charts.curves_figure({"lr 0.01": [history(list(np.linspace(0.6, 0.3, 20)))]})
+    assert long_run.layout.xaxis.nticks is None
+
+
 def test_grid_marks_ties():
     tied = np.array([[False, True, False], [False, False, False]])
     fig = charts.grid_heatmap_figure([16, 64], [0.001, 0.01, 0.1], np.array([[0.5, 0.51, 0.7], [0.6, 0.4, 0.9]]),

@@ -346,7 +346,7 @@ def _axes(fig: go.Figure, groups: Groups, *, metric: str, x_axis: str, log_x: bo
             fig.update_xaxes(title_text=x_title, **style.log_axis(low, high, counts=True), **where)
         else:
             fig.update_xaxes(title_text=x_title, range=[0, high], tickformat=",d" if x_axis == "updates" else "d",
-                             hoverformat=",d", rangemode="tozero", **where)
+                             hoverformat=",d", rangemode="tozero", **style.whole_number_ticks(high), **where)
     y_title = METRIC_LABELS[metric] + (" (log scale)" if log_y else "")
     if metric == "accuracy":
         fig.update_yaxes(title_text=y_title, tickformat=".0%", hoverformat=".1%", **where)

@@ -95,7 +95,7 @@ def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, sto
     style.apply_layout(fig, title="One long run: where does validation turn?", presenter=presenter,
                        subtitle=style.key_line(parts, s.smallest + 1, style.PLANNED_WIDTH[presenter]))
     x_high = x_max or max(h.epochs_run for h in runs)
-    fig.update_xaxes(title_text="Epoch", range=[0, x_high], tickformat="d")
+    fig.update_xaxes(title_text="Epoch", range=[0, x_high], tickformat="d", **style.whole_number_ticks(x_high))
     # Each panel's y title sits in the gap left of its own axis.
     fig.update_yaxes(title_text="Loss (binary cross-entropy)", tickformat=".2~f", row=1, col=1)
     fig.update_yaxes(title_text="Accuracy", tickformat=".0%", hoverformat=".1%", row=1, col=2)

@@ -193,6 +193,13 @@ def legend_rows(names: Sequence[str], font_px: int, width_px: int = PLANNED_WIDT
     return -(-len(names) // per_row)
 
 
+def whole_number_ticks(high: float) -> dict:
+    """Axis settings for a linear axis of whole numbers (epochs, weight updates) from 0 to `high`: on a short range
+    plotly steps its ticks by 0.5, which a whole-number format prints as "0 1 1 2 2 3"; at most `high` + 1 ticks keeps
+    every step a whole number."""
+    return dict(nticks=int(high) + 1) if 0 < high < 10 else {}
+
+
 def apply_layout(fig: go.Figure, *, title: str, presenter: bool, height: int = 460, subtitle: str = "",
                  legend: bool = True, extra_top: int = 0, legend_at: str = "right") -> go.Figure:
     """Fonts (sizes(presenter)), the title with its subtitle (the key, `key_line`), margins, and a compact legend of
