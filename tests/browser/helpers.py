@@ -262,10 +262,14 @@ def open_page_in_nav(page, title: str, charts: int = 0) -> None:
 
 
 def click_and_settle(page, target, charts: int = 0) -> None:
-    """Click `target` (a locator) and wait for the rerun it starts to finish."""
+    """Click `target` (a locator) and wait for the rerun it starts to finish. A rerun counts when the script state
+    was "running" at any of the observed changes: a fast rerun can be over before the observer's callback runs, so
+    the callback reads the old values the records keep, not only the current one."""
     page.evaluate("() => { window.__dlvizRuns = 0; const app = document.querySelector('[data-testid=\"stApp\"]');"
-                  " new MutationObserver(() => { if (app.getAttribute('data-test-script-state') === 'running')"
-                  " window.__dlvizRuns += 1; }).observe(app, {attributes: true}); }")
+                  " const state = 'data-test-script-state';"
+                  " new MutationObserver((records) => { if (app.getAttribute(state) === 'running'"
+                  " || records.some((r) => r.oldValue === 'running')) window.__dlvizRuns += 1; })"
+                  ".observe(app, {attributes: true, attributeFilter: [state], attributeOldValue: true}); }")
     target.click()
     page.wait_for_function("() => window.__dlvizRuns > 0")
     wait_settled(page, charts)
