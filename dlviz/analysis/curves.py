@@ -282,13 +282,11 @@ def divergence(history: RunHistory, factor: float = DIVERGENCE_FACTOR) -> Diverg
 
 
 def not_learning(history: RunHistory) -> bool:
-    """True when neither the robust validation loss nor the training loss at the end (mean of the last 3 epochs)
-    gets below 95% of a constant predictor's loss: the network learned nothing, not even the training rows. (A
-    training loss far below it with validation stuck there is memorising, which the overfitting finding covers.)"""
+    """True when the robust validation loss never gets below 95% of a constant predictor's loss, whatever the
+    training loss and the accuracy do: nothing the network learned is confirmed by the validation rows (random
+    labels memorised, or a run stuck at ln 2)."""
     score = robust_score(history)
-    floor = NOT_LEARNING_SHARE * prior_loss(history)
-    train_end = tail_mean(history.loss)
-    return math.isfinite(score) and score >= floor and not (math.isfinite(train_end) and train_end < floor)
+    return math.isfinite(score) and score >= NOT_LEARNING_SHARE * prior_loss(history)
 
 
 def loss_ratio_to_prior(history: RunHistory) -> float:
@@ -302,6 +300,19 @@ def huge_loss(history: RunHistory) -> bool:
     """Losses far above a constant predictor's (> 10x) at the end of the run: typical of unscaled inputs."""
     end = tail_mean(history.val_loss)
     return math.isfinite(end) and end > HUGE_LOSS_FACTOR * prior_loss(history)
+
+
+def blew_up_at(history: RunHistory) -> int | None:
+    """The 1-based epoch a run blew up at (`divergence`), or for a huge loss (`huge_loss`) the first epoch whose
+    validation loss passed HUGE_LOSS_FACTOR x a constant guess's (the last epoch if none did alone); None for a run
+    that did neither. Decided before any ranking: such a run is never best, nor tied with the best."""
+    found = divergence(history)
+    if found is not None:
+        return found.epoch
+    if not huge_loss(history):
+        return None
+    above = np.nonzero(array(history.val_loss) > HUGE_LOSS_FACTOR * prior_loss(history))[0]
+    return int(above[0]) + 1 if len(above) else history.epochs_run
 
 
 @dataclass(frozen=True)

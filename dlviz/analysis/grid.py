@@ -111,16 +111,23 @@ class Grid:
         return self._matrix(lambda c: bool(c) and all(h is not None and h.complete for h in c), bool)
 
     def diverged(self) -> np.ndarray:
-        """Cells where at least one finished seed diverged."""
-        return self._matrix(lambda c: any(h is not None and h.diverged for h in c), bool)
+        """Cells where at least one seed blew up (`curves.blew_up_at`: diverged, or a loss far above a constant
+        guess's), decided before any ranking."""
+        return self.diverged_seeds() > 0
 
     def diverged_seeds(self) -> np.ndarray:
-        return self._matrix(lambda c: sum(h is not None and h.diverged for h in c), int)
+        return self._matrix(lambda c: sum(h is not None and curves.blew_up_at(h) is not None for h in c), int)
 
     def diverged_epochs(self) -> np.ndarray:
-        """The earliest epoch any seed of the cell diverged at, 0 where none did."""
-        return self._matrix(lambda c: min((h.diverged_at for h in c if h is not None and h.diverged), default=0),
-                            int)
+        """The earliest epoch any seed of the cell blew up at, 0 where none did."""
+        return self._matrix(lambda c: min((e for h in c if h is not None and (e := curves.blew_up_at(h))),
+                                          default=0), int)
+
+    def learned_nothing(self) -> np.ndarray:
+        """Cells where a seed that did not blow up still never beat a constant guess (`curves.not_learning`): they
+        are left out of every ranking, like the cells that blew up."""
+        return self._matrix(lambda c: any(h is not None and h.complete and curves.blew_up_at(h) is None
+                                          and curves.not_learning(h) for h in c), bool)
 
     def epochs(self) -> list[int]:
         return [next((h.spec.epochs for cell in row for h in cell if h is not None), 0) for row in self.histories]
@@ -141,13 +148,15 @@ def run_grid(dataset, specs: Sequence[RunSpec], progress: ProgressCallback | Non
     return Grid.from_runs(train_sweep(dataset, specs, progress), specs)
 
 
-def run_outcome(history: RunHistory | None, outcome: str) -> float:
-    """One run's number: NaN while unfinished and (except DIVERGED) for a diverged run."""
+def run_outcome(history: RunHistory | None, outcome: str, judged: bool = True) -> float:
+    """One run's number: NaN while unfinished and (except DIVERGED) for a run that blew up (`curves.blew_up_at`);
+    `judged=False` gives every finished run's number as it ended (what a page shows while the answers are hidden)."""
     if history is None or not history.complete:
         return math.nan
+    blew_up = judged and curves.blew_up_at(history) is not None
     if outcome == DIVERGED:
-        return 1.0 if history.diverged else 0.0
-    if history.diverged:
+        return 1.0 if blew_up else 0.0
+    if blew_up:
         return math.nan
     if outcome == FINAL_VAL_LOSS:
         return curves.tail_mean(history.val_loss)
@@ -213,10 +222,12 @@ class RowBest:
 
 
 def row_bests(grid: Grid, outcome: str = DEFAULT_OUTCOME) -> list[RowBest]:
-    """Per batch size, the ranking of its learning rates (unfinished and diverged cells excluded)."""
+    """Per batch size, the ranking of its learning rates (unfinished cells, and those that blew up or learned
+    nothing, excluded)."""
     outcome = ranking_outcome(outcome)
+    nothing = grid.learned_nothing()
     return [RowBest(batch, grid.learning_rates,
-                    rank([cell_stat(grid, i, j, outcome) for j in range(grid.shape[1])],
+                    rank([cell_stat(grid, i, j, outcome) for j in range(grid.shape[1]) if not nothing[i, j]],
                          higher_is_better=outcome in HIGHER_IS_BETTER))
             for i, batch in enumerate(grid.batch_sizes)]
 
@@ -234,7 +245,7 @@ def leader_columns(grid: Grid, outcome: str = DEFAULT_OUTCOME) -> list[int | Non
 def best_cell(grid: Grid, outcome: str = DEFAULT_OUTCOME) -> tuple[int, int] | None:
     """(row, column) of the cell with the best mean outcome (the guide's anchor), or None."""
     outcome = ranking_outcome(outcome)
-    scores = outcome_matrix(grid, outcome)
+    scores = np.where(grid.learned_nothing(), np.nan, outcome_matrix(grid, outcome))
     if outcome in HIGHER_IS_BETTER:
         scores = -scores
     if not np.isfinite(scores).any():
@@ -246,7 +257,8 @@ def best_cell(grid: Grid, outcome: str = DEFAULT_OUTCOME) -> tuple[int, int] | N
 def overfit_cells(grid: Grid) -> np.ndarray:
     """Cells where every seed overfits (the one definition, `curves.overfitting`)."""
     def every(cell):
-        found = [curves.overfitting(h) for h in cell if h is not None and h.complete and not h.diverged]
+        found = [curves.overfitting(h) for h in cell if h is not None and h.complete
+                 and curves.blew_up_at(h) is None and not curves.not_learning(h)]
         return bool(found) and len(found) == len(cell) and all(o is not None and o.overfitting for o in found)
     return grid._matrix(every, bool)
 
