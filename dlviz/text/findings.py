@@ -241,7 +241,7 @@ def detail_sentences(findings: SweepFindings) -> list[str]:
     for v in findings.per_value:
         if v.score.finite:
             out.append(f"{_cap(value_name(findings.page, v.value))}: {STATISTIC} "
-                       f"{_loss_range(v.score.mean, v.score.low, v.score.high, v.n_seeds)}, near epoch "
+                       f"{_loss_range(v.score.mean, v.score.low, v.score.high, v.n_seeds)}, at epoch "
                        f"{v.best_epoch}.")
     return out
 
@@ -267,7 +267,7 @@ def ranking_sentence(findings: SweepFindings) -> str | None:
     spreads = max(ranking.stat(v).spread for v in tied)
     means = ", ".join(f"{format_value(page, v)}: {format_loss(ranking.stat(v).mean)}" for v in tied)
     text = (f"No clear difference {at_seeds(n)} between {_plural(page)} {join_values(page, tied)} ({means}; "
-            f"{STATISTIC}): they tie for the best")
+            f"lowest validation loss, {statistic_label(n)}): they tie for the best")
     text += (f", since the seeds alone move a run by up to {format_loss(spreads)}." if n > 1 else ".")
     return text + (" " + ONE_SEED_NOTE if n == 1 else "")
 
