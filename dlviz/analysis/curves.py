@@ -129,35 +129,27 @@ class Overfit:
     overfitting: bool
     best_epoch: int            # epoch of lowest smoothed validation loss
     best_val_loss: float       # that smoothed value
-    end_epoch: int
     end_val_loss: float        # smoothed value at the last epoch
-    rise: float                # end - best
-    threshold: float
-    onset_epoch: int | None    # first epoch after the best whose smoothed loss is above best + threshold
-    train_loss_at_best: float
-    end_train_loss: float      # mean of the last three epochs' training loss
+    threshold: float           # the rise above best_val_loss that counts
 
 
 def overfitting(history: RunHistory) -> Overfit | None:
-    """Overfitting of one run (None without a finite validation loss)."""
+    """Overfitting of one run (None without a finite validation loss): after the lowest smoothed validation loss,
+    it ends more than the threshold above it while the training loss (mean of the last three epochs) ends below its
+    value at that epoch."""
     found = robust_best(history)
     if found is None:
         return None
     best, best_val = found
     val = smoothed(history.val_loss)
     loss = array(history.loss)
-    n = len(val)
     threshold = max(OVERFIT_TOLERANCE * abs(best_val), OVERFIT_MIN_RISE)
-    end_val = float(val[-1])
-    rise = end_val - best_val
     train_at_best = float(loss[best - 1]) if len(loss) >= best else math.nan
     end_train = tail_mean(loss[best:]) if len(loss) > best else train_at_best
     after = val[best:]
-    detected = bool(len(after) >= 2 and np.isfinite(after).all() and rise > threshold
+    detected = bool(len(after) >= 2 and np.isfinite(after).all() and val[-1] - best_val > threshold
                     and math.isfinite(end_train) and end_train < train_at_best)
-    above = np.nonzero(after > best_val + threshold)[0]
-    onset = int(best + above[0] + 1) if len(above) else None
-    return Overfit(detected, best, best_val, n, end_val, rise, threshold, onset, train_at_best, end_train)
+    return Overfit(detected, best, best_val, float(val[-1]), threshold)
 
 
 class EarlyStop(NamedTuple):

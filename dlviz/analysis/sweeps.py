@@ -60,7 +60,6 @@ class ValueFindings:
     # that epoch, so `score.mean` is that lowest point and `score.low`/`high` the seeds' range there.
     score: ValueStat
     best_epoch: int | None
-    best_epochs: tuple[int | None, ...]    # per seed
     overfits: tuple[Overfit | None, ...]
     overfit_seeds: int
     onset_range: tuple[int, int] | None    # (min, max) over overfitting seeds of the epoch validation loss turned
@@ -220,7 +219,6 @@ def value_findings(value: Hashable, runs: Sequence[RunHistory], majority: float 
         value=value, seeds=tuple(h.spec.seed for h in runs),
         score=value_stat(value, runs, at_best),
         best_epoch=best_mean,
-        best_epochs=tuple((curves.robust_best(h) or (None,))[0] for h in runs),
         overfits=overfits, overfit_seeds=len(overfitting),
         onset_range=(min(turns), max(turns)) if turns else None, overfit_region=region,
         divergences=divergences,

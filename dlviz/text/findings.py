@@ -37,10 +37,6 @@ def statistic_label(n_seeds: int) -> str:
 def _means(n: int) -> str:
     return f" (means of {n} seeds)" if n > 1 else ""
 
-
-def _of_seeds(n: int) -> str:
-    return f" and of {n} seeds" if n > 1 else ""
-
 _LABEL = {sweeps.TOO_SLOW: "too slow", sweeps.TOO_HIGH: "too high", sweeps.OSCILLATING: "oscillating",
           sweeps.NOT_LEARNING: "not learning", sweeps.HUGE_LOSS: "huge loss", sweeps.NOISIEST: "noisiest",
           sweeps.SMOOTHEST: "smoothest", sweeps.TIED_BEST: "tied for best"}
@@ -280,10 +276,11 @@ def speed_sentences(findings: SweepFindings) -> list[str]:
     page = findings.page
     out = []
     last = f"the last {curves.TAIL_EPOCHS} epochs"  # the statistic the verdicts compare (final_train_loss)
+    seeds = f" and of {findings.n_seeds} seeds" if findings.n_seeds > 1 else ""
     for s in findings.too_slow:
         out.append(_start(_at(page, s.value), (
             f"training loss only fell from {format_loss(s.start_loss)} to {format_loss(s.final_loss)} (mean of "
-            f"{last}{_of_seeds(s.comparison.n_seeds)}) in {s.epochs} epochs, "
+            f"{last}{seeds}) in {s.epochs} epochs, "
             f"{format_percent(max(s.progress, 0.0), 0)} of the way learning rate "
             f"{format_value(page, s.reference)} got (to {format_loss(s.reference_final_loss)}) "
             f"{on_every_seed(s.comparison.n_seeds)}: the steps are too small, so it learns too slowly.")))
