@@ -9,6 +9,7 @@ from typing import Sequence
 
 import numpy as np
 
+from dlviz.analysis import curves
 from dlviz.analysis import grid as g
 from dlviz.analysis.grid import (BEST_VAL_LOSS, FINAL_VAL_ACCURACY, GUIDE_SOURCE, HIGHER_IS_BETTER,
                                  SAME_EPOCHS, SAME_UPDATES, Grid, RowBest)
@@ -90,12 +91,16 @@ def grid_sentences(grid: Grid, outcome: str = g.DEFAULT_OUTCOME, budget: str = S
     "same weight updates" grid trimmed below it says so and draws no conclusion across batch sizes."""
     ranking = g.ranking_outcome(outcome)
     rows = [r for r in g.row_bests(grid, outcome) if r.ranking.leader is not None]
-    if not rows:
+    if not rows and grid.diverged().all():
         return ["Every run of the grid diverged: even the smallest learning rate is too large here. Add smaller "
                 "learning rates."]
     n = grid.n_seeds
     head = "; ".join(row_sentence(r, ranking) for r in rows)
-    out = [head[:1].upper() + head[1:] + f" ({OUTCOME_LABELS[ranking]}, {over_seeds(n)})."]
+    out = [head[:1].upper() + head[1:] + f" ({OUTCOME_LABELS[ranking]}, {over_seeds(n)})."] if rows else [
+        f"No run that did not blow up got its validation loss clearly below a constant guess's "
+        f"{format_loss(next(curves.prior_loss(h) for r in grid.histories for c in r for h in c if h is not None))}: "
+        "none learned anything the validation rows confirm, so no learning rate is best. Train for more epochs or on "
+        "more rows."]
     broken = bool(amount and n_train and _updates_broken(budget, amount, n_train, grid.batch_sizes, grid.epochs()))
     if broken:
         updates = grid.updates(n_train)  # type: ignore[arg-type]
