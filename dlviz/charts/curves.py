@@ -29,7 +29,7 @@ OVERFIT_ALPHA = 0.3  # the hatching's own colour wash: darker than a seed band (
 # Each value hatches at its own angle: where two values' regions overlap, both stay readable (a cross-hatch in two
 # colours, not one muddle).
 HATCHES = ("/", "\\", "|", "-", "x", "+")
-BEST_KEY = "★ lowest validation loss (smoothed)"
+BEST_KEY = "★ lowest validation loss"
 TIED_KEY = "☆ tied for best (within the seed spread)"
 # Trace `meta`: x units per epoch on traces indexed by epoch (a replay frame keeps their points up to its epoch);
 # FINAL on marks of the finished run (a replay shows them on its last frame only).
