@@ -231,13 +231,13 @@ class Page:
     settings: tuple[Setting, ...] = ()
 
 
-HOME = Page("pages/home.py", "Home", ":material/home:", "")
-EPOCHS_PAGE_ID = Page("pages/epochs.py", "Epochs", ":material/timer:", "epochs", EPOCHS_PAGE)
-BATCH_PAGE_ID = Page("pages/batch_size.py", "Batch size", ":material/stacks:", "batch_size", BATCH_PAGE)
-LR_PAGE_ID = Page("pages/learning_rate.py", "Learning rate", ":material/speed:", "learning_rate", LR_PAGE)
-GRID_PAGE_ID = Page("pages/interplay.py", "Batch size × learning rate", ":material/grid_on:", "interplay",
+HOME = Page("app_pages/home.py", "Home", ":material/home:", "")
+EPOCHS_PAGE_ID = Page("app_pages/epochs.py", "Epochs", ":material/timer:", "epochs", EPOCHS_PAGE)
+BATCH_PAGE_ID = Page("app_pages/batch_size.py", "Batch size", ":material/stacks:", "batch_size", BATCH_PAGE)
+LR_PAGE_ID = Page("app_pages/learning_rate.py", "Learning rate", ":material/speed:", "learning_rate", LR_PAGE)
+GRID_PAGE_ID = Page("app_pages/interplay.py", "Batch size × learning rate", ":material/grid_on:", "interplay",
                     GRID_PAGE + GRID_LOOK_CONTROLS)
-SURFACE_PAGE_ID = Page("pages/loss_surface.py", "Where the steps go", ":material/landscape:", "loss_surface",
+SURFACE_PAGE_ID = Page("app_pages/loss_surface.py", "Where the steps go", ":material/landscape:", "loss_surface",
                        SURFACE_PAGE)
 PAGES: tuple[Page, ...] = (HOME, EPOCHS_PAGE_ID, BATCH_PAGE_ID, LR_PAGE_ID, GRID_PAGE_ID, SURFACE_PAGE_ID)
 

@@ -12,7 +12,7 @@ TIMEOUT = 300  # seconds per script run: CI machines are slow and a page may tra
 
 
 def open_page(page: str | None = None, **query: str | list[str]) -> AppTest:
-    """The app opened with `?query` (as a link would), then switched to `page` ("pages/epochs.py"); asserts that no
+    """The app opened with `?query` (as a link would), then switched to `page` ("app_pages/epochs.py"); asserts that no
     exception was shown."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     for key, value in query.items():

@@ -328,7 +328,7 @@ def test_validation_loss_at_the_epoch_ends_is_the_sweeps(tiny_dataset, tiny_land
 def test_page_draws_the_map_and_the_paths():
     from tests.support import figures, open_page
 
-    at = open_page("pages/loss_surface.py", rows="500", s_epochs="3", s_lrs=["0.001", "0.01", "0.1"])
+    at = open_page("app_pages/loss_surface.py", rows="500", s_epochs="3", s_lrs=["0.001", "0.01", "0.1"])
     figure = figures(at)[0]
     assert figure["data"][0]["type"] == "contour"
     assert [t["name"] for t in figure["data"][2:8:2]] == ["lr 0.001", "lr 0.01", "lr 0.1"]

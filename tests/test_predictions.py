@@ -232,7 +232,7 @@ def _verdicts(at) -> list[str]:
 
 
 def test_predict_first_holds_the_curves_until_the_learner_answers():
-    at = open_page("pages/learning_rate.py", predict="true", **SMALL)
+    at = open_page("app_pages/learning_rate.py", predict="true", **SMALL)
     assert at.sidebar.toggle(key="predict").value is True
     assert not figures(at) and any(h.value == "Predict first" for h in at.subheader)
     (lowest,) = [r for r in at.radio if "lowest validation loss" in r.label]
@@ -250,18 +250,18 @@ def test_predict_first_holds_the_curves_until_the_learner_answers():
 
 
 def test_just_show_me_and_the_mode_off():
-    at = open_page("pages/learning_rate.py", predict="true", **SMALL)
+    at = open_page("app_pages/learning_rate.py", predict="true", **SMALL)
     next(b for b in at.button if b.label == "just show me").click().run()
     assert figures(at) and not _verdicts(at)
-    off = open_page("pages/learning_rate.py", **SMALL)
+    off = open_page("app_pages/learning_rate.py", **SMALL)
     assert off.sidebar.toggle(key="predict").value is False
     assert figures(off) and not any(h.value == "Predict first" for h in off.subheader)
 
 
 @pytest.mark.parametrize("page, query, verdicts, unanswered", [
-    ("pages/epochs.py", {"epochs": "4"}, 1, 1),            # the slider always has an answer; the radio is left
-    ("pages/batch_size.py", {"b_epochs": "2", "batches": ["8", "128"]}, 1, 1),  # the number is answered below
-    ("pages/interplay.py", {"g_batches": ["16", "128"], "g_lrs": ["0.001", "0.1"], "g_epochs": "2"}, 0, 1),
+    ("app_pages/epochs.py", {"epochs": "4"}, 1, 1),            # the slider always has an answer; the radio is left
+    ("app_pages/batch_size.py", {"b_epochs": "2", "batches": ["8", "128"]}, 1, 1),  # the number is answered below
+    ("app_pages/interplay.py", {"g_batches": ["16", "128"], "g_lrs": ["0.001", "0.1"], "g_epochs": "2"}, 0, 1),
 ])
 def test_every_sweep_page_asks_first(page, query, verdicts, unanswered):
     at = open_page(page, predict="true", rows="500", seeds="2", **query)
@@ -273,5 +273,5 @@ def test_every_sweep_page_asks_first(page, query, verdicts, unanswered):
     assert figures(at)
     assert len(_verdicts(at)) == verdicts
     assert sum("not answered" in c.value for c in at.caption) == unanswered
-    if page == "pages/batch_size.py":
+    if page == "app_pages/batch_size.py":
         assert any("rounded up to 3" in s.value for s in at.success)

@@ -15,14 +15,14 @@ SMALL = {"rows": "500", "seeds": "1"}
 
 
 def test_presenter_mode_from_the_link():
-    at = open_page("pages/learning_rate.py", present="true", lr_epochs="2", **SMALL)
+    at = open_page("app_pages/learning_rate.py", present="true", lr_epochs="2", **SMALL)
     assert at.sidebar.toggle(key="present").value is True
     assert any(e.label == "Settings" for e in at.expander)  # the controls are folded away
     assert figures(at)[0]["layout"]["font"]["size"] >= 16
 
 
 def test_shared_upload_view_falls_back_to_practice_data():
-    at = open_page("pages/batch_size.py", data="upload", b_epochs="2", **SMALL)
+    at = open_page("app_pages/batch_size.py", data="upload", b_epochs="2", **SMALL)
     assert at.sidebar.radio(key="data").value == "practice"
     assert any("cannot travel in a link" in w.value for w in at.warning)
     assert figures(at)
@@ -44,7 +44,7 @@ def test_runs_csv_is_tidy():
 
 def test_each_page_keeps_its_own_settings_when_the_visitor_moves_between_pages():
     """Every page has its own keys: moving between pages gives each page the value it had, else its default."""
-    at = open_page("pages/learning_rate.py", lr_epochs="3", **SMALL)
+    at = open_page("app_pages/learning_rate.py", lr_epochs="3", **SMALL)
     at.slider(key="lr_epochs").set_value(4).run()
     # AppTest has no browser to write a changed value into the address bar (Streamlit's frontend does that); do it
     # here as the browser would, or the stale link value would be read again on the way back.
@@ -54,7 +54,7 @@ def test_each_page_keeps_its_own_settings_when_the_visitor_moves_between_pages()
         if page == "batch_size":
             at.query_params["b_epochs"] = "2"  # keep the training short; the page must take it
             expected = 2
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"app_pages/{page}.py").run()
         assert not at.exception and not at.warning, page
         assert at.slider(key=key).value == expected, page
         assert figures(at)[0]["data"], page
