@@ -2,70 +2,24 @@
 
 import streamlit as st
 
-from dlviz import charts, defaults, settings
-from dlviz.analysis import sweeps
+from dlviz import charts, kinds, settings
+from dlviz.runs import LESSON_BATCH_SIZE
 from dlviz.text import findings as text
-from dlviz.text import lessons
-from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, histories_frame
 from dlviz.text.format import format_lr
-from dlviz.text.predictions import Context
-from dlviz.ui import controls, layout, predict, sidebar, sweep, teaching
+from dlviz.ui import controls, layout, sweep, sweep_page
+from dlviz.ui.sidebar import selection
 
 st.title("Learning rate: how big is each step?")
 layout.intro("The learning rate scales every weight update. Too small and the model crawls; too large and the loss "
              "oscillates or explodes (a ✕ marks where a run **diverged**: its loss shot far above where it started).")
-chosen = sidebar.selection()
-controls.check_link(settings.LR_PAGE)
-controls.show_notices()
-
-with layout.controls():
-    rates = controls.draw(settings.LEARNING_RATES)  # a row of its own, so that every chosen value shows
-    c2, c3, c4 = st.columns([3, 2, 2])
-    epochs = controls.draw(settings.LR_EPOCHS, c2)
-    metric = controls.draw(settings.LR_METRIC, c3)
-    log_y = controls.draw(settings.LR_LOG_Y, c4)
-    layout.fixed_settings(**{"batch size": LESSON_BATCH_SIZE, "hidden units": chosen.hidden_units,
-                             "seeds": ", ".join(map(str, chosen.seeds))})
-
-rates = sorted(rates)
-specs = sweep.within_budget(chosen, defaults.learning_rate_specs(chosen.base_spec(), rates, epochs))
-if not specs:
-    st.info("Pick at least one learning rate to train." if not rates else "Nothing to train at these settings.")
-labels = [f"lr {format_lr(r)}" for r in rates]
-chart = layout.LiveChart("learning_rate")
-
-
-def label(history) -> str:
-    return f"lr {format_lr(history.spec.learning_rate)}"
-
-
-def figure(histories, marks=None):
-    return charts.curves_figure(charts.group_runs(histories, label), marks=marks, metric=metric, log_y=log_y,
-                                x_max=max(s.epochs for s in specs), each_seed=chosen.each_seed,
-                                answers=not layout.answers_hidden(), presenter=layout.presenter())
-
-
-histories = sweep.train(chosen, chosen.with_seeds(specs), lambda partial: chart.show(figure(partial)))
-if histories:
-    found = sweeps.analyze_learning_rates(histories, standardized=chosen.standardized)
-    if not predict.gate("learning_rate", found, Context.of("learning_rate", histories,
-                                                           len(chosen.dataset.y_train))):
-        st.stop()
-    layout.final_chart(chart, figure(histories, teaching.chart_marks(found, lambda v: f"lr {format_lr(v)}")),
-                       max(h.epochs_run for h in histories))
-    layout.download_runs(lambda: histories_frame(
-        histories, [f"lr {format_lr(h.spec.learning_rate)}" for h in histories]), "learning_rate")
-    teaching.sweep_teaching("learning_rate", found, dict(zip(rates, labels)), LESSON_LEARNING_RATE,
-                            lambda value: lessons.lesson_code(epochs, LESSON_BATCH_SIZE, value, chosen.hidden_units,
-                                                              chosen.dataset.n_features,
-                                                              standardize=chosen.standardized))
+sweep_page.draw(kinds.LEARNING_RATE)
 
 st.subheader("Find a learning rate in one short run")
 st.markdown("The **learning-rate range test** (Smith 2017; fastai's `lr_find`) trains once while the learning rate "
             "grows at every update from 1e-6 to 10, recording the loss. Where the loss falls, steps are useful; "
             "where it shoots up they are too big. The suggestion is a tenth of the rate at the lowest smoothed loss.")
 if st.toggle("Run the range test", key="lr_range_test"):
-    found = sweep.range_test(chosen, LESSON_BATCH_SIZE)
+    found = sweep.range_test(selection(), LESSON_BATCH_SIZE)
     if found is not None:
         hidden = layout.answers_hidden()
         layout.plot(charts.lr_finder_figure(found, answers=not hidden, presenter=layout.presenter()),
@@ -75,6 +29,7 @@ if st.toggle("Run the range test", key="lr_range_test"):
                        "learning rate show with the answers.")
         else:
             st.caption(text.range_test_sentence(found))
+            rates = controls.value(settings.LEARNING_RATES)
             pick = settings.nearest_choice(found.suggestion)
             st.button(f"Add learning rate {format_lr(pick)} to the sweep", disabled=pick in rates,
                       on_click=lambda: controls.set_value(settings.LEARNING_RATES, sorted({*rates, pick})))

@@ -173,7 +173,7 @@ def histories_frame(histories: "list[RunHistory]", labels: "list[str]"):
                 "loss": history.curve("loss")[epoch], "accuracy": history.curve("accuracy")[epoch],
                 "val_loss": history.curve("val_loss")[epoch], "val_accuracy": history.curve("val_accuracy")[epoch],
                 "diverged": history.diverged_at is not None and epoch >= history.diverged_at,
-                "batch_size": history.spec.batch_size, "learning_rate": history.spec.learning_rate,
-                "hidden_units": history.spec.hidden_units, "seed": history.spec.seed,
+                **{name: value for name, value in dataclasses.asdict(history.spec).items()
+                   if name not in ("dataset", "epochs")},  # the settings of the run: batch size, ..., seed
             })
     return pd.DataFrame(rows)

@@ -213,6 +213,7 @@ SURFACE_ZOOM = Setting("s_zoom", "Zoom on the valley", True, "toggle",
                        help="Fit the map to the runs that end near the best one (within 1.5x its distance from the "
                             "start); the others are drawn up to where they leave it (✕). Off: the map covers every "
                             "run that did not diverge.")
+SURFACE_VALUES = {"learning_rate": SURFACE_RATES, "batch_size": SURFACE_BATCHES}  # by SURFACE_SWEEP's choice
 SURFACE_PAGE = (SURFACE_SWEEP, SURFACE_RATES, SURFACE_BATCHES, SURFACE_EPOCHS, SURFACE_ZOOM)
 
 
