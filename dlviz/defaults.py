@@ -55,5 +55,5 @@ def default_sweeps(dataset: Dataset) -> dict[str, list[RunSpec]]:
              for kind in kinds.ONE_SETTING}
     specs[kinds.GRID.name] = interplay.grid_specs(
         base, interplay.capped_batch_sizes(settings.GRID_BATCH_SIZES.default, n_train),
-        settings.GRID_LEARNING_RATES.default, n_train)
+        settings.GRID_LEARNING_RATES.default, n_train, settings.GRID_BUDGET.default, settings.GRID_EPOCHS.default)
     return {name: with_seeds(page_specs, seeds()) for name, page_specs in specs.items()}

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+from dlviz.analysis import grid
 from dlviz.runs import LESSON_HIDDEN_UNITS
 from dlviz.text.format import format_lr
 
@@ -176,14 +177,13 @@ GRID_BATCH_SIZES = Setting("g_batches", "Batch sizes (rows)", (16, 64, 256, 1024
 GRID_LEARNING_RATES = Setting("g_lrs", "Learning rates (columns, log scale)",
                               (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0), "multiselect",
                               choices=LEARNING_RATE_CHOICES)
-GRID_BUDGET = Setting("g_budget", "Give every cell the same number of…", "epochs", "radio",
-                      choices=("epochs", "updates"), labels=X_AXIS_LABELS,
+GRID_BUDGET = Setting("g_budget", "Give every cell the same number of…", grid.SAME_EPOCHS, "radio",
+                      choices=grid.BUDGETS, labels=X_AXIS_LABELS,
                       help="Same epochs: every cell sees the training rows the same number of times. Same weight "
                            "updates: every cell takes the same number of steps, so bigger batches see more data.")
 GRID_EPOCHS = _slider("g_epochs", "Epochs per cell", 20, 1, 200)
 GRID_UPDATES = _slider("g_updates", "Weight updates per cell", 300, 10, 2000, step=10)
-GRID_OUTCOME = Setting("g_outcome", "Colour the cells by", "final_val_loss", "selectbox",
-                       choices=("final_val_loss", "best_val_loss", "final_val_accuracy", "diverged"),
+GRID_OUTCOME = Setting("g_outcome", "Colour the cells by", grid.DEFAULT_OUTCOME, "selectbox", choices=grid.OUTCOMES,
                        labels={"final_val_loss": "final validation loss", "best_val_loss": "lowest validation loss",
                                "final_val_accuracy": "final validation accuracy", "diverged": "diverged or not"},
                        help="Final validation loss: the model you get at the end of the budget. Lowest validation "

@@ -10,7 +10,8 @@ import pytest
 from dlviz import data
 from dlviz.engine import model
 from dlviz.cache import ResultCache, pickled_size
-from dlviz.training import RunSpec, TrainingError, train_sweep
+from dlviz.engine.sweep import train_sweep
+from dlviz.runs import RunSpec, TrainingError
 
 
 # --- data -------------------------------------------------------------------------------------------------------

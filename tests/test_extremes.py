@@ -365,7 +365,7 @@ def data():
 
 
 def test_learning_rate_10_returns_a_diverged_history(data):
-    from dlviz.training import train_sweep
+    from dlviz.engine.sweep import train_sweep
 
     base = RunSpec(data.fingerprint, epochs=4, learning_rate=0.01)
     reports = []
@@ -379,7 +379,7 @@ def test_learning_rate_10_returns_a_diverged_history(data):
 
 def test_a_diverged_run_is_recorded_to_the_end(data):
     """`diverged_at` is the first bad epoch; the run goes on as model.fit would, unless its loss became NaN."""
-    from dlviz.training import train_sweep
+    from dlviz.engine.sweep import train_sweep
 
     (wild,) = train_sweep(data, [RunSpec(data.fingerprint, epochs=4, learning_rate=10.0)])
     nan_at = getattr(wild, "nan_at", None)
@@ -390,7 +390,7 @@ def test_a_diverged_run_is_recorded_to_the_end(data):
 
 
 def test_a_batch_larger_than_the_training_set_makes_one_update_per_epoch(data):
-    from dlviz.training import train_sweep
+    from dlviz.engine.sweep import train_sweep
 
     n_train = len(data.y_train)
     base = RunSpec(data.fingerprint, epochs=3)
@@ -417,7 +417,7 @@ def test_a_batch_larger_than_the_training_set_makes_one_update_per_epoch(data):
     (dict(hidden_units=MAX_HIDDEN_UNITS + 1), f"between 1 and {MAX_HIDDEN_UNITS}"),
 ])
 def test_refusals_name_the_bound(data, changes, bound):
-    from dlviz.training import train_sweep
+    from dlviz.engine.sweep import train_sweep
 
     spec = RunSpec(data.fingerprint, epochs=2).replace(**changes)
     with pytest.raises(TrainingError) as refused:

@@ -189,7 +189,7 @@ def tiny_landscape(tiny_dataset):
 
 
 def test_recorded_paths_are_the_engines_weights(tiny_dataset, tiny_landscape):
-    from dlviz.training import train_sweep
+    from dlviz.engine.sweep import train_sweep
 
     paths, _ = tiny_landscape
     histories = train_sweep(tiny_dataset, [p.spec for p in paths])
@@ -313,7 +313,7 @@ def test_replay_moves_the_paths_and_the_curves_in_step(tiny_landscape):
 
 def test_validation_loss_at_the_epoch_ends_is_the_sweeps(tiny_dataset, tiny_landscape):
     """The curves' validation loss at the end of each epoch is the validation loss the sweep engine reports."""
-    from dlviz.training import train_sweep
+    from dlviz.engine.sweep import train_sweep
 
     paths, landscape = tiny_landscape
     for run, history in enumerate(train_sweep(tiny_dataset, [p.spec for p in paths])):

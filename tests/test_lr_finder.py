@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from dlviz import charts, defaults
+from dlviz import charts, defaults, settings
 from dlviz.engine import lr_finder
 from dlviz.engine.lr_finder import FinderError
 from dlviz.runs import LESSON_BATCH_SIZE, RunSpec
@@ -24,8 +24,8 @@ def practice():
 
 @pytest.fixture(scope="module")
 def result(practice):
-    return lr_finder.find_learning_rate(practice, batch_size=LESSON_BATCH_SIZE, hidden_units=defaults.HIDDEN_UNITS,
-                                        seed=defaults.SEED)
+    return lr_finder.find_learning_rate(practice, batch_size=LESSON_BATCH_SIZE, hidden_units=settings.HIDDEN.default,
+                                        seed=settings.SEED.default)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -78,10 +78,10 @@ def test_bad_settings_are_refused_with_a_message(practice):
 
 
 def test_suggestion_lands_within_a_decade_of_the_sweeps_best(practice, result):
-    from dlviz.training import train_sweep
+    from dlviz.engine.sweep import train_sweep
 
-    base = RunSpec(practice.fingerprint, epochs=20, batch_size=LESSON_BATCH_SIZE, hidden_units=defaults.HIDDEN_UNITS,
-                   seed=defaults.SEED)
+    base = RunSpec(practice.fingerprint, epochs=20, batch_size=LESSON_BATCH_SIZE, hidden_units=settings.HIDDEN.default,
+                   seed=settings.SEED.default)
     histories = train_sweep(practice, [base.replace(learning_rate=r) for r in SWEEP_RATES])
     finals = [math.inf if h.diverged else h.val_loss[-1] for h in histories]
     best = SWEEP_RATES[int(np.argmin(finals))]
@@ -108,8 +108,8 @@ def test_the_curve_stops_when_the_loss_blows_up(result):
 
 def test_deterministic_and_traced_once(practice, result):
     traced = lr_finder._finder_updates.experimental_get_tracing_count()
-    again = lr_finder.find_learning_rate(practice, batch_size=LESSON_BATCH_SIZE, hidden_units=defaults.HIDDEN_UNITS,
-                                         seed=defaults.SEED)
+    again = lr_finder.find_learning_rate(practice, batch_size=LESSON_BATCH_SIZE, hidden_units=settings.HIDDEN.default,
+                                         seed=settings.SEED.default)
     np.testing.assert_array_equal(again.losses, result.losses)
     assert again.suggestion == result.suggestion and again.steepest_lr == result.steepest_lr
     other = lr_finder.find_learning_rate(practice, batch_size=128, hidden_units=16, num_updates=50)

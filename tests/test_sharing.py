@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from dlviz import defaults, settings
+from dlviz import defaults, kinds, settings
 from dlviz.runs import RunSpec, histories_frame
 from tests.support import figures, open_page
 
@@ -29,10 +29,9 @@ def test_shared_upload_view_falls_back_to_practice_data():
 
 
 def test_runs_csv_is_tidy():
-    from dlviz.training import train_sweep
+    from dlviz.engine.sweep import train_sweep
     dataset = defaults.load_builtin("practice", max_rows=500)
-    runs = train_sweep(dataset, defaults.learning_rate_specs(RunSpec(dataset.fingerprint), rates=(0.01, 10.0),
-                                                             epochs=3))
+    runs = train_sweep(dataset, kinds.LEARNING_RATE.specs(RunSpec(dataset.fingerprint), (0.01, 10.0), 3))
     frame = histories_frame(runs, ["lr 0.01", "lr 10"])
     assert list(frame.columns[:7]) == ["value", "epoch", "weight_updates", "loss", "accuracy", "val_loss",
                                        "val_accuracy"]

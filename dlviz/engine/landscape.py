@@ -25,7 +25,7 @@ from dlviz.data import Dataset
 from dlviz.engine.model import build_model, compile_lesson_model
 from dlviz.runs import DIVERGENCE_FACTOR, RunHistory, RunSpec, updates_per_epoch
 from dlviz.engine.runtime import TRAINING_LOCK, keras, tf
-from dlviz.training import epoch_orders
+from dlviz.engine.sweep import epoch_orders
 
 # Bound on the largest intermediate, the [chunk, rows, hidden] hidden-layer activations: 8 MB (12 weight vectors at the
 # defaults). The peak is about three such arrays (matmul, bias, relu), ~25 MB, whatever the grid size. Chunks of 6-25

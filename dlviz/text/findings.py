@@ -79,11 +79,6 @@ def verdict_label(findings: SweepFindings, value: Hashable) -> str:
     return f"{prefix} — {text}" if prefix and text else (prefix or text)
 
 
-def verdict_labels(findings: SweepFindings) -> list[str]:
-    """The legend labels without the value prefix, in `findings.values` order (for chart marks)."""
-    return [verdict_label(findings, value).split(" — ", 1)[-1] for value in findings.values]
-
-
 def divergence_sentence(kind: Any, v: ValueFindings) -> str | None:
     """What blew up and, when the numbers back it, what the network did afterwards."""
     first = next((d for d in v.divergences if d is not None), None)
@@ -391,13 +386,3 @@ def range_test_sentence(result) -> str:
     return (f"The smoothed loss is lowest ({format_loss(lowest)}) at learning rate {format_lr(result.min_loss_lr)} "
             f"and falls fastest at learning rate {format_lr(result.steepest_lr)}; {stop}. Suggested: learning rate "
             f"{format_lr(result.suggestion)} ({result.suggestion_rule}).")
-
-
-def chart_marks(findings: SweepFindings) -> dict[str, list]:
-    """The keyword arguments `charts.curves_figure` takes for the findings' marks, one entry per value in
-    `findings.values` order: `verdicts` (legend text), `best_epochs` (star at the lowest point of the seeds' mean
-    smoothed validation loss; None for a value that diverged on any seed) and `overfit_regions` ((turn, last epoch)
-    when every seed overfits, else None)."""
-    return {"verdicts": verdict_labels(findings),
-            "best_epochs": [None if v.diverged_seeds else v.best_epoch for v in findings.per_value],
-            "overfit_regions": [None if v.diverged_seeds else v.overfit_region for v in findings.per_value]}

@@ -7,7 +7,7 @@ import os
 
 from streamlit.testing.v1 import AppTest
 
-APP = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "streamlit_app.py")
+APP = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "streamlit_app.py")
 TIMEOUT = 300  # seconds per script run: CI machines are slow and a page may train
 
 
