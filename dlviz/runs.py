@@ -16,7 +16,6 @@ import numpy as np
 # The lesson's settings: what a page keeps fixed when it varies something else.
 LESSON_HIDDEN_UNITS = 64
 LESSON_LEARNING_RATE = 0.01
-LESSON_EPOCHS = 10
 LESSON_BATCH_SIZE = 32
 
 # A run has diverged when its loss is NaN/inf or an epoch's training loss exceeds this multiple of the loss it

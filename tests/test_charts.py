@@ -314,12 +314,6 @@ def test_epochs_replay_is_cut_from_the_finished_figure():
     assert len(first[hatched].x) == 0  # so does the overfitting hatching
 
 
-def test_general_frames_from_whole_figures(groups):
-    frames, labels = charts.frames_upto(lambda upto: charts.curves_figure(groups, upto_epoch=upto), 3)
-    fig = charts.animated(frames, labels)
-    assert [f.name for f in fig.frames] == ["0", "1", "2"] and labels == ["epoch 1", "epoch 2", "epoch 3"]
-
-
 def test_nothing_trained_yet_draws_an_empty_chart():
     fig = charts.curves_figure(charts.group_runs([None, None], lambda h: "x"), x_max=5)
     assert not fig.data and "solid: training, dashed: validation" in fig.layout.title.subtitle.text

