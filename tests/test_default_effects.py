@@ -8,7 +8,7 @@ import pytest
 
 from dlviz import defaults, kinds
 from dlviz.analysis import sweeps
-from dlviz.charts import moving_average
+from dlviz.analysis import curves
 
 pytestmark = pytest.mark.slow  # trains the pages' full defaults when no shipped runs apply
 
@@ -52,17 +52,12 @@ def test_epochs_page_overfits_on_every_seed(dataset, shipped):
     assert sweeps.OVERFITTING in value.verdicts and value.overfit_region is not None  # the page shades it
 
 
-def _noise(run):
-    losses = run.update_loss.astype(np.float64)
-    return float(np.std(losses - moving_average(losses, 25)))
-
-
 def test_small_batches_are_noisier_on_every_seed(dataset, shipped):
     runs = default_runs(dataset, shipped, kinds.BATCH_SIZE)
     for seed in defaults.seeds():
         by_batch = {run.spec.batch_size: run for run in runs if run.spec.seed == seed}
-        assert _noise(by_batch[8]) > 2 * _noise(by_batch[128]) > 0, seed
-        assert _noise(by_batch[8]) > 3 * _noise(by_batch[512]), seed
+        assert curves.update_noise(by_batch[8]) > 2 * curves.update_noise(by_batch[128]) > 0, seed
+        assert curves.update_noise(by_batch[8]) > 3 * curves.update_noise(by_batch[512]), seed
         assert by_batch[8].total_updates == 16 * by_batch[128].total_updates  # fewer updates with larger batches
     found = kinds.BATCH_SIZE.analyze(runs)
     assert sweeps.NOISIEST in found.value(8).verdicts  # the page calls batch 8 the noisiest

@@ -12,6 +12,7 @@ from dlviz.engine import lr_finder
 from dlviz.engine.lr_finder import FinderError
 from dlviz.runs import LESSON_BATCH_SIZE, RunSpec
 from dlviz.text.findings import range_test_sentence
+from dlviz.smoothing import debiased_ema
 from dlviz.text.format import format_lr
 
 SWEEP_RATES = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
@@ -41,8 +42,8 @@ def test_learning_rates_grow_by_a_constant_factor():
 
 def test_smoothing_is_bias_corrected():
     # Without the correction a constant loss would start near 0 and creep up.
-    assert np.allclose(lr_finder.smooth(np.full(20, 0.7)), 0.7)
-    values = lr_finder.smooth(np.array([1.0, 0.0]), beta=0.5)
+    assert np.allclose(debiased_ema(np.full(20, 0.7), lr_finder.SMOOTHING), 0.7)
+    values = debiased_ema(np.array([1.0, 0.0]), beta=0.5)
     assert values.tolist() == pytest.approx([1.0, (0.25 + 0.0) / 0.75])
 
 

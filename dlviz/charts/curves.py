@@ -286,7 +286,7 @@ def _blowup_points(runs: Sequence[RunHistory], metric: str, n_drawn: int, each_s
         targets = [(min(h.diverged_at for h in blown), runs, f"{len(blown)} of {len(runs)} seeds")]
     xs, ys, texts = [], [], []
     for epoch, members, text in targets:
-        y = seed_band(members, metric, n_drawn).mean[epoch]
+        y = seed_band(members, metric).mean[epoch]
         if math.isfinite(y) and not (log_x and epoch == 0):
             xs.append(epoch * scale)
             ys.append(float(y))
@@ -302,8 +302,8 @@ def _nan_points(runs: Sequence[RunHistory], metric: str, n_drawn: int, each_seed
         return [], []
     xs, ys = [], []
     for members in ([[h] for h in nan_runs] if each_seed else [runs]):
-        band = seed_band(members, metric, n_drawn)
-        px, py = _last_finite(band.epochs * scale, band.mean)
+        band = seed_band(members, metric)
+        px, py = _last_finite(band.epochs[:n_drawn + 1] * scale, band.mean[:n_drawn + 1])
         xs += px
         ys += py
     return xs, ys

@@ -19,6 +19,7 @@ from dlviz.engine.model import initial_weights
 from dlviz.engine.runtime import TRAINING_LOCK, tf
 from dlviz.engine.sweep import epoch_orders
 from dlviz.runs import LESSON_BATCH_SIZE, LESSON_HIDDEN_UNITS
+from dlviz.smoothing import debiased_ema
 
 # fastai's lr_find settings, except that the test starts at 1e-6 (dlviz's learning rates start at 1e-5) and makes
 # 100 updates per decade instead of 100 in all: with beta 0.98 the moving average remembers ~50 updates, which at
@@ -100,16 +101,6 @@ def exponential_rates(start_lr: float, end_lr: float, num_updates: int) -> np.nd
 def default_updates(start_lr: float = START_LR, end_lr: float = END_LR) -> int:
     """How many updates the test makes by default: `UPDATES_PER_DECADE` for every decade it covers."""
     return int(round(UPDATES_PER_DECADE * math.log10(end_lr / start_lr)))
-
-
-def smooth(losses: np.ndarray, beta: float = SMOOTHING) -> np.ndarray:
-    """Exponential moving average with bias correction, as fastai's `AvgSmoothLoss`: without the correction the
-    first values would be pulled towards 0."""
-    average, out = 0.0, np.empty(len(losses), dtype=np.float64)
-    for i, loss in enumerate(np.asarray(losses, dtype=np.float64)):
-        average = beta * average + (1 - beta) * loss
-        out[i] = average / (1 - beta ** (i + 1))
-    return out
 
 
 def blowup_index(smoothed: np.ndarray, losses: np.ndarray, factor: float = BLOWUP_FACTOR) -> int | None:
@@ -218,11 +209,11 @@ def find_learning_rate(dataset: Dataset, *, batch_size: int = LESSON_BATCH_SIZE,
                 params, m, v, step, tf.constant(dataset.x_train[chunk_rows]), tf.constant(dataset.y_train[chunk_rows]),
                 tf.constant(batch_size, tf.int32), tf.constant(rates[first:last]))
             losses.extend(float(x) for x in chunk_losses.numpy())
-            stop = blowup_index(smooth(np.array(losses), smoothing), np.array(losses), blowup_factor)
+            stop = blowup_index(debiased_ema(losses, smoothing), np.array(losses), blowup_factor)
             if stop is not None:
                 break
     raw = np.array(losses, dtype=np.float64)
-    smoothed = smooth(raw, smoothing)
+    smoothed = debiased_ema(raw, smoothing)
     if stop is None:
         reason = f"reached the last learning rate ({end_lr:g}) without blowing up"
     elif math.isfinite(raw[stop]) and math.isfinite(smoothed[stop]):
