@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from dlviz.analysis import grid
-from dlviz.runs import LESSON_HIDDEN_UNITS
+from dlviz.runs import FIRST_SEED, LESSON_HIDDEN_UNITS, MAX_SEEDS
 from dlviz.text.format import format_lr
 
 
@@ -19,7 +19,6 @@ LEARNING_RATE_CHOICES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.
 BATCH_SIZE_CHOICES = (8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192)
 ROW_CHOICES = (500, 1_000, 2_000, 4_000, 6_000, 8_000, 10_000)
 HIDDEN_UNIT_CHOICES = (4, 8, 16, 32, 64, 128, 256, 512)
-MAX_SEEDS = 5
 
 
 class LinkError(ValueError):
@@ -124,7 +123,7 @@ STRATIFY = Setting("strat", "Stratified split", False, "toggle",
                         "rare class).")
 HIDDEN = Setting("hidden", "Hidden units", LESSON_HIDDEN_UNITS, "select_slider", choices=HIDDEN_UNIT_CHOICES,
                  help="Width of the hidden Dense layer. The lesson uses 64.")
-SEED = _slider("seed", "First seed", 42, 0, 999,
+SEED = _slider("seed", "First seed", FIRST_SEED, 0, 999,
                help="Seed 1 of every sweep: it sets the initial weights and the order of the batches. The other "
                     "seeds follow it (seed + 1, seed + 2, ...).")
 SEEDS = _slider("seeds", "Seeds per value", 3, 1, MAX_SEEDS,

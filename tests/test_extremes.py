@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 from dlviz import settings
 from dlviz.data import load_builtin
 from dlviz.runs import (MAX_BATCH_SIZE, MAX_EPOCHS, MAX_HIDDEN_UNITS, MAX_LEARNING_RATE, MIN_LEARNING_RATE,
-                        RunSpec, TrainingError)
+                        MAX_SEEDS, RunSpec, TrainingError)
 from dlviz.text.format import format_lr
 from dlviz.ui import sweep
 from tests.support import TIMEOUT, figures, notices, open_page, tables, trace_names
@@ -185,7 +185,7 @@ def test_epochs_300_on_all_10000_rows_is_within_the_caps():
     n_train = len(load_builtin("practice", max_rows=10_000).y_train)
     spec = RunSpec("any", epochs=300, batch_size=32)
     assert sweep.fit_budget([spec], n_train, settings.SEEDS.default) == ([spec], None)
-    trimmed, message = sweep.fit_budget([spec], n_train, settings.MAX_SEEDS)  # 5 seeds are too much: trimmed
+    trimmed, message = sweep.fit_budget([spec], n_train, MAX_SEEDS)  # 5 seeds are too much: trimmed
     assert message and trimmed[0].epochs < 300
 
 
@@ -303,7 +303,7 @@ def test_seed_zero_is_a_seed_not_a_missing_value():
 
 def test_the_most_seeds_draw_a_band_and_every_seed_on_request():
     at = open_page("app_pages/learning_rate.py", lrs=["0.01"], lr_epochs="2", rows=FEWEST_ROWS,
-                   seeds=str(settings.MAX_SEEDS))
+                   seeds=str(MAX_SEEDS))
     assert "seeds **42, 43, 44, 45, 46**" in texts(at.caption)
     assert band_traces(figures(at)[0])
     at.sidebar.toggle(key="each_seed").set_value(True).run()

@@ -18,7 +18,7 @@ from dlviz.analysis import curves
 from dlviz.analysis.compare import Ranking, ValueStat, rank
 from dlviz.runs import MAX_EPOCHS, RunHistory, RunSpec, updates_per_epoch
 
-SAME_EPOCHS = "epoch"  # every cell trains the same epochs (the control shows it as "epochs")
+SAME_EPOCHS = "epoch"  # every cell trains the same number of epochs
 SAME_UPDATES = "updates"
 BUDGETS = (SAME_EPOCHS, SAME_UPDATES)
 

@@ -18,7 +18,7 @@ from dlviz.engine.kernels import ONE_MODEL, adam_step, batch_steps
 from dlviz.engine.model import initial_weights
 from dlviz.engine.runtime import TRAINING_LOCK, tf
 from dlviz.engine.sweep import epoch_orders
-from dlviz.runs import LESSON_BATCH_SIZE, LESSON_HIDDEN_UNITS
+from dlviz.runs import FIRST_SEED, LESSON_BATCH_SIZE, LESSON_HIDDEN_UNITS
 from dlviz.smoothing import debiased_ema
 
 # fastai's lr_find settings, except that the test starts at 1e-6 (dlviz's learning rates start at 1e-5) and makes
@@ -168,7 +168,7 @@ def _batch_rows(n_train: int, batch_size: int, num_updates: int, seed: int) -> n
 
 
 def find_learning_rate(dataset: Dataset, *, batch_size: int = LESSON_BATCH_SIZE,
-                       hidden_units: int = LESSON_HIDDEN_UNITS, seed: int = 42, start_lr: float = START_LR,
+                       hidden_units: int = LESSON_HIDDEN_UNITS, seed: int = FIRST_SEED, start_lr: float = START_LR,
                        end_lr: float = END_LR, num_updates: int | None = None, smoothing: float = SMOOTHING,
                        blowup_factor: float = BLOWUP_FACTOR, rule: str = SUGGESTION_RULE) -> FinderResult:
     """Run the range test on `dataset`'s training rows and read a suggestion off the smoothed curve.

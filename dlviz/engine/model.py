@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlviz.runs import LESSON_HIDDEN_UNITS, LESSON_LEARNING_RATE
+from dlviz.runs import FIRST_SEED, LESSON_HIDDEN_UNITS, LESSON_LEARNING_RATE
 from dlviz.engine.runtime import keras
 
 
-def initial_weights(n_features: int, hidden_units: int = LESSON_HIDDEN_UNITS, seed: int = 42) -> list[np.ndarray]:
+def initial_weights(n_features: int, hidden_units: int = LESSON_HIDDEN_UNITS, seed: int = FIRST_SEED
+                    ) -> list[np.ndarray]:
     """The model's starting weights `[kernel1 (n_features, hidden), bias1 (hidden,), kernel2 (hidden, 1), bias2 (1,)]`,
     float32, the same for the same arguments; a different `seed` gives different kernels (biases start at zero)."""
     rng = np.random.default_rng([seed, n_features, hidden_units])
@@ -25,7 +26,7 @@ def initial_weights(n_features: int, hidden_units: int = LESSON_HIDDEN_UNITS, se
             glorot(hidden_units, 1), np.zeros(1, np.float32)]
 
 
-def build_model(n_features: int, hidden_units: int = LESSON_HIDDEN_UNITS, seed: int = 42,
+def build_model(n_features: int, hidden_units: int = LESSON_HIDDEN_UNITS, seed: int = FIRST_SEED,
                 weights: list[np.ndarray] | None = None) -> keras.Sequential:
     """The lesson's architecture as an ordinary (uncompiled) Keras model, with `weights` or the seeded start."""
     model = keras.Sequential([

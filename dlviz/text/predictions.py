@@ -35,7 +35,6 @@ EPOCH_SHARE, MIN_EPOCH_TOLERANCE = 0.10, 2
 # 2% (about 0.006 at a loss of 0.3: a few pixels on a 400-pixel chart spanning 0.7 to 0.3, so a learner sees it)
 # is falling; less than 0.5% (under a pixel) is flat; in between, or seeds that disagree, the run cannot tell.
 STILL_FALLING, FLAT = 0.02, 0.005
-TAIL_EPOCHS = 3
 
 
 @dataclass(frozen=True)
@@ -155,7 +154,7 @@ def check_turn(answer: int, findings: sweeps.SweepFindings, context: Context) ->
     return Verdict(WRONG, f"{said}; {settled} and went no lower after {format_epochs(min(bests), max(bests))}.")
 
 
-def tail_change(history: RunHistory, n: int = TAIL_EPOCHS) -> float:
+def tail_change(history: RunHistory, n: int = curves.TAIL_EPOCHS) -> float:
     """Relative change of the training loss over the last epochs: (mean of the last `n` - mean of the `n` before) /
     the latter; negative while falling. Windows shrink to half the run for short runs; NaN under 2 epochs."""
     loss = np.asarray(history.loss, dtype=float)
