@@ -9,7 +9,7 @@ Trains the lesson's model from the same seeded start as every sweep, with the Ke
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -67,26 +67,8 @@ class FinderResult:
     steepest_lr: float           # where the smoothed loss falls fastest (per decade of learning rate)
     stopped_early: bool          # True when the loss blew up before the last planned update
     stop_reason: str
-    batch_size: int
-    start_lr: float
-    end_lr: float
+    end_lr: float                # the last planned learning rate
     num_updates: int             # planned updates
-    smoothing: float = SMOOTHING
-    blowup_factor: float = BLOWUP_FACTOR
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def min_over_ten_lr(self) -> float:
-        """fastai's "minimum" suggestion: a tenth of the learning rate at the lowest smoothed loss."""
-        return self.min_loss_lr / 10
-
-    @property
-    def updates_run(self) -> int:
-        return len(self.losses)
-
-    @property
-    def min_loss(self) -> float:
-        return float(np.nanmin(self.smoothed))
 
 
 def exponential_rates(start_lr: float, end_lr: float, num_updates: int) -> np.ndarray:
@@ -225,13 +207,9 @@ def find_learning_rate(dataset: Dataset, *, batch_size: int = LESSON_BATCH_SIZE,
         raw, smoothed = raw[:stop], smoothed[:stop]
     if len(raw) == 0:
         raise FinderError("The loss was not a number from the very first update, so there is no curve to read.")
-    notes: list[str] = []
-    if len(raw) < MIN_UPDATES:
-        notes.append(f"The loss blew up after only {len(raw)} updates: start the test at a smaller learning rate.")
     min_loss_lr, steepest_lr = suggestions(rates[:len(raw)].astype(np.float64), smoothed)
     suggestion = steepest_lr if rule == STEEPEST else min_loss_lr / 10
     return FinderResult(
         learning_rates=rates[:len(raw)].astype(np.float64), losses=raw, smoothed=smoothed, suggestion=suggestion,
         suggestion_rule=rule, min_loss_lr=min_loss_lr, steepest_lr=steepest_lr, stopped_early=stop is not None,
-        stop_reason=reason, batch_size=batch_size, start_lr=start_lr, end_lr=end_lr, num_updates=num_updates,
-        smoothing=smoothing, blowup_factor=blowup_factor, notes=notes)
+        stop_reason=reason, end_lr=end_lr, num_updates=num_updates)
