@@ -11,7 +11,7 @@ import pytest
 from dlviz.data import practice_frame
 from tests.support import array, figures, open_page
 
-PAGES = ("pages/epochs.py", "pages/batch_size.py", "pages/learning_rate.py")
+PAGES = ("app_pages/epochs.py", "app_pages/batch_size.py", "app_pages/learning_rate.py")
 LOWEST = re.compile(r"lowest validation loss \([^)]*\): (\d+\.\d+)")
 
 
@@ -75,7 +75,7 @@ def test_every_number_of_a_quantity_agrees(page, seeds):
 
 
 def test_every_number_of_a_quantity_agrees_on_an_uploaded_csv():
-    at = open_page("pages/epochs.py", epochs="60", seeds="1", stop="60")
+    at = open_page("app_pages/epochs.py", epochs="60", seeds="1", stop="60")
     at.sidebar.radio(key="data").set_value("upload").run()
     at.file_uploader(key="upload").set_value(("mine.csv", practice_frame(600).to_csv(index=False).encode(),
                                               "text/csv")).run()

@@ -18,7 +18,7 @@ EPOCH_COLORS = {"training": "#1b3a8c", "validation": "#d9480f"}
 
 def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, stop_epoch: int | None = None,
                   early_stop_epoch: int | None = None, x_max: int | None = None, each_seed: bool = False,
-                  upto_epoch: int | None = None, answers: bool = True, presenter: bool = False) -> go.Figure:
+                  answers: bool = True, presenter: bool = False) -> go.Figure:
     """One long run over seeds: loss (left panel) and accuracy (right), training solid and validation dashed, each a
     mean with a min–max band (or every seed thinly). `marks` as in `curves_figure`; `stop_epoch` a dotted line (the
     learner's stop), `early_stop_epoch` a dash-dot line (where EarlyStopping would stop). Overfitting is hatched between
@@ -38,7 +38,7 @@ def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, sto
         means: dict[str, Band] = {}
         for kind, prefix, dash in KINDS:
             color = EPOCH_COLORS[kind]
-            band = means[kind] = seed_band(runs, prefix + metric, upto_epoch)
+            band = means[kind] = seed_band(runs, prefix + metric)
             fmt = ".1%" if metric == "accuracy" else ".4f"
             if multi and not each_seed:
                 fig.add_trace(go.Scatter(x=band.epochs, y=browser_floats(band.low), mode="lines",
@@ -64,7 +64,7 @@ def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, sto
                 hovertemplate=f"{kind} {metric}{' (mean)' if multi else ''}<br>epoch %{{x}}: %{{y:{fmt}}}"
                               "<extra></extra>"),
                 row=1, col=col)
-        star_x, star_y, star_text = star_point(runs, marks, metric, upto_epoch)
+        star_x, star_y, star_text = star_point(runs, marks, metric)
         fig.add_trace(go.Scatter(
             x=star_x, y=star_y, mode="markers", name="lowest validation loss", showlegend=False,
             legendgroup="best", meta=FINAL,
