@@ -49,6 +49,8 @@ if not specs:
 row_epochs = [next(s.epochs for s in specs if s.batch_size == b) for b in batch_sizes]
 row_updates = [e * updates_per_epoch(n_train, b) for e, b in zip(row_epochs, batch_sizes)]
 st.caption(grid_text.budget_sentence(budget, amount, n_train, batch_sizes, row_epochs, row_updates))
+if grid_text.capped_sentence(batches, n_train):
+    st.info(grid_text.capped_sentence(batches, n_train))
 
 if budget == SAME_EPOCHS:
     row_labels = [f"{b:,} ({u:,} updates)" for b, u in zip(batch_sizes, row_updates)]
@@ -94,7 +96,7 @@ st.subheader("What this shows")
 if hidden:
     layout.reveal_answers()
 else:
-    for sentence in grid_text.grid_sentences(grid, outcome, budget, n_train):
+    for sentence in grid_text.grid_sentences(grid, outcome, budget, n_train, amount):
         st.markdown(f"- {sentence}")
     st.caption("The dashed line is the **linear-scaling rule of thumb** (Goyal et al. 2017): multiply the batch size "
                "by k, multiply the learning rate by k. It is drawn through the best cell of the grid. It was worked "

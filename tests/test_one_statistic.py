@@ -189,3 +189,13 @@ def test_unscaled_inputs_are_named_and_no_empty_value():
                                          diverged_at=1), make(falling(0.3, 10), falling(0.35, 10), lr=0.01,
                                                               initial_loss=0.69)], standardized=False)
     assert any("likely cause" in s and "Standardise features" in s for s in words.sentences(found))
+
+
+def test_the_predict_check_states_the_stars_lowest():
+    from dlviz.text.predictions import Context, check_turn
+
+    runs = [_dipping(1, 0.0), _dipping(2, 0.006)]
+    found = kinds.EPOCHS.analyze(runs)
+    v = found.per_value[0]
+    said = check_turn(40, found, Context.of(kinds.EPOCHS, runs, 1000)).sentence
+    assert f"its lowest ({format_loss(v.score.mean)} at epoch {v.best_epoch}, mean of 2 seeds" in said
