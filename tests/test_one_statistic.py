@@ -4,8 +4,6 @@ Each case of the issue, with tiny hand-written histories (no training)."""
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from dlviz import charts, kinds
@@ -34,10 +32,6 @@ def _star(fig) -> tuple[float, float, str]:
     trace = next(t for t in fig.data if t.name and (t.name.endswith(" best") or t.name == "lowest validation loss")
                  and len(t.x))
     return trace.x[0], trace.y[0], trace.hovertemplate
-
-
-def _loss_numbers(text: str) -> set[str]:
-    return set(re.findall(r"\b0\.\d{3}\b", text))
 
 
 def test_epochs_page_star_metric_and_sentence_state_one_lowest():
