@@ -115,10 +115,10 @@ layout.number_table({
     "weight updates": grid.updates(n_train),
     "best learning rate": [format_lr(grid.learning_rates[row.column]) if row.column is not None
                            else "tie: " + ", ".join(format_lr(r) for r in row.tied_rates) if row.tied_rates
-                           else "all diverged" for row in rows],
+                           else "none (each blew up or learned nothing)" for row in rows],
     f"its {OUTCOME_LABELS[ranking]}" + (f" (mean of {grid.n_seeds} seeds)" if grid.n_seeds > 1 else ""): [
-        (f"{scores[i, j]:.1%}" if ranking == interplay.FINAL_VAL_ACCURACY else f"{scores[i, j]:.3f}")
-        if j is not None else "—" for i, j in enumerate(row.leader_column for row in rows)],
+        grid_text.outcome_text(ranking, scores[i, j]) if j is not None else "—"
+        for i, j in enumerate(row.leader_column for row in rows)],
 })
 layout.download_runs(lambda: histories_frame(histories, [
     f"batch {h.spec.batch_size}, lr {format_lr(h.spec.learning_rate)}" for h in histories]), kinds.GRID.name)

@@ -124,7 +124,7 @@ def test_grid_cells_with_huge_validation_losses_are_crossed_and_never_tied():
 def test_grid_learned_nothing_cells_are_not_ranked():
     runs = [_cell(16, 1e-3, [0.6, 0.5, 0.45]), _cell(16, 1e-4, [0.69, 0.69, 0.69])]
     grid = g.Grid.from_runs(runs)
-    assert grid.learned_nothing().tolist() == [[True, False]]
+    assert grid.learned_nothing.tolist() == [[True, False]]
     assert g.row_bests(grid)[0].ranking.stats[0].value == 1e-3 and len(g.row_bests(grid)[0].ranking.stats) == 1
 
 
