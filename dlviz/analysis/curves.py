@@ -286,9 +286,8 @@ def huge_loss(history: RunHistory) -> bool:
 
 
 def blew_up_at(history: RunHistory) -> int | None:
-    """The 1-based epoch a run blew up at (`divergence`), or for a huge loss (`huge_loss`) the first epoch whose
-    validation loss passed HUGE_LOSS_FACTOR x a constant guess's (the last epoch if none did alone); None for a run
-    that did neither. Decided before any ranking: such a run is never best, nor tied with the best."""
+    """The 1-based epoch a run blew up at (`divergence`; for a `huge_loss`, its first validation loss above
+    HUGE_LOSS_FACTOR x a constant guess's, else its last epoch), None if neither: such a run is never ranked."""
     found = divergence(history)
     if found is not None:
         return found.epoch

@@ -53,9 +53,8 @@ class ValueFindings:
 
     value: Hashable
     seeds: tuple[int, ...]
-    # The one "lowest validation loss" every place states (star, hover, metric, sentence, ranking): the seeds' mean
-    # validation loss smoothed over 3 epochs is lowest at `best_epoch`; `score` holds each seed's smoothed value at
-    # that epoch, so `score.mean` is that lowest point and `score.low`/`high` the seeds' range there.
+    # The one "lowest validation loss" every place states (star, card, sentence, ranking): the seeds' mean smoothed
+    # validation loss is lowest at `best_epoch`; `score` is each seed's smoothed value there (mean = that lowest).
     score: ValueStat
     best_epoch: int | None
     overfits: tuple[Overfit | None, ...]
@@ -191,14 +190,11 @@ def value_findings(value: Hashable, runs: Sequence[RunHistory], majority: float 
     divergences = tuple(curves.divergence(h) for h in runs)
     stuck = [curves.not_learning(h) and d is None for h, d in zip(runs, divergences)]
     # Memorising rows whose validation loss never beats a constant guess is not overfitting: nothing was learned.
-    overfitting = [o for o, d, n in zip(overfits, divergences, stuck) if o is not None and o.overfitting
-                   and d is None and not n]
+    overfitting = [o for o, d, n in zip(overfits, divergences, stuck) if o and o.overfitting and not (d or n)]
     turns = [o.best_epoch for o in overfitting]
     best_mean = _mean_curve_best(runs)
     all_overfit = bool(runs) and len(overfitting) == len(runs)
-    def at_best(h: RunHistory) -> float:
-        curve = curves.smoothed(h.val_loss)
-        return float(curve[best_mean - 1]) if best_mean and len(curve) >= best_mean else math.nan
+    at_best = (lambda h: float(curves.smoothed(h.val_loss)[best_mean - 1])) if best_mean else (lambda h: math.nan)
 
     region = (best_mean or min(turns), min(h.epochs_run for h in runs)) if all_overfit else None
     majority = curves.majority_accuracy(runs[0], majority) if runs else majority

@@ -42,11 +42,9 @@ def _updates_broken(budget: str, amount: int, n_train: int, batch_sizes: Sequenc
 
 def capped_sentence(batch_sizes: Sequence[int], n_train: int) -> str | None:
     """The notice for batch sizes larger than the training rows (they train as one batch of every row)."""
-    big = sorted({b for b in batch_sizes if b > n_train})
-    if not big:
-        return None
-    return (f"Batch size {', '.join(format_count(b) for b in big)} is larger than the {format_count(n_train)} "
-            f"training rows: one batch holds all of them, so it trains as batch {format_count(n_train)}.")
+    big = ", ".join(format_count(b) for b in sorted({b for b in batch_sizes if b > n_train}))
+    return (f"Batch size {big} is larger than the {format_count(n_train)} training rows: one batch holds all of them, "
+            f"so it trains as batch {format_count(n_train)}.") if big else None
 
 
 def budget_sentence(budget: str, amount: int, n_train: int, batch_sizes: Sequence[int],
@@ -105,9 +103,8 @@ def grid_sentences(grid: Grid, outcome: str = g.DEFAULT_OUTCOME, budget: str = S
     if broken:
         updates = grid.updates(n_train)  # type: ignore[arg-type]
         out.append(f"The runs were trimmed to {format_count(min(updates))}-{format_count(max(updates))} weight "
-                   f"updates per cell instead of about {format_count(amount)}: the cells no longer make the same "
-                   "number of updates, so no conclusion is drawn here on how the best learning rate moves with the "
-                   "batch size. Choose fewer values or seeds to keep the budget.")
+                   f"updates per cell instead of about {format_count(amount)}: no longer the same number, so no "
+                   "conclusion is drawn here on how the best learning rate moves with the batch size.")
     elif len(rows) > 1:
         out += _trend(grid, rows, budget)
     out += _divergence(grid) + ([] if broken else _slow_edge(grid, ranking, budget, n_train))
