@@ -64,10 +64,28 @@ def page_specs(seed: int):
     return dataset, defaults.with_seeds(defaults.learning_rate_specs(base), defaults.seeds(seed))
 
 
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as handle:
+def cpu_seconds(pid: int, stat: str = "stat") -> float:
+    with open(f"/proc/{pid}/{stat}") as handle:
         fields = handle.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def threads_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds so far of a process's live threads, by kind: the trainer, TensorFlow's own threads, the event loop
+    (the main thread), and the rest of the process (script runs of the sessions, threads that ended)."""
+    kinds = {"trainer": 0.0, "tensorflow": 0.0, "event loop": 0.0}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as handle:
+                name = handle.read().strip()
+            kind = ("trainer" if name.startswith("dlviz-trainer") else "tensorflow" if name.startswith("tf_")
+                    else "event loop" if tid == str(pid) else None)
+            if kind:
+                kinds[kind] += cpu_seconds(pid, f"task/{tid}/stat")
+        except OSError:
+            continue
+    kinds["rest"] = cpu_seconds(pid) - sum(kinds.values())
+    return kinds
 
 
 def memory_mb(pid: int, field: str) -> float:
@@ -111,7 +129,7 @@ async def serve(url: str, server_pid: int, class_queries: list[str], shared: str
             started = time.monotonic()
             problems = await open_pages(browser, url, [f"seed={WARM_SEED}"])
             warm = time.monotonic() - started
-            cpu = cpu_seconds(server_pid)
+            cpu, threads = cpu_seconds(server_pid), threads_cpu(server_pid)
             peak: list[float] = []
 
             async def watch_memory() -> None:  # while the class's pages are open
@@ -124,12 +142,13 @@ async def serve(url: str, server_pid: int, class_queries: list[str], shared: str
             problems += await open_pages(browser, url, class_queries, keep_open=2.0)
             watcher.cancel()
             class_cpu = cpu_seconds(server_pid) - cpu
+            by_thread = {kind: seconds - threads[kind] for kind, seconds in threads_cpu(server_pid).items()}
             rss_open, shared_start = memory_mb(server_pid, "VmRSS"), time.monotonic()
             problems += await open_pages(browser, url, [shared] * len(class_queries))
         finally:
             await browser.close()
-    return {"warm": warm, "class_cpu": class_cpu, "class_start": class_start, "shared_start": shared_start, "problems": problems, "rss_open": rss_open,
-            "peak": memory_mb(server_pid, "VmHWM"), "rss_max": max(peak)}
+    return {"warm": warm, "class_cpu": class_cpu, "by_thread": by_thread, "class_start": class_start, "shared_start": shared_start,
+            "problems": problems, "rss_open": rss_open, "peak": memory_mb(server_pid, "VmHWM"), "rss_max": max(peak)}
 
 
 def back_to_back(seeds: list[int]) -> tuple[float, float]:
@@ -198,7 +217,9 @@ def main() -> None:
     sorted_waits = sorted(w for w, _, _ in waits)
     print(f"waits at the server: median {statistics.median(sorted_waits):.2f} s, worst {sorted_waits[-1]:.2f} s; "
           f"time per sweep back to back {per_sweep:.3f} s")
-    print(f"server CPU during the class {figures['class_cpu']:.1f} s; back to back {sequential_cpu:.1f} s")
+    print(f"server CPU during the class {figures['class_cpu']:.1f} s ("
+          + ", ".join(f"{kind} {seconds:.1f}" for kind, seconds in figures["by_thread"].items())
+          + f"); back to back {sequential_cpu:.1f} s")
     print(f"server memory: {at_start:.0f} MB at start, {figures['rss_max']:.0f} MB at most while the class's "
           f"{len(seeds)} pages were open ({figures['rss_open']:.0f} MB with all open after the last chart), peak "
           f"(VmHWM) {figures['peak']:.0f} MB by the end")

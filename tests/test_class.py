@@ -78,17 +78,3 @@ def test_sessions_showing_the_same_finished_chart_share_one_replay():
     assert pio.to_json(first, validate=False) == pio.to_json(built, validate=False)
     assert len(first.frames) == 20
     assert layout.replay(finished(), 20, True) is not first  # presenter mode: another figure
-
-
-def test_the_long_lived_objects_are_frozen_once_per_process(monkeypatch):
-    import threading
-
-    from dlviz.ui import sweep
-
-    calls = []
-    monkeypatch.setattr(sweep.gc, "collect", lambda: calls.append("collect"))
-    monkeypatch.setattr(sweep.gc, "freeze", lambda: calls.append("freeze"))
-    monkeypatch.setattr(sweep, "_frozen", threading.Event())
-    sweep.freeze_long_lived()
-    sweep.freeze_long_lived()
-    assert calls == ["collect", "freeze"]

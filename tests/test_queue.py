@@ -118,7 +118,9 @@ def test_a_running_job_nobody_waits_for_stops_at_its_next_report(setup):
     running = FakeJob("running", log, clock)
     ticket = trainer.submit("visitor", "running", running, work=1)
     assert running.started.wait(WAIT)
-    trainer.leave("visitor")
+    elsewhere = FakeJob("elsewhere", log, clock)
+    elsewhere.release.set()
+    trainer.submit("visitor", "elsewhere", elsewhere, work=1)  # the visitor moved on
     running.release.set()
     with pytest.raises(Cancelled):
         ticket.future.result(WAIT)

@@ -32,17 +32,21 @@ SPEED_WINDOW = 8  # finished jobs whose measured speed the estimate uses (their 
 Report = Callable[..., None]  # report(fraction, message, partial=None)
 
 
+def width_factor(spec: RunSpec) -> float:
+    """How much slower than the lesson's width a run's step is (an 8x wider model measured 3-3.6x slower)."""
+    return max(1.0, spec.hidden_units / LESSON_HIDDEN_UNITS) ** 0.6
+
+
 def sweep_work(specs: Sequence[RunSpec], n_train: int) -> float:
     """Work of a sweep in one-lane steps: per stack of lanes (same batch size, epochs, width and seed), epochs x
-    updates per epoch x (1 + `EXTRA_LANE_COST` per extra lane) x a width factor (`(hidden / 64) ** 0.6`, at least 1:
-    an 8x wider model was 3-3.6x slower). The unit of `run_job`'s `work`."""
+    updates per epoch x (1 + `EXTRA_LANE_COST` per extra lane) x `width_factor`. The unit of `run_job`'s `work`."""
     lanes: dict[tuple, list[RunSpec]] = {}
     for spec in specs:
         lanes.setdefault((spec.batch_size, spec.epochs, spec.hidden_units, spec.seed), []).append(spec)
     work = 0.0
     for first, *others in lanes.values():
         steps = first.epochs * updates_per_epoch(n_train, first.batch_size)
-        work += steps * (1 + EXTRA_LANE_COST * len(others)) * max(1.0, first.hidden_units / LESSON_HIDDEN_UNITS) ** 0.6
+        work += steps * (1 + EXTRA_LANE_COST * len(others)) * width_factor(first)
     return work
 
 
@@ -147,12 +151,6 @@ class Trainer:
             job.sessions.add(session)
             self._by_session[session] = job
         return job
-
-    def leave(self, session: Hashable) -> None:
-        """`session` no longer waits for its request (if any)."""
-        with self._lock:
-            if (job := self._by_session.get(session)) is not None:
-                self._leave(session, job)
 
     def _leave(self, session: Hashable, job: Job) -> None:
         job.sessions.discard(session)

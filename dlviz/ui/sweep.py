@@ -21,8 +21,7 @@ from typing import Callable, Hashable, Sequence, TypeVar
 
 import streamlit as st
 
-from dlviz import settings
-from dlviz.engine.queue import Job, Place, Trainer, sweep_work
+from dlviz.engine.queue import Job, Place, Trainer, sweep_work, width_factor
 from dlviz.runs import RunHistory, RunSpec, TrainingError, updates_per_epoch
 from dlviz.ui import predict
 from dlviz.ui.sidebar import Selection
@@ -108,37 +107,10 @@ class Throttle:
         self.next_at = now + max(self.min_seconds, spent / self.share - spent)
 
 
-_frozen = threading.Event()
-
-
-def freeze_long_lived() -> None:
-    """Once per process, after its first training: move every object alive now out of the garbage collector's way
-    (`gc.collect()`, then `gc.freeze()`; Python's public API).
-
-    TensorFlow, Keras and the traced engine leave about half a million long-lived Python objects, and every full
-    collection walks all of them again (0.23 s of CPU each, measured here). A class keeps the server allocating
-    (figures, histories, 20 sessions' scripts): 20 visitors set off about 45 full collections, 26 s of wall time in
-    the collector, and the same class with the objects frozen 7 s; the server's CPU outside TensorFlow's threads fell
-    from 33-38 s to 26 s in the class and from 20-23 s to 11 s serving it again from the cache (bench/class.py).
-    Frozen objects are still freed by reference counting; only a reference cycle among them that becomes garbage
-    later is kept (e.g. of the few sessions alive at this moment). Later sweeps pay only for the objects made after.
-    """
-    if _frozen.is_set():
-        return
-    _frozen.set()
-    gc.collect()
-    gc.freeze()
-
-
-def _width_factor(spec: RunSpec) -> float:
-    """How much slower than the lesson's width a run is (an 8x wider model measured 3-3.6x slower)."""
-    return max(1.0, spec.hidden_units / settings.LESSON_HIDDEN_UNITS) ** 0.6
-
-
 def work(specs: Sequence[RunSpec], n_train: int) -> tuple[int, int]:
     """(training rows seen, weight updates) of a sweep of one seed per value, counted at the lesson's width."""
-    passes = sum(s.epochs * _width_factor(s) for s in specs) * n_train
-    updates = sum(s.epochs * updates_per_epoch(n_train, s.batch_size) * _width_factor(s) for s in specs)
+    passes = sum(s.epochs * width_factor(s) for s in specs) * n_train
+    updates = sum(s.epochs * updates_per_epoch(n_train, s.batch_size) * width_factor(s) for s in specs)
     return round(passes), round(updates)
 
 
@@ -243,9 +215,13 @@ def run_job(key: Hashable, job: Callable[[Callable[[float, str], None]], T], *, 
 
 def warm_up() -> None:
     """Once per process, after the first page has been drawn: queue the trainer's first job, which imports TensorFlow
-    and traces the engine for the lane counts of every page's default sweeps (one epoch on 200 practice rows), then
-    freezes the long-lived objects (`freeze_long_lived`). The first visitor who changes a setting then pays for
-    neither; the warm-up never runs beside a training, since it is a job like any other."""
+    and traces the engine for the lane counts of every page's default sweeps (one epoch on 200 practice rows), so the
+    first visitor who changes a setting pays for neither; a job like any other, it never runs beside a training.
+
+    Then it moves every object alive (TensorFlow's, Keras', the traced engine's: about half a million) out of the
+    garbage collector's way (`gc.collect()`, `gc.freeze()`), which every full collection would otherwise walk again
+    while a class keeps the server allocating (bench/README.md). Frozen objects are still freed by reference
+    counting."""
     if _warmed.is_set():
         return
     _warmed.set()
@@ -262,7 +238,8 @@ def warm_up() -> None:
         data = load_builtin("practice", max_rows=200)
         for n in lanes:
             train_sweep(data, [RunSpec(data.fingerprint, epochs=1, seed=s) for s in range(n)])
-        freeze_long_lived()
+        gc.collect()
+        gc.freeze()
 
     trainer().submit(("warm-up",), ("warm-up",), warm, 0.0)
 
