@@ -17,13 +17,14 @@ from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, RunSpec
 from dlviz.text import landscape as words
 from dlviz.text.format import format_lr
 from dlviz.engine.queue import sweep_work
-from dlviz.ui import controls, layout, predict, sidebar, sweep
+from dlviz.ui import controls, layout, predict, sidebar
+from dlviz.ui.sweep import run_job
 
 
 def loss_maps(fingerprint: str, specs: tuple[RunSpec, ...], dataset) -> tuple[Landscape, Landscape] | None:
     """The plane, the 41 x 41 loss map and every path on it for one sweep, zoomed on the valley and whole: the
     shipped views for the page's defaults (`dlviz.precomputed.surface`, no TensorFlow), else trained (real Keras
-    training, the paths recorded) and computed on the one trainer (`sweep.run_job`, stored by the specs). Both zooms
+    training, the paths recorded) and computed on the one trainer (`run_job`, stored by the specs). Both zooms
     come from one recording, and the paths are dropped once drawn: the store holds views (under 1 MB each)."""
     from dlviz.precomputed import surface
 
@@ -39,7 +40,7 @@ def loss_maps(fingerprint: str, specs: tuple[RunSpec, ...], dataset) -> tuple[La
         return view_of(dataset, paths, True), view_of(dataset, paths, False)
 
     work = 2 * sweep_work(specs, len(dataset.y_train))  # the map costs about as much as the paths' training
-    return sweep.run_job(("loss_maps", specs), job, work=work, label="loss map")
+    return run_job(("loss_maps", specs), job, work=work, label="loss map")
 
 
 st.title("Where the steps go")
