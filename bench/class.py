@@ -56,12 +56,13 @@ PROBLEMS_JS = """() => [...document.querySelectorAll(
 
 def page_specs(seed: int):
     """The dataset and the specs (every seed) the learning-rate page trains for `?seed=<seed>`."""
-    from dlviz import defaults, settings
+    from dlviz import defaults, kinds, settings
     from dlviz.runs import RunSpec
 
     dataset = defaults.default_dataset()
     base = RunSpec(dataset.fingerprint, hidden_units=settings.HIDDEN.default, seed=seed)
-    return dataset, defaults.with_seeds(defaults.learning_rate_specs(base), defaults.seeds(seed))
+    specs = kinds.LEARNING_RATE.specs(base, settings.LEARNING_RATES.default, settings.LR_EPOCHS.default)
+    return dataset, defaults.with_seeds(specs, defaults.seeds(seed))
 
 
 def cpu_seconds(pid: int, stat: str = "stat") -> float:
