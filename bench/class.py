@@ -24,9 +24,9 @@ Printed: each visitor's wait (arrival to result, at the server) against its plac
 back-to-back time per sweep; fair = every wait within one sweep's time of that. server_total = the time during
 which at least one visitor of the class waited at the server (the first arrival to the last result, less any time
 the server sat idle before the next request arrived); ratio = server_total / back_to_back; server_cpu_ratio = the
-server's CPU seconds during the class / the back-to-back process's. The last line is exactly `class visitors=<n> server_total=<s>
-back_to_back=<s> ratio=<x> server_cpu_ratio=<x> fair=<yes|no> peak_rss_mb=<n>`; the exit status is 1 if a page
-failed, the shared link trained more than once, or the server logged a traceback.
+server's CPU seconds during the class / the back-to-back process's. The last line is exactly `class visitors=<n>
+server_total=<s> back_to_back=<s> ratio=<x> server_cpu_ratio=<x> fair=<yes|no> peak_rss_mb=<n>`; the exit status
+is 1 if a page failed, the shared link trained more than once, or the server logged a traceback.
 """
 
 from __future__ import annotations

@@ -1,13 +1,10 @@
-"""One trainer per server process: one worker thread, first come first served, identical requests shared, queued
-work nobody waits for dropped, and one store of finished results bounded in bytes.
-
-Streamlit runs each browser session in a thread of one process, and two trainings at once change each other's numbers
-(TensorFlow's global state and thread pools), so every training runs on the one worker of a
-`concurrent.futures.ThreadPoolExecutor(max_workers=1)`, which runs jobs one at a time in the order they were
-submitted. What the executor does not do is here: a `Future` per key so that identical requests share one job, the
-sessions waiting for each job (a session's new request leaves its earlier one, which `Future.cancel()` drops if it is
-still queued and nobody else waits), a place in line and an estimated wait, and the store. Plain Python: no
-Streamlit, no TensorFlow (`dlviz.ui.sweep.run_job` is the pages' side).
+"""One trainer per server process, and one store of finished results bounded in bytes. Streamlit runs each browser
+session in a thread of one process, and two trainings at once change each other's numbers (TensorFlow's global state
+and thread pools), so every training runs on the one worker of a `concurrent.futures.ThreadPoolExecutor(max_workers=1)`,
+which runs jobs one at a time in the order they were submitted. Here is what the executor does not do: a `Future` per
+key so that identical requests share one job, the sessions waiting for each job (a session's new request leaves its
+earlier one, which `Future.cancel()` drops if it is still queued and nobody else waits), a place in line and an
+estimated wait, and the store. Plain Python: no Streamlit, no TensorFlow (`dlviz.ui.sweep.run_job` is the pages' side).
 """
 
 from __future__ import annotations
