@@ -80,5 +80,5 @@ if histories:
     layout.download_runs(lambda: histories_frame(histories, [f"epochs {epochs}"] * len(histories)), kinds.EPOCHS.name)
     teaching.what_this_run_shows(found)
     teaching.lesson_tabs(kinds.EPOCHS, found, lessons.lesson_code(
-        epochs, LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, chosen.hidden_units, chosen.dataset.n_features,
+        specs[0].epochs, LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, chosen.hidden_units, chosen.dataset.n_features,
         early_stopping_patience=patience, standardize=chosen.standardized))

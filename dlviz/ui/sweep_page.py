@@ -107,7 +107,7 @@ def draw(kind: Any) -> SweepPage | None:
                          kind.name)
 
     def code(value: Any) -> str:
-        spec = kind.specs(chosen.base_spec(), [value], epochs)[0]
+        spec = kind.specs(chosen.base_spec(), [value], x_max)[0]  # the epochs the runs trained (after any trim)
         return lessons.lesson_code(spec.epochs, spec.batch_size, spec.learning_rate, spec.hidden_units,
                                    chosen.dataset.n_features, standardize=chosen.standardized)
 
