@@ -82,3 +82,9 @@ def test_every_number_of_a_quantity_agrees_on_an_uploaded_csv():
     assert not at.exception, [e.value for e in at.exception]
     assert _stars(at) and "rises to" in _text(at), _text(at)
     cross_check(at)
+
+
+def test_unscaled_inputs_are_named_on_the_learning_rate_page():
+    """Issue 26 item 7: breast-cancer data with standardisation off blows up and sticks; the page names the cause."""
+    at = open_page("app_pages/learning_rate.py", data="breast_cancer", std="0", lr_epochs="5", seeds="1")
+    assert "the likely cause of runs that blow up, swing or stay stuck" in _text(at)
