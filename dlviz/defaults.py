@@ -12,13 +12,16 @@ from typing import Sequence
 from dlviz import settings
 from dlviz.analysis import grid as interplay
 from dlviz.data import Dataset, load_builtin
-from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, RunSpec, sweep_seeds
+from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, RunSpec, sweep_seeds, updates_per_epoch
 
 # The defaults as plain numbers, for scripts (bench/) that do not read the settings table.
 ROWS = settings.ROWS.default
 HIDDEN_UNITS = settings.HIDDEN.default
 SEED = settings.SEED.default
 N_SEEDS = settings.SEEDS.default
+# The batch page's learning-rate sweep per batch size (each batch at its own best rate): the grid page's rates
+# without its two extremes (too slow and diverging for every batch size on the practice data).
+OWN_RATES = settings.GRID_LEARNING_RATES.default[1:-1]
 
 
 def default_dataset() -> Dataset:
@@ -43,10 +46,14 @@ def epochs_specs(base: RunSpec, epochs: int = settings.EPOCHS.default) -> list[R
 
 
 def batch_size_specs(base: RunSpec, batch_sizes: Sequence[int] = settings.BATCH_SIZES.default,
-                     epochs: int = settings.BATCH_EPOCHS.default) -> list[RunSpec]:
-    """The batch-size page: one run per batch size at the lesson's learning rate."""
-    return [base.replace(epochs=epochs, batch_size=b, learning_rate=LESSON_LEARNING_RATE)
-            for b in sorted(batch_sizes)]
+                     epochs: int = settings.BATCH_EPOCHS.default, budget: str = settings.BATCH_BUDGET.default,
+                     n_train: int = 0, rates: Sequence[float] = (LESSON_LEARNING_RATE,)) -> list[RunSpec]:
+    """The batch-size page: one run per batch size and learning rate in `rates` (the lesson's), for `epochs`
+    epochs, or with `budget` "updates" for the weight updates batch 32 makes in `epochs` epochs over `n_train`
+    rows (`grid.epochs_for`, the grid page's rounding, so that equal specs share runs)."""
+    amount = epochs if budget == "epochs" else epochs * updates_per_epoch(n_train, LESSON_BATCH_SIZE)
+    return [base.replace(epochs=interplay.epochs_for(budget, amount, b, n_train), batch_size=b, learning_rate=r)
+            for b in sorted(batch_sizes) for r in sorted(rates)]
 
 
 def learning_rate_specs(base: RunSpec, rates: Sequence[float] = settings.LEARNING_RATES.default,
@@ -73,6 +80,10 @@ def default_sweeps(dataset: Dataset) -> dict[str, list[RunSpec]]:
     n_train = len(dataset.y_train)
     grid = interplay.grid_specs(base, interplay.capped_batch_sizes(settings.GRID_BATCH_SIZES.default, n_train),
                                 settings.GRID_LEARNING_RATES.default, n_train)
+    batch = {}  # both budgets, at the lesson's rate and at every rate of the own-best-rate sweep
+    for budget in settings.BATCH_BUDGET.choices:
+        name = "batch_size" if budget == settings.BATCH_BUDGET.default else f"batch_size_{budget}"
+        batch[name] = batch_size_specs(base, budget=budget, n_train=n_train)
+        batch[f"{name}_rates"] = batch_size_specs(base, budget=budget, n_train=n_train, rates=OWN_RATES)
     return {name: with_seeds(specs, seeds()) for name, specs in {
-        "epochs": epochs_specs(base), "batch_size": batch_size_specs(base), "learning_rate": learning_rate_specs(base),
-        "interplay": grid}.items()}
+        "epochs": epochs_specs(base), **batch, "learning_rate": learning_rate_specs(base), "interplay": grid}.items()}

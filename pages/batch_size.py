@@ -7,7 +7,7 @@ from dlviz.analysis import sweeps
 from dlviz.text import lessons
 from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, histories_frame
 from dlviz.text.predictions import Context
-from dlviz.ui import controls, layout, predict, sidebar, sweep, teaching
+from dlviz.ui import batch_fair, controls, layout, predict, sidebar, sweep, teaching
 
 st.title("Batch size: how often does the model update?")
 layout.intro("The weights change once per **batch**. Small batches make many small, noisy steps per epoch; large "
@@ -24,6 +24,7 @@ with layout.controls():
     x_axis = controls.draw(settings.BATCH_X, c3)
     metric = controls.draw(settings.BATCH_METRIC, c4)
     log_x = controls.draw(settings.BATCH_LOG_X, c3, disabled=x_axis != "updates") and x_axis == "updates"
+    budget = controls.draw(settings.BATCH_BUDGET, c2)
     layout.fixed_settings(**{"learning rate": LESSON_LEARNING_RATE, "hidden units": chosen.hidden_units,
                              "seeds": ", ".join(map(str, chosen.seeds))})
 
@@ -33,7 +34,7 @@ batches = sorted({min(b, n_train) for b in batches})
 if too_big:
     st.info(f"Batch size {', '.join(f'{b:,}' for b in too_big)} is larger than the {n_train:,} training rows: one "
             f"batch holds all of them, so it trains as batch {n_train:,} (the whole training set).")
-specs = sweep.within_budget(chosen, defaults.batch_size_specs(chosen.base_spec(), batches, epochs))
+specs = sweep.within_budget(chosen, defaults.batch_size_specs(chosen.base_spec(), batches, epochs, budget, n_train))
 if not specs:
     st.info("Pick at least one batch size to train." if not batches else "Nothing to train at these settings.")
     st.stop()
@@ -77,6 +78,8 @@ if histories:
     })
     teaching.sweep_teaching("batch_size", found, dict(zip([s.batch_size for s in specs], labels)),
                             LESSON_BATCH_SIZE,
-                            lambda value: lessons.lesson_code(epochs, value, LESSON_LEARNING_RATE, chosen.hidden_units,
+                            lambda value: lessons.lesson_code(next(s.epochs for s in specs if s.batch_size == value),
+                                                              value, LESSON_LEARNING_RATE, chosen.hidden_units,
                                                               chosen.dataset.n_features,
                                                               standardize=chosen.standardized))
+    batch_fair.draw(chosen, histories, batches, epochs, budget)

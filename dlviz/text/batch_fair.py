@@ -1,0 +1,94 @@
+"""Sentences for the batch page's fair-comparison panels, each true of its own chart's numbers, and the one-line
+source each panel cites."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from dlviz.analysis import batch_fair as bf
+from dlviz.text.format import format_count, format_loss, format_lr
+from dlviz.text.seeds import over_seeds
+
+ADAM = "The lesson's Adam ran here; the sources measured SGD, momentum and Adam."
+SOURCES = {
+    "noise": "McCandlish et al. 2018, *An Empirical Model of Large-Batch Training* (arXiv 1812.06162), eq. 2.8: "
+             "B_simple = tr(Σ)/|G|², the per-example gradients' total variance over their mean's squared length, "
+             "computed exactly over every training row.",
+    "isolation": "Google's *Deep Learning Tuning Playbook*: compare batch sizes only after re-tuning the learning "
+                 "rate for each; a fixed rate measures the rate as much as the batch.",
+    "steps": "Shallue et al. 2019, *Measuring the Effects of Data Parallelism on Neural Network Training* (JMLR "
+             "20(112)): steps to a target fall in proportion to the batch (perfect scaling), then ever less.",
+}
+
+
+def about(x: float) -> str:
+    """A noise scale rounded to two significant digits: 92 -> "90", 1,509 -> "1,500"."""
+    return format_count(float(f"{x:.2g}")) if x >= 10 else f"{x:.1g}"
+
+
+def batches(values: Sequence[int]) -> str:
+    return ", ".join(format_count(v) for v in values)
+
+
+def noise_sentence(found: Sequence[bf.NoiseCurve], lesson_batch: int, n_seeds: int) -> str:
+    """The start and end of one batch size's noise scale (the lesson's batch when swept), and which swept batch
+    sizes sit above it at the end."""
+    curve = next((c for c in found if c.batch_size == lesson_batch), found[0])
+    start, end, last = curve.mean[0], curve.mean[-1], len(curve.mean) - 1
+    above = [c.batch_size for c in found if c.batch_size > end]
+    return (f"At the start, batches beyond about {about(start)} rows add little per step; by epoch {last}, about "
+            f"{about(end)} (batch {format_count(curve.batch_size)}'s runs, {over_seeds(n_seeds)}, seeds "
+            f"{about(curve.low[-1])}–{about(curve.high[-1])}): the noise scale grows as the loss falls. "
+            + (f"Batch {batches(above)} stays above it: more rows than one step can use." if above else
+               "Every batch size here is below it by then: each row still improves a step."))
+
+
+def _ranked(ranking, what: str) -> str:
+    if ranking.best is not None:
+        return f"{what}, batch {format_count(ranking.best)} has the lowest validation loss beyond the seed spread"
+    if len(ranking.tied) == len(ranking.stats):
+        return f"{what}, every batch size ties within the seed spread"
+    behind = [s.value for s in ranking.stats if s.value not in ranking.tied]
+    return (f"{what}, batch {batches(sorted(ranking.tied))} tie for the lowest validation loss and batch "
+            f"{batches(behind)} {'is' if len(behind) == 1 else 'are'} behind beyond the seed spread")
+
+
+def isolation_sentence(found: bf.Isolation) -> str:
+    """Whether the gap between batch sizes closes once each has its own learning rate, and which rate each
+    preferred (ties named)."""
+    parts = [_ranked(found.at_fixed, f"At the lesson's lr {format_lr(found.fixed_rate)}"),
+             _ranked(found.at_own, "at each one's own best rate")]
+    verdict = ("so the gap closes once each batch size has its own rate" if found.gap_closes else
+               "so the gap was never beyond the seed spread" if len(found.at_fixed.tied) == len(found.at_fixed.stats)
+               else "so the gap does not close here")
+    prefs = []
+    for b in found.batches:
+        if b.best_rate is None:
+            continue
+        others = [r for r in b.rates.tied if r != b.best_rate]
+        prefs.append(f"batch {format_count(b.batch_size)} lr {format_lr(b.best_rate)}"
+                     + (f" (ties: {', '.join(format_lr(r) for r in others)})" if others else ""))
+    higher = found.larger_prefer_higher
+    check = ("" if higher is None else " The lesson's “larger batches allow a higher learning rate” "
+             + ("holds on these runs." if higher else "does not hold on these runs (by the lowest mean)."))
+    return f"{parts[0]}; {parts[1]}: {verdict}. Preferred rates: {'; '.join(prefs)}.{check}"
+
+
+def steps_sentence(found: bf.StepsToTarget) -> str:
+    """The target, who reached it, and the scaling regimes the data shows (or that the runs cannot tell)."""
+    target = (f"Target: validation loss {format_loss(found.target)} (within {bf.TARGET_MARGIN:.0%} of the lowest any "
+              "run reached).")
+    missed = [s.value for s in found.updates if not s.finite]
+    missed_text = f" Batch {batches(missed)} did not reach it on every seed within its budget." if missed else ""
+    reached = [s.value for s in found.updates if s.finite]
+    if len(reached) < 2:
+        return f"{target}{missed_text} The runs cannot tell how the updates scale with the batch size."
+    regimes = []
+    for small, large, regime in zip(reached, reached[1:], found.regimes):
+        regimes.append(f"{format_count(small)}→{format_count(large)}: " + {
+            bf.PERFECT: "perfect scaling", bf.DIMINISHING: "diminishing returns", bf.NONE: "no fewer updates"}[regime])
+    upto = found.perfect_up_to
+    summary = (f"Perfect scaling up to about {format_count(upto)} rows" if upto else
+               "No perfect scaling even from the smallest batch") + (
+        ", diminishing returns beyond" if any(r != bf.PERFECT for r in found.regimes) else "")
+    return f"{target} {summary} ({'; '.join(regimes)}); B_simple was about {about(found.noise_scale)}.{missed_text}"
