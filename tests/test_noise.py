@@ -29,7 +29,7 @@ def test_logistic_regression_by_hand():
     error = 1 / (1 + np.exp(-bias)) - y
     expected = _b_simple(np.stack([error * a, error], axis=1))
     weights = (np.array([[[2.0]]]), np.array([[1.0]]), np.array([[[0.0]]]), np.array([[bias]]))
-    assert noise_scale(weights, x, y)[0] == pytest.approx(expected, rel=1e-12)
+    assert noise_scale(weights, x, y)[0] == pytest.approx(expected, rel=1e-5)
 
 
 def test_closed_form_matches_a_per_row_gradient_tape_loop():
@@ -68,4 +68,6 @@ def test_measuring_changes_no_bit_of_the_training():
         assert all(np.array_equal(u, v) for u, v in zip(a.weights, b.weights))
         assert len(a.noise_scale) == a.epochs_run + 1 and not b.noise_scale
         assert all(s > 0 for s in a.noise_scale)
-    assert measured[0].noise_scale[0] == measured[1].noise_scale[0] != measured[2].noise_scale[0]  # same start
+    # The same start, measured in another lane: equal up to float32 rounding.
+    assert measured[0].noise_scale[0] == pytest.approx(measured[1].noise_scale[0], rel=1e-5)
+    assert measured[0].noise_scale[0] != pytest.approx(measured[2].noise_scale[0], rel=1e-3)  # another seed

@@ -12,6 +12,7 @@ the same batches and do not depend on the other lanes; `dlviz.engine.plain.train
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -28,6 +29,8 @@ from dlviz.runs import (DIVERGENCE_FACTOR, ProgressCallback, RunHistory, RunSpec
 # With `record_path`, epoch 1 is cut into this many chunks of whole batches and the weights are recorded after each
 # (the first epoch is where the weights move most), then after every later epoch.
 FIRST_EPOCH_CHUNKS = 9  # 8 points inside epoch 1, then its end
+# The noise scale of one epoch's weights is measured in NumPy on this thread while TensorFlow trains the next epoch.
+_NOISE_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dlviz-noise")
 
 
 def epoch_orders(n_train: int, seed: int, epochs: int) -> list[np.ndarray]:
@@ -110,6 +113,7 @@ class _Stack:
     path_updates: list[int] = field(default_factory=list)
     label: str = ""  # what the progress message names (set by train_sweep)
     measure_noise: bool = True
+    noise_jobs: list[tuple[list[int], Future]] = field(default_factory=list)
 
     @classmethod
     def start(cls, dataset: Dataset, specs: list[RunSpec], record_path: bool, measure_noise: bool = True
@@ -136,15 +140,21 @@ class _Stack:
             for k, s in enumerate(specs)]
         stack = cls(dataset, specs, record_path, params, histories, rows,
                     paths=[[] for _ in specs] if record_path else [], measure_noise=measure_noise)
-        stack._record_noise([p.numpy() for p in params], range(len(specs)))
+        stack._record_noise(range(len(specs)))
         return stack
 
-    def _record_noise(self, weights: list[np.ndarray], lanes) -> None:
-        # Measured on a NumPy copy of the weights: the training's tensors are not touched.
+    def _record_noise(self, lanes) -> None:
+        # On a copy of the weights, in NumPy: the training's tensors and TensorFlow's state are not touched.
         if self.measure_noise and len(self.dataset.y_train) > 1:
-            scales = noise_scale(weights, self.dataset.x_train, self.dataset.y_train)
+            self.noise_jobs.append((list(lanes), _NOISE_WORKER.submit(
+                noise_scale, [p.numpy() for p in self.params], self.dataset.x_train, self.dataset.y_train)))
+
+    def _collect_noise(self) -> None:
+        for lanes, job in self.noise_jobs:
+            scales = job.result()
             for lane in lanes:
                 self.histories[lane].noise_scale.append(float(scales[lane]))
+        self.noise_jobs.clear()
 
     def _record_path(self, updates: int, lanes: list[int]) -> None:
         arrays = [p.numpy() for p in self.params]
@@ -195,8 +205,8 @@ class _Stack:
                 val_loss = val_acc = np.full(n_lanes, np.nan, np.float32)
             if self.record_path:
                 self._record_path(epoch * per_epoch, active)
-            weights = [p.numpy() for p in self.params] if self.measure_noise else None
-            self._record_noise(weights, active)
+            self._record_noise(active)
+            weights = None
             ended = []
             for lane in active:
                 history = histories[lane]
@@ -230,6 +240,7 @@ class _Stack:
                 progress(state)
             if not active:
                 break
+        self._collect_noise()
         return histories
 
     def _finish_path(self, lane: int) -> None:
