@@ -4,6 +4,7 @@ plot's ranking, the noise-scale curves, and the sentences that quote them."""
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from dlviz.analysis import batch_fair as bf
 from dlviz.charts import batch_fair as charts
 from dlviz.text import batch_fair as text
+from dlviz.text import predictions
 from tests.histories import make
 
 N_TRAIN = 1280
@@ -81,3 +83,17 @@ def test_noise_curves_take_the_geometric_mean_and_range_over_seeds():
     assert (curve.low[-1], curve.high[-1]) == (400.0, 1600.0)
     sentence = text.noise_sentence([curve], 32, 2)
     assert sentence.startswith("At the start, batches beyond about 100 rows add little per step; by epoch 2, about 800")
+
+
+def test_the_noise_question_checks_growth_against_the_seeds_ranges():
+    runs = [make([0.5, 0.4], batch=32, seed=s) for s in (1, 2)]
+    runs[0].noise_scale, runs[1].noise_scale = [50.0, 100.0, 400.0], [200.0, 400.0, 1600.0]
+    context = SimpleNamespace(histories=tuple(runs))
+    [question] = text.questions(context)
+    assert question.check(text.GROWN, None, context).kind == predictions.RIGHT  # 400-1,600 lies above 50-200
+    assert question.check(text.SHRUNK, None, context).kind == predictions.WRONG
+    runs[1].noise_scale = [200.0, 100.0, 60.0]  # the last epoch's range (60-400) overlaps the start's
+    verdict = question.check(text.GROWN, None, context)
+    assert verdict.kind == predictions.CANNOT_TELL and "cannot tell" in verdict.sentence
+    explained = text.QUIZ.explain(SimpleNamespace(noise_scale=bf.noise_curves(runs)))
+    assert "batch 32's runs measured about 100 rows at the start and about 150 after epoch 2" in explained

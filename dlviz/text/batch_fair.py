@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Sequence
 
 from dlviz.analysis import batch_fair as bf
+from dlviz.runs import LESSON_BATCH_SIZE
+from dlviz.text import lessons, predictions
 from dlviz.text.format import format_count, format_loss, format_lr
 from dlviz.text.seeds import over_seeds
 
@@ -92,3 +94,60 @@ def steps_sentence(found: bf.StepsToTarget) -> str:
                "No perfect scaling even from the smallest batch") + (
         ", diminishing returns beyond" if any(r != bf.PERFECT for r in found.regimes) else "")
     return f"{target} {summary} ({'; '.join(regimes)}); B_simple was about {about(found.noise_scale)}.{missed_text}"
+
+
+# Predict first and the quiz: the noise scale's growth, read from the page's own runs.
+GROWN, SHRUNK, SAME = "grown", "shrunk", "same"
+
+
+def noise_growth(found: Sequence[bf.NoiseCurve], lesson_batch: int) -> tuple[str | None, str]:
+    """GROWN or SHRUNK when the last epoch's seed range lies wholly above or below the start's (None when they
+    overlap), and the numbers as a phrase."""
+    curve = next((c for c in found if c.batch_size == lesson_batch), found[0])
+    last = len(curve.mean) - 1
+    numbers = (f"batch {format_count(curve.batch_size)}'s runs measured about {about(curve.mean[0])} rows at the "
+               f"start and about {about(curve.mean[-1])} after epoch {last}")
+    grew, shrank = curve.low[-1] > curve.high[0], curve.high[-1] < curve.low[0]
+    return (GROWN if grew else SHRUNK if shrank else None), numbers
+
+
+def check_noise_growth(answer: str, findings, context) -> predictions.Verdict:
+    """The predict-first check: did the noise scale of the lesson's batch grow from the start to the last epoch?"""
+    found = bf.noise_curves(context.histories)
+    said = f"You said {answer}"
+    if not found:
+        return predictions.Verdict(predictions.CANNOT_TELL, f"{said}; these runs did not measure the noise scale.")
+    truth, numbers = noise_growth(found, LESSON_BATCH_SIZE)
+    if truth is None:
+        return predictions.Verdict(predictions.CANNOT_TELL, f"{said}; {numbers}, and the seeds' ranges overlap: "
+                                                            "these runs cannot tell.")
+    return predictions.Verdict(predictions.RIGHT if answer == truth else predictions.WRONG, f"{said}; {numbers}.")
+
+
+def questions(context) -> list:
+    """The predict-first question on the noise-scale panel (none for runs that did not measure it)."""
+    if not any(h.noise_scale for h in context.histories):
+        return []
+    return [predictions.Question(
+        "noise_growth", "The gradient noise scale is the batch size beyond which a bigger batch adds little per "
+                        "step. From the start to the last epoch, will it have…", predictions.RADIO,
+        check_noise_growth, options=(GROWN, SHRUNK, SAME), labels=("grown", "shrunk", "stayed about the same"))]
+
+
+def _explain_noise(findings) -> str:
+    base = ("McCandlish et al. 2018: as the loss falls, the mean gradient shrinks faster than the rows' disagreement "
+            "about it, so the noise scale grows and larger batches become useful later in training.")
+    found = getattr(findings, "noise_scale", ())
+    if not found:
+        return base
+    truth, numbers = noise_growth(found, LESSON_BATCH_SIZE)
+    verdict = {GROWN: "it grew", SHRUNK: "it shrank", None: "the seeds' ranges overlap, so it is not clear here"}
+    return f"{base} In this sweep {numbers}: {verdict[truth]}."
+
+
+QUIZ = lessons.Question(
+    "The gradient noise scale says beyond which batch size a bigger batch adds little per step. How does it "
+    "change as the model trains?",
+    ["It grows as the loss falls: larger batches pay off later in training",
+     "It shrinks as the loss falls: small batches pay off later",
+     "It stays fixed: it is a property of the data alone"], 0, _explain_noise)
