@@ -41,7 +41,7 @@ def test_steps_to_target_reads_the_first_epoch_under_the_target(scaling_runs):
     assert found.noise_scale == pytest.approx(60.0)  # batch 8 reached it after epoch 5
     sentence = text.steps_sentence(found)
     assert "Perfect scaling up to about 32 rows, diminishing returns beyond" in sentence
-    assert "64→128: no fewer updates" in sentence
+    assert "64→128: no fewer updates" in sentence and "batch 8 is known to within 160 updates" in sentence
     figure = charts.steps_figure(found)
     assert [round(y) for y in figure.data[0].y] == [800, 400, 200, 100, 50]  # perfect scaling from batch 8
 
@@ -70,7 +70,7 @@ def test_isolation_finds_each_batch_sizes_own_rate_and_whether_the_gap_closes():
     sentence = text.isolation_sentence(found)
     assert "batch 512 has the lowest validation loss beyond the seed spread" in sentence
     assert "every batch size ties" in sentence and "the gap closes" in sentence
-    assert "batch 8 lr 0.001; batch 512 lr 0.01" in sentence and "holds on these runs" in sentence
+    assert "batch 8 lr 0.001; batch 512 lr 0.01" in sentence and "the preferred rate rises with the batch size" in sentence
     figure = charts.isolation_figure(found)
     assert list(figure.data[1].text) == ["lr 0.001", "lr 0.01"]
 

@@ -110,6 +110,7 @@ class StepsToTarget:
     updates: tuple[ValueStat, ...]      # value = batch size
     regimes: tuple[str, ...]            # between consecutive batch sizes that all reached it: PERFECT/DIMINISHING/NONE
     noise_scale: float                  # B_simple of the smallest batch's runs where they reached the target
+    resolution: int = 0                 # the smallest batch's updates per epoch: how finely its count is known
 
     @property
     def perfect_up_to(self) -> int | None:
@@ -150,4 +151,5 @@ def steps_to_target(isolated: Isolation, histories: Sequence[RunHistory], margin
         runs = groups[reached[0].value]
         at = [h.noise_scale[int(first_reach(h, target) / h.updates_per_epoch)] for h in runs if h.noise_scale]
         scale = float(np.exp(np.mean(np.log(at)))) if at else math.nan
-    return StepsToTarget(target, updates, tuple(regimes), scale)
+    resolution = groups[reached[0].value][0].updates_per_epoch if reached else 0
+    return StepsToTarget(target, updates, tuple(regimes), scale, resolution)

@@ -33,15 +33,17 @@ def batches(values: Sequence[int]) -> str:
 
 
 def noise_sentence(found: Sequence[bf.NoiseCurve], lesson_batch: int, n_seeds: int) -> str:
-    """The start and end of one batch size's noise scale (the lesson's batch when swept), and which swept batch
-    sizes sit above it at the end."""
+    """The start and end of one batch size's noise scale (the lesson's batch when swept), whether it grew beyond
+    the seeds' ranges, and which swept batch sizes are above it at the end."""
     curve = next((c for c in found if c.batch_size == lesson_batch), found[0])
     start, end, last = curve.mean[0], curve.mean[-1], len(curve.mean) - 1
     above = [c.batch_size for c in found if c.batch_size > end]
+    growth = {GROWN: "it grew as the loss fell", SHRUNK: "it shrank",
+              None: "the seeds' ranges at the start and the end overlap"}[noise_growth(found, lesson_batch)[0]]
     return (f"At the start, batches beyond about {about(start)} rows add little per step; by epoch {last}, about "
-            f"{about(end)} (batch {format_count(curve.batch_size)}'s runs, {over_seeds(n_seeds)}, seeds "
-            f"{about(curve.low[-1])}–{about(curve.high[-1])}): the noise scale grows as the loss falls. "
-            + (f"Batch {batches(above)} stays above it: more rows than one step can use." if above else
+            f"{about(end)} (batch {format_count(curve.batch_size)}'s runs, {over_seeds(n_seeds)}; range "
+            f"{about(curve.low[-1])}–{about(curve.high[-1])}): {growth}. "
+            + (f"Batch {batches(above)} is above it by then: more rows than one step can use." if above else
                "Every batch size here is below it by then: each row still improves a step."))
 
 
@@ -71,8 +73,11 @@ def isolation_sentence(found: bf.Isolation) -> str:
         prefs.append(f"batch {format_count(b.batch_size)} lr {format_lr(b.best_rate)}"
                      + (f" (ties: {', '.join(format_lr(r) for r in others)})" if others else ""))
     higher = found.larger_prefer_higher
-    check = ("" if higher is None else " The lesson's “larger batches allow a higher learning rate” "
-             + ("holds on these runs." if higher else "does not hold on these runs (by the lowest mean)."))
+    check = "" if higher is None else (
+        " By the lowest mean, the preferred rate " + ("rises" if higher else "does not rise") + " with the batch size "
+        "(the lesson: “larger batches allow a higher learning rate”)" + (
+            "; but each best rate ties with others within the seed spread, so these runs do not settle it."
+            if any(len(b.rates.tied) > 1 for b in found.batches) else "."))
     return f"{parts[0]}; {parts[1]}: {verdict}. Preferred rates: {'; '.join(prefs)}.{check}"
 
 
@@ -89,11 +94,18 @@ def steps_sentence(found: bf.StepsToTarget) -> str:
     for small, large, regime in zip(reached, reached[1:], found.regimes):
         regimes.append(f"{format_count(small)}→{format_count(large)}: " + {
             bf.PERFECT: "perfect scaling", bf.DIMINISHING: "diminishing returns", bf.NONE: "no fewer updates"}[regime])
+    order = [{bf.PERFECT: 0, bf.DIMINISHING: 1, bf.NONE: 2}[r] for r in found.regimes]
     upto = found.perfect_up_to
-    summary = (f"Perfect scaling up to about {format_count(upto)} rows" if upto else
-               "No perfect scaling even from the smallest batch") + (
-        ", diminishing returns beyond" if any(r != bf.PERFECT for r in found.regimes) else "")
-    return f"{target} {summary} ({'; '.join(regimes)}); B_simple was about {about(found.noise_scale)}.{missed_text}"
+    if order != sorted(order):  # e.g. perfect again after diminishing returns
+        summary = ("The regimes do not follow the order perfect scaling, then diminishing returns, so these runs "
+                   "cannot tell where perfect scaling ends")
+    else:
+        summary = (f"Perfect scaling up to about {format_count(upto)} rows" + (
+            ", diminishing returns beyond" if any(r != bf.PERFECT for r in found.regimes) else "")
+            if upto else f"Diminishing returns from batch {format_count(reached[0])} on")
+    return (f"{target} {summary} ({'; '.join(regimes)}; updates read at epoch ends, so batch "
+            f"{format_count(reached[0])} is known to within {format_count(found.resolution)} updates); B_simple was "
+            f"about {about(found.noise_scale)} when its runs reached the target.{missed_text}")
 
 
 # Predict first and the quiz: the noise scale's growth, read from the page's own runs.
