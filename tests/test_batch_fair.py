@@ -14,6 +14,7 @@ from dlviz.charts import batch_fair as charts
 from dlviz.text import batch_fair as text
 from dlviz.text import predictions
 from tests.histories import make
+from tests.support import figures, notices, open_page
 
 N_TRAIN = 1280
 # Epoch at which each batch size first reaches the low loss: 800, 400, 200, 160 and 160 updates.
@@ -97,3 +98,17 @@ def test_the_noise_question_checks_growth_against_the_seeds_ranges():
     assert verdict.kind == predictions.CANNOT_TELL and "cannot tell" in verdict.sentence
     explained = text.QUIZ.explain(SimpleNamespace(noise_scale=bf.noise_curves(runs)))
     assert "batch 32's runs measured about 100 rows at the start and about 150 after epoch 2" in explained
+
+
+@pytest.mark.parametrize("budget", ["epochs", "updates"])
+def test_the_batch_page_shows_the_three_panels_from_the_shipped_runs(budget):
+    at = open_page("pages/batch_size.py", b_budget=budget)
+    shown = {f["layout"]["title"]["text"].split("<br>")[0]: f for f in figures(at)}
+    assert any(title.startswith("Gradient noise scale") for title in shown)
+    isolation = next(f for title, f in shown.items() if title.startswith("Each batch size at its own"))
+    assert [t["name"] for t in isolation["data"]] == ["lr 0.01 (the lesson's)", "its own best rate"]
+    assert all(label.startswith("lr ") for label in isolation["data"][1]["text"])
+    assert any(title.startswith("Weight updates to reach") for title in shown)
+    said = " ".join(m.value for m in at.markdown)
+    assert "At the start, batches beyond about" in said and "Target: validation loss" in said
+    assert not notices(at)  # the shipped rate sweep is not trimmed
