@@ -30,10 +30,10 @@ def noise_figure(found: Sequence[NoiseCurve], *, presenter: bool = False) -> go.
         fig.add_hline(y=curve.batch_size, line=dict(color=color, width=s.thin + 0.5, dash="dot"))
     values = [v for c in found for v in (*c.low, *c.high, c.batch_size)]
     span = finite_range(values, positive=True) or (1.0, 10.0)
-    fig.update_yaxes(title="noise scale B_simple (rows)", **log_axis(*span, counts=True))
+    fig.update_yaxes(title="B_simple (rows)", **log_axis(*span, counts=True))
     fig.update_xaxes(title="epoch", rangemode="tozero")
-    return apply_layout(fig, title="Gradient noise scale: the batch size beyond which a bigger batch adds little",
-                        subtitle="solid: B_simple of each batch's runs (band: seeds) · dotted: that batch size",
+    return apply_layout(fig, title="Gradient noise scale B_simple per epoch",
+                        subtitle="solid: each batch's runs (band: seeds) · dotted: the batch size itself",
                         presenter=presenter, height=420)
 
 
@@ -42,6 +42,13 @@ def _points(stats: Sequence[ValueStat]) -> dict:
     return dict(x=[v.value for v in shown], y=[v.mean for v in shown],
                 error_y=dict(type="data", symmetric=False, array=[v.high - v.mean for v in shown],
                              arrayminus=[v.mean - v.low for v in shown], thickness=1.5, width=6))
+
+
+def _batch_axis(values: Sequence[float]) -> dict:
+    """A log batch-size axis ticked at the values themselves."""
+    low, high = min(values), max(values)
+    return dict(log_axis(low, high, counts=True, pad=0.12), title="batch size (rows)", tickvals=list(values),
+                ticktext=[f"{v:,.0f}" for v in values])
 
 
 def isolation_figure(found: Isolation, *, presenter: bool = False) -> go.Figure:
@@ -58,10 +65,9 @@ def isolation_figure(found: Isolation, *, presenter: bool = False) -> go.Figure:
                              text=[labels[v.value] for v in stats], textposition="bottom center",
                              textfont=dict(size=s.smallest, color=own), line=dict(color=own, width=s.line),
                              marker=dict(size=s.marker, symbol="diamond")))
-    batches = [b.batch_size for b in found.batches]
-    fig.update_xaxes(title="batch size (rows)", **log_axis(min(batches), max(batches), counts=True, pad=0.12))
+    fig.update_xaxes(**_batch_axis([b.batch_size for b in found.batches]))
     fig.update_yaxes(title="lowest validation loss")
-    return apply_layout(fig, title="Each batch size at its own best learning rate",
+    return apply_layout(fig, title="Lowest validation loss: the lesson's rate against each batch's own",
                         subtitle="lowest smoothed validation loss: mean over seeds, bars from min to max",
                         presenter=presenter, height=420, legend_at="bottom")
 
@@ -82,12 +88,12 @@ def steps_figure(found: StepsToTarget, *, presenter: bool = False) -> go.Figure:
                                  line=dict(color=dots, width=s.line), marker=dict(size=s.marker)))
         y_span = finite_range([*ideal, *(v.low for v in reached), *(v.high for v in reached)], positive=True)
         fig.update_yaxes(title="weight updates", **log_axis(*y_span, counts=True))
-    low, high = min(batches), max(batches)
-    if math.isfinite(found.noise_scale):
-        fig.add_vline(x=found.noise_scale, line=dict(color=line, width=s.thin + 1, dash="dot"),
-                      annotation_text=f"B_simple ≈ {found.noise_scale:,.0f}", annotation_position="top")
-        low, high = min(low, found.noise_scale), max(high, found.noise_scale)
-    fig.update_xaxes(title="batch size (rows)", **log_axis(low, high, counts=True, pad=0.12))
+    if math.isfinite(found.noise_scale) and reached:
+        fig.add_trace(go.Scatter(x=[found.noise_scale] * 2, y=list(y_span), mode="lines",
+                                 name=f"B_simple ≈ {found.noise_scale:,.0f}",
+                                 line=dict(color=line, width=s.thin + 1, dash="dot")))
+        batches = batches + [found.noise_scale]
+    fig.update_xaxes(**_batch_axis(batches))
     return apply_layout(fig, title=f"Weight updates to reach validation loss {found.target:.3f}",
                         subtitle="mean over seeds, bars from min to max · read at the end of each epoch",
                         presenter=presenter, height=420, legend_at="bottom")

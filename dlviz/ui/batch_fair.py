@@ -10,7 +10,7 @@ import streamlit as st
 from dlviz import defaults
 from dlviz.analysis import batch_fair as bf
 from dlviz.charts import batch_fair as charts
-from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, RunHistory
+from dlviz.runs import LESSON_LEARNING_RATE, RunHistory
 from dlviz.text import batch_fair as text
 from dlviz.ui import layout, sweep
 from dlviz.ui.sidebar import Selection
@@ -35,7 +35,7 @@ def draw(chosen: Selection, histories: Sequence[RunHistory], batches: Sequence[i
     curves = bf.noise_curves(histories)
     if curves:
         _section("The gradient noise scale", "noise", charts.noise_figure(curves, presenter=presenter),
-                 "batch_noise", text.noise_sentence(curves, LESSON_BATCH_SIZE, chosen.n_seeds))
+                 "batch_noise", text.noise_sentence(curves, chosen.n_seeds))
     n_train = len(chosen.dataset.y_train)
     specs = defaults.batch_size_specs(chosen.base_spec(), batches, epochs, budget, n_train, rates=defaults.OWN_RATES)
     if any(sweep.run_store().get(spec) is None for spec in chosen.with_seeds(specs)):  # shipped runs are not trimmed
