@@ -13,7 +13,7 @@ from dlviz.analysis import batch_fair as bf
 from dlviz.charts import batch_fair as charts
 from dlviz.text import batch_fair as text
 from dlviz.text import predictions
-from tests.histories import make
+from tests.support.histories import make
 from tests.support import figures, notices, open_page
 
 N_TRAIN = 1280
@@ -89,8 +89,8 @@ def test_noise_curves_take_the_geometric_mean_and_range_over_seeds():
 def test_the_noise_question_checks_growth_against_the_seeds_ranges():
     runs = [make([0.5, 0.4], batch=32, seed=s) for s in (1, 2)]
     runs[0].noise_scale, runs[1].noise_scale = [50.0, 100.0, 400.0], [200.0, 400.0, 1600.0]
-    context = SimpleNamespace(histories=tuple(runs))
-    [question] = text.questions(context)
+    context = SimpleNamespace(histories=tuple(runs), values=())
+    [question] = text.questions(context)  # the batch page's own questions need swept values
     assert question.check(text.GROWN, None, context).kind == predictions.RIGHT  # 400-1,600 lies above 50-200
     assert question.check(text.SHRUNK, None, context).kind == predictions.WRONG
     runs[1].noise_scale = [200.0, 100.0, 60.0]  # the last epoch's range (60-400) overlaps the start's
@@ -102,10 +102,10 @@ def test_the_noise_question_checks_growth_against_the_seeds_ranges():
 
 @pytest.mark.parametrize("budget", ["epochs", "updates"])
 def test_the_batch_page_shows_the_three_panels_from_the_shipped_runs(budget):
-    at = open_page("pages/batch_size.py", b_budget=budget)
+    at = open_page("app_pages/batch_size.py", b_budget=budget)
     shown = {f["layout"]["title"]["text"].split("<br>")[0]: f for f in figures(at)}
     assert any(title.startswith("Gradient noise scale") for title in shown)
-    isolation = next(f for title, f in shown.items() if title.startswith("Each batch size at its own"))
+    isolation = next(f for title, f in shown.items() if title.startswith("Lowest validation loss"))
     assert [t["name"] for t in isolation["data"]] == ["lr 0.01 (the lesson's)", "its own best rate"]
     assert all(label.startswith("lr ") for label in isolation["data"][1]["text"])
     assert any(title.startswith("Weight updates to reach") for title in shown)

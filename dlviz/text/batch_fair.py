@@ -115,9 +115,10 @@ def check_noise_growth(answer: str, findings, context) -> predictions.Verdict:
                                f"You said {answer}; {numbers}.")
 
 
-def questions(context) -> list:
-    """The predict-first question on the noise-scale panel (none for runs that did not measure it)."""
-    return [predictions.Question(
+def questions(context: predictions.Context) -> list[predictions.Question]:
+    """The batch page's predict-first questions: `predictions.batch_questions`, then one on the noise-scale panel
+    (for runs that measured it)."""
+    return predictions.batch_questions(context) + [predictions.Question(
         "noise_growth", "The gradient noise scale is the batch size beyond which a bigger batch adds little per step. "
                         "From the start to the last epoch, will it have…", predictions.RADIO, check_noise_growth,
         options=(GROWN, SHRUNK, SAME), labels=("grown", "shrunk", "stayed about the same"))

@@ -3,17 +3,15 @@ rate, and the weight updates each needs to reach a target; one function the page
 
 from __future__ import annotations
 
-from typing import Sequence
-
 import streamlit as st
 
-from dlviz import defaults
+from dlviz import defaults, kinds
 from dlviz.analysis import batch_fair as bf
 from dlviz.charts import batch_fair as charts
-from dlviz.runs import LESSON_LEARNING_RATE, RunHistory
+from dlviz.runs import LESSON_LEARNING_RATE
 from dlviz.text import batch_fair as text
 from dlviz.ui import layout, sweep
-from dlviz.ui.sidebar import Selection
+from dlviz.ui.sweep_page import SweepPage
 
 
 def _section(title: str, source: str, figure, key: str, sentence: str) -> None:
@@ -24,20 +22,19 @@ def _section(title: str, source: str, figure, key: str, sentence: str) -> None:
         st.markdown(sentence)
 
 
-def draw(chosen: Selection, histories: Sequence[RunHistory], batches: Sequence[int], epochs: int,
-         budget: str) -> None:
-    """Draw the three panels under the page's chart: the noise scale of the page's own runs (`histories`), then a
-    learning-rate sweep (`defaults.OWN_RATES`) per batch size in `batches` on the sidebar's seeds, for `epochs` under
-    `budget` (the page's choice; shipped for the defaults, shared with any page that trains the same specs), read
-    as the isolation plot and the updates to a target. With the answers hidden, the charts show without their
-    sentences."""
-    presenter = layout.presenter()
-    curves = bf.noise_curves(histories)
+def draw(page: SweepPage) -> None:
+    """Draw the three panels under the batch page's sweep: the noise scale of its own runs, then a learning-rate
+    sweep (`defaults.OWN_RATES`) per batch size on the sidebar's seeds at the page's epochs and budget (shipped for
+    the defaults; a run shared with any page that trains the same spec), read as the isolation plot and the updates
+    to a target. With the answers hidden, the charts show without their sentences."""
+    chosen, presenter = page.chosen, layout.presenter()
+    curves = bf.noise_curves(page.histories)
     if curves:
         _section("The gradient noise scale", "noise", charts.noise_figure(curves, presenter=presenter),
                  "batch_noise", text.noise_sentence(curves, chosen.n_seeds))
     n_train = len(chosen.dataset.y_train)
-    specs = defaults.batch_size_specs(chosen.base_spec(), batches, epochs, budget, n_train, rates=defaults.OWN_RATES)
+    specs = defaults.own_rate_specs(kinds.BATCH_SIZE.specs(chosen.base_spec(), page.values, page.epochs,
+                                                           page.options["budget"], n_train))
     if any(sweep.run_store().get(spec) is None for spec in chosen.with_seeds(specs)):  # shipped runs are not trimmed
         specs = sweep.within_budget(chosen, specs)
     runs = sweep.train(chosen, chosen.with_seeds(specs)) if specs else None
