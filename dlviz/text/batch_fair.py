@@ -118,11 +118,11 @@ def check_noise_growth(answer: str, findings, context) -> predictions.Verdict:
 def questions(context: predictions.Context) -> list[predictions.Question]:
     """The batch page's predict-first questions: `predictions.batch_questions`, then one on the noise-scale panel
     (for runs that measured it)."""
-    return predictions.batch_questions(context) + [predictions.Question(
+    return predictions.batch_questions(context) + ([predictions.Question(
         "noise_growth", "The gradient noise scale is the batch size beyond which a bigger batch adds little per step. "
                         "From the start to the last epoch, will it have…", predictions.RADIO, check_noise_growth,
         options=(GROWN, SHRUNK, SAME), labels=("grown", "shrunk", "stayed about the same"))
-        ] if any(h.noise_scale for h in context.histories) else []
+        ] if any(h.noise_scale for h in context.histories) else [])
 
 
 def _explain_noise(findings) -> str:
