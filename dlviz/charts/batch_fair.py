@@ -20,16 +20,13 @@ def noise_figure(found: Sequence[NoiseCurve], *, presenter: bool = False) -> go.
     s, fig = sizes(presenter), go.Figure()
     for curve, color in zip(found, value_colors(len(found))):
         epochs = list(range(len(curve.mean)))
-        if len(set(curve.low)) > 1 or curve.low != curve.high:
-            fig.add_trace(go.Scatter(x=epochs + epochs[::-1], y=list(curve.high) + list(curve.low)[::-1],
-                                     fill="toself", fillcolor=rgba(color, 0.15), line=dict(width=0),
-                                     hoverinfo="skip", showlegend=False))
+        fig.add_trace(go.Scatter(x=epochs + epochs[::-1], y=list(curve.high) + list(curve.low)[::-1], fill="toself",
+                                 fillcolor=rgba(color, 0.15), line=dict(width=0), hoverinfo="skip", showlegend=False))
         fig.add_trace(go.Scatter(x=epochs, y=curve.mean, name=f"batch {curve.batch_size:,}", mode="lines+markers",
                                  line=dict(color=color, width=s.line), marker=dict(size=s.marker // 2),
                                  hovertemplate="epoch %{x}: B_simple %{y:,.0f}<extra></extra>"))
         fig.add_hline(y=curve.batch_size, line=dict(color=color, width=s.thin + 0.5, dash="dot"))
-    values = [v for c in found for v in (*c.low, *c.high, c.batch_size)]
-    span = finite_range(values, positive=True) or (1.0, 10.0)
+    span = finite_range([v for c in found for v in (*c.low, *c.high, c.batch_size)], positive=True) or (1.0, 10.0)
     fig.update_yaxes(title="B_simple (rows)", **log_axis(*span, counts=True))
     fig.update_xaxes(title="epoch", rangemode="tozero")
     return apply_layout(fig, title="Gradient noise scale B_simple per epoch",
@@ -46,9 +43,8 @@ def _points(stats: Sequence[ValueStat]) -> dict:
 
 def _batch_axis(values: Sequence[float]) -> dict:
     """A log batch-size axis ticked at the values themselves."""
-    low, high = min(values), max(values)
-    return dict(log_axis(low, high, counts=True, pad=0.12), title="batch size (rows)", tickvals=list(values),
-                ticktext=[f"{v:,.0f}" for v in values])
+    return dict(log_axis(min(values), max(values), counts=True, pad=0.12), title="batch size (rows)",
+                tickvals=list(values), ticktext=[f"{v:,.0f}" for v in values])
 
 
 def isolation_figure(found: Isolation, *, presenter: bool = False) -> go.Figure:
@@ -88,11 +84,10 @@ def steps_figure(found: StepsToTarget, *, presenter: bool = False) -> go.Figure:
                                  line=dict(color=dots, width=s.line), marker=dict(size=s.marker)))
         y_span = finite_range([*ideal, *(v.low for v in reached), *(v.high for v in reached)], positive=True)
         fig.update_yaxes(title="weight updates", **log_axis(*y_span, counts=True))
-    if math.isfinite(found.noise_scale) and reached:
-        fig.add_trace(go.Scatter(x=[found.noise_scale] * 2, y=list(y_span), mode="lines",
-                                 name=f"B_simple ≈ {found.noise_scale:,.0f}",
-                                 line=dict(color=line, width=s.thin + 1, dash="dot")))
-        batches = batches + [found.noise_scale]
+        if math.isfinite(found.noise_scale):
+            fig.add_trace(go.Scatter(x=[found.noise_scale] * 2, y=list(y_span), mode="lines", name=f"B_simple ≈ "
+                                     f"{found.noise_scale:,.0f}", line=dict(color=line, width=s.thin + 1, dash="dot")))
+            batches = batches + [found.noise_scale]
     fig.update_xaxes(**_batch_axis(batches))
     return apply_layout(fig, title=f"Weight updates to reach validation loss {found.target:.3f}",
                         subtitle="mean over seeds, bars from min to max · read at the end of each epoch",

@@ -116,8 +116,7 @@ class _Stack:
     noise_jobs: list[tuple[list[int], Future]] = field(default_factory=list)
 
     @classmethod
-    def start(cls, dataset: Dataset, specs: list[RunSpec], record_path: bool, measure_noise: bool = True
-              ) -> "_Stack":
+    def start(cls, dataset: Dataset, specs: list[RunSpec], record_path: bool, measure_noise: bool) -> "_Stack":
         spec0 = specs[0]
         n_train = len(dataset.y_train)
         seeds = sorted({s.seed for s in specs})
@@ -151,10 +150,8 @@ class _Stack:
 
     def _collect_noise(self) -> None:
         for lanes, job in self.noise_jobs:
-            scales = job.result()
-            for lane in lanes:
-                self.histories[lane].noise_scale.append(float(scales[lane]))
-        self.noise_jobs.clear()
+            for lane, scale in zip(lanes, job.result()[lanes]):
+                self.histories[lane].noise_scale.append(float(scale))
 
     def _record_path(self, updates: int, lanes: list[int]) -> None:
         arrays = [p.numpy() for p in self.params]

@@ -108,31 +108,28 @@ def steps_sentence(found: bf.StepsToTarget) -> str:
 def check_noise_growth(answer: str, findings, context) -> predictions.Verdict:
     """Predict first: did the lesson's batch's noise scale grow from the start to the last epoch?"""
     truth, numbers = _growth(bf.noise_curves(context.histories))
-    if truth is None:
-        return predictions.Verdict(predictions.CANNOT_TELL, f"You said {answer}; {numbers}, and the seeds' ranges "
-                                                            "overlap: these runs cannot tell.")
-    return predictions.Verdict(predictions.RIGHT if answer == truth else predictions.WRONG,
-                               f"You said {answer}; {numbers}.")
+    kind = predictions.CANNOT_TELL if truth is None else predictions.RIGHT if answer == truth else predictions.WRONG
+    return predictions.Verdict(kind, f"You said {answer}; {numbers}" + (
+        ", and the seeds' ranges overlap: these runs cannot tell." if truth is None else "."))
 
 
 def questions(context: predictions.Context) -> list[predictions.Question]:
     """The batch page's predict-first questions: `predictions.batch_questions`, then one on the noise-scale panel
     (for runs that measured it)."""
-    return predictions.batch_questions(context) + ([predictions.Question(
+    if not any(h.noise_scale for h in context.histories):
+        return predictions.batch_questions(context)
+    return predictions.batch_questions(context) + [predictions.Question(
         "noise_growth", "The gradient noise scale is the batch size beyond which a bigger batch adds little per step. "
                         "From the start to the last epoch, will it have…", predictions.RADIO, check_noise_growth,
-        options=(GROWN, SHRUNK, SAME), labels=("grown", "shrunk", "stayed about the same"))
-        ] if any(h.noise_scale for h in context.histories) else [])
+        options=(GROWN, SHRUNK, SAME), labels=("grown", "shrunk", "stayed about the same"))]
 
 
 def _explain_noise(findings) -> str:
-    base = ("McCandlish et al. 2018: as the loss falls, the mean gradient shrinks faster than the rows' disagreement "
-            "about it, so the noise scale grows and larger batches become useful later in training.")
-    if not getattr(findings, "noise_scale", ()):
-        return base
-    truth, numbers = _growth(findings.noise_scale)
-    return f"{base} In this sweep {numbers}: " + {GROWN: "it grew.", SHRUNK: "it shrank.",
-                                                  None: "the seeds' ranges overlap, so it is not clear here."}[truth]
+    truth, numbers = _growth(findings.noise_scale) if getattr(findings, "noise_scale", ()) else ("", "")
+    return ("McCandlish et al. 2018: as the loss falls, the mean gradient shrinks faster than the rows' disagreement "
+            "about it, so the noise scale grows and larger batches become useful later in training." + (
+                f" In this sweep {numbers}: " + {GROWN: "it grew.", SHRUNK: "it shrank.", None: "the seeds' ranges "
+                                                 "overlap, so it is not clear here."}[truth] if numbers else ""))
 
 
 QUIZ = lessons.Question(
