@@ -20,8 +20,9 @@ def noise_figure(found: Sequence[NoiseCurve], *, presenter: bool = False) -> go.
     s, fig = sizes(presenter), go.Figure()
     for curve, color in zip(found, value_colors(len(found))):
         epochs = list(range(len(curve.mean)))
-        fig.add_trace(go.Scatter(x=epochs + epochs[::-1], y=list(curve.high) + list(curve.low)[::-1], fill="toself",
-                                 fillcolor=rgba(color, 0.15), line=dict(width=0), hoverinfo="skip", showlegend=False))
+        edge = dict(x=epochs, mode="lines", line=dict(width=0, color=color), hoverinfo="skip", showlegend=False)
+        fig.add_trace(go.Scatter(y=curve.low, **edge))
+        fig.add_trace(go.Scatter(y=curve.high, fill="tonexty", fillcolor=rgba(color, 0.15), **edge))
         fig.add_trace(go.Scatter(x=epochs, y=curve.mean, name=f"batch {curve.batch_size:,}", mode="lines+markers",
                                  line=dict(color=color, width=s.line), marker=dict(size=s.marker // 2),
                                  hovertemplate="epoch %{x}: B_simple %{y:,.0f}<extra></extra>"))

@@ -14,9 +14,14 @@ from dlviz.ui import layout, sweep
 from dlviz.ui.sweep_page import SweepPage
 
 
-def _section(title: str, source: str, figure, key: str, sentence: str) -> None:
+def _section(title: str, source: str, figure, key: str, sentence: str, answer: bool = True) -> None:
+    """A panel: its title, its source, its chart and its sentence. With the answers hidden, the sentence waits, and
+    so does the chart when it is itself an `answer` (who needs which rate, which updates)."""
     st.subheader(title)
     st.caption(f"{text.SOURCES[source]} {text.ADAM}")
+    if answer and layout.answers_hidden():
+        st.caption("This chart is an answer: it shows when the answers do.")
+        return
     layout.plot(figure, key)
     if not layout.answers_hidden():
         st.markdown(sentence)
@@ -26,12 +31,12 @@ def draw(page: SweepPage) -> None:
     """Draw the three panels under the batch page's sweep: the noise scale of its own runs, then a learning-rate
     sweep (`defaults.OWN_RATES`) per batch size on the sidebar's seeds at the page's epochs and budget (shipped for
     the defaults; a run shared with any page that trains the same spec), read as the isolation plot and the updates
-    to a target. With the answers hidden, the charts show without their sentences."""
+    to a target. With the answers hidden, the noise chart shows without its sentence and the other two wait."""
     chosen, presenter = page.chosen, layout.presenter()
     curves = bf.noise_curves(page.histories)
     if curves:
         _section("The gradient noise scale", "noise", charts.noise_figure(curves, presenter=presenter),
-                 "batch_noise", text.noise_sentence(curves, chosen.n_seeds))
+                 "batch_noise", text.noise_sentence(curves, chosen.n_seeds), answer=False)
     n_train = len(chosen.dataset.y_train)
     specs = defaults.own_rate_specs(kinds.BATCH_SIZE.specs(chosen.base_spec(), page.values, page.epochs,
                                                            page.options["budget"], n_train))
