@@ -40,7 +40,7 @@ def draw(page: SweepPage) -> None:
     n_train = len(chosen.dataset.y_train)
     specs = defaults.own_rate_specs(kinds.BATCH_SIZE.specs(chosen.base_spec(), page.values, page.epochs,
                                                            page.options["budget"], n_train))
-    if any(sweep.run_store().get(spec) is None for spec in chosen.with_seeds(specs)):  # shipped runs are not trimmed
+    if any(sweep.trainer().get(spec) is None for spec in chosen.with_seeds(specs)):  # shipped runs are not trimmed
         specs = sweep.within_budget(chosen, specs)
     runs = sweep.train(chosen, chosen.with_seeds(specs)) if specs else None
     if not runs:
