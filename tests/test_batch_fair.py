@@ -47,7 +47,8 @@ def test_steps_to_target_reads_the_first_epoch_under_the_target(scaling_runs):
 
 
 def test_a_batch_that_never_reaches_the_target_is_named_and_the_runs_cannot_tell():
-    runs = [_reaching(8, 5, 1), _reaching(512, 25, 1)]  # batch 512 would need a 25th epoch
+    runs = [_reaching(8, 5, 1), _reaching(512, 25, 1)]
+    runs[1].val_loss = [math.nan] * 20  # batch 512 never has a finite validation loss
     found = bf.steps_to_target(bf.isolation(runs, 0.01), runs)
     assert math.isnan(found.updates[1].mean) and not found.regimes
     sentence = text.steps_sentence(found)

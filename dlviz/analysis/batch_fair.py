@@ -14,7 +14,7 @@ from dlviz.analysis import curves
 from dlviz.analysis.compare import Ranking, ValueStat, group_by_value, rank, value_stat
 from dlviz.runs import RunHistory
 
-TARGET_MARGIN = 0.05  # the target: within 5% of the lowest validation loss any run reached
+TARGET_MARGIN = 0.05  # the target: within 5% of the lowest validation loss that every run (own best rate) reached
 # Doubling the batch scales perfectly while the updates fall by at least PERFECT_SHARE of the batch ratio; a fall
 # under NO_GAIN (10%) is no gain; in between, diminishing returns.
 PERFECT_SHARE, NO_GAIN = 0.75, 1.1
@@ -104,13 +104,17 @@ def first_reach(history: RunHistory, target: float) -> float:
 
 def steps_to_target(isolated: Isolation, histories: Sequence[RunHistory], margin: float = TARGET_MARGIN
                     ) -> StepsToTarget:
-    """Updates to reach `(1 + margin)` x the lowest validation loss of `histories`, per batch size at its own best
-    rate, and the regimes (Shallue et al. 2019: perfect scaling, diminishing returns, none)."""
-    target = (1 + margin) * min((v for h in histories for v in h.val_loss if math.isfinite(v)), default=math.nan)
+    """Updates per batch size at its own best rate to reach the target, `(1 + margin)` x the highest of those runs'
+    lowest validation losses (a loss every one of them reached: a target all can be timed on, as Shallue et al. 2019
+    choose theirs), and the regimes between consecutive batch sizes (perfect scaling, diminishing returns, none)."""
     chosen = {(b.batch_size, b.best_rate) for b in isolated.batches}
-    groups = group_by_value([h for h in histories if (h.spec.batch_size, h.spec.learning_rate) in chosen],
-                            lambda h: h.spec.batch_size)
-    updates = tuple(value_stat(b, groups[b], lambda h: first_reach(h, target)) for b in sorted(groups))
+    runs = [h for h in histories if (h.spec.batch_size, h.spec.learning_rate) in chosen]
+    target = (1 + margin) * max((lowest for h in runs if math.isfinite(lowest := np.nanmin(curves.array(h.val_loss),
+                                                                                            initial=np.inf))),
+                                default=math.nan)
+    groups = group_by_value(runs, lambda h: h.spec.batch_size)
+    updates = tuple(value_stat(b.batch_size, groups.get(b.batch_size, []), lambda h: first_reach(h, target))
+                    for b in isolated.batches)  # no runs (no rate without a NaN): NaN
     reached = [s for s in updates if s.finite]
     regimes = tuple(PERFECT if a.mean / b.mean >= PERFECT_SHARE * b.value / a.value else
                     DIMINISHING if a.mean / b.mean >= NO_GAIN else NONE for a, b in zip(reached, reached[1:]))

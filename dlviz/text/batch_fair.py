@@ -84,7 +84,8 @@ def isolation_sentence(found: bf.Isolation) -> str:
 
 def steps_sentence(found: bf.StepsToTarget) -> str:
     """The target, who missed it, and the scaling regimes the data shows, or that the runs cannot tell."""
-    said = f"Target: validation loss {format_loss(found.target)} (within {bf.TARGET_MARGIN:.0%} of the lowest any run)."
+    said = (f"Target: validation loss {format_loss(found.target)} (within {bf.TARGET_MARGIN:.0%} of the lowest loss "
+            "every run at its own best rate reached).")
     missed = [s.value for s in found.updates if not s.finite]
     if missed:
         said += f" Batch {_batches(missed)} did not reach it on every seed within its budget."
