@@ -42,16 +42,18 @@ def _growth(found: Sequence[bf.NoiseCurve]) -> tuple[str | None, str]:
 
 
 def noise_sentence(found: Sequence[bf.NoiseCurve], n_seeds: int) -> str:
-    """The lesson's batch's noise scale at the start and the end, whether it grew, and who is above it."""
+    """The lesson's batch's noise scale at the start and the end, whether it grew, and which batch sizes are above
+    their own runs' noise scale at the end."""
     curve = next((c for c in found if c.batch_size == LESSON_BATCH_SIZE), found[0])
-    above = [c.batch_size for c in found if c.batch_size > curve.mean[-1]]
+    above = [c.batch_size for c in found if c.batch_size > c.mean[-1]]  # each against its own runs' noise scale
     growth = {GROWN: "it grew as the loss fell", SHRUNK: "it shrank", None: "the seeds' ranges at the start and the "
               "end overlap"}[_growth(found)[0]]
     return (f"At the start, batches beyond about {about(curve.mean[0])} rows add little per step; by epoch "
             f"{len(curve.mean) - 1}, about {about(curve.mean[-1])} (batch {format_count(curve.batch_size)}'s runs, "
             f"{over_seeds(n_seeds)}; range {about(curve.low[-1])}–{about(curve.high[-1])}): {growth}. " + (
-                f"Batch {_batches(above)} is above it by then: more rows than one step can use." if above else
-                "Every batch size here is below it by then: each row still improves a step."))
+                f"Batch {_batches(above)} is above its own runs' noise scale by then: more rows than one step can "
+                "use." if above else "Every batch size here is below its own runs' noise scale by then: each row "
+                "still improves a step."))
 
 
 def _ranked(ranking, what: str) -> str:
