@@ -16,6 +16,7 @@ from typing import Any, Hashable, Sequence
 import numpy as np
 
 from dlviz.analysis import curves
+from dlviz.analysis.batch_fair import NoiseCurve, noise_curves
 from dlviz.analysis.compare import Comparison, Ranking, ValueStat, compare, group_by_value, rank, value_stat
 from dlviz.analysis.curves import Divergence, EarlyStop, Overfit
 from dlviz.runs import RunHistory
@@ -131,6 +132,7 @@ class SweepFindings:
     generalisation: Comparison | None = None  # batch page: smallest batch (a) against the largest (b)
     generalisation_answer: str = ""
     noise_ranking: Ranking | None = None
+    noise_scale: tuple[NoiseCurve, ...] = ()   # batch page: the gradient noise scale of each batch size's runs
     early_stops: tuple[EarlyStop, ...] = ()   # epochs page: per seed
     patience: int = curves.EARLY_STOPPING_PATIENCE
 
@@ -335,7 +337,8 @@ def analyze_batch_sizes(kind: Any, histories: Sequence[RunHistory], standardized
     """The batch-size page: `analyze_values` with the noise ranking (noisiest/smoothest only when the rule separates
     them) and the answer to "smaller batches generalise better" (smallest batch against the largest, under the
     rule)."""
-    found = analyze_values(kind, histories, standardized, majority_val_accuracy, noise=True)
+    found = dataclasses.replace(analyze_values(kind, histories, standardized, majority_val_accuracy, noise=True),
+                                noise_scale=tuple(noise_curves(histories)))
     ranked = [s for s in found.ranking.stats]
     if len(ranked) < 2:
         return found
