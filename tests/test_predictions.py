@@ -53,7 +53,7 @@ def test_the_turn_of_an_overfitting_run():
     right = verdict(kinds.EPOCHS, runs, found, "turn", 15)
     wrong = verdict(kinds.EPOCHS, runs, found, "turn", 40)
     assert right.kind == RIGHT and wrong.kind == WRONG
-    assert "You said epoch 40" in wrong.sentence and "by epoch 60" in wrong.sentence
+    assert "You said epoch 40" in wrong.sentence and "at epoch 60" in wrong.sentence
     assert "epochs 1" in wrong.sentence  # the seeds' lowest points, e.g. "epochs 13-15"
 
 

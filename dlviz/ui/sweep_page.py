@@ -111,7 +111,7 @@ def draw(kind: Any) -> SweepPage | None:
                          kind.name)
 
     def code(value: Any) -> str:
-        spec = kind.specs(chosen.base_spec(), [value], epochs, **budget)[0]
+        spec = next(h.spec for h in histories if kind.value_of(h) == value)  # as it trained (trim, budget)
         return lessons.lesson_code(spec.epochs, spec.batch_size, spec.learning_rate, spec.hidden_units,
                                    chosen.dataset.n_features, standardize=chosen.standardized)
 
