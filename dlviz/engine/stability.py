@@ -1,0 +1,170 @@
+"""Full-batch training of the lesson's model with its sharpness measured as it trains (the edge of stability).
+
+Sharpness is the largest eigenvalue of the training loss's Hessian; for Adam it is the preconditioned sharpness
+lambda_max(P^-1/2 H P^-1/2) that Adam's own update sees (Cohen et al. 2021, arXiv 2103.00065; 2022, arXiv 2207.14484).
+It is found by power iteration on Hessian-vector products, warm-started from the previous measurement's vector.
+The weights are one flat vector so that a Hessian-vector product is one double backward pass.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from dlviz.data import Dataset
+from dlviz.engine.kernels import BETA_1, BETA_2, EPSILON, adam_step, lane_logits
+from dlviz.engine.model import initial_weights
+from dlviz.engine.runtime import tf
+from dlviz.runs import LESSON_HIDDEN_UNITS
+
+GD, ADAM = "gd", "adam"
+POWER_TOLERANCE = 1e-3  # relative change of the eigenvalue estimate between iterations at which power iteration stops
+MAX_POWER_ITERATIONS = 50
+
+_VECTOR = tf.TensorSpec([None], tf.float32)
+_DATA = (tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32))
+
+
+def threshold(optimizer: str, learning_rate: float) -> float:
+    """The stability threshold of a step: 2/lr for gradient descent, 2(1 + beta1) / ((1 - beta1) lr) for Adam
+    (38/lr at Keras' beta1 = 0.9), above which a quadratic of that (preconditioned) curvature diverges."""
+    return 2 / learning_rate if optimizer == GD else 2 * (1 + BETA_1) / ((1 - BETA_1) * learning_rate)
+
+
+@dataclass
+class StabilityRun:
+    """One full-batch run: `losses[t]` is the training loss before step t (t = 0..steps; NaN after a divergence),
+    `sharpness[i]` the (preconditioned, for Adam) sharpness at step `sharpness_steps[i]`, to compare with
+    `threshold`. Seconds spent training and measuring are kept apart for `bench/stability.py`."""
+
+    optimizer: str
+    learning_rate: float
+    seed: int
+    losses: np.ndarray
+    sharpness_steps: np.ndarray
+    sharpness: np.ndarray
+    threshold: float
+    train_seconds: float = 0.0
+    sharpness_seconds: float = 0.0
+
+
+def _loss(flat, x, y):
+    """The lesson's model's mean binary cross-entropy on `x`, `y`, its weights unpacked from the flat vector."""
+    n_features = tf.shape(x)[1]
+    hidden = (tf.shape(flat)[0] - 1) // (n_features + 2)
+    k1, b1, k2, b2 = tf.split(flat, tf.stack([n_features * hidden, hidden, hidden, 1]))
+    logits = lane_logits(tf.reshape(k1, tf.stack([n_features, hidden])), b1, tf.reshape(k2, tf.stack([hidden, 1])),
+                         b2, x)
+    return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=y[:, None], logits=logits))
+
+
+def _gradient(flat, x, y):
+    with tf.GradientTape() as tape:
+        tape.watch(flat)
+        loss = _loss(flat, x, y)
+    return loss, tape.gradient(loss, flat)
+
+
+@tf.function(input_signature=[_VECTOR, *_DATA, _VECTOR])
+def hessian_vector_product(flat, x, y, vector):
+    """H v for the Hessian H of the training loss at the weights `flat` (a double backward pass)."""
+    with tf.GradientTape() as tape:
+        tape.watch(flat)
+        _, grad = _gradient(flat, x, y)
+        along = tf.reduce_sum(grad * vector)
+    return tape.gradient(along, flat)
+
+
+@tf.function(input_signature=[_VECTOR, *_DATA, _VECTOR, _VECTOR])
+def top_eigenvalue(flat, x, y, scale, start):
+    """Power iteration for the largest eigenvalue of S H S (S = diag(`scale`); all ones for the plain Hessian), from
+    the vector `start`; stops when the Rayleigh quotient changes by less than `POWER_TOLERANCE` relatively, or after
+    `MAX_POWER_ITERATIONS`. Returns (eigenvalue, its unit eigenvector, iterations). Like any power iteration it finds
+    the eigenvalue largest in size; at these weights that is the positive top one."""
+    def step(i, vector, _, value):
+        product = scale * hessian_vector_product(flat, x, y, scale * vector)
+        return i + 1, tf.math.l2_normalize(product), value, tf.reduce_sum(vector * product)
+
+    def going(i, _, previous, value):
+        return tf.logical_or(i < 2, tf.logical_and(i < MAX_POWER_ITERATIONS, tf.abs(value - previous)
+                                                   > POWER_TOLERANCE * tf.abs(value)))
+
+    i, vector, _, value = tf.while_loop(going, step, (0, tf.math.l2_normalize(start), 0.0, 0.0))
+    return value, vector, i
+
+
+def _train_steps_fn(optimizer: str):
+    @tf.function(input_signature=[_VECTOR, _VECTOR, _VECTOR, tf.TensorSpec([], tf.float32), *_DATA,
+                                  tf.TensorSpec([], tf.float32), tf.TensorSpec([], tf.int32)], autograph=False)
+    def train_steps(flat, m, v, step, x, y, learning_rate, n_steps):
+        """`n_steps` full-batch steps (plain gradient descent, or Keras' Adam update: `kernels.adam_step`); returns
+        the new state and the loss before each step."""
+        def one(i, flat, m, v, step, losses):
+            loss, grad = _gradient(flat, x, y)
+            if optimizer == GD:
+                flat = flat - learning_rate * grad
+            else:
+                (flat,), (m,), (v,), step = adam_step((flat,), (grad,), (m,), (v,), step, learning_rate[None])
+            return i + 1, flat, m, v, step, losses.write(i, loss)
+
+        _, flat, m, v, step, losses = tf.while_loop(lambda i, *_: i < n_steps, one, (
+            tf.constant(0), flat, m, v, step, tf.TensorArray(tf.float32, size=n_steps)))
+        return flat, m, v, step, losses.stack()
+    return train_steps
+
+
+_TRAIN_STEPS = {GD: _train_steps_fn(GD), ADAM: _train_steps_fn(ADAM)}
+
+
+def adam_scale(v: np.ndarray, step: float) -> np.ndarray:
+    """P^-1/2 of Keras' Adam after `step` updates with second moment `v`: Keras moves the weights by
+    lr * m / P with P = (1 - beta1^t) (sqrt(v) + eps) / sqrt(1 - beta2^t), i.e. (1 - beta1^t) diag(sqrt(v_hat) + eps')
+    (Cohen et al. 2022's preconditioner, eps' = eps / sqrt(1 - beta2^t) as Keras places eps)."""
+    precondition = (1 - BETA_1 ** step) * (np.sqrt(v) + EPSILON) / np.sqrt(1 - BETA_2 ** step)
+    return (1 / np.sqrt(precondition)).astype(np.float32)
+
+
+def train_full_batch(dataset: Dataset, learning_rate: float, *, optimizer: str = GD, steps: int = 400,
+                     every: int = 10, seed: int = 42, hidden_units: int = LESSON_HIDDEN_UNITS,
+                     progress: Callable[[float], None] | None = None) -> StabilityRun:
+    """Train the lesson's model from the sweeps' seeded start on all of `dataset`'s training rows at every step,
+    measuring the sharpness every `every` steps (and at step 0); `every=0` measures nothing (for `bench/`).
+
+    Args:
+        optimizer: `GD` (plain gradient descent, w -= lr * grad) or `ADAM` (Keras' Adam, its default betas and eps).
+        progress: called with the fraction done after each measurement.
+    Returns: a `StabilityRun`; a run whose loss turns NaN or infinite stops there (the rest of `losses` is NaN).
+    """
+    x, y = tf.constant(dataset.x_train), tf.constant(dataset.y_train)
+    flat = tf.constant(np.concatenate([w.ravel() for w in initial_weights(dataset.n_features, hidden_units, seed)]))
+    m, v, step = tf.zeros_like(flat), tf.zeros_like(flat), tf.constant(0.0)
+    vector = tf.constant(np.random.default_rng(seed).standard_normal(flat.shape[0]).astype(np.float32))
+    losses, at, values = np.full(steps + 1, np.nan), [], []
+    train_seconds = sharpness_seconds = 0.0
+    done = 0
+    while done <= steps:
+        if every and done % every == 0 and (optimizer == GD or done > 0):  # Adam has no P before a step
+            started = time.perf_counter()
+            scale = tf.ones_like(flat) if optimizer == GD else tf.constant(adam_scale(v.numpy(), float(step)))
+            value, vector, _ = top_eigenvalue(flat, x, y, scale, vector)
+            sharpness_seconds += time.perf_counter() - started
+            at.append(done)
+            values.append(float(value))
+        chunk = min(every or steps, steps + 1 - done)
+        started = time.perf_counter()
+        flat, m, v, step, chunk_losses = _TRAIN_STEPS[optimizer](flat, m, v, step, x, y,
+                                                                tf.constant(learning_rate, tf.float32),
+                                                                tf.constant(chunk))
+        train_seconds += time.perf_counter() - started
+        losses[done:done + chunk] = chunk_losses.numpy()[:steps + 1 - done]
+        done += chunk
+        if progress:
+            progress(min(1.0, done / steps))
+        if not np.all(np.isfinite(losses[:done])):
+            losses[np.argmax(~np.isfinite(losses[:done])):] = np.nan
+            break
+    return StabilityRun(optimizer, float(learning_rate), seed, losses, np.array(at), np.array(values),
+                        threshold(optimizer, learning_rate), train_seconds, sharpness_seconds)

@@ -1,0 +1,52 @@
+"""Sentences for the "why big steps oscillate" section: one per full-batch run, every number from its `Regime`."""
+
+from __future__ import annotations
+
+from dlviz.analysis.stability import ABOVE, BELOW, CATAPULT, EDGE, Regime
+from dlviz.text.format import format_count, format_loss, format_lr, format_percent
+
+
+def sharp(value: float) -> str:
+    """A sharpness: 3 significant digits, thousands separated ("1.58", "3,581")."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def regime_sentence(regime: Regime, adam: bool = False) -> str:
+    """One run in a sentence: "lr 1 (2/lr = 2): the sharpness rose 1.58 -> 2.24 and hovered at 2/lr (1.99-2.24
+    over the last 100 steps, median within 10%): the edge of stability; the loss still fell, not monotonically,
+    0.721 -> 0.377." `adam`: the preconditioned sharpness against 38/lr."""
+    r, line = regime, "38/lr" if adam else "2/lr"
+    what = "preconditioned sharpness" if adam else "sharpness"
+    head = f"**lr {format_lr(r.learning_rate)}** ({line} = {sharp(r.threshold)}): "
+    late = (f"{what} {sharp(r.late_low)}-{sharp(r.late_high)} over the last {format_count(r.steps - 3 * r.steps // 4)} "
+            f"steps, median {format_percent(r.late_median / r.threshold, 0)} of {line}")
+    loss = (f"the loss went {format_loss(r.start_loss)} -> {format_loss(r.end_loss)}, "
+            + (f"rising after {format_count(r.loss_rises)} of its {format_count(r.steps)} steps" if r.loss_rises
+               else "falling at every step"))
+    if r.kind == CATAPULT:
+        return (head + f"the {what} started above {line} ({sharp(r.start_sharpness)}), the loss jumped to "
+                f"{format_loss(r.rise_loss)} at step {r.rise_step}, the {what} fell to {sharp(r.fall_sharpness)} by "
+                f"step {r.fall_step} and training went on: a **catapult**; {loss} ({late}).")
+    if r.kind == EDGE:
+        return (head + f"the {what} rose {sharp(r.start_sharpness)} -> {sharp(r.peak_sharpness)} and hovered at "
+                f"{line} ({late}): the **edge of stability**; {loss}.")
+    if r.kind == ABOVE:
+        return head + f"the {what} stayed above {line} without diverging ({late}); {loss}."
+    if r.kind == BELOW:
+        rose = (f"rose {sharp(r.start_sharpness)} -> {sharp(r.late_median)} (progressive sharpening) but"
+                if r.sharpened else f"went {sharp(r.start_sharpness)} -> {sharp(r.late_median)} and")
+        kind = "far below" if r.far_below else "below"
+        return head + f"the {what} {rose} stayed {kind} {line} ({late}); {loss}."
+    if r.diverged_step is not None:
+        return head + (f"the {what} started at {sharp(r.start_sharpness)}; the loss became NaN at step "
+                       f"{r.diverged_step}: it **diverged**.")
+    return head + (f"the {what} started at {sharp(r.start_sharpness)}; {loss}, above its start: it **diverged** "
+                   "(beyond the catapult's range).")
+
+
+def valley_sentence(curvature: float) -> str:
+    """The 1-D rule with the page's measured curvature."""
+    return (f"On a valley f(x) = λx²/2 a step of lr moves x to (1 − lr·λ)·x. With λ = {sharp(curvature)}, the "
+            f"sharpness measured at the model's start, lr below 1/λ = {sharp(1 / curvature)} creeps down one side, "
+            f"lr between 1/λ and 2/λ = {sharp(2 / curvature)} overshoots the bottom each step but closes in, and lr "
+            f"above 2/λ overshoots further each step: it diverges.")
