@@ -21,8 +21,8 @@ from dlviz.engine.runtime import tf
 from dlviz.runs import LESSON_HIDDEN_UNITS
 
 GD, ADAM = "gd", "adam"
-POWER_TOLERANCE = 1e-3  # relative change of the eigenvalue estimate between iterations at which power iteration stops
-MAX_POWER_ITERATIONS = 50
+POWER_TOLERANCE = 1e-2  # power iteration stops when |A v - lambda v| <= this x |lambda|
+MAX_POWER_ITERATIONS = 100
 
 _VECTOR = tf.TensorSpec([None], tf.float32)
 _DATA = (tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32))
@@ -49,6 +49,7 @@ class StabilityRun:
     threshold: float
     train_seconds: float = 0.0
     sharpness_seconds: float = 0.0
+    hessian_products: int = 0  # Hessian-vector products the measurements took
 
 
 def _loss(flat, x, y):
@@ -78,22 +79,31 @@ def hessian_vector_product(flat, x, y, vector):
     return tape.gradient(along, flat)
 
 
+def power_iteration(apply: Callable, start):
+    """The largest-in-size eigenvalue of the symmetric operator `apply` (a vector -> vector function of TensorFlow
+    ops) by power iteration from `start`, stopping when the residual |A v - (v.Av) v| is at most `POWER_TOLERANCE`
+    of the estimate (or after `MAX_POWER_ITERATIONS`). Returns (eigenvalue, its unit eigenvector, iterations)."""
+    def step(i, vector, value, _):
+        product = apply(vector)
+        value = tf.reduce_sum(vector * product)
+        residual = tf.norm(product - value * vector) / tf.abs(value)
+        return i + 1, tf.math.l2_normalize(product), value, residual
+
+    def going(i, *_, residual):
+        return tf.logical_and(i < MAX_POWER_ITERATIONS, residual > POWER_TOLERANCE)
+
+    i, vector, value, _ = tf.while_loop(lambda i, v, value, residual: going(i, residual=residual), step, (
+        tf.constant(0), tf.math.l2_normalize(start), tf.constant(0.0), tf.constant(np.inf, tf.float32)))
+    return value, vector, i
+
+
 @tf.function(input_signature=[_VECTOR, *_DATA, _VECTOR, _VECTOR])
 def top_eigenvalue(flat, x, y, scale, start):
-    """Power iteration for the largest eigenvalue of S H S (S = diag(`scale`); all ones for the plain Hessian), from
-    the vector `start`; stops when the Rayleigh quotient changes by less than `POWER_TOLERANCE` relatively, or after
-    `MAX_POWER_ITERATIONS`. Returns (eigenvalue, its unit eigenvector, iterations). Like any power iteration it finds
-    the eigenvalue largest in size; at these weights that is the positive top one."""
-    def step(i, vector, _, value):
-        product = scale * hessian_vector_product(flat, x, y, scale * vector)
-        return i + 1, tf.math.l2_normalize(product), value, tf.reduce_sum(vector * product)
-
-    def going(i, _, previous, value):
-        return tf.logical_or(i < 2, tf.logical_and(i < MAX_POWER_ITERATIONS, tf.abs(value - previous)
-                                                   > POWER_TOLERANCE * tf.abs(value)))
-
-    i, vector, _, value = tf.while_loop(going, step, (0, tf.math.l2_normalize(start), 0.0, 0.0))
-    return value, vector, i
+    """The sharpness: the largest eigenvalue of S H S (H the training loss's Hessian at the weights `flat`,
+    S = diag(`scale`): all ones for H itself, `adam_scale` for Adam's P^-1/2 H P^-1/2), by `power_iteration` from
+    `start` (warm-started from the last measurement's vector, it takes a few Hessian-vector products). Like any
+    power iteration it finds the eigenvalue largest in size; on these models that is the positive top one."""
+    return power_iteration(lambda v: scale * hessian_vector_product(flat, x, y, scale * v), start)
 
 
 def _train_steps_fn(optimizer: str):
@@ -144,12 +154,13 @@ def train_full_batch(dataset: Dataset, learning_rate: float, *, optimizer: str =
     vector = tf.constant(np.random.default_rng(seed).standard_normal(flat.shape[0]).astype(np.float32))
     losses, at, values = np.full(steps + 1, np.nan), [], []
     train_seconds = sharpness_seconds = 0.0
-    done = 0
+    done = products = 0
     while done <= steps:
         if every and done % every == 0 and (optimizer == GD or done > 0):  # Adam has no P before a step
             started = time.perf_counter()
             scale = tf.ones_like(flat) if optimizer == GD else tf.constant(adam_scale(v.numpy(), float(step)))
-            value, vector, _ = top_eigenvalue(flat, x, y, scale, vector)
+            value, vector, iterations = top_eigenvalue(flat, x, y, scale, vector)
+            products += int(iterations)
             sharpness_seconds += time.perf_counter() - started
             at.append(done)
             values.append(float(value))
@@ -167,4 +178,4 @@ def train_full_batch(dataset: Dataset, learning_rate: float, *, optimizer: str =
             losses[np.argmax(~np.isfinite(losses[:done])):] = np.nan
             break
     return StabilityRun(optimizer, float(learning_rate), seed, losses, np.array(at), np.array(values),
-                        threshold(optimizer, learning_rate), train_seconds, sharpness_seconds)
+                        threshold(optimizer, learning_rate), train_seconds, sharpness_seconds, products)
