@@ -9,7 +9,7 @@ from dlviz.text import lessons
 from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, histories_frame
 from dlviz.text.format import format_lr
 from dlviz.text.predictions import Context
-from dlviz.ui import controls, layout, predict, sidebar, sweep, teaching
+from dlviz.ui import controls, layout, predict, range_test, sidebar, stability, sweep, teaching
 
 st.title("Learning rate: how big is each step?")
 layout.intro("The learning rate scales every weight update. Too small and the model crawls; too large and the loss "
@@ -60,21 +60,5 @@ if histories:
                                                               chosen.dataset.n_features,
                                                               standardize=chosen.standardized))
 
-st.subheader("Find a learning rate in one short run")
-st.markdown("The **learning-rate range test** (Smith 2017; fastai's `lr_find`) trains once while the learning rate "
-            "grows at every update from 1e-6 to 10, recording the loss. Where the loss falls, steps are useful; "
-            "where it shoots up they are too big. The suggestion is a tenth of the rate at the lowest smoothed loss.")
-if st.toggle("Run the range test", key="lr_range_test"):
-    found = sweep.range_test(chosen, LESSON_BATCH_SIZE)
-    if found is not None:
-        hidden = layout.answers_hidden()
-        layout.plot(charts.lr_finder_figure(found, answers=not hidden, presenter=layout.presenter()),
-                    "lr_range_test_chart")
-        if hidden:  # the marks, the sentence and the suggested rate come with the answers
-            st.caption("Where is the loss lowest, and where does it fall fastest? The marks and the suggested "
-                       "learning rate show with the answers.")
-        else:
-            st.caption(text.range_test_sentence(found))
-            pick = settings.nearest_choice(found.suggestion)
-            st.button(f"Add learning rate {format_lr(pick)} to the sweep", disabled=pick in rates,
-                      on_click=lambda: controls.set_value(settings.LEARNING_RATES, sorted({*rates, pick})))
+stability.section(chosen)
+range_test.section(chosen, rates)

@@ -107,14 +107,26 @@ def test_the_curve_stops_when_the_loss_blows_up(result):
 
 
 def test_deterministic_and_traced_once(practice, result):
-    traced = lr_finder._finder_updates.experimental_get_tracing_count()
+    traced = lr_finder._finder_fn(1).experimental_get_tracing_count()
     again = lr_finder.find_learning_rate(practice, batch_size=LESSON_BATCH_SIZE, hidden_units=defaults.HIDDEN_UNITS,
                                          seed=defaults.SEED)
     np.testing.assert_array_equal(again.losses, result.losses)
     assert again.suggestion == result.suggestion and again.steepest_lr == result.steepest_lr
     other = lr_finder.find_learning_rate(practice, batch_size=128, hidden_units=16, num_updates=50)
     assert other.batch_size == 128 and other.updates_run <= 50
-    assert lr_finder._finder_updates.experimental_get_tracing_count() == traced  # no retracing per call
+    assert lr_finder._finder_fn(1).experimental_get_tracing_count() == traced  # no retracing per call
+
+
+def test_seeds_train_stacked_as_they_would_alone_and_give_an_interval(practice, result):
+    results = lr_finder.find_learning_rates(practice, [defaults.SEED, 7, 8], batch_size=LESSON_BATCH_SIZE,
+                                            hidden_units=defaults.HIDDEN_UNITS)
+    np.testing.assert_array_equal(results[0].losses, result.losses)  # a lane's numbers do not depend on its stack
+    assert results[0].suggestion == result.suggestion
+    alone = lr_finder.find_learning_rate(practice, seed=7, batch_size=LESSON_BATCH_SIZE,
+                                         hidden_units=defaults.HIDDEN_UNITS)
+    np.testing.assert_array_equal(results[1].losses, alone.losses)
+    low, high = lr_finder.suggested_interval(results)
+    assert low == min(r.suggestion for r in results) and high == max(r.suggestion for r in results) and low < high
 
 
 def test_the_first_update_is_the_sweeps_starting_point(practice, result):

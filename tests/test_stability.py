@@ -11,6 +11,7 @@ from dlviz.charts.stability import stability_figure, valley_figure
 from dlviz.engine import stability as engine
 from dlviz.engine.model import initial_weights
 from dlviz.engine.runtime import keras, tf
+from dlviz.runs import ADAM, StabilitySpec
 from dlviz.text.stability import regime_sentence
 
 
@@ -54,7 +55,8 @@ def test_sharpness_matches_the_exact_hessians_top_eigenvalue(small):
 
 def test_a_run_measures_its_sharpness_at_the_start_exactly(tiny_dataset, small):
     flat, _, _, hessian = small
-    run = engine.train_full_batch(tiny_dataset, 0.5, steps=20, every=10, seed=3, hidden_units=8)
+    run = engine.train_full_batch(tiny_dataset, StabilitySpec(tiny_dataset.fingerprint, 0.5, steps=20, seed=3,
+                                                             hidden_units=8))
     assert run.sharpness_steps.tolist() == [0, 10, 20] and len(run.losses) == 21
     assert run.sharpness[0] == pytest.approx(np.linalg.eigvalsh(hessian).max(), rel=1e-2)
     assert run.threshold == 4.0 and np.all(np.diff(run.losses) < 0)  # far below 2/lr: the loss falls every step
@@ -65,14 +67,14 @@ def test_adam_is_keras_adam(tiny_dataset):
     run_flat = tf.constant(np.concatenate([w.ravel() for w in initial_weights(tiny_dataset.n_features, 8, 5)]))
     x, y = tf.constant(tiny_dataset.x_train), tf.constant(tiny_dataset.y_train)
     zeros = tf.zeros_like(run_flat)
-    ours, _, _, _, _ = engine._TRAIN_STEPS[engine.ADAM](run_flat, zeros, zeros, tf.constant(0.0), x, y,
+    ours, _, _, _, _ = engine._TRAIN_STEPS[ADAM](run_flat, zeros, zeros, tf.constant(0.0), x, y,
                                                         tf.constant(0.05), tf.constant(5))
     variable = keras.Variable(run_flat)
     optimizer = keras.optimizers.Adam(learning_rate=0.05)
     for _ in range(5):
         optimizer.apply_gradients([(engine._gradient(variable.value, x, y)[1], variable)])
     np.testing.assert_allclose(ours.numpy(), variable.numpy(), rtol=0, atol=1e-6)
-    assert engine.threshold(engine.ADAM, 0.01) == pytest.approx(3800)
+    assert StabilitySpec('data', 0.01, ADAM).threshold == pytest.approx(3800)
 
 
 def test_the_valley_follows_its_closed_form():
@@ -119,7 +121,8 @@ def test_regimes_of_constructed_series():
 
 
 def test_sentences_and_figure_of_real_runs(tiny_dataset):
-    runs = [engine.train_full_batch(tiny_dataset, lr, steps=40, every=10, hidden_units=8) for lr in (0.1, 50.0)]
+    runs = [engine.train_full_batch(tiny_dataset, StabilitySpec(tiny_dataset.fingerprint, lr, steps=40, hidden_units=8))
+            for lr in (0.1, 50.0)]
     regimes = [analysis.classify(r.losses, r.sharpness_steps, r.sharpness, r.threshold, r.learning_rate)
                for r in runs]
     first = regime_sentence(regimes[0])

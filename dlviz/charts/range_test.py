@@ -72,6 +72,44 @@ def lr_finder_figure(result, *, answers: bool = True, presenter: bool = False) -
     return fig
 
 
+def range_band_figure(results: Sequence, interval: tuple[float, float], *, seeds: Sequence[int],
+                      answers: bool = True, presenter: bool = False) -> go.Figure:
+    """The range test on several seeds: each seed's smoothed loss (thin), the band between the seeds' lowest and
+    highest smoothed loss at each learning rate, and the suggested interval shaded (the span of the seeds'
+    suggestions, `lr_finder.suggested_interval`). `answers=False` draws the curves and the band only.
+
+    `results` are `dlviz.engine.lr_finder.FinderResult`s, one per seed of `seeds`, on the same learning-rate schedule.
+    """
+    s = style.sizes(presenter)
+    longest = max(results, key=lambda r: len(r.smoothed))
+    rates = np.asarray(longest.learning_rates, dtype=float)
+    stacked = np.full((len(results), len(rates)), np.nan)
+    for k, result in enumerate(results):
+        stacked[k, :len(result.smoothed)] = result.smoothed
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=rates, y=_finite(np.nanmin(stacked, axis=0)), mode="lines", line=dict(width=0),
+                             showlegend=False, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=rates, y=_finite(np.nanmax(stacked, axis=0)), mode="lines", line=dict(width=0),
+                             fill="tonexty", fillcolor=style.rgba("#5c2d91", 0.2), name=f"band: {len(results)} seeds",
+                             hoverinfo="skip"))
+    for seed, result, color in zip(seeds, results, style.value_colors(len(results))):
+        fig.add_trace(go.Scatter(x=result.learning_rates, y=_finite(result.smoothed), mode="lines",
+                                 name=f"seed {seed}", line=dict(color=color, width=s.thin + 1),
+                                 hovertemplate=f"seed {seed}<br>lr %{{x:.3~r}}<br>smoothed loss %{{y:.4f}}"
+                                               "<extra></extra>"))
+    if answers:
+        low, high = interval
+        fig.add_vrect(x0=low, x1=high, fillcolor=style.rgba(BEST_COLOR, 0.25), line=dict(color=BEST_COLOR, width=2))
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", marker=dict(symbol="square", size=s.marker,
+                                                                                 color=style.rgba(BEST_COLOR, 0.5)),
+                                 name=f"suggested: lr {format_lr(low)} to {format_lr(high)} "
+                                      f"({longest.suggestion_rule} of each seed)"))
+    _layout(fig, np.concatenate([r.smoothed for r in results]), presenter)
+    fig.update_layout(title_text="Learning-rate range test on every seed: the learning rate growing at every update",
+                      title_subtitle_text="thin: each seed's smoothed loss, band: lowest to highest across the seeds")
+    return fig
+
+
 def mark_name(what: str, rate: float) -> str:
     """A legend entry for a mark at a learning rate: "lowest smoothed loss at lr 0.043" (the number is a rate)."""
     return f"{what} at lr {format_lr(rate)}"

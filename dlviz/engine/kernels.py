@@ -33,10 +33,6 @@ def param_specs(n_lanes: int) -> tuple:
             tf.TensorSpec([n_lanes, None, None], tf.float32), tf.TensorSpec([n_lanes, None], tf.float32))
 
 
-# One model's parameter specs (K = 1), for kernels that train a single model (dlviz.engine.lr_finder).
-ONE_MODEL = param_specs(1)
-
-
 def lane_logits(kernel1, bias1, kernel2, bias2, x):
     """One model's logits `[batch, 1]` as Keras' Dense layers compute them: Keras' `ops.add` is a BiasAdd for the
     hidden layer's vector bias and a plain add for the output layer's `(1,)` bias."""

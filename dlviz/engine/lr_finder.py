@@ -2,19 +2,22 @@
 learning rate grows exponentially at every weight update, recording the loss, to see where learning starts, where it
 is fastest and where it blows up, and to suggest a learning rate from that.
 
-Trains the lesson's model from the same seeded start as every sweep, with the Keras-equivalent Adam update of
-`dlviz.engine.kernels`, in one traced `tf.function` that takes a learning rate per update (traced once for every call).
+Trains the lesson's model from the same seeded starts as every sweep, one stacked lane per seed, with the
+Keras-equivalent Adam update of `dlviz.engine.kernels`, in one traced `tf.function` per number of seeds that takes a
+learning rate per update. The answer is an interval: the span of the seeds' suggestions (`suggested_interval`).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
+from typing import Sequence
 
 import numpy as np
 
 from dlviz.data import Dataset
-from dlviz.engine.kernels import ONE_MODEL, adam_step, batch_steps
+from dlviz.engine.kernels import adam_step, batch_steps, param_specs
 from dlviz.engine.model import initial_weights
 from dlviz.engine.runtime import TRAINING_LOCK, tf
 from dlviz.engine.sweep import epoch_orders
@@ -149,24 +152,27 @@ def suggestions(learning_rates: np.ndarray, smoothed: np.ndarray, span: float = 
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The traced kernel: a few updates of one (stacked, K=1) model, each with its own learning rate.
+# The traced kernel: a few updates of K stacked models (one per seed), each update with its own learning rate.
 
 
-@tf.function(input_signature=[ONE_MODEL, ONE_MODEL, ONE_MODEL, tf.TensorSpec([], tf.float32),
-                              tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32),
-                              tf.TensorSpec([], tf.int32), tf.TensorSpec([None], tf.float32)])
-def _finder_updates(params, m, v, step, x, y, batch_size, rates):
-    """One update per entry of `rates`, batch i being rows [i*batch_size, (i+1)*batch_size) of `x`; returns the new
-    state and each batch's loss before its update. The step and the Adam update are the sweeps'
-    (`kernels.batch_steps` on a stack of one, `kernels.adam_step`), with a per-step rate."""
-    n_updates = tf.shape(rates)[0]
-    losses = tf.TensorArray(tf.float32, size=n_updates)
-    for i in tf.range(n_updates):
-        x_batch, y_batch = x[i * batch_size:(i + 1) * batch_size], y[i * batch_size:(i + 1) * batch_size]
-        loss, _, grads = batch_steps(params, x_batch[None], y_batch[None])
-        params, m, v, step = adam_step(params, grads, m, v, step, tf.reshape(rates[i], [1]))
-        losses = losses.write(i, loss[0])
-    return params, m, v, step, losses.stack()
+@functools.lru_cache(maxsize=None)
+def _finder_fn(n_lanes: int):
+    @tf.function(input_signature=[param_specs(n_lanes)] * 3 + [
+        tf.TensorSpec([], tf.float32), tf.TensorSpec([n_lanes, None, None], tf.float32),
+        tf.TensorSpec([n_lanes, None], tf.float32), tf.TensorSpec([], tf.int32), tf.TensorSpec([None], tf.float32)])
+    def finder_updates(params, m, v, step, x, y, batch_size, rates):
+        """One update per entry of `rates`, lane k's batch i being rows [i*batch_size, (i+1)*batch_size) of `x[k]`;
+        returns the new state and each lane's batch loss before its update `[updates, K]`. The step and the Adam
+        update are the sweeps' (`kernels.batch_steps`, `kernels.adam_step`), with a per-step rate."""
+        n_updates = tf.shape(rates)[0]
+        losses = tf.TensorArray(tf.float32, size=n_updates)
+        for i in tf.range(n_updates):
+            x_batch, y_batch = x[:, i * batch_size:(i + 1) * batch_size], y[:, i * batch_size:(i + 1) * batch_size]
+            loss, _, grads = batch_steps(params, x_batch, y_batch)
+            params, m, v, step = adam_step(params, grads, m, v, step, tf.fill([n_lanes], rates[i]))
+            losses = losses.write(i, loss)
+        return params, m, v, step, losses.stack()
+    return finder_updates
 
 
 def _batch_rows(n_train: int, batch_size: int, num_updates: int, seed: int) -> np.ndarray:
@@ -176,16 +182,32 @@ def _batch_rows(n_train: int, batch_size: int, num_updates: int, seed: int) -> n
     return np.concatenate(epoch_orders(n_train, seed, epochs))[: num_updates * batch_size]
 
 
-def find_learning_rate(dataset: Dataset, *, batch_size: int = LESSON_BATCH_SIZE,
-                       hidden_units: int = LESSON_HIDDEN_UNITS, seed: int = 42, start_lr: float = START_LR,
-                       end_lr: float = END_LR, num_updates: int | None = None, smoothing: float = SMOOTHING,
-                       blowup_factor: float = BLOWUP_FACTOR, rule: str = SUGGESTION_RULE) -> FinderResult:
-    """Run the range test on `dataset`'s training rows and read a suggestion off the smoothed curve.
+def find_learning_rate(dataset: Dataset, *, seed: int = 42, **options) -> FinderResult:
+    """`find_learning_rates` on one seed.
 
     >>> from dlviz.data import load_builtin
     >>> result = find_learning_rate(load_builtin("practice", max_rows=600), num_updates=60)
     >>> 1e-6 <= result.suggestion <= 10
     True
+    """
+    return find_learning_rates(dataset, [seed], **options)[0]
+
+
+def suggested_interval(results: Sequence[FinderResult]) -> tuple[float, float]:
+    """The range the seeds' suggestions span (lowest, highest): the test's answer, which moves from seed to seed."""
+    return min(r.suggestion for r in results), max(r.suggestion for r in results)
+
+
+def find_learning_rates(dataset: Dataset, seeds: Sequence[int], *, batch_size: int = LESSON_BATCH_SIZE,
+                        hidden_units: int = LESSON_HIDDEN_UNITS, start_lr: float = START_LR, end_lr: float = END_LR,
+                        num_updates: int | None = None, smoothing: float = SMOOTHING,
+                        blowup_factor: float = BLOWUP_FACTOR, rule: str = SUGGESTION_RULE) -> list[FinderResult]:
+    """Run the range test on `dataset`'s training rows once per seed (each seed's initial weights and batch order,
+    trained as stacked lanes like the sweeps), and read each seed's suggestion off its smoothed curve.
+
+    Returns: one `FinderResult` per seed, in `seeds` order. The test goes on until every seed blew up (or the last
+    rate); each result stops at its own blow-up.
+    Raises: FinderError for absurd settings, or a seed whose loss was not a number from its first update.
     """
     if not 0 < start_lr < end_lr <= 1e3 or not math.isfinite(start_lr):
         raise FinderError(f"The learning rates must grow from a positive start to at most 1000; got {start_lr:g} "
@@ -201,27 +223,32 @@ def find_learning_rate(dataset: Dataset, *, batch_size: int = LESSON_BATCH_SIZE,
     n_train = len(dataset.y_train)
     batch_size = int(min(max(1, batch_size), n_train))
     rates = exponential_rates(start_lr, end_lr, num_updates).astype(np.float32)
-    rows = _batch_rows(n_train, batch_size, num_updates, seed)
-
-    start = initial_weights(dataset.n_features, hidden_units, seed)
-    losses: list[float] = []
-    stop: int | None = None
+    rows = np.stack([_batch_rows(n_train, batch_size, num_updates, seed) for seed in seeds])
+    starts = [initial_weights(dataset.n_features, hidden_units, seed) for seed in seeds]
+    losses = np.zeros((0, len(seeds)))
+    stops: list[int | None] = [None] * len(seeds)
     with TRAINING_LOCK:
-        params = tuple(tf.constant(w[None]) for w in start)  # a stack of one model: the engine's shapes
+        params = tuple(tf.constant(np.stack(parts)) for parts in zip(*starts))  # the engine's stacked shapes
         m = tuple(tf.zeros_like(p) for p in params)
         v = tuple(tf.zeros_like(p) for p in params)
         step = tf.constant(0.0)
         for first in range(0, num_updates, CHUNK):
             last = min(first + CHUNK, num_updates)
-            chunk_rows = rows[first * batch_size:last * batch_size]
-            params, m, v, step, chunk_losses = _finder_updates(
+            chunk_rows = rows[:, first * batch_size:last * batch_size]
+            params, m, v, step, chunk_losses = _finder_fn(len(seeds))(
                 params, m, v, step, tf.constant(dataset.x_train[chunk_rows]), tf.constant(dataset.y_train[chunk_rows]),
                 tf.constant(batch_size, tf.int32), tf.constant(rates[first:last]))
-            losses.extend(float(x) for x in chunk_losses.numpy())
-            stop = blowup_index(smooth(np.array(losses), smoothing), np.array(losses), blowup_factor)
-            if stop is not None:
+            losses = np.concatenate([losses, chunk_losses.numpy().astype(np.float64)])
+            stops = [blowup_index(smooth(lane, smoothing), lane, blowup_factor) for lane in losses.T]
+            if all(stop is not None for stop in stops):
                 break
-    raw = np.array(losses, dtype=np.float64)
+    return [_result(losses[:, k], stops[k], rates, start_lr, end_lr, num_updates, batch_size, smoothing,
+                    blowup_factor, rule) for k in range(len(seeds))]
+
+
+def _result(raw: np.ndarray, stop: int | None, rates: np.ndarray, start_lr: float, end_lr: float, num_updates: int,
+            batch_size: int, smoothing: float, blowup_factor: float, rule: str) -> FinderResult:
+    """One seed's curve cut at its blow-up, and its suggestions."""
     smoothed = smooth(raw, smoothing)
     if stop is None:
         reason = f"reached the last learning rate ({end_lr:g}) without blowing up"

@@ -18,38 +18,13 @@ from dlviz.data import Dataset
 from dlviz.engine.kernels import BETA_1, BETA_2, EPSILON, adam_step, lane_logits
 from dlviz.engine.model import initial_weights
 from dlviz.engine.runtime import tf
-from dlviz.runs import LESSON_HIDDEN_UNITS
+from dlviz.runs import ADAM, GD, StabilityRun, StabilitySpec
 
-GD, ADAM = "gd", "adam"
 POWER_TOLERANCE = 1e-2  # power iteration stops when |A v - lambda v| <= this x |lambda|
 MAX_POWER_ITERATIONS = 100
 
 _VECTOR = tf.TensorSpec([None], tf.float32)
 _DATA = (tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32))
-
-
-def threshold(optimizer: str, learning_rate: float) -> float:
-    """The stability threshold of a step: 2/lr for gradient descent, 2(1 + beta1) / ((1 - beta1) lr) for Adam
-    (38/lr at Keras' beta1 = 0.9), above which a quadratic of that (preconditioned) curvature diverges."""
-    return 2 / learning_rate if optimizer == GD else 2 * (1 + BETA_1) / ((1 - BETA_1) * learning_rate)
-
-
-@dataclass
-class StabilityRun:
-    """One full-batch run: `losses[t]` is the training loss before step t (t = 0..steps; NaN after a divergence),
-    `sharpness[i]` the (preconditioned, for Adam) sharpness at step `sharpness_steps[i]`, to compare with
-    `threshold`. Seconds spent training and measuring are kept apart for `bench/stability.py`."""
-
-    optimizer: str
-    learning_rate: float
-    seed: int
-    losses: np.ndarray
-    sharpness_steps: np.ndarray
-    sharpness: np.ndarray
-    threshold: float
-    train_seconds: float = 0.0
-    sharpness_seconds: float = 0.0
-    hessian_products: int = 0  # Hessian-vector products the measurements took
 
 
 def _loss(flat, x, y):
@@ -137,45 +112,49 @@ def adam_scale(v: np.ndarray, step: float) -> np.ndarray:
     return (1 / np.sqrt(precondition)).astype(np.float32)
 
 
-def train_full_batch(dataset: Dataset, learning_rate: float, *, optimizer: str = GD, steps: int = 400,
-                     every: int = 10, seed: int = 42, hidden_units: int = LESSON_HIDDEN_UNITS,
-                     progress: Callable[[float], None] | None = None) -> StabilityRun:
-    """Train the lesson's model from the sweeps' seeded start on all of `dataset`'s training rows at every step,
-    measuring the sharpness every `every` steps (and at step 0); `every=0` measures nothing (for `bench/`).
+def train_full_batch(dataset: Dataset, spec: StabilitySpec, progress: Callable[[float], None] | None = None
+                     ) -> StabilityRun:
+    """Train the lesson's model (`spec.hidden_units` wide, from the sweeps' seeded start) on all of `dataset`'s
+    training rows at every step, measuring the sharpness every `spec.every` steps (from step 0 for gradient descent,
+    from the first step for Adam, whose preconditioner exists only then); `every=0` measures nothing (`bench/`).
 
     Args:
-        optimizer: `GD` (plain gradient descent, w -= lr * grad) or `ADAM` (Keras' Adam, its default betas and eps).
-        progress: called with the fraction done after each measurement.
+        dataset: its training rows are the full batch; `spec.fingerprint` should be its fingerprint.
+        spec: `optimizer` GD (w -= lr * grad) or ADAM (Keras' Adam update, `kernels.adam_step`), `learning_rate`,
+            `steps`.
+        progress: called with the fraction done after each chunk of `every` steps.
     Returns: a `StabilityRun`; a run whose loss turns NaN or infinite stops there (the rest of `losses` is NaN).
     """
+    steps, every, optimizer = spec.steps, spec.every, spec.optimizer
     x, y = tf.constant(dataset.x_train), tf.constant(dataset.y_train)
-    flat = tf.constant(np.concatenate([w.ravel() for w in initial_weights(dataset.n_features, hidden_units, seed)]))
+    start = initial_weights(dataset.n_features, spec.hidden_units, spec.seed)
+    flat = tf.constant(np.concatenate([w.ravel() for w in start]))
     m, v, step = tf.zeros_like(flat), tf.zeros_like(flat), tf.constant(0.0)
-    vector = tf.constant(np.random.default_rng(seed).standard_normal(flat.shape[0]).astype(np.float32))
+    vector = tf.constant(np.random.default_rng(spec.seed).standard_normal(flat.shape[0]).astype(np.float32))
+    learning_rate = tf.constant(spec.learning_rate, tf.float32)
     losses, at, values = np.full(steps + 1, np.nan), [], []
     train_seconds = sharpness_seconds = 0.0
     done = products = 0
     while done <= steps:
-        if every and done % every == 0 and (optimizer == GD or done > 0):  # Adam has no P before a step
+        if every and done % every == 0 and (optimizer == GD or done > 0):
             started = time.perf_counter()
             scale = tf.ones_like(flat) if optimizer == GD else tf.constant(adam_scale(v.numpy(), float(step)))
             value, vector, iterations = top_eigenvalue(flat, x, y, scale, vector)
             products += int(iterations)
             sharpness_seconds += time.perf_counter() - started
-            at.append(done)
-            values.append(float(value))
+            if np.isfinite(float(value)):  # weights already thrown to NaN by the last step have none
+                at.append(done)
+                values.append(float(value))
         chunk = min(every or steps, steps + 1 - done)
         started = time.perf_counter()
-        flat, m, v, step, chunk_losses = _TRAIN_STEPS[optimizer](flat, m, v, step, x, y,
-                                                                tf.constant(learning_rate, tf.float32),
+        flat, m, v, step, chunk_losses = _TRAIN_STEPS[optimizer](flat, m, v, step, x, y, learning_rate,
                                                                 tf.constant(chunk))
         train_seconds += time.perf_counter() - started
-        losses[done:done + chunk] = chunk_losses.numpy()[:steps + 1 - done]
+        losses[done:done + chunk] = chunk_losses.numpy()
         done += chunk
         if progress:
             progress(min(1.0, done / steps))
         if not np.all(np.isfinite(losses[:done])):
             losses[np.argmax(~np.isfinite(losses[:done])):] = np.nan
             break
-    return StabilityRun(optimizer, float(learning_rate), seed, losses, np.array(at), np.array(values),
-                        threshold(optimizer, learning_rate), train_seconds, sharpness_seconds, products)
+    return StabilityRun(spec, losses, np.array(at), np.array(values), train_seconds, sharpness_seconds, products)

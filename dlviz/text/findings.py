@@ -391,6 +391,15 @@ def range_test_sentence(result) -> str:
             f"{format_lr(result.suggestion)} ({result.suggestion_rule}).")
 
 
+def range_interval_sentence(results, seeds, interval: tuple[float, float]) -> str:
+    """The range test's answer on several seeds as an interval, never one number: "Suggested: between learning rate
+    0.003 and 0.005 across 3 seeds (each seed's minimum / 10: seed 42 0.004, ...)"."""
+    each = ", ".join(f"seed {seed} {format_lr(r.suggestion)}" for seed, r in zip(seeds, results))
+    return (f"Suggested: between learning rate {format_lr(interval[0])} and {format_lr(interval[1])} across "
+            f"{format_count(len(results))} seeds (each seed's {results[0].suggestion_rule}: {each}). The test's "
+            "single suggestion moves from seed to seed; the interval is what it can tell.")
+
+
 def chart_marks(findings: SweepFindings) -> dict[str, list]:
     """The keyword arguments `charts.curves_figure` takes for the findings' marks, one entry per value in
     `findings.values` order: `verdicts` (legend text), `best_epochs` (star at the lowest point of the seeds' mean

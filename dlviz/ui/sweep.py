@@ -249,24 +249,3 @@ def train(selection: Selection, specs: Sequence[RunSpec],
             store.put(spec, history)
             found[spec] = history
     return [found[spec] for spec in specs]
-
-
-@st.cache_data(max_entries=16, show_spinner="Running the learning-rate range test…")
-def _range_test(fingerprint: str, hidden_units: int, seed: int, batch_size: int, _dataset):
-    # Keyed by the fingerprint: the Dataset itself (leading underscore) is not hashed.
-    from dlviz.engine.lr_finder import find_learning_rate  # TensorFlow is imported only when the test runs
-
-    return find_learning_rate(_dataset, batch_size=batch_size, hidden_units=hidden_units, seed=seed)
-
-
-def range_test(selection: Selection, batch_size: int):
-    """The learning-rate range test (`dlviz.engine.lr_finder.FinderResult`) on the sidebar's data and model, from seed 1's
-    initial weights; None, after saying why, when it is refused."""
-    from dlviz.engine.lr_finder import FinderError
-
-    try:
-        return _range_test(selection.dataset.fingerprint, selection.hidden_units, selection.seed, int(batch_size),
-                           selection.dataset)
-    except FinderError as exc:
-        st.error(str(exc))
-        return None

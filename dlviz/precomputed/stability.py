@@ -1,0 +1,53 @@
+"""The edge-of-stability section's default runs (full-batch gradient descent and Adam on the default data at the
+default seed), trained once and shipped in `default_stability.npz` so that a first visit trains nothing.
+
+A run is found again by its `StabilitySpec` (for built-in data the fingerprint names the generator version and
+settings, never a hash of generated floats); any other spec, or a missing or unreadable file, finds nothing and the
+page trains. Regenerate with `python -m dlviz.precomputed stability`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+from pathlib import Path
+
+import numpy as np
+
+from dlviz.runs import ADAM, GD, StabilityRun, StabilitySpec, stability_specs
+
+PATH = Path(__file__).with_name("default_stability.npz")
+_ARRAYS = ("losses", "sharpness_steps", "sharpness")
+
+
+def save(runs: list[StabilityRun], path: Path = PATH) -> Path:
+    """Write `runs` (specs and arrays; not their timings) to `path`, compressed."""
+    arrays = {f"{i}/{name}": getattr(run, name) for i, run in enumerate(runs) for name in _ARRAYS}
+    index = json.dumps([dataclasses.asdict(run.spec) for run in runs]).encode()
+    with open(path, "wb") as handle:
+        np.savez_compressed(handle, index=np.frombuffer(index, dtype=np.uint8), **arrays)
+    return path
+
+
+@functools.lru_cache(maxsize=1)
+def load(path: Path = PATH) -> dict[StabilitySpec, StabilityRun]:
+    """The shipped runs by spec; empty when the file is missing or unreadable."""
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            specs = [StabilitySpec(**fields) for fields in json.loads(stored["index"].tobytes())]
+            return {spec: StabilityRun(spec, *(stored[f"{i}/{name}"] for name in _ARRAYS))
+                    for i, spec in enumerate(specs)}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def generate(path: Path = PATH) -> Path:
+    """Train the section's default runs for both optimizers and write them to `path`."""
+    from dlviz import defaults
+    from dlviz.engine.stability import train_full_batch
+
+    dataset = defaults.default_dataset()
+    specs = [s for opt in (GD, ADAM) for s in stability_specs(dataset.fingerprint, opt, defaults.SEED,
+                                                               defaults.HIDDEN_UNITS)]
+    return save([train_full_batch(dataset, spec) for spec in specs], path)
