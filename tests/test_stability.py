@@ -135,3 +135,21 @@ def test_sentences_and_figure_of_real_runs(tiny_dataset):
     np.testing.assert_allclose(np.asarray(figure.data[0].y, float), runs[0].losses, rtol=1e-6)
     valley = valley_figure(1.5)
     np.testing.assert_allclose(valley.data[5].x, analysis.valley_iterates(1.5, 2.1 / 1.5, steps=5))
+
+
+def test_predict_and_quiz_quote_the_runs_sharpness():
+    from dlviz.text.predictions import RIGHT, WRONG, Context
+    from dlviz.text.stability import check_start_above, predict_questions, quiz_question
+
+    falling = np.linspace(0.7, 0.4, 101)
+    regimes = [analysis.classify(*_series(np.full(11, 1.6), falling), threshold=2 / lr, learning_rate=lr)
+               for lr in (0.5, 1.0, 2.0)]
+    context = Context("stability", "k", (0.5, 1.0, 2.0), 100, 2560)
+    (question,) = predict_questions(context)
+    assert question.options == (0.5, 1.0, 2.0) and question.labels == ("lr 0.5", "lr 1", "lr 2")
+    right = check_start_above([2.0], regimes, context)  # 2/lr = 1 < 1.6: only lr 2 starts above
+    assert right.kind == RIGHT and "lr > 1.25: lr 2" in right.sentence
+    assert check_start_above([1.0, 2.0], regimes, context).kind == WRONG
+    quiz = quiz_question(regimes)
+    assert "λ = 1.6" in quiz.prompt and quiz.correct_option == "2/λ = 1.25"
+    assert "lr < 2/λ = 1.25 here" in quiz.explain(None)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from dlviz.analysis.stability import ABOVE, BELOW, CATAPULT, EDGE, Regime
 from dlviz.text.format import format_count, format_loss, format_lr, format_percent
+from dlviz.text.lessons import Question as QuizQuestion
+from dlviz.text.predictions import MULTISELECT, RIGHT, WRONG, Context, Question, Verdict
 
 
 def sharp(value: float) -> str:
@@ -50,3 +54,38 @@ def valley_sentence(curvature: float) -> str:
             f"sharpness measured at the model's start, lr below 1/λ = {sharp(1 / curvature)} creeps down one side, "
             f"lr between 1/λ and 2/λ = {sharp(2 / curvature)} overshoots the bottom each step but closes in, and lr "
             f"above 2/λ overshoots further each step: it diverges.")
+
+
+def check_start_above(answer: Sequence[float], regimes: Sequence[Regime], context: Context) -> Verdict:
+    """Which runs start above their threshold: the sharpness at the first measurement against 2/lr, per run."""
+    above = {r.learning_rate for r in regimes if r.start_sharpness > r.threshold}
+    said = ("You said " + (", ".join(f"lr {format_lr(v)}" for v in sorted(answer)) if answer else "none of them"))
+    start = regimes[0].start_sharpness
+    facts = (f"the sharpness at the start is {sharp(start)} for every run (the same initial weights), so a run "
+             f"starts above 2/lr when 2/lr < {sharp(start)}, i.e. lr > {sharp(2 / start)}: "
+             + (", ".join(f"lr {format_lr(v)}" for v in sorted(above)) if above else "none of these"))
+    return Verdict(RIGHT if set(answer) == above else WRONG, f"{said}; {facts}.")
+
+
+def predict_questions(context: Context) -> list[Question]:
+    """Predict first for the section: which learning rates start above 2/lr (`context.values`: the section's rates)."""
+    return [Question("start_above", "Which of these learning rates will start above their 2/lr line (their first "
+                     "step already too big for the valley they start in)?", MULTISELECT, check_start_above,
+                     options=tuple(context.values), labels=tuple(f"lr {format_lr(v)}" for v in context.values))]
+
+
+def quiz_question(regimes: Sequence[Regime]) -> QuizQuestion:
+    """A quiz question that quotes the runs' sharpness at their start: up to which step is gradient descent stable?"""
+    start = regimes[0].start_sharpness
+    edge = [r for r in regimes if r.kind == EDGE]
+
+    def explain(_findings) -> str:
+        seen = (f" In the runs above, lr {format_lr(edge[0].learning_rate)} climbed to its 2/lr and hovered there "
+                f"(sharpness {sharp(edge[0].late_low)}-{sharp(edge[0].late_high)})." if edge else "")
+        return (f"On a valley of curvature λ a step of lr multiplies the distance to the bottom by (1 − lr·λ): it "
+                f"shrinks only while lr < 2/λ = {sharp(2 / start)} here.{seen}")
+
+    return QuizQuestion(f"The lesson's model starts with sharpness λ = {sharp(start)} (the steepest curvature of its "
+                        "loss). Up to which learning rate does full-batch gradient descent shrink the loss along "
+                        "that direction?", [f"λ = {sharp(start)}", f"2/λ = {sharp(2 / start)}",
+                                            f"1/λ = {sharp(1 / start)}", "Any learning rate"], 1, explain)
