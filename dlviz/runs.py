@@ -212,16 +212,12 @@ class StabilitySpec:
 @dataclass
 class StabilityRun:
     """What a `StabilitySpec` produced: `losses[t]` the training loss before step t (t = 0..steps; NaN from a
-    divergence on), `sharpness[i]` the (for Adam, preconditioned) sharpness at step `sharpness_steps[i]`; the seconds
-    spent training and measuring, and the Hessian-vector products measured, for `bench/stability.py`."""
+    divergence on), `sharpness[i]` the (for Adam, preconditioned) sharpness at step `sharpness_steps[i]`."""
 
     spec: StabilitySpec
     losses: np.ndarray
     sharpness_steps: np.ndarray
     sharpness: np.ndarray
-    train_seconds: float = 0.0
-    sharpness_seconds: float = 0.0
-    hessian_products: int = 0
 
     @property
     def learning_rate(self) -> float:

@@ -353,9 +353,8 @@ def test_grid_hover_and_ticks_write_rates_as_learners_read_them():
 def _finder(**changes):
     rates = np.logspace(-6, 1, 50)
     losses = 0.7 - 0.4 * np.exp(-((np.log10(rates) + 2) ** 2))
-    fields = dict(learning_rates=rates, smoothed=losses, losses=losses, min_loss_lr=0.0431, steepest_lr=0.00123,
-                  suggestion=0.00431, suggestion_rule="minimum / 10", stopped_early=True,
-                  stop_reason="the loss blew up", num_updates=60, end_lr=10.0)
+    fields = dict(learning_rates=rates, smoothed=losses, losses=losses, min_loss_lr=0.0431, suggestion=0.00431,
+                  suggestion_rule="minimum / 10")
     return SimpleNamespace(**{**fields, **changes})
 
 

@@ -22,8 +22,8 @@ def practice():
 
 @pytest.fixture(scope="module")
 def result(practice):
-    return lr_finder.find_learning_rate(practice, batch_size=LESSON_BATCH_SIZE, hidden_units=defaults.HIDDEN_UNITS,
-                                        seed=defaults.SEED)
+    return lr_finder.find_learning_rates(practice, [defaults.SEED], batch_size=LESSON_BATCH_SIZE,
+                                         hidden_units=defaults.HIDDEN_UNITS)[0]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -55,20 +55,16 @@ def test_blowup_is_four_times_the_minimum_or_not_a_number():
 def test_suggestions_read_a_made_up_curve():
     rates = lr_finder.exponential_rates(1e-6, 10.0, 701)
     logs = np.log10(rates)
-    # Flat, then a fall that is steepest at 1e-3, lowest at 1e-1, then a rise.
+    # Flat, then a fall, lowest at 1e-1, then a rise.
     curve = 0.7 - 0.3 / (1 + np.exp(-(logs + 3) * 3)) + np.where(logs > -1, (logs + 1) ** 2, 0.0)
-    lowest, steepest = lr_finder.suggestions(rates, curve)
-    assert lowest == pytest.approx(0.1, rel=0.05)
-    assert steepest == pytest.approx(1e-3, rel=0.1)
+    assert lr_finder.lowest_loss_rate(rates, curve) == pytest.approx(0.1, rel=0.05)
 
 
 def test_bad_settings_are_refused_with_a_message(practice):
     with pytest.raises(FinderError, match="grow"):
-        lr_finder.find_learning_rate(practice, start_lr=1.0, end_lr=0.1)
+        lr_finder.find_learning_rates(practice, [1], start_lr=1.0, end_lr=0.1)
     with pytest.raises(FinderError, match="updates"):
-        lr_finder.find_learning_rate(practice, num_updates=3)
-    with pytest.raises(FinderError, match="rule"):
-        lr_finder.find_learning_rate(practice, rule="valley")
+        lr_finder.find_learning_rates(practice, [1], num_updates=3)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -83,15 +79,13 @@ def test_suggestion_lands_within_a_decade_of_the_sweeps_best(practice, result):
     histories = train_sweep(practice, [base.replace(learning_rate=r) for r in SWEEP_RATES])
     finals = [math.inf if h.diverged else h.val_loss[-1] for h in histories]
     best = SWEEP_RATES[int(np.argmin(finals))]
-    assert result.suggestion_rule == lr_finder.MINIMUM_OVER_10
+    assert result.suggestion_rule == "minimum / 10"
     assert result.suggestion == pytest.approx(result.min_loss_lr / 10)
     assert abs(math.log10(result.suggestion) - math.log10(best)) <= 1.0, (result.suggestion, best)
-    assert result.start_lr <= result.steepest_lr <= result.min_loss_lr
 
 
 def test_the_curve_stops_when_the_loss_blows_up(result):
-    assert result.stopped_early and result.updates_run < result.num_updates
-    assert "4x its minimum" in result.stop_reason or "NaN" in result.stop_reason
+    assert len(result.losses) < lr_finder.default_updates()
     smoothed = result.smoothed
     running_min = np.minimum.accumulate(smoothed)
     # Every point but the last is within 4x of the minimum so far; the last one is where it blew up.
@@ -104,12 +98,12 @@ def test_the_curve_stops_when_the_loss_blows_up(result):
 
 def test_deterministic_and_traced_once(practice, result):
     traced = lr_finder._finder_fn(1).experimental_get_tracing_count()
-    again = lr_finder.find_learning_rate(practice, batch_size=LESSON_BATCH_SIZE, hidden_units=defaults.HIDDEN_UNITS,
-                                         seed=defaults.SEED)
+    again = lr_finder.find_learning_rates(practice, [defaults.SEED], batch_size=LESSON_BATCH_SIZE,
+                                          hidden_units=defaults.HIDDEN_UNITS)[0]
     np.testing.assert_array_equal(again.losses, result.losses)
-    assert again.suggestion == result.suggestion and again.steepest_lr == result.steepest_lr
-    other = lr_finder.find_learning_rate(practice, batch_size=128, hidden_units=16, num_updates=50)
-    assert other.batch_size == 128 and other.updates_run <= 50
+    assert again.suggestion == result.suggestion
+    (other,) = lr_finder.find_learning_rates(practice, [1], batch_size=128, hidden_units=16, num_updates=50)
+    assert len(other.losses) <= 50
     assert lr_finder._finder_fn(1).experimental_get_tracing_count() == traced  # no retracing per call
 
 
@@ -118,8 +112,8 @@ def test_seeds_train_stacked_as_they_would_alone_and_give_an_interval(practice, 
                                             hidden_units=defaults.HIDDEN_UNITS)
     np.testing.assert_array_equal(results[0].losses, result.losses)  # a lane's numbers do not depend on its stack
     assert results[0].suggestion == result.suggestion
-    alone = lr_finder.find_learning_rate(practice, seed=7, batch_size=LESSON_BATCH_SIZE,
-                                         hidden_units=defaults.HIDDEN_UNITS)
+    (alone,) = lr_finder.find_learning_rates(practice, [7], batch_size=LESSON_BATCH_SIZE,
+                                             hidden_units=defaults.HIDDEN_UNITS)
     np.testing.assert_array_equal(results[1].losses, alone.losses)
     low, high = lr_finder.suggested_interval(results)
     assert low == min(r.suggestion for r in results) and high == max(r.suggestion for r in results) and low < high

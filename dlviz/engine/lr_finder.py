@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -32,19 +32,15 @@ END_LR = 10.0
 UPDATES_PER_DECADE = 100
 SMOOTHING = 0.98       # exponential moving average of the loss, bias-corrected (fastai's beta)
 BLOWUP_FACTOR = 4.0    # stop when the smoothed loss exceeds 4x its minimum so far (fastai's stop_div)
-STEEPEST_SPAN = 0.25   # decades of learning rate over which the steepest fall is measured
 CHUNK = 25             # updates per call of the traced function; the blow-up is checked between calls
 MIN_UPDATES = 10
 MAX_UPDATES = 2_000
 
-STEEPEST = "steepest"
-MINIMUM_OVER_10 = "minimum / 10"
-RULES = (STEEPEST, MINIMUM_OVER_10)
-# The suggestion is a tenth of the learning rate at the lowest smoothed loss (fastai's "minimum"; Smith's "an order of
-# magnitude before the loss is lowest"). The steepest point is returned too, but on this model's broad, noisy descent
-# it wandered between 0.01 and 0.07 from seed to seed, while the minimum / 10 stayed within a decade of the best
+# Each seed suggests a tenth of the learning rate at its lowest smoothed loss (fastai's "minimum"; Smith's "an order of
+# magnitude before the loss is lowest"). fastai's other point, the steepest fall, wandered between 0.01 and 0.07 from
+# seed to seed on this model's broad, noisy descent, while the minimum / 10 stayed within a decade of the best
 # learning rate of a real 20-epoch sweep.
-SUGGESTION_RULE = MINIMUM_OVER_10
+SUGGESTION_RULE = "minimum / 10"
 
 
 class FinderError(ValueError):
@@ -53,7 +49,7 @@ class FinderError(ValueError):
 
 @dataclass
 class FinderResult:
-    """One range test, as plain data (cheap to pickle and cache).
+    """One seed's range test, as plain data (cheap to pickle and cache).
 
     `learning_rates[i]` is the learning rate of update i and `losses[i]` the loss of its batch before that update
     (as Keras and fastai record it); `smoothed` is their bias-corrected moving average. The arrays stop where the
@@ -63,32 +59,14 @@ class FinderResult:
     learning_rates: np.ndarray
     losses: np.ndarray
     smoothed: np.ndarray
-    suggestion: float            # the suggested learning rate, by `suggestion_rule`
-    suggestion_rule: str
     min_loss_lr: float           # where the smoothed loss is lowest
-    steepest_lr: float           # where the smoothed loss falls fastest (per decade of learning rate)
-    stopped_early: bool          # True when the loss blew up before the last planned update
-    stop_reason: str
-    batch_size: int
-    start_lr: float
-    end_lr: float
-    num_updates: int             # planned updates
-    smoothing: float = SMOOTHING
     blowup_factor: float = BLOWUP_FACTOR
-    notes: list[str] = field(default_factory=list)
+    suggestion_rule: str = SUGGESTION_RULE
 
     @property
-    def min_over_ten_lr(self) -> float:
-        """fastai's "minimum" suggestion: a tenth of the learning rate at the lowest smoothed loss."""
+    def suggestion(self) -> float:
+        """A tenth of the learning rate at the lowest smoothed loss."""
         return self.min_loss_lr / 10
-
-    @property
-    def updates_run(self) -> int:
-        return len(self.losses)
-
-    @property
-    def min_loss(self) -> float:
-        return float(np.nanmin(self.smoothed))
 
 
 def exponential_rates(start_lr: float, end_lr: float, num_updates: int) -> np.ndarray:
@@ -127,28 +105,12 @@ def blowup_index(smoothed: np.ndarray, losses: np.ndarray, factor: float = BLOWU
     return None
 
 
-def suggestions(learning_rates: np.ndarray, smoothed: np.ndarray, span: float = STEEPEST_SPAN
-                ) -> tuple[float, float]:
-    """(learning rate at the lowest smoothed loss, learning rate where the smoothed loss falls fastest), read as
-    fastai reads the curve: without the first 10% of the updates (the moving average is still settling) and the
-    last 5 (the blow-up). The fall is measured over `span` decades of learning rate and only before the minimum:
-    between neighbouring updates the slope is mostly batch noise."""
+def lowest_loss_rate(learning_rates: np.ndarray, smoothed: np.ndarray) -> float:
+    """The learning rate at the lowest smoothed loss, read as fastai reads the curve: without the first 10% of the
+    updates (the moving average is still settling) and the last 5 (the blow-up)."""
     n = len(smoothed)
     start, stop = n // 10, (n - 5 if n - 5 > n // 10 + 2 else n)
-    rates, values = learning_rates[start:stop], smoothed[start:stop]
-    lowest = int(np.nanargmin(values))
-    logs = np.log10(rates[:lowest + 1])
-    if len(logs) < 2:
-        return float(rates[lowest]), float(rates[lowest])
-    # For each update i, the update `span` decades later (or the minimum, if that comes first).
-    ahead = np.minimum(np.searchsorted(logs, logs + span), len(logs) - 1)
-    usable = ahead > np.arange(len(logs))
-    slopes = np.full(len(logs), np.inf)
-    slopes[usable] = ((values[:lowest + 1][ahead] - values[:lowest + 1])[usable]
-                      / (logs[ahead] - logs)[usable])
-    # The steepest stretch is named by its middle (on the log scale).
-    i = int(np.argmin(slopes))
-    return float(rates[lowest]), float(10 ** ((logs[i] + logs[ahead[i]]) / 2))
+    return float(learning_rates[start:stop][int(np.nanargmin(smoothed[start:stop]))])
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -182,17 +144,6 @@ def _batch_rows(n_train: int, batch_size: int, num_updates: int, seed: int) -> n
     return np.concatenate(epoch_orders(n_train, seed, epochs))[: num_updates * batch_size]
 
 
-def find_learning_rate(dataset: Dataset, *, seed: int = 42, **options) -> FinderResult:
-    """`find_learning_rates` on one seed.
-
-    >>> from dlviz.data import load_builtin
-    >>> result = find_learning_rate(load_builtin("practice", max_rows=600), num_updates=60)
-    >>> 1e-6 <= result.suggestion <= 10
-    True
-    """
-    return find_learning_rates(dataset, [seed], **options)[0]
-
-
 def suggested_interval(results: Sequence[FinderResult]) -> tuple[float, float]:
     """The range the seeds' suggestions span (lowest, highest): the test's answer, which moves from seed to seed."""
     return min(r.suggestion for r in results), max(r.suggestion for r in results)
@@ -201,7 +152,7 @@ def suggested_interval(results: Sequence[FinderResult]) -> tuple[float, float]:
 def find_learning_rates(dataset: Dataset, seeds: Sequence[int], *, batch_size: int = LESSON_BATCH_SIZE,
                         hidden_units: int = LESSON_HIDDEN_UNITS, start_lr: float = START_LR, end_lr: float = END_LR,
                         num_updates: int | None = None, smoothing: float = SMOOTHING,
-                        blowup_factor: float = BLOWUP_FACTOR, rule: str = SUGGESTION_RULE) -> list[FinderResult]:
+                        blowup_factor: float = BLOWUP_FACTOR) -> list[FinderResult]:
     """Run the range test on `dataset`'s training rows once per seed (each seed's initial weights and batch order,
     trained as stacked lanes like the sweeps), and read each seed's suggestion off its smoothed curve.
 
@@ -218,8 +169,6 @@ def find_learning_rates(dataset: Dataset, seeds: Sequence[int], *, batch_size: i
         raise FinderError(f"The test needs between {MIN_UPDATES} and {MAX_UPDATES:,} updates; got {num_updates}.")
     if not 0 <= smoothing < 1 or blowup_factor <= 1:
         raise FinderError("The smoothing must be in [0, 1) and the blow-up factor above 1.")
-    if rule not in RULES:
-        raise FinderError(f"The suggestion rule must be one of {', '.join(RULES)}; got {rule!r}.")
     n_train = len(dataset.y_train)
     batch_size = int(min(max(1, batch_size), n_train))
     rates = exponential_rates(start_lr, end_lr, num_updates).astype(np.float32)
@@ -242,32 +191,18 @@ def find_learning_rates(dataset: Dataset, seeds: Sequence[int], *, batch_size: i
             stops = [blowup_index(smooth(lane, smoothing), lane, blowup_factor) for lane in losses.T]
             if all(stop is not None for stop in stops):
                 break
-    return [_result(losses[:, k], stops[k], rates, start_lr, end_lr, num_updates, batch_size, smoothing,
-                    blowup_factor, rule) for k in range(len(seeds))]
+    return [_result(losses[:, k], stops[k], rates, smoothing, blowup_factor) for k in range(len(seeds))]
 
 
-def _result(raw: np.ndarray, stop: int | None, rates: np.ndarray, start_lr: float, end_lr: float, num_updates: int,
-            batch_size: int, smoothing: float, blowup_factor: float, rule: str) -> FinderResult:
-    """One seed's curve cut at its blow-up, and its suggestions."""
+def _result(raw: np.ndarray, stop: int | None, rates: np.ndarray, smoothing: float, blowup_factor: float
+            ) -> FinderResult:
+    """One seed's curve cut at its blow-up (keeping the update that blew up when its loss is finite: the curve
+    visibly turns up at its end), and where its smoothed loss is lowest."""
     smoothed = smooth(raw, smoothing)
-    if stop is None:
-        reason = f"reached the last learning rate ({end_lr:g}) without blowing up"
-    elif math.isfinite(raw[stop]) and math.isfinite(smoothed[stop]):
-        reason = f"the smoothed loss rose above {blowup_factor:g}x its minimum"
-        # Keep the update that blew up: the curve visibly turns up at its end.
-        raw, smoothed = raw[:stop + 1], smoothed[:stop + 1]
-    else:
-        reason = "the loss became NaN or infinite"
-        raw, smoothed = raw[:stop], smoothed[:stop]
+    if stop is not None:
+        end = stop + 1 if math.isfinite(raw[stop]) and math.isfinite(smoothed[stop]) else stop
+        raw, smoothed = raw[:end], smoothed[:end]
     if len(raw) == 0:
         raise FinderError("The loss was not a number from the very first update, so there is no curve to read.")
-    notes: list[str] = []
-    if len(raw) < MIN_UPDATES:
-        notes.append(f"The loss blew up after only {len(raw)} updates: start the test at a smaller learning rate.")
-    min_loss_lr, steepest_lr = suggestions(rates[:len(raw)].astype(np.float64), smoothed)
-    suggestion = steepest_lr if rule == STEEPEST else min_loss_lr / 10
-    return FinderResult(
-        learning_rates=rates[:len(raw)].astype(np.float64), losses=raw, smoothed=smoothed, suggestion=suggestion,
-        suggestion_rule=rule, min_loss_lr=min_loss_lr, steepest_lr=steepest_lr, stopped_early=stop is not None,
-        stop_reason=reason, batch_size=batch_size, start_lr=start_lr, end_lr=end_lr, num_updates=num_updates,
-        smoothing=smoothing, blowup_factor=blowup_factor, notes=notes)
+    rates = rates[:len(raw)].astype(np.float64)
+    return FinderResult(rates, raw, smoothed, lowest_loss_rate(rates, smoothed), blowup_factor)

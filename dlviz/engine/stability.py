@@ -8,7 +8,6 @@ The weights are one flat vector so that a Hessian-vector product is one double b
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -44,16 +43,6 @@ def _gradient(flat, x, y):
     return loss, tape.gradient(loss, flat)
 
 
-@tf.function(input_signature=[_VECTOR, *_DATA, _VECTOR])
-def hessian_vector_product(flat, x, y, vector):
-    """H v for the Hessian H of the training loss at the weights `flat` (a double backward pass)."""
-    with tf.GradientTape() as tape:
-        tape.watch(flat)
-        _, grad = _gradient(flat, x, y)
-        along = tf.reduce_sum(grad * vector)
-    return tape.gradient(along, flat)
-
-
 def power_iteration(apply: Callable, start):
     """The largest-in-size eigenvalue of the symmetric operator `apply` (a vector -> vector function of TensorFlow
     ops) by power iteration from `start`, stopping when the residual |A v - (v.Av) v| is at most `POWER_TOLERANCE`
@@ -77,8 +66,14 @@ def top_eigenvalue(flat, x, y, scale, start):
     """The sharpness: the largest eigenvalue of S H S (H the training loss's Hessian at the weights `flat`,
     S = diag(`scale`): all ones for H itself, `adam_scale` for Adam's P^-1/2 H P^-1/2), by `power_iteration` from
     `start` (warm-started from the last measurement's vector, it takes a few Hessian-vector products). Like any
-    power iteration it finds the eigenvalue largest in size; on these models that is the positive top one."""
-    return power_iteration(lambda v: scale * hessian_vector_product(flat, x, y, scale * v), start)
+    power iteration it finds the eigenvalue largest in size; on these models that is the positive top one. Each
+    Hessian-vector product is a double backward pass."""
+    def product(vector):
+        with tf.GradientTape() as tape:
+            tape.watch(flat)
+            along = tf.reduce_sum(_gradient(flat, x, y)[1] * scale * vector)
+        return scale * tape.gradient(along, flat)
+    return power_iteration(product, start)
 
 
 def _train_steps_fn(optimizer: str):
@@ -133,23 +128,17 @@ def train_full_batch(dataset: Dataset, spec: StabilitySpec, progress: Callable[[
     vector = tf.constant(np.random.default_rng(spec.seed).standard_normal(flat.shape[0]).astype(np.float32))
     learning_rate = tf.constant(spec.learning_rate, tf.float32)
     losses, at, values = np.full(steps + 1, np.nan), [], []
-    train_seconds = sharpness_seconds = 0.0
-    done = products = 0
+    done = 0
     while done <= steps:
         if every and done % every == 0 and (optimizer == GD or done > 0):
-            started = time.perf_counter()
             scale = tf.ones_like(flat) if optimizer == GD else tf.constant(adam_scale(v.numpy(), float(step)))
-            value, vector, iterations = top_eigenvalue(flat, x, y, scale, vector)
-            products += int(iterations)
-            sharpness_seconds += time.perf_counter() - started
+            value, vector, _ = top_eigenvalue(flat, x, y, scale, vector)
             if np.isfinite(float(value)):  # weights already thrown to NaN by the last step have none
                 at.append(done)
                 values.append(float(value))
         chunk = min(every or steps, steps + 1 - done)
-        started = time.perf_counter()
         flat, m, v, step, chunk_losses = _TRAIN_STEPS[optimizer](flat, m, v, step, x, y, learning_rate,
                                                                 tf.constant(chunk))
-        train_seconds += time.perf_counter() - started
         losses[done:done + chunk] = chunk_losses.numpy()
         done += chunk
         if progress:
@@ -157,4 +146,4 @@ def train_full_batch(dataset: Dataset, spec: StabilitySpec, progress: Callable[[
         if not np.all(np.isfinite(losses[:done])):
             losses[np.argmax(~np.isfinite(losses[:done])):] = np.nan
             break
-    return StabilityRun(spec, losses, np.array(at), np.array(values), train_seconds, sharpness_seconds, products)
+    return StabilityRun(spec, losses, np.array(at), np.array(values))
