@@ -80,13 +80,13 @@ def test_adam_is_keras_adam(tiny_dataset):
 
 def test_the_valley_follows_its_closed_form():
     curvature = 1.6
-    for factor in (0.6, 1.6, 2.1):
+    for factor in (0.3, 1.6, 2.1):
         lr, x, iterates = factor / curvature, 1.0, [1.0]
         for _ in range(6):
             x -= lr * curvature * x  # gradient descent on curvature x^2 / 2
             iterates.append(x)
         np.testing.assert_allclose(analysis.valley_iterates(curvature, lr, steps=6), iterates, rtol=1e-12)
-    creep, overshoot, diverge = (analysis.valley_iterates(curvature, f / curvature) for f in (0.6, 1.6, 2.1))
+    creep, overshoot, diverge = (analysis.valley_iterates(curvature, f / curvature) for f in (0.3, 1.6, 2.1))
     assert np.all(creep > 0) and np.all(np.diff(creep) < 0)
     assert np.all(np.sign(overshoot[1:]) != np.sign(overshoot[:-1])) and abs(overshoot[-1]) < 0.1
     assert np.all(np.abs(np.diff(np.abs(diverge))) > 0) and abs(diverge[-1]) > 1.5

@@ -62,11 +62,11 @@ def stability_figure(runs: Sequence, *, adam: bool = False, presenter: bool = Fa
 
 
 def valley_figure(curvature: float, *, presenter: bool = False) -> go.Figure:
-    """Gradient descent on f(x) = curvature x^2 / 2 from x = 1 at three steps: 0.6/curvature (creeps), 1.6/curvature
+    """Gradient descent on f(x) = curvature x^2 / 2 from x = 1 at three steps: 0.3/curvature (creeps), 1.6/curvature
     (overshoots, converges) and 2.1/curvature (overshoots further each step, diverges); each panel draws the valley and
     the iterates joined in order."""
     s = style.sizes(presenter)
-    cases = [(0.6, "lr < 1/λ: creeps down"), (1.6, "1/λ < lr < 2/λ: overshoots, converges"),
+    cases = [(0.3, "lr < 1/λ: creeps down"), (1.6, "1/λ < lr < 2/λ: overshoots, converges"),
              (2.1, "lr > 2/λ: diverges")]
     fig = make_subplots(rows=1, cols=3, subplot_titles=[title for _, title in cases], horizontal_spacing=0.06)
     grid = np.linspace(-1.6, 1.6, 81)
@@ -83,6 +83,6 @@ def valley_figure(curvature: float, *, presenter: bool = False) -> go.Figure:
                        subtitle="numbers: the iterates x₀, x₁, …; each step x ← (1 − lr·λ)·x", presenter=presenter,
                        legend=False, height=360, extra_top=20)
     fig.update_xaxes(range=[-1.7, 1.7], title_text="x")
-    fig.update_yaxes(range=[0, curvature * 1.7 ** 2 / 2], showticklabels=False)
+    fig.update_yaxes(range=[0, curvature * 2.1 ** 2 / 2], showticklabels=False)
     fig.update_annotations(font_size=s.smallest)
     return fig

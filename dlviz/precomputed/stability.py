@@ -1,10 +1,6 @@
-"""The edge-of-stability section's default runs (full-batch gradient descent and Adam on the default data at the
-default seed), trained once and shipped in `default_stability.npz` so that a first visit trains nothing.
-
-A run is found again by its `StabilitySpec` (for built-in data the fingerprint names the generator version and
-settings, never a hash of generated floats); any other spec, or a missing or unreadable file, finds nothing and the
-page trains. Regenerate with `python -m dlviz.precomputed stability`.
-"""
+"""The edge-of-stability section's default runs, shipped in `default_stability.npz` so that a first visit trains
+nothing; found by their `StabilitySpec` (a built-in dataset's fingerprint names its generator version and settings).
+Regenerate with `python -m dlviz.precomputed stability`."""
 
 from __future__ import annotations
 

@@ -7,9 +7,9 @@ from typing import Callable, Hashable, TypeVar
 
 import streamlit as st
 
-from dlviz.analysis.stability import CATAPULT, DIVERGED, classify
+from dlviz.analysis.stability import classify
 from dlviz.charts.stability import stability_figure, valley_figure
-from dlviz.runs import ADAM, GD, StabilityRun, StabilitySpec, TrainingError, stability_specs
+from dlviz.runs import ADAM, GD, StabilityRun, TrainingError, stability_specs
 from dlviz.text.stability import regime_sentence, valley_sentence
 from dlviz.ui import layout
 from dlviz.ui.sidebar import Selection
@@ -61,26 +61,17 @@ def runs(selection: Selection, optimizer: str) -> list[StabilityRun] | None:
     return run_job(specs, job, work=work, label="full-batch runs")
 
 
-def start_sharpness(selection: Selection) -> float | None:
-    """The sharpness of the lesson's model at its seeded start on the sidebar's data (the gradient-descent runs' step
-    0), for the valley; None when those runs are not available."""
-    found = runs(selection, GD)
-    return float(found[0].sharpness[0]) if found else None
-
-
 def section(selection: Selection) -> None:
     """Draw the section (heading, switch, the two replayed panels, a sentence per run, the valley)."""
     st.subheader("Why big steps oscillate")
-    st.markdown(
-        "A valley of curvature λ is crossed stably by gradient descent only when the step is below **2/λ**. The "
-        "curvature of a network's loss is its **sharpness**, the largest eigenvalue of the loss's Hessian (measured "
-        "here by power iteration on Hessian-vector products). These runs use **full-batch** steps (the whole "
-        "training set every step, plain gradient descent) because that is where the rule is exact: a mini-batch "
-        "adds noise of its own. Under full-batch gradient descent the sharpness rises until it reaches 2/lr and then "
-        "hovers there, the **edge of stability** (Cohen et al. 2021, arXiv 2103.00065); a run that starts above it "
-        "is thrown to a flatter place, the **catapult** (Lewkowycz et al. 2020). The page's learning rates are "
-        "tuned for Adam at batch 32 and show none of this under plain gradient descent, so this section uses its "
-        "own rates.")
+    layout.intro(
+        "Gradient descent crosses a valley of curvature λ stably only with a step below **2/λ**. A network's "
+        "curvature is its **sharpness**, the largest eigenvalue of the loss's Hessian (power iteration on "
+        "Hessian-vector products). These runs take **full-batch** steps (plain gradient descent on the whole training "
+        "set) because there the rule is exact: mini-batches add noise of their own. The sharpness rises until it "
+        "reaches 2/lr, then hovers there, the **edge of stability** (Cohen et al. 2021, arXiv 2103.00065); a run "
+        "starting above it is thrown somewhere flatter, the **catapult** (Lewkowycz et al. 2020). The page's rates "
+        "show none of this under plain gradient descent, so this section uses rates of its own.")
     adam = st.radio("Optimizer", ["Plain gradient descent", "The lesson's Adam"], horizontal=True,
                     key="lr_stability_optimizer") == "The lesson's Adam"
     if adam:
@@ -97,9 +88,7 @@ def section(selection: Selection) -> None:
                    "it? The sentences show with the answers.")
     else:
         st.markdown("\n".join(f"- {regime_sentence(r, adam)}" for r in regimes))
-        if not any(r.kind in (CATAPULT, DIVERGED) for r in regimes) and not adam:
-            st.caption("No run here started above 2/lr.")
-    curvature = start_sharpness(selection)
-    if curvature is not None:
-        layout.plot(valley_figure(curvature, presenter=layout.presenter()), "lr_stability_valley")
-        st.caption(valley_sentence(curvature))
+    plain = found if not adam else runs(selection, GD)  # the valley's curvature: the sharpness at the start
+    if plain:
+        layout.plot(valley_figure(float(plain[0].sharpness[0]), presenter=layout.presenter()), "lr_stability_valley")
+        st.caption(valley_sentence(float(plain[0].sharpness[0])))
