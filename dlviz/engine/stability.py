@@ -1,14 +1,9 @@
-"""Full-batch training of the lesson's model with its sharpness measured as it trains (the edge of stability).
-
-Sharpness is the largest eigenvalue of the training loss's Hessian; for Adam it is the preconditioned sharpness
-lambda_max(P^-1/2 H P^-1/2) that Adam's own update sees (Cohen et al. 2021, arXiv 2103.00065; 2022, arXiv 2207.14484).
-It is found by power iteration on Hessian-vector products, warm-started from the previous measurement's vector.
-The weights are one flat vector so that a Hessian-vector product is one double backward pass.
-"""
+"""Full-batch training of the lesson's model with its sharpness (the largest eigenvalue of the training loss's
+Hessian; for Adam the preconditioned lambda_max(P^-1/2 H P^-1/2) its update sees) measured as it trains, by power
+iteration on Hessian-vector products (Cohen et al. 2021, arXiv 2103.00065; 2022, arXiv 2207.14484)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np

@@ -51,11 +51,8 @@ def runs(selection: Selection, optimizer: str) -> list[StabilityRun] | None:
     def job(report: Callable[[float, str], None]) -> list[StabilityRun]:
         from dlviz.engine.stability import train_full_batch
 
-        done: list[StabilityRun] = []
-        for i, spec in enumerate(specs):
-            done.append(train_full_batch(dataset, spec, lambda f: report((i + f) / len(specs),
-                                                                         f"lr {spec.learning_rate:g}")))
-        return done
+        return [train_full_batch(dataset, spec, lambda f, i=i: report((i + f) / len(specs), "full-batch runs"))
+                for i, spec in enumerate(specs)]
 
     work = sum(2 * s.steps * max(1.0, len(dataset.y_train) / ROWS_PER_STEP) for s in specs)
     return run_job(specs, job, work=work, label="full-batch runs")
