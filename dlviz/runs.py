@@ -186,6 +186,7 @@ KERAS_ADAM_BETA_1 = 0.9  # keras.optimizers.Adam's default beta_1
 # (the lesson's model starts at a sharpness of ~1.6, so 2/lr is 20 at lr 0.1); Adam's are around the lesson's 0.01.
 STABILITY_RATES = {GD: (0.05, 0.2, 0.5, 1.0, 2.0), ADAM: (0.003, 0.01, 0.03, 0.1)}
 STABILITY_STEPS = {GD: 400, ADAM: 300}
+STABILITY_EVERY = {GD: 10, ADAM: 20}  # steps between sharpness measurements: Adam's cost more (a new P each time)
 
 
 @dataclass(frozen=True)
@@ -231,5 +232,6 @@ class StabilityRun:
 def stability_specs(fingerprint: str, optimizer: str, seed: int, hidden_units: int = LESSON_HIDDEN_UNITS
                     ) -> tuple[StabilitySpec, ...]:
     """The section's runs for one optimizer: `STABILITY_RATES[optimizer]` at `STABILITY_STEPS[optimizer]` steps."""
-    return tuple(StabilitySpec(fingerprint, rate, optimizer, seed, hidden_units, STABILITY_STEPS[optimizer])
+    return tuple(StabilitySpec(fingerprint, rate, optimizer, seed, hidden_units, STABILITY_STEPS[optimizer],
+                               STABILITY_EVERY[optimizer])
                  for rate in STABILITY_RATES[optimizer])
