@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 
 from dlviz import defaults  # noqa: E402
 from dlviz.analysis.stability import classify  # noqa: E402
-from dlviz.runs import ADAM, GD, StabilitySpec, stability_specs  # noqa: E402
+from dlviz.runs import ADAM, FIRST_SEED, GD, StabilitySpec, stability_specs  # noqa: E402
 
 
 def cold_view() -> None:
@@ -29,7 +29,7 @@ def cold_view() -> None:
     from dlviz.text.stability import regime_sentence
 
     dataset = defaults.default_dataset()
-    runs = [shipped.load()[s] for s in stability_specs(dataset.fingerprint, GD, defaults.SEED, defaults.HIDDEN_UNITS)]
+    runs = [shipped.load()[s] for s in stability_specs(dataset.fingerprint, GD, FIRST_SEED)]
     sentences = [regime_sentence(classify(r.losses, r.sharpness_steps, r.sharpness, r.threshold, r.learning_rate))
                  for r in runs]
     figures = [stability_figure(runs), valley_figure(float(runs[0].sharpness[0]))]
@@ -47,7 +47,7 @@ def cost() -> None:
         train_full_batch(dataset, StabilitySpec(dataset.fingerprint, 0.1, optimizer, steps=20))
     for optimizer in (GD, ADAM):
         measured = plain = 0.0
-        for spec in stability_specs(dataset.fingerprint, optimizer, defaults.SEED):
+        for spec in stability_specs(dataset.fingerprint, optimizer, FIRST_SEED):
             for every in (spec.every, 0):
                 started = time.perf_counter()
                 train_full_batch(dataset, StabilitySpec(**{**spec.__dict__, "every": every}))

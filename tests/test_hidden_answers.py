@@ -40,10 +40,10 @@ def page_text(at) -> str:
 
 # Words only a finding on that page uses (its "What to look for" tab names overfitting and EarlyStopping in general).
 @pytest.mark.parametrize("page, finding_words", [
-    ("pages/epochs.py", ("Star:", "Hatched", "Lowest validation loss", "Early stopping preview", "would stop after")),
-    ("pages/learning_rate.py", ("the run diverged", "clearly best", "tie for the best", "better than every other")),
-    ("pages/batch_size.py", ("final validation accuracy", "a bigger batch means fewer updates", "clearly best")),
-    ("pages/interplay.py", ("best learning rate", "linear-scaling rule", "cells diverged")),
+    ("app_pages/epochs.py", ("Star:", "Hatched", "Lowest validation loss", "Early stopping preview", "would stop after")),
+    ("app_pages/learning_rate.py", ("the run diverged", "clearly best", "tie for the best", "better than every other")),
+    ("app_pages/batch_size.py", ("final validation accuracy", "a bigger batch means fewer updates", "clearly best")),
+    ("app_pages/interplay.py", ("best learning rate", "linear-scaling rule", "cells diverged")),
 ])
 def test_hidden_answers_show_plain_curves_only_until_revealed(page, finding_words):
     at = open_page(page, **HIDDEN)
@@ -65,7 +65,7 @@ def test_hidden_answers_show_plain_curves_only_until_revealed(page, finding_word
 def test_the_code_selector_does_not_start_on_the_best_value_while_hidden():
     # 0.001 is clearly best here (beyond the spread of 2 seeds); the lesson's 0.01 is not swept, so while the answers
     # are hidden the selector starts on the first value.
-    at = open_page("pages/learning_rate.py", lrs=["0.00003", "0.001", "0.03"], lr_epochs="5", rows="500", seeds="2",
+    at = open_page("app_pages/learning_rate.py", lrs=["0.00003", "0.001", "0.03"], lr_epochs="5", rows="500", seeds="2",
                    **HIDDEN)
     (box,) = [s for s in at.selectbox if s.label == "Show the lesson's code for"]
     assert box.value == 0.00003 and "clearly best" not in " ".join(box.options)
@@ -75,7 +75,7 @@ def test_the_code_selector_does_not_start_on_the_best_value_while_hidden():
 
 
 def test_the_range_test_keeps_its_marks_and_suggestion_back_while_hidden():
-    at = open_page("pages/learning_rate.py", **HIDDEN)
+    at = open_page("app_pages/learning_rate.py", **HIDDEN)
     at.toggle(key="lr_range_test").set_value(True).run()
     assert not at.exception
     chart = [f for f in figures(at) if f["layout"]["title"]["text"].startswith("Learning-rate range test")][0]
@@ -91,7 +91,7 @@ def test_the_range_test_keeps_its_marks_and_suggestion_back_while_hidden():
 
 
 def test_the_grids_diverged_view_shows_no_divergence_while_hidden():
-    at = open_page("pages/interplay.py", g_outcome="diverged or not", **HIDDEN)
+    at = open_page("app_pages/interplay.py", g_outcome="diverged or not", **HIDDEN)
     heatmap = figures(at)[0]
     assert not marks_on(heatmap)
     texts = {a["text"] for a in heatmap["layout"]["annotations"]}

@@ -7,10 +7,11 @@ import math
 import numpy as np
 import pytest
 
-from dlviz import defaults
+from dlviz import defaults, settings
 from dlviz.engine import lr_finder
 from dlviz.engine.lr_finder import FinderError
 from dlviz.runs import LESSON_BATCH_SIZE, RunSpec
+from dlviz.smoothing import debiased_ema
 
 SWEEP_RATES = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 
@@ -22,8 +23,8 @@ def practice():
 
 @pytest.fixture(scope="module")
 def result(practice):
-    return lr_finder.find_learning_rates(practice, [defaults.SEED], batch_size=LESSON_BATCH_SIZE,
-                                         hidden_units=defaults.HIDDEN_UNITS)[0]
+    return lr_finder.find_learning_rates(practice, [settings.SEED.default], batch_size=LESSON_BATCH_SIZE,
+                                         hidden_units=settings.HIDDEN.default)[0]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -39,8 +40,8 @@ def test_learning_rates_grow_by_a_constant_factor():
 
 def test_smoothing_is_bias_corrected():
     # Without the correction a constant loss would start near 0 and creep up.
-    assert np.allclose(lr_finder.smooth(np.full(20, 0.7)), 0.7)
-    values = lr_finder.smooth(np.array([1.0, 0.0]), beta=0.5)
+    assert np.allclose(debiased_ema(np.full(20, 0.7), lr_finder.SMOOTHING), 0.7)
+    values = debiased_ema(np.array([1.0, 0.0]), beta=0.5)
     assert values.tolist() == pytest.approx([1.0, (0.25 + 0.0) / 0.75])
 
 
@@ -72,10 +73,10 @@ def test_bad_settings_are_refused_with_a_message(practice):
 
 
 def test_suggestion_lands_within_a_decade_of_the_sweeps_best(practice, result):
-    from dlviz.training import train_sweep
+    from dlviz.engine.sweep import train_sweep
 
-    base = RunSpec(practice.fingerprint, epochs=20, batch_size=LESSON_BATCH_SIZE, hidden_units=defaults.HIDDEN_UNITS,
-                   seed=defaults.SEED)
+    base = RunSpec(practice.fingerprint, epochs=20, batch_size=LESSON_BATCH_SIZE, hidden_units=settings.HIDDEN.default,
+                   seed=settings.SEED.default)
     histories = train_sweep(practice, [base.replace(learning_rate=r) for r in SWEEP_RATES])
     finals = [math.inf if h.diverged else h.val_loss[-1] for h in histories]
     best = SWEEP_RATES[int(np.argmin(finals))]
@@ -89,8 +90,8 @@ def test_the_curve_stops_when_the_loss_blows_up(result):
     smoothed = result.smoothed
     running_min = np.minimum.accumulate(smoothed)
     # Every point but the last is within 4x of the minimum so far; the last one is where it blew up.
-    assert (smoothed[:-1] <= result.blowup_factor * running_min[:-1]).all()
-    assert smoothed[-1] > result.blowup_factor * running_min[-1]
+    assert (smoothed[:-1] <= lr_finder.BLOWUP_FACTOR * running_min[:-1]).all()
+    assert smoothed[-1] > lr_finder.BLOWUP_FACTOR * running_min[-1]
     assert np.isfinite(result.losses).all()
     assert (np.diff(result.learning_rates) > 0).all()
     assert len(result.learning_rates) == len(result.losses) == len(smoothed)
@@ -98,8 +99,8 @@ def test_the_curve_stops_when_the_loss_blows_up(result):
 
 def test_deterministic_and_traced_once(practice, result):
     traced = lr_finder._finder_fn(1).experimental_get_tracing_count()
-    again = lr_finder.find_learning_rates(practice, [defaults.SEED], batch_size=LESSON_BATCH_SIZE,
-                                          hidden_units=defaults.HIDDEN_UNITS)[0]
+    again = lr_finder.find_learning_rates(practice, [settings.SEED.default], batch_size=LESSON_BATCH_SIZE,
+                                          hidden_units=settings.HIDDEN.default)[0]
     np.testing.assert_array_equal(again.losses, result.losses)
     assert again.suggestion == result.suggestion
     (other,) = lr_finder.find_learning_rates(practice, [1], batch_size=128, hidden_units=16, num_updates=50)
@@ -108,12 +109,12 @@ def test_deterministic_and_traced_once(practice, result):
 
 
 def test_seeds_train_stacked_as_they_would_alone_and_give_an_interval(practice, result):
-    results = lr_finder.find_learning_rates(practice, [defaults.SEED, 7, 8], batch_size=LESSON_BATCH_SIZE,
-                                            hidden_units=defaults.HIDDEN_UNITS)
+    results = lr_finder.find_learning_rates(practice, [settings.SEED.default, 7, 8], batch_size=LESSON_BATCH_SIZE,
+                                            hidden_units=settings.HIDDEN.default)
     np.testing.assert_array_equal(results[0].losses, result.losses)  # a lane's numbers do not depend on its stack
     assert results[0].suggestion == result.suggestion
     (alone,) = lr_finder.find_learning_rates(practice, [7], batch_size=LESSON_BATCH_SIZE,
-                                             hidden_units=defaults.HIDDEN_UNITS)
+                                             hidden_units=settings.HIDDEN.default)
     np.testing.assert_array_equal(results[1].losses, alone.losses)
     low, high = lr_finder.suggested_interval(results)
     assert low == min(r.suggestion for r in results) and high == max(r.suggestion for r in results) and low < high

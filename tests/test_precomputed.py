@@ -48,7 +48,7 @@ def _compare(stored, fresh, n_val: int) -> None:
 @pytest.mark.slow
 def test_shipped_runs_equal_a_fresh_training_run(dataset, shipped):
     """The learning-rate page's default sweep (every seed), retrained here, agrees with the shipped runs."""
-    from dlviz.training import train_sweep
+    from dlviz.engine.sweep import train_sweep
 
     specs = defaults.default_sweeps(dataset)["learning_rate"]
     for fresh in train_sweep(dataset, specs):
@@ -56,7 +56,7 @@ def test_shipped_runs_equal_a_fresh_training_run(dataset, shipped):
 
 
 def test_round_trip_is_exact(tmp_path):
-    from dlviz.training import train_sweep
+    from dlviz.engine.sweep import train_sweep
 
     data = defaults.load_builtin("practice", max_rows=500)
     runs = train_sweep(data, [RunSpec(data.fingerprint, epochs=2, learning_rate=5.0),

@@ -169,7 +169,7 @@ def test_the_page_at_its_defaults_shows_the_shipped_view_and_says_what_it_shows(
     from the numbers, that the tiny rates crawl, lr 0.01 heads into the valley and the large ones overshoot."""
     from tests.support import figures, open_page
 
-    at = open_page("pages/loss_surface.py")
+    at = open_page("app_pages/loss_surface.py")
     figure = figures(at)[0]
     assert [t["name"] for t in figure["data"][2:12:2]] == ["lr 0.0001", "lr 0.001", "lr 0.01", "lr 0.1", "lr 1"]
     text = " ".join(m.value for m in at.markdown)
@@ -182,7 +182,7 @@ def test_the_page_at_its_defaults_shows_the_shipped_view_and_says_what_it_shows(
 def test_hidden_answers_keep_the_verdicts_back_until_revealed():
     from tests.support import open_page
 
-    at = open_page("pages/loss_surface.py", present="true", hide="true")
+    at = open_page("app_pages/loss_surface.py", present="true", hide="true")
     text = " ".join(m.value for m in at.markdown)
     assert "heads into the valley" not in text and "crawl" not in text
     at.button(key="reveal_hide").click().run()

@@ -22,6 +22,7 @@ from dlviz.engine.model import initial_weights
 from dlviz.engine.runtime import TRAINING_LOCK, tf
 from dlviz.engine.sweep import epoch_orders
 from dlviz.runs import LESSON_BATCH_SIZE, LESSON_HIDDEN_UNITS
+from dlviz.smoothing import debiased_ema
 
 # fastai's lr_find settings, except that the test starts at 1e-6 (dlviz's learning rates start at 1e-5) and makes
 # 100 updates per decade instead of 100 in all: with beta 0.98 the moving average remembers ~50 updates, which at
@@ -60,7 +61,6 @@ class FinderResult:
     losses: np.ndarray
     smoothed: np.ndarray
     min_loss_lr: float           # where the smoothed loss is lowest
-    blowup_factor: float = BLOWUP_FACTOR
     suggestion_rule: str = SUGGESTION_RULE
 
     @property
@@ -81,16 +81,6 @@ def exponential_rates(start_lr: float, end_lr: float, num_updates: int) -> np.nd
 def default_updates(start_lr: float = START_LR, end_lr: float = END_LR) -> int:
     """How many updates the test makes by default: `UPDATES_PER_DECADE` for every decade it covers."""
     return int(round(UPDATES_PER_DECADE * math.log10(end_lr / start_lr)))
-
-
-def smooth(losses: np.ndarray, beta: float = SMOOTHING) -> np.ndarray:
-    """Exponential moving average with bias correction, as fastai's `AvgSmoothLoss`: without the correction the
-    first values would be pulled towards 0."""
-    average, out = 0.0, np.empty(len(losses), dtype=np.float64)
-    for i, loss in enumerate(np.asarray(losses, dtype=np.float64)):
-        average = beta * average + (1 - beta) * loss
-        out[i] = average / (1 - beta ** (i + 1))
-    return out
 
 
 def blowup_index(smoothed: np.ndarray, losses: np.ndarray, factor: float = BLOWUP_FACTOR) -> int | None:
@@ -188,21 +178,20 @@ def find_learning_rates(dataset: Dataset, seeds: Sequence[int], *, batch_size: i
                 params, m, v, step, tf.constant(dataset.x_train[chunk_rows]), tf.constant(dataset.y_train[chunk_rows]),
                 tf.constant(batch_size, tf.int32), tf.constant(rates[first:last]))
             losses = np.concatenate([losses, chunk_losses.numpy().astype(np.float64)])
-            stops = [blowup_index(smooth(lane, smoothing), lane, blowup_factor) for lane in losses.T]
+            stops = [blowup_index(debiased_ema(lane, smoothing), lane, blowup_factor) for lane in losses.T]
             if all(stop is not None for stop in stops):
                 break
-    return [_result(losses[:, k], stops[k], rates, smoothing, blowup_factor) for k in range(len(seeds))]
+    return [_result(losses[:, k], stops[k], rates, smoothing) for k in range(len(seeds))]
 
 
-def _result(raw: np.ndarray, stop: int | None, rates: np.ndarray, smoothing: float, blowup_factor: float
-            ) -> FinderResult:
+def _result(raw: np.ndarray, stop: int | None, rates: np.ndarray, smoothing: float) -> FinderResult:
     """One seed's curve cut at its blow-up (keeping the update that blew up when its loss is finite: the curve
     visibly turns up at its end), and where its smoothed loss is lowest."""
-    smoothed = smooth(raw, smoothing)
+    smoothed = debiased_ema(raw, smoothing)
     if stop is not None:
         end = stop + 1 if math.isfinite(raw[stop]) and math.isfinite(smoothed[stop]) else stop
         raw, smoothed = raw[:end], smoothed[:end]
     if len(raw) == 0:
         raise FinderError("The loss was not a number from the very first update, so there is no curve to read.")
     rates = rates[:len(raw)].astype(np.float64)
-    return FinderResult(rates, raw, smoothed, lowest_loss_rate(rates, smoothed), blowup_factor)
+    return FinderResult(rates, raw, smoothed, lowest_loss_rate(rates, smoothed))

@@ -40,10 +40,10 @@ def load(path: Path = PATH) -> dict[StabilitySpec, StabilityRun]:
 
 def generate(path: Path = PATH) -> Path:
     """Train the section's default runs for both optimizers and write them to `path`."""
-    from dlviz import defaults
+    from dlviz import defaults, settings
     from dlviz.engine.stability import train_full_batch
 
     dataset = defaults.default_dataset()
-    specs = [s for opt in (GD, ADAM) for s in stability_specs(dataset.fingerprint, opt, defaults.SEED,
-                                                               defaults.HIDDEN_UNITS)]
+    specs = [s for opt in (GD, ADAM) for s in stability_specs(dataset.fingerprint, opt, settings.SEED.default,
+                                                               settings.HIDDEN.default)]
     return save([train_full_batch(dataset, spec) for spec in specs], path)
