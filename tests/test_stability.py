@@ -153,3 +153,24 @@ def test_predict_and_quiz_quote_the_runs_sharpness():
     quiz = quiz_question(regimes)
     assert "λ = 1.6" in quiz.prompt and quiz.correct_option == "2/λ = 1.25"
     assert "lr < 2/λ = 1.25 here" in quiz.explain(None)
+
+
+def test_the_section_on_the_page_predict_first_then_sentences_and_adam():
+    from tests.support import figures, open_page
+
+    at = open_page("app_pages/learning_rate.py", predict="true", rows="500", seeds="1", lrs=["0.01"], lr_epochs="2")
+    # One swept rate: the sweep asks nothing, so the section's question is the page's only one.
+    (above,) = [m for m in at.multiselect if "start above their 2/lr" in m.label]
+    assert not [f for f in figures(at) if f["layout"]["title"]["text"].startswith("Full-batch")]  # held back
+    above.set_value([2.0])
+    next(b for b in at.button if b.label == "Show the curves").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    (chart,) = [f for f in figures(at) if f["layout"]["title"]["text"].startswith("Full-batch gradient descent")]
+    assert [t["name"] for t in chart["data"] if t.get("showlegend", True)] == [
+        "lr 0.05", "lr 0.2", "lr 0.5", "lr 1", "lr 2"] and chart["frames"]
+    text = " ".join(m.value for m in at.markdown)
+    assert "**lr 2** (2/lr = 1)" in text and any("lr 2" in e.value for e in list(at.success) + list(at.error))
+    assert any("starts with sharpness λ = " in r.label for r in at.radio)  # the quiz quotes the measured sharpness
+    at.radio(key="lr_stability_optimizer").set_value("The lesson's Adam").run()
+    (chart,) = [f for f in figures(at) if f["layout"]["title"]["text"].startswith("Full-batch Adam")]
+    assert "**lr 0.01** (38/lr = 3,800)" in " ".join(m.value for m in at.markdown)

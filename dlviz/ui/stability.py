@@ -3,6 +3,7 @@ Adam's 38/lr), a sentence per run, and the one-dimensional valley (`section`).""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable, Hashable, TypeVar
 
 import streamlit as st
@@ -10,8 +11,9 @@ import streamlit as st
 from dlviz.analysis.stability import classify
 from dlviz.charts.stability import stability_figure, valley_figure
 from dlviz.runs import ADAM, GD, StabilityRun, TrainingError, stability_specs
-from dlviz.text.stability import regime_sentence, valley_sentence
-from dlviz.ui import layout
+from dlviz.text.predictions import Context
+from dlviz.text.stability import predict_questions, quiz_question, regime_sentence, valley_sentence
+from dlviz.ui import layout, predict, teaching
 from dlviz.ui.sidebar import Selection
 
 T = TypeVar("T")
@@ -35,6 +37,14 @@ def run_job(key: Hashable, job: Callable[[Callable[[float, str], None]], T], *, 
     except TrainingError as exc:
         st.error(str(exc))
         return None
+
+
+@dataclass(frozen=True)
+class Section:
+    """What predict-first reads of a page's kind (`dlviz.kinds.Kind`): a name for widget keys, and the questions."""
+
+    name: str = "stability"
+    questions: Callable[[Context], list] = predict_questions
 
 
 def runs(selection: Selection, optimizer: str) -> list[StabilityRun] | None:
@@ -78,13 +88,20 @@ def section(selection: Selection) -> None:
     found = runs(selection, ADAM if adam else GD)
     if not found:
         return
-    layout.plot(stability_figure(found, adam=adam, presenter=layout.presenter()), "lr_stability_chart")
     regimes = [classify(r.losses, r.sharpness_steps, r.sharpness, r.threshold, r.learning_rate) for r in found]
+    spec = found[0].spec
+    context = Context(Section(), f"{spec.fingerprint}_{spec.seed}_{spec.hidden_units}",
+                      tuple(r.learning_rate for r in found), spec.steps, len(selection.dataset.y_train))
+    if not adam and not predict.gate(regimes, context):
+        return
+    layout.plot(stability_figure(found, adam=adam, presenter=layout.presenter()), "lr_stability_chart")
     if layout.answers_hidden():
         st.caption("Which runs will stay below their line, which will climb to it and hover, and which start above "
                    "it? The sentences show with the answers.")
     else:
         st.markdown("\n".join(f"- {regime_sentence(r, adam)}" for r in regimes))
+        if not adam:
+            teaching.check_yourself("stability", [quiz_question(regimes)], None)
     plain = found if not adam else runs(selection, GD)  # the valley's curvature: the sharpness at the start
     if plain:
         layout.plot(valley_figure(float(plain[0].sharpness[0]), presenter=layout.presenter()), "lr_stability_valley")
