@@ -51,7 +51,8 @@ def stability_figure(runs: Sequence, *, adam: bool = False, presenter: bool = Fa
     what = "preconditioned sharpness" if adam else "sharpness"
     style.apply_layout(fig, title=f"Full-batch {'Adam' if adam else 'gradient descent'}: loss, and {what} against "
                                   f"{line}", presenter=presenter,
-                       subtitle=f"right: {what} (the Hessian's largest eigenvalue), dashed: {line} in the same colour")
+                       subtitle=f"right: {what} ({'λmax of P⁻¹ᐟ²HP⁻¹ᐟ²' if adam else 'the Hessian’s largest eigenvalue'}), "
+                                f"dashed: {line} in the same colour")
     fig.update_xaxes(title_text="Step", range=[0, steps])
     fig.update_yaxes(title_text="Training loss", tickformat=".2~f", row=1, col=1)
     values = [v for r in runs for v in [*r.sharpness, r.threshold] if np.isfinite(v) and v > 0]

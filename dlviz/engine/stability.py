@@ -45,24 +45,19 @@ def power_iteration(apply: Callable, start):
     def step(i, vector, value, _):
         product = apply(vector)
         value = tf.reduce_sum(vector * product)
-        residual = tf.norm(product - value * vector) / tf.abs(value)
-        return i + 1, tf.math.l2_normalize(product), value, residual
+        return i + 1, tf.math.l2_normalize(product), value, tf.norm(product - value * vector) / tf.abs(value)
 
-    def going(i, *_, residual):
-        return tf.logical_and(i < MAX_POWER_ITERATIONS, residual > POWER_TOLERANCE)
-
-    i, vector, value, _ = tf.while_loop(lambda i, v, value, residual: going(i, residual=residual), step, (
-        tf.constant(0), tf.math.l2_normalize(start), tf.constant(0.0), tf.constant(np.inf, tf.float32)))
+    i, vector, value, _ = tf.while_loop(
+        lambda i, v, x, residual: (i < MAX_POWER_ITERATIONS) & (residual > POWER_TOLERANCE), step,
+        (0, tf.math.l2_normalize(start), 0.0, np.inf))
     return value, vector, i
 
 
 @tf.function(input_signature=[_VECTOR, *_DATA, _VECTOR, _VECTOR])
 def top_eigenvalue(flat, x, y, scale, start):
     """The sharpness: the largest eigenvalue of S H S (H the training loss's Hessian at the weights `flat`,
-    S = diag(`scale`): all ones for H itself, `adam_scale` for Adam's P^-1/2 H P^-1/2), by `power_iteration` from
-    `start` (warm-started from the last measurement's vector, it takes a few Hessian-vector products). Like any
-    power iteration it finds the eigenvalue largest in size; on these models that is the positive top one. Each
-    Hessian-vector product is a double backward pass."""
+    S = diag(`scale`): ones for H, `adam_scale` for Adam's P^-1/2 H P^-1/2), by `power_iteration` from `start`, each
+    Hessian-vector product a double backward pass. It finds the eigenvalue largest in size: here the top one."""
     def product(vector):
         with tf.GradientTape() as tape:
             tape.watch(flat)

@@ -10,7 +10,7 @@ import streamlit as st
 
 from dlviz.analysis.stability import classify
 from dlviz.charts.stability import stability_figure, valley_figure
-from dlviz.runs import ADAM, GD, StabilityRun, TrainingError, stability_specs
+from dlviz.runs import ADAM, GD, StabilityRun, stability_specs
 from dlviz.text.predictions import Context
 from dlviz.text.stability import predict_questions, quiz_question, regime_sentence, valley_sentence
 from dlviz.ui import layout, predict, teaching
@@ -21,22 +21,13 @@ ROWS_PER_STEP = 256  # a full-batch step of n rows costs about n / 256 one-lane 
 #                      for 2,560 rows against ~0.2 ms); the sharpness measurement about as much again
 
 
-# TODO(run_job): the one training path (issue 25, `dlviz.ui.sweep.run_job`) replaces this stand-in when it lands.
+# TODO(run_job): a stand-in for the one training path (issue 25, `dlviz.ui.sweep.run_job`, same call) until it lands.
 @st.cache_data(max_entries=16, show_spinner="Training full-batch runs and measuring their sharpness…")
-def _cached_job(key: Hashable, _job: Callable) -> object:
+def run_job(key: Hashable, _job: Callable[[Callable[[float, str], None]], T], *, work: float, label: str) -> T:
     from dlviz.engine.runtime import TRAINING_LOCK  # TensorFlow is imported only when something trains
 
     with TRAINING_LOCK:
         return _job(lambda fraction, message: None)
-
-
-def run_job(key: Hashable, job: Callable[[Callable[[float, str], None]], T], *, work: float, label: str) -> T | None:
-    """Stand-in for `dlviz.ui.sweep.run_job` (same signature): `job(report)` once per `key`, cached."""
-    try:
-        return _cached_job(key, job)
-    except TrainingError as exc:
-        st.error(str(exc))
-        return None
 
 
 @dataclass(frozen=True)
@@ -82,9 +73,9 @@ def section(selection: Selection) -> None:
     adam = st.radio("Optimizer", ["Plain gradient descent", "The lesson's Adam"], horizontal=True,
                     key="lr_stability_optimizer") == "The lesson's Adam"
     if adam:
-        st.caption("Adam divides each step by its running gradient size (P = (1 − β1ᵗ)·diag(√v̂ + ε)): its threshold is "
-                   "on the **preconditioned sharpness** λmax(P⁻¹ᐟ²HP⁻¹ᐟ²), 2(1 + β1)/((1 − β1)·lr) = 38/lr at Keras' "
-                   "β1 = 0.9 (Cohen et al. 2022, arXiv 2207.14484). Full batch, Keras' Adam update.")
+        st.caption("Adam divides each step by its running gradient size (P = (1 − β1ᵗ)·diag(√v̂ + ε)): its threshold "
+                   "is on the **preconditioned sharpness** λmax(P⁻¹ᐟ²HP⁻¹ᐟ²), 2(1 + β1)/((1 − β1)·lr) = 38/lr at "
+                   "Keras' β1 = 0.9 (Cohen et al. 2022, arXiv 2207.14484). Full batch, Keras' Adam update.")
     found = runs(selection, ADAM if adam else GD)
     if not found:
         return
