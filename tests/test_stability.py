@@ -174,3 +174,19 @@ def test_the_section_on_the_page_predict_first_then_sentences_and_adam():
     at.radio(key="lr_stability_optimizer").set_value("The lesson's Adam").run()
     (chart,) = [f for f in figures(at) if f["layout"]["title"]["text"].startswith("Full-batch Adam")]
     assert "**lr 0.01** (38/lr = 3,800)" in " ".join(m.value for m in at.markdown)
+
+
+def test_the_shipped_default_view_covers_the_section_and_matches_a_fresh_run():
+    from dlviz import defaults, settings
+    from dlviz.precomputed import stability as shipped
+    from dlviz.runs import GD, stability_specs
+
+    dataset = defaults.default_dataset()
+    stored = shipped.load()
+    for optimizer in (GD, ADAM):
+        assert all(s in stored for s in stability_specs(dataset.fingerprint, optimizer, settings.SEED.default,
+                                                         settings.HIDDEN.default))
+    spec = stability_specs(dataset.fingerprint, GD, settings.SEED.default, settings.HIDDEN.default)[0]
+    fresh = engine.train_full_batch(dataset, spec)
+    np.testing.assert_allclose(fresh.losses, stored[spec].losses, rtol=1e-4)  # floats differ a little across CPUs
+    np.testing.assert_allclose(fresh.sharpness, stored[spec].sharpness, rtol=2e-2)
