@@ -30,8 +30,7 @@ def cold_view() -> None:
 
     dataset = defaults.default_dataset()
     runs = [shipped.load()[s] for s in stability_specs(dataset.fingerprint, GD, FIRST_SEED)]
-    sentences = [regime_sentence(classify(r.losses, r.sharpness_steps, r.sharpness, r.threshold, r.learning_rate))
-                 for r in runs]
+    sentences = [regime_sentence(classify(r)) for r in runs]
     figures = [stability_figure(runs), valley_figure(float(runs[0].sharpness[0]))]
     print(f"default view cold: {time.perf_counter() - started:.2f} s (data, shipped runs, {len(sentences)} "
           f"sentences, {len(figures)} figures; TensorFlow imported: {'tensorflow' in sys.modules})")
@@ -66,7 +65,7 @@ def seeds_table() -> None:
             rows = []
             for seed in (42, 43, 44):
                 run = train_full_batch(dataset, StabilitySpec(**{**spec.__dict__, "seed": seed}))
-                r = classify(run.losses, run.sharpness_steps, run.sharpness, run.threshold, run.learning_rate)
+                r = classify(run)
                 extra = (f" rise {r.start_loss:.3f}->{r.rise_loss:.3f}@{r.rise_step} fall {r.fall_sharpness:.3g}"
                          f"@{r.fall_step}" if r.kind == "catapult" else "")
                 rows.append(f"seed {seed}: {r.kind} start {r.start_sharpness:.4g} peak {r.peak_sharpness:.4g} last "

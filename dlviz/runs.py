@@ -219,14 +219,6 @@ class StabilityRun:
     sharpness_steps: np.ndarray
     sharpness: np.ndarray
 
-    @property
-    def learning_rate(self) -> float:
-        return self.spec.learning_rate
-
-    @property
-    def threshold(self) -> float:
-        return self.spec.threshold
-
 
 def stability_specs(fingerprint: str, optimizer: str, seed: int, hidden_units: int = LESSON_HIDDEN_UNITS
                     ) -> tuple[StabilitySpec, ...]:

@@ -11,7 +11,7 @@ from dlviz.charts.stability import stability_figure, valley_figure
 from dlviz.engine import stability as engine
 from dlviz.engine.model import initial_weights
 from dlviz.engine.runtime import keras, tf
-from dlviz.runs import ADAM, StabilitySpec
+from dlviz.runs import ADAM, StabilityRun, StabilitySpec
 from dlviz.text.stability import regime_sentence
 
 
@@ -60,7 +60,7 @@ def test_a_run_measures_its_sharpness_at_the_start_exactly(tiny_dataset, small):
                                                              hidden_units=8))
     assert run.sharpness_steps.tolist() == [0, 10, 20] and len(run.losses) == 21
     assert run.sharpness[0] == pytest.approx(np.linalg.eigvalsh(hessian).max(), rel=1e-2)
-    assert run.threshold == 4.0 and np.all(np.diff(run.losses) < 0)  # far below 2/lr: the loss falls every step
+    assert run.spec.threshold == 4.0 and np.all(np.diff(run.losses) < 0)  # far below 2/lr: the loss falls every step
 
 
 def test_adam_is_keras_adam(tiny_dataset):
@@ -92,39 +92,42 @@ def test_the_valley_follows_its_closed_form():
     assert np.all(np.abs(np.diff(np.abs(diverge))) > 0) and abs(diverge[-1]) > 1.5
 
 
-def _series(sharpness, losses):
+def _series(sharpness, losses, threshold: float, learning_rate: float):
+    """A made-up gradient-descent run (its threshold 2 / learning_rate) for the classifier."""
+    assert threshold == pytest.approx(2 / learning_rate)
     losses = np.asarray(losses, float)
     steps = np.linspace(0, len(losses) - 1, len(sharpness)).astype(int)
-    return losses, steps, np.asarray(sharpness, float)
+    return StabilityRun(StabilitySpec("data", learning_rate, steps=len(losses) - 1), losses, steps,
+                        np.asarray(sharpness, float))
 
 
 def test_regimes_of_constructed_series():
     falling = np.linspace(0.7, 0.4, 101)
-    below = analysis.classify(*_series(np.linspace(1.5, 1.6, 11), falling), threshold=40, learning_rate=0.05)
+    below = analysis.classify(_series(np.linspace(1.5, 1.6, 11), falling, threshold=40, learning_rate=0.05))
     assert below.kind == analysis.BELOW and below.far_below and not below.sharpened and below.loss_rises == 0
-    sharpening = analysis.classify(*_series(np.linspace(1.5, 2.4, 11), falling), threshold=4, learning_rate=0.5)
+    sharpening = analysis.classify(_series(np.linspace(1.5, 2.4, 11), falling, threshold=4, learning_rate=0.5))
     assert sharpening.kind == analysis.BELOW and sharpening.sharpened and not sharpening.far_below
     wobbly = falling + 0.01 * (np.arange(101) % 2)
-    edge = analysis.classify(*_series([1.5, 1.7, 1.9, 2.1, 2.0, 2.15, 1.95, 2.1, 2.05, 2.1, 1.9], wobbly), 2, 1.0)
+    edge = analysis.classify(_series([1.5, 1.7, 1.9, 2.1, 2.0, 2.15, 1.95, 2.1, 2.05, 2.1, 1.9], wobbly, 2, 1.0))
     assert edge.kind == analysis.EDGE and edge.late_median == pytest.approx(2.05) and edge.loss_rises == 50
     # Short of the edge by more than 10% over the last quarter: never "at the edge".
-    near = analysis.classify(*_series([1.5, 1.6, 1.7, 1.75, 1.8, 1.8, 1.8, 1.79, 1.78, 1.78, 1.77], wobbly), 2, 1.0)
+    near = analysis.classify(_series([1.5, 1.6, 1.7, 1.75, 1.8, 1.8, 1.8, 1.79, 1.78, 1.78, 1.77], wobbly, 2, 1.0))
     assert near.kind == analysis.BELOW
     catapult_loss = np.concatenate([[0.74, 0.8, 0.96, 0.9], np.linspace(0.85, 0.35, 97)])
-    catapult = analysis.classify(*_series([1.66, 1.2, 0.74, 0.9, 1.0, 1.1, 1.05, 1.1, 1.0, 1.1, 1.05],
-                                          catapult_loss), 1, 2.0)
+    catapult = analysis.classify(_series([1.66, 1.2, 0.74, 0.9, 1.0, 1.1, 1.05, 1.1, 1.0, 1.1, 1.05],
+                                          catapult_loss, 1, 2.0))
     assert catapult.kind == analysis.CATAPULT and catapult.rise_loss == 0.96 and catapult.rise_step == 2
     assert catapult.fall_sharpness == 0.74 and catapult.fall_step == 20
-    nan = analysis.classify(*_series([3.0, 5.0], [0.7, 2.0, np.nan, np.nan]), 1, 2.0)
+    nan = analysis.classify(_series([3.0, 5.0], [0.7, 2.0, np.nan, np.nan], 1, 2.0))
     assert nan.kind == analysis.DIVERGED and nan.diverged_step == 2
-    stuck = analysis.classify(*_series([3.0, 2.0, 2.5], np.linspace(0.7, 0.9, 11)), 1, 2.0)
+    stuck = analysis.classify(_series([3.0, 2.0, 2.5], np.linspace(0.7, 0.9, 11), 1, 2.0))
     assert stuck.kind == analysis.DIVERGED and stuck.diverged_step is None
 
 
 def test_sentences_and_figure_of_real_runs(tiny_dataset):
     runs = [engine.train_full_batch(tiny_dataset, StabilitySpec(tiny_dataset.fingerprint, lr, steps=40, hidden_units=8))
             for lr in (0.1, 50.0)]
-    regimes = [analysis.classify(r.losses, r.sharpness_steps, r.sharpness, r.threshold, r.learning_rate)
+    regimes = [analysis.classify(r)
                for r in runs]
     first = regime_sentence(regimes[0])
     assert first.startswith("**lr 0.1** (2/lr = 20)") and "edge" not in first  # far below its edge
@@ -142,7 +145,7 @@ def test_predict_and_quiz_quote_the_runs_sharpness():
     from dlviz.text.stability import check_start_above, predict_questions, quiz_question
 
     falling = np.linspace(0.7, 0.4, 101)
-    regimes = [analysis.classify(*_series(np.full(11, 1.6), falling), threshold=2 / lr, learning_rate=lr)
+    regimes = [analysis.classify(_series(np.full(11, 1.6), falling, threshold=2 / lr, learning_rate=lr))
                for lr in (0.5, 1.0, 2.0)]
     context = Context("stability", "k", (0.5, 1.0, 2.0), 100, 2560)
     (question,) = predict_questions(context)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dlviz.runs import StabilityRun
+
 BELOW, EDGE, ABOVE, CATAPULT, DIVERGED = "below", "edge", "above", "catapult", "diverged"
 EDGE_BAND = 0.10  # "at the edge": the last quarter's median sharpness within 10% of the threshold
 FAR_BELOW = 0.5   # "far below": the last quarter's sharpness under half the threshold
@@ -47,9 +49,8 @@ class Regime:
         return self.late_median > 1.1 * self.start_sharpness
 
 
-def classify(losses: np.ndarray, sharpness_steps: np.ndarray, sharpness: np.ndarray, threshold: float,
-             learning_rate: float) -> Regime:
-    """The regime of one run (`dlviz.engine.stability.StabilityRun`'s arrays), in this order:
+def classify(run: StabilityRun) -> Regime:
+    """The regime of one full-batch run, in this order:
 
     - `DIVERGED`: the loss became NaN or infinite, or ended above where it started.
     - `CATAPULT`: the first measured sharpness is above the threshold, the loss then rose above its start, and after
@@ -58,7 +59,8 @@ def classify(losses: np.ndarray, sharpness_steps: np.ndarray, sharpness: np.ndar
     - `ABOVE`: that median is further above the threshold (without diverging).
     - `BELOW`: otherwise; `far_below` when the last quarter stayed under half the threshold.
     """
-    losses, steps_at, values = np.asarray(losses, float), np.asarray(sharpness_steps), np.asarray(sharpness, float)
+    losses, steps_at, values = np.asarray(run.losses, float), run.sharpness_steps, np.asarray(run.sharpness, float)
+    threshold, learning_rate = run.spec.threshold, run.spec.learning_rate
     steps = len(losses) - 1
     finite = np.isfinite(losses)
     late = values[steps_at >= 0.75 * steps] if np.any(steps_at >= 0.75 * steps) else values[-1:]

@@ -35,7 +35,7 @@ def stability_figure(runs: Sequence, *, adam: bool = False, presenter: bool = Fa
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.16 if presenter else 0.12)
     steps = max(len(r.losses) - 1 for r in runs)
     for run, color in zip(runs, style.value_colors(len(runs))):
-        name = f"lr {format_lr(run.learning_rate)}"
+        name = f"lr {format_lr(run.spec.learning_rate)}"
         fig.add_trace(go.Scatter(x=np.arange(len(run.losses)), y=_finite(run.losses), mode="lines", name=name,
                                  legendgroup=name, line=dict(color=color, width=s.line), meta=1,
                                  hovertemplate=f"{name}<br>step %{{x}}: loss %{{y:.4f}}<extra></extra>"), row=1, col=1)
@@ -44,18 +44,17 @@ def stability_figure(runs: Sequence, *, adam: bool = False, presenter: bool = Fa
                                  line=dict(color=color, width=s.line), marker=dict(size=s.marker // 3),
                                  hovertemplate=f"{name}<br>step %{{x}}: sharpness %{{y:.3~r}}<extra></extra>"),
                       row=1, col=2)
-        fig.add_trace(go.Scatter(x=[0, steps], y=[run.threshold] * 2, mode="lines", name=f"{line} of {name}",
+        fig.add_trace(go.Scatter(x=[0, steps], y=[run.spec.threshold] * 2, mode="lines", name=f"{line} of {name}",
                                  legendgroup=name, showlegend=False, line=dict(color=color, width=s.thin + 1,
                                                                                dash="dash"),
                                  hovertemplate=f"{line} = %{{y:.3~r}} for {name}<extra></extra>"), row=1, col=2)
-    what = "preconditioned sharpness" if adam else "sharpness"
+    what, of = ("preconditioned sharpness", "λmax of P⁻¹ᐟ²HP⁻¹ᐟ²") if adam else ("sharpness", "the Hessian’s top eigenvalue")
     style.apply_layout(fig, title=f"Full-batch {'Adam' if adam else 'gradient descent'}: loss, and {what} against "
                                   f"{line}", presenter=presenter,
-                       subtitle=f"right: {what} ({'λmax of P⁻¹ᐟ²HP⁻¹ᐟ²' if adam else 'the Hessian’s largest eigenvalue'}), "
-                                f"dashed: {line} in the same colour")
+                       subtitle=f"right: {what} ({of}), dashed: {line} in the same colour")
     fig.update_xaxes(title_text="Step", range=[0, steps])
     fig.update_yaxes(title_text="Training loss", tickformat=".2~f", row=1, col=1)
-    values = [v for r in runs for v in [*r.sharpness, r.threshold] if np.isfinite(v) and v > 0]
+    values = [v for r in runs for v in [*r.sharpness, r.spec.threshold] if np.isfinite(v) and v > 0]
     fig.update_yaxes(title_text="Sharpness (log)", row=1, col=2,
                      **style.log_axis(min(values), max(values)))
     frames, labels = cut_frames(fig, steps)

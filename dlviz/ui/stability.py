@@ -17,8 +17,7 @@ from dlviz.ui import layout, predict, teaching
 from dlviz.ui.sidebar import Selection
 
 T = TypeVar("T")
-ROWS_PER_STEP = 256  # a full-batch step of n rows costs about n / 256 one-lane steps of the sweeps (measured ~2.5 ms
-#                      for 2,560 rows against ~0.2 ms); the sharpness measurement about as much again
+ROWS_PER_STEP = 256  # a full-batch step of 2,560 rows took ~2.5 ms, a one-lane sweep step ~0.2 ms (x2: the sharpness)
 
 
 # TODO(run_job): a stand-in for the one training path (issue 25, `dlviz.ui.sweep.run_job`, same call) until it lands.
@@ -79,10 +78,10 @@ def section(selection: Selection) -> None:
     found = runs(selection, ADAM if adam else GD)
     if not found:
         return
-    regimes = [classify(r.losses, r.sharpness_steps, r.sharpness, r.threshold, r.learning_rate) for r in found]
+    regimes = [classify(r) for r in found]
     spec = found[0].spec
     context = Context(Section(), f"{spec.fingerprint}_{spec.seed}_{spec.hidden_units}",
-                      tuple(r.learning_rate for r in found), spec.steps, len(selection.dataset.y_train))
+                      tuple(r.spec.learning_rate for r in found), spec.steps, len(selection.dataset.y_train))
     if not adam and not predict.gate(regimes, context):
         return
     layout.plot(stability_figure(found, adam=adam, presenter=layout.presenter()), "lr_stability_chart")
