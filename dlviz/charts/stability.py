@@ -48,7 +48,8 @@ def stability_figure(runs: Sequence, *, adam: bool = False, presenter: bool = Fa
                                  legendgroup=name, showlegend=False, line=dict(color=color, width=s.thin + 1,
                                                                                dash="dash"),
                                  hovertemplate=f"{line} = %{{y:.3~r}} for {name}<extra></extra>"), row=1, col=2)
-    what, of = ("preconditioned sharpness", "λmax of P⁻¹ᐟ²HP⁻¹ᐟ²") if adam else ("sharpness", "the Hessian’s top eigenvalue")
+    what, of = (("preconditioned sharpness", "λmax of P⁻¹ᐟ²HP⁻¹ᐟ²") if adam else
+                ("sharpness", "the Hessian’s top eigenvalue"))
     style.apply_layout(fig, title=f"Full-batch {'Adam' if adam else 'gradient descent'}: loss, and {what} against "
                                   f"{line}", presenter=presenter,
                        subtitle=f"right: {what} ({of}), dashed: {line} in the same colour")
