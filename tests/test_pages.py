@@ -67,7 +67,9 @@ def test_learning_rate_page_follows_the_link():
 def test_no_value_selected_is_a_message_not_an_error():
     at = open_page("app_pages/learning_rate.py", lr_epochs="2", **SMALL)
     at.multiselect(key="lrs").set_value([]).run()
-    assert not at.exception and not figures(at)
+    # No sweep chart; the "why big steps oscillate" section has rates of its own and stays.
+    assert not at.exception and all(f["layout"]["title"]["text"].startswith(("Full-batch", "One valley"))
+                                    for f in figures(at))
     assert any("Pick at least one" in i.value for i in at.info)
 
 
