@@ -193,3 +193,19 @@ def test_the_shipped_default_view_covers_the_section_and_matches_a_fresh_run():
     fresh = engine.train_full_batch(dataset, spec)
     np.testing.assert_allclose(fresh.losses, stored[spec].losses, rtol=1e-4)  # floats differ a little across CPUs
     np.testing.assert_allclose(fresh.sharpness, stored[spec].sharpness, rtol=2e-2)
+
+
+def test_an_uploaded_csv_gets_the_section_valley_and_range_interval():
+    from dlviz.data import practice_frame
+    from tests.support import figures, open_page
+
+    at = open_page("app_pages/learning_rate.py", rows="500", seeds="1", lrs=["0.01"], lr_epochs="2")
+    at.sidebar.radio(key="data").set_value("upload").run()
+    at.file_uploader(key="upload").set_value(("good.csv", practice_frame(600).to_csv(index=False).encode(),
+                                              "text/csv")).run()
+    at.toggle(key="lr_range_test").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    titles = [f["layout"]["title"]["text"] for f in figures(at)]
+    assert any(t.startswith("Full-batch gradient descent") for t in titles)
+    assert any(t.startswith("One valley") for t in titles) and any(t.startswith("Learning-rate range") for t in titles)
+    assert any(c.value.startswith("Suggested: between learning rate") for c in at.caption)
