@@ -116,8 +116,7 @@ def test_seeds_train_stacked_as_they_would_alone_and_give_an_interval(practice, 
     (alone,) = lr_finder.find_learning_rates(practice, [7], batch_size=LESSON_BATCH_SIZE,
                                              hidden_units=settings.HIDDEN.default)
     np.testing.assert_array_equal(results[1].losses, alone.losses)
-    low, high = lr_finder.suggested_interval(results)
-    assert low == min(r.suggestion for r in results) and high == max(r.suggestion for r in results) and low < high
+    assert len({r.suggestion for r in results}) > 1  # the single suggestion moves from seed to seed
 
 
 def test_the_first_update_is_the_sweeps_starting_point(practice, result):

@@ -4,7 +4,7 @@ is fastest and where it blows up, and to suggest a learning rate from that.
 
 Trains the lesson's model from the same seeded starts as every sweep, one stacked lane per seed, with the
 Keras-equivalent Adam update of `dlviz.engine.kernels`, in one traced `tf.function` per number of seeds that takes a
-learning rate per update. The answer is an interval: the span of the seeds' suggestions (`suggested_interval`).
+learning rate per update. The page's answer is an interval: the span of the seeds' suggestions.
 """
 
 from __future__ import annotations
@@ -132,11 +132,6 @@ def _batch_rows(n_train: int, batch_size: int, num_updates: int, seed: int) -> n
     straddle two epochs, so every batch is full, like fastai's drop_last)."""
     epochs = -(-num_updates * batch_size // n_train)
     return np.concatenate(epoch_orders(n_train, seed, epochs))[: num_updates * batch_size]
-
-
-def suggested_interval(results: Sequence[FinderResult]) -> tuple[float, float]:
-    """The range the seeds' suggestions span (lowest, highest): the test's answer, which moves from seed to seed."""
-    return min(r.suggestion for r in results), max(r.suggestion for r in results)
 
 
 def find_learning_rates(dataset: Dataset, seeds: Sequence[int], *, batch_size: int = LESSON_BATCH_SIZE,

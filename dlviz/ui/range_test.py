@@ -9,18 +9,10 @@ from dlviz import charts, defaults, settings
 from dlviz.runs import LESSON_BATCH_SIZE
 from dlviz.text.findings import range_interval_sentence
 from dlviz.text.format import format_lr
-from dlviz.ui import controls, layout
+from dlviz.ui import controls, layout, sweep
 from dlviz.ui.sidebar import Selection
 
 MIN_SEEDS = 3
-
-
-@st.cache_data(max_entries=16, show_spinner="Running the learning-rate range test…")
-def _range_tests(fingerprint: str, hidden_units: int, seeds: tuple[int, ...], batch_size: int, _dataset):
-    # TODO(run_job): through the one training path once it lands. Keyed by the fingerprint (the Dataset is not hashed).
-    from dlviz.engine.lr_finder import find_learning_rates  # TensorFlow is imported only when the test runs
-
-    return find_learning_rates(_dataset, seeds, batch_size=batch_size, hidden_units=hidden_units)
 
 
 def offered(interval: tuple[float, float]) -> list[float]:
@@ -42,15 +34,11 @@ def section(selection: Selection, rates: list[float]) -> None:
                 + ") and suggests the interval they span.")
     if not st.toggle("Run the range test", key="lr_range_test"):
         return
-    from dlviz.engine.lr_finder import FinderError, suggested_interval  # TensorFlow, only once the test runs
-
-    try:
-        found = _range_tests(selection.dataset.fingerprint, selection.hidden_units, tuple(seeds), LESSON_BATCH_SIZE,
-                             selection.dataset)
-    except FinderError as exc:
-        st.error(str(exc))
+    found = sweep.range_test(selection, seeds, LESSON_BATCH_SIZE)
+    if found is None:
         return
-    hidden, interval = layout.answers_hidden(), suggested_interval(found)
+    # The answer: the span of the seeds' suggestions, which move from seed to seed.
+    hidden, interval = layout.answers_hidden(), (min(r.suggestion for r in found), max(r.suggestion for r in found))
     layout.plot(charts.range_band_figure(found, interval, seeds=seeds, answers=not hidden,
                                          presenter=layout.presenter()), "lr_range_test_chart")
     if hidden:  # the interval, the sentence and the offered rates come with the answers

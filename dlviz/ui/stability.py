@@ -4,7 +4,7 @@ Adam's 38/lr), a sentence per run, and the one-dimensional valley (`section`).""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Hashable, TypeVar
+from typing import Callable
 
 import streamlit as st
 
@@ -14,19 +14,10 @@ from dlviz.runs import ADAM, GD, StabilityRun, stability_specs
 from dlviz.text.predictions import Context
 from dlviz.text.stability import predict_questions, quiz_question, regime_sentence, valley_sentence
 from dlviz.ui import layout, predict, teaching
+from dlviz.ui.sweep import run_job
 from dlviz.ui.sidebar import Selection
 
-T = TypeVar("T")
 ROWS_PER_STEP = 256  # a full-batch step of 2,560 rows took ~2.5 ms, a one-lane sweep step ~0.2 ms (x2: the sharpness)
-
-
-# TODO(run_job): a stand-in for the one training path (issue 25, `dlviz.ui.sweep.run_job`, same call) until it lands.
-@st.cache_data(max_entries=16, show_spinner="Training full-batch runs and measuring their sharpness…")
-def run_job(key: Hashable, _job: Callable[[Callable[[float, str], None]], T], *, work: float, label: str) -> T:
-    from dlviz.engine.runtime import TRAINING_LOCK  # TensorFlow is imported only when something trains
-
-    with TRAINING_LOCK:
-        return _job(lambda fraction, message: None)
 
 
 @dataclass(frozen=True)
