@@ -111,6 +111,8 @@ def test_regimes_of_constructed_series():
     edge = analysis.classify(_series([1.5, 1.7, 1.9, 2.1, 2.0, 2.15, 1.95, 2.1, 2.05, 2.1, 1.9], wobbly, 2, 1.0))
     assert edge.kind == analysis.EDGE and edge.late_median == pytest.approx(2.05) and edge.loss_rises == 50
     # Short of the edge by more than 10% over the last quarter: never "at the edge".
+    back = analysis.classify(_series([1.5, 1.9, 2.1, 1.8, 1.5, 1.4, 1.4, 1.4, 1.4, 1.4, 1.4], falling, 2, 1.0))
+    assert back.kind == analysis.BELOW and "above 2/lr, then fell back below it" in regime_sentence(back)
     near = analysis.classify(_series([1.5, 1.6, 1.7, 1.75, 1.8, 1.8, 1.8, 1.79, 1.78, 1.78, 1.77], wobbly, 2, 1.0))
     assert near.kind == analysis.BELOW
     catapult_loss = np.concatenate([[0.74, 0.8, 0.96, 0.9], np.linspace(0.85, 0.35, 97)])
@@ -120,6 +122,9 @@ def test_regimes_of_constructed_series():
     assert catapult.fall_sharpness == 0.74 and catapult.fall_step == 20
     nan = analysis.classify(_series([3.0, 5.0], [0.7, 2.0, np.nan, np.nan], 1, 2.0))
     assert nan.kind == analysis.DIVERGED and nan.diverged_step == 2
+    early = analysis.classify(StabilityRun(StabilitySpec("data", 0.5, ADAM), np.array([0.7, np.nan]), np.zeros(0),
+                                           np.zeros(0)))
+    assert early.kind == analysis.DIVERGED and early.diverged_step == 1
     stuck = analysis.classify(_series([3.0, 2.0, 2.5], np.linspace(0.7, 0.9, 11), 1, 2.0))
     assert stuck.kind == analysis.DIVERGED and stuck.diverged_step is None
 

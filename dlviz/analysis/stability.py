@@ -12,7 +12,7 @@ from dlviz.runs import StabilityRun
 
 BELOW, EDGE, ABOVE, CATAPULT, DIVERGED = "below", "edge", "above", "catapult", "diverged"
 EDGE_BAND = 0.10  # "at the edge": the last quarter's median sharpness within 10% of the threshold
-FAR_BELOW = 0.5   # "far below": the last quarter's sharpness under half the threshold
+FAR_BELOW = 0.5   # "far below": the sharpness never above half the threshold
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Regime:
 
     @property
     def far_below(self) -> bool:
-        return self.kind == BELOW and self.late_high < FAR_BELOW * self.threshold
+        return self.kind == BELOW and self.peak_sharpness < FAR_BELOW * self.threshold
 
     @property
     def sharpened(self) -> bool:
@@ -57,9 +57,11 @@ def classify(run: StabilityRun) -> Regime:
       that rise the sharpness fell below the threshold (and training went on: not diverged).
     - `EDGE`: the median sharpness over the last quarter of the steps is within `EDGE_BAND` of the threshold.
     - `ABOVE`: that median is further above the threshold (without diverging).
-    - `BELOW`: otherwise; `far_below` when the last quarter stayed under half the threshold.
+    - `BELOW`: otherwise; `far_below` when it never rose above half the threshold.
     """
     losses, steps_at, values = np.asarray(run.losses, float), run.sharpness_steps, np.asarray(run.sharpness, float)
+    if not len(values):  # diverged before its first measurement (Adam measures from step `every` on)
+        steps_at, values = np.zeros(1), np.full(1, np.nan)
     threshold, learning_rate = run.spec.threshold, run.spec.learning_rate
     steps = len(losses) - 1
     finite = np.isfinite(losses)

@@ -23,7 +23,7 @@ def range_band_figure(results: Sequence, interval: tuple[float, float], *, seeds
                       answers: bool = True, presenter: bool = False) -> go.Figure:
     """The range test on several seeds: each seed's smoothed loss (thin), the band between the seeds' lowest and
     highest smoothed loss at each learning rate, and the suggested interval shaded (the span of the seeds'
-    suggestions, `lr_finder.suggested_interval`). `answers=False` draws the curves and the band only.
+    suggestions). `answers=False` draws the curves and the band only.
 
     `results` are `dlviz.engine.lr_finder.FinderResult`s, one per seed of `seeds`, on the same learning-rate schedule.
     """

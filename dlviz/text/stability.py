@@ -36,6 +36,9 @@ def regime_sentence(regime: Regime, adam: bool = False) -> str:
                 f"{line} ({late}): the **edge of stability**; {loss}.")
     if r.kind == ABOVE:
         return head + f"the {what} ended above {line} without diverging ({late}); {loss}."
+    if r.kind == BELOW and r.peak_sharpness >= r.threshold:
+        return head + (f"the {what} went {sharp(r.start_sharpness)} -> {sharp(r.peak_sharpness)}, above {line}, "
+                       f"then fell back below it ({late}); {loss}.")
     if r.kind == BELOW:
         rose = (f"rose {sharp(r.start_sharpness)} -> {sharp(r.late_median)} (progressive sharpening) but"
                 if r.sharpened else f"went {sharp(r.start_sharpness)} -> {sharp(r.late_median)} and")
