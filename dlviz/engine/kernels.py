@@ -20,9 +20,9 @@ from __future__ import annotations
 import functools
 
 from dlviz.engine.runtime import tf
+from dlviz.runs import KERAS_ADAM_BETA_1 as BETA_1
 
 # Keras' Adam defaults.
-BETA_1 = 0.9
 BETA_2 = 0.999
 EPSILON = 1e-7
 
