@@ -18,7 +18,7 @@ _ARRAYS = ("losses", "sharpness_steps", "sharpness")
 
 
 def save(runs: list[StabilityRun], path: Path = PATH) -> Path:
-    """Write `runs` (specs and arrays; not their timings) to `path`, compressed."""
+    """Write `runs` (their specs and arrays) to `path`, compressed."""
     arrays = {f"{i}/{name}": getattr(run, name) for i, run in enumerate(runs) for name in _ARRAYS}
     index = json.dumps([dataclasses.asdict(run.spec) for run in runs]).encode()
     with open(path, "wb") as handle:
