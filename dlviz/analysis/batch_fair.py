@@ -11,7 +11,7 @@ from typing import Sequence
 import numpy as np
 
 from dlviz.analysis import curves
-from dlviz.analysis.compare import Ranking, ValueStat, group_by_value, rank, value_stat
+from dlviz.analysis.compare import Ranking, ValueStat, group_by_value, lowest_of_mean, rank, value_stat
 from dlviz.runs import RunHistory
 
 TARGET_MARGIN = 0.05  # the target: within 5% of the lowest validation loss that every run (own best rate) reached
@@ -70,15 +70,14 @@ class Isolation:
 
 
 def isolation(histories: Sequence[RunHistory], fixed_rate: float) -> Isolation:
-    """Each batch size's learning rates ranked by `curves.robust_score` (the pages' statistic, under
-    `compare.rank`), and the batch sizes ranked at `fixed_rate` and at their own best (lowest mean) rates."""
+    """Each batch size's learning rates ranked by `compare.lowest_of_mean` (the findings' lowest validation loss:
+    the lowest point of the seeds' mean smoothed curve, each seed's value there), under `compare.rank`, and the batch sizes ranked at `fixed_rate` and at their own best (lowest mean) rates."""
     batches = []
     for batch, runs in sorted(group_by_value(histories, lambda h: h.spec.batch_size).items()):
         by_rate = group_by_value(runs, lambda h: h.spec.learning_rate)
-        ranking = rank(value_stat(r, by_rate[r], curves.robust_score) for r in sorted(by_rate))
+        ranking = rank(lowest_of_mean(r, by_rate[r])[0] for r in sorted(by_rate))
         fixed = by_rate.get(fixed_rate)
-        batches.append(BatchAtRates(batch, fixed and value_stat(batch, fixed, curves.robust_score), ranking,
-                                    ranking.leader))
+        batches.append(BatchAtRates(batch, fixed and lowest_of_mean(batch, fixed)[0], ranking, ranking.leader))
     own = [ValueStat(b.batch_size, s.seeds, s.per_seed) for b in batches if (s := b.rates.stat(b.best_rate))]
     return Isolation(tuple(batches), fixed_rate, rank(b.fixed for b in batches if b.fixed), rank(own))
 
@@ -104,14 +103,13 @@ def first_reach(history: RunHistory, target: float) -> float:
 
 def steps_to_target(isolated: Isolation, histories: Sequence[RunHistory], margin: float = TARGET_MARGIN
                     ) -> StepsToTarget:
-    """Updates per batch size at its own best rate to reach the target, `(1 + margin)` x the highest of those runs'
-    lowest validation losses (a loss every one of them reached: a target all can be timed on, as Shallue et al. 2019
-    choose theirs), and the regimes between consecutive batch sizes (perfect scaling, diminishing returns, none)."""
+    """Updates per batch size at its own best rate to reach the target, `(1 + margin)` x the highest seed's value of
+    the isolation plot's own-rate statistic (each seed's smoothed loss there: a loss every one of them reached, a
+    target all can be timed on, as Shallue et al. 2019 choose theirs), and the regimes between consecutive batch sizes (perfect scaling, diminishing returns, none)."""
     chosen = {(b.batch_size, b.best_rate) for b in isolated.batches}
     runs = [h for h in histories if (h.spec.batch_size, h.spec.learning_rate) in chosen]
-    target = (1 + margin) * max((lowest for h in runs if math.isfinite(lowest := np.nanmin(curves.array(h.val_loss),
-                                                                                            initial=np.inf))),
-                                default=math.nan)
+    learned = any(not curves.not_learning(h) for h in runs)  # learned nothing: no target, no regime
+    target = (1 + margin) * max((s.high for s in isolated.at_own.stats), default=math.nan) if learned else math.nan
     groups = group_by_value(runs, lambda h: h.spec.batch_size)
     updates = tuple(value_stat(b.batch_size, groups.get(b.batch_size, []), lambda h: first_reach(h, target))
                     for b in isolated.batches)  # no runs (no rate without a NaN): NaN

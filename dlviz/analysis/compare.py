@@ -19,6 +19,7 @@ from typing import Callable, Hashable, Iterable, Sequence
 
 import numpy as np
 
+from dlviz.analysis.curves import smoothed
 from dlviz.runs import RunHistory
 
 # With one seed, the spread is borrowed: two runs of the lesson's code that differ only in the seed differ by about
@@ -152,3 +153,14 @@ def value_stat(value: Hashable, runs: Sequence[RunHistory], statistic: Callable[
                ) -> ValueStat:
     """`statistic` on every seed's run of one value."""
     return ValueStat(value, tuple(h.spec.seed for h in runs), tuple(float(statistic(h)) for h in runs))
+
+
+def lowest_of_mean(value: Hashable, runs: Sequence[RunHistory]) -> tuple[ValueStat, int | None]:
+    """The one "lowest validation loss" every page states: the seeds' mean smoothed validation loss is lowest at the
+    returned epoch (1-based; None without a finite one); the ValueStat is each seed's smoothed value there."""
+    curves_ = [smoothed(h.val_loss) for h in runs]
+    n = min((len(c) for c in curves_), default=0)
+    mean = np.mean([c[:n] for c in curves_], axis=0) if n else np.array([])
+    best = int(np.nanargmin(np.where(np.isfinite(mean), mean, np.nan))) + 1 if np.isfinite(mean).any() else None
+    return ValueStat(value, tuple(h.spec.seed for h in runs),
+                     tuple(float(c[best - 1]) if best else math.nan for c in curves_)), best

@@ -17,7 +17,8 @@ import numpy as np
 
 from dlviz.analysis import curves
 from dlviz.analysis.batch_fair import NoiseCurve, noise_curves
-from dlviz.analysis.compare import Comparison, Ranking, ValueStat, compare, group_by_value, rank, value_stat
+from dlviz.analysis.compare import (Comparison, Ranking, ValueStat, compare, group_by_value, lowest_of_mean, rank,
+                                    value_stat)
 from dlviz.analysis.curves import Divergence, EarlyStop, Overfit
 from dlviz.runs import RunHistory
 
@@ -166,16 +167,6 @@ class SweepFindings:
         return self.best_value if self.best_value is not None else default
 
 
-def _mean_curve_best(runs: Sequence[RunHistory]) -> int | None:
-    curves_ = [curves.smoothed(h.val_loss) for h in runs if h.val_loss]
-    if not curves_:
-        return None
-    n = min(len(c) for c in curves_)
-    mean = np.mean([c[:n] for c in curves_], axis=0)
-    finite = np.isfinite(mean)
-    return int(np.argmin(np.where(finite, mean, np.inf))) + 1 if finite.any() else None
-
-
 def _baseline(accuracy: ValueStat, majority: float | None) -> str:
     if majority is None or not accuracy.finite:
         return ""
@@ -194,9 +185,8 @@ def value_findings(value: Hashable, runs: Sequence[RunHistory], majority: float 
     # Memorising rows whose validation loss never beats a constant guess is not overfitting: nothing was learned.
     overfitting = [o for o, d, n in zip(overfits, divergences, stuck) if o and o.overfitting and not (d or n)]
     turns = [o.best_epoch for o in overfitting]
-    best_mean = _mean_curve_best(runs)
+    score, best_mean = lowest_of_mean(value, runs)
     all_overfit = bool(runs) and len(overfitting) == len(runs)
-    at_best = (lambda h: float(curves.smoothed(h.val_loss)[best_mean - 1])) if best_mean else (lambda h: math.nan)
 
     region = (best_mean or min(turns), min(h.epochs_run for h in runs)) if all_overfit else None
     majority = curves.majority_accuracy(runs[0], majority) if runs else majority
@@ -205,7 +195,7 @@ def value_findings(value: Hashable, runs: Sequence[RunHistory], majority: float 
     counts = [curves.update_counts(h) for h in runs]
     return ValueFindings(
         value=value, seeds=tuple(h.spec.seed for h in runs),
-        score=value_stat(value, runs, at_best),
+        score=score,
         best_epoch=best_mean,
         overfits=overfits, overfit_seeds=len(overfitting),
         onset_range=(min(turns), max(turns)) if turns else None, overfit_region=region,

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from dlviz.analysis.batch_fair import Isolation, NoiseCurve, StepsToTarget
 from dlviz.analysis.compare import ValueStat
 from dlviz.charts.style import apply_layout, finite_range, log_axis, rgba, sizes, value_colors
+from dlviz.text.batch_fair import about
 from dlviz.text.format import format_lr
 
 
@@ -87,9 +88,10 @@ def steps_figure(found: StepsToTarget, *, presenter: bool = False) -> go.Figure:
         fig.update_yaxes(title="weight updates", **log_axis(*y_span, counts=True))
         if math.isfinite(found.noise_scale):
             fig.add_trace(go.Scatter(x=[found.noise_scale] * 2, y=list(y_span), mode="lines", name=f"B_simple ≈ "
-                                     f"{found.noise_scale:,.0f}", line=dict(color=line, width=s.thin + 1, dash="dot")))
+                                     f"{about(found.noise_scale)}", line=dict(color=line, width=s.thin + 1, dash="dot")))
             batches = batches + [found.noise_scale]
     fig.update_xaxes(**_batch_axis(batches))
-    return apply_layout(fig, title=f"Weight updates to reach validation loss {found.target:.3f}",
+    return apply_layout(fig, title="Weight updates to reach validation loss "
+                        + (f"{found.target:.3f}" if math.isfinite(found.target) else "(no target)"),
                         subtitle="mean over seeds, bars from min to max · read at the end of each epoch",
                         presenter=presenter, height=420, legend_at="bottom")

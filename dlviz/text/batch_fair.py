@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Sequence
 
 from dlviz.analysis import batch_fair as bf
+from dlviz.analysis.compare import ONE_SEED_SPREAD
 from dlviz.runs import LESSON_BATCH_SIZE
 from dlviz.text import lessons, predictions
 from dlviz.text.format import format_count, format_loss, format_lr
-from dlviz.text.seeds import over_seeds
+from dlviz.text.seeds import on_every_seed, over_seeds
 
 ADAM = "The lesson's Adam ran here; the sources measured SGD, momentum and Adam."
 SOURCES = {
@@ -27,6 +28,11 @@ GROWN, SHRUNK, SAME = "grown", "shrunk", "same"
 def about(x: float) -> str:
     """A noise scale to two significant digits: 92 -> "92", 1,509 -> "1,500"."""
     return format_count(float(f"{x:.2g}")) if x >= 10 else f"{x:.1g}"
+
+
+def _spread(n: int) -> str:
+    """The margin a gap must clear: the seeds' spread, or with one run the borrowed one-seed margin."""
+    return "the seed spread" if n > 1 else f"the margin a single run needs ({format_loss(ONE_SEED_SPREAD)})"
 
 
 def _batches(values: Sequence[int]) -> str:
@@ -50,27 +56,31 @@ def noise_sentence(found: Sequence[bf.NoiseCurve], n_seeds: int) -> str:
               "end overlap"}[_growth(found)[0]]
     return (f"At the start, batches beyond about {about(curve.mean[0])} rows add little per step; by epoch "
             f"{len(curve.mean) - 1}, about {about(curve.mean[-1])} (batch {format_count(curve.batch_size)}'s runs, "
-            f"{over_seeds(n_seeds)}; range {about(curve.low[-1])}–{about(curve.high[-1])}): {growth}. " + (
+            f"{over_seeds(n_seeds)}" + (f"; range {about(curve.low[-1])}–{about(curve.high[-1])}" if n_seeds > 1 else "")
+            + f"): {growth}. " + (
                 f"Batch {_batches(above)} is above its own runs' noise scale by then: more rows than one step can "
                 "use." if above else "Every batch size here is below its own runs' noise scale by then: each row "
                 "still improves a step."))
 
 
 def _ranked(ranking, what: str) -> str:
+    spread = _spread(ranking.n_seeds)
     if ranking.best is not None:
-        return f"{what}, batch {format_count(ranking.best)} has the lowest validation loss beyond the seed spread"
+        return f"{what}, batch {format_count(ranking.best)} has the lowest validation loss beyond {spread}"
     behind = [s.value for s in ranking.stats if s.value not in ranking.tied]
     return f"{what}, " + (f"batch {_batches(sorted(ranking.tied))} tie and batch {_batches(behind)} "
-                          "trail beyond the seed spread" if behind else "every batch size ties within the seed spread")
+                          f"{'trails' if len(behind) == 1 else 'trail'} beyond {spread}" if behind
+                          else f"every batch size ties within {spread}")
 
 
 def isolation_sentence(found: bf.Isolation) -> str:
     """Whether the gap between batch sizes closes once each has its own learning rate, and which rate each
     preferred, with its ties; the lesson's "larger batches allow a higher learning rate" checked, not asserted."""
+    spread = _spread(found.at_fixed.n_seeds)
     split = len(found.at_fixed.tied) < len(found.at_fixed.stats)
     closes = split and len(found.at_own.tied) == len(found.at_own.stats)
     verdict = ("the gap closes once each has its own rate" if closes else "the gap does not close here" if split
-               else "the gap was never beyond the seed spread")
+               else f"the gap was never beyond {spread}")
     prefs = [f"batch {format_count(b.batch_size)} lr {format_lr(b.best_rate)}" + (
         f" (ties: {', '.join(format_lr(r) for r in b.rates.tied if r != b.best_rate)})" if len(b.rates.tied) > 1
         else "") for b in found.batches if b.best_rate is not None]
@@ -80,17 +90,22 @@ def isolation_sentence(found: bf.Isolation) -> str:
             f"{_ranked(found.at_own, 'at each one’s own best rate')}: {verdict}. Preferred rates: {'; '.join(prefs)}. "
             f"By the lowest mean the preferred rate {'rises' if rises else 'does not rise'} with the batch size (the "
             "lesson: “larger batches allow a higher learning rate”)" + (
-                "; but best rates tie with others within the seed spread, so these runs do not settle it."
+                f"; but best rates tie with others within {spread}, so these runs do not settle it."
                 if any(len(b.rates.tied) > 1 for b in found.batches) else "."))
 
 
 def steps_sentence(found: bf.StepsToTarget) -> str:
-    """The target, who missed it, and the scaling regimes the data shows, or that the runs cannot tell."""
+    """The target, who missed it, and the scaling regimes the data shows, or that the runs cannot tell (no target
+    when every run learned nothing)."""
+    if found.target != found.target:
+        return ("Every run's validation loss stayed above a constant guess's: they learned nothing the validation rows "
+                "confirm, so there is no target to time and no regime to name.")
     said = (f"Target: validation loss {format_loss(found.target)} (within {bf.TARGET_MARGIN:.0%} of the lowest loss "
             "every run at its own best rate reached).")
     missed = [s.value for s in found.updates if not s.finite]
     if missed:
-        said += f" Batch {_batches(missed)} did not reach it on every seed within its budget."
+        said += (f" Batch {_batches(missed)} did not reach it "
+                 f"{on_every_seed(min(s.n_seeds for s in found.updates))} within its budget.")
     reached = [s.value for s in found.updates if s.finite]
     if len(reached) < 2:
         return f"{said} The runs cannot tell how the updates scale with the batch size."
