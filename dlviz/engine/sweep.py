@@ -84,7 +84,7 @@ def train_sweep(dataset: Dataset, specs: Sequence[RunSpec], progress: ProgressCa
         for number, indices in enumerate(groups.values(), start=1):
             stack = _Stack.start(dataset, [specs[i] for i in indices], record_path, measure_noise)
             batch = specs[indices[0]].batch_size
-            stack.label = (f"batch {batch:,}: {len(indices)} run{'s' if len(indices) > 1 else ''} together"
+            stack.label = (f"batch {batch:,}: {len(indices)} run{'s together' if len(indices) > 1 else ''}"
                            + (f", group {number} of {len(groups)}" if len(groups) > 1 else ""))
             for i, history in zip(indices, stack.train(state, indices, progress)):
                 results[i] = history

@@ -100,8 +100,9 @@ def steps_sentence(found: bf.StepsToTarget) -> str:
     if found.target != found.target:
         return ("Every run's validation loss stayed above a constant guess's: they learned nothing the validation rows "
                 "confirm, so there is no target to time and no regime to name.")
-    said = (f"Target: validation loss {format_loss(found.target)} (within {bf.TARGET_MARGIN:.0%} of the lowest loss "
-            "every run at its own best rate reached).")
+    said = (f"Target: validation loss {format_loss(found.target)} (within {bf.TARGET_MARGIN:.0%} of the highest seed's "
+            "lowest validation loss, smoothed over 3 epochs, at the batch sizes' own best rates: a loss every run "
+            "reached).")
     missed = [s.value for s in found.updates if not s.finite]
     if missed:
         said += (f" Batch {_batches(missed)} did not reach it "

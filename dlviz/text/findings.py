@@ -187,9 +187,10 @@ def accuracy_gap_sentence(v: ValueFindings) -> str | None:
     train, val = v.final_train_accuracy, v.final_val_accuracy
     if not (train.finite and val.finite):
         return None
-    gap = train.mean - val.mean
+    gap = (float(format_percent(train.mean)[:-1]) - float(format_percent(val.mean)[:-1])) / 100  # as printed
     text = (f"After epoch {v.epochs_run}, training accuracy is {format_percent(train.mean)} and validation accuracy "
-            f"{format_percent(val.mean)}, a gap of {format_points(gap)}")
+            f"{format_percent(val.mean)}, " + (f"a gap of {format_points(gap)}" if gap >= 0 else
+                                               f"validation {format_points(-gap)} above training"))
     return text + (": the model fits its training rows better than new ones." if gap > 0.05 else ".")
 
 
@@ -218,6 +219,13 @@ def ranking_sentence(findings: SweepFindings) -> str | None:
     text = (f"No clear difference {at_seeds(n)} between {kind.plural} {join_values(kind, tied)} ({means}; "
             f"lowest validation loss, {statistic_label(n)}): they tie for the best")
     text += (f", since the seeds alone move a run by up to {format_loss(spreads)}." if n > 1 else ".")
+    behind = [s for s in ranking.stats if s.value not in tied]  # the rest: each beaten by the leader
+    if behind:
+        names = (value_name(kind, behind[0].value) if len(behind) == 1 else
+                 f"{kind.plural} {join_values(kind, [s.value for s in behind])}")
+        text += (f" {names[0].upper()}{names[1:]} ("
+                 + ", ".join(format_loss(s.mean) for s in behind) + f") {'is' if len(behind) == 1 else 'are'} "
+                 f"behind {value_name(kind, ranking.leader)} {on_every_seed(n)} and {beyond_spread(n)}.")
     return text + (" " + ONE_SEED_NOTE if n == 1 else "")
 
 
