@@ -70,7 +70,8 @@ if histories:
                    help=seeds_note or None)
     best = None if layout.answers_hidden() else found.per_value[0].best_epoch
     if best is not None:  # the one statistic the star, its hover and the text state
-        cols[2].metric(f"Lowest validation loss (epoch {best})", format_loss(found.per_value[0].score.mean),
+        cols[2].metric(f"Lowest 3-epoch mean of validation loss (epoch {best})",
+                       format_loss(found.per_value[0].score.mean),
                        help=text.statistic_label(len(histories)).capitalize() + ".")
         cols[3].metric(f"Validation accuracy at epoch {best}", f"{mean_at('val_accuracy', best):.1%}",
                        help=seeds_note or None)

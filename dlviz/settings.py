@@ -162,8 +162,8 @@ BATCH_LOG_X = Setting("b_logx", "Log x-axis", False, "toggle",
 BATCH_BUDGET = Setting("b_budget", "Give every batch size the same number of…", grid.SAME_EPOCHS, "radio",
                        choices=grid.BUDGETS, labels=X_AXIS_LABELS,
                        help="Same epochs (the lesson's way): every batch sees every row equally often. Same weight "
-                            "updates: every batch makes the updates batch 32 makes in those epochs, so larger "
-                            "batches train for more epochs.")
+                            "updates: every batch makes about the updates batch 32 makes in those epochs (to whole "
+                            "epochs), so larger batches train for more epochs.")
 BATCH_PAGE = (BATCH_SIZES, BATCH_EPOCHS, BATCH_X, BATCH_METRIC, BATCH_LOG_X, BATCH_BUDGET)
 
 # Learning-rate page

@@ -46,7 +46,7 @@ def cross_check(at) -> None:
         named += re.findall(rf"(?<![\d.]){value}: (\d+\.\d+)", text)  # a tie lists every tied value's number
         assert all(n == number for n in named), (label, number, named)
     if "run" in stars:  # the epochs page: star, "lowest" metric and sentence
-        lowest = _metric(at, "Lowest validation loss")
+        lowest = _metric(at, "Lowest 3-epoch mean of validation loss")
         assert lowest is not None and lowest[1] == stars["run"], (lowest, stars)
         said = re.search(r"lowest at epoch (\d+) \((\d+\.\d+)", text)
         assert said and said.group(2) == stars["run"] and f"epoch {said.group(1)}" in lowest[0], (said, lowest)

@@ -40,7 +40,7 @@ def page_text(at) -> str:
 
 # Words only a finding on that page uses (its "What to look for" tab names overfitting and EarlyStopping in general).
 @pytest.mark.parametrize("page, finding_words", [
-    ("app_pages/epochs.py", ("Star:", "Hatched", "Lowest validation loss", "Early stopping preview", "would stop after")),
+    ("app_pages/epochs.py", ("Star:", "Hatched", "Lowest 3-epoch mean", "Early stopping preview", "would stop after")),
     ("app_pages/learning_rate.py", ("the run diverged", "clearly best", "tie for the best", "better than every other")),
     ("app_pages/batch_size.py", ("final validation accuracy", "a bigger batch means fewer updates", "clearly best")),
     ("app_pages/interplay.py", ("best learning rate", "linear-scaling rule", "cells diverged")),

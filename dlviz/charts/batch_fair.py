@@ -12,6 +12,7 @@ from dlviz.analysis.batch_fair import Isolation, NoiseCurve, StepsToTarget
 from dlviz.analysis.compare import ValueStat
 from dlviz.charts.style import apply_layout, finite_range, log_axis, rgba, sizes, value_colors
 from dlviz.text.batch_fair import about
+from dlviz.text.findings import statistic_label
 from dlviz.text.format import format_lr
 
 
@@ -66,7 +67,8 @@ def isolation_figure(found: Isolation, *, presenter: bool = False) -> go.Figure:
     fig.update_xaxes(**_batch_axis([b.batch_size for b in found.batches]))
     fig.update_yaxes(title="lowest validation loss")
     return apply_layout(fig, title="Lowest validation loss: the lesson's rate against each batch's own",
-                        subtitle="lowest smoothed validation loss: mean over seeds, bars from min to max",
+                        subtitle=f"lowest validation loss, {statistic_label(found.at_fixed.n_seeds)}; bars: each seed's "
+                                 "value there, min to max",
                         presenter=presenter, height=420, legend_at="bottom")
 
 
