@@ -98,6 +98,7 @@ if hidden:
 else:
     for sentence in grid_text.grid_sentences(grid, outcome, budget, n_train, amount):
         st.markdown(f"- {sentence}")
+if not hidden and interplay.best_cell(grid, outcome) is not None and len(grid.learning_rates) > 1:  # drawn
     st.caption("The dashed line is the **linear-scaling rule of thumb** (Goyal et al. 2017): multiply the batch size "
                "by k, multiply the learning rate by k. It is drawn through the best cell of the grid. It was worked "
                "out for SGD on large image models, so treat it as a starting point to check, not a law; with Adam "
