@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from dlviz.analysis import batch_fair as bf
+from dlviz.analysis import sweeps
 from dlviz.charts import batch_fair as charts
 from dlviz.text import batch_fair as text
 from dlviz.text import predictions
@@ -113,3 +114,46 @@ def test_the_batch_page_shows_the_three_panels_from_the_shipped_runs(budget):
     said = " ".join(m.value for m in at.markdown)
     assert "At the start, batches beyond about" in said and "Target: validation loss" in said
     assert not notices(at)  # the shipped rate sweep is not trimmed
+
+
+def test_the_isolation_plot_and_the_target_state_the_findings_statistic():
+    """The newcomer's case: one statistic under one name. Two seeds whose lowest points fall at different epochs:
+    the findings' lowest validation loss is the lowest point of the seeds' mean smoothed curve (each seed's smoothed
+    value there), not each seed's own lowest point."""
+    shapes = {1: [0.6, 0.5, 0.40, 0.45, 0.5, 0.5, 0.5, 0.5], 2: [0.6, 0.5, 0.5, 0.5, 0.5, 0.45, 0.40, 0.45]}
+    runs = [make(v, v, batch=b, seed=s, updates_per_epoch=N_TRAIN // b) for b in (8, 512) for s, v in shapes.items()]
+    found = bf.isolation(runs, 0.01)
+    said = sweeps.value_findings(8, runs[:2]).score
+    assert found.at_fixed.stat(8).per_seed == said.per_seed
+    assert said.per_seed == pytest.approx((0.5, 0.425))  # the mean's epoch 8, not seed 1's own lowest 0.45 at 3
+    assert bf.steps_to_target(found, runs).target == pytest.approx(1.05 * 0.5)
+
+
+def test_runs_that_learned_nothing_set_no_target_and_name_no_regime():
+    runs = [make([0.70] * 5, [0.70, 0.71, 0.70, 0.72, 0.71], batch=b, seed=1, updates_per_epoch=N_TRAIN // b)
+            for b in (8, 32, 128)]
+    found = bf.steps_to_target(bf.isolation(runs, 0.01), runs)
+    assert math.isnan(found.target) and not found.regimes
+    sentence = text.steps_sentence(found)
+    assert "learned nothing" in sentence and "no target" in sentence and "Target:" not in sentence
+    assert "(no target)" in charts.steps_figure(found).layout.title.text
+
+
+def test_one_seed_has_no_seed_spread():
+    runs = [_scored(b, lr, level, 1) for (b, lr), level in
+            {(8, 0.01): 0.30, (32, 0.01): 0.40, (128, 0.01): 0.301}.items()]
+    for h in runs:
+        h.noise_scale = [800.0] * 11
+    sentence = text.isolation_sentence(bf.isolation(runs, 0.01))
+    assert "batch 8, 128 tie and batch 32 trails beyond the margin a single run needs (0.020)" in sentence
+    assert "seed spread" not in sentence
+    noise = text.noise_sentence(bf.noise_curves(runs), 1)
+    assert "in this run" in noise and "; range" not in noise
+
+
+def test_the_noise_legend_rounds_as_the_sentence_does(scaling_runs):
+    for h in scaling_runs:
+        h.noise_scale = [1051.0] * 21
+    found = bf.steps_to_target(bf.isolation(scaling_runs, 0.01), scaling_runs)
+    assert "B_simple was about 1,100" in text.steps_sentence(found)
+    assert "B_simple ≈ 1,100" in [t.name for t in charts.steps_figure(found).data]
