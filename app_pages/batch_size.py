@@ -30,9 +30,7 @@ layout.number_table(counts if layout.answers_hidden() else {
         f" ({v.final_val_accuracy.low:.1%}–{v.final_val_accuracy.high:.1%})" if v.n_seeds > 1 else "")
         for v in page.found.per_value],
 })
-if page.options["budget"] == SAME_UPDATES:  # told as the runs made them: whole epochs round the target
-    made = counts["updates in total"]
+if page.options["budget"] == SAME_UPDATES and len(set(made := counts["updates in total"])) > 1:  # as they ran
     st.caption(f"Same weight updates, to whole epochs (validation is measured after each epoch): about the same "
-               f"number, {min(made):,}-{max(made):,} updates." if min(made) < max(made) else
-               f"Same weight updates: {made[0]:,} each.")
+               f"number, {min(made):,}-{max(made):,} updates.")
 batch_fair.draw(page)

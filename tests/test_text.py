@@ -50,6 +50,20 @@ def test_a_tie_names_the_values_that_tie():
     assert "every seed" in words.COMPARISON_RULE and "spread" in words.COMPARISON_RULE
 
 
+def test_a_tie_says_why_it_leaves_a_value_out():
+    """The newcomer's case: batch 32 missing from "8, 128 and 512 tie" with no reason. A value the leader beats is
+    named with its number and the evidence."""
+    text = words.ranking_sentence(kinds.LEARNING_RATE.analyze(lr_sweep(gap=0.005)))
+    assert text.endswith("Learning rate 0.1 (0.600) is behind learning rate 0.01 on every seed and by more than the "
+                         "seeds' spread.")
+
+
+def test_validation_above_training_is_said_from_the_printed_numbers():
+    run = make(falling(0.3), falling(0.3), accuracy=[0.8804] * 20, val_accuracy=[0.9166] * 20)
+    text = words.accuracy_gap_sentence(kinds.EPOCHS.analyze([run]).per_value[0])
+    assert "training accuracy is 88.0% and validation accuracy 91.7%, validation 3.7 points above training." in text
+
+
 def test_one_seed_says_why_it_names_no_winner():
     text = words.ranking_sentence(kinds.LEARNING_RATE.analyze(lr_sweep(offsets={1: 0.0}, gap=0.01)))
     assert "No clear difference in this run" in text and words.ONE_SEED_NOTE in text

@@ -70,8 +70,8 @@ class Isolation:
 
 
 def isolation(histories: Sequence[RunHistory], fixed_rate: float) -> Isolation:
-    """Each batch size's learning rates ranked by `compare.lowest_of_mean` (the findings' lowest validation loss:
-    the lowest point of the seeds' mean smoothed curve, each seed's value there), under `compare.rank`, and the batch sizes ranked at `fixed_rate` and at their own best (lowest mean) rates."""
+    """Each batch size's learning rates ranked by `compare.lowest_of_mean` (the findings' statistic) under
+    `compare.rank`, and the batch sizes ranked at `fixed_rate` and at their own best (lowest mean) rates."""
     batches = []
     for batch, runs in sorted(group_by_value(histories, lambda h: h.spec.batch_size).items()):
         by_rate = group_by_value(runs, lambda h: h.spec.learning_rate)
@@ -104,8 +104,8 @@ def first_reach(history: RunHistory, target: float) -> float:
 def steps_to_target(isolated: Isolation, histories: Sequence[RunHistory], margin: float = TARGET_MARGIN
                     ) -> StepsToTarget:
     """Updates per batch size at its own best rate to reach the target, `(1 + margin)` x the highest seed's value of
-    the isolation plot's own-rate statistic (each seed's smoothed loss there: a loss every one of them reached, a
-    target all can be timed on, as Shallue et al. 2019 choose theirs), and the regimes between consecutive batch sizes (perfect scaling, diminishing returns, none)."""
+    the isolation plot's own-rate statistic (a loss every run reached, as Shallue et al. 2019 choose theirs; none when
+    every run learned nothing), and the regimes between consecutive batch sizes (perfect, diminishing, none)."""
     chosen = {(b.batch_size, b.best_rate) for b in isolated.batches}
     runs = [h for h in histories if (h.spec.batch_size, h.spec.learning_rate) in chosen]
     learned = any(not curves.not_learning(h) for h in runs)  # learned nothing: no target, no regime

@@ -67,8 +67,8 @@ def isolation_figure(found: Isolation, *, presenter: bool = False) -> go.Figure:
     fig.update_xaxes(**_batch_axis([b.batch_size for b in found.batches]))
     fig.update_yaxes(title="lowest validation loss")
     return apply_layout(fig, title="Lowest validation loss: the lesson's rate against each batch's own",
-                        subtitle=f"lowest validation loss, {statistic_label(found.at_fixed.n_seeds)}; bars: each seed's "
-                                 "value there, min to max",
+                        subtitle=f"lowest validation loss, {statistic_label(found.at_fixed.n_seeds)}; bars: "
+                                 "each seed's value there, min to max",
                         presenter=presenter, height=420, legend_at="bottom")
 
 
@@ -89,8 +89,9 @@ def steps_figure(found: StepsToTarget, *, presenter: bool = False) -> go.Figure:
         y_span = finite_range([*ideal, *(v.low for v in reached), *(v.high for v in reached)], positive=True)
         fig.update_yaxes(title="weight updates", **log_axis(*y_span, counts=True))
         if math.isfinite(found.noise_scale):
-            fig.add_trace(go.Scatter(x=[found.noise_scale] * 2, y=list(y_span), mode="lines", name=f"B_simple ≈ "
-                                     f"{about(found.noise_scale)}", line=dict(color=line, width=s.thin + 1, dash="dot")))
+            fig.add_trace(go.Scatter(x=[found.noise_scale] * 2, y=list(y_span), mode="lines",
+                                     name=f"B_simple ≈ {about(found.noise_scale)}",
+                                     line=dict(color=line, width=s.thin + 1, dash="dot")))
             batches = batches + [found.noise_scale]
     fig.update_xaxes(**_batch_axis(batches))
     return apply_layout(fig, title="Weight updates to reach validation loss "

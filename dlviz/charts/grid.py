@@ -166,7 +166,8 @@ def grid_heatmap_figure(batch_sizes: Sequence[int], learning_rates: Sequence[flo
     # The marks' key is the subtitle (the traces keep their names for hover and tests): a legend beside the colour
     # bar or under the axis took the width or the height the cells need.
     key = ["★ solid orange box: a row's clear best learning rate" if best else "",
-           "dashed orange boxes: a row's rates tied for its best" if tied_best is not None and np.asarray(tied_best).any() else "",
+           "dashed orange boxes: a row's rates tied for best" if tied_best is not None and np.asarray(tied_best).any()
+           else "",
            "dashed line: linear scaling (lr ∝ batch size)" if guide_rates is not None and n_cols > 1 else "",
            "grey ✕: diverged (at epoch)" if diverged.any() else "", "dotted blue box: shown below" if selected else ""]
     subtitle = style.key_line(key, s.smallest + 1, style.PLANNED_WIDTH[presenter])

@@ -30,8 +30,7 @@ def about(x: float) -> str:
     return format_count(float(f"{x:.2g}")) if x >= 10 else f"{x:.1g}"
 
 
-def _spread(n: int) -> str:
-    """The margin a gap must clear: the seeds' spread, or with one run the borrowed one-seed margin."""
+def _spread(n: int) -> str:  # the margin a gap must clear
     return "the seed spread" if n > 1 else f"the margin a single run needs ({format_loss(ONE_SEED_SPREAD)})"
 
 
@@ -56,8 +55,8 @@ def noise_sentence(found: Sequence[bf.NoiseCurve], n_seeds: int) -> str:
               "end overlap"}[_growth(found)[0]]
     return (f"At the start, batches beyond about {about(curve.mean[0])} rows add little per step; by epoch "
             f"{len(curve.mean) - 1}, about {about(curve.mean[-1])} (batch {format_count(curve.batch_size)}'s runs, "
-            f"{over_seeds(n_seeds)}" + (f"; range {about(curve.low[-1])}–{about(curve.high[-1])}" if n_seeds > 1 else "")
-            + f"): {growth}. " + (
+            f"{over_seeds(n_seeds)}{f'; range {about(curve.low[-1])}–{about(curve.high[-1])}' * (n_seeds > 1)}): "
+            f"{growth}. " + (
                 f"Batch {_batches(above)} is above its own runs' noise scale by then: more rows than one step can "
                 "use." if above else "Every batch size here is below its own runs' noise scale by then: each row "
                 "still improves a step."))
@@ -95,8 +94,8 @@ def isolation_sentence(found: bf.Isolation) -> str:
 
 
 def steps_sentence(found: bf.StepsToTarget) -> str:
-    """The target, who missed it, and the scaling regimes the data shows, or that the runs cannot tell (no target
-    when every run learned nothing)."""
+    """The target, who missed it, and the scaling regimes the data shows; or that the runs cannot tell, or learned
+    nothing."""
     if found.target != found.target:
         return ("Every run's validation loss stayed above a constant guess's: they learned nothing the validation rows "
                 "confirm, so there is no target to time and no regime to name.")
@@ -105,8 +104,7 @@ def steps_sentence(found: bf.StepsToTarget) -> str:
             "reached).")
     missed = [s.value for s in found.updates if not s.finite]
     if missed:
-        said += (f" Batch {_batches(missed)} did not reach it "
-                 f"{on_every_seed(min(s.n_seeds for s in found.updates))} within its budget.")
+        said += f" Batch {_batches(missed)} did not reach it {on_every_seed(found.updates[0].n_seeds)} in its budget."
     reached = [s.value for s in found.updates if s.finite]
     if len(reached) < 2:
         return f"{said} The runs cannot tell how the updates scale with the batch size."
