@@ -157,3 +157,13 @@ def test_the_noise_legend_rounds_as_the_sentence_does(scaling_runs):
     found = bf.steps_to_target(bf.isolation(scaling_runs, 0.01), scaling_runs)
     assert "B_simple was about 1,100" in text.steps_sentence(found)
     assert "B_simple ≈ 1,100" in [t.name for t in charts.steps_figure(found).data]
+
+
+def test_runs_that_learned_nothing_on_one_seed_are_told_as_they_ran():
+    """The newcomer's case: 500 rows, 1 seed, 5 epochs at equal weight updates. Every run stays above a constant
+    guess's loss; whole epochs give batch 8 40 updates against 50 for batch 32."""
+    at = open_page("app_pages/batch_size.py", rows="500", seeds="1", b_epochs="5", b_budget="updates")
+    said = " ".join(m.value for m in at.markdown)
+    assert "they learned nothing the validation rows confirm, so there is no target to time" in said
+    assert "seed spread" not in said and "Target:" not in said and "; range" not in said
+    assert "about the same number, 40-51 updates." in " ".join(c.value for c in at.caption)

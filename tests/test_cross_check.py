@@ -45,6 +45,11 @@ def cross_check(at) -> None:
         named = re.findall(rf"(?<![\d.]){value}\D{{0,40}}?reaches (\d+\.\d+)", text)
         named += re.findall(rf"(?<![\d.]){value}: (\d+\.\d+)", text)  # a tie lists every tied value's number
         assert all(n == number for n in named), (label, number, named)
+    for figure in figures(at):  # the batch page's isolation plot at the lesson's rate: the same runs, the same number
+        for trace in figure["data"]:
+            if trace.get("name", "").endswith("(the lesson's)"):
+                shown = {f"batch {int(x):,}": f"{y:.3f}" for x, y in zip(array(trace, "x"), array(trace, "y"))}
+                assert shown == {k: v for k, v in stars.items() if k in shown} and len(shown) > 1, (shown, stars)
     if "run" in stars:  # the epochs page: star, "lowest" metric and sentence
         lowest = _metric(at, "Lowest 3-epoch mean of validation loss")
         assert lowest is not None and lowest[1] == stars["run"], (lowest, stars)

@@ -136,3 +136,16 @@ def test_a_diverging_cell_is_marked_on_the_heatmap_and_its_curve():
 def test_a_diverging_cell_is_drawn_to_the_end():
     at = open_page(PAGE, g_batches=["64"], g_lrs=["0.01", "10"], g_epochs="4", rows="500", seeds="2")
     assert list(series(curve(curves(at), "lr 10")["x"])) == [0, 1, 2, 3, 4]
+
+
+def test_the_guide_caption_and_the_key_describe_what_is_drawn():
+    """The newcomer's grid: no clear best cell, so no linear-scaling line and no caption about it; most rows have
+    only dashed tie boxes, and the key says what each kind of box marks."""
+    at = open_page(PAGE, rows="500", seeds="1", g_epochs="5", g_batches=["32", "128"], g_lrs=["0.001", "0.01", "0.1"])
+    drawn = [t.get("name") for t in heatmap(at)["data"]]
+    captions = " ".join(c.value for c in at.caption)
+    assert ("linear scaling: lr ∝ batch" in drawn) == ("linear-scaling rule of thumb" in captions)
+    subtitle = heatmap(at)["layout"]["title"]["text"]
+    assert "best learning rate per batch size" not in subtitle
+    assert ("a row's clear best learning rate" in subtitle) == ("best learning rate per batch size" in drawn)
+    assert ("rates tied for best" in subtitle) == ("tied with the best" in drawn)
