@@ -1,12 +1,9 @@
 """The stacked sweep engine: `RunSpec`s in, `RunHistory`s out, with the curves `model.fit` gives.
 
-The lesson's way is a fresh `model.fit` per run, and on a small CPU almost all of its time is per-step overhead. The
-engine instead runs whole epochs inside one traced `tf.function` (`dlviz.engine.kernels`) and trains every run of a
-sweep that shares batch size, epochs and hidden units at once, as *lanes* of stacked copies of the model: every
-(learning rate, seed) pair is a lane with its own Adam step size, its own seeded initial weights and its own seeded
-batch order. Each lane runs exactly the ops Keras runs per step, so its weights are bitwise those of `model.fit` fed
-the same batches and do not depend on the other lanes; `dlviz.engine.plain.train_plain` runs the lesson's own code and
-`tests/test_engine_equivalence.py` holds the two together.
+A fresh `model.fit` per run spends almost all of its time on per-step overhead on a small CPU. The engine runs whole
+epochs inside one traced `tf.function` (`dlviz.engine.kernels`), and every run of a sweep that shares batch size,
+epochs and hidden units trains at once as a *lane* of stacked models (its own Adam step size, seeded initial weights
+and batch order), bitwise as `model.fit` would (`dlviz.engine.plain`, `tests/test_engine_equivalence.py`).
 """
 
 from __future__ import annotations
@@ -40,12 +37,6 @@ def epoch_orders(n_train: int, seed: int, epochs: int) -> list[np.ndarray]:
     return [rng.permutation(n_train) for _ in range(epochs)]
 
 
-def _group_key(spec: RunSpec) -> tuple:
-    # Runs that differ only in learning rate and seed take the same number of updates: they train as lanes of one
-    # stack.
-    return (spec.dataset, spec.batch_size, spec.epochs, spec.hidden_units)
-
-
 def train_sweep(dataset: Dataset, specs: Sequence[RunSpec], progress: ProgressCallback | None = None, *,
                 record_path: bool = False, measure_noise: bool = True) -> list[RunHistory]:
     """Train every spec on `dataset` and return their histories in the same order.
@@ -73,9 +64,9 @@ def train_sweep(dataset: Dataset, specs: Sequence[RunSpec], progress: ProgressCa
         spec.validate()
         if spec.dataset != dataset.fingerprint:
             raise TrainingError("A run was asked for on a different dataset than the one given.")
-    groups: dict[tuple, list[int]] = {}
+    groups: dict[tuple, list[int]] = {}  # runs that differ only in learning rate and seed: lanes of one stack
     for index, spec in enumerate(specs):
-        groups.setdefault(_group_key(spec), []).append(index)
+        groups.setdefault((spec.dataset, spec.batch_size, spec.epochs, spec.hidden_units), []).append(index)
     n_train = len(dataset.y_train)
     total = sum(s.epochs * updates_per_epoch(n_train, s.batch_size) for s in specs)
     state = SweepProgress(0, total, [None] * len(specs))
@@ -147,11 +138,6 @@ class _Stack:
         if self.measure_noise and len(self.dataset.y_train) > 1:
             self.noise_jobs.append((list(lanes), _NOISE_WORKER.submit(
                 noise_scale, [p.numpy() for p in self.params], self.dataset.x_train, self.dataset.y_train)))
-
-    def _collect_noise(self) -> None:
-        for lanes, job in self.noise_jobs:
-            for lane, scale in zip(lanes, job.result()[lanes]):
-                self.histories[lane].noise_scale.append(float(scale))
 
     def _record_path(self, updates: int, lanes: list[int]) -> None:
         arrays = [p.numpy() for p in self.params]
@@ -227,7 +213,9 @@ class _Stack:
                 if blew_up or epoch == spec0.epochs:
                     weights = weights or [p.numpy() for p in self.params]
                     history.weights = tuple(w[lane] for w in weights)
-                    self._finish_path(lane)
+                    if self.record_path:
+                        history.trajectory = np.stack(self.paths[lane])
+                        history.trajectory_updates = np.array(self.path_updates[:len(self.paths[lane])], np.int64)
             state.done_updates += per_epoch * len(active)
             active = [lane for lane in active if lane not in ended]
             for slot, history in zip(slots, histories):
@@ -237,11 +225,7 @@ class _Stack:
                 progress(state)
             if not active:
                 break
-        self._collect_noise()
+        for lanes, job in self.noise_jobs:
+            for lane, scale in zip(lanes, job.result()[lanes]):
+                histories[lane].noise_scale.append(float(scale))
         return histories
-
-    def _finish_path(self, lane: int) -> None:
-        if self.record_path:
-            points = self.paths[lane]
-            self.histories[lane].trajectory = np.stack(points)
-            self.histories[lane].trajectory_updates = np.array(self.path_updates[:len(points)], np.int64)

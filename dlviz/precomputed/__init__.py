@@ -28,9 +28,9 @@ _INDEX = "index"
 def _encode(history: RunHistory, prefix: str, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
     """Arrays of one history go into `arrays` under `prefix`; the rest (the spec, scalars) is returned as JSON."""
     scalars: dict[str, Any] = {}
-    for field in dataclasses.fields(RunHistory):
+    for field in dataclasses.fields(history):
         value = getattr(history, field.name)
-        if isinstance(value, RunSpec):
+        if dataclasses.is_dataclass(value):
             scalars[field.name] = dataclasses.asdict(value)
         elif isinstance(value, tuple):  # the weights: a tuple of arrays
             for k, part in enumerate(value):
@@ -44,14 +44,14 @@ def _encode(history: RunHistory, prefix: str, arrays: dict[str, np.ndarray]) -> 
     return scalars
 
 
-def _decode(scalars: dict[str, Any], prefix: str, arrays: Any) -> RunHistory:
+def _decode(scalars: dict[str, Any], prefix: str, arrays: Any, kind: type = RunHistory, spec: type = RunSpec) -> Any:
     values: dict[str, Any] = {}
-    for field in dataclasses.fields(RunHistory):
+    for field in dataclasses.fields(kind):
         if field.name not in scalars:  # a field newer than the file: its default
             continue
         stored = scalars[field.name]
         if field.name == "spec":
-            values["spec"] = RunSpec(**stored)
+            values["spec"] = spec(**stored)
         elif isinstance(stored, dict) and "parts" in stored:
             values[field.name] = tuple(arrays[f"{prefix}{field.name}.{k}"] for k in range(stored["parts"]))
         elif isinstance(stored, dict) and "array" in stored:
@@ -59,11 +59,11 @@ def _decode(scalars: dict[str, Any], prefix: str, arrays: Any) -> RunHistory:
             values[field.name] = array if stored["array"] else array.tolist()
         else:
             values[field.name] = stored
-    return RunHistory(**values)
+    return kind(**values)
 
 
-def save(histories: Iterable[RunHistory], path: Path = PATH) -> Path:
-    """Write `histories` to `path` (compressed .npz)."""
+def save(histories: Iterable[Any], path: Path = PATH) -> Path:
+    """Write `histories` (`RunHistory`s, or other dataclasses with a `spec`) to `path` (compressed .npz)."""
     arrays: dict[str, np.ndarray] = {}
     index = [_encode(history, f"{i}/", arrays) for i, history in enumerate(histories)]
     arrays[_INDEX] = np.frombuffer(json.dumps({"format": FORMAT, "runs": index}).encode(), dtype=np.uint8)
@@ -72,14 +72,15 @@ def save(histories: Iterable[RunHistory], path: Path = PATH) -> Path:
     return path
 
 
-def load(path: Path = PATH) -> dict[RunSpec, RunHistory]:
-    """The shipped runs by spec; empty if the file is missing, unreadable or of another format."""
+def load(path: Path = PATH, kind: type = RunHistory, spec: type = RunSpec) -> dict[Any, Any]:
+    """The shipped runs (`kind`s, found by their `spec`) by spec; empty if the file is missing, unreadable or of
+    another format."""
     try:
         with np.load(path, allow_pickle=False) as stored:
             index = json.loads(stored[_INDEX].tobytes())
             if index.get("format") != FORMAT:
                 return {}
-            runs = [_decode(scalars, f"{i}/", stored) for i, scalars in enumerate(index["runs"])]
+            runs = [_decode(scalars, f"{i}/", stored, kind, spec) for i, scalars in enumerate(index["runs"])]
     except (OSError, ValueError, KeyError, TypeError):
         return {}
     return {history.spec: history for history in runs}
