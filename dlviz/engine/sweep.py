@@ -89,6 +89,14 @@ def _chunk_bounds(n_train: int, batch_size: int, chunks: int) -> list[int]:
     return cuts if cuts[-1] == n_train else cuts + [n_train]
 
 
+def _evaluate(params: tuple, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Each lane's loss, accuracy and share predicted positive on `x`, `y` (`kernels.evaluate_fn`); NaN for no rows."""
+    n_lanes = int(params[0].shape[0])
+    if not len(y):
+        return (np.full(n_lanes, np.nan, np.float32),) * 3
+    return tuple(t.numpy() for t in evaluate_fn(n_lanes)(params, tf.constant(x), tf.constant(y)))
+
+
 @dataclass
 class _Stack:
     """K lanes trained together: lane k is `specs[k]` throughout (a lane that reached NaN keeps running, its numbers
@@ -114,13 +122,8 @@ class _Stack:
         starts = {seed: initial_weights(dataset.n_features, spec0.hidden_units, seed) for seed in seeds}
         params = tuple(tf.constant(np.stack([starts[s.seed][i] for s in specs])) for i in range(4))
         rows = {seed: epoch_orders(n_train, seed, spec0.epochs) for seed in seeds}
-        loss, accuracy, _ = (t.numpy() for t in evaluate_fn(len(specs))(
-            params, tf.constant(dataset.x_train), tf.constant(dataset.y_train)))
-        if len(dataset.y_val):
-            val_loss, val_accuracy, _ = (t.numpy() for t in evaluate_fn(len(specs))(
-                params, tf.constant(dataset.x_val), tf.constant(dataset.y_val)))
-        else:
-            val_loss = val_accuracy = np.full(len(specs), np.nan, np.float32)
+        loss, accuracy, _ = _evaluate(params, dataset.x_train, dataset.y_train)
+        val_loss, val_accuracy, _ = _evaluate(params, dataset.x_val, dataset.y_val)
         histories = [RunHistory(
             spec=s, updates_per_epoch=updates_per_epoch(n_train, s.batch_size), initial_loss=float(loss[k]),
             initial_val_loss=float(val_loss[k]), initial_accuracy=float(accuracy[k]),
@@ -152,17 +155,15 @@ class _Stack:
         per_epoch = updates_per_epoch(n_train, spec0.batch_size)
         batch_size = min(spec0.batch_size, n_train)
         batch_sizes = np.diff(np.minimum(np.arange(per_epoch + 1) * batch_size, n_train))
-        train_rows, evaluate = train_rows_fn(n_lanes), evaluate_fn(n_lanes)
+        train_rows = train_rows_fn(n_lanes)
         started = time.perf_counter()
         m = tuple(tf.zeros_like(p) for p in self.params)
         v = tuple(tf.zeros_like(p) for p in self.params)
         step = tf.constant(0.0)
         rates = tf.constant(np.array([s.learning_rate for s in specs], np.float32))
         x_train, y_train = tf.constant(dataset.x_train), tf.constant(dataset.y_train)
-        x_val, y_val = tf.constant(dataset.x_val), tf.constant(dataset.y_val)
         batch = tf.constant(batch_size, tf.int32)
         update_chunks: list[list[np.ndarray]] = [[] for _ in specs]
-        positive_share = np.full(n_lanes, np.nan)
         active = list(range(n_lanes))  # the lanes still being recorded
         if self.record_path:
             self._record_path(0, active)
@@ -182,10 +183,7 @@ class _Stack:
             batch_losses = np.concatenate(losses)  # [batches, lanes]
             epoch_loss = (batch_losses * batch_sizes[:, None]).sum(axis=0) / n_train
             epoch_acc = np.concatenate(corrects).sum(axis=0) / n_train
-            if len(dataset.y_val):
-                val_loss, val_acc, positive_share = (t.numpy() for t in evaluate(self.params, x_val, y_val))
-            else:
-                val_loss = val_acc = np.full(n_lanes, np.nan, np.float32)
+            val_loss, val_acc, positive_share = _evaluate(self.params, dataset.x_val, dataset.y_val)
             if self.record_path:
                 self._record_path(epoch * per_epoch, active)
             self._record_noise(active)
