@@ -11,8 +11,6 @@ import plotly.graph_objects as go
 from dlviz.charts import style
 from dlviz.text.format import format_lr
 
-BEST_COLOR = style.BEST_COLOR
-
 
 def range_band_figure(results: Sequence, interval: tuple[float, float], *, seeds: Sequence[int],
                       answers: bool = True, presenter: bool = False) -> go.Figure:
@@ -41,9 +39,10 @@ def range_band_figure(results: Sequence, interval: tuple[float, float], *, seeds
                                                "<extra></extra>"))
     if answers:
         low, high = interval
-        fig.add_vrect(x0=low, x1=high, fillcolor=style.rgba(BEST_COLOR, 0.25), line=dict(color=BEST_COLOR, width=2))
+        best = style.BEST_COLOR
+        fig.add_vrect(x0=low, x1=high, fillcolor=style.rgba(best, 0.25), line=dict(color=best, width=2))
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", marker=dict(symbol="square", size=s.marker,
-                                                                                 color=style.rgba(BEST_COLOR, 0.5)),
+                                                                                 color=style.rgba(best, 0.5)),
                                  name=f"suggested: lr {format_lr(low)} to {format_lr(high)} "
                                       f"({longest.suggestion_rule} of each seed)"))
     style.apply_layout(fig, title="Learning-rate range test on every seed: the learning rate growing at every update",
