@@ -24,7 +24,7 @@ from dlviz.runs import (MAX_BATCH_SIZE, MAX_EPOCHS, MAX_HIDDEN_UNITS, MAX_LEARNI
 from dlviz.text.format import format_lr
 from dlviz.ui import sweep
 from tests.support import TIMEOUT, figures, notices, open_page, tables, trace_names
-from tests.test_teaching import band_traces, blowup_traces, code_selector, curve, in_page_order, series, shows
+from tests.support.pages import band_traces, blowup_traces, code_selector, curve, in_page_order, series, shows
 
 FEWEST_ROWS = str(min(settings.ROW_CHOICES))  # 500 rows: 320 training rows
 FEWEST_N_TRAIN = 320

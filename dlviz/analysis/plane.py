@@ -47,7 +47,8 @@ def n_params(n_features: int, hidden_units: int) -> int:
 
 
 def unflatten_weights(vector: np.ndarray, n_features: int, hidden_units: int) -> list[np.ndarray]:
-    """One flat weight vector (kernel 1, bias 1, kernel 2, bias 2, row-major) as the lesson's model's weights. Raises LandscapeError if the size does not fit."""
+    """One flat weight vector (kernel 1, bias 1, kernel 2, bias 2, row-major) as the lesson's model's weights.
+    Raises LandscapeError if the size does not fit."""
     vector = np.asarray(vector, np.float32)
     f, h = n_features, hidden_units
     if vector.shape != (n_params(f, h),):

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.helpers import SMALL, app_paths, measured, peak_memory_kib, write_json
+from tests.support.browser import SMALL, app_paths, measured, peak_memory_kib, write_json
 
 
 @pytest.mark.browser
 def test_server_peak_memory_after_every_page(new_page, server):
-    from tests.browser.test_browser import SMALL_VIEWS
+    from tests.support.browser import SMALL_VIEWS
 
     for path in app_paths():
         if path not in server.visited:  # when this test runs on its own, or after a selection of the others
