@@ -27,8 +27,7 @@ class LandscapeError(ValueError):
 
 def _one_blas_thread(function):
     """Run NumPy's linear algebra on one BLAS thread. These matrices are small ([points, n_params]); OpenBLAS's
-    threads fight TensorFlow's pools and other processes on a shared 2-core machine, where a 112 x 1409 SVD took
-    1.4-4.5 s with its default threads and 0.04 s with one."""
+    threads fight TensorFlow's pools and other processes on a shared machine (bench/README.md: the plane's SVD)."""
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):

@@ -24,21 +24,16 @@ from dlviz.data import Dataset
 from dlviz.engine.runtime import tf
 from dlviz.runs import RunHistory, RunSpec
 
-# Bound on the largest intermediate, the [chunk, rows, hidden] hidden-layer activations: 8 MB (12 weight vectors at the
-# defaults). The peak is about three such arrays (matmul, bias, relu), ~25 MB, whatever the grid size. Chunks of 6-25
-# vectors took 0.54-0.58 s per 41 x 41 map here, 51 vectors 0.59-0.84 s (cache misses).
+# Bound on the largest intermediate, the [chunk, rows, hidden] hidden-layer activations (bench/README.md: the map).
 CHUNK_BYTES = 8 * 1024 * 1024
-# The map's loss is taken on at most this many training rows (a fixed sample, the same for every point): the cost is
-# linear in rows, and 4,096 rows keep a 41 x 41 map under 2 s on the largest practice set (6,400 training rows).
+# The map's loss is taken on at most this many training rows (a fixed sample, the same for every point): its cost
+# is linear in rows.
 MAX_LOSS_ROWS = 4_096
 SAMPLE_SEED = 0
 GRID_SIZE = 41
 LINE_ALPHAS = np.round(np.linspace(-0.25, 1.25, 31), 6)  # Goodfellow et al. extend the line beyond both ends
 # A sweep whose recorded paths would exceed this many bytes is refused (`sweep_paths`), so that recording stays under
-# the issue's 50 MB: at the largest sweep this allows (6 rates, 512 hidden units, 50 epochs: 15.2 MiB of paths) the
-# recording adds 14.7 MiB held and 30.3 MiB at its peak, the view from the paths 35 MiB at its peak (NumPy, measured
-# by bench/landscape_paths.py --memory), and the page drops the paths once both zooms are drawn. The defaults use
-# 0.7 MB.
+# 50 MB (bench/README.md: the paths' memory); the page drops the paths once both zooms are drawn.
 MAX_PATH_BYTES = 16 * 1024 * 1024
 
 
@@ -159,9 +154,7 @@ def map_losses(plane: Plane, axis_a: np.ndarray, axis_b: np.ndarray, x: np.ndarr
 def losses_on_plane(plane: Plane, coords: np.ndarray, x: np.ndarray, y: np.ndarray, hidden_units: int
                     ) -> np.ndarray:
     """The loss [P] at plane coordinates `coords` [P, 2]. The weight vectors are built in blocks whose float64
-    intermediate (`Plane.weights_at`) stays under CHUNK_BYTES, so memory stays bounded: a 41 x 41 grid of a
-    500k-weight model would be 3.4 GB at once (blocks of 4 x CHUNK_BYTES float32, 3x that with the float64
-    intermediate and the cast, were 100 MiB of the map's peak at 11,265 weights: bench/landscape_paths.py --memory)."""
+    intermediate (`Plane.weights_at`) stays under CHUNK_BYTES, so memory stays bounded whatever the model's size."""
     block = max(1, CHUNK_BYTES // (8 * plane.n_params))
     parts = [losses_at(plane.weights_at(coords[i:i + block]), x, y, hidden_units)
              for i in range(0, len(coords), block)]
