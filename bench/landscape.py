@@ -38,9 +38,9 @@ def main() -> int:
     import numpy as np
 
     from dlviz import defaults
-    from dlviz.analysis.plane import grid_coords, unflatten_weights
+    from dlviz.analysis.plane import grid_coords
     from dlviz.engine import landscape as engine
-    from dlviz.engine.model import build_model
+    from tests.support.reference import build_model, unflatten_weights
     from dlviz.engine.runtime import keras, tf
     print(f"import: {time.perf_counter() - started:.1f} s (not counted)")
     print(f"threads: intra-op {tf.config.threading.get_intra_op_parallelism_threads()} "

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from tests.support import array
-from tests.support.reference import bilinear, flatten_weights, record_schedule
+from tests.support.reference import bilinear, build_model, flatten_weights, record_schedule, unflatten_weights
 
 from dlviz.analysis.landscape import clip_to_map, landscape_frame, line_profile, zoom_runs
 from dlviz.analysis.plane import (LandscapeError, fit_plane, grid_axes, grid_coords,
-                                  n_params, unflatten_weights)
+                                  n_params)
 
 # Losses are float32 means of ~400 per-row cross-entropies of size ~1: summation order alone moves them by ~1e-6
 # relative, far under the 1e-4 a user could read off a 4-decimal hover label.
@@ -139,7 +139,7 @@ def _numpy_loss(weights: np.ndarray, x: np.ndarray, y: np.ndarray, hidden: int) 
 
 def test_batched_loss_equals_keras_and_numpy(tiny_dataset):
     from dlviz.engine.landscape import losses_at
-    from dlviz.engine.model import build_model, initial_weights
+    from dlviz.engine.model import initial_weights
 
     hidden = 8
     x, y = tiny_dataset.x_train, tiny_dataset.y_train
@@ -201,8 +201,6 @@ def test_map_is_true_at_the_projected_points(tiny_dataset, tiny_landscape):
     """At every recorded point's projection the map's loss (the same batched grid computation, on a grid whose node
     is that point) equals the loss of the projected weights computed separately and by Keras, to 1e-4."""
     from dlviz.engine.landscape import loss_sample, map_losses
-    from dlviz.engine.model import build_model
-
     paths, landscape = tiny_landscape
     x, y = loss_sample(tiny_dataset)
     hidden = paths[0].spec.hidden_units

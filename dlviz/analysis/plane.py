@@ -45,19 +45,6 @@ def n_params(n_features: int, hidden_units: int) -> int:
     return n_features * hidden_units + 2 * hidden_units + 1
 
 
-def unflatten_weights(vector: np.ndarray, n_features: int, hidden_units: int) -> list[np.ndarray]:
-    """One flat weight vector (kernel 1, bias 1, kernel 2, bias 2, row-major) as the lesson's model's weights.
-    Raises LandscapeError if the size does not fit."""
-    vector = np.asarray(vector, np.float32)
-    f, h = n_features, hidden_units
-    if vector.shape != (n_params(f, h),):
-        raise LandscapeError(f"A weight vector of the lesson's model with {f} features and {h} hidden units has "
-                             f"{n_params(f, h)} numbers; got shape {vector.shape}.")
-    cuts = np.cumsum([f * h, h, h])
-    k1, b1, k2, b2 = np.split(vector, cuts)
-    return [k1.reshape(f, h), b1, k2.reshape(h, 1), b2]
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # The plane
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlviz.runs import FIRST_SEED, LESSON_HIDDEN_UNITS, LESSON_LEARNING_RATE
-from dlviz.engine.runtime import keras
+from dlviz.runs import FIRST_SEED, LESSON_HIDDEN_UNITS
 
 
 def initial_weights(n_features: int, hidden_units: int = LESSON_HIDDEN_UNITS, seed: int = FIRST_SEED
@@ -24,22 +23,3 @@ def initial_weights(n_features: int, hidden_units: int = LESSON_HIDDEN_UNITS, se
 
     return [glorot(n_features, hidden_units), np.zeros(hidden_units, np.float32),
             glorot(hidden_units, 1), np.zeros(1, np.float32)]
-
-
-def build_model(n_features: int, hidden_units: int = LESSON_HIDDEN_UNITS, seed: int = FIRST_SEED,
-                weights: list[np.ndarray] | None = None) -> keras.Sequential:
-    """The lesson's architecture as an ordinary (uncompiled) Keras model, with `weights` or the seeded start."""
-    model = keras.Sequential([
-        keras.Input(shape=(n_features,)),
-        keras.layers.Dense(hidden_units, activation="relu"),
-        keras.layers.Dense(1, activation="sigmoid"),
-    ])
-    model.set_weights(weights if weights is not None else initial_weights(n_features, hidden_units, seed))
-    return model
-
-
-def compile_lesson_model(model: keras.Model, learning_rate: float = LESSON_LEARNING_RATE) -> keras.Model:
-    """Compile as the lesson does: Adam, binary cross-entropy, accuracy."""
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss="binary_crossentropy",
-                  metrics=["accuracy"])
-    return model

@@ -5,7 +5,7 @@ engine instead runs whole epochs inside one traced `tf.function` (`dlviz.engine.
 sweep that shares batch size, epochs and hidden units at once, as *lanes* of stacked copies of the model: every
 (learning rate, seed) pair is a lane with its own Adam step size, its own seeded initial weights and its own seeded
 batch order. Each lane runs exactly the ops Keras runs per step, so its weights are bitwise those of `model.fit` fed
-the same batches and do not depend on the other lanes; `dlviz.engine.plain.train_plain` runs the lesson's own code and
+the same batches and do not depend on the other lanes; `tests/support/reference.train_plain` runs the lesson's own code and
 `tests/test_engine_equivalence.py` holds the two together.
 """
 
