@@ -21,11 +21,15 @@ def _finite(values: Sequence[float]) -> list[float | None]:
 def lr_finder_figure(result, *, answers: bool = True, presenter: bool = False) -> go.Figure:
     """The learning-rate range test: each update's loss (thin) and its smoothed curve (thick) against the learning
     rate on a log axis, with the lowest smoothed loss, the steepest fall and the suggestion marked (each legend entry
-    says "at lr 0.043": the number is a learning rate). `answers=False` (a teacher hides them) draws the two curves
-    only: no marks, no suggestion line, no stop mark.
+    says "at lr 0.043": the number is a learning rate).
 
-    `result` is a `dlviz.engine.lr_finder.FinderResult` (only its arrays and numbers are read).
-    """
+    Args:
+        result: a `dlviz.engine.lr_finder.FinderResult` (only its arrays and numbers are read).
+        answers: False while a teacher hides them: the two curves only, no marks, suggestion or stop mark.
+        presenter: large fonts and lines.
+
+    Returns:
+        The figure."""
     rates = np.asarray(result.learning_rates, dtype=float)
     smoothed = np.asarray(result.smoothed, dtype=float)
     losses = np.asarray(result.losses, dtype=float)

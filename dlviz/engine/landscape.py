@@ -70,11 +70,18 @@ def chunk_size(n_rows: int, hidden_units: int, n_weights: int) -> int:
 
 
 def losses_at(weights: np.ndarray, x: np.ndarray, y: np.ndarray, hidden_units: int) -> np.ndarray:
-    """The lesson's loss (mean binary cross-entropy over the rows of `x` [rows, features], labels `y` [rows] in
-    {0, 1}) at each of the flat weight vectors `weights` [G, n_params] -> float64 [G].
+    """The lesson's loss (mean binary cross-entropy) at many weight vectors at once.
 
-    Non-finite weights give a NaN or inf loss for that vector only. Raises LandscapeError if the sizes do not fit.
-    """
+    Args:
+        weights: flat weight vectors (`analysis.plane` layout), float32 [G, n_params].
+        x: features [rows, features]; y: labels in {0, 1} [rows].
+        hidden_units: the model's width.
+
+    Returns:
+        float64 [G]; a vector with non-finite weights gives NaN or inf for itself only.
+
+    Raises:
+        LandscapeError: the sizes do not fit."""
     weights = np.asarray(weights, np.float32)
     x = np.asarray(x, np.float32)
     n_features = x.shape[1]
@@ -124,9 +131,18 @@ def path_from_history(history: RunHistory) -> RunPath:
 
 
 def sweep_paths(dataset: Dataset, specs: Sequence[RunSpec]) -> list[RunPath]:
-    """Every spec's recorded path, from the sweep engine (`train_sweep(..., record_path=True)`: the start, 8 points
-    in epoch 1, then every epoch; `tests/support/reference.record_path_plain` records the same with `model.fit`).
-    Raises LandscapeError when the paths would exceed MAX_PATH_BYTES."""
+    """Every spec's recorded weight path, from the sweep engine (`train_sweep(..., record_path=True)`): the start,
+    8 points in epoch 1, then the end of every epoch.
+
+    Args:
+        dataset: the prepared data.
+        specs: the sweep's runs.
+
+    Returns:
+        One `RunPath` per spec (trajectory float32 [points, n_params], the updates at each point).
+
+    Raises:
+        LandscapeError: the paths would exceed MAX_PATH_BYTES."""
     from dlviz.engine.sweep import train_sweep
 
     specs = list(specs)
@@ -178,16 +194,27 @@ def centre_run_of(dataset: Dataset, paths: Sequence[RunPath], max_rows: int | No
 def compute_landscape(dataset: Dataset, paths: Sequence[RunPath], *, centre_run: int | None = None,
                       extent_runs: Sequence[int] | None = None, size: int = GRID_SIZE, margin: float = 0.2,
                       max_rows: int | None = MAX_LOSS_ROWS, alphas: np.ndarray = LINE_ALPHAS) -> Landscape:
-    """The loss map under the recorded `paths` (one sweep on `dataset`) on the plane of their first two principal
-    directions (Li et al. 2018), centred on the final weights of run `centre_run` (default: the run with the lowest
-    training loss at its last recorded point), fitted to the runs that did not diverge (all runs if every one did),
-    with a `size` x `size` grid covering the projected paths of `extent_runs` (default: the fitted runs) plus
-    `margin` (other paths are drawn up to where they leave it); and each run's straight-line profile from its start
-    to its end (Goodfellow et al. 2015) on the same training rows and on all validation rows; the training and the
-    validation loss at every recorded point (the replay's curves).
+    """The loss surface under a sweep's recorded paths (Li et al. 2018) and each run's straight line from start to
+    end (Goodfellow, Vinyals, Saxe 2015).
 
-    Raises LandscapeError if the paths do not belong to one model or do not span a plane.
-    """
+    The plane is spanned by the first two principal directions of the paths of the runs that did not diverge (all
+    runs if every one did), centred on the final weights of `centre_run`; the grid covers the projected paths of
+    `extent_runs` plus `margin`, other paths are drawn up to where they leave it.
+
+    Args:
+        dataset: the data the runs trained on; the map's loss uses at most `max_rows` of its training rows.
+        paths: the sweep's `RunPath`s (one model: same features and width).
+        centre_run: the run whose end is the centre (default: the lowest training loss at its last point).
+        extent_runs: the runs the grid must cover (default: the fitted runs).
+        size: grid points per side; margin: extra share of the extent on each side.
+        alphas: the straight line's positions (0 = start, 1 = end; Goodfellow et al. extend past both ends).
+
+    Returns:
+        A `Landscape`: the plane, the `size` x `size` loss map (float64), every path's coordinates and losses,
+        the line profiles, and the training and validation loss at every recorded point.
+
+    Raises:
+        LandscapeError: the paths do not belong to one model or do not span a plane."""
     if not paths:
         raise LandscapeError("No recorded paths: train at least one run with its path recorded.")
     hidden = paths[0].spec.hidden_units
@@ -231,8 +258,16 @@ def compute_landscape(dataset: Dataset, paths: Sequence[RunPath], *, centre_run:
 
 
 def view_of(dataset: Dataset, paths: Sequence[RunPath], zoom: bool) -> Landscape:
-    """The page's view of `paths`: with `zoom`, the map fitted to the runs that end near the best one
-    (`zoom_runs`: within 1.5x its distance from the start), else to every run that did not diverge."""
+    """The loss-surface page's view of `paths` (`compute_landscape`).
+
+    Args:
+        dataset: the data the runs trained on.
+        paths: the sweep's recorded paths.
+        zoom: fit the map to the runs that end near the best one (`zoom_runs`: within 1.5x its distance from the
+            start); else to every run that did not diverge.
+
+    Returns:
+        The `Landscape` the page draws."""
     if not zoom:
         return compute_landscape(dataset, paths)
     centre = centre_run_of(dataset, paths)

@@ -153,13 +153,29 @@ def find_learning_rate(dataset: Dataset, *, batch_size: int = LESSON_BATCH_SIZE,
                        hidden_units: int = LESSON_HIDDEN_UNITS, seed: int = FIRST_SEED, start_lr: float = START_LR,
                        end_lr: float = END_LR, num_updates: int | None = None, smoothing: float = SMOOTHING,
                        blowup_factor: float = BLOWUP_FACTOR, rule: str = SUGGESTION_RULE) -> FinderResult:
-    """Run the range test on `dataset`'s training rows and read a suggestion off the smoothed curve.
+    """The learning-rate range test (Smith 2017; fastai's `lr_find`): one run whose learning rate grows exponentially
+    at every update, recording each batch's loss, stopped when the smoothed loss blows up.
+
+    Args:
+        dataset: the prepared data; only its training rows are used.
+        batch_size, hidden_units, seed: the run's settings (the lesson's by default).
+        start_lr, end_lr: the first and last learning rate of the schedule.
+        num_updates: updates planned (default: `UPDATES_PER_DECADE` per decade).
+        smoothing: the bias-corrected moving average's beta (fastai's 0.98).
+        blowup_factor: stop once the smoothed loss exceeds this multiple of its minimum so far.
+        rule: the suggestion, `MINIMUM_OVER_10` (fastai's "minimum": a tenth of the rate at the lowest smoothed loss)
+            or `STEEPEST` (where it falls fastest per decade).
+
+    Returns:
+        A `FinderResult`: the learning rates, losses and smoothed losses up to the stop, the suggestion and the marks.
+
+    Raises:
+        FinderError: an absurd setting, or a loss that is not a number from the first update.
 
     >>> from dlviz.data import load_builtin
     >>> result = find_learning_rate(load_builtin("practice", max_rows=600), num_updates=60)
     >>> 1e-6 <= result.suggestion <= 10
-    True
-    """
+    True"""
     if not 0 < start_lr < end_lr <= 1e3 or not math.isfinite(start_lr):
         raise FinderError(f"The learning rates must grow from a positive start to at most 1000; got {start_lr:g} "
                           f"to {end_lr:g}.")

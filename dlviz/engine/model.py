@@ -13,8 +13,14 @@ from dlviz.runs import FIRST_SEED, LESSON_HIDDEN_UNITS
 
 def initial_weights(n_features: int, hidden_units: int = LESSON_HIDDEN_UNITS, seed: int = FIRST_SEED
                     ) -> list[np.ndarray]:
-    """The model's starting weights `[kernel1 (n_features, hidden), bias1 (hidden,), kernel2 (hidden, 1), bias2 (1,)]`,
-    float32, the same for the same arguments; a different `seed` gives different kernels (biases start at zero)."""
+    """The lesson's model's starting weights, drawn with NumPy as Keras' defaults draw them (Glorot-uniform kernels,
+    zero biases), the same for the same arguments.
+
+    Args:
+        n_features: input width; hidden_units: the hidden layer's width; seed: different seeds, different kernels.
+
+    Returns:
+        float32 `[kernel1 (n_features, hidden), bias1 (hidden,), kernel2 (hidden, 1), bias2 (1,)]`."""
     rng = np.random.default_rng([seed, n_features, hidden_units])
 
     def glorot(fan_in: int, fan_out: int) -> np.ndarray:
