@@ -7,6 +7,7 @@ Pure functions of numbers; no figure family lives here.
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -168,13 +169,8 @@ def wrap(text: str, font_px: int, width_px: int = PLANNED_WIDTH[False]) -> str:
     """`text` broken at spaces with `<br>` so no line passes `width_px` at `font_px` (plotly never wraps a title)."""
     if "<br>" in text:
         return text
-    lines: list[str] = []
-    for word in text.split(" "):
-        if lines and len(f"{lines[-1]} {word}") * CHAR_EM * font_px <= width_px - TEXT_LEFT:
-            lines[-1] = f"{lines[-1]} {word}"
-        else:
-            lines.append(word)
-    return "<br>".join(lines)
+    width = max(1, int((width_px - TEXT_LEFT) / (CHAR_EM * font_px)))
+    return "<br>".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)) or text
 
 
 def text_lines(text: str) -> int:
