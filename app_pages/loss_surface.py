@@ -31,7 +31,8 @@ def loss_maps(fingerprint: str, specs: tuple[RunSpec, ...], _dataset) -> tuple[L
     shipped = tuple(surface.shipped(fingerprint, specs, zoom) for zoom in (True, False))
     if all(view is not None for view in shipped):
         return shipped  # type: ignore[return-value]
-    from dlviz.engine.landscape import sweep_paths, view_of
+    from dlviz.engine.landscape import sweep_paths
+    from dlviz.surface import view_of
     from dlviz.engine.runtime import TRAINING_LOCK
 
     paths = sweep_paths(_dataset, specs)

@@ -20,9 +20,7 @@ from typing import Sequence
 import numpy as np
 from threadpoolctl import threadpool_limits  # scikit-learn's own dependency
 
-
-class LandscapeError(ValueError):
-    """Paths that cannot span a plane (too few points, mismatched sizes, non-finite weights), for the user."""
+from dlviz.runs import LandscapeError
 
 
 def _one_blas_thread(function):
@@ -39,10 +37,6 @@ def _one_blas_thread(function):
 
 # ---------------------------------------------------------------------------------------------------------------
 # Flat weight vectors
-
-
-def n_params(n_features: int, hidden_units: int) -> int:
-    return n_features * hidden_units + 2 * hidden_units + 1
 
 
 # ---------------------------------------------------------------------------------------------------------------

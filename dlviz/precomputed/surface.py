@@ -82,9 +82,10 @@ def default_key(dataset, sweep: str | None = None) -> tuple[str, tuple[RunSpec, 
 
 def generate(path: Path = PATH) -> Path:
     """Train each sweep's default runs with their paths (real Keras training), compute the view at both zoom
-    settings (exactly as the page does, `engine.landscape.view_of`) and write them all to `path`."""
+    settings (exactly as the page does, `dlviz.surface.view_of`) and write them all to `path`."""
     from dlviz import defaults, settings
-    from dlviz.engine.landscape import sweep_paths, view_of
+    from dlviz.engine.landscape import sweep_paths
+    from dlviz.surface import view_of
 
     dataset = defaults.default_dataset()
     views = {}

@@ -8,15 +8,14 @@ import time
 
 import numpy as np
 
-from dlviz.analysis.plane import LandscapeError, n_params
 from dlviz.data import Dataset
 from dlviz.engine.kernels import _MODEL_SPEC, _lane_metrics
 from dlviz.engine.landscape import RunPath, losses_at
 from dlviz.engine.model import initial_weights
 from dlviz.engine.runtime import TRAINING_LOCK, keras, tf
 from dlviz.engine.sweep import epoch_orders
-from dlviz.runs import (DIVERGENCE_FACTOR, FIRST_SEED, LESSON_HIDDEN_UNITS, LESSON_LEARNING_RATE, RunHistory, RunSpec,
-                        updates_per_epoch)
+from dlviz.runs import (DIVERGENCE_FACTOR, FIRST_SEED, LESSON_HIDDEN_UNITS, LESSON_LEARNING_RATE, LandscapeError,
+                        RunHistory, RunSpec, n_params, updates_per_epoch)
 
 
 def build_model(n_features: int, hidden_units: int = LESSON_HIDDEN_UNITS, seed: int = FIRST_SEED,
