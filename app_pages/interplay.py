@@ -105,14 +105,9 @@ else:
 rows = interplay.row_bests(grid, outcome)
 ranking = interplay.ranking_outcome(outcome)
 scores = interplay.outcome_matrix(grid, ranking)
-layout.number_table({
-    "batch size": list(grid.batch_sizes),
-    "epochs": grid.epochs(),
-    "weight updates": grid.updates(n_train),
-} if hidden else {
-    "batch size": list(grid.batch_sizes),
-    "epochs": grid.epochs(),
-    "weight updates": grid.updates(n_train),
+counts = {"batch size": list(grid.batch_sizes), "epochs": grid.epochs(), "weight updates": grid.updates(n_train)}
+layout.number_table(counts if hidden else {
+    **counts,
     "best learning rate": [format_lr(grid.learning_rates[row.column]) if row.column is not None
                            else "tie: " + ", ".join(format_lr(r) for r in row.tied_rates) if row.tied_rates
                            else "none (each blew up or learned nothing)" for row in rows],
