@@ -102,15 +102,21 @@ else:
 rows = interplay.row_bests(grid, outcome)
 ranking = interplay.ranking_outcome(outcome)
 scores = interplay.outcome_matrix(grid, ranking)
-table = {"batch size": list(grid.batch_sizes), "epochs": grid.epochs(), "weight updates": grid.updates(n_train)}
-if not hidden:
-    table["best learning rate"] = [format_lr(grid.learning_rates[row.column]) if row.column is not None
-                                   else "tie: " + ", ".join(format_lr(r) for r in row.tied_rates) if row.tied_rates
-                                   else "none (each blew up or learned nothing)" for row in rows]
-    table[f"its {OUTCOME_LABELS[ranking]}" + (f" (mean of {grid.n_seeds} seeds)" if grid.n_seeds > 1 else "")] = [
+layout.number_table({
+    "batch size": list(grid.batch_sizes),
+    "epochs": grid.epochs(),
+    "weight updates": grid.updates(n_train),
+} if hidden else {
+    "batch size": list(grid.batch_sizes),
+    "epochs": grid.epochs(),
+    "weight updates": grid.updates(n_train),
+    "best learning rate": [format_lr(grid.learning_rates[row.column]) if row.column is not None
+                           else "tie: " + ", ".join(format_lr(r) for r in row.tied_rates) if row.tied_rates
+                           else "none (each blew up or learned nothing)" for row in rows],
+    f"its {OUTCOME_LABELS[ranking]}" + (f" (mean of {grid.n_seeds} seeds)" if grid.n_seeds > 1 else ""): [
         grid_text.outcome_text(ranking, scores[i, j]) if j is not None else "—"
-        for i, j in enumerate(row.leader_column for row in rows)]
-layout.number_table(table)
+        for i, j in enumerate(row.leader_column for row in rows)],
+})
 layout.download_runs(lambda: histories_frame(histories, [
     f"batch {h.spec.batch_size}, lr {format_lr(h.spec.learning_rate)}" for h in histories]), kinds.GRID.name)
 

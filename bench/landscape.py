@@ -38,11 +38,10 @@ def main() -> int:
     import numpy as np
 
     from dlviz import defaults
-    from dlviz.analysis.plane import grid_coords
+    from dlviz.analysis.plane import grid_coords, unflatten_weights
     from dlviz.engine import landscape as engine
     from dlviz.engine.model import build_model
     from dlviz.engine.runtime import keras, tf
-    from tests.support.reference import unflatten_weights
     print(f"import: {time.perf_counter() - started:.1f} s (not counted)")
     print(f"threads: intra-op {tf.config.threading.get_intra_op_parallelism_threads()} "
           f"(0 = all), cpus {os.cpu_count()}, load {os.getloadavg()[0]:.2f}")

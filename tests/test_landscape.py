@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 from tests.support import array
-from tests.support.reference import bilinear, flatten_weights, record_schedule, unflatten_weights
+from tests.support.reference import bilinear, flatten_weights, record_schedule
 
 from dlviz.analysis.landscape import clip_to_map, landscape_frame, line_profile, zoom_runs
-from dlviz.analysis.plane import LandscapeError, fit_plane, grid_axes, grid_coords, n_params
+from dlviz.analysis.plane import (LandscapeError, fit_plane, grid_axes, grid_coords,
+                                  n_params, unflatten_weights)
 
 # Losses are float32 means of ~400 per-row cross-entropies of size ~1: summation order alone moves them by ~1e-6
 # relative, far under the 1e-4 a user could read off a 4-decimal hover label.

@@ -108,8 +108,8 @@ def grid_heatmap_figure(batch_sizes: Sequence[int], learning_rates: Sequence[flo
             showscale=False, xgap=2, ygap=2, name="diverged"))
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="✕ diverged",
                                  marker=dict(symbol="square", size=14, color=DIVERGED_COLOR)))
-    # Cell labels as annotations, so each can take the text colour its cell needs (white on the dark end); set at
-    # once, since plotly re-validates every earlier one on each add_annotation.
+    # Cell labels as annotations, so each can take the text colour its cell needs (white on the dark end). Collected
+    # and set once: plotly re-validates every earlier one on each add_annotation (0.4 s for a 4 x 9 grid).
     annotations, shapes = [], []
     for i in ys:
         for j in xs:

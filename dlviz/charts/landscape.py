@@ -235,8 +235,10 @@ def _add_replay(fig: go.Figure, landscape: Landscape, labels: Sequence[str], col
     times = frame_epochs(landscape)
     n = len(labels)
     moving = list(range(2, 2 + 4 * n))
-    # Frames as plain dicts (validated once, by the assignment) holding only what changes: plotly.js merges a
-    # frame's data into the traces, so colours, names and hover texts (a path's whole customdata) come from the figure.
+    # Frames as plain dicts, validated once by the assignment (go.Scatter and go.Frame objects were validated three
+    # times each: 0.6 s of CPU for 29 frames of 20 traces), holding only what changes: plotly.js merges a frame's
+    # data into the traces, so colours, names and hover texts come from the figure. A path's hover data (customdata)
+    # stays the whole path's: a frame shows a prefix of it, point for point.
     fig.frames = [dict(name=f"{t:g}", traces=moving, data=[_changing(trace) for trace in
                                                            _path_traces(landscape, labels, colors, t, width,
                                                                         answers)

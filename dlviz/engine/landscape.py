@@ -6,6 +6,8 @@ Keras computes it for a sigmoid output (Keras 3 takes the cross-entropy on the l
 logits`, mean over rows) for G flat weight vectors in one traced computation: the rows are multiplied by all G
 first-layer kernels in one broadcast batched matmul ([rows, features] x [G, features, hidden] -> [G, rows, hidden])
 and the output layer is one batched matrix-vector product, per chunk of weight vectors instead of G model calls.
+(Laying the kernels side by side as one [features, G * hidden] matrix and reducing over a reshape was 2-4x slower
+here: the [rows, G, hidden] layout needs an extra pass over the largest array.)
 """
 
 from __future__ import annotations
@@ -20,19 +22,28 @@ from dlviz.analysis.landscape import Landscape, line_profile, line_weights, path
 from dlviz.analysis.plane import LandscapeError, Plane, fit_plane, grid_axes, grid_coords, n_params
 from dlviz.data import Dataset
 from dlviz.engine.runtime import tf
-from dlviz.runs import RunSpec
+from dlviz.runs import RunHistory, RunSpec
 
-# Bound on the largest intermediate, the [chunk, rows, hidden] activations: the peak is about three such arrays
-# (matmul, bias, relu) whatever the grid size.
+# Bound on the largest intermediate, the [chunk, rows, hidden] hidden-layer activations: 8 MB (12 weight vectors at the
+# defaults). The peak is about three such arrays (matmul, bias, relu), ~25 MB, whatever the grid size. Chunks of 6-25
+# vectors took 0.54-0.58 s per 41 x 41 map here, 51 vectors 0.59-0.84 s (cache misses).
 CHUNK_BYTES = 8 * 1024 * 1024
-# The map's loss is taken on at most this many training rows (a fixed sample, the same for every point).
+# The map's loss is taken on at most this many training rows (a fixed sample, the same for every point): the cost is
+# linear in rows, and 4,096 rows keep a 41 x 41 map under 2 s on the largest practice set (6,400 training rows).
 MAX_LOSS_ROWS = 4_096
 SAMPLE_SEED = 0
 GRID_SIZE = 41
 LINE_ALPHAS = np.round(np.linspace(-0.25, 1.25, 31), 6)  # Goodfellow et al. extend the line beyond both ends
-# A sweep whose recorded paths would exceed this many bytes is refused (`sweep_paths`), so that recording and the
-# view stay under 50 MB (bench/landscape_paths.py --memory); the page drops the paths once both zooms are drawn.
+# A sweep whose recorded paths would exceed this many bytes is refused (`sweep_paths`), so that recording stays under
+# the issue's 50 MB: at the largest sweep this allows (6 rates, 512 hidden units, 50 epochs: 15.2 MiB of paths) the
+# recording adds 14.7 MiB held and 30.3 MiB at its peak, the view from the paths 35 MiB at its peak (NumPy, measured
+# by bench/landscape_paths.py --memory), and the page drops the paths once both zooms are drawn. The defaults use
+# 0.7 MB.
 MAX_PATH_BYTES = 16 * 1024 * 1024
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Batched loss
 
 
 @functools.lru_cache(maxsize=None)
@@ -92,6 +103,10 @@ def loss_sample(dataset: Dataset, max_rows: int | None = MAX_LOSS_ROWS) -> tuple
     return dataset.x_train[keep], dataset.y_train[keep]
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Recorded paths
+
+
 @dataclass(frozen=True)
 class RunPath:
     """One run's recorded weights: `trajectory` float32 [points, n_params] after `updates` int64 [points] weight
@@ -102,6 +117,15 @@ class RunPath:
     updates: np.ndarray
     updates_per_epoch: int
     diverged_at: int | None = None
+
+
+def path_from_history(history: RunHistory) -> RunPath:
+    """The adapter to the engine's `train_sweep(..., record_path=True)`: its `trajectory` / `trajectory_updates`."""
+    trajectory = getattr(history, "trajectory", None)
+    if trajectory is None or len(trajectory) == 0:
+        raise LandscapeError("This run was trained without recording its path.")
+    return RunPath(history.spec, np.asarray(trajectory, np.float32),
+                   np.asarray(history.trajectory_updates, np.int64), history.updates_per_epoch, history.diverged_at)
 
 
 def sweep_paths(dataset: Dataset, specs: Sequence[RunSpec]) -> list[RunPath]:
@@ -117,8 +141,11 @@ def sweep_paths(dataset: Dataset, specs: Sequence[RunSpec]) -> list[RunPath]:
         raise LandscapeError(f"Recording these runs' paths would take {size / 2**20:.0f} MB; the view keeps at most "
                              f"{MAX_PATH_BYTES / 2**20:.0f} MB per sweep. Choose fewer values, fewer epochs or fewer "
                              "hidden units.")
-    return [RunPath(h.spec, np.asarray(h.trajectory, np.float32), np.asarray(h.trajectory_updates, np.int64),
-                    h.updates_per_epoch, h.diverged_at) for h in train_sweep(dataset, specs, record_path=True)]
+    return [path_from_history(h) for h in train_sweep(dataset, specs, record_path=True)]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The view
 
 
 def map_losses(plane: Plane, axis_a: np.ndarray, axis_b: np.ndarray, x: np.ndarray, y: np.ndarray,
@@ -131,8 +158,10 @@ def map_losses(plane: Plane, axis_a: np.ndarray, axis_b: np.ndarray, x: np.ndarr
 
 def losses_on_plane(plane: Plane, coords: np.ndarray, x: np.ndarray, y: np.ndarray, hidden_units: int
                     ) -> np.ndarray:
-    """The loss [P] at plane coordinates `coords` [P, 2], the weight vectors built in blocks whose float64
-    intermediate (`Plane.weights_at`) stays under CHUNK_BYTES, so memory stays bounded."""
+    """The loss [P] at plane coordinates `coords` [P, 2]. The weight vectors are built in blocks whose float64
+    intermediate (`Plane.weights_at`) stays under CHUNK_BYTES, so memory stays bounded: a 41 x 41 grid of a
+    500k-weight model would be 3.4 GB at once (blocks of 4 x CHUNK_BYTES float32, 3x that with the float64
+    intermediate and the cast, were 100 MiB of the map's peak at 11,265 weights: bench/landscape_paths.py --memory)."""
     block = max(1, CHUNK_BYTES // (8 * plane.n_params))
     parts = [losses_at(plane.weights_at(coords[i:i + block]), x, y, hidden_units)
              for i in range(0, len(coords), block)]

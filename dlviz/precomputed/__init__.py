@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -62,36 +62,27 @@ def _decode(scalars: dict[str, Any], prefix: str, arrays: Any) -> RunHistory:
     return RunHistory(**values)
 
 
-def write_npz(path: Path, index: dict[str, Any], arrays: dict[str, np.ndarray]) -> Path:
-    """Write `arrays` and the JSON `index` beside them to `path` (compressed .npz)."""
-    arrays[_INDEX] = np.frombuffer(json.dumps(index).encode(), dtype=np.uint8)
+def save(histories: Iterable[RunHistory], path: Path = PATH) -> Path:
+    """Write `histories` to `path` (compressed .npz)."""
+    arrays: dict[str, np.ndarray] = {}
+    index = [_encode(history, f"{i}/", arrays) for i, history in enumerate(histories)]
+    arrays[_INDEX] = np.frombuffer(json.dumps({"format": FORMAT, "runs": index}).encode(), dtype=np.uint8)
     with open(path, "wb") as handle:
         np.savez_compressed(handle, **arrays)
     return path
 
 
-def read_npz(path: Path, format: int, read: Callable[[dict[str, Any], Any], dict]) -> dict:
-    """`read(index, arrays)` of the file `write_npz` wrote; empty if it is missing, unreadable or of another
-    `format` (or its contents no longer fit the dataclasses)."""
+def load(path: Path = PATH) -> dict[RunSpec, RunHistory]:
+    """The shipped runs by spec; empty if the file is missing, unreadable or of another format."""
     try:
         with np.load(path, allow_pickle=False) as stored:
             index = json.loads(stored[_INDEX].tobytes())
-            return read(index, stored) if index.get("format") == format else {}
+            if index.get("format") != FORMAT:
+                return {}
+            runs = [_decode(scalars, f"{i}/", stored) for i, scalars in enumerate(index["runs"])]
     except (OSError, ValueError, KeyError, TypeError):
         return {}
-
-
-def save(histories: Iterable[RunHistory], path: Path = PATH) -> Path:
-    """Write `histories` to `path` (compressed .npz)."""
-    arrays: dict[str, np.ndarray] = {}
-    index = [_encode(history, f"{i}/", arrays) for i, history in enumerate(histories)]
-    return write_npz(path, {"format": FORMAT, "runs": index}, arrays)
-
-
-def load(path: Path = PATH) -> dict[RunSpec, RunHistory]:
-    """The shipped runs by spec; empty if the file is missing, unreadable or of another format."""
-    return read_npz(path, FORMAT, lambda index, stored: {
-        h.spec: h for h in (_decode(scalars, f"{i}/", stored) for i, scalars in enumerate(index["runs"]))})
+    return {history.spec: history for history in runs}
 
 
 def generate(path: Path = PATH) -> Path:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -23,11 +24,11 @@ import numpy as np
 
 from dlviz.analysis.landscape import Landscape, LineProfile, PathStats
 from dlviz.analysis.plane import Plane
-from dlviz.precomputed import read_npz, write_npz
 from dlviz.runs import RunSpec
 
 PATH = Path(__file__).with_name("default_surface.npz")
 FORMAT = 1
+_INDEX = "index"
 # The dataclasses a stored view may hold, by name (a name not here makes the file unreadable: the page computes).
 _CLASSES = {cls.__name__: cls for cls in (Landscape, Plane, PathStats, LineProfile, RunSpec)}
 
@@ -73,15 +74,24 @@ def save(views: dict[Key, Landscape], path: Path = PATH) -> Path:
     index = [{"fingerprint": fingerprint, "specs": [dataclasses.asdict(s) for s in specs], "zoom": zoom,
               "landscape": _encode(landscape, f"{i}", arrays)}
              for i, ((fingerprint, specs, zoom), landscape) in enumerate(views.items())]
-    return write_npz(path, {"format": FORMAT, "views": index}, arrays)
+    arrays[_INDEX] = np.frombuffer(json.dumps({"format": FORMAT, "views": index}).encode(), dtype=np.uint8)
+    with open(path, "wb") as handle:
+        np.savez_compressed(handle, **arrays)
+    return path
 
 
 def load(path: Path = PATH) -> dict[Key, Landscape]:
     """The shipped views by key; empty if the file is missing, unreadable or of another format (or its Landscape
     no longer fits the dataclass)."""
-    return read_npz(path, FORMAT, lambda index, stored: {
-        key_of(view["fingerprint"], (RunSpec(**s) for s in view["specs"]), view["zoom"]):
-        _decode(view["landscape"], stored) for view in index["views"]})
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            index = json.loads(stored[_INDEX].tobytes())
+            if index.get("format") != FORMAT:
+                return {}
+            return {key_of(view["fingerprint"], (RunSpec(**s) for s in view["specs"]), view["zoom"]):
+                    _decode(view["landscape"], stored) for view in index["views"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,12 +1,11 @@
 """References the tests compare the product with, kept out of the product: the `tf.GradientTape` gradients of one
-lane, a flat weight vector as the lesson's model's weights, the lesson's `model.fit` path recorder, a history's
-weights as an ordinary Keras model, and bilinear interpolation of a loss map."""
+lane, the lesson's `model.fit` path recorder, a history's weights as an ordinary Keras model, and bilinear
+interpolation of a loss map."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from dlviz.analysis.plane import LandscapeError, n_params
 from dlviz.data import Dataset
 from dlviz.engine.kernels import _MODEL_SPEC, _lane_metrics
 from dlviz.engine.landscape import RunPath, losses_at
@@ -21,19 +20,6 @@ FIRST_EPOCH_POINTS = 8  # recorded points inside epoch 1, where most of the move
 def flatten_weights(weights: Sequence[np.ndarray]) -> np.ndarray:
     """`[kernel1 [f,h], bias1 [h], kernel2 [h,1], bias2 [1]]` -> one float32 vector [n_params] (row-major)."""
     return np.concatenate([np.asarray(w, np.float32).ravel() for w in weights])
-
-
-def unflatten_weights(vector: np.ndarray, n_features: int, hidden_units: int) -> list[np.ndarray]:
-    """One flat weight vector (kernel 1, bias 1, kernel 2, bias 2, row-major) as the lesson's model's weights.
-    Raises LandscapeError if the size does not fit."""
-    vector = np.asarray(vector, np.float32)
-    f, h = n_features, hidden_units
-    if vector.shape != (n_params(f, h),):
-        raise LandscapeError(f"A weight vector of the lesson's model with {f} features and {h} hidden units has "
-                             f"{n_params(f, h)} numbers; got shape {vector.shape}.")
-    cuts = np.cumsum([f * h, h, h])
-    k1, b1, k2, b2 = np.split(vector, cuts)
-    return [k1.reshape(f, h), b1, k2.reshape(h, 1), b2]
 
 
 def record_schedule(per_epoch: int, epochs: int, first_epoch_points: int = FIRST_EPOCH_POINTS,
