@@ -36,11 +36,13 @@ def drawn_note(step: int, n: int) -> str:
 
 
 def update_loss_figure(groups: Mapping[str, Sequence[RunHistory]], *, x_axis: str = "updates", log_x: bool = False,
-                       max_points: int = 1500, x_max: int | None = None, presenter: bool = False) -> go.Figure:
+                       log_y: bool = False, max_points: int = 1500,
+                       x_max: int | None = None, seed_index: int = 0, columns: int | None = None,
+                       presenter: bool = False) -> go.Figure:
     """One panel per value (`{label: [RunHistory per seed]}`, in order), sharing the y-axis (and the x-axis, so a
     big batch's few updates end early on the same scale; `log_x` spreads them out).
 
-    Each panel draws its value's first run (seed 1 of the sweep, today's single-seed run): every update's loss
+    Each panel draws run `seed_index` of its value (seed 1 of the sweep, today's single-seed run): every update's loss
     thinly (every k-th when there are more than `max_points`, said in the panel title) and a centred moving average of
     up to 25 updates thickly, computed on all updates before thinning. Arrays are float32. `x_axis` "epoch" draws
     updates / updates per epoch; `x_max` (requested epochs) fixes the x range. Raises ValueError for no groups.
@@ -49,11 +51,12 @@ def update_loss_figure(groups: Mapping[str, Sequence[RunHistory]], *, x_axis: st
         raise ValueError("update_loss_figure needs at least one value")
     s = style.sizes(presenter)
     labels = list(groups)
-    cols = 1 if len(labels) == 1 else 2 if len(labels) <= 6 else 3  # titles need half the width
+    cols = columns or (1 if len(labels) == 1 else 2 if len(labels) <= 6 else 3)  # titles need half the width
     rows = math.ceil(len(labels) / cols)
     panels, seeds, highs, x_high, x_low = [], set(), [], 1.0, math.inf
     for label, color in zip(labels, style.value_colors(len(labels))):
-        history = groups[label][0]
+        runs = groups[label]
+        history = runs[min(seed_index, len(runs) - 1)]
         seeds.add(history.spec.seed)
         losses = np.asarray(history.update_loss, dtype=np.float64)
         per_epoch = max(1, history.updates_per_epoch)
@@ -104,8 +107,13 @@ def update_loss_figure(groups: Mapping[str, Sequence[RunHistory]], *, x_axis: st
         if k + cols >= len(panels):
             fig.update_xaxes(title_text=x_title, row=k // cols + 1, col=k % cols + 1)
     for r in range(1, rows + 1):
-        fig.update_yaxes(title_text="Batch loss", row=r, col=1)
-    if highs:
+        fig.update_yaxes(title_text="Batch loss" + (" (log scale)" if log_y else ""), row=r, col=1)
+    all_losses = np.concatenate([p[3] for p in panels]) if panels else np.zeros(0)
+    if log_y:
+        found = style.finite_range(all_losses, positive=True)
+        if found:
+            fig.update_yaxes(**style.log_axis(found[0], min(found[1], max(highs, default=found[1]) * 1.1)))
+    elif highs:
         # A few single-batch spikes would otherwise squash every curve into the bottom of the chart.
         fig.update_yaxes(range=[0, 1.1 * max(highs)], tickformat=".2~f")
     return fig
