@@ -29,10 +29,7 @@ with layout.controls():
     rates = controls.draw(settings.GRID_LEARNING_RATES)
     c3, c4, c5 = st.columns(3)
     budget = controls.draw(settings.GRID_BUDGET, c3)
-    if budget == SAME_EPOCHS:
-        amount = controls.draw(settings.GRID_EPOCHS, c4)
-    else:
-        amount = controls.draw(settings.GRID_UPDATES, c4)
+    amount = controls.draw(settings.GRID_EPOCHS if budget == SAME_EPOCHS else settings.GRID_UPDATES, c4)
     outcome = controls.draw(settings.GRID_OUTCOME, c5)
     layout.fixed_settings(**{"hidden units": chosen.hidden_units, "optimizer": "Adam",
                              "seeds": ", ".join(map(str, chosen.seeds))})
@@ -135,11 +132,8 @@ for i, j in cells:
     name = {"row": f"lr {format_lr(rate)}", "column": f"batch {batch:,}"}.get(
         look, f"batch {batch:,}, lr {format_lr(rate)}")
     groups[name] = [h for h in grid.histories[i][j] if h is not None]
-if look == "row":
-    title = f"Batch size {picked_batch:,}: every learning rate"
-elif look == "column":
-    title = f"Learning rate {format_lr(picked_rate)}: every batch size"
-else:
-    title = f"Batch size {picked_batch:,}, learning rate {format_lr(picked_rate)}"
+title = {"row": f"Batch size {picked_batch:,}: every learning rate",
+         "column": f"Learning rate {format_lr(picked_rate)}: every batch size"}.get(
+    look, f"Batch size {picked_batch:,}, learning rate {format_lr(picked_rate)}")
 layout.plot(charts.curves_figure(groups, metric=metric, x_axis=x_axis, each_seed=chosen.each_seed, title=title,
                                  answers=not hidden, presenter=layout.presenter()), "interplay_curves")

@@ -29,7 +29,6 @@ def lr_axis_position(rate: float, learning_rates: Sequence[float]) -> float:
     if len(logs) == 1:
         return 0.0
     target = math.log10(rate)
-    # The segment the rate falls in (the first / last one beyond the ends).
     k = int(np.clip(np.searchsorted(logs, target) - 1, 0, len(logs) - 2))
     return k + (target - logs[k]) / (logs[k + 1] - logs[k])
 
