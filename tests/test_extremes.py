@@ -24,7 +24,7 @@ from dlviz.runs import (MAX_BATCH_SIZE, MAX_EPOCHS, MAX_HIDDEN_UNITS, MAX_LEARNI
 from dlviz.text.format import format_lr
 from dlviz.ui import sweep
 from tests.support import TIMEOUT, figures, notices, open_page, tables, trace_names
-from tests.test_teaching import band_traces, blowup_traces, code_selector, curve, in_page_order, series, shows
+from tests.support.pages import band_traces, blowup_traces, code_selector, curve, in_page_order, series, shows
 
 FEWEST_ROWS = str(min(settings.ROW_CHOICES))  # 500 rows: 320 training rows
 FEWEST_N_TRAIN = 320
@@ -118,7 +118,7 @@ def test_whole_training_set_as_one_batch():
     assert not at.error and not at.warning
     assert at.multiselect(key="batches").value == [512]
     assert f"the {FEWEST_N_TRAIN} training rows" in texts(at.info)  # it trains as the whole training set
-    curves, per_update = figures(at)
+    curves, per_update = figures(at)[:2]  # the sweep's curves, then the per-update chart (the noise charts follow)
     assert trace_names(curves)[0] == f"batch {FEWEST_N_TRAIN}"
     assert first_x(at) == list(range(6))
     table = tables(at)[0]
@@ -130,7 +130,7 @@ def test_whole_training_set_as_one_batch():
 def test_a_single_batch_size():
     at = open_page("app_pages/batch_size.py", batches="8", b_epochs="2", **SMALL)
     assert_no_message(at)
-    curves, _ = figures(at)
+    curves = figures(at)[0]
     assert [n for n in trace_names(curves) if n.startswith("batch")] == ["batch 8"]
     assert list(tables(at)[0]["updates per epoch"]) == ["40"]  # 320 rows / 8
     assert "How values are compared" not in texts(at.caption)  # one value: nothing to compare
