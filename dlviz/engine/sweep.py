@@ -1,12 +1,10 @@
 """The stacked sweep engine: `RunSpec`s in, `RunHistory`s out, with the curves `model.fit` gives.
 
-The lesson's way is a fresh `model.fit` per run, and on a small CPU almost all of its time is per-step overhead. The
-engine instead runs whole epochs inside one traced `tf.function` (`dlviz.engine.kernels`) and trains every run of a
-sweep that shares batch size, epochs and hidden units at once, as *lanes* of stacked copies of the model: every
-(learning rate, seed) pair is a lane with its own Adam step size, its own seeded initial weights and its own seeded
-batch order. Each lane runs exactly the ops Keras runs per step, so its weights are bitwise those of `model.fit` fed
-the same batches and do not depend on the other lanes; `dlviz.engine.plain.train_plain` runs the lesson's own code and
-`tests/test_engine_equivalence.py` holds the two together.
+A fresh `model.fit` per run spends almost all of its time on per-step overhead on a small CPU. The engine runs whole
+epochs inside one traced `tf.function` (`dlviz.engine.kernels`), and every run of a sweep that shares batch size,
+epochs and hidden units trains at once as a *lane* of stacked models (its own Adam step size, seeded initial weights
+and batch order), bitwise as `model.fit` would (`tests/support/reference.train_plain`,
+`tests/test_engine_equivalence.py`).
 """
 
 from __future__ import annotations
@@ -34,48 +32,57 @@ _NOISE_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dlviz-nois
 
 
 def epoch_orders(n_train: int, seed: int, epochs: int) -> list[np.ndarray]:
-    """The order in which each epoch visits the `n_train` training rows for `seed`: `epochs` permutations of
-    `range(n_train)` (int64), the same for every learning rate trained with that seed."""
+    """The order in which each epoch visits the training rows for `seed`, the same for every value trained with it.
+
+    Args:
+        n_train: training rows.
+        seed: the run's seed.
+        epochs: epochs to plan.
+
+    Returns:
+        int64 array [epochs, n_train]: one permutation of `range(n_train)` per epoch."""
     rng = np.random.default_rng([seed, n_train])
     return [rng.permutation(n_train) for _ in range(epochs)]
 
 
-def _group_key(spec: RunSpec) -> tuple:
-    # Runs that differ only in learning rate and seed take the same number of updates: they train as lanes of one
-    # stack.
-    return (spec.dataset, spec.batch_size, spec.epochs, spec.hidden_units)
-
-
 def train_sweep(dataset: Dataset, specs: Sequence[RunSpec], progress: ProgressCallback | None = None, *,
                 record_path: bool = False, measure_noise: bool = True) -> list[RunHistory]:
-    """Train every spec on `dataset` and return their histories in the same order.
+    """Train every spec on `dataset` as stacked lanes of one traced Adam loop and return their histories in order.
 
-    A run's seed fixes its initial weights (`initial_weights(n_features, hidden_units, seed)`) and its batch order
-    (`epoch_orders(n_train, seed, epochs)`), so runs with the same seed differ only in the setting that differs, and
-    a run's curves are the same whichever other runs it is trained with. A run that blows up keeps training and
-    recording, as `model.fit` would report it (`diverged_at` marks the first epoch whose training loss exceeded
-    `DIVERGENCE_FACTOR` x its initial loss); only a NaN/inf loss ends its recording (`nan_at`). `progress` is called
-    after each epoch of each stack with partial histories. With `record_path`, each history also holds the weight
-    trajectory (`RunHistory.trajectory`, see `FIRST_EPOCH_CHUNKS`); with `measure_noise`, the gradient noise scale
-    at the start and after every epoch (`RunHistory.noise_scale`, `dlviz.engine.noise`). The curves are the same
-    either way.
+    A run's seed fixes its initial weights (`initial_weights`) and its batch order (`epoch_orders`), so runs with the
+    same seed differ only in the setting that differs, and a run's curves do not depend on the runs beside it (the
+    lesson's `model.fit` gives the same curves: tests/test_engine_equivalence.py). A run that blows up keeps training
+    and recording, as `model.fit` reports it; only a NaN/inf loss ends its recording.
 
-    Raises `TrainingError` for an absurd setting or a spec of another dataset.
+    Args:
+        dataset: the prepared data (float32 arrays).
+        specs: the runs; runs of one batch size, epochs and width train together.
+        progress: called after each epoch of each stack with a `SweepProgress` holding partial histories.
+        record_path: also record each run's weight trajectory (`RunHistory.trajectory`); the curves are the same.
+        measure_noise: also measure the gradient noise scale at the start and after every epoch
+            (`RunHistory.noise_scale`, `dlviz.engine.noise`); the curves are the same.
+
+    Returns:
+        One `RunHistory` per spec, in the order of `specs`: per-epoch loss and accuracy (float lists, epoch 0 in
+        `initial_*`), per-update loss (float32 [updates]), `diverged_at` (first epoch above `DIVERGENCE_FACTOR` x the
+        start), `nan_at`, the final weights.
+
+    Raises:
+        TrainingError: an absurd setting, or a spec of another dataset.
 
     >>> from dlviz.data import load_builtin
     >>> data = load_builtin("practice", max_rows=500)
     >>> base = RunSpec(data.fingerprint, epochs=2)
     >>> [h.epochs_run for h in train_sweep(data, [base, base.replace(learning_rate=0.1, seed=7)])]
-    [2, 2]
-    """
+    [2, 2]"""
     specs = list(specs)
     for spec in specs:
         spec.validate()
         if spec.dataset != dataset.fingerprint:
             raise TrainingError("A run was asked for on a different dataset than the one given.")
-    groups: dict[tuple, list[int]] = {}
+    groups: dict[tuple, list[int]] = {}  # runs that differ only in learning rate and seed: lanes of one stack
     for index, spec in enumerate(specs):
-        groups.setdefault(_group_key(spec), []).append(index)
+        groups.setdefault((spec.dataset, spec.batch_size, spec.epochs, spec.hidden_units), []).append(index)
     n_train = len(dataset.y_train)
     total = sum(s.epochs * updates_per_epoch(n_train, s.batch_size) for s in specs)
     state = SweepProgress(0, total, [None] * len(specs))
@@ -96,6 +103,14 @@ def _chunk_bounds(n_train: int, batch_size: int, chunks: int) -> list[int]:
     n_batches = updates_per_epoch(n_train, batch_size)
     cuts = sorted({min(n_train, round(j * n_batches / chunks) * batch_size) for j in range(chunks + 1)})
     return cuts if cuts[-1] == n_train else cuts + [n_train]
+
+
+def _evaluate(params: tuple, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Each lane's loss, accuracy and share predicted positive on `x`, `y` (`kernels.evaluate_fn`); NaN for no rows."""
+    n_lanes = int(params[0].shape[0])
+    if not len(y):
+        return (np.full(n_lanes, np.nan, np.float32),) * 3
+    return tuple(t.numpy() for t in evaluate_fn(n_lanes)(params, tf.constant(x), tf.constant(y)))
 
 
 @dataclass
@@ -123,13 +138,8 @@ class _Stack:
         starts = {seed: initial_weights(dataset.n_features, spec0.hidden_units, seed) for seed in seeds}
         params = tuple(tf.constant(np.stack([starts[s.seed][i] for s in specs])) for i in range(4))
         rows = {seed: epoch_orders(n_train, seed, spec0.epochs) for seed in seeds}
-        loss, accuracy, _ = (t.numpy() for t in evaluate_fn(len(specs))(
-            params, tf.constant(dataset.x_train), tf.constant(dataset.y_train)))
-        if len(dataset.y_val):
-            val_loss, val_accuracy, _ = (t.numpy() for t in evaluate_fn(len(specs))(
-                params, tf.constant(dataset.x_val), tf.constant(dataset.y_val)))
-        else:
-            val_loss = val_accuracy = np.full(len(specs), np.nan, np.float32)
+        loss, accuracy, _ = _evaluate(params, dataset.x_train, dataset.y_train)
+        val_loss, val_accuracy, _ = _evaluate(params, dataset.x_val, dataset.y_val)
         histories = [RunHistory(
             spec=s, updates_per_epoch=updates_per_epoch(n_train, s.batch_size), initial_loss=float(loss[k]),
             initial_val_loss=float(val_loss[k]), initial_accuracy=float(accuracy[k]),
@@ -148,11 +158,6 @@ class _Stack:
             self.noise_jobs.append((list(lanes), _NOISE_WORKER.submit(
                 noise_scale, [p.numpy() for p in self.params], self.dataset.x_train, self.dataset.y_train)))
 
-    def _collect_noise(self) -> None:
-        for lanes, job in self.noise_jobs:
-            for lane, scale in zip(lanes, job.result()[lanes]):
-                self.histories[lane].noise_scale.append(float(scale))
-
     def _record_path(self, updates: int, lanes: list[int]) -> None:
         arrays = [p.numpy() for p in self.params]
         for lane in lanes:
@@ -166,17 +171,15 @@ class _Stack:
         per_epoch = updates_per_epoch(n_train, spec0.batch_size)
         batch_size = min(spec0.batch_size, n_train)
         batch_sizes = np.diff(np.minimum(np.arange(per_epoch + 1) * batch_size, n_train))
-        train_rows, evaluate = train_rows_fn(n_lanes), evaluate_fn(n_lanes)
+        train_rows = train_rows_fn(n_lanes)
         started = time.perf_counter()
         m = tuple(tf.zeros_like(p) for p in self.params)
         v = tuple(tf.zeros_like(p) for p in self.params)
         step = tf.constant(0.0)
         rates = tf.constant(np.array([s.learning_rate for s in specs], np.float32))
         x_train, y_train = tf.constant(dataset.x_train), tf.constant(dataset.y_train)
-        x_val, y_val = tf.constant(dataset.x_val), tf.constant(dataset.y_val)
         batch = tf.constant(batch_size, tf.int32)
         update_chunks: list[list[np.ndarray]] = [[] for _ in specs]
-        positive_share = np.full(n_lanes, np.nan)
         active = list(range(n_lanes))  # the lanes still being recorded
         if self.record_path:
             self._record_path(0, active)
@@ -196,10 +199,7 @@ class _Stack:
             batch_losses = np.concatenate(losses)  # [batches, lanes]
             epoch_loss = (batch_losses * batch_sizes[:, None]).sum(axis=0) / n_train
             epoch_acc = np.concatenate(corrects).sum(axis=0) / n_train
-            if len(dataset.y_val):
-                val_loss, val_acc, positive_share = (t.numpy() for t in evaluate(self.params, x_val, y_val))
-            else:
-                val_loss = val_acc = np.full(n_lanes, np.nan, np.float32)
+            val_loss, val_acc, positive_share = _evaluate(self.params, dataset.x_val, dataset.y_val)
             if self.record_path:
                 self._record_path(epoch * per_epoch, active)
             self._record_noise(active)
@@ -227,7 +227,9 @@ class _Stack:
                 if blew_up or epoch == spec0.epochs:
                     weights = weights or [p.numpy() for p in self.params]
                     history.weights = tuple(w[lane] for w in weights)
-                    self._finish_path(lane)
+                    if self.record_path:
+                        history.trajectory = np.stack(self.paths[lane])
+                        history.trajectory_updates = np.array(self.path_updates[:len(self.paths[lane])], np.int64)
             state.done_updates += per_epoch * len(active)
             active = [lane for lane in active if lane not in ended]
             for slot, history in zip(slots, histories):
@@ -237,11 +239,7 @@ class _Stack:
                 progress(state)
             if not active:
                 break
-        self._collect_noise()
+        for lanes, job in self.noise_jobs:
+            for lane, scale in zip(lanes, job.result()[lanes]):
+                histories[lane].noise_scale.append(float(scale))
         return histories
-
-    def _finish_path(self, lane: int) -> None:
-        if self.record_path:
-            points = self.paths[lane]
-            self.histories[lane].trajectory = np.stack(points)
-            self.histories[lane].trajectory_updates = np.array(self.path_updates[:len(points)], np.int64)
