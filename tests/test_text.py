@@ -54,8 +54,8 @@ def test_a_tie_says_why_it_leaves_a_value_out():
     """The newcomer's case: batch 32 missing from "8, 128 and 512 tie" with no reason. A value the leader beats is
     named with its number and the evidence."""
     text = words.ranking_sentence(kinds.LEARNING_RATE.analyze(lr_sweep(gap=0.005)))
-    assert text.endswith("Learning rate 0.1 (0.600) is behind learning rate 0.01 on every seed and by more than the "
-                         "seeds' spread.")
+    assert text.endswith("Behind learning rate 0.01 on every seed and by more than the seeds' spread: learning rate "
+                         "0.1 (0.600).")
 
 
 def test_validation_above_training_is_said_from_the_printed_numbers():

@@ -181,8 +181,7 @@ def lowest_of_mean(value: Hashable, runs: Sequence[RunHistory]) -> tuple[ValueSt
     """The one "lowest validation loss" every page states: the seeds' mean smoothed validation loss is lowest at the
     returned epoch (1-based; None without a finite one); the ValueStat is each seed's smoothed value there."""
     curves_ = [smoothed(h.val_loss) for h in runs]
-    n = min((len(c) for c in curves_), default=0)
-    mean = np.mean([c[:n] for c in curves_], axis=0) if n else np.array([])
+    mean = np.mean([c[:min(map(len, curves_))] for c in curves_], axis=0) if curves_ else np.array([])
     best = int(np.nanargmin(np.where(np.isfinite(mean), mean, np.nan))) + 1 if np.isfinite(mean).any() else None
     return ValueStat(value, tuple(h.spec.seed for h in runs),
                      tuple(float(c[best - 1]) if best else math.nan for c in curves_)), best

@@ -94,8 +94,7 @@ def isolation_sentence(found: bf.Isolation) -> str:
 
 
 def steps_sentence(found: bf.StepsToTarget) -> str:
-    """The target, who missed it, and the scaling regimes the data shows; or that the runs cannot tell, or learned
-    nothing."""
+    """The target, who missed it, and the regimes the data shows; or that the runs cannot tell, or learned nothing."""
     if found.target != found.target:
         return ("Every run's validation loss stayed above a constant guess's: they learned nothing the validation rows "
                 "confirm, so there is no target to time and no regime to name.")

@@ -219,13 +219,9 @@ def ranking_sentence(findings: SweepFindings) -> str | None:
     text = (f"No clear difference {at_seeds(n)} between {kind.plural} {join_values(kind, tied)} ({means}; "
             f"lowest validation loss, {statistic_label(n)}): they tie for the best")
     text += (f", since the seeds alone move a run by up to {format_loss(spreads)}." if n > 1 else ".")
-    behind = [s for s in ranking.stats if s.value not in tied]  # the rest: each beaten by the leader
-    if behind:
-        names = value_name(kind, behind[0].value) if len(behind) == 1 else (
-            f"{kind.plural} {join_values(kind, [s.value for s in behind])}")
-        text += (f" {names[0].upper()}{names[1:]} ({', '.join(format_loss(s.mean) for s in behind)}) "
-                 f"{'is' if len(behind) == 1 else 'are'} behind {value_name(kind, ranking.leader)} {on_every_seed(n)} "
-                 f"and {beyond_spread(n)}.")
+    if behind := [s for s in ranking.stats if s.value not in tied]:  # the rest: each beaten by the leader
+        text += (f" Behind {value_name(kind, ranking.leader)} {on_every_seed(n)} and {beyond_spread(n)}: "
+                 + ", ".join(f"{value_name(kind, s.value)} ({format_loss(s.mean)})" for s in behind) + ".")
     return text + (" " + ONE_SEED_NOTE if n == 1 else "")
 
 
