@@ -170,6 +170,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--visitors", type=int, default=30, help="concurrent visitors (default 30, at most 40)")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # a run ended by its time bound keeps what it printed
     if not 1 <= args.visitors <= 40 or not os.path.exists(CHROMIUM) or os.cpu_count() < 2:
         raise SystemExit(f"needs 1-40 visitors, {CHROMIUM} and two cores")
     from dlviz import settings
