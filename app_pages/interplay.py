@@ -29,10 +29,7 @@ with layout.controls():
     rates = controls.draw(settings.GRID_LEARNING_RATES)
     c3, c4, c5 = st.columns(3)
     budget = controls.draw(settings.GRID_BUDGET, c3)
-    if budget == SAME_EPOCHS:
-        amount = controls.draw(settings.GRID_EPOCHS, c4)
-    else:
-        amount = controls.draw(settings.GRID_UPDATES, c4)
+    amount = controls.draw(settings.GRID_EPOCHS if budget == SAME_EPOCHS else settings.GRID_UPDATES, c4)
     outcome = controls.draw(settings.GRID_OUTCOME, c5)
     layout.fixed_settings(**{"hidden units": chosen.hidden_units, "optimizer": "Adam",
                              "seeds": ", ".join(map(str, chosen.seeds))})
@@ -49,6 +46,8 @@ if not specs:
 row_epochs = [next(s.epochs for s in specs if s.batch_size == b) for b in batch_sizes]
 row_updates = [e * updates_per_epoch(n_train, b) for e, b in zip(row_epochs, batch_sizes)]
 st.caption(grid_text.budget_sentence(budget, amount, n_train, batch_sizes, row_epochs, row_updates))
+if grid_text.capped_sentence(batches, n_train):
+    st.info(grid_text.capped_sentence(batches, n_train))
 
 if budget == SAME_EPOCHS:
     row_labels = [f"{b:,} ({u:,} updates)" for b, u in zip(batch_sizes, row_updates)]
@@ -94,7 +93,7 @@ st.subheader("What this shows")
 if hidden:
     layout.reveal_answers()
 else:
-    for sentence in grid_text.grid_sentences(grid, outcome, budget, n_train):
+    for sentence in grid_text.grid_sentences(grid, outcome, budget, n_train, amount):
         st.markdown(f"- {sentence}")
     st.caption("The dashed line is the **linear-scaling rule of thumb** (Goyal et al. 2017): multiply the batch size "
                "by k, multiply the learning rate by k. It is drawn through the best cell of the grid. It was worked "
@@ -103,20 +102,15 @@ else:
 rows = interplay.row_bests(grid, outcome)
 ranking = interplay.ranking_outcome(outcome)
 scores = interplay.outcome_matrix(grid, ranking)
-layout.number_table({
-    "batch size": list(grid.batch_sizes),
-    "epochs": grid.epochs(),
-    "weight updates": grid.updates(n_train),
-} if hidden else {
-    "batch size": list(grid.batch_sizes),
-    "epochs": grid.epochs(),
-    "weight updates": grid.updates(n_train),
+counts = {"batch size": list(grid.batch_sizes), "epochs": grid.epochs(), "weight updates": grid.updates(n_train)}
+layout.number_table(counts if hidden else {
+    **counts,
     "best learning rate": [format_lr(grid.learning_rates[row.column]) if row.column is not None
                            else "tie: " + ", ".join(format_lr(r) for r in row.tied_rates) if row.tied_rates
-                           else "all diverged" for row in rows],
+                           else "none (each blew up or learned nothing)" for row in rows],
     f"its {OUTCOME_LABELS[ranking]}" + (f" (mean of {grid.n_seeds} seeds)" if grid.n_seeds > 1 else ""): [
-        (f"{scores[i, j]:.1%}" if ranking == interplay.FINAL_VAL_ACCURACY else f"{scores[i, j]:.3f}")
-        if j is not None else "—" for i, j in enumerate(row.leader_column for row in rows)],
+        grid_text.outcome_text(ranking, scores[i, j]) if j is not None else "—"
+        for i, j in enumerate(row.leader_column for row in rows)],
 })
 layout.download_runs(lambda: histories_frame(histories, [
     f"batch {h.spec.batch_size}, lr {format_lr(h.spec.learning_rate)}" for h in histories]), kinds.GRID.name)
@@ -138,11 +132,8 @@ for i, j in cells:
     name = {"row": f"lr {format_lr(rate)}", "column": f"batch {batch:,}"}.get(
         look, f"batch {batch:,}, lr {format_lr(rate)}")
     groups[name] = [h for h in grid.histories[i][j] if h is not None]
-if look == "row":
-    title = f"Batch size {picked_batch:,}: every learning rate"
-elif look == "column":
-    title = f"Learning rate {format_lr(picked_rate)}: every batch size"
-else:
-    title = f"Batch size {picked_batch:,}, learning rate {format_lr(picked_rate)}"
+title = {"row": f"Batch size {picked_batch:,}: every learning rate",
+         "column": f"Learning rate {format_lr(picked_rate)}: every batch size"}.get(
+    look, f"Batch size {picked_batch:,}, learning rate {format_lr(picked_rate)}")
 layout.plot(charts.curves_figure(groups, metric=metric, x_axis=x_axis, each_seed=chosen.each_seed, title=title,
                                  answers=not hidden, presenter=layout.presenter()), "interplay_curves")

@@ -102,6 +102,9 @@ class RunHistory:
     # [points, n_params], and the number of weight updates done at each point (int64 [points], first 0); else empty.
     trajectory: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     trajectory_updates: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    # With train_sweep(measure_noise=True): the gradient noise scale B_simple (rows) over the training rows at the
+    # start (epoch 0) and after every recorded epoch (`dlviz.engine.noise`); else empty.
+    noise_scale: list[float] = field(default_factory=list)
 
     def curve(self, key: str) -> list[float]:
         """A per-epoch series with the starting value (epoch 0) in front: `curve("val_loss")[e]` is after epoch e."""
@@ -142,6 +145,15 @@ class SweepProgress:
 ProgressCallback = Callable[[SweepProgress], None]
 
 
+class LandscapeError(ValueError):
+    """Paths that cannot span a plane (too few points, mismatched sizes, non-finite weights), for the user."""
+
+
+def n_params(n_features: int, hidden_units: int) -> int:
+    """The lesson's model's weight count: Dense(hidden) kernel and bias, Dense(1) kernel and bias."""
+    return n_features * hidden_units + 2 * hidden_units + 1
+
+
 def updates_per_epoch(n_train: int, batch_size: int) -> int:
     return -(-n_train // batch_size)
 
@@ -176,3 +188,53 @@ def histories_frame(histories: "list[RunHistory]", labels: "list[str]"):
                 **{name: value for name, value in dataclasses.asdict(history.spec).items() if name != "dataset"},
             })
     return pd.DataFrame(rows)
+
+
+# The edge-of-stability section's full-batch runs (`dlviz.engine.stability`).
+GD, ADAM = "gd", "adam"
+KERAS_ADAM_BETA_1 = 0.9  # keras.optimizers.Adam's default beta_1
+# The section's own learning rates: plain full-batch gradient descent reaches 2/lr only at rates far above the page's
+# (the lesson's model starts at a sharpness of ~1.6, so 2/lr is 20 at lr 0.1); Adam's are around the lesson's 0.01.
+STABILITY_RATES = {GD: (0.05, 0.2, 0.5, 1.0, 2.0), ADAM: (0.003, 0.01, 0.03, 0.1)}
+STABILITY_STEPS = {GD: 400, ADAM: 300}
+STABILITY_EVERY = {GD: 10, ADAM: 20}  # steps between sharpness measurements: Adam's cost more (a new P each time)
+
+
+@dataclass(frozen=True)
+class StabilitySpec:
+    """One full-batch run with its sharpness measured every `every` steps; hashable, it is the cache key (the
+    dataset's fingerprint included)."""
+
+    fingerprint: str
+    learning_rate: float
+    optimizer: str = GD  # GD: plain gradient descent, w -= lr * grad; ADAM: Keras' Adam
+    seed: int = FIRST_SEED
+    hidden_units: int = LESSON_HIDDEN_UNITS
+    steps: int = 400
+    every: int = 10
+
+    @property
+    def threshold(self) -> float:
+        """Where a quadratic of that (preconditioned) curvature turns unstable: 2/lr for gradient descent,
+        2(1 + beta1) / ((1 - beta1) lr) for Adam, 38/lr at Keras' beta1 = 0.9 (Cohen et al. 2022)."""
+        beta = KERAS_ADAM_BETA_1
+        return 2 / self.learning_rate if self.optimizer == GD else 2 * (1 + beta) / ((1 - beta) * self.learning_rate)
+
+
+@dataclass
+class StabilityRun:
+    """What a `StabilitySpec` produced: `losses[t]` the training loss before step t (t = 0..steps; NaN from a
+    divergence on), `sharpness[i]` the (for Adam, preconditioned) sharpness at step `sharpness_steps[i]`."""
+
+    spec: StabilitySpec
+    losses: np.ndarray
+    sharpness_steps: np.ndarray
+    sharpness: np.ndarray
+
+
+def stability_specs(fingerprint: str, optimizer: str, seed: int, hidden_units: int = LESSON_HIDDEN_UNITS
+                    ) -> tuple[StabilitySpec, ...]:
+    """The section's runs for one optimizer: `STABILITY_RATES[optimizer]` at `STABILITY_STEPS[optimizer]` steps."""
+    return tuple(StabilitySpec(fingerprint, rate, optimizer, seed, hidden_units, STABILITY_STEPS[optimizer],
+                               STABILITY_EVERY[optimizer])
+                 for rate in STABILITY_RATES[optimizer])

@@ -1,98 +1,17 @@
 """AppTest: each page states its own findings (ties named as ties, clear winners only beyond the seed spread), shows
 the lesson's code with its values, and runs the quiz.
-
-Also the small readers the other page tests here share (`series`, `shows`, `band_traces`, `in_page_order`):
-plotly sends numpy arrays to the browser as base64 (`{"dtype", "bdata"}`), so a figure's x and y are decoded first.
 """
 
 from __future__ import annotations
 
-import base64
 import re
 
 import numpy as np
-from streamlit.testing.v1 import AppTest
 
 from tests.support import figures, open_page, trace_names
+from tests.support.pages import CLEAR, CLOSE, band_traces, code_selector, markdown, open_code_tab, series, shows
 
 SMALL = {"rows": "500", "seeds": "2"}
-# Real close and clear cases, measured on this engine (2 seeds, 5 epochs, batch 32):
-# - practice data, 2,000 rows: lr 0.003 and 0.01 end 0.532 and 0.521 (lowest smoothed validation loss), while the
-#   seeds alone move a run by 0.029: a tie under the page's rule.
-# - breast-cancer data: lr 0.01 reaches 0.095 (seeds 0.094-0.096), lr 0.0001 is 0.35 behind on every seed: clear.
-CLOSE = {"rows": "2000", "seeds": "2"}
-CLEAR = {"data": "breast_cancer", "seeds": "2"}
-
-
-def series(values) -> np.ndarray:
-    """A figure's x or y as the browser reads it: plain lists, or plotly's base64 typed arrays."""
-    if isinstance(values, dict) and "bdata" in values:
-        array = np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"]))
-        shape = values.get("shape")
-        return array.reshape([int(n) for n in str(shape).split(",")]) if shape else array
-    return np.asarray([np.nan if v is None else v for v in (values or [])], dtype=float)
-
-
-def curve(figure: dict, name: str) -> dict:
-    """The first (training) mean curve of the value `name` ("lr 0.01")."""
-    return next(t for t in figure["data"] if t.get("name") == name)
-
-
-def band_traces(figure: dict) -> list[dict]:
-    """The shaded min-max bands over seeds (a max edge filled down to its min edge)."""
-    return [t for t in figure["data"] if t.get("fill") == "tonexty" and series(t.get("x")).size]
-
-
-def blowup_traces(figure: dict) -> list[dict]:
-    """The ✕ marks where a run blew up (legend keys, which have no points, left out)."""
-    return [t for t in figure["data"] if (t.get("marker") or {}).get("symbol") == "x"
-            and (t.get("name") or "").endswith("blew up")]
-
-
-def markdown(at: AppTest) -> str:
-    return "\n".join(m.value for m in at.markdown)
-
-
-def in_page_order(at: AppTest) -> list:
-    """Every element of the main area, top to bottom."""
-    out = []
-
-    def walk(node) -> None:
-        out.append(node)
-        for key in sorted(getattr(node, "children", {}) or {}):
-            walk(node.children[key])
-
-    walk(at.main)
-    return out
-
-
-def shows(at: AppTest) -> str:
-    """The bullets under "What these runs show" (the page's findings), not the page's intro or lessons."""
-    nodes = in_page_order(at)
-    start = next(i for i, n in enumerate(nodes) if n in _ids(at.subheader) and n.value == "What these runs show")
-    return next(n.value for n in nodes[start + 1:] if n in _ids(at.markdown))
-
-
-class _ids:
-    """Membership by identity (elements compare their values, and a table's value is a DataFrame)."""
-
-    def __init__(self, elements) -> None:
-        self._ids = {id(e) for e in elements}
-
-    def __contains__(self, node) -> bool:
-        return id(node) in self._ids
-
-
-def code_selector(at: AppTest):
-    (box,) = [s for s in at.selectbox if s.label == "Show the lesson's code for"]
-    return box
-
-
-def open_code_tab(at: AppTest, page_name: str) -> AppTest:
-    """The code tab is drawn only when it is open (lazy tabs): open it as a click would."""
-    assert not at.code  # closed at first: the browser is not sent the highlighted code
-    at.session_state[f"lesson_tabs_{page_name}"] = "The code"
-    return at.run()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -104,7 +23,8 @@ def test_epochs_page_points_at_overfitting_and_early_stopping():
     at = open_page("app_pages/epochs.py", epochs="40", **{**SMALL, "rows": "1000"})
     assert "What these runs show" in [h.value for h in at.subheader]
     text = shows(at)
-    assert re.search(r"alidation loss is lowest at epochs? [\d–-]+ \(0\.\d+\) and rises to", text), text
+    assert re.search(r"alidation loss is lowest at epoch \d+ \(0\.\d+, mean of 2 seeds, smoothed over 3 epochs\) "
+                     r"and rises to", text), text
     assert "on every one of 2 seeds: the model is overfitting" in text
     assert "EarlyStopping with patience 5 would" in markdown(at)
     (code,) = open_code_tab(at, "epochs").code
@@ -181,7 +101,8 @@ def test_learning_rate_page_findings_follow_the_settings():
     prompts = [r.label for r in at.radio if r.key and r.key.startswith("quiz_learning_rate")]
     assert any("step size" in p for p in prompts) and any("validation accuracy" in p for p in prompts)
     # change the settings: the sentences change with them
-    at.multiselect(key="lrs").set_value([0.001, 0.01]).run()
+    # (0.003, not 0.001: 0.001 covers 66% of 0.01's drop from the seeds' mean start, on the 2/3 line of "too slow")
+    at.multiselect(key="lrs").set_value([0.003, 0.01]).run()
     assert not at.exception
     text = shows(at)
     assert "diverged" not in text and "too slow" not in text.lower()
@@ -217,7 +138,9 @@ def test_a_run_whose_training_loss_halves_is_not_called_not_learning():
     at = open_page("app_pages/learning_rate.py", lrs=["0.00001", "0.01"], lr_epochs="10", **SMALL)
     text = shows(at)
     assert "At learning rate 0.00001" in text and "learns too slowly" in text  # 0.01 is the reference
-    assert "At learning rate 0.01, validation loss never gets clearly below" not in text, text
+    # Its validation loss never gets clearly below a constant guess's: it learned nothing the validation rows confirm
+    # (issue 26), which is not "the network is not learning" (issue 16): its training loss halves.
+    assert "network is not learning" not in text and "the model learned nothing the validation rows confirm" in text
 
 
 def test_the_epochs_caption_explains_only_the_marks_on_the_chart():
@@ -226,7 +149,7 @@ def test_the_epochs_caption_explains_only_the_marks_on_the_chart():
     from dlviz import charts
     from dlviz.charts import Marks
     from dlviz.ui.teaching import epochs_chart_caption
-    from tests.test_charts import history
+    from tests.support.histories import chart_history as history
 
     runs = [history(list(np.linspace(0.6, 0.3, 20)), seed=s) for s in (1, 2)]
     plain = epochs_chart_caption(charts.epochs_figure(runs, stop_epoch=5, x_max=20), 10, 2)

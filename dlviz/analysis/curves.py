@@ -108,7 +108,13 @@ def _lowest(values: np.ndarray) -> tuple[int, float] | None:
 
 
 def robust_score(history: RunHistory) -> float:
-    """The per-run statistic (lowest smoothed validation loss), NaN without one."""
+    """The statistic every ranking uses: the run's lowest validation loss, smoothed over 3 epochs (`smoothed`).
+
+    Args:
+        history: one run.
+
+    Returns:
+        The loss (nats), NaN without a finite validation loss."""
     found = robust_best(history)
     return found[1] if found is not None else math.nan
 
@@ -120,35 +126,33 @@ class Overfit:
     overfitting: bool
     best_epoch: int            # epoch of lowest smoothed validation loss
     best_val_loss: float       # that smoothed value
-    end_epoch: int
     end_val_loss: float        # smoothed value at the last epoch
-    rise: float                # end - best
-    threshold: float
-    onset_epoch: int | None    # first epoch after the best whose smoothed loss is above best + threshold
-    train_loss_at_best: float
-    end_train_loss: float      # mean of the last three epochs' training loss
+    threshold: float           # the rise above best_val_loss that counts
 
 
 def overfitting(history: RunHistory) -> Overfit | None:
-    """Overfitting of one run (None without a finite validation loss)."""
+    """Where the run's validation loss turns up while its training loss keeps falling: after the lowest smoothed
+    validation loss it ends more than the threshold above it (`OVERFIT_TOLERANCE` of it, at least
+    `OVERFIT_MIN_RISE`) while the training loss (mean of the last three epochs) ends below its value at that epoch.
+
+    Args:
+        history: one run.
+
+    Returns:
+        An `Overfit`, or None without a finite validation loss."""
     found = robust_best(history)
     if found is None:
         return None
     best, best_val = found
     val = smoothed(history.val_loss)
     loss = array(history.loss)
-    n = len(val)
     threshold = max(OVERFIT_TOLERANCE * abs(best_val), OVERFIT_MIN_RISE)
-    end_val = float(val[-1])
-    rise = end_val - best_val
     train_at_best = float(loss[best - 1]) if len(loss) >= best else math.nan
     end_train = tail_mean(loss[best:]) if len(loss) > best else train_at_best
     after = val[best:]
-    detected = bool(len(after) >= 2 and np.isfinite(after).all() and rise > threshold
+    detected = bool(len(after) >= 2 and np.isfinite(after).all() and val[-1] - best_val > threshold
                     and math.isfinite(end_train) and end_train < train_at_best)
-    above = np.nonzero(after > best_val + threshold)[0]
-    onset = int(best + above[0] + 1) if len(above) else None
-    return Overfit(detected, best, best_val, n, end_val, rise, threshold, onset, train_at_best, end_train)
+    return Overfit(detected, best, best_val, float(val[-1]), threshold)
 
 
 class EarlyStop(NamedTuple):
@@ -273,13 +277,11 @@ def divergence(history: RunHistory, factor: float = DIVERGENCE_FACTOR) -> Diverg
 
 
 def not_learning(history: RunHistory) -> bool:
-    """True when neither the robust validation loss nor the training loss at the end (mean of the last 3 epochs)
-    gets below 95% of a constant predictor's loss: the network learned nothing, not even the training rows. (A
-    training loss far below it with validation stuck there is memorising, which the overfitting finding covers.)"""
+    """True when the robust validation loss never gets below 95% of a constant predictor's loss, whatever the
+    training loss and the accuracy do: nothing the network learned is confirmed by the validation rows (random
+    labels memorised, or a run stuck at ln 2)."""
     score = robust_score(history)
-    floor = NOT_LEARNING_SHARE * prior_loss(history)
-    train_end = tail_mean(history.loss)
-    return math.isfinite(score) and score >= floor and not (math.isfinite(train_end) and train_end < floor)
+    return math.isfinite(score) and score >= NOT_LEARNING_SHARE * prior_loss(history)
 
 
 def loss_ratio_to_prior(history: RunHistory) -> float:
@@ -293,6 +295,18 @@ def huge_loss(history: RunHistory) -> bool:
     """Losses far above a constant predictor's (> 10x) at the end of the run: typical of unscaled inputs."""
     end = tail_mean(history.val_loss)
     return math.isfinite(end) and end > HUGE_LOSS_FACTOR * prior_loss(history)
+
+
+def blew_up_at(history: RunHistory) -> int | None:
+    """The 1-based epoch a run blew up at (`divergence`; for a `huge_loss`, its first validation loss above
+    HUGE_LOSS_FACTOR x a constant guess's, else its last epoch), None if neither: such a run is never ranked."""
+    found = divergence(history)
+    if found is not None:
+        return found.epoch
+    if not huge_loss(history):
+        return None
+    above = np.nonzero(array(history.val_loss) > HUGE_LOSS_FACTOR * prior_loss(history))[0]
+    return int(above[0]) + 1 if len(above) else history.epochs_run
 
 
 @dataclass(frozen=True)
@@ -329,8 +343,15 @@ def oscillation(history: RunHistory) -> Oscillation | None:
 
 
 def update_noise(history: RunHistory, window: int | None = None) -> float:
-    """Standard deviation of the per-update training loss around its centred moving average (window
-    `min(25, updates / 5)`, odd); only updates before any NaN/inf count; NaN with too few updates."""
+    """How noisy the updates are: the standard deviation of the per-update training loss around its centred moving
+    average (`smoothing.centred_mean`, full windows only).
+
+    Args:
+        history: one run; only updates before any NaN/inf count.
+        window: the moving average's width (default `min(25, updates / 5)`, made odd).
+
+    Returns:
+        The scatter (nats), NaN with fewer updates than a window of 3."""
     loss = array(history.update_loss)
     bad = np.nonzero(~np.isfinite(loss))[0]
     if len(bad):

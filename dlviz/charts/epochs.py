@@ -9,7 +9,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dlviz.charts import style
-from dlviz.charts.curves import FINAL, KINDS, Band, Marks, short_y_titles, browser_floats, overfit_traces, seed_band
+from dlviz.charts.curves import (BEST_KEY, FINAL, KINDS, Band, Marks, browser_floats, overfit_traces, seed_band,
+                                 short_y_titles, star_point)
 from dlviz.runs import RunHistory
 
 EPOCH_COLORS = {"training": "#1b3a8c", "validation": "#d9480f"}
@@ -22,9 +23,8 @@ def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, sto
     mean with a min–max band (or every seed thinly). `marks` as in `curves_figure`; `stop_epoch` a dotted line (the
     learner's stop), `early_stop_epoch` a dash-dot line (where EarlyStopping would stop). Overfitting is hatched between
     the two curves of each panel (one legend entry). `answers=False` (hidden by a teacher) draws neither the
-    marks nor the EarlyStopping line; the learner's own stop stays. The panels are 12% of the width apart (16% in
-    presenter mode, whose 18 px ticks at 1024 px wide left the right panel's "Accuracy" title touching the loss
-    panel) so that title cannot reach the loss panel. Raises ValueError for no runs."""
+    marks nor the EarlyStopping line; the learner's own stop stays. The panels are far enough apart (more in
+    presenter mode) that the "Accuracy" title cannot reach the loss panel. Raises ValueError for no runs."""
     if not runs:
         raise ValueError("epochs_figure needs at least one run")
     if not answers:
@@ -39,42 +39,30 @@ def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, sto
             color = EPOCH_COLORS[kind]
             band = means[kind] = seed_band(runs, prefix + metric)
             fmt = ".1%" if metric == "accuracy" else ".4f"
+            edge = dict(mode="lines", line=dict(width=0, color=color), showlegend=False, hoverinfo="skip", meta=1)
             if multi and not each_seed:
-                fig.add_trace(go.Scatter(x=band.epochs, y=browser_floats(band.low), mode="lines",
-                                         line=dict(width=0, color=color),
-                                         showlegend=False, hoverinfo="skip", name=f"{kind} min", meta=1),
+                fig.add_trace(go.Scatter(x=band.epochs, y=browser_floats(band.low), name=f"{kind} min", **edge),
                               row=1, col=col)
-                fig.add_trace(go.Scatter(x=band.epochs, y=browser_floats(band.high), mode="lines",
-                                         line=dict(width=0, color=color),
-                                         fill="tonexty", fillcolor=style.rgba(color, 0.18), showlegend=False,
-                                         hoverinfo="skip", name=f"{kind} max", meta=1), row=1, col=col)
+                fig.add_trace(go.Scatter(x=band.epochs, y=browser_floats(band.high), name=f"{kind} max",
+                                         fill="tonexty", fillcolor=style.rgba(color, 0.18), **edge), row=1, col=col)
             if multi and each_seed:
                 for h, curve in zip(runs, band.seeds):
                     fig.add_trace(go.Scatter(x=band.epochs, y=browser_floats(curve), mode="lines", showlegend=False,
-                                             opacity=0.55,
-                                             line=dict(color=color, width=s.thin, dash=dash),
+                                             opacity=0.55, line=dict(color=color, width=s.thin, dash=dash),
                                              name=f"{kind} seed {h.spec.seed}", meta=1,
                                              hovertemplate=f"{kind} {metric}, seed {h.spec.seed}<br>epoch %{{x}}: "
                                                            f"%{{y:{fmt}}}<extra></extra>"), row=1, col=col)
             fig.add_trace(go.Scatter(
                 x=band.epochs, y=browser_floats(band.mean), mode="lines", name=kind, legendgroup=kind,
-                showlegend=col == 1,
-                line=dict(color=color, width=s.line, dash=dash), meta=1,
+                showlegend=col == 1, line=dict(color=color, width=s.line, dash=dash), meta=1,
                 hovertemplate=f"{kind} {metric}{' (mean)' if multi else ''}<br>epoch %{{x}}: %{{y:{fmt}}}"
-                              "<extra></extra>"),
-                row=1, col=col)
-        star_x, star_y = [], []
-        if marks is not None and marks.best_epoch is not None:
-            band = seed_band(runs, "val_" + metric)
-            if marks.best_epoch < len(band.mean):
-                star_x, star_y = [marks.best_epoch], [float(band.mean[marks.best_epoch])]
+                              "<extra></extra>"), row=1, col=col)
+        star_x, star_y, star_text = star_point(runs, marks, metric)
         fig.add_trace(go.Scatter(
             x=star_x, y=star_y, mode="markers", name="lowest validation loss", showlegend=False,
             legendgroup="best", meta=FINAL,
             marker=dict(symbol="star", size=s.star, color="#2b8a3e", line=dict(color="black", width=1)),
-            hovertemplate=f"lowest smoothed validation loss at epoch %{{x}}<br>validation {metric} there "
-                          f"%{{y:{'.1%' if metric == 'accuracy' else '.4f'}}}<extra></extra>"),
-            row=1, col=col)
+            hovertemplate=f"epoch %{{x}}<br>{star_text}<extra></extra>"), row=1, col=col)
         if marks is not None and marks.overfit is not None:
             hatched = overfit_traces(means["training"], means["validation"], marks.overfit, label="the run",
                                      color=EPOCH_COLORS["validation"], name="overfitting", in_legend=col == 1)
@@ -88,7 +76,7 @@ def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, sto
     parts = [(f"thin: each of {len(runs)} seeds" if each_seed else
               f"lines: mean of {len(runs)} seeds, band: min–max") if multi else "",
              "solid: training, dashed: validation",
-             "★ lowest validation loss" if marks is not None and marks.best_epoch is not None else "",
+             BEST_KEY if marks is not None and marks.best_epoch is not None else "",
              "hatched: overfitting" if overfit_drawn else "",
              "dotted: your stop epoch" if stop_epoch is not None else "",
              "dash-dot: EarlyStopping would stop" if early_stop_epoch is not None else ""]

@@ -5,13 +5,14 @@ engine instead runs whole epochs inside one traced `tf.function` (`dlviz.engine.
 sweep that shares batch size, epochs and hidden units at once, as *lanes* of stacked copies of the model: every
 (learning rate, seed) pair is a lane with its own Adam step size, its own seeded initial weights and its own seeded
 batch order. Each lane runs exactly the ops Keras runs per step, so its weights are bitwise those of `model.fit` fed
-the same batches and do not depend on the other lanes; `dlviz.engine.plain.train_plain` runs the lesson's own code and
+the same batches and do not depend on the other lanes; `tests/support/reference.train_plain` runs the lesson's own code and
 `tests/test_engine_equivalence.py` holds the two together.
 """
 
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -20,6 +21,7 @@ import numpy as np
 from dlviz.data import Dataset
 from dlviz.engine.kernels import evaluate_fn, train_rows_fn
 from dlviz.engine.model import initial_weights
+from dlviz.engine.noise import noise_scale
 from dlviz.engine.runtime import TRAINING_LOCK, tf
 from dlviz.runs import (DIVERGENCE_FACTOR, ProgressCallback, RunHistory, RunSpec, SweepProgress, TrainingError,
                         updates_per_epoch)
@@ -27,11 +29,20 @@ from dlviz.runs import (DIVERGENCE_FACTOR, ProgressCallback, RunHistory, RunSpec
 # With `record_path`, epoch 1 is cut into this many chunks of whole batches and the weights are recorded after each
 # (the first epoch is where the weights move most), then after every later epoch.
 FIRST_EPOCH_CHUNKS = 9  # 8 points inside epoch 1, then its end
+# The noise scale of one epoch's weights is measured in NumPy on this thread while TensorFlow trains the next epoch.
+_NOISE_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dlviz-noise")
 
 
 def epoch_orders(n_train: int, seed: int, epochs: int) -> list[np.ndarray]:
-    """The order in which each epoch visits the `n_train` training rows for `seed`: `epochs` permutations of
-    `range(n_train)` (int64), the same for every learning rate trained with that seed."""
+    """The order in which each epoch visits the training rows for `seed`, the same for every value trained with it.
+
+    Args:
+        n_train: training rows.
+        seed: the run's seed.
+        epochs: epochs to plan.
+
+    Returns:
+        int64 array [epochs, n_train]: one permutation of `range(n_train)` per epoch."""
     rng = np.random.default_rng([seed, n_train])
     return [rng.permutation(n_train) for _ in range(epochs)]
 
@@ -43,25 +54,35 @@ def _group_key(spec: RunSpec) -> tuple:
 
 
 def train_sweep(dataset: Dataset, specs: Sequence[RunSpec], progress: ProgressCallback | None = None, *,
-                record_path: bool = False) -> list[RunHistory]:
-    """Train every spec on `dataset` and return their histories in the same order.
+                record_path: bool = False, measure_noise: bool = True) -> list[RunHistory]:
+    """Train every spec on `dataset` as stacked lanes of one traced Adam loop and return their histories in order.
 
-    A run's seed fixes its initial weights (`initial_weights(n_features, hidden_units, seed)`) and its batch order
-    (`epoch_orders(n_train, seed, epochs)`), so runs with the same seed differ only in the setting that differs, and
-    a run's curves are the same whichever other runs it is trained with. A run that blows up keeps training and
-    recording, as `model.fit` would report it (`diverged_at` marks the first epoch whose training loss exceeded
-    `DIVERGENCE_FACTOR` x its initial loss); only a NaN/inf loss ends its recording (`nan_at`). `progress` is called
-    after each epoch of each stack with partial histories. With `record_path`, each history also holds the weight
-    trajectory (`RunHistory.trajectory`, see `FIRST_EPOCH_CHUNKS`); the curves are the same either way.
+    A run's seed fixes its initial weights (`initial_weights`) and its batch order (`epoch_orders`), so runs with the
+    same seed differ only in the setting that differs, and a run's curves do not depend on the runs beside it (the
+    lesson's `model.fit` gives the same curves: tests/test_engine_equivalence.py). A run that blows up keeps training
+    and recording, as `model.fit` reports it; only a NaN/inf loss ends its recording.
 
-    Raises `TrainingError` for an absurd setting or a spec of another dataset.
+    Args:
+        dataset: the prepared data (float32 arrays).
+        specs: the runs; runs of one batch size, epochs and width train together.
+        progress: called after each epoch of each stack with a `SweepProgress` holding partial histories.
+        record_path: also record each run's weight trajectory (`RunHistory.trajectory`); the curves are the same.
+        measure_noise: also measure the gradient noise scale at the start and after every epoch
+            (`RunHistory.noise_scale`, `dlviz.engine.noise`); the curves are the same.
+
+    Returns:
+        One `RunHistory` per spec, in the order of `specs`: per-epoch loss and accuracy (float lists, epoch 0 in
+        `initial_*`), per-update loss (float32 [updates]), `diverged_at` (first epoch above `DIVERGENCE_FACTOR` x the
+        start), `nan_at`, the final weights.
+
+    Raises:
+        TrainingError: an absurd setting, or a spec of another dataset.
 
     >>> from dlviz.data import load_builtin
     >>> data = load_builtin("practice", max_rows=500)
     >>> base = RunSpec(data.fingerprint, epochs=2)
     >>> [h.epochs_run for h in train_sweep(data, [base, base.replace(learning_rate=0.1, seed=7)])]
-    [2, 2]
-    """
+    [2, 2]"""
     specs = list(specs)
     for spec in specs:
         spec.validate()
@@ -76,7 +97,7 @@ def train_sweep(dataset: Dataset, specs: Sequence[RunSpec], progress: ProgressCa
     results: list[RunHistory | None] = [None] * len(specs)
     with TRAINING_LOCK:
         for number, indices in enumerate(groups.values(), start=1):
-            stack = _Stack.start(dataset, [specs[i] for i in indices], record_path)
+            stack = _Stack.start(dataset, [specs[i] for i in indices], record_path, measure_noise)
             batch = specs[indices[0]].batch_size
             stack.label = (f"batch {batch:,}: {len(indices)} run{'s' if len(indices) > 1 else ''} together"
                            + (f", group {number} of {len(groups)}" if len(groups) > 1 else ""))
@@ -106,9 +127,11 @@ class _Stack:
     paths: list[list[np.ndarray]] = field(default_factory=list)
     path_updates: list[int] = field(default_factory=list)
     label: str = ""  # what the progress message names (set by train_sweep)
+    measure_noise: bool = True
+    noise_jobs: list[tuple[list[int], Future]] = field(default_factory=list)
 
     @classmethod
-    def start(cls, dataset: Dataset, specs: list[RunSpec], record_path: bool) -> "_Stack":
+    def start(cls, dataset: Dataset, specs: list[RunSpec], record_path: bool, measure_noise: bool) -> "_Stack":
         spec0 = specs[0]
         n_train = len(dataset.y_train)
         seeds = sorted({s.seed for s in specs})
@@ -129,8 +152,21 @@ class _Stack:
             prior_loss=float(getattr(dataset, "prior_loss", np.nan)),
             majority_val_accuracy=float(getattr(dataset, "majority_share_val", np.nan)))
             for k, s in enumerate(specs)]
-        return cls(dataset, specs, record_path, params, histories, rows,
-                   paths=[[] for _ in specs] if record_path else [])
+        stack = cls(dataset, specs, record_path, params, histories, rows,
+                    paths=[[] for _ in specs] if record_path else [], measure_noise=measure_noise)
+        stack._record_noise(range(len(specs)))
+        return stack
+
+    def _record_noise(self, lanes) -> None:
+        # On a copy of the weights, in NumPy: the training's tensors and TensorFlow's state are not touched.
+        if self.measure_noise and len(self.dataset.y_train) > 1:
+            self.noise_jobs.append((list(lanes), _NOISE_WORKER.submit(
+                noise_scale, [p.numpy() for p in self.params], self.dataset.x_train, self.dataset.y_train)))
+
+    def _collect_noise(self) -> None:
+        for lanes, job in self.noise_jobs:
+            for lane, scale in zip(lanes, job.result()[lanes]):
+                self.histories[lane].noise_scale.append(float(scale))
 
     def _record_path(self, updates: int, lanes: list[int]) -> None:
         arrays = [p.numpy() for p in self.params]
@@ -181,6 +217,7 @@ class _Stack:
                 val_loss = val_acc = np.full(n_lanes, np.nan, np.float32)
             if self.record_path:
                 self._record_path(epoch * per_epoch, active)
+            self._record_noise(active)
             weights = None
             ended = []
             for lane in active:
@@ -215,6 +252,7 @@ class _Stack:
                 progress(state)
             if not active:
                 break
+        self._collect_noise()
         return histories
 
     def _finish_path(self, lane: int) -> None:

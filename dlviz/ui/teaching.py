@@ -3,7 +3,7 @@ what to look for, and a quiz whose explanations quote this run's numbers."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import streamlit as st
 
@@ -56,16 +56,22 @@ def lesson_tabs(kind: Any, findings: SweepFindings, code: str) -> None:
         if code_tab.open:
             st.code(code, language="python")
     with quiz:
-        for number, question in enumerate(kind.quiz, start=1):
-            choice = st.radio(f"**{number}. {question.prompt}**", question.options, index=None,
-                              key=f"quiz_{kind.name}_{number}")
-            if choice is None:
-                continue
-            explanation = question.explain(findings)
-            if question.options.index(choice) == question.answer:
-                st.success(f"Right. {explanation}")
-            else:
-                st.error(f"Not quite: the answer is “{question.correct_option}”. {explanation}")
+        check_yourself(kind.name, kind.quiz, findings)
+
+
+def check_yourself(name: str, questions: Sequence[Any], findings: Any) -> None:
+    """Multiple-choice questions (`lessons.Question`), each checked when answered, `explain(findings)` quoting the
+    runs; widget keys start with `quiz_{name}`."""
+    for number, question in enumerate(questions, start=1):
+        choice = st.radio(f"**{number}. {question.prompt}**", question.options, index=None,
+                          key=f"quiz_{name}_{number}")
+        if choice is None:
+            continue
+        explanation = question.explain(findings)
+        if question.options.index(choice) == question.answer:
+            st.success(f"Right. {explanation}")
+        else:
+            st.error(f"Not quite: the answer is “{question.correct_option}”. {explanation}")
 
 
 def sweep_teaching(kind: Any, findings: SweepFindings, code_for: Callable[[Any], str]) -> None:
@@ -91,9 +97,9 @@ def epochs_chart_caption(figure: Any, updates_per_epoch: int, n_seeds: int) -> s
 
 
 def chart_marks(findings: SweepFindings) -> dict | None:
-    """The findings' marks per chart label (`value_label`): a star at the lowest (smoothed, seed-mean) validation loss of the value
-    that is clearly best (filled) or of each value that ties for best (hollow), and the overfitting region where
-    every seed overfits. A value that diverged on any seed gets neither. None while a teacher hides the answers."""
+    """The findings' marks per chart label (`value_label`): a star at the lowest (smoothed, seed-mean) validation
+    loss of the value that is clearly best (filled) or of each value that ties for best (hollow), and the overfitting
+    region where every seed overfits. A value that diverged on any seed gets neither. None while a teacher hides the answers."""
     from dlviz.analysis.sweeps import BEST, TIED_BEST
     from dlviz.charts import Marks
 
@@ -104,5 +110,6 @@ def chart_marks(findings: SweepFindings) -> dict | None:
         ranked = BEST in v.verdicts or TIED_BEST in v.verdicts or len(findings.per_value) == 1
         marks[value_label(findings.kind, v.value)] = Marks(
             best_epoch=v.best_epoch if ranked and not v.diverged_seeds else None,
-            overfit=None if v.diverged_seeds else v.overfit_region, tied=TIED_BEST in v.verdicts)
+            overfit=None if v.diverged_seeds else v.overfit_region, tied=TIED_BEST in v.verdicts,
+            best_value=v.score.mean)
     return marks
