@@ -95,8 +95,9 @@ class Setting:
             number = _number(text)
             if number != int(number):
                 raise LinkError(f"“{text}” is not a whole number")
-            if not self.low <= number <= self.high:
-                raise LinkError(f"{int(number):,} is outside {int(self.low):,} to {int(self.high):,}")
+            if not self.low <= number <= self.high:  # (1e308 would print 309 digits)
+                shown = f"{int(number):,} is" if abs(number) < 1e6 else "it is a number far"
+                raise LinkError(f"{shown} outside {int(self.low):,} to {int(self.high):,}")
             return int(number)
         return self._choice(text)
 

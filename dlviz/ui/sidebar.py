@@ -82,12 +82,14 @@ def _trained_rows_csv(dataset: Dataset) -> bytes:
 
 def draw() -> Selection:
     """Draw the sidebar and return its choice (also kept for `selection()`)."""
-    controls.check_link(settings.SIDEBAR)
+    controls.check_link(settings.every_setting())  # before any widget: it may rerun the page
     if controls.value(settings.DATA) == "upload" and _LAST_DATASET not in st.session_state:
         # A link can carry settings but not an uploaded file.
         controls.add_notice("This link was shared from a view of an uploaded CSV; uploaded files cannot travel in a "
                             "link, so the practice dataset is shown instead. Upload the file again to see that view.")
         controls.set_value(settings.DATA, "practice")
+        st.query_params.pop(settings.DATA.key, None)
+        st.rerun()  # (the binding reads the URL a run starts with)
     bar = st.sidebar
     present = controls.draw(settings.PRESENT, bar)
     st.html(layout.PRESENTER_CSS if present else layout.WRAP_CSS)
