@@ -64,3 +64,15 @@ def test_the_address_bar_reopens_the_grid_cell_view():
     assert copied["g_look"] == settings.GRID_LOOK.format("cell")
     again = open_page("pages/interplay.py", **copied)
     assert again.radio(key="g_look").value == "cell"
+
+
+def test_a_link_clicked_on_another_page_opens_its_page_in_predict_first_mode():
+    """Item 5 in AppTest: Home's lesson link (`st.page_link(query_params=...)`) moves the session to a page with
+    `predict=true`; the sidebar's toggle, already drawn on Home, must follow the link, not keep its value."""
+    at = open_page(None, **SMALL)
+    assert at.sidebar.toggle(key="predict").value is False
+    at.query_params.update({"predict": "true", "epochs": "3"})
+    at.switch_page("pages/epochs.py").run()
+    assert not at.exception
+    assert at.sidebar.toggle(key="predict").value is True
+    assert "Predict first" in [s.value for s in at.subheader]

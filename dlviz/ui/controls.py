@@ -60,6 +60,23 @@ def check_link(settings: Iterable[Setting]) -> None:
         st.rerun()
 
 
+def follow_link(settings: Iterable[Setting]) -> None:
+    """On arrival from another page by a link with values (Home's lesson path: `st.page_link(query_params=...)`):
+    each usable value of the link goes to the session. Streamlit's binding lets a value the session already holds
+    (a sidebar toggle drawn on the page before) win over the URL's, so a click would otherwise drop `predict=true`
+    that a pasted link keeps."""
+    for setting in settings:
+        raw = st.query_params.get_all(setting.key)
+        if not raw or setting.key not in st.session_state:
+            continue  # (a widget the session has not drawn yet takes the link's value from the binding)
+        try:
+            linked = setting.parse(raw)
+        except LinkError:
+            continue
+        if st.session_state[setting.key] != linked:
+            st.session_state[setting.key] = linked
+
+
 def _bound_text(setting: Setting, value: Any) -> str:
     """How Streamlit's binding spells `value` in the URL: a choice by its label, a toggle as true/false."""
     if setting.widget == "toggle":

@@ -22,6 +22,7 @@ _LAST_DATASET = "dlviz_last_dataset"
 _KEPT_UPLOAD = "dlviz_kept_upload"  # (file name, bytes) of the last upload that gave a dataset
 _SELECTION = "dlviz_selection"
 _DRAWN_THIS_RUN = "dlviz_sidebar_drawn"
+_PAGE = "dlviz_page"  # the URL path of the page drawn last
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,14 @@ def _trained_rows_csv(dataset: Dataset) -> bytes:
     return dataset.trained_rows_frame().to_csv(index=False).encode()
 
 
-def draw() -> Selection:
-    """Draw the sidebar and return its choice (also kept for `selection()`)."""
+def draw(page: str | None = None) -> Selection:
+    """Draw the sidebar and return its choice (also kept for `selection()`). `page` (the page's URL path) tells a
+    move to another page, whose link's values then win over the session's (`controls.follow_link`)."""
     controls.check_link(settings.every_setting())  # before any widget: it may rerun the page
+    if page is not None:
+        if st.session_state.get(_PAGE, page) != page:
+            controls.follow_link(settings.every_setting())
+        st.session_state[_PAGE] = page
     if controls.value(settings.DATA) == "upload" and _LAST_DATASET not in st.session_state:
         # A link can carry settings but not an uploaded file.
         controls.add_notice("This link was shared from a view of an uploaded CSV; uploaded files cannot travel in a "
