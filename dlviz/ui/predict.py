@@ -15,6 +15,7 @@ import streamlit as st
 from dlviz import settings
 from dlviz.text import predictions
 from dlviz.text.predictions import CANNOT_TELL, MULTISELECT, NUMBER, RADIO, RIGHT, SLIDER, Context, Question
+from dlviz.ui import layout
 
 _STATE = "dlviz_predict_"  # + sweep key: {"answers": {question key: answer}, "skipped": bool} once revealed
 
@@ -109,6 +110,9 @@ def gate(page: str, findings: Any, context: Context) -> bool:
         return False
     if not revealed["skipped"]:
         st.subheader("Your predictions")
+        if layout.answers_hidden():  # each verdict quotes the runs' findings: they wait for the teacher too
+            st.caption("Each answer is checked against these runs when the answers are revealed.")
+            return True
         for number, question in enumerate(asked, start=1):
             verdict = predictions.check(question, revealed["answers"].get(question.key), findings, context)
             if verdict is None:

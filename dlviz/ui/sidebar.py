@@ -96,6 +96,11 @@ def draw(page: str | None = None) -> Selection:
         controls.set_value(settings.DATA, "practice")
         st.query_params.pop(settings.DATA.key, None)
         st.rerun()  # (the binding reads the URL a run starts with)
+    if settings.HIDE_ANSWERS.key in st.query_params and not controls.value(settings.PRESENT):
+        controls.add_notice(f"Ignored `{settings.HIDE_ANSWERS.key}={st.query_params[settings.HIDE_ANSWERS.key]}` "
+                            f"from the link: “{settings.HIDE_ANSWERS.label}” works in presenter mode only (add "
+                            f"`{settings.PRESENT.key}=true`). The answers are shown.")
+        del st.query_params[settings.HIDE_ANSWERS.key]
     bar = st.sidebar
     present = controls.draw(settings.PRESENT, bar)
     st.html(layout.PRESENTER_CSS if present else layout.WRAP_CSS)

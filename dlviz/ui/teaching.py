@@ -61,7 +61,9 @@ def lesson_tabs(page: str, findings: SweepFindings, code: str) -> None:
                               key=f"quiz_{page}_{number}")
             if choice is None:
                 continue
-            explanation = question.explain(findings)
+            # While a teacher hides the answers, the explanation (which quotes these runs' findings) waits too.
+            explanation = ("These runs' numbers follow when the answers are revealed." if layout.answers_hidden()
+                           else question.explain(findings))
             if question.options.index(choice) == question.answer:
                 st.success(f"Right. {explanation}")
             else:
