@@ -28,7 +28,7 @@ def test_a_learning_rate_written_another_way_is_that_learning_rate(raw, shown):
     at = open_page("pages/learning_rate.py", lrs=raw, lr_epochs="2", **SMALL)
     assert at.multiselect(key="lrs").value == shown
     assert "lrs" not in notices(at)
-    assert _all(at.query_params["lrs"]) == [settings.LEARNING_RATES.format(v) for v in shown]  # the address bar's spelling
+    assert _all(at.query_params["lrs"]) == [settings.LEARNING_RATES.format(v) for v in shown]
 
 
 def test_a_batch_size_written_as_a_decimal_is_that_batch_size():

@@ -399,3 +399,13 @@ def chart_marks(findings: SweepFindings) -> dict[str, list]:
     return {"verdicts": verdict_labels(findings),
             "best_epochs": [None if v.diverged_seeds else v.best_epoch for v in findings.per_value],
             "overfit_regions": [None if v.diverged_seeds else v.overfit_region for v in findings.per_value]}
+
+
+def validation_below_sentence(findings: SweepFindings) -> str | None:
+    """Why validation loss sits below training loss early in training, where the runs show it (one sentence)."""
+    if not findings.validation_below:
+        return None
+    where = "; ".join(("" if findings.page == sweeps.EPOCHS else f"{value_name(findings.page, value)}: ")
+                      + (f"epochs 1-{last}" if last > 1 else "epoch 1") for value, last in findings.validation_below)
+    return (f"Validation loss sits below training loss early on ({where}): Keras reports an epoch's training loss as "
+            "the mean over its batches while the weights improve, and validation loss once, at the epoch's end.")

@@ -20,7 +20,7 @@ def what_this_run_shows(findings: SweepFindings) -> None:
     if layout.answers_hidden():
         layout.reveal_answers()
         return
-    sentences = text.sentences(findings)
+    sentences = text.sentences(findings) + [s for s in [text.validation_below_sentence(findings)] if s]
     if sentences:
         st.markdown("\n".join(f"- {sentence}" for sentence in sentences))
     else:
