@@ -46,7 +46,7 @@ def _widget_key(context: Context, question: Question) -> str:
 
 def _ask(question: Question, context: Context) -> None:
     key = _widget_key(context, question)
-    label = f"**{question.prompt}**"
+    label = question.prompt  # (Markdown ** would be read out in the widget's accessible name)
     help_ = question.help or None
     if question.widget == SLIDER:
         st.slider(label, question.low, question.high, value=question.default, key=key, help=help_)

@@ -57,7 +57,7 @@ def lesson_tabs(page: str, findings: SweepFindings, code: str) -> None:
             st.code(code, language="python")
     with quiz:
         for number, question in enumerate(lessons.QUIZ[page], start=1):
-            choice = st.radio(f"**{number}. {question.prompt}**", question.options, index=None,
+            choice = st.radio(f"{number}. {question.prompt}", question.options, index=None,
                               key=f"quiz_{page}_{number}")
             if choice is None:
                 continue
