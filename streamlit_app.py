@@ -1,4 +1,4 @@
-"""dlviz: the entry point. Page config, navigation over pages/, and the shared sidebar.
+"""dlviz: the entry point. Page config, navigation over app_pages/, and the shared sidebar.
 
 `streamlit run streamlit_app.py` runs this file for every visit: it declares the pages (`dlviz.settings.PAGES`), draws
 the sidebar every page shares, and runs the page the visitor opened.

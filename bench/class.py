@@ -20,7 +20,7 @@ The server trains through its one `dlviz.engine.queue.TrainingQueue` (first come
 a waiting page shows its place in line). A visitor's wait is from navigation until the page has settled (script over,
 no progress bar, the chart drawn), and is checked: no exception or st.error, at least one trace per rate. The same
 class then comes again, every sweep cached: the cost of serving and drawing the pages on these cores without any
-training. Then the same sweeps (every seed) are trained back to back in this process (`dlviz.training.train_sweep`
+training. Then the same sweeps (every seed) are trained back to back in this process (`dlviz.engine.sweep.train_sweep`
 on the page's dataset and specs, after one untimed warm-up sweep).
 
 Printed: median and worst wait, the class's total, the back-to-back total and the ratio (target: within 1.3x), and
@@ -120,13 +120,14 @@ def queries(vary: str, visitors: int) -> list[tuple[str, dict]]:
 def page_specs(changes: dict):
     """The dataset and the specs (every seed) the learning-rate page trains for a URL that changes `changes`
     (default dataset, default rates, default seeds per value)."""
-    from dlviz import defaults, settings
+    from dlviz import defaults, kinds, settings
     from dlviz.runs import RunSpec
 
     dataset = defaults.default_dataset()
-    seed = changes.get("seed", defaults.SEED)
-    base = RunSpec(dataset.fingerprint, hidden_units=defaults.HIDDEN_UNITS, seed=seed)
-    specs = defaults.learning_rate_specs(base, epochs=changes.get("epochs", settings.LR_EPOCHS.default))
+    seed = changes.get("seed", settings.SEED.default)
+    base = RunSpec(dataset.fingerprint, hidden_units=settings.HIDDEN.default, seed=seed)
+    specs = kinds.LEARNING_RATE.specs(base, settings.LEARNING_RATES.default,
+                                         changes.get("epochs", settings.LR_EPOCHS.default))
     return dataset, defaults.with_seeds(specs, defaults.seeds(seed))
 
 
@@ -235,7 +236,7 @@ async def serve_class(url: str, class_queries: list[str], warm_query: str, rates
 def back_to_back(changes: list[dict], warm_changes: dict) -> tuple[float, Cpu]:
     """Seconds and CPU seconds (this process: its TensorFlow threads and the rest) to train the same sweeps one
     after another in this process, after one untimed warm-up sweep."""
-    from dlviz.training import train_sweep
+    from dlviz.engine.sweep import train_sweep
 
     train_sweep(*page_specs(warm_changes))
     prepared = [page_specs(c) for c in changes]

@@ -43,7 +43,7 @@ def memory(rows: int | None, epochs: int | None) -> int:
     from dlviz.data import load_builtin
     from dlviz.engine.landscape import MAX_PATH_BYTES, sweep_paths, view_of
     from dlviz.runs import RunSpec
-    from dlviz.training import train_sweep
+    from dlviz.engine.sweep import train_sweep
 
     rows = rows or max(settings.ROWS.choices)
     hidden, epochs = max(settings.HIDDEN.choices), epochs or int(settings.SURFACE_EPOCHS.high)
@@ -91,17 +91,17 @@ def main() -> int:
         return memory(args.rows, args.epochs)
     import numpy as np
 
-    from dlviz import defaults
+    from dlviz import defaults, kinds, settings
     from dlviz.analysis.landscape import compare_paths
     from dlviz.engine.landscape import sweep_paths, view_of
     from dlviz.runs import RunSpec
 
     dataset = defaults.default_dataset()
     for seed in args.seeds:
-        base = RunSpec(dataset.fingerprint, hidden_units=defaults.HIDDEN_UNITS, seed=seed)
+        base = RunSpec(dataset.fingerprint, hidden_units=settings.HIDDEN.default, seed=seed)
         for name, specs, label in (
-                ("learning_rate", defaults.learning_rate_specs(base), lambda s: f"lr {s.learning_rate:g}"),
-                ("batch_size", defaults.batch_size_specs(base), lambda s: f"batch {s.batch_size}")):
+                ("learning_rate", kinds.LEARNING_RATE.specs(base, settings.LEARNING_RATES.default), lambda s: f"lr {s.learning_rate:g}"),
+                ("batch_size", kinds.BATCH_SIZE.specs(base, settings.BATCH_SIZES.default), lambda s: f"batch {s.batch_size}")):
             paths = sweep_paths(dataset, specs)
             landscape, zoomed = view_of(dataset, paths, False), view_of(dataset, paths, True)
             labels = [label(s) for s in specs]

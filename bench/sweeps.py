@@ -309,9 +309,9 @@ def _page_sweeps(data, seed: int, quick: bool) -> list[list]:
     """Every page's default sweep (`dlviz.defaults.default_sweeps`: epochs, batch size, learning rate and the
     interplay grid, each value on the default number of seeds) with `seed` as the first seed; with `quick`, every
     sweep cut to QUICK_APP_EPOCHS epochs."""
-    from dlviz import defaults
+    from dlviz import defaults, settings
 
-    sweeps = [[spec.replace(seed=seed + (spec.seed - defaults.SEED)) for spec in specs]
+    sweeps = [[spec.replace(seed=seed + (spec.seed - settings.SEED.default)) for spec in specs]
               for specs in defaults.default_sweeps(data).values()]
     if quick:
         sweeps = [[spec.replace(epochs=min(spec.epochs, QUICK_APP_EPOCHS)) for spec in specs] for specs in sweeps]
@@ -319,7 +319,7 @@ def _page_sweeps(data, seed: int, quick: bool) -> list[list]:
 
 
 def run_memory(quick: bool, import_seconds: float) -> int:
-    from dlviz import defaults
+    from dlviz import defaults, settings
     from dlviz.engine.sweep import train_sweep
 
     sweeps = QUICK_MEMORY_SWEEPS if quick else MEMORY_SWEEPS
@@ -332,7 +332,7 @@ def run_memory(quick: bool, import_seconds: float) -> int:
           f"RSS {_rss_mb():.0f} MB")
 
     started = time.perf_counter()
-    for specs in _page_sweeps(data, defaults.SEED, quick):
+    for specs in _page_sweeps(data, settings.SEED.default, quick):
         train_sweep(data, specs)
     gc.collect()
     peak_once, rss_once = _peak_mb(), _rss_mb()

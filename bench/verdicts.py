@@ -14,12 +14,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from dlviz import defaults  # noqa: E402
-from dlviz.analysis import analyze  # noqa: E402
+from dlviz import defaults, kinds, settings  # noqa: E402
 from dlviz.analysis import grid as g  # noqa: E402
 from dlviz.text import findings as words  # noqa: E402
 from dlviz.text.grid import grid_sentences  # noqa: E402
-from dlviz.training import train_sweep  # noqa: E402
+from dlviz.engine.sweep import train_sweep  # noqa: E402
 
 
 def main() -> None:
@@ -27,14 +26,14 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--grid", action="store_true")
     args = parser.parse_args()
-    seeds = [defaults.SEED + k for k in range(args.seeds)]
+    seeds = [settings.SEED.default + k for k in range(args.seeds)]
     dataset = defaults.default_dataset()
     sweeps = defaults.default_sweeps(dataset)
-    for page in ("learning_rate", "batch_size", "epochs"):
+    for kind in kinds.ONE_SETTING:
         # The default sweeps already hold the default seeds: keep each (value, seed) once.
-        specs = list(dict.fromkeys(spec.replace(seed=s) for spec in sweeps[page] for s in seeds))
-        found = analyze(page, train_sweep(dataset, specs))
-        print(f"\n== {page} ({len(seeds)} seeds: {seeds})")
+        specs = list(dict.fromkeys(spec.replace(seed=s) for spec in sweeps[kind.name] for s in seeds))
+        found = kind.analyze(train_sweep(dataset, specs))
+        print(f"\n== {kind.name} ({len(seeds)} seeds: {seeds})")
         for v in found.per_value:
             print(f"  {str(v.value):>8}: score {v.score.mean:.4f} [{v.score.low:.4f}, {v.score.high:.4f}] "
                   f"verdicts={','.join(v.verdicts) or '-'}")
@@ -42,12 +41,12 @@ def main() -> None:
         for sentence in words.sentences(found):
             print("  -", sentence)
     if args.grid:
-        specs = list(dict.fromkeys(spec.replace(seed=s) for spec in sweeps["interplay"] for s in seeds))
+        specs = list(dict.fromkeys(spec.replace(seed=s) for spec in sweeps[kinds.GRID.name] for s in seeds))
         grid = g.Grid.from_runs(train_sweep(dataset, specs), specs)
         print(f"\n== interplay ({len(seeds)} seeds)")
         for row in g.row_bests(grid):
             print(f"  batch {row.batch_size}: best={row.ranking.best} tied={row.tied_rates}")
-        for sentence in grid_sentences(grid, n_train=len(dataset.y_train)):
+        for sentence in grid_sentences(grid, g.DEFAULT_OUTCOME, settings.GRID_BUDGET.default, len(dataset.y_train)):
             print("  -", sentence)
 
 

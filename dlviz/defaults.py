@@ -1,4 +1,4 @@
-"""Every page's default sweep, built from `dlviz.settings`: the pages, the shipped runs (`dlviz.precomputed`), the
+"""Every page's default sweep, built from `dlviz.settings` and `dlviz.kinds`: the pages, the shipped runs (`dlviz.precomputed`), the
 tests of the default effects and the benchmarks' memory check use the same specs.
 
 Chosen so that on the practice dataset every page shows its effect at once: 4,000 rows overfit visibly within 100
@@ -9,16 +9,10 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from dlviz import settings
+from dlviz import kinds, settings
 from dlviz.analysis import grid as interplay
 from dlviz.data import Dataset, load_builtin
-from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, RunSpec, sweep_seeds
-
-# The defaults as plain numbers, for scripts (bench/) that do not read the settings table.
-ROWS = settings.ROWS.default
-HIDDEN_UNITS = settings.HIDDEN.default
-SEED = settings.SEED.default
-N_SEEDS = settings.SEEDS.default
+from dlviz.runs import RunSpec, sweep_seeds
 
 
 def default_dataset() -> Dataset:
@@ -37,42 +31,29 @@ def with_seeds(specs: Sequence[RunSpec], seed_list: Sequence[int]) -> list[RunSp
     return [spec.replace(seed=seed) for spec in specs for seed in seed_list]
 
 
-def epochs_specs(base: RunSpec, epochs: int = settings.EPOCHS.default) -> list[RunSpec]:
-    """The epochs page: one run of the lesson's batch size and learning rate."""
-    return [base.replace(epochs=epochs, batch_size=LESSON_BATCH_SIZE, learning_rate=LESSON_LEARNING_RATE)]
-
-
-def batch_size_specs(base: RunSpec, batch_sizes: Sequence[int] = settings.BATCH_SIZES.default,
-                     epochs: int = settings.BATCH_EPOCHS.default) -> list[RunSpec]:
-    """The batch-size page: one run per batch size at the lesson's learning rate."""
-    return [base.replace(epochs=epochs, batch_size=b, learning_rate=LESSON_LEARNING_RATE)
-            for b in sorted(batch_sizes)]
-
-
-def learning_rate_specs(base: RunSpec, rates: Sequence[float] = settings.LEARNING_RATES.default,
-                        epochs: int = settings.LR_EPOCHS.default) -> list[RunSpec]:
-    """The learning-rate page: one run per learning rate at the lesson's batch size."""
-    return [base.replace(epochs=epochs, batch_size=LESSON_BATCH_SIZE, learning_rate=r) for r in sorted(rates)]
+def base_spec(dataset: Dataset) -> RunSpec:
+    """The sidebar's defaults as a spec on `dataset` (hidden units, first seed)."""
+    return RunSpec(dataset.fingerprint, hidden_units=settings.HIDDEN.default, seed=settings.SEED.default)
 
 
 def surface_specs(base: RunSpec, sweep: str = settings.SURFACE_SWEEP.default,
                   values: Sequence[float] = settings.SURFACE_RATES.default,
                   epochs: int = settings.SURFACE_EPOCHS.default, n_train: int | None = None) -> list[RunSpec]:
-    """"Where the steps go": one run per learning rate (`sweep` "learning_rate") at the lesson's batch size, or per
-    batch size ("batch_size", each capped at `n_train` rows, duplicates merged) at the lesson's learning rate; one
-    seed, the base spec's. The page's default is the learning-rate sweep (its map is shipped)."""
-    if sweep == "learning_rate":
-        return learning_rate_specs(base, values, epochs)
-    sizes = sorted({min(int(v), n_train) if n_train else int(v) for v in values})
-    return batch_size_specs(base, sizes, epochs)
+    """"Where the steps go": one run per value of the kind named `sweep` (a learning rate or a batch size, each
+    capped at `n_train` rows, duplicates merged) at the lesson's other settings; one seed, the base spec's. The
+    page's default is the learning-rate sweep (its map is shipped)."""
+    kind = kinds.by_name(sweep)
+    if kind.capped_by_rows and n_train:
+        values = {min(int(v), n_train) for v in values}
+    return kind.specs(base, values, epochs)
 
 
 def default_sweeps(dataset: Dataset) -> dict[str, list[RunSpec]]:
-    """Every page's default runs on `dataset` (every default seed), by page."""
-    base = RunSpec(dataset.fingerprint, hidden_units=settings.HIDDEN.default, seed=settings.SEED.default)
-    n_train = len(dataset.y_train)
-    grid = interplay.grid_specs(base, interplay.capped_batch_sizes(settings.GRID_BATCH_SIZES.default, n_train),
-                                settings.GRID_LEARNING_RATES.default, n_train)
-    return {name: with_seeds(specs, seeds()) for name, specs in {
-        "epochs": epochs_specs(base), "batch_size": batch_size_specs(base), "learning_rate": learning_rate_specs(base),
-        "interplay": grid}.items()}
+    """Every page's default runs on `dataset` (every default seed), by kind name (`kinds.Kind.name`)."""
+    base, n_train = base_spec(dataset), len(dataset.y_train)
+    specs = {kind.name: kind.specs(base, kind.values.default if kind.values else (), kind.epochs.default)
+             for kind in kinds.ONE_SETTING}
+    specs[kinds.GRID.name] = interplay.grid_specs(
+        base, interplay.capped_batch_sizes(settings.GRID_BATCH_SIZES.default, n_train),
+        settings.GRID_LEARNING_RATES.default, n_train, settings.GRID_BUDGET.default, settings.GRID_EPOCHS.default)
+    return {name: with_seeds(page_specs, seeds()) for name, page_specs in specs.items()}

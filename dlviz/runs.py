@@ -1,7 +1,7 @@
 """What a run is and what it produced, as plain data: `RunSpec`, `RunHistory`, `SweepProgress`.
 
 Kept free of TensorFlow so that cached or shipped results can be shown (charts, pages, tables) without paying for the
-TensorFlow import; `dlviz.engine` (re-exported by `dlviz.training`) produces these objects. Nothing here imports
+TensorFlow import; `dlviz.engine` produces these objects. Nothing here imports
 TensorFlow or `dlviz.engine`.
 """
 
@@ -16,8 +16,8 @@ import numpy as np
 # The lesson's settings: what a page keeps fixed when it varies something else.
 LESSON_HIDDEN_UNITS = 64
 LESSON_LEARNING_RATE = 0.01
-LESSON_EPOCHS = 10
 LESSON_BATCH_SIZE = 32
+FIRST_SEED = 42  # a sweep's first seed unless the sidebar says otherwise
 
 # A run has diverged when its loss is NaN/inf or an epoch's training loss exceeds this multiple of the loss it
 # started from (about 0.69 for a fresh binary classifier): far worse than guessing.
@@ -29,7 +29,7 @@ MIN_LEARNING_RATE = 1e-7
 MAX_LEARNING_RATE = 100.0
 MAX_HIDDEN_UNITS = 1024
 MAX_SEED = 2**31 - 1  # Keras' set_random_seed (the plain reference run) takes seeds below 2**32
-MAX_SEEDS = 10  # seeds per value of a sweep
+MAX_SEEDS = 5  # seeds per value of a sweep (the sidebar's largest choice)
 
 
 class TrainingError(ValueError):
@@ -45,7 +45,7 @@ class RunSpec:
     batch_size: int = 32
     learning_rate: float = 0.01
     hidden_units: int = 64
-    seed: int = 42
+    seed: int = FIRST_SEED
 
     def replace(self, **changes) -> "RunSpec":
         return dataclasses.replace(self, **changes)
@@ -173,7 +173,6 @@ def histories_frame(histories: "list[RunHistory]", labels: "list[str]"):
                 "loss": history.curve("loss")[epoch], "accuracy": history.curve("accuracy")[epoch],
                 "val_loss": history.curve("val_loss")[epoch], "val_accuracy": history.curve("val_accuracy")[epoch],
                 "diverged": history.diverged_at is not None and epoch >= history.diverged_at,
-                "batch_size": history.spec.batch_size, "learning_rate": history.spec.learning_rate,
-                "hidden_units": history.spec.hidden_units, "seed": history.spec.seed,
+                **{name: value for name, value in dataclasses.asdict(history.spec).items() if name != "dataset"},
             })
     return pd.DataFrame(rows)

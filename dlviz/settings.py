@@ -10,7 +10,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from dlviz.runs import LESSON_HIDDEN_UNITS
+from dlviz.analysis import grid
+from dlviz.runs import FIRST_SEED, LESSON_HIDDEN_UNITS, MAX_SEEDS
 from dlviz.text.format import format_lr
 
 
@@ -18,7 +19,6 @@ LEARNING_RATE_CHOICES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.
 BATCH_SIZE_CHOICES = (8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192)
 ROW_CHOICES = (500, 1_000, 2_000, 4_000, 6_000, 8_000, 10_000)
 HIDDEN_UNIT_CHOICES = (4, 8, 16, 32, 64, 128, 256, 512)
-MAX_SEEDS = 5
 
 
 class LinkError(ValueError):
@@ -124,7 +124,7 @@ STRATIFY = Setting("strat", "Stratified split", False, "toggle",
                         "rare class).")
 HIDDEN = Setting("hidden", "Hidden units", LESSON_HIDDEN_UNITS, "select_slider", choices=HIDDEN_UNIT_CHOICES,
                  help="Width of the hidden Dense layer. The lesson uses 64.")
-SEED = _slider("seed", "First seed", 42, 0, 999,
+SEED = _slider("seed", "First seed", FIRST_SEED, 0, 999,
                help="Seed 1 of every sweep: it sets the initial weights and the order of the batches. The other "
                     "seeds follow it (seed + 1, seed + 2, ...).")
 SEEDS = _slider("seeds", "Seeds per value", 3, 1, MAX_SEEDS,
@@ -177,14 +177,13 @@ GRID_BATCH_SIZES = Setting("g_batches", "Batch sizes (rows)", (16, 64, 256, 1024
 GRID_LEARNING_RATES = Setting("g_lrs", "Learning rates (columns, log scale)",
                               (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0), "multiselect",
                               choices=LEARNING_RATE_CHOICES)
-GRID_BUDGET = Setting("g_budget", "Give every cell the same number of…", "epochs", "radio",
-                      choices=("epochs", "updates"), labels=X_AXIS_LABELS,
+GRID_BUDGET = Setting("g_budget", "Give every cell the same number of…", grid.SAME_EPOCHS, "radio",
+                      choices=grid.BUDGETS, labels=X_AXIS_LABELS,
                       help="Same epochs: every cell sees the training rows the same number of times. Same weight "
                            "updates: every cell takes the same number of steps, so bigger batches see more data.")
 GRID_EPOCHS = _slider("g_epochs", "Epochs per cell", 20, 1, 200)
 GRID_UPDATES = _slider("g_updates", "Weight updates per cell", 300, 10, 2000, step=10)
-GRID_OUTCOME = Setting("g_outcome", "Colour the cells by", "final_val_loss", "selectbox",
-                       choices=("final_val_loss", "best_val_loss", "final_val_accuracy", "diverged"),
+GRID_OUTCOME = Setting("g_outcome", "Colour the cells by", grid.DEFAULT_OUTCOME, "selectbox", choices=grid.OUTCOMES,
                        labels={"final_val_loss": "final validation loss", "best_val_loss": "lowest validation loss",
                                "final_val_accuracy": "final validation accuracy", "diverged": "diverged or not"},
                        help="Final validation loss: the model you get at the end of the budget. Lowest validation "
@@ -214,6 +213,7 @@ SURFACE_ZOOM = Setting("s_zoom", "Zoom on the valley", True, "toggle",
                        help="Fit the map to the runs that end near the best one (within 1.5x its distance from the "
                             "start); the others are drawn up to where they leave it (✕). Off: the map covers every "
                             "run that did not diverge.")
+SURFACE_VALUES = {"learning_rate": SURFACE_RATES, "batch_size": SURFACE_BATCHES}  # by SURFACE_SWEEP's choice
 SURFACE_PAGE = (SURFACE_SWEEP, SURFACE_RATES, SURFACE_BATCHES, SURFACE_EPOCHS, SURFACE_ZOOM)
 
 
@@ -232,13 +232,13 @@ class Page:
     settings: tuple[Setting, ...] = ()
 
 
-HOME = Page("pages/home.py", "Home", ":material/home:", "")
-EPOCHS_PAGE_ID = Page("pages/epochs.py", "Epochs", ":material/timer:", "epochs", EPOCHS_PAGE)
-BATCH_PAGE_ID = Page("pages/batch_size.py", "Batch size", ":material/stacks:", "batch_size", BATCH_PAGE)
-LR_PAGE_ID = Page("pages/learning_rate.py", "Learning rate", ":material/speed:", "learning_rate", LR_PAGE)
-GRID_PAGE_ID = Page("pages/interplay.py", "Batch size × learning rate", ":material/grid_on:", "interplay",
+HOME = Page("app_pages/home.py", "Home", ":material/home:", "")
+EPOCHS_PAGE_ID = Page("app_pages/epochs.py", "Epochs", ":material/timer:", "epochs", EPOCHS_PAGE)
+BATCH_PAGE_ID = Page("app_pages/batch_size.py", "Batch size", ":material/stacks:", "batch_size", BATCH_PAGE)
+LR_PAGE_ID = Page("app_pages/learning_rate.py", "Learning rate", ":material/speed:", "learning_rate", LR_PAGE)
+GRID_PAGE_ID = Page("app_pages/interplay.py", "Batch size × learning rate", ":material/grid_on:", "interplay",
                     GRID_PAGE + GRID_LOOK_CONTROLS)
-SURFACE_PAGE_ID = Page("pages/loss_surface.py", "Where the steps go", ":material/landscape:", "loss_surface",
+SURFACE_PAGE_ID = Page("app_pages/loss_surface.py", "Where the steps go", ":material/landscape:", "loss_surface",
                        SURFACE_PAGE)
 PAGES: tuple[Page, ...] = (HOME, EPOCHS_PAGE_ID, BATCH_PAGE_ID, LR_PAGE_ID, GRID_PAGE_ID, SURFACE_PAGE_ID)
 

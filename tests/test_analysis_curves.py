@@ -12,7 +12,7 @@ from dlviz.analysis import curves
 from dlviz.analysis.curves import early_stopping
 from dlviz.engine.model import build_model, compile_lesson_model
 from dlviz.engine.runtime import keras
-from tests.histories import make, overfitting_curves
+from tests.support.histories import make, overfitting_curves
 
 
 def test_smoothing_is_a_centred_three_epoch_mean():

@@ -54,9 +54,9 @@ def test_building_the_grid():
     specs = g.grid_specs(BASE, [256, 16], [0.1, 1e-3], 2560, SAME_EPOCHS, 7, seeds=(1, 2))
     assert [(s.batch_size, s.learning_rate, s.seed) for s in specs][:3] == [(16, 1e-3, 1), (16, 1e-3, 2), (16, 0.1, 1)]
     assert len(specs) == 8 and {s.epochs for s in specs} == {7}
-    assert [s.seed for s in g.grid_specs(BASE, [16], [0.01], 2560)] == [1]
+    assert [s.seed for s in g.grid_specs(BASE, [16], [0.01], 2560, SAME_EPOCHS, 7)] == [1]
     with pytest.raises(GridError, match="at least one"):
-        g.grid_specs(BASE, [], [0.01], 2560)
+        g.grid_specs(BASE, [], [0.01], 2560, SAME_EPOCHS, 7)
 
 
 def test_grid_arranges_seeds_into_cells():
@@ -77,8 +77,8 @@ def test_unfinished_cells_are_blank():
 def test_outcomes_are_seed_means_with_their_spread():
     grid = fake_grid([[0.5, None]], batches=(16,), rates=(0.01, 0.1))
     assert g.outcome_matrix(grid, FINAL_VAL_LOSS)[0, 0] == pytest.approx(0.5)
-    low, high = g.outcome_spread(grid, FINAL_VAL_LOSS)
-    assert (low[0, 0], high[0, 0]) == pytest.approx((0.49, 0.51))
+    stat = g.cell_stat(grid, 0, 0, FINAL_VAL_LOSS)
+    assert (stat.low, stat.high) == pytest.approx((0.49, 0.51))
     assert g.outcome_matrix(grid, DIVERGED).tolist() == [[0.0, 1.0]]
     assert np.isnan(g.outcome_matrix(grid, FINAL_VAL_LOSS)[0, 1])
     assert g.outcome_matrix(grid, FINAL_VAL_ACCURACY)[0, 0] == pytest.approx(0.8)
@@ -100,7 +100,7 @@ def test_a_cell_within_the_spread_ties():
     close = fake_grid([[0.450, 0.455, 0.60]], batches=(16,), rates=(1e-3, 1e-2, 1e-1))
     (row,) = g.row_bests(close)
     assert row.column is None and row.tied_columns == (0, 1) and row.tied_rates == (1e-3, 1e-2)
-    assert g.leader_columns(close) == [0]
+    assert row.leader_column == 0
 
 
 def test_a_row_where_everything_diverged_has_no_best():
@@ -187,7 +187,9 @@ def test_real_small_grid(tiny_dataset):
     n_train = len(tiny_dataset.y_train)
     specs = g.grid_specs(RunSpec(tiny_dataset.fingerprint, hidden_units=8, seed=1), [16, 128], [1e-3, 0.03, 30.0],
                          n_train, SAME_EPOCHS, 3, seeds=(1, 2))
-    grid = g.run_grid(tiny_dataset, specs)
+    from dlviz.engine.sweep import train_sweep
+
+    grid = Grid.from_runs(train_sweep(tiny_dataset, specs), specs)
     assert grid.shape == (2, 3) and grid.n_seeds == 2 and grid.done().all()
     assert grid.diverged()[:, 2].all()
     for row in g.row_bests(grid):

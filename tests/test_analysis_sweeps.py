@@ -8,14 +8,15 @@ import numpy as np
 import pytest
 
 from dlviz.analysis import sweeps
-from dlviz.analysis.sweeps import analyze, analyze_batch_sizes, analyze_epochs, analyze_learning_rates
+from dlviz import kinds
 from dlviz.data import load_builtin
-from dlviz.training import RunSpec, train_sweep
-from tests.histories import falling, lr_sweep, make, overfitting_curves
+from dlviz.engine.sweep import train_sweep
+from dlviz.runs import RunSpec
+from tests.support.histories import falling, lr_sweep, make, overfitting_curves
 
 
 def test_learning_rate_sweep_with_a_clear_winner():
-    found = analyze_learning_rates(lr_sweep())
+    found = kinds.LEARNING_RATE.analyze(lr_sweep())
     assert found.values == (1e-4, 1e-3, 1e-2, 0.1, 1.0) and found.n_seeds == 3
     assert found.best_value == 1e-2 and found.tied_values == (1e-2,)
     evidence = found.ranking.versus(1e-3)
@@ -29,7 +30,7 @@ def test_learning_rate_sweep_with_a_clear_winner():
 
 
 def test_two_values_closer_than_their_spread_tie():
-    found = analyze_learning_rates(lr_sweep(gap=0.005))  # 1e-3 behind by 0.005 on every seed; spread 0.02
+    found = kinds.LEARNING_RATE.analyze(lr_sweep(gap=0.005))  # 1e-3 behind by 0.005 on every seed; spread 0.02
     assert found.best_value is None and found.tied_values == (1e-3, 1e-2)
     assert found.ranking.versus(1e-3).every_seed and not found.ranking.versus(1e-3).exceeds_spread
     assert found.value(1e-3).verdicts == (sweeps.TIED_BEST,) and found.value(1e-2).verdicts == (sweeps.TIED_BEST,)
@@ -37,14 +38,14 @@ def test_two_values_closer_than_their_spread_tie():
 
 
 def test_one_seed_names_no_winner_between_close_values():
-    close = analyze_learning_rates(lr_sweep(offsets={1: 0.0}, gap=0.01))
+    close = kinds.LEARNING_RATE.analyze(lr_sweep(offsets={1: 0.0}, gap=0.01))
     assert close.n_seeds == 1 and close.best_value is None and close.tied_values == (1e-3, 1e-2)
-    clear = analyze_learning_rates(lr_sweep(offsets={1: 0.0}, gap=0.1))
+    clear = kinds.LEARNING_RATE.analyze(lr_sweep(offsets={1: 0.0}, gap=0.1))
     assert clear.best_value == 1e-2
 
 
 def test_a_diverged_then_constant_run():
-    found = analyze_learning_rates(lr_sweep())
+    found = kinds.LEARNING_RATE.analyze(lr_sweep())
     blown = found.value(1.0)
     assert blown.diverged_seeds == 3 and blown.diverged_epochs == (1, 1)
     assert blown.after_divergence == "constant" and not blown.rankable
@@ -53,7 +54,7 @@ def test_a_diverged_then_constant_run():
 
 def test_a_run_at_the_constant_predictors_loss_is_never_best():
     stuck = [make([0.69] * 10, [0.693] * 10, lr=r, seed=s, initial_loss=0.69) for r in (1e-3, 1e-2) for s in (1, 2)]
-    found = analyze_learning_rates(stuck)
+    found = kinds.LEARNING_RATE.analyze(stuck)
     assert found.best_value is None and found.tied_values == ()
     assert all(sweeps.NOT_LEARNING in v.verdicts for v in found.per_value)
 
@@ -61,22 +62,22 @@ def test_a_run_at_the_constant_predictors_loss_is_never_best():
 def test_accuracy_below_the_majority_baseline():
     runs = [make(falling(0.3, 5), falling(0.35, 5), lr=0.01, seed=s, accuracy=[0.9] * 5,
                  val_accuracy=[0.86] * 4 + [0.859 + 0.001 * s], majority_val_accuracy=0.875) for s in (1, 2, 3)]
-    v = analyze_learning_rates(runs).value(0.01)
+    v = kinds.LEARNING_RATE.analyze(runs).value(0.01)
     assert v.majority_val_accuracy == 0.875 and v.accuracy_vs_baseline == sweeps.BELOW_BASELINE
     # The baseline can also be passed in when the history does not carry it.
     plain = [make([0.5], val_accuracy=[0.80], lr=0.01, seed=s) for s in (1, 2)]
-    assert analyze_learning_rates(plain, majority_val_accuracy=0.6).value(0.01).accuracy_vs_baseline == \
+    assert kinds.LEARNING_RATE.analyze(plain, majority_val_accuracy=0.6).value(0.01).accuracy_vs_baseline == \
         sweeps.ABOVE_BASELINE
-    assert analyze_learning_rates(plain).value(0.01).accuracy_vs_baseline == ""
+    assert kinds.LEARNING_RATE.analyze(plain).value(0.01).accuracy_vs_baseline == ""
 
 
 def test_huge_losses_with_standardisation_off_point_at_the_inputs():
     runs = [make([3e9, 2e9, 1.5e9], [4e9, 2e9, 1.6e9], lr=r, seed=1, initial_loss=3e9) for r in (1e-3, 1e-2)]
-    off = analyze_learning_rates(runs, standardized=False)
+    off = kinds.LEARNING_RATE.analyze(runs, standardized=False)
     assert off.unscaled_inputs and off.best_value is None and off.tied_values == ()
     assert all(v.verdicts[0] == sweeps.HUGE_LOSS for v in off.per_value)
     assert not any(sweeps.OVERFITTING in v.verdicts for v in off.per_value)
-    assert not analyze_learning_rates(runs, standardized=True).unscaled_inputs
+    assert not kinds.LEARNING_RATE.analyze(runs, standardized=True).unscaled_inputs
 
 
 def batch_runs(gap: float, seeds=(1, 2, 3)):
@@ -98,7 +99,7 @@ def batch_runs(gap: float, seeds=(1, 2, 3)):
 @pytest.mark.parametrize("gap, answer", [(0.1, sweeps.SMALLER_BETTER), (0.005, sweeps.NO_CLEAR_DIFFERENCE),
                                          (-0.1, sweeps.LARGER_BETTER)])
 def test_the_batch_page_answers_the_generalisation_claim_whichever_way(gap, answer):
-    found = analyze_batch_sizes(batch_runs(gap))
+    found = kinds.BATCH_SIZE.analyze(batch_runs(gap))
     assert found.generalisation_answer == answer
     assert (found.generalisation.a, found.generalisation.b, found.generalisation.n_seeds) == (8, 512, 3)
     assert found.value(8).updates_per_epoch == 160 and found.value(512).total_updates == 30
@@ -109,19 +110,17 @@ def test_epochs_page_over_seeds():
     train, val = overfitting_curves()
     runs = [make(train, np.roll(val, shift) + 0.0, seed=s, accuracy=np.linspace(0.7, 0.95, 60),
                  val_accuracy=np.full(60, 0.8), updates_per_epoch=40) for s, shift in ((1, 0), (2, 2), (3, -1))]
-    found = analyze_epochs(runs, patience=5)
+    found = kinds.EPOCHS.analyze(runs, patience=5)
     v = found.per_value[0]
     assert v.value is None and v.n_seeds == 3 and v.overfit_seeds == 3
     assert v.onset_range == (14, 17) and v.overfit_region is not None and v.overfit_region[1] == 60
     assert sweeps.OVERFITTING in v.verdicts and len(found.early_stops) == 3
     assert all(s.stop_epoch is not None for s in found.early_stops)
-    assert analyze("epochs", runs[0]).per_value[0].n_seeds == 1
-    with pytest.raises(ValueError):
-        analyze("nope", runs)
+    assert kinds.EPOCHS.analyze(runs[0]).per_value[0].n_seeds == 1
 
 
 def test_empty_sweeps_do_not_crash():
-    assert analyze_learning_rates([]).per_value == () and analyze_batch_sizes([]).best_value is None
+    assert kinds.LEARNING_RATE.analyze([]).per_value == () and kinds.BATCH_SIZE.analyze([]).best_value is None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -136,7 +135,7 @@ def practice_1200():
 def test_real_learning_rate_sweep(practice_1200):
     base = RunSpec(practice_1200.fingerprint, epochs=12, batch_size=32)
     specs = [base.replace(learning_rate=r, seed=s) for r in (1e-4, 1e-2, 3.0) for s in (1, 2)]
-    found = analyze_learning_rates(train_sweep(practice_1200, specs))
+    found = kinds.LEARNING_RATE.analyze(train_sweep(practice_1200, specs))
     assert found.n_seeds == 2
     assert sweeps.DIVERGED in found.value(3.0).verdicts
     assert {sweeps.TOO_SLOW, sweeps.NOT_LEARNING} & set(found.value(1e-4).verdicts)
@@ -145,7 +144,7 @@ def test_real_learning_rate_sweep(practice_1200):
 
 def test_real_overfitting_run(practice_1200):
     spec = RunSpec(practice_1200.fingerprint, epochs=30, batch_size=32, learning_rate=0.03)
-    found = analyze_epochs(train_sweep(practice_1200, [spec, spec.replace(seed=7)]))
+    found = kinds.EPOCHS.analyze(train_sweep(practice_1200, [spec, spec.replace(seed=7)]))
     v = found.per_value[0]
     assert v.overfit_seeds >= 1 and v.onset_range is not None and v.onset_range[0] <= 15
 
@@ -154,4 +153,4 @@ def test_the_epochs_page_ranks_nothing():
     """One setting: no best, no noisiest, even though its value (None) equals an empty ranking's None."""
     train, val = overfitting_curves()
     runs = [make(train, val, seed=s, update_loss=np.linspace(0.7, 0.1, 600), updates_per_epoch=10) for s in (1, 2)]
-    assert analyze_epochs(runs).per_value[0].verdicts == (sweeps.OVERFITTING,)
+    assert kinds.EPOCHS.analyze(runs).per_value[0].verdicts == (sweeps.OVERFITTING,)

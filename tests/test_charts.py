@@ -177,7 +177,7 @@ def test_no_two_runs_on_the_loss_surface_look_alike():
 
     from tests.support import figures, open_page
 
-    surface = figures(open_page("pages/loss_surface.py"))[0]  # the shipped default sweep: lr 0.0001 to 1
+    surface = figures(open_page("app_pages/loss_surface.py"))[0]  # the shipped default sweep: lr 0.0001 to 1
     colors = {t["name"]: t["line"]["color"] for t in surface["data"]
               if (t.get("name") or "").startswith("lr ") and "(" not in t["name"] and (t.get("line") or {}).get("color")}
     assert {"lr 0.0001", "lr 0.001"} <= set(colors) and len(colors) == 5
@@ -197,8 +197,14 @@ def font_sizes(node, path=""):
             yield from font_sizes(item, path)
 
 
+def replay_frames(groups, **options):
+    """The replay frames the pages show: cut from the finished curves figure (`layout.replay`)."""
+    epochs = min(h.epochs_run for runs in groups.values() for h in runs)
+    return charts.cut_frames(charts.curves_figure(groups, **options), epochs)
+
+
 def all_figures(groups, presenter):
-    frames, labels = charts.curves_frames(groups, presenter=presenter)
+    frames, labels = replay_frames(groups, presenter=presenter)
     yield charts.curves_figure(groups, presenter=presenter)
     yield charts.epochs_figure(groups["lr 0.01"], marks=Marks(best_epoch=2), stop_epoch=2, presenter=presenter)
     yield charts.update_loss_figure(groups, presenter=presenter)
@@ -226,7 +232,7 @@ def test_every_text_is_large_enough(groups, presenter, smallest):
 def test_replay_frames_slider_and_fixed_axes(groups):
     long = {label: [history(list(np.linspace(0.6, 0.3, 100)), seed=h.spec.seed) for h in runs]
             for label, runs in groups.items()}
-    frames, labels = charts.curves_frames(long, marks={"lr 0.1": Marks(best_epoch=50, overfit=(50, 100))}, x_max=100)
+    frames, labels = replay_frames(long, marks={"lr 0.1": Marks(best_epoch=50, overfit=(50, 100))}, x_max=100)
     assert len(frames) == 40 and labels[0] == "epoch 1" and labels[-1] == "epoch 100"
     assert isinstance(frames[-1], go.Figure) and len({len(f["data"]) for f in frames[:-1]}) == 1
     first = frames[0]["data"]
@@ -320,12 +326,6 @@ def test_epochs_replay_is_cut_from_the_finished_figure():
     assert len(first[star].x) == 0  # the finished run's marks wait for the last frame
     hatched = next(k for k, t in enumerate(fig.data) if t.name == "overfitting")
     assert len(first[hatched].x) == 0  # so does the overfitting hatching
-
-
-def test_general_frames_from_whole_figures(groups):
-    frames, labels = charts.frames_upto(lambda upto: charts.curves_figure(groups, upto_epoch=upto), 3)
-    fig = charts.animated(frames, labels)
-    assert [f.name for f in fig.frames] == ["0", "1", "2"] and labels == ["epoch 1", "epoch 2", "epoch 3"]
 
 
 def test_nothing_trained_yet_draws_an_empty_chart():

@@ -66,7 +66,7 @@ def test_sessions_showing_the_same_finished_chart_share_one_replay():
 
     from dlviz import charts
     from dlviz.ui import layout
-    from tests.histories import lr_sweep
+    from tests.support.histories import lr_sweep
 
     def finished():  # what a page builds on every visit: a new figure object, equal to the last
         return charts.curves_figure(charts.group_runs(lr_sweep(), lambda h: f"lr {h.spec.learning_rate:g}"),

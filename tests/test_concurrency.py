@@ -31,7 +31,8 @@ from dlviz.data import load_builtin
 from dlviz.runs import RunHistory, RunSpec, SweepProgress
 from dlviz.engine.queue import DONE, FAILED, QUEUED, RUNNING, Ticket, TrainingQueue, sweep_result_bytes, sweep_work
 from dlviz.engine.runtime import TRAINING_LOCK
-from dlviz.training import train_plain, train_sweep
+from dlviz.engine.plain import train_plain
+from dlviz.engine.sweep import train_sweep
 from tests.support import TIMEOUT
 
 EPOCHS = 3

@@ -10,7 +10,9 @@ import pytest
 from dlviz import data
 from dlviz.engine import model
 from dlviz.cache import ResultCache, pickled_size
-from dlviz.training import RunSpec, TrainingError, train_sweep
+from dlviz.engine.sweep import train_sweep
+from dlviz.runs import RunSpec, TrainingError
+from tests.support import load_csv
 
 
 # --- data -------------------------------------------------------------------------------------------------------
@@ -61,9 +63,9 @@ def test_load_csv_accepts_path_bytes_and_file(tmp_path):
     path = tmp_path / "d.csv"
     frame.to_csv(path, index=False)
     import io
-    by_path = data.load_csv(path)
-    by_bytes = data.load_csv(path.read_bytes())
-    by_file = data.load_csv(io.BytesIO(path.read_bytes()))
+    by_path = load_csv(path)
+    by_bytes = load_csv(path.read_bytes())
+    by_file = load_csv(io.BytesIO(path.read_bytes()))
     assert by_path.fingerprint == by_bytes.fingerprint == by_file.fingerprint
     assert by_path.n_features == 20
 
@@ -71,11 +73,11 @@ def test_load_csv_accepts_path_bytes_and_file(tmp_path):
 def test_load_csv_target_choice_and_errors():
     csv = b"a,b,label\n" + b"\n".join(b"%d,%d,%s" % (i, i * 7 % 5, b"yes" if i % 3 else b"no") for i in range(60))
     # Issue 16 item 1: a column named `label` is now the default target (it used to be refused).
-    assert data.load_csv(csv).fingerprint == data.load_csv(csv, target="label").fingerprint
-    ds = data.load_csv(csv, target="label")
+    assert load_csv(csv).fingerprint == load_csv(csv, target="label").fingerprint
+    ds = load_csv(csv, target="label")
     assert set(np.unique(ds.y_train)) <= {0.0, 1.0}
     with pytest.raises(data.DataError, match="two classes"):
-        data.load_csv(b"a,target\n" + b"\n".join(b"%d,%d" % (i, i % 3) for i in range(60)))
+        load_csv(b"a,target\n" + b"\n".join(b"%d,%d" % (i, i % 3) for i in range(60)))
 
 
 # --- model ------------------------------------------------------------------------------------------------------
@@ -175,7 +177,7 @@ def test_absurd_settings_are_refused_with_a_message(tiny_dataset):
 
 def test_trained_model_is_plain_keras(tiny_dataset):
     run = train_sweep(tiny_dataset, [RunSpec(tiny_dataset.fingerprint, epochs=2)])[0]
-    from dlviz.engine.model import trained_model
+    from tests.support.reference import trained_model
 
     predictions = trained_model(run).predict(tiny_dataset.x_val, verbose=0)[:, 0]
     assert np.isclose(((predictions > 0.5) == tiny_dataset.y_val).mean(), run.val_accuracy[-1], atol=1e-6)

@@ -16,8 +16,9 @@ from typing import Callable
 import numpy as np
 import pytest
 
+from tests.support import load_csv
 from dlviz.data import (MAX_COLUMNS, MAX_UPLOAD_BYTES, MIN_ROWS, UPLOAD_RULES, DataError, Dataset,
-                        binary_target_candidates, choose_target, load_builtin, load_csv, prepare, read_csv)
+                        binary_target_candidates, choose_target, load_builtin, prepare, read_csv)
 
 N = 40  # rows in a typical generated file: comfortably above MIN_ROWS
 

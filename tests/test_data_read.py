@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dlviz.data import load_csv, read_csv
+from tests.support import load_csv
+from dlviz.data import read_csv
 
 N = 40
 

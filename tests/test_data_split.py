@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from sklearn.model_selection import train_test_split
 
-from dlviz.data import (DataError, STRATIFY_CONTROL, data_warnings, load_builtin, load_csv, practice_frame,
+from tests.support import load_csv
+from dlviz.data import (DataError, STRATIFY_CONTROL, data_warnings, load_builtin, practice_frame,
                         prepare)
 
 

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dlviz.data import DataError, choose_target, load_csv, read_csv
+from tests.support import load_csv
+from dlviz.data import DataError, choose_target, read_csv
 
 
 def to_csv(frame: pd.DataFrame, sep: str = ",") -> bytes:

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from dlviz.data import load_builtin
-from dlviz.engine.model import initial_weights, trained_model
+from dlviz.engine.model import initial_weights
+from tests.support.reference import trained_model
 from dlviz.engine.plain import train_plain
 from dlviz.engine.runtime import keras
 from dlviz.engine.sweep import FIRST_EPOCH_CHUNKS, epoch_orders, train_sweep

@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 from dlviz import settings
 from dlviz.data import load_builtin
 from dlviz.runs import (MAX_BATCH_SIZE, MAX_EPOCHS, MAX_HIDDEN_UNITS, MAX_LEARNING_RATE, MIN_LEARNING_RATE,
-                        RunSpec, TrainingError)
+                        MAX_SEEDS, RunSpec, TrainingError)
 from dlviz.text.format import format_lr
 from dlviz.ui import sweep
 from tests.support import TIMEOUT, figures, notices, open_page, tables, trace_names
@@ -62,7 +62,7 @@ def first_x(at: AppTest) -> list:
 
 
 def test_learning_rate_10_alone_is_a_diverged_result():
-    at = open_page("pages/learning_rate.py", lrs="10", lr_epochs="4", **SMALL)
+    at = open_page("app_pages/learning_rate.py", lrs="10", lr_epochs="4", **SMALL)
     assert_no_message(at)
     assert at.multiselect(key="lrs").value == [10.0]
     (figure,) = figures(at)
@@ -77,7 +77,7 @@ def test_learning_rate_10_alone_is_a_diverged_result():
 def test_learning_rate_10_is_drawn_to_the_end_with_its_mark():
     """At lr 10 Keras keeps reporting every epoch (the network collapses to a constant guess): 4 epochs asked, 4
     drawn, the ✕ at epoch 1, and the text says what happened afterwards."""
-    at = open_page("pages/learning_rate.py", lrs="10", lr_epochs="4", **SMALL)
+    at = open_page("app_pages/learning_rate.py", lrs="10", lr_epochs="4", **SMALL)
     (figure,) = figures(at)
     assert list(series(curve(figure, "lr 10")["x"])) == [0, 1, 2, 3, 4]
     assert list(series(blowup_traces(figure)[0]["x"])) == [1]
@@ -85,7 +85,7 @@ def test_learning_rate_10_is_drawn_to_the_end_with_its_mark():
 
 
 def test_learning_rates_3_and_10_both_diverge_and_are_shown():
-    at = open_page("pages/learning_rate.py", lrs=["3", "10"], lr_epochs="2", **SMALL)
+    at = open_page("app_pages/learning_rate.py", lrs=["3", "10"], lr_epochs="2", **SMALL)
     assert_no_message(at)
     (figure,) = figures(at)
     assert [n for n in trace_names(figure) if n.startswith("lr ")] == ["lr 3", "lr 10"]
@@ -99,7 +99,7 @@ def test_learning_rates_3_and_10_both_diverge_and_are_shown():
 def test_every_offered_learning_rate_at_once_on_few_rows():
     """All 13 rates (1e-5 to 10) in one sweep: slow, good and diverging runs side by side."""
     rates = [format_lr(r) for r in settings.LEARNING_RATE_CHOICES]
-    at = open_page("pages/learning_rate.py", lrs=rates, lr_epochs="2", rows=FEWEST_ROWS, seeds="1")
+    at = open_page("app_pages/learning_rate.py", lrs=rates, lr_epochs="2", rows=FEWEST_ROWS, seeds="1")
     assert_no_message(at)
     figure = figures(at)[0]
     names = [n for n in trace_names(figure) if n.startswith("lr ")]
@@ -114,7 +114,7 @@ def test_every_offered_learning_rate_at_once_on_few_rows():
 
 
 def test_whole_training_set_as_one_batch():
-    at = open_page("pages/batch_size.py", batches="512", b_epochs="5", **SMALL)
+    at = open_page("app_pages/batch_size.py", batches="512", b_epochs="5", **SMALL)
     assert not at.error and not at.warning
     assert at.multiselect(key="batches").value == [512]
     assert f"the {FEWEST_N_TRAIN} training rows" in texts(at.info)  # it trains as the whole training set
@@ -128,7 +128,7 @@ def test_whole_training_set_as_one_batch():
 
 
 def test_a_single_batch_size():
-    at = open_page("pages/batch_size.py", batches="8", b_epochs="2", **SMALL)
+    at = open_page("app_pages/batch_size.py", batches="8", b_epochs="2", **SMALL)
     assert_no_message(at)
     curves, _ = figures(at)
     assert [n for n in trace_names(curves) if n.startswith("batch")] == ["batch 8"]
@@ -139,7 +139,7 @@ def test_a_single_batch_size():
 def test_a_batch_size_larger_than_the_new_training_set_trains_as_the_whole_set_with_a_notice():
     """Batch 512 chosen on 1,000 rows (640 training rows), then rows cut to 500 (320): 512 trains as 320, and the
     control keeps the learner's choice."""
-    at = open_page("pages/batch_size.py", batches=["8", "512"], b_epochs="2", rows="1000", seeds="1")
+    at = open_page("app_pages/batch_size.py", batches=["8", "512"], b_epochs="2", rows="1000", seeds="1")
     assert list(tables(at)[0]["batch size"]) == ["8", "512"]
     at.sidebar.select_slider(key="rows").set_value(500).run()
     assert not at.exception
@@ -149,7 +149,7 @@ def test_a_batch_size_larger_than_the_new_training_set_trains_as_the_whole_set_w
 
 
 def test_no_batch_size_selected_is_a_message():
-    at = open_page("pages/batch_size.py", b_epochs="2", **SMALL)
+    at = open_page("app_pages/batch_size.py", b_epochs="2", **SMALL)
     assert figures(at)
     at.multiselect(key="batches").set_value([]).run()
     assert not at.exception and not figures(at) and not tables(at)
@@ -163,7 +163,7 @@ def test_no_batch_size_selected_is_a_message():
 @pytest.mark.parametrize("page", list(PAGES))
 def test_fewest_rows_on_every_page_with_bands(page):
     key, others = PAGES[page]
-    at = open_page(f"pages/{page}.py", **{key: "3"}, **others, **SMALL)
+    at = open_page(f"app_pages/{page}.py", **{key: "3"}, **others, **SMALL)
     assert_no_message(at)
     assert at.sidebar.select_slider(key="rows").value == 500
     assert "500 rows" in texts(at.sidebar.caption)
@@ -174,7 +174,7 @@ def test_fewest_rows_on_every_page_with_bands(page):
 @pytest.mark.parametrize("page", list(PAGES))
 def test_a_single_epoch_on_every_page(page):
     key, others = PAGES[page]
-    at = open_page(f"pages/{page}.py", **{key: "1"}, **others, **SMALL)
+    at = open_page(f"app_pages/{page}.py", **{key: "1"}, **others, **SMALL)
     assert_no_message(at)
     assert first_x(at) == [0, 1]  # the start and the one epoch
 
@@ -185,7 +185,7 @@ def test_epochs_300_on_all_10000_rows_is_within_the_caps():
     n_train = len(load_builtin("practice", max_rows=10_000).y_train)
     spec = RunSpec("any", epochs=300, batch_size=32)
     assert sweep.fit_budget([spec], n_train, settings.SEEDS.default) == ([spec], None)
-    trimmed, message = sweep.fit_budget([spec], n_train, settings.MAX_SEEDS)  # 5 seeds are too much: trimmed
+    trimmed, message = sweep.fit_budget([spec], n_train, MAX_SEEDS)  # 5 seeds are too much: trimmed
     assert message and trimmed[0].epochs < 300
 
 
@@ -211,7 +211,7 @@ TRIMS = [  # page, the link, the epochs control, what was asked (updates), the e
 @pytest.mark.parametrize("page, link, control, asked, epochs", TRIMS, ids=[t[0] for t in TRIMS])
 def test_a_request_beyond_the_caps_is_trimmed_with_a_notice_by_the_controls(small_caps, page, link, control, asked,
                                                                            epochs):
-    at = open_page(f"pages/{page}.py", **link, rows=FEWEST_ROWS, seeds="1")
+    at = open_page(f"app_pages/{page}.py", **link, rows=FEWEST_ROWS, seeds="1")
     assert not at.error
     (warning,) = [w for w in at.warning if w.icon == TRIM_ICON]
     assert f"asks for {asked} weight updates (1 seed per value)" in warning.value
@@ -229,7 +229,7 @@ def test_a_request_beyond_the_caps_is_trimmed_with_a_notice_by_the_controls(smal
 
 
 def test_shrinking_a_trimmed_request_trains_it_in_full(small_caps):
-    at = open_page("pages/batch_size.py", batches=["8", "16", "32"], b_epochs="20", rows=FEWEST_ROWS, seeds="1")
+    at = open_page("app_pages/batch_size.py", batches=["8", "16", "32"], b_epochs="20", rows=FEWEST_ROWS, seeds="1")
     assert TRIM_ICON in [w.icon for w in at.warning]
     at.slider(key="b_epochs").set_value(3).run()
     assert not at.exception and TRIM_ICON not in [w.icon for w in at.warning]
@@ -237,7 +237,7 @@ def test_shrinking_a_trimmed_request_trains_it_in_full(small_caps):
 
 
 def test_more_seeds_trim_sooner(small_caps):
-    at = open_page("pages/learning_rate.py", lrs=["0.01", "0.1"], lr_epochs="60", rows=FEWEST_ROWS, seeds="2")
+    at = open_page("app_pages/learning_rate.py", lrs=["0.01", "0.1"], lr_epochs="60", rows=FEWEST_ROWS, seeds="2")
     (warning,) = [w for w in at.warning if w.icon == TRIM_ICON]
     assert "(2 seeds per value)" in warning.value and "trimmed to 20 epochs" in warning.value  # 1,200 x 1.5 > 600
 
@@ -281,7 +281,7 @@ def test_work_at_the_caps():
 
 @pytest.mark.parametrize("hidden", [str(min(settings.HIDDEN_UNIT_CHOICES)), str(max(settings.HIDDEN_UNIT_CHOICES))])
 def test_hidden_units_at_their_bounds(hidden):
-    at = open_page("pages/learning_rate.py", hidden=hidden, lrs=["0.01", "1"], lr_epochs="2", rows=FEWEST_ROWS,
+    at = open_page("app_pages/learning_rate.py", hidden=hidden, lrs=["0.01", "1"], lr_epochs="2", rows=FEWEST_ROWS,
                    seeds="1")
     assert not at.error and not at.warning
     assert at.sidebar.select_slider(key="hidden").value == int(hidden)
@@ -293,17 +293,17 @@ def test_hidden_units_at_their_bounds(hidden):
 
 
 def test_seed_zero_is_a_seed_not_a_missing_value():
-    at = open_page("pages/epochs.py", seed="0", epochs="3", rows=FEWEST_ROWS, seeds="1")
+    at = open_page("app_pages/epochs.py", seed="0", epochs="3", rows=FEWEST_ROWS, seeds="1")
     assert_no_message(at)
     assert at.sidebar.slider(key="seed").value == 0
     assert "seeds **0**" in texts(at.caption)
-    other = open_page("pages/epochs.py", seed="42", epochs="3", rows=FEWEST_ROWS, seeds="1")
+    other = open_page("app_pages/epochs.py", seed="42", epochs="3", rows=FEWEST_ROWS, seeds="1")
     assert not np.array_equal(series(figures(at)[0]["data"][0]["y"]), series(figures(other)[0]["data"][0]["y"]))
 
 
 def test_the_most_seeds_draw_a_band_and_every_seed_on_request():
-    at = open_page("pages/learning_rate.py", lrs=["0.01"], lr_epochs="2", rows=FEWEST_ROWS,
-                   seeds=str(settings.MAX_SEEDS))
+    at = open_page("app_pages/learning_rate.py", lrs=["0.01"], lr_epochs="2", rows=FEWEST_ROWS,
+                   seeds=str(MAX_SEEDS))
     assert "seeds **42, 43, 44, 45, 46**" in texts(at.caption)
     assert band_traces(figures(at)[0])
     at.sidebar.toggle(key="each_seed").set_value(True).run()
@@ -333,7 +333,7 @@ def test_out_of_range_link_values_fall_back_with_a_notice(page, key, raw, defaul
     small = {"rows": FEWEST_ROWS, "seeds": "1", "epochs": "2", "lr_epochs": "2", "b_epochs": "2",
              "lrs": ["0.01"], "batches": ["64"]}
     small.pop(key, None)
-    at = open_page(f"pages/{page}.py", **{key: raw}, **small)
+    at = open_page(f"app_pages/{page}.py", **{key: raw}, **small)
     assert f"Ignored `{key}={raw}`" in notices(at) and "back at its default" in notices(at)
     assert not at.error
     where = at.sidebar if key in ("hidden", "rows") else at
@@ -350,7 +350,7 @@ def test_out_of_range_link_values_fall_back_with_a_notice(page, key, raw, defaul
 def test_a_link_mixing_good_and_bad_values_shows_what_its_notice_says():
     """Streamlit's binding keeps a multiselect's usable link values and drops the rest: the notice names the dropped
     one and says the others are kept, and the control shows exactly those."""
-    at = open_page("pages/learning_rate.py", lrs=["0.01", "100"], lr_epochs="2", rows=FEWEST_ROWS, seeds="1")
+    at = open_page("app_pages/learning_rate.py", lrs=["0.01", "100"], lr_epochs="2", rows=FEWEST_ROWS, seeds="1")
     assert "Ignored `lrs=100`" in notices(at) and "keeps the link's other values" in notices(at)
     assert at.multiselect(key="lrs").value == [0.01]
 
@@ -365,7 +365,7 @@ def data():
 
 
 def test_learning_rate_10_returns_a_diverged_history(data):
-    from dlviz.training import train_sweep
+    from dlviz.engine.sweep import train_sweep
 
     base = RunSpec(data.fingerprint, epochs=4, learning_rate=0.01)
     reports = []
@@ -379,7 +379,7 @@ def test_learning_rate_10_returns_a_diverged_history(data):
 
 def test_a_diverged_run_is_recorded_to_the_end(data):
     """`diverged_at` is the first bad epoch; the run goes on as model.fit would, unless its loss became NaN."""
-    from dlviz.training import train_sweep
+    from dlviz.engine.sweep import train_sweep
 
     (wild,) = train_sweep(data, [RunSpec(data.fingerprint, epochs=4, learning_rate=10.0)])
     nan_at = getattr(wild, "nan_at", None)
@@ -390,7 +390,7 @@ def test_a_diverged_run_is_recorded_to_the_end(data):
 
 
 def test_a_batch_larger_than_the_training_set_makes_one_update_per_epoch(data):
-    from dlviz.training import train_sweep
+    from dlviz.engine.sweep import train_sweep
 
     n_train = len(data.y_train)
     base = RunSpec(data.fingerprint, epochs=3)
@@ -417,7 +417,7 @@ def test_a_batch_larger_than_the_training_set_makes_one_update_per_epoch(data):
     (dict(hidden_units=MAX_HIDDEN_UNITS + 1), f"between 1 and {MAX_HIDDEN_UNITS}"),
 ])
 def test_refusals_name_the_bound(data, changes, bound):
-    from dlviz.training import train_sweep
+    from dlviz.engine.sweep import train_sweep
 
     spec = RunSpec(data.fingerprint, epochs=2).replace(**changes)
     with pytest.raises(TrainingError) as refused:

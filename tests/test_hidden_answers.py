@@ -40,10 +40,10 @@ def page_text(at) -> str:
 
 # Words only a finding on that page uses (its "What to look for" tab names overfitting and EarlyStopping in general).
 @pytest.mark.parametrize("page, finding_words", [
-    ("pages/epochs.py", ("Star:", "Hatched", "Lowest validation loss", "Early stopping preview", "would stop after")),
-    ("pages/learning_rate.py", ("the run diverged", "clearly best", "tie for the best", "better than every other")),
-    ("pages/batch_size.py", ("final validation accuracy", "a bigger batch means fewer updates", "clearly best")),
-    ("pages/interplay.py", ("best learning rate", "linear-scaling rule", "cells diverged")),
+    ("app_pages/epochs.py", ("Star:", "Hatched", "Lowest validation loss", "Early stopping preview", "would stop after")),
+    ("app_pages/learning_rate.py", ("the run diverged", "clearly best", "tie for the best", "better than every other")),
+    ("app_pages/batch_size.py", ("final validation accuracy", "a bigger batch means fewer updates", "clearly best")),
+    ("app_pages/interplay.py", ("best learning rate", "linear-scaling rule", "cells diverged")),
 ])
 def test_hidden_answers_show_plain_curves_only_until_revealed(page, finding_words):
     at = open_page(page, **HIDDEN)
@@ -65,7 +65,7 @@ def test_hidden_answers_show_plain_curves_only_until_revealed(page, finding_word
 def test_the_code_selector_does_not_start_on_the_best_value_while_hidden():
     # 0.001 is clearly best here (beyond the spread of 2 seeds); the lesson's 0.01 is not swept, so while the answers
     # are hidden the selector starts on the first value.
-    at = open_page("pages/learning_rate.py", lrs=["0.00003", "0.001", "0.03"], lr_epochs="5", rows="500", seeds="2",
+    at = open_page("app_pages/learning_rate.py", lrs=["0.00003", "0.001", "0.03"], lr_epochs="5", rows="500", seeds="2",
                    **HIDDEN)
     (box,) = [s for s in at.selectbox if s.label == "Show the lesson's code for"]
     assert box.value == 0.00003 and "clearly best" not in " ".join(box.options)
@@ -75,7 +75,7 @@ def test_the_code_selector_does_not_start_on_the_best_value_while_hidden():
 
 
 def test_the_range_test_keeps_its_marks_and_suggestion_back_while_hidden():
-    at = open_page("pages/learning_rate.py", **HIDDEN)
+    at = open_page("app_pages/learning_rate.py", **HIDDEN)
     at.toggle(key="lr_range_test").set_value(True).run()
     assert not at.exception
     chart = [f for f in figures(at) if f["layout"]["title"]["text"].startswith("Learning-rate range test")][0]
@@ -93,7 +93,7 @@ def test_the_range_test_keeps_its_marks_and_suggestion_back_while_hidden():
 
 
 def test_the_grids_diverged_view_shows_no_divergence_while_hidden():
-    at = open_page("pages/interplay.py", g_outcome="diverged or not", **HIDDEN)
+    at = open_page("app_pages/interplay.py", g_outcome="diverged or not", **HIDDEN)
     heatmap = figures(at)[0]
     assert not marks_on(heatmap)
     texts = {a["text"] for a in heatmap["layout"]["annotations"]}
@@ -106,7 +106,7 @@ def test_the_grids_diverged_view_shows_no_divergence_while_hidden():
 def test_quiz_feedback_quotes_no_finding_while_hidden():
     """Issue 26, item 4: an answer to "Check yourself" said "lowest at epochs 5-15 (0.445) ... EarlyStopping would
     stop after 9-14" while the answers were hidden."""
-    at = open_page("pages/epochs.py", **HIDDEN)
+    at = open_page("app_pages/epochs.py", **HIDDEN)
     quiz = at.radio(key="quiz_epochs_1")
     quiz.set_value(quiz.options[0]).run()
     (feedback,) = at.main.error
@@ -116,7 +116,7 @@ def test_quiz_feedback_quotes_no_finding_while_hidden():
 
 
 def test_predictions_are_checked_only_once_the_answers_are_revealed():
-    at = open_page("pages/epochs.py", predict="true", **HIDDEN)
+    at = open_page("app_pages/epochs.py", predict="true", **HIDDEN)
     answers = {"radio": lambda w: w.options[0], "slider": lambda w: w.value, "number_input": lambda w: w.min or 1}
     asked = [(w, answers[kind]) for kind in answers for w in getattr(at.main, kind)
              if (w.key or "").startswith("predict_")]
@@ -133,7 +133,7 @@ def test_predictions_are_checked_only_once_the_answers_are_revealed():
 
 
 def test_hide_in_a_link_without_presenter_mode_is_dropped_with_a_notice():
-    at = open_page("pages/epochs.py", hide="true")
+    at = open_page("app_pages/epochs.py", hide="true")
     assert "Ignored `hide=true`" in notices(at) and "presenter mode only" in notices(at)
     assert "hide" not in at.query_params  # the address bar no longer looks like a hidden view
     assert [m for figure in figures(at) for m in marks_on(figure)]  # and the answers are shown

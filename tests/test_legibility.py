@@ -231,7 +231,7 @@ def test_home_page_leads_through_the_five_questions_with_working_links():
 
 
 def test_presenter_page_through_apptest_draws_a_short_legible_chart():
-    at = open_page("pages/learning_rate.py", present="1", rows="500", seeds="1", lr_epochs="2",
+    at = open_page("app_pages/learning_rate.py", present="1", rows="500", seeds="1", lr_epochs="2",
                    lrs=["0.01", "0.1"])
     figure = figures(at)[0]
     assert min(font_sizes(figure)) >= 16

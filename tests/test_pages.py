@@ -21,7 +21,7 @@ def test_home_page():
 
 
 def test_epochs_page_follows_its_controls():
-    at = open_page("pages/epochs.py", epochs="12", stop="5", **SMALL)
+    at = open_page("app_pages/epochs.py", epochs="12", stop="5", **SMALL)
     assert at.slider(key="epochs").value == 12 and at.slider(key="stop").value == 5
     assert array(figures(at)[0]["data"][0], "x")[-1] == 12
     assert any(m.label == "Validation loss at epoch 5 of 12" for m in at.metric)
@@ -35,7 +35,7 @@ def test_epochs_page_follows_its_controls():
 
 
 def test_batch_size_page_counts_updates():
-    at = open_page("pages/batch_size.py", b_epochs="2", **SMALL)
+    at = open_page("app_pages/batch_size.py", b_epochs="2", **SMALL)
     table = tables(at)[0]
     assert list(table["batch size"]) == ["8", "32", "128", "320"]  # 512 > the 320 training rows: all of them
     assert list(table["updates per epoch"]) == ["40", "10", "3", "1"]  # 320 training rows
@@ -46,7 +46,7 @@ def test_batch_size_page_counts_updates():
 def test_batch_sizes_larger_than_the_data_train_as_the_whole_set_and_come_back():
     """A small dataset turns a too-large batch into the whole training set without changing the control: back on
     the practice data, the page's batch sizes are the ones the learner chose."""
-    at = open_page("pages/batch_size.py", b_epochs="2", batches=["8", "512"], **{**SMALL, "rows": "1000"})
+    at = open_page("app_pages/batch_size.py", b_epochs="2", batches=["8", "512"], **{**SMALL, "rows": "1000"})
     at.sidebar.radio(key="data").set_value("breast_cancer").run()
     assert not at.exception
     assert at.multiselect(key="batches").value == [8, 512]
@@ -57,7 +57,7 @@ def test_batch_sizes_larger_than_the_data_train_as_the_whole_set_and_come_back()
 
 
 def test_learning_rate_page_follows_the_link():
-    at = open_page("pages/learning_rate.py", lrs=["0.001", "0.1"], lr_epochs="3", **SMALL)
+    at = open_page("app_pages/learning_rate.py", lrs=["0.001", "0.1"], lr_epochs="3", **SMALL)
     assert at.multiselect(key="lrs").value == [0.001, 0.1]
     assert array(curve(figures(at)[0], "lr 0.1"), "x")[-1] == 3
     names = trace_names(figures(at)[0])
@@ -65,14 +65,14 @@ def test_learning_rate_page_follows_the_link():
 
 
 def test_no_value_selected_is_a_message_not_an_error():
-    at = open_page("pages/learning_rate.py", lr_epochs="2", **SMALL)
+    at = open_page("app_pages/learning_rate.py", lr_epochs="2", **SMALL)
     at.multiselect(key="lrs").set_value([]).run()
     assert not at.exception and not figures(at)
     assert any("Pick at least one" in i.value for i in at.info)
 
 
 def test_switching_dataset_trains_on_it():
-    at = open_page("pages/batch_size.py", b_epochs="2", **SMALL)
+    at = open_page("app_pages/batch_size.py", b_epochs="2", **SMALL)
     at.sidebar.radio(key="data").set_value("breast_cancer").run()
     assert not at.exception
     assert "569 rows" in " ".join(c.value for c in at.sidebar.caption)
@@ -85,11 +85,11 @@ BAD_LINKS = [
     ("seed", ["1", "2"], None), ("seeds", "inf", None), ("seeds", "0", None), ("rows", "7", None),
     ("rows", "nan", None), ("hidden", "1e309", None), ("std", "maybe", None), ("data", "mine", None),
     ("present", ["1", "0"], None),
-    ("epochs", "1e999", "pages/epochs.py"), ("stop", "-1", "pages/epochs.py"), ("patience", "x", "pages/epochs.py"),
-    ("batches", "7", "pages/batch_size.py"), ("b_epochs", "1e999", "pages/batch_size.py"),
-    ("b_x", "time", "pages/batch_size.py"), ("lrs", "0.5", "pages/learning_rate.py"),
-    ("lr_epochs", "9" * 400, "pages/learning_rate.py"), ("lr_logy", "2", "pages/learning_rate.py"),
-    ("g_epochs", ["3", "4"], "pages/interplay.py"), ("g_outcome", "best", "pages/interplay.py"),
+    ("epochs", "1e999", "app_pages/epochs.py"), ("stop", "-1", "app_pages/epochs.py"), ("patience", "x", "app_pages/epochs.py"),
+    ("batches", "7", "app_pages/batch_size.py"), ("b_epochs", "1e999", "app_pages/batch_size.py"),
+    ("b_x", "time", "app_pages/batch_size.py"), ("lrs", "0.5", "app_pages/learning_rate.py"),
+    ("lr_epochs", "9" * 400, "app_pages/learning_rate.py"), ("lr_logy", "2", "app_pages/learning_rate.py"),
+    ("g_epochs", ["3", "4"], "app_pages/interplay.py"), ("g_outcome", "best", "app_pages/interplay.py"),
 ]
 
 
@@ -110,13 +110,13 @@ def test_a_bad_link_value_falls_back_with_a_notice(key, value, page):
 
 
 def test_repeated_values_of_a_list_are_all_used():
-    at = open_page("pages/learning_rate.py", lrs=["0.01", "1", "0.01"], lr_epochs="2", **SMALL)
+    at = open_page("app_pages/learning_rate.py", lrs=["0.01", "1", "0.01"], lr_epochs="2", **SMALL)
     assert at.multiselect(key="lrs").value == [0.01, 1.0]
     assert "repeats a value of `lrs`" in notices(at)
 
 
 def test_learning_rate_range_test_adds_its_suggestion_to_the_sweep():
-    at = open_page("pages/learning_rate.py", lr_epochs="2", lrs=["10"], **SMALL)  # 10 is never the suggestion
+    at = open_page("app_pages/learning_rate.py", lr_epochs="2", lrs=["10"], **SMALL)  # 10 is never the suggestion
     at.toggle(key="lr_range_test").set_value(True).run()
     assert not at.exception
     assert figures(at)[-1]["layout"]["xaxis"]["type"] == "log"

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from dlviz import defaults, precomputed
+from dlviz.analysis.sweeps import OSCILLATING
 from dlviz.runs import RunSpec
 
 # Tolerances: what a user could not see. A loss chart is about 400 px tall over a range of about 1.0, so 1e-3 is
@@ -33,10 +34,17 @@ def test_shipped_runs_cover_every_page_default(dataset, shipped):
     assert not missing, f"{len(missing)} default runs are not shipped; regenerate: python -m dlviz.precomputed"
 
 
-def _compare(stored, fresh, n_val: int) -> None:
+def _compare(stored, fresh, n_val: int, reproducible: bool) -> None:
+    """Curves agree within the tolerances above for as long as they are reproducible across CPUs: every epoch of a
+    stable run; only the first epoch of a run the page calls too high, and the epochs before the blow-up of one that diverged (`reproducible` False). Such a run's
+    path is chaotic: another CPU's kernels differ in the last bits, and a large step amplifies that every update
+    (lr 0.1 at batch 32 agreed to 1e-5 for 3 epochs and then drifted by up to 0.025 on another machine), just as a
+    blown-up run's curves do. What the page says of those runs is compared instead (`test_..._say_the_same`)."""
     assert stored.spec == fresh.spec and stored.diverged_at == fresh.diverged_at
-    # After a blow-up the network's path is chaotic: last-bit differences grow without bound, so compare up to it.
-    end = fresh.diverged_at if fresh.diverged_at is not None else fresh.epochs_run
+    assert abs(stored.initial_loss - fresh.initial_loss) <= LOSS_TOLERANCE
+    end = fresh.epochs_run if reproducible else 1
+    if fresh.diverged_at is not None:  # the epoch it blew up in is chaotic too
+        end = min(end, fresh.diverged_at - 1)
     for name in ("loss", "val_loss"):
         np.testing.assert_allclose(getattr(stored, name)[:end], getattr(fresh, name)[:end], rtol=LOSS_TOLERANCE,
                                    atol=LOSS_TOLERANCE, err_msg=f"{fresh.spec} {name}")
@@ -46,17 +54,32 @@ def _compare(stored, fresh, n_val: int) -> None:
 
 
 @pytest.mark.slow
-def test_shipped_runs_equal_a_fresh_training_run(dataset, shipped):
-    """The learning-rate page's default sweep (every seed), retrained here, agrees with the shipped runs."""
-    from dlviz.training import train_sweep
+def test_shipped_runs_equal_a_fresh_training_run_and_say_the_same(dataset, shipped):
+    """The learning-rate page's default sweep (every seed), retrained here, agrees with the shipped runs where runs
+    are reproducible, and the page's verdicts on every value (too slow, too high, diverged, ...) are the same."""
+    from dlviz import kinds
+    from dlviz.engine.sweep import train_sweep
 
-    specs = defaults.default_sweeps(dataset)["learning_rate"]
-    for fresh in train_sweep(dataset, specs):
-        _compare(shipped[fresh.spec], fresh, len(dataset.y_val))
+    fresh_runs = train_sweep(dataset, defaults.default_sweeps(dataset)[kinds.LEARNING_RATE.name])
+    stored_runs = [shipped[run.spec] for run in fresh_runs]
+    found_fresh = kinds.LEARNING_RATE.analyze(fresh_runs)
+    found_stored = kinds.LEARNING_RATE.analyze(stored_runs)
+    # "oscillating" counts direction changes of a chaotic curve (it flipped for lr 0.1 on another CPU): each
+    # machine's page says it of its own runs, so only the verdicts that rank the values must agree.
+    def ranked(found):
+        return [tuple(code for code in v.verdicts if code != OSCILLATING) for v in found.per_value]
+
+    assert ranked(found_stored) == ranked(found_fresh)
+    chaotic = {v.value for v in found_fresh.per_value
+               if v.value in {s.value for s in found_fresh.too_high} or any(v.divergences)}
+    assert chaotic, "the default sweep has a rate that is too high: its runs are the chaotic ones"
+    for fresh in fresh_runs:
+        _compare(shipped[fresh.spec], fresh, len(dataset.y_val),
+                 reproducible=kinds.LEARNING_RATE.value_of(fresh) not in chaotic)
 
 
 def test_round_trip_is_exact(tmp_path):
-    from dlviz.training import train_sweep
+    from dlviz.engine.sweep import train_sweep
 
     data = defaults.load_builtin("practice", max_rows=500)
     runs = train_sweep(data, [RunSpec(data.fingerprint, epochs=2, learning_rate=5.0),

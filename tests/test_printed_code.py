@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlviz import defaults
+from dlviz import defaults, kinds
 from dlviz.data import load_builtin
 from dlviz.runs import RunSpec
 from dlviz.text.lessons import lesson_code
@@ -20,11 +20,10 @@ def test_the_lesson_code_on_the_downloaded_rows_lands_in_the_pages_band(tmp_path
     roughly normal spread, 5 draws span about 2.3 standard deviations, so the widened band covers about +-3.5 of
     them: a correct reproduction falls outside it with a chance well under 1% per epoch, while a mismatch of data,
     split or scaling (the first round's +0.13 against +0.68) lands far outside."""
-    from dlviz.training import train_sweep
+    from dlviz.engine.sweep import train_sweep
 
     dataset = load_builtin("practice", max_rows=1_000)
-    specs = defaults.with_seeds(defaults.learning_rate_specs(RunSpec(dataset.fingerprint), rates=(0.01,),
-                                                             epochs=EPOCHS), defaults.seeds(42, SEEDS))
+    specs = defaults.with_seeds(kinds.LEARNING_RATE.specs(RunSpec(dataset.fingerprint), (0.01,), EPOCHS), defaults.seeds(42, SEEDS))
     runs = train_sweep(dataset, specs)
     csv = tmp_path / "data.csv"
     dataset.trained_rows_frame().to_csv(csv, index=False)

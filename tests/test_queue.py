@@ -326,7 +326,7 @@ def assert_same_run(got, want) -> None:
 
 
 def test_real_sweeps_through_the_queue_equal_sequential_runs(tiny_dataset):
-    from dlviz.training import train_sweep
+    from dlviz.engine.sweep import train_sweep
 
     data = tiny_dataset
     base = RunSpec(data.fingerprint, epochs=2)

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from dlviz import defaults, settings
+from dlviz import defaults, kinds, settings
 from dlviz.runs import RunSpec, histories_frame
 from tests.support import figures, open_page
 
@@ -15,24 +15,23 @@ SMALL = {"rows": "500", "seeds": "1"}
 
 
 def test_presenter_mode_from_the_link():
-    at = open_page("pages/learning_rate.py", present="true", lr_epochs="2", **SMALL)
+    at = open_page("app_pages/learning_rate.py", present="true", lr_epochs="2", **SMALL)
     assert at.sidebar.toggle(key="present").value is True
     assert any(e.label == "Settings" for e in at.expander)  # the controls are folded away
     assert figures(at)[0]["layout"]["font"]["size"] >= 16
 
 
 def test_shared_upload_view_falls_back_to_practice_data():
-    at = open_page("pages/batch_size.py", data="upload", b_epochs="2", **SMALL)
+    at = open_page("app_pages/batch_size.py", data="upload", b_epochs="2", **SMALL)
     assert at.sidebar.radio(key="data").value == "practice"
     assert any("cannot travel in a link" in w.value for w in at.warning)
     assert figures(at)
 
 
 def test_runs_csv_is_tidy():
-    from dlviz.training import train_sweep
+    from dlviz.engine.sweep import train_sweep
     dataset = defaults.load_builtin("practice", max_rows=500)
-    runs = train_sweep(dataset, defaults.learning_rate_specs(RunSpec(dataset.fingerprint), rates=(0.01, 10.0),
-                                                             epochs=3))
+    runs = train_sweep(dataset, kinds.LEARNING_RATE.specs(RunSpec(dataset.fingerprint), (0.01, 10.0), 3))
     frame = histories_frame(runs, ["lr 0.01", "lr 10"])
     assert list(frame.columns[:7]) == ["value", "epoch", "weight_updates", "loss", "accuracy", "val_loss",
                                        "val_accuracy"]
@@ -44,7 +43,7 @@ def test_runs_csv_is_tidy():
 
 def test_each_page_keeps_its_own_settings_when_the_visitor_moves_between_pages():
     """Every page has its own keys: moving between pages gives each page the value it had, else its default."""
-    at = open_page("pages/learning_rate.py", lr_epochs="3", **SMALL)
+    at = open_page("app_pages/learning_rate.py", lr_epochs="3", **SMALL)
     at.slider(key="lr_epochs").set_value(4).run()
     # AppTest has no browser to write a changed value into the address bar (Streamlit's frontend does that); do it
     # here as the browser would, or the stale link value would be read again on the way back.
@@ -54,7 +53,7 @@ def test_each_page_keeps_its_own_settings_when_the_visitor_moves_between_pages()
         if page == "batch_size":
             at.query_params["b_epochs"] = "2"  # keep the training short; the page must take it
             expected = 2
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"app_pages/{page}.py").run()
         assert not at.exception and not at.warning, page
         assert at.slider(key=key).value == expected, page
         assert figures(at)[0]["data"], page

@@ -8,7 +8,7 @@ from __future__ import annotations
 from tests.support import figures, open_page
 from tests.test_hidden_answers import HIDDEN, page_text
 
-PAGE = "pages/loss_surface.py"
+PAGE = "app_pages/loss_surface.py"
 # What states a finding on this page: the best run (the centre), the runs that blew up or left the map, the
 # comparison, the per-run results, the table of distances and losses, the straight-line verdicts.
 FINDING_WORDS = ("lowest training loss", "heads into the valley", "ends lowest", "diverged", "blew up", "blow up",

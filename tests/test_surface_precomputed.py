@@ -28,6 +28,11 @@ PIXEL_SHARE = 0.002
 DISTANCE_RTOL = 1e-3
 LOSS_TOLERANCE = 1e-3
 SHARE_TOLERANCE = 0.005
+# The plane's explained shares (printed as whole percents) come from every path that did not diverge, the chaotic
+# part of lr 0.1's path included (comparable_points): on another CPU they moved by 0.9 points (70.2% -> 70.9%, 20.0%
+# -> 19.2%), so a share may print one point apart there. Measured, not invisible: the sentence names the plane, and
+# one point of 70% does not change what it says.
+EXPLAINED_TOLERANCE = 0.015
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +119,7 @@ def compare_views(stored: Landscape, fresh: Landscape, fresh_paths) -> None:
     (test_the_shipped_map_is_the_engines), here only what the sentences print."""
     assert fresh.centre_run == stored.centre_run and fresh.diverged == stored.diverged
     assert fresh.plane.fitted_runs == stored.plane.fitted_runs
-    np.testing.assert_allclose(fresh.plane.explained, stored.plane.explained, atol=SHARE_TOLERANCE, rtol=0)
+    np.testing.assert_allclose(fresh.plane.explained, stored.plane.explained, atol=EXPLAINED_TOLERANCE, rtol=0)
     span = np.ptp(stored.axis_a)
     for run, path in enumerate(fresh_paths):
         upto = comparable_points(stored, run)
@@ -169,7 +174,7 @@ def test_the_page_at_its_defaults_shows_the_shipped_view_and_says_what_it_shows(
     from the numbers, that the tiny rates crawl, lr 0.01 heads into the valley and the large ones overshoot."""
     from tests.support import figures, open_page
 
-    at = open_page("pages/loss_surface.py")
+    at = open_page("app_pages/loss_surface.py")
     figure = figures(at)[0]
     assert [t["name"] for t in figure["data"][2:12:2]] == ["lr 0.0001", "lr 0.001", "lr 0.01", "lr 0.1", "lr 1"]
     text = " ".join(m.value for m in at.markdown)
@@ -182,7 +187,7 @@ def test_the_page_at_its_defaults_shows_the_shipped_view_and_says_what_it_shows(
 def test_hidden_answers_keep_the_verdicts_back_until_revealed():
     from tests.support import open_page
 
-    at = open_page("pages/loss_surface.py", present="true", hide="true")
+    at = open_page("app_pages/loss_surface.py", present="true", hide="true")
     text = " ".join(m.value for m in at.markdown)
     assert "heads into the valley" not in text and "crawl" not in text
     at.button(key="reveal_hide").click().run()

@@ -101,7 +101,7 @@ def open_code_tab(at: AppTest, page_name: str) -> AppTest:
 
 def test_epochs_page_points_at_overfitting_and_early_stopping():
     # 320 training rows overfit within a few epochs at the lesson's learning rate.
-    at = open_page("pages/epochs.py", epochs="40", **{**SMALL, "rows": "1000"})
+    at = open_page("app_pages/epochs.py", epochs="40", **{**SMALL, "rows": "1000"})
     assert "What these runs show" in [h.value for h in at.subheader]
     text = shows(at)
     assert re.search(r"alidation loss is lowest at epochs? [\d–-]+ \(0\.\d+\) and rises to", text), text
@@ -119,7 +119,7 @@ def test_epochs_page_points_at_overfitting_and_early_stopping():
 
 
 def test_epochs_quiz_explains_with_this_runs_numbers():
-    at = open_page("pages/epochs.py", epochs="8", **SMALL)
+    at = open_page("app_pages/epochs.py", epochs="8", **SMALL)
     quiz = at.radio(key="quiz_epochs_1")
     assert quiz.value is None and "too many epochs" in quiz.label
     wrong = next(o for o in quiz.options if "keeps improving" in o)
@@ -135,7 +135,7 @@ def test_epochs_quiz_explains_with_this_runs_numbers():
 
 
 def test_batch_size_page_findings_code_and_quiz():
-    at = open_page("pages/batch_size.py", batches=["8", "64"], b_epochs="3", **SMALL)
+    at = open_page("app_pages/batch_size.py", batches=["8", "64"], b_epochs="3", **SMALL)
     text = shows(at)
     assert re.search(r"scatters by 0\.\d+ around its trend at batch size 8 and by 0\.\d+ at batch size 64", text)
     assert "Batch size 8 makes 40 weight updates per epoch" in text
@@ -150,7 +150,7 @@ def test_batch_size_page_findings_code_and_quiz():
 def test_batch_size_page_names_a_clear_winner_and_answers_the_lesson():
     """Breast-cancer data, batch 8 against 512 (the whole 364 training rows): 0.086 against 0.155, beyond the
     spread on both seeds, so the page names batch 8 and answers the lesson's claim with these numbers."""
-    at = open_page("pages/batch_size.py", batches=["8", "512"], b_epochs="5", **CLEAR)
+    at = open_page("app_pages/batch_size.py", batches=["8", "512"], b_epochs="5", **CLEAR)
     text = shows(at)
     assert "Here the smaller batch did generalise better" in text
     assert "batch size 8 reaches" in text and "better than every other value on every seed" in text
@@ -166,7 +166,7 @@ def test_batch_size_page_names_a_clear_winner_and_answers_the_lesson():
 def test_batch_size_page_calls_a_close_case_a_tie():
     """Practice data, 2,000 rows: batch 32 and 64 end 0.521 and 0.515 while the seeds alone move a run by 0.029, so
     the page says so, and answers the lesson's claim ("smaller batches generalise better") with a no."""
-    at = open_page("pages/batch_size.py", batches=["32", "64"], b_epochs="5", **CLOSE)
+    at = open_page("app_pages/batch_size.py", batches=["32", "64"], b_epochs="5", **CLOSE)
     text = shows(at)
     assert "No clear difference at 2 seeds between batch sizes 32 and 64" in text, text
     assert "smaller batches did not clearly generalise better" in text
@@ -175,7 +175,7 @@ def test_batch_size_page_calls_a_close_case_a_tie():
 
 
 def test_learning_rate_page_findings_follow_the_settings():
-    at = open_page("pages/learning_rate.py", lrs=["0.0001", "0.01", "10"], lr_epochs="4", **CLEAR)
+    at = open_page("app_pages/learning_rate.py", lrs=["0.0001", "0.01", "10"], lr_epochs="4", **CLEAR)
     text = shows(at)
     assert "the run diverged" in text and "learns too slowly" in text
     prompts = [r.label for r in at.radio if r.key and r.key.startswith("quiz_learning_rate")]
@@ -189,7 +189,7 @@ def test_learning_rate_page_findings_follow_the_settings():
 
 def test_learning_rate_page_calls_a_close_case_a_tie():
     """Two rates whose difference is smaller than the seed-to-seed spread: no winner, both tie; no filled star."""
-    at = open_page("pages/learning_rate.py", lrs=["0.003", "0.01"], lr_epochs="5", **CLOSE)
+    at = open_page("app_pages/learning_rate.py", lrs=["0.003", "0.01"], lr_epochs="5", **CLOSE)
     text = shows(at)
     assert "No clear difference at 2 seeds between learning rates 0.003 and 0.01" in text, text
     assert "better than every other value" not in text
@@ -203,7 +203,7 @@ def test_learning_rate_page_calls_a_close_case_a_tie():
 
 
 def test_learning_rate_page_names_a_clear_winner():
-    at = open_page("pages/learning_rate.py", lrs=["0.0001", "0.01"], lr_epochs="5", **CLEAR)
+    at = open_page("app_pages/learning_rate.py", lrs=["0.0001", "0.01"], lr_epochs="5", **CLEAR)
     text = shows(at)
     assert "learning rate 0.01 reaches" in text and "better than every other value on every seed" in text
     assert "No clear difference" not in text
@@ -214,7 +214,7 @@ def test_learning_rate_page_names_a_clear_winner():
 
 
 def test_a_run_whose_training_loss_halves_is_not_called_not_learning():
-    at = open_page("pages/learning_rate.py", lrs=["0.00001", "0.01"], lr_epochs="10", **SMALL)
+    at = open_page("app_pages/learning_rate.py", lrs=["0.00001", "0.01"], lr_epochs="10", **SMALL)
     text = shows(at)
     assert "At learning rate 0.00001" in text and "learns too slowly" in text  # 0.01 is the reference
     assert "At learning rate 0.01, validation loss never gets clearly below" not in text, text
@@ -247,6 +247,6 @@ def test_the_epochs_caption_explains_only_the_marks_on_the_chart():
 
 def test_the_epochs_page_says_why_validation_loss_starts_below_training_loss():
     """Issue 26, item 8: the shipped default runs (3 seeds) have validation loss below training loss in epochs 1-2."""
-    at = open_page("pages/epochs.py")
+    at = open_page("app_pages/epochs.py")
     text = " ".join(m.value for m in at.main.markdown)
     assert "Validation loss sits below training loss early on (epochs 1-2): Keras reports" in text

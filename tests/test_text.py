@@ -9,14 +9,13 @@ import re
 import numpy as np
 import pytest
 
-from dlviz.analysis.sweeps import analyze_batch_sizes, analyze_epochs, analyze_learning_rates
+from dlviz import kinds
 from dlviz.text import findings as words
 from dlviz.text.format import format_count, format_loss, format_lr, format_percent, value_label
-from dlviz.text.lessons import QUIZ, WHAT_TO_LOOK_FOR, Question, lesson_code
-from tests.histories import falling, lr_sweep, make, overfitting_curves
+from dlviz.text.lessons import Question, lesson_code
+from tests.support.histories import falling, lr_sweep, make, overfitting_curves
 from tests.test_analysis_sweeps import batch_runs
 
-PAGES = ("epochs", "batch_size", "learning_rate")
 SCIENTIFIC = re.compile(r"\d[eE][-+]?\d")
 
 
@@ -26,22 +25,17 @@ def test_formatters_never_write_scientific_notation():
     assert [format_loss(x) for x in (0.44612, 0.043, 0.00042, 2.5, 12.34, 1234.5, 2.3e9, float("nan"))] == [
         "0.446", "0.043", "0.00042", "2.50", "12.3", "1,234", "2.3 billion", "NaN"]
     assert format_percent(0.859) == "85.9%" and format_count(16000) == "16,000"
-    assert value_label("learning_rate", 1e-5) == "lr 0.00001" and value_label("batch_size", 1024) == "batch 1,024"
+    assert value_label(kinds.LEARNING_RATE, 1e-5) == "lr 0.00001" and value_label(kinds.BATCH_SIZE, 1024) == "batch 1,024"
 
 
 def all_text(findings) -> str:
-    return " ".join(words.sentences(findings) + words.detail_sentences(findings)
-                    + [words.verdict_label(findings, v) for v in findings.values])
+    return " ".join(words.sentences(findings))
 
 
 def test_a_clear_winner_is_named_with_its_evidence():
-    found = analyze_learning_rates(lr_sweep())
+    found = kinds.LEARNING_RATE.analyze(lr_sweep())
     text = words.ranking_sentence(found)
     assert "learning rate 0.01 reaches 0.361 (0.351-0.371 over 3 seeds)" in text and "every seed" in text
-    assert words.verdict_label(found, 0.01).startswith("lr 0.01 — best val loss")
-    assert words.verdict_label(found, 1e-4) == "lr 0.0001 — too slow"
-    assert words.verdict_label(found, 0.1) == "lr 0.1 — too high"
-    assert words.verdict_label(found, 1.0) == "lr 1 — diverged at epoch 1 (on 3 of 3 seeds)"
     assert not SCIENTIFIC.search(all_text(found))
     # The speed verdicts compare the mean of the last 3 epochs, and say so beside the number.
     speed = " ".join(words.speed_sentences(found))
@@ -49,17 +43,15 @@ def test_a_clear_winner_is_named_with_its_evidence():
 
 
 def test_a_tie_names_the_values_that_tie():
-    found = analyze_learning_rates(lr_sweep(gap=0.005))
+    found = kinds.LEARNING_RATE.analyze(lr_sweep(gap=0.005))
     text = words.ranking_sentence(found)
     assert text.startswith("No clear difference at 3 seeds between learning rates 0.001 and 0.01")
     assert "up to 0.020" in text
-    assert words.verdict_label(found, 0.01) == "lr 0.01 — tied for best"
-    assert "best val loss" not in all_text(found)
     assert "every seed" in words.COMPARISON_RULE and "spread" in words.COMPARISON_RULE
 
 
 def test_one_seed_says_why_it_names_no_winner():
-    text = words.ranking_sentence(analyze_learning_rates(lr_sweep(offsets={1: 0.0}, gap=0.01)))
+    text = words.ranking_sentence(kinds.LEARNING_RATE.analyze(lr_sweep(offsets={1: 0.0}, gap=0.01)))
     assert "No clear difference in this run" in text and words.ONE_SEED_NOTE in text
 
 
@@ -68,11 +60,11 @@ def _without_the_one_seed_note(text: str) -> str:
 
 
 @pytest.mark.parametrize("found", [
-    pytest.param(lambda: analyze_learning_rates(lr_sweep(offsets={1: 0.0})), id="lr clear"),
-    pytest.param(lambda: analyze_learning_rates(lr_sweep(offsets={1: 0.0}, gap=0.005)), id="lr tie"),
-    pytest.param(lambda: analyze_batch_sizes(batch_runs(0.1, seeds=(1,))), id="batch smaller better"),
-    pytest.param(lambda: analyze_batch_sizes(batch_runs(0.005, seeds=(1,))), id="batch no difference"),
-    pytest.param(lambda: analyze_epochs([make(*overfitting_curves())], patience=5), id="epochs")])
+    pytest.param(lambda: kinds.LEARNING_RATE.analyze(lr_sweep(offsets={1: 0.0})), id="lr clear"),
+    pytest.param(lambda: kinds.LEARNING_RATE.analyze(lr_sweep(offsets={1: 0.0}, gap=0.005)), id="lr tie"),
+    pytest.param(lambda: kinds.BATCH_SIZE.analyze(batch_runs(0.1, seeds=(1,))), id="batch smaller better"),
+    pytest.param(lambda: kinds.BATCH_SIZE.analyze(batch_runs(0.005, seeds=(1,))), id="batch no difference"),
+    pytest.param(lambda: kinds.EPOCHS.analyze([make(*overfitting_curves())], patience=5), id="epochs")])
 def test_one_seed_text_speaks_of_the_run_never_of_seeds(found):
     """With seeds=1 no "mean over 1 seed", "on every seed", "(1 seed)" or "seeds' spread": only the note on why one
     run cannot separate close values mentions seeds."""
@@ -82,11 +74,11 @@ def test_one_seed_text_speaks_of_the_run_never_of_seeds(found):
 
 
 def test_one_seed_winner_and_batch_answer_say_this_run():
-    text = words.ranking_sentence(analyze_learning_rates(lr_sweep(offsets={1: 0.0})))
+    text = words.ranking_sentence(kinds.LEARNING_RATE.analyze(lr_sweep(offsets={1: 0.0})))
     assert text.startswith("The lowest validation loss, smoothed over 3 epochs, in this run: learning rate 0.01 "
                            "reaches 0.361, better than every other value by more than 0.020, the margin a single run "
                            "needs")
-    batch = words.generalisation_sentence(analyze_batch_sizes(batch_runs(0.1, seeds=(1,))))
+    batch = words.generalisation_sentence(kinds.BATCH_SIZE.analyze(batch_runs(0.1, seeds=(1,))))
     assert "in this run; lower by more than 0.020" in batch and "mean over" not in batch
 
 
@@ -96,7 +88,7 @@ def test_divergence_over_seeds_gives_ranges_not_one_seeds_numbers():
                  final_positive_share=0.4),
             make([11.5, 0.9, 0.8, 0.76, 0.76], lr=1.0, seed=2, initial_loss=0.74, diverged_at=1,
                  final_positive_share=0.4)]
-    text = words.divergence_sentence("learning_rate", analyze_learning_rates(runs).value(1.0))
+    text = words.divergence_sentence(kinds.LEARNING_RATE, kinds.LEARNING_RATE.analyze(runs).value(1.0))
     assert text.startswith("At learning rate 1, training loss jumped to 11.5-18.5 in epoch 1, 16x-26x its starting "
                            "0.720-0.740 (on 2 of 2 seeds): the run diverged.")
     assert text.endswith("training loss over the last 3 epochs was still 0.770, above its starting 0.730 (means of "
@@ -104,31 +96,31 @@ def test_divergence_over_seeds_gives_ranges_not_one_seeds_numbers():
 
 
 def test_divergence_then_a_constant_predictor():
-    found = analyze_learning_rates(lr_sweep())
-    text = words.divergence_sentence("learning_rate", found.value(1.0))
+    found = kinds.LEARNING_RATE.analyze(lr_sweep())
+    text = words.divergence_sentence(kinds.LEARNING_RATE, found.value(1.0))
     assert text.startswith("At learning rate 1, training loss jumped to 15.0 in epoch 1, 22x its starting 0.690")
     assert "predicts the same class for every row" in text and "87.5%" in text
     # Without the evidence, nothing is said about afterwards.
     unknown = [make([15.0, 2.0, 1.5], lr=1.0, seed=s, initial_loss=0.69, diverged_at=1) for s in (1, 2)]
-    assert "same class" not in words.divergence_sentence("learning_rate",
-                                                         analyze_learning_rates(unknown).value(1.0))
+    assert "same class" not in words.divergence_sentence(kinds.LEARNING_RATE,
+                                                         kinds.LEARNING_RATE.analyze(unknown).value(1.0))
 
 
 def test_after_a_divergence_the_verdict_and_its_number_agree():
     # Last epoch (0.700) below the start (0.721), last-3 mean (0.726) above: the sentence must not say "below".
     dipped = [make([18.5, 0.9, 0.8, 0.76, 0.74, 0.738, 0.70], lr=1.0, seed=1, initial_loss=0.721, diverged_at=1,
                    final_positive_share=0.4)]
-    text = words.divergence_sentence("learning_rate", analyze_learning_rates(dipped).value(1.0))
+    text = words.divergence_sentence(kinds.LEARNING_RATE, kinds.LEARNING_RATE.analyze(dipped).value(1.0))
     assert "came back" not in text and "below" not in text
     assert "did not recover: training loss over the last 3 epochs was still 0.726, above its starting 0.721" in text
     flat = [make([11.5, 0.74, 0.735, 0.735, 0.735], lr=1.0, seed=1, initial_loss=0.736, diverged_at=1,
                  final_positive_share=0.4)]
-    text = words.divergence_sentence("learning_rate", analyze_learning_rates(flat).value(1.0))
+    text = words.divergence_sentence(kinds.LEARNING_RATE, kinds.LEARNING_RATE.analyze(flat).value(1.0))
     assert text.endswith("Afterwards it learned nothing useful: training loss over the last 3 epochs was 0.735, not "
                          "clearly below a constant guess's 0.693.")
     back = [make([18.5, 0.9, 0.6, 0.6, 0.6], lr=1.0, seed=s, initial_loss=0.721, diverged_at=1,
                  final_positive_share=0.4) for s in (1, 2)]
-    text = words.divergence_sentence("learning_rate", analyze_learning_rates(back).value(1.0))
+    text = words.divergence_sentence(kinds.LEARNING_RATE, kinds.LEARNING_RATE.analyze(back).value(1.0))
     assert ("It came back afterwards: training loss over the last 3 epochs was 0.600, below its starting 0.721 and "
             "clearly below a constant guess's 0.693 (means of the 2 diverged seeds).") in text
 
@@ -136,20 +128,20 @@ def test_after_a_divergence_the_verdict_and_its_number_agree():
 def test_accuracy_below_the_baseline_says_so():
     runs = [make(falling(0.3, 5), falling(0.35, 5), lr=0.01, seed=s, accuracy=[0.9] * 5,
                  val_accuracy=[0.86] * 4 + [0.859], majority_val_accuracy=0.875) for s in (1, 2)]
-    text = " ".join(words.sentences(analyze_learning_rates(runs)))
+    text = " ".join(words.sentences(kinds.LEARNING_RATE.analyze(runs)))
     assert "validation accuracy ends at 85.9% (on all 2 seeds) — worse than always answering the training rows' " \
            "majority class (87.5% on these rows)" in text
 
 
 def test_huge_unscaled_losses_point_at_the_toggle():
     runs = [make([3e9, 2e9, 1.5e9], [4e9, 2e9, 1.6e9], lr=r, initial_loss=3e9) for r in (1e-3, 1e-2)]
-    text = " ".join(words.sentences(analyze_learning_rates(runs, standardized=False)))
+    text = " ".join(words.sentences(kinds.LEARNING_RATE.analyze(runs, standardized=False)))
     assert "Standardise features" in text and "billion" in text and not SCIENTIFIC.search(text)
-    assert "Standardise features" not in " ".join(words.sentences(analyze_learning_rates(runs)))
+    assert "Standardise features" not in " ".join(words.sentences(kinds.LEARNING_RATE.analyze(runs)))
     # A huge run that also "turns" is not called overfitting on the epochs page.
     train, val = overfitting_curves()
     huge = make(train * 1e9, val * 1e9, initial_loss=0.7e9)
-    text = " ".join(words.sentences(analyze_epochs(huge, standardized=False)))
+    text = " ".join(words.sentences(kinds.EPOCHS.analyze(huge, standardized=False)))
     assert "overfitting" not in text and "Standardise features" in text
 
 
@@ -157,7 +149,7 @@ def test_huge_unscaled_losses_point_at_the_toggle():
                                          (0.005, "did not clearly generalise better"),
                                          (-0.1, "the larger batch generalised better")])
 def test_the_batch_page_answers_with_this_datas_numbers(gap, phrase):
-    found = analyze_batch_sizes(batch_runs(gap))
+    found = kinds.BATCH_SIZE.analyze(batch_runs(gap))
     text = " ".join(words.sentences(found))
     assert phrase in text and "batch 8" in text and "batch 512" in text
     assert "160 weight updates per epoch" in text
@@ -167,7 +159,7 @@ def test_epochs_page_sentences():
     train, val = overfitting_curves()
     runs = [make(train, np.roll(val, k), seed=s, accuracy=np.linspace(0.7, 0.95, 60), val_accuracy=np.full(60, 0.8))
             for s, k in ((1, 0), (2, 2))]
-    text = words.sentences(analyze_epochs(runs, patience=5))
+    text = words.sentences(kinds.EPOCHS.analyze(runs, patience=5))
     assert text[0].startswith("Validation loss is lowest at epochs 15-17") and "on every one of 2 seeds" in text[0]
     assert text[1].startswith("EarlyStopping with patience 5 would stop after epochs")
     assert "a gap of 15.0 points" in text[2]
@@ -236,47 +228,37 @@ def test_lesson_code_runs_on_a_csv(tmp_path, monkeypatch, capsys):
 
 
 def test_what_to_look_for_and_quiz_shape():
-    assert set(WHAT_TO_LOOK_FOR) == set(QUIZ) == set(PAGES)
-    assert "overfitting" in " ".join(WHAT_TO_LOOK_FOR["epochs"]).lower()
-    for questions in QUIZ.values():
-        for q in questions:
+    for kind in kinds.ONE_SETTING:
+        assert kind.look_for and kind.quiz, kind.name
+        for q in kind.quiz:
             assert isinstance(q, Question) and 0 <= q.answer < len(q.options)
-    assert next(q for q in QUIZ["learning_rate"] if "step size" in q.prompt).correct_option == "Learning rate"
+    assert "overfitting" in " ".join(kinds.EPOCHS.look_for).lower()
+    assert next(q for q in kinds.LEARNING_RATE.quiz if "step size" in q.prompt).correct_option == "Learning rate"
 
 
 def constructed_findings():
     train, val = overfitting_curves()
-    epochs = analyze_epochs([make(train, val, accuracy=np.linspace(0.7, 0.95, 60), val_accuracy=np.full(60, 0.8),
+    epochs = kinds.EPOCHS.analyze([make(train, val, accuracy=np.linspace(0.7, 0.95, 60), val_accuracy=np.full(60, 0.8),
                                   updates_per_epoch=40)])
-    return {"epochs": epochs, "batch_size": analyze_batch_sizes(batch_runs(0.005)),
-            "learning_rate": analyze_learning_rates(lr_sweep())}
+    return {kinds.EPOCHS: epochs, kinds.BATCH_SIZE: kinds.BATCH_SIZE.analyze(batch_runs(0.005)),
+            kinds.LEARNING_RATE: kinds.LEARNING_RATE.analyze(lr_sweep())}
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_explanations_quote_the_runs_numbers_and_survive_anything(page):
+@pytest.mark.parametrize("kind", kinds.ONE_SETTING, ids=lambda kind: kind.name)
+def test_explanations_quote_the_runs_numbers_and_survive_anything(kind):
     found = constructed_findings()
-    for question in QUIZ[page]:
+    for question in kind.quiz:
         generic = question.explain(None)
-        specific = question.explain(found[page])
+        specific = question.explain(found[kind])
         assert len(generic) > 40 and set(re.findall(r"\d+(?:\.\d+)?", specific)) - set(
             re.findall(r"\d+(?:\.\d+)?", generic)), specific
         assert not SCIENTIFIC.search(specific)
-        for other in PAGES:
-            assert question.explain(found[other])
-        assert question.explain(analyze_learning_rates([]))
+        assert question.explain(kind.analyze([]))
 
 
 def test_the_generalisation_quiz_reports_a_tie_honestly():
-    text = QUIZ["batch_size"][1].explain(constructed_findings()["batch_size"])
+    text = kinds.BATCH_SIZE.quiz[1].explain(constructed_findings()[kinds.BATCH_SIZE])
     assert "did not clearly generalise better" in text
-
-
-def test_chart_marks_line_up_with_the_values():
-    found = analyze_learning_rates(lr_sweep())
-    marks = words.chart_marks(found)
-    assert len(marks["verdicts"]) == len(marks["best_epochs"]) == len(found.values) == 5
-    assert marks["verdicts"][4] == "diverged at epoch 1 (on 3 of 3 seeds)" and marks["best_epochs"][4] is None
-    assert marks["best_epochs"][2] == 20 and marks["overfit_regions"] == [None] * 5
 
 
 def test_dlviz_holds_out_the_rows_keras_holds_out():

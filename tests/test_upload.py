@@ -6,7 +6,7 @@ from dlviz.data import practice_frame
 from tests.support import open_page
 
 # A page that draws the sidebar itself (AppTest reruns a page's own file) and trains little: two epochs, one seed.
-PAGE = "pages/epochs.py"
+PAGE = "app_pages/epochs.py"
 SMALL = {"epochs": "2", "rows": "500", "seeds": "1"}
 
 

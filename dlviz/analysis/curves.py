@@ -15,6 +15,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 from dlviz.runs import DIVERGENCE_FACTOR, RunHistory
+from dlviz.smoothing import centred_mean
 
 # The robust per-run statistic: validation loss smoothed by a centred 3-epoch mean (at the two ends, the mean of the
 # two epochs there), so that one dip of an oscillating curve cannot make a run "best" (issue 15, lr 0.1 on the
@@ -55,18 +56,8 @@ def array(values: Sequence[float]) -> np.ndarray:
 
 def smoothed(values: Sequence[float]) -> np.ndarray:
     """Centred 3-epoch mean of a per-epoch curve (shape (epochs,)); at the ends the mean of the two epochs there.
-    A window holding NaN/inf gives NaN."""
-    x = array(values)
-    n = len(x)
-    if n == 0:
-        return x
-    out = np.empty(n)
-    half = SMOOTHING_WINDOW // 2
-    with np.errstate(invalid="ignore", over="ignore"):
-        for i in range(n):
-            window = x[max(0, i - half):i + half + 1]
-            out[i] = window.mean() if np.isfinite(window).all() else np.nan
-    return out
+    A window holding NaN/inf gives NaN (`smoothing.centred_mean`)."""
+    return centred_mean(values, SMOOTHING_WINDOW)
 
 
 def tail_mean(values: Sequence[float], n: int = TAIL_EPOCHS) -> float:
@@ -350,9 +341,8 @@ def update_noise(history: RunHistory, window: int | None = None) -> float:
         window -= 1
     if window < 3 or n < window:
         return math.nan
-    trend = np.convolve(loss, np.ones(window) / window, mode="valid")
-    half = window // 2
-    return float(np.std(loss[half:n - half] - trend))
+    residual = loss - centred_mean(loss, window, ends=False)  # full windows only
+    return float(np.std(residual[np.isfinite(residual)]))
 
 
 def update_counts(history: RunHistory) -> tuple[int, int]:

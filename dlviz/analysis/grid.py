@@ -1,7 +1,7 @@
 """Batch size x learning rate: a grid of real runs (every cell on the same seeds), the outcome of every cell as the
 seeds' mean, and the best learning rate per batch size under the seed-aware rule (ties marked as ties).
 
-Pure logic over `RunSpec` / `RunHistory` (no TensorFlow until `run_grid` trains, no sentences). Cells are ordered
+Pure logic over `RunSpec` / `RunHistory` (no TensorFlow, no sentences). Cells are ordered
 row by row (batch size major, learning rate minor, then seed) so one `train_sweep` call stacks every learning rate
 and seed of a batch size.
 """
@@ -16,9 +16,9 @@ import numpy as np
 
 from dlviz.analysis import curves
 from dlviz.analysis.compare import Ranking, ValueStat, rank
-from dlviz.runs import MAX_EPOCHS, ProgressCallback, RunHistory, RunSpec, updates_per_epoch
+from dlviz.runs import MAX_EPOCHS, RunHistory, RunSpec, updates_per_epoch
 
-SAME_EPOCHS = "epochs"
+SAME_EPOCHS = "epoch"  # every cell trains the same number of epochs
 SAME_UPDATES = "updates"
 BUDGETS = (SAME_EPOCHS, SAME_UPDATES)
 
@@ -29,10 +29,6 @@ DIVERGED = "diverged"
 OUTCOMES = (FINAL_VAL_LOSS, BEST_VAL_LOSS, FINAL_VAL_ACCURACY, DIVERGED)
 HIGHER_IS_BETTER = frozenset({FINAL_VAL_ACCURACY})
 
-DEFAULT_BATCH_SIZES = (16, 64, 256, 1024)
-DEFAULT_LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
-DEFAULT_EPOCHS = 20
-DEFAULT_UPDATES = 300
 DEFAULT_OUTCOME = FINAL_VAL_LOSS
 GUIDE_SOURCE = "Goyal et al. 2017"
 
@@ -62,7 +58,7 @@ def epochs_for(budget: str, amount: int, batch_size: int, n_train: int) -> int:
 
 
 def grid_specs(base: RunSpec, batch_sizes: Sequence[int], learning_rates: Sequence[float], n_train: int,
-               budget: str = SAME_EPOCHS, amount: int = DEFAULT_EPOCHS, seeds: Sequence[int] | None = None
+               budget: str, amount: int, seeds: Sequence[int] | None = None
                ) -> list[RunSpec]:
     """One spec per cell and seed, row by row: batch sizes x learning rates x seeds (default: `base.seed` only)."""
     batches = capped_batch_sizes(batch_sizes, n_train)
@@ -133,14 +129,6 @@ class Grid:
         return min((len(cell) for row in self.histories for cell in row), default=0)
 
 
-def run_grid(dataset, specs: Sequence[RunSpec], progress: ProgressCallback | None = None) -> Grid:
-    """Train every cell and seed in one `train_sweep` call."""
-    from dlviz.training import train_sweep  # TensorFlow only when something is trained
-
-    specs = list(specs)
-    return Grid.from_runs(train_sweep(dataset, specs, progress), specs)
-
-
 def run_outcome(history: RunHistory | None, outcome: str) -> float:
     """One run's number: NaN while unfinished and (except DIVERGED) for a diverged run."""
     if history is None or not history.complete:
@@ -170,14 +158,6 @@ def outcome_matrix(grid: Grid, outcome: str) -> np.ndarray:
     DIVERGED: the share of seeds that diverged)."""
     return np.array([[cell_stat(grid, i, j, outcome).mean for j in range(grid.shape[1])]
                      for i in range(grid.shape[0])], dtype=float).reshape(grid.shape)
-
-
-def outcome_spread(grid: Grid, outcome: str) -> tuple[np.ndarray, np.ndarray]:
-    """(min, max) over seeds of every cell's outcome."""
-    stats = [[cell_stat(grid, i, j, outcome) for j in range(grid.shape[1])] for i in range(grid.shape[0])]
-    low = np.array([[s.low for s in row] for row in stats], dtype=float).reshape(grid.shape)
-    high = np.array([[s.high for s in row] for row in stats], dtype=float).reshape(grid.shape)
-    return low, high
 
 
 def ranking_outcome(outcome: str) -> str:
@@ -226,11 +206,6 @@ def best_columns(grid: Grid, outcome: str = DEFAULT_OUTCOME) -> list[int | None]
     return [row.column for row in row_bests(grid, outcome)]
 
 
-def leader_columns(grid: Grid, outcome: str = DEFAULT_OUTCOME) -> list[int | None]:
-    """Per batch size, the column with the best mean, clear or not (for the scaling guide's anchor)."""
-    return [row.leader_column for row in row_bests(grid, outcome)]
-
-
 def best_cell(grid: Grid, outcome: str = DEFAULT_OUTCOME) -> tuple[int, int] | None:
     """(row, column) of the cell with the best mean outcome (the guide's anchor), or None."""
     outcome = ranking_outcome(outcome)
@@ -264,10 +239,3 @@ def linear_scaling_guide(batch_sizes: Sequence[int], anchor_batch_size: int, anc
 def scaling_exponent(batch_small: int, rate_small: float, batch_large: int, rate_large: float) -> float:
     """k in "learning rate ~ batch size^k" between two points: 1 is the linear rule, 0.5 the square-root rule."""
     return math.log(rate_large / rate_small) / math.log(batch_large / batch_small)
-
-
-def grid_step(rates: Sequence[float]) -> float:
-    """The typical ratio between neighbouring learning rates of the grid."""
-    if len(rates) < 2:
-        return 1.0
-    return float(np.median(np.asarray(rates[1:]) / np.asarray(rates[:-1])))

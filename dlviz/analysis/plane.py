@@ -42,17 +42,12 @@ def _one_blas_thread(function):
 # Flat weight vectors
 
 
-def flatten_weights(weights: Sequence[np.ndarray]) -> np.ndarray:
-    """`[kernel1 [f,h], bias1 [h], kernel2 [h,1], bias2 [1]]` -> one float32 vector [n_params] (row-major)."""
-    return np.concatenate([np.asarray(w, np.float32).ravel() for w in weights])
-
-
 def n_params(n_features: int, hidden_units: int) -> int:
     return n_features * hidden_units + 2 * hidden_units + 1
 
 
 def unflatten_weights(vector: np.ndarray, n_features: int, hidden_units: int) -> list[np.ndarray]:
-    """The inverse of `flatten_weights` for the lesson's model. Raises LandscapeError if the size does not fit."""
+    """One flat weight vector (kernel 1, bias 1, kernel 2, bias 2, row-major) as the lesson's model's weights. Raises LandscapeError if the size does not fit."""
     vector = np.asarray(vector, np.float32)
     f, h = n_features, hidden_units
     if vector.shape != (n_params(f, h),):
@@ -172,19 +167,3 @@ def grid_coords(axis_a: np.ndarray, axis_b: np.ndarray) -> np.ndarray:
     `losses.reshape(len(b), len(a))` is a map whose row j is b[j] (plotly's `z[y][x]`)."""
     aa, bb = np.meshgrid(axis_a, axis_b)
     return np.stack([aa.ravel(), bb.ravel()], axis=1)
-
-
-def bilinear(axis_a: np.ndarray, axis_b: np.ndarray, values: np.ndarray, coords: np.ndarray) -> np.ndarray:
-    """Bilinear interpolation of a map `values` [len(b), len(a)] at `coords` [P, 2]; NaN outside the map."""
-    coords = np.asarray(coords, np.float64)
-    out = np.full(len(coords), np.nan)
-    inside = ((coords[:, 0] >= axis_a[0]) & (coords[:, 0] <= axis_a[-1]) & (coords[:, 1] >= axis_b[0])
-              & (coords[:, 1] <= axis_b[-1]))
-    a, b = coords[inside, 0], coords[inside, 1]
-    i = np.clip(np.searchsorted(axis_a, a) - 1, 0, len(axis_a) - 2)
-    j = np.clip(np.searchsorted(axis_b, b) - 1, 0, len(axis_b) - 2)
-    ta = (a - axis_a[i]) / (axis_a[i + 1] - axis_a[i])
-    tb = (b - axis_b[j]) / (axis_b[j + 1] - axis_b[j])
-    out[inside] = ((1 - ta) * (1 - tb) * values[j, i] + ta * (1 - tb) * values[j, i + 1]
-                   + (1 - ta) * tb * values[j + 1, i] + ta * tb * values[j + 1, i + 1])
-    return out

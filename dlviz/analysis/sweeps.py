@@ -1,8 +1,9 @@
 """Per-page analysis of a sweep (every value on several seeds): typed findings, numbers only.
 
-`analyze_epochs(histories, ...)`, `analyze_batch_sizes(histories, ...)`, `analyze_learning_rates(histories, ...)`
-take the flat list of a page's `RunHistory` objects (values x seeds, any order) and return a `SweepFindings`.
-Every statement that names or ranks values follows `compare.rank` (see `dlviz.analysis.compare`).
+`analyze_values(kind, histories, ...)` and its variants `analyze_epochs`, `analyze_batch_sizes` and
+`analyze_learning_rates` take a sweep kind (`dlviz.kinds.Kind`: only its `field` is read here) and the flat list of
+a page's `RunHistory` objects (values x seeds, any order) and return a `SweepFindings`. Every statement that names
+or ranks values follows `compare.rank` (see `dlviz.analysis.compare`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Hashable, Sequence
+from typing import Any, Hashable, Sequence
 
 import numpy as np
 
@@ -18,9 +19,6 @@ from dlviz.analysis import curves
 from dlviz.analysis.compare import Comparison, Ranking, ValueStat, compare, group_by_value, rank, value_stat
 from dlviz.analysis.curves import Divergence, EarlyStop, Overfit
 from dlviz.runs import RunHistory
-
-EPOCHS, BATCH_SIZE, LEARNING_RATE = "epochs", "batch_size", "learning_rate"
-PAGES = (EPOCHS, BATCH_SIZE, LEARNING_RATE)
 
 # Verdict codes, per value (text.findings turns them into legend labels).
 DIVERGED = "diverged"          # diverged on at least one seed
@@ -117,7 +115,7 @@ class SpeedVerdict:
 
 @dataclass(frozen=True)
 class SweepFindings:
-    page: str
+    kind: Any                            # the `dlviz.kinds.Kind` swept
     values: tuple[Hashable, ...]
     per_value: tuple[ValueFindings, ...]
     ranking: Ranking                     # by the robust validation loss
@@ -161,14 +159,6 @@ class SweepFindings:
     def code_value(self, default: Hashable) -> Hashable:
         """The value the code selector shows first: the clear best, else `default` (the lesson's value)."""
         return self.best_value if self.best_value is not None else default
-
-
-def swept_value(history: RunHistory, page: str) -> Hashable:
-    if page == LEARNING_RATE:
-        return history.spec.learning_rate
-    if page == BATCH_SIZE:
-        return history.spec.batch_size
-    return None
 
 
 def _mean_curve_best(runs: Sequence[RunHistory]) -> int | None:
@@ -293,10 +283,26 @@ def _with_verdicts(per_value: Sequence[ValueFindings], ranking: Ranking, slow, h
     return tuple(out)
 
 
-def _analyze(page: str, histories: Sequence[RunHistory], standardized: bool, majority: float | None,
-             noise: bool = False, speed: bool = False) -> SweepFindings:
-    groups = group_by_value(list(histories), lambda h: swept_value(h, page))
-    if page != EPOCHS:
+def analyze_values(kind: Any, histories: Sequence[RunHistory], standardized: bool = True,
+                   majority_val_accuracy: float | None = None, noise: bool = False, speed: bool = False
+                   ) -> SweepFindings:
+    """Any one-setting sweep: per value (`kind.value_of(history)`, sorted) its `ValueFindings` with verdicts, and the
+    ranking by the robust validation loss (`compare.rank`).
+
+    Args:
+        kind: the sweep kind; `kind.value_of(history)` is the swept value (None on the epochs page: one value).
+        histories: every run of the sweep, values x seeds, in any order.
+        standardized: whether the features were standardised (huge losses without it point at the toggle).
+        majority_val_accuracy: the validation accuracy of always predicting the majority class, if known.
+        noise: also rank the values by per-update loss noise (noisiest / smoothest).
+        speed: also find the values too slow / too high against the lowest final training loss.
+
+    Returns:
+        The sweep's `SweepFindings`.
+    """
+    majority = majority_val_accuracy
+    groups = group_by_value(list(histories), kind.value_of)
+    if kind.field is not None:
         groups = dict(sorted(groups.items(), key=lambda item: item[0]))
     per_value = [value_findings(value, runs, majority) for value, runs in groups.items()]
     ranking = rank([v.score for v in per_value if v.rankable])
@@ -308,22 +314,22 @@ def _analyze(page: str, histories: Sequence[RunHistory], standardized: bool, maj
     per_value_t = _with_verdicts(per_value, ranking, slow, high, noise_ranking)
     below = tuple((value, last) for value, runs in groups.items()
                   if 0 < (last := curves.validation_below_training(runs)) <= min(h.epochs_run for h in runs) // 2)
-    return SweepFindings(page, tuple(groups), per_value_t, ranking, standardized, slow, high,
+    return SweepFindings(kind, tuple(groups), per_value_t, ranking, standardized, slow, high,
                          noise_ranking=noise_ranking, validation_below=below)
 
 
-def analyze_learning_rates(histories: Sequence[RunHistory], standardized: bool = True,
+def analyze_learning_rates(kind: Any, histories: Sequence[RunHistory], standardized: bool = True,
                            majority_val_accuracy: float | None = None) -> SweepFindings:
-    """The learning-rate page: diverged / huge-loss / not-learning / too slow / too high / oscillating per value,
-    and the ranking by the robust validation loss."""
-    return _analyze(LEARNING_RATE, histories, standardized, majority_val_accuracy, speed=True)
+    """The learning-rate page: `analyze_values` with too slow / too high (against the lowest final training loss)."""
+    return analyze_values(kind, histories, standardized, majority_val_accuracy, speed=True)
 
 
-def analyze_batch_sizes(histories: Sequence[RunHistory], standardized: bool = True,
+def analyze_batch_sizes(kind: Any, histories: Sequence[RunHistory], standardized: bool = True,
                         majority_val_accuracy: float | None = None) -> SweepFindings:
-    """The batch-size page: updates, noise (noisiest/smoothest only when the rule separates them), the ranking, and
-    the answer to "smaller batches generalise better" (smallest batch against the largest, under the rule)."""
-    found = _analyze(BATCH_SIZE, histories, standardized, majority_val_accuracy, noise=True)
+    """The batch-size page: `analyze_values` with the noise ranking (noisiest/smoothest only when the rule separates
+    them) and the answer to "smaller batches generalise better" (smallest batch against the largest, under the
+    rule)."""
+    found = analyze_values(kind, histories, standardized, majority_val_accuracy, noise=True)
     ranked = [s for s in found.ranking.stats]
     if len(ranked) < 2:
         return found
@@ -338,19 +344,12 @@ def analyze_batch_sizes(histories: Sequence[RunHistory], standardized: bool = Tr
     return dataclasses.replace(found, generalisation=comparison, generalisation_answer=answer)
 
 
-def analyze_epochs(histories: Sequence[RunHistory] | RunHistory, patience: int = curves.EARLY_STOPPING_PATIENCE,
-                   standardized: bool = True, majority_val_accuracy: float | None = None) -> SweepFindings:
+def analyze_epochs(kind: Any, histories: Sequence[RunHistory] | RunHistory,
+                   patience: int = curves.EARLY_STOPPING_PATIENCE, standardized: bool = True,
+                   majority_val_accuracy: float | None = None) -> SweepFindings:
     """The epochs page: one setting on one or more seeds. `per_value[0]` holds the overfitting evidence (turn epoch
     range over seeds, overfit region when every seed overfits); `early_stops` replays EarlyStopping per seed."""
     runs = [histories] if isinstance(histories, RunHistory) else list(histories)
-    found = _analyze(EPOCHS, runs, standardized, majority_val_accuracy)
+    found = analyze_values(kind, runs, standardized, majority_val_accuracy)
     stops = tuple(curves.early_stopping(h.val_loss, patience) for h in sorted(runs, key=lambda h: h.spec.seed))
     return dataclasses.replace(found, early_stops=stops, patience=patience)
-
-
-def analyze(page: str, histories, **options) -> SweepFindings:
-    """Dispatch by page name."""
-    table = {EPOCHS: analyze_epochs, BATCH_SIZE: analyze_batch_sizes, LEARNING_RATE: analyze_learning_rates}
-    if page not in table:
-        raise ValueError(f"Unknown page {page!r}; expected one of {', '.join(PAGES)}.")
-    return table[page](histories, **options)

@@ -1,19 +1,18 @@
 """Replay in the browser: plotly `frames` with play / pause buttons and a slider (no Python loop, no blocked page).
 
-`frames_upto` draws any figure family at a few epochs; `animated` turns the drawings into one figure that starts on
-the last frame with its axes fixed to the ranges of every frame.
+`cut_frames` cuts a finished figure at a few epochs; `animated` turns the frames into one figure that starts on the
+last frame with its axes fixed to the ranges of every frame.
 """
 
 from __future__ import annotations
 
-from typing import Callable, Mapping, Sequence
+from typing import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
 from dlviz.charts import style
-from dlviz.charts.curves import FINAL, Marks, curves_figure
-from dlviz.runs import RunHistory
+from dlviz.charts.curves import FINAL
 
 MAX_FRAMES = 40
 
@@ -29,17 +28,6 @@ def frame_epochs(epochs: int, max_frames: int = MAX_FRAMES) -> list[int]:
     if epochs <= max_frames:
         return list(range(1, epochs + 1))
     return sorted({int(round(v)) for v in np.linspace(1, epochs, max_frames)})
-
-
-def frames_upto(draw: Callable[[int | None], go.Figure], epochs: int,
-                max_frames: int = MAX_FRAMES) -> tuple[list[go.Figure], list[str]]:
-    """`draw(upto_epoch)` at the `frame_epochs`, the last one as `draw(None)` (the finished chart with its marks).
-
-    The general (slow: one whole figure per frame) way; `draw` must give every frame the same traces in the same
-    order. `cut_frames` is the fast way for the figures of `curves`."""
-    epochs_drawn = frame_epochs(epochs, max_frames)
-    frames = [draw(e) for e in epochs_drawn[:-1]] + [draw(None)]
-    return frames, [f"epoch {e}" for e in epochs_drawn]
 
 
 def cut_frames(final: go.Figure, epochs: int, max_frames: int = MAX_FRAMES) -> tuple[list, list[str]]:
@@ -68,16 +56,6 @@ def cut_frames(final: go.Figure, epochs: int, max_frames: int = MAX_FRAMES) -> t
                 data.append(None)  # not epoch-indexed (a legend key): left as it is
         frames.append({"data": data, "layout": {"shapes": []}})
     return frames + [final], [f"epoch {e}" for e in epochs_drawn]
-
-
-def curves_frames(groups: Mapping[str, Sequence[RunHistory]], *, marks: Mapping[str, Marks] | None = None,
-                  max_frames: int = MAX_FRAMES, **options) -> tuple[list, list[str]]:
-    """Frames of `curves_figure(groups, marks=marks, **options)` growing epoch by epoch (at most `max_frames`),
-    the marks only on the last one; cut from the finished figure (`cut_frames`).
-
-    Example: `animated(*curves_frames(groups, marks=marks, x_max=20, metric="loss"))`."""
-    epochs = min(h.epochs_run for runs in groups.values() for h in runs) if groups else 0
-    return cut_frames(curves_figure(groups, marks=marks, **options), epochs, max_frames)
 
 
 def _legend_only(trace) -> bool:
@@ -146,7 +124,7 @@ def animated(frames: Sequence, frame_labels: Sequence[str], *, frame_ms: int = 1
     holds all frames.
 
     Args:
-        frames: figures with the same traces in the same order (`frames_upto`), or `cut_frames` output; the last
+        frames: `cut_frames` output (figures with the same traces in the same order); the last
             one must be a figure (the finished chart). A frame with fewer traces leaves the rest empty.
         frame_labels: one per frame ("epoch 5"), shown on the slider.
     Raises: ValueError if there are no frames, the labels do not match them, or the last frame is not a figure.

@@ -75,13 +75,12 @@ def group_runs(histories: Iterable[RunHistory | None],
     return groups
 
 
-def seed_band(runs: Sequence[RunHistory], key: str, upto_epoch: int | None = None) -> Band:
+def seed_band(runs: Sequence[RunHistory], key: str) -> Band:
     """The seeds' mean, min and max of the per-epoch series `key` ("loss", "val_accuracy", ...) from epoch 0 to the
-    last epoch every seed has reached (or `upto_epoch`). Raises ValueError for no runs."""
+    last epoch every seed has reached. Raises ValueError for no runs."""
     if not runs:
         raise ValueError("seed_band needs at least one run")
     n = min(h.epochs_run for h in runs)
-    n = n if upto_epoch is None else max(0, min(n, upto_epoch))
     seeds = np.array([h.curve(key)[: n + 1] for h in runs], dtype=np.float64)
     seeds[~np.isfinite(seeds)] = np.nan
     with np.errstate(invalid="ignore"):
@@ -126,7 +125,7 @@ def _x_scale(runs: Sequence[RunHistory], x_axis: str) -> int:
 
 def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, metric: str = "loss",
                   x_axis: str = "epoch", log_x: bool = False, log_y: bool | None = None, x_max: int | None = None,
-                  each_seed: bool = False, upto_epoch: int | None = None, title: str | None = None,
+                  each_seed: bool = False, title: str | None = None,
                   answers: bool = True, presenter: bool = False) -> go.Figure:
     """Per value (one colour) the seeds' mean training (solid) and validation (dashed) `metric` curve with a shaded
     min–max band, or with `each_seed` every seed's curve thinly; one seed draws just its curve.
@@ -137,7 +136,6 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
         x_axis: "epoch" or "updates" (epoch x updates per epoch). `log_x` draws it on a log axis (epoch 0 dropped).
         log_y: a log loss axis; None = log only when a run blew up (`needs_log_y`). Accuracy is always linear.
         x_max: the requested epochs: the x-axis spans them from the start, so curves grow into it while training.
-        upto_epoch: cut every curve there (a replay frame).
         answers: False while a teacher hides the answers: the plain curves and bands only, no mark that states a
             finding (no star, hatching, ✕ or NaN mark, nor their key or hover), whatever `marks` holds.
     Returns: the figure; per value its bands, mean lines, and a ✕ / NaN / star trace only where there is a mark.
@@ -160,7 +158,7 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
         common = dict(legendgroup=label, showlegend=False, meta=scale)
         means: dict[str, Band] = {}
         for kind, prefix, dash in KINDS:
-            band = means[kind] = seed_band(runs, prefix + metric, upto_epoch)
+            band = means[kind] = seed_band(runs, prefix + metric)
             xs = band.epochs[keep] * scale
             hover = f"{label} · {kind}<br>{unit} %{{x:,}}<br>{metric} %{{y:{fmt}}}"
             if len(runs) > 1 and not each_seed:
@@ -186,7 +184,6 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
                 showlegend=kind == "training", line=dict(color=color, width=s.line, dash=dash), **spread,
                 hovertemplate=hover + "<extra></extra>"))
         n_drawn = min(h.epochs_run for h in runs)
-        n_drawn = n_drawn if upto_epoch is None else min(n_drawn, upto_epoch)
         blow_x, blow_y, blow_text = _blowup_points(runs, metric, n_drawn, each_seed, scale, log_x) if answers else \
             ([], [], [])
         any_blowup = any_blowup or bool(blow_x)
@@ -208,7 +205,7 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
         mark = marks.get(label)
         star_x, star_y = [], []
         if mark is not None and mark.best_epoch is not None:
-            band = seed_band(runs, "val_" + metric, upto_epoch)
+            band = seed_band(runs, "val_" + metric)
             if mark.best_epoch < len(band.mean) and not (log_x and mark.best_epoch == 0):
                 star_x, star_y = [mark.best_epoch * scale], [float(band.mean[mark.best_epoch])]
         tied = mark is not None and mark.tied
@@ -289,7 +286,7 @@ def _blowup_points(runs: Sequence[RunHistory], metric: str, n_drawn: int, each_s
         targets = [(min(h.diverged_at for h in blown), runs, f"{len(blown)} of {len(runs)} seeds")]
     xs, ys, texts = [], [], []
     for epoch, members, text in targets:
-        y = seed_band(members, metric, n_drawn).mean[epoch]
+        y = seed_band(members, metric).mean[epoch]
         if math.isfinite(y) and not (log_x and epoch == 0):
             xs.append(epoch * scale)
             ys.append(float(y))
@@ -305,8 +302,8 @@ def _nan_points(runs: Sequence[RunHistory], metric: str, n_drawn: int, each_seed
         return [], []
     xs, ys = [], []
     for members in ([[h] for h in nan_runs] if each_seed else [runs]):
-        band = seed_band(members, metric, n_drawn)
-        px, py = _last_finite(band.epochs * scale, band.mean)
+        band = seed_band(members, metric)
+        px, py = _last_finite(band.epochs[:n_drawn + 1] * scale, band.mean[:n_drawn + 1])
         xs += px
         ys += py
     return xs, ys

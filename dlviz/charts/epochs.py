@@ -17,7 +17,7 @@ EPOCH_COLORS = {"training": "#1b3a8c", "validation": "#d9480f"}
 
 def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, stop_epoch: int | None = None,
                   early_stop_epoch: int | None = None, x_max: int | None = None, each_seed: bool = False,
-                  upto_epoch: int | None = None, answers: bool = True, presenter: bool = False) -> go.Figure:
+                  answers: bool = True, presenter: bool = False) -> go.Figure:
     """One long run over seeds: loss (left panel) and accuracy (right), training solid and validation dashed, each a
     mean with a min–max band (or every seed thinly). `marks` as in `curves_figure`; `stop_epoch` a dotted line (the
     learner's stop), `early_stop_epoch` a dash-dot line (where EarlyStopping would stop). Overfitting is hatched between
@@ -37,7 +37,7 @@ def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, sto
         means: dict[str, Band] = {}
         for kind, prefix, dash in KINDS:
             color = EPOCH_COLORS[kind]
-            band = means[kind] = seed_band(runs, prefix + metric, upto_epoch)
+            band = means[kind] = seed_band(runs, prefix + metric)
             fmt = ".1%" if metric == "accuracy" else ".4f"
             if multi and not each_seed:
                 fig.add_trace(go.Scatter(x=band.epochs, y=browser_floats(band.low), mode="lines",
@@ -65,7 +65,7 @@ def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, sto
                 row=1, col=col)
         star_x, star_y = [], []
         if marks is not None and marks.best_epoch is not None:
-            band = seed_band(runs, "val_" + metric, upto_epoch)
+            band = seed_band(runs, "val_" + metric)
             if marks.best_epoch < len(band.mean):
                 star_x, star_y = [marks.best_epoch], [float(band.mean[marks.best_epoch])]
         fig.add_trace(go.Scatter(

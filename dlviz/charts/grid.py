@@ -4,14 +4,17 @@ best learning rate outlined (and cells that tie with it outlined dashed), an opt
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
+from dlviz.analysis import grid as g
 from dlviz.charts import style
 from dlviz.text.format import format_lr
+from dlviz.text.grid import OUTCOME_LABELS
 
 GRID_COLOR_SCALE = "Viridis"
 DIVERGED_COLOR = "#868e96"
@@ -189,3 +192,61 @@ def _legend_key(name: str, color: str) -> go.Scatter:
     """A legend entry for outlined cells (an open square), drawing nothing on the plot."""
     return go.Scatter(x=[None], y=[None], mode="markers", name=name,
                       marker=dict(symbol="square-open", size=14, color=color))
+
+
+def plain_outcomes(grid: g.Grid, outcome: str) -> np.ndarray:
+    """Every cell's outcome (seed mean) as its runs ended, a diverged run's included like any other: what the
+    heatmap shows while the answers are hidden, so that no cell stands out as "diverged" before the reveal."""
+    def ended(h):
+        return g.run_outcome(None if h is None else dataclasses.replace(h, diverged_at=None), outcome)
+
+    with np.errstate(invalid="ignore"):
+        return np.array([[np.mean([ended(h) for h in cell]) if cell else np.nan for cell in row]
+                         for row in grid.histories], dtype=float).reshape(grid.shape)
+
+
+def outcome_heatmap(grid: g.Grid, outcome: str, *, final: bool, answers: bool = True,
+                    selected: Sequence[tuple[int, int]] = (), row_labels: Sequence[str] | None = None,
+                    presenter: bool = False) -> go.Figure:
+    """The grid page's heatmap of `outcome` (one of `analysis.grid.OUTCOMES`).
+
+    Args:
+        grid: the finished (or partial, while training) grid of runs.
+        outcome: what colours the cells.
+        final: the runs are finished: outline each row's best learning rate and its ties, draw the linear-scaling
+            guide through the best cell (only with `answers`).
+        answers: False while a teacher hides the answers: no diverged, best or tied cell stands out.
+        selected: the (row, column) cells the curves below show, outlined.
+        row_labels: the rows' labels (batch size and its budget).
+        presenter: large fonts for a projector.
+
+    Returns:
+        The plotly figure (`grid_heatmap_figure`).
+    """
+    values = g.outcome_matrix(grid, outcome) if answers or outcome == g.DIVERGED else plain_outcomes(grid, outcome)
+    color_range = None
+    if outcome in (g.FINAL_VAL_LOSS, g.BEST_VAL_LOSS):
+        # Anything no better than the untrained model gets the darkest colour, so the good region keeps its contrast.
+        start = next((h.initial_val_loss for row in grid.histories for cell in row for h in cell if h is not None),
+                     None)
+        finite = values[values == values]
+        if start is not None and finite.size:
+            color_range = (float(finite.min()), float(max(finite.min() + 1e-3, min(finite.max(), start))))
+    final = final and answers
+    anchor = g.best_cell(grid, outcome) if final else None
+    tied = np.zeros(grid.shape, bool)
+    if final:
+        for i, row in enumerate(g.row_bests(grid, outcome)):
+            if row.column is None and len(row.tied_columns) > 1:
+                tied[i, list(row.tied_columns)] = True
+    guide = (g.linear_scaling_guide(grid.batch_sizes, grid.batch_sizes[anchor[0]], grid.learning_rates[anchor[1]])
+             if anchor else None)
+    return grid_heatmap_figure(
+        grid.batch_sizes, grid.learning_rates, values, value_label=OUTCOME_LABELS[outcome],
+        higher_is_better=outcome in g.HIGHER_IS_BETTER, diverged=grid.diverged(),
+        diverged_epochs=grid.diverged_epochs(), best_columns=g.best_columns(grid, outcome) if final else None,
+        guide_rates=guide, selected=selected, row_labels=row_labels, status_only=outcome == g.DIVERGED,
+        color_range=color_range, percent=outcome == g.FINAL_VAL_ACCURACY, tied_best=tied,
+        title=(("Which runs diverged (✕), and the best learning rate per batch size by final validation loss"
+                if answers else "Which runs will have diverged? Decide, then reveal the answers")
+               if outcome == g.DIVERGED else None), answers=answers, presenter=presenter)

@@ -16,22 +16,9 @@ from plotly.subplots import make_subplots
 
 from dlviz.charts import style
 from dlviz.runs import RunHistory
+from dlviz.smoothing import centred_mean
 
 MAX_WINDOW = 25
-
-
-def moving_average(values: np.ndarray, window: int) -> np.ndarray:
-    """Centred moving average of a 1-D array that keeps its length (shorter windows at the ends); NaN/inf entries
-    are left out of every window they fall in (NaN where a window holds no finite value). Shape (n,) -> (n,)."""
-    values = np.asarray(values, dtype=np.float64)
-    if window <= 1 or len(values) == 0:
-        return values
-    finite = np.isfinite(values)
-    kernel = np.ones(window)
-    sums = np.convolve(np.where(finite, values, 0.0), kernel, mode="same")
-    counts = np.convolve(finite.astype(float), kernel, mode="same")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(counts > 0, sums / counts, np.nan)
 
 
 def thin_step(n: int, max_points: int) -> int:
@@ -49,7 +36,7 @@ def drawn_note(step: int, n: int) -> str:
 
 
 def update_loss_figure(groups: Mapping[str, Sequence[RunHistory]], *, x_axis: str = "updates", log_x: bool = False,
-                       log_y: bool = False, max_points: int = 1500, upto_epoch: int | None = None,
+                       log_y: bool = False, max_points: int = 1500,
                        x_max: int | None = None, seed_index: int = 0, columns: int | None = None,
                        presenter: bool = False) -> go.Figure:
     """One panel per value (`{label: [RunHistory per seed]}`, in order), sharing the y-axis (and the x-axis, so a
@@ -73,14 +60,12 @@ def update_loss_figure(groups: Mapping[str, Sequence[RunHistory]], *, x_axis: st
         seeds.add(history.spec.seed)
         losses = np.asarray(history.update_loss, dtype=np.float64)
         per_epoch = max(1, history.updates_per_epoch)
-        if upto_epoch is not None:
-            losses = losses[: upto_epoch * per_epoch]
         losses = np.where(np.isfinite(losses), losses, np.nan)
         xs = np.arange(1, len(losses) + 1, dtype=np.float64)
         if x_axis == "epoch":
             xs = xs / per_epoch
         window = max(1, min(MAX_WINDOW, len(losses) // 5))
-        smooth = moving_average(losses, window)
+        smooth = centred_mean(losses, window, skip_missing=True)
         step = thin_step(len(losses), max_points)
         if np.isfinite(losses).any() and not history.diverged:
             highs.append(float(np.percentile(losses[np.isfinite(losses)], 99.5)))

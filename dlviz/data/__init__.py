@@ -6,15 +6,14 @@ The pipeline runs one way: `read` (bytes -> raw DataFrame, `numbers`: the file's
 rest of dlviz trusts a `Dataset`. `UPLOAD_RULES` tells the user the same rules in plain words.
 """
 
-from dlviz.data.builtin import (BREAST_CANCER, BUILTIN_NAMES, PRACTICE, UPLOAD, breast_cancer_frame, builtin_frame,
+from dlviz.data.builtin import (BREAST_CANCER, BUILTIN_NAMES, PRACTICE, breast_cancer_frame, builtin_frame,
                                 load_builtin, practice_frame)
 from dlviz.data.checks import DataWarning, data_warnings
 from dlviz.data.read import read_csv
 from dlviz.data.rules import (DECIMAL_COMMA, FALSE_WORDS, MAX_ABS_VALUE, MAX_CATEGORIES, MAX_COLUMNS,
                               MAX_UPLOAD_BYTES, MIN_ROWS, MOSTLY_MISSING, READ_NOTES, SPLIT_RANDOM_STATE, TEST_SIZE,
                               TRUE_WORDS, UPLOAD_RULES, VALIDATION_SPLIT, DataError, Source)
-from dlviz.data.split import (MIN_CLASS_ROWS, SAMPLE_SEED, STRATIFY_CONTROL, Dataset, lesson_split, load_csv,
-                              prepare)
+from dlviz.data.split import MIN_CLASS_ROWS, SAMPLE_SEED, STRATIFY_CONTROL, Dataset, lesson_split, prepare
 from dlviz.data.target import (TargetChoice, binary_target_candidates, choose_target, encode_target,
                                find_target)
 
@@ -22,8 +21,8 @@ __all__ = [
     "BREAST_CANCER", "BUILTIN_NAMES", "DECIMAL_COMMA", "DataError", "DataWarning", "Dataset", "FALSE_WORDS",
     "MAX_ABS_VALUE", "MAX_CATEGORIES", "MAX_COLUMNS", "MAX_UPLOAD_BYTES", "MIN_CLASS_ROWS", "MIN_ROWS",
     "MOSTLY_MISSING", "PRACTICE", "READ_NOTES", "SAMPLE_SEED", "SPLIT_RANDOM_STATE", "STRATIFY_CONTROL", "Source",
-    "TEST_SIZE", "TRUE_WORDS", "TargetChoice", "UPLOAD", "UPLOAD_RULES", "VALIDATION_SPLIT",
+    "TEST_SIZE", "TRUE_WORDS", "TargetChoice", "UPLOAD_RULES", "VALIDATION_SPLIT",
     "binary_target_candidates", "breast_cancer_frame", "builtin_frame", "choose_target", "data_warnings",
-    "encode_target", "find_target", "lesson_split", "load_builtin", "load_csv", "practice_frame", "prepare",
+    "encode_target", "find_target", "lesson_split", "load_builtin", "practice_frame", "prepare",
     "read_csv",
 ]

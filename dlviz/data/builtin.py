@@ -10,7 +10,6 @@ from dlviz.data.split import Dataset, prepare
 
 PRACTICE = "practice"
 BREAST_CANCER = "breast_cancer"
-UPLOAD = "upload"
 BUILTIN_NAMES = {
     PRACTICE: "Practice dataset (10,000 synthetic rows)",
     BREAST_CANCER: "Breast cancer (scikit-learn, 569 rows)",

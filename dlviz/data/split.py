@@ -1,4 +1,4 @@
-"""Splitting and scaling the lesson's way -> `Dataset`; `prepare` and `load_csv` run the whole pipeline."""
+"""Splitting and scaling the lesson's way -> `Dataset`; `prepare` runs the whole pipeline on a read frame."""
 
 from __future__ import annotations
 
@@ -14,9 +14,8 @@ from dlviz.data.clean import (ONE_HOT, _check_frame, _drop_incomplete, _drop_unl
                               _refuse_huge_values)
 from dlviz.data.numbers import COMMA, POINT
 from dlviz.data.target import choose_target, encode_target, find_target
-from dlviz.data.read import read_csv
 from dlviz.data.rules import (AMOUNTS, DECIMAL_COMMA, MIN_ROWS, READ_NOTES, SPLIT_RANDOM_STATE, TEST_SIZE,
-                              VALIDATION_SPLIT, DataError, Source)
+                              VALIDATION_SPLIT, DataError)
 
 
 # Each of training and validation must hold at least this many rows of each class. With none, validation accuracy
@@ -265,22 +264,3 @@ def prepare(frame: pd.DataFrame, target: str | None = "target", *, name: str = "
                    y_train=arrays[1], x_val=arrays[2], y_val=arrays[3], x_test=arrays[4], y_test=arrays[5],
                    standardized=standardize, fingerprint=fingerprint or digest.hexdigest()[:16], notes=tuple(notes),
                    stratified=stratify, source_x=source_x, source_y=source_y)
-
-
-def load_csv(source: Source, target: str | None = None, *, max_rows: int | None = None,
-             standardize: bool = True, name: str = "Uploaded CSV", stratify: bool = False,
-             drop_columns: tuple[str, ...] = ()) -> Dataset:
-    """Read a CSV (path, bytes or file-like) with a binary target column and return a `Dataset`.
-
-    `target` defaults to the column `choose_target` picks; the other options are `prepare`'s. Raises `DataError`
-    for anything unusable; the rules
-    are spelled out for users in `UPLOAD_RULES`.
-
-    >>> load_csv(b"a,b,target\\n" + b"\\n".join(b"%d,%d,%d" % (i % 7, i % 3, i % 2) for i in range(40))).n_features
-    2
-    """
-    frame = read_csv(source)
-    return prepare(frame, target, name=name, max_rows=max_rows, standardize=standardize, stratify=stratify,
-                   drop_columns=drop_columns)
-
-

@@ -151,15 +151,6 @@ def batch_steps(params, x_batch, y_batch):
     return losses, logits, grads
 
 
-@tf.function(input_signature=[_MODEL_SPEC, tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32)])
-def tape_gradients(lane, x, y):
-    """The reference for `lane_step`: one model's loss and its gradients from `tf.GradientTape` (tests only)."""
-    with tf.GradientTape() as tape:
-        tape.watch(lane)
-        loss, _, _ = _lane_metrics(lane, x, y)
-    return loss, tape.gradient(loss, lane)
-
-
 def correct_counts(logits, y):
     """Each lane's number of correct predictions from its logits `[K, batch, 1]` and labels `[K, batch]`: Keras'
     binary accuracy (probability above 0.5), counted for all lanes at once (a count of whole rows, exact in any

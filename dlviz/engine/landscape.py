@@ -19,13 +19,10 @@ from typing import Sequence
 import numpy as np
 
 from dlviz.analysis.landscape import Landscape, line_profile, line_weights, path_stats, zoom_runs
-from dlviz.analysis.plane import (LandscapeError, Plane, fit_plane, flatten_weights, grid_axes, grid_coords,
-                                  n_params)
+from dlviz.analysis.plane import LandscapeError, Plane, fit_plane, grid_axes, grid_coords, n_params
 from dlviz.data import Dataset
-from dlviz.engine.model import build_model, compile_lesson_model
-from dlviz.runs import DIVERGENCE_FACTOR, RunHistory, RunSpec, updates_per_epoch
-from dlviz.engine.runtime import TRAINING_LOCK, keras, tf
-from dlviz.training import epoch_orders
+from dlviz.engine.runtime import tf
+from dlviz.runs import RunHistory, RunSpec
 
 # Bound on the largest intermediate, the [chunk, rows, hidden] hidden-layer activations: 8 MB (12 weight vectors at the
 # defaults). The peak is about three such arrays (matmul, bias, relu), ~25 MB, whatever the grid size. Chunks of 6-25
@@ -37,7 +34,6 @@ MAX_LOSS_ROWS = 4_096
 SAMPLE_SEED = 0
 GRID_SIZE = 41
 LINE_ALPHAS = np.round(np.linspace(-0.25, 1.25, 31), 6)  # Goodfellow et al. extend the line beyond both ends
-FIRST_EPOCH_POINTS = 8  # recorded points inside epoch 1, where most of the movement is
 # A sweep whose recorded paths would exceed this many bytes is refused (`sweep_paths`), so that recording stays under
 # the issue's 50 MB: at the largest sweep this allows (6 rates, 512 hidden units, 50 epochs: 15.2 MiB of paths) the
 # recording adds 14.7 MiB held and 30.3 MiB at its peak, the view from the paths 35 MiB at its peak (NumPy, measured
@@ -123,24 +119,6 @@ class RunPath:
     diverged_at: int | None = None
 
 
-def record_schedule(per_epoch: int, epochs: int, first_epoch_points: int = FIRST_EPOCH_POINTS,
-                    max_points: int | None = None) -> np.ndarray:
-    """Weight updates after which the weights are recorded: 0 (the start), `first_epoch_points` evenly spaced
-    updates inside epoch 1 (its end included), then the end of every later epoch; thinned evenly (the start and the
-    end kept) to at most `max_points` (>= 2). int64 [points]."""
-    inside = np.ceil(per_epoch * np.arange(1, first_epoch_points + 1) / first_epoch_points).astype(np.int64)
-    later = per_epoch * np.arange(2, epochs + 1, dtype=np.int64)
-    schedule = np.unique(np.concatenate([[0], inside, later]))
-    if max_points is not None and len(schedule) > max(max_points, 2):
-        schedule = schedule[np.unique(np.round(np.linspace(0, len(schedule) - 1, max(max_points, 2))).astype(int))]
-    return schedule
-
-
-def points_budget(n_runs: int, n_weights: int, max_bytes: int = MAX_PATH_BYTES) -> int:
-    """Recorded points per run that keep a sweep's float32 paths under `max_bytes` (at least 2: start and end)."""
-    return max(2, max_bytes // (4 * n_weights * max(n_runs, 1)))
-
-
 def path_from_history(history: RunHistory) -> RunPath:
     """The adapter to the engine's `train_sweep(..., record_path=True)`: its `trajectory` / `trajectory_updates`."""
     trajectory = getattr(history, "trajectory", None)
@@ -150,63 +128,9 @@ def path_from_history(history: RunHistory) -> RunPath:
                    np.asarray(history.trajectory_updates, np.int64), history.updates_per_epoch, history.diverged_at)
 
 
-class _Recorder(keras.callbacks.Callback):
-    """Records `model.get_weights()` after the scheduled updates and stops training (like the sweep engine) after
-    an epoch whose loss is non-finite or above DIVERGENCE_FACTOR x the starting loss."""
-
-    def __init__(self, schedule: np.ndarray, initial_loss: float):
-        super().__init__()
-        self.schedule = set(int(u) for u in schedule)
-        self.initial_loss = initial_loss
-        self.done = 0
-        self.points: list[np.ndarray] = []
-        self.updates: list[int] = []
-        self.diverged_at: int | None = None
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.done += 1
-        if self.done in self.schedule:
-            self.points.append(flatten_weights(self.model.get_weights()))
-            self.updates.append(self.done)
-
-    def on_epoch_end(self, epoch, logs=None):
-        loss = (logs or {}).get("loss", np.nan)
-        if not np.isfinite(loss) or loss > DIVERGENCE_FACTOR * self.initial_loss:
-            self.diverged_at = epoch + 1
-            self.model.stop_training = True
-
-
-def record_path_plain(dataset: Dataset, spec: RunSpec, max_points: int | None = None) -> RunPath:
-    """Train `spec` with the lesson's `model.fit` (Adam, binary cross-entropy), fed the sweep engine's seeded batch
-    order, recording the weights on `record_schedule` (at most `max_points`). Real Keras training, the weights
-    bitwise those of the sweep engine; used until the engine records paths itself."""
-    spec.validate()
-    n_train = len(dataset.y_train)
-    per_epoch = updates_per_epoch(n_train, spec.batch_size)
-    schedule = record_schedule(per_epoch, spec.epochs, max_points=max_points)
-    with TRAINING_LOCK:
-        keras.utils.set_random_seed(spec.seed)
-        model = compile_lesson_model(build_model(dataset.n_features, spec.hidden_units, spec.seed),
-                                     spec.learning_rate)
-        start = flatten_weights(model.get_weights())
-        initial = float(losses_at(start[None], dataset.x_train, dataset.y_train, spec.hidden_units)[0])
-        recorder = _Recorder(schedule, initial)
-        data = None
-        for order in epoch_orders(n_train, spec.seed, spec.epochs):
-            part = tf.data.Dataset.from_tensor_slices(
-                (dataset.x_train[order], dataset.y_train[order])).batch(spec.batch_size)
-            data = part if data is None else data.concatenate(part)
-        model.fit(data, epochs=spec.epochs, steps_per_epoch=per_epoch, shuffle=False, verbose=0,
-                  callbacks=[recorder])
-        del model
-    trajectory = np.stack([start] + recorder.points).astype(np.float32)
-    updates = np.array([0] + recorder.updates, np.int64)
-    return RunPath(spec, trajectory, updates, per_epoch, recorder.diverged_at)
-
-
 def sweep_paths(dataset: Dataset, specs: Sequence[RunSpec]) -> list[RunPath]:
     """Every spec's recorded path, from the sweep engine (`train_sweep(..., record_path=True)`: the start, 8 points
-    in epoch 1, then every epoch). `record_path_plain` records the same with `model.fit` and is the tests' reference.
+    in epoch 1, then every epoch; `tests/support/reference.record_path_plain` records the same with `model.fit`).
     Raises LandscapeError when the paths would exceed MAX_PATH_BYTES."""
     from dlviz.engine.sweep import train_sweep
 

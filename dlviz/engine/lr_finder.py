@@ -9,7 +9,7 @@ Trains the lesson's model from the same seeded start as every sweep, with the Ke
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -18,7 +18,8 @@ from dlviz.engine.kernels import ONE_MODEL, adam_step, batch_steps
 from dlviz.engine.model import initial_weights
 from dlviz.engine.runtime import TRAINING_LOCK, tf
 from dlviz.engine.sweep import epoch_orders
-from dlviz.runs import LESSON_BATCH_SIZE, LESSON_HIDDEN_UNITS
+from dlviz.runs import FIRST_SEED, LESSON_BATCH_SIZE, LESSON_HIDDEN_UNITS
+from dlviz.smoothing import debiased_ema
 
 # fastai's lr_find settings, except that the test starts at 1e-6 (dlviz's learning rates start at 1e-5) and makes
 # 100 updates per decade instead of 100 in all: with beta 0.98 the moving average remembers ~50 updates, which at
@@ -66,26 +67,8 @@ class FinderResult:
     steepest_lr: float           # where the smoothed loss falls fastest (per decade of learning rate)
     stopped_early: bool          # True when the loss blew up before the last planned update
     stop_reason: str
-    batch_size: int
-    start_lr: float
-    end_lr: float
+    end_lr: float                # the last planned learning rate
     num_updates: int             # planned updates
-    smoothing: float = SMOOTHING
-    blowup_factor: float = BLOWUP_FACTOR
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def min_over_ten_lr(self) -> float:
-        """fastai's "minimum" suggestion: a tenth of the learning rate at the lowest smoothed loss."""
-        return self.min_loss_lr / 10
-
-    @property
-    def updates_run(self) -> int:
-        return len(self.losses)
-
-    @property
-    def min_loss(self) -> float:
-        return float(np.nanmin(self.smoothed))
 
 
 def exponential_rates(start_lr: float, end_lr: float, num_updates: int) -> np.ndarray:
@@ -100,16 +83,6 @@ def exponential_rates(start_lr: float, end_lr: float, num_updates: int) -> np.nd
 def default_updates(start_lr: float = START_LR, end_lr: float = END_LR) -> int:
     """How many updates the test makes by default: `UPDATES_PER_DECADE` for every decade it covers."""
     return int(round(UPDATES_PER_DECADE * math.log10(end_lr / start_lr)))
-
-
-def smooth(losses: np.ndarray, beta: float = SMOOTHING) -> np.ndarray:
-    """Exponential moving average with bias correction, as fastai's `AvgSmoothLoss`: without the correction the
-    first values would be pulled towards 0."""
-    average, out = 0.0, np.empty(len(losses), dtype=np.float64)
-    for i, loss in enumerate(np.asarray(losses, dtype=np.float64)):
-        average = beta * average + (1 - beta) * loss
-        out[i] = average / (1 - beta ** (i + 1))
-    return out
 
 
 def blowup_index(smoothed: np.ndarray, losses: np.ndarray, factor: float = BLOWUP_FACTOR) -> int | None:
@@ -177,7 +150,7 @@ def _batch_rows(n_train: int, batch_size: int, num_updates: int, seed: int) -> n
 
 
 def find_learning_rate(dataset: Dataset, *, batch_size: int = LESSON_BATCH_SIZE,
-                       hidden_units: int = LESSON_HIDDEN_UNITS, seed: int = 42, start_lr: float = START_LR,
+                       hidden_units: int = LESSON_HIDDEN_UNITS, seed: int = FIRST_SEED, start_lr: float = START_LR,
                        end_lr: float = END_LR, num_updates: int | None = None, smoothing: float = SMOOTHING,
                        blowup_factor: float = BLOWUP_FACTOR, rule: str = SUGGESTION_RULE) -> FinderResult:
     """Run the range test on `dataset`'s training rows and read a suggestion off the smoothed curve.
@@ -218,11 +191,11 @@ def find_learning_rate(dataset: Dataset, *, batch_size: int = LESSON_BATCH_SIZE,
                 params, m, v, step, tf.constant(dataset.x_train[chunk_rows]), tf.constant(dataset.y_train[chunk_rows]),
                 tf.constant(batch_size, tf.int32), tf.constant(rates[first:last]))
             losses.extend(float(x) for x in chunk_losses.numpy())
-            stop = blowup_index(smooth(np.array(losses), smoothing), np.array(losses), blowup_factor)
+            stop = blowup_index(debiased_ema(losses, smoothing), np.array(losses), blowup_factor)
             if stop is not None:
                 break
     raw = np.array(losses, dtype=np.float64)
-    smoothed = smooth(raw, smoothing)
+    smoothed = debiased_ema(raw, smoothing)
     if stop is None:
         reason = f"reached the last learning rate ({end_lr:g}) without blowing up"
     elif math.isfinite(raw[stop]) and math.isfinite(smoothed[stop]):
@@ -234,13 +207,9 @@ def find_learning_rate(dataset: Dataset, *, batch_size: int = LESSON_BATCH_SIZE,
         raw, smoothed = raw[:stop], smoothed[:stop]
     if len(raw) == 0:
         raise FinderError("The loss was not a number from the very first update, so there is no curve to read.")
-    notes: list[str] = []
-    if len(raw) < MIN_UPDATES:
-        notes.append(f"The loss blew up after only {len(raw)} updates: start the test at a smaller learning rate.")
     min_loss_lr, steepest_lr = suggestions(rates[:len(raw)].astype(np.float64), smoothed)
     suggestion = steepest_lr if rule == STEEPEST else min_loss_lr / 10
     return FinderResult(
         learning_rates=rates[:len(raw)].astype(np.float64), losses=raw, smoothed=smoothed, suggestion=suggestion,
         suggestion_rule=rule, min_loss_lr=min_loss_lr, steepest_lr=steepest_lr, stopped_early=stop is not None,
-        stop_reason=reason, batch_size=batch_size, start_lr=start_lr, end_lr=end_lr, num_updates=num_updates,
-        smoothing=smoothing, blowup_factor=blowup_factor, notes=notes)
+        stop_reason=reason, end_lr=end_lr, num_updates=num_updates)

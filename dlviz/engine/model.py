@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlviz.runs import (  # noqa: F401  (the lesson's settings live with the run types, free of TensorFlow)
-    LESSON_BATCH_SIZE, LESSON_EPOCHS, LESSON_HIDDEN_UNITS, LESSON_LEARNING_RATE, RunHistory)
+from dlviz.runs import FIRST_SEED, LESSON_HIDDEN_UNITS, LESSON_LEARNING_RATE
 from dlviz.engine.runtime import keras
 
 
-def initial_weights(n_features: int, hidden_units: int = LESSON_HIDDEN_UNITS, seed: int = 42) -> list[np.ndarray]:
+def initial_weights(n_features: int, hidden_units: int = LESSON_HIDDEN_UNITS, seed: int = FIRST_SEED
+                    ) -> list[np.ndarray]:
     """The model's starting weights `[kernel1 (n_features, hidden), bias1 (hidden,), kernel2 (hidden, 1), bias2 (1,)]`,
     float32, the same for the same arguments; a different `seed` gives different kernels (biases start at zero)."""
     rng = np.random.default_rng([seed, n_features, hidden_units])
@@ -26,7 +26,7 @@ def initial_weights(n_features: int, hidden_units: int = LESSON_HIDDEN_UNITS, se
             glorot(hidden_units, 1), np.zeros(1, np.float32)]
 
 
-def build_model(n_features: int, hidden_units: int = LESSON_HIDDEN_UNITS, seed: int = 42,
+def build_model(n_features: int, hidden_units: int = LESSON_HIDDEN_UNITS, seed: int = FIRST_SEED,
                 weights: list[np.ndarray] | None = None) -> keras.Sequential:
     """The lesson's architecture as an ordinary (uncompiled) Keras model, with `weights` or the seeded start."""
     model = keras.Sequential([
@@ -43,13 +43,3 @@ def compile_lesson_model(model: keras.Model, learning_rate: float = LESSON_LEARN
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss="binary_crossentropy",
                   metrics=["accuracy"])
     return model
-
-
-def trained_model(history: RunHistory) -> keras.Sequential:
-    """The network `history` trained, as an ordinary `keras.Model` with the lesson's architecture (uncompiled).
-
-    Raises `ValueError` when the history holds no weights (a hand-made or shipped history without them)."""
-    if not history.weights:
-        raise ValueError("This run kept no weights, so there is no trained model to rebuild.")
-    n_features = history.weights[0].shape[0]
-    return build_model(n_features, history.spec.hidden_units, weights=list(history.weights))

@@ -88,7 +88,7 @@ def load(path: Path = PATH) -> dict[RunSpec, RunHistory]:
 def generate(path: Path = PATH) -> Path:
     """Train every page's default runs (all default seeds) and write them to `path`."""
     from dlviz import defaults
-    from dlviz.training import train_sweep
+    from dlviz.engine.sweep import train_sweep
 
     dataset = defaults.default_dataset()
     histories = [h for specs in defaults.default_sweeps(dataset).values() for h in train_sweep(dataset, specs)]

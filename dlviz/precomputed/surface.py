@@ -104,18 +104,17 @@ def shipped(fingerprint: str, specs: Iterable[RunSpec], zoom: bool) -> Landscape
     return _shipped().get(key_of(fingerprint, specs, zoom))
 
 
-SWEEPS = ("learning_rate", "batch_size")  # the page's two sweeps, each shipped at its default values
-
-
-def default_key(dataset, sweep: str = "learning_rate") -> tuple[str, tuple[RunSpec, ...]]:
+def default_key(dataset, sweep: str | None = None) -> tuple[str, tuple[RunSpec, ...]]:
     """The page's default request for `sweep` on `dataset` (the sidebar's and the page's defaults): its fingerprint
     and specs. Raises `ValueError` for a sweep the page does not offer."""
     from dlviz import defaults, settings
 
-    if sweep not in SWEEPS:
-        raise ValueError(f"The loss-surface page has no sweep {sweep!r}; it has {', '.join(SWEEPS)}.")
-    values = settings.SURFACE_RATES.default if sweep == "learning_rate" else settings.SURFACE_BATCHES.default
-    base = RunSpec(dataset.fingerprint, hidden_units=settings.HIDDEN.default, seed=settings.SEED.default)
+    sweep = sweep or settings.SURFACE_SWEEP.default
+    if sweep not in settings.SURFACE_SWEEP.choices:
+        raise ValueError(f"The loss-surface page has no sweep {sweep!r}; it has "
+                         f"{', '.join(settings.SURFACE_SWEEP.choices)}.")
+    values = settings.SURFACE_VALUES[sweep].default
+    base = defaults.base_spec(dataset)
     return dataset.fingerprint, tuple(defaults.surface_specs(base, sweep, sorted(values),
                                                              settings.SURFACE_EPOCHS.default, len(dataset.y_train)))
 
@@ -123,12 +122,12 @@ def default_key(dataset, sweep: str = "learning_rate") -> tuple[str, tuple[RunSp
 def generate(path: Path = PATH) -> Path:
     """Train each sweep's default runs with their paths (real Keras training), compute the view at both zoom
     settings (exactly as the page does, `engine.landscape.view_of`) and write them all to `path`."""
-    from dlviz import defaults
+    from dlviz import defaults, settings
     from dlviz.engine.landscape import sweep_paths, view_of
 
     dataset = defaults.default_dataset()
     views = {}
-    for sweep in SWEEPS:
+    for sweep in settings.SURFACE_SWEEP.choices:
         fingerprint, specs = default_key(dataset, sweep)
         paths = sweep_paths(dataset, specs)
         views.update({key_of(fingerprint, specs, zoom): view_of(dataset, paths, zoom) for zoom in (True, False)})

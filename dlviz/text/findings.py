@@ -1,14 +1,13 @@
 """Sentences from `dlviz.analysis.sweeps.SweepFindings`: what a page says, and the legend label per value.
 
-`sentences(findings)` gives the headline sentences in order of importance; `detail_sentences(findings)` one line per
-value; `verdict_label(findings, value)` the short legend label ("lr 1 — diverged at epoch 1 (3 of 3 seeds)").
+`sentences(findings)` gives the headline sentences in order of importance.
 `COMPARISON_RULE` is the sentence a page shows next to any ranking.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Hashable
+from typing import Any, Hashable
 
 import numpy as np
 
@@ -17,7 +16,7 @@ from dlviz.analysis.compare import ONE_SEED_SPREAD, Comparison
 from dlviz.analysis.sweeps import SweepFindings, ValueFindings
 from dlviz.text.format import (format_count, format_epochs, format_loss, format_lr, format_percent,
                                format_points, format_ratio, format_value, join_values, loss_range, percent_range,
-                               seeds_text, value_label, value_name)
+                               seeds_text, value_name)
 from dlviz.text.seeds import at_seeds, beyond_spread, on_every_seed, over_seeds, span
 
 COMPARISON_RULE = ("One value is called better than another only if it is better on every seed and its mean "
@@ -27,17 +26,13 @@ ONE_SEED_NOTE = (f"With one seed there is no spread to measure, so values closer
                  "(about twice what a second seed moves a run here) are not told apart; add seeds to compare them.")
 STATISTIC = "lowest validation loss, smoothed over 3 epochs"
 
-_LABEL = {sweeps.TOO_SLOW: "too slow", sweeps.TOO_HIGH: "too high", sweeps.OSCILLATING: "oscillating",
-          sweeps.NOT_LEARNING: "not learning", sweeps.HUGE_LOSS: "huge loss", sweeps.NOISIEST: "noisiest",
-          sweeps.SMOOTHEST: "smoothest", sweeps.TIED_BEST: "tied for best"}
-
 
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _at(page: str, value: Hashable) -> str:
-    return "" if page == sweeps.EPOCHS else f"At {value_name(page, value)}, "
+def _at(kind: Any, value: Hashable) -> str:
+    return "" if value is None else f"At {value_name(kind, value)}, "
 
 
 def _start(prefix: str, rest: str) -> str:
@@ -57,34 +52,7 @@ def _loss_range(mean: float, low: float, high: float, n: int) -> str:
 # Per value
 
 
-def verdict_label(findings: SweepFindings, value: Hashable) -> str:
-    """The legend label: "lr 0.01 — best val loss 0.446 @ epoch 14", "batch 8 — noisiest, tied for best"."""
-    v = findings.value(value)
-    page = findings.page
-    words: list[str] = []
-    for code in v.verdicts:
-        if code == sweeps.DIVERGED:
-            low, high = v.diverged_epochs  # type: ignore[misc]
-            words.append(f"diverged at {format_epochs(low, high)}{_seeds_of(v.diverged_seeds, v.n_seeds)}")
-        elif code == sweeps.OVERFITTING and v.onset_range:
-            words.append(f"overfits after {format_epochs(*v.onset_range)}")
-        elif code == sweeps.BEST:
-            words.append(f"best val loss {format_loss(v.score.mean)} @ epoch {v.best_epoch}")
-        elif code in _LABEL:
-            words.append(_LABEL[code])
-    if not words and v.score.finite:
-        words.append(f"val loss {format_loss(v.score.mean)} @ epoch {v.best_epoch}")
-    prefix = value_label(page, value)
-    text = ", ".join(words)
-    return f"{prefix} — {text}" if prefix and text else (prefix or text)
-
-
-def verdict_labels(findings: SweepFindings) -> list[str]:
-    """The legend labels without the value prefix, in `findings.values` order (for chart marks)."""
-    return [verdict_label(findings, value).split(" — ", 1)[-1] for value in findings.values]
-
-
-def divergence_sentence(page: str, v: ValueFindings) -> str | None:
+def divergence_sentence(kind: Any, v: ValueFindings) -> str | None:
     """What blew up and, when the numbers back it, what the network did afterwards."""
     first = next((d for d in v.divergences if d is not None), None)
     if first is None:
@@ -99,7 +67,7 @@ def divergence_sentence(page: str, v: ValueFindings) -> str | None:
         what = f"training loss exploded in {format_epochs(low, high)}"
     else:
         what = f"the loss became {'NaN' if first.reason == 'nan' else 'infinite'} in {format_epochs(low, high)}"
-    text = _start(_at(page, v.value), f"{what}{_seeds_of(v.diverged_seeds, v.n_seeds)}: the run diverged.")
+    text = _start(_at(kind, v.value), f"{what}{_seeds_of(v.diverged_seeds, v.n_seeds)}: the run diverged.")
     after = v.after_divergence
     diverged = [d for d in v.divergences if d is not None]
     # The numbers printed are the ones curves.divergence judged: each diverged run's mean training loss over its
@@ -128,12 +96,12 @@ def divergence_sentence(page: str, v: ValueFindings) -> str | None:
     return text
 
 
-def accuracy_sentence(page: str, v: ValueFindings) -> str | None:
+def accuracy_sentence(kind: Any, v: ValueFindings) -> str | None:
     """Final validation accuracy against always predicting the majority class (issue 16 item 6)."""
     acc, majority = v.final_val_accuracy, v.majority_val_accuracy
     if not acc.finite:
         return None
-    head = _start(_at(page, v.value), f"validation accuracy ends at "
+    head = _start(_at(kind, v.value), f"validation accuracy ends at "
                   f"{percent_range(acc.mean, acc.low, acc.high, acc.n_seeds)}")
     if majority is None:
         return head + "."
@@ -147,7 +115,7 @@ def accuracy_sentence(page: str, v: ValueFindings) -> str | None:
     return f"{head}, {format_points(acc.mean - majority)} above {baseline}."
 
 
-def overfitting_sentence(page: str, v: ValueFindings) -> str | None:
+def overfitting_sentence(kind: Any, v: ValueFindings) -> str | None:
     """The turn of validation loss, over seeds (epochs page headline; detail elsewhere)."""
     valid = [o for o, d in zip(v.overfits, v.divergences) if o is not None and d is None]
     if not valid:
@@ -160,18 +128,18 @@ def overfitting_sentence(page: str, v: ValueFindings) -> str | None:
         train_at = sum(o.train_loss_at_best for o in valid) / len(valid)
         train_end = sum(o.end_train_loss for o in valid) / len(valid)
         seeds = "" if n == 1 else f" on every one of {n} seeds"
-        return _start(_at(page, v.value), (
+        return _start(_at(kind, v.value), (
             f"validation loss is lowest at {format_epochs(turn_low, turn_high)} ({format_loss(best)}) and rises to "
             f"{format_loss(end)} by epoch {v.epochs_run} while training loss keeps falling ({format_loss(train_at)} "
             f"to {format_loss(train_end)}){seeds}: the model is overfitting."))
     if v.overfit_seeds:
-        return _start(_at(page, v.value), (
+        return _start(_at(kind, v.value), (
             f"validation loss turns up on {v.overfit_seeds} of {n} seeds only: no clear overfitting at "
             f"{seeds_text(n)}."))
     if v.best_epoch == v.epochs_run:
-        return _start(_at(page, v.value), (f"validation loss is still falling at the last epoch ({v.epochs_run}): "
+        return _start(_at(kind, v.value), (f"validation loss is still falling at the last epoch ({v.epochs_run}): "
                                            "no sign of overfitting yet."))
-    return _start(_at(page, v.value), (
+    return _start(_at(kind, v.value), (
         f"validation loss is lowest near epoch {v.best_epoch} ({format_loss(v.score.mean)}) and stays within noise "
         "of it: no clear overfitting."))
 
@@ -208,30 +176,15 @@ def accuracy_gap_sentence(v: ValueFindings) -> str | None:
     return text + (": the model fits its training rows better than new ones." if gap > 0.05 else ".")
 
 
-def oscillation_sentence(page: str, v: ValueFindings) -> str:
+def oscillation_sentence(kind: Any, v: ValueFindings) -> str:
     seeds = "" if v.n_seeds == 1 else " on every seed"
-    return _start(_at(page, v.value), f"the loss keeps swinging up and down{seeds}: the steps are too big to settle "
+    return _start(_at(kind, v.value), f"the loss keeps swinging up and down{seeds}: the steps are too big to settle "
                   "into a minimum.")
-
-
-def detail_sentences(findings: SweepFindings) -> list[str]:
-    """One line per value: its robust statistic with the spread over seeds."""
-    out = []
-    for v in findings.per_value:
-        if v.score.finite:
-            out.append(f"{_cap(value_name(findings.page, v.value))}: {STATISTIC} "
-                       f"{_loss_range(v.score.mean, v.score.low, v.score.high, v.n_seeds)}, near epoch "
-                       f"{v.best_epoch}.")
-    return out
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Across values
 
 
 def ranking_sentence(findings: SweepFindings) -> str | None:
     """Which value is best under the rule, or which tie with the best."""
-    ranking, page = findings.ranking, findings.page
+    ranking, kind = findings.ranking, findings.kind
     if ranking.leader is None or len(ranking.stats) < 2:
         return None
     n = ranking.n_seeds
@@ -239,36 +192,32 @@ def ranking_sentence(findings: SweepFindings) -> str | None:
     if ranking.best is not None:
         closest = min((c for c in ranking.comparisons), key=lambda c: c.mean_difference)
         every = " on every seed and" if n > 1 else ""
-        return (f"The {STATISTIC}, {over_seeds(n)}: {value_name(page, ranking.best)} reaches "
+        return (f"The {STATISTIC}, {over_seeds(n)}: {value_name(kind, ranking.best)} reaches "
                 f"{_loss_range(lead.mean, lead.low, lead.high, n)}, better than every other value{every} "
                 f"{beyond_spread(n)} (at least {format_loss(closest.mean_difference)} ahead).")
     tied = ranking.tied
     spreads = max(ranking.stat(v).spread for v in tied)
-    means = ", ".join(f"{format_value(page, v)}: {format_loss(ranking.stat(v).mean)}" for v in tied)
-    text = (f"No clear difference {at_seeds(n)} between {_plural(page)} {join_values(page, tied)} ({means}; "
+    means = ", ".join(f"{format_value(kind, v)}: {format_loss(ranking.stat(v).mean)}" for v in tied)
+    text = (f"No clear difference {at_seeds(n)} between {kind.plural} {join_values(kind, tied)} ({means}; "
             f"{STATISTIC}): they tie for the best")
     text += (f", since the seeds alone move a run by up to {format_loss(spreads)}." if n > 1 else ".")
     return text + (" " + ONE_SEED_NOTE if n == 1 else "")
 
 
-def _plural(page: str) -> str:
-    return {"learning_rate": "learning rates", "batch_size": "batch sizes"}.get(page, "values")
-
-
 def speed_sentences(findings: SweepFindings) -> list[str]:
-    page = findings.page
+    kind = findings.kind
     out = []
     last = f"the last {curves.TAIL_EPOCHS} epochs"  # the statistic the verdicts compare (final_train_loss)
     for s in findings.too_slow:
-        out.append(_start(_at(page, s.value), (
+        out.append(_start(_at(kind, s.value), (
             f"training loss only fell from {format_loss(s.start_loss)} to {format_loss(s.final_loss)} (mean of "
-            f"{last}) in {s.epochs} epochs, {format_percent(max(s.progress, 0.0), 0)} of the way learning rate "
-            f"{format_value(page, s.reference)} got (to {format_loss(s.reference_final_loss)}) "
+            f"{last}) in {s.epochs} epochs, {format_percent(max(s.progress, 0.0), 0)} of the way "
+            f"{value_name(kind, s.reference)} got (to {format_loss(s.reference_final_loss)}) "
             f"{on_every_seed(s.comparison.n_seeds)}: the steps are too small, so it learns too slowly.")))
     for s in findings.too_high:
-        out.append(_start(_at(page, s.value), (
+        out.append(_start(_at(kind, s.value), (
             f"training loss over {last} is {format_loss(s.final_loss)}, above the "
-            f"{format_loss(s.reference_final_loss)} that learning rate {format_value(page, s.reference)} reaches "
+            f"{format_loss(s.reference_final_loss)} that {value_name(kind, s.reference)} reaches "
             f"{on_every_seed(s.comparison.n_seeds)} with {format_ratio(s.value / s.reference)} smaller steps: the "
             "updates overshoot instead of settling.")))
     return out
@@ -276,10 +225,10 @@ def speed_sentences(findings: SweepFindings) -> list[str]:
 
 def scale_sentences(findings: SweepFindings) -> list[str]:
     """Not learning, and huge losses (pointing at the unscaled inputs when standardisation is off)."""
-    page, out = findings.page, []
+    kind, out = findings.kind, []
     for v in findings.per_value:
         if sweeps.NOT_LEARNING in v.verdicts:
-            out.append(_start(_at(page, v.value), (
+            out.append(_start(_at(kind, v.value), (
                 f"validation loss never gets clearly below {format_loss(v.prior_loss)}, the loss of always "
                 "guessing the class shares: the network is not learning.")))
     # With standardised inputs a run that blew up has its own sentence (the learning rate): only unscaled inputs
@@ -289,7 +238,7 @@ def scale_sentences(findings: SweepFindings) -> list[str]:
         worst = max(v.max_loss_ratio for v in huge)
         text = (f"Losses reach {format_loss(worst * huge[0].prior_loss)}, {format_ratio(worst)} the "
                 f"{format_loss(huge[0].prior_loss)} of a constant guess "
-                f"(at {_plural(page) if len(huge) > 1 else 'value'} {join_values(page, [v.value for v in huge])})")
+                f"(at {kind.plural if len(huge) > 1 else 'value'} {join_values(kind, [v.value for v in huge])})")
         if findings.unscaled_inputs:
             text += (": the features are not standardised, so large raw numbers (money, counts) swamp the model. "
                      "Turn on \"Standardise features\".")
@@ -343,26 +292,32 @@ def generalisation_sentence(findings: SweepFindings) -> str | None:
             f"clear difference {at_seeds(c.n_seeds)}.")
 
 
+def epochs_sentences(findings: SweepFindings) -> list[str]:
+    """The epochs page's own sentences: where validation loss turns, EarlyStopping, the accuracy gap."""
+    if not findings.per_value:
+        return []
+    v = findings.per_value[0]
+    # Huge or exploding losses are the story then: no overfitting sentence about them (issue 16 item 7).
+    fit = overfitting_sentence(findings.kind, v) if not (v.huge_loss_seeds or v.diverged_seeds) else None
+    return [text for text in (fit, early_stopping_sentence(findings), accuracy_gap_sentence(v)) if text]
+
+
+def oscillation_sentences(findings: SweepFindings) -> list[str]:
+    """The learning-rate page's own sentences: the values whose loss swings on every seed."""
+    return [oscillation_sentence(findings.kind, v) for v in findings.per_value if sweeps.OSCILLATING in v.verdicts]
+
+
 def sentences(findings: SweepFindings) -> list[str]:
-    """The page's headline sentences, most important first."""
-    page, out = findings.page, []
+    """The page's headline sentences, most important first: scale, divergence, the kind's own sentences
+    (`kind.sentences`), the ranking, then accuracy against always guessing the majority class."""
+    kind, out = findings.kind, []
     out += scale_sentences(findings)
     for v in findings.per_value:
-        text = divergence_sentence(page, v)
+        text = divergence_sentence(kind, v)
         if text:
             out.append(text)
-    if page == sweeps.EPOCHS and findings.per_value:
-        v = findings.per_value[0]
-        # Huge or exploding losses are the story then: no overfitting sentence about them (issue 16 item 7).
-        fit = overfitting_sentence(page, v) if not (v.huge_loss_seeds or v.diverged_seeds) else None
-        for text in (fit, early_stopping_sentence(findings), accuracy_gap_sentence(v)):
-            if text:
-                out.append(text)
     out += speed_sentences(findings)
-    if page == sweeps.LEARNING_RATE:
-        out += [oscillation_sentence(page, v) for v in findings.per_value if sweeps.OSCILLATING in v.verdicts]
-    if page == sweeps.BATCH_SIZE:
-        out += batch_sentences(findings)
+    out += kind.sentences(findings)
     text = ranking_sentence(findings)
     if text:
         out.append(text)
@@ -370,8 +325,8 @@ def sentences(findings: SweepFindings) -> list[str]:
         if v.diverged_seeds:
             continue  # the divergence sentence says what the accuracy means then
         if v.accuracy_vs_baseline in (sweeps.BELOW_BASELINE, sweeps.AT_BASELINE) or (
-                page == sweeps.EPOCHS and v.majority_val_accuracy is not None):
-            text = accuracy_sentence(page, v)
+                v.value is None and v.majority_val_accuracy is not None):
+            text = accuracy_sentence(kind, v)
             if text:
                 out.append(text)
     return out
@@ -391,21 +346,11 @@ def range_test_sentence(result) -> str:
             f"{format_lr(result.suggestion)} ({result.suggestion_rule}).")
 
 
-def chart_marks(findings: SweepFindings) -> dict[str, list]:
-    """The keyword arguments `charts.curves_figure` takes for the findings' marks, one entry per value in
-    `findings.values` order: `verdicts` (legend text), `best_epochs` (star at the lowest point of the seeds' mean
-    smoothed validation loss; None for a value that diverged on any seed) and `overfit_regions` ((turn, last epoch)
-    when every seed overfits, else None)."""
-    return {"verdicts": verdict_labels(findings),
-            "best_epochs": [None if v.diverged_seeds else v.best_epoch for v in findings.per_value],
-            "overfit_regions": [None if v.diverged_seeds else v.overfit_region for v in findings.per_value]}
-
-
 def validation_below_sentence(findings: SweepFindings) -> str | None:
     """Why validation loss sits below training loss early in training, where the runs show it (one sentence)."""
     if not findings.validation_below:
         return None
-    where = "; ".join(("" if findings.page == sweeps.EPOCHS else f"{value_name(findings.page, value)}: ")
+    where = "; ".join(("" if value is None else f"{value_name(findings.kind, value)}: ")
                       + (f"epochs 1-{last}" if last > 1 else "epoch 1") for value, last in findings.validation_below)
     return (f"Validation loss sits below training loss early on ({where}): Keras reports an epoch's training loss as "
             "the mean over its batches while the weights improve, and validation loss once, at the epoch's end.")

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import math
-from typing import Hashable, Sequence
+from typing import Any, Hashable, Sequence
 
 import numpy as np
 
@@ -78,30 +78,26 @@ def format_epochs(low: int, high: int | None = None) -> str:
     return f"epochs {low}-{high}"
 
 
-def format_value(page: str, value: Hashable) -> str:
-    """A swept value as people write it: a learning rate in decimals, a batch size as a count."""
-    if value is None:
-        return ""
-    return format_lr(value) if page == "learning_rate" else format_count(value)  # type: ignore[arg-type]
+def format_value(kind: Any, value: Hashable) -> str:
+    """A swept value as people write it, by the kind's formatter (`dlviz.kinds.Kind.formatter`): a learning rate in
+    decimals, a batch size as a count; "" for the epochs page's one value (None)."""
+    return "" if value is None else kind.formatter(value)
 
 
-_PREFIX = {"learning_rate": "lr ", "batch_size": "batch ", "epochs": ""}
-_NAME = {"learning_rate": "learning rate", "batch_size": "batch size", "epochs": "epochs"}
+def value_label(kind: Any, value: Hashable) -> str:
+    """The one label of a swept value, in legends, choices and downloads: "lr 0.01", "batch 32", "" on the epochs
+    page."""
+    return f"{kind.prefix}{format_value(kind, value)}".strip()
 
 
-def value_label(page: str, value: Hashable) -> str:
-    """The legend prefix: "lr 0.01", "batch 32", or empty on the epochs page."""
-    return f"{_PREFIX.get(page, '')}{format_value(page, value)}".strip()
+def value_name(kind: Any, value: Hashable) -> str:
+    """In a sentence: "learning rate 0.01", "batch size 32"; "the run" for the epochs page's one value."""
+    return f"{kind.noun} {format_value(kind, value)}" if value is not None else "the run"
 
 
-def value_name(page: str, value: Hashable) -> str:
-    """In a sentence: "learning rate 0.01", "batch size 32"."""
-    return f"{_NAME[page]} {format_value(page, value)}" if value is not None else "the run"
-
-
-def join_values(page: str, values: Sequence[Hashable]) -> str:
+def join_values(kind: Any, values: Sequence[Hashable]) -> str:
     """"0.001, 0.01 and 0.1"."""
-    words = [format_value(page, v) for v in values]
+    words = [format_value(kind, v) for v in values]
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 

@@ -7,33 +7,32 @@ from dataclasses import dataclass
 from typing import Callable
 
 from dlviz.analysis import sweeps
-from dlviz.analysis.sweeps import BATCH_SIZE, EPOCHS, LEARNING_RATE, SweepFindings
+from dlviz.analysis.sweeps import SweepFindings
 from dlviz.text import findings as words
 from dlviz.text.format import format_count, format_loss, format_lr, format_percent
 
-WHAT_TO_LOOK_FOR: dict[str, list[str]] = {
-    EPOCHS: [
-        "An epoch is one full pass over the training rows, so epochs set how long the model trains.",
-        "Watch the two curves part: training loss keeps falling while validation loss turns upward. From that turn "
-        "on the model is memorizing its training rows: it is overfitting.",
-        "The best stopping point is where validation loss is lowest; EarlyStopping finds it for you. The band shows "
-        "how much that point moves from seed to seed.",
-    ],
-    BATCH_SIZE: [
-        "The batch size is how many rows the model looks at before each weight update: it sets how often the "
-        "model updates (rows / batch size times per epoch) and how noisy each update is.",
-        "Small batches mean many small, jittery steps; large batches mean few, smoother steps. Compare the "
-        "per-update loss: larger batches give smoother curves.",
-        "A little noise can help the model generalize; whether it does on this data, the page checks against the "
-        "seed-to-seed spread.",
-    ],
-    LEARNING_RATE: [
-        "The learning rate is how big each update step is.",
-        "Too small and the loss barely moves; too large and the loss jumps around, oscillates, or explodes "
-        "(diverges). Look for the rate that falls quickly and then settles.",
-        "Rates whose bands overlap are not clearly different: the seeds alone move a run that much.",
-    ],
-}
+# What to look for, per page (each kind in `dlviz.kinds` holds its own).
+EPOCHS_LOOK_FOR = (
+    "An epoch is one full pass over the training rows, so epochs set how long the model trains.",
+    "Watch the two curves part: training loss keeps falling while validation loss turns upward. From that turn "
+    "on the model is memorizing its training rows: it is overfitting.",
+    "The best stopping point is where validation loss is lowest; EarlyStopping finds it for you. The band shows "
+    "how much that point moves from seed to seed.",
+)
+BATCH_LOOK_FOR = (
+    "The batch size is how many rows the model looks at before each weight update: it sets how often the "
+    "model updates (rows / batch size times per epoch) and how noisy each update is.",
+    "Small batches mean many small, jittery steps; large batches mean few, smoother steps. Compare the "
+    "per-update loss: larger batches give smoother curves.",
+    "A little noise can help the model generalize; whether it does on this data, the page checks against the "
+    "seed-to-seed spread.",
+)
+RATE_LOOK_FOR = (
+    "The learning rate is how big each update step is.",
+    "Too small and the loss barely moves; too large and the loss jumps around, oscillates, or explodes "
+    "(diverges). Look for the rate that falls quickly and then settles.",
+    "Rates whose bands overlap are not clearly different: the seeds alone move a run that much.",
+)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -141,9 +140,9 @@ def _valid(findings) -> bool:
 def _explain_too_many_epochs(findings: SweepFindings | None) -> str:
     parts = ["Training loss keeps falling, but past some epoch validation loss turns upward: the model starts to "
              "memorize its training rows instead of learning the pattern (overfitting)."]
-    if _valid(findings) and findings.page == EPOCHS:
+    if _valid(findings):
         v = findings.per_value[0]
-        text = words.overfitting_sentence(EPOCHS, v)
+        text = words.overfitting_sentence(findings.kind, v)
         if text:
             parts.append("In this run: " + text[:1].lower() + text[1:])
         for extra in (words.accuracy_gap_sentence(v), words.early_stopping_sentence(findings)):
@@ -156,7 +155,7 @@ def _explain_restore_best(findings: SweepFindings | None) -> str:
     base = ("With restore_best_weights=True, EarlyStopping remembers the weights of the epoch with the lowest "
             "validation loss and puts them back when training ends, so the extra 'patience' epochs cost time but "
             "not quality.")
-    if _valid(findings) and findings.page == EPOCHS:
+    if _valid(findings):
         text = words.early_stopping_sentence(findings)
         if text:
             return f"{base} Here: {text}"
@@ -166,7 +165,7 @@ def _explain_restore_best(findings: SweepFindings | None) -> str:
 def _explain_fewer_updates(findings: SweepFindings | None) -> str:
     base = ("One epoch makes ceil(training rows / batch size) updates, so doubling the batch size roughly "
             "halves the number of updates.")
-    if _valid(findings) and findings.page == BATCH_SIZE and len(findings.per_value) >= 2:
+    if _valid(findings) and len(findings.per_value) >= 2:
         small, large = findings.per_value[0], findings.per_value[-1]
         return (f"{base} In this sweep batch size {format_count(small.value)} makes "
                 f"{format_count(small.updates_per_epoch)} updates per epoch ({format_count(small.total_updates)} in "
@@ -184,7 +183,7 @@ def _explain_small_batches(findings: SweepFindings | None) -> str:
     parts = ["Each small batch is a rough sample of the data, so its update points in a slightly random direction. "
              "That noise keeps the model from settling into a fit that matches the training rows too exactly, which "
              "acts a little like regularization: 'sometimes', because it does not always show."]
-    if _valid(findings) and findings.page == BATCH_SIZE:
+    if _valid(findings):
         small, large = findings.per_value[0], findings.per_value[-1]
         if small.noise.finite and large.noise.finite and small is not large:
             parts.append(f"In this sweep the per-update loss scattered by {format_loss(small.noise.mean)} at batch "
@@ -210,7 +209,7 @@ def _best_text(findings: SweepFindings) -> str | None:
 
 def _explain_step_size(findings: SweepFindings | None) -> str:
     parts = ["The learning rate: every update moves the weights by the learning rate times the update direction."]
-    if _valid(findings) and findings.page == LEARNING_RATE:
+    if _valid(findings):
         diverged = [v for v in findings.per_value if v.diverged_seeds]
         if diverged:
             v = diverged[-1]
@@ -233,7 +232,7 @@ def _explain_fast_but_poor(findings: SweepFindings | None) -> str:
     base = ("Lower the learning rate first. Fast training with poor validation accuracy usually means the steps are "
             "too big: the loss drops quickly, then bounces around a poor solution instead of settling into a good "
             "one. Smaller steps settle better; then tune epochs and batch size.")
-    if not (_valid(findings) and findings.page == LEARNING_RATE):
+    if not (_valid(findings)):
         return base
     high = [v for v in findings.per_value
             if {sweeps.TOO_HIGH, sweeps.OSCILLATING} & set(v.verdicts) and not v.diverged_seeds]
@@ -253,37 +252,36 @@ def _explain_fast_but_poor(findings: SweepFindings | None) -> str:
     return f"{base} {best}" if best else base
 
 
-QUIZ: dict[str, list[Question]] = {
-    EPOCHS: [
-        Question("What happens if we train for too many epochs?",
-                 ["The model keeps improving on new data",
-                  "Training loss keeps falling but validation loss starts rising: the model overfits",
-                  "Training loss starts rising",
-                  "Nothing changes except training time"], 1, _explain_too_many_epochs),
-        Question("EarlyStopping(monitor=\"val_loss\", patience=5, restore_best_weights=True) stops training. "
-                 "Which weights does the model end up with?",
-                 ["The weights of the last epoch trained",
-                  "The weights of the epoch with the lowest validation loss",
-                  "The weights after epoch 5",
-                  "The initial weights"], 1, _explain_restore_best),
-    ],
-    BATCH_SIZE: [
-        Question("Does increasing batch size reduce the number of updates?",
-                 ["Yes: each epoch makes fewer, larger-batch updates",
-                  "No: the number of updates depends only on the number of epochs",
-                  "No: a larger batch makes more updates per epoch"], 0, _explain_fewer_updates),
-        Question("Why do smaller batch sizes sometimes generalize better?",
-                 ["Their noisier updates keep the model from fitting the training rows too exactly",
-                  "They see more rows in each epoch",
-                  "They make each epoch faster",
-                  "They raise the learning rate automatically"], 0, _explain_small_batches),
-    ],
-    LEARNING_RATE: [
-        Question("Which hyperparameter directly controls step size?",
-                 ["Epochs", "Batch size", "Learning rate", "Hidden units"], 2, _explain_step_size),
-        Question("Your model trains very fast but has poor validation accuracy: which hyperparameter should you "
-                 "adjust first?",
-                 ["Learning rate: lower it", "Batch size: raise it", "Epochs: train longer", "Hidden units: add more"],
-                 0, _explain_fast_but_poor),
-    ],
-}
+# The quiz, per page (each kind in `dlviz.kinds` holds its own).
+EPOCHS_QUIZ = (
+    Question("What happens if we train for too many epochs?",
+             ["The model keeps improving on new data",
+              "Training loss keeps falling but validation loss starts rising: the model overfits",
+              "Training loss starts rising",
+              "Nothing changes except training time"], 1, _explain_too_many_epochs),
+    Question("EarlyStopping(monitor=\"val_loss\", patience=5, restore_best_weights=True) stops training. "
+             "Which weights does the model end up with?",
+             ["The weights of the last epoch trained",
+              "The weights of the epoch with the lowest validation loss",
+              "The weights after epoch 5",
+              "The initial weights"], 1, _explain_restore_best),
+)
+BATCH_QUIZ = (
+    Question("Does increasing batch size reduce the number of updates?",
+             ["Yes: each epoch makes fewer, larger-batch updates",
+              "No: the number of updates depends only on the number of epochs",
+              "No: a larger batch makes more updates per epoch"], 0, _explain_fewer_updates),
+    Question("Why do smaller batch sizes sometimes generalize better?",
+             ["Their noisier updates keep the model from fitting the training rows too exactly",
+              "They see more rows in each epoch",
+              "They make each epoch faster",
+              "They raise the learning rate automatically"], 0, _explain_small_batches),
+)
+RATE_QUIZ = (
+    Question("Which hyperparameter directly controls step size?",
+             ["Epochs", "Batch size", "Learning rate", "Hidden units"], 2, _explain_step_size),
+    Question("Your model trains very fast but has poor validation accuracy: which hyperparameter should you "
+             "adjust first?",
+             ["Learning rate: lower it", "Batch size: raise it", "Epochs: train longer", "Hidden units: add more"],
+             0, _explain_fast_but_poor),
+)

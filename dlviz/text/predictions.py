@@ -25,9 +25,6 @@ from dlviz.text.format import (format_count, format_epochs, format_loss, format_
                                format_value, seeds_text, value_label, value_name)
 from dlviz.text.seeds import beyond_spread, over_seeds
 
-INTERPLAY = "interplay"
-PAGES = (sweeps.EPOCHS, sweeps.BATCH_SIZE, sweeps.LEARNING_RATE, INTERPLAY)
-
 RIGHT, WRONG, CANNOT_TELL = "right", "wrong", "cannot tell"
 SLIDER, RADIO, MULTISELECT, NUMBER = "slider", "radio", "multiselect", "number"
 
@@ -38,7 +35,6 @@ EPOCH_SHARE, MIN_EPOCH_TOLERANCE = 0.10, 2
 # 2% (about 0.006 at a loss of 0.3: a few pixels on a 400-pixel chart spanning 0.7 to 0.3, so a learner sees it)
 # is falling; less than 0.5% (under a pixel) is flat; in between, or seeds that disagree, the run cannot tell.
 STILL_FALLING, FLAT = 0.02, 0.005
-TAIL_EPOCHS = 3
 
 
 @dataclass(frozen=True)
@@ -53,7 +49,7 @@ class Verdict:
 class Context:
     """The sweep a page asks about: plain data from its specs and histories (no findings)."""
 
-    page: str
+    kind: Any                         # the `dlviz.kinds.Kind` of the page
     key: str                          # identity of the sweep (hash of its specs): a new sweep asks again
     values: tuple[Hashable, ...]      # swept values, sorted (batch sizes or learning rates; () on the epochs page)
     epochs: int                       # epochs trained (the longest run)
@@ -64,20 +60,18 @@ class Context:
     outcome: str = g.DEFAULT_OUTCOME         # interplay: what "best" means
 
     @classmethod
-    def of(cls, page: str, histories: Sequence[RunHistory], n_train: int, outcome: str = g.DEFAULT_OUTCOME
+    def of(cls, kind: Any, histories: Sequence[RunHistory], n_train: int, outcome: str = g.DEFAULT_OUTCOME
            ) -> "Context":
-        """The context of a page's finished sweep. Raises ValueError for an unknown page."""
-        if page not in PAGES:
-            raise ValueError(f"Unknown page {page!r}; expected one of {', '.join(PAGES)}.")
+        """The context of a page's finished sweep (`kind`: its `dlviz.kinds.Kind`)."""
         histories = tuple(histories)
         specs = sorted(repr(h.spec) for h in histories)
         # The outcome is left out: recolouring the grid re-checks the answers, it does not ask again.
-        key = hashlib.sha1("|".join([page, *specs]).encode()).hexdigest()[:12]
+        key = hashlib.sha1("|".join([kind.name, *specs]).encode()).hexdigest()[:12]
         epochs = max((h.spec.epochs for h in histories), default=0)
         batches = tuple(sorted({h.spec.batch_size for h in histories}))
         rates = tuple(sorted({h.spec.learning_rate for h in histories}))
-        values = {sweeps.BATCH_SIZE: batches, sweeps.LEARNING_RATE: rates}.get(page, ())
-        return cls(page, key, values, epochs, n_train, histories, batches, rates, outcome)
+        values = tuple(sorted({kind.value_of(h) for h in histories})) if kind.field else ()
+        return cls(kind, key, values, epochs, n_train, histories, batches, rates, outcome)
 
 
 @dataclass(frozen=True)
@@ -160,7 +154,7 @@ def check_turn(answer: int, findings: sweeps.SweepFindings, context: Context) ->
     return Verdict(WRONG, f"{said}; {settled} and went no lower after {format_epochs(min(bests), max(bests))}.")
 
 
-def tail_change(history: RunHistory, n: int = TAIL_EPOCHS) -> float:
+def tail_change(history: RunHistory, n: int = curves.TAIL_EPOCHS) -> float:
     """Relative change of the training loss over the last epochs: (mean of the last `n` - mean of the `n` before) /
     the latter; negative while falling. Windows shrink to half the run for short runs; NaN under 2 epochs."""
     loss = np.asarray(history.loss, dtype=float)
@@ -193,7 +187,7 @@ def check_still_falling(answer: bool, findings: sweeps.SweepFindings, context: C
     return Verdict(RIGHT if answer == truth else WRONG, f"{said}; {what}: {numbers}.")
 
 
-def _epochs_questions(context: Context) -> list[Question]:
+def epochs_questions(context: Context) -> list[Question]:
     if context.epochs < 3:
         return []
     return [
@@ -216,8 +210,8 @@ _FAILED = {sweeps.DIVERGED: "diverged", sweeps.HUGE_LOSS: "reached huge losses",
 def _ranked_choice(answer: Hashable, findings: sweeps.SweepFindings, ranking, what: str, number: Callable) -> Verdict:
     """RIGHT for the clear winner, WRONG for a value the leader clearly beats, CANNOT_TELL for a value that ties
     with the leader (or one without a number)."""
-    page = findings.page
-    said = _you(value_name(page, answer))
+    kind = findings.kind
+    said = _you(value_name(kind, answer))
     if ranking is None or ranking.leader is None:
         return Verdict(CANNOT_TELL, f"{said}; no value has a {what} to compare.")
     stat = ranking.stat(answer)
@@ -226,25 +220,24 @@ def _ranked_choice(answer: Hashable, findings: sweeps.SweepFindings, ranking, wh
         v = findings.value(answer)
         failed = [word for code, word in _FAILED.items() if code in v.verdicts]
         if ranking is findings.ranking and failed:
-            return Verdict(WRONG, f"{said}; it {failed[0]}, while {value_name(page, ranking.leader)} reached "
+            return Verdict(WRONG, f"{said}; it {failed[0]}, while {value_name(kind, ranking.leader)} reached "
                                   f"{number(lead.mean)}.")
         return Verdict(CANNOT_TELL, f"{said}; it has no {what} to compare (too few updates to measure).")
     n = ranking.n_seeds
-    leader = f"{value_name(page, ranking.leader)} had the {what} ({number(lead.mean)})"
+    leader = f"{value_name(kind, ranking.leader)} had the {what} ({number(lead.mean)})"
     if ranking.best is not None:
         if answer == ranking.best:
             return Verdict(RIGHT, f"{said}: {leader}, clearly ahead of every other {beyond_spread(n)}.")
         every = " on every seed and" if n > 1 else ""
         return Verdict(WRONG, f"{said} ({number(stat.mean)}); {leader}, ahead{every} {beyond_spread(n)}.")
-    tied = ", ".join(f"{format_value(page, t)}: {format_loss(ranking.stat(t).mean)}" for t in ranking.tied)
-    plural = {sweeps.LEARNING_RATE: "learning rates", sweeps.BATCH_SIZE: "batch sizes"}.get(page, "values")
+    tied = ", ".join(f"{format_value(kind, t)}: {format_loss(ranking.stat(t).mean)}" for t in ranking.tied)
     who = "this run" if n == 1 else f"these {seeds_text(n)}"
     if answer in ranking.tied:  # a tied pick is neither right nor wrong: the run cannot order the tied values
-        return Verdict(CANNOT_TELL, f"{said}, one of the {plural} that tie for the {what} ({tied}): {who} cannot "
+        return Verdict(CANNOT_TELL, f"{said}, one of the {kind.plural} that tie for the {what} ({tied}): {who} cannot "
                                     "tell them apart.")
     others = [t for t in ranking.tied if t != ranking.leader]
     return Verdict(WRONG, f"{said} ({number(stat.mean)}); {leader}, ahead {beyond_spread(n)} (it ties with "
-                          f"{join_values(page, others)}, which {who} cannot tell apart from it).")
+                          f"{join_values(kind, others)}, which {who} cannot tell apart from it).")
 
 
 def check_noisiest(answer: int, findings: sweeps.SweepFindings, context: Context) -> Verdict:
@@ -277,11 +270,11 @@ def check_updates(answer: float, findings: sweeps.SweepFindings, context: Contex
     return Verdict(WRONG, f"{said}; {how}.{hint}")
 
 
-def _choices(page: str, values: Sequence[Hashable]) -> tuple[tuple, tuple[str, ...]]:
-    return tuple(values), tuple(value_label(page, v) for v in values)
+def _choices(context: Context) -> tuple[tuple, tuple[str, ...]]:
+    return tuple(context.values), tuple(value_label(context.kind, v) for v in context.values)
 
 
-def _batch_questions(context: Context) -> list[Question]:
+def batch_questions(context: Context) -> list[Question]:
     if not context.values:
         return []
     batch = asked_batch(context.values)
@@ -289,7 +282,7 @@ def _batch_questions(context: Context) -> list[Question]:
                                f"on the {format_count(context.n_train)} training rows?", NUMBER, check_updates,
                     low=0, high=context.n_train)]
     if len(context.values) >= 2:
-        options, labels = _choices(sweeps.BATCH_SIZE, context.values)
+        options, labels = _choices(context)
         out.insert(0, Question("noisiest", "Which batch size will have the noisiest per-update loss?", RADIO,
                                check_noisiest, options=options, labels=labels))
     return out
@@ -302,12 +295,12 @@ def _batch_questions(context: Context) -> list[Question]:
 def check_blow_up(answer: Sequence[float], findings: sweeps.SweepFindings, context: Context) -> Verdict:
     """Which rates blow up: a rate that diverged on every seed, or on none, decides; one that diverged on some seeds
     only makes the answer undecidable unless another rate already makes it wrong."""
-    page = findings.page
+    kind = findings.kind
     chosen = set(answer)
     every = {v.value for v in findings.per_value if v.diverged_seeds == v.n_seeds and v.n_seeds}
     some = [v for v in findings.per_value if 0 < v.diverged_seeds < v.n_seeds]
     certain_wrong = sorted((chosen ^ every) - {v.value for v in some})
-    said = _you(f"learning rate{'s' if len(chosen) > 1 else ''} {join_values(page, sorted(chosen))}" if chosen
+    said = _you(f"learning rate{'s' if len(chosen) > 1 else ''} {join_values(kind, sorted(chosen))}" if chosen
                 else "no learning rate")
     facts = []
     for v in findings.per_value:
@@ -321,14 +314,14 @@ def check_blow_up(answer: Sequence[float], findings: sweeps.SweepFindings, conte
         return Verdict(WRONG, f"{said} would blow up; {happened}.")
     if some:
         return Verdict(CANNOT_TELL, f"{said} would blow up; {happened}: the seeds disagree about "
-                                    f"{join_values(page, [v.value for v in some])}, so this run cannot settle it.")
+                                    f"{join_values(kind, [v.value for v in some])}, so this run cannot settle it.")
     return Verdict(RIGHT, f"{said} would blow up: {happened}.")
 
 
-def _rate_questions(context: Context) -> list[Question]:
+def rate_questions(context: Context) -> list[Question]:
     if len(context.values) < 2:
         return []
-    options, labels = _choices(sweeps.LEARNING_RATE, context.values)
+    options, labels = _choices(context)
     return [
         Question("blow_up", "Which learning rates will blow up (diverge)?", MULTISELECT, check_blow_up,
                  options=options, labels=labels, help="Leave it empty if you think none will."),
@@ -371,7 +364,7 @@ def check_trend(answer: str, grid: g.Grid, context: Context) -> Verdict:
     return Verdict(RIGHT if answer == truth else WRONG, f"{said}; {numbers}.")
 
 
-def _grid_questions(context: Context) -> list[Question]:
+def grid_questions(context: Context) -> list[Question]:
     if len(context.batch_sizes) < 2 or len(context.learning_rates) < 2:
         return []
     return [Question("trend", f"From batch size {format_count(context.batch_sizes[0])} to "
@@ -380,14 +373,9 @@ def _grid_questions(context: Context) -> list[Question]:
                      labels=("Yes, it rises", "No, it stays the same", "No, it falls"))]
 
 
-QUESTIONS: dict[str, Callable[[Context], list[Question]]] = {
-    sweeps.EPOCHS: _epochs_questions, sweeps.BATCH_SIZE: _batch_questions,
-    sweeps.LEARNING_RATE: _rate_questions, INTERPLAY: _grid_questions}
-
-
 def questions(context: Context) -> tuple[Question, ...]:
-    """The questions a page asks about this sweep (none when the sweep is too small to ask about)."""
-    return tuple(QUESTIONS[context.page](context))
+    """The questions a page asks about this sweep (its kind's `questions`; none when the sweep is too small)."""
+    return tuple(context.kind.questions(context))
 
 
 def check(question: Question, answer: Any, findings: Any, context: Context) -> Verdict | None:

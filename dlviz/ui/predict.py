@@ -1,7 +1,7 @@
 """Predict first (issue 19): the questions of `dlviz.text.predictions` drawn before a sweep's curves, a "Show the
 curves" button and a "just show me" link, then the verdict on each answer.
 
-A page calls `gate(page, findings, context)` after its findings and before its chart, and stops when it returns False.
+A page calls `gate(findings, context)` after its findings and before its chart, and stops when it returns False.
 The mode is a toggle (`settings.PREDICT`) kept in the URL, so a teacher's link turns it on; it is off by default.
 Answers live in `st.session_state` per sweep (keyed by the sweep's specs), so a new sweep asks again.
 """
@@ -24,7 +24,6 @@ def toggle(where: Any = None) -> bool:
     """Draw the "Predict first" toggle (bound to `?predict=`) in `where` (default: the page); returns it."""
     from dlviz.ui import controls
 
-    controls.check_link([settings.PREDICT])  # reads ?predict= once per session, with a notice for a bad value
     return bool(controls.draw(settings.PREDICT, where))
 
 
@@ -41,7 +40,7 @@ def hold_live_curves() -> bool:
 
 
 def _widget_key(context: Context, question: Question) -> str:
-    return f"predict_{context.page}_{context.key}_{question.key}"
+    return f"predict_{context.kind.name}_{context.key}_{question.key}"
 
 
 def _ask(question: Question, context: Context) -> None:
@@ -84,7 +83,7 @@ def _show(verdict: predictions.Verdict, number: int, question: Question) -> None
         st.error(text, icon=":material/cancel:")
 
 
-def gate(page: str, findings: Any, context: Context) -> bool:
+def gate(findings: Any, context: Context) -> bool:
     """Draw the questions of this sweep until the learner reveals; returns whether the curves may be shown.
 
     Off (the default), or nothing to ask about this sweep: True at once. On: the questions, "Show the curves" and
@@ -103,9 +102,9 @@ def gate(page: str, findings: Any, context: Context) -> bool:
         for question in asked:
             _ask(question, context)
         left, right = st.columns([1, 3], vertical_alignment="center")
-        left.button("Show the curves", type="primary", key=f"predict_show_{page}_{context.key}",
+        left.button("Show the curves", type="primary", key=f"predict_show_{context.kind.name}_{context.key}",
                     on_click=_reveal, args=(context, asked, False))
-        right.button("just show me", type="tertiary", key=f"predict_skip_{page}_{context.key}",
+        right.button("just show me", type="tertiary", key=f"predict_skip_{context.kind.name}_{context.key}",
                      on_click=_reveal, args=(context, asked, True))
         return False
     if not revealed["skipped"]:

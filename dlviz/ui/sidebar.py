@@ -229,38 +229,8 @@ def end_of_run() -> None:
 
 
 def selection() -> Selection:
-    """The sidebar's choice for the page being drawn. Every page calls this first.
-
-    `streamlit_app.py` draws the sidebar before it runs the page. If it did not in this run, Streamlit ran the page
-    file on its own: its legacy `pages/` mode, which it chooses for the first visitor after a server start who opens
-    a page's own URL, because it decides once per process (from the `pages/` folder's existence) before
-    `st.navigation` has had a chance to say otherwise. `leave_legacy_pages_mode` then switches it off and runs the
-    app again, so that the visitor gets the real app; where that is impossible the page still works, with the
-    sidebar drawn here.
-    """
+    """The sidebar's choice for the page being drawn. Every page calls this first: `streamlit_app.py` has drawn the
+    sidebar before it runs the page; a page run on its own (a test) draws it here."""
     if st.session_state.get(_DRAWN_THIS_RUN):
         return st.session_state[_SELECTION]
-    if leave_legacy_pages_mode():
-        st.rerun()
     return draw()
-
-
-# Where Streamlit 1.67 keeps its legacy-pages decision: the one Streamlit internal dlviz touches (see below).
-_LEGACY_MODULE, _LEGACY_CLASS, _LEGACY_FLAG = "streamlit.runtime.pages_manager", "PagesManager", "uses_pages_directory"
-
-
-def leave_legacy_pages_mode() -> bool:
-    """The one place dlviz touches a Streamlit internal, guarded: Streamlit 1.67 keeps its legacy-mode decision in
-    `PagesManager.uses_pages_directory`, which `st.navigation` itself sets to False. Returns whether it was on and is
-    now off; False, with nothing done, if this Streamlit has no such module, class or attribute (the page then draws
-    the sidebar itself and works; `tests/test_legacy_pages.py`)."""
-    import importlib
-
-    try:
-        owner = getattr(importlib.import_module(_LEGACY_MODULE), _LEGACY_CLASS)
-    except (ImportError, AttributeError):
-        return False
-    if getattr(owner, _LEGACY_FLAG, None):
-        setattr(owner, _LEGACY_FLAG, False)
-        return True
-    return False

@@ -221,7 +221,7 @@ def train(selection: Selection, specs: Sequence[RunSpec],
 
         def compute(report: Callable[[SweepProgress], None], cancelled: Callable[[], bool]) -> list[RunHistory]:
             # On the queue's worker thread: never touches Streamlit. `report` raises when nobody waits any more.
-            from dlviz.training import train_sweep  # TensorFlow is imported only now
+            from dlviz.engine.sweep import train_sweep  # TensorFlow is imported only now
 
             histories = train_sweep(selection.dataset, missing, report)
             freeze_long_lived()

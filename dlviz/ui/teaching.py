@@ -3,13 +3,13 @@ what to look for, and a quiz whose explanations quote this run's numbers."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Hashable
+from typing import Any, Callable
 
 import streamlit as st
 
 from dlviz.analysis.sweeps import SweepFindings
 from dlviz.text import findings as text
-from dlviz.text import lessons
+from dlviz.text.format import value_label
 from dlviz.text.seeds import on_every_seed
 from dlviz.ui import layout
 
@@ -29,36 +29,36 @@ def what_this_run_shows(findings: SweepFindings) -> None:
         st.caption(f"How values are compared: {text.COMPARISON_RULE}")
 
 
-def code_selector(page: str, findings: SweepFindings, labels: dict[Hashable, str], lesson_value: Hashable) -> Any:
+def code_selector(kind: Any, findings: SweepFindings) -> Any:
     """A select box of the swept values for the lesson's code: the best value when one is clearly best, else the
     lesson's own value (or the first). Its key names that default, so a change of best value starts it again."""
-    values = list(labels)
+    values = list(findings.values)
     hidden = layout.answers_hidden()  # then the first choice must not point at the best value either
-    default = lesson_value if hidden else findings.code_value(lesson_value)
+    default = kind.lesson_value if hidden else findings.code_value(kind.lesson_value)
     default = default if default in values else values[0]
     best = None if hidden else findings.best_value
     return st.selectbox("Show the lesson's code for", values, index=values.index(default),
-                        key=f"code_value_{page}_{default}",
-                        format_func=lambda v: labels[v] + (" (clearly best)" if v == best else ""))
+                        key=f"code_value_{kind.name}_{default}",
+                        format_func=lambda v: value_label(kind, v) + (" (clearly best)" if v == best else ""))
 
 
-def lesson_tabs(page: str, findings: SweepFindings, code: str) -> None:
-    """'What to look for', 'The code' and 'Check yourself', with this run's numbers."""
+def lesson_tabs(kind: Any, findings: SweepFindings, code: str) -> None:
+    """'What to look for', 'The code' and 'Check yourself' (the kind's texts), with this run's numbers."""
     # The code tab is drawn only when open (its highlighter is a large download for a first visit); the quiz is always
     # drawn, so that answers survive switching tabs.
-    look, code_tab, quiz = st.tabs(["What to look for", "The code", "Check yourself"], key=f"lesson_tabs_{page}",
+    look, code_tab, quiz = st.tabs(["What to look for", "The code", "Check yourself"], key=f"lesson_tabs_{kind.name}",
                                    on_change="rerun")
     with look:
-        st.markdown("\n".join(f"- {line}" for line in lessons.WHAT_TO_LOOK_FOR[page]))
+        st.markdown("\n".join(f"- {line}" for line in kind.look_for))
     with code_tab:
         st.caption("The lesson's Keras code with this page's settings: save the page's dataset (sidebar) as "
                    "`data.csv` beside it and run it. It sets no seed, so its curves vary like the page's seeds do.")
         if code_tab.open:
             st.code(code, language="python")
     with quiz:
-        for number, question in enumerate(lessons.QUIZ[page], start=1):
+        for number, question in enumerate(kind.quiz, start=1):
             choice = st.radio(f"{number}. {question.prompt}", question.options, index=None,
-                              key=f"quiz_{page}_{number}")
+                              key=f"quiz_{kind.name}_{number}")
             if choice is None:
                 continue
             # While a teacher hides the answers, the explanation (which quotes these runs' findings) waits too.
@@ -70,11 +70,10 @@ def lesson_tabs(page: str, findings: SweepFindings, code: str) -> None:
                 st.error(f"Not quite: the answer is “{question.correct_option}”. {explanation}")
 
 
-def sweep_teaching(page: str, findings: SweepFindings, labels: dict[Hashable, str], lesson_value: Hashable,
-                   code_for: Callable[[Any], str]) -> None:
+def sweep_teaching(kind: Any, findings: SweepFindings, code_for: Callable[[Any], str]) -> None:
     """What the runs show, then the lesson tabs with the code for the chosen value."""
     what_this_run_shows(findings)
-    lesson_tabs(page, findings, code_for(code_selector(page, findings, labels, lesson_value)))
+    lesson_tabs(kind, findings, code_for(code_selector(kind, findings)))
 
 
 def epochs_chart_caption(figure: Any, updates_per_epoch: int, n_seeds: int) -> str:
@@ -93,8 +92,8 @@ def epochs_chart_caption(figure: Any, updates_per_epoch: int, n_seeds: int) -> s
     return " ".join(parts + [f"{updates_per_epoch:,} weight updates per epoch."])
 
 
-def chart_marks(findings: SweepFindings, label_of: Callable[[Hashable], str]) -> dict | None:
-    """The findings' marks per chart label: a star at the lowest (smoothed, seed-mean) validation loss of the value
+def chart_marks(findings: SweepFindings) -> dict | None:
+    """The findings' marks per chart label (`value_label`): a star at the lowest (smoothed, seed-mean) validation loss of the value
     that is clearly best (filled) or of each value that ties for best (hollow), and the overfitting region where
     every seed overfits. A value that diverged on any seed gets neither. None while a teacher hides the answers."""
     from dlviz.analysis.sweeps import BEST, TIED_BEST
@@ -105,7 +104,7 @@ def chart_marks(findings: SweepFindings, label_of: Callable[[Hashable], str]) ->
     marks = {}
     for v in findings.per_value:
         ranked = BEST in v.verdicts or TIED_BEST in v.verdicts or len(findings.per_value) == 1
-        marks[label_of(v.value)] = Marks(
+        marks[value_label(findings.kind, v.value)] = Marks(
             best_epoch=v.best_epoch if ranked and not v.diverged_seeds else None,
             overfit=None if v.diverged_seeds else v.overfit_region, tied=TIED_BEST in v.verdicts)
     return marks

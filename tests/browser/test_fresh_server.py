@@ -1,9 +1,9 @@
 """The first visitor after a server start who opens a page's own link gets the real app (runs first: conftest).
 
-Streamlit 1.67 decides once per process, at the first script run, whether it is in its legacy `pages/` mode; a
-first visit at `/learning_rate` would then run pages/learning_rate.py alone (no shared sidebar, no navigation).
-`dlviz/ui/sidebar.py::selection` handles it; this is what the visitor must see.
-"""
+Streamlit decides once per process, at the first script run, whether it is in its legacy mode that runs every file
+of a `pages/` folder beside the entry point as a page of its own. dlviz keeps its page files in `app_pages/`, a
+folder that mode never looks at, so a first visit at `/learning_rate` runs `streamlit_app.py` with its navigation
+and shared sidebar: this is what the visitor must see."""
 
 from __future__ import annotations
 

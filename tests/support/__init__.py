@@ -7,12 +7,14 @@ import os
 
 from streamlit.testing.v1 import AppTest
 
-APP = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "streamlit_app.py")
+from dlviz.data import Dataset, prepare, read_csv
+
+APP = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "streamlit_app.py")
 TIMEOUT = 300  # seconds per script run: CI machines are slow and a page may train
 
 
 def open_page(page: str | None = None, **query: str | list[str]) -> AppTest:
-    """The app opened with `?query` (as a link would), then switched to `page` ("pages/epochs.py"); asserts that no
+    """The app opened with `?query` (as a link would), then switched to `page` ("app_pages/epochs.py"); asserts that no
     exception was shown."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     for key, value in query.items():
@@ -63,6 +65,23 @@ def curve(figure: dict, name: str, dash: str = "solid") -> dict:
                 trace.get("line", {}).get("dash", "solid") == dash:
             return trace
     raise KeyError(f"no {dash} line named {name!r}")
+
+
+def load_csv(source, target: str | None = None, *, max_rows: int | None = None,
+             standardize: bool = True, name: str = "Uploaded CSV", stratify: bool = False,
+             drop_columns: tuple[str, ...] = ()) -> Dataset:
+    """Read a CSV (path, bytes or file-like) with a binary target column and return a `Dataset`.
+
+    `target` defaults to the column `choose_target` picks; the other options are `prepare`'s. Raises `DataError`
+    for anything unusable; the rules
+    are spelled out for users in `UPLOAD_RULES`.
+
+    >>> load_csv(b"a,b,target\\n" + b"\\n".join(b"%d,%d,%d" % (i % 7, i % 3, i % 2) for i in range(40))).n_features
+    2
+    """
+    frame = read_csv(source)
+    return prepare(frame, target, name=name, max_rows=max_rows, standardize=standardize, stratify=stratify,
+                   drop_columns=drop_columns)
 
 
 def cielab(hex_color: str):

@@ -113,7 +113,5 @@ set; the **last 20%** of the rest are the validation set (Keras' `validation_spl
 **standardised** with the training rows' mean and standard deviation (a sidebar switch turns this off).
 """
 )
-rules = getattr(data, "UPLOAD_RULES", "")
-if rules:
-    with st.expander("Rules for uploaded CSV files"):
-        st.markdown(rules)
+with st.expander("Rules for uploaded CSV files"):
+    st.markdown(data.UPLOAD_RULES)

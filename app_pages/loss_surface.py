@@ -9,13 +9,13 @@ it. It runs either sweep with the values those pages use.
 
 import streamlit as st
 
-from dlviz import defaults, settings
+from dlviz import defaults, kinds, settings
 from dlviz.analysis.landscape import Landscape, landscape_frame
 from dlviz.analysis.plane import LandscapeError
 from dlviz.charts.landscape import line_figure, surface_figure
 from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, RunSpec
 from dlviz.text import landscape as words
-from dlviz.text.format import format_lr
+from dlviz.text.format import value_label
 from dlviz.ui import controls, layout, predict, sidebar
 
 
@@ -44,7 +44,6 @@ layout.intro("Each run of a sweep starts from the same weights and takes its own
              "**real loss surface** of the lesson's model: colours are the training loss (log scale), lines the "
              "runs' paths; beside the map, each run's loss at the same recorded weights. Press ▶ to replay both.")
 chosen = sidebar.selection()
-controls.check_link(settings.SURFACE_PAGE)
 controls.show_notices()
 if predict.active():
     st.caption("Predict first asks its questions on the four sweep pages; this page shows its runs directly.")
@@ -54,7 +53,7 @@ with layout.controls():
     epochs = controls.draw(settings.SURFACE_EPOCHS, c3)
     zoom = controls.draw(settings.SURFACE_ZOOM, c4)
     # A row of its own, so that every chosen value shows.
-    values = controls.draw(settings.SURFACE_RATES if sweep == "learning_rate" else settings.SURFACE_BATCHES)
+    values = controls.draw(settings.SURFACE_VALUES[sweep])
 
 values = sorted(values)
 if len(values) < 1:
@@ -62,12 +61,11 @@ if len(values) < 1:
     st.stop()
 n_train = len(chosen.dataset.y_train)
 specs = tuple(defaults.surface_specs(chosen.base_spec(), sweep, values, epochs, n_train))
-if sweep == "learning_rate":
-    labels = [f"lr {format_lr(s.learning_rate)}" for s in specs]
-    fixed = {"batch size": LESSON_BATCH_SIZE, "hidden units": chosen.hidden_units, "seed": chosen.seed}
-else:
-    labels = [f"batch {s.batch_size:,}" for s in specs]
-    fixed = {"learning rate": LESSON_LEARNING_RATE, "hidden units": chosen.hidden_units, "seed": chosen.seed}
+kind = kinds.by_name(sweep)
+labels = [value_label(kind, getattr(s, kind.field)) for s in specs]
+fixed = {"batch size": LESSON_BATCH_SIZE, "learning rate": LESSON_LEARNING_RATE, "hidden units": chosen.hidden_units,
+         "seed": chosen.seed}
+fixed.pop(kind.noun)
 
 try:
     with st.spinner("Training the runs and recording their paths, then computing the map…"):

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from dlviz import charts, defaults, settings
-from dlviz.analysis import sweeps
+from dlviz import charts, kinds, settings
 from dlviz.text import findings as text
 from dlviz.text import lessons
 from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, histories_frame
+from dlviz.text.format import value_label
 from dlviz.text.predictions import Context
 from dlviz.ui import controls, layout, predict, sidebar, sweep, teaching
 
@@ -14,7 +14,6 @@ st.title("Epochs: how long should a model train?")
 layout.intro("One run, many epochs. An epoch is one pass over the training rows. Watch the **validation** curve: "
              "at first it improves with training, then it turns — the model starts to memorise the training rows.")
 chosen = sidebar.selection()
-controls.check_link(settings.EPOCHS_PAGE)
 controls.show_notices()
 
 with layout.controls():
@@ -31,8 +30,8 @@ with layout.controls():
                              "hidden units": chosen.hidden_units, "seeds": ", ".join(map(str, chosen.seeds))})
 stop = min(stop, epochs)
 
-specs = sweep.within_budget(chosen, defaults.epochs_specs(chosen.base_spec(), epochs))
-chart = layout.LiveChart("epochs")
+specs = sweep.within_budget(chosen, kinds.EPOCHS.specs(chosen.base_spec(), epochs=epochs))
+chart = layout.LiveChart(kinds.EPOCHS.name)
 
 
 def figure(runs, found=None):
@@ -41,7 +40,7 @@ def figure(runs, found=None):
     value = found.per_value[0] if found else None
     early = [e.stop_epoch for e in found.early_stops if e.stop_epoch is not None] if found else []
     return charts.epochs_figure(
-        runs, marks=(teaching.chart_marks(found, lambda v: "run") or {}).get("run") if found else None,
+        runs, marks=(teaching.chart_marks(found) or {}).get(value_label(kinds.EPOCHS, None)) if found else None,
         stop_epoch=stop if found else None,
         early_stop_epoch=min(early) if early and value and min(early) < value.epochs_run else None,
         x_max=epochs, each_seed=chosen.each_seed, answers=not layout.answers_hidden(), presenter=layout.presenter())
@@ -51,8 +50,8 @@ histories = sweep.train(chosen, chosen.with_seeds(specs), lambda partial: chart.
     figure([h for h in partial if h is not None and h.epochs_run])) if partial[0] and partial[0].epochs_run else None)
 if histories:
     history = histories[0]
-    found = sweeps.analyze_epochs(histories, patience, standardized=chosen.standardized)
-    if not predict.gate("epochs", found, Context.of("epochs", histories, len(chosen.dataset.y_train))):
+    found = kinds.EPOCHS.analyze(histories, patience=patience, standardized=chosen.standardized)
+    if not predict.gate(found, Context.of(kinds.EPOCHS, histories, len(chosen.dataset.y_train))):
         st.stop()
     final = figure(histories, found)
     layout.final_chart(chart, final, history.epochs_run)
@@ -77,8 +76,8 @@ if histories:
     early_text = None if layout.answers_hidden() else text.early_stopping_sentence(found)
     if early_text:
         st.markdown(f"**Early stopping preview** (patience {patience}): {early_text}")
-    layout.download_runs(lambda: histories_frame(histories, [f"epochs {epochs}"] * len(histories)), "epochs")
+    layout.download_runs(lambda: histories_frame(histories, [f"epochs {epochs}"] * len(histories)), kinds.EPOCHS.name)
     teaching.what_this_run_shows(found)
-    teaching.lesson_tabs("epochs", found, lessons.lesson_code(
+    teaching.lesson_tabs(kinds.EPOCHS, found, lessons.lesson_code(
         epochs, LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, chosen.hidden_units, chosen.dataset.n_features,
         early_stopping_patience=patience, standardize=chosen.standardized))

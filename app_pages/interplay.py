@@ -1,12 +1,9 @@
 """Batch size x learning rate: a grid of real runs from the same start. Where is the good region, and does it move
 towards larger learning rates as the batch grows?"""
 
-import dataclasses
-
-import numpy as np
 import streamlit as st
 
-from dlviz import charts, settings
+from dlviz import charts, kinds, settings
 from dlviz.analysis import grid as interplay
 from dlviz.analysis.grid import SAME_EPOCHS
 from dlviz.text import grid as grid_text
@@ -24,7 +21,6 @@ layout.intro("The three settings are a balance: **changing one often requires ad
              "as the batch grows?")
 chosen = sidebar.selection()
 n_train = len(chosen.dataset.y_train)
-controls.check_link(settings.GRID_PAGE + settings.GRID_LOOK_CONTROLS)
 controls.show_notices()
 
 with layout.controls():
@@ -57,50 +53,12 @@ if budget == SAME_EPOCHS:
     row_labels = [f"{b:,} ({u:,} updates)" for b, u in zip(batch_sizes, row_updates)]
 else:
     row_labels = [f"{b:,} ({e} epoch{'s' if e != 1 else ''})" for b, e in zip(batch_sizes, row_epochs)]
-chart = layout.LiveChart("interplay")
-
-
-def plain_outcomes(grid: interplay.Grid) -> np.ndarray:
-    """Every cell's outcome (seed mean) as its runs ended, a diverged run's included like any other: what the
-    heatmap shows while the answers are hidden, so that no cell stands out as "diverged" before the reveal."""
-    def ended(h):
-        return interplay.run_outcome(None if h is None else dataclasses.replace(h, diverged_at=None), outcome)
-
-    with np.errstate(invalid="ignore"):
-        return np.array([[np.mean([ended(h) for h in cell]) if cell else np.nan for cell in row]
-                         for row in grid.histories], dtype=float).reshape(grid.shape)
+chart = layout.LiveChart(kinds.GRID.name)
 
 
 def heatmap(grid: interplay.Grid, final: bool, selected=()):
-    answers = not layout.answers_hidden()  # the teacher reveals the diverged, best and tied cells later
-    values = interplay.outcome_matrix(grid, outcome) if answers or outcome == interplay.DIVERGED else \
-        plain_outcomes(grid)
-    color_range = None
-    if outcome in (interplay.FINAL_VAL_LOSS, interplay.BEST_VAL_LOSS):
-        # Anything no better than the untrained model gets the darkest colour, so the good region keeps its contrast.
-        start = next((h.initial_val_loss for row in grid.histories for cell in row for h in cell if h is not None),
-                     None)
-        finite = values[values == values]
-        if start is not None and finite.size:
-            color_range = (float(finite.min()), float(max(finite.min() + 1e-3, min(finite.max(), start))))
-    final = final and answers
-    anchor = interplay.best_cell(grid, outcome) if final else None
-    tied = np.zeros(grid.shape, bool)
-    if final:
-        for i, row in enumerate(interplay.row_bests(grid, outcome)):
-            if row.column is None and len(row.tied_columns) > 1:
-                tied[i, list(row.tied_columns)] = True
-    guide = (interplay.linear_scaling_guide(grid.batch_sizes, grid.batch_sizes[anchor[0]],
-                                            grid.learning_rates[anchor[1]]) if anchor else None)
-    return charts.grid_heatmap_figure(
-        grid.batch_sizes, grid.learning_rates, values, value_label=OUTCOME_LABELS[outcome],
-        higher_is_better=outcome in interplay.HIGHER_IS_BETTER, diverged=grid.diverged(),
-        diverged_epochs=grid.diverged_epochs(), best_columns=interplay.best_columns(grid, outcome) if final else None,
-        guide_rates=guide, selected=selected, row_labels=row_labels, status_only=outcome == interplay.DIVERGED,
-        color_range=color_range, percent=outcome == interplay.FINAL_VAL_ACCURACY, tied_best=tied,
-        title=(("Which runs diverged (✕), and the best learning rate per batch size by final validation loss"
-                if answers else "Which runs will have diverged? Decide, then reveal the answers")
-               if outcome == interplay.DIVERGED else None), answers=answers, presenter=layout.presenter())
+    return charts.outcome_heatmap(grid, outcome, final=final, answers=not layout.answers_hidden(), selected=selected,
+                                  row_labels=row_labels, presenter=layout.presenter())
 
 
 seeded = chosen.with_seeds(specs)
@@ -109,7 +67,7 @@ histories = sweep.train(chosen, seeded, lambda partial: chart.show(
 if not histories:
     st.stop()
 grid = interplay.Grid.from_runs(histories, seeded)
-if not predict.gate("interplay", grid, Context.of("interplay", histories, n_train, outcome)):
+if not predict.gate(grid, Context.of(kinds.GRID, histories, n_train, outcome)):
     st.stop()
 hidden = layout.answers_hidden()
 # The cells to look at below: by default the grid's best cell and its row; while the answers are hidden the lesson's
@@ -122,12 +80,10 @@ if best is None:
 look = controls.value(settings.GRID_LOOK)
 picked_batch = controls.value(settings.GRID_CELL_BATCH)
 picked_rate = controls.value(settings.GRID_CELL_RATE)
-if picked_batch not in grid.batch_sizes:
+if picked_batch not in grid.batch_sizes:  # the controls below start on these (nothing is written to them)
     picked_batch = grid.batch_sizes[best[0]]
-    controls.set_value(settings.GRID_CELL_BATCH, picked_batch)
 if picked_rate not in grid.learning_rates:
     picked_rate = grid.learning_rates[best[1]]
-    controls.set_value(settings.GRID_CELL_RATE, picked_rate)
 row, column = grid.batch_sizes.index(picked_batch), grid.learning_rates.index(picked_rate)
 cells = {"row": [(row, j) for j in range(grid.shape[1])], "column": [(i, column) for i in range(grid.shape[0])],
          "cell": [(row, column)]}[look]
@@ -162,14 +118,16 @@ layout.number_table({
         if j is not None else "—" for i, j in enumerate(row.leader_column for row in rows)],
 })
 layout.download_runs(lambda: histories_frame(histories, [
-    f"batch {h.spec.batch_size}, lr {format_lr(h.spec.learning_rate)}" for h in histories]), "interplay")
+    f"batch {h.spec.batch_size}, lr {format_lr(h.spec.learning_rate)}" for h in histories]), kinds.GRID.name)
 
 st.subheader("Look closer: the curves behind the cells")
 with layout.controls():
     d1, d2, d3, d4, d5 = st.columns([3, 2, 2, 2, 2])
     look = controls.draw(settings.GRID_LOOK, d1)
-    controls.draw(settings.GRID_CELL_BATCH, d2, choices=grid.batch_sizes, disabled=look == "column")
-    controls.draw(settings.GRID_CELL_RATE, d3, choices=grid.learning_rates, disabled=look == "row")
+    controls.draw(settings.GRID_CELL_BATCH, d2, choices=grid.batch_sizes, default=picked_batch,
+                  disabled=look == "column")
+    controls.draw(settings.GRID_CELL_RATE, d3, choices=grid.learning_rates, default=picked_rate,
+                  disabled=look == "row")
     metric = controls.draw(settings.GRID_METRIC, d4)
     x_axis = controls.draw(settings.GRID_X, d5)
 
