@@ -32,8 +32,8 @@ def nearest_choice(rate: float, choices: Sequence[float] = LEARNING_RATE_CHOICES
 
 def _number(text: str) -> float:
     """A finite number from a link's text; refuses what would overflow or is not a number."""
-    if len(text) > 32:
-        raise LinkError(f"{len(text)} characters is not a number dlviz can use")
+    if len(text) > 32 or not text.strip():
+        raise LinkError(f"{len(text)} characters is not a number dlviz can use" if text.strip() else "it is empty")
     try:
         value = float(text)
     except ValueError:

@@ -39,7 +39,8 @@ def test_a_batch_size_written_as_a_decimal_is_that_batch_size():
 
 def test_an_empty_list_gets_a_notice_and_the_default_it_names():
     at = open_page("app_pages/learning_rate.py", lrs="", lr_epochs="1", **SMALL)
-    assert "Ignored `lrs=`" in notices(at) and "back at its default (0.0001, 0.001, 0.01, 0.1, 1)" in notices(at)
+    assert "Ignored `lrs=` from the link: it is empty." in notices(at)
+    assert "back at its default (0.0001, 0.001, 0.01, 0.1, 1)" in notices(at)
     assert at.multiselect(key="lrs").value == list(settings.LEARNING_RATES.default)
 
 
