@@ -7,7 +7,7 @@ the sidebar every page shares, and runs the page the visitor opened.
 import streamlit as st
 
 from dlviz import settings
-from dlviz.ui import layout, sidebar
+from dlviz.ui import layout, sidebar, sweep
 
 st.set_page_config(page_title="dlviz — epochs, batch size, learning rate", page_icon=":material/show_chart:",
                    layout="wide", initial_sidebar_state="collapsed" if layout.presenter() else "auto")
@@ -18,3 +18,4 @@ try:
     page.run()
 finally:
     sidebar.end_of_run()
+sweep.warm_up()  # once per process, after the first page is drawn: TensorFlow loads on the trainer's thread

@@ -4,7 +4,7 @@ import streamlit as st
 
 from dlviz import charts, kinds
 from dlviz.text.format import value_label
-from dlviz.ui import layout, sweep_page
+from dlviz.ui import batch_fair, layout, sweep_page
 
 st.title("Batch size: how often does the model update?")
 layout.intro("The weights change once per **batch**. Small batches make many small, noisy steps per epoch; large "
@@ -29,3 +29,4 @@ layout.number_table(counts if layout.answers_hidden() else {
         f" ({v.final_val_accuracy.low:.1%}–{v.final_val_accuracy.high:.1%})" if v.n_seeds > 1 else "")
         for v in page.found.per_value],
 })
+batch_fair.draw(page)

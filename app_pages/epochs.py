@@ -6,7 +6,7 @@ from dlviz import charts, kinds, settings
 from dlviz.text import findings as text
 from dlviz.text import lessons
 from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, histories_frame
-from dlviz.text.format import value_label
+from dlviz.text.format import format_loss, value_label
 from dlviz.text.predictions import Context
 from dlviz.ui import controls, layout, predict, sidebar, sweep, teaching
 
@@ -64,13 +64,13 @@ if histories:
 
     cols = st.columns(4)
     where = f"epoch {at}" + (" (the last)" if at == history.epochs_run else f" of {history.epochs_run}")
-    cols[0].metric(f"Validation loss at {where}", f"{mean_at('val_loss', at):.3f}", help=seeds_note or None)
+    cols[0].metric(f"Validation loss at {where}", format_loss(mean_at('val_loss', at)), help=seeds_note or None)
     cols[1].metric(f"Validation accuracy at {where}", f"{mean_at('val_accuracy', at):.1%}",
                    help=seeds_note or None)
     best = None if layout.answers_hidden() else found.per_value[0].best_epoch
-    if best is not None:  # the robust statistic the text uses: each seed's lowest 3-epoch mean, averaged
-        cols[2].metric(f"Lowest validation loss (near epoch {best})", f"{found.per_value[0].score.mean:.3f}",
-                       help="Each seed's lowest validation loss, smoothed over 3 epochs" + seeds_note + ".")
+    if best is not None:  # the one statistic the star, its hover and the text state
+        cols[2].metric(f"Lowest validation loss (epoch {best})", format_loss(found.per_value[0].score.mean),
+                       help=text.statistic_label(len(histories)).capitalize() + ".")
         cols[3].metric(f"Validation accuracy at epoch {best}", f"{mean_at('val_accuracy', best):.1%}",
                        help=seeds_note or None)
     early_text = None if layout.answers_hidden() else text.early_stopping_sentence(found)
@@ -79,5 +79,5 @@ if histories:
     layout.download_runs(lambda: histories_frame(histories, [f"epochs {epochs}"] * len(histories)), kinds.EPOCHS.name)
     teaching.what_this_run_shows(found)
     teaching.lesson_tabs(kinds.EPOCHS, found, lessons.lesson_code(
-        epochs, LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, chosen.hidden_units, chosen.dataset.n_features,
+        specs[0].epochs, LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, chosen.hidden_units, chosen.dataset.n_features,
         early_stopping_patience=patience, standardize=chosen.standardized))

@@ -48,6 +48,8 @@ if not specs:
 row_epochs = [next(s.epochs for s in specs if s.batch_size == b) for b in batch_sizes]
 row_updates = [e * updates_per_epoch(n_train, b) for e, b in zip(row_epochs, batch_sizes)]
 st.caption(grid_text.budget_sentence(budget, amount, n_train, batch_sizes, row_epochs, row_updates))
+if grid_text.capped_sentence(batches, n_train):
+    st.info(grid_text.capped_sentence(batches, n_train))
 
 if budget == SAME_EPOCHS:
     row_labels = [f"{b:,} ({u:,} updates)" for b, u in zip(batch_sizes, row_updates)]
@@ -93,7 +95,7 @@ st.subheader("What this shows")
 if hidden:
     layout.reveal_answers()
 else:
-    for sentence in grid_text.grid_sentences(grid, outcome, budget, n_train):
+    for sentence in grid_text.grid_sentences(grid, outcome, budget, n_train, amount):
         st.markdown(f"- {sentence}")
     st.caption("The dashed line is the **linear-scaling rule of thumb** (Goyal et al. 2017): multiply the batch size "
                "by k, multiply the learning rate by k. It is drawn through the best cell of the grid. It was worked "
@@ -112,10 +114,10 @@ layout.number_table({
     "weight updates": grid.updates(n_train),
     "best learning rate": [format_lr(grid.learning_rates[row.column]) if row.column is not None
                            else "tie: " + ", ".join(format_lr(r) for r in row.tied_rates) if row.tied_rates
-                           else "all diverged" for row in rows],
+                           else "none (each blew up or learned nothing)" for row in rows],
     f"its {OUTCOME_LABELS[ranking]}" + (f" (mean of {grid.n_seeds} seeds)" if grid.n_seeds > 1 else ""): [
-        (f"{scores[i, j]:.1%}" if ranking == interplay.FINAL_VAL_ACCURACY else f"{scores[i, j]:.3f}")
-        if j is not None else "—" for i, j in enumerate(row.leader_column for row in rows)],
+        grid_text.outcome_text(ranking, scores[i, j]) if j is not None else "—"
+        for i, j in enumerate(row.leader_column for row in rows)],
 })
 layout.download_runs(lambda: histories_frame(histories, [
     f"batch {h.spec.batch_size}, lr {format_lr(h.spec.learning_rate)}" for h in histories]), kinds.GRID.name)

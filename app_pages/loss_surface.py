@@ -2,8 +2,8 @@
 model, over a 2-D slice through its weights (Li et al. 2018), with the straight-line view (Goodfellow et al. 2015).
 
 A page of its own, not a section of the learning-rate and batch-size pages: the view needs every run's recorded path
-and about 2,000 loss evaluations on top of the sweep, so it has its own cache (`st.cache_data`, keyed by the sweep's
-specs and the map's settings) and its own controls (which sweep, zoom), and a visitor to those pages does not pay for
+and about 2,000 loss evaluations on top of the sweep, so it has its own job on the one trainer (`sweep.run_job`,
+keyed by the sweep's specs) and its own controls (which sweep, zoom), and a visitor to those pages does not pay for
 it. It runs either sweep with the values those pages use.
 """
 
@@ -15,28 +15,32 @@ from dlviz.analysis.plane import LandscapeError
 from dlviz.charts.landscape import line_figure, surface_figure
 from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, RunSpec
 from dlviz.text import landscape as words
+from dlviz.engine.queue import sweep_work
 from dlviz.text.format import value_label
 from dlviz.ui import controls, layout, predict, sidebar
+from dlviz.ui.sweep import run_job
 
 
-@st.cache_data(max_entries=6, show_spinner=False)
-def loss_maps(fingerprint: str, specs: tuple[RunSpec, ...], _dataset) -> tuple[Landscape, Landscape]:
+def loss_maps(fingerprint: str, specs: tuple[RunSpec, ...], dataset) -> tuple[Landscape, Landscape] | None:
     """The plane, the 41 x 41 loss map and every path on it for one sweep, zoomed on the valley and whole: the
     shipped views for the page's defaults (`dlviz.precomputed.surface`, no TensorFlow), else trained (real Keras
-    training, the paths recorded) and computed here. Both zooms come from one recording, and the paths (up to
-    engine.landscape.MAX_PATH_BYTES, 16 MiB) are dropped once they are drawn: the zoom switch never retrains, and the
-    cache holds views (under 1 MB each), not paths."""
+    training, the paths recorded) and computed on the one trainer (`run_job`, stored by the specs). Both zooms
+    come from one recording, and the paths are dropped once drawn: the store holds views (under 1 MB each)."""
     from dlviz.precomputed import surface
 
     shipped = tuple(surface.shipped(fingerprint, specs, zoom) for zoom in (True, False))
     if all(view is not None for view in shipped):
         return shipped  # type: ignore[return-value]
-    from dlviz.engine.landscape import sweep_paths, view_of
-    from dlviz.engine.runtime import TRAINING_LOCK
 
-    paths = sweep_paths(_dataset, specs)
-    with TRAINING_LOCK:  # TensorFlow work in two sessions at once changes each other's numbers
-        return view_of(_dataset, paths, True), view_of(_dataset, paths, False)
+    def job(report):
+        from dlviz.engine.landscape import sweep_paths, view_of
+
+        paths = sweep_paths(dataset, specs)
+        report(0.5, "computing the map")
+        return view_of(dataset, paths, True), view_of(dataset, paths, False)
+
+    work = 2 * sweep_work(specs, len(dataset.y_train))  # the map costs about as much as the paths' training
+    return run_job(("loss_maps", specs), job, work=work, label="loss map")
 
 
 st.title("Where the steps go")
@@ -68,11 +72,13 @@ fixed = {"batch size": LESSON_BATCH_SIZE, "learning rate": LESSON_LEARNING_RATE,
 fixed.pop(kind.noun)
 
 try:
-    with st.spinner("Training the runs and recording their paths, then computing the map…"):
-        landscape = loss_maps(chosen.dataset.fingerprint, specs, chosen.dataset)[0 if zoom else 1]
+    maps = loss_maps(chosen.dataset.fingerprint, specs, chosen.dataset)
 except LandscapeError as error:
     st.error(str(error))
     st.stop()
+if maps is None:
+    st.stop()
+landscape = maps[0 if zoom else 1]
 
 # Presenter mode, "Hide the answers": the map, the paths and the curves plainly (no star, no ✕), the slice described,
 # and every sentence and table that states a finding held back until the teacher reveals them.

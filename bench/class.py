@@ -1,318 +1,245 @@
-"""Benchmark: a class of visitors on one small server, each asking for a sweep nobody else asked for (issue 19).
+"""Benchmark: a class on one small server, measured as Community Cloud serves it (issue 25).
 
-    python bench/class.py                    # 20 visitors (a few minutes on 2 shared cores)
+    python bench/class.py --visitors 30      # about 3-5 minutes here
     python bench/class.py --visitors 5       # a smaller run
-    python bench/class.py --vary epochs      # sweeps of growing size (lr_epochs = default + 1 .. + visitors)
 
-Run it under the shared lock: `flock /tmp/dlviz-bench.lock python bench/class.py`.
+Run it under the shared lock: `flock /tmp/dlviz-bench.lock python bench/class.py --visitors 30`.
 
-Starts the app with `streamlit run` on a free loopback port (127.0.0.1 only), warms it with one non-default sweep
-(the server's first training pays for the TensorFlow import and tracing: reported, not compared), then opens the
-learning-rate page for `--visitors` visitors at once in one headless Chromium (Debian's /usr/bin/chromium through
-Playwright), one browser context each (a new Streamlit session each). Each visitor's URL asks for a different
-non-default sweep of the page's default rates, at the sidebar's default seeds per value:
+The server (`streamlit run`, 127.0.0.1 only) is pinned to core 0 and the visitors' browser (one headless Chromium,
+one context per visitor: a new Streamlit session each) to core 1, as on Community Cloud, where the browsers run on
+the students' laptops. The server appends one JSON line per request that reached its trainer (DLVIZ_TIMING_LOG: when
+it arrived, when its job started, when its result came, the server's CPU seconds), so every figure is read from the
+server's side and the browser's CPU does not count.
 
-- `--vary seed` (default): `/learning_rate?seed=S`, S = 100, 100 + k, 100 + 2k, ... (k = seeds per value, so no two
-  visitors' sweeps share a run and every sweep trains in full), every sweep the same size;
-- `--vary epochs`: `/learning_rate?lr_epochs=E`, E = default + 1 .. default + visitors (sweeps of growing size).
+1. Warm-up: one visitor opens a non-default sweep (the server's first training, behind the warm-up job that imports
+   TensorFlow): reported, not compared.
+2. The class: `--visitors` visitors open the app (the home page, five at a time), then all at once ask for
+   `/learning_rate?seed=S`, each with its own S (no two sweeps share a run, each trains in full); every page stays
+   open until all have their chart, and the server's resident memory is read meanwhile.
+3. The shared link: the same visitors all follow one link nobody opened before: it must train once.
+4. Back to back: the class's sweeps trained one after another in this process, pinned to core 0, after one untimed
+   warm-up sweep: the plain approach.
 
-The server trains through its one `dlviz.engine.queue.TrainingQueue` (first come first served, one sweep at a time;
-a waiting page shows its place in line). A visitor's wait is from navigation until the page has settled (script over,
-no progress bar, the chart drawn), and is checked: no exception or st.error, at least one trace per rate. The same
-class then comes again, every sweep cached: the cost of serving and drawing the pages on these cores without any
-training. Then the same sweeps (every seed) are trained back to back in this process (`dlviz.engine.sweep.train_sweep`
-on the page's dataset and specs, after one untimed warm-up sweep).
-
-Printed: median and worst wait, the class's total, the back-to-back total and the ratio (target: within 1.3x), and
-where the CPU went in each round: the server's process, split into TensorFlow's compute threads (`tf_Compute`, the
-training's arithmetic) and its other threads (Python: the trainer's step loop, every session's script, the web
-server), read from /proc/<pid>/task; Chromium's processes (every descendant of this process outside the server's);
-and this process (Playwright's client). The back-to-back run is split the same way. The browser shares the server's
-2 cores, so on one machine hosting 20 browsers much of the wall-clock ratio is the browser's work, which a real
-class does on 20 laptops; `server_cpu_ratio` = the server's CPU seconds during the class / the back-to-back CPU
-seconds is the overhead of serving a class on the server alone (its TensorFlow threads also spin longer on cores
-crowded by the browser), and `training_ratio` = (class total - cached class total) / back to back is the wall-clock
-share of the training. The output ends with exactly one line `class visitors=<n> median=<s> worst=<s> total=<s>
-back_to_back=<s> ratio=<x> cached_total=<s> training_ratio=<x> server_cpu_ratio=<x> browser_cpu=<s>`; the exit
-status is 1 if a page failed or the server logged a traceback.
+Printed: each visitor's wait (arrival to result, at the server) against its place in line when it arrived x the
+back-to-back time per sweep; fair = every wait within one sweep's time of that. server_total = the time during
+which at least one visitor of the class waited at the server (the first arrival to the last result, less any time
+the server sat idle before the next request arrived); ratio = server_total / back_to_back; server_cpu_ratio = the
+server's CPU seconds during the class / the back-to-back process's. The last line is exactly `class visitors=<n>
+server_total=<s> back_to_back=<s> ratio=<x> server_cpu_ratio=<x> fair=<yes|no> peak_rss_mb=<n>`; the exit status
+is 1 if a page failed, the shared link trained more than once, or the server logged a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.browser.helpers import (CHART, CHROMIUM, CHROMIUM_ARGS, SETTLED_JS, report_problems,  # noqa: E402
+from tests.browser.helpers import (CHROMIUM, CHROMIUM_ARGS, SETTLED_JS, report_problems,  # noqa: E402
                                    start_server, stop_server)
 
 PAGE = "/learning_rate"
-FIRST_SEED = 100  # visitors' first seeds: 100, 100 + k, ... (the default 42 and the warm-up's 999 lie outside)
-WARM_SEED = 999
-PAGE_TIMEOUT_MS = 600_000  # the last of 20 visitors waits for 20 trainings on a small shared CPU
-CLASS_TIMEOUT_S = 1_200  # the whole class round, however it goes
-TARGET_RATIO = 1.3
-
-PAGE_STATE_JS = """
-() => ({
-  problems: [...document.querySelectorAll('[data-testid="stException"], [data-testid="stAlertContentError"]')]
-    .map(e => e.innerText.slice(0, 300)),
-  traces: [...document.querySelectorAll('$CHART .js-plotly-plot')].map(p => (p.data || []).map(t => t.name || '')),
-})
-""".replace("$CHART", CHART)
+FIRST_SEED, WARM_SEED, SHARED_SEED = 100, 999, 777  # visitors' seeds 100, 103, ...; none is the default 42
+PAGE_TIMEOUT_MS = 600_000
+SERVER_CORE, BROWSER_CORE = 0, 1
+PROBLEMS_JS = """() => [...document.querySelectorAll(
+  '[data-testid="stException"], [data-testid="stAlertContentError"]')].map(e => e.innerText.slice(0, 300))"""
 
 
-@dataclass
-class Visit:
-    query: str
-    seconds: float
-    problems: list[str]
-
-
-@dataclass
-class Cpu:
-    """CPU seconds: the server's TensorFlow compute threads (`tf_Compute`: the training's arithmetic) and its other
-    threads (Python: the trainer's step loop, every session's script, the web server), the browser, this process."""
-
-    server_tf: float
-    server_py: float
-    browser: float
-    client: float
-
-    @property
-    def server(self) -> float:
-        return self.server_tf + self.server_py
-
-    def __sub__(self, other: Cpu) -> Cpu:
-        return Cpu(self.server_tf - other.server_tf, self.server_py - other.server_py, self.browser - other.browser,
-                   self.client - other.client)
-
-
-@dataclass
-class Round:
-    """One round of visitors: their visits, wall seconds, and CPU seconds of the server, the browser, this process."""
-
-    visits: list[Visit]
-    seconds: float
-    cpu: Cpu
-
-
-def queries(vary: str, visitors: int) -> list[tuple[str, dict]]:
-    """Per visitor: the URL query and the RunSpec fields it changes from the page's defaults."""
-    from dlviz import settings
-
-    if vary == "seed":
-        step = settings.SEEDS.default  # seeds per value: visitor n trains seeds S, S + 1, ..., S + step - 1
-        return [(f"{settings.SEED.key}={FIRST_SEED + step * n}", {"seed": FIRST_SEED + step * n})
-                for n in range(visitors)]
-    first = settings.LR_EPOCHS.default
-    return [(f"{settings.LR_EPOCHS.key}={first + n}", {"epochs": first + n}) for n in range(1, visitors + 1)]
-
-
-def page_specs(changes: dict):
-    """The dataset and the specs (every seed) the learning-rate page trains for a URL that changes `changes`
-    (default dataset, default rates, default seeds per value)."""
+def page_specs(seed: int):
+    """The dataset and the specs (every seed) the learning-rate page trains for `?seed=<seed>`."""
     from dlviz import defaults, kinds, settings
     from dlviz.runs import RunSpec
 
     dataset = defaults.default_dataset()
-    seed = changes.get("seed", settings.SEED.default)
     base = RunSpec(dataset.fingerprint, hidden_units=settings.HIDDEN.default, seed=seed)
-    specs = kinds.LEARNING_RATE.specs(base, settings.LEARNING_RATES.default,
-                                         changes.get("epochs", settings.LR_EPOCHS.default))
+    specs = kinds.LEARNING_RATE.specs(base, settings.LEARNING_RATES.default, settings.LR_EPOCHS.default)
     return dataset, defaults.with_seeds(specs, defaults.seeds(seed))
 
 
-def _stat(pid: int) -> tuple[int, float] | None:
-    """(parent pid, CPU seconds of the process and of its children it has reaped) from /proc; None once gone."""
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            fields = handle.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return int(fields[1]), sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+def cpu_seconds(pid: int, stat: str = "stat") -> float:
+    with open(f"/proc/{pid}/{stat}") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def threads_cpu(pid: int) -> tuple[float, float]:
-    """(TensorFlow compute threads, everything else) CPU seconds so far of one process. TensorFlow names its compute
-    threads `tf_Compute` and keeps them for the life of the process, so they are read per thread from
-    /proc/<pid>/task; the rest is the process's total (/proc/<pid>/stat, which keeps the time of threads that ended,
-    such as Streamlit's script runs) less theirs."""
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            fields = handle.read().rsplit(")", 1)[1].split()
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return 0.0, 0.0
-    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # its own threads, not its children
-    tf = 0.0
-    for tid in tasks:
+def threads_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds so far of a process's live threads, by kind: the trainer, TensorFlow's own threads, the event loop
+    (the main thread), and the rest of the process (script runs of the sessions, threads that ended)."""
+    kinds = {"trainer": 0.0, "tensorflow": 0.0, "event loop": 0.0}
+    for tid in os.listdir(f"/proc/{pid}/task"):
         try:
             with open(f"/proc/{pid}/task/{tid}/comm") as handle:
-                if not handle.read().startswith("tf_Compute"):
-                    continue
-            with open(f"/proc/{pid}/task/{tid}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
+                name = handle.read().strip()
+            kind = ("trainer" if name.startswith("dlviz-trainer") else "tensorflow" if name.startswith("tf_")
+                    else "event loop" if tid == str(pid) else None)
+            if kind:
+                kinds[kind] += cpu_seconds(pid, f"task/{tid}/stat")
         except OSError:
             continue
-        tf += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return tf, total - tf
+    kinds["rest"] = cpu_seconds(pid) - sum(kinds.values())
+    return kinds
 
 
-def cpu_now(server_pid: int) -> Cpu:
-    """CPU seconds so far of the server (its TensorFlow threads and the rest), of the rest of this process's
-    descendants (Playwright's driver and Chromium's processes: the browser), and of this process. A process that
-    ended counts once reaped (its parent's cutime), which Chromium does for its closed renderers."""
-    stats = {int(d): s for d in os.listdir("/proc") if d.isdigit() and (s := _stat(int(d))) is not None}
-    children: dict[int, list[int]] = {}
-    for pid, (parent, _) in stats.items():
-        children.setdefault(parent, []).append(pid)
-
-    def tree(root: int, skip: int | None = None) -> float:
-        total, todo = 0.0, [root]
-        while todo:
-            pid = todo.pop()
-            if pid == skip or pid not in stats:
-                continue
-            total += stats[pid][1]
-            todo += children.get(pid, [])
-        return total
-
-    me = os.getpid()
-    own = stats[me][1] if me in stats else 0.0
-    server_tf, server_py = threads_cpu(server_pid)
-    return Cpu(server_tf, server_py, tree(me, skip=server_pid) - own, own)
+def memory_mb(pid: int, field: str) -> float:
+    """VmRSS (resident now) or VmHWM (peak resident) of a process, in MB."""
+    with open(f"/proc/{pid}/status") as handle:
+        kilobytes = next(int(line.split()[1]) for line in handle if line.startswith(field + ":"))
+    return kilobytes / 1024
 
 
-async def visit(browser, url: str, query: str, rates: int) -> Visit:
-    """A new visitor (fresh context: a new Streamlit session) opens the page and waits until it has settled."""
-    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+def read_log(path: Path, after: int = 0) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()[after:]]
+
+
+async def settle(page, url: str, query: str, charts: int) -> list[str]:
+    """Open `query` on `page` and wait until it has settled; the problems it shows (or that it never settled)."""
     try:
-        page = await context.new_page()
-        started = time.perf_counter()
-        await page.goto(f"{url}{PAGE}?{query}", timeout=PAGE_TIMEOUT_MS)
-        await page.wait_for_function(SETTLED_JS, arg=1, timeout=PAGE_TIMEOUT_MS, polling=100)
-        seconds = time.perf_counter() - started
-        state = await page.evaluate(PAGE_STATE_JS)
-        problems = list(state["problems"])
-        shown = sum(name.startswith("lr ") for name in (state["traces"] or [[]])[0])
-        if shown < rates:
-            problems.append(f"{shown} learning-rate traces on the chart, {rates} asked for")
-        return Visit(query, seconds, problems)
-    finally:
-        await context.close()
+        await page.goto(f"{url}{PAGE if charts else ''}?{query}", timeout=PAGE_TIMEOUT_MS)
+        await page.wait_for_function(SETTLED_JS, arg=charts, timeout=PAGE_TIMEOUT_MS, polling=500)
+    except Exception as exc:  # noqa: BLE001  (a page that never settles is reported, the figures still printed)
+        return [f"{query}: {type(exc).__name__}"]
+    return [f"{query}: {p}" for p in await page.evaluate(PROBLEMS_JS)]
 
 
-async def serve_class(url: str, class_queries: list[str], warm_query: str, rates: int,
-                      server_pid: int) -> tuple[Visit, Round, Round]:
-    """The warm-up visit, the class (every sweep trains), and the same class again (every sweep cached)."""
+async def serve(url: str, server_pid: int, class_queries: list[str], shared: str) -> dict:
+    """The warm-up visit; every visitor opens the app (the home page, nothing trains, five at a time: one core
+    loads 30 pages slowly); then all at once ask for their sweeps and keep their pages open; then all follow the
+    shared link."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            warm = await visit(browser, url, warm_query, rates)
+            page = await (await browser.new_context(viewport={"width": 1000, "height": 700})).new_page()
+            started = time.monotonic()
+            problems = await settle(page, url, f"seed={WARM_SEED}", 1)
+            warm = time.monotonic() - started
+            pages = [await (await browser.new_context(viewport={"width": 1000, "height": 700})).new_page()
+                     for _ in class_queries]
+            five = asyncio.Semaphore(5)
 
-            async def one_round() -> Round:
-                cpu, started = cpu_now(server_pid), time.perf_counter()
-                visits = await asyncio.wait_for(
-                    asyncio.gather(*(visit(browser, url, q, rates) for q in class_queries)), CLASS_TIMEOUT_S)
-                return Round(list(visits), time.perf_counter() - started, cpu_now(server_pid) - cpu)
+            async def home(page) -> list[str]:
+                async with five:
+                    return await settle(page, url, "", 0)
 
-            trained = await one_round()
-            return warm, trained, await one_round()
+            problems += sum(await asyncio.gather(*map(home, pages)), [])
+            cpu, threads, peak = cpu_seconds(server_pid), threads_cpu(server_pid), []
+
+            async def watch_memory() -> None:  # while the class's pages are open
+                while True:
+                    peak.append(memory_mb(server_pid, "VmRSS"))
+                    await asyncio.sleep(0.5)
+
+            watcher = asyncio.create_task(watch_memory())
+            class_start = time.monotonic()  # CLOCK_MONOTONIC: the server's log uses the same clock
+            problems += sum(await asyncio.gather(*(settle(p, url, q, 1) for p, q in zip(pages, class_queries))), [])
+            await asyncio.sleep(2.0)
+            watcher.cancel()
+            class_cpu = cpu_seconds(server_pid) - cpu
+            by_thread = {kind: seconds - threads[kind] for kind, seconds in threads_cpu(server_pid).items()}
+            rss_open, shared_start = memory_mb(server_pid, "VmRSS"), time.monotonic()
+            problems += sum(await asyncio.gather(*(settle(p, url, shared, 1) for p in pages)), [])
         finally:
             await browser.close()
+    return {"warm": warm, "class_cpu": class_cpu, "by_thread": by_thread, "class_start": class_start,
+            "shared_start": shared_start, "problems": problems, "rss_open": rss_open,
+            "peak": memory_mb(server_pid, "VmHWM"), "rss_max": max(peak)}
 
 
-def back_to_back(changes: list[dict], warm_changes: dict) -> tuple[float, Cpu]:
-    """Seconds and CPU seconds (this process: its TensorFlow threads and the rest) to train the same sweeps one
-    after another in this process, after one untimed warm-up sweep."""
+def back_to_back(seeds: list[int]) -> tuple[float, float]:
+    """Seconds and CPU seconds to train the class's sweeps one after another in this process, on the server's
+    core."""
+    os.sched_setaffinity(0, {SERVER_CORE})
     from dlviz.engine.sweep import train_sweep
 
-    train_sweep(*page_specs(warm_changes))
-    prepared = [page_specs(c) for c in changes]
-    started, (tf, other) = time.perf_counter(), threads_cpu(os.getpid())
+    train_sweep(*page_specs(WARM_SEED))
+    prepared = [page_specs(seed) for seed in seeds]
+    started, cpu = time.perf_counter(), time.process_time()
     for dataset, specs in prepared:
         train_sweep(dataset, specs)
-    tf_after, other_after = threads_cpu(os.getpid())
-    return time.perf_counter() - started, Cpu(tf_after - tf, other_after - other, 0.0, 0.0)
-
-
-def load_average() -> str:
-    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--visitors", type=int, default=20, help="concurrent visitors (default 20, at most 40)")
-    parser.add_argument("--vary", choices=("seed", "epochs"), default="seed")
+    parser.add_argument("--visitors", type=int, default=30, help="concurrent visitors (default 30, at most 40)")
     args = parser.parse_args()
-    if not 1 <= args.visitors <= 40:
-        raise SystemExit("--visitors must be between 1 and 40")
-    if not os.path.exists(CHROMIUM):
-        raise SystemExit(f"{CHROMIUM} not found (apt-get install -y chromium)")
+    if not 1 <= args.visitors <= 40 or not os.path.exists(CHROMIUM) or os.cpu_count() < 2:
+        raise SystemExit(f"needs 1-40 visitors, {CHROMIUM} and two cores")
     from dlviz import settings
 
-    class_ = queries(args.vary, args.visitors)
-    warm_query, warm_changes = f"{settings.SEED.key}={WARM_SEED}", {"seed": WARM_SEED}
-    rates = len(settings.LEARNING_RATES.default)
-    load_before = load_average()
-
-    log_path = Path(tempfile.mkdtemp(prefix="dlviz-class-")) / "server.log"
-    server = start_server(log_path)  # 127.0.0.1 only
+    step = settings.SEEDS.default
+    seeds = [FIRST_SEED + step * n for n in range(args.visitors)]
+    load_before = os.getloadavg()
+    folder = Path(tempfile.mkdtemp(prefix="dlviz-class-"))
+    timing = folder / "timing.jsonl"
+    os.environ["DLVIZ_TIMING_LOG"] = str(timing)
+    os.sched_setaffinity(0, {SERVER_CORE})  # the server inherits core 0 ...
+    server = start_server(folder / "server.log")
+    os.sched_setaffinity(0, {BROWSER_CORE})  # ... and the browser, started from here, core 1
     try:
-        warm, trained, cached = asyncio.run(
-            serve_class(server.url, [q for q, _ in class_], warm_query, rates, server.pid))
+        at_start = memory_mb(server.pid, "VmRSS")
+        figures = asyncio.run(serve(server.url, server.pid, [f"seed={s}" for s in seeds], f"seed={SHARED_SEED}"))
     finally:
         stop_server(server.process)
-    load_after_class = load_average()
-    sequential, sequential_cpu = back_to_back([c for _, c in class_], warm_changes)
-    log = log_path.read_text(errors="replace")
+    requests = read_log(timing)
+    warm_lines = [x for x in requests if x["arrival"] < figures["class_start"]]
+    class_round = [x for x in requests if figures["class_start"] <= x["arrival"] < figures["shared_start"]]
+    class_lines = [x for x in class_round if x["start"] is not None]  # a page's rerun finds its runs stored
+    shared_lines = [x for x in requests if x["arrival"] >= figures["shared_start"]]
+    sequential, sequential_cpu = back_to_back(seeds)
+    per_sweep = sequential / len(seeds)
 
-    visits, total, cpu = trained.visits, trained.seconds, trained.cpu
-    waits = sorted(v.seconds for v in visits)
-    median, worst = statistics.median(waits), waits[-1]
-    ratio = total / sequential
-    print(f"dlviz class benchmark: {len(visits)} visitors on {PAGE}, varying {args.vary} "
-          f"({settings.SEEDS.default} seeds per value); {os.cpu_count()} cores, load average {load_before} before, "
-          f"{load_after_class} after the class, {load_average()} at the end (1/5/15 min; other processes share "
-          f"these cores); server log {log_path}")
-    print(f"warm-up visit ({warm.query}, the server's first training): {warm.seconds:.2f} s")
-    print(f"waits: median {median:.2f} s, best {waits[0]:.2f} s, worst {worst:.2f} s")
-    print(f"class total {total:.2f} s; the same {len(visits)} sweeps back to back in one process {sequential:.2f} s; "
-          f"ratio {ratio:.2f}x (target within {TARGET_RATIO}x)")
-    training = total - cached.seconds
-    print(f"the same class again, every sweep cached (serving and drawing alone): {cached.seconds:.2f} s; the class's "
-          f"total less that: {training:.2f} s, {training / sequential:.2f}x the back-to-back training")
-    print("CPU seconds        server = TensorFlow + other threads   browser  client")
-    for name, c in (("class", cpu), ("cached class", cached.cpu), ("back to back", sequential_cpu)):
-        print(f"  {name:15} {c.server:7.1f} = {c.server_tf:10.1f} + {c.server_py:13.1f} {c.browser:9.1f} "
-              f"{c.client:7.1f}")
-    print("  (server: the streamlit process, or this process training back to back; browser: Chromium and "
-          "Playwright's driver; client: this process during the rounds)")
-    server_ratio = cpu.server / sequential_cpu.server
-    print(f"server CPU during the class / back-to-back CPU = {server_ratio:.2f}x (the class's overhead on the server "
-          f"alone: TensorFlow threads {cpu.server_tf / sequential_cpu.server_tf:.2f}x, other threads "
-          f"{cpu.server_py:.1f} s against {sequential_cpu.server_py:.1f} s); the browser's share of all CPU during "
-          f"the class: {cpu.browser / max(1e-9, cpu.server + cpu.browser + cpu.client):.0%}")
-    page, sweep = cached.cpu.server / len(visits), sequential_cpu.server / len(visits)
-    print(f"per visitor, server CPU: {page:.2f} s to serve the page with its sweep cached, {sweep:.2f} s to train the "
-          f"sweep back to back; a class cannot cost the server less than (page + sweep) / sweep = "
-          f"{(page + sweep) / sweep:.2f}x the back-to-back CPU, whatever the queue does")
-    failed = report_problems([f"{v.query}: {p}" for v in [warm] + visits + cached.visits for p in v.problems], log)
-    print(f"class visitors={len(visits)} median={median:.2f} worst={worst:.2f} total={total:.2f} "
-          f"back_to_back={sequential:.2f} ratio={ratio:.2f} cached_total={cached.seconds:.2f} "
-          f"training_ratio={training / sequential:.2f} server_cpu_ratio={server_ratio:.2f} "
-          f"browser_cpu={cpu.browser:.1f}")
+    # Place in line at arrival: the class's requests whose result had not come yet and whose job started before.
+    waits, fair = [], True
+    for line in class_lines:
+        ahead = sum(1 for o in class_lines
+                    if o["start"] != line["start"] and o["start"] < line["start"] and o["end"] > line["arrival"])
+        wait, expected = line["end"] - line["arrival"], (ahead + 1) * per_sweep
+        fair &= wait <= expected + per_sweep
+        waits.append((wait, ahead, expected))
+    # The server-side total: the time during which at least one visitor waited at the server (a browser on one core
+    # loads 30 pages over a while; the server idle before a request arrives is not the class's cost).
+    total, reach = 0.0, float("-inf")
+    for arrival, end in sorted((x["arrival"], x["end"]) for x in class_lines):
+        total += max(0.0, end - max(arrival, reach))
+        reach = max(reach, end)
+    span = max(x["end"] for x in class_lines) - min(x["arrival"] for x in class_lines)
+    ratio, cpu_ratio = total / sequential, figures["class_cpu"] / sequential_cpu
+    trained_shared = len({x["start"] for x in shared_lines if x["start"] is not None})
+    print(f"dlviz class benchmark: {len(seeds)} visitors on {PAGE} ({step} seeds per value), server on core "
+          f"{SERVER_CORE}, browser on core {BROWSER_CORE}; load average {' / '.join(f'{x:.2f}' for x in load_before)} "
+          f"before, {' / '.join(f'{x:.2f}' for x in os.getloadavg())} after; logs in {folder}")
+    print(f"warm-up visit (the server's first training, behind the TensorFlow warm-up): {figures['warm']:.2f} s; "
+          f"server wait {warm_lines[0]['end'] - warm_lines[0]['arrival']:.2f} s" if warm_lines else "no warm-up line")
+    print("visitor  wait_s  ahead_at_arrival  expected_s (= (ahead + 1) x time per sweep)")
+    for n, (wait, ahead, expected) in enumerate(waits):
+        print(f"  {n:3d}  {wait:7.2f}  {ahead:5d}  {expected:9.2f}")
+    sorted_waits = sorted(w for w, _, _ in waits)
+    print(f"waits at the server: median {statistics.median(sorted_waits):.2f} s, worst {sorted_waits[-1]:.2f} s; "
+          f"time per sweep back to back {per_sweep:.3f} s")
+    print(f"server_total {total:.2f} s of waiting at the server; first arrival to last result {span:.2f} s")
+    print(f"server CPU during the class {figures['class_cpu']:.1f} s ("
+          + ", ".join(f"{kind} {seconds:.1f}" for kind, seconds in figures["by_thread"].items())
+          + f"); back to back {sequential_cpu:.1f} s")
+    print(f"server memory: {at_start:.0f} MB at start, {figures['rss_max']:.0f} MB at most while the class's "
+          f"{len(seeds)} pages were open ({figures['rss_open']:.0f} MB with all open after the last chart), peak "
+          f"(VmHWM) {figures['peak']:.0f} MB by the end")
+    print(f"shared link: {len(shared_lines)} requests, {trained_shared} training(s); class round: {len(class_round)} "
+          f"requests, {len(class_lines)} trained")
+    failed = report_problems(figures["problems"], (folder / "server.log").read_text(errors="replace"))
+    failed |= trained_shared != 1 or len(class_lines) != len(seeds)
+    print(f"class visitors={len(seeds)} server_total={total:.2f} back_to_back={sequential:.2f} ratio={ratio:.2f} "
+          f"server_cpu_ratio={cpu_ratio:.2f} fair={'yes' if fair else 'no'} peak_rss_mb={figures['peak']:.0f}")
     if failed:
         sys.exit(1)
 

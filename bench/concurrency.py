@@ -17,7 +17,7 @@ it should show is rendered. Rounds, in this order:
   engine. Reported, not compared.
 - cold single: one more non-default sweep (/learning_rate?seed=1000) that must train.
 - cold20: 20 visitors at once, each on a different non-default sweep (/learning_rate?seed=N, N = 1..20) that must
-  train; the server's one `dlviz.engine.queue.TrainingQueue` trains them one at a time, first come first served,
+  train; the server's one `dlviz.engine.queue.Trainer` trains them one at a time, first come first served,
   so this is at best 20 x cold single.
 
 Absolute seconds depend on the machine; the ratios to one request are what to compare. The browser runs on the same

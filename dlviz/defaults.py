@@ -15,6 +15,16 @@ from dlviz.data import Dataset, load_builtin
 from dlviz.runs import RunSpec, sweep_seeds
 
 
+# The batch page's learning-rate sweep per batch size (each at its own best rate): the grid page's rates without its
+# two extremes (too slow and diverging for every batch size on the practice data); the lesson's rate among them.
+OWN_RATES = settings.GRID_LEARNING_RATES.default[1:-1]
+
+
+def own_rate_specs(specs: Sequence[RunSpec]) -> list[RunSpec]:
+    """Every spec at every rate of `OWN_RATES`."""
+    return [spec.replace(learning_rate=rate) for spec in specs for rate in OWN_RATES]
+
+
 def default_dataset() -> Dataset:
     """The practice data as the sidebar opens it."""
     return load_builtin(settings.DATA.default, max_rows=settings.ROWS.default,
@@ -56,4 +66,8 @@ def default_sweeps(dataset: Dataset) -> dict[str, list[RunSpec]]:
     specs[kinds.GRID.name] = interplay.grid_specs(
         base, interplay.capped_batch_sizes(settings.GRID_BATCH_SIZES.default, n_train),
         settings.GRID_LEARNING_RATES.default, n_train, settings.GRID_BUDGET.default, settings.GRID_EPOCHS.default)
+    batch = kinds.BATCH_SIZE
+    for budget in interplay.BUDGETS:  # the batch page at both budgets, at every rate of its own-best-rate sweep
+        specs[f"{batch.name}_{budget}_rates"] = own_rate_specs(
+            batch.specs(base, batch.values.default, batch.epochs.default, budget, n_train))
     return {name: with_seeds(page_specs, seeds()) for name, page_specs in specs.items()}

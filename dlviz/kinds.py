@@ -13,9 +13,9 @@ from typing import Any, Callable, Sequence
 
 from dlviz import settings
 from dlviz.analysis import grid, sweeps
-from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, RunHistory, RunSpec
+from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, RunHistory, RunSpec, updates_per_epoch
 from dlviz.settings import Page, Setting
-from dlviz.text import findings, lessons, predictions
+from dlviz.text import batch_fair, findings, lessons, predictions
 from dlviz.text.format import format_count, format_lr
 
 
@@ -33,6 +33,7 @@ class Kind:
         values: the control of the swept values (a multiselect), for one-setting kinds.
         epochs: the control of the number of epochs.
         metric, x_axis, log_x, log_y: the chart's controls, where the page offers them.
+        budget: the control of equal epochs or equal weight updates (`Kind.specs`), where the page offers it.
         lesson_value: the lesson's own value of the field (the code tab starts on it when no value is clearly best).
         capped_by_rows: values above the training rows mean all of them (a batch size): merged into one.
         analyzer: `(kind, histories, **options) -> findings`, from `dlviz.analysis`.
@@ -56,6 +57,7 @@ class Kind:
     x_axis: Setting | None = None
     log_x: Setting | None = None
     log_y: Setting | None = None
+    budget: Setting | None = None
     lesson_value: Any = None
     capped_by_rows: bool = False
     sentences: Callable[[Any], list[str]] = lambda found: []
@@ -80,14 +82,17 @@ class Kind:
         """The findings of a finished sweep (`analyzer` with this kind)."""
         return self.analyzer(self, histories, **options)
 
-    def specs(self, base: RunSpec, values: Sequence[Any] = (), epochs: int | None = None) -> list[RunSpec]:
+    def specs(self, base: RunSpec, values: Sequence[Any] = (), epochs: int | None = None,
+              budget: str = grid.SAME_EPOCHS, n_train: int = 0) -> list[RunSpec]:
         """One run per value (sorted) at the lesson's batch size and learning rate, except the field varied; one run
-        without a field. Seeds are added by the caller (`defaults.with_seeds`)."""
+        without a field. Seeds are added by the caller (`defaults.with_seeds`). With `budget` `grid.SAME_UPDATES`
+        each run makes the weight updates the lesson's batch makes in `epochs` epochs over `n_train` rows
+        (`grid.epochs_for`, so equal cells of the grid page are the same runs)."""
         lesson = base.replace(epochs=epochs or self.epochs.default, batch_size=LESSON_BATCH_SIZE,
                               learning_rate=LESSON_LEARNING_RATE)
-        if self.field is None:
-            return [lesson]
-        return [lesson.replace(**{self.field: value}) for value in sorted(values)]
+        runs = [lesson.replace(**{self.field: value}) for value in sorted(values)] if self.field else [lesson]
+        amount = lesson.epochs * (updates_per_epoch(n_train, LESSON_BATCH_SIZE) if budget == grid.SAME_UPDATES else 1)
+        return [run.replace(epochs=grid.epochs_for(budget, amount, run.batch_size, n_train)) for run in runs]
 
 
 EPOCHS = Kind(
@@ -97,10 +102,10 @@ EPOCHS = Kind(
 
 BATCH_SIZE = Kind(
     settings.BATCH_PAGE_ID, ("batch_size",), prefix="batch ", noun="batch size", plural="batch sizes",
-    formatter=format_count, analyzer=sweeps.analyze_batch_sizes, questions=predictions.batch_questions,
+    formatter=format_count, analyzer=sweeps.analyze_batch_sizes, questions=batch_fair.questions,
     values=settings.BATCH_SIZES, epochs=settings.BATCH_EPOCHS, metric=settings.BATCH_METRIC, x_axis=settings.BATCH_X,
-    log_x=settings.BATCH_LOG_X, lesson_value=LESSON_BATCH_SIZE, capped_by_rows=True,
-    sentences=findings.batch_sentences, look_for=lessons.BATCH_LOOK_FOR, quiz=lessons.BATCH_QUIZ)
+    log_x=settings.BATCH_LOG_X, budget=settings.BATCH_BUDGET, lesson_value=LESSON_BATCH_SIZE, capped_by_rows=True,
+    sentences=findings.batch_sentences, look_for=lessons.BATCH_LOOK_FOR, quiz=lessons.BATCH_QUIZ + (batch_fair.QUIZ,))
 
 LEARNING_RATE = Kind(
     settings.LR_PAGE_ID, ("learning_rate",), prefix="lr ", noun="learning rate", plural="learning rates",

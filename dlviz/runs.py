@@ -102,6 +102,9 @@ class RunHistory:
     # [points, n_params], and the number of weight updates done at each point (int64 [points], first 0); else empty.
     trajectory: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     trajectory_updates: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    # With train_sweep(measure_noise=True): the gradient noise scale B_simple (rows) over the training rows at the
+    # start (epoch 0) and after every recorded epoch (`dlviz.engine.noise`); else empty.
+    noise_scale: list[float] = field(default_factory=list)
 
     def curve(self, key: str) -> list[float]:
         """A per-epoch series with the starting value (epoch 0) in front: `curve("val_loss")[e]` is after epoch e."""

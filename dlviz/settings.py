@@ -160,7 +160,12 @@ BATCH_METRIC = Setting("b_metric", "Metric", "loss", "radio", choices=("loss", "
 BATCH_LOG_X = Setting("b_logx", "Log x-axis", False, "toggle",
                       help="On the weight-updates axis, a log scale keeps large batches (few updates) from being "
                            "squashed against 0.")
-BATCH_PAGE = (BATCH_SIZES, BATCH_EPOCHS, BATCH_X, BATCH_METRIC, BATCH_LOG_X)
+BATCH_BUDGET = Setting("b_budget", "Give every batch size the same number of…", grid.SAME_EPOCHS, "radio",
+                       choices=grid.BUDGETS, labels=X_AXIS_LABELS,
+                       help="Same epochs (the lesson's way): every batch sees every row equally often. Same weight "
+                            "updates: every batch makes the updates batch 32 makes in those epochs, so larger "
+                            "batches train for more epochs.")
+BATCH_PAGE = (BATCH_SIZES, BATCH_EPOCHS, BATCH_X, BATCH_METRIC, BATCH_LOG_X, BATCH_BUDGET)
 
 # Learning-rate page
 LEARNING_RATES = Setting("lrs", "Learning rates (log scale)", (1e-4, 1e-3, 1e-2, 1e-1, 1.0), "multiselect",

@@ -92,7 +92,7 @@ def batch_runs(gap: float, seeds=(1, 2, 3)):
             updates = trend + (0.6 / math.sqrt(batch)) * rng.standard_normal(len(steps))
             loss = updates.reshape(10, per_epoch).mean(axis=1)
             runs.append(make(loss, loss + 0.05 + extra + d, batch=batch, seed=seed, update_loss=updates,
-                             updates_per_epoch=per_epoch))
+                             updates_per_epoch=per_epoch, noise_scale=list(100.0 * (1 + np.arange(11)) + 10 * d)))
     return runs
 
 

@@ -1,6 +1,6 @@
 """A class on one small server (issue 19): what a waiting or training page sends its browser, and how often.
 
-The queue itself (order, replacement, abandoned work, equal results) is tested in tests/test_queue.py and
+The trainer itself (order, sharing, abandoned work, equal results) is tested in tests/test_queue.py and
 tests/test_concurrency.py; the class's speed is measured by bench/class.py. No timing assertions: every clock here is
 a fake one.
 """
@@ -46,9 +46,9 @@ def test_a_slow_draw_keeps_drawing_within_its_share_of_the_time():
 
 
 def test_the_waiting_text_says_the_place_in_line_and_the_wait():
-    assert _waiting_text(2, 6.2) == "Waiting for the trainer: 2 sweeps ahead of yours, about 6 s."
-    assert _waiting_text(1, 0.2) == "Waiting for the trainer: 1 sweep ahead of yours, about 1 s."
-    assert _waiting_text(0, 3.0) == "Waiting for the trainer: yours is next, about 3 s."
+    assert _waiting_text(2, 6.2, "5 runs") == "Waiting for the trainer: 2 jobs ahead of your 5 runs, about 6 s."
+    assert _waiting_text(1, 0.2, "range test") == "Waiting for the trainer: 1 job ahead of your range test, about 1 s."
+    assert _waiting_text(0, 3.0, "loss map") == "Waiting for the trainer: your loss map is next, about 3 s."
 
 
 def test_a_held_throttle_is_not_due_until_the_hold_is_over():
@@ -78,17 +78,3 @@ def test_sessions_showing_the_same_finished_chart_share_one_replay():
     assert pio.to_json(first, validate=False) == pio.to_json(built, validate=False)
     assert len(first.frames) == 20
     assert layout.replay(finished(), 20, True) is not first  # presenter mode: another figure
-
-
-def test_the_long_lived_objects_are_frozen_once_per_process(monkeypatch):
-    import threading
-
-    from dlviz.ui import sweep
-
-    calls = []
-    monkeypatch.setattr(sweep.gc, "collect", lambda: calls.append("collect"))
-    monkeypatch.setattr(sweep.gc, "freeze", lambda: calls.append("freeze"))
-    monkeypatch.setattr(sweep, "_frozen", threading.Event())
-    sweep.freeze_long_lived()
-    sweep.freeze_long_lived()
-    assert calls == ["collect", "freeze"]

@@ -1,10 +1,10 @@
 """Training is safe under concurrency: Streamlit runs each browser session in its own thread of one process.
 
-The tests go through the code path the UI uses (`dlviz.ui.sweep.train`): one shared `TrainingQueue(ResultCache())`,
-and for every "session" a thread calling `queue.submit(session_id, tuple(specs), lambda report, cancelled:
-train_sweep(data, specs, report), work=..., result_bytes=...)`, following the ticket's status until it is over and
-then taking its result. Lesson-code runs (`train_plain`, which take the engine's `TRAINING_LOCK` themselves, outside
-the queue) run alongside. They check that
+The tests go through the code path the UI uses (`dlviz.ui.sweep.train`): one shared `Trainer()`, and for every
+"session" a thread calling `trainer.submit(session_id, tuple(specs), job, work)` with the job `train` gives it (train
+the sweep, store each run by its spec), following the job's place in line until its `Future` is done and then taking
+its result. Lesson-code runs (`train_plain`, which take the engine's `TRAINING_LOCK` themselves, outside
+the trainer) run alongside. They check that
 
 - callers of the same sweep share one computation and get the very same result object;
 - different sweeps (other learning rates, batch sizes, seeds, widths) and plain `model.fit` runs running alongside
@@ -13,7 +13,8 @@ the queue) run alongside. They check that
 - a failing request (a spec the engine refuses) fails its own waiters only, with one exception object, and is not
   cached.
 
-No timing assertions: the waits below poll the queue's public status until a state is reached, never a duration.
+No timing assertions: the waits below poll the trainer's public place in line until a state is reached, never a
+duration.
 Speed under load is measured by `bench/concurrency.py`.
 """
 
@@ -26,10 +27,9 @@ from typing import Any, Callable
 import numpy as np
 import pytest
 
-from dlviz.cache import ResultCache
 from dlviz.data import load_builtin
 from dlviz.runs import RunHistory, RunSpec, SweepProgress
-from dlviz.engine.queue import DONE, FAILED, QUEUED, RUNNING, Ticket, TrainingQueue, sweep_result_bytes, sweep_work
+from dlviz.engine.queue import Job, Trainer, sweep_work
 from dlviz.engine.runtime import TRAINING_LOCK
 from dlviz.engine.plain import train_plain
 from dlviz.engine.sweep import train_sweep
@@ -105,10 +105,10 @@ class Session:
 
     name: str  # the sweep (or plain run) it asked for; several sessions may share one
     session_id: str  # unique, as `dlviz.ui.sweep._session_id` is per browser session
-    ticket: Ticket | None = None
+    ticket: Job | None = None
     result: Any = None
     error: BaseException | None = None
-    states: list[str] = field(default_factory=list)  # queue states it was shown, in order
+    states: list[str] = field(default_factory=list)  # "queued" or "running", as it was shown, in order
     reports: list[float] = field(default_factory=list)  # progress fractions it was shown
 
 
@@ -159,25 +159,36 @@ def run_sessions(jobs: list[tuple[str, Callable[[Session], Any]]],
     return sessions
 
 
-def submit_sweep(queue: TrainingQueue, session_id: str, data, specs: list[RunSpec]) -> Ticket:
+COMPUTED: list[tuple] = []  # every sweep computed through `submit_sweep`, in order
+
+
+def submit_sweep(trainer: Trainer, session_id: str, data, specs: list[RunSpec]) -> Job:
     """Exactly the request `dlviz.ui.sweep.train` makes for a session's missing runs."""
-    n_train = len(data.y_train)
-    return queue.submit(session_id, tuple(specs), lambda report, cancelled: train_sweep(data, specs, report),
-                        work=sweep_work(specs, n_train),
-                        result_bytes=sweep_result_bytes(specs, n_train, data.n_features))
+    def job(report):
+        COMPUTED.append(tuple(specs))
+        histories = train_sweep(data, specs, lambda p: report(p.fraction, p.message, list(p.histories)))
+        for spec, history in zip(specs, histories):
+            trainer.put(spec, history)
+        return histories
+
+    return trainer.submit(session_id, tuple(specs), job, sweep_work(specs, len(data.y_train)))
 
 
-def sweep_job(queue: TrainingQueue, data, specs: list[RunSpec]) -> Callable[[Session], Any]:
-    """What a session's script run does: submit, follow the ticket's status (as the progress bar does) until it is
-    over, then take the result (which raises the compute's error)."""
+def sweep_job(trainer: Trainer, data, specs: list[RunSpec]) -> Callable[[Session], Any]:
+    """What a session's script run does: submit, follow the job's place in line (as the progress bar does) until
+    it is over, then take the result (which raises the job's error)."""
     def job(session: Session):
-        with submit_sweep(queue, session.session_id, data, specs) as ticket:
-            session.ticket = ticket
-            for status in ticket.wait(poll_seconds=0.02):
-                session.states.append(status.state)
-                if isinstance(status.progress, SweepProgress):
-                    session.reports.append(status.progress.fraction)
-            return ticket.result()
+        stored = [trainer.get(spec) for spec in specs]
+        if all(history is not None for history in stored):  # as `train` does: stored runs need no job
+            return stored
+        session.ticket = ticket = submit_sweep(trainer, session.session_id, data, specs)
+        while not ticket.future.done():
+            place = trainer.place(ticket)
+            session.states.append("running" if place.running else "queued")
+            session.reports.append(place.fraction)
+            threading.Event().wait(0.02)
+        session.reports.append(trainer.place(ticket).fraction)
+        return ticket.future.result()
     return job
 
 
@@ -193,56 +204,51 @@ SESSION_SWEEPS = ["lr", "lr", "lr", "lr", "batch", "batch", "batch", "lr_seed7",
 @pytest.mark.parametrize("gated", [False, True], ids=["free-race", "all-in-flight"])
 def test_concurrent_sessions_train_each_sweep_once_and_match_a_sequential_run(data, sweeps, plain_specs,
                                                                                sequential, gated):
-    """12 engine sessions on 5 distinct sweeps through one queue plus 4 plain `model.fit` runs, all started at once.
+    """12 engine sessions on 5 distinct sweeps through one trainer plus 4 plain `model.fit` runs, all started at once.
 
     "free-race": the threads race from a barrier (a late caller may be served from the cache). "all-in-flight": the
-    main thread holds the training lock until every session holds a ticket and the queue shows exactly one job per
+    main thread holds the training lock until every session holds a job and the trainer shows exactly one job per
     distinct sweep (one running, four queued), so every same-sweep caller after the first certainly joined the job
     in flight (no caller can find its sweep already cached).
     """
     engine_ref, plain_ref = sequential
-    queue = TrainingQueue(ResultCache())
-    jobs = [(name, sweep_job(queue, data, sweeps[name])) for name in SESSION_SWEEPS]
+    trainer, COMPUTED[:] = Trainer(), []
+    jobs = [(name, sweep_job(trainer, data, sweeps[name])) for name in SESSION_SWEEPS]
     jobs += [(f"plain{i}", plain_job(data, spec, same)) for i, (spec, same) in enumerate(plain_specs)]
 
     def hold_training_until_all_joined(sessions: list[Session]) -> None:
         engine = [s for s in sessions if s.name in sweeps]
-        wait_until(lambda: all(s.ticket is not None for s in engine) and len(queue) == len(sweeps),
+        wait_until(lambda: all(s.ticket is not None for s in engine)
+                   and len({id(s.ticket) for s in engine}) == len(sweeps),
                    "every session holds a ticket, one job per distinct sweep")
-        def place(session: Session) -> tuple:
-            status = session.ticket.status()
-            return status.state, status.position, status.ahead_keys
-
-        places = {s.name: place(s) for s in engine}
-        # Nothing finished while training was held; the queue's public status shows one running job and the other
-        # distinct sweeps in line behind it, all callers of a sweep at one place.
-        assert len(queue.cache) == 0 and queue.computed == 0
-        assert all(place(s) == places[s.name] for s in engine)
-        assert sorted(p[:2] for p in places.values()) == (
-            [(QUEUED, n) for n in range(1, len(sweeps))] + [(RUNNING, 0)])
+        places = {s.name: (trainer.place(s.ticket).running, trainer.place(s.ticket).ahead) for s in engine}
+        # Nothing finished while training was held: one job running, the other distinct sweeps in line behind it,
+        # all callers of a sweep at one place.
+        assert COMPUTED[1:] == [] and all(trainer.get(spec) is None for specs in sweeps.values() for spec in specs)
+        assert all((trainer.place(s.ticket).running, trainer.place(s.ticket).ahead) == places[s.name] for s in engine)
+        assert sorted(places.values()) == [(False, n) for n in range(1, len(sweeps))] + [(True, 0)]
 
     sessions = run_sessions(jobs, hold_training_until_all_joined if gated else None)
     errors = [(s.session_id, s.error) for s in sessions if s.error is not None]
     assert not errors, errors
 
-    # One computation per distinct sweep; every caller of a sweep holds the very same object, the one cached.
-    assert queue.computed == len(sweeps) and len(queue) == 0
+    # One computation per distinct sweep; every caller of a sweep holds the very same run objects, the ones stored by
+    # their specs.
+    assert len(COMPUTED) == len(sweeps) and set(COMPUTED) == {tuple(specs) for specs in sweeps.values()}
     by_sweep: dict[str, list[Session]] = {}
     for session in sessions:
         by_sweep.setdefault(session.name, []).append(session)
     for name in sweeps:
-        results = [s.result for s in by_sweep[name]]
-        assert all(result is results[0] for result in results), name
-        assert queue.cache.get(tuple(sweeps[name])) is results[0]
-    # Every session's ticket ended done; a session that waited for the training saw its progress reach the end,
-    # and every report anyone saw is a fraction.
+        stored = [trainer.get(spec) for spec in sweeps[name]]
+        assert all(a is b for s in by_sweep[name] for a, b in zip(s.result, stored, strict=True)), name
+    # A session that waited for the training saw its progress reach the end (one that found its runs stored waited
+    # for nothing), and every report is a fraction.
     for name in sweeps:
         sessions_of = by_sweep[name]
-        assert all(s.states[-1] == DONE and s.ticket.state == DONE for s in sessions_of), name
         assert any(s.reports and s.reports[-1] == 1.0 for s in sessions_of), name
         assert all(0.0 <= f <= 1.0 for s in sessions_of for f in s.reports)
-        if gated:  # nobody was served from the cache: all joined the job in flight and followed it to its end
-            assert all(s.states[0] in (QUEUED, RUNNING) and s.reports[-1] == 1.0 for s in sessions_of), name
+        if gated:  # all joined the job in flight and followed it to its end
+            assert all(s.states and s.reports[-1] == 1.0 for s in sessions_of), name
 
     # Bitwise equal to the sequential run, sweep by sweep, value by value.
     for name, specs in sweeps.items():
@@ -270,44 +276,40 @@ def test_sweeps_are_really_different(sequential):
 
 def test_a_refused_sweep_fails_only_its_waiters_and_is_not_cached(data):
     """Three sessions ask for a sweep the engine refuses (absurd learning rate) while two others wait for an ordinary
-    one that runs first: the three get one and the same TrainingError, the two get their sweep, the queue goes on,
+    one that runs first: the three get one and the same TrainingError, the two get their sweep, the trainer goes on,
     and the refused sweep is not cached (asking again runs it again and raises anew)."""
     from dlviz.runs import TrainingError
 
-    queue = TrainingQueue(ResultCache())
+    trainer, COMPUTED[:] = Trainer(), []
     bad = [RunSpec(data.fingerprint, epochs=2, learning_rate=1_000.0)]
     good = [RunSpec(data.fingerprint, epochs=2)]
-    jobs = [("bad", sweep_job(queue, data, bad)) for _ in range(3)] + [("good", sweep_job(queue, data, good))]
-    first: list[Ticket] = []
+    jobs = [("bad", sweep_job(trainer, data, bad)) for _ in range(3)] + [("good", sweep_job(trainer, data, good))]
+    first: list[Job] = []
 
     def ask_first() -> None:
         # The good sweep is asked for first, from here, so it runs first (held by the lock) and the refused one
         # waits in line behind it until all three of its callers have joined it.
-        first.append(submit_sweep(queue, "good-first", data, good))
-        wait_until(lambda: first[0].status().state == RUNNING, "the good sweep running")
+        first.append(submit_sweep(trainer, "good-first", data, good))
+        wait_until(lambda: trainer.place(first[0]).running, "the good sweep running")
 
     def gate(sessions: list[Session]) -> None:
-        wait_until(lambda: all(s.ticket is not None for s in sessions) and len(queue) == 2,
-                   "every session holds a ticket, the good sweep running and the refused one queued")
+        wait_until(lambda: all(s.ticket is not None for s in sessions), "every session holds a ticket")
         for session in sessions:
-            status = session.ticket.status()
-            if session.name == "bad":
-                assert (status.state, status.position, status.ahead_keys) == (QUEUED, 1, (tuple(good),))
-            else:
-                assert status.state == RUNNING
+            place = trainer.place(session.ticket)
+            assert (place.running, place.ahead) == ((False, 1) if session.name == "bad" else (True, 0))
 
     sessions = run_sessions(jobs, gate, ask_first)
     errors = [s.error for s in sessions if s.name == "bad"]
     assert all(isinstance(e, TrainingError) and "Learning rate must be between" in str(e) for e in errors)
     assert all(e is errors[0] for e in errors)  # one computation, one error, shared by its waiters
-    assert all(s.states[-1] == FAILED and s.ticket.state == FAILED for s in sessions if s.name == "bad")
 
     good_session = next(s for s in sessions if s.name == "good")
-    assert good_session.error is None and good_session.result is first[0].result(TIMEOUT)
+    assert good_session.error is None and good_session.result is first[0].future.result(TIMEOUT)
     assert len(good_session.result) == 1 and good_session.result[0].epochs_run == 2
-    assert tuple(bad) not in queue.cache and tuple(good) in queue.cache and queue.computed == 1
+    assert trainer.get(bad[0]) is None and trainer.get(good[0]) is good_session.result[0]
+    assert COMPUTED == [tuple(good), tuple(bad)]
 
     # Not remembered: asking again computes again and raises a new error.
     with pytest.raises(TrainingError) as again:
-        submit_sweep(queue, "later", data, bad).result(TIMEOUT)
-    assert again.value is not errors[0] and queue.computed == 1 and len(queue) == 0
+        submit_sweep(trainer, "later", data, bad).future.result(TIMEOUT)
+    assert again.value is not errors[0] and COMPUTED == [tuple(good), tuple(bad), tuple(bad)]

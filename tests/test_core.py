@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 
 import numpy as np
 import pytest
 
 from dlviz import data
 from dlviz.engine import model
-from dlviz.cache import ResultCache, pickled_size
 from dlviz.engine.sweep import train_sweep
 from dlviz.runs import RunSpec, TrainingError
 from tests.support import load_csv
@@ -183,54 +181,3 @@ def test_trained_model_is_plain_keras(tiny_dataset):
     assert np.isclose(((predictions > 0.5) == tiny_dataset.y_val).mean(), run.val_accuracy[-1], atol=1e-6)
 
 
-# --- cache ------------------------------------------------------------------------------------------------------
-
-def test_cache_keeps_the_most_recently_used_entries():
-    cache: ResultCache[str] = ResultCache(max_entries=2)
-    assert cache.put("a", "A") and cache.put("b", "B")
-    assert cache.get("a") == "A"  # used: "b" is now the least recently used
-    assert cache.put("c", "C")
-    assert len(cache) == 2 and "b" not in cache and cache.get("b") is None
-    assert cache.get("a") == "A" and cache.get("c") == "C"
-    value = ["a", "list"]
-    cache.put("c", value)  # a key put again is replaced, not duplicated, and the same object comes back
-    assert len(cache) == 2 and cache.get("c") is value
-    cache.clear()
-    assert len(cache) == 0 and cache.size_bytes == 0
-
-
-def test_cache_is_bounded_by_pickled_bytes_and_says_what_it_kept():
-    limit = 3 * pickled_size(b"x" * 1000)  # three 1,000-byte values fit, a fourth pushes the oldest out
-    cache: ResultCache[bytes] = ResultCache(max_bytes=limit)
-    assert cache.fits(limit) and not cache.fits(limit + 1)
-    assert all(cache.put(key, key.encode() * 1000) for key in "abc")
-    assert cache.size_bytes == limit
-    assert cache.put("d", b"d" * 1000) and "a" not in cache and cache.size_bytes == limit
-    # A value larger than the whole bound is refused up front and evicts nothing.
-    assert not cache.fits(pickled_size(b"x" * 5000))
-    assert not cache.put("big", b"x" * 5000) and "big" not in cache and len(cache) == 3
-    # A value that fits alone but not with the others pushes out as many of the oldest as needed.
-    assert cache.put("e", b"e" * 2000) and list(key for key in "bcde" if key in cache) == ["d", "e"]
-    assert cache.size_bytes <= limit
-
-
-def test_cache_is_safe_to_share_between_threads():
-    """Eight threads put and get at once; the bounds hold and every value read is one that was put for its key."""
-    cache: ResultCache[tuple[int, int]] = ResultCache(max_entries=5)
-    bad: list[tuple] = []
-
-    def worker(number: int) -> None:
-        for i in range(200):
-            key = (number + i) % 12
-            cache.put(key, (key, number))
-            got = cache.get((key + 1) % 12)
-            if got is not None and got[0] != (key + 1) % 12:
-                bad.append(got)
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not bad and len(cache) <= 5
-    assert cache.size_bytes == sum(pickled_size(cache.get(key)) for key in range(12) if key in cache)

@@ -104,7 +104,8 @@ def test_epochs_page_points_at_overfitting_and_early_stopping():
     at = open_page("app_pages/epochs.py", epochs="40", **{**SMALL, "rows": "1000"})
     assert "What these runs show" in [h.value for h in at.subheader]
     text = shows(at)
-    assert re.search(r"alidation loss is lowest at epochs? [\d–-]+ \(0\.\d+\) and rises to", text), text
+    assert re.search(r"alidation loss is lowest at epoch \d+ \(0\.\d+, mean of 2 seeds, smoothed over 3 epochs\) "
+                     r"and rises to", text), text
     assert "on every one of 2 seeds: the model is overfitting" in text
     assert "EarlyStopping with patience 5 would" in markdown(at)
     (code,) = open_code_tab(at, "epochs").code
@@ -181,7 +182,8 @@ def test_learning_rate_page_findings_follow_the_settings():
     prompts = [r.label for r in at.radio if r.key and r.key.startswith("quiz_learning_rate")]
     assert any("step size" in p for p in prompts) and any("validation accuracy" in p for p in prompts)
     # change the settings: the sentences change with them
-    at.multiselect(key="lrs").set_value([0.001, 0.01]).run()
+    # (0.003, not 0.001: 0.001 covers 66% of 0.01's drop from the seeds' mean start, on the 2/3 line of "too slow")
+    at.multiselect(key="lrs").set_value([0.003, 0.01]).run()
     assert not at.exception
     text = shows(at)
     assert "diverged" not in text and "too slow" not in text.lower()
@@ -217,7 +219,9 @@ def test_a_run_whose_training_loss_halves_is_not_called_not_learning():
     at = open_page("app_pages/learning_rate.py", lrs=["0.00001", "0.01"], lr_epochs="10", **SMALL)
     text = shows(at)
     assert "At learning rate 0.00001" in text and "learns too slowly" in text  # 0.01 is the reference
-    assert "At learning rate 0.01, validation loss never gets clearly below" not in text, text
+    # Its validation loss never gets clearly below a constant guess's: it learned nothing the validation rows confirm
+    # (issue 26), which is not "the network is not learning" (issue 16): its training loss halves.
+    assert "network is not learning" not in text and "the model learned nothing the validation rows confirm" in text
 
 
 def test_the_epochs_caption_explains_only_the_marks_on_the_chart():

@@ -39,7 +39,7 @@ def test_a_clear_winner_is_named_with_its_evidence():
     assert not SCIENTIFIC.search(all_text(found))
     # The speed verdicts compare the mean of the last 3 epochs, and say so beside the number.
     speed = " ".join(words.speed_sentences(found))
-    assert "(mean of the last 3 epochs) in 20 epochs" in speed and "training loss over the last 3 epochs is" in speed
+    assert "(mean of the last 3 epochs and of 3 seeds) in 20 epochs" in speed and "training loss over the last 3 epochs is" in speed
 
 
 def test_a_tie_names_the_values_that_tie():
@@ -83,14 +83,15 @@ def test_one_seed_winner_and_batch_answer_say_this_run():
 
 
 def test_divergence_over_seeds_gives_ranges_not_one_seeds_numbers():
-    # Two seeds blow up differently: the jump, ratio and start are ranges; the end and start after are means.
+    # Two seeds blow up differently: the jump and ratio are ranges; the start is one number wherever it is said
+    # (the seeds' mean, as the curve's first point shows it), and so are the end and start after (issue 26).
     runs = [make([18.5, 0.9, 0.8, 0.75, 0.75], lr=1.0, seed=1, initial_loss=0.72, diverged_at=1,
                  final_positive_share=0.4),
             make([11.5, 0.9, 0.8, 0.76, 0.76], lr=1.0, seed=2, initial_loss=0.74, diverged_at=1,
                  final_positive_share=0.4)]
     text = words.divergence_sentence(kinds.LEARNING_RATE, kinds.LEARNING_RATE.analyze(runs).value(1.0))
-    assert text.startswith("At learning rate 1, training loss jumped to 11.5-18.5 in epoch 1, 16x-26x its starting "
-                           "0.720-0.740 (on 2 of 2 seeds): the run diverged.")
+    assert text.startswith("At learning rate 1, training loss jumped to 11.5-18.5 in epoch 1 (on 2 of 2 seeds), "
+                           "16x-26x its starting loss (0.730, the mean of the 2 seeds): the run diverged.")
     assert text.endswith("training loss over the last 3 epochs was still 0.770, above its starting 0.730 (means of "
                          "the 2 diverged seeds).")
 
@@ -98,7 +99,8 @@ def test_divergence_over_seeds_gives_ranges_not_one_seeds_numbers():
 def test_divergence_then_a_constant_predictor():
     found = kinds.LEARNING_RATE.analyze(lr_sweep())
     text = words.divergence_sentence(kinds.LEARNING_RATE, found.value(1.0))
-    assert text.startswith("At learning rate 1, training loss jumped to 15.0 in epoch 1, 22x its starting 0.690")
+    assert text.startswith("At learning rate 1, training loss jumped to 15.0 in epoch 1 (on 3 of 3 seeds), 22x its "
+                           "starting loss (0.690, the mean of the 3 seeds)")
     assert "predicts the same class for every row" in text and "87.5%" in text
     # Without the evidence, nothing is said about afterwards.
     unknown = [make([15.0, 2.0, 1.5], lr=1.0, seed=s, initial_loss=0.69, diverged_at=1) for s in (1, 2)]
@@ -160,7 +162,10 @@ def test_epochs_page_sentences():
     runs = [make(train, np.roll(val, k), seed=s, accuracy=np.linspace(0.7, 0.95, 60), val_accuracy=np.full(60, 0.8))
             for s, k in ((1, 0), (2, 2))]
     text = words.sentences(kinds.EPOCHS.analyze(runs, patience=5))
-    assert text[0].startswith("Validation loss is lowest at epochs 15-17") and "on every one of 2 seeds" in text[0]
+    # One statistic per claim (issue 26): the star's epoch and value, labelled; the end is the last epoch's mean.
+    assert text[0].startswith("Validation loss is lowest at epoch 17 (0.313, mean of 2 seeds, smoothed over 3 "
+                              "epochs) and rises to 0.378 at epoch 60 (means of 2 seeds)")
+    assert "on every one of 2 seeds" in text[0]
     assert text[1].startswith("EarlyStopping with patience 5 would stop after epochs")
     assert "a gap of 15.0 points" in text[2]
 

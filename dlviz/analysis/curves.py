@@ -120,35 +120,27 @@ class Overfit:
     overfitting: bool
     best_epoch: int            # epoch of lowest smoothed validation loss
     best_val_loss: float       # that smoothed value
-    end_epoch: int
     end_val_loss: float        # smoothed value at the last epoch
-    rise: float                # end - best
-    threshold: float
-    onset_epoch: int | None    # first epoch after the best whose smoothed loss is above best + threshold
-    train_loss_at_best: float
-    end_train_loss: float      # mean of the last three epochs' training loss
+    threshold: float           # the rise above best_val_loss that counts
 
 
 def overfitting(history: RunHistory) -> Overfit | None:
-    """Overfitting of one run (None without a finite validation loss)."""
+    """Overfitting of one run (None without a finite validation loss): after the lowest smoothed validation loss,
+    it ends more than the threshold above it while the training loss (mean of the last three epochs) ends below its
+    value at that epoch."""
     found = robust_best(history)
     if found is None:
         return None
     best, best_val = found
     val = smoothed(history.val_loss)
     loss = array(history.loss)
-    n = len(val)
     threshold = max(OVERFIT_TOLERANCE * abs(best_val), OVERFIT_MIN_RISE)
-    end_val = float(val[-1])
-    rise = end_val - best_val
     train_at_best = float(loss[best - 1]) if len(loss) >= best else math.nan
     end_train = tail_mean(loss[best:]) if len(loss) > best else train_at_best
     after = val[best:]
-    detected = bool(len(after) >= 2 and np.isfinite(after).all() and rise > threshold
+    detected = bool(len(after) >= 2 and np.isfinite(after).all() and val[-1] - best_val > threshold
                     and math.isfinite(end_train) and end_train < train_at_best)
-    above = np.nonzero(after > best_val + threshold)[0]
-    onset = int(best + above[0] + 1) if len(above) else None
-    return Overfit(detected, best, best_val, n, end_val, rise, threshold, onset, train_at_best, end_train)
+    return Overfit(detected, best, best_val, float(val[-1]), threshold)
 
 
 class EarlyStop(NamedTuple):
@@ -273,13 +265,11 @@ def divergence(history: RunHistory, factor: float = DIVERGENCE_FACTOR) -> Diverg
 
 
 def not_learning(history: RunHistory) -> bool:
-    """True when neither the robust validation loss nor the training loss at the end (mean of the last 3 epochs)
-    gets below 95% of a constant predictor's loss: the network learned nothing, not even the training rows. (A
-    training loss far below it with validation stuck there is memorising, which the overfitting finding covers.)"""
+    """True when the robust validation loss never gets below 95% of a constant predictor's loss, whatever the
+    training loss and the accuracy do: nothing the network learned is confirmed by the validation rows (random
+    labels memorised, or a run stuck at ln 2)."""
     score = robust_score(history)
-    floor = NOT_LEARNING_SHARE * prior_loss(history)
-    train_end = tail_mean(history.loss)
-    return math.isfinite(score) and score >= floor and not (math.isfinite(train_end) and train_end < floor)
+    return math.isfinite(score) and score >= NOT_LEARNING_SHARE * prior_loss(history)
 
 
 def loss_ratio_to_prior(history: RunHistory) -> float:
@@ -293,6 +283,18 @@ def huge_loss(history: RunHistory) -> bool:
     """Losses far above a constant predictor's (> 10x) at the end of the run: typical of unscaled inputs."""
     end = tail_mean(history.val_loss)
     return math.isfinite(end) and end > HUGE_LOSS_FACTOR * prior_loss(history)
+
+
+def blew_up_at(history: RunHistory) -> int | None:
+    """The 1-based epoch a run blew up at (`divergence`; for a `huge_loss`, its first validation loss above
+    HUGE_LOSS_FACTOR x a constant guess's, else its last epoch), None if neither: such a run is never ranked."""
+    found = divergence(history)
+    if found is not None:
+        return found.epoch
+    if not huge_loss(history):
+        return None
+    above = np.nonzero(array(history.val_loss) > HUGE_LOSS_FACTOR * prior_loss(history))[0]
+    return int(above[0]) + 1 if len(above) else history.epochs_run
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Sequence
 
 import numpy as np
@@ -106,17 +107,33 @@ class Grid:
         """Cells whose every seed has finished."""
         return self._matrix(lambda c: bool(c) and all(h is not None and h.complete for h in c), bool)
 
+    @cached_property
+    def blown(self) -> list[list[list[int | None]]]:
+        """Per run (as `histories`), the epoch it blew up at (`curves.blew_up_at`: diverged, or a loss far above a
+        constant guess's) or None: decided once per grid, before any ranking."""
+        return [[[None if h is None else curves.blew_up_at(h) for h in c] for c in row] for row in self.histories]
+
+    def _judged(self, f, dtype) -> np.ndarray:
+        return np.array([[f(c, b) for c, b in zip(row, brow)] for row, brow in zip(self.histories, self.blown)],
+                        dtype=dtype).reshape(self.shape)
+
     def diverged(self) -> np.ndarray:
-        """Cells where at least one finished seed diverged."""
-        return self._matrix(lambda c: any(h is not None and h.diverged for h in c), bool)
+        """Cells where at least one seed blew up."""
+        return self.diverged_seeds() > 0
 
     def diverged_seeds(self) -> np.ndarray:
-        return self._matrix(lambda c: sum(h is not None and h.diverged for h in c), int)
+        return self._judged(lambda c, b: sum(e is not None for e in b), int)
 
     def diverged_epochs(self) -> np.ndarray:
-        """The earliest epoch any seed of the cell diverged at, 0 where none did."""
-        return self._matrix(lambda c: min((h.diverged_at for h in c if h is not None and h.diverged), default=0),
-                            int)
+        """The earliest epoch any seed of the cell blew up at, 0 where none did."""
+        return self._judged(lambda c, b: min((e for e in b if e), default=0), int)
+
+    @cached_property
+    def learned_nothing(self) -> np.ndarray:
+        """Cells where a seed that did not blow up still never beat a constant guess (`curves.not_learning`): they
+        are left out of every ranking, like the cells that blew up."""
+        return self._judged(lambda c, b: any(h is not None and h.complete and e is None and curves.not_learning(h)
+                                             for h, e in zip(c, b)), bool)
 
     def epochs(self) -> list[int]:
         return [next((h.spec.epochs for cell in row for h in cell if h is not None), 0) for row in self.histories]
@@ -129,13 +146,14 @@ class Grid:
         return min((len(cell) for row in self.histories for cell in row), default=0)
 
 
-def run_outcome(history: RunHistory | None, outcome: str) -> float:
-    """One run's number: NaN while unfinished and (except DIVERGED) for a diverged run."""
+def run_outcome(history: RunHistory | None, outcome: str, blew_up: bool = False) -> float:
+    """One run's number: NaN while unfinished and (except DIVERGED) for a run that `blew_up` (`Grid.blown`, decided
+    before); without it, every finished run's number as it ended (what a page shows while the answers are hidden)."""
     if history is None or not history.complete:
         return math.nan
     if outcome == DIVERGED:
-        return 1.0 if history.diverged else 0.0
-    if history.diverged:
+        return 1.0 if blew_up else 0.0
+    if blew_up:
         return math.nan
     if outcome == FINAL_VAL_LOSS:
         return curves.tail_mean(history.val_loss)
@@ -150,7 +168,8 @@ def cell_stat(grid: Grid, i: int, j: int, outcome: str) -> ValueStat:
     """A cell's outcome per seed (the cell's learning rate is the value)."""
     runs = grid.histories[i][j]
     seeds = tuple(h.spec.seed if h is not None else k for k, h in enumerate(runs))
-    return ValueStat(grid.learning_rates[j], seeds, tuple(run_outcome(h, outcome) for h in runs))
+    return ValueStat(grid.learning_rates[j], seeds, tuple(run_outcome(h, outcome, e is not None)
+                                                          for h, e in zip(runs, grid.blown[i][j])))
 
 
 def outcome_matrix(grid: Grid, outcome: str) -> np.ndarray:
@@ -193,10 +212,12 @@ class RowBest:
 
 
 def row_bests(grid: Grid, outcome: str = DEFAULT_OUTCOME) -> list[RowBest]:
-    """Per batch size, the ranking of its learning rates (unfinished and diverged cells excluded)."""
+    """Per batch size, the ranking of its learning rates (unfinished cells, and those that blew up or learned
+    nothing, excluded)."""
     outcome = ranking_outcome(outcome)
+    nothing = grid.learned_nothing
     return [RowBest(batch, grid.learning_rates,
-                    rank([cell_stat(grid, i, j, outcome) for j in range(grid.shape[1])],
+                    rank([cell_stat(grid, i, j, outcome) for j in range(grid.shape[1]) if not nothing[i, j]],
                          higher_is_better=outcome in HIGHER_IS_BETTER))
             for i, batch in enumerate(grid.batch_sizes)]
 
@@ -209,7 +230,7 @@ def best_columns(grid: Grid, outcome: str = DEFAULT_OUTCOME) -> list[int | None]
 def best_cell(grid: Grid, outcome: str = DEFAULT_OUTCOME) -> tuple[int, int] | None:
     """(row, column) of the cell with the best mean outcome (the guide's anchor), or None."""
     outcome = ranking_outcome(outcome)
-    scores = outcome_matrix(grid, outcome)
+    scores = np.where(grid.learned_nothing, np.nan, outcome_matrix(grid, outcome))
     if outcome in HIGHER_IS_BETTER:
         scores = -scores
     if not np.isfinite(scores).any():
@@ -221,7 +242,8 @@ def best_cell(grid: Grid, outcome: str = DEFAULT_OUTCOME) -> tuple[int, int] | N
 def overfit_cells(grid: Grid) -> np.ndarray:
     """Cells where every seed overfits (the one definition, `curves.overfitting`)."""
     def every(cell):
-        found = [curves.overfitting(h) for h in cell if h is not None and h.complete and not h.diverged]
+        found = [curves.overfitting(h) for h in cell if h is not None and h.complete
+                 and curves.blew_up_at(h) is None and not curves.not_learning(h)]
         return bool(found) and len(found) == len(cell) and all(o is not None and o.overfitting for o in found)
     return grid._matrix(every, bool)
 

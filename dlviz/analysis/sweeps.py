@@ -16,6 +16,7 @@ from typing import Any, Hashable, Sequence
 import numpy as np
 
 from dlviz.analysis import curves
+from dlviz.analysis.batch_fair import NoiseCurve, noise_curves
 from dlviz.analysis.compare import Comparison, Ranking, ValueStat, compare, group_by_value, rank, value_stat
 from dlviz.analysis.curves import Divergence, EarlyStop, Overfit
 from dlviz.runs import RunHistory
@@ -39,6 +40,9 @@ BELOW_BASELINE, AT_BASELINE, ABOVE_BASELINE = "below", "at", "above"
 # Generalisation answer on the batch page (smallest batch against the largest).
 SMALLER_BETTER, LARGER_BETTER, NO_CLEAR_DIFFERENCE = "smaller_better", "larger_better", "no_clear_difference"
 
+# Accuracies closer than this to the majority baseline are "at" it (a 41.7% is never "worse than 41.7%").
+BASELINE_TOLERANCE = 0.0005
+
 # Too slow / too high also need a material gap (kept from the first round): final training loss > 1.25x the
 # reference's and > reference + 0.05; too slow covered < 2/3 of the drop the reference made.
 SLOW_RATIO, SLOW_MARGIN, SLOW_PROGRESS = 1.25, 0.05, 2 / 3
@@ -50,9 +54,10 @@ class ValueFindings:
 
     value: Hashable
     seeds: tuple[int, ...]
-    score: ValueStat                       # lowest smoothed validation loss, per seed (the ranking statistic)
-    best_epoch: int | None                 # lowest point of the seeds' mean smoothed validation loss (chart star)
-    best_epochs: tuple[int | None, ...]    # per seed
+    # The one "lowest validation loss" every place states (star, card, sentence, ranking): the seeds' mean smoothed
+    # validation loss is lowest at `best_epoch`; `score` is each seed's smoothed value there (mean = that lowest).
+    score: ValueStat
+    best_epoch: int | None
     overfits: tuple[Overfit | None, ...]
     overfit_seeds: int
     onset_range: tuple[int, int] | None    # (min, max) over overfitting seeds of the epoch validation loss turned
@@ -63,8 +68,9 @@ class ValueFindings:
     huge_loss_seeds: int
     max_loss_ratio: float                  # largest finite loss / constant predictor's loss
     prior_loss: float
-    start_loss: float
+    start_loss: ValueStat                  # training loss of the starting weights (epoch 0), per seed
     final_train_loss: ValueStat            # mean of the last three epochs, per seed
+    final_val_loss: ValueStat              # the last epoch's validation loss, per seed (as Keras prints it)
     final_val_accuracy: ValueStat
     final_train_accuracy: ValueStat
     majority_val_accuracy: float | None
@@ -96,7 +102,8 @@ class ValueFindings:
 
     @property
     def rankable(self) -> bool:
-        return not (self.diverged_seeds or self.huge_loss_seeds or self.not_learning_seeds == self.n_seeds)
+        """Decided before any ranking: a value that blew up, or learned nothing, on any seed is never ranked."""
+        return not (self.diverged_seeds or self.huge_loss_seeds or self.not_learning_seeds)
 
 
 @dataclass(frozen=True)
@@ -107,7 +114,7 @@ class SpeedVerdict:
     reference: Hashable
     final_loss: float
     reference_final_loss: float
-    start_loss: float
+    start_loss: float      # the seeds' mean (`ValueFindings.start_loss.mean`)
     progress: float        # share of the reference's drop from the start that this value covered
     epochs: int
     comparison: Comparison  # reference against this value (the evidence)
@@ -125,6 +132,7 @@ class SweepFindings:
     generalisation: Comparison | None = None  # batch page: smallest batch (a) against the largest (b)
     generalisation_answer: str = ""
     noise_ranking: Ranking | None = None
+    noise_scale: tuple[NoiseCurve, ...] = ()   # batch page: the gradient noise scale of each batch size's runs
     early_stops: tuple[EarlyStop, ...] = ()   # epochs page: per seed
     patience: int = curves.EARLY_STOPPING_PATIENCE
     # (value, its last epoch) where validation loss sits below training loss from epoch 1 on, in the run's first half
@@ -174,9 +182,9 @@ def _mean_curve_best(runs: Sequence[RunHistory]) -> int | None:
 def _baseline(accuracy: ValueStat, majority: float | None) -> str:
     if majority is None or not accuracy.finite:
         return ""
-    if accuracy.high < majority:
+    if accuracy.high < majority - BASELINE_TOLERANCE:
         return BELOW_BASELINE
-    if accuracy.low > majority:
+    if accuracy.low > majority + BASELINE_TOLERANCE:
         return ABOVE_BASELINE
     return AT_BASELINE
 
@@ -185,10 +193,14 @@ def value_findings(value: Hashable, runs: Sequence[RunHistory], majority: float 
     """Everything about one value over its seeds (runs sorted by seed)."""
     overfits = tuple(curves.overfitting(h) for h in runs)
     divergences = tuple(curves.divergence(h) for h in runs)
-    overfitting = [o for o, d in zip(overfits, divergences) if o is not None and o.overfitting and d is None]
+    stuck = [curves.not_learning(h) and d is None for h, d in zip(runs, divergences)]
+    # Memorising rows whose validation loss never beats a constant guess is not overfitting: nothing was learned.
+    overfitting = [o for o, d, n in zip(overfits, divergences, stuck) if o and o.overfitting and not (d or n)]
     turns = [o.best_epoch for o in overfitting]
     best_mean = _mean_curve_best(runs)
     all_overfit = bool(runs) and len(overfitting) == len(runs)
+    at_best = (lambda h: float(curves.smoothed(h.val_loss)[best_mean - 1])) if best_mean else (lambda h: math.nan)
+
     region = (best_mean or min(turns), min(h.epochs_run for h in runs)) if all_overfit else None
     majority = curves.majority_accuracy(runs[0], majority) if runs else majority
     final_acc = value_stat(value, runs, lambda h: h.val_accuracy[-1] if h.val_accuracy else math.nan)
@@ -196,19 +208,19 @@ def value_findings(value: Hashable, runs: Sequence[RunHistory], majority: float 
     counts = [curves.update_counts(h) for h in runs]
     return ValueFindings(
         value=value, seeds=tuple(h.spec.seed for h in runs),
-        score=value_stat(value, runs, curves.robust_score),
+        score=value_stat(value, runs, at_best),
         best_epoch=best_mean,
-        best_epochs=tuple((curves.robust_best(h) or (None,))[0] for h in runs),
         overfits=overfits, overfit_seeds=len(overfitting),
         onset_range=(min(turns), max(turns)) if turns else None, overfit_region=region,
         divergences=divergences,
         oscillating_seeds=sum(curves.oscillation(h) is not None for h in runs),
-        not_learning_seeds=sum(curves.not_learning(h) and d is None for h, d in zip(runs, divergences)),
+        not_learning_seeds=sum(stuck),
         huge_loss_seeds=sum(curves.huge_loss(h) for h in runs),
         max_loss_ratio=max((r for r in ratios if math.isfinite(r)), default=math.nan),
         prior_loss=curves.prior_loss(runs[0]) if runs else math.log(2),
-        start_loss=curves.starting_loss(runs[0]) if runs else math.nan,
+        start_loss=value_stat(value, runs, curves.starting_loss),
         final_train_loss=value_stat(value, runs, lambda h: curves.tail_mean(h.loss)),
+        final_val_loss=value_stat(value, runs, lambda h: h.val_loss[-1] if h.val_loss else math.nan),
         final_val_accuracy=final_acc,
         final_train_accuracy=value_stat(value, runs, lambda h: h.accuracy[-1] if h.accuracy else math.nan),
         majority_val_accuracy=majority, accuracy_vs_baseline=_baseline(final_acc, majority),
@@ -234,9 +246,10 @@ def _speed(per_value: Sequence[ValueFindings]) -> tuple[tuple[SpeedVerdict, ...]
         material = final > SLOW_RATIO * ref_final and final > ref_final + SLOW_MARGIN
         if comparison is None or not comparison.a_beats_b or not material:
             continue
-        drop = ref.start_loss - ref_final
-        progress = (v.start_loss - final) / drop if drop > 0 else math.nan
-        verdict = SpeedVerdict(v.value, ref.value, final, ref_final, v.start_loss, progress, v.epochs_run, comparison)
+        drop = ref.start_loss.mean - ref_final
+        progress = (v.start_loss.mean - final) / drop if drop > 0 else math.nan
+        verdict = SpeedVerdict(v.value, ref.value, final, ref_final, v.start_loss.mean, progress, v.epochs_run,
+                               comparison)
         if v.value < ref.value and math.isfinite(progress) and progress < SLOW_PROGRESS:
             slow.append(verdict)
         elif v.value > ref.value:
@@ -329,7 +342,8 @@ def analyze_batch_sizes(kind: Any, histories: Sequence[RunHistory], standardized
     """The batch-size page: `analyze_values` with the noise ranking (noisiest/smoothest only when the rule separates
     them) and the answer to "smaller batches generalise better" (smallest batch against the largest, under the
     rule)."""
-    found = analyze_values(kind, histories, standardized, majority_val_accuracy, noise=True)
+    found = dataclasses.replace(analyze_values(kind, histories, standardized, majority_val_accuracy, noise=True),
+                                noise_scale=tuple(noise_curves(histories)))
     ranked = [s for s in found.ranking.stats]
     if len(ranked) < 2:
         return found

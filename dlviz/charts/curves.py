@@ -17,6 +17,8 @@ import plotly.graph_objects as go
 
 from dlviz.charts import style
 from dlviz.runs import DIVERGENCE_FACTOR, RunHistory
+from dlviz.text.findings import statistic_label
+from dlviz.text.format import format_loss
 from dlviz.text.seeds import on_every_seed
 
 METRIC_LABELS = {"loss": "Loss (binary cross-entropy)", "accuracy": "Accuracy"}
@@ -40,7 +42,9 @@ Groups = Mapping[str, Sequence[RunHistory]]
 class Marks:
     """What the findings mark on one value's curves (plain data from the analysis; no verdict text).
 
-    `best_epoch`: a star on the validation mean at that epoch (0 = the start); `overfit`: (first, last) epoch, hatched
+    `best_epoch`: a star at that epoch (0 = the start), at `best_value` (the findings' one lowest validation loss,
+    `ValueFindings.score.mean`: the seeds' mean smoothed over 3 epochs, named so in its hover) on a loss chart, else
+    on the validation mean; `overfit`: (first, last) epoch, hatched
     in the value's colour between its own training and validation means over those epochs (never a full-height band,
     which could belong to any value); `tied`: the value ties for best within the seed spread, so its star is hollow.
     """
@@ -48,6 +52,22 @@ class Marks:
     best_epoch: int | None = None
     overfit: tuple[int, int] | None = None
     tied: bool = False
+    best_value: float | None = None
+
+
+def star_point(runs: Sequence[RunHistory], mark: Marks | None, metric: str) -> tuple[list[float], list[float], str]:
+    """Where the findings' star goes on a `metric` chart of `runs`: ([epoch], [y], its hover text), empty without
+    a star. On a loss chart y is the statistic itself (`mark.best_value`), and the hover names
+    it with the value as the page's text prints it; on an accuracy chart, the validation mean at that epoch."""
+    if mark is None or mark.best_epoch is None:
+        return [], [], ""
+    band = seed_band(runs, "val_" + metric)
+    if mark.best_epoch >= len(band.mean):
+        return [], [], ""
+    label = f"lowest validation loss ({statistic_label(len(runs))})"
+    if metric == "loss" and mark.best_value is not None:
+        return [mark.best_epoch], [mark.best_value], f"{label}: {format_loss(mark.best_value)}"
+    return [mark.best_epoch], [float(band.mean[mark.best_epoch])], f"{label} here; validation {metric} %{{y:.1%}}"
 
 
 @dataclass(frozen=True)
@@ -203,19 +223,15 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
                 hovertemplate=f"{label}: the loss became NaN/inf after this point<extra></extra>"))
         # The findings' star (hollow when tied) on the validation mean.
         mark = marks.get(label)
-        star_x, star_y = [], []
-        if mark is not None and mark.best_epoch is not None:
-            band = seed_band(runs, "val_" + metric)
-            if mark.best_epoch < len(band.mean) and not (log_x and mark.best_epoch == 0):
-                star_x, star_y = [mark.best_epoch * scale], [float(band.mean[mark.best_epoch])]
+        star_x, star_y, star_text = star_point(runs, mark, metric)
         tied = mark is not None and mark.tied
-        if star_x:
+        if star_x and not (log_x and star_x[0] == 0):
             traces.append(go.Scatter(
-                x=star_x, y=star_y, mode="markers", name=f"{label} best", **dict(common, meta=FINAL),
+                x=[star_x[0] * scale], y=star_y, mode="markers", name=f"{label} best", **dict(common, meta=FINAL),
                 marker=dict(symbol="star-open" if tied else "star", size=s.star, color=color,
                             line=dict(color=color if tied else "black", width=2 if tied else 1)),
-                hovertemplate=f"{label}: {'tied for best' if tied else 'best'} (lowest smoothed validation loss) "
-                              f"at {unit} %{{x:,}}<br>validation {metric} there %{{y:{fmt}}}<extra></extra>"))
+                hovertemplate=f"{label}: {'tied for best' if tied else 'best'} at {unit} %{{x:,}}<br>{star_text}"
+                              "<extra></extra>"))
         if mark is not None and mark.overfit is not None:
             hatched = overfit_traces(means["training"], means["validation"], mark.overfit, label=label,
                                      color=color, hatch=HATCHES[n_hatched % len(HATCHES)], scale=scale,

@@ -9,7 +9,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dlviz.charts import style
-from dlviz.charts.curves import FINAL, KINDS, Band, Marks, short_y_titles, browser_floats, overfit_traces, seed_band
+from dlviz.charts.curves import (BEST_KEY, FINAL, KINDS, Band, Marks, browser_floats, overfit_traces, seed_band,
+                                 short_y_titles, star_point)
 from dlviz.runs import RunHistory
 
 EPOCH_COLORS = {"training": "#1b3a8c", "validation": "#d9480f"}
@@ -63,18 +64,12 @@ def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, sto
                 hovertemplate=f"{kind} {metric}{' (mean)' if multi else ''}<br>epoch %{{x}}: %{{y:{fmt}}}"
                               "<extra></extra>"),
                 row=1, col=col)
-        star_x, star_y = [], []
-        if marks is not None and marks.best_epoch is not None:
-            band = seed_band(runs, "val_" + metric)
-            if marks.best_epoch < len(band.mean):
-                star_x, star_y = [marks.best_epoch], [float(band.mean[marks.best_epoch])]
+        star_x, star_y, star_text = star_point(runs, marks, metric)
         fig.add_trace(go.Scatter(
             x=star_x, y=star_y, mode="markers", name="lowest validation loss", showlegend=False,
             legendgroup="best", meta=FINAL,
             marker=dict(symbol="star", size=s.star, color="#2b8a3e", line=dict(color="black", width=1)),
-            hovertemplate=f"lowest smoothed validation loss at epoch %{{x}}<br>validation {metric} there "
-                          f"%{{y:{'.1%' if metric == 'accuracy' else '.4f'}}}<extra></extra>"),
-            row=1, col=col)
+            hovertemplate=f"epoch %{{x}}<br>{star_text}<extra></extra>"), row=1, col=col)
         if marks is not None and marks.overfit is not None:
             hatched = overfit_traces(means["training"], means["validation"], marks.overfit, label="the run",
                                      color=EPOCH_COLORS["validation"], name="overfitting", in_legend=col == 1)
@@ -88,7 +83,7 @@ def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, sto
     parts = [(f"thin: each of {len(runs)} seeds" if each_seed else
               f"lines: mean of {len(runs)} seeds, band: min–max") if multi else "",
              "solid: training, dashed: validation",
-             "★ lowest validation loss" if marks is not None and marks.best_epoch is not None else "",
+             BEST_KEY if marks is not None and marks.best_epoch is not None else "",
              "hatched: overfitting" if overfit_drawn else "",
              "dotted: your stop epoch" if stop_epoch is not None else "",
              "dash-dot: EarlyStopping would stop" if early_stop_epoch is not None else ""]

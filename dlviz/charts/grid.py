@@ -4,7 +4,6 @@ best learning rate outlined (and cells that tie with it outlined dashed), an opt
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from typing import Sequence
 
@@ -13,7 +12,7 @@ import plotly.graph_objects as go
 
 from dlviz.analysis import grid as g
 from dlviz.charts import style
-from dlviz.text.format import format_lr
+from dlviz.text.format import format_loss, format_lr
 from dlviz.text.grid import OUTCOME_LABELS
 
 GRID_COLOR_SCALE = "Viridis"
@@ -78,7 +77,7 @@ def grid_heatmap_figure(batch_sizes: Sequence[int], learning_rates: Sequence[flo
             return "NaN"
         if not math.isfinite(v):
             return ""
-        return "✓" if status_only else (f"{v:.1%}" if percent else f"{v:.3f}")
+        return "✓" if status_only else (f"{v:.1%}" if percent else format_loss(v))
 
     text = [[cell_text(i, j) for j in xs] for i in ys]
     hover = [[f"batch {batch_sizes[i]} · lr {rate_labels[j]}<br>"
@@ -197,11 +196,9 @@ def _legend_key(name: str, color: str) -> go.Scatter:
 def plain_outcomes(grid: g.Grid, outcome: str) -> np.ndarray:
     """Every cell's outcome (seed mean) as its runs ended, a diverged run's included like any other: what the
     heatmap shows while the answers are hidden, so that no cell stands out as "diverged" before the reveal."""
-    def ended(h):
-        return g.run_outcome(None if h is None else dataclasses.replace(h, diverged_at=None), outcome)
-
     with np.errstate(invalid="ignore"):
-        return np.array([[np.mean([ended(h) for h in cell]) if cell else np.nan for cell in row]
+        return np.array([[np.mean([g.run_outcome(h, outcome) for h in cell]) if cell else np.nan
+                          for cell in row]
                          for row in grid.histories], dtype=float).reshape(grid.shape)
 
 

@@ -12,6 +12,7 @@ the same batches and do not depend on the other lanes; `dlviz.engine.plain.train
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -20,6 +21,7 @@ import numpy as np
 from dlviz.data import Dataset
 from dlviz.engine.kernels import evaluate_fn, train_rows_fn
 from dlviz.engine.model import initial_weights
+from dlviz.engine.noise import noise_scale
 from dlviz.engine.runtime import TRAINING_LOCK, tf
 from dlviz.runs import (DIVERGENCE_FACTOR, ProgressCallback, RunHistory, RunSpec, SweepProgress, TrainingError,
                         updates_per_epoch)
@@ -27,6 +29,8 @@ from dlviz.runs import (DIVERGENCE_FACTOR, ProgressCallback, RunHistory, RunSpec
 # With `record_path`, epoch 1 is cut into this many chunks of whole batches and the weights are recorded after each
 # (the first epoch is where the weights move most), then after every later epoch.
 FIRST_EPOCH_CHUNKS = 9  # 8 points inside epoch 1, then its end
+# The noise scale of one epoch's weights is measured in NumPy on this thread while TensorFlow trains the next epoch.
+_NOISE_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dlviz-noise")
 
 
 def epoch_orders(n_train: int, seed: int, epochs: int) -> list[np.ndarray]:
@@ -43,7 +47,7 @@ def _group_key(spec: RunSpec) -> tuple:
 
 
 def train_sweep(dataset: Dataset, specs: Sequence[RunSpec], progress: ProgressCallback | None = None, *,
-                record_path: bool = False) -> list[RunHistory]:
+                record_path: bool = False, measure_noise: bool = True) -> list[RunHistory]:
     """Train every spec on `dataset` and return their histories in the same order.
 
     A run's seed fixes its initial weights (`initial_weights(n_features, hidden_units, seed)`) and its batch order
@@ -52,7 +56,9 @@ def train_sweep(dataset: Dataset, specs: Sequence[RunSpec], progress: ProgressCa
     recording, as `model.fit` would report it (`diverged_at` marks the first epoch whose training loss exceeded
     `DIVERGENCE_FACTOR` x its initial loss); only a NaN/inf loss ends its recording (`nan_at`). `progress` is called
     after each epoch of each stack with partial histories. With `record_path`, each history also holds the weight
-    trajectory (`RunHistory.trajectory`, see `FIRST_EPOCH_CHUNKS`); the curves are the same either way.
+    trajectory (`RunHistory.trajectory`, see `FIRST_EPOCH_CHUNKS`); with `measure_noise`, the gradient noise scale
+    at the start and after every epoch (`RunHistory.noise_scale`, `dlviz.engine.noise`). The curves are the same
+    either way.
 
     Raises `TrainingError` for an absurd setting or a spec of another dataset.
 
@@ -76,7 +82,7 @@ def train_sweep(dataset: Dataset, specs: Sequence[RunSpec], progress: ProgressCa
     results: list[RunHistory | None] = [None] * len(specs)
     with TRAINING_LOCK:
         for number, indices in enumerate(groups.values(), start=1):
-            stack = _Stack.start(dataset, [specs[i] for i in indices], record_path)
+            stack = _Stack.start(dataset, [specs[i] for i in indices], record_path, measure_noise)
             batch = specs[indices[0]].batch_size
             stack.label = (f"batch {batch:,}: {len(indices)} run{'s' if len(indices) > 1 else ''} together"
                            + (f", group {number} of {len(groups)}" if len(groups) > 1 else ""))
@@ -106,9 +112,11 @@ class _Stack:
     paths: list[list[np.ndarray]] = field(default_factory=list)
     path_updates: list[int] = field(default_factory=list)
     label: str = ""  # what the progress message names (set by train_sweep)
+    measure_noise: bool = True
+    noise_jobs: list[tuple[list[int], Future]] = field(default_factory=list)
 
     @classmethod
-    def start(cls, dataset: Dataset, specs: list[RunSpec], record_path: bool) -> "_Stack":
+    def start(cls, dataset: Dataset, specs: list[RunSpec], record_path: bool, measure_noise: bool) -> "_Stack":
         spec0 = specs[0]
         n_train = len(dataset.y_train)
         seeds = sorted({s.seed for s in specs})
@@ -129,8 +137,21 @@ class _Stack:
             prior_loss=float(getattr(dataset, "prior_loss", np.nan)),
             majority_val_accuracy=float(getattr(dataset, "majority_share_val", np.nan)))
             for k, s in enumerate(specs)]
-        return cls(dataset, specs, record_path, params, histories, rows,
-                   paths=[[] for _ in specs] if record_path else [])
+        stack = cls(dataset, specs, record_path, params, histories, rows,
+                    paths=[[] for _ in specs] if record_path else [], measure_noise=measure_noise)
+        stack._record_noise(range(len(specs)))
+        return stack
+
+    def _record_noise(self, lanes) -> None:
+        # On a copy of the weights, in NumPy: the training's tensors and TensorFlow's state are not touched.
+        if self.measure_noise and len(self.dataset.y_train) > 1:
+            self.noise_jobs.append((list(lanes), _NOISE_WORKER.submit(
+                noise_scale, [p.numpy() for p in self.params], self.dataset.x_train, self.dataset.y_train)))
+
+    def _collect_noise(self) -> None:
+        for lanes, job in self.noise_jobs:
+            for lane, scale in zip(lanes, job.result()[lanes]):
+                self.histories[lane].noise_scale.append(float(scale))
 
     def _record_path(self, updates: int, lanes: list[int]) -> None:
         arrays = [p.numpy() for p in self.params]
@@ -181,6 +202,7 @@ class _Stack:
                 val_loss = val_acc = np.full(n_lanes, np.nan, np.float32)
             if self.record_path:
                 self._record_path(epoch * per_epoch, active)
+            self._record_noise(active)
             weights = None
             ended = []
             for lane in active:
@@ -215,6 +237,7 @@ class _Stack:
                 progress(state)
             if not active:
                 break
+        self._collect_noise()
         return histories
 
     def _finish_path(self, lane: int) -> None:

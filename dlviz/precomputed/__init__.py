@@ -91,5 +91,5 @@ def generate(path: Path = PATH) -> Path:
     from dlviz.engine.sweep import train_sweep
 
     dataset = defaults.default_dataset()
-    histories = [h for specs in defaults.default_sweeps(dataset).values() for h in train_sweep(dataset, specs)]
-    return save(histories, path)
+    specs = list(dict.fromkeys(s for specs in defaults.default_sweeps(dataset).values() for s in specs))
+    return save(train_sweep(dataset, specs), path)

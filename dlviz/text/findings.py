@@ -27,6 +27,16 @@ ONE_SEED_NOTE = (f"With one seed there is no spread to measure, so values closer
 STATISTIC = "lowest validation loss, smoothed over 3 epochs"
 
 
+def statistic_label(n_seeds: int) -> str:
+    """The short label of the one "lowest validation loss" (`ValueFindings.score` at `best_epoch`) wherever it is
+    shown: "mean of 3 seeds, smoothed over 3 epochs", or "smoothed over 3 epochs" for one run."""
+    return (f"mean of {n_seeds} seeds, " if n_seeds > 1 else "") + f"smoothed over {curves.SMOOTHING_WINDOW} epochs"
+
+
+def _means(n: int) -> str:
+    return f" (means of {n} seeds)" if n > 1 else ""
+
+
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -59,15 +69,19 @@ def divergence_sentence(kind: Any, v: ValueFindings) -> str | None:
         return None
     low, high = v.diverged_epochs  # type: ignore[misc]
     jumps = [d for d in v.divergences if d is not None and d.reason == "exploded" and d.ratio == d.ratio]
+    seeds = _seeds_of(v.diverged_seeds, v.n_seeds)
     if first.reason == "exploded" and first.ratio == first.ratio:  # over the seeds: a range, never one seed's
+        # One starting loss: the seeds' mean, the number the curve's first point and the sentences after show.
+        start = sum(d.start_loss for d in jumps) / len(jumps)
         what = (f"training loss jumped to {span([d.loss for d in jumps], format_loss)} in "
-                f"{format_epochs(low, high)}, {span([d.ratio for d in jumps], format_ratio)} its starting "
-                f"{span([d.start_loss for d in jumps], format_loss)}")
+                f"{format_epochs(low, high)}{seeds}, {span([d.ratio for d in jumps], format_ratio)} its starting "
+                f"loss ({format_loss(start)}" + (f", the mean of the {len(jumps)} seeds)" if len(jumps) > 1 else ")"))
+        seeds = ""
     elif first.reason == "exploded":
         what = f"training loss exploded in {format_epochs(low, high)}"
     else:
         what = f"the loss became {'NaN' if first.reason == 'nan' else 'infinite'} in {format_epochs(low, high)}"
-    text = _start(_at(kind, v.value), f"{what}{_seeds_of(v.diverged_seeds, v.n_seeds)}: the run diverged.")
+    text = _start(_at(kind, v.value), f"{what}{seeds}: the run diverged.")
     after = v.after_divergence
     diverged = [d for d in v.divergences if d is not None]
     # The numbers printed are the ones curves.divergence judged: each diverged run's mean training loss over its
@@ -107,7 +121,14 @@ def accuracy_sentence(kind: Any, v: ValueFindings) -> str | None:
         return head + "."
     # The baseline is a constant answer chosen on the training rows: the training rows' majority class, which on
     # the validation rows may score under 50%.
-    baseline = f"always answering the training rows' majority class ({format_percent(majority)} on these rows)"
+    baseline = f"always answering the training rows' majority class ({format_percent(majority)} on these rows"
+    baseline += (", under 50% because that class is the minority among the validation rows)" if majority < 0.5 else
+                 ")")
+    if v.not_learning_seeds:  # the accuracy cannot rescue it (random labels scored 14.6 points "above")
+        seeds = "" if v.not_learning_seeds == v.n_seeds else f" on {v.not_learning_seeds} of {v.n_seeds} seeds"
+        return (f"{head} against {baseline}, but validation loss never gets clearly below a constant guess's "
+                f"{format_loss(v.prior_loss)}{seeds}: the model learned nothing the validation rows confirm, "
+                "whatever its accuracy.")
     if v.accuracy_vs_baseline == sweeps.BELOW_BASELINE:
         return f"{head} — worse than {baseline}."
     if v.accuracy_vs_baseline == sweeps.AT_BASELINE:
@@ -122,16 +143,12 @@ def overfitting_sentence(kind: Any, v: ValueFindings) -> str | None:
         return None
     n = v.n_seeds
     if v.overfit_region is not None:
-        turn_low, turn_high = v.onset_range  # type: ignore[misc]
-        best = sum(o.best_val_loss for o in valid) / len(valid)
-        end = sum(o.end_val_loss for o in valid) / len(valid)
-        train_at = sum(o.train_loss_at_best for o in valid) / len(valid)
-        train_end = sum(o.end_train_loss for o in valid) / len(valid)
         seeds = "" if n == 1 else f" on every one of {n} seeds"
         return _start(_at(kind, v.value), (
-            f"validation loss is lowest at {format_epochs(turn_low, turn_high)} ({format_loss(best)}) and rises to "
-            f"{format_loss(end)} by epoch {v.epochs_run} while training loss keeps falling ({format_loss(train_at)} "
-            f"to {format_loss(train_end)}){seeds}: the model is overfitting."))
+            f"validation loss is lowest at epoch {v.best_epoch} ({format_loss(v.score.mean)}, {statistic_label(n)}) "
+            f"and rises to {format_loss(v.final_val_loss.mean)} at epoch {v.epochs_run}{_means(n)}, while "
+            f"training loss keeps falling (to {format_loss(v.final_train_loss.mean)}, mean of the last "
+            f"{curves.TAIL_EPOCHS} epochs){seeds}: the model is overfitting."))
     if v.overfit_seeds:
         return _start(_at(kind, v.value), (
             f"validation loss turns up on {v.overfit_seeds} of {n} seeds only: no clear overfitting at "
@@ -140,8 +157,8 @@ def overfitting_sentence(kind: Any, v: ValueFindings) -> str | None:
         return _start(_at(kind, v.value), (f"validation loss is still falling at the last epoch ({v.epochs_run}): "
                                            "no sign of overfitting yet."))
     return _start(_at(kind, v.value), (
-        f"validation loss is lowest near epoch {v.best_epoch} ({format_loss(v.score.mean)}) and stays within noise "
-        "of it: no clear overfitting."))
+        f"validation loss is lowest at epoch {v.best_epoch} ({format_loss(v.score.mean)}, {statistic_label(n)}) "
+        "and stays within noise of it: no clear overfitting."))
 
 
 def early_stopping_sentence(findings: SweepFindings) -> str | None:
@@ -199,7 +216,7 @@ def ranking_sentence(findings: SweepFindings) -> str | None:
     spreads = max(ranking.stat(v).spread for v in tied)
     means = ", ".join(f"{format_value(kind, v)}: {format_loss(ranking.stat(v).mean)}" for v in tied)
     text = (f"No clear difference {at_seeds(n)} between {kind.plural} {join_values(kind, tied)} ({means}; "
-            f"{STATISTIC}): they tie for the best")
+            f"lowest validation loss, {statistic_label(n)}): they tie for the best")
     text += (f", since the seeds alone move a run by up to {format_loss(spreads)}." if n > 1 else ".")
     return text + (" " + ONE_SEED_NOTE if n == 1 else "")
 
@@ -208,10 +225,11 @@ def speed_sentences(findings: SweepFindings) -> list[str]:
     kind = findings.kind
     out = []
     last = f"the last {curves.TAIL_EPOCHS} epochs"  # the statistic the verdicts compare (final_train_loss)
+    seeds = f" and of {findings.n_seeds} seeds" if findings.n_seeds > 1 else ""
     for s in findings.too_slow:
         out.append(_start(_at(kind, s.value), (
             f"training loss only fell from {format_loss(s.start_loss)} to {format_loss(s.final_loss)} (mean of "
-            f"{last}) in {s.epochs} epochs, {format_percent(max(s.progress, 0.0), 0)} of the way "
+            f"{last}{seeds}) in {s.epochs} epochs, {format_percent(max(s.progress, 0.0), 0)} of the way "
             f"{value_name(kind, s.reference)} got (to {format_loss(s.reference_final_loss)}) "
             f"{on_every_seed(s.comparison.n_seeds)}: the steps are too small, so it learns too slowly.")))
     for s in findings.too_high:
@@ -227,24 +245,25 @@ def scale_sentences(findings: SweepFindings) -> list[str]:
     """Not learning, and huge losses (pointing at the unscaled inputs when standardisation is off)."""
     kind, out = findings.kind, []
     for v in findings.per_value:
-        if sweeps.NOT_LEARNING in v.verdicts:
+        if sweeps.NOT_LEARNING in v.verdicts and not v.final_val_accuracy.finite:  # else accuracy_sentence says it
             out.append(_start(_at(kind, v.value), (
                 f"validation loss never gets clearly below {format_loss(v.prior_loss)}, the loss of always "
-                "guessing the class shares: the network is not learning.")))
+                "guessing the class shares: the network learned nothing the validation rows confirm.")))
     # With standardised inputs a run that blew up has its own sentence (the learning rate): only unscaled inputs
     # make every huge loss a matter of scale.
     huge = [v for v in findings.per_value if v.huge_loss_seeds and (findings.unscaled_inputs or not v.diverged_seeds)]
     if huge:
         worst = max(v.max_loss_ratio for v in huge)
+        where = "" if huge[0].value is None else \
+            f" (at {kind.plural if len(huge) > 1 else 'value'} {join_values(kind, [v.value for v in huge])})"
         text = (f"Losses reach {format_loss(worst * huge[0].prior_loss)}, {format_ratio(worst)} the "
-                f"{format_loss(huge[0].prior_loss)} of a constant guess "
-                f"(at {kind.plural if len(huge) > 1 else 'value'} {join_values(kind, [v.value for v in huge])})")
-        if findings.unscaled_inputs:
-            text += (": the features are not standardised, so large raw numbers (money, counts) swamp the model. "
-                     "Turn on \"Standardise features\".")
-        else:
-            text += ": these runs are far from a usable model."
-        out.append(text)
+                f"{format_loss(huge[0].prior_loss)} of a constant guess{where}")
+        out.append(text + (": these runs are far from a usable model." if findings.standardized else "."))
+    # With standardisation off, unscaled inputs are the likely cause of any run that is unstable or stuck.
+    if not findings.standardized and any(v.diverged_seeds or v.huge_loss_seeds or v.not_learning_seeds
+                                         or v.oscillating_seeds for v in findings.per_value):
+        out.append("The features are not standardised: inputs on very different scales (money, counts) are the "
+                   "likely cause of runs that blow up, swing or stay stuck. Turn on \"Standardise features\".")
     return out
 
 
@@ -298,7 +317,8 @@ def epochs_sentences(findings: SweepFindings) -> list[str]:
         return []
     v = findings.per_value[0]
     # Huge or exploding losses are the story then: no overfitting sentence about them (issue 16 item 7).
-    fit = overfitting_sentence(findings.kind, v) if not (v.huge_loss_seeds or v.diverged_seeds) else None
+    fit = overfitting_sentence(findings.kind, v) if not (v.huge_loss_seeds or v.diverged_seeds or
+                                                         v.not_learning_seeds) else None
     return [text for text in (fit, early_stopping_sentence(findings), accuracy_gap_sentence(v)) if text]
 
 
@@ -324,7 +344,7 @@ def sentences(findings: SweepFindings) -> list[str]:
     for v in findings.per_value:
         if v.diverged_seeds:
             continue  # the divergence sentence says what the accuracy means then
-        if v.accuracy_vs_baseline in (sweeps.BELOW_BASELINE, sweeps.AT_BASELINE) or (
+        if v.accuracy_vs_baseline in (sweeps.BELOW_BASELINE, sweeps.AT_BASELINE) or v.not_learning_seeds or (
                 v.value is None and v.majority_val_accuracy is not None):
             text = accuracy_sentence(kind, v)
             if text:

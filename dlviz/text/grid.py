@@ -9,6 +9,7 @@ from typing import Sequence
 
 import numpy as np
 
+from dlviz.analysis import curves
 from dlviz.analysis import grid as g
 from dlviz.analysis.grid import (BEST_VAL_LOSS, FINAL_VAL_ACCURACY, GUIDE_SOURCE, HIGHER_IS_BETTER,
                                  SAME_EPOCHS, SAME_UPDATES, Grid, RowBest)
@@ -32,18 +33,39 @@ def outcome_text(outcome: str, value: float) -> str:
     return format_percent(value) if outcome == FINAL_VAL_ACCURACY else format_loss(value)
 
 
+def _updates_broken(budget: str, amount: int, n_train: int, batch_sizes: Sequence[int],
+                    row_epochs: Sequence[int]) -> bool:
+    """A "same weight updates" grid whose runs were trimmed below the epochs it asked for: its premise is gone."""
+    return budget == SAME_UPDATES and any(e < g.epochs_for(budget, amount, b, n_train)
+                                          for b, e in zip(batch_sizes, row_epochs))
+
+
+def capped_sentence(batch_sizes: Sequence[int], n_train: int) -> str | None:
+    """The notice for batch sizes larger than the training rows (they train as one batch of every row)."""
+    big = ", ".join(format_count(b) for b in sorted({b for b in batch_sizes if b > n_train}))
+    return (f"Batch size {big} is larger than the {format_count(n_train)} training rows: one batch holds all of them, "
+            f"so it trains as batch {format_count(n_train)}.") if big else None
+
+
 def budget_sentence(budget: str, amount: int, n_train: int, batch_sizes: Sequence[int],
                     row_epochs: Sequence[int], row_updates: Sequence[int]) -> str:
-    """What every cell gets the same amount of, and what that means per batch size."""
+    """What every cell got the same amount of as the runs trained (`row_epochs`, `row_updates`: after any trim),
+    and what that means per batch size."""
     if budget == SAME_EPOCHS:
         return (f"**Same epochs**: every cell goes through the {format_count(n_train)} training rows "
-                f"{_passes(amount)}, so every cell sees the same number of samples ({format_count(amount * n_train)})."
-                " A bigger batch then makes fewer, larger-batch weight updates: "
-                + ", ".join(f"batch {b} makes {format_count(u)}" for b, u in zip(batch_sizes, row_updates)) + ".")
+                f"{_passes(row_epochs[0])}, so every cell sees the same number of samples "
+                f"({format_count(row_epochs[0] * n_train)}). A bigger batch then makes fewer, larger-batch weight "
+                "updates: " + ", ".join(f"batch {format_count(b)} makes {format_count(u)}"
+                                        for b, u in zip(batch_sizes, row_updates)) + ".")
+    passes = ", ".join(f"batch {format_count(b)} goes through the rows {_passes(e)}"
+                       for b, e in zip(batch_sizes, row_epochs))
+    if _updates_broken(budget, amount, n_train, batch_sizes, row_epochs):
+        return (f"**Same weight updates** asked for about {format_count(amount)} steps per cell, but the runs were "
+                f"trimmed to {format_count(min(row_updates))}-{format_count(max(row_updates))} updates per cell "
+                f"({passes}): they no longer make the same number of updates, so this grid cannot compare batch sizes "
+                "at equal steps.")
     return (f"**Same weight updates**: every cell takes about {format_count(amount)} steps (rounded to whole epochs, "
-            "since validation is measured after each epoch), so a bigger batch sees more data: "
-            + ", ".join(f"batch {b} goes through the rows {_passes(e)}" for b, e in zip(batch_sizes, row_epochs))
-            + ".")
+            f"since validation is measured after each epoch), so a bigger batch sees more data: {passes}.")
 
 
 def _rates(rates: Sequence[float]) -> str:
@@ -62,20 +84,32 @@ def row_sentence(row: RowBest, outcome: str) -> str:
 
 
 def grid_sentences(grid: Grid, outcome: str = g.DEFAULT_OUTCOME, budget: str = SAME_EPOCHS,
-                   n_train: int | None = None) -> list[str]:
-    """Plain sentences about a finished grid, every number taken from it."""
+                   n_train: int | None = None, amount: int | None = None) -> list[str]:
+    """Plain sentences about a finished grid, every number taken from it. With `amount` (the budget asked for), a
+    "same weight updates" grid trimmed below it says so and draws no conclusion across batch sizes."""
     ranking = g.ranking_outcome(outcome)
     rows = [r for r in g.row_bests(grid, outcome) if r.ranking.leader is not None]
-    if not rows:
+    if not rows and grid.diverged().all():
         return ["Every run of the grid diverged: even the smallest learning rate is too large here. Add smaller "
                 "learning rates."]
     n = grid.n_seeds
     head = "; ".join(row_sentence(r, ranking) for r in rows)
-    out = [head[:1].upper() + head[1:] + f" ({OUTCOME_LABELS[ranking]}, {over_seeds(n)})."]
-    if len(rows) > 1:
+    out = [head[:1].upper() + head[1:] + f" ({OUTCOME_LABELS[ranking]}, {over_seeds(n)})."] if rows else [
+        f"No run that did not blow up got its validation loss clearly below a constant guess's "
+        f"{format_loss(next(curves.prior_loss(h) for r in grid.histories for c in r for h in c if h is not None))}: "
+        "none learned anything the validation rows confirm, so no learning rate is best. Train for more epochs or on "
+        "more rows."]
+    broken = bool(amount and n_train and _updates_broken(budget, amount, n_train, grid.batch_sizes, grid.epochs()))
+    if broken:
+        updates = grid.updates(n_train)  # type: ignore[arg-type]
+        out.append(f"The runs were trimmed to {format_count(min(updates))}-{format_count(max(updates))} weight "
+                   f"updates per cell instead of about {format_count(amount)}: no longer the same number, so no "
+                   "conclusion is drawn here on how the best learning rate moves with the batch size.")
+    elif len(rows) > 1:
         out += _trend(grid, rows, budget)
-    out += _divergence(grid) + _slow_edge(grid, ranking, budget, n_train) + _overfitting(grid, ranking)
-    if budget == SAME_UPDATES and n_train and len(grid.batch_sizes) > 1:
+    out += _divergence(grid) + ([] if broken else _slow_edge(grid, ranking, budget, n_train))
+    out += _overfitting(grid, ranking)
+    if budget == SAME_UPDATES and n_train and len(grid.batch_sizes) > 1 and not broken:
         epochs = grid.epochs()
         out.append(f"With (about) the same number of weight updates, batch {grid.batch_sizes[-1]} went through the "
                    f"training rows {_passes(epochs[-1])} and batch {grid.batch_sizes[0]} {_passes(epochs[0])}: same "

@@ -16,8 +16,8 @@ EPOCHS_LOOK_FOR = (
     "An epoch is one full pass over the training rows, so epochs set how long the model trains.",
     "Watch the two curves part: training loss keeps falling while validation loss turns upward. From that turn "
     "on the model is memorizing its training rows: it is overfitting.",
-    "The best stopping point is where validation loss is lowest; EarlyStopping finds it for you. The band shows "
-    "how much that point moves from seed to seed.",
+    "The best stopping point is where validation loss is lowest. EarlyStopping keeps the best weights it has seen, "
+    "but with little patience it can stop at an early dip, before the lowest point: its patience decides.",
 )
 BATCH_LOOK_FOR = (
     "The batch size is how many rows the model looks at before each weight update: it sets how often the "

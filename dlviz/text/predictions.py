@@ -23,6 +23,7 @@ from dlviz.analysis import sweeps
 from dlviz.runs import RunHistory, updates_per_epoch
 from dlviz.text.format import (format_count, format_epochs, format_loss, format_lr, format_percent, join_values,
                                format_value, seeds_text, value_label, value_name)
+from dlviz.text.findings import statistic_label
 from dlviz.text.seeds import beyond_spread, over_seeds
 
 RIGHT, WRONG, CANNOT_TELL = "right", "wrong", "cannot tell"
@@ -133,20 +134,19 @@ def check_turn(answer: int, findings: sweeps.SweepFindings, context: Context) ->
     margin = max(f[2] for f in found)
     n, tol = v.epochs_run, epoch_tolerance(v.epochs_run)
     seeds = "" if len(found) == 1 else f" over {seeds_text(len(found))}"
-    low = format_loss(float(np.mean([f[3] for f in found])))
+    # The lowest is the one the star, the card and the findings state (`ValueFindings.score` at `best_epoch`).
+    low = f"{format_loss(v.score.mean)} at epoch {v.best_epoch}, {statistic_label(len(found))}"
     settled = (f"validation loss came within {format_loss(margin)} (the noise margin) of its lowest "
                f"({low}) by {format_epochs(min(settles), max(settles))}{seeds}")
     overfit = v.overfit_region is not None
     right_until = max(max(bests) if overfit else max(settles), max(settles)) + tol
     if min(settles) - tol <= answer <= right_until:
-        return Verdict(RIGHT, f"{said}: {settled}" + (f", was lowest at {format_epochs(min(bests), max(bests))}"
-                                                       if overfit else "") + f". Within {tol} epochs counts.")
+        return Verdict(RIGHT, f"{said}: {settled}. Within {tol} epochs counts.")
     if answer < min(settles) - tol:
         return Verdict(WRONG, f"{said}; {settled}: it was still clearly improving after epoch {answer}.")
     if overfit:
-        ends = float(np.mean([o.end_val_loss for o in v.overfits if o is not None]))
-        return Verdict(WRONG, f"{said}; {settled}, was lowest at {format_epochs(min(bests), max(bests))} and rose "
-                              f"to {format_loss(ends)} by epoch {n}: it had stopped improving long before.")
+        return Verdict(WRONG, f"{said}; {settled} and rose to {format_loss(v.final_val_loss.mean)} at epoch {n}: "
+                              "it had stopped improving long before.")
     if answer <= max(bests) + tol:
         return Verdict(CANNOT_TELL, f"{said}; {settled} and crept lower by less than that up to "
                                     f"{format_epochs(min(bests), max(bests))}: within noise, so this run cannot say "

@@ -1,29 +1,32 @@
-"""Training from a page: every run cached on its own (`RunSpec` -> `RunHistory`) for every session, missing runs
-trained together with a progress bar and live curves, work capped for a small server.
-
-Caching runs one by one means that adding a value to a sweep trains only that value's seeds and removing one trains
-nothing. TensorFlow (about 600 MB) is imported only when something must be trained.
+"""Training from a page: the one training path. Every job runs on the server's one trainer
+(`dlviz.engine.queue.Trainer`: one worker, first come first served, identical requests shared, queued work nobody waits
+for dropped), shows its place in line, estimated wait and progress, and its result goes to the one store (every sweep
+run by its `RunSpec`, shipped defaults first; anything else by its key), bounded in bytes, shared by every session.
+Work caps keep a sweep responsive on a small server. TensorFlow is imported on the trainer's thread only.
 """
 
 from __future__ import annotations
 
 import gc
+import json
 import math
-import sys
+import os
+import resource
 import threading
 import time
 import uuid
+from concurrent import futures
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Callable, Hashable, Sequence, TypeVar
 
 import streamlit as st
 
-from dlviz import settings
-from dlviz.cache import ResultCache
-from dlviz.runs import RunHistory, RunSpec, SweepProgress, TrainingError, updates_per_epoch
+from dlviz.engine.queue import Job, Place, Trainer, sweep_work, width_factor
+from dlviz.runs import RunHistory, RunSpec, TrainingError, updates_per_epoch
 from dlviz.ui import predict
 from dlviz.ui.sidebar import Selection
 
+T = TypeVar("T")
 # Work caps that keep a sweep responsive on a small Community Cloud container, counted at the lesson's width:
 # training rows seen and weight updates, summed over the values of a sweep. Seeds train stacked with their value,
 # so each extra seed is counted at SEED_WORK of a run (bench/sweeps.py measures seed_cost, 3 seeds / 1 seed).
@@ -31,36 +34,22 @@ MAX_SAMPLE_PASSES = 4_000_000
 MAX_TOTAL_UPDATES = 150_000
 SEED_WORK = 0.5
 # Growing curves while a sweep trains: the first drawing once it has trained LIVE_FIRST_SECONDS, then at most one
-# redraw per LIVE_REDRAW_SECONDS and at most LIVE_DRAW_SHARE of the time spent drawing. Drawing runs on the session's
-# thread beside the trainer, on the same cores (a figure and its JSON took 40-100 ms here, and every redraw makes the
-# browser draw the chart again); in a class of 20 visitors each training a 2 s sweep, redrawing every 0.4 s cost the
-# server a third as much CPU as the training (bench/class.py). A short sweep now shows its bar and then its chart; a
-# long one grows about every 1-2 s.
+# redraw per LIVE_REDRAW_SECONDS and at most LIVE_DRAW_SHARE of the time spent drawing (drawing runs on the session's
+# thread beside the trainer, on the same cores; bench/class.py).
 LIVE_FIRST_SECONDS = 1.0
 LIVE_REDRAW_SECONDS = 0.4
 LIVE_DRAW_SHARE = 0.05
 QUEUE_POLL_SECONDS = 0.25  # how often a waiting page reads its place in line (it redraws only what changed)
+STORE_BYTES = 96 * 2**20  # the result store's bound (pickled); TensorFlow alone is ~650 MB resident
 
 
 @st.cache_resource(show_spinner=False)
-def run_store() -> ResultCache:
-    """Every finished run of this server process, shared by all sessions (runs are immutable once stored), starting
-    with the runs shipped for every page's defaults (`dlviz.precomputed`), so that no default needs training."""
+def trainer() -> Trainer:
+    """The one trainer and result store of this server process, holding the runs shipped for every page's defaults
+    (`dlviz.precomputed`) first, so that no default needs training."""
     from dlviz import precomputed
 
-    store = ResultCache(max_entries=4_000, max_bytes=128 * 1024 * 1024)
-    for spec, history in precomputed.load().items():
-        store.put(spec, history)
-    return store
-
-
-@st.cache_resource(show_spinner=False)
-def training_queue():
-    """The one trainer of this server process (`dlviz.engine.queue.TrainingQueue`): sweeps train one at a time,
-    first come first served, one queued sweep per session, identical requests shared, abandoned ones dropped."""
-    from dlviz.engine.queue import TrainingQueue
-
-    return TrainingQueue(ResultCache(max_entries=64, max_bytes=64 * 1024 * 1024))
+    return Trainer(STORE_BYTES, shipped=precomputed.load())
 
 
 def within_budget(selection: Selection, specs: Sequence[RunSpec]) -> list[RunSpec]:
@@ -77,8 +66,9 @@ def _session_id() -> str:
     return st.session_state.setdefault("dlviz_session_id", uuid.uuid4().hex)
 
 
-def _waiting_text(position: int, seconds: float) -> str:
-    ahead = f"{position} sweep{'s' if position != 1 else ''} ahead of yours" if position else "yours is next"
+def _waiting_text(position: int, seconds: float, label: str) -> str:
+    ahead = (f"{position} job{'s' if position != 1 else ''} ahead of your {label}" if position
+             else f"your {label} is next")
     return f"Waiting for the trainer: {ahead}, about {max(1, round(seconds))} s."
 
 
@@ -117,37 +107,10 @@ class Throttle:
         self.next_at = now + max(self.min_seconds, spent / self.share - spent)
 
 
-_frozen = threading.Event()
-
-
-def freeze_long_lived() -> None:
-    """Once per process, after its first training: move every object alive now out of the garbage collector's way
-    (`gc.collect()`, then `gc.freeze()`; Python's public API).
-
-    TensorFlow, Keras and the traced engine leave about half a million long-lived Python objects, and every full
-    collection walks all of them again (0.23 s of CPU each, measured here). A class keeps the server allocating
-    (figures, histories, 20 sessions' scripts): 20 visitors set off about 45 full collections, 26 s of wall time in
-    the collector, and the same class with the objects frozen 7 s; the server's CPU outside TensorFlow's threads fell
-    from 33-38 s to 26 s in the class and from 20-23 s to 11 s serving it again from the cache (bench/class.py).
-    Frozen objects are still freed by reference counting; only a reference cycle among them that becomes garbage
-    later is kept (e.g. of the few sessions alive at this moment). Later sweeps pay only for the objects made after.
-    """
-    if _frozen.is_set():
-        return
-    _frozen.set()
-    gc.collect()
-    gc.freeze()
-
-
-def _width_factor(spec: RunSpec) -> float:
-    """How much slower than the lesson's width a run is (an 8x wider model measured 3-3.6x slower)."""
-    return max(1.0, spec.hidden_units / settings.LESSON_HIDDEN_UNITS) ** 0.6
-
-
 def work(specs: Sequence[RunSpec], n_train: int) -> tuple[int, int]:
     """(training rows seen, weight updates) of a sweep of one seed per value, counted at the lesson's width."""
-    passes = sum(s.epochs * _width_factor(s) for s in specs) * n_train
-    updates = sum(s.epochs * updates_per_epoch(n_train, s.batch_size) * _width_factor(s) for s in specs)
+    passes = sum(s.epochs * width_factor(s) for s in specs) * n_train
+    updates = sum(s.epochs * updates_per_epoch(n_train, s.batch_size) * width_factor(s) for s in specs)
     return round(passes), round(updates)
 
 
@@ -179,94 +142,166 @@ def fit_budget(specs: Sequence[RunSpec], n_train: int, n_seeds: int = 1) -> tupl
                              "fewer values, fewer seeds, fewer rows, larger batches or fewer hidden units.")
 
 
+def _log_timing(key: Hashable, arrival: float, job: Job | None) -> None:
+    """With DLVIZ_TIMING_LOG=path, one JSON line per request that reached the trainer or the store: when it arrived,
+    when its job started (None: stored already), when its result came, and the server's CPU seconds then
+    (monotonic clock; bench/class.py reads it)."""
+    path = os.environ.get("DLVIZ_TIMING_LOG")
+    if path:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        line = {"key": repr(key)[:200], "session": _session_id(), "arrival": arrival, "end": time.monotonic(),
+                "start": None if job is None else job.started, "cpu": usage.ru_utime + usage.ru_stime}
+        with open(path, "a") as handle:
+            handle.write(json.dumps(line) + "\n")
+
+
+def _wait(key: Hashable, job: Callable[[Callable[..., None]], T], *, work: float, label: str,
+          on_progress: Callable[[Place], None] | None = None, keep: bool = True) -> T | None:
+    """Queue `job` under `key` (or join or find it), show the place in line and progress until its result comes;
+    with `keep`, the result is stored under `key` (`train` stores each run by its spec instead)."""
+    arrival, store = time.monotonic(), trainer()
+    found = store.get(key) if keep else None
+    if found is not None:
+        _log_timing(key, arrival, None)
+        return found
+
+    def run(report: Callable[..., None]) -> T:  # on the trainer's thread: never touches Streamlit
+        value = job(report)
+        if keep:
+            store.put(key, value)
+        return value
+
+    ticket = store.submit(_session_id(), key, run, work)
+    bar, shown = st.progress(0.0, text=f"Waiting for the trainer ({label})…"), [""]
+    try:
+        while not futures.wait([ticket.future], QUEUE_POLL_SECONDS).done:
+            place = store.place(ticket)
+            text = (f"Training your {label}: {place.fraction:.0%}" + (f" ({place.message})" if place.message else "")
+                    if place.running else _waiting_text(place.ahead, place.seconds, label))
+            if text != shown[0]:  # a waiting page sends the browser only what changed
+                shown[0] = text
+                bar.progress(place.fraction, text=text)
+            if on_progress is not None and place.running:
+                on_progress(place)
+        result = ticket.future.result()
+        _log_timing(key, arrival, ticket)
+        return result
+    except TrainingError as exc:
+        st.error(str(exc))
+        return None
+    finally:
+        bar.empty()
+
+
+def run_job(key: Hashable, job: Callable[[Callable[[float, str], None]], T], *, work: float, label: str) -> T | None:
+    """The result of `job` under `key`, trained on the server's one trainer: stored already, or shared with a
+    request for the same key queued or running, or queued now; meanwhile the page shows the place in line, the
+    estimated wait and a progress bar.
+
+    Args:
+        key: hashable, and includes the dataset's fingerprint: identical keys share one job and one stored result.
+        job: `job(report)` runs on the trainer's thread (it may import TensorFlow); `report(fraction, message)`
+            shows progress (fraction in [0, 1]) and raises `dlviz.engine.queue.Cancelled` once nobody waits.
+        work: the job's estimated cost in one-lane training steps (`dlviz.engine.queue.sweep_work`'s unit).
+        label: what the page calls the job ("range test"), in the waiting text.
+
+    Returns:
+        The job's value (the same object for every session asking for `key`), or None after showing a
+        `dlviz.runs.TrainingError` with `st.error`. Other exceptions of the job reach the caller; nothing failed is
+        stored.
+    """
+    return _wait(key, job, work=work, label=label)
+
+
+def warm_up() -> None:
+    """Once per process, after the first page has been drawn: queue the trainer's first job, which imports TensorFlow
+    and traces the engine for the lane counts of every page's default sweeps (one epoch on 200 practice rows), so the
+    first visitor who changes a setting pays for neither; a job like any other, it never runs beside a training.
+
+    Then it moves every object alive (TensorFlow's, Keras', the traced engine's: about half a million) out of the
+    garbage collector's way (`gc.collect()`, `gc.freeze()`), which every full collection would otherwise walk again
+    while a class keeps the server allocating (bench/README.md). Frozen objects are still freed by reference
+    counting."""
+    if _warmed.is_set():
+        return
+    _warmed.set()
+    from dlviz import defaults
+
+    sweeps = defaults.default_sweeps(defaults.default_dataset())
+    lanes = sorted({sum(1 for o in specs if o.batch_size == s.batch_size and o.epochs == s.epochs
+                        and o.hidden_units == s.hidden_units) for specs in sweeps.values() for s in specs})
+
+    def warm(report: Callable[..., None]) -> None:
+        from dlviz.data import load_builtin
+        from dlviz.engine.sweep import train_sweep
+
+        data = load_builtin("practice", max_rows=200)
+        for n in lanes:
+            train_sweep(data, [RunSpec(data.fingerprint, epochs=1, seed=s) for s in range(n)])
+        gc.collect()
+        gc.freeze()
+
+    trainer().submit(("warm-up",), ("warm-up",), warm, 0.0)
+
+
+_warmed = threading.Event()
+
+
 def train(selection: Selection, specs: Sequence[RunSpec],
           draw_partial: Callable[[list[RunHistory | None]], None] | None = None) -> list[RunHistory] | None:
-    """Histories for `specs` in their order: stored runs at once, missing ones trained now (all together) with a
-    progress bar and, through `draw_partial`, growing curves. None (after saying why) when training is refused."""
+    """Histories for `specs` in their order: stored runs at once, missing ones trained now, together, on the one
+    trainer (`run_job`'s path), with its place in line, progress and, through `draw_partial`, growing curves. Each run
+    is stored by its `RunSpec`. None (after saying why) when training is refused."""
     specs = list(specs)
     if not specs:
         return None
-    store = run_store()
+    store = trainer()
     found = {spec: store.get(spec) for spec in specs}
     missing = [spec for spec in specs if found[spec] is None]
-    if missing:
-        bar = st.progress(0.0, text=("Loading TensorFlow (once per server start, a few seconds)…"
-                                     if "tensorflow" not in sys.modules else "Waiting for the trainer…"))
-        shown = [""]  # the bar's text: a waiting page sends the browser only what changed
-        curves = Throttle(LIVE_REDRAW_SECONDS, LIVE_DRAW_SHARE)
-        curves_held = [False]  # the first report starts the wait for the first drawing
-        texts = Throttle(LIVE_REDRAW_SECONDS, 1.0)
+    if not missing:
+        return [found[spec] for spec in specs]
+    curves = Throttle(LIVE_REDRAW_SECONDS, LIVE_DRAW_SHARE)
+    curves.hold(LIVE_FIRST_SECONDS)
 
-        def show(fraction: float, text: str) -> None:
-            if text != shown[0]:
-                shown[0] = text
-                bar.progress(fraction, text=text)
+    def on_progress(place: Place) -> None:
+        # No redraw at 100%: the finished chart follows at once.
+        if (draw_partial is None or place.partial is None or place.fraction >= 1.0 or predict.hold_live_curves()
+                or not curves.due()):
+            return
+        started = time.monotonic()
+        partial = dict(zip(missing, place.partial))
+        draw_partial([found[s] if found[s] is not None else partial.get(s) for s in specs])
+        curves.drawn(started)
 
-        def on_progress(update: SweepProgress) -> None:
-            # No redraw at 100%: the finished chart follows at once.
-            if update.fraction >= 1.0:
-                return
-            if texts.due():
-                texts.drawn(time.monotonic())
-                show(update.fraction, f"Training {len(missing)} run{'s' if len(missing) > 1 else ''} "
-                                      f"({update.message}) — {update.fraction:.0%} of all weight updates")
-            if not curves_held[0]:
-                curves_held[0] = True
-                curves.hold(LIVE_FIRST_SECONDS)
-            if draw_partial is not None and not predict.hold_live_curves() and curves.due():
-                started = time.monotonic()
-                partial = dict(zip(missing, update.histories))
-                draw_partial([found[s] if found[s] is not None else partial.get(s) for s in specs])
-                curves.drawn(started)
+    def job(report: Callable[..., None]) -> list[RunHistory]:
+        from dlviz.engine.sweep import train_sweep  # TensorFlow is imported only on the trainer's thread
 
-        def compute(report: Callable[[SweepProgress], None], cancelled: Callable[[], bool]) -> list[RunHistory]:
-            # On the queue's worker thread: never touches Streamlit. `report` raises when nobody waits any more.
-            from dlviz.engine.sweep import train_sweep  # TensorFlow is imported only now
+        histories = train_sweep(selection.dataset, missing,
+                                lambda p: report(p.fraction, p.message, list(p.histories)))
+        for spec, history in zip(missing, histories):
+            store.put(spec, history)  # each run by its spec: the sweep itself is not kept a second time
+        return histories
 
-            histories = train_sweep(selection.dataset, missing, report)
-            freeze_long_lived()
-            return histories
-
-        from dlviz.engine.queue import sweep_result_bytes, sweep_work
-
-        n_train = len(selection.dataset.y_train)
-        try:
-            with training_queue().submit(_session_id(), tuple(missing), compute, work=sweep_work(missing, n_train),
-                                         result_bytes=sweep_result_bytes(missing, n_train,
-                                                                         selection.dataset.n_features)) as ticket:
-                for status in ticket.wait(QUEUE_POLL_SECONDS):
-                    if status.state == "queued":
-                        show(0.0, _waiting_text(status.position, status.eta_seconds))
-                    elif status.state == "running" and status.progress is not None:
-                        on_progress(status.progress)
-                trained = ticket.result()
-        except TrainingError as exc:
-            st.error(str(exc))
-            return None
-        finally:
-            bar.empty()
-        for spec, history in zip(missing, trained):
-            store.put(spec, history)
-            found[spec] = history
+    n = len(missing)
+    trained = _wait(tuple(missing), job, work=sweep_work(missing, len(selection.dataset.y_train)),
+                    label=f"{n} run{'s' if n > 1 else ''}", on_progress=on_progress, keep=False)
+    if trained is None:
+        return None
+    found.update(zip(missing, trained))
     return [found[spec] for spec in specs]
 
 
-@st.cache_data(max_entries=16, show_spinner="Running the learning-rate range test…")
-def _range_test(fingerprint: str, hidden_units: int, seed: int, batch_size: int, _dataset):
-    # Keyed by the fingerprint: the Dataset itself (leading underscore) is not hashed.
-    from dlviz.engine.lr_finder import find_learning_rate  # TensorFlow is imported only when the test runs
-
-    return find_learning_rate(_dataset, batch_size=batch_size, hidden_units=hidden_units, seed=seed)
-
-
 def range_test(selection: Selection, batch_size: int):
-    """The learning-rate range test (`dlviz.engine.lr_finder.FinderResult`) on the sidebar's data and model, from seed 1's
-    initial weights; None, after saying why, when it is refused."""
-    from dlviz.engine.lr_finder import FinderError
+    """The learning-rate range test (`dlviz.engine.lr_finder.FinderResult`) on the sidebar's data and model, from
+    seed 1's initial weights, through `run_job`; None, after saying why, when it is refused."""
+    from dlviz.engine.lr_finder import FinderError, default_updates, find_learning_rate
 
+    data = selection.dataset
+    key = ("range_test", data.fingerprint, selection.hidden_units, selection.seed, int(batch_size))
     try:
-        return _range_test(selection.dataset.fingerprint, selection.hidden_units, selection.seed, int(batch_size),
-                           selection.dataset)
+        return run_job(key, lambda report: find_learning_rate(data, batch_size=int(batch_size),
+                                                              hidden_units=selection.hidden_units, seed=selection.seed),
+                       work=default_updates(), label="range test")
     except FinderError as exc:
         st.error(str(exc))
         return None

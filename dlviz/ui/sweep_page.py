@@ -10,6 +10,7 @@ from typing import Any
 import streamlit as st
 
 from dlviz import charts
+from dlviz.analysis import grid
 from dlviz.analysis.sweeps import SweepFindings
 from dlviz.runs import RunHistory, histories_frame
 from dlviz.text import lessons
@@ -26,7 +27,7 @@ class SweepPage:
     chosen: Selection
     values: list             # the swept values, sorted (capped at the training rows where the kind says so)
     epochs: int
-    options: dict            # the chart's controls by role: "metric", "x_axis", "log_x", "log_y"
+    options: dict            # the controls by role: "metric", "x_axis", "log_x", "log_y", "budget"
     histories: list[RunHistory]
     found: SweepFindings
 
@@ -48,6 +49,8 @@ def _controls(kind: Any, chosen: Selection) -> tuple[list, int, dict]:
         if kind.log_x is not None:  # under the x-axis: a log scale only on the weight-updates axis
             updates = options.get("x_axis") == "updates"
             options["log_x"] = controls.draw(kind.log_x, columns[1], disabled=not updates) and updates
+        if kind.budget is not None:  # under the epochs: what "the same" means for every value
+            options["budget"] = controls.draw(kind.budget, columns[0])
         lesson = kind.specs(chosen.base_spec(), [kind.lesson_value])[0]
         fixed = {"batch size": lesson.batch_size, "learning rate": lesson.learning_rate,
                  "hidden units": lesson.hidden_units}
@@ -88,7 +91,8 @@ def draw(kind: Any) -> SweepPage | None:
                     f"{n_train:,} training rows: one batch holds all of them, so it trains as {kind.noun} "
                     f"{n_train:,} (the whole training set).")
     values = sorted(values)
-    specs = sweep.within_budget(chosen, kind.specs(chosen.base_spec(), values, epochs))
+    budget = {"budget": options.get("budget", grid.SAME_EPOCHS), "n_train": n_train}
+    specs = sweep.within_budget(chosen, kind.specs(chosen.base_spec(), values, epochs, **budget))
     if not specs:
         st.info(f"Pick at least one {kind.noun} to train." if not values else "Nothing to train at these settings.")
         return None
@@ -107,7 +111,7 @@ def draw(kind: Any) -> SweepPage | None:
                          kind.name)
 
     def code(value: Any) -> str:
-        spec = kind.specs(chosen.base_spec(), [value], epochs)[0]
+        spec = next(h.spec for h in histories if kind.value_of(h) == value)  # as it trained (trim, budget)
         return lessons.lesson_code(spec.epochs, spec.batch_size, spec.learning_rate, spec.hidden_units,
                                    chosen.dataset.n_features, standardize=chosen.standardized)
 

@@ -106,5 +106,6 @@ def chart_marks(findings: SweepFindings) -> dict | None:
         ranked = BEST in v.verdicts or TIED_BEST in v.verdicts or len(findings.per_value) == 1
         marks[value_label(findings.kind, v.value)] = Marks(
             best_epoch=v.best_epoch if ranked and not v.diverged_seeds else None,
-            overfit=None if v.diverged_seeds else v.overfit_region, tied=TIED_BEST in v.verdicts)
+            overfit=None if v.diverged_seeds else v.overfit_region, tied=TIED_BEST in v.verdicts,
+            best_value=v.score.mean)
     return marks

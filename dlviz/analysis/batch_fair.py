@@ -1,0 +1,126 @@
+"""Batch size, told fairly: the gradient noise scale (McCandlish et al. 2018), each batch size at its own best
+learning rate (the Tuning Playbook's isolation plot), and the weight updates each needs to reach a target loss
+(Shallue et al. 2019). Numbers only; `dlviz.text.batch_fair` words them."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from dlviz.analysis import curves
+from dlviz.analysis.compare import Ranking, ValueStat, group_by_value, rank, value_stat
+from dlviz.runs import RunHistory
+
+TARGET_MARGIN = 0.05  # the target: within 5% of the lowest validation loss that every run (own best rate) reached
+# Doubling the batch scales perfectly while the updates fall by at least PERFECT_SHARE of the batch ratio; a fall
+# under NO_GAIN (10%) is no gain; in between, diminishing returns.
+PERFECT_SHARE, NO_GAIN = 0.75, 1.1
+PERFECT, DIMINISHING, NONE = "perfect", "diminishing", "none"
+
+
+@dataclass(frozen=True)
+class NoiseCurve:
+    """B_simple (rows) of one batch size's runs per epoch (0 = the start): geometric mean and min-max over seeds."""
+
+    batch_size: int
+    mean: tuple[float, ...]
+    low: tuple[float, ...]
+    high: tuple[float, ...]
+
+    @property
+    def growth(self) -> int:
+        """1 (-1) when the last epoch's seed range lies wholly above (below) the start's; 0 when they overlap."""
+        return 1 if self.low[-1] > self.high[0] else -1 if self.high[-1] < self.low[0] else 0
+
+
+def noise_curves(histories: Sequence[RunHistory]) -> list[NoiseCurve]:
+    """One `NoiseCurve` per batch size (sorted) over the epochs every seed measured; runs without
+    `RunHistory.noise_scale` are left out."""
+    found = []
+    for batch, runs in sorted(group_by_value([h for h in histories if h.noise_scale],
+                                             lambda h: h.spec.batch_size).items()):
+        table = np.array([h.noise_scale[:min(len(r.noise_scale) for r in runs)] for h in runs], float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            found.append(NoiseCurve(batch, *(tuple(a) for a in (np.exp(np.log(table).mean(axis=0)),
+                                                                 table.min(axis=0), table.max(axis=0)))))
+    return found
+
+
+@dataclass(frozen=True)
+class BatchAtRates:
+    """One batch size: its score at the fixed rate (None if not swept), its rates ranked, and its own best rate."""
+
+    batch_size: int
+    fixed: ValueStat | None
+    rates: Ranking
+    best_rate: float | None
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """The isolation plot: batch sizes ranked at the fixed rate and at each one's own best rate."""
+
+    batches: tuple[BatchAtRates, ...]
+    fixed_rate: float
+    at_fixed: Ranking
+    at_own: Ranking
+
+
+def isolation(histories: Sequence[RunHistory], fixed_rate: float) -> Isolation:
+    """Each batch size's learning rates ranked by `curves.robust_score` (the pages' statistic, under
+    `compare.rank`), and the batch sizes ranked at `fixed_rate` and at their own best (lowest mean) rates."""
+    batches = []
+    for batch, runs in sorted(group_by_value(histories, lambda h: h.spec.batch_size).items()):
+        by_rate = group_by_value(runs, lambda h: h.spec.learning_rate)
+        ranking = rank(value_stat(r, by_rate[r], curves.robust_score) for r in sorted(by_rate))
+        fixed = by_rate.get(fixed_rate)
+        batches.append(BatchAtRates(batch, fixed and value_stat(batch, fixed, curves.robust_score), ranking,
+                                    ranking.leader))
+    own = [ValueStat(b.batch_size, s.seeds, s.per_seed) for b in batches if (s := b.rates.stat(b.best_rate))]
+    return Isolation(tuple(batches), fixed_rate, rank(b.fixed for b in batches if b.fixed), rank(own))
+
+
+@dataclass(frozen=True)
+class StepsToTarget:
+    """Weight updates each batch size (at its own best rate) needed to first reach `target` validation loss, read
+    at epoch ends (per seed; NaN where a seed never did), the regime between consecutive batch sizes that reached
+    it, B_simple of the smallest one's runs when they reached it, and that batch size's updates per epoch."""
+
+    target: float
+    updates: tuple[ValueStat, ...]
+    regimes: tuple[str, ...]
+    noise_scale: float
+    resolution: int
+
+
+def first_reach(history: RunHistory, target: float) -> float:
+    """Weight updates at the end of the first epoch whose validation loss is at most `target`; NaN if none."""
+    hits = np.flatnonzero(curves.array(history.val_loss) <= target)
+    return float((hits[0] + 1) * history.updates_per_epoch) if len(hits) else math.nan
+
+
+def steps_to_target(isolated: Isolation, histories: Sequence[RunHistory], margin: float = TARGET_MARGIN
+                    ) -> StepsToTarget:
+    """Updates per batch size at its own best rate to reach the target, `(1 + margin)` x the highest of those runs'
+    lowest validation losses (a loss every one of them reached: a target all can be timed on, as Shallue et al. 2019
+    choose theirs), and the regimes between consecutive batch sizes (perfect scaling, diminishing returns, none)."""
+    chosen = {(b.batch_size, b.best_rate) for b in isolated.batches}
+    runs = [h for h in histories if (h.spec.batch_size, h.spec.learning_rate) in chosen]
+    target = (1 + margin) * max((lowest for h in runs if math.isfinite(lowest := np.nanmin(curves.array(h.val_loss),
+                                                                                            initial=np.inf))),
+                                default=math.nan)
+    groups = group_by_value(runs, lambda h: h.spec.batch_size)
+    updates = tuple(value_stat(b.batch_size, groups.get(b.batch_size, []), lambda h: first_reach(h, target))
+                    for b in isolated.batches)  # no runs (no rate without a NaN): NaN
+    reached = [s for s in updates if s.finite]
+    regimes = tuple(PERFECT if a.mean / b.mean >= PERFECT_SHARE * b.value / a.value else
+                    DIMINISHING if a.mean / b.mean >= NO_GAIN else NONE for a, b in zip(reached, reached[1:]))
+    if not reached:
+        return StepsToTarget(target, updates, regimes, math.nan, 0)
+    runs = groups[reached[0].value]
+    scales = [h.noise_scale[int(first_reach(h, target)) // h.updates_per_epoch] for h in runs if h.noise_scale]
+    return StepsToTarget(target, updates, regimes, float(np.exp(np.mean(np.log(scales)))) if scales else math.nan,
+                         runs[0].updates_per_epoch)
