@@ -179,3 +179,53 @@ def histories_frame(histories: "list[RunHistory]", labels: "list[str]"):
                 **{name: value for name, value in dataclasses.asdict(history.spec).items() if name != "dataset"},
             })
     return pd.DataFrame(rows)
+
+
+# The edge-of-stability section's full-batch runs (`dlviz.engine.stability`).
+GD, ADAM = "gd", "adam"
+KERAS_ADAM_BETA_1 = 0.9  # keras.optimizers.Adam's default beta_1
+# The section's own learning rates: plain full-batch gradient descent reaches 2/lr only at rates far above the page's
+# (the lesson's model starts at a sharpness of ~1.6, so 2/lr is 20 at lr 0.1); Adam's are around the lesson's 0.01.
+STABILITY_RATES = {GD: (0.05, 0.2, 0.5, 1.0, 2.0), ADAM: (0.003, 0.01, 0.03, 0.1)}
+STABILITY_STEPS = {GD: 400, ADAM: 300}
+STABILITY_EVERY = {GD: 10, ADAM: 20}  # steps between sharpness measurements: Adam's cost more (a new P each time)
+
+
+@dataclass(frozen=True)
+class StabilitySpec:
+    """One full-batch run with its sharpness measured every `every` steps; hashable, it is the cache key (the
+    dataset's fingerprint included)."""
+
+    fingerprint: str
+    learning_rate: float
+    optimizer: str = GD  # GD: plain gradient descent, w -= lr * grad; ADAM: Keras' Adam
+    seed: int = FIRST_SEED
+    hidden_units: int = LESSON_HIDDEN_UNITS
+    steps: int = 400
+    every: int = 10
+
+    @property
+    def threshold(self) -> float:
+        """Where a quadratic of that (preconditioned) curvature turns unstable: 2/lr for gradient descent,
+        2(1 + beta1) / ((1 - beta1) lr) for Adam, 38/lr at Keras' beta1 = 0.9 (Cohen et al. 2022)."""
+        beta = KERAS_ADAM_BETA_1
+        return 2 / self.learning_rate if self.optimizer == GD else 2 * (1 + beta) / ((1 - beta) * self.learning_rate)
+
+
+@dataclass
+class StabilityRun:
+    """What a `StabilitySpec` produced: `losses[t]` the training loss before step t (t = 0..steps; NaN from a
+    divergence on), `sharpness[i]` the (for Adam, preconditioned) sharpness at step `sharpness_steps[i]`."""
+
+    spec: StabilitySpec
+    losses: np.ndarray
+    sharpness_steps: np.ndarray
+    sharpness: np.ndarray
+
+
+def stability_specs(fingerprint: str, optimizer: str, seed: int, hidden_units: int = LESSON_HIDDEN_UNITS
+                    ) -> tuple[StabilitySpec, ...]:
+    """The section's runs for one optimizer: `STABILITY_RATES[optimizer]` at `STABILITY_STEPS[optimizer]` steps."""
+    return tuple(StabilitySpec(fingerprint, rate, optimizer, seed, hidden_units, STABILITY_STEPS[optimizer],
+                               STABILITY_EVERY[optimizer])
+                 for rate in STABILITY_RATES[optimizer])

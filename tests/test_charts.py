@@ -214,9 +214,8 @@ def all_figures(groups, presenter):
     yield charts.animated(frames, labels, presenter=presenter)
     rates = np.logspace(-6, 1, 50)
     losses = 0.7 - 0.4 * np.exp(-((np.log10(rates) + 2) ** 2))
-    yield charts.lr_finder_figure(SimpleNamespace(  # the fields of dlviz.engine.lr_finder.FinderResult the figure reads
-        learning_rates=rates, smoothed=losses, losses=losses, min_loss_lr=1e-2, steepest_lr=1e-3, suggestion=1e-3,
-        suggestion_rule="minimum / 10", stopped_early=True, stop_reason="the loss blew up"), presenter=presenter)
+    yield charts.range_band_figure([_finder(smoothed=losses), _finder(smoothed=losses + 0.02)], (1e-3, 2e-3),
+                                   seeds=[42, 43], presenter=presenter)
 
 
 @pytest.mark.parametrize("presenter, smallest", [(False, 12), (True, 16)])
@@ -362,33 +361,26 @@ def test_grid_hover_and_ticks_write_rates_as_learners_read_them():
 def _finder(**changes):
     rates = np.logspace(-6, 1, 50)
     losses = 0.7 - 0.4 * np.exp(-((np.log10(rates) + 2) ** 2))
-    fields = dict(learning_rates=rates, smoothed=losses, losses=losses, min_loss_lr=0.0431, steepest_lr=0.00123,
-                  suggestion=0.00431, suggestion_rule="minimum / 10", stopped_early=True,
-                  stop_reason="the loss blew up", num_updates=60, end_lr=10.0)
+    fields = dict(learning_rates=rates, smoothed=losses, losses=losses, min_loss_lr=0.0431, suggestion=0.00431,
+                  suggestion_rule="minimum / 10")
     return SimpleNamespace(**{**fields, **changes})
 
 
-def test_range_test_legend_says_which_numbers_are_learning_rates():
-    """Issue (newcomer test): the legend read "lowest smoothed loss: 0.043" where 0.043 is a learning rate."""
-    fig = charts.lr_finder_figure(_finder())
+def test_range_test_draws_the_seeds_band_and_their_interval():
+    results = [_finder(), _finder(smoothed=_finder().smoothed + 0.05, suggestion=0.006)]
+    fig = charts.range_band_figure(results, (0.00431, 0.006), seeds=[42, 43])
     names = [t.name for t in fig.data]
-    assert "lowest smoothed loss at lr 0.0431" in names and "steepest fall at lr 0.00123" in names
-    assert "suggested: lr 0.00431 (minimum / 10)" in names
-    assert not any(": 0.0" in n for n in names)  # no bare number after a loss's name
-    lowest = next(t for t in fig.data if t.name.startswith("lowest smoothed loss"))
-    assert "at lr 0.0431" in lowest.hovertemplate and "smoothed loss there" in lowest.hovertemplate
+    assert names[1:] == ["band: 2 seeds", "seed 42", "seed 43", "suggested: lr 0.00431 to 0.006 (minimum / 10 of each seed)"]
+    np.testing.assert_allclose(fig.data[0].y, results[0].smoothed)  # the band's low edge: the lower seed
+    np.testing.assert_allclose(fig.data[1].y, results[1].smoothed)
+    assert (fig.layout.shapes[0].x0, fig.layout.shapes[0].x1) == (0.00431, 0.006)
+    hidden = charts.range_band_figure(results, (0.00431, 0.006), seeds=[42, 43], answers=False)
+    assert not hidden.layout.shapes and not any("suggested" in (t.name or "") for t in hidden.data)
 
 
-def test_range_test_with_hidden_answers_draws_the_curves_only():
-    fig = charts.lr_finder_figure(_finder(), answers=False)
-    assert [t.name for t in fig.data] == ["each batch", "smoothed"] and not fig.layout.shapes
+def test_range_test_sentence_gives_an_interval_with_every_seed():
+    from dlviz.text.findings import range_interval_sentence
 
-
-def test_range_test_sentence_names_every_number():
-    from dlviz.text.findings import range_test_sentence
-
-    text = range_test_sentence(_finder())
-    # The smoothed loss there, read off the curve: 0.7 - 0.4 exp(-(log10 0.0431 + 2)^2) = 0.433.
-    assert "is lowest (0.433) at learning rate 0.0431" in text
-    assert "falls fastest at learning rate 0.00123" in text and "Suggested: learning rate 0.00431" in text
-    assert "e-0" not in text  # plain decimals, never scientific notation
+    text = range_interval_sentence([_finder(), _finder(suggestion=0.006)], [42, 43], (0.00431, 0.006))
+    assert text.startswith("Suggested: between learning rate 0.00431 and 0.006 across 2 seeds")
+    assert "seed 42 0.00431, seed 43 0.006" in text and "e-0" not in text

@@ -65,7 +65,7 @@ def test_learning_rate_10_alone_is_a_diverged_result():
     at = open_page("app_pages/learning_rate.py", lrs="10", lr_epochs="4", **SMALL)
     assert_no_message(at)
     assert at.multiselect(key="lrs").value == [10.0]
-    (figure,) = figures(at)
+    figure = figures(at)[0]  # the sweep's chart; the page's sections draw theirs below it
     assert trace_names(figure)[0] == "lr 10"  # the legend holds the value; the verdict is in the text
     (cross,) = blowup_traces(figure)
     assert list(series(cross["x"])) == [1]  # ✕ where it blew up: epoch 1
@@ -78,7 +78,7 @@ def test_learning_rate_10_is_drawn_to_the_end_with_its_mark():
     """At lr 10 Keras keeps reporting every epoch (the network collapses to a constant guess): 4 epochs asked, 4
     drawn, the ✕ at epoch 1, and the text says what happened afterwards."""
     at = open_page("app_pages/learning_rate.py", lrs="10", lr_epochs="4", **SMALL)
-    (figure,) = figures(at)
+    figure = figures(at)[0]  # the sweep's chart; the page's sections draw theirs below it
     assert list(series(curve(figure, "lr 10")["x"])) == [0, 1, 2, 3, 4]
     assert list(series(blowup_traces(figure)[0]["x"])) == [1]
     assert "afterwards" in shows(at).lower() or "NaN" in shows(at)  # what the network did after it blew up
@@ -87,7 +87,7 @@ def test_learning_rate_10_is_drawn_to_the_end_with_its_mark():
 def test_learning_rates_3_and_10_both_diverge_and_are_shown():
     at = open_page("app_pages/learning_rate.py", lrs=["3", "10"], lr_epochs="2", **SMALL)
     assert_no_message(at)
-    (figure,) = figures(at)
+    figure = figures(at)[0]  # the sweep's chart; the page's sections draw theirs below it
     assert [n for n in trace_names(figure) if n.startswith("lr ")] == ["lr 3", "lr 10"]
     assert [t["name"] for t in blowup_traces(figure)] == ["lr 3 blew up", "lr 10 blew up"]
     for trace in figure["data"]:

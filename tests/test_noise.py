@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from dlviz.data import load_builtin
+from dlviz.engine.model import build_model
 from dlviz.engine.noise import noise_scale
-from dlviz.engine.runtime import tf
+from dlviz.engine.runtime import keras, tf
 from dlviz.engine.sweep import train_sweep
 from dlviz.runs import RunSpec
 
@@ -37,23 +38,19 @@ def test_closed_form_matches_a_per_row_gradient_tape_loop():
     n, features, hidden = 40, 6, 16
     x = rng.normal(size=(n, features)).astype(np.float32)
     y = (rng.random(n) < 0.4).astype(np.float32)
-    lanes = [[rng.normal(size=(features, hidden)) * 0.5, rng.normal(size=hidden) * 0.1,
-              rng.normal(size=(hidden, 1)) * 0.5, rng.normal(size=1) * 0.1] for _ in range(2)]
-    stacked = tuple(np.stack([lane[i] for lane in lanes]) for i in range(4))
-    model_weights = [[tf.Variable(w, dtype=tf.float64) for w in lane] for lane in lanes]
+    lanes = [[(rng.normal(size=shape) * scale).astype(np.float32) for shape, scale in
+              (((features, hidden), 0.5), ((hidden,), 0.1), ((hidden, 1), 0.5), ((1,), 0.1))] for _ in range(2)]
     expected = []
-    for kernel1, bias1, kernel2, bias2 in model_weights:
+    for weights in lanes:
+        model = build_model(features, hidden, weights=weights)  # the lesson's Keras model and loss, row by row
         rows = []
-        for i in range(n):  # the lesson's model and loss, one row at a time
+        for i in range(n):
             with tf.GradientTape() as tape:
-                hidden_out = tf.nn.relu(x[i:i + 1].astype(np.float64) @ kernel1 + bias1)
-                probability = tf.sigmoid(hidden_out @ kernel2 + bias2)
-                loss = tf.reduce_mean(tf.keras.losses.binary_crossentropy(y[i:i + 1, None].astype(np.float64),
-                                                                          probability))
-            rows.append(np.concatenate([g.numpy().ravel() for g in tape.gradient(loss, [kernel1, bias1, kernel2,
-                                                                                         bias2])]))
-        expected.append(_b_simple(np.stack(rows)))
-    np.testing.assert_allclose(noise_scale(stacked, x, y), expected, rtol=1e-5)
+                loss = keras.losses.binary_crossentropy(y[i:i + 1, None], model(x[i:i + 1]))[0]
+            rows.append(np.concatenate([g.numpy().ravel() for g in tape.gradient(loss, model.trainable_weights)]))
+        expected.append(_b_simple(np.stack(rows).astype(np.float64)))
+    stacked = tuple(np.stack([lane[i] for lane in lanes]) for i in range(4))
+    np.testing.assert_allclose(noise_scale(stacked, x, y), expected, rtol=1e-4)
 
 
 def test_measuring_changes_no_bit_of_the_training():

@@ -28,6 +28,11 @@ def test_the_lesson_code_on_the_downloaded_rows_lands_in_the_pages_band(tmp_path
     csv = tmp_path / "data.csv"
     dataset.trained_rows_frame().to_csv(csv, index=False)
 
+    # The draw itself is fixed (seed 0, none of the band's 42-46), so that the test is repeatable: unseeded, about
+    # one run in ten fell outside at some epoch of the 24 checked here (epoch 1's accuracy, the widest spread).
+    import keras
+
+    keras.utils.set_random_seed(0)
     namespace: dict = {}
     exec(compile(lesson_code(EPOCHS, 32, 0.01, 64, dataset.n_features, csv_path=str(csv)), "lesson", "exec"),
          namespace)

@@ -9,12 +9,12 @@ from dlviz.charts.animation import animated, cut_frames, frame_epochs
 from dlviz.charts.curves import Band, Marks, curves_figure, group_runs, needs_log_y, seed_band
 from dlviz.charts.epochs import epochs_figure
 from dlviz.charts.grid import grid_heatmap_figure, lr_axis_position, outcome_heatmap
-from dlviz.charts.range_test import lr_finder_figure
+from dlviz.charts.range_test import range_band_figure
 from dlviz.charts.style import PRESENTER, NORMAL, log_ticks, sizes, value_colors
 from dlviz.charts.updates import update_loss_figure
 
 __all__ = [
     "Band", "Marks", "NORMAL", "PRESENTER", "animated", "curves_figure", "cut_frames", "epochs_figure",
     "frame_epochs", "grid_heatmap_figure", "group_runs", "log_ticks", "lr_axis_position",
-    "lr_finder_figure", "needs_log_y", "outcome_heatmap", "seed_band", "sizes", "update_loss_figure", "value_colors",
+    "needs_log_y", "range_band_figure", "outcome_heatmap", "seed_band", "sizes", "update_loss_figure", "value_colors",
 ]

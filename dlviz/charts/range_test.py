@@ -1,4 +1,5 @@
-"""The learning-rate range test figure (Smith 2017; fastai's `lr_find`): loss against a growing learning rate."""
+"""The learning-rate range test figure (Smith 2017; fastai's `lr_find`): loss against a growing learning rate, on
+several seeds, with the interval their suggestions span."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from dlviz.charts import style
-from dlviz.text.format import format_loss, format_lr
+from dlviz.text.format import format_lr
 
 BEST_COLOR = style.BEST_COLOR
 
@@ -18,63 +19,42 @@ def _finite(values: Sequence[float]) -> list[float | None]:
     return [float(v) if v is not None and math.isfinite(v) else None for v in values]
 
 
-def lr_finder_figure(result, *, answers: bool = True, presenter: bool = False) -> go.Figure:
-    """The learning-rate range test: each update's loss (thin) and its smoothed curve (thick) against the learning
-    rate on a log axis, with the lowest smoothed loss, the steepest fall and the suggestion marked (each legend entry
-    says "at lr 0.043": the number is a learning rate). `answers=False` (a teacher hides them) draws the two curves
-    only: no marks, no suggestion line, no stop mark.
+def range_band_figure(results: Sequence, interval: tuple[float, float], *, seeds: Sequence[int],
+                      answers: bool = True, presenter: bool = False) -> go.Figure:
+    """The range test on several seeds: each seed's smoothed loss (thin), the band between the seeds' lowest and
+    highest smoothed loss at each learning rate, and the suggested interval shaded (the span of the seeds'
+    suggestions). `answers=False` draws the curves and the band only.
 
-    `result` is a `dlviz.engine.lr_finder.FinderResult` (only its arrays and numbers are read).
+    `results` are `dlviz.engine.lr_finder.FinderResult`s, one per seed of `seeds`, on the same learning-rate schedule.
     """
-    rates = np.asarray(result.learning_rates, dtype=float)
-    smoothed = np.asarray(result.smoothed, dtype=float)
-    losses = np.asarray(result.losses, dtype=float)
     s = style.sizes(presenter)
+    longest = max(results, key=lambda r: len(r.smoothed))
+    rates = np.asarray(longest.learning_rates, dtype=float)
+    stacked = np.full((len(results), len(rates)), np.nan)
+    for k, result in enumerate(results):
+        stacked[k, :len(result.smoothed)] = result.smoothed
     fig = go.Figure()
-    # Every hover and legend entry names its numbers' kinds: learning rates as "lr 0.01" (format_lr's plain
-    # decimals; d3's "~r" for the per-point hovers), losses as "loss 0.35".
-    fig.add_trace(go.Scatter(x=rates, y=_finite(losses), mode="lines", name="each batch", opacity=0.35,
-                             line=dict(color="#5c2d91", width=1),
-                             hovertemplate="lr %{x:.3~r}<br>batch loss %{y:.4f}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=rates, y=_finite(smoothed), mode="lines", name="smoothed",
-                             line=dict(color="#5c2d91", width=s.line),
-                             hovertemplate="lr %{x:.3~r}<br>smoothed loss %{y:.4f}<extra></extra>"))
-    if not answers:
-        _layout(fig, smoothed, presenter)
-        return fig
-
-    def at(rate: float) -> float:
-        return float(np.interp(math.log10(rate), np.log10(rates), smoothed))
-
-    marks = [(result.min_loss_lr, "lowest smoothed loss", "circle", "#2b8a3e"),
-             (result.steepest_lr, "steepest fall", "diamond", "#1c7ed6")]
-    for rate, name, symbol, color in marks:
-        fig.add_trace(go.Scatter(x=[rate], y=[at(rate)], mode="markers", name=mark_name(name, rate),
-                                 marker=dict(symbol=symbol, size=s.marker, color=color,
-                                             line=dict(color="black", width=1)),
-                                 hovertemplate=f"{name} at lr {format_lr(rate)}<br>smoothed loss there "
-                                               f"{format_loss(at(rate))}<extra></extra>"))
-    fig.add_vline(x=result.suggestion, line=dict(color=BEST_COLOR, width=3, dash="dash"))
-    fig.add_trace(go.Scatter(x=[result.suggestion], y=[at(result.suggestion)], mode="markers",
-                             name=f"suggested: lr {format_lr(result.suggestion)} ({result.suggestion_rule})",
-                             marker=dict(symbol="star", size=s.star, color=BEST_COLOR,
-                                         line=dict(color="black", width=1)),
-                             hovertemplate=f"suggested learning rate: lr {format_lr(result.suggestion)}"
-                                           "<extra></extra>"))
-    if result.stopped_early and len(rates):
-        fig.add_trace(go.Scatter(x=[rates[-1]], y=_finite([min(smoothed[-1], _finder_top(smoothed))]),
-                                 mode="markers", name="✕ stopped: the loss blew up", cliponaxis=False,
-                                 marker=dict(symbol="x", size=s.marker + 2, color="#c92a2a",
-                                             line=dict(color="black", width=1)),
-                                 hovertemplate=f"stopped at lr {format_lr(rates[-1])}: {result.stop_reason}"
+    fig.add_trace(go.Scatter(x=rates, y=_finite(np.nanmin(stacked, axis=0)), mode="lines", line=dict(width=0),
+                             showlegend=False, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=rates, y=_finite(np.nanmax(stacked, axis=0)), mode="lines", line=dict(width=0),
+                             fill="tonexty", fillcolor=style.rgba("#5c2d91", 0.2), name=f"band: {len(results)} seeds",
+                             hoverinfo="skip"))
+    for seed, result, color in zip(seeds, results, style.value_colors(len(results))):
+        fig.add_trace(go.Scatter(x=result.learning_rates, y=_finite(result.smoothed), mode="lines",
+                                 name=f"seed {seed}", line=dict(color=color, width=s.thin + 1),
+                                 hovertemplate=f"seed {seed}<br>lr %{{x:.3~r}}<br>smoothed loss %{{y:.4f}}"
                                                "<extra></extra>"))
-    _layout(fig, smoothed, presenter)
+    if answers:
+        low, high = interval
+        fig.add_vrect(x0=low, x1=high, fillcolor=style.rgba(BEST_COLOR, 0.25), line=dict(color=BEST_COLOR, width=2))
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", marker=dict(symbol="square", size=s.marker,
+                                                                                 color=style.rgba(BEST_COLOR, 0.5)),
+                                 name=f"suggested: lr {format_lr(low)} to {format_lr(high)} "
+                                      f"({longest.suggestion_rule} of each seed)"))
+    _layout(fig, np.concatenate([r.smoothed for r in results]), presenter)
+    fig.update_layout(title_text="Learning-rate range test on every seed: the learning rate growing at every update",
+                      title_subtitle_text="thin: each seed's smoothed loss, band: lowest to highest across the seeds")
     return fig
-
-
-def mark_name(what: str, rate: float) -> str:
-    """A legend entry for a mark at a learning rate: "lowest smoothed loss at lr 0.043" (the number is a rate)."""
-    return f"{what} at lr {format_lr(rate)}"
 
 
 def _layout(fig: go.Figure, smoothed: np.ndarray, presenter: bool) -> None:

@@ -20,9 +20,9 @@ from __future__ import annotations
 import functools
 
 from dlviz.engine.runtime import tf
+from dlviz.runs import KERAS_ADAM_BETA_1 as BETA_1
 
 # Keras' Adam defaults.
-BETA_1 = 0.9
 BETA_2 = 0.999
 EPSILON = 1e-7
 
@@ -31,10 +31,6 @@ def param_specs(n_lanes: int) -> tuple:
     """TensorSpecs of K stacked models' `(kernel1, bias1, kernel2, bias2)`."""
     return (tf.TensorSpec([n_lanes, None, None], tf.float32), tf.TensorSpec([n_lanes, None], tf.float32),
             tf.TensorSpec([n_lanes, None, None], tf.float32), tf.TensorSpec([n_lanes, None], tf.float32))
-
-
-# One model's parameter specs (K = 1), for kernels that train a single model (dlviz.engine.lr_finder).
-ONE_MODEL = param_specs(1)
 
 
 def lane_logits(kernel1, bias1, kernel2, bias2, x):

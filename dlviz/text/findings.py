@@ -352,18 +352,13 @@ def sentences(findings: SweepFindings) -> list[str]:
     return out
 
 
-def range_test_sentence(result) -> str:
-    """What a learning-rate range test found (`dlviz.engine.lr_finder.FinderResult`), every number named by its kind:
-    "The smoothed loss is lowest (0.312) at learning rate 0.043 and falls fastest at learning rate 0.0012; ...
-    Suggested: learning rate 0.0043 (minimum / 10)." Rates in plain decimals (`format_lr`), never 4.3e-03."""
-    lowest = float(np.interp(math.log10(result.min_loss_lr), np.log10(result.learning_rates), result.smoothed))
-    stop = (f"the loss blew up at learning rate {format_lr(result.learning_rates[-1])}, so the test stopped after "
-            f"{format_count(len(result.losses))} of {format_count(result.num_updates)} updates"
-            if result.stopped_early else
-            f"the loss did not blow up before learning rate {format_lr(result.end_lr)}")
-    return (f"The smoothed loss is lowest ({format_loss(lowest)}) at learning rate {format_lr(result.min_loss_lr)} "
-            f"and falls fastest at learning rate {format_lr(result.steepest_lr)}; {stop}. Suggested: learning rate "
-            f"{format_lr(result.suggestion)} ({result.suggestion_rule}).")
+def range_interval_sentence(results, seeds, interval: tuple[float, float]) -> str:
+    """The range test's answer on several seeds as an interval, never one number: "Suggested: between learning rate
+    0.003 and 0.005 across 3 seeds (each seed's minimum / 10: seed 42 0.004, ...)"."""
+    each = ", ".join(f"seed {seed} {format_lr(r.suggestion)}" for seed, r in zip(seeds, results))
+    return (f"Suggested: between learning rate {format_lr(interval[0])} and {format_lr(interval[1])} across "
+            f"{format_count(len(results))} seeds (each seed's {results[0].suggestion_rule}: {each}). The test's "
+            "single suggestion moves from seed to seed; the interval is what it can tell.")
 
 
 def validation_below_sentence(findings: SweepFindings) -> str | None:

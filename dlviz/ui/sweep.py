@@ -21,7 +21,7 @@ from typing import Callable, Hashable, Sequence, TypeVar
 
 import streamlit as st
 
-from dlviz.engine.queue import Job, Place, Trainer, sweep_work, width_factor
+from dlviz.engine.queue import EXTRA_LANE_COST, Job, Place, Trainer, sweep_work, width_factor
 from dlviz.runs import RunHistory, RunSpec, TrainingError, updates_per_epoch
 from dlviz.ui import predict
 from dlviz.ui.sidebar import Selection
@@ -291,17 +291,18 @@ def train(selection: Selection, specs: Sequence[RunSpec],
     return [found[spec] for spec in specs]
 
 
-def range_test(selection: Selection, batch_size: int):
-    """The learning-rate range test (`dlviz.engine.lr_finder.FinderResult`) on the sidebar's data and model, from
-    seed 1's initial weights, through `run_job`; None, after saying why, when it is refused."""
-    from dlviz.engine.lr_finder import FinderError, default_updates, find_learning_rate
+def range_test(selection: Selection, seeds: Sequence[int], batch_size: int):
+    """The learning-rate range test on the sidebar's data and model, once per seed of `seeds` (stacked lanes, each
+    seed's initial weights and batch order), through `run_job`: a `dlviz.engine.lr_finder.FinderResult` per seed;
+    None, after saying why, when it is refused."""
+    from dlviz.engine.lr_finder import FinderError, default_updates, find_learning_rates
 
-    data = selection.dataset
-    key = ("range_test", data.fingerprint, selection.hidden_units, selection.seed, int(batch_size))
+    data, seeds = selection.dataset, tuple(seeds)
+    key = ("range_test", data.fingerprint, selection.hidden_units, seeds, int(batch_size))
     try:
-        return run_job(key, lambda report: find_learning_rate(data, batch_size=int(batch_size),
-                                                              hidden_units=selection.hidden_units, seed=selection.seed),
-                       work=default_updates(), label="range test")
+        return run_job(key, lambda report: find_learning_rates(data, seeds, batch_size=int(batch_size),
+                                                               hidden_units=selection.hidden_units),
+                       work=default_updates() * (1 + EXTRA_LANE_COST * (len(seeds) - 1)), label="range test")
     except FinderError as exc:
         st.error(str(exc))
         return None

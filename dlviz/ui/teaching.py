@@ -3,7 +3,7 @@ what to look for, and a quiz whose explanations quote this run's numbers."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import streamlit as st
 
@@ -56,18 +56,24 @@ def lesson_tabs(kind: Any, findings: SweepFindings, code: str) -> None:
         if code_tab.open:
             st.code(code, language="python")
     with quiz:
-        for number, question in enumerate(kind.quiz, start=1):
-            choice = st.radio(f"{number}. {question.prompt}", question.options, index=None,
-                              key=f"quiz_{kind.name}_{number}")
-            if choice is None:
-                continue
-            # While a teacher hides the answers, the explanation (which quotes these runs' findings) waits too.
-            explanation = ("These runs' numbers follow when the answers are revealed." if layout.answers_hidden()
-                           else question.explain(findings))
-            if question.options.index(choice) == question.answer:
-                st.success(f"Right. {explanation}")
-            else:
-                st.error(f"Not quite: the answer is “{question.correct_option}”. {explanation}")
+        check_yourself(kind.name, kind.quiz, findings)
+
+
+def check_yourself(name: str, questions: Sequence[Any], findings: Any) -> None:
+    """Multiple-choice questions (`lessons.Question`), each checked when answered, `explain(findings)` quoting the
+    runs; widget keys start with `quiz_{name}`."""
+    for number, question in enumerate(questions, start=1):
+        choice = st.radio(f"{number}. {question.prompt}", question.options, index=None,
+                          key=f"quiz_{name}_{number}")
+        if choice is None:
+            continue
+        # While a teacher hides the answers, the explanation (which quotes these runs' findings) waits too.
+        explanation = ("These runs' numbers follow when the answers are revealed." if layout.answers_hidden()
+                       else question.explain(findings))
+        if question.options.index(choice) == question.answer:
+            st.success(f"Right. {explanation}")
+        else:
+            st.error(f"Not quite: the answer is “{question.correct_option}”. {explanation}")
 
 
 def sweep_teaching(kind: Any, findings: SweepFindings, code_for: Callable[[Any], str]) -> None:

@@ -1,0 +1,89 @@
+"""The edge-of-stability figures: full-batch runs' loss and sharpness against each run's threshold, replayed step
+by step; and gradient descent on a one-dimensional valley."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from dlviz.analysis.stability import valley_iterates
+from dlviz.charts import style
+from dlviz.charts.animation import animated, cut_frames
+from dlviz.text.format import format_lr
+
+
+def _finite(values) -> list[float | None]:
+    return [float(v) if np.isfinite(v) else None for v in values]
+
+
+def stability_figure(runs: Sequence, *, adam: bool = False, presenter: bool = False) -> go.Figure:
+    """Two panels that replay together (plotly frames, ▶ Play): each run's training loss per full-batch step (left)
+    and its sharpness (right, log scale) with its own threshold (dashed, same colour): 2/lr, or for `adam` the
+    preconditioned sharpness against 38/lr.
+
+    Args:
+        runs: `dlviz.engine.stability.StabilityRun`s (only their arrays and numbers are read), in learning-rate order.
+    Raises: ValueError for no runs.
+    """
+    if not runs:
+        raise ValueError("stability_figure needs at least one run")
+    s = style.sizes(presenter)
+    line = "38/lr" if adam else "2/lr"
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.16 if presenter else 0.12)
+    steps = max(len(r.losses) - 1 for r in runs)
+    for run, color in zip(runs, style.value_colors(len(runs))):
+        name = f"lr {format_lr(run.spec.learning_rate)}"
+        fig.add_trace(go.Scatter(x=np.arange(len(run.losses)), y=_finite(run.losses), mode="lines", name=name,
+                                 legendgroup=name, line=dict(color=color, width=s.line), meta=1,
+                                 hovertemplate=f"{name}<br>step %{{x}}: loss %{{y:.4f}}<extra></extra>"), row=1, col=1)
+        fig.add_trace(go.Scatter(x=run.sharpness_steps, y=_finite(run.sharpness), mode="lines+markers",
+                                 name=name, legendgroup=name, showlegend=False, meta=1,
+                                 line=dict(color=color, width=s.line), marker=dict(size=s.marker // 3),
+                                 hovertemplate=f"{name}<br>step %{{x}}: sharpness %{{y:.3~r}}<extra></extra>"),
+                      row=1, col=2)
+        fig.add_trace(go.Scatter(x=[0, steps], y=[run.spec.threshold] * 2, mode="lines", name=f"{line} of {name}",
+                                 legendgroup=name, showlegend=False, line=dict(color=color, width=s.thin + 1,
+                                                                               dash="dash"),
+                                 hovertemplate=f"{line} = %{{y:.3~r}} for {name}<extra></extra>"), row=1, col=2)
+    what, of = (("preconditioned sharpness", "λmax of P⁻¹ᐟ²HP⁻¹ᐟ²") if adam else
+                ("sharpness", "the Hessian’s top eigenvalue"))
+    style.apply_layout(fig, title=f"Full-batch {'Adam' if adam else 'gradient descent'}: loss, and {what} against "
+                                  f"{line}", presenter=presenter,
+                       subtitle=f"right: {what} ({of}), dashed: {line} in the same colour")
+    fig.update_xaxes(title_text="Step", range=[0, steps])
+    fig.update_yaxes(title_text="Training loss", tickformat=".2~f", row=1, col=1)
+    values = [v for r in runs for v in [*r.sharpness, r.spec.threshold] if np.isfinite(v) and v > 0]
+    fig.update_yaxes(title_text="Sharpness (log)", row=1, col=2,
+                     **style.log_axis(min(values), max(values)))
+    frames, labels = cut_frames(fig, steps)
+    return animated(frames, [label.replace("epoch", "step") for label in labels], presenter=presenter)
+
+
+def valley_figure(curvature: float, *, presenter: bool = False) -> go.Figure:
+    """Gradient descent on f(x) = curvature x^2 / 2 from x = 1 at three steps: 0.3/curvature (creeps), 1.6/curvature
+    (overshoots, converges) and 2.1/curvature (overshoots further each step, diverges); each panel draws the valley and
+    the iterates joined in order."""
+    s = style.sizes(presenter)
+    cases = [(0.3, "lr < 1/λ: creeps down"), (1.6, "1/λ < lr < 2/λ: overshoots, converges"),
+             (2.1, "lr > 2/λ: diverges")]
+    fig = make_subplots(rows=1, cols=3, subplot_titles=[title for _, title in cases], horizontal_spacing=0.06)
+    grid = np.linspace(-1.6, 1.6, 81)
+    for col, (factor, _) in enumerate(cases, start=1):
+        xs = valley_iterates(curvature, factor / curvature, steps=5)
+        fig.add_trace(go.Scatter(x=grid, y=curvature * grid ** 2 / 2, mode="lines", showlegend=False,
+                                 line=dict(color="#adb5bd", width=s.thin + 1), hoverinfo="skip"), row=1, col=col)
+        fig.add_trace(go.Scatter(x=xs, y=curvature * xs ** 2 / 2, mode="lines+markers+text", showlegend=False,
+                                 text=[str(t) for t in range(len(xs))], textposition="top center",
+                                 line=dict(color=style.PALETTE[col], width=s.thin + 1),
+                                 marker=dict(size=s.marker * 2 // 3),
+                                 hovertemplate=f"lr = {factor:g}/λ<br>x = %{{x:.3f}}<extra></extra>"), row=1, col=col)
+    style.apply_layout(fig, title=f"One valley, three steps: f(x) = λx²/2 with λ = {curvature:.3g}",
+                       subtitle="numbers: the iterates x₀, x₁, …; each step x ← (1 − lr·λ)·x", presenter=presenter,
+                       legend=False, height=360, extra_top=20)
+    fig.update_xaxes(range=[-1.7, 1.7], title_text="x")
+    fig.update_yaxes(range=[0, curvature * 2.1 ** 2 / 2], showticklabels=False)
+    fig.update_annotations(font_size=s.smallest)
+    return fig

@@ -1,0 +1,89 @@
+"""The learning-rate page's "Why big steps oscillate" section: full-batch runs, their sharpness against 2/lr (or
+Adam's 38/lr), a sentence per run, and the one-dimensional valley (`section`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import streamlit as st
+
+from dlviz.analysis.stability import classify
+from dlviz.charts.stability import stability_figure, valley_figure
+from dlviz.runs import ADAM, GD, StabilityRun, stability_specs
+from dlviz.text.predictions import Context
+from dlviz.text.stability import predict_questions, quiz_question, regime_sentence, valley_sentence
+from dlviz.ui import layout, predict, teaching
+from dlviz.ui.sweep import run_job
+from dlviz.ui.sidebar import Selection
+
+ROWS_PER_STEP = 256  # a full-batch step of 2,560 rows took ~2.5 ms, a one-lane sweep step ~0.2 ms (x2: the sharpness)
+
+
+@dataclass(frozen=True)
+class Section:
+    """What predict-first reads of a page's kind (`dlviz.kinds.Kind`): a name for widget keys, and the questions."""
+
+    name: str = "stability"
+    questions: Callable[[Context], list] = predict_questions
+
+
+def runs(selection: Selection, optimizer: str) -> list[StabilityRun] | None:
+    """The section's runs for `optimizer` on the sidebar's data, width and first seed: shipped for the defaults
+    (`dlviz.precomputed.stability`), else trained through the one training path."""
+    from dlviz.precomputed import stability as shipped
+
+    specs = stability_specs(selection.dataset.fingerprint, optimizer, selection.seed, selection.hidden_units)
+    found = shipped.load()
+    if all(spec in found for spec in specs):
+        return [found[spec] for spec in specs]
+    dataset = selection.dataset
+
+    def job(report: Callable[[float, str], None]) -> list[StabilityRun]:
+        from dlviz.engine.stability import train_full_batch
+
+        return [train_full_batch(dataset, spec, lambda f, i=i: report((i + f) / len(specs), "full-batch runs"))
+                for i, spec in enumerate(specs)]
+
+    work = sum(2 * s.steps * max(1.0, len(dataset.y_train) / ROWS_PER_STEP) for s in specs)
+    return run_job(specs, job, work=work, label="full-batch runs")
+
+
+def section(selection: Selection) -> None:
+    """Draw the section (heading, switch, the two replayed panels, a sentence per run, the valley)."""
+    st.subheader("Why big steps oscillate")
+    layout.intro(
+        "Gradient descent crosses a valley of curvature λ stably only with a step below **2/λ**. A network's "
+        "curvature is its **sharpness**, the largest eigenvalue of the loss's Hessian (power iteration on "
+        "Hessian-vector products). These runs take **full-batch** steps (plain gradient descent on the whole training "
+        "set) because there the rule is exact: mini-batches add noise of their own. The sharpness rises until it "
+        "reaches 2/lr, then hovers there, the **edge of stability** (Cohen et al. 2021, arXiv 2103.00065); a run "
+        "starting above it is thrown somewhere flatter, the **catapult** (Lewkowycz et al. 2020). The page's rates "
+        "show none of this under plain gradient descent, so this section uses rates of its own.")
+    adam = st.radio("Optimizer", ["Plain gradient descent", "The lesson's Adam"], horizontal=True,
+                    key="lr_stability_optimizer") == "The lesson's Adam"
+    if adam:
+        st.caption("Adam divides each step by its running gradient size (P = (1 − β1ᵗ)·diag(√v̂ + ε)): its threshold "
+                   "is on the **preconditioned sharpness** λmax(P⁻¹ᐟ²HP⁻¹ᐟ²), 2(1 + β1)/((1 − β1)·lr) = 38/lr at "
+                   "Keras' β1 = 0.9 (Cohen et al. 2022, arXiv 2207.14484). Full batch, Keras' Adam update.")
+    found = runs(selection, ADAM if adam else GD)
+    if not found:
+        return
+    regimes = [classify(r) for r in found]
+    spec = found[0].spec
+    context = Context(Section(), f"{spec.fingerprint}_{spec.seed}_{spec.hidden_units}",
+                      tuple(r.spec.learning_rate for r in found), spec.steps, len(selection.dataset.y_train))
+    if not adam and not predict.gate(regimes, context):
+        return
+    layout.plot(stability_figure(found, adam=adam, presenter=layout.presenter()), "lr_stability_chart")
+    if layout.answers_hidden():
+        st.caption("Which runs will stay below their line, which will climb to it and hover, and which start above "
+                   "it? The sentences show with the answers.")
+    else:
+        st.markdown("\n".join(f"- {regime_sentence(r, adam)}" for r in regimes))
+        if not adam:
+            teaching.check_yourself("stability", [quiz_question(regimes)], None)
+    plain = found if not adam else runs(selection, GD)  # the valley's curvature: the sharpness at the start
+    if plain:
+        layout.plot(valley_figure(float(plain[0].sharpness[0]), presenter=layout.presenter()), "lr_stability_valley")
+        st.caption(valley_sentence(float(plain[0].sharpness[0])))
