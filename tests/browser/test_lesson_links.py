@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.browser.helpers import (SMALL, click_and_settle, open_page_in_nav, query, toggle_value, wait_settled)
+from tests.support.browser import (SMALL, click_and_settle, open_page_in_nav, query, toggle_value, wait_settled)
 
 pytestmark = pytest.mark.browser
 
