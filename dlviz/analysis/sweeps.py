@@ -136,6 +136,9 @@ class SweepFindings:
     noise_scale: tuple[NoiseCurve, ...] = ()   # batch page: the gradient noise scale of each batch size's runs
     early_stops: tuple[EarlyStop, ...] = ()   # epochs page: per seed
     patience: int = curves.EARLY_STOPPING_PATIENCE
+    # (value, its last epoch) where validation loss sits below training loss from epoch 1 on, in the run's first half
+    # only: early in training (`curves.validation_below_training`)
+    validation_below: tuple[tuple[Hashable, int], ...] = ()
 
     @property
     def n_seeds(self) -> int:
@@ -312,8 +315,10 @@ def analyze_values(kind: Any, histories: Sequence[RunHistory], standardized: boo
         stats = [v.noise for v in per_value if v.noise.finite]
         noise_ranking = rank(stats, higher_is_better=True) if len(stats) >= 2 else None
     per_value_t = _with_verdicts(per_value, ranking, slow, high, noise_ranking)
+    below = tuple((value, last) for value, runs in groups.items()
+                  if 0 < (last := curves.validation_below_training(runs)) <= min(h.epochs_run for h in runs) // 2)
     return SweepFindings(kind, tuple(groups), per_value_t, ranking, standardized, slow, high,
-                         noise_ranking=noise_ranking)
+                         noise_ranking=noise_ranking, validation_below=below)
 
 
 def analyze_learning_rates(kind: Any, histories: Sequence[RunHistory], standardized: bool = True,
