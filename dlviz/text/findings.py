@@ -15,8 +15,8 @@ from dlviz.analysis import curves, sweeps
 from dlviz.analysis.compare import ONE_SEED_SPREAD, Comparison
 from dlviz.analysis.sweeps import SweepFindings, ValueFindings
 from dlviz.text.format import (format_count, format_epochs, format_loss, format_lr, format_percent,
-                               format_points, format_ratio, format_value, join_values, loss_range, percent_range,
-                               seeds_text, value_name)
+                               format_points, format_ratio, format_value, join_values, loss_range, seeds_text,
+                               value_name)
 from dlviz.text.seeds import at_seeds, beyond_spread, on_every_seed, over_seeds, span
 
 COMPARISON_RULE = ("One value is called better than another only if it is better on every seed and its mean "
@@ -33,29 +33,12 @@ def statistic_label(n_seeds: int) -> str:
     return (f"mean of {n_seeds} seeds, " if n_seeds > 1 else "") + f"smoothed over {curves.SMOOTHING_WINDOW} epochs"
 
 
-def _means(n: int) -> str:
-    return f" (means of {n} seeds)" if n > 1 else ""
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 def _at(kind: Any, value: Hashable) -> str:
     return "" if value is None else f"At {value_name(kind, value)}, "
 
 
 def _start(prefix: str, rest: str) -> str:
-    return prefix + rest if prefix else _cap(rest)
-
-
-def _seeds_of(count: int, n: int) -> str:
-    return "" if n <= 1 else f" (on {count} of {n} seeds)"
-
-
-def _loss_range(mean: float, low: float, high: float, n: int) -> str:
-    """loss_range without the "(1 seed)" tag of a single run."""
-    return format_loss(mean) if n <= 1 else loss_range(mean, low, high, n)
+    return prefix + rest if prefix else rest[:1].upper() + rest[1:]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -69,7 +52,7 @@ def divergence_sentence(kind: Any, v: ValueFindings) -> str | None:
         return None
     low, high = v.diverged_epochs  # type: ignore[misc]
     jumps = [d for d in v.divergences if d is not None and d.reason == "exploded" and d.ratio == d.ratio]
-    seeds = _seeds_of(v.diverged_seeds, v.n_seeds)
+    seeds = "" if v.n_seeds <= 1 else f" (on {v.diverged_seeds} of {v.n_seeds} seeds)"
     if first.reason == "exploded" and first.ratio == first.ratio:  # over the seeds: a range, never one seed's
         # One starting loss: the seeds' mean, the number the curve's first point and the sentences after show.
         start = sum(d.start_loss for d in jumps) / len(jumps)
@@ -116,7 +99,7 @@ def accuracy_sentence(kind: Any, v: ValueFindings) -> str | None:
     if not acc.finite:
         return None
     head = _start(_at(kind, v.value), f"validation accuracy ends at "
-                  f"{percent_range(acc.mean, acc.low, acc.high, acc.n_seeds)}")
+                  f"{loss_range(acc.mean, acc.low, acc.high, acc.n_seeds, format_percent, '')}")
     if majority is None:
         return head + "."
     # The baseline is a constant answer chosen on the training rows: the training rows' majority class, which on
@@ -146,7 +129,7 @@ def overfitting_sentence(kind: Any, v: ValueFindings) -> str | None:
         seeds = "" if n == 1 else f" on every one of {n} seeds"
         return _start(_at(kind, v.value), (
             f"validation loss is lowest at epoch {v.best_epoch} ({format_loss(v.score.mean)}, {statistic_label(n)}) "
-            f"and rises to {format_loss(v.final_val_loss.mean)} at epoch {v.epochs_run}{_means(n)}, while "
+            f"and rises to {format_loss(v.final_val_loss.mean)} at epoch {v.epochs_run}{f' (means of {n} seeds)' if n > 1 else ''}, while "
             f"training loss keeps falling (to {format_loss(v.final_train_loss.mean)}, mean of the last "
             f"{curves.TAIL_EPOCHS} epochs){seeds}: the model is overfitting."))
     if v.overfit_seeds:
@@ -170,17 +153,14 @@ def early_stopping_sentence(findings: SweepFindings) -> str | None:
     kept = [s.best_epoch for s in stops if s.best_epoch is not None]
     if not kept:
         return None
-    patience = findings.patience
+    head, weights = f"EarlyStopping with patience {findings.patience} would", format_epochs(min(kept), max(kept))
     if fired and len(fired) == len(stops):
-        return (f"EarlyStopping with patience {patience} would stop after {format_epochs(min(fired), max(fired))} "
-                f"of {n} and restore the weights from {format_epochs(min(kept), max(kept))}"
-                + ("" if len(stops) == 1 else f" (range over {len(stops)} seeds)") + ".")
+        return (f"{head} stop after {format_epochs(min(fired), max(fired))} of {n} and restore the weights from "
+                f"{weights}" + ("" if len(stops) == 1 else f" (range over {len(stops)} seeds)") + ".")
     if fired:
-        return (f"EarlyStopping with patience {patience} would stop early on {len(fired)} of {len(stops)} seeds "
-                f"(after {format_epochs(min(fired), max(fired))}); it keeps the weights from "
-                f"{format_epochs(min(kept), max(kept))}.")
-    return (f"EarlyStopping with patience {patience} would not stop before epoch {n}; it would keep the weights "
-            f"from {format_epochs(min(kept), max(kept))}.")
+        return (f"{head} stop early on {len(fired)} of {len(stops)} seeds (after "
+                f"{format_epochs(min(fired), max(fired))}); it keeps the weights from {weights}.")
+    return f"{head} not stop before epoch {n}; it would keep the weights from {weights}."
 
 
 def accuracy_gap_sentence(v: ValueFindings) -> str | None:
@@ -191,12 +171,6 @@ def accuracy_gap_sentence(v: ValueFindings) -> str | None:
     text = (f"After epoch {v.epochs_run}, training accuracy is {format_percent(train.mean)} and validation accuracy "
             f"{format_percent(val.mean)}, a gap of {format_points(gap)}")
     return text + (": the model fits its training rows better than new ones." if gap > 0.05 else ".")
-
-
-def oscillation_sentence(kind: Any, v: ValueFindings) -> str:
-    seeds = "" if v.n_seeds == 1 else " on every seed"
-    return _start(_at(kind, v.value), f"the loss keeps swinging up and down{seeds}: the steps are too big to settle "
-                  "into a minimum.")
 
 
 def ranking_sentence(findings: SweepFindings) -> str | None:
@@ -210,7 +184,7 @@ def ranking_sentence(findings: SweepFindings) -> str | None:
         closest = min((c for c in ranking.comparisons), key=lambda c: c.mean_difference)
         every = " on every seed and" if n > 1 else ""
         return (f"The {STATISTIC}, {over_seeds(n)}: {value_name(kind, ranking.best)} reaches "
-                f"{_loss_range(lead.mean, lead.low, lead.high, n)}, better than every other value{every} "
+                f"{loss_range(lead.mean, lead.low, lead.high, n, one='')}, better than every other value{every} "
                 f"{beyond_spread(n)} (at least {format_loss(closest.mean_difference)} ahead).")
     tied = ranking.tied
     spreads = max(ranking.stat(v).spread for v in tied)
@@ -268,8 +242,7 @@ def scale_sentences(findings: SweepFindings) -> list[str]:
 
 
 def batch_sentences(findings: SweepFindings) -> list[str]:
-    out = []
-    values = [v for v in findings.per_value]
+    out, values = [], findings.per_value
     if len(values) >= 2:
         small, large = values[0], values[-1]
         out.append(f"Batch size {format_count(small.value)} makes {format_count(small.updates_per_epoch)} weight "
@@ -285,10 +258,7 @@ def batch_sentences(findings: SweepFindings) -> list[str]:
             out.append(f"Per-update training loss scatters by {format_loss(small.noise.mean)} around its trend at "
                        f"batch size {format_count(small.value)} and by {format_loss(large.noise.mean)} at batch size "
                        f"{format_count(large.value)}, {tail}")
-    answer = generalisation_sentence(findings)
-    if answer:
-        out.append(answer)
-    return out
+    return out + [s for s in [generalisation_sentence(findings)] if s]
 
 
 def generalisation_sentence(findings: SweepFindings) -> str | None:
@@ -324,32 +294,22 @@ def epochs_sentences(findings: SweepFindings) -> list[str]:
 
 def oscillation_sentences(findings: SweepFindings) -> list[str]:
     """The learning-rate page's own sentences: the values whose loss swings on every seed."""
-    return [oscillation_sentence(findings.kind, v) for v in findings.per_value if sweeps.OSCILLATING in v.verdicts]
+    return [_start(_at(findings.kind, v.value), f"the loss keeps swinging up and down"
+                   f"{'' if v.n_seeds == 1 else ' on every seed'}: the steps are too big to settle into a minimum.")
+            for v in findings.per_value if sweeps.OSCILLATING in v.verdicts]
 
 
 def sentences(findings: SweepFindings) -> list[str]:
     """The page's headline sentences, most important first: scale, divergence, the kind's own sentences
     (`kind.sentences`), the ranking, then accuracy against always guessing the majority class."""
-    kind, out = findings.kind, []
-    out += scale_sentences(findings)
-    for v in findings.per_value:
-        text = divergence_sentence(kind, v)
-        if text:
-            out.append(text)
-    out += speed_sentences(findings)
-    out += kind.sentences(findings)
-    text = ranking_sentence(findings)
-    if text:
-        out.append(text)
-    for v in findings.per_value:
-        if v.diverged_seeds:
-            continue  # the divergence sentence says what the accuracy means then
-        if v.accuracy_vs_baseline in (sweeps.BELOW_BASELINE, sweeps.AT_BASELINE) or v.not_learning_seeds or (
-                v.value is None and v.majority_val_accuracy is not None):
-            text = accuracy_sentence(kind, v)
-            if text:
-                out.append(text)
-    return out
+    kind = findings.kind
+    out = scale_sentences(findings) + [divergence_sentence(kind, v) for v in findings.per_value]
+    out += speed_sentences(findings) + kind.sentences(findings) + [ranking_sentence(findings)]
+    # A diverged value's divergence sentence says what its accuracy means.
+    out += [accuracy_sentence(kind, v) for v in findings.per_value if not v.diverged_seeds and (
+        v.accuracy_vs_baseline in (sweeps.BELOW_BASELINE, sweeps.AT_BASELINE) or v.not_learning_seeds
+        or (v.value is None and v.majority_val_accuracy is not None))]
+    return [text for text in out if text]
 
 
 def range_interval_sentence(results, seeds, interval: tuple[float, float]) -> str:
