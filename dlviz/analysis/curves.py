@@ -2,8 +2,7 @@
 divergence (and what happened after it), oscillation, update noise and the constant-predictor reference.
 
 Pure NumPy over `RunHistory` (no TensorFlow, no sentences). Epochs are 1-based; losses are binary cross-entropy in
-nats (the unit Keras reports). Fields the engine/data helpers add later (`prior_loss`, `nan_at`,
-`final_positive_share`, `majority_val_accuracy`) are read with `getattr` fallbacks.
+nats (the unit Keras reports).
 """
 
 from __future__ import annotations
@@ -68,15 +67,15 @@ def tail_mean(values: Sequence[float], n: int = TAIL_EPOCHS) -> float:
 
 def prior_loss(history: RunHistory) -> float:
     """Loss of the best constant predictor (the class-prior entropy, nats): ln 2 for balanced classes."""
-    value = getattr(history, "prior_loss", None)
-    return float(value) if value is not None and math.isfinite(value) and value > 0 else math.log(2)
+    value = history.prior_loss
+    return float(value) if math.isfinite(value) and value > 0 else math.log(2)
 
 
 def majority_accuracy(history: RunHistory, default: float | None = None) -> float | None:
     """Validation accuracy of always predicting the majority class (`history.majority_val_accuracy`, else
     `default`)."""
-    value = getattr(history, "majority_val_accuracy", None)
-    return float(value) if value is not None and math.isfinite(value) else default
+    value = history.majority_val_accuracy
+    return float(value) if math.isfinite(value) else default
 
 
 def starting_loss(history: RunHistory) -> float:
@@ -90,16 +89,16 @@ def starting_loss(history: RunHistory) -> float:
 def best_epoch(history: RunHistory) -> tuple[int, float] | None:
     """(1-based epoch, value) of the lowest finite raw validation loss, the first if tied; None without one.
     This is the epoch `EarlyStopping(restore_best_weights=True)` keeps when it never stops early."""
-    return _lowest(array(history.val_loss))
+    return lowest(array(history.val_loss))
 
 
 def robust_best(history: RunHistory) -> tuple[int, float] | None:
     """(1-based epoch, value) of the lowest smoothed validation loss: the per-run statistic dlviz ranks by."""
-    return _lowest(smoothed(history.val_loss))
+    return lowest(smoothed(history.val_loss))
 
 
-def _lowest(values: np.ndarray) -> tuple[int, float] | None:
-    """(1-based index, value) of the lowest finite value, the first if tied; None without one."""
+def lowest(values: np.ndarray) -> tuple[int, float] | None:
+    """(1-based index, value) of the lowest finite value of `values` (shape (epochs,)), the first if tied."""
     finite = np.isfinite(values)
     if not finite.any():
         return None
@@ -237,12 +236,9 @@ def divergence(history: RunHistory, factor: float = DIVERGENCE_FACTOR) -> Diverg
     start = starting_loss(history)
     at_loss = float(loss[epoch - 1]) if epoch - 1 < len(loss) else math.nan
     ratio = at_loss / start if math.isfinite(at_loss) and math.isfinite(start) and start > 0 else math.nan
-    nan_at = getattr(history, "nan_at", None)
-    if nan_at is None:
-        nans = np.nonzero(np.isnan(loss))[0]
-        nan_at = int(nans[0]) + 1 if len(nans) else None
-    share = getattr(history, "final_positive_share", None)
-    share = share if share is not None and math.isfinite(share) else None
+    nans = np.nonzero(np.isnan(loss))[0]
+    nan_at = history.nan_at or (int(nans[0]) + 1 if len(nans) else None)
+    share = history.final_positive_share if math.isfinite(history.final_positive_share) else None
     prior = prior_loss(history)
     final = float(loss[-1]) if len(loss) else math.nan
     tail = tail_mean(loss)
@@ -260,8 +256,7 @@ def divergence(history: RunHistory, factor: float = DIVERGENCE_FACTOR) -> Diverg
         after = AFTER_RECOVERED
     else:
         after = AFTER_UNKNOWN
-    return Divergence(int(epoch), reason, at_loss, start, ratio, nan_at, after, final,
-                      None if share is None else float(share), prior, tail)
+    return Divergence(int(epoch), reason, at_loss, start, ratio, nan_at, after, final, share, prior, tail)
 
 
 def not_learning(history: RunHistory) -> bool:
@@ -305,8 +300,6 @@ class Oscillation:
 
 
 def _reversals(values: np.ndarray) -> int:
-    if len(values) < 3:
-        return 0
     steps = np.diff(values)
     big = (np.abs(steps) > OSCILLATION_JUMP * np.abs(values[:-1])) & (np.abs(steps) > OSCILLATION_MIN_ABS)
     signs = np.sign(steps[big])
@@ -320,10 +313,8 @@ def oscillation(history: RunHistory) -> Oscillation | None:
         return None
     val, loss = array(history.val_loss), array(history.loss)
     reversals = _reversals(val) if np.isfinite(val).all() else 0
-    rises = 0
-    if np.isfinite(loss).all() and len(loss) > 1:
-        steps_ = np.diff(loss)
-        rises = int(np.count_nonzero((steps_ > TRAIN_RISE * np.abs(loss[:-1])) & (steps_ > TRAIN_RISE_MIN_ABS)))
+    rise = np.diff(loss) if np.isfinite(loss).all() else np.zeros(max(len(loss) - 1, 0))
+    rises = int(np.count_nonzero((rise > TRAIN_RISE * np.abs(loss[:-1])) & (rise > TRAIN_RISE_MIN_ABS)))
     steps = max(len(loss) - 1, 0)
     if reversals >= OSCILLATION_REVERSALS or (rises >= 2 and steps and rises >= TRAIN_RISE_SHARE * steps):
         return Oscillation(reversals, rises, steps)

@@ -97,15 +97,8 @@ class Grid:
     def shape(self) -> tuple[int, int]:
         return len(self.batch_sizes), len(self.learning_rates)
 
-    def cell(self, batch_size: int, learning_rate: float) -> list[RunHistory | None]:
-        return self.histories[self.batch_sizes.index(batch_size)][self.learning_rates.index(learning_rate)]
-
     def _matrix(self, f, dtype=float) -> np.ndarray:
         return np.array([[f(cell) for cell in row] for row in self.histories], dtype=dtype).reshape(self.shape)
-
-    def done(self) -> np.ndarray:
-        """Cells whose every seed has finished."""
-        return self._matrix(lambda c: bool(c) and all(h is not None and h.complete for h in c), bool)
 
     @cached_property
     def blown(self) -> list[list[list[int | None]]]:

@@ -47,11 +47,11 @@ def _start(prefix: str, rest: str) -> str:
 
 def divergence_sentence(kind: Any, v: ValueFindings) -> str | None:
     """What blew up and, when the numbers back it, what the network did afterwards."""
-    first = next((d for d in v.divergences if d is not None), None)
-    if first is None:
+    diverged = [d for d in v.divergences if d is not None]
+    if not diverged:
         return None
-    low, high = v.diverged_epochs  # type: ignore[misc]
-    jumps = [d for d in v.divergences if d is not None and d.reason == "exploded" and d.ratio == d.ratio]
+    first, (low, high) = diverged[0], v.diverged_epochs  # type: ignore[misc]
+    jumps = [d for d in diverged if d.reason == "exploded" and d.ratio == d.ratio]
     seeds = "" if v.n_seeds <= 1 else f" (on {v.diverged_seeds} of {v.n_seeds} seeds)"
     if first.reason == "exploded" and first.ratio == first.ratio:  # over the seeds: a range, never one seed's
         # One starting loss: the seeds' mean, the number the curve's first point and the sentences after show.
@@ -66,11 +66,8 @@ def divergence_sentence(kind: Any, v: ValueFindings) -> str | None:
         what = f"the loss became {'NaN' if first.reason == 'nan' else 'infinite'} in {format_epochs(low, high)}"
     text = _start(_at(kind, v.value), f"{what}{seeds}: the run diverged.")
     after = v.after_divergence
-    diverged = [d for d in v.divergences if d is not None]
-    # The numbers printed are the ones curves.divergence judged: each diverged run's mean training loss over its
-    # last TAIL_EPOCHS epochs against its own start (averaged over the diverged seeds when there are several).
-    end = sum(d.end_loss for d in diverged) / len(diverged)
-    start = sum(d.start_loss for d in diverged) / len(diverged)
+    # The numbers curves.divergence judged (each run's last-epochs mean against its start), averaged over seeds.
+    end, start = np.mean([d.end_loss for d in diverged]), np.mean([d.start_loss for d in diverged])
     last = f"over the last {curves.TAIL_EPOCHS} epochs"
     of_seeds = "" if len(diverged) == 1 else f" (means of the {len(diverged)} diverged seeds)"
     if after == curves.AFTER_CONSTANT:
@@ -102,21 +99,15 @@ def accuracy_sentence(kind: Any, v: ValueFindings) -> str | None:
                   f"{loss_range(acc.mean, acc.low, acc.high, acc.n_seeds, format_percent, '')}")
     if majority is None:
         return head + "."
-    # The baseline is a constant answer chosen on the training rows: the training rows' majority class, which on
-    # the validation rows may score under 50%.
-    baseline = f"always answering the training rows' majority class ({format_percent(majority)} on these rows"
-    baseline += (", under 50% because that class is the minority among the validation rows)" if majority < 0.5 else
-                 ")")
+    under = ", under 50% because that class is the minority among the validation rows" if majority < 0.5 else ""
+    baseline = f"always answering the training rows' majority class ({format_percent(majority)} on these rows{under})"
     if v.not_learning_seeds:  # the accuracy cannot rescue it (random labels scored 14.6 points "above")
         seeds = "" if v.not_learning_seeds == v.n_seeds else f" on {v.not_learning_seeds} of {v.n_seeds} seeds"
         return (f"{head} against {baseline}, but validation loss never gets clearly below a constant guess's "
                 f"{format_loss(v.prior_loss)}{seeds}: the model learned nothing the validation rows confirm, "
                 "whatever its accuracy.")
-    if v.accuracy_vs_baseline == sweeps.BELOW_BASELINE:
-        return f"{head} — worse than {baseline}."
-    if v.accuracy_vs_baseline == sweeps.AT_BASELINE:
-        return f"{head} — no better than {baseline}."
-    return f"{head}, {format_points(acc.mean - majority)} above {baseline}."
+    worse = {sweeps.BELOW_BASELINE: "worse than", sweeps.AT_BASELINE: "no better than"}.get(v.accuracy_vs_baseline)
+    return f"{head} — {worse} {baseline}." if worse else f"{head}, {format_points(acc.mean - majority)} above {baseline}."
 
 
 def overfitting_sentence(kind: Any, v: ValueFindings) -> str | None:

@@ -73,9 +73,7 @@ def format_ratio(x: float) -> str:
 
 def format_epochs(low: int, high: int | None = None) -> str:
     """An epoch or a range over seeds: "epoch 14", "epochs 12-16"."""
-    if high is None or high == low:
-        return f"epoch {low}"
-    return f"epochs {low}-{high}"
+    return f"epoch {low}" if high is None or high == low else f"epochs {low}-{high}"
 
 
 def format_value(kind: Any, value: Hashable) -> str:
