@@ -16,28 +16,15 @@ import numpy as np
 from dlviz.runs import DIVERGENCE_FACTOR, RunHistory
 from dlviz.smoothing import centred_mean
 
-# The robust per-run statistic: validation loss smoothed by a centred 3-epoch mean (at the two ends, the mean of the
-# two epochs there), so that one dip of an oscillating curve cannot make a run "best" (issue 15, lr 0.1 on the
-# breast-cancer data: one dip to 0.043 between epochs near 0.10-0.14).
+# The robust per-run statistic: validation loss smoothed over 3 epochs, so one dip of an oscillating curve cannot make
+# a run "best" (issue 15: lr 0.1 on breast-cancer data dipped once to 0.043 among epochs near 0.10-0.14).
 SMOOTHING_WINDOW = 3
-# Overfitting (the one definition dlviz uses, on every page and the grid): after the epoch of lowest smoothed
-# validation loss, the smoothed validation loss ends more than max(5% of that lowest, 0.01) above it while training
-# loss ends below its value at that epoch.
-OVERFIT_TOLERANCE = 0.05
-OVERFIT_MIN_RISE = 0.01
-# A run is "not learning" when its robust validation loss stays above 95% of a constant predictor's loss (issue 16
-# item 7: a run stuck at ln 2 must never be called best).
-NOT_LEARNING_SHARE = 0.95
-# Huge losses: more than 10x a constant predictor's loss at the end of the run (issue 16 item 7: money-sized
-# unscaled features give 1e8-1e10).
-HUGE_LOSS_FACTOR = 10.0
+OVERFIT_TOLERANCE, OVERFIT_MIN_RISE = 0.05, 0.01  # the rise that counts: max(5% of the lowest, 0.01) (`overfitting`)
+NOT_LEARNING_SHARE = 0.95  # of a constant predictor's loss (`not_learning`; issue 16: never call ln 2 best)
+HUGE_LOSS_FACTOR = 10.0    # x a constant predictor's loss (`huge_loss`; unscaled money columns give 1e8-1e10)
 # Oscillation thresholds (kept from the first round, chosen on the practice and breast-cancer data).
-OSCILLATION_JUMP = 0.10
-OSCILLATION_MIN_ABS = 0.01
-OSCILLATION_REVERSALS = 3
-TRAIN_RISE = 0.02
-TRAIN_RISE_MIN_ABS = 0.005
-TRAIN_RISE_SHARE = 0.20
+OSCILLATION_JUMP, OSCILLATION_MIN_ABS, OSCILLATION_REVERSALS = 0.10, 0.01, 3
+TRAIN_RISE, TRAIN_RISE_MIN_ABS, TRAIN_RISE_SHARE = 0.02, 0.005, 0.20
 NOISE_MAX_WINDOW = 25
 EARLY_STOPPING_PATIENCE = 5
 
@@ -221,11 +208,9 @@ def divergence(history: RunHistory, factor: float = DIVERGENCE_FACTOR) -> Diverg
     """Did the run blow up (training loss > `factor` x its start, or NaN/inf)? Uses `history.diverged_at` when set.
 
     `after` is AFTER_CONSTANT only when the numbers back it: `final_positive_share` is 0 or 1, or (without it) the
-    last three epochs' training loss is within 10% of the constant predictor's and the final validation accuracy
-    equals the majority share (to 0.001). AFTER_RECOVERED when the training loss over the last TAIL_EPOCHS epochs
-    (`end_loss`, the number the sentence prints) is below the start and below NOT_LEARNING_SHARE x the constant
-    predictor's loss (learning again, not 0.735 against a start of 0.736): one statistic decides and is shown, so a
-    last epoch dipping below the start while the last-3 mean stays above it is not called a recovery.
+    last-3-epochs training loss is within 10% of a constant predictor's and the final validation accuracy is the
+    majority share (to 0.001). AFTER_RECOVERED when `end_loss` (last TAIL_EPOCHS epochs, the number shown) is below
+    the start and below NOT_LEARNING_SHARE x a constant predictor's loss: a last epoch alone never decides.
     """
     found = _first_bad_epoch(history, factor)
     epoch = history.diverged_at or (found[0] if found else None)

@@ -1,10 +1,6 @@
-"""Batch size x learning rate: a grid of real runs (every cell on the same seeds), the outcome of every cell as the
-seeds' mean, and the best learning rate per batch size under the seed-aware rule (ties marked as ties).
-
-Pure logic over `RunSpec` / `RunHistory` (no TensorFlow, no sentences). Cells are ordered
-row by row (batch size major, learning rate minor, then seed) so one `train_sweep` call stacks every learning rate
-and seed of a batch size.
-"""
+"""Batch size x learning rate: a grid of real runs (every cell on the same seeds), each cell's outcome as the seeds'
+mean, and the best learning rate per batch size under the seed-aware rule (ties marked as ties). Cells are ordered
+batch size major, then learning rate, then seed, so one `train_sweep` call stacks a batch size's runs."""
 
 from __future__ import annotations
 
@@ -111,8 +107,7 @@ class Grid:
                         dtype=dtype).reshape(self.shape)
 
     def diverged(self) -> np.ndarray:
-        """Cells where at least one seed blew up."""
-        return self.diverged_seeds() > 0
+        return self.diverged_seeds() > 0  # at least one seed blew up
 
     def diverged_seeds(self) -> np.ndarray:
         return self._judged(lambda c, b: sum(e is not None for e in b), int)

@@ -1,10 +1,5 @@
-"""Per-page analysis of a sweep (every value on several seeds): typed findings, numbers only.
-
-`analyze_values(kind, histories, ...)` and its variants `analyze_epochs`, `analyze_batch_sizes` and
-`analyze_learning_rates` take a sweep kind (`dlviz.kinds.Kind`: only its `field` is read here) and the flat list of
-a page's `RunHistory` objects (values x seeds, any order) and return a `SweepFindings`. Every statement that names
-or ranks values follows `compare.rank` (see `dlviz.analysis.compare`).
-"""
+"""Per-page analysis of a sweep (every value on several seeds): typed findings, numbers only. `analyze_values` and
+its page variants return a `SweepFindings`; every statement that names or ranks values follows `compare.rank`."""
 
 from __future__ import annotations
 
@@ -43,8 +38,8 @@ SMALLER_BETTER, LARGER_BETTER, NO_CLEAR_DIFFERENCE = "smaller_better", "larger_b
 # Accuracies closer than this to the majority baseline are "at" it (a 41.7% is never "worse than 41.7%").
 BASELINE_TOLERANCE = 0.0005
 
-# Too slow / too high also need a material gap (kept from the first round): final training loss > 1.25x the
-# reference's and > reference + 0.05; too slow covered < 2/3 of the drop the reference made.
+# Too slow / too high also need final training loss > 1.25x the reference's and > it + 0.05; too slow covered < 2/3
+# of the drop the reference made.
 SLOW_RATIO, SLOW_MARGIN, SLOW_PROGRESS = 1.25, 0.05, 2 / 3
 
 

@@ -36,14 +36,9 @@ def format_loss(x: float) -> str:
     for scale, word in _LARGE:
         if size >= scale:
             return f"{x / scale:.2g} {word}" if x / scale < 10 else f"{x / scale:,.0f} {word}"
-    if size >= 100:
-        return f"{x:,.0f}"
-    if size >= 10:
-        return f"{x:.1f}"
-    if size >= 1:
-        return f"{x:.2f}"
-    if size >= 0.01 or x == 0:
-        return f"{x:.3f}"
+    for bound, spec in ((100, ",.0f"), (10, ".1f"), (1, ".2f"), (0.01, ".3f")):
+        if size >= bound or (x == 0 and bound == 0.01):
+            return format(x, spec)
     return np.format_float_positional(x, precision=2, fractional=False, trim="-")
 
 

@@ -129,16 +129,11 @@ def _trend(grid: Grid, rows: list[RowBest], budget: str) -> list[str]:
                 "noisy and tolerate bigger steps")
         if budget == SAME_EPOCHS:
             text += "; with the same epochs they also make fewer updates, so each step has to go further"
-        out = [text + "."]
         linear = f"{GUIDE_SOURCE}, worked out for SGD: {format_ratio(b_large / b_small)}"
-        if k >= 0.75:
-            out.append(f"That is close to the linear-scaling rule of thumb (learning rate in proportion to batch "
-                       f"size; {linear}).")
-        else:
-            out.append(f"That is less than the linear-scaling rule of thumb predicts ({linear}): about batch "
-                       f"size^{k:.2f}, {'nearer' if k >= 0.3 else 'below'} the square-root rule often suggested for "
-                       f"Adam ({format_ratio(math.sqrt(b_large / b_small))}).")
-        return out
+        return [text + ".", f"That is close to the linear-scaling rule of thumb (learning rate in proportion to batch "
+                f"size; {linear})." if k >= 0.75 else f"That is less than the linear-scaling rule of thumb predicts "
+                f"({linear}): about batch size^{k:.2f}, {'nearer' if k >= 0.3 else 'below'} the square-root rule "
+                f"often suggested for Adam ({format_ratio(math.sqrt(b_large / b_small))})."]
     if high_last < low_first:
         return [f"Here the best learning rate fell from {format_lr(low_first)} at batch {b_small} to "
                 f"{format_lr(high_last)} at batch {b_large}, the opposite of the rule of thumb: on this data and "
