@@ -310,10 +310,8 @@ def update_noise(history: RunHistory, window: int | None = None) -> float:
     """Standard deviation of the per-update training loss around its centred moving average (window
     `min(25, updates / 5)`, odd); only updates before any NaN/inf count; NaN with too few updates."""
     loss = array(history.update_loss)
-    bad = np.nonzero(~np.isfinite(loss))[0]
-    if len(bad):
-        loss = loss[:bad[0]]
-    n = len(loss)
+    n = int(np.argmin(np.isfinite(loss))) if not np.isfinite(loss).all() else len(loss)
+    loss = loss[:n]
     window = int(min(NOISE_MAX_WINDOW, n // 5) if window is None else window)
     if window % 2 == 0:
         window -= 1

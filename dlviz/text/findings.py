@@ -188,32 +188,27 @@ def ranking_sentence(findings: SweepFindings) -> str | None:
 
 def speed_sentences(findings: SweepFindings) -> list[str]:
     kind = findings.kind
-    out = []
     last = f"the last {curves.TAIL_EPOCHS} epochs"  # the statistic the verdicts compare (final_train_loss)
     seeds = f" and of {findings.n_seeds} seeds" if findings.n_seeds > 1 else ""
-    for s in findings.too_slow:
-        out.append(_start(_at(kind, s.value), (
+    return [_start(_at(kind, s.value), (
             f"training loss only fell from {format_loss(s.start_loss)} to {format_loss(s.final_loss)} (mean of "
             f"{last}{seeds}) in {s.epochs} epochs, {format_percent(max(s.progress, 0.0), 0)} of the way "
             f"{value_name(kind, s.reference)} got (to {format_loss(s.reference_final_loss)}) "
-            f"{on_every_seed(s.comparison.n_seeds)}: the steps are too small, so it learns too slowly.")))
-    for s in findings.too_high:
-        out.append(_start(_at(kind, s.value), (
+            f"{on_every_seed(s.comparison.n_seeds)}: the steps are too small, so it learns too slowly."))
+            for s in findings.too_slow] + [_start(_at(kind, s.value), (
             f"training loss over {last} is {format_loss(s.final_loss)}, above the "
             f"{format_loss(s.reference_final_loss)} that {value_name(kind, s.reference)} reaches "
             f"{on_every_seed(s.comparison.n_seeds)} with {format_ratio(s.value / s.reference)} smaller steps: the "
-            "updates overshoot instead of settling.")))
-    return out
+            "updates overshoot instead of settling.")) for s in findings.too_high]
 
 
 def scale_sentences(findings: SweepFindings) -> list[str]:
     """Not learning, and huge losses (pointing at the unscaled inputs when standardisation is off)."""
-    kind, out = findings.kind, []
-    for v in findings.per_value:
-        if sweeps.NOT_LEARNING in v.verdicts and not v.final_val_accuracy.finite:  # else accuracy_sentence says it
-            out.append(_start(_at(kind, v.value), (
-                f"validation loss never gets clearly below {format_loss(v.prior_loss)}, the loss of always "
-                "guessing the class shares: the network learned nothing the validation rows confirm.")))
+    kind = findings.kind
+    out = [_start(_at(kind, v.value), f"validation loss never gets clearly below {format_loss(v.prior_loss)}, the "
+                  "loss of always guessing the class shares: the network learned nothing the validation rows confirm.")
+           for v in findings.per_value  # with a finite accuracy, accuracy_sentence says it
+           if sweeps.NOT_LEARNING in v.verdicts and not v.final_val_accuracy.finite]
     # With standardised inputs a run that blew up has its own sentence (the learning rate): only unscaled inputs
     # make every huge loss a matter of scale.
     huge = [v for v in findings.per_value if v.huge_loss_seeds and (findings.unscaled_inputs or not v.diverged_seeds)]
