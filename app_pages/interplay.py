@@ -29,10 +29,7 @@ with layout.controls():
     rates = controls.draw(settings.GRID_LEARNING_RATES)
     c3, c4, c5 = st.columns(3)
     budget = controls.draw(settings.GRID_BUDGET, c3)
-    if budget == SAME_EPOCHS:
-        amount = controls.draw(settings.GRID_EPOCHS, c4)
-    else:
-        amount = controls.draw(settings.GRID_UPDATES, c4)
+    amount = controls.draw(settings.GRID_EPOCHS if budget == SAME_EPOCHS else settings.GRID_UPDATES, c4)
     outcome = controls.draw(settings.GRID_OUTCOME, c5)
     layout.fixed_settings(**{"hidden units": chosen.hidden_units, "optimizer": "Adam",
                              "seeds": ", ".join(map(str, chosen.seeds))})
@@ -105,14 +102,9 @@ else:
 rows = interplay.row_bests(grid, outcome)
 ranking = interplay.ranking_outcome(outcome)
 scores = interplay.outcome_matrix(grid, ranking)
-layout.number_table({
-    "batch size": list(grid.batch_sizes),
-    "epochs": grid.epochs(),
-    "weight updates": grid.updates(n_train),
-} if hidden else {
-    "batch size": list(grid.batch_sizes),
-    "epochs": grid.epochs(),
-    "weight updates": grid.updates(n_train),
+counts = {"batch size": list(grid.batch_sizes), "epochs": grid.epochs(), "weight updates": grid.updates(n_train)}
+layout.number_table(counts if hidden else {
+    **counts,
     "best learning rate": [format_lr(grid.learning_rates[row.column]) if row.column is not None
                            else "tie: " + ", ".join(format_lr(r) for r in row.tied_rates) if row.tied_rates
                            else "none (each blew up or learned nothing)" for row in rows],
@@ -140,11 +132,8 @@ for i, j in cells:
     name = {"row": f"lr {format_lr(rate)}", "column": f"batch {batch:,}"}.get(
         look, f"batch {batch:,}, lr {format_lr(rate)}")
     groups[name] = [h for h in grid.histories[i][j] if h is not None]
-if look == "row":
-    title = f"Batch size {picked_batch:,}: every learning rate"
-elif look == "column":
-    title = f"Learning rate {format_lr(picked_rate)}: every batch size"
-else:
-    title = f"Batch size {picked_batch:,}, learning rate {format_lr(picked_rate)}"
+title = {"row": f"Batch size {picked_batch:,}: every learning rate",
+         "column": f"Learning rate {format_lr(picked_rate)}: every batch size"}.get(
+    look, f"Batch size {picked_batch:,}, learning rate {format_lr(picked_rate)}")
 layout.plot(charts.curves_figure(groups, metric=metric, x_axis=x_axis, each_seed=chosen.each_seed, title=title,
                                  answers=not hidden, presenter=layout.presenter()), "interplay_curves")

@@ -11,9 +11,8 @@ import streamlit as st
 
 from dlviz import defaults, kinds, settings
 from dlviz.analysis.landscape import Landscape, landscape_frame
-from dlviz.analysis.plane import LandscapeError
 from dlviz.charts.landscape import line_figure, surface_figure
-from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, RunSpec
+from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, LandscapeError, RunSpec
 from dlviz.text import landscape as words
 from dlviz.engine.queue import sweep_work
 from dlviz.text.format import value_label
@@ -33,7 +32,8 @@ def loss_maps(fingerprint: str, specs: tuple[RunSpec, ...], dataset) -> tuple[La
         return shipped  # type: ignore[return-value]
 
     def job(report):
-        from dlviz.engine.landscape import sweep_paths, view_of
+        from dlviz.engine.landscape import sweep_paths
+        from dlviz.surface import view_of
 
         paths = sweep_paths(dataset, specs)
         report(0.5, "computing the map")

@@ -41,7 +41,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.browser.helpers import (CHROMIUM, CHROMIUM_ARGS, SETTLED_JS, report_problems,  # noqa: E402
+from tests.support.browser import (CHROMIUM, CHROMIUM_ARGS, SETTLED_JS, report_problems,  # noqa: E402
                                    start_server, stop_server)
 DEFAULT_PAGES = ("/epochs", "/batch_size", "/learning_rate")
 CHARTS = {"/epochs": 1, "/batch_size": 2, "/learning_rate": 1}  # charts each page shows when complete

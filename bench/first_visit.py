@@ -5,7 +5,7 @@
 For every page and repetition: a fresh `streamlit run streamlit_app.py` (loopback, headless, its own process group),
 opened by a first visitor (a new browser context: empty cache, a new Streamlit session) and then by a second one,
 each timed from the navigation until the page is drawn: the script done, no progress bar, every chart's SVG drawn
-(tests/browser/helpers.py::SETTLED_JS). Once per repetition, the floor: a page with a title and one 3-point plotly
+(tests/support/browser.py::SETTLED_JS). Once per repetition, the floor: a page with a title and one 3-point plotly
 chart, from a temporary folder, served by `streamlit run` the same way and visited the same two ways.
 
 Prints each page's first- and second-visitor times and their ratios to the floor's (the goal: a second visitor within
@@ -14,7 +14,7 @@ server is ready when `GET /` answers 200.
 
 `--links default` opens each page at its defaults (what a shared link without settings shows; served from the shipped
 runs, `dlviz/precomputed/default_runs.npz`, when they exist, else trained by the first visitor); `--links small` opens
-the browser tests' small views (tests/browser/test_browser.py::SMALL_VIEWS: 500 rows, one seed, a few epochs), which
+the browser tests' small views (tests/support/browser.py::SMALL_VIEWS: 500 rows, one seed, a few epochs), which
 the first visitor trains and the second finds in the server's run store.
 """
 
@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.helpers import (APP_FILE, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, app_paths,  # noqa: E402
+from tests.support.browser import (APP_FILE, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, app_paths,  # noqa: E402
                                    machine_load, min_charts, problems, start_server, stop_server, wait_settled)
 
 FLOOR_SOURCE = '''import plotly.graph_objects as go
@@ -73,7 +73,7 @@ def two_visitors(browser, script: Path, path: str, charts: int, log: Path) -> tu
 def links(kind: str) -> dict[str, str]:
     if kind == "default":
         return {path: path for path in app_paths()}
-    from tests.browser.test_browser import SMALL_VIEWS
+    from tests.support.browser import SMALL_VIEWS
 
     return {path: f"{path}?{query}" for path, query in SMALL_VIEWS.items()}
 

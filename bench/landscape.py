@@ -38,9 +38,10 @@ def main() -> int:
     import numpy as np
 
     from dlviz import defaults
-    from dlviz.analysis.plane import grid_coords, unflatten_weights
+    from dlviz.analysis.plane import grid_coords
+    from dlviz import surface
     from dlviz.engine import landscape as engine
-    from dlviz.engine.model import build_model
+    from tests.support.reference import build_model, unflatten_weights
     from dlviz.engine.runtime import keras, tf
     print(f"import: {time.perf_counter() - started:.1f} s (not counted)")
     print(f"threads: intra-op {tf.config.threading.get_intra_op_parallelism_threads()} "
@@ -53,8 +54,8 @@ def main() -> int:
     print(f"recording {len(paths)} paths ({args.sweep}, {specs[0].epochs} epochs): {time.perf_counter() - t:.1f} s "
           f"(real training, not counted); {sum(p.trajectory.nbytes for p in paths) / 1e6:.2f} MB of weights")
 
-    landscape = engine.compute_landscape(dataset, paths)
-    x, y = engine.loss_sample(dataset)
+    landscape = surface.compute_landscape(dataset, paths)
+    x, y = surface.loss_sample(dataset)
     hidden = specs[0].hidden_units
     n_grid = len(landscape.axis_a) * len(landscape.axis_b)
     print(f"grid {len(landscape.axis_a)} x {len(landscape.axis_b)} = {n_grid} weight vectors of "
@@ -62,16 +63,16 @@ def main() -> int:
 
     engine._loss_fn.cache_clear()  # a cold call: the traced function built again
     t = time.perf_counter()
-    grid = engine.map_losses(landscape.plane, landscape.axis_a, landscape.axis_b, x, y, hidden)
+    grid = surface.map_losses(landscape.plane, landscape.axis_a, landscape.axis_b, x, y, hidden)
     cold = time.perf_counter() - t
     warm_times = []
     for _ in range(3):
         t = time.perf_counter()
-        engine.map_losses(landscape.plane, landscape.axis_a, landscape.axis_b, x, y, hidden)
+        surface.map_losses(landscape.plane, landscape.axis_a, landscape.axis_b, x, y, hidden)
         warm_times.append(time.perf_counter() - t)
     warm = min(warm_times)
     t = time.perf_counter()
-    engine.compute_landscape(dataset, paths)
+    surface.compute_landscape(dataset, paths)
     whole = time.perf_counter() - t
     print(f"batched map: cold {cold:.2f} s (tracing included), warm {warm:.2f} s (best of 3: "
           f"{', '.join(f'{w:.2f}' for w in warm_times)}); whole compute_landscape warm {whole:.2f} s")

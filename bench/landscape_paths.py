@@ -39,9 +39,10 @@ def memory(rows: int | None, epochs: int | None) -> int:
     import tracemalloc
 
     from dlviz import defaults, settings
-    from dlviz.analysis.plane import n_params
+    from dlviz.runs import n_params
     from dlviz.data import load_builtin
-    from dlviz.engine.landscape import MAX_PATH_BYTES, sweep_paths, view_of
+    from dlviz.engine.landscape import MAX_PATH_BYTES, sweep_paths
+    from dlviz.surface import view_of
     from dlviz.runs import RunSpec
     from dlviz.engine.sweep import train_sweep
 
@@ -93,7 +94,8 @@ def main() -> int:
 
     from dlviz import defaults, kinds, settings
     from dlviz.analysis.landscape import compare_paths
-    from dlviz.engine.landscape import sweep_paths, view_of
+    from dlviz.engine.landscape import sweep_paths
+    from dlviz.surface import view_of
     from dlviz.runs import RunSpec
 
     dataset = defaults.default_dataset()

@@ -194,7 +194,7 @@ def _load_average() -> str:
 
 def run_speed(quick: bool, import_seconds: float) -> int:
     from dlviz.data import load_builtin
-    from dlviz.engine.plain import train_plain
+    from tests.support.reference import train_plain
     from dlviz.engine.sweep import train_sweep
 
     rows = QUICK_ROWS if quick else SPEED_ROWS

@@ -1,5 +1,5 @@
-"""Every page's default sweep, built from `dlviz.settings` and `dlviz.kinds`: the pages, the shipped runs (`dlviz.precomputed`), the
-tests of the default effects and the benchmarks' memory check use the same specs.
+"""Every page's default sweep, built from `dlviz.settings` and `dlviz.kinds`: the pages, the shipped runs
+(`dlviz.precomputed`), the tests of the default effects and the benchmarks' memory check use the same specs.
 
 Chosen so that on the practice dataset every page shows its effect at once: 4,000 rows overfit visibly within 100
 epochs, batch 8 is visibly noisier than 512, and the learning rates run from too slow (1e-4) to diverging (1.0).

@@ -145,6 +145,15 @@ class SweepProgress:
 ProgressCallback = Callable[[SweepProgress], None]
 
 
+class LandscapeError(ValueError):
+    """Paths that cannot span a plane (too few points, mismatched sizes, non-finite weights), for the user."""
+
+
+def n_params(n_features: int, hidden_units: int) -> int:
+    """The lesson's model's weight count: Dense(hidden) kernel and bias, Dense(1) kernel and bias."""
+    return n_features * hidden_units + 2 * hidden_units + 1
+
+
 def updates_per_epoch(n_train: int, batch_size: int) -> int:
     return -(-n_train // batch_size)
 

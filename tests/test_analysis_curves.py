@@ -10,7 +10,7 @@ import pytest
 
 from dlviz.analysis import curves
 from dlviz.analysis.curves import early_stopping
-from dlviz.engine.model import build_model, compile_lesson_model
+from tests.support.reference import build_model, compile_lesson_model
 from dlviz.engine.runtime import keras
 from tests.support.histories import make, overfitting_curves
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
@@ -12,7 +10,7 @@ from dlviz import kinds
 from dlviz.data import load_builtin
 from dlviz.engine.sweep import train_sweep
 from dlviz.runs import RunSpec
-from tests.support.histories import falling, lr_sweep, make, overfitting_curves
+from tests.support.histories import batch_runs, falling, lr_sweep, make, overfitting_curves
 
 
 def test_learning_rate_sweep_with_a_clear_winner():
@@ -78,22 +76,6 @@ def test_huge_losses_with_standardisation_off_point_at_the_inputs():
     assert all(v.verdicts[0] == sweeps.HUGE_LOSS for v in off.per_value)
     assert not any(sweeps.OVERFITTING in v.verdicts for v in off.per_value)
     assert not kinds.LEARNING_RATE.analyze(runs, standardized=True).unscaled_inputs
-
-
-def batch_runs(gap: float, seeds=(1, 2, 3)):
-    """Batch 8 and 512: noise falls with the batch; validation loss of 512 is `gap` above 8's on every seed."""
-    rng = np.random.default_rng(1)
-    runs = []
-    for seed, d in zip(seeds, (0.0, 0.01, -0.01)):
-        for batch, extra in ((8, 0.0), (512, gap)):
-            per_epoch = -(-1280 // batch)
-            steps = np.arange(10 * per_epoch)
-            trend = 0.4 + 0.3 * np.exp(-steps / (3 * per_epoch))
-            updates = trend + (0.6 / math.sqrt(batch)) * rng.standard_normal(len(steps))
-            loss = updates.reshape(10, per_epoch).mean(axis=1)
-            runs.append(make(loss, loss + 0.05 + extra + d, batch=batch, seed=seed, update_loss=updates,
-                             updates_per_epoch=per_epoch, noise_scale=list(100.0 * (1 + np.arange(11)) + 10 * d)))
-    return runs
 
 
 @pytest.mark.parametrize("gap, answer", [(0.1, sweeps.SMALLER_BETTER), (0.005, sweeps.NO_CLEAR_DIFFERENCE),

@@ -10,37 +10,20 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
+from tests.support.histories import chart_history
 from dlviz import charts
 from dlviz.charts import Marks, style
-from dlviz.runs import RunHistory, RunSpec
 
 START = 0.69
-
-
-def history(loss, val_loss=None, *, seed=1, lr=0.01, batch=32, updates_per_epoch=10, diverged_at=None,
-            nan_at=None) -> RunHistory:
-    loss = [float(v) for v in loss]
-    val_loss = [float(v) for v in (val_loss if val_loss is not None else [v + 0.05 for v in loss])]
-    h = RunHistory(RunSpec("test", epochs=len(loss), batch_size=batch, learning_rate=lr, seed=seed),
-                   loss=loss, val_loss=val_loss, accuracy=[0.6 + 0.01 * i for i in range(len(loss))],
-                   val_accuracy=[0.58 + 0.01 * i for i in range(len(loss))], updates_per_epoch=updates_per_epoch,
-                   initial_loss=START, initial_val_loss=START, initial_accuracy=0.5, initial_val_accuracy=0.5,
-                   diverged_at=diverged_at)
-    rng = np.random.default_rng(seed)
-    h.update_loss = np.repeat(np.asarray(loss, np.float32), updates_per_epoch) * (
-        1 + 0.2 * rng.standard_normal(len(loss) * updates_per_epoch)).astype(np.float32)
-    if nan_at is not None:
-        h.nan_at = nan_at  # the engine's field after its merge; the charts read it with getattr
-    return h
 
 
 @pytest.fixture
 def groups():
     # Three seeds per value; at epoch 2 lr 0.01's seeds are 0.50, 0.40, 0.60 -> mean 0.5, band 0.4..0.6.
     return {
-        "lr 0.01": [history([0.6, 0.5, 0.45], seed=1), history([0.55, 0.4, 0.42], seed=2),
-                    history([0.62, 0.6, 0.5], seed=3)],
-        "lr 0.1": [history([0.5, 0.35, 0.3], seed=s, lr=0.1) for s in (1, 2, 3)],
+        "lr 0.01": [chart_history([0.6, 0.5, 0.45], seed=1), chart_history([0.55, 0.4, 0.42], seed=2),
+                    chart_history([0.62, 0.6, 0.5], seed=3)],
+        "lr 0.1": [chart_history([0.5, 0.35, 0.3], seed=s, lr=0.1) for s in (1, 2, 3)],
     }
 
 
@@ -73,7 +56,7 @@ def test_each_seed_draws_every_seed_instead_of_the_band(groups):
 
 
 def test_one_seed_draws_just_the_curve():
-    fig = charts.curves_figure({"lr 0.01": [history([0.6, 0.5])]})
+    fig = charts.curves_figure({"lr 0.01": [chart_history([0.6, 0.5])]})
     assert not traces(fig, "lr 0.01 training min") and not any("band" in (t.name or "") for t in fig.data)
     assert "band" not in fig.layout.title.subtitle.text and "seeds" not in fig.layout.title.subtitle.text
 
@@ -122,7 +105,7 @@ def test_overfitting_is_hatched_between_its_own_values_curves_only(groups):
 
 def test_epochs_figure_hatches_overfitting_between_its_curves():
     val = list(np.r_[np.linspace(0.6, 0.4, 10), np.linspace(0.41, 0.5, 10)])
-    runs = [history(list(np.linspace(0.6, 0.3, 20)), val_loss=val, seed=s) for s in (1, 2)]
+    runs = [chart_history(list(np.linspace(0.6, 0.3, 20)), val_loss=val, seed=s) for s in (1, 2)]
     fig = charts.epochs_figure(runs, marks=Marks(best_epoch=10, overfit=(10, 20)), x_max=20)
     areas = [t for t in fig.data if t.fill == "toself"]
     assert [t.xaxis for t in areas] == ["x", "x2"] and [bool(t.showlegend) for t in areas] == [True, False]
@@ -132,8 +115,8 @@ def test_epochs_figure_hatches_overfitting_between_its_curves():
 
 def test_blow_up_is_drawn_to_the_end_with_a_cross_and_a_log_axis():
     # lr 1 as Keras reports it: a spike in epoch 1, then a constant predictor for the rest of the run.
-    blown = [history([15.0, 0.9, 0.8, 0.8, 0.8], lr=1.0, seed=s, diverged_at=1) for s in (1, 2)]
-    fig = charts.curves_figure({"lr 1": blown, "lr 0.01": [history([0.6, 0.5, 0.45, 0.4, 0.4], seed=s)
+    blown = [chart_history([15.0, 0.9, 0.8, 0.8, 0.8], lr=1.0, seed=s, diverged_at=1) for s in (1, 2)]
+    fig = charts.curves_figure({"lr 1": blown, "lr 0.01": [chart_history([0.6, 0.5, 0.45, 0.4, 0.4], seed=s)
                                                            for s in (1, 2)]})
     (mean,) = [t for t in traces(fig, "lr 1") if t.showlegend]
     assert len(mean.x) == 6 and list(mean.x)[-1] == 5  # every epoch, not cut after the blow-up
@@ -143,7 +126,7 @@ def test_blow_up_is_drawn_to_the_end_with_a_cross_and_a_log_axis():
 
 
 def test_nan_run_ends_with_a_mark_at_its_last_finite_point():
-    nan = history([0.6, 0.5, float("nan"), float("nan")], lr=3.0, diverged_at=3, nan_at=3)
+    nan = chart_history([0.6, 0.5, float("nan"), float("nan")], lr=3.0, diverged_at=3, nan_at=3)
     fig = charts.curves_figure({"lr 3": [nan]}, log_y=False)
     (mark,) = traces(fig, "lr 3 NaN")
     assert list(mark.x) == [2] and mark.y[0] == pytest.approx(0.5) and list(mark.text) == ["NaN"]
@@ -154,10 +137,10 @@ def test_log_axes_print_the_value():
     assert texts == ["0.3", "1", "3", "10"]
     assert "0.5" in style.log_ticks(0.25, 1.0)[1] and "9" not in style.log_ticks(0.25, 1.0)[1]
     assert all(math.isclose(float(t.replace(",", "")), v) for v, t in zip(vals, texts))
-    fig = charts.curves_figure({"lr 0.01": [history([0.6, 0.3, 0.2])]}, log_y=True)
+    fig = charts.curves_figure({"lr 0.01": [chart_history([0.6, 0.3, 0.2])]}, log_y=True)
     assert fig.layout.yaxis.type == "log" and fig.layout.yaxis.tickmode == "array"
     assert list(fig.layout.yaxis.ticktext) == [style.format_tick(v) for v in fig.layout.yaxis.tickvals]
-    batch = {f"batch {b}": [history([0.6, 0.5, 0.4], batch=b, updates_per_epoch=6400 // b)] for b in (8, 512)}
+    batch = {f"batch {b}": [chart_history([0.6, 0.5, 0.4], batch=b, updates_per_epoch=6400 // b)] for b in (8, 512)}
     fig = charts.curves_figure(batch, x_axis="updates", log_x=True, x_max=3)
     assert fig.layout.xaxis.type == "log" and "1,000" in fig.layout.xaxis.ticktext  # counts with separators
     assert charts.curves_figure(batch, x_axis="updates").layout.xaxis.tickformat == ",d"
@@ -221,7 +204,7 @@ def test_every_text_is_large_enough(groups, presenter, smallest):
 
 
 def test_replay_frames_slider_and_fixed_axes(groups):
-    long = {label: [history(list(np.linspace(0.6, 0.3, 100)), seed=h.spec.seed) for h in runs]
+    long = {label: [chart_history(list(np.linspace(0.6, 0.3, 100)), seed=h.spec.seed) for h in runs]
             for label, runs in groups.items()}
     frames, labels = replay_frames(long, marks={"lr 0.1": Marks(best_epoch=50, overfit=(50, 100))}, x_max=100)
     assert len(frames) == 40 and labels[0] == "epoch 1" and labels[-1] == "epoch 100"
@@ -243,7 +226,7 @@ def test_replay_frames_slider_and_fixed_axes(groups):
 
 
 def test_per_update_panels_say_what_is_drawn():
-    runs = {f"batch {b}": [history([0.6, 0.5, 0.4, 0.35], batch=b, updates_per_epoch=6400 // b, seed=s)
+    runs = {f"batch {b}": [chart_history([0.6, 0.5, 0.4, 0.35], batch=b, updates_per_epoch=6400 // b, seed=s)
                            for s in (1, 2)] for b in (8, 32, 128, 512)}
     fig = charts.update_loss_figure(runs, max_points=1000)
     titles = [a.text for a in fig.layout.annotations]
@@ -259,7 +242,8 @@ def test_per_update_panel_rows_leave_room_for_ticks_and_titles(presenter):
     """Between two rows of panels there is room, in pixels, for the upper panels' tick labels and the lower panels'
     titles (in presenter mode the figure's height is capped and the fonts are larger: a share of the height that
     suits normal mode put the titles on the tick labels)."""
-    runs = {f"batch {b}": [history([0.6, 0.5, 0.4], batch=b, updates_per_epoch=6400 // b)] for b in (8, 32, 128, 512)}
+    runs = {f"batch {b}": [chart_history([0.6, 0.5, 0.4], batch=b, updates_per_epoch=6400 // b)]
+            for b in (8, 32, 128, 512)}
     fig = charts.update_loss_figure(runs, presenter=presenter)
     s = charts.style.sizes(presenter)
     plot_h = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
@@ -273,7 +257,7 @@ def test_a_legend_too_tall_for_the_plot_goes_under_it():
     """Nine values in presenter mode do not fit in a column beside the plot (plotly would scroll it and hide the
     last ones, the ✕ runs a class looks for): the legend becomes rows under the chart. Five stay beside it."""
     def figure(n: int, presenter: bool):
-        groups = {f"lr {k}": [history([0.6, 0.5, 0.4])] for k in range(n)}
+        groups = {f"lr {k}": [chart_history([0.6, 0.5, 0.4])] for k in range(n)}
         return charts.curves_figure(groups, presenter=presenter)
 
     assert figure(9, presenter=True).layout.legend.orientation == "h"
@@ -284,9 +268,9 @@ def test_a_legend_too_tall_for_the_plot_goes_under_it():
 def test_a_short_run_gets_whole_epoch_ticks():
     """Three epochs: plotly would step ticks by 0.5, printed by the whole-number format as "0 1 1 2 2 3"; the axis
     allows at most one tick per epoch (a long run keeps plotly's own choice)."""
-    short = charts.curves_figure({"lr 0.01": [history([0.6, 0.5, 0.4])]})
+    short = charts.curves_figure({"lr 0.01": [chart_history([0.6, 0.5, 0.4])]})
     assert short.layout.xaxis.nticks == 4 and short.layout.xaxis.tickformat == "d"
-    long_run = charts.curves_figure({"lr 0.01": [history(list(np.linspace(0.6, 0.3, 20)))]})
+    long_run = charts.curves_figure({"lr 0.01": [chart_history(list(np.linspace(0.6, 0.3, 20)))]})
     assert long_run.layout.xaxis.nticks is None
 
 
@@ -300,13 +284,14 @@ def test_grid_marks_ties():
 
 
 def test_group_runs_keeps_value_order_and_skips_unstarted():
-    runs = [history([0.5], lr=0.1, seed=1), None, history([0.5], lr=0.01, seed=1), history([0.5], lr=0.1, seed=2)]
+    runs = [chart_history([0.5], lr=0.1, seed=1), None, chart_history([0.5], lr=0.01, seed=1),
+            chart_history([0.5], lr=0.1, seed=2)]
     grouped = charts.group_runs(runs, lambda h: f"lr {h.spec.learning_rate:g}")
     assert list(grouped) == ["lr 0.1", "lr 0.01"] and len(grouped["lr 0.1"]) == 2
 
 
 def test_epochs_replay_is_cut_from_the_finished_figure():
-    runs = [history(list(np.linspace(0.6, 0.3, 60)), seed=s) for s in (1, 2, 3)]
+    runs = [chart_history(list(np.linspace(0.6, 0.3, 60)), seed=s) for s in (1, 2, 3)]
     final = charts.epochs_figure(runs, marks=Marks(best_epoch=30, overfit=(30, 60)), stop_epoch=40, x_max=60)
     frames, labels = charts.cut_frames(final, 60)
     fig = charts.animated(frames, labels)

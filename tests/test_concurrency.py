@@ -31,7 +31,7 @@ from dlviz.data import load_builtin
 from dlviz.runs import RunHistory, RunSpec, SweepProgress
 from dlviz.engine.queue import Job, Trainer, sweep_work
 from dlviz.engine.runtime import TRAINING_LOCK
-from dlviz.engine.plain import train_plain
+from tests.support.reference import train_plain
 from dlviz.engine.sweep import train_sweep
 from tests.support import TIMEOUT
 

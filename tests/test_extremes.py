@@ -24,7 +24,7 @@ from dlviz.runs import (MAX_BATCH_SIZE, MAX_EPOCHS, MAX_HIDDEN_UNITS, MAX_LEARNI
 from dlviz.text.format import format_lr
 from dlviz.ui import sweep
 from tests.support import TIMEOUT, figures, notices, open_page, tables, trace_names
-from tests.test_teaching import band_traces, blowup_traces, code_selector, curve, in_page_order, series, shows
+from tests.support.pages import band_traces, blowup_traces, code_selector, curve, in_page_order, series, shows
 
 FEWEST_ROWS = str(min(settings.ROW_CHOICES))  # 500 rows: 320 training rows
 FEWEST_N_TRAIN = 320
@@ -65,7 +65,7 @@ def test_learning_rate_10_alone_is_a_diverged_result():
     at = open_page("app_pages/learning_rate.py", lrs="10", lr_epochs="4", **SMALL)
     assert_no_message(at)
     assert at.multiselect(key="lrs").value == [10.0]
-    (figure,) = figures(at)
+    figure = figures(at)[0]  # the sweep's chart; the page's sections draw theirs below it
     assert trace_names(figure)[0] == "lr 10"  # the legend holds the value; the verdict is in the text
     (cross,) = blowup_traces(figure)
     assert list(series(cross["x"])) == [1]  # ✕ where it blew up: epoch 1
@@ -78,7 +78,7 @@ def test_learning_rate_10_is_drawn_to_the_end_with_its_mark():
     """At lr 10 Keras keeps reporting every epoch (the network collapses to a constant guess): 4 epochs asked, 4
     drawn, the ✕ at epoch 1, and the text says what happened afterwards."""
     at = open_page("app_pages/learning_rate.py", lrs="10", lr_epochs="4", **SMALL)
-    (figure,) = figures(at)
+    figure = figures(at)[0]  # the sweep's chart; the page's sections draw theirs below it
     assert list(series(curve(figure, "lr 10")["x"])) == [0, 1, 2, 3, 4]
     assert list(series(blowup_traces(figure)[0]["x"])) == [1]
     assert "afterwards" in shows(at).lower() or "NaN" in shows(at)  # what the network did after it blew up
@@ -87,7 +87,7 @@ def test_learning_rate_10_is_drawn_to_the_end_with_its_mark():
 def test_learning_rates_3_and_10_both_diverge_and_are_shown():
     at = open_page("app_pages/learning_rate.py", lrs=["3", "10"], lr_epochs="2", **SMALL)
     assert_no_message(at)
-    (figure,) = figures(at)
+    figure = figures(at)[0]  # the sweep's chart; the page's sections draw theirs below it
     assert [n for n in trace_names(figure) if n.startswith("lr ")] == ["lr 3", "lr 10"]
     assert [t["name"] for t in blowup_traces(figure)] == ["lr 3 blew up", "lr 10 blew up"]
     for trace in figure["data"]:
@@ -118,7 +118,7 @@ def test_whole_training_set_as_one_batch():
     assert not at.error and not at.warning
     assert at.multiselect(key="batches").value == [512]
     assert f"the {FEWEST_N_TRAIN} training rows" in texts(at.info)  # it trains as the whole training set
-    curves, per_update = figures(at)
+    curves, per_update = figures(at)[:2]  # the sweep's curves, then the per-update chart (the noise charts follow)
     assert trace_names(curves)[0] == f"batch {FEWEST_N_TRAIN}"
     assert first_x(at) == list(range(6))
     table = tables(at)[0]
@@ -130,7 +130,7 @@ def test_whole_training_set_as_one_batch():
 def test_a_single_batch_size():
     at = open_page("app_pages/batch_size.py", batches="8", b_epochs="2", **SMALL)
     assert_no_message(at)
-    curves, _ = figures(at)
+    curves = figures(at)[0]
     assert [n for n in trace_names(curves) if n.startswith("batch")] == ["batch 8"]
     assert list(tables(at)[0]["updates per epoch"]) == ["40"]  # 320 rows / 8
     assert "How values are compared" not in texts(at.caption)  # one value: nothing to compare
@@ -213,7 +213,7 @@ def test_a_request_beyond_the_caps_is_trimmed_with_a_notice_by_the_controls(smal
                                                                            epochs):
     at = open_page(f"app_pages/{page}.py", **link, rows=FEWEST_ROWS, seeds="1")
     assert not at.error
-    (warning,) = [w for w in at.warning if w.icon == TRIM_ICON]
+    (warning,) = sweep_trim_notices(at)
     assert f"asks for {asked} weight updates (1 seed per value)" in warning.value
     assert "at most 600 updates and 200,000 rows seen" in warning.value
     assert f"trimmed to {epochs} epochs** (from {link[control]})" in warning.value
@@ -228,11 +228,19 @@ def test_a_request_beyond_the_caps_is_trimmed_with_a_notice_by_the_controls(smal
     assert at.slider(key=control).value == int(link[control])
 
 
+def sweep_trim_notices(at) -> list:
+    """The trim notices above the page's first chart: the sweep's own (the batch page's fair-comparison section
+    below its charts trains a learning-rate sweep per batch size, which the same caps can trim, with its own notice)."""
+    order = [id(node) for node in in_page_order(at)]
+    chart = min(order.index(id(c)) for c in at.get("plotly_chart"))
+    return [w for w in at.warning if w.icon == TRIM_ICON and order.index(id(w)) < chart]
+
+
 def test_shrinking_a_trimmed_request_trains_it_in_full(small_caps):
     at = open_page("app_pages/batch_size.py", batches=["8", "16", "32"], b_epochs="20", rows=FEWEST_ROWS, seeds="1")
-    assert TRIM_ICON in [w.icon for w in at.warning]
+    assert sweep_trim_notices(at)
     at.slider(key="b_epochs").set_value(3).run()
-    assert not at.exception and TRIM_ICON not in [w.icon for w in at.warning]
+    assert not at.exception and not sweep_trim_notices(at)
     assert first_x(at)[-1] == 3
 
 

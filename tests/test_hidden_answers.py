@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.pages import HIDDEN, page_text
 from tests.support import figures, open_page
 
-HIDDEN = {"present": "1", "hide": "1"}
 # What states a finding on a chart: trace names (with points) and key words in a subtitle or cell label.
 MARK_NAMES = (" blew up", " NaN", " best", " overfits", "overfitting", "lowest validation loss", "✕ diverged",
               "best learning rate per batch size", "tied with the best", "linear scaling")
@@ -31,16 +31,10 @@ def marks_on(figure: dict) -> list[str]:
     return found
 
 
-def page_text(at) -> str:
-    parts = [e.value for kind in ("markdown", "caption", "info", "success", "error") for e in getattr(at.main, kind)]
-    parts += [f"{m.label} {m.value}" for m in at.main.metric]
-    parts += [" ".join(map(str, t.value.columns)) for t in at.main.table]
-    return " ".join(parts)
-
-
 # Words only a finding on that page uses (its "What to look for" tab names overfitting and EarlyStopping in general).
 @pytest.mark.parametrize("page, finding_words", [
-    ("app_pages/epochs.py", ("Star:", "Hatched", "Lowest validation loss", "Early stopping preview", "would stop after")),
+    ("app_pages/epochs.py",
+     ("Star:", "Hatched", "Lowest validation loss", "Early stopping preview", "would stop after")),
     ("app_pages/learning_rate.py", ("the run diverged", "clearly best", "tie for the best", "better than every other")),
     ("app_pages/batch_size.py", ("final validation accuracy", "a bigger batch means fewer updates", "clearly best")),
     ("app_pages/interplay.py", ("best learning rate", "linear-scaling rule", "cells diverged")),

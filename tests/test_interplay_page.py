@@ -8,7 +8,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from tests.support import figures, open_page, tables
-from tests.test_teaching import CLEAR, CLOSE, band_traces, blowup_traces, curve, series
+from tests.support.pages import CLEAR, CLOSE, band_traces, blowup_traces, curve, series
 
 PAGE = "app_pages/interplay.py"
 SMALL = {"rows": "500", "seeds": "2", "g_epochs": "2", "g_lrs": ["0.001", "0.01", "0.1"]}

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from tests.support import array
-from tests.support.reference import bilinear, flatten_weights, record_schedule
+from tests.support.reference import bilinear, build_model, flatten_weights, record_schedule, unflatten_weights
 
 from dlviz.analysis.landscape import clip_to_map, landscape_frame, line_profile, zoom_runs
-from dlviz.analysis.plane import (LandscapeError, fit_plane, grid_axes, grid_coords,
-                                  n_params, unflatten_weights)
+from dlviz.analysis.plane import fit_plane, grid_axes, grid_coords
+from dlviz.runs import LandscapeError, n_params
 
 # Losses are float32 means of ~400 per-row cross-entropies of size ~1: summation order alone moves them by ~1e-6
 # relative, far under the 1e-4 a user could read off a 4-decimal hover label.
@@ -139,7 +139,7 @@ def _numpy_loss(weights: np.ndarray, x: np.ndarray, y: np.ndarray, hidden: int) 
 
 def test_batched_loss_equals_keras_and_numpy(tiny_dataset):
     from dlviz.engine.landscape import losses_at
-    from dlviz.engine.model import build_model, initial_weights
+    from dlviz.engine.model import initial_weights
 
     hidden = 8
     x, y = tiny_dataset.x_train, tiny_dataset.y_train
@@ -178,7 +178,7 @@ def test_chunks_give_the_same_losses(tiny_dataset, monkeypatch):
 
 @pytest.fixture(scope="module")
 def tiny_landscape(tiny_dataset):
-    from dlviz.engine.landscape import compute_landscape
+    from dlviz.surface import compute_landscape
     from tests.support.reference import record_path_plain
     from dlviz.runs import RunSpec
 
@@ -200,9 +200,7 @@ def test_recorded_paths_are_the_engines_weights(tiny_dataset, tiny_landscape):
 def test_map_is_true_at_the_projected_points(tiny_dataset, tiny_landscape):
     """At every recorded point's projection the map's loss (the same batched grid computation, on a grid whose node
     is that point) equals the loss of the projected weights computed separately and by Keras, to 1e-4."""
-    from dlviz.engine.landscape import loss_sample, map_losses
-    from dlviz.engine.model import build_model
-
+    from dlviz.surface import loss_sample, map_losses
     paths, landscape = tiny_landscape
     x, y = loss_sample(tiny_dataset)
     hidden = paths[0].spec.hidden_units
@@ -222,7 +220,7 @@ def test_interpolated_map_is_within_its_curvature_bound(tiny_dataset, tiny_lands
     h_a^2/8 max|f_aa| + h_b^2/8 max|f_bb| on a cell (the tensor-product linear interpolation bound). The second
     derivatives are estimated by second differences on a 5 x 5 sub-grid of each point's cell (step h/4); the bound
     gets a factor 2 for what that sampling misses and LOSS_TOL for float32 noise."""
-    from dlviz.engine.landscape import loss_sample, map_losses
+    from dlviz.surface import loss_sample, map_losses
 
     paths, landscape = tiny_landscape
     x, y = loss_sample(tiny_dataset)

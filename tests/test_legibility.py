@@ -141,26 +141,6 @@ def test_replay_controls_sit_below_the_x_axis_title():
     assert figure["sliders"][0]["x"] >= 0.25  # right of the two buttons, not under them
 
 
-def rules(css: str) -> list[tuple[str, str]]:
-    body = "".join(part.split("</style>")[0] for part in css.split("<style>")[1:])
-    return [(m.group(1).strip(), m.group(2)) for m in re.finditer(r"([^{}]+)\{([^}]*)\}", body)]
-
-
-def test_presenter_css_leaves_metric_values_alone_and_never_cuts_text():
-    for selector, body in rules(layout.PRESENTER_CSS):
-        if "stMetricValue" in selector:  # a metric's number may only grow from Streamlit's own 2.25rem
-            size = re.search(r"font-size:\s*([\d.]+)rem", body)
-            assert size and float(size.group(1)) >= 2.25, body
-            continue
-        if "font-size" in body:  # a text rule must not reach the metric's value through a bare tag selector
-            assert not re.search(r"(^|,)\s*\.stMain\s+(p|div|span)\s*(,|$)", selector), selector
-        assert "ellipsis" not in body
-    for css in (layout.WRAP_CSS, layout.PRESENTER_CSS):  # normal mode wraps too
-        wrapping = " ".join(selector for selector, body in rules(css) if "text-overflow: clip" in body)
-        for testid in ("stMetricLabel", "stWidgetLabel", "button", "stPageLink"):
-            assert testid in wrapping
-
-
 def _modes_app():
     import streamlit as st
 

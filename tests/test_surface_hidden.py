@@ -6,7 +6,7 @@ answers"; then they are all back. Also: Predict first has no questions here, and
 from __future__ import annotations
 
 from tests.support import figures, open_page
-from tests.test_hidden_answers import HIDDEN, page_text
+from tests.support.pages import HIDDEN, page_text
 
 PAGE = "app_pages/loss_surface.py"
 # What states a finding on this page: the best run (the centre), the runs that blew up or left the map, the

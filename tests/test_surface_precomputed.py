@@ -143,7 +143,7 @@ def compare_views(stored: Landscape, fresh: Landscape, fresh_paths) -> None:
 def test_the_shipped_map_is_the_engines(dataset, sweep):
     """The map recomputed on the shipped plane and grid equals the shipped map (no training: this checks the file
     against the current loss code and training rows)."""
-    from dlviz.engine.landscape import loss_sample, map_losses
+    from dlviz.surface import loss_sample, map_losses
 
     fingerprint, specs = page_request(dataset, sweep)
     x, y = loss_sample(dataset)
@@ -161,7 +161,8 @@ def test_the_shipped_view_equals_a_fresh_computation(dataset):
     does, agree with the shipped views. The learning-rate sweep's (the page opens on it, and its lr 0.1 and 1 runs are
     the ones that amplify a kernel's last bits); the batch-size views come from the same code and their maps are
     checked against the loss code above."""
-    from dlviz.engine.landscape import sweep_paths, view_of
+    from dlviz.engine.landscape import sweep_paths
+    from dlviz.surface import view_of
 
     fingerprint, specs = page_request(dataset)
     paths = sweep_paths(dataset, specs)

@@ -13,8 +13,7 @@ from dlviz import kinds
 from dlviz.text import findings as words
 from dlviz.text.format import format_count, format_loss, format_lr, format_percent, value_label
 from dlviz.text.lessons import Question, lesson_code
-from tests.support.histories import falling, lr_sweep, make, overfitting_curves
-from tests.test_analysis_sweeps import batch_runs
+from tests.support.histories import batch_runs, falling, lr_sweep, make, overfitting_curves
 
 SCIENTIFIC = re.compile(r"\d[eE][-+]?\d")
 
@@ -25,7 +24,8 @@ def test_formatters_never_write_scientific_notation():
     assert [format_loss(x) for x in (0.44612, 0.043, 0.00042, 2.5, 12.34, 1234.5, 2.3e9, float("nan"))] == [
         "0.446", "0.043", "0.00042", "2.50", "12.3", "1,234", "2.3 billion", "NaN"]
     assert format_percent(0.859) == "85.9%" and format_count(16000) == "16,000"
-    assert value_label(kinds.LEARNING_RATE, 1e-5) == "lr 0.00001" and value_label(kinds.BATCH_SIZE, 1024) == "batch 1,024"
+    assert value_label(kinds.LEARNING_RATE, 1e-5) == "lr 0.00001"
+    assert value_label(kinds.BATCH_SIZE, 1024) == "batch 1,024"
 
 
 def all_text(findings) -> str:

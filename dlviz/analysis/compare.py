@@ -85,7 +85,15 @@ class Comparison:
 
 
 def compare(a: ValueStat, b: ValueStat, higher_is_better: bool = False) -> Comparison:
-    """Compare two values seed by seed (only seeds both have). Non-finite statistics never win."""
+    """Compare two values of a sweep seed by seed under the rule (see the module): only seeds both have count.
+
+    Args:
+        a, b: the values' statistic on every seed (`ValueStat`).
+        higher_is_better: the statistic's direction (accuracy: True; loss: False).
+
+    Returns:
+        A `Comparison`; `a_beats_b` when `a` is better on every seed and the mean paired gap exceeds either value's
+        spread (`ONE_SEED_SPREAD` with one seed). Non-finite statistics never win."""
     common = [s for s in a.seeds if s in b.seeds]
     xa = np.array([a.per_seed[a.seeds.index(s)] for s in common], dtype=float)
     xb = np.array([b.per_seed[b.seeds.index(s)] for s in common], dtype=float)
@@ -127,7 +135,15 @@ class Ranking:
 
 
 def rank(stats: Iterable[ValueStat], higher_is_better: bool = False) -> Ranking:
-    """Rank the values with a finite statistic on every seed; the leader is the best mean."""
+    """Rank a sweep's values under the rule.
+
+    Args:
+        stats: each value's statistic per seed; values without a finite statistic on every seed are left out.
+        higher_is_better: the statistic's direction.
+
+    Returns:
+        A `Ranking`: `leader` (best mean), `tied` (every value the leader does not beat, itself included) and
+        `best` (the leader only when nothing ties with it, else None)."""
     usable = tuple(s for s in stats if s.finite)
     if not usable:
         return Ranking((), None, (), (), higher_is_better)
@@ -150,5 +166,11 @@ def group_by_value(histories: Sequence[RunHistory], key: Callable[[RunHistory], 
 
 def value_stat(value: Hashable, runs: Sequence[RunHistory], statistic: Callable[[RunHistory], float]
                ) -> ValueStat:
-    """`statistic` on every seed's run of one value."""
+    """One value's statistic on every seed.
+
+    Args:
+        value: the swept value; runs: its runs, one per seed; statistic: a number from one run.
+
+    Returns:
+        A `ValueStat` (per seed, their mean and spread)."""
     return ValueStat(value, tuple(h.spec.seed for h in runs), tuple(float(statistic(h)) for h in runs))

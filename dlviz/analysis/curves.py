@@ -94,7 +94,13 @@ def lowest(values: np.ndarray) -> tuple[int, float] | None:
 
 
 def robust_score(history: RunHistory) -> float:
-    """The per-run statistic (lowest smoothed validation loss), NaN without one."""
+    """The statistic every ranking uses: the run's lowest validation loss, smoothed over 3 epochs (`smoothed`).
+
+    Args:
+        history: one run.
+
+    Returns:
+        The loss (nats), NaN without a finite validation loss."""
     found = robust_best(history)
     return found[1] if found is not None else math.nan
 
@@ -111,9 +117,15 @@ class Overfit:
 
 
 def overfitting(history: RunHistory) -> Overfit | None:
-    """Overfitting of one run (None without a finite validation loss): after the lowest smoothed validation loss,
-    it ends more than the threshold above it while the training loss (mean of the last three epochs) ends below its
-    value at that epoch."""
+    """Where the run's validation loss turns up while its training loss keeps falling: after the lowest smoothed
+    validation loss it ends more than the threshold above it (`OVERFIT_TOLERANCE` of it, at least
+    `OVERFIT_MIN_RISE`) while the training loss (mean of the last three epochs) ends below its value at that epoch.
+
+    Args:
+        history: one run.
+
+    Returns:
+        An `Overfit`, or None without a finite validation loss."""
     found = robust_best(history)
     if found is None:
         return None
@@ -307,8 +319,15 @@ def oscillation(history: RunHistory) -> Oscillation | None:
 
 
 def update_noise(history: RunHistory, window: int | None = None) -> float:
-    """Standard deviation of the per-update training loss around its centred moving average (window
-    `min(25, updates / 5)`, odd); only updates before any NaN/inf count; NaN with too few updates."""
+    """How noisy the updates are: the standard deviation of the per-update training loss around its centred moving
+    average (`smoothing.centred_mean`, full windows only).
+
+    Args:
+        history: one run; only updates before any NaN/inf count.
+        window: the moving average's width (default `min(25, updates / 5)`, made odd).
+
+    Returns:
+        The scatter (nats), NaN with fewer updates than a window of 3."""
     loss = array(history.update_loss)
     n = int(np.argmin(np.isfinite(loss))) if not np.isfinite(loss).all() else len(loss)
     loss = loss[:n]

@@ -57,7 +57,21 @@ def epochs_for(budget: str, amount: int, batch_size: int, n_train: int) -> int:
 def grid_specs(base: RunSpec, batch_sizes: Sequence[int], learning_rates: Sequence[float], n_train: int,
                budget: str, amount: int, seeds: Sequence[int] | None = None
                ) -> list[RunSpec]:
-    """One spec per cell and seed, row by row: batch sizes x learning rates x seeds (default: `base.seed` only)."""
+    """The grid's runs: one spec per cell and seed, row by row (batch sizes x learning rates x seeds).
+
+    Args:
+        base: the sidebar's spec (dataset, width, first seed).
+        batch_sizes: rows, capped at `n_train` (duplicates merged); learning_rates: columns.
+        n_train: training rows.
+        budget: `SAME_EPOCHS` (every cell trains `amount` epochs) or `SAME_UPDATES` (every cell makes about `amount`
+            weight updates: `epochs_for`).
+        seeds: the seeds (default: `base.seed` only).
+
+    Returns:
+        The specs, batch size major, then learning rate, then seed.
+
+    Raises:
+        GridError: no batch size or no learning rate, or an unknown budget."""
     batches = capped_batch_sizes(batch_sizes, n_train)
     rates = tuple(sorted({float(r) for r in learning_rates}))
     if not batches or not rates:
@@ -200,8 +214,14 @@ class RowBest:
 
 
 def row_bests(grid: Grid, outcome: str = DEFAULT_OUTCOME) -> list[RowBest]:
-    """Per batch size, the ranking of its learning rates (unfinished cells, and those that blew up or learned
-    nothing, excluded)."""
+    """Per batch size, its learning rates ranked under the rule (`compare.rank`).
+
+    Args:
+        grid: the finished grid; unfinished cells, and those that blew up or learned nothing, are left out.
+        outcome: what "best" means (`ranking_outcome(outcome)`: the DIVERGED view ranks by final validation loss).
+
+    Returns:
+        One `RowBest` per row: the clear best column (or None when learning rates tie) and the tied columns."""
     outcome = ranking_outcome(outcome)
     nothing = grid.learned_nothing
     return [RowBest(batch, grid.learning_rates,
@@ -216,7 +236,13 @@ def best_columns(grid: Grid, outcome: str = DEFAULT_OUTCOME) -> list[int | None]
 
 
 def best_cell(grid: Grid, outcome: str = DEFAULT_OUTCOME) -> tuple[int, int] | None:
-    """(row, column) of the cell with the best mean outcome (the guide's anchor), or None."""
+    """The cell with the best mean outcome: the linear-scaling guide's anchor.
+
+    Args:
+        grid: the grid; outcome: what "best" means (`ranking_outcome`).
+
+    Returns:
+        (row, column), or None when no cell that learned has a finite outcome."""
     outcome = ranking_outcome(outcome)
     scores = np.where(grid.learned_nothing, np.nan, outcome_matrix(grid, outcome))
     if outcome in HIGHER_IS_BETTER:

@@ -1,9 +1,9 @@
 """Where the steps go, as numbers: a 2-D plane through the weight space that the runs' paths move in, each path's
 coordinates on it, what the plane loses, and per-run path statistics. NumPy only (no TensorFlow).
 
-The plane (Li et al. 2018) and the flat weight vectors are in `dlviz.analysis.plane`. The 1-D companion is the straight line
-from the initial to the final weights of Goodfellow, Vinyals and Saxe, "Qualitatively characterizing neural network
-optimization problems" (ICLR 2015): theta(alpha) = (1 - alpha) * theta_start + alpha * theta_end.
+The plane (Li et al. 2018) is in `dlviz.analysis.plane`. The 1-D companion is the straight line from the initial to
+the final weights of Goodfellow, Vinyals and Saxe, "Qualitatively characterizing neural network optimization
+problems" (ICLR 2015): theta(alpha) = (1 - alpha) * theta_start + alpha * theta_end.
 """
 
 from __future__ import annotations
@@ -14,10 +14,6 @@ from typing import Sequence
 import numpy as np
 
 from dlviz.analysis.plane import Plane, check_trajectories
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Paths
 
 
 @dataclass(frozen=True)
@@ -90,7 +86,6 @@ def clip_to_map(coords: np.ndarray, axis_a: np.ndarray, axis_b: np.ndarray) -> t
     a, b = coords[first_out - 1], coords[first_out]
     if not np.isfinite(b).all():
         return coords[:first_out], True
-    # The largest t in [0, 1] keeping a + t * (b - a) inside the box.
     delta = b - a
     with np.errstate(divide="ignore", invalid="ignore"):
         limits = np.where(delta > 0, (high - a) / delta, np.where(delta < 0, (low - a) / delta, np.inf))
@@ -101,9 +96,8 @@ def clip_to_map(coords: np.ndarray, axis_a: np.ndarray, axis_b: np.ndarray) -> t
 def line_weights(start: np.ndarray, end: np.ndarray, alphas: np.ndarray) -> np.ndarray:
     """Goodfellow et al.'s straight line: weight vectors (1 - alpha) * start + alpha * end -> float32
     [len(alphas), n_params]. alpha = 0 is the start, 1 the end; values outside [0, 1] extend the line."""
-    start, end = np.asarray(start, np.float64), np.asarray(end, np.float64)
     alphas = np.asarray(alphas, np.float64)[:, None]
-    return ((1 - alphas) * start[None, :] + alphas * end[None, :]).astype(np.float32)
+    return ((1 - alphas) * np.asarray(start, np.float64) + alphas * np.asarray(end, np.float64)).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -135,14 +129,10 @@ def line_profile(alphas: np.ndarray, train_loss: np.ndarray, val_loss: np.ndarra
     return LineProfile(alphas, train_loss, np.asarray(val_loss, np.float64), rise)
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# One computed view, as plain data (cheap to pickle, so Streamlit's cache can hold it)
-
-
 @dataclass(frozen=True)
 class Landscape:
-    """A loss map on a plane and every run's path on it. Losses are the lesson's training loss (binary
-    cross-entropy, mean over `loss_rows` training rows); runs are in the order they were given.
+    """A loss map on a plane and every run's path on it, as plain data (Streamlit's cache can hold it). Losses
+    are the lesson's training loss (binary cross-entropy, mean over `loss_rows` training rows); runs in given order.
 
     `grid_loss[j, i]` is the loss at plane coordinates (axis_a[i], axis_b[j]). Per run r: `coords[r]` [P_r, 2] are
     the projected recorded points, `residual[r]` [P_r] their distances from the plane, `point_loss[r]` the loss at
@@ -247,17 +237,10 @@ def landscape_frame(landscape: Landscape, labels: Sequence[str]):
     where on the plane, how far off it, the loss at the exact weights and at the projected point."""
     import pandas as pd
 
-    rows = []
-    for run, label in enumerate(labels):
-        for k in range(len(landscape.coords[run])):
-            rows.append({
-                "value": label, "point": k, "epoch": float(landscape.epochs[run][k]),
-                "weight_updates": int(landscape.updates[run][k]),
-                "direction_1": float(landscape.coords[run][k, 0]), "direction_2": float(landscape.coords[run][k, 1]),
-                "distance_from_plane": float(landscape.residual[run][k]),
-                "loss_at_weights": float(landscape.point_loss[run][k]),
-                "loss_on_map": float(landscape.projected_loss[run][k]),
-                "val_loss_at_weights": (float(landscape.point_val_loss[run][k]) if landscape.point_val_loss
-                                        else float("nan")),
-            })
-    return pd.DataFrame(rows)
+    return pd.concat([pd.DataFrame({
+        "value": label, "point": np.arange(len(coords)), "epoch": landscape.epochs[run],
+        "weight_updates": landscape.updates[run], "direction_1": coords[:, 0], "direction_2": coords[:, 1],
+        "distance_from_plane": landscape.residual[run], "loss_at_weights": landscape.point_loss[run],
+        "loss_on_map": landscape.projected_loss[run],
+        "val_loss_at_weights": landscape.point_val_loss[run] if landscape.point_val_loss else np.nan})
+        for run, (label, coords) in enumerate(zip(labels, landscape.coords))], ignore_index=True)

@@ -20,15 +20,12 @@ from typing import Sequence
 import numpy as np
 from threadpoolctl import threadpool_limits  # scikit-learn's own dependency
 
-
-class LandscapeError(ValueError):
-    """Paths that cannot span a plane (too few points, mismatched sizes, non-finite weights), for the user."""
+from dlviz.runs import LandscapeError
 
 
 def _one_blas_thread(function):
     """Run NumPy's linear algebra on one BLAS thread. These matrices are small ([points, n_params]); OpenBLAS's
-    threads fight TensorFlow's pools and other processes on a shared 2-core machine, where a 112 x 1409 SVD took
-    1.4-4.5 s with its default threads and 0.04 s with one."""
+    threads fight TensorFlow's pools and other processes on a shared machine (bench/README.md: the plane's SVD)."""
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
@@ -40,22 +37,6 @@ def _one_blas_thread(function):
 
 # ---------------------------------------------------------------------------------------------------------------
 # Flat weight vectors
-
-
-def n_params(n_features: int, hidden_units: int) -> int:
-    return n_features * hidden_units + 2 * hidden_units + 1
-
-
-def unflatten_weights(vector: np.ndarray, n_features: int, hidden_units: int) -> list[np.ndarray]:
-    """One flat weight vector (kernel 1, bias 1, kernel 2, bias 2, row-major) as the lesson's model's weights. Raises LandscapeError if the size does not fit."""
-    vector = np.asarray(vector, np.float32)
-    f, h = n_features, hidden_units
-    if vector.shape != (n_params(f, h),):
-        raise LandscapeError(f"A weight vector of the lesson's model with {f} features and {h} hidden units has "
-                             f"{n_params(f, h)} numbers; got shape {vector.shape}.")
-    cuts = np.cumsum([f * h, h, h])
-    k1, b1, k2, b2 = np.split(vector, cuts)
-    return [k1.reshape(f, h), b1, k2.reshape(h, 1), b2]
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -12,9 +12,3 @@ from dlviz.charts.grid import grid_heatmap_figure, lr_axis_position, outcome_hea
 from dlviz.charts.range_test import range_band_figure
 from dlviz.charts.style import PRESENTER, NORMAL, log_ticks, sizes, value_colors
 from dlviz.charts.updates import update_loss_figure
-
-__all__ = [
-    "Band", "Marks", "NORMAL", "PRESENTER", "animated", "curves_figure", "cut_frames", "epochs_figure",
-    "frame_epochs", "grid_heatmap_figure", "group_runs", "log_ticks", "lr_axis_position",
-    "needs_log_y", "range_band_figure", "outcome_heatmap", "seed_band", "sizes", "update_loss_figure", "value_colors",
-]

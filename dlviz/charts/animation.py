@@ -31,12 +31,16 @@ def frame_epochs(epochs: int, max_frames: int = MAX_FRAMES) -> list[int]:
 
 
 def cut_frames(final: go.Figure, epochs: int, max_frames: int = MAX_FRAMES) -> tuple[list, list[str]]:
-    """Replay frames cut from a finished figure of `curves` (`curves_figure`, `epochs_figure`): frame e keeps each
-    epoch-indexed trace's points up to epoch e (their `meta` is the x units per epoch), empties the marks of the
-    finished run (`meta == "final"`) and hides its shapes; the last frame is `final` itself.
+    """Replay frames cut from a finished figure (`curves_figure`, `epochs_figure`): frame e keeps each epoch-indexed
+    trace's points up to epoch e (their `meta` is the x units per epoch), empties the marks of the finished run
+    (`meta == "final"`) and hides its shapes; the last frame is `final` itself.
 
-    Returns (frames, labels): plain `{"data": [...], "layout": {...}}` dicts, then the figure; for `animated`.
-    Cutting arrays costs ~1 ms a frame where redrawing a figure costs ~0.05-0.3 s."""
+    Args:
+        final: the finished figure; epochs: epochs trained; max_frames: at most this many frames (`frame_epochs`).
+
+    Returns:
+        (frames, labels): plain `{"data", "layout"}` dicts, then `final`; the slider's labels ("epoch 5").
+        For `animated`."""
     epochs_drawn = frame_epochs(epochs, max_frames)
     traces = [(t.meta, np.asarray(t.x if t.x is not None else [], dtype=object), t) for t in final.data]
     frames: list = []

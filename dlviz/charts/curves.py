@@ -44,9 +44,8 @@ class Marks:
 
     `best_epoch`: a star at that epoch (0 = the start), at `best_value` (the findings' one lowest validation loss,
     `ValueFindings.score.mean`: the seeds' mean smoothed over 3 epochs, named so in its hover) on a loss chart, else
-    on the validation mean; `overfit`: (first, last) epoch, hatched
-    in the value's colour between its own training and validation means over those epochs (never a full-height band,
-    which could belong to any value); `tied`: the value ties for best within the seed spread, so its star is hollow.
+    on the validation mean; `overfit`: (first, last) epoch, hatched in the value's colour between its own training
+    and validation means over those epochs; `tied`: the value ties for best within the seed spread (a hollow star).
     """
 
     best_epoch: int | None = None
@@ -57,8 +56,8 @@ class Marks:
 
 def star_point(runs: Sequence[RunHistory], mark: Marks | None, metric: str) -> tuple[list[float], list[float], str]:
     """Where the findings' star goes on a `metric` chart of `runs`: ([epoch], [y], its hover text), empty without
-    a star. On a loss chart y is the statistic itself (`mark.best_value`), and the hover names
-    it with the value as the page's text prints it; on an accuracy chart, the validation mean at that epoch."""
+    a star. On a loss chart y is the statistic itself (`mark.best_value`), and the hover names it with the value as
+    the page's text prints it; on an accuracy chart, the validation mean at that epoch."""
     if mark is None or mark.best_epoch is None:
         return [], [], ""
     band = seed_band(runs, "val_" + metric)
@@ -105,15 +104,6 @@ def seed_band(runs: Sequence[RunHistory], key: str) -> Band:
     seeds[~np.isfinite(seeds)] = np.nan
     with np.errstate(invalid="ignore"):
         return Band(np.arange(n + 1), seeds.mean(axis=0), seeds.min(axis=0), seeds.max(axis=0), seeds)
-
-
-def _nan_at(history: RunHistory) -> int | None:
-    # The engine merge adds `nan_at`; before it, a non-finite loss in the lists says the same.
-    found = getattr(history, "nan_at", None)
-    if found is not None:
-        return found
-    bad = [e for e, v in enumerate(history.curve("loss")) if not math.isfinite(v)]
-    return bad[0] if bad else None
 
 
 def browser_floats(values: np.ndarray) -> np.ndarray:
@@ -221,7 +211,6 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
                 textfont=dict(size=s.text, color=color), cliponaxis=False, name=f"{label} NaN", **common,
                 marker=dict(symbol="x-thin", size=s.marker + 4, color=color, line=dict(color=color, width=3)),
                 hovertemplate=f"{label}: the loss became NaN/inf after this point<extra></extra>"))
-        # The findings' star (hollow when tied) on the validation mean.
         mark = marks.get(label)
         star_x, star_y, star_text = star_point(runs, mark, metric)
         tied = mark is not None and mark.tied
@@ -238,14 +227,13 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
                                      log_x=log_x)
             n_hatched += bool(hatched)
             traces += hatched
-    # One constructor call for every trace: adding them one by one costs ~1.6 ms each in validation.
+    # One constructor call for every trace: adding them one by one validates the figure again each time.
     fig = go.Figure(data=traces)
     what = METRIC_LABELS[metric].split(" (")[0]
     title = title or f"{what} per {'epoch' if x_axis == 'epoch' else 'weight update'}"
     # The legend names the values; what the styles and marks mean is the subtitle's key (a line or two).
     key = style.key_line(_key_parts(groups, marks, n_seeds, each_seed, any_blowup, any_nan, n_hatched > 0),
-                         s.smallest + 1,
-                         style.PLANNED_WIDTH[presenter])
+                         s.smallest + 1, style.PLANNED_WIDTH[presenter])
     style.apply_layout(fig, title=title, subtitle=key, presenter=presenter)
     _axes(fig, groups, metric=metric, x_axis=x_axis, log_x=log_x, log_y=log_y, x_extent=x_extent)
     if presenter:
@@ -267,8 +255,7 @@ def overfit_traces(training: Band, validation: Band, region: tuple[int, int], *,
     between its training and validation means over the region's epochs (first..last, cut to the epochs drawn), with
     a legend entry `name` (default "<label> overfits", in the value's legend group) and a hover naming the value and
     the epochs. Empty when fewer than two epochs of the region are drawn or a mean is not finite there (the trace is
-    FINAL: a replay shows it on its last frame only). Text inside the area was tried: over the hatching it was hard
-    to read, and two values' texts collided.
+    FINAL: a replay shows it on its last frame only).
 
     `training`, `validation`: the value's `seed_band`s of one metric; `scale`: x units per epoch."""
     first, last = region
@@ -313,7 +300,7 @@ def _blowup_points(runs: Sequence[RunHistory], metric: str, n_drawn: int, each_s
 def _nan_points(runs: Sequence[RunHistory], metric: str, n_drawn: int, each_seed: bool,
                 scale: int) -> tuple[list[float], list[float]]:
     """Where a NaN/inf run ends: the last finite point of the training mean (of each such seed with `each_seed`)."""
-    nan_runs = [h for h in runs if _nan_at(h) is not None and _nan_at(h) <= n_drawn]
+    nan_runs = [h for h in runs if h.nan_at is not None and h.nan_at <= n_drawn]
     if not nan_runs:
         return [], []
     xs, ys = [], []

@@ -23,9 +23,8 @@ def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, sto
     mean with a min–max band (or every seed thinly). `marks` as in `curves_figure`; `stop_epoch` a dotted line (the
     learner's stop), `early_stop_epoch` a dash-dot line (where EarlyStopping would stop). Overfitting is hatched between
     the two curves of each panel (one legend entry). `answers=False` (hidden by a teacher) draws neither the
-    marks nor the EarlyStopping line; the learner's own stop stays. The panels are 12% of the width apart (16% in
-    presenter mode, whose 18 px ticks at 1024 px wide left the right panel's "Accuracy" title touching the loss
-    panel) so that title cannot reach the loss panel. Raises ValueError for no runs."""
+    marks nor the EarlyStopping line; the learner's own stop stays. The panels are far enough apart (more in
+    presenter mode) that the "Accuracy" title cannot reach the loss panel. Raises ValueError for no runs."""
     if not runs:
         raise ValueError("epochs_figure needs at least one run")
     if not answers:
@@ -40,30 +39,24 @@ def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, sto
             color = EPOCH_COLORS[kind]
             band = means[kind] = seed_band(runs, prefix + metric)
             fmt = ".1%" if metric == "accuracy" else ".4f"
+            edge = dict(mode="lines", line=dict(width=0, color=color), showlegend=False, hoverinfo="skip", meta=1)
             if multi and not each_seed:
-                fig.add_trace(go.Scatter(x=band.epochs, y=browser_floats(band.low), mode="lines",
-                                         line=dict(width=0, color=color),
-                                         showlegend=False, hoverinfo="skip", name=f"{kind} min", meta=1),
+                fig.add_trace(go.Scatter(x=band.epochs, y=browser_floats(band.low), name=f"{kind} min", **edge),
                               row=1, col=col)
-                fig.add_trace(go.Scatter(x=band.epochs, y=browser_floats(band.high), mode="lines",
-                                         line=dict(width=0, color=color),
-                                         fill="tonexty", fillcolor=style.rgba(color, 0.18), showlegend=False,
-                                         hoverinfo="skip", name=f"{kind} max", meta=1), row=1, col=col)
+                fig.add_trace(go.Scatter(x=band.epochs, y=browser_floats(band.high), name=f"{kind} max",
+                                         fill="tonexty", fillcolor=style.rgba(color, 0.18), **edge), row=1, col=col)
             if multi and each_seed:
                 for h, curve in zip(runs, band.seeds):
                     fig.add_trace(go.Scatter(x=band.epochs, y=browser_floats(curve), mode="lines", showlegend=False,
-                                             opacity=0.55,
-                                             line=dict(color=color, width=s.thin, dash=dash),
+                                             opacity=0.55, line=dict(color=color, width=s.thin, dash=dash),
                                              name=f"{kind} seed {h.spec.seed}", meta=1,
                                              hovertemplate=f"{kind} {metric}, seed {h.spec.seed}<br>epoch %{{x}}: "
                                                            f"%{{y:{fmt}}}<extra></extra>"), row=1, col=col)
             fig.add_trace(go.Scatter(
                 x=band.epochs, y=browser_floats(band.mean), mode="lines", name=kind, legendgroup=kind,
-                showlegend=col == 1,
-                line=dict(color=color, width=s.line, dash=dash), meta=1,
+                showlegend=col == 1, line=dict(color=color, width=s.line, dash=dash), meta=1,
                 hovertemplate=f"{kind} {metric}{' (mean)' if multi else ''}<br>epoch %{{x}}: %{{y:{fmt}}}"
-                              "<extra></extra>"),
-                row=1, col=col)
+                              "<extra></extra>"), row=1, col=col)
         star_x, star_y, star_text = star_point(runs, marks, metric)
         fig.add_trace(go.Scatter(
             x=star_x, y=star_y, mode="markers", name="lowest validation loss", showlegend=False,

@@ -7,7 +7,6 @@ wash the valley out; hover shows the loss itself.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -36,16 +35,6 @@ def direction_label(landscape: Landscape, k: int, short: bool = False) -> str:
     for presenter mode, where a long title would run past the small square map)."""
     share = landscape.plane.explained[k]
     return f"direction {k + 1}, {share:.0%}" if short else f"direction {k + 1} ({share:.0%} of the movement)"
-
-
-def _log_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
-    """Colour-bar ticks at 1, 2, 5 x powers of ten between two losses (also 3 and 4 when they span under a decade),
-    as log10 positions and plain labels."""
-    steps = (1, 2, 5) if high / low >= 10 else (1, 2, 3, 4, 5, 7)
-    values = [m * 10.0 ** e for e in range(math.floor(math.log10(low)) - 1, math.ceil(math.log10(high)) + 1)
-              for m in steps]
-    values = [v for v in values if low <= v <= high] or [low, high]
-    return [math.log10(v) for v in values], [f"{v:g}" for v in values]
 
 
 def _visible_path(landscape: Landscape, run: int, upto_epoch: float | None) -> tuple[np.ndarray, bool]:
@@ -111,15 +100,6 @@ def _curve_traces(landscape: Landscape, labels: Sequence[str], colors: Sequence[
     return traces
 
 
-def _curve_range(landscape: Landscape) -> tuple[float, float]:
-    """The lowest and highest positive finite loss of the curves: their y axis is fixed to it (plus padding), so it
-    does not jump while the replay draws."""
-    parts = list(landscape.point_loss) + list(landscape.point_val_loss)
-    values = np.concatenate([np.asarray(p, np.float64).ravel() for p in parts])
-    values = values[np.isfinite(values) & (values > 0)]
-    return float(values.min()), float(values.max())
-
-
 @dataclass(frozen=True)
 class Strip:
     """Where the rows under the plot go, in pixels below its bottom edge: the x axes' ticks and titles, then the
@@ -138,7 +118,7 @@ class Strip:
 def strip(presenter: bool) -> Strip:
     """The rows under the plot, from the text sizes (`style.sizes`): a tick label and an axis title (each its size
     plus a gap), a legend row (its text plus padding), then the replay row (the slider's epoch label above its
-    rail, as tall as a button). Presenter mode: 72, 114, 163 px; normal: 61, 98, 139 px."""
+    rail, as tall as a button)."""
     s = style.sizes(presenter)
     legend_top = s.tick + 10 + s.text + 24
     controls_top = legend_top + s.legend + 24
@@ -151,15 +131,15 @@ def strip(presenter: bool) -> Strip:
 DOMAINS = {False: ((0.0, 0.5), (0.68, 1.0)), True: ((0.0, 0.38), (0.55, 1.0))}
 
 
-def surface_figure(landscape: Landscape, labels: Sequence[str], *, animate: bool = True, title: str | None = None,
-                   presenter: bool = False, height: int = 620, answers: bool = True) -> go.Figure:
+def surface_figure(landscape: Landscape, labels: Sequence[str], *, presenter: bool = False, answers: bool = True
+                   ) -> go.Figure:
     """The loss map (filled contours of log10 training loss) with every run's projected path, and beside it the
     loss curves of the same runs (training solid, validation dashed, at the recorded weights against epochs).
 
     Trace 0 is the map, trace 1 the plane's centre, then two traces per run on the map (path, head), then two per
-    run on the curves (training, validation), then two legend keys (solid, dashed). With `animate`, the figure
-    carries one frame per `frame_epochs` time (frame names are the epochs as text) that draws the paths and the
-    curves up to that time, with play/pause buttons and a slider; the figure as built shows everything.
+    run on the curves (training, validation), then two legend keys (solid, dashed). The figure carries one frame per
+    `frame_epochs` time (frame names are the epochs as text) that draws the paths and the curves up to that time,
+    with play/pause buttons and a slider; the figure as built shows everything.
 
     Without `answers` (presenter mode, "Hide the answers") the map and the paths are drawn plainly: trace 1 (the
     star at the centre, which names the run with the lowest loss) is empty and out of the legend, and every head is
@@ -169,19 +149,19 @@ def surface_figure(landscape: Landscape, labels: Sequence[str], *, animate: bool
     width = 4 if presenter else 2.5
     colors = run_colors(len(labels))
     rows = strip(presenter)
-    height, top = (500 if presenter else height), 56
+    height, top = (500 if presenter else 620), 56
     plot_px = max(100, height - top - rows.bottom)
     map_domain, curves_domain = DOMAINS[presenter]
     finite = landscape.grid_loss[np.isfinite(landscape.grid_loss) & (landscape.grid_loss > 0)]
     low, high = float(finite.min()), float(finite.max())
-    tickvals, ticktext = _log_ticks(low, high)
+    ticks, ticktext = style.log_ticks(low, max(high, low * 1.01))  # the colour bar's, at log10 positions
     z = np.log10(np.clip(landscape.grid_loss, low, None))
     fig = go.Figure()
     fig.add_trace(go.Contour(
         x=landscape.axis_a, y=landscape.axis_b, z=z, colorscale=MAP_COLORS, ncontours=24, name="training loss",
         contours=dict(coloring="heatmap", showlines=True), line=dict(width=0.5, color="rgba(255,255,255,0.35)"),
         customdata=landscape.grid_loss, hovertemplate="training loss %{customdata:.4f}<extra></extra>",
-        colorbar=dict(title=dict(text="training loss", side="right"), tickvals=tickvals, ticktext=ticktext,
+        colorbar=dict(title=dict(text="training loss", side="right"), tickvals=np.log10(ticks), ticktext=ticktext,
                       x=map_domain[1] + 0.01, xanchor="left", thickness=14 if presenter else 12)))
     centre = labels[landscape.centre_run]
     centre_label = f"centre: {centre}'s end" if presenter else f"centre: final weights of {centre}"
@@ -200,8 +180,8 @@ def surface_figure(landscape: Landscape, labels: Sequence[str], *, animate: bool
                                  legend="legend2", line=dict(color="grey", width=width, dash=dash),
                                  hoverinfo="skip"))
     fig.update_layout(
-        title=dict(text=title or ("Each run's path on the loss surface, and its loss" if presenter else
-                                  "Each run's path on a 2-D slice of the training loss, and its loss curves"),
+        title=dict(text=("Each run's path on the loss surface, and its loss" if presenter else
+                         "Each run's path on a 2-D slice of the training loss, and its loss curves"),
                    font=dict(size=size + 4)),
         font=dict(size=size), height=height, template="plotly_white",
         # The legend has a row of its own under the x-axis titles, the replay's buttons and slider one under it.
@@ -217,12 +197,13 @@ def surface_figure(landscape: Landscape, labels: Sequence[str], *, animate: bool
                    constrain="domain"),
         xaxis2=dict(domain=list(curves_domain), anchor="y2", title_text="epoch",
                     range=[0, max(float(e[-1]) for e in landscape.epochs) * 1.02]),
-        # No y title in presenter mode: its large text would run into the colour bar's; the key names the loss.
-        yaxis2=dict(anchor="x2", title_text=None if presenter else "loss", **style.log_axis(*_curve_range(landscape))))
+        # No y title in presenter mode: its large text would run into the colour bar's; the key names the loss. The
+        # range is fixed to every loss of the curves, so it does not jump while the replay draws.
+        yaxis2=dict(anchor="x2", title_text=None if presenter else "loss", **style.log_axis(*style.finite_range(
+            np.concatenate([*landscape.point_loss, *landscape.point_val_loss]), positive=True))))
     _explicit_fonts(fig, presenter)
-    if animate:
-        _add_replay(fig, landscape, labels, colors, width, answers,
-                    rows.fraction(rows.controls_top, plot_px), style.sizes(presenter))
+    _add_replay(fig, landscape, labels, colors, width, answers, rows.fraction(rows.controls_top, plot_px),
+                style.sizes(presenter))
     return fig
 
 
@@ -254,8 +235,8 @@ def _add_replay(fig: go.Figure, landscape: Landscape, labels: Sequence[str], col
     times = frame_epochs(landscape)
     n = len(labels)
     moving = list(range(2, 2 + 4 * n))
-    # Frames as plain dicts, validated once by the assignment (go.Scatter and go.Frame objects were validated three
-    # times each: 0.6 s of CPU for 29 frames of 20 traces), holding only what changes: plotly.js merges a frame's
+    # Frames as plain dicts, validated once by the assignment (go.Scatter and go.Frame objects are validated three
+    # times each), holding only what changes: plotly.js merges a frame's
     # data into the traces, so colours, names and hover texts come from the figure. A path's hover data (customdata)
     # stays the whole path's: a frame shows a prefix of it, point for point.
     fig.frames = [dict(name=f"{t:g}", traces=moving, data=[_changing(trace) for trace in
@@ -284,8 +265,7 @@ def _add_replay(fig: go.Figure, landscape: Landscape, labels: Sequence[str], col
                                                          transition=dict(duration=0))]) for t in times])])
 
 
-def line_figure(landscape: Landscape, labels: Sequence[str], *, presenter: bool = False,
-                height: int = 420) -> go.Figure:
+def line_figure(landscape: Landscape, labels: Sequence[str], *, presenter: bool = False) -> go.Figure:
     """Training (solid) and validation (dashed) loss along each run's straight line from its start (alpha 0) to its
     final weights (alpha 1), on a log axis (Goodfellow, Vinyals and Saxe 2015)."""
     size = 20 if presenter else 14
@@ -302,7 +282,7 @@ def line_figure(landscape: Landscape, labels: Sequence[str], *, presenter: bool 
         fig.add_vline(x=alpha, line=dict(color="grey", dash="dot"), annotation_text=text)
     fig.update_layout(title=dict(text="Loss on the straight line from the start to each run's end",
                                  font=dict(size=size + 4)), font=dict(size=size),
-                      height=430 if presenter else height, template="plotly_white", hovermode="closest",
+                      height=430 if presenter else 420, template="plotly_white", hovermode="closest",
                       margin=dict(l=60, r=20, t=60, b=50))
     fig.update_xaxes(title_text="alpha: weights = (1 − alpha) × start + alpha × end")
     found = style.finite_range(np.concatenate([np.r_[line.train_loss, line.val_loss] for line in landscape.lines]),

@@ -7,6 +7,7 @@ Pure functions of numbers; no figure family lives here.
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -168,13 +169,8 @@ def wrap(text: str, font_px: int, width_px: int = PLANNED_WIDTH[False]) -> str:
     """`text` broken at spaces with `<br>` so no line passes `width_px` at `font_px` (plotly never wraps a title)."""
     if "<br>" in text:
         return text
-    lines: list[str] = []
-    for word in text.split(" "):
-        if lines and len(f"{lines[-1]} {word}") * CHAR_EM * font_px <= width_px - TEXT_LEFT:
-            lines[-1] = f"{lines[-1]} {word}"
-        else:
-            lines.append(word)
-    return "<br>".join(lines)
+    width = max(1, int((width_px - TEXT_LEFT) / (CHAR_EM * font_px)))
+    return "<br>".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)) or text
 
 
 def text_lines(text: str) -> int:
@@ -240,7 +236,7 @@ def apply_layout(fig: go.Figure, *, title: str, presenter: bool, height: int = 4
                    y=title_y, yanchor="top", pad=dict(t=6, l=8),
                    subtitle=dict(text=subtitle, font=dict(size=s.smallest + 1))),
         font=dict(size=s.text, family=FONT_FAMILY), height=total,
-        # No template: assigning "plotly_white" costs ~25 ms a figure (a deep copy); its look is the few lines here.
+        # No template: assigning "plotly_white" deep-copies it into every figure; its look is the few lines here.
         template="none", plot_bgcolor="white", paper_bgcolor="white", hovermode="closest", separators=".,",
         hoverlabel=dict(font=dict(size=s.text)),
         showlegend=legend,

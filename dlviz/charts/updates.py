@@ -39,14 +39,24 @@ def update_loss_figure(groups: Mapping[str, Sequence[RunHistory]], *, x_axis: st
                        log_y: bool = False, max_points: int = 1500,
                        x_max: int | None = None, seed_index: int = 0, columns: int | None = None,
                        presenter: bool = False) -> go.Figure:
-    """One panel per value (`{label: [RunHistory per seed]}`, in order), sharing the y-axis (and the x-axis, so a
-    big batch's few updates end early on the same scale; `log_x` spreads them out).
+    """The loss of every weight update: one panel per value, sharing the y-axis (and the x-axis, so a big batch's few
+    updates end early on the same scale).
 
-    Each panel draws run `seed_index` of its value (seed 1 of the sweep, today's single-seed run): every update's loss
-    thinly (every k-th when there are more than `max_points`, said in the panel title) and a centred moving average of
-    up to 25 updates thickly, computed on all updates before thinning. Arrays are float32. `x_axis` "epoch" draws
-    updates / updates per epoch; `x_max` (requested epochs) fixes the x range. Raises ValueError for no groups.
-    """
+    Each panel draws run `seed_index` of its value: every update's loss thinly (every k-th above `max_points`, said in
+    its title) and a centred moving average of up to 25 updates thickly (`smoothing.centred_mean`, on all updates).
+
+    Args:
+        groups: `{label: [RunHistory per seed]}`, in order.
+        x_axis: "updates", or "epoch" (updates / updates per epoch); log_x: a log x-axis.
+        log_y: a log loss axis; max_points: points drawn per panel.
+        x_max: the requested epochs (fixes the x range); columns: panels per row (default: by count).
+        presenter: large fonts and lines.
+
+    Returns:
+        The figure (float32 arrays).
+
+    Raises:
+        ValueError: no groups."""
     if not groups:
         raise ValueError("update_loss_figure needs at least one value")
     s = style.sizes(presenter)

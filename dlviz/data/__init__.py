@@ -16,13 +16,3 @@ from dlviz.data.rules import (DECIMAL_COMMA, FALSE_WORDS, MAX_ABS_VALUE, MAX_CAT
 from dlviz.data.split import MIN_CLASS_ROWS, SAMPLE_SEED, STRATIFY_CONTROL, Dataset, lesson_split, prepare
 from dlviz.data.target import (TargetChoice, binary_target_candidates, choose_target, encode_target,
                                find_target)
-
-__all__ = [
-    "BREAST_CANCER", "BUILTIN_NAMES", "DECIMAL_COMMA", "DataError", "DataWarning", "Dataset", "FALSE_WORDS",
-    "MAX_ABS_VALUE", "MAX_CATEGORIES", "MAX_COLUMNS", "MAX_UPLOAD_BYTES", "MIN_CLASS_ROWS", "MIN_ROWS",
-    "MOSTLY_MISSING", "PRACTICE", "READ_NOTES", "SAMPLE_SEED", "SPLIT_RANDOM_STATE", "STRATIFY_CONTROL", "Source",
-    "TEST_SIZE", "TRUE_WORDS", "TargetChoice", "UPLOAD_RULES", "VALIDATION_SPLIT",
-    "binary_target_candidates", "breast_cancer_frame", "builtin_frame", "choose_target", "data_warnings",
-    "encode_target", "find_target", "lesson_split", "load_builtin", "practice_frame", "prepare",
-    "read_csv",
-]

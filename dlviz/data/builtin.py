@@ -72,8 +72,16 @@ def builtin_fingerprint(name: str, max_rows: int | None, standardize: bool, stra
 
 def load_builtin(name: str, *, max_rows: int | None = None, standardize: bool = True,
                  stratify: bool = False) -> Dataset:
-    """A built-in dataset prepared like an upload (`prepare`): `max_rows` is a fixed random sample. Its fingerprint
-    is `builtin_fingerprint(...)`."""
+    """A built-in dataset, prepared like an upload (`prepare`).
+
+    Args:
+        name: `PRACTICE` (synthetic, 10,000 rows, 10% label noise) or `BREAST_CANCER` (scikit-learn's).
+        max_rows: a fixed random sample of this many rows (None: all).
+        standardize, stratify: as `prepare`.
+
+    Returns:
+        The `Dataset`; its fingerprint names the generator version and settings (`builtin_fingerprint`), never a hash
+        of generated floats, so shipped runs apply on any machine."""
     return prepare(builtin_frame(name), "target", name=BUILTIN_NAMES.get(name, name), max_rows=max_rows,
                    standardize=standardize, stratify=stratify,
                    fingerprint=builtin_fingerprint(name, max_rows, standardize, stratify))

@@ -33,7 +33,14 @@ class DataWarning:
 
 
 def data_warnings(dataset: Dataset) -> list[DataWarning]:
-    """Every warning for `dataset`, at most one per kind and column, in the order: leaks, imbalance, duplicates."""
+    """What to tell the user before training, at most one warning per kind and column.
+
+    Args:
+        dataset: the prepared data.
+
+    Returns:
+        `DataWarning`s in the order: leaking columns (one threshold separates the classes), class imbalance
+        (always answering the majority class already scores `IMBALANCE_SHARE`), duplicates shared across the splits."""
     return [*leaking_columns(dataset), *class_imbalance(dataset), *shared_duplicates(dataset)]
 
 

@@ -256,10 +256,19 @@ def _check_row_width(row: list[str], header: list[str], line: int, sep: str) -> 
 
 
 def read_csv(source: Source) -> pd.DataFrame:
-    """Parse a CSV into a DataFrame of raw columns, or raise `DataError`. The target is not checked yet.
+    """Read an uploaded CSV as raw columns: its encoding (a byte-order mark, UTF-16, UTF-8, Windows-1252, Latin-1),
+    separator (comma, semicolon, tab, |, or an Excel `sep=` line), quoting, header and number convention decided
+    here, once.
 
-    What was guessed about the file (separator, encoding) is kept in `frame.attrs[READ_NOTES]` for `prepare`.
-    """
+    Args:
+        source: a path, bytes, or a file-like object.
+
+    Returns:
+        A DataFrame of the file's columns (the target is not checked yet); what was guessed is kept in
+        `frame.attrs[READ_NOTES]` for `prepare`.
+
+    Raises:
+        DataError: anything that is not a readable CSV table, with a message for the user."""
     data = _read_bytes(source)
     if not data.strip():
         raise DataError(_EMPTY)

@@ -130,12 +130,20 @@ def _has_two_classes(series: pd.Series) -> bool:
 
 
 def encode_target(values: pd.Series, notes: list[str] | None = None) -> np.ndarray:
-    """Map a two-class column to float32 0/1, with NaN where the label is missing (`prepare` drops those rows).
+    """A two-class column as float32 0/1 labels.
 
     Words yes/no, true/false, y/n, t/f, positive/negative (any case) are read as 1/0. Any other pair is put in
-    order (numbers by size, text alphabetically) and the first becomes 0; a mapping that is not plain 0/1 is
-    explained in `notes`.
-    """
+    order (numbers by size, text alphabetically) and the first becomes 0.
+
+    Args:
+        values: the target column.
+        notes: where a mapping that is not plain 0/1 is explained, for the user.
+
+    Returns:
+        float32 [rows], NaN where the label is missing (`prepare` drops those rows).
+
+    Raises:
+        DataError: the column is empty or does not have exactly two classes."""
     notes = [] if notes is None else notes
     values = values.reset_index(drop=True)  # positions, whatever index the caller's frame had
     numeric = pd.api.types.is_numeric_dtype(values)  # booleans included

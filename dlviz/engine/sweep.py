@@ -5,7 +5,7 @@ engine instead runs whole epochs inside one traced `tf.function` (`dlviz.engine.
 sweep that shares batch size, epochs and hidden units at once, as *lanes* of stacked copies of the model: every
 (learning rate, seed) pair is a lane with its own Adam step size, its own seeded initial weights and its own seeded
 batch order. Each lane runs exactly the ops Keras runs per step, so its weights are bitwise those of `model.fit` fed
-the same batches and do not depend on the other lanes; `dlviz.engine.plain.train_plain` runs the lesson's own code and
+the same batches and do not depend on the other lanes; `tests/support/reference.train_plain` runs the lesson's own code and
 `tests/test_engine_equivalence.py` holds the two together.
 """
 
@@ -34,8 +34,15 @@ _NOISE_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dlviz-nois
 
 
 def epoch_orders(n_train: int, seed: int, epochs: int) -> list[np.ndarray]:
-    """The order in which each epoch visits the `n_train` training rows for `seed`: `epochs` permutations of
-    `range(n_train)` (int64), the same for every learning rate trained with that seed."""
+    """The order in which each epoch visits the training rows for `seed`, the same for every value trained with it.
+
+    Args:
+        n_train: training rows.
+        seed: the run's seed.
+        epochs: epochs to plan.
+
+    Returns:
+        int64 array [epochs, n_train]: one permutation of `range(n_train)` per epoch."""
     rng = np.random.default_rng([seed, n_train])
     return [rng.permutation(n_train) for _ in range(epochs)]
 
@@ -48,26 +55,34 @@ def _group_key(spec: RunSpec) -> tuple:
 
 def train_sweep(dataset: Dataset, specs: Sequence[RunSpec], progress: ProgressCallback | None = None, *,
                 record_path: bool = False, measure_noise: bool = True) -> list[RunHistory]:
-    """Train every spec on `dataset` and return their histories in the same order.
+    """Train every spec on `dataset` as stacked lanes of one traced Adam loop and return their histories in order.
 
-    A run's seed fixes its initial weights (`initial_weights(n_features, hidden_units, seed)`) and its batch order
-    (`epoch_orders(n_train, seed, epochs)`), so runs with the same seed differ only in the setting that differs, and
-    a run's curves are the same whichever other runs it is trained with. A run that blows up keeps training and
-    recording, as `model.fit` would report it (`diverged_at` marks the first epoch whose training loss exceeded
-    `DIVERGENCE_FACTOR` x its initial loss); only a NaN/inf loss ends its recording (`nan_at`). `progress` is called
-    after each epoch of each stack with partial histories. With `record_path`, each history also holds the weight
-    trajectory (`RunHistory.trajectory`, see `FIRST_EPOCH_CHUNKS`); with `measure_noise`, the gradient noise scale
-    at the start and after every epoch (`RunHistory.noise_scale`, `dlviz.engine.noise`). The curves are the same
-    either way.
+    A run's seed fixes its initial weights (`initial_weights`) and its batch order (`epoch_orders`), so runs with the
+    same seed differ only in the setting that differs, and a run's curves do not depend on the runs beside it (the
+    lesson's `model.fit` gives the same curves: tests/test_engine_equivalence.py). A run that blows up keeps training
+    and recording, as `model.fit` reports it; only a NaN/inf loss ends its recording.
 
-    Raises `TrainingError` for an absurd setting or a spec of another dataset.
+    Args:
+        dataset: the prepared data (float32 arrays).
+        specs: the runs; runs of one batch size, epochs and width train together.
+        progress: called after each epoch of each stack with a `SweepProgress` holding partial histories.
+        record_path: also record each run's weight trajectory (`RunHistory.trajectory`); the curves are the same.
+        measure_noise: also measure the gradient noise scale at the start and after every epoch
+            (`RunHistory.noise_scale`, `dlviz.engine.noise`); the curves are the same.
+
+    Returns:
+        One `RunHistory` per spec, in the order of `specs`: per-epoch loss and accuracy (float lists, epoch 0 in
+        `initial_*`), per-update loss (float32 [updates]), `diverged_at` (first epoch above `DIVERGENCE_FACTOR` x the
+        start), `nan_at`, the final weights.
+
+    Raises:
+        TrainingError: an absurd setting, or a spec of another dataset.
 
     >>> from dlviz.data import load_builtin
     >>> data = load_builtin("practice", max_rows=500)
     >>> base = RunSpec(data.fingerprint, epochs=2)
     >>> [h.epochs_run for h in train_sweep(data, [base, base.replace(learning_rate=0.1, seed=7)])]
-    [2, 2]
-    """
+    [2, 2]"""
     specs = list(specs)
     for spec in specs:
         spec.validate()

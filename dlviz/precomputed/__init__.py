@@ -14,75 +14,85 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
 from dlviz.runs import RunHistory, RunSpec
 
 PATH = Path(__file__).with_name("default_runs.npz")
-FORMAT = 2
+FORMAT = 3
 _INDEX = "index"
 
 
-def _encode(history: RunHistory, prefix: str, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
-    """Arrays of one history go into `arrays` under `prefix`; the rest (the spec, scalars) is returned as JSON."""
-    scalars: dict[str, Any] = {}
-    for field in dataclasses.fields(RunHistory):
-        value = getattr(history, field.name)
-        if isinstance(value, RunSpec):
-            scalars[field.name] = dataclasses.asdict(value)
-        elif isinstance(value, tuple):  # the weights: a tuple of arrays
-            for k, part in enumerate(value):
-                arrays[f"{prefix}{field.name}.{k}"] = np.asarray(part)
-            scalars[field.name] = {"parts": len(value)}
-        elif isinstance(value, (list, np.ndarray)):
-            arrays[f"{prefix}{field.name}"] = np.asarray(value)
-            scalars[field.name] = {"array": isinstance(value, np.ndarray)}
-        else:  # numbers, None
-            scalars[field.name] = value
-    return scalars
+def encode(value: Any, prefix: str, arrays: dict[str, np.ndarray]) -> Any:
+    """`value` as JSON, its arrays (and lists of numbers) put into `arrays` under names starting with `prefix`.
+
+    Dataclasses are written field by field, so the files follow the classes without a hand-written mirror; every
+    array goes in as itself (float64 stays float64: a load is bit-exact). Raises TypeError for anything else."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"class": type(value).__name__,
+                "fields": {f.name: encode(getattr(value, f.name), f"{prefix}.{f.name}", arrays)
+                           for f in dataclasses.fields(value)}}
+    if isinstance(value, np.ndarray):
+        arrays[prefix] = value
+        return {"array": prefix}
+    if isinstance(value, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        arrays[prefix] = np.asarray(value, dtype=np.float64)
+        return {"list": prefix}
+    if isinstance(value, (tuple, list)):
+        return {"tuple": [encode(v, f"{prefix}.{i}", arrays) for i, v in enumerate(value)]}
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value  # NaN and inf go through JSON as NaN / Infinity (Python's json reads them back)
+    raise TypeError(f"cannot store a {type(value).__name__}")
 
 
-def _decode(scalars: dict[str, Any], prefix: str, arrays: Any) -> RunHistory:
-    values: dict[str, Any] = {}
-    for field in dataclasses.fields(RunHistory):
-        if field.name not in scalars:  # a field newer than the file: its default
-            continue
-        stored = scalars[field.name]
-        if field.name == "spec":
-            values["spec"] = RunSpec(**stored)
-        elif isinstance(stored, dict) and "parts" in stored:
-            values[field.name] = tuple(arrays[f"{prefix}{field.name}.{k}"] for k in range(stored["parts"]))
-        elif isinstance(stored, dict) and "array" in stored:
-            array = arrays[f"{prefix}{field.name}"]
-            values[field.name] = array if stored["array"] else array.tolist()
-        else:
-            values[field.name] = stored
-    return RunHistory(**values)
+def decode(stored: Any, arrays: Any, classes: dict[str, type]) -> Any:
+    """The value `encode` wrote, its dataclasses rebuilt from `classes` (by name). Raises KeyError for a class or
+    an array the file does not name, TypeError for fields a class no longer has."""
+    if not isinstance(stored, dict):
+        return stored
+    if "array" in stored:
+        return arrays[stored["array"]]
+    if "list" in stored:
+        return arrays[stored["list"]].tolist()
+    if "tuple" in stored:
+        return tuple(decode(v, arrays, classes) for v in stored["tuple"])
+    return classes[stored["class"]](**{name: decode(v, arrays, classes) for name, v in stored["fields"].items()})
 
 
-def save(histories: Iterable[RunHistory], path: Path = PATH) -> Path:
-    """Write `histories` to `path` (compressed .npz)."""
-    arrays: dict[str, np.ndarray] = {}
-    index = [_encode(history, f"{i}/", arrays) for i, history in enumerate(histories)]
-    arrays[_INDEX] = np.frombuffer(json.dumps({"format": FORMAT, "runs": index}).encode(), dtype=np.uint8)
+def write(path: Path, entries: list, arrays: dict[str, np.ndarray], format: int) -> Path:
+    """Write `entries` (JSON) and `arrays` to `path` as one compressed `.npz`."""
+    arrays[_INDEX] = np.frombuffer(json.dumps({"format": format, "entries": entries}).encode(), dtype=np.uint8)
     with open(path, "wb") as handle:
         np.savez_compressed(handle, **arrays)
     return path
 
 
-def load(path: Path = PATH) -> dict[RunSpec, RunHistory]:
-    """The shipped runs by spec; empty if the file is missing, unreadable or of another format."""
+def read(path: Path, format: int, decode_entries: Callable[[list, Any], Any]) -> Any:
+    """`decode_entries(entries, arrays)` of the file at `path`; None if it is missing, unreadable, of another
+    format, or holds what the classes no longer fit."""
     try:
         with np.load(path, allow_pickle=False) as stored:
             index = json.loads(stored[_INDEX].tobytes())
-            if index.get("format") != FORMAT:
-                return {}
-            runs = [_decode(scalars, f"{i}/", stored) for i, scalars in enumerate(index["runs"])]
+            return decode_entries(index["entries"], stored) if index.get("format") == format else None
     except (OSError, ValueError, KeyError, TypeError):
-        return {}
-    return {history.spec: history for history in runs}
+        return None
+
+
+def save(histories: Iterable[RunHistory], path: Path = PATH) -> Path:
+    """Write `histories` to `path` (compressed .npz)."""
+    arrays: dict[str, np.ndarray] = {}
+    return write(path, [encode(history, str(i), arrays) for i, history in enumerate(histories)], arrays, FORMAT)
+
+
+def load(path: Path = PATH) -> dict[RunSpec, RunHistory]:
+    """The shipped runs by spec; empty if the file is missing, unreadable or of another format."""
+    classes = {cls.__name__: cls for cls in (RunHistory, RunSpec)}
+    runs = read(path, FORMAT, lambda entries, arrays: [decode(e, arrays, classes) for e in entries])
+    return {history.spec: history for history in runs or []}
 
 
 def generate(path: Path = PATH) -> Path:

@@ -2,7 +2,7 @@
 training: the `Landscape` of each of the page's sweeps at its default values (learning rates, which the page opens on,
 and batch sizes; the page's default seed and epochs) at both zoom settings.
 
-Stored as one compressed `.npz` (`default_surface.npz`, about 0.2 MB), written generically from the dataclasses
+Stored as one compressed `.npz` (`default_surface.npz`), written by `dlviz.precomputed.encode` from the dataclasses
 (`Landscape` and what it holds: `Plane`, `PathStats`, `LineProfile`): every array goes in as itself (float64 stays
 float64, so a load is bit-exact), everything else into a JSON index. A view is found again by its key: the data's
 fingerprint (for built-in data its generator version and settings, never a hash of generated floats), the runs'
@@ -16,52 +16,22 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Iterable
 
 import numpy as np
 
 from dlviz.analysis.landscape import Landscape, LineProfile, PathStats
 from dlviz.analysis.plane import Plane
+from dlviz.precomputed import decode, encode, read, write
 from dlviz.runs import RunSpec
 
 PATH = Path(__file__).with_name("default_surface.npz")
-FORMAT = 1
-_INDEX = "index"
+FORMAT = 2
 # The dataclasses a stored view may hold, by name (a name not here makes the file unreadable: the page computes).
 _CLASSES = {cls.__name__: cls for cls in (Landscape, Plane, PathStats, LineProfile, RunSpec)}
 
 Key = tuple[str, tuple[RunSpec, ...], bool]  # (data fingerprint, the runs' specs, zoom)
-
-
-def _encode(value: Any, prefix: str, arrays: dict[str, np.ndarray]) -> Any:
-    """`value` as JSON, its arrays put into `arrays` under names starting with `prefix`."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {"class": type(value).__name__,
-                "fields": {f.name: _encode(getattr(value, f.name), f"{prefix}.{f.name}", arrays)
-                           for f in dataclasses.fields(value)}}
-    if isinstance(value, np.ndarray):
-        arrays[prefix] = value
-        return {"array": prefix}
-    if isinstance(value, (tuple, list)):
-        return {"tuple": [_encode(v, f"{prefix}.{i}", arrays) for i, v in enumerate(value)]}
-    if isinstance(value, np.generic):
-        return value.item()
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value  # NaN and inf go through JSON as NaN / Infinity (Python's json reads them back)
-    raise TypeError(f"cannot store a {type(value).__name__}")
-
-
-def _decode(stored: Any, arrays: Any) -> Any:
-    if not isinstance(stored, dict):
-        return stored
-    if "array" in stored:
-        return arrays[stored["array"]]
-    if "tuple" in stored:
-        return tuple(_decode(v, arrays) for v in stored["tuple"])
-    cls = _CLASSES[stored["class"]]
-    return cls(**{name: _decode(v, arrays) for name, v in stored["fields"].items()})
 
 
 def key_of(fingerprint: str, specs: Iterable[RunSpec], zoom: bool) -> Key:
@@ -71,27 +41,18 @@ def key_of(fingerprint: str, specs: Iterable[RunSpec], zoom: bool) -> Key:
 def save(views: dict[Key, Landscape], path: Path = PATH) -> Path:
     """Write `views` (key -> Landscape) to `path` (compressed .npz)."""
     arrays: dict[str, np.ndarray] = {}
-    index = [{"fingerprint": fingerprint, "specs": [dataclasses.asdict(s) for s in specs], "zoom": zoom,
-              "landscape": _encode(landscape, f"{i}", arrays)}
-             for i, ((fingerprint, specs, zoom), landscape) in enumerate(views.items())]
-    arrays[_INDEX] = np.frombuffer(json.dumps({"format": FORMAT, "views": index}).encode(), dtype=np.uint8)
-    with open(path, "wb") as handle:
-        np.savez_compressed(handle, **arrays)
-    return path
+    entries = [{"fingerprint": fingerprint, "specs": [dataclasses.asdict(s) for s in specs], "zoom": zoom,
+                "landscape": encode(landscape, f"{i}", arrays)}
+               for i, ((fingerprint, specs, zoom), landscape) in enumerate(views.items())]
+    return write(path, entries, arrays, FORMAT)
 
 
 def load(path: Path = PATH) -> dict[Key, Landscape]:
     """The shipped views by key; empty if the file is missing, unreadable or of another format (or its Landscape
     no longer fits the dataclass)."""
-    try:
-        with np.load(path, allow_pickle=False) as stored:
-            index = json.loads(stored[_INDEX].tobytes())
-            if index.get("format") != FORMAT:
-                return {}
-            return {key_of(view["fingerprint"], (RunSpec(**s) for s in view["specs"]), view["zoom"]):
-                    _decode(view["landscape"], stored) for view in index["views"]}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
+    return read(path, FORMAT, lambda entries, arrays: {
+        key_of(e["fingerprint"], (RunSpec(**s) for s in e["specs"]), e["zoom"]):
+            decode(e["landscape"], arrays, _CLASSES) for e in entries}) or {}
 
 
 @functools.lru_cache(maxsize=1)
@@ -121,9 +82,10 @@ def default_key(dataset, sweep: str | None = None) -> tuple[str, tuple[RunSpec, 
 
 def generate(path: Path = PATH) -> Path:
     """Train each sweep's default runs with their paths (real Keras training), compute the view at both zoom
-    settings (exactly as the page does, `engine.landscape.view_of`) and write them all to `path`."""
+    settings (exactly as the page does, `dlviz.surface.view_of`) and write them all to `path`."""
     from dlviz import defaults, settings
-    from dlviz.engine.landscape import sweep_paths, view_of
+    from dlviz.engine.landscape import sweep_paths
+    from dlviz.surface import view_of
 
     dataset = defaults.default_dataset()
     views = {}

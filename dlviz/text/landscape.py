@@ -73,16 +73,15 @@ def plane_sentence(landscape: Landscape, labels: Sequence[str], answers: bool = 
             f"The recorded points lie on average {format_distance(residual.mean(), 2)} (at most "
             f"{format_distance(residual.max(), 2)}) off the slice; the map shows the loss where each point projects, "
             f"which differs from the loss at the point itself by up to {format_distance(gap.max(), 2)} (median "
-            f"{format_distance(np.median(gap), 2)}). Loss is the training loss on {rows} training "
-            f"rows.")
+            f"{format_distance(np.median(gap), 2)}). Loss is the training loss on {rows} training rows.")
 
 
 def run_sentence(landscape: Landscape, run: int, label: str) -> str:
     """One run's path in numbers: how far it got, how straight, where it ended, whether it blew up or left the map."""
     s = landscape.stats[run]
     text = (f"**{label}** ended {format_distance(s.distance_from_start)} from its start after a path of "
-            f"{format_distance(s.path_length)} "
-            f"(straightness {s.straightness:.0%}), at training loss {format_loss(s.final_loss)}")
+            f"{format_distance(s.path_length)} (straightness {s.straightness:.0%}), at training loss "
+            f"{format_loss(s.final_loss)}")
     if landscape.diverged[run]:
         blew_up = landscape.diverged_at[run] if landscape.diverged_at else None
         text += (f"; its loss blew up in epoch {blew_up}" if blew_up else "; it diverged")
@@ -101,17 +100,16 @@ def _group_clause(kind: str, group: Sequence[PathComparison], labels: Sequence[s
     ends = _listed([format_loss(c.final_loss) for c in group])
     plural = len(group) > 1
     s = "" if plural else "s"
+    factors = _listed([format_distance(c.distance_ratio, 2) for c in group])
     if kind == "short":
         shares = _listed([f"{c.distance_ratio:.0%}" for c in group])
         return (f"{names} crawl{s}: {'they get' if plural else 'it gets'} only {shares} as far from the start as "
                 f"{centre} and end{s} higher, at {ends}")
     if kind == "overshot":
-        factors = _listed([format_distance(c.distance_ratio, 2) for c in group])
         return (f"{names} overshoot{s}: {'they go' if plural else 'it goes'} {factors} times as far as {centre} yet "
                 f"end{s} higher, at {ends}")
     if kind == "diverged":
         return f"{names} blow{s} up (training loss at the end {ends})"
-    factors = _listed([format_distance(c.distance_ratio, 2) for c in group])
     return f"{names} go{'' if plural else 'es'} {factors} times as far as {centre} and end{s} higher, at {ends}"
 
 

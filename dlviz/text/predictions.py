@@ -214,8 +214,7 @@ def _ranked_choice(answer: Hashable, findings: sweeps.SweepFindings, ranking, wh
     said = _you(value_name(kind, answer))
     if ranking is None or ranking.leader is None:
         return Verdict(CANNOT_TELL, f"{said}; no value has a {what} to compare.")
-    stat = ranking.stat(answer)
-    lead = ranking.stat(ranking.leader)
+    stat, lead = ranking.stat(answer), ranking.stat(ranking.leader)
     if stat is None:  # not ranked: it failed (a wrong pick for the lowest loss), or has no number to compare
         v = findings.value(answer)
         failed = [word for code, word in _FAILED.items() if code in v.verdicts]
@@ -246,8 +245,7 @@ def check_noisiest(answer: int, findings: sweeps.SweepFindings, context: Context
 
 
 def check_lowest(answer: float, findings: sweeps.SweepFindings, context: Context) -> Verdict:
-    return _ranked_choice(answer, findings, findings.ranking, "lowest validation loss",
-                          lambda x: f"{format_loss(x)}")
+    return _ranked_choice(answer, findings, findings.ranking, "lowest validation loss", format_loss)
 
 
 def asked_batch(values: Sequence[int]) -> int:

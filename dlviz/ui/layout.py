@@ -8,6 +8,7 @@ from typing import Any, Callable, Sequence
 import streamlit as st
 
 from dlviz import settings
+from dlviz.ui import controls as widgets  # `controls()` below is where pages put them
 
 # Text that Streamlit would cut with an ellipsis ("Validation accuracy at ep…", "▶ Replay epoch b…") wraps instead:
 # metric labels, widget labels, buttons and page links, in every mode (the sidebar injects it; presenter mode's CSS
@@ -38,20 +39,12 @@ PRESENTER_CSS = WRAP_CSS + """
 """
 
 
-def _switch(setting: settings.Setting) -> bool:
-    """A sidebar toggle's value in this run: the session's once drawn, before that the link's (`?key=1`), else its
-    default. Readable before the sidebar is drawn (e.g. for `st.set_page_config`)."""
-    from dlviz.ui import controls
-
-    return bool(controls.value(setting))
-
-
 def presenter() -> bool:
     """Is presenter mode on (large fonts, thick lines, settings folded away, the sidebar closed on opening)?
 
     Usable before the sidebar is drawn: `streamlit_app.py` passes
     `initial_sidebar_state="collapsed" if layout.presenter() else "auto"` to `st.set_page_config`."""
-    return _switch(settings.PRESENT)
+    return bool(widgets.value(settings.PRESENT))  # the session's value once drawn, else the link's or default
 
 
 def answers_hidden() -> bool:
@@ -61,7 +54,7 @@ def answers_hidden() -> bool:
     no "What these runs show", no result column in a table and no control that starts on the best value; the plain
     curves and numbers the settings make stay (`tests/test_hidden_answers.py`). Always False outside presenter mode,
     so a learner on their own never meets hidden answers."""
-    return presenter() and _switch(settings.HIDE_ANSWERS)
+    return presenter() and bool(widgets.value(settings.HIDE_ANSWERS))
 
 
 def reveal_answers() -> None:
@@ -137,13 +130,13 @@ def final_chart(chart: LiveChart, figure: Any, epochs: int) -> None:
     chart.show(replay(figure, epochs, presenter()) if epochs > 1 else figure)
 
 
-REPLAYS_KEPT = 8  # a replay figure holds 1-4 MB of plotly objects
+REPLAYS_KEPT = 8  # a replay figure holds megabytes of plotly objects
 
 
 def replay(figure: Any, epochs: int, presenter: bool) -> Any:
     """`figure`'s browser replay (`charts.animated` of `charts.cut_frames`), shared by every session that shows the
-    same finished figure: a class following one link, or a page rerun after any click, builds it once (0.15-0.3 s
-    of server CPU a visit, the most of a page's run) instead of once a visit. Keyed by the figure's JSON (~5 ms)."""
+    same finished figure: a class following one link, or a page rerun after any click, builds it once (the most of
+    a page's run, bench/README.md) instead of once a visit. Keyed by the figure's JSON."""
     import plotly.io as pio
 
     return _replay(pio.to_json(figure, validate=False), epochs, presenter, figure)

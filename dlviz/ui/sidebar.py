@@ -6,7 +6,6 @@ and the kept file's own controls (target, rows, columns left out) still working 
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from dataclasses import dataclass
 
@@ -72,14 +71,6 @@ def _warnings(_dataset: Dataset, fingerprint: str) -> list:
     return data_mod.data_warnings(_dataset)
 
 
-def _dataset_csv(name: str) -> bytes:
-    return data_mod.builtin_frame(name).to_csv(index=False).encode()
-
-
-def _trained_rows_csv(dataset: Dataset) -> bytes:
-    return dataset.trained_rows_frame().to_csv(index=False).encode()
-
-
 def draw() -> Selection:
     """Draw the sidebar and return its choice (also kept for `selection()`)."""
     controls.check_link(settings.SIDEBAR)
@@ -121,12 +112,14 @@ def draw() -> Selection:
         bar.warning(warning.message, icon=":material/warning:")
     # The rows the pages train on: the lesson's code on this file reproduces the pages' split (and, seed for seed,
     # curves inside the pages' bands).
-    bar.download_button("Download the rows used (CSV)", functools.partial(_trained_rows_csv, dataset),
+    bar.download_button("Download the rows used (CSV)",
+                        lambda: dataset.trained_rows_frame().to_csv(index=False).encode(),
                         "data.csv", "text/csv", on_click="ignore", width="stretch",
                         help="Exactly the rows the pages train, validate and test on, before scaling: save it as "
                              "data.csv beside the lesson's code (each page's “The code” tab).")
     if choice != "upload":
-        bar.download_button("Download the whole dataset (CSV)", functools.partial(_dataset_csv, choice),
+        bar.download_button("Download the whole dataset (CSV)",
+                            lambda: data_mod.builtin_frame(choice).to_csv(index=False).encode(),
                             f"dlviz_{choice}_all.csv", "text/csv", on_click="ignore", width="stretch",
                             help="All rows dlviz generated or loaded, before sampling, splitting and scaling.")
     else:

@@ -97,9 +97,9 @@ def epochs_chart_caption(figure: Any, updates_per_epoch: int, n_seeds: int) -> s
 
 
 def chart_marks(findings: SweepFindings) -> dict | None:
-    """The findings' marks per chart label (`value_label`): a star at the lowest (smoothed, seed-mean) validation loss of the value
-    that is clearly best (filled) or of each value that ties for best (hollow), and the overfitting region where
-    every seed overfits. A value that diverged on any seed gets neither. None while a teacher hides the answers."""
+    """The findings' marks per chart label (`value_label`): a star at the lowest (smoothed, seed-mean) validation
+    loss of the value that is clearly best (filled) or of each value that ties for best (hollow), and the overfitting
+    region where every seed overfits. A value that diverged on any seed gets neither. None while a teacher hides the answers."""
     from dlviz.analysis.sweeps import BEST, TIED_BEST
     from dlviz.charts import Marks
 

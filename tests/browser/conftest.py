@@ -13,7 +13,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.browser.helpers import (CHROMIUM, CHROMIUM_ARGS, MEASUREMENTS, SCREENSHOTS, TIMEOUT_MS, Server,
+from tests.support.browser import (CHROMIUM, CHROMIUM_ARGS, MEASUREMENTS, SCREENSHOTS, TIMEOUT_MS, Server,
                                    ServerError, assert_healthy, full_screenshot, min_charts, start_server,
                                    stop_server, wait_settled)
 

@@ -13,29 +13,17 @@ import pytest
 
 from dlviz import settings
 from dlviz.text.format import format_lr
-from tests.browser.helpers import (SCREENSHOTS, SMALL, app_paths, assert_healthy, charts, choose, full_screenshot,
-                                   measured, multiselect_values, open_page_in_nav, problems, query, radio_value,
-                                   slider_value, toggle_value, wait_settled, warnings, y_ticks)
+from tests.support.browser import (SCREENSHOTS, SMALL, SMALL_VIEWS, app_paths, assert_healthy, charts, choose,
+                                   full_screenshot, measured, multiselect_values, open_page_in_nav, problems, query,
+                                   radio_value, shot_name, slider_value, toggle_value, wait_settled, warnings,
+                                   y_ticks)
 
 pytestmark = pytest.mark.browser
 
-# Every page with small settings: one seed, 500 rows, a few epochs, two or three values.
-SMALL_VIEWS = {
-    "/": SMALL,
-    "/epochs": f"epochs=6&{SMALL}",
-    "/batch_size": f"b_epochs=3&batches=32&batches=128&{SMALL}",
-    "/learning_rate": f"lr_epochs=3&lrs=0.001&lrs=0.01&lrs=0.1&{SMALL}",
-    "/interplay": f"g_epochs=2&g_batches=32&g_batches=128&g_lrs=0.001&g_lrs=0.01&g_lrs=0.1&{SMALL}",
-    "/loss_surface": f"s_epochs=2&s_lrs=0.001&s_lrs=0.01&s_lrs=0.1&{SMALL}",
-}
 
 
 def test_the_small_views_cover_every_page():
     assert sorted(SMALL_VIEWS) == sorted(app_paths())
-
-
-def shot_name(path: str) -> str:
-    return path.strip("/") or "home"
 
 
 # (1) every page draws, normal and in presenter mode; screenshots for a person to look at ---------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from dlviz import settings
-from tests.browser.helpers import SMALL, multiselect_values, query, slider_value, toggle_value
+from tests.support.browser import SMALL, multiselect_values, query, slider_value, toggle_value
 
 pytestmark = pytest.mark.browser
 

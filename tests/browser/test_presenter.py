@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.helpers import (CHART, SCREENSHOTS, chart_texts, first_chart_box, measured, metric_value_sizes,
+from tests.support.browser import (CHART, SCREENSHOTS, chart_texts, first_chart_box, measured, metric_value_sizes,
                                    truncated_texts)
-from tests.browser.test_browser import SMALL_VIEWS, shot_name
+from tests.support.browser import SMALL_VIEWS, shot_name
 
 pytestmark = pytest.mark.browser
 

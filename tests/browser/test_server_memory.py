@@ -1,18 +1,28 @@
-"""The server's peak resident memory once every page has been opened (runs last; conftest orders it so).
+"""The server's peak resident memory once every page has been opened and has trained its small sweep (runs last;
+conftest orders it so), against two bounds:
 
-Recorded, not judged: printed and written to tests/browser/screenshots/server_memory.json. Budgets live in bench/.
+- Community Cloud stops an app that goes over its memory, and its largest allowance is 2.7 GB: a server that needs
+  more for one visitor's tour of the pages cannot serve anyone there.
+- TensorFlow's import is about 626 MB and one newcomer's first training took the server to 764 MB
+  (shared/DESIGN.md's measurements); a tour of small sweeps that needs more than twice that, 1.5 GiB, holds a second
+  copy of something (a leak, a model per run, a cache without bounds).
+
+Also printed and written to tests/browser/screenshots/server_memory.json; the hour-long class is bench/class.py.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.browser.helpers import SMALL, app_paths, measured, peak_memory_kib, write_json
+from tests.support.browser import SMALL, app_paths, measured, peak_memory_kib, write_json
+
+CLOUD_LIMIT_MIB = 2.7e9 / 2**20  # Community Cloud's largest memory allowance, 2.7 GB
+TOUR_LIMIT_MIB = 1536            # twice the 764 MB measured after TensorFlow and a first training
 
 
 @pytest.mark.browser
 def test_server_peak_memory_after_every_page(new_page, server):
-    from tests.browser.test_browser import SMALL_VIEWS
+    from tests.support.browser import SMALL_VIEWS
 
     for path in app_paths():
         if path not in server.visited:  # when this test runs on its own, or after a selection of the others
@@ -22,10 +32,11 @@ def test_server_peak_memory_after_every_page(new_page, server):
     assert ended is None, (f"the server ended (exit code {ended}; -15 is a SIGTERM from outside) before its memory "
                            f"was read; end of its log:\n{server.log.read_text()[-1500:]}")
     peak = peak_memory_kib(server.pid)
-    assert peak["total_kib"] > 0, peak
     report = {"server_pid": server.pid, "pages_opened": len(server.visited), **peak,
               "total_mib": round(peak["total_kib"] / 1024, 1)}
     saved = write_json("server_memory.json", report)
     measured(f"[memory] server pid {server.pid}: peak resident (VmHWM) {peak['server_kib'] / 1024:.1f} MiB, "
              f"children {peak['children_kib'] / 1024:.1f} MiB, total {report['total_mib']} MiB "
              f"over {peak['processes']} process(es) after {len(server.visited)} page visits ({saved})")
+    assert report["total_mib"] < CLOUD_LIMIT_MIB, report
+    assert report["total_mib"] < TOUR_LIMIT_MIB, report

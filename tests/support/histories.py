@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from dlviz.runs import RunHistory, RunSpec
@@ -55,4 +57,37 @@ def lr_sweep(offsets=SEED_OFFSETS, gap=0.04):
                  accuracy=[0.6] + [0.875] * 19, val_accuracy=[0.6] + [0.875] * 19, final_positive_share=0.0,
                  majority_val_accuracy=0.875),
         ]
+    return runs
+
+
+def chart_history(loss, val_loss=None, *, seed=1, lr=0.01, batch=32, updates_per_epoch=10, diverged_at=None,
+            nan_at=None) -> RunHistory:
+    loss = [float(v) for v in loss]
+    val_loss = [float(v) for v in (val_loss if val_loss is not None else [v + 0.05 for v in loss])]
+    h = RunHistory(RunSpec("test", epochs=len(loss), batch_size=batch, learning_rate=lr, seed=seed),
+                   loss=loss, val_loss=val_loss, accuracy=[0.6 + 0.01 * i for i in range(len(loss))],
+                   val_accuracy=[0.58 + 0.01 * i for i in range(len(loss))], updates_per_epoch=updates_per_epoch,
+                   initial_loss=0.69, initial_val_loss=0.69, initial_accuracy=0.5, initial_val_accuracy=0.5,
+                   diverged_at=diverged_at)
+    rng = np.random.default_rng(seed)
+    h.update_loss = np.repeat(np.asarray(loss, np.float32), updates_per_epoch) * (
+        1 + 0.2 * rng.standard_normal(len(loss) * updates_per_epoch)).astype(np.float32)
+    if nan_at is not None:
+        h.nan_at = nan_at  # the engine's field after its merge; the charts read it with getattr
+    return h
+
+
+def batch_runs(gap: float, seeds=(1, 2, 3)):
+    """Batch 8 and 512: noise falls with the batch; validation loss of 512 is `gap` above 8's on every seed."""
+    rng = np.random.default_rng(1)
+    runs = []
+    for seed, d in zip(seeds, (0.0, 0.01, -0.01)):
+        for batch, extra in ((8, 0.0), (512, gap)):
+            per_epoch = -(-1280 // batch)
+            steps = np.arange(10 * per_epoch)
+            trend = 0.4 + 0.3 * np.exp(-steps / (3 * per_epoch))
+            updates = trend + (0.6 / math.sqrt(batch)) * rng.standard_normal(len(steps))
+            loss = updates.reshape(10, per_epoch).mean(axis=1)
+            runs.append(make(loss, loss + 0.05 + extra + d, batch=batch, seed=seed, update_loss=updates,
+                             updates_per_epoch=per_epoch, noise_scale=list(100.0 * (1 + np.arange(11)) + 10 * d)))
     return runs

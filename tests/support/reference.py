@@ -1,18 +1,91 @@
-"""References the tests compare the product with, kept out of the product: the `tf.GradientTape` gradients of one
-lane, the lesson's `model.fit` path recorder, a history's weights as an ordinary Keras model, and bilinear
-interpolation of a loss map."""
+"""References the tests and benchmarks compare the product with, kept out of the product: the lesson's plain
+`model.fit` loop (`train_plain`, the benchmarks' baseline), its path recorder, the `tf.GradientTape` gradients of one
+lane, a history's weights as an ordinary Keras model, weight vectors, and bilinear interpolation of a loss map."""
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 
 from dlviz.data import Dataset
 from dlviz.engine.kernels import _MODEL_SPEC, _lane_metrics
 from dlviz.engine.landscape import RunPath, losses_at
-from dlviz.engine.model import build_model, compile_lesson_model
+from dlviz.engine.model import initial_weights
 from dlviz.engine.runtime import TRAINING_LOCK, keras, tf
 from dlviz.engine.sweep import epoch_orders
-from dlviz.runs import DIVERGENCE_FACTOR, RunHistory, RunSpec, updates_per_epoch
+from dlviz.runs import (DIVERGENCE_FACTOR, FIRST_SEED, LESSON_HIDDEN_UNITS, LESSON_LEARNING_RATE, LandscapeError,
+                        RunHistory, RunSpec, n_params, updates_per_epoch)
+
+
+def build_model(n_features: int, hidden_units: int = LESSON_HIDDEN_UNITS, seed: int = FIRST_SEED,
+                weights: list[np.ndarray] | None = None) -> keras.Sequential:
+    """The lesson's architecture as an ordinary (uncompiled) Keras model, with `weights` or the seeded start."""
+    model = keras.Sequential([
+        keras.Input(shape=(n_features,)),
+        keras.layers.Dense(hidden_units, activation="relu"),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ])
+    model.set_weights(weights if weights is not None else initial_weights(n_features, hidden_units, seed))
+    return model
+
+
+def compile_lesson_model(model: keras.Model, learning_rate: float = LESSON_LEARNING_RATE) -> keras.Model:
+    """Compile as the lesson does: Adam, binary cross-entropy, accuracy."""
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss="binary_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def train_plain(dataset: Dataset, spec: RunSpec, *, same_batch_order: bool = True) -> RunHistory:
+    """Train `spec` the lesson's way: build the model, compile with Adam, `model.fit(..., validation_data=...)`.
+
+    The model starts from `initial_weights(..., spec.seed)`. With `same_batch_order` the batches come in the engine's
+    seeded order for `spec.seed` (so curves can be compared with `train_sweep`'s); without it, `fit` shuffles the
+    arrays itself, exactly as the lesson's code does. Per-epoch lists are Keras' `History.history`, all epochs (Keras
+    does not stop at a blow-up); `update_loss` is not recorded. Raises `TrainingError` for an absurd setting.
+    """
+    spec.validate()
+    with TRAINING_LOCK:
+        keras.utils.set_random_seed(spec.seed)
+        started = time.perf_counter()
+        model = compile_lesson_model(build_model(dataset.n_features, spec.hidden_units, spec.seed),
+                                     spec.learning_rate)
+        n_train = len(dataset.y_train)
+        if same_batch_order:
+            data = None
+            for order in epoch_orders(n_train, spec.seed, spec.epochs):
+                part = tf.data.Dataset.from_tensor_slices(
+                    (dataset.x_train[order], dataset.y_train[order])).batch(spec.batch_size)
+                data = part if data is None else data.concatenate(part)
+            fit = model.fit(data, epochs=spec.epochs, steps_per_epoch=updates_per_epoch(n_train, spec.batch_size),
+                            validation_data=(dataset.x_val, dataset.y_val), batch_size=None, shuffle=False,
+                            verbose=0)
+        else:
+            fit = model.fit(dataset.x_train, dataset.y_train, epochs=spec.epochs, batch_size=spec.batch_size,
+                            validation_data=(dataset.x_val, dataset.y_val), verbose=0)
+        elapsed = time.perf_counter() - started
+        weights = tuple(model.get_weights())
+        del model
+    logs = fit.history
+    return RunHistory(spec=spec, loss=list(logs["loss"]), accuracy=list(logs["accuracy"]),
+                      val_loss=list(logs["val_loss"]), val_accuracy=list(logs["val_accuracy"]),
+                      updates_per_epoch=updates_per_epoch(len(dataset.y_train), spec.batch_size),
+                      wall_time=elapsed, weights=weights)
+
+
+def unflatten_weights(vector: np.ndarray, n_features: int, hidden_units: int) -> list[np.ndarray]:
+    """One flat weight vector (kernel 1, bias 1, kernel 2, bias 2, row-major) as the lesson's model's weights.
+    Raises LandscapeError if the size does not fit."""
+    vector = np.asarray(vector, np.float32)
+    f, h = n_features, hidden_units
+    if vector.shape != (n_params(f, h),):
+        raise LandscapeError(f"A weight vector of the lesson's model with {f} features and {h} hidden units has "
+                             f"{n_params(f, h)} numbers; got shape {vector.shape}.")
+    cuts = np.cumsum([f * h, h, h])
+    k1, b1, k2, b2 = np.split(vector, cuts)
+    return [k1.reshape(f, h), b1, k2.reshape(h, 1), b2]
+
 
 FIRST_EPOCH_POINTS = 8  # recorded points inside epoch 1, where most of the movement is (as the sweep engine)
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_FILE = ROOT / "streamlit_app.py"
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"  # gitignored
+SCREENSHOTS = ROOT / "tests" / "browser" / "screenshots"  # gitignored
 # Every wait is on a condition, so a pass never takes this long; a first visit that imports TensorFlow and trains
 # on a loaded 2-core machine took 25 s here.
 TIMEOUT_MS = 120_000
@@ -33,6 +33,20 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 CHART = '[data-testid="stPlotlyChart"]'
 # Small settings for every sidebar: one seed, 500 rows (320 training rows). Pages add their own small values.
 SMALL = "rows=500&seeds=1"
+# Every page with small settings: one seed, 500 rows, a few epochs, two or three values.
+SMALL_VIEWS = {
+    "/": SMALL,
+    "/epochs": f"epochs=6&{SMALL}",
+    "/batch_size": f"b_epochs=3&batches=32&batches=128&{SMALL}",
+    "/learning_rate": f"lr_epochs=3&lrs=0.001&lrs=0.01&lrs=0.1&{SMALL}",
+    "/interplay": f"g_epochs=2&g_batches=32&g_batches=128&g_lrs=0.001&g_lrs=0.01&g_lrs=0.1&{SMALL}",
+    "/loss_surface": f"s_epochs=2&s_lrs=0.001&s_lrs=0.01&s_lrs=0.1&{SMALL}",
+}
+
+
+def shot_name(path: str) -> str:
+    """A screenshot's file name for a page's path."""
+    return path.strip("/") or "home"
 
 
 def app_paths() -> list[str]:
