@@ -107,7 +107,8 @@ def accuracy_sentence(kind: Any, v: ValueFindings) -> str | None:
                 f"{format_loss(v.prior_loss)}{seeds}: the model learned nothing the validation rows confirm, "
                 "whatever its accuracy.")
     worse = {sweeps.BELOW_BASELINE: "worse than", sweeps.AT_BASELINE: "no better than"}.get(v.accuracy_vs_baseline)
-    return f"{head} — {worse} {baseline}." if worse else f"{head}, {format_points(acc.mean - majority)} above {baseline}."
+    return (f"{head} — {worse} {baseline}." if worse else
+            f"{head}, {format_points(acc.mean - majority)} above {baseline}.")
 
 
 def overfitting_sentence(kind: Any, v: ValueFindings) -> str | None:
@@ -120,7 +121,8 @@ def overfitting_sentence(kind: Any, v: ValueFindings) -> str | None:
         seeds = "" if n == 1 else f" on every one of {n} seeds"
         return _start(_at(kind, v.value), (
             f"validation loss is lowest at epoch {v.best_epoch} ({format_loss(v.score.mean)}, {statistic_label(n)}) "
-            f"and rises to {format_loss(v.final_val_loss.mean)} at epoch {v.epochs_run}{f' (means of {n} seeds)' if n > 1 else ''}, while "
+            f"and rises to {format_loss(v.final_val_loss.mean)} at epoch {v.epochs_run}"
+            f"{f' (means of {n} seeds)' if n > 1 else ''}, while "
             f"training loss keeps falling (to {format_loss(v.final_train_loss.mean)}, mean of the last "
             f"{curves.TAIL_EPOCHS} epochs){seeds}: the model is overfitting."))
     if v.overfit_seeds:
