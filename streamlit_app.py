@@ -13,7 +13,7 @@ st.set_page_config(page_title="dlviz — epochs, batch size, learning rate", pag
                    layout="wide", initial_sidebar_state="collapsed" if layout.presenter() else "auto")
 page = st.navigation([st.Page(p.script, title=p.title, icon=p.icon, url_path=p.url_path or None,
                               default=not p.url_path) for p in settings.PAGES])
-sidebar.draw()
+sidebar.draw(page.url_path)
 try:
     page.run()
 finally:

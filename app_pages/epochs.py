@@ -14,7 +14,6 @@ st.title("Epochs: how long should a model train?")
 layout.intro("One run, many epochs. An epoch is one pass over the training rows. Watch the **validation** curve: "
              "at first it improves with training, then it turns — the model starts to memorise the training rows.")
 chosen = sidebar.selection()
-controls.check_link(settings.EPOCHS_PAGE)
 controls.show_notices()
 
 with layout.controls():

@@ -21,7 +21,6 @@ layout.intro("The three settings are a balance: **changing one often requires ad
              "as the batch grows?")
 chosen = sidebar.selection()
 n_train = len(chosen.dataset.y_train)
-controls.check_link(settings.GRID_PAGE + settings.GRID_LOOK_CONTROLS)
 controls.show_notices()
 
 with layout.controls():

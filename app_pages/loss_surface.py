@@ -48,7 +48,6 @@ layout.intro("Each run of a sweep starts from the same weights and takes its own
              "**real loss surface** of the lesson's model: colours are the training loss (log scale), lines the "
              "runs' paths; beside the map, each run's loss at the same recorded weights. Press ▶ to replay both.")
 chosen = sidebar.selection()
-controls.check_link(settings.SURFACE_PAGE)
 controls.show_notices()
 if predict.active():
     st.caption("Predict first asks its questions on the four sweep pages; this page shows its runs directly.")

@@ -13,9 +13,9 @@ server's side and the browser's CPU does not count.
 
 1. Warm-up: one visitor opens a non-default sweep (the server's first training, behind the warm-up job that imports
    TensorFlow): reported, not compared.
-2. The class: `--visitors` visitors open the app (the home page, five at a time), then all at once ask for
-   `/learning_rate?seed=S`, each with its own S (no two sweeps share a run, each trains in full); every page stays
-   open until all have their chart, and the server's resident memory is read meanwhile.
+2. The class: `--visitors` visitors at once open `/learning_rate?seed=S`, each with its own S (no two sweeps share a
+   run, each trains in full); every page stays open until all have their chart, and the server's resident memory is
+   read meanwhile. One browser on one core loads 30 pages over minutes, so the requests reach the server spread out.
 3. The shared link: the same visitors all follow one link nobody opened before: it must train once.
 4. Back to back: the class's sweeps trained one after another in this process, pinned to core 0, after one untimed
    warm-up sweep: the plain approach.
@@ -100,10 +100,10 @@ def read_log(path: Path, after: int = 0) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()[after:]]
 
 
-async def settle(page, url: str, query: str, charts: int) -> list[str]:
+async def settle(page, url: str, query: str, charts: int = 1) -> list[str]:
     """Open `query` on `page` and wait until it has settled; the problems it shows (or that it never settled)."""
     try:
-        await page.goto(f"{url}{PAGE if charts else ''}?{query}", timeout=PAGE_TIMEOUT_MS)
+        await page.goto(f"{url}{PAGE}?{query}", timeout=PAGE_TIMEOUT_MS)
         await page.wait_for_function(SETTLED_JS, arg=charts, timeout=PAGE_TIMEOUT_MS, polling=500)
     except Exception as exc:  # noqa: BLE001  (a page that never settles is reported, the figures still printed)
         return [f"{query}: {type(exc).__name__}"]
@@ -111,9 +111,8 @@ async def settle(page, url: str, query: str, charts: int) -> list[str]:
 
 
 async def serve(url: str, server_pid: int, class_queries: list[str], shared: str) -> dict:
-    """The warm-up visit; every visitor opens the app (the home page, nothing trains, five at a time: one core
-    loads 30 pages slowly); then all at once ask for their sweeps and keep their pages open; then all follow the
-    shared link."""
+    """The warm-up visit; the class (every visitor at once asks for its sweep, and keeps its page open); then all
+    follow the shared link."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
@@ -123,15 +122,6 @@ async def serve(url: str, server_pid: int, class_queries: list[str], shared: str
             started = time.monotonic()
             problems = await settle(page, url, f"seed={WARM_SEED}", 1)
             warm = time.monotonic() - started
-            pages = [await (await browser.new_context(viewport={"width": 1000, "height": 700})).new_page()
-                     for _ in class_queries]
-            five = asyncio.Semaphore(5)
-
-            async def home(page) -> list[str]:
-                async with five:
-                    return await settle(page, url, "", 0)
-
-            problems += sum(await asyncio.gather(*map(home, pages)), [])
             cpu, threads, peak = cpu_seconds(server_pid), threads_cpu(server_pid), []
 
             async def watch_memory() -> None:  # while the class's pages are open
@@ -141,7 +131,14 @@ async def serve(url: str, server_pid: int, class_queries: list[str], shared: str
 
             watcher = asyncio.create_task(watch_memory())
             class_start = time.monotonic()  # CLOCK_MONOTONIC: the server's log uses the same clock
-            problems += sum(await asyncio.gather(*(settle(p, url, q, 1) for p, q in zip(pages, class_queries))), [])
+            pages: list = []
+
+            async def visitor(query: str) -> list[str]:  # a fresh context: a new Streamlit session
+                page = await (await browser.new_context(viewport={"width": 1000, "height": 700})).new_page()
+                pages.append(page)
+                return await settle(page, url, query)
+
+            problems += sum(await asyncio.gather(*map(visitor, class_queries)), [])
             await asyncio.sleep(2.0)
             watcher.cancel()
             class_cpu = cpu_seconds(server_pid) - cpu
@@ -173,6 +170,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--visitors", type=int, default=30, help="concurrent visitors (default 30, at most 40)")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # a run ended by its time bound keeps what it printed
     if not 1 <= args.visitors <= 40 or not os.path.exists(CHROMIUM) or os.cpu_count() < 2:
         raise SystemExit(f"needs 1-40 visitors, {CHROMIUM} and two cores")
     from dlviz import settings

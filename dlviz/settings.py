@@ -32,8 +32,8 @@ def nearest_choice(rate: float, choices: Sequence[float] = LEARNING_RATE_CHOICES
 
 def _number(text: str) -> float:
     """A finite number from a link's text; refuses what would overflow or is not a number."""
-    if len(text) > 32:
-        raise LinkError(f"{len(text)} characters is not a number dlviz can use")
+    if len(text) > 32 or not text.strip():
+        raise LinkError(f"{len(text)} characters is not a number dlviz can use" if text.strip() else "it is empty")
     try:
         value = float(text)
     except ValueError:
@@ -95,8 +95,9 @@ class Setting:
             number = _number(text)
             if number != int(number):
                 raise LinkError(f"“{text}” is not a whole number")
-            if not self.low <= number <= self.high:
-                raise LinkError(f"{int(number):,} is outside {int(self.low):,} to {int(self.high):,}")
+            if not self.low <= number <= self.high:  # (1e308 would print 309 digits)
+                shown = f"{int(number):,} is" if abs(number) < 1e6 else "it is a number far"
+                raise LinkError(f"{shown} outside {int(self.low):,} to {int(self.high):,}")
             return int(number)
         return self._choice(text)
 

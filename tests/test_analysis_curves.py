@@ -218,3 +218,13 @@ def test_early_stopping_matches_a_real_keras_fit(tiny_dataset):
     callback = keras.callbacks.EarlyStopping(monitor="val_loss", patience=2, restore_best_weights=True)
     stopped = fit([callback])
     assert len(stopped["loss"]) == stop and callback.best_epoch + 1 == best
+
+
+def test_validation_below_training_counts_the_early_epochs_of_the_seeds_mean():
+    from dlviz.analysis.curves import validation_below_training
+
+    train = [0.60, 0.50, 0.45, 0.42, 0.40, 0.39]
+    runs = [make(train, [0.52, 0.47, 0.46, 0.44, 0.43, 0.43], seed=1),
+            make(train, [0.54, 0.51, 0.47, 0.45, 0.44, 0.44], seed=2)]  # seed 2 alone is above at epoch 2
+    assert validation_below_training(runs) == 2  # the seeds' mean: 0.53 < 0.60, 0.49 < 0.50, then 0.465 > 0.45
+    assert validation_below_training([make(train, [0.61] + train[1:])]) == 0  # not at epoch 1: none

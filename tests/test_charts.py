@@ -13,6 +13,7 @@ import pytest
 from tests.support.histories import chart_history
 from dlviz import charts
 from dlviz.charts import Marks, style
+from tests.support import cielab as lab
 
 START = 0.69
 
@@ -147,17 +148,24 @@ def test_log_axes_print_the_value():
 
 
 def test_neighbouring_values_are_distinguishable():
-    def lab(hex_color):  # sRGB -> CIELAB (D65)
-        rgb = np.array([int(hex_color[i:i + 2], 16) / 255 for i in (1, 3, 5)])
-        rgb = np.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
-        xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ rgb
-        f = np.cbrt(xyz / [0.95047, 1.0, 1.08883])
-        return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
-
     for n in range(2, 9):
         colors = charts.value_colors(n)
         assert all(np.linalg.norm(lab(a) - lab(b)) > 25 for a, b in zip(colors, colors[1:]))  # CIE76 > 25: obvious
         assert all(lab(c)[0] <= 60 for c in colors)  # dark enough for a projector
+
+
+def test_no_two_runs_on_the_loss_surface_look_alike():
+    """Issue 26, item 9: lr 0.0001 and lr 0.001 were two dark purples of Plasma on the loss-surface page."""
+    from itertools import combinations
+
+    from tests.support import figures, open_page
+
+    surface = figures(open_page("app_pages/loss_surface.py"))[0]  # the shipped default sweep: lr 0.0001 to 1
+    colors = {t["name"]: t["line"]["color"] for t in surface["data"]
+              if (t.get("name") or "").startswith("lr ") and "(" not in t["name"] and (t.get("line") or {}).get("color")}
+    assert {"lr 0.0001", "lr 0.001"} <= set(colors) and len(colors) == 5
+    for a, b in combinations(colors, 2):
+        assert np.linalg.norm(lab(colors[a]) - lab(colors[b])) > 25, (a, b, colors[a], colors[b])
 
 
 def font_sizes(node, path=""):

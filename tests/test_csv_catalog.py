@@ -18,7 +18,7 @@ import pytest
 
 from tests.support import load_csv
 from dlviz.data import (MAX_COLUMNS, MAX_UPLOAD_BYTES, MIN_ROWS, UPLOAD_RULES, DataError, Dataset,
-                        binary_target_candidates, load_builtin, prepare, read_csv)
+                        binary_target_candidates, choose_target, load_builtin, prepare, read_csv)
 
 N = 40  # rows in a typical generated file: comfortably above MIN_ROWS
 
@@ -365,6 +365,49 @@ def test_missing_text_category_drops_the_row():
     dataset = load_csv(with_column("color", ["", "green", "blue", "green"] * 10))
     assert dataset.n_rows == 30
     assert any("Dropped 10" in note for note in dataset.notes)
+
+
+def test_dropped_rows_say_which_groups_they_took_and_leave_no_empty_one_hot_columns():
+    """Issue 26, item 7: a weather file whose incomplete rows are every row of 3 of its 5 locations."""
+    n = 100
+    location = [f"L{i % 5}" for i in range(n)]
+    sunshine = ["" if i % 5 in (1, 2) else f"{i % 9}.5" for i in range(n)]  # (each column under half missing)
+    evaporation = ["" if i % 5 == 3 else f"{i % 4}.5" for i in range(n)]
+    dataset = load_csv(csv({**base(n), "Location": location, "Sunshine": sunshine, "Evaporation": evaporation}),
+                       standardize=False)
+    (note,) = [note for note in dataset.notes if note.startswith("Dropped")]
+    assert "Dropped 60 of 100 rows" in note and "every row of 3 of the 5 values of 'Location' (L1, L2, L3)" in note
+    assert "“Columns left out”" in note and "'Sunshine'" in note
+    assert [n for n in dataset.feature_names if n.startswith("Location=")] == ["Location=L0", "Location=L4"]
+    assert (raw(dataset)[:, [dataset.feature_names.index("Location=L0"),
+                             dataset.feature_names.index("Location=L4")]].sum(axis=0) > 0).all()
+
+
+def test_a_repeated_sample_code_is_noted_as_a_possible_key():
+    """Wisconsin breast cancer (original): `Sample code number`, 7-digit codes, some samples measured twice."""
+    codes = list(np.random.default_rng(4).choice(10**7 - 10**6, 56, replace=False) + 10**6)
+    codes += codes[:4]  # 4 samples appear twice
+    dataset = load_csv(csv({**base(60), "Sample code number": codes}))
+    (note,) = [note for note in dataset.notes if "could be keys" in note]
+    assert "Sample code number (4 repeated values)" in note and "“Columns left out”" in note
+
+
+@pytest.mark.parametrize("column, values, what", [
+    ("MEDV", [f"{10 + 0.37 * i:.2f}" for i in range(N)], "a measured number (40 different values)"),
+    ("species", ["setosa", "versicolor", "virginica", "setosa"] * 10,
+     "3 classes ('setosa', 'versicolor', 'virginica')"),
+])
+def test_the_column_meant_as_the_target_is_named_with_what_dlviz_needs(column, values, what):
+    """A last column that is not two-class (Boston's MEDV, iris' species), beside a two-class one (CHAS)."""
+    frame = read_csv(csv({"a": base()["a"], "CHAS": [i % 2 for i in range(N)], column: values}))
+    choice = choose_target(frame)
+    assert choice.column is None
+    assert f"`{column}` is the last column, but it holds {what}." in choice.rule
+    assert "exactly two classes" in choice.rule
+    sentences = [part for part in choice.rule.split(". ") if part]
+    assert all(len(sentence.split()) <= 16 for sentence in sentences), sentences  # short sentences, no run-on
+    with pytest.raises(DataError, match=f"`{column}` is the last column"):
+        load_csv(csv({"a": base()["a"], "CHAS": [i % 2 for i in range(N)], column: values}))
 
 
 def test_explicit_target_column():

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.pages import HIDDEN, page_text
-from tests.support import figures, open_page
+from tests.support import figures, notices, open_page
 
 # What states a finding on a chart: trace names (with points) and key words in a subtitle or cell label.
 MARK_NAMES = (" blew up", " NaN", " best", " overfits", "overfitting", "lowest validation loss", "✕ diverged",
@@ -94,3 +94,39 @@ def test_the_grids_diverged_view_shows_no_divergence_while_hidden():
     assert "Decide, then reveal" in heatmap["layout"]["title"]["text"]
     at.button(key="reveal_hide").click().run()
     assert any("✕" in a["text"] for a in figures(at)[0]["layout"]["annotations"])
+
+
+def test_quiz_feedback_quotes_no_finding_while_hidden():
+    """Issue 26, item 4: an answer to "Check yourself" said "lowest at epochs 5-15 (0.445) ... EarlyStopping would
+    stop after 9-14" while the answers were hidden."""
+    at = open_page("app_pages/epochs.py", **HIDDEN)
+    quiz = at.radio(key="quiz_epochs_1")
+    quiz.set_value(quiz.options[0]).run()
+    (feedback,) = at.main.error
+    assert "the answer is" in feedback.value and not any(ch.isdigit() for ch in feedback.value), feedback.value
+    at.button(key="reveal_hide").click().run()
+    assert any(ch.isdigit() for ch in at.main.error[0].value)  # revealed: the runs' own numbers
+
+
+def test_predictions_are_checked_only_once_the_answers_are_revealed():
+    at = open_page("app_pages/epochs.py", predict="true", **HIDDEN)
+    answers = {"radio": lambda w: w.options[0], "slider": lambda w: w.value, "number_input": lambda w: w.min or 1}
+    asked = [(w, answers[kind]) for kind in answers for w in getattr(at.main, kind)
+             if (w.key or "").startswith("predict_")]
+    assert asked
+    for widget, answer in asked:  # an answer to every question
+        widget.set_value(answer(widget))
+    at.run()
+    at.button(key=next(b.key for b in at.button if b.label == "Show the curves")).click().run()
+    assert not at.exception
+    verdicts = [e.value for kind in ("success", "error", "info") for e in getattr(at.main, kind)]
+    assert not [v for v in verdicts if "Right." in v or "Not quite." in v or "cannot tell" in v], verdicts
+    at.button(key="reveal_hide").click().run()
+    assert [e.value for kind in ("success", "error", "info") for e in getattr(at.main, kind) if "1." in e.value]
+
+
+def test_hide_in_a_link_without_presenter_mode_is_dropped_with_a_notice():
+    at = open_page("app_pages/epochs.py", hide="true")
+    assert "Ignored `hide=true`" in notices(at) and "presenter mode only" in notices(at)
+    assert "hide" not in at.query_params  # the address bar no longer looks like a hidden view
+    assert [m for figure in figures(at) for m in marks_on(figure)]  # and the answers are shown

@@ -166,3 +166,10 @@ def test_the_epochs_caption_explains_only_the_marks_on_the_chart():
     single = epochs_chart_caption(charts.epochs_figure(one, marks=Marks(best_epoch=10, overfit=(10, 20)),
                                                        stop_epoch=5, early_stop_epoch=15, x_max=20), 10, 1)
     assert "Star:" in single and "Hatched" in single and "seed" not in single and "in this run" in single
+
+
+def test_the_epochs_page_says_why_validation_loss_starts_below_training_loss():
+    """Issue 26, item 8: the shipped default runs (3 seeds) have validation loss below training loss in epochs 1-2."""
+    at = open_page("app_pages/epochs.py")
+    text = " ".join(m.value for m in at.main.markdown)
+    assert "Validation loss sits below training loss early on (epochs 1-2): Keras reports" in text

@@ -273,3 +273,19 @@ def test_dlviz_holds_out_the_rows_keras_holds_out():
 
     dataset = prepare(practice_frame(n_rows=203))  # 162 training rows: Keras trains on floor(129.6) = 129
     assert len(dataset.y_train) == math.floor((len(dataset.y_train) + len(dataset.y_val)) * (1 - 0.2))
+
+
+def test_validation_below_training_gets_one_sentence_only_where_the_runs_show_it():
+    """Issue 26, item 8."""
+    from dlviz import kinds
+    from dlviz.text.findings import validation_below_sentence
+
+    train = list(np.linspace(0.7, 0.3, 20))
+    early = [make(train, [train[0] - 0.05, train[1] - 0.01] + [t + 0.02 for t in train[2:]], lr=0.01, seed=s)
+             for s in (1, 2)]
+    never = [make(train, [t + 0.02 for t in train], lr=0.1, seed=s) for s in (1, 2)]
+    found = kinds.LEARNING_RATE.analyze(early + never)
+    assert found.validation_below == ((0.01, 2),)
+    sentence = validation_below_sentence(found)
+    assert "(learning rate 0.01: epochs 1-2)" in sentence and "mean over its batches" in sentence
+    assert validation_below_sentence(kinds.LEARNING_RATE.analyze(never)) is None

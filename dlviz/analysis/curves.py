@@ -344,3 +344,16 @@ def update_counts(history: RunHistory) -> tuple[int, int]:
     """(updates per epoch, updates made in total)."""
     total = len(history.update_loss) or history.updates_per_epoch * history.epochs_run
     return int(history.updates_per_epoch), int(total)
+
+
+def validation_below_training(runs: Sequence[RunHistory]) -> int:
+    """For how many epochs from epoch 1 the seeds' mean validation loss stays below their mean training loss (0: not
+    at epoch 1). Keras' `History` reports an epoch's training loss as the mean over its batches, taken while the
+    weights improve, and its validation loss once, at the epoch's end with the improved weights: early in training,
+    when the loss falls fast within an epoch, validation loss sits below training loss with nothing wrong."""
+    n = min((len(h.loss) for h in runs), default=0)
+    if not n:
+        return 0
+    mean_val, mean_train = (np.mean([array(getattr(h, key)[:n]) for h in runs], axis=0) for key in ("val_loss", "loss"))
+    below = mean_val < mean_train
+    return int(np.argmin(below)) if not below.all() else n

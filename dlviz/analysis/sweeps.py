@@ -130,6 +130,9 @@ class SweepFindings:
     noise_scale: tuple[NoiseCurve, ...] = ()   # batch page: the gradient noise scale of each batch size's runs
     early_stops: tuple[EarlyStop, ...] = ()   # epochs page: per seed
     patience: int = curves.EARLY_STOPPING_PATIENCE
+    # (value, its last epoch) where validation loss sits below training loss from epoch 1 on, in the run's first half
+    # only: early in training (`curves.validation_below_training`)
+    validation_below: tuple[tuple[Hashable, int], ...] = ()
 
     @property
     def n_seeds(self) -> int:
@@ -302,8 +305,10 @@ def analyze_values(kind: Any, histories: Sequence[RunHistory], standardized: boo
     slow, high = _speed(per_value) if speed else ((), ())
     noisy = [v.noise for v in per_value if v.noise.finite]
     noise_ranking = rank(noisy, higher_is_better=True) if noise and len(noisy) >= 2 else None
+    below = tuple((value, last) for value, runs in groups.items()
+                  if 0 < (last := curves.validation_below_training(runs)) <= min(h.epochs_run for h in runs) // 2)
     return SweepFindings(kind, tuple(groups), _with_verdicts(per_value, ranking, slow, high, noise_ranking), ranking,
-                         standardized, slow, high, noise_ranking=noise_ranking)
+                         standardized, slow, high, noise_ranking=noise_ranking, validation_below=below)
 
 
 def analyze_learning_rates(kind: Any, histories: Sequence[RunHistory], standardized: bool = True,

@@ -242,10 +242,10 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
 
 
 def short_y_titles(fig: go.Figure) -> None:
-    """Presenter mode's plots are ~200 px tall: a y title longer than that ("Loss (binary cross-entropy) (log
+    """Presenter mode's plots are ~200 px tall: a y title longer than that ("Loss (binary cross-entropy, log
     scale)" is ~390 px at 20 px) runs past the plot, so it drops the loss's full name (the lesson's only loss)."""
-    fig.for_each_yaxis(lambda axis: axis.update(title_text=axis.title.text.replace(" (binary cross-entropy)", ""))
-                       if axis.title.text else None)
+    fig.for_each_yaxis(lambda axis: axis.update(title_text=axis.title.text.replace(" (binary cross-entropy)", "")
+                                                .replace("binary cross-entropy, ", "")) if axis.title.text else None)
 
 
 def overfit_traces(training: Band, validation: Band, region: tuple[int, int], *, label: str, color: str,
@@ -339,7 +339,7 @@ def _axes(fig: go.Figure, groups: Groups, *, metric: str, x_axis: str, log_x: bo
           y_values: Sequence[float] | None = None) -> None:
     """Fixed x range (the requested epochs), value-printing ticks on log axes, % on accuracy, ',' on counts."""
     where = dict(row=row, col=col) if row is not None else {}
-    x_title = X_LABELS[x_axis] + (" (log scale)" if log_x else "")
+    x_title = style.log_title(X_LABELS[x_axis], log_x)
     if x_extent:
         low, high = min(x_extent), max(x_extent)
         if log_x:
@@ -347,7 +347,7 @@ def _axes(fig: go.Figure, groups: Groups, *, metric: str, x_axis: str, log_x: bo
         else:
             fig.update_xaxes(title_text=x_title, range=[0, high], tickformat=",d" if x_axis == "updates" else "d",
                              hoverformat=",d", rangemode="tozero", **style.whole_number_ticks(high), **where)
-    y_title = METRIC_LABELS[metric] + (" (log scale)" if log_y else "")
+    y_title = style.log_title(METRIC_LABELS[metric], log_y)
     if metric == "accuracy":
         fig.update_yaxes(title_text=y_title, tickformat=".0%", hoverformat=".1%", **where)
         return

@@ -12,22 +12,16 @@ from typing import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import sample_colorscale
 
 from dlviz.analysis.landscape import Landscape, clip_to_map
 from dlviz.charts import style
 from dlviz.text.landscape import epoch_label
 
-RUN_COLORS = "Plasma"  # the curves' scale (dlviz.charts.value_colors): the same run, the same colour on every chart
 MAP_COLORS = "Viridis"
 EXIT_SYMBOL = "x"
-
-
-def run_colors(n: int) -> list[str]:
-    """One colour per run, in order, as the curve charts colour them (Plasma, its pale top end left out)."""
-    if n <= 1:
-        return sample_colorscale(RUN_COLORS, [0.0])
-    return sample_colorscale(RUN_COLORS, [0.85 * i / (n - 1) for i in range(n)])
+# One colour per run: the curve charts' qualitative palette (`style.value_colors`, neighbours > 25 CIELAB units
+# apart), so the same run has the same colour on every chart; Plasma's dark end made lr 0.0001 and 0.001 look alike.
+run_colors = style.value_colors
 
 
 def direction_label(landscape: Landscape, k: int, short: bool = False) -> str:

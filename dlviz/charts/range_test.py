@@ -3,7 +3,6 @@ several seeds, with the interval their suggestions span."""
 
 from __future__ import annotations
 
-import math
 from typing import Sequence
 
 import numpy as np
@@ -11,12 +10,6 @@ import plotly.graph_objects as go
 
 from dlviz.charts import style
 from dlviz.text.format import format_lr
-
-BEST_COLOR = style.BEST_COLOR
-
-
-def _finite(values: Sequence[float]) -> list[float | None]:
-    return [float(v) if v is not None and math.isfinite(v) else None for v in values]
 
 
 def range_band_figure(results: Sequence, interval: tuple[float, float], *, seeds: Sequence[int],
@@ -34,49 +27,38 @@ def range_band_figure(results: Sequence, interval: tuple[float, float], *, seeds
     for k, result in enumerate(results):
         stacked[k, :len(result.smoothed)] = result.smoothed
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=rates, y=_finite(np.nanmin(stacked, axis=0)), mode="lines", line=dict(width=0),
+    fig.add_trace(go.Scatter(x=rates, y=np.nanmin(stacked, axis=0), mode="lines", line=dict(width=0),
                              showlegend=False, hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=rates, y=_finite(np.nanmax(stacked, axis=0)), mode="lines", line=dict(width=0),
+    fig.add_trace(go.Scatter(x=rates, y=np.nanmax(stacked, axis=0), mode="lines", line=dict(width=0),
                              fill="tonexty", fillcolor=style.rgba("#5c2d91", 0.2), name=f"band: {len(results)} seeds",
                              hoverinfo="skip"))
     for seed, result, color in zip(seeds, results, style.value_colors(len(results))):
-        fig.add_trace(go.Scatter(x=result.learning_rates, y=_finite(result.smoothed), mode="lines",
+        fig.add_trace(go.Scatter(x=result.learning_rates, y=result.smoothed, mode="lines",
                                  name=f"seed {seed}", line=dict(color=color, width=s.thin + 1),
                                  hovertemplate=f"seed {seed}<br>lr %{{x:.3~r}}<br>smoothed loss %{{y:.4f}}"
                                                "<extra></extra>"))
     if answers:
         low, high = interval
-        fig.add_vrect(x0=low, x1=high, fillcolor=style.rgba(BEST_COLOR, 0.25), line=dict(color=BEST_COLOR, width=2))
+        best = style.BEST_COLOR
+        fig.add_vrect(x0=low, x1=high, fillcolor=style.rgba(best, 0.25), line=dict(color=best, width=2))
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", marker=dict(symbol="square", size=s.marker,
-                                                                                 color=style.rgba(BEST_COLOR, 0.5)),
+                                                                                 color=style.rgba(best, 0.5)),
                                  name=f"suggested: lr {format_lr(low)} to {format_lr(high)} "
                                       f"({longest.suggestion_rule} of each seed)"))
-    _layout(fig, np.concatenate([r.smoothed for r in results]), presenter)
-    fig.update_layout(title_text="Learning-rate range test on every seed: the learning rate growing at every update",
-                      title_subtitle_text="thin: each seed's smoothed loss, band: lowest to highest across the seeds")
-    return fig
-
-
-def _layout(fig: go.Figure, smoothed: np.ndarray, presenter: bool) -> None:
-    """Title, key, log learning-rate axis and a loss axis fitted to the smoothed curve."""
-    style.apply_layout(fig, title="Learning-rate range test: one run, the learning rate growing at every update",
-                       subtitle="thin: each batch's loss, thick: its moving average", presenter=presenter,
-                       legend_at="bottom")
+    style.apply_layout(fig, title="Learning-rate range test on every seed: the learning rate growing at every update",
+                       subtitle="thin: each seed's smoothed loss, band: lowest to highest across the seeds",
+                       presenter=presenter, legend_at="bottom")
     # Not a page's first chart: the rows of its legend under the plot are added to the height, not taken from the plot.
     fig.update_layout(height=fig.layout.height + fig.layout.margin.b - 60)
     # Decade ticks only (dtick=1), printed as powers of ten: no digit-only minor labels.
     fig.update_xaxes(title_text="Learning rate (log scale)", type="log", exponentformat="power", dtick=1,
                      hoverformat=".3~r")
     fig.update_yaxes(title_text="Training loss", tickformat=".2~f")
-    finite = smoothed[np.isfinite(smoothed)]
+    # The loss axis' top a little above where the tests started, so the fall fills the chart and the blow-up leaves
+    # through the top instead of squashing it.
+    finite = np.concatenate([r.smoothed for r in results])
+    finite = finite[np.isfinite(finite)]
     if finite.size:
-        fig.update_yaxes(range=[0.9 * float(finite.min()), _finder_top(smoothed)])
-
-
-def _finder_top(smoothed: np.ndarray) -> float:
-    """The loss axis' top: a little above where the test started, so the fall fills the chart and the blow-up
-    leaves through the top instead of squashing it (a ✕ on the top edge marks where the test stopped)."""
-    finite = smoothed[np.isfinite(smoothed)]
-    if not finite.size:
-        return 1.0
-    return float(min(1.08 * finite.max(), 1.5 * max(finite[0], finite.min())))
+        fig.update_yaxes(range=[0.9 * float(finite.min()), float(min(1.08 * finite.max(),
+                                                                      1.5 * max(finite[0], finite.min())))])
+    return fig

@@ -15,10 +15,6 @@ from dlviz.charts.animation import animated, cut_frames
 from dlviz.text.format import format_lr
 
 
-def _finite(values) -> list[float | None]:
-    return [float(v) if np.isfinite(v) else None for v in values]
-
-
 def stability_figure(runs: Sequence, *, adam: bool = False, presenter: bool = False) -> go.Figure:
     """Two panels that replay together (plotly frames, ▶ Play): each run's training loss per full-batch step (left)
     and its sharpness (right, log scale) with its own threshold (dashed, same colour): 2/lr, or for `adam` the
@@ -36,10 +32,10 @@ def stability_figure(runs: Sequence, *, adam: bool = False, presenter: bool = Fa
     steps = max(len(r.losses) - 1 for r in runs)
     for run, color in zip(runs, style.value_colors(len(runs))):
         name = f"lr {format_lr(run.spec.learning_rate)}"
-        fig.add_trace(go.Scatter(x=np.arange(len(run.losses)), y=_finite(run.losses), mode="lines", name=name,
+        fig.add_trace(go.Scatter(x=np.arange(len(run.losses)), y=run.losses, mode="lines", name=name,
                                  legendgroup=name, line=dict(color=color, width=s.line), meta=1,
                                  hovertemplate=f"{name}<br>step %{{x}}: loss %{{y:.4f}}<extra></extra>"), row=1, col=1)
-        fig.add_trace(go.Scatter(x=run.sharpness_steps, y=_finite(run.sharpness), mode="lines+markers",
+        fig.add_trace(go.Scatter(x=run.sharpness_steps, y=run.sharpness, mode="lines+markers",
                                  name=name, legendgroup=name, showlegend=False, meta=1,
                                  line=dict(color=color, width=s.line), marker=dict(size=s.marker // 3),
                                  hovertemplate=f"{name}<br>step %{{x}}: sharpness %{{y:.3~r}}<extra></extra>"),

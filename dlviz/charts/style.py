@@ -66,6 +66,14 @@ def value_colors(n: int) -> list[str]:
     return [LONG_PALETTE[i % len(LONG_PALETTE)] for i in range(n)]
 
 
+def log_title(title: str, log: bool) -> str:
+    """An axis title with "log scale" added in its own brackets, never a second pair: "Loss (binary cross-entropy,
+    log scale)", "Epoch (log scale)"."""
+    if not log:
+        return title
+    return title[:-1] + ", log scale)" if title.endswith(")") else title + " (log scale)"
+
+
 def rgba(hex_color: str, alpha: float) -> str:
     """'#1b3a8c', 0.2 -> 'rgba(27,58,140,0.2)' (for bands and shading)."""
     h = hex_color.lstrip("#")

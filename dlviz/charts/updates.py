@@ -106,8 +106,7 @@ def update_loss_figure(groups: Mapping[str, Sequence[RunHistory]], *, x_axis: st
     fig.update_annotations(font_size=s.text)  # panel titles
     if rows > 1:
         _space_rows(fig, rows, cols, gap_px=round(1.4 * s.tick + 1.5 * s.text + 12))
-    x_title = ("Weight update" if x_axis == "updates" else "Epoch (fraction of the data seen)") + (
-        " (log scale)" if log_x else "")
+    x_title = style.log_title("Weight update" if x_axis == "updates" else "Epoch (fraction of the data seen)", log_x)
     if log_x:
         fig.update_xaxes(**style.log_axis(x_low, x_high, counts=x_axis == "updates"))
     else:

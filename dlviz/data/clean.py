@@ -15,6 +15,7 @@ from dlviz.data.target import _clean_text
 # Names of keys and row numbers: id, index, row, RowNumber, Customer ID, customer_id, CustomerId, order_key, uuid.
 _ID_NAME = re.compile(r"(?i)(id|index|idx|row|row_?id|row_?num(ber)?|unnamed: 0|.*[\s_-]id|.*[\s_-]key|uuid|guid)")
 _CAMEL_ID = re.compile(r".*[a-z](Id|ID)")
+ONE_HOT = "dlviz_one_hot"  # a features frame's attrs key: {raw column: [its one-hot feature columns]}
 
 
 def _id_named(name: str) -> bool:
@@ -45,8 +46,10 @@ def key_evidence(name: str, series: pd.Series, *, amount: bool = False) -> str |
     if not numeric or amount or len(values) < len(series):
         return None
     numbers = values.to_numpy(np.float64)
-    if not np.all(np.isfinite(numbers)) or not np.all(numbers == np.round(numbers)) or not values.is_unique:
-        return None  # checked in this order because uniqueness is the costly test on a tall file
+    if not np.all(np.isfinite(numbers)) or not np.all(numbers == np.round(numbers)):
+        return None  # checked first because uniqueness is the costly test on a tall file
+    if not values.is_unique:  # a code shared by a few rows (a sample measured twice): large, nearly all different
+        return "doubt" if np.abs(numbers).min() >= 1000 and values.nunique() >= 0.9 * len(values) else None
     steps = np.diff(numbers)
     if (steps[0] != 0 and np.all(steps == steps[0])) or numbers.max() - numbers.min() == len(numbers) - 1:
         return "key"
@@ -74,15 +77,17 @@ def _usable_columns(frame: pd.DataFrame, notes: list[str], amounts: frozenset = 
             sparse.append(column)
             sparse_details.append(f"{column} ({share:.0%} missing)")
         elif evidence == "doubt":
-            doubts.append(column)
+            repeats = int(series.dropna().duplicated().sum())
+            doubts.append(f"{column} ({repeats:,} repeated values)" if repeats else column)
     if empty:
         notes.append(f"Ignored empty column(s): {_names(empty)}.")
     if ids:
         notes.append(f"Ignored id column(s): {_names(ids)}. A row number or key lets the model memorise rows "
                      "instead of learning a pattern.")
     if doubts:
-        notes.append(f"Kept as feature(s), though they could be keys (a different whole number in every row, or a "
-                     f"key-like name): {_names(doubts)}. If one is an id or account number, drop it.")
+        notes.append(f"Kept as feature(s), though they could be keys (a different whole number in nearly every row, "
+                     f"or a key-like name): {_names(doubts)}. A key lets the model memorise rows. If one is an id or "
+                     "account number, leave it out under “Columns left out”.")
     if sparse:
         notes.append(f"Ignored column(s) missing in more than half the rows: {_names(sparse_details)}.")
     dropped = set(empty) | set(ids) | set(sparse)
@@ -136,17 +141,21 @@ def _numeric_features(frame: pd.DataFrame, notes: list[str], *, decimal: str = P
     frame = _usable_columns(frame, notes, amounts)
     blocks: list[pd.Series | pd.DataFrame] = []
     done: dict[str, list[str]] = {kind: [] for kind in _COLUMN_NOTES}
+    groups = {}  # raw column -> its one-hot feature columns
     for column in frame.columns:
         block, kind, detail = _column_to_numbers(frame[column], decimal=decimal)
         if kind:
             done[kind].append(detail)
         if block is not None:
             blocks.append(block)
+        if kind == "one-hot":
+            groups[str(column)] = [str(c) for c in block.columns]
     notes.extend(template.format(_names(done[kind])) for kind, template in _COLUMN_NOTES.items() if done[kind])
     features = pd.concat(blocks, axis=1) if blocks else pd.DataFrame(index=frame.index)
     if features.shape[1] > MAX_COLUMNS:
         raise DataError(f"After one-hot encoding the text columns there are {features.shape[1]:,} features; "
                         f"dlviz accepts up to {MAX_COLUMNS:,}. Remove some text columns.")
+    features.attrs[ONE_HOT] = groups
     return features
 
 
@@ -178,21 +187,35 @@ def _drop_unlabelled(frame: pd.DataFrame, labels: np.ndarray, target: str,
     return frame[labelled], labels[labelled]
 
 
-def _drop_incomplete(values: np.ndarray, labels: np.ndarray, names: list[str],
-                     notes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _drop_incomplete(values: np.ndarray, labels: np.ndarray, names: list[str], notes: list[str],
+                     groups: dict[str, list[str]] | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The complete rows (no missing or infinite value) and the feature names left. The note says what the dropped
+    rows took with them: every row of some values of a category column, whose one-hot columns (all 0 in the rows
+    kept) are left out too."""
     gaps = ~np.isfinite(values)
     incomplete = gaps.any(axis=1)
     if not incomplete.any():
-        return values, labels
+        return values, labels, names
     kept = len(values) - int(incomplete.sum())
     worst = int(gaps.sum(axis=0).argmax())
     where = f"column {names[worst]!r} has the most ({_rows(int(gaps[:, worst].sum()))})"
     if kept < MIN_ROWS:
         raise DataError(f"Only {kept} of {len(values)} rows are complete (no missing or infinite values); dlviz "
                         f"needs at least {MIN_ROWS}. {where[0].upper() + where[1:]}: fill in or remove it.")
-    notes.append(f"Dropped {len(values) - kept:,} of {_rows(len(values))} for missing or infinite values; "
-                 f"{where}.")
-    return values[~incomplete], labels[~incomplete]
+    values, labels = values[~incomplete], labels[~incomplete]
+    took, gone = [], set()
+    for column, features in (groups or {}).items():
+        lost = [f for f in features if not values[:, names.index(f)].any()]
+        if lost:
+            gone.update(lost)
+            shown = _names([f.split("=", 1)[1] for f in lost], 5)
+            took.append(f" They took every row of {len(lost)} of the {len(features)} values of {column!r} "
+                        f"({shown}); those values' one-hot columns are left out.")
+    notes.append(f"Dropped {int(incomplete.sum()):,} of {_rows(len(incomplete))} for missing or infinite values; "
+                 f"{where}."
+                 + "".join(took) + f" Leaving {names[worst]!r} out (“Columns left out”) keeps its rows.")
+    keep = [j for j, name in enumerate(names) if name not in gone]
+    return values[:, keep], labels, [names[j] for j in keep]
 
 
 def _refuse_huge_values(values: np.ndarray, names: list[str]) -> None:

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from dlviz.data.clean import _check_frame, _drop_incomplete, _drop_unlabelled, _numeric_features, _refuse_huge_values
+from dlviz.data.clean import (ONE_HOT, _check_frame, _drop_incomplete, _drop_unlabelled, _numeric_features,
+                              _refuse_huge_values)
 from dlviz.data.numbers import COMMA, POINT
 from dlviz.data.target import choose_target, encode_target, find_target
 from dlviz.data.rules import (AMOUNTS, DECIMAL_COMMA, MIN_ROWS, READ_NOTES, SPLIT_RANDOM_STATE, TEST_SIZE,
@@ -225,7 +226,8 @@ def prepare(frame: pd.DataFrame, target: str | None = "target", *, name: str = "
         raise DataError("No usable feature columns are left besides the target; dlviz needs at least one column "
                         "of numbers (or short text categories) to learn from. " + " ".join(notes[notes_before:]))
     feature_names = [str(c) for c in features.columns]
-    values, y_all = _drop_incomplete(features.to_numpy(np.float64), labels, feature_names, notes)
+    values, y_all, feature_names = _drop_incomplete(features.to_numpy(np.float64), labels, feature_names, notes,
+                                                    features.attrs.get(ONE_HOT))
     _refuse_huge_values(values, feature_names)
     if max_rows is not None and len(values) > max_rows:
         keep = np.sort(np.random.default_rng(SAMPLE_SEED).choice(len(values), size=max_rows, replace=False))

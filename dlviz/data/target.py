@@ -60,7 +60,7 @@ def choose_target(frame: pd.DataFrame) -> TargetChoice:
     if len(named) == 1:
         return TargetChoice(named[0], f"the column is named `{named[0]}`")
     if len(named) > 1:
-        return TargetChoice(None, f"several columns are named target ({', '.join(map(repr, named))}): choose one")
+        return TargetChoice(None, f"Several columns are named target ({', '.join(map(repr, named))}).")
     binary = binary_target_candidates(frame)
     exact = [c for c in binary if str(c).strip().lower() in _LABEL_NAMES]
     partial = [c for c in binary if _label_like(c)]
@@ -70,8 +70,23 @@ def choose_target(frame: pd.DataFrame) -> TargetChoice:
     if len(frame.columns) and frame.columns[-1] in binary:
         column = frame.columns[-1]
         return TargetChoice(column, f"`{column}` is the last column and has two classes")
-    return TargetChoice(None, "no column is named `target` or like a label, and the last column does not have two "
-                              "classes: choose the column to predict")
+    return TargetChoice(None, "No column is named `target` or like a label. " + _meant_target(frame))
+
+
+def _meant_target(frame: pd.DataFrame) -> str:
+    """The column the learner probably meant to predict (the rightmost label-like name, else the last column) when it
+    is not two-class, named with what it is and what dlviz needs, in short sentences."""
+    if not len(frame.columns):
+        return ""
+    labelled = [c for c in frame.columns if _label_like(c)]
+    column = labelled[-1] if labelled else frame.columns[-1]
+    values = _clean_text(frame[column])
+    classes = sorted(pd.unique(values))
+    numeric = bool(len(values)) and pd.to_numeric(values, errors="coerce").notna().all()
+    what = (f"a measured number ({len(classes):,} different values)" if numeric and len(classes) > 10
+            else f"{len(classes):,} class{'es' if len(classes) != 1 else ''} ({_show_values(classes)})")
+    return (f"`{column}` {'looks like the label' if labelled else 'is the last column'}, but it holds {what}. "
+            "dlviz predicts a column with exactly two classes, such as 0/1 or yes/no.")
 
 
 def find_target(frame: pd.DataFrame, target: str | None) -> str:
@@ -92,9 +107,9 @@ def find_target(frame: pd.DataFrame, target: str | None) -> str:
         candidates = binary_target_candidates(frame)
         hint = (f" Columns with two values that could be the target: {', '.join(map(str, candidates[:8]))}."
                 if candidates else "")
-        raise DataError("No column called 'target' or named like a label (such as 'label', 'class', 'outcome'), "
-                        f"and the last column does not have two classes. Choose the column to predict; columns "
-                        f"found: {_list_columns(frame)}.{hint}")
+        raise DataError("No column called 'target' or named like a label (such as 'label', 'class', 'outcome'). "
+                        f"{_meant_target(frame)} Choose the column to predict. Columns found: "
+                        f"{_list_columns(frame)}.{hint}")
     return _named_target(frame, target)
 
 

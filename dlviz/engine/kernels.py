@@ -1,18 +1,10 @@
 """The traced kernels: one epoch (or part of one) of K stacked copies of the lesson's model, and their evaluation.
 
 Parameters are stacked along a leading "lane" axis K (`kernel1 [K, in, hidden]`, `bias1 [K, hidden]`, `kernel2 [K,
-hidden, 1]`, `bias2 [K, 1]`). A lane's weights must be bitwise those of `model.fit` fed the same batches (at a large
-learning rate or over many epochs, training amplifies a last-bit difference into visibly different curves), and must
-not depend on which other lanes share the stack. So every op whose rounding could depend on the tensor it runs in
-(matrix products, sums, and Eigen's vectorised `exp`, `log1p`, `reciprocal`) runs on each lane's own 2-D tensors, as
-Keras runs it per step; the ops IEEE arithmetic rounds exactly (adds, multiplies, compares, selects, relu, Keras' Adam
-update) run once on the whole stack. `batch_steps` says which is which, and writes the backward pass out op for op
-as `tf.GradientTape` would build it, minus the tape's shape bookkeeping.
-
-Each lane reads its own batches: the epoch kernel takes the training rows once and a row-index tensor `[K, n]` (lane
-k's batch order), and gathers every lane's batch inside the loop. The stacked kernels are traced once per K
-(`lru_cache`, without autograph), so every sweep with the same number of lanes reuses them, whatever its batch size,
-rates or seeds.
+hidden, 1]`, `bias2 [K, 1]`). A lane's weights are bitwise those of `model.fit` fed the same batches, whatever other
+lanes share the stack (`batch_steps` says how). Each lane reads its own batch order (a row-index tensor `[K, n]`
+gathered inside the loop), and the kernels are traced once per K (`lru_cache`, without autograph), whatever the
+batch size, rates or seeds.
 """
 
 from __future__ import annotations
@@ -77,12 +69,6 @@ _MODEL_SPEC = (tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf
                tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32))
 
 
-def _per_lane(op, stacked, n_lanes: int):
-    """`op` applied to each lane's slice of `stacked [K, ...]` on its own, restacked: for the ops whose result would
-    change in the last bit if they ran on all lanes at once (see `batch_steps`)."""
-    return tf.stack([op(t) for t in tf.unstack(stacked, num=n_lanes)])
-
-
 def batch_steps(params, x_batch, y_batch):
     """Every lane's training step on its own batch, before the update, as Keras' train step computes it.
 
@@ -91,22 +77,16 @@ def batch_steps(params, x_batch, y_batch):
     reduction does it), its logits, and the loss's gradients w.r.t. `(kernel1, bias1, kernel2, bias2)`, each stacked
     `[K, ...]` like the parameters.
 
-    The forward pass is Keras' Dense layers and `tf.nn.sigmoid_cross_entropy_with_logits`, whose formula
-    `max(z, 0) - z * y + log1p(exp(-|z|))` is written out so that the backward pass can reuse its parts. The backward
-    pass is written out too, op for op what `tf.GradientTape` builds from TensorFlow's registered gradients
-    (`math_grad.py`, `nn_grad.py`: `DivNoNan`, `Sum`/`Mean`, `AddV2`, `Sub`, `Mul`, `Log1p`, `Exp`, `SelectV2`, `Neg`,
-    `MatMul`, `ReluGrad`, `BiasAddGrad`), without the tape's shape bookkeeping (Shape, Reshape, BroadcastGradientArgs,
-    identity reductions), which is most of its 100 ops per lane and all overhead at these sizes.
+    The forward pass is Keras' Dense layers and `tf.nn.sigmoid_cross_entropy_with_logits`, its formula
+    `max(z, 0) - z * y + log1p(exp(-|z|))` written out; the backward pass is written out op for op as `tf.GradientTape`
+    builds it from TensorFlow's registered gradients (`math_grad.py`, `nn_grad.py`), minus the tape's shape
+    bookkeeping (most of its ~100 ops per lane).
 
-    What runs on all lanes at once and what runs per lane follows one rule. Ops that IEEE arithmetic rounds exactly
-    (add, subtract, multiply, compare, select, max: the bias adds, `Relu`, `ReluGrad`, the loss's algebra) give the
-    same bits whether a lane's values sit in their own tensor or in a stack, so they run once on the stack. Eigen
-    computes `exp`, `log1p`, `reciprocal` and `sigmoid` with vectorised approximations on whole packets and exactly on
-    a tensor's leftover elements, so there a value's bits depend on where it sits in the tensor; matrix products and
-    sums add in an order set by the shapes. Those run on each lane's own tensors, as `model.fit` runs them on its
-    batch. So every lane gets bitwise the gradients of `model.fit` on the same batch, whatever other lanes share the
-    stack; `tests/test_kernels.py` holds this to `tf.GradientTape` on random inputs and
-    `tests/test_engine_equivalence.py` holds the engine to `model.fit`.
+    Ops that IEEE arithmetic rounds exactly (add, subtract, multiply, compare, select, max, `Relu`, `ReluGrad`) give
+    the same bits in a stack as in a lane's own tensor, so they run once on the stack. Eigen's vectorised `exp`,
+    `log1p`, `reciprocal` and `sigmoid`, matrix products and sums can round differently with a value's place in its
+    tensor, so they run on each lane's own tensors, as `model.fit` runs them. `tests/test_kernels.py` holds this to
+    `tf.GradientTape` and `tests/test_engine_equivalence.py` holds the engine to `model.fit`.
     """
     n_lanes = x_batch.shape[0]  # static: the kernels are traced once per number of lanes
     _, bias1, _, bias2 = params
@@ -129,7 +109,7 @@ def batch_steps(params, x_batch, y_batch):
 
     # d batch loss / d each row's loss: 1 / rows, the same for every row and lane.
     d_row = tf.fill(tf.shape(labels), tf.math.divide_no_nan(tf.constant(1.0), count))
-    d_exp = d_row * _per_lane(tf.math.reciprocal, 1 + exp_neg_abs, n_lanes) * exp_neg_abs  # through log1p, then exp
+    d_exp = d_row * tf.stack([tf.math.reciprocal(1 + e) for e in exp_lanes]) * exp_neg_abs  # through log1p, then exp
     d_logits = tf.add_n([tf.where(positive, d_row, zero), -d_row * labels, -tf.where(positive, d_exp, zero),
                          tf.where(positive, zero, d_exp)])  # [K, batch, 1]
     d_logits_lanes = tf.unstack(d_logits, num=n_lanes)
@@ -168,8 +148,7 @@ def train_rows_fn(n_lanes: int):
     """
     params_spec = param_specs(n_lanes)
 
-    # autograph=False: the loop is written with tf.while_loop, so tracing skips autograph's source transformation
-    # (most of a fresh process's first trace).
+    # autograph=False: the loop is a tf.while_loop already (autograph is most of a fresh process's first trace).
     @tf.function(input_signature=[params_spec, params_spec, params_spec, tf.TensorSpec([], tf.float32),
                                   tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32),
                                   tf.TensorSpec([n_lanes, None], tf.int32), tf.TensorSpec([], tf.int32),

@@ -1,10 +1,7 @@
 """The learning-rate range test (Smith 2017, "Cyclical Learning Rates"; fastai's `lr_find`): one short run whose
-learning rate grows exponentially at every weight update, recording the loss, to see where learning starts, where it
-is fastest and where it blows up, and to suggest a learning rate from that.
-
-Trains the lesson's model from the same seeded starts as every sweep, one stacked lane per seed, with the
-Keras-equivalent Adam update of `dlviz.engine.kernels`, in one traced `tf.function` per number of seeds that takes a
-learning rate per update. The page's answer is an interval: the span of the seeds' suggestions.
+learning rate grows exponentially at every update, recording the loss, to see where learning starts, is fastest and
+blows up. Trains the lesson's model from the sweeps' seeded starts, one stacked lane per seed, with the sweeps' Adam
+update (`dlviz.engine.kernels`); the page's answer is the span of the seeds' suggestions.
 """
 
 from __future__ import annotations
@@ -24,10 +21,9 @@ from dlviz.engine.sweep import epoch_orders
 from dlviz.runs import LESSON_BATCH_SIZE, LESSON_HIDDEN_UNITS
 from dlviz.smoothing import debiased_ema
 
-# fastai's lr_find settings, except that the test starts at 1e-6 (dlviz's learning rates start at 1e-5) and makes
-# 100 updates per decade instead of 100 in all: with beta 0.98 the moving average remembers ~50 updates, which at
-# fastai's pace (14 updates per decade) shifts the curve by three decades, and here by half of one. On the practice
-# data, 200 updates put the minimum / 10 above 0.01 for two seeds of four; 700 kept it within 0.003-0.005 for all.
+# fastai's lr_find settings, except the start (1e-6: dlviz's rates start at 1e-5) and 100 updates per decade instead
+# of 100 in all: the moving average remembers ~50 updates, which at fastai's pace shifts the curve by three decades.
+# On the practice data, 200 updates put the minimum / 10 above 0.01 for two seeds of four; 700 kept it in 0.003-0.005.
 START_LR = 1e-6
 END_LR = 10.0
 UPDATES_PER_DECADE = 100
@@ -36,11 +32,9 @@ BLOWUP_FACTOR = 4.0    # stop when the smoothed loss exceeds 4x its minimum so f
 CHUNK = 25             # updates per call of the traced function; the blow-up is checked between calls
 MIN_UPDATES = 10
 MAX_UPDATES = 2_000
-
-# Each seed suggests a tenth of the learning rate at its lowest smoothed loss (fastai's "minimum"; Smith's "an order of
-# magnitude before the loss is lowest"). fastai's other point, the steepest fall, wandered between 0.01 and 0.07 from
-# seed to seed on this model's broad, noisy descent, while the minimum / 10 stayed within a decade of the best
-# learning rate of a real 20-epoch sweep.
+# A tenth of the rate at the lowest smoothed loss (fastai's "minimum"; Smith's "an order of magnitude before the loss
+# is lowest"): it stayed within a decade of a real 20-epoch sweep's best, while fastai's steepest fall wandered
+# between 0.01 and 0.07 from seed to seed on this model's broad, noisy descent.
 SUGGESTION_RULE = "minimum / 10"
 
 
@@ -85,14 +79,8 @@ def default_updates(start_lr: float = START_LR, end_lr: float = END_LR) -> int:
 
 def blowup_index(smoothed: np.ndarray, losses: np.ndarray, factor: float = BLOWUP_FACTOR) -> int | None:
     """The first update whose loss is non-finite or whose smoothed loss exceeds `factor` x its minimum so far."""
-    best = math.inf
-    for i, (s, raw) in enumerate(zip(smoothed, losses)):
-        if not (math.isfinite(raw) and math.isfinite(s)):
-            return i
-        best = min(best, s)
-        if s > factor * best:
-            return i
-    return None
+    bad = ~(np.isfinite(smoothed) & np.isfinite(losses)) | (smoothed > factor * np.fmin.accumulate(smoothed))
+    return int(np.argmax(bad)) if bad.any() else None
 
 
 def lowest_loss_rate(learning_rates: np.ndarray, smoothed: np.ndarray) -> float:
@@ -101,10 +89,6 @@ def lowest_loss_rate(learning_rates: np.ndarray, smoothed: np.ndarray) -> float:
     n = len(smoothed)
     start, stop = n // 10, (n - 5 if n - 5 > n // 10 + 2 else n)
     return float(learning_rates[start:stop][int(np.nanargmin(smoothed[start:stop]))])
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# The traced kernel: a few updates of K stacked models (one per seed), each update with its own learning rate.
 
 
 @functools.lru_cache(maxsize=None)
@@ -125,13 +109,6 @@ def _finder_fn(n_lanes: int):
             losses = losses.write(i, loss)
         return params, m, v, step, losses.stack()
     return finder_updates
-
-
-def _batch_rows(n_train: int, batch_size: int, num_updates: int, seed: int) -> np.ndarray:
-    """Row indices for `num_updates` full batches: the sweeps' seeded epoch orders, one after another (a batch may
-    straddle two epochs, so every batch is full, like fastai's drop_last)."""
-    epochs = -(-num_updates * batch_size // n_train)
-    return np.concatenate(epoch_orders(n_train, seed, epochs))[: num_updates * batch_size]
 
 
 def find_learning_rates(dataset: Dataset, seeds: Sequence[int], *, batch_size: int = LESSON_BATCH_SIZE,
@@ -157,7 +134,9 @@ def find_learning_rates(dataset: Dataset, seeds: Sequence[int], *, batch_size: i
     n_train = len(dataset.y_train)
     batch_size = int(min(max(1, batch_size), n_train))
     rates = exponential_rates(start_lr, end_lr, num_updates).astype(np.float32)
-    rows = np.stack([_batch_rows(n_train, batch_size, num_updates, seed) for seed in seeds])
+    # The sweeps' seeded epoch orders one after another: a batch may straddle two epochs, so every batch is full.
+    epochs = -(-num_updates * batch_size // n_train)
+    rows = np.stack([np.concatenate(epoch_orders(n_train, seed, epochs))[:num_updates * batch_size] for seed in seeds])
     starts = [initial_weights(dataset.n_features, hidden_units, seed) for seed in seeds]
     losses = np.zeros((0, len(seeds)))
     stops: list[int | None] = [None] * len(seeds)

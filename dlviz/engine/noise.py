@@ -41,11 +41,11 @@ def noise_scale(weights, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return (v[:, :, None] * np.eye(lanes, dtype=np.float32)[:, None, :]).reshape(lanes * width, lanes)
 
     # Rows first, lanes side by side ([n, K * h]): each product is one BLAS call, the elementwise work three passes.
-    with threadpool_limits(1, "blas"):  # at these sizes, more BLAS threads only wait for each other
+    # A blown-up lane's huge or NaN weights overflow here: its result is NaN, without a warning per product.
+    with threadpool_limits(1, "blas"), np.errstate(over="ignore", invalid="ignore"):
         hidden = np.maximum(rows @ inner, 0.0)
         mask = np.sign(hidden)
-        with np.errstate(over="ignore"):
-            error = 1.0 / (1.0 + np.exp(-(hidden @ per_lane(outer) + bias2[:, 0]))) - np.asarray(y, np.float32)[:, None]
+        error = 1.0 / (1.0 + np.exp(-(hidden @ per_lane(outer) + bias2[:, 0]))) - np.asarray(y, np.float32)[:, None]
         error_sq = np.square(error, dtype=np.float64)  # [n, K]
         per_example = (np.square(rows).sum(axis=1, dtype=np.float64)[:, None] * (mask @ per_lane(np.square(outer)))
                        + np.square(hidden) @ per_lane(np.ones_like(outer)) + 1.0) * error_sq

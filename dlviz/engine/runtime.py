@@ -16,13 +16,6 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-# Streamlit's script runner calls `keras.backend.clear_session()` at the end of every script run of every session
-# once Keras is imported (its clean-up of "stateful modules"). That clears TensorFlow's kernel cache for the whole
-# process, so the trainer, busy with another session's sweep, builds its kernels again, and collects garbage: a class
-# of 30 visitors sets it off about a hundred times (bench/README.md). dlviz builds no Keras model that a server would
-# need cleared, so the call keeps Keras' and TensorFlow's state as it is.
-keras.backend.clear_session = lambda free_memory=True: None
-
 # TensorFlow's global state and thread pools are shared by every Streamlit session in the process: two trainings
 # at once change each other's numbers. Every training in dlviz holds this lock.
 TRAINING_LOCK = threading.RLock()

@@ -67,11 +67,11 @@ def top_eigenvalue(flat, x, y, scale, start):
 
 
 def _train_steps_fn(optimizer: str):
+    """`train_steps`: `n_steps` full-batch steps (w -= lr * grad, or Keras' Adam: `kernels.adam_step`); returns the new
+    state and the loss before each step."""
     @tf.function(input_signature=[_VECTOR, _VECTOR, _VECTOR, tf.TensorSpec([], tf.float32), *_DATA,
                                   tf.TensorSpec([], tf.float32), tf.TensorSpec([], tf.int32)], autograph=False)
     def train_steps(flat, m, v, step, x, y, learning_rate, n_steps):
-        """`n_steps` full-batch steps (plain gradient descent, or Keras' Adam update: `kernels.adam_step`); returns
-        the new state and the loss before each step."""
         def one(i, flat, m, v, step, losses):
             loss, grad = _gradient(flat, x, y)
             if optimizer == GD:
@@ -104,9 +104,8 @@ def train_full_batch(dataset: Dataset, spec: StabilitySpec, progress: Callable[[
     from the first step for Adam, whose preconditioner exists only then); `every=0` measures nothing (`bench/`).
 
     Args:
-        dataset: its training rows are the full batch; `spec.fingerprint` should be its fingerprint.
-        spec: `optimizer` GD (w -= lr * grad) or ADAM (Keras' Adam update, `kernels.adam_step`), `learning_rate`,
-            `steps`.
+        dataset: its training rows are the full batch (`spec.fingerprint` should be its fingerprint).
+        spec: `optimizer` GD or ADAM (`train_steps`), `learning_rate`, `steps`.
         progress: called with the fraction done after each chunk of `every` steps.
     Returns: a `StabilityRun`; a run whose loss turns NaN or infinite stops there (the rest of `losses` is NaN).
     """

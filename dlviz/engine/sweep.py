@@ -1,12 +1,10 @@
 """The stacked sweep engine: `RunSpec`s in, `RunHistory`s out, with the curves `model.fit` gives.
 
-The lesson's way is a fresh `model.fit` per run, and on a small CPU almost all of its time is per-step overhead. The
-engine instead runs whole epochs inside one traced `tf.function` (`dlviz.engine.kernels`) and trains every run of a
-sweep that shares batch size, epochs and hidden units at once, as *lanes* of stacked copies of the model: every
-(learning rate, seed) pair is a lane with its own Adam step size, its own seeded initial weights and its own seeded
-batch order. Each lane runs exactly the ops Keras runs per step, so its weights are bitwise those of `model.fit` fed
-the same batches and do not depend on the other lanes; `tests/support/reference.train_plain` runs the lesson's own code and
-`tests/test_engine_equivalence.py` holds the two together.
+A fresh `model.fit` per run spends almost all of its time on per-step overhead on a small CPU. The engine runs whole
+epochs inside one traced `tf.function` (`dlviz.engine.kernels`), and every run of a sweep that shares batch size,
+epochs and hidden units trains at once as a *lane* of stacked models (its own Adam step size, seeded initial weights
+and batch order), bitwise as `model.fit` would (`tests/support/reference.train_plain`,
+`tests/test_engine_equivalence.py`).
 """
 
 from __future__ import annotations
@@ -47,12 +45,6 @@ def epoch_orders(n_train: int, seed: int, epochs: int) -> list[np.ndarray]:
     return [rng.permutation(n_train) for _ in range(epochs)]
 
 
-def _group_key(spec: RunSpec) -> tuple:
-    # Runs that differ only in learning rate and seed take the same number of updates: they train as lanes of one
-    # stack.
-    return (spec.dataset, spec.batch_size, spec.epochs, spec.hidden_units)
-
-
 def train_sweep(dataset: Dataset, specs: Sequence[RunSpec], progress: ProgressCallback | None = None, *,
                 record_path: bool = False, measure_noise: bool = True) -> list[RunHistory]:
     """Train every spec on `dataset` as stacked lanes of one traced Adam loop and return their histories in order.
@@ -88,9 +80,9 @@ def train_sweep(dataset: Dataset, specs: Sequence[RunSpec], progress: ProgressCa
         spec.validate()
         if spec.dataset != dataset.fingerprint:
             raise TrainingError("A run was asked for on a different dataset than the one given.")
-    groups: dict[tuple, list[int]] = {}
+    groups: dict[tuple, list[int]] = {}  # runs that differ only in learning rate and seed: lanes of one stack
     for index, spec in enumerate(specs):
-        groups.setdefault(_group_key(spec), []).append(index)
+        groups.setdefault((spec.dataset, spec.batch_size, spec.epochs, spec.hidden_units), []).append(index)
     n_train = len(dataset.y_train)
     total = sum(s.epochs * updates_per_epoch(n_train, s.batch_size) for s in specs)
     state = SweepProgress(0, total, [None] * len(specs))
@@ -111,6 +103,14 @@ def _chunk_bounds(n_train: int, batch_size: int, chunks: int) -> list[int]:
     n_batches = updates_per_epoch(n_train, batch_size)
     cuts = sorted({min(n_train, round(j * n_batches / chunks) * batch_size) for j in range(chunks + 1)})
     return cuts if cuts[-1] == n_train else cuts + [n_train]
+
+
+def _evaluate(params: tuple, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Each lane's loss, accuracy and share predicted positive on `x`, `y` (`kernels.evaluate_fn`); NaN for no rows."""
+    n_lanes = int(params[0].shape[0])
+    if not len(y):
+        return (np.full(n_lanes, np.nan, np.float32),) * 3
+    return tuple(t.numpy() for t in evaluate_fn(n_lanes)(params, tf.constant(x), tf.constant(y)))
 
 
 @dataclass
@@ -138,13 +138,8 @@ class _Stack:
         starts = {seed: initial_weights(dataset.n_features, spec0.hidden_units, seed) for seed in seeds}
         params = tuple(tf.constant(np.stack([starts[s.seed][i] for s in specs])) for i in range(4))
         rows = {seed: epoch_orders(n_train, seed, spec0.epochs) for seed in seeds}
-        loss, accuracy, _ = (t.numpy() for t in evaluate_fn(len(specs))(
-            params, tf.constant(dataset.x_train), tf.constant(dataset.y_train)))
-        if len(dataset.y_val):
-            val_loss, val_accuracy, _ = (t.numpy() for t in evaluate_fn(len(specs))(
-                params, tf.constant(dataset.x_val), tf.constant(dataset.y_val)))
-        else:
-            val_loss = val_accuracy = np.full(len(specs), np.nan, np.float32)
+        loss, accuracy, _ = _evaluate(params, dataset.x_train, dataset.y_train)
+        val_loss, val_accuracy, _ = _evaluate(params, dataset.x_val, dataset.y_val)
         histories = [RunHistory(
             spec=s, updates_per_epoch=updates_per_epoch(n_train, s.batch_size), initial_loss=float(loss[k]),
             initial_val_loss=float(val_loss[k]), initial_accuracy=float(accuracy[k]),
@@ -163,11 +158,6 @@ class _Stack:
             self.noise_jobs.append((list(lanes), _NOISE_WORKER.submit(
                 noise_scale, [p.numpy() for p in self.params], self.dataset.x_train, self.dataset.y_train)))
 
-    def _collect_noise(self) -> None:
-        for lanes, job in self.noise_jobs:
-            for lane, scale in zip(lanes, job.result()[lanes]):
-                self.histories[lane].noise_scale.append(float(scale))
-
     def _record_path(self, updates: int, lanes: list[int]) -> None:
         arrays = [p.numpy() for p in self.params]
         for lane in lanes:
@@ -181,17 +171,15 @@ class _Stack:
         per_epoch = updates_per_epoch(n_train, spec0.batch_size)
         batch_size = min(spec0.batch_size, n_train)
         batch_sizes = np.diff(np.minimum(np.arange(per_epoch + 1) * batch_size, n_train))
-        train_rows, evaluate = train_rows_fn(n_lanes), evaluate_fn(n_lanes)
+        train_rows = train_rows_fn(n_lanes)
         started = time.perf_counter()
         m = tuple(tf.zeros_like(p) for p in self.params)
         v = tuple(tf.zeros_like(p) for p in self.params)
         step = tf.constant(0.0)
         rates = tf.constant(np.array([s.learning_rate for s in specs], np.float32))
         x_train, y_train = tf.constant(dataset.x_train), tf.constant(dataset.y_train)
-        x_val, y_val = tf.constant(dataset.x_val), tf.constant(dataset.y_val)
         batch = tf.constant(batch_size, tf.int32)
         update_chunks: list[list[np.ndarray]] = [[] for _ in specs]
-        positive_share = np.full(n_lanes, np.nan)
         active = list(range(n_lanes))  # the lanes still being recorded
         if self.record_path:
             self._record_path(0, active)
@@ -211,10 +199,7 @@ class _Stack:
             batch_losses = np.concatenate(losses)  # [batches, lanes]
             epoch_loss = (batch_losses * batch_sizes[:, None]).sum(axis=0) / n_train
             epoch_acc = np.concatenate(corrects).sum(axis=0) / n_train
-            if len(dataset.y_val):
-                val_loss, val_acc, positive_share = (t.numpy() for t in evaluate(self.params, x_val, y_val))
-            else:
-                val_loss = val_acc = np.full(n_lanes, np.nan, np.float32)
+            val_loss, val_acc, positive_share = _evaluate(self.params, dataset.x_val, dataset.y_val)
             if self.record_path:
                 self._record_path(epoch * per_epoch, active)
             self._record_noise(active)
@@ -242,7 +227,9 @@ class _Stack:
                 if blew_up or epoch == spec0.epochs:
                     weights = weights or [p.numpy() for p in self.params]
                     history.weights = tuple(w[lane] for w in weights)
-                    self._finish_path(lane)
+                    if self.record_path:
+                        history.trajectory = np.stack(self.paths[lane])
+                        history.trajectory_updates = np.array(self.path_updates[:len(self.paths[lane])], np.int64)
             state.done_updates += per_epoch * len(active)
             active = [lane for lane in active if lane not in ended]
             for slot, history in zip(slots, histories):
@@ -252,11 +239,7 @@ class _Stack:
                 progress(state)
             if not active:
                 break
-        self._collect_noise()
+        for lanes, job in self.noise_jobs:
+            for lane, scale in zip(lanes, job.result()[lanes]):
+                histories[lane].noise_scale.append(float(scale))
         return histories
-
-    def _finish_path(self, lane: int) -> None:
-        if self.record_path:
-            points = self.paths[lane]
-            self.histories[lane].trajectory = np.stack(points)
-            self.histories[lane].trajectory_updates = np.array(self.path_updates[:len(points)], np.int64)

@@ -1,41 +1,31 @@
-"""The edge-of-stability section's default runs, shipped in `default_stability.npz` so that a first visit trains
-nothing; found by their `StabilitySpec` (a built-in dataset's fingerprint names its generator version and settings).
+"""The edge-of-stability section's default runs, shipped in `default_stability.npz` (written by
+`dlviz.precomputed.encode`) so that a first visit trains nothing; found by their `StabilitySpec`.
 Regenerate with `python -m dlviz.precomputed stability`."""
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-import json
 from pathlib import Path
 
-import numpy as np
-
+from dlviz.precomputed import decode, encode, read, write
 from dlviz.runs import ADAM, GD, StabilityRun, StabilitySpec, stability_specs
 
 PATH = Path(__file__).with_name("default_stability.npz")
-_ARRAYS = ("losses", "sharpness_steps", "sharpness")
+FORMAT = 1
+_CLASSES = {cls.__name__: cls for cls in (StabilityRun, StabilitySpec)}
 
 
 def save(runs: list[StabilityRun], path: Path = PATH) -> Path:
     """Write `runs` (their specs and arrays) to `path`, compressed."""
-    arrays = {f"{i}/{name}": getattr(run, name) for i, run in enumerate(runs) for name in _ARRAYS}
-    index = json.dumps([dataclasses.asdict(run.spec) for run in runs]).encode()
-    with open(path, "wb") as handle:
-        np.savez_compressed(handle, index=np.frombuffer(index, dtype=np.uint8), **arrays)
-    return path
+    arrays: dict = {}
+    return write(path, [encode(run, str(i), arrays) for i, run in enumerate(runs)], arrays, FORMAT)
 
 
 @functools.lru_cache(maxsize=1)
 def load(path: Path = PATH) -> dict[StabilitySpec, StabilityRun]:
-    """The shipped runs by spec; empty when the file is missing or unreadable."""
-    try:
-        with np.load(path, allow_pickle=False) as stored:
-            specs = [StabilitySpec(**fields) for fields in json.loads(stored["index"].tobytes())]
-            return {spec: StabilityRun(spec, *(stored[f"{i}/{name}"] for name in _ARRAYS))
-                    for i, spec in enumerate(specs)}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
+    """The shipped runs by spec; empty when the file is missing, unreadable or of another format."""
+    runs = read(path, FORMAT, lambda entries, arrays: [decode(e, arrays, _CLASSES) for e in entries])
+    return {run.spec: run for run in runs or []}
 
 
 def generate(path: Path = PATH) -> Path:

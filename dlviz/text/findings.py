@@ -307,3 +307,13 @@ def range_interval_sentence(results, seeds, interval: tuple[float, float]) -> st
     return (f"Suggested: between learning rate {format_lr(interval[0])} and {format_lr(interval[1])} across "
             f"{format_count(len(results))} seeds (each seed's {results[0].suggestion_rule}: {each}). The test's "
             "single suggestion moves from seed to seed; the interval is what it can tell.")
+
+
+def validation_below_sentence(findings: SweepFindings) -> str | None:
+    """Why validation loss sits below training loss early in training, where the runs show it (one sentence)."""
+    if not findings.validation_below:
+        return None
+    where = "; ".join(("" if value is None else f"{value_name(findings.kind, value)}: ")
+                      + (f"epochs 1-{last}" if last > 1 else "epoch 1") for value, last in findings.validation_below)
+    return (f"Validation loss sits below training loss early on ({where}): Keras reports an epoch's training loss as "
+            "the mean over its batches while the weights improve, and validation loss once, at the epoch's end.")

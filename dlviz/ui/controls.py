@@ -18,12 +18,15 @@ _CHECKED = "dlviz_link_checked"
 
 
 def check_link(settings: Iterable[Setting]) -> None:
-    """Once per session and setting: read `?key=` from the URL and leave a notice for every value Streamlit's binding
-    will not use (not a number, infinite, out of range, repeated for a single value, not offered). The binding itself
-    drops such values (a multiselect keeps its usable ones) and keeps the URL in step; this only says so. Unknown keys
-    are ignored."""
+    """Once per session and setting: read `?key=` from the URL, leave a notice for every value the page cannot use
+    (not a number, infinite, out of range, repeated for a single value, not offered, an empty list), and rewrite the
+    URL's value before the widget reads it: a refused value leaves the URL (the control takes its default, as the
+    notice says), an accepted one is written in the binding's own spelling (`1e-2` as 0.01, `8.0` as 8, `g_look=cell`
+    as its label), then runs the page again (Streamlit's binding reads the URL a run starts with), so that the binding
+    uses exactly what the notice says and the address bar round-trips the view it shows. Unknown keys are ignored."""
     checked = st.session_state.setdefault(_CHECKED, set())
     notices = st.session_state.setdefault(_NOTICES, [])
+    rewritten = False
     for setting in settings:
         if setting.key in checked:
             continue
@@ -31,33 +34,47 @@ def check_link(settings: Iterable[Setting]) -> None:
         raw = st.query_params.get_all(setting.key)
         if not raw:
             continue
-        if setting.widget == "multiselect":
-            bad = []
-            for text in raw:
-                try:
-                    setting.parse([text])
-                except LinkError as exc:
-                    bad.append((text, exc))
-            if bad:
-                kept = len(bad) < len(raw)
-                notices.append(f"Ignored {', '.join(f'`{setting.key}={_shorten([t])}`' for t, _ in bad)} from the "
-                               f"link: {bad[0][1]}. " + (f"“{setting.label}” keeps the link's other values."
-                                                         if kept else f"“{setting.label}” is back at its default "
-                                                         f"({_shown(setting, setting.default)})."))
-            elif len(set(raw)) != len(raw):
-                notices.append(f"The link repeats a value of `{setting.key}`; each value is used once.")
-            continue
+        kept, refused = [], []
+        for text in raw if setting.widget == "multiselect" else [raw]:
+            try:
+                kept.append(setting.parse([text] if isinstance(text, str) else text))
+            except LinkError as exc:
+                refused.append((text if isinstance(text, str) else "&".join(text), exc))
+        values = list(dict.fromkeys(v for value in kept for v in (value if setting.widget == "multiselect"
+                                                                   else [value])))
+        if refused:
+            what = (f"“{setting.label}” keeps the link's other values ({_shown(setting, values)})." if values
+                    else f"“{setting.label}” is back at its default{_in_brackets(setting)}.")
+            notices.append(f"Ignored {', '.join(f'`{setting.key}={_shorten(text)}`' for text, _ in refused)} from "
+                           f"the link: {refused[0][1]}. {what}")
+        elif len(values) < len(raw) and setting.widget == "multiselect":
+            notices.append(f"The link repeats a value of `{setting.key}`; each value is used once.")
+        bound = [_bound_text(setting, v) for v in values]
+        if bound != raw:
+            rewritten = True
+            if not values:
+                del st.query_params[setting.key]
+            else:
+                st.query_params[setting.key] = bound if setting.widget == "multiselect" else bound[0]
+    if rewritten:  # the binding reads the URL the run started with: start again from the rewritten one
+        st.rerun()
+
+
+def follow_link(settings: Iterable[Setting]) -> None:
+    """On arrival from another page by a link with values (Home's lesson path: `st.page_link(query_params=...)`):
+    each usable value of the link goes to the session. Streamlit's binding lets a value the session already holds
+    (a sidebar toggle drawn on the page before) win over the URL's, so a click would otherwise drop `predict=true`
+    that a pasted link keeps."""
+    for setting in settings:
+        raw = st.query_params.get_all(setting.key)
+        if not raw or setting.key not in st.session_state:
+            continue  # (a widget the session has not drawn yet takes the link's value from the binding)
         try:
-            parsed = setting.parse(raw)
-        except LinkError as exc:
-            notices.append(f"Ignored `{setting.key}={_shorten(raw)}` from the link: {exc}. "
-                           f"“{setting.label}” is back at its default ({_shown(setting, setting.default)}).")
+            linked = setting.parse(raw)
+        except LinkError:
             continue
-        if raw[0] != _bound_text(setting, parsed):
-            # A value in another spelling than the binding's own (`b_x=updates` for the label "weight updates",
-            # `present=1` for "true"): the binding would drop it, so the session takes it, and the address bar shows
-            # the binding's spelling from the next change on.
-            st.session_state[setting.key] = parsed
+        if st.session_state[setting.key] != linked:
+            st.session_state[setting.key] = linked
 
 
 def _bound_text(setting: Setting, value: Any) -> str:
@@ -69,9 +86,12 @@ def _bound_text(setting: Setting, value: Any) -> str:
     return setting.format(value)
 
 
-def _shorten(raw: list[str]) -> str:
-    text = "&".join(raw)
+def _shorten(text: str) -> str:
     return text if len(text) <= 24 else text[:20] + "…"
+
+
+def _in_brackets(setting: Setting) -> str:
+    return "" if setting.default is None else f" ({_shown(setting, setting.default)})"
 
 
 def _shown(setting: Setting, value: Any) -> str:

@@ -32,7 +32,8 @@ PRESENTER_CSS = WRAP_CSS + """
   .stMain h2, .stMain h3 { font-size: 1.6rem; }
   .stMain [data-testid="stMarkdownContainer"] p, .stMain [data-testid="stMarkdownContainer"] li,
   .stMain [data-testid="stWidgetLabel"] p, .stMain [data-testid="stExpander"] summary p { font-size: 1.25rem; }
-  .stMain [data-testid="stCaptionContainer"] p { font-size: 1.05rem; }
+  .stMain [data-testid="stCaptionContainer"] p, .stMain [data-testid="stMultiSelectTagsContainer"] *,
+  .stMain [data-testid="stMarkdownContainer"] code { font-size: 1.05rem; }
   .stMain [data-testid="stMetricLabel"] p { font-size: 1.05rem; }
   .stMain [data-testid="stMetricValue"], .stMain [data-testid="stMetricValue"] p { font-size: 2.6rem; }
 </style>

@@ -15,6 +15,7 @@ import streamlit as st
 from dlviz import settings
 from dlviz.text import predictions
 from dlviz.text.predictions import CANNOT_TELL, MULTISELECT, NUMBER, RADIO, RIGHT, SLIDER, Context, Question
+from dlviz.ui import layout
 
 _STATE = "dlviz_predict_"  # + sweep key: {"answers": {question key: answer}, "skipped": bool} once revealed
 
@@ -23,7 +24,6 @@ def toggle(where: Any = None) -> bool:
     """Draw the "Predict first" toggle (bound to `?predict=`) in `where` (default: the page); returns it."""
     from dlviz.ui import controls
 
-    controls.check_link([settings.PREDICT])  # reads ?predict= once per session, with a notice for a bad value
     return bool(controls.draw(settings.PREDICT, where))
 
 
@@ -45,7 +45,7 @@ def _widget_key(context: Context, question: Question) -> str:
 
 def _ask(question: Question, context: Context) -> None:
     key = _widget_key(context, question)
-    label = f"**{question.prompt}**"
+    label = question.prompt  # (Markdown ** would be read out in the widget's accessible name)
     help_ = question.help or None
     if question.widget == SLIDER:
         st.slider(label, question.low, question.high, value=question.default, key=key, help=help_)
@@ -109,6 +109,9 @@ def gate(findings: Any, context: Context) -> bool:
         return False
     if not revealed["skipped"]:
         st.subheader("Your predictions")
+        if layout.answers_hidden():  # each verdict quotes the runs' findings: they wait for the teacher too
+            st.caption("Each answer is checked against these runs when the answers are revealed.")
+            return True
         for number, question in enumerate(asked, start=1):
             verdict = predictions.check(question, revealed["answers"].get(question.key), findings, context)
             if verdict is None:

@@ -15,12 +15,6 @@ from dlviz.ui.sidebar import Selection
 MIN_SEEDS = 3
 
 
-def offered(interval: tuple[float, float]) -> list[float]:
-    """The page's learning-rate choices inside `interval`, or the one nearest its middle (on a log scale) if none."""
-    inside = [c for c in settings.LEARNING_RATE_CHOICES if interval[0] <= c <= interval[1]]
-    return inside or [settings.nearest_choice((interval[0] * interval[1]) ** 0.5)]
-
-
 def section(selection: Selection, rates: list[float]) -> None:
     """Draw the range test (heading, explanation, a toggle that runs it, chart, interval, "add to the sweep")."""
     seeds = selection.seeds if selection.n_seeds >= MIN_SEEDS else defaults.seeds(selection.seed, MIN_SEEDS)
@@ -37,7 +31,6 @@ def section(selection: Selection, rates: list[float]) -> None:
     found = sweep.range_test(selection, seeds, LESSON_BATCH_SIZE)
     if found is None:
         return
-    # The answer: the span of the seeds' suggestions, which move from seed to seed.
     hidden, interval = layout.answers_hidden(), (min(r.suggestion for r in found), max(r.suggestion for r in found))
     layout.plot(charts.range_band_figure(found, interval, seeds=seeds, answers=not hidden,
                                          presenter=layout.presenter()), "lr_range_test_chart")
@@ -46,6 +39,8 @@ def section(selection: Selection, rates: list[float]) -> None:
                    "answers.")
         return
     st.caption(range_interval_sentence(found, seeds, interval))
-    picks = offered(interval)
+    # The page's choices inside the interval, or the one nearest its middle on a log scale.
+    picks = ([c for c in settings.LEARNING_RATE_CHOICES if interval[0] <= c <= interval[1]]
+             or [settings.nearest_choice((interval[0] * interval[1]) ** 0.5)])
     st.button(f"Add learning rate {', '.join(map(format_lr, picks))} to the sweep", disabled=set(picks) <= set(rates),
               on_click=lambda: controls.set_value(settings.LEARNING_RATES, sorted({*rates, *picks})))

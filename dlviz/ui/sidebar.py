@@ -21,6 +21,7 @@ _LAST_DATASET = "dlviz_last_dataset"
 _KEPT_UPLOAD = "dlviz_kept_upload"  # (file name, bytes) of the last upload that gave a dataset
 _SELECTION = "dlviz_selection"
 _DRAWN_THIS_RUN = "dlviz_sidebar_drawn"
+_PAGE = "dlviz_page"  # the URL path of the page drawn last
 
 
 @dataclass(frozen=True)
@@ -71,14 +72,26 @@ def _warnings(_dataset: Dataset, fingerprint: str) -> list:
     return data_mod.data_warnings(_dataset)
 
 
-def draw() -> Selection:
-    """Draw the sidebar and return its choice (also kept for `selection()`)."""
-    controls.check_link(settings.SIDEBAR)
+def draw(page: str | None = None) -> Selection:
+    """Draw the sidebar and return its choice (also kept for `selection()`). `page` (the page's URL path) tells a
+    move to another page, whose link's values then win over the session's (`controls.follow_link`)."""
+    controls.check_link(settings.every_setting())  # before any widget: it may rerun the page
+    if page is not None:
+        if st.session_state.get(_PAGE, page) != page:
+            controls.follow_link(settings.every_setting())
+        st.session_state[_PAGE] = page
     if controls.value(settings.DATA) == "upload" and _LAST_DATASET not in st.session_state:
         # A link can carry settings but not an uploaded file.
         controls.add_notice("This link was shared from a view of an uploaded CSV; uploaded files cannot travel in a "
                             "link, so the practice dataset is shown instead. Upload the file again to see that view.")
         controls.set_value(settings.DATA, "practice")
+        st.query_params.pop(settings.DATA.key, None)
+        st.rerun()  # (the binding reads the URL a run starts with)
+    if settings.HIDE_ANSWERS.key in st.query_params and not controls.value(settings.PRESENT):
+        controls.add_notice(f"Ignored `{settings.HIDE_ANSWERS.key}={st.query_params[settings.HIDE_ANSWERS.key]}` "
+                            f"from the link: “{settings.HIDE_ANSWERS.label}” works in presenter mode only (add "
+                            f"`{settings.PRESENT.key}=true`). The answers are shown.")
+        del st.query_params[settings.HIDE_ANSWERS.key]
     bar = st.sidebar
     present = controls.draw(settings.PRESENT, bar)
     st.html(layout.PRESENTER_CSS if present else layout.WRAP_CSS)

@@ -17,7 +17,7 @@ from dlviz.ui import layout, predict, teaching
 from dlviz.ui.sweep import run_job
 from dlviz.ui.sidebar import Selection
 
-ROWS_PER_STEP = 256  # a full-batch step of 2,560 rows took ~2.5 ms, a one-lane sweep step ~0.2 ms (x2: the sharpness)
+ROWS_PER_STEP = 256  # a full-batch step costs about one one-lane sweep step per this many rows (x2: the sharpness)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ def what_this_run_shows(findings: SweepFindings) -> None:
     if layout.answers_hidden():
         layout.reveal_answers()
         return
-    sentences = text.sentences(findings)
+    sentences = text.sentences(findings) + [s for s in [text.validation_below_sentence(findings)] if s]
     if sentences:
         st.markdown("\n".join(f"- {sentence}" for sentence in sentences))
     else:
@@ -63,11 +63,13 @@ def check_yourself(name: str, questions: Sequence[Any], findings: Any) -> None:
     """Multiple-choice questions (`lessons.Question`), each checked when answered, `explain(findings)` quoting the
     runs; widget keys start with `quiz_{name}`."""
     for number, question in enumerate(questions, start=1):
-        choice = st.radio(f"**{number}. {question.prompt}**", question.options, index=None,
+        choice = st.radio(f"{number}. {question.prompt}", question.options, index=None,
                           key=f"quiz_{name}_{number}")
         if choice is None:
             continue
-        explanation = question.explain(findings)
+        # While a teacher hides the answers, the explanation (which quotes these runs' findings) waits too.
+        explanation = ("These runs' numbers follow when the answers are revealed." if layout.answers_hidden()
+                       else question.explain(findings))
         if question.options.index(choice) == question.answer:
             st.success(f"Right. {explanation}")
         else:

@@ -20,6 +20,21 @@ VIEWPORTS = {"1280x720": {"width": 1280, "height": 720}, "1024x768": {"width": 1
 MIN_CHART_TEXT_PX = 16
 
 
+HANDLE_RADIUS_PX = 10  # plotly's slider handle, centred on the rail's start at epoch 0
+# Text in the main area (not in a chart) under `arg` px: "size px kind: text" for each.
+SMALL_BODY_TEXT_JS = """(smallest) => [...document.querySelectorAll('[data-testid="stMain"] *')].filter(el =>
+  [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()) && !el.closest('.js-plotly-plot')
+  && el.getBoundingClientRect().width > 0 && parseFloat(getComputedStyle(el).fontSize) < smallest).map(el =>
+  `${getComputedStyle(el).fontSize} ${el.closest('[data-testid]').dataset.testid}: ` +
+  el.textContent.trim().slice(0, 30))"""
+# Per replay chart: where its buttons end and its slider's rail starts (px).
+REPLAY_CONTROLS_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].filter(plot =>
+  plot.querySelector('.updatemenu-button') && plot.querySelector('.slider-rail-rect')).map(plot => ({
+  buttons_right: Math.max(...[...plot.querySelectorAll('.updatemenu-button')].map(
+    b => b.getBoundingClientRect().right)),
+  rail_left: plot.querySelector('.slider-rail-rect').getBoundingClientRect().left}))"""
+
+
 def presenter_faults(page, normal_metric_px: list[float]) -> list[str]:
     faults = []
     box = first_chart_box(page) if page.locator(CHART).count() else None  # home has no chart
@@ -35,6 +50,17 @@ def presenter_faults(page, normal_metric_px: list[float]) -> list[str]:
     if small:
         listed = [f"{kind} ({', '.join(texts[:3])}{', …' if len(texts) > 3 else ''})" for kind, texts in small.items()]
         faults.append("chart text under 16 px: " + "; ".join(listed))
+    body = page.evaluate(SMALL_BODY_TEXT_JS, MIN_CHART_TEXT_PX)
+    if body:
+        faults.append(f"body text under 16 px: {body[:4]}")
+    for chart in page.evaluate(REPLAY_CONTROLS_JS):
+        if chart["rail_left"] - HANDLE_RADIUS_PX < chart["buttons_right"]:
+            faults.append(f"the replay slider's handle ({chart['rail_left']:.0f} px - {HANDLE_RADIUS_PX} px) "
+                          f"covers ❚❚ Pause (ends at {chart['buttons_right']:.0f} px)")
+    starred = page.evaluate("() => [...document.querySelectorAll('[aria-label]')].map(e => e.ariaLabel)"
+                            ".filter(t => t.includes('**'))")
+    if starred:
+        faults.append(f"accessible names with Markdown asterisks: {starred[:2]}")
     sizes = metric_value_sizes(page)
     if normal_metric_px and sizes and min(sizes) < max(normal_metric_px):
         faults.append(f"metric values shrink to {min(sizes):g} px (normal mode: {max(normal_metric_px):g} px)")

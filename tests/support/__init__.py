@@ -82,3 +82,14 @@ def load_csv(source, target: str | None = None, *, max_rows: int | None = None,
     frame = read_csv(source)
     return prepare(frame, target, name=name, max_rows=max_rows, standardize=standardize, stratify=stratify,
                    drop_columns=drop_columns)
+
+
+def cielab(hex_color: str):
+    """'#1b3a8c' -> its CIELAB (D65) coordinates: distances between two are CIE76 colour differences."""
+    import numpy as np
+
+    rgb = np.array([int(hex_color[i:i + 2], 16) / 255 for i in (1, 3, 5)])
+    rgb = np.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ rgb
+    f = np.cbrt(xyz / [0.95047, 1.0, 1.08883])
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
