@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from dlviz.analysis import grid
-from dlviz.runs import FIRST_SEED, LESSON_HIDDEN_UNITS, MAX_SEEDS
+from dlviz.runs import ADAM, FIRST_SEED, GD, LESSON_HIDDEN_UNITS, MAX_SEEDS
 from dlviz.text.format import format_lr
 
 
@@ -174,7 +174,11 @@ LR_EPOCHS = _slider("lr_epochs", "Epochs", 20, 1, 200)
 LR_METRIC = Setting("lr_metric", "Metric", "loss", "radio", choices=("loss", "accuracy"))
 LR_LOG_Y = Setting("lr_logy", "Log loss axis", True, "toggle",
                    help="A log axis keeps a diverging run from flattening the others.")
-LR_PAGE = (LEARNING_RATES, LR_EPOCHS, LR_METRIC, LR_LOG_Y)
+LR_OPTIMIZER = Setting("lr_opt", "Optimizer", GD, "radio", choices=(GD, ADAM),
+                       labels={GD: "Plain gradient descent", ADAM: "The lesson's Adam"},
+                       help="Why big steps oscillate: full-batch runs with plain gradient descent (sharpness against "
+                            "2/lr) or the lesson's Adam (preconditioned sharpness against 38/lr).")
+LR_PAGE = (LEARNING_RATES, LR_EPOCHS, LR_METRIC, LR_LOG_Y, LR_OPTIMIZER)
 
 # Batch size x learning rate page
 GRID_BATCH_SIZES = Setting("g_batches", "Batch sizes (rows)", (16, 64, 256, 1024), "multiselect",

@@ -179,9 +179,17 @@ def test_the_section_on_the_page_predict_first_then_sentences_and_adam():
     text = " ".join(m.value for m in at.markdown)
     assert "**lr 2** (2/lr = 1)" in text and any("lr 2" in e.value for e in list(at.success) + list(at.error))
     assert any("starts with sharpness λ = " in r.label for r in at.radio)  # the quiz quotes the measured sharpness
-    at.radio(key="lr_stability_optimizer").set_value("The lesson's Adam").run()
+    at.radio(key="lr_opt").set_value(ADAM).run()
     (chart,) = [f for f in figures(at) if f["layout"]["title"]["text"].startswith("Full-batch Adam")]
     assert "**lr 0.01** (38/lr = 3,800)" in " ".join(m.value for m in at.markdown)
+
+
+def test_a_link_opens_the_section_on_the_lessons_adam():
+    from tests.support import figures, open_page
+
+    at = open_page("app_pages/learning_rate.py", lr_opt="adam")
+    assert not at.exception and at.radio(key="lr_opt").value == ADAM
+    assert [f for f in figures(at) if f["layout"]["title"]["text"].startswith("Full-batch Adam")]
 
 
 def test_the_shipped_default_view_covers_the_section_and_matches_a_fresh_run():

@@ -13,7 +13,8 @@ from dlviz.charts.stability import stability_figure, valley_figure
 from dlviz.runs import ADAM, GD, StabilityRun, stability_specs
 from dlviz.text.predictions import Context
 from dlviz.text.stability import predict_questions, quiz_question, regime_sentence, valley_sentence
-from dlviz.ui import layout, predict, teaching
+from dlviz import settings
+from dlviz.ui import controls, layout, predict, teaching
 from dlviz.ui.sweep import run_job
 from dlviz.ui.sidebar import Selection
 
@@ -60,8 +61,7 @@ def section(selection: Selection) -> None:
         "reaches 2/lr, then hovers there, the **edge of stability** (Cohen et al. 2021, arXiv 2103.00065); a run "
         "starting above it is thrown somewhere flatter, the **catapult** (Lewkowycz et al. 2020). The page's rates "
         "show none of this under plain gradient descent, so this section uses rates of its own.")
-    adam = st.radio("Optimizer", ["Plain gradient descent", "The lesson's Adam"], horizontal=True,
-                    key="lr_stability_optimizer") == "The lesson's Adam"
+    adam = controls.draw(settings.LR_OPTIMIZER) == ADAM
     if adam:
         st.caption("Adam divides each step by its running gradient size (P = (1 − β1ᵗ)·diag(√v̂ + ε)): its threshold "
                    "is on the **preconditioned sharpness** λmax(P⁻¹ᐟ²HP⁻¹ᐟ²), 2(1 + β1)/((1 − β1)·lr) = 38/lr at "
