@@ -61,8 +61,10 @@ def test_building_the_grid():
 
 def test_grid_arranges_seeds_into_cells():
     grid = fake_grid(MOVING)
-    assert grid.shape == (4, 4) and grid.n_seeds == 3 and grid.done().all()
-    assert [h.spec.seed for h in grid.cell(64, 1e-2)] == [1, 2, 3]
+    assert grid.shape == (4, 4) and grid.n_seeds == 3 and all(
+        h.complete for row in grid.histories for cell in row for h in cell)
+    cell = grid.histories[grid.batch_sizes.index(64)][grid.learning_rates.index(1e-2)]
+    assert [h.spec.seed for h in cell] == [1, 2, 3]
     assert grid.diverged().sum() == 5 and grid.diverged_seeds()[0, 2] == 3 and grid.diverged_epochs()[0, 2] == 2
     assert grid.updates(2560) == [3 * 160, 3 * 40, 3 * 10, 3 * 3]
 
@@ -190,7 +192,8 @@ def test_real_small_grid(tiny_dataset):
     from dlviz.engine.sweep import train_sweep
 
     grid = Grid.from_runs(train_sweep(tiny_dataset, specs), specs)
-    assert grid.shape == (2, 3) and grid.n_seeds == 2 and grid.done().all()
+    assert grid.shape == (2, 3) and grid.n_seeds == 2 and all(
+        h.complete for row in grid.histories for cell in row for h in cell)
     assert grid.diverged()[:, 2].all()
     for row in g.row_bests(grid):
         assert set(row.tied_rates) <= {1e-3, 0.03}

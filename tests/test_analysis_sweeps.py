@@ -16,7 +16,7 @@ from tests.support.histories import batch_runs, falling, lr_sweep, make, overfit
 def test_learning_rate_sweep_with_a_clear_winner():
     found = kinds.LEARNING_RATE.analyze(lr_sweep())
     assert found.values == (1e-4, 1e-3, 1e-2, 0.1, 1.0) and found.n_seeds == 3
-    assert found.best_value == 1e-2 and found.tied_values == (1e-2,)
+    assert found.best_value == 1e-2 and found.ranking.tied == (1e-2,)
     evidence = found.ranking.versus(1e-3)
     assert evidence.every_seed and evidence.exceeds_spread and evidence.mean_difference == pytest.approx(0.04)
     assert [s.value for s in found.too_slow] == [1e-4] and [s.value for s in found.too_high] == [0.1]
@@ -29,7 +29,7 @@ def test_learning_rate_sweep_with_a_clear_winner():
 
 def test_two_values_closer_than_their_spread_tie():
     found = kinds.LEARNING_RATE.analyze(lr_sweep(gap=0.005))  # 1e-3 behind by 0.005 on every seed; spread 0.02
-    assert found.best_value is None and found.tied_values == (1e-3, 1e-2)
+    assert found.best_value is None and found.ranking.tied == (1e-3, 1e-2)
     assert found.ranking.versus(1e-3).every_seed and not found.ranking.versus(1e-3).exceeds_spread
     assert found.value(1e-3).verdicts == (sweeps.TIED_BEST,) and found.value(1e-2).verdicts == (sweeps.TIED_BEST,)
     assert found.code_value(0.01) == 0.01  # the code selector falls back to the lesson's value
@@ -37,7 +37,7 @@ def test_two_values_closer_than_their_spread_tie():
 
 def test_one_seed_names_no_winner_between_close_values():
     close = kinds.LEARNING_RATE.analyze(lr_sweep(offsets={1: 0.0}, gap=0.01))
-    assert close.n_seeds == 1 and close.best_value is None and close.tied_values == (1e-3, 1e-2)
+    assert close.n_seeds == 1 and close.best_value is None and close.ranking.tied == (1e-3, 1e-2)
     clear = kinds.LEARNING_RATE.analyze(lr_sweep(offsets={1: 0.0}, gap=0.1))
     assert clear.best_value == 1e-2
 
@@ -47,13 +47,13 @@ def test_a_diverged_then_constant_run():
     blown = found.value(1.0)
     assert blown.diverged_seeds == 3 and blown.diverged_epochs == (1, 1)
     assert blown.after_divergence == "constant" and not blown.rankable
-    assert 1.0 not in found.tied_values
+    assert 1.0 not in found.ranking.tied
 
 
 def test_a_run_at_the_constant_predictors_loss_is_never_best():
     stuck = [make([0.69] * 10, [0.693] * 10, lr=r, seed=s, initial_loss=0.69) for r in (1e-3, 1e-2) for s in (1, 2)]
     found = kinds.LEARNING_RATE.analyze(stuck)
-    assert found.best_value is None and found.tied_values == ()
+    assert found.best_value is None and found.ranking.tied == ()
     assert all(sweeps.NOT_LEARNING in v.verdicts for v in found.per_value)
 
 
@@ -72,7 +72,7 @@ def test_accuracy_below_the_majority_baseline():
 def test_huge_losses_with_standardisation_off_point_at_the_inputs():
     runs = [make([3e9, 2e9, 1.5e9], [4e9, 2e9, 1.6e9], lr=r, seed=1, initial_loss=3e9) for r in (1e-3, 1e-2)]
     off = kinds.LEARNING_RATE.analyze(runs, standardized=False)
-    assert off.unscaled_inputs and off.best_value is None and off.tied_values == ()
+    assert off.unscaled_inputs and off.best_value is None and off.ranking.tied == ()
     assert all(v.verdicts[0] == sweeps.HUGE_LOSS for v in off.per_value)
     assert not any(sweeps.OVERFITTING in v.verdicts for v in off.per_value)
     assert not kinds.LEARNING_RATE.analyze(runs, standardized=True).unscaled_inputs
@@ -121,7 +121,7 @@ def test_real_learning_rate_sweep(practice_1200):
     assert found.n_seeds == 2
     assert sweeps.DIVERGED in found.value(3.0).verdicts
     assert {sweeps.TOO_SLOW, sweeps.NOT_LEARNING} & set(found.value(1e-4).verdicts)
-    assert found.best_value in (None, 1e-2) and 1e-2 in found.tied_values
+    assert found.best_value in (None, 1e-2) and 1e-2 in found.ranking.tied
 
 
 def test_real_overfitting_run(practice_1200):

@@ -99,7 +99,7 @@ def test_a_run_that_learned_nothing_on_one_seed_is_never_tied_for_best():
         val = falling(0.34) if seed == 1 else np.full(20, 0.70)
         runs.append(make(falling(0.3), val, lr=0.1, seed=seed, initial_loss=0.69))
     found = kinds.LEARNING_RATE.analyze(runs)
-    assert found.ranking.leader == 0.01 and 0.1 not in found.tied_values
+    assert found.ranking.leader == 0.01 and 0.1 not in found.ranking.tied
     assert sweeps.TIED_BEST not in found.value(0.1).verdicts
 
 

@@ -19,7 +19,7 @@ from typing import Callable, Hashable, Iterable, Sequence
 
 import numpy as np
 
-from dlviz.analysis.curves import smoothed
+from dlviz.analysis.curves import lowest, smoothed
 from dlviz.runs import RunHistory
 
 # With one seed, the spread is borrowed: two runs of the lesson's code that differ only in the seed differ by about
@@ -182,6 +182,6 @@ def lowest_of_mean(value: Hashable, runs: Sequence[RunHistory]) -> tuple[ValueSt
     returned epoch (1-based; None without a finite one); the ValueStat is each seed's smoothed value there."""
     curves_ = [smoothed(h.val_loss) for h in runs]
     mean = np.mean([c[:min(map(len, curves_))] for c in curves_], axis=0) if curves_ else np.array([])
-    best = int(np.nanargmin(np.where(np.isfinite(mean), mean, np.nan))) + 1 if np.isfinite(mean).any() else None
+    best = (lowest(mean) or (None,))[0]
     return ValueStat(value, tuple(h.spec.seed for h in runs),
                      tuple(float(c[best - 1]) if best else math.nan for c in curves_)), best

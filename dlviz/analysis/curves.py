@@ -2,8 +2,7 @@
 divergence (and what happened after it), oscillation, update noise and the constant-predictor reference.
 
 Pure NumPy over `RunHistory` (no TensorFlow, no sentences). Epochs are 1-based; losses are binary cross-entropy in
-nats (the unit Keras reports). Fields the engine/data helpers add later (`prior_loss`, `nan_at`,
-`final_positive_share`, `majority_val_accuracy`) are read with `getattr` fallbacks.
+nats (the unit Keras reports).
 """
 
 from __future__ import annotations
@@ -17,28 +16,15 @@ import numpy as np
 from dlviz.runs import DIVERGENCE_FACTOR, RunHistory
 from dlviz.smoothing import centred_mean
 
-# The robust per-run statistic: validation loss smoothed by a centred 3-epoch mean (at the two ends, the mean of the
-# two epochs there), so that one dip of an oscillating curve cannot make a run "best" (issue 15, lr 0.1 on the
-# breast-cancer data: one dip to 0.043 between epochs near 0.10-0.14).
+# The robust per-run statistic: validation loss smoothed over 3 epochs, so one dip of an oscillating curve cannot make
+# a run "best" (issue 15: lr 0.1 on breast-cancer data dipped once to 0.043 among epochs near 0.10-0.14).
 SMOOTHING_WINDOW = 3
-# Overfitting (the one definition dlviz uses, on every page and the grid): after the epoch of lowest smoothed
-# validation loss, the smoothed validation loss ends more than max(5% of that lowest, 0.01) above it while training
-# loss ends below its value at that epoch.
-OVERFIT_TOLERANCE = 0.05
-OVERFIT_MIN_RISE = 0.01
-# A run is "not learning" when its robust validation loss stays above 95% of a constant predictor's loss (issue 16
-# item 7: a run stuck at ln 2 must never be called best).
-NOT_LEARNING_SHARE = 0.95
-# Huge losses: more than 10x a constant predictor's loss at the end of the run (issue 16 item 7: money-sized
-# unscaled features give 1e8-1e10).
-HUGE_LOSS_FACTOR = 10.0
+OVERFIT_TOLERANCE, OVERFIT_MIN_RISE = 0.05, 0.01  # the rise that counts: max(5% of the lowest, 0.01) (`overfitting`)
+NOT_LEARNING_SHARE = 0.95  # of a constant predictor's loss (`not_learning`; issue 16: never call ln 2 best)
+HUGE_LOSS_FACTOR = 10.0    # x a constant predictor's loss (`huge_loss`; unscaled money columns give 1e8-1e10)
 # Oscillation thresholds (kept from the first round, chosen on the practice and breast-cancer data).
-OSCILLATION_JUMP = 0.10
-OSCILLATION_MIN_ABS = 0.01
-OSCILLATION_REVERSALS = 3
-TRAIN_RISE = 0.02
-TRAIN_RISE_MIN_ABS = 0.005
-TRAIN_RISE_SHARE = 0.20
+OSCILLATION_JUMP, OSCILLATION_MIN_ABS, OSCILLATION_REVERSALS = 0.10, 0.01, 3
+TRAIN_RISE, TRAIN_RISE_MIN_ABS, TRAIN_RISE_SHARE = 0.02, 0.005, 0.20
 NOISE_MAX_WINDOW = 25
 EARLY_STOPPING_PATIENCE = 5
 
@@ -68,15 +54,15 @@ def tail_mean(values: Sequence[float], n: int = TAIL_EPOCHS) -> float:
 
 def prior_loss(history: RunHistory) -> float:
     """Loss of the best constant predictor (the class-prior entropy, nats): ln 2 for balanced classes."""
-    value = getattr(history, "prior_loss", None)
-    return float(value) if value is not None and math.isfinite(value) and value > 0 else math.log(2)
+    value = history.prior_loss
+    return float(value) if math.isfinite(value) and value > 0 else math.log(2)
 
 
 def majority_accuracy(history: RunHistory, default: float | None = None) -> float | None:
     """Validation accuracy of always predicting the majority class (`history.majority_val_accuracy`, else
     `default`)."""
-    value = getattr(history, "majority_val_accuracy", None)
-    return float(value) if value is not None and math.isfinite(value) else default
+    value = history.majority_val_accuracy
+    return float(value) if math.isfinite(value) else default
 
 
 def starting_loss(history: RunHistory) -> float:
@@ -90,16 +76,16 @@ def starting_loss(history: RunHistory) -> float:
 def best_epoch(history: RunHistory) -> tuple[int, float] | None:
     """(1-based epoch, value) of the lowest finite raw validation loss, the first if tied; None without one.
     This is the epoch `EarlyStopping(restore_best_weights=True)` keeps when it never stops early."""
-    return _lowest(array(history.val_loss))
+    return lowest(array(history.val_loss))
 
 
 def robust_best(history: RunHistory) -> tuple[int, float] | None:
     """(1-based epoch, value) of the lowest smoothed validation loss: the per-run statistic dlviz ranks by."""
-    return _lowest(smoothed(history.val_loss))
+    return lowest(smoothed(history.val_loss))
 
 
-def _lowest(values: np.ndarray) -> tuple[int, float] | None:
-    """(1-based index, value) of the lowest finite value, the first if tied; None without one."""
+def lowest(values: np.ndarray) -> tuple[int, float] | None:
+    """(1-based index, value) of the lowest finite value of `values` (shape (epochs,)), the first if tied."""
     finite = np.isfinite(values)
     if not finite.any():
         return None
@@ -234,11 +220,9 @@ def divergence(history: RunHistory, factor: float = DIVERGENCE_FACTOR) -> Diverg
     """Did the run blow up (training loss > `factor` x its start, or NaN/inf)? Uses `history.diverged_at` when set.
 
     `after` is AFTER_CONSTANT only when the numbers back it: `final_positive_share` is 0 or 1, or (without it) the
-    last three epochs' training loss is within 10% of the constant predictor's and the final validation accuracy
-    equals the majority share (to 0.001). AFTER_RECOVERED when the training loss over the last TAIL_EPOCHS epochs
-    (`end_loss`, the number the sentence prints) is below the start and below NOT_LEARNING_SHARE x the constant
-    predictor's loss (learning again, not 0.735 against a start of 0.736): one statistic decides and is shown, so a
-    last epoch dipping below the start while the last-3 mean stays above it is not called a recovery.
+    last-3-epochs training loss is within 10% of a constant predictor's and the final validation accuracy is the
+    majority share (to 0.001). AFTER_RECOVERED when `end_loss` (last TAIL_EPOCHS epochs, the number shown) is below
+    the start and below NOT_LEARNING_SHARE x a constant predictor's loss: a last epoch alone never decides.
     """
     found = _first_bad_epoch(history, factor)
     epoch = history.diverged_at or (found[0] if found else None)
@@ -249,12 +233,9 @@ def divergence(history: RunHistory, factor: float = DIVERGENCE_FACTOR) -> Diverg
     start = starting_loss(history)
     at_loss = float(loss[epoch - 1]) if epoch - 1 < len(loss) else math.nan
     ratio = at_loss / start if math.isfinite(at_loss) and math.isfinite(start) and start > 0 else math.nan
-    nan_at = getattr(history, "nan_at", None)
-    if nan_at is None:
-        nans = np.nonzero(np.isnan(loss))[0]
-        nan_at = int(nans[0]) + 1 if len(nans) else None
-    share = getattr(history, "final_positive_share", None)
-    share = share if share is not None and math.isfinite(share) else None
+    nans = np.nonzero(np.isnan(loss))[0]
+    nan_at = history.nan_at or (int(nans[0]) + 1 if len(nans) else None)
+    share = history.final_positive_share if math.isfinite(history.final_positive_share) else None
     prior = prior_loss(history)
     final = float(loss[-1]) if len(loss) else math.nan
     tail = tail_mean(loss)
@@ -272,8 +253,7 @@ def divergence(history: RunHistory, factor: float = DIVERGENCE_FACTOR) -> Diverg
         after = AFTER_RECOVERED
     else:
         after = AFTER_UNKNOWN
-    return Divergence(int(epoch), reason, at_loss, start, ratio, nan_at, after, final,
-                      None if share is None else float(share), prior, tail)
+    return Divergence(int(epoch), reason, at_loss, start, ratio, nan_at, after, final, share, prior, tail)
 
 
 def not_learning(history: RunHistory) -> bool:
@@ -317,8 +297,6 @@ class Oscillation:
 
 
 def _reversals(values: np.ndarray) -> int:
-    if len(values) < 3:
-        return 0
     steps = np.diff(values)
     big = (np.abs(steps) > OSCILLATION_JUMP * np.abs(values[:-1])) & (np.abs(steps) > OSCILLATION_MIN_ABS)
     signs = np.sign(steps[big])
@@ -332,10 +310,8 @@ def oscillation(history: RunHistory) -> Oscillation | None:
         return None
     val, loss = array(history.val_loss), array(history.loss)
     reversals = _reversals(val) if np.isfinite(val).all() else 0
-    rises = 0
-    if np.isfinite(loss).all() and len(loss) > 1:
-        steps_ = np.diff(loss)
-        rises = int(np.count_nonzero((steps_ > TRAIN_RISE * np.abs(loss[:-1])) & (steps_ > TRAIN_RISE_MIN_ABS)))
+    rise = np.diff(loss) if np.isfinite(loss).all() else np.zeros(max(len(loss) - 1, 0))
+    rises = int(np.count_nonzero((rise > TRAIN_RISE * np.abs(loss[:-1])) & (rise > TRAIN_RISE_MIN_ABS)))
     steps = max(len(loss) - 1, 0)
     if reversals >= OSCILLATION_REVERSALS or (rises >= 2 and steps and rises >= TRAIN_RISE_SHARE * steps):
         return Oscillation(reversals, rises, steps)
@@ -353,10 +329,8 @@ def update_noise(history: RunHistory, window: int | None = None) -> float:
     Returns:
         The scatter (nats), NaN with fewer updates than a window of 3."""
     loss = array(history.update_loss)
-    bad = np.nonzero(~np.isfinite(loss))[0]
-    if len(bad):
-        loss = loss[:bad[0]]
-    n = len(loss)
+    n = int(np.argmin(np.isfinite(loss))) if not np.isfinite(loss).all() else len(loss)
+    loss = loss[:n]
     window = int(min(NOISE_MAX_WINDOW, n // 5) if window is None else window)
     if window % 2 == 0:
         window -= 1

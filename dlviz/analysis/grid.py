@@ -1,10 +1,6 @@
-"""Batch size x learning rate: a grid of real runs (every cell on the same seeds), the outcome of every cell as the
-seeds' mean, and the best learning rate per batch size under the seed-aware rule (ties marked as ties).
-
-Pure logic over `RunSpec` / `RunHistory` (no TensorFlow, no sentences). Cells are ordered
-row by row (batch size major, learning rate minor, then seed) so one `train_sweep` call stacks every learning rate
-and seed of a batch size.
-"""
+"""Batch size x learning rate: a grid of real runs (every cell on the same seeds), each cell's outcome as the seeds'
+mean, and the best learning rate per batch size under the seed-aware rule (ties marked as ties). Cells are ordered
+batch size major, then learning rate, then seed, so one `train_sweep` call stacks a batch size's runs."""
 
 from __future__ import annotations
 
@@ -111,15 +107,8 @@ class Grid:
     def shape(self) -> tuple[int, int]:
         return len(self.batch_sizes), len(self.learning_rates)
 
-    def cell(self, batch_size: int, learning_rate: float) -> list[RunHistory | None]:
-        return self.histories[self.batch_sizes.index(batch_size)][self.learning_rates.index(learning_rate)]
-
     def _matrix(self, f, dtype=float) -> np.ndarray:
         return np.array([[f(cell) for cell in row] for row in self.histories], dtype=dtype).reshape(self.shape)
-
-    def done(self) -> np.ndarray:
-        """Cells whose every seed has finished."""
-        return self._matrix(lambda c: bool(c) and all(h is not None and h.complete for h in c), bool)
 
     @cached_property
     def blown(self) -> list[list[list[int | None]]]:
@@ -132,8 +121,7 @@ class Grid:
                         dtype=dtype).reshape(self.shape)
 
     def diverged(self) -> np.ndarray:
-        """Cells where at least one seed blew up."""
-        return self.diverged_seeds() > 0
+        return self.diverged_seeds() > 0  # at least one seed blew up
 
     def diverged_seeds(self) -> np.ndarray:
         return self._judged(lambda c, b: sum(e is not None for e in b), int)

@@ -1,10 +1,5 @@
-"""Per-page analysis of a sweep (every value on several seeds): typed findings, numbers only.
-
-`analyze_values(kind, histories, ...)` and its variants `analyze_epochs`, `analyze_batch_sizes` and
-`analyze_learning_rates` take a sweep kind (`dlviz.kinds.Kind`: only its `field` is read here) and the flat list of
-a page's `RunHistory` objects (values x seeds, any order) and return a `SweepFindings`. Every statement that names
-or ranks values follows `compare.rank` (see `dlviz.analysis.compare`).
-"""
+"""Per-page analysis of a sweep (every value on several seeds): typed findings, numbers only. `analyze_values` and
+its page variants return a `SweepFindings`; every statement that names or ranks values follows `compare.rank`."""
 
 from __future__ import annotations
 
@@ -44,8 +39,8 @@ SMALLER_BETTER, LARGER_BETTER, NO_CLEAR_DIFFERENCE = "smaller_better", "larger_b
 # Accuracies closer than this to the majority baseline are "at" it (a 41.7% is never "worse than 41.7%").
 BASELINE_TOLERANCE = 0.0005
 
-# Too slow / too high also need a material gap (kept from the first round): final training loss > 1.25x the
-# reference's and > reference + 0.05; too slow covered < 2/3 of the drop the reference made.
+# Too slow / too high also need final training loss > 1.25x the reference's and > it + 0.05; too slow covered < 2/3
+# of the drop the reference made.
 SLOW_RATIO, SLOW_MARGIN, SLOW_PROGRESS = 1.25, 0.05, 2 / 3
 
 
@@ -150,10 +145,6 @@ class SweepFindings:
         return self.ranking.best if len(self.ranking.stats) >= 2 else None
 
     @property
-    def tied_values(self) -> tuple[Hashable, ...]:
-        return self.ranking.tied
-
-    @property
     def unscaled_inputs(self) -> bool:
         """Huge losses with standardisation off: point at the "Standardise features" toggle."""
         return not self.standardized and any(v.huge_loss_seeds for v in self.per_value)
@@ -229,12 +220,9 @@ def _speed(per_value: Sequence[ValueFindings]) -> tuple[tuple[SpeedVerdict, ...]
     ref_final = ref.final_train_loss.mean
     slow, high = [], []
     for v in usable:
-        if v is ref:
-            continue
-        comparison = ranking.versus(v.value)
-        final = v.final_train_loss.mean
+        comparison, final = ranking.versus(v.value), v.final_train_loss.mean
         material = final > SLOW_RATIO * ref_final and final > ref_final + SLOW_MARGIN
-        if comparison is None or not comparison.a_beats_b or not material:
+        if v is ref or comparison is None or not comparison.a_beats_b or not material:
             continue
         drop = ref.start_loss.mean - ref_final
         progress = (v.start_loss.mean - final) / drop if drop > 0 else math.nan
@@ -251,11 +239,8 @@ def _with_verdicts(per_value: Sequence[ValueFindings], ranking: Ranking, slow, h
                    ) -> tuple[ValueFindings, ...]:
     slow_values = {s.value for s in slow}
     high_values = {s.value for s in high}
-    noisiest = noise.best if noise is not None and noise.best is not None else None
-    smoothest = None
-    if noise is not None and len(noise.stats) >= 2:
-        quiet = rank(noise.stats, higher_is_better=False)
-        smoothest = quiet.best
+    noisiest = noise.best if noise is not None else None
+    smoothest = rank(noise.stats, higher_is_better=False).best if noise is not None and len(noise.stats) >= 2 else None
     out = []
     for v in per_value:
         codes = []
@@ -303,22 +288,18 @@ def analyze_values(kind: Any, histories: Sequence[RunHistory], standardized: boo
     Returns:
         The sweep's `SweepFindings`.
     """
-    majority = majority_val_accuracy
     groups = group_by_value(list(histories), kind.value_of)
     if kind.field is not None:
         groups = dict(sorted(groups.items(), key=lambda item: item[0]))
-    per_value = [value_findings(value, runs, majority) for value, runs in groups.items()]
+    per_value = [value_findings(value, runs, majority_val_accuracy) for value, runs in groups.items()]
     ranking = rank([v.score for v in per_value if v.rankable])
     slow, high = _speed(per_value) if speed else ((), ())
-    noise_ranking = None
-    if noise:
-        stats = [v.noise for v in per_value if v.noise.finite]
-        noise_ranking = rank(stats, higher_is_better=True) if len(stats) >= 2 else None
-    per_value_t = _with_verdicts(per_value, ranking, slow, high, noise_ranking)
+    noisy = [v.noise for v in per_value if v.noise.finite]
+    noise_ranking = rank(noisy, higher_is_better=True) if noise and len(noisy) >= 2 else None
     below = tuple((value, last) for value, runs in groups.items()
                   if 0 < (last := curves.validation_below_training(runs)) <= min(h.epochs_run for h in runs) // 2)
-    return SweepFindings(kind, tuple(groups), per_value_t, ranking, standardized, slow, high,
-                         noise_ranking=noise_ranking, validation_below=below)
+    return SweepFindings(kind, tuple(groups), _with_verdicts(per_value, ranking, slow, high, noise_ranking), ranking,
+                         standardized, slow, high, noise_ranking=noise_ranking, validation_below=below)
 
 
 def analyze_learning_rates(kind: Any, histories: Sequence[RunHistory], standardized: bool = True,
@@ -334,17 +315,12 @@ def analyze_batch_sizes(kind: Any, histories: Sequence[RunHistory], standardized
     rule)."""
     found = dataclasses.replace(analyze_values(kind, histories, standardized, majority_val_accuracy, noise=True),
                                 noise_scale=tuple(noise_curves(histories)))
-    ranked = [s for s in found.ranking.stats]
+    ranked = found.ranking.stats
     if len(ranked) < 2:
         return found
-    small, large = ranked[0], ranked[-1]
-    comparison = compare(small, large)
-    if comparison.a_beats_b:
-        answer = SMALLER_BETTER
-    elif compare(large, small).a_beats_b:
-        answer = LARGER_BETTER
-    else:
-        answer = NO_CLEAR_DIFFERENCE
+    comparison = compare(ranked[0], ranked[-1])
+    answer = (SMALLER_BETTER if comparison.a_beats_b else LARGER_BETTER if compare(ranked[-1], ranked[0]).a_beats_b
+              else NO_CLEAR_DIFFERENCE)
     return dataclasses.replace(found, generalisation=comparison, generalisation_answer=answer)
 
 

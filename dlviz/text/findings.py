@@ -15,8 +15,8 @@ from dlviz.analysis import curves, sweeps
 from dlviz.analysis.compare import ONE_SEED_SPREAD, Comparison
 from dlviz.analysis.sweeps import SweepFindings, ValueFindings
 from dlviz.text.format import (format_count, format_epochs, format_loss, format_lr, format_percent,
-                               format_points, format_ratio, format_value, join_values, loss_range, percent_range,
-                               seeds_text, value_name)
+                               format_points, format_ratio, format_value, join_values, loss_range, seeds_text,
+                               value_name)
 from dlviz.text.seeds import at_seeds, beyond_spread, on_every_seed, over_seeds, span
 
 COMPARISON_RULE = ("One value is called better than another only if it is better on every seed and its mean "
@@ -33,29 +33,12 @@ def statistic_label(n_seeds: int) -> str:
     return (f"mean of {n_seeds} seeds, " if n_seeds > 1 else "") + f"smoothed over {curves.SMOOTHING_WINDOW} epochs"
 
 
-def _means(n: int) -> str:
-    return f" (means of {n} seeds)" if n > 1 else ""
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 def _at(kind: Any, value: Hashable) -> str:
     return "" if value is None else f"At {value_name(kind, value)}, "
 
 
 def _start(prefix: str, rest: str) -> str:
-    return prefix + rest if prefix else _cap(rest)
-
-
-def _seeds_of(count: int, n: int) -> str:
-    return "" if n <= 1 else f" (on {count} of {n} seeds)"
-
-
-def _loss_range(mean: float, low: float, high: float, n: int) -> str:
-    """loss_range without the "(1 seed)" tag of a single run."""
-    return format_loss(mean) if n <= 1 else loss_range(mean, low, high, n)
+    return prefix + rest if prefix else rest[:1].upper() + rest[1:]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -64,12 +47,12 @@ def _loss_range(mean: float, low: float, high: float, n: int) -> str:
 
 def divergence_sentence(kind: Any, v: ValueFindings) -> str | None:
     """What blew up and, when the numbers back it, what the network did afterwards."""
-    first = next((d for d in v.divergences if d is not None), None)
-    if first is None:
+    diverged = [d for d in v.divergences if d is not None]
+    if not diverged:
         return None
-    low, high = v.diverged_epochs  # type: ignore[misc]
-    jumps = [d for d in v.divergences if d is not None and d.reason == "exploded" and d.ratio == d.ratio]
-    seeds = _seeds_of(v.diverged_seeds, v.n_seeds)
+    first, (low, high) = diverged[0], v.diverged_epochs  # type: ignore[misc]
+    jumps = [d for d in diverged if d.reason == "exploded" and d.ratio == d.ratio]
+    seeds = "" if v.n_seeds <= 1 else f" (on {v.diverged_seeds} of {v.n_seeds} seeds)"
     if first.reason == "exploded" and first.ratio == first.ratio:  # over the seeds: a range, never one seed's
         # One starting loss: the seeds' mean, the number the curve's first point and the sentences after show.
         start = sum(d.start_loss for d in jumps) / len(jumps)
@@ -83,11 +66,8 @@ def divergence_sentence(kind: Any, v: ValueFindings) -> str | None:
         what = f"the loss became {'NaN' if first.reason == 'nan' else 'infinite'} in {format_epochs(low, high)}"
     text = _start(_at(kind, v.value), f"{what}{seeds}: the run diverged.")
     after = v.after_divergence
-    diverged = [d for d in v.divergences if d is not None]
-    # The numbers printed are the ones curves.divergence judged: each diverged run's mean training loss over its
-    # last TAIL_EPOCHS epochs against its own start (averaged over the diverged seeds when there are several).
-    end = sum(d.end_loss for d in diverged) / len(diverged)
-    start = sum(d.start_loss for d in diverged) / len(diverged)
+    # The numbers curves.divergence judged (each run's last-epochs mean against its start), averaged over seeds.
+    end, start = np.mean([d.end_loss for d in diverged]), np.mean([d.start_loss for d in diverged])
     last = f"over the last {curves.TAIL_EPOCHS} epochs"
     of_seeds = "" if len(diverged) == 1 else f" (means of the {len(diverged)} diverged seeds)"
     if after == curves.AFTER_CONSTANT:
@@ -116,24 +96,19 @@ def accuracy_sentence(kind: Any, v: ValueFindings) -> str | None:
     if not acc.finite:
         return None
     head = _start(_at(kind, v.value), f"validation accuracy ends at "
-                  f"{percent_range(acc.mean, acc.low, acc.high, acc.n_seeds)}")
+                  f"{loss_range(acc.mean, acc.low, acc.high, acc.n_seeds, format_percent, '')}")
     if majority is None:
         return head + "."
-    # The baseline is a constant answer chosen on the training rows: the training rows' majority class, which on
-    # the validation rows may score under 50%.
-    baseline = f"always answering the training rows' majority class ({format_percent(majority)} on these rows"
-    baseline += (", under 50% because that class is the minority among the validation rows)" if majority < 0.5 else
-                 ")")
+    under = ", under 50% because that class is the minority among the validation rows" if majority < 0.5 else ""
+    baseline = f"always answering the training rows' majority class ({format_percent(majority)} on these rows{under})"
     if v.not_learning_seeds:  # the accuracy cannot rescue it (random labels scored 14.6 points "above")
         seeds = "" if v.not_learning_seeds == v.n_seeds else f" on {v.not_learning_seeds} of {v.n_seeds} seeds"
         return (f"{head} against {baseline}, but validation loss never gets clearly below a constant guess's "
                 f"{format_loss(v.prior_loss)}{seeds}: the model learned nothing the validation rows confirm, "
                 "whatever its accuracy.")
-    if v.accuracy_vs_baseline == sweeps.BELOW_BASELINE:
-        return f"{head} — worse than {baseline}."
-    if v.accuracy_vs_baseline == sweeps.AT_BASELINE:
-        return f"{head} — no better than {baseline}."
-    return f"{head}, {format_points(acc.mean - majority)} above {baseline}."
+    worse = {sweeps.BELOW_BASELINE: "worse than", sweeps.AT_BASELINE: "no better than"}.get(v.accuracy_vs_baseline)
+    return (f"{head} — {worse} {baseline}." if worse else
+            f"{head}, {format_points(acc.mean - majority)} above {baseline}.")
 
 
 def overfitting_sentence(kind: Any, v: ValueFindings) -> str | None:
@@ -146,7 +121,8 @@ def overfitting_sentence(kind: Any, v: ValueFindings) -> str | None:
         seeds = "" if n == 1 else f" on every one of {n} seeds"
         return _start(_at(kind, v.value), (
             f"validation loss is lowest at epoch {v.best_epoch} ({format_loss(v.score.mean)}, {statistic_label(n)}) "
-            f"and rises to {format_loss(v.final_val_loss.mean)} at epoch {v.epochs_run}{_means(n)}, while "
+            f"and rises to {format_loss(v.final_val_loss.mean)} at epoch {v.epochs_run}"
+            f"{f' (means of {n} seeds)' if n > 1 else ''}, while "
             f"training loss keeps falling (to {format_loss(v.final_train_loss.mean)}, mean of the last "
             f"{curves.TAIL_EPOCHS} epochs){seeds}: the model is overfitting."))
     if v.overfit_seeds:
@@ -170,17 +146,14 @@ def early_stopping_sentence(findings: SweepFindings) -> str | None:
     kept = [s.best_epoch for s in stops if s.best_epoch is not None]
     if not kept:
         return None
-    patience = findings.patience
+    head, weights = f"EarlyStopping with patience {findings.patience} would", format_epochs(min(kept), max(kept))
     if fired and len(fired) == len(stops):
-        return (f"EarlyStopping with patience {patience} would stop after {format_epochs(min(fired), max(fired))} "
-                f"of {n} and restore the weights from {format_epochs(min(kept), max(kept))}"
-                + ("" if len(stops) == 1 else f" (range over {len(stops)} seeds)") + ".")
+        return (f"{head} stop after {format_epochs(min(fired), max(fired))} of {n} and restore the weights from "
+                f"{weights}" + ("" if len(stops) == 1 else f" (range over {len(stops)} seeds)") + ".")
     if fired:
-        return (f"EarlyStopping with patience {patience} would stop early on {len(fired)} of {len(stops)} seeds "
-                f"(after {format_epochs(min(fired), max(fired))}); it keeps the weights from "
-                f"{format_epochs(min(kept), max(kept))}.")
-    return (f"EarlyStopping with patience {patience} would not stop before epoch {n}; it would keep the weights "
-            f"from {format_epochs(min(kept), max(kept))}.")
+        return (f"{head} stop early on {len(fired)} of {len(stops)} seeds (after "
+                f"{format_epochs(min(fired), max(fired))}); it keeps the weights from {weights}.")
+    return f"{head} not stop before epoch {n}; it would keep the weights from {weights}."
 
 
 def accuracy_gap_sentence(v: ValueFindings) -> str | None:
@@ -194,12 +167,6 @@ def accuracy_gap_sentence(v: ValueFindings) -> str | None:
     return text + (": the model fits its training rows better than new ones." if gap > 0.05 else ".")
 
 
-def oscillation_sentence(kind: Any, v: ValueFindings) -> str:
-    seeds = "" if v.n_seeds == 1 else " on every seed"
-    return _start(_at(kind, v.value), f"the loss keeps swinging up and down{seeds}: the steps are too big to settle "
-                  "into a minimum.")
-
-
 def ranking_sentence(findings: SweepFindings) -> str | None:
     """Which value is best under the rule, or which tie with the best."""
     ranking, kind = findings.ranking, findings.kind
@@ -211,7 +178,7 @@ def ranking_sentence(findings: SweepFindings) -> str | None:
         closest = min((c for c in ranking.comparisons), key=lambda c: c.mean_difference)
         every = " on every seed and" if n > 1 else ""
         return (f"The {STATISTIC}, {over_seeds(n)}: {value_name(kind, ranking.best)} reaches "
-                f"{_loss_range(lead.mean, lead.low, lead.high, n)}, better than every other value{every} "
+                f"{loss_range(lead.mean, lead.low, lead.high, n, one='')}, better than every other value{every} "
                 f"{beyond_spread(n)} (at least {format_loss(closest.mean_difference)} ahead).")
     tied = ranking.tied
     spreads = max(ranking.stat(v).spread for v in tied)
@@ -227,32 +194,27 @@ def ranking_sentence(findings: SweepFindings) -> str | None:
 
 def speed_sentences(findings: SweepFindings) -> list[str]:
     kind = findings.kind
-    out = []
     last = f"the last {curves.TAIL_EPOCHS} epochs"  # the statistic the verdicts compare (final_train_loss)
     seeds = f" and of {findings.n_seeds} seeds" if findings.n_seeds > 1 else ""
-    for s in findings.too_slow:
-        out.append(_start(_at(kind, s.value), (
+    return [_start(_at(kind, s.value), (
             f"training loss only fell from {format_loss(s.start_loss)} to {format_loss(s.final_loss)} (mean of "
             f"{last}{seeds}) in {s.epochs} epochs, {format_percent(max(s.progress, 0.0), 0)} of the way "
             f"{value_name(kind, s.reference)} got (to {format_loss(s.reference_final_loss)}) "
-            f"{on_every_seed(s.comparison.n_seeds)}: the steps are too small, so it learns too slowly.")))
-    for s in findings.too_high:
-        out.append(_start(_at(kind, s.value), (
+            f"{on_every_seed(s.comparison.n_seeds)}: the steps are too small, so it learns too slowly."))
+            for s in findings.too_slow] + [_start(_at(kind, s.value), (
             f"training loss over {last} is {format_loss(s.final_loss)}, above the "
             f"{format_loss(s.reference_final_loss)} that {value_name(kind, s.reference)} reaches "
             f"{on_every_seed(s.comparison.n_seeds)} with {format_ratio(s.value / s.reference)} smaller steps: the "
-            "updates overshoot instead of settling.")))
-    return out
+            "updates overshoot instead of settling.")) for s in findings.too_high]
 
 
 def scale_sentences(findings: SweepFindings) -> list[str]:
     """Not learning, and huge losses (pointing at the unscaled inputs when standardisation is off)."""
-    kind, out = findings.kind, []
-    for v in findings.per_value:
-        if sweeps.NOT_LEARNING in v.verdicts and not v.final_val_accuracy.finite:  # else accuracy_sentence says it
-            out.append(_start(_at(kind, v.value), (
-                f"validation loss never gets clearly below {format_loss(v.prior_loss)}, the loss of always "
-                "guessing the class shares: the network learned nothing the validation rows confirm.")))
+    kind = findings.kind
+    out = [_start(_at(kind, v.value), f"validation loss never gets clearly below {format_loss(v.prior_loss)}, the "
+                  "loss of always guessing the class shares: the network learned nothing the validation rows confirm.")
+           for v in findings.per_value  # with a finite accuracy, accuracy_sentence says it
+           if sweeps.NOT_LEARNING in v.verdicts and not v.final_val_accuracy.finite]
     # With standardised inputs a run that blew up has its own sentence (the learning rate): only unscaled inputs
     # make every huge loss a matter of scale.
     huge = [v for v in findings.per_value if v.huge_loss_seeds and (findings.unscaled_inputs or not v.diverged_seeds)]
@@ -272,8 +234,7 @@ def scale_sentences(findings: SweepFindings) -> list[str]:
 
 
 def batch_sentences(findings: SweepFindings) -> list[str]:
-    out = []
-    values = [v for v in findings.per_value]
+    out, values = [], findings.per_value
     if len(values) >= 2:
         small, large = values[0], values[-1]
         out.append(f"Batch size {format_count(small.value)} makes {format_count(small.updates_per_epoch)} weight "
@@ -289,10 +250,7 @@ def batch_sentences(findings: SweepFindings) -> list[str]:
             out.append(f"Per-update training loss scatters by {format_loss(small.noise.mean)} around its trend at "
                        f"batch size {format_count(small.value)} and by {format_loss(large.noise.mean)} at batch size "
                        f"{format_count(large.value)}, {tail}")
-    answer = generalisation_sentence(findings)
-    if answer:
-        out.append(answer)
-    return out
+    return out + [s for s in [generalisation_sentence(findings)] if s]
 
 
 def generalisation_sentence(findings: SweepFindings) -> str | None:
@@ -328,32 +286,22 @@ def epochs_sentences(findings: SweepFindings) -> list[str]:
 
 def oscillation_sentences(findings: SweepFindings) -> list[str]:
     """The learning-rate page's own sentences: the values whose loss swings on every seed."""
-    return [oscillation_sentence(findings.kind, v) for v in findings.per_value if sweeps.OSCILLATING in v.verdicts]
+    return [_start(_at(findings.kind, v.value), f"the loss keeps swinging up and down"
+                   f"{'' if v.n_seeds == 1 else ' on every seed'}: the steps are too big to settle into a minimum.")
+            for v in findings.per_value if sweeps.OSCILLATING in v.verdicts]
 
 
 def sentences(findings: SweepFindings) -> list[str]:
     """The page's headline sentences, most important first: scale, divergence, the kind's own sentences
     (`kind.sentences`), the ranking, then accuracy against always guessing the majority class."""
-    kind, out = findings.kind, []
-    out += scale_sentences(findings)
-    for v in findings.per_value:
-        text = divergence_sentence(kind, v)
-        if text:
-            out.append(text)
-    out += speed_sentences(findings)
-    out += kind.sentences(findings)
-    text = ranking_sentence(findings)
-    if text:
-        out.append(text)
-    for v in findings.per_value:
-        if v.diverged_seeds:
-            continue  # the divergence sentence says what the accuracy means then
-        if v.accuracy_vs_baseline in (sweeps.BELOW_BASELINE, sweeps.AT_BASELINE) or v.not_learning_seeds or (
-                v.value is None and v.majority_val_accuracy is not None):
-            text = accuracy_sentence(kind, v)
-            if text:
-                out.append(text)
-    return out
+    kind = findings.kind
+    out = scale_sentences(findings) + [divergence_sentence(kind, v) for v in findings.per_value]
+    out += speed_sentences(findings) + kind.sentences(findings) + [ranking_sentence(findings)]
+    # A diverged value's divergence sentence says what its accuracy means.
+    out += [accuracy_sentence(kind, v) for v in findings.per_value if not v.diverged_seeds and (
+        v.accuracy_vs_baseline in (sweeps.BELOW_BASELINE, sweeps.AT_BASELINE) or v.not_learning_seeds
+        or (v.value is None and v.majority_val_accuracy is not None))]
+    return [text for text in out if text]
 
 
 def range_interval_sentence(results, seeds, interval: tuple[float, float]) -> str:

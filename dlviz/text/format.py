@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Hashable, Sequence
+from typing import Any, Callable, Hashable, Sequence
 
 import numpy as np
 
@@ -36,14 +36,9 @@ def format_loss(x: float) -> str:
     for scale, word in _LARGE:
         if size >= scale:
             return f"{x / scale:.2g} {word}" if x / scale < 10 else f"{x / scale:,.0f} {word}"
-    if size >= 100:
-        return f"{x:,.0f}"
-    if size >= 10:
-        return f"{x:.1f}"
-    if size >= 1:
-        return f"{x:.2f}"
-    if size >= 0.01 or x == 0:
-        return f"{x:.3f}"
+    for bound, spec in ((100, ",.0f"), (10, ".1f"), (1, ".2f"), (0.01, ".3f")):
+        if size >= bound or (x == 0 and bound == 0.01):
+            return format(x, spec)
     return np.format_float_positional(x, precision=2, fractional=False, trim="-")
 
 
@@ -73,9 +68,7 @@ def format_ratio(x: float) -> str:
 
 def format_epochs(low: int, high: int | None = None) -> str:
     """An epoch or a range over seeds: "epoch 14", "epochs 12-16"."""
-    if high is None or high == low:
-        return f"epoch {low}"
-    return f"epochs {low}-{high}"
+    return f"epoch {low}" if high is None or high == low else f"epochs {low}-{high}"
 
 
 def format_value(kind: Any, value: Hashable) -> str:
@@ -95,28 +88,27 @@ def value_name(kind: Any, value: Hashable) -> str:
     return f"{kind.noun} {format_value(kind, value)}" if value is not None else "the run"
 
 
-def join_values(kind: Any, values: Sequence[Hashable]) -> str:
+def join_words(words: Sequence[str]) -> str:
     """"0.001, 0.01 and 0.1"."""
-    words = [format_value(kind, v) for v in values]
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def join_values(kind: Any, values: Sequence[Hashable]) -> str:
+    """Swept values joined as in `join_words`."""
+    return join_words([format_value(kind, v) for v in values])
 
 
 def seeds_text(n: int) -> str:
     return "1 seed" if n == 1 else f"{n} seeds"
 
 
-def loss_range(mean: float, low: float, high: float, n: int) -> str:
-    """"0.446 (0.440-0.452 over 3 seeds)" or "0.446 (1 seed)"."""
+def loss_range(mean: float, low: float, high: float, n: int, fmt: Callable[[float], str] | None = None,
+               one: str = " (1 seed)") -> str:
+    """"0.446 (0.440-0.452 over 3 seeds)", "0.446 (on all 3 seeds)" or "0.446 (1 seed)" (`one`); `fmt` defaults to
+    `format_loss`."""
+    fmt = fmt or format_loss
     if n <= 1:
-        return f"{format_loss(mean)} (1 seed)"
-    if format_loss(low) == format_loss(high):
-        return f"{format_loss(mean)} (on all {n} seeds)"
-    return f"{format_loss(mean)} ({format_loss(low)}-{format_loss(high)} over {n} seeds)"
-
-
-def percent_range(mean: float, low: float, high: float, n: int) -> str:
-    if n <= 1:
-        return format_percent(mean)
-    if format_percent(low) == format_percent(high):
-        return f"{format_percent(mean)} (on all {n} seeds)"
-    return f"{format_percent(mean)} ({format_percent(low)}-{format_percent(high)} over {n} seeds)"
+        return fmt(mean) + one
+    if fmt(low) == fmt(high):
+        return f"{fmt(mean)} (on all {n} seeds)"
+    return f"{fmt(mean)} ({fmt(low)}-{fmt(high)} over {n} seeds)"

@@ -11,10 +11,11 @@ import numpy as np
 
 from dlviz.analysis import curves
 from dlviz.analysis import grid as g
+from dlviz.analysis.compare import compare
 from dlviz.analysis.grid import (BEST_VAL_LOSS, FINAL_VAL_ACCURACY, GUIDE_SOURCE, HIGHER_IS_BETTER,
                                  SAME_EPOCHS, SAME_UPDATES, Grid, RowBest)
 from dlviz.runs import updates_per_epoch
-from dlviz.text.format import format_count, format_loss, format_lr, format_percent, format_ratio
+from dlviz.text.format import format_count, format_loss, format_lr, format_percent, format_ratio, join_words
 from dlviz.text.seeds import at_seeds, on_every_seed, over_seeds
 
 OUTCOME_LABELS = {
@@ -68,11 +69,6 @@ def budget_sentence(budget: str, amount: int, n_train: int, batch_sizes: Sequenc
             f"since validation is measured after each epoch), so a bigger batch sees more data: {passes}.")
 
 
-def _rates(rates: Sequence[float]) -> str:
-    words = [format_lr(r) for r in rates]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
 def row_sentence(row: RowBest, outcome: str) -> str:
     """"At batch 16 the best learning rate is 0.001 (final validation loss 0.450)" or the tie."""
     ranking = row.ranking
@@ -80,7 +76,7 @@ def row_sentence(row: RowBest, outcome: str) -> str:
         stat = ranking.stat(ranking.best)
         return (f"at batch {row.batch_size} the best learning rate is {format_lr(ranking.best)} "
                 f"({outcome_text(outcome, stat.mean)})")
-    return f"at batch {row.batch_size} learning rates {_rates(row.tied_rates)} tie"
+    return f"at batch {row.batch_size} learning rates {join_words([format_lr(r) for r in row.tied_rates])} tie"
 
 
 def grid_sentences(grid: Grid, outcome: str = g.DEFAULT_OUTCOME, budget: str = SAME_EPOCHS,
@@ -133,16 +129,11 @@ def _trend(grid: Grid, rows: list[RowBest], budget: str) -> list[str]:
                 "noisy and tolerate bigger steps")
         if budget == SAME_EPOCHS:
             text += "; with the same epochs they also make fewer updates, so each step has to go further"
-        out = [text + "."]
         linear = f"{GUIDE_SOURCE}, worked out for SGD: {format_ratio(b_large / b_small)}"
-        if k >= 0.75:
-            out.append(f"That is close to the linear-scaling rule of thumb (learning rate in proportion to batch "
-                       f"size; {linear}).")
-        else:
-            out.append(f"That is less than the linear-scaling rule of thumb predicts ({linear}): about batch "
-                       f"size^{k:.2f}, {'nearer' if k >= 0.3 else 'below'} the square-root rule often suggested for "
-                       f"Adam ({format_ratio(math.sqrt(b_large / b_small))}).")
-        return out
+        return [text + ".", f"That is close to the linear-scaling rule of thumb (learning rate in proportion to batch "
+                f"size; {linear})." if k >= 0.75 else f"That is less than the linear-scaling rule of thumb predicts "
+                f"({linear}): about batch size^{k:.2f}, {'nearer' if k >= 0.3 else 'below'} the square-root rule "
+                f"often suggested for Adam ({format_ratio(math.sqrt(b_large / b_small))})."]
     if high_last < low_first:
         return [f"Here the best learning rate fell from {format_lr(low_first)} at batch {b_small} to "
                 f"{format_lr(high_last)} at batch {b_large}, the opposite of the rule of thumb: on this data and "
@@ -155,8 +146,7 @@ def _trend(grid: Grid, rows: list[RowBest], budget: str) -> list[str]:
 
 def _batches(batch_sizes: Sequence[int]) -> str:
     """"batch 16", "batch 16 and 1,024", "batch 16, 64 and 256"."""
-    words = [format_count(b) for b in batch_sizes]
-    return "batch " + (words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1])
+    return "batch " + join_words([format_count(b) for b in batch_sizes])
 
 
 def _divergence_places(grid: Grid, diverged: np.ndarray) -> list[str]:
@@ -207,8 +197,6 @@ def _slow_edge(grid: Grid, ranking: str, budget: str, n_train: int | None) -> li
     """At the smallest learning rate, the smallest against the largest batch (only a clear difference)."""
     if grid.shape[0] < 2:
         return []
-    from dlviz.analysis.compare import compare
-
     small = g.cell_stat(grid, 0, 0, ranking)
     large = g.cell_stat(grid, grid.shape[0] - 1, 0, ranking)
     if not (small.finite and large.finite) or not compare(small, large, ranking in HIGHER_IS_BETTER).a_beats_b:
