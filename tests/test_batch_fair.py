@@ -165,5 +165,7 @@ def test_runs_that_learned_nothing_on_one_seed_are_told_as_they_ran():
     at = open_page("app_pages/batch_size.py", rows="500", seeds="1", b_epochs="5", b_budget="updates")
     said = " ".join(m.value for m in at.markdown)
     assert "they learned nothing the validation rows confirm, so there is no target to time" in said
+    assert "neither the gap between batch sizes nor their preferred rates can be read here" in said
+    assert "the gap closes" not in said and "Preferred rates" not in said
     assert "the seed spread" not in said and "Target:" not in said and "; range" not in said
     assert "about the same number, 40-51 updates." in " ".join(c.value for c in at.caption)

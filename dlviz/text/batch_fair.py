@@ -72,9 +72,13 @@ def _ranked(ranking, what: str) -> str:
                           else f"every batch size ties within {spread}")
 
 
-def isolation_sentence(found: bf.Isolation) -> str:
+def isolation_sentence(found: bf.Isolation, learned: bool = True) -> str:
     """Whether the gap between batch sizes closes once each has its own learning rate, and which rate each
-    preferred, with its ties; the lesson's "larger batches allow a higher learning rate" checked, not asserted."""
+    preferred, with its ties; the lesson's "larger batches allow a higher learning rate" checked, not asserted.
+    With `learned` False (no run got below a constant guess's loss) it compares nothing."""
+    if not learned:
+        return ("Every run's validation loss stayed above a constant guess's: they learned nothing the validation rows "
+                "confirm, so neither the gap between batch sizes nor their preferred rates can be read here.")
     spread = _spread(found.at_fixed.n_seeds)
     split = len(found.at_fixed.tied) < len(found.at_fixed.stats)
     closes = split and len(found.at_own.tied) == len(found.at_own.stats)

@@ -48,9 +48,9 @@ def draw(page: SweepPage) -> None:
     isolated = bf.isolation(runs, LESSON_LEARNING_RATE)
     if len(isolated.batches) < 2:
         return
+    steps = bf.steps_to_target(isolated, runs)  # no target (NaN) where every run learned nothing
     _section("Each batch size at its own best learning rate", "isolation",
              charts.isolation_figure(isolated, presenter=presenter), "batch_isolation",
-             text.isolation_sentence(isolated))
-    steps = bf.steps_to_target(isolated, runs)
+             text.isolation_sentence(isolated, learned=steps.target == steps.target))
     _section("Weight updates to reach a target", "steps", charts.steps_figure(steps, presenter=presenter),
              "batch_steps", text.steps_sentence(steps))
