@@ -6,6 +6,7 @@ Every key is unique across pages (it is the `?key=` of a shared link, bound by S
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -58,6 +59,7 @@ class Setting:
     choices: tuple = ()
     labels: dict = field(default_factory=dict)  # choice -> text shown, where it differs from str(choice)
     help: str = ""
+    default_note: str = ""  # what the default means where its number alone would mislead (a notice says it)
 
     def format(self, choice: Any) -> str:
         if choice in self.labels:
@@ -146,8 +148,9 @@ SIDEBAR = (DATA, ROWS, STANDARDIZE, STRATIFY, HIDDEN, SEED, SEEDS, EACH_SEED, PR
 # ---------------------------------------------------------------------------------------------------------------
 # Epochs page
 EPOCHS = _slider("epochs", "Train for up to N epochs", 100, 1, 300)
-STOP = _slider("stop", "Stop after epoch E", 100, 1, 300,
-               help="Marks epoch E on the curves (dotted line) and reports the validation metrics there.")
+STOP = dataclasses.replace(_slider("stop", "Stop after epoch E", 100, 1, 300, help="Marks epoch E on the curves "
+                                  "(dotted line) and reports the validation metrics there."),
+                          default_note="the run's last epoch")
 PATIENCE = _slider("patience", "Early-stopping patience", 5, 1, 50,
                    help="Epochs without a lower validation loss before EarlyStopping ends training.")
 EPOCHS_PAGE = (EPOCHS, STOP, PATIENCE)

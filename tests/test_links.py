@@ -77,3 +77,14 @@ def test_a_link_clicked_on_another_page_opens_its_page_in_predict_first_mode():
     assert not at.exception
     assert at.sidebar.toggle(key="predict").value is True
     assert "Predict first" in [s.value for s in at.subheader]
+
+
+def test_a_stop_beyond_the_run_is_clamped_with_a_note():
+    at = open_page("app_pages/epochs.py", epochs="10", stop="300", rows="500", seeds="1")
+    assert at.slider(key="stop").value == 10
+    assert any("300 is outside 1 to 10 here, so “Stop after epoch E” is 10." in c.value for c in at.caption)
+
+def test_a_refused_stop_says_what_the_page_did():
+    at = open_page("app_pages/epochs.py", epochs="10", stop="500", rows="500", seeds="1")
+    said = " ".join(m.value for m in list(at.warning) + list(at.info) + list(at.caption) + list(at.markdown))
+    assert "back at its default (the run's last epoch)" in said and at.slider(key="stop").value == 10

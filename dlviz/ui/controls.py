@@ -91,7 +91,7 @@ def _shorten(text: str) -> str:
 
 
 def _in_brackets(setting: Setting) -> str:
-    return "" if setting.default is None else f" ({_shown(setting, setting.default)})"
+    return "" if setting.default is None else f" ({setting.default_note or _shown(setting, setting.default)})"
 
 
 def _shown(setting: Setting, value: Any) -> str:
@@ -158,10 +158,15 @@ def draw(setting: Setting, where: Any = None, **options: Any) -> Any:
         def clamp(value: Any) -> int:
             return min(max(int(value), int(low)), int(high))
 
+        asked = value(setting) if setting.key in st.session_state or setting.key in st.query_params else None
         if setting.key in st.session_state and st.session_state[setting.key] != clamp(st.session_state[setting.key]):
             st.session_state[setting.key] = clamp(st.session_state[setting.key])
         common.setdefault("value", clamp(_initial(setting)))
-        return where.slider(setting.label, int(low), int(high), step=setting.step or 1, **common)
+        chosen = where.slider(setting.label, int(low), int(high), step=setting.step or 1, **common)
+        if asked is not None and int(asked) != clamp(asked):  # say what the page did with it
+            where.caption(f"{int(asked):,} is outside {int(low):,} to {int(high):,} here, so “{setting.label}” is "
+                          f"{chosen:,}.")
+        return chosen
     if kind in ("toggle", "select_slider"):
         common.setdefault("value", _initial(setting))
         if kind == "toggle":
