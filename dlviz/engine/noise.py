@@ -8,7 +8,10 @@ which a larger batch gives little better a step.
 from __future__ import annotations
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
+
+# Found once: `threadpool_limits` looks through every loaded library on each call (TensorFlow loads hundreds).
+_BLAS = ThreadpoolController()
 
 
 def noise_scale(weights, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -42,7 +45,7 @@ def noise_scale(weights, x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
     # Rows first, lanes side by side ([n, K * h]): each product is one BLAS call, the elementwise work three passes.
     # A blown-up lane's huge or NaN weights overflow here: its result is NaN, without a warning per product.
-    with threadpool_limits(1, "blas"), np.errstate(over="ignore", invalid="ignore"):
+    with _BLAS.limit(limits=1, user_api="blas"), np.errstate(over="ignore", invalid="ignore"):
         hidden = np.maximum(rows @ inner, 0.0)
         mask = np.sign(hidden)
         error = 1.0 / (1.0 + np.exp(-(hidden @ per_lane(outer) + bias2[:, 0]))) - np.asarray(y, np.float32)[:, None]
