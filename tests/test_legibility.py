@@ -115,7 +115,7 @@ def test_grid_key_is_in_the_subtitle_and_its_title_wraps():
     figure = every_figure(True)["grid"]
     layout_ = figure["layout"]
     assert layout_["showlegend"] is False
-    assert "best learning rate per batch size" in layout_["title"]["subtitle"]["text"]
+    assert "a row's clear best learning rate" in layout_["title"]["subtitle"]["text"]  # the key, in the subtitle
     title = layout_["title"]["text"]
     assert "<br>" in title  # 24 px text: the long title is wrapped, not cut at the chart's edge
     for line in title.split("<br>"):
