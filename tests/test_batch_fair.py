@@ -169,3 +169,21 @@ def test_runs_that_learned_nothing_on_one_seed_are_told_as_they_ran():
     assert "the gap closes" not in said and "Preferred rates" not in said
     assert "the seed spread" not in said and "Target:" not in said and "; range" not in said
     assert "about the same number, 40-51 updates." in " ".join(c.value for c in at.caption)
+
+
+def test_an_uploaded_csv_gets_the_four_panels():
+    """The noise scale, the per-update chart's companions (isolation plot, updates to a target) on the learner's own
+    file: 600 rows of the practice generator uploaded as CSV, trained on one seed for 3 epochs."""
+    from dlviz.data import practice_frame
+
+    at = open_page("app_pages/batch_size.py", rows="500", seeds="1", b_epochs="3", batches=["32", "128"])
+    at.sidebar.radio(key="data").set_value("upload").run()
+    at.file_uploader(key="upload").set_value(("good.csv", practice_frame(600).to_csv(index=False).encode(),
+                                              "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    titles = [f["layout"]["title"]["text"] for f in figures(at)]
+    assert any(t.startswith("Gradient noise scale B_simple") for t in titles)
+    assert any(t.startswith("Lowest validation loss: the lesson's rate against each batch's own") for t in titles)
+    assert any(t.startswith("Weight updates to reach validation loss") for t in titles)
+    said = " ".join(m.value for m in at.markdown)
+    assert "B_simple" in said or "noise scale" in said
