@@ -21,10 +21,8 @@ from dlviz.ui.sweep import run_job
 
 
 def loss_maps(fingerprint: str, specs: tuple[RunSpec, ...], dataset) -> tuple[Landscape, Landscape] | None:
-    """The plane, the 41 x 41 loss map and every path on it for one sweep, zoomed on the valley and whole: the
-    shipped views for the page's defaults (`dlviz.precomputed.surface`, no TensorFlow), else trained (real Keras
-    training, the paths recorded) and computed on the one trainer (`run_job`, stored by the specs). Both zooms
-    come from one recording, and the paths are dropped once drawn: the store holds views (under 1 MB each)."""
+    """Both zooms of the sweep's view: shipped (`dlviz.precomputed.surface`, no TensorFlow), else the runs trained
+    with their paths and the view computed on the one trainer (`run_job`, stored by the specs; the paths dropped)."""
     from dlviz.precomputed import surface
 
     shipped = tuple(surface.shipped(fingerprint, specs, zoom) for zoom in (True, False))
@@ -33,11 +31,11 @@ def loss_maps(fingerprint: str, specs: tuple[RunSpec, ...], dataset) -> tuple[La
 
     def job(report):
         from dlviz.engine.landscape import sweep_paths
-        from dlviz.surface import view_of
+        from dlviz.surface import compute_landscape
 
         paths = sweep_paths(dataset, specs)
         report(0.5, "computing the map")
-        return view_of(dataset, paths, True), view_of(dataset, paths, False)
+        return tuple(compute_landscape(dataset, paths, zoom=zoom) for zoom in (True, False))
 
     work = 2 * sweep_work(specs, len(dataset.y_train))  # the map costs about as much as the paths' training
     return run_job(("loss_maps", specs), job, work=work, label="loss map")
