@@ -1,10 +1,7 @@
 """Where the steps go: every run of a learning-rate or batch-size sweep drawn on the real loss surface of the lesson's
 model, over a 2-D slice through its weights (Li et al. 2018), with the straight-line view (Goodfellow et al. 2015).
-
-A page of its own, not a section of the learning-rate and batch-size pages: the view needs every run's recorded path
-and about 2,000 loss evaluations on top of the sweep, so it has its own job on the one trainer (`sweep.run_job`,
-keyed by the sweep's specs) and its own controls (which sweep, zoom), and a visitor to those pages does not pay for
-it. It runs either sweep with the values those pages use.
+A page of its own: the view needs every run's path and about 2,000 loss evaluations on top of the sweep, so it has
+its own job on the one trainer (`run_job`), and a visitor to the learning-rate and batch-size pages does not pay for it.
 """
 
 import streamlit as st
@@ -57,12 +54,10 @@ with layout.controls():
     # A row of its own, so that every chosen value shows.
     values = controls.draw(settings.SURFACE_VALUES[sweep])
 
-values = sorted(values)
-if len(values) < 1:
+if not values:
     st.info("Choose at least one value.")
     st.stop()
-n_train = len(chosen.dataset.y_train)
-specs = tuple(defaults.surface_specs(chosen.base_spec(), sweep, values, epochs, n_train))
+specs = tuple(defaults.surface_specs(chosen.base_spec(), sweep, sorted(values), epochs, len(chosen.dataset.y_train)))
 kind = kinds.by_name(sweep)
 labels = [value_label(kind, getattr(s, kind.field)) for s in specs]
 fixed = {"batch size": LESSON_BATCH_SIZE, "learning rate": LESSON_LEARNING_RATE, "hidden units": chosen.hidden_units,

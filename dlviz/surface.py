@@ -21,8 +21,14 @@ LINE_ALPHAS = np.round(np.linspace(-0.25, 1.25, 31), 6)  # Goodfellow et al. ext
 
 
 def loss_sample(dataset: Dataset, max_rows: int | None = MAX_LOSS_ROWS) -> tuple[np.ndarray, np.ndarray]:
-    """The training rows the map's loss is taken on: all, or a fixed sample of `max_rows` (seed SAMPLE_SEED, in the
-    training set's order) when there are more. Returns (x [rows, features], y [rows])."""
+    """The training rows the map's loss is taken on.
+
+    Args:
+        dataset: the data; max_rows: at most this many rows (None: all).
+
+    Returns:
+        (x [rows, features], y [rows]): all training rows, or a fixed sample of `max_rows` (seed SAMPLE_SEED, in the
+        training set's order) when there are more."""
     n = len(dataset.y_train)
     if max_rows is None or n <= max_rows:
         return dataset.x_train, dataset.y_train
@@ -52,21 +58,30 @@ def _losses_on(plane: Plane, coords: np.ndarray, x: np.ndarray, y: np.ndarray, h
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
+def _path_stats(trajectory: np.ndarray, losses: np.ndarray, coords: np.ndarray, residual: np.ndarray,
+                axis_a: np.ndarray, axis_b: np.ndarray) -> PathStats:
+    """`PathStats` of one run's path up to its first non-finite point, from its projection on the map's plane."""
+    finite = np.isfinite(trajectory).all(axis=1)
+    n = max(int(np.argmin(finite)) if not finite.all() else len(trajectory), 1)
+    path, coords = np.asarray(trajectory[:n], np.float64), coords[:n]
+    outside = np.flatnonzero(((coords < [axis_a[0], axis_b[0]]) | (coords > [axis_a[-1], axis_b[-1]])).any(axis=1))
+    return PathStats(float(np.linalg.norm(np.diff(path, axis=0), axis=1).sum()),
+                     float(np.linalg.norm(path[-1] - path[0])), float(losses[n - 1]), float(residual[:n].max()),
+                     int(outside[0]) if len(outside) else None)
+
+
 def compute_landscape(dataset: Dataset, paths: Sequence[RunHistory], *, zoom: bool = False, size: int = GRID_SIZE,
                       margin: float = 0.2, max_rows: int | None = MAX_LOSS_ROWS, alphas: np.ndarray = LINE_ALPHAS
                       ) -> Landscape:
     """The loss surface under a sweep's recorded paths (Li et al. 2018) and each run's straight line from start to
-    end (Goodfellow, Vinyals, Saxe 2015).
-
-    The centre is the final weights of the run with the lowest training loss at its last point among those that did
-    not diverge (among all if every one did); the plane is fitted to the paths of the runs that did not diverge (all
-    if every one did). The grid covers their projected paths plus `margin`, or with `zoom` only the runs `zoom_runs`
-    keeps near the centre run's valley; other paths are drawn up to where they leave it.
+    end (Goodfellow, Vinyals, Saxe 2015). The plane is fitted to the runs that did not diverge (all if every one did)
+    and centred on the final weights of the one among them with the lowest training loss at its last point.
 
     Args:
         dataset: the data the runs trained on.
         paths: the sweep's histories with their paths (`engine.landscape.sweep_paths`; one model).
-        zoom: fit the map to the runs near the centre run's valley.
+        zoom: the grid covers only the runs `zoom_runs` keeps near the centre run's valley (else all fitted runs);
+            other paths are drawn up to where they leave it.
         size: grid points per side; margin: extra share of the extent on each side.
         max_rows: the training rows the loss is taken on, at most (`loss_sample`).
         alphas: the straight line's positions (0 = start, 1 = end).
@@ -111,6 +126,6 @@ def compute_landscape(dataset: Dataset, paths: Sequence[RunHistory], *, zoom: bo
         projected_loss=tuple(np.split(_losses_on(plane, np.concatenate(coords), x, y, hidden), sizes)),
         updates=tuple(p.trajectory_updates for p in paths),
         epochs=tuple(p.trajectory_updates / p.updates_per_epoch for p in paths), diverged_at=diverged_at,
-        stats=tuple(PathStats.of(p.trajectory, loss, c, r, axis_a, axis_b)
+        stats=tuple(_path_stats(p.trajectory, loss, c, r, axis_a, axis_b)
                     for p, loss, c, r in zip(paths, point_loss, coords, residual)),
         lines=tuple(lines), loss_rows=len(y), train_rows=len(dataset.y_train))

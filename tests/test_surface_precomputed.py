@@ -51,7 +51,6 @@ def page_request(dataset, sweep: str = "learning_rate") -> tuple[str, tuple[RunS
 @pytest.mark.parametrize("sweep", settings.SURFACE_SWEEP.choices)
 def test_the_pages_defaults_are_shipped_at_both_zooms(dataset, sweep):
     fingerprint, specs = page_request(dataset, sweep)
-    assert (fingerprint, specs) == surface.default_key(dataset, sweep)
     for zoom in (True, False):
         view = surface.shipped(fingerprint, specs, zoom)
         assert view is not None, f"zoom={zoom} is not shipped; regenerate: python -m dlviz.precomputed surface"

@@ -1,9 +1,6 @@
-"""Where the steps go, as numbers: each run's path on the plane (`dlviz.analysis.plane`, Li et al. 2018), what the
-plane loses, per-run path statistics and how the runs compare. NumPy only.
-
-The 1-D companion is the straight line from the initial to the final weights of Goodfellow, Vinyals and Saxe,
-"Qualitatively characterizing neural network optimization problems" (ICLR 2015): (1 - alpha) * start + alpha * end.
-Distances are Euclidean norms of flat weight vectors; losses are the lesson's binary cross-entropy.
+"""Where the steps go, as numbers: each run's path on the plane (`analysis.plane`, Li et al. 2018), what the plane
+loses, path statistics, how the runs compare, and the straight line from each run's start to its end (Goodfellow,
+Vinyals and Saxe, ICLR 2015). Distances are Euclidean norms of flat weight vectors; losses binary cross-entropy.
 """
 
 from __future__ import annotations
@@ -45,19 +42,6 @@ class PathStats:
         """distance_from_start / path_length: 1 is a straight walk, less a detour or a wander (NaN if no step)."""
         return self.distance_from_start / self.path_length if self.path_length > 0 else float("nan")
 
-    @classmethod
-    def of(cls, trajectory: np.ndarray, losses: np.ndarray, coords: np.ndarray, residual: np.ndarray,
-           axis_a: np.ndarray, axis_b: np.ndarray) -> PathStats:
-        """The statistics of a path `trajectory` [P, n_params] with its training `losses` [P], plane `coords`
-        [P, 2] and `residual` [P] (`Plane.project`), on the map of `axis_a` and `axis_b`."""
-        finite = np.isfinite(trajectory).all(axis=1)
-        n = max(int(np.argmin(finite)) if not finite.all() else len(trajectory), 1)
-        path = np.asarray(trajectory[:n], np.float64)
-        outside = np.flatnonzero(~_inside(coords[:n], axis_a, axis_b))
-        return cls(float(np.linalg.norm(np.diff(path, axis=0), axis=1).sum()),
-                   float(np.linalg.norm(path[-1] - path[0])), float(losses[n - 1]), float(residual[:n].max()),
-                   int(outside[0]) if len(outside) else None)
-
 
 def clip_to_map(coords: np.ndarray, axis_a: np.ndarray, axis_b: np.ndarray) -> tuple[np.ndarray, bool]:
     """A path cut where it leaves the map.
@@ -85,7 +69,11 @@ def clip_to_map(coords: np.ndarray, axis_a: np.ndarray, axis_b: np.ndarray) -> t
 
 @dataclass(frozen=True)
 class LineProfile:
-    """The losses [A] on a run's straight line at `alphas` [A] (0: the start, 1: the end; Goodfellow et al. 2015)."""
+    """The losses on a run's straight line from its start to its end (Goodfellow et al. 2015).
+
+    Attributes:
+        alphas: the positions, [A]: weights (1 - alpha) * start + alpha * end.
+        train_loss, val_loss: the training and validation loss there, [A]."""
 
     alphas: np.ndarray
     train_loss: np.ndarray
@@ -175,7 +163,13 @@ class PathComparison:
 
 
 def compare_paths(landscape: Landscape) -> list[PathComparison]:
-    """Every run of `landscape` against its centre run, in run order (see `PathComparison`)."""
+    """Every run against the centre run.
+
+    Args:
+        landscape: the view.
+
+    Returns:
+        One `PathComparison` per run, in run order."""
     centre = landscape.stats[landscape.centre_run]
     out = []
     for run, stats in enumerate(landscape.stats):
@@ -207,8 +201,14 @@ def zoom_runs(trajectories: Sequence[np.ndarray], centre_run: int, factor: float
 
 
 def landscape_frame(landscape: Landscape, labels: Sequence[str]) -> pd.DataFrame:
-    """Every recorded point of every run as one tidy table (the page's download): the run's `labels` entry, when
-    (epoch, weight updates), where on the plane, how far off it, the losses at the weights and on the map."""
+    """Every recorded point of every run as one tidy table (the page's download).
+
+    Args:
+        landscape: the view; labels: one name per run.
+
+    Returns:
+        One row per point: the run's label, when (epoch, weight updates), where on the plane, how far off it, the
+        training loss at the weights and on the map, the validation loss at the weights."""
     return pd.concat([pd.DataFrame({
         "value": label, "point": np.arange(len(coords)), "epoch": landscape.epochs[run],
         "weight_updates": landscape.updates[run], "direction_1": coords[:, 0], "direction_2": coords[:, 1],

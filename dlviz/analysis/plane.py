@@ -1,11 +1,6 @@
-"""The plane of the loss-surface view: the 2-D plane through weight space that the runs' paths move in, and the grid
-of points on it. NumPy only.
-
-Li et al., "Visualizing the Loss Landscape of Neural Nets" (NeurIPS 2018, section 7): the directions are the first two
-principal components of the trajectory points *relative to a centre* (the caller's: the best run's final weights),
-not mean-centred, so a direction's share is its share of the points' summed squared distance from the centre ("of
-the movement"), and the plane passes through the centre. Weights are flat vectors: kernel1 [features, hidden],
-bias1 [hidden], kernel2 [hidden, 1], bias2 [1], row-major (n_params = features * hidden + 2 * hidden + 1).
+"""The 2-D plane through weight space that the runs' paths move in (Li et al., "Visualizing the Loss Landscape of
+Neural Nets", NeurIPS 2018, section 7), and the grid of points on it. NumPy only. Weights are flat vectors: kernel1
+[features, hidden], bias1 [hidden], kernel2 [hidden, 1], bias2 [1], row-major.
 """
 
 from __future__ import annotations
@@ -58,10 +53,9 @@ class Plane:
 @_one_blas_thread
 def fit_plane(trajectories: Sequence[np.ndarray], centre: np.ndarray, *, runs: Sequence[int] | None = None
               ) -> Plane:
-    """The plane of the first two principal directions of the paths around `centre`, not mean-centred (Li et al.
-    2018).
-
-    Non-finite points (a run that blew up) are left out. Each direction's sign puts the runs' mean start at a
+    """The first two principal directions of the paths' points relative to `centre`, not mean-centred (Li et al.
+    2018): a direction's share is its share of the points' summed squared distance from the centre ("of the
+    movement"). Non-finite points (a blown-up run) are left out; each direction's sign puts the runs' mean start at a
     non-positive coordinate, so the paths move left to right and bottom to top.
 
     Args:
@@ -124,7 +118,13 @@ def grid_axes(coords: np.ndarray, size: int = 41, margin: float = 0.2) -> tuple[
 
 
 def grid_coords(axis_a: np.ndarray, axis_b: np.ndarray) -> np.ndarray:
-    """All grid points as plane coordinates [len(b) * len(a), 2], b (vertical) slowest, so that
-    `losses.reshape(len(b), len(a))` is a map whose row j is b[j] (plotly's `z[y][x]`)."""
+    """All grid points as plane coordinates, b (vertical) slowest.
+
+    Args:
+        axis_a, axis_b: the grid's axes.
+
+    Returns:
+        float64 [len(b) * len(a), 2]: `losses.reshape(len(b), len(a))` is a map whose row j is b[j] (plotly's
+        `z[y][x]`)."""
     aa, bb = np.meshgrid(axis_a, axis_b)
     return np.stack([aa.ravel(), bb.ravel()], axis=1)

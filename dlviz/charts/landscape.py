@@ -75,10 +75,9 @@ def surface_figure(landscape: Landscape, labels: Sequence[str], *, presenter: bo
             a dot named after its run (no ✕ where a run left the map or blew up).
 
     Returns:
-        Trace 0 the map, 1 the centre's star (empty without `answers`, so the traces keep their places), then per run
-        its path and head, then per run its two curves, then the curves' key (solid, dashed). One frame per recorded
-        time (named by its epoch, "0.5") draws the paths and curves up to it, with ▶ Play / ❚❚ Pause and a slider;
-        the figure as built shows everything."""
+        Trace 0 the map, 1 the centre's star (empty without `answers`: the traces keep their places), then per run its
+        path and head, then per run its two curves, then the curves' key. One frame per recorded time (named by its
+        epoch, "0.5") draws the paths and curves up to it (▶ Play / ❚❚ Pause, a slider); as built it shows all."""
     s = style.sizes(presenter)
     map_domain, curves_domain = DOMAINS[presenter]
     # The rows under the plot, in px below it: ticks and the axis title, the legend, then the replay's controls.
@@ -110,9 +109,8 @@ def surface_figure(landscape: Landscape, labels: Sequence[str], *, presenter: bo
     frames = [dict(name=f"{t:g}", traces=list(range(2, 2 + 4 * len(labels))),
                    data=[_changing(trace) for trace in _traces(landscape, labels, t, s.line, answers)]) for t in times]
     # redraw=True: without it plotly.js animates only the scatter traces and drops the contour from the plot.
-    play = dict(frame=dict(duration=350, redraw=True), transition=dict(duration=0), fromcurrent=True,
-                mode="immediate")
     pause = dict(frame=dict(duration=0, redraw=True), transition=dict(duration=0), mode="immediate")
+    play = dict(pause, frame=dict(duration=350, redraw=True), fromcurrent=True)
     axis_font = dict(tickfont=dict(size=s.tick), title_font=dict(size=s.text), showgrid=False, zeroline=False)
 
     def direction(k: int) -> str:  # short in presenter mode, where a long title would run past the small map

@@ -54,16 +54,6 @@ def shipped(fingerprint: str, specs: Iterable[RunSpec], zoom: bool) -> Landscape
     return _shipped().get((fingerprint, tuple(specs), bool(zoom)))
 
 
-def default_key(dataset, sweep: str) -> tuple[str, tuple[RunSpec, ...]]:
-    """The page's default request for `sweep` on `dataset` (the sidebar's and the page's defaults): (its
-    fingerprint, its specs)."""
-    from dlviz import defaults, settings
-
-    return dataset.fingerprint, tuple(defaults.surface_specs(
-        defaults.base_spec(dataset), sweep, sorted(settings.SURFACE_VALUES[sweep].default),
-        settings.SURFACE_EPOCHS.default, len(dataset.y_train)))
-
-
 def generate(path: Path = PATH) -> Path:
     """Train each sweep's default runs with their paths (real Keras training), compute both zooms' views as the page
     does and write them all to `path`."""
@@ -73,9 +63,10 @@ def generate(path: Path = PATH) -> Path:
 
     dataset = defaults.default_dataset()
     views = {}
-    for sweep in settings.SURFACE_SWEEP.choices:
-        fingerprint, specs = default_key(dataset, sweep)
+    for sweep in settings.SURFACE_SWEEP.choices:  # at the sidebar's and the page's defaults
+        specs = tuple(defaults.surface_specs(defaults.base_spec(dataset), sweep, sorted(settings.SURFACE_VALUES[
+            sweep].default), settings.SURFACE_EPOCHS.default, len(dataset.y_train)))
         paths = sweep_paths(dataset, specs)
-        views.update({(fingerprint, specs, zoom): compute_landscape(dataset, paths, zoom=zoom)
+        views.update({(dataset.fingerprint, specs, zoom): compute_landscape(dataset, paths, zoom=zoom)
                       for zoom in (True, False)})
     return save(views, path)

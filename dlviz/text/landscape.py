@@ -41,21 +41,16 @@ def epoch_phrase(epoch: float) -> str:
 
 
 def _split_epoch(epoch: float) -> tuple[int, float | None]:
-    """(the epoch a time falls in, the share of it done), or (n, None) at the end of epoch n (0: the start). The
-    share is kept within 1%..99% so that a point never reads as "0%" or "100%" of an epoch."""
-    epoch = float(epoch)
-    nearest = round(epoch)
-    if abs(epoch - nearest) < 1e-6:
-        return int(nearest), None
-    whole = math.floor(epoch)
-    return whole + 1, min(max(epoch - whole, 0.01), 0.99)
+    """(the epoch a time falls in, the share of it done, kept within 1%..99% so that a point never reads as "0%" or
+    "100%"), or (n, None) at the end of epoch n (0: the start)."""
+    epoch, whole = float(epoch), math.floor(epoch)
+    return (round(epoch), None) if abs(epoch - round(epoch)) < 1e-6 else (whole + 1, min(max(epoch - whole, .01), .99))
 
 
 def plane_sentence(landscape: Landscape, labels: Sequence[str], answers: bool = True) -> str:
-    """What the map is: a 2-D slice through n_params weights centred on the best run's final weights, the share of
-    the movement its directions capture, how far the recorded points lie off it and what that does to the losses
-    the map shows, and which rows the loss is taken on. Without `answers` (presenter mode, "Hide the answers") only
-    what describes the slice itself: not which run it is centred on (the lowest loss), nor which runs diverged."""
+    """What the map is: the slice, its centre (the best run's end), the share of the movement it captures, how far
+    the points lie off it and what that does to the losses shown, the rows the loss is taken on. Without `answers`
+    ("Hide the answers") only what describes the slice: not which run it is centred on, nor which diverged."""
     plane = landscape.plane
     fitted = list(plane.fitted_runs)
     residual = np.concatenate([landscape.residual[i] for i in fitted])
@@ -106,10 +101,9 @@ def _group_clause(kind: str, group: Sequence[PathComparison], labels: Sequence[s
 
 
 def comparison_sentence(landscape: Landscape, labels: Sequence[str]) -> str:
-    """What the runs show against each other, from `compare_paths`: the centre run heads into the valley when it
-    ends clearly lowest (else which runs end too close to it for one seed to order), the others crawl or overshoot
-    it (their distance from the start as a share or multiple of the centre's, their training loss at the end),
-    grouped by kind; then which path is straightest and which winds most (distance from the start / path length)."""
+    """What the runs show against each other (`compare_paths`): the centre run heads into the valley if it ends
+    clearly lowest (else which runs one seed cannot order against it), the others crawl or overshoot it, grouped by
+    kind; then the straightest and the most winding path."""
     comparisons = compare_paths(landscape)
     centre = labels[landscape.centre_run]
     c = comparisons[landscape.centre_run]
