@@ -14,12 +14,6 @@ import pandas as pd
 from dlviz.analysis.plane import Plane
 
 
-def _inside(coords: np.ndarray, axis_a: np.ndarray, axis_b: np.ndarray) -> np.ndarray:
-    """Which points [P, 2] are finite and on the map, bool [P]."""
-    low, high = np.array([axis_a[0], axis_b[0]]), np.array([axis_a[-1], axis_b[-1]])
-    return np.isfinite(coords).all(axis=1) & (coords >= low).all(axis=1) & (coords <= high).all(axis=1)
-
-
 @dataclass(frozen=True)
 class PathStats:
     """One run's path in full weight space, up to its first non-finite point (a blown-up run).
@@ -54,14 +48,14 @@ def clip_to_map(coords: np.ndarray, axis_a: np.ndarray, axis_b: np.ndarray) -> t
         (points [Q, 2]: those up to the first point outside the map or not finite, then where the step to it crosses
         the map's edge; whether the path left the map). A path that starts outside is empty."""
     coords = np.asarray(coords, np.float64)
-    inside = _inside(coords, axis_a, axis_b)
+    low, high = np.array([axis_a[0], axis_b[0]]), np.array([axis_a[-1], axis_b[-1]])
+    inside = np.isfinite(coords).all(axis=1) & (coords >= low).all(axis=1) & (coords <= high).all(axis=1)
     if inside.all():
         return coords, False
     first_out = int(np.argmin(inside))
     if first_out == 0 or not np.isfinite(coords[first_out]).all():
         return coords[:first_out], True
     a, delta = coords[first_out - 1], coords[first_out] - coords[first_out - 1]
-    low, high = np.array([axis_a[0], axis_b[0]]), np.array([axis_a[-1], axis_b[-1]])
     with np.errstate(divide="ignore", invalid="ignore"):
         limits = np.where(delta > 0, (high - a) / delta, np.where(delta < 0, (low - a) / delta, np.inf))
     return np.vstack([coords[:first_out], a + float(np.clip(limits.min(), 0.0, 1.0)) * delta]), True
