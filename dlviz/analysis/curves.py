@@ -58,11 +58,10 @@ def prior_loss(history: RunHistory) -> float:
     return float(value) if math.isfinite(value) and value > 0 else math.log(2)
 
 
-def majority_accuracy(history: RunHistory, default: float | None = None) -> float | None:
-    """Validation accuracy of always predicting the majority class (`history.majority_val_accuracy`, else
-    `default`)."""
+def majority_accuracy(history: RunHistory) -> float | None:
+    """Validation accuracy of always predicting the majority class (`history.majority_val_accuracy`), None unknown."""
     value = history.majority_val_accuracy
-    return float(value) if math.isfinite(value) else default
+    return float(value) if math.isfinite(value) else None
 
 
 def starting_loss(history: RunHistory) -> float:
@@ -105,15 +104,11 @@ def robust_score(history: RunHistory) -> float:
     return found[1] if found is not None else math.nan
 
 
-@dataclass(frozen=True)
-class Overfit:
-    """Overfitting of one run, read from its smoothed validation loss (see OVERFIT_TOLERANCE)."""
+class Overfit(NamedTuple):
+    """Whether one run overfits, and the epoch of its lowest smoothed validation loss (where it turned)."""
 
     overfitting: bool
-    best_epoch: int            # epoch of lowest smoothed validation loss
-    best_val_loss: float       # that smoothed value
-    end_val_loss: float        # smoothed value at the last epoch
-    threshold: float           # the rise above best_val_loss that counts
+    best_epoch: int
 
 
 def overfitting(history: RunHistory) -> Overfit | None:
@@ -138,7 +133,7 @@ def overfitting(history: RunHistory) -> Overfit | None:
     after = val[best:]
     detected = bool(len(after) >= 2 and np.isfinite(after).all() and val[-1] - best_val > threshold
                     and math.isfinite(end_train) and end_train < train_at_best)
-    return Overfit(detected, best, best_val, float(val[-1]), threshold)
+    return Overfit(detected, best)
 
 
 class EarlyStop(NamedTuple):
@@ -181,19 +176,19 @@ def early_stopping(val_loss: Sequence[float], patience: int = EARLY_STOPPING_PAT
 
 @dataclass(frozen=True)
 class Divergence:
-    """A run that blew up, as Keras reports it: the engine keeps recording after the blow-up."""
+    """A run that blew up, as Keras reports it (the engine keeps recording after the blow-up): the first epoch whose
+    training loss exceeded `DIVERGENCE_FACTOR` x the start or became NaN/inf, why (`reason`: "nan", "inf",
+    "exploded"), that epoch's training loss and its ratio to the start, and what the run did after (`after`, an
+    AFTER_* constant, judged on `end_loss`: the mean training loss of the last TAIL_EPOCHS epochs)."""
 
-    epoch: int                 # first epoch whose training loss exceeded 3x the start (or became NaN/inf)
-    reason: str                # "nan", "inf" or "exploded"
-    loss: float                # that epoch's training loss
+    epoch: int
+    reason: str
+    loss: float
     start_loss: float
-    ratio: float               # loss / start_loss
-    nan_at: int | None         # first epoch with a NaN loss, if any
-    after: str                 # AFTER_* constant
-    final_loss: float          # last epoch's training loss (NaN after a NaN)
-    final_positive_share: float | None  # share of validation rows predicted positive at the end (0/1: constant)
-    prior_loss: float
-    end_loss: float = math.nan  # mean training loss over the last TAIL_EPOCHS epochs: the statistic `after` judges
+    ratio: float
+    nan_at: int | None  # first epoch with a NaN loss, if any
+    after: str
+    end_loss: float
 
 
 def _first_bad_epoch(history: RunHistory, factor: float) -> tuple[int, str] | None:
@@ -253,7 +248,7 @@ def divergence(history: RunHistory, factor: float = DIVERGENCE_FACTOR) -> Diverg
         after = AFTER_RECOVERED
     else:
         after = AFTER_UNKNOWN
-    return Divergence(int(epoch), reason, at_loss, start, ratio, nan_at, after, final, share, prior, tail)
+    return Divergence(int(epoch), reason, at_loss, start, ratio, nan_at, after, tail)
 
 
 def not_learning(history: RunHistory) -> bool:
@@ -289,33 +284,20 @@ def blew_up_at(history: RunHistory) -> int | None:
     return int(above[0]) + 1 if len(above) else history.epochs_run
 
 
-@dataclass(frozen=True)
-class Oscillation:
-    reversals: int    # direction changes of large validation-loss moves
-    train_rises: int  # epochs whose training loss rose clearly
-    steps: int        # epoch-to-epoch steps
-
-
-def _reversals(values: np.ndarray) -> int:
-    steps = np.diff(values)
-    big = (np.abs(steps) > OSCILLATION_JUMP * np.abs(values[:-1])) & (np.abs(steps) > OSCILLATION_MIN_ABS)
-    signs = np.sign(steps[big])
-    return int(np.count_nonzero(signs[1:] != signs[:-1]))
-
-
-def oscillation(history: RunHistory) -> Oscillation | None:
-    """Large validation-loss moves changing direction 3+ times, or training loss rising (> 2%, > 0.005) in at least
-    two epochs and 20% of the steps. None for a diverged or calm run."""
+def oscillates(history: RunHistory) -> bool:
+    """Large validation-loss moves (> 10% and > 0.01) changing direction 3+ times, or training loss rising (> 2%,
+    > 0.005) in at least two epochs and 20% of the steps. False for a diverged or calm run."""
     if divergence(history) is not None:
-        return None
+        return False
     val, loss = array(history.val_loss), array(history.loss)
-    reversals = _reversals(val) if np.isfinite(val).all() else 0
+    moves = np.diff(val) if np.isfinite(val).all() else np.zeros(0)
+    big = (np.abs(moves) > OSCILLATION_JUMP * np.abs(val[:-1])) & (np.abs(moves) > OSCILLATION_MIN_ABS)
+    signs = np.sign(moves[big])
     rise = np.diff(loss) if np.isfinite(loss).all() else np.zeros(max(len(loss) - 1, 0))
     rises = int(np.count_nonzero((rise > TRAIN_RISE * np.abs(loss[:-1])) & (rise > TRAIN_RISE_MIN_ABS)))
     steps = max(len(loss) - 1, 0)
-    if reversals >= OSCILLATION_REVERSALS or (rises >= 2 and steps and rises >= TRAIN_RISE_SHARE * steps):
-        return Oscillation(reversals, rises, steps)
-    return None
+    return bool(np.count_nonzero(signs[1:] != signs[:-1]) >= OSCILLATION_REVERSALS
+                or (rises >= 2 and steps and rises >= TRAIN_RISE_SHARE * steps))
 
 
 def update_noise(history: RunHistory, window: int | None = None) -> float:
