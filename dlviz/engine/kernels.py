@@ -65,10 +65,6 @@ def adam_step(params, grads, m, v, step, learning_rate):
     return tuple(new_params), tuple(new_m), tuple(new_v), step
 
 
-_MODEL_SPEC = (tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32),
-               tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32))
-
-
 def batch_steps(params, x_batch, y_batch):
     """Every lane's training step on its own batch, before the update, as Keras' train step computes it.
 
@@ -127,7 +123,7 @@ def batch_steps(params, x_batch, y_batch):
     return losses, logits, grads
 
 
-def correct_counts(logits, y):
+def _correct_counts(logits, y):
     """Each lane's number of correct predictions from its logits `[K, batch, 1]` and labels `[K, batch]`: Keras'
     binary accuracy (probability above 0.5), counted for all lanes at once (a count of whole rows, exact in any
     order)."""
@@ -163,7 +159,7 @@ def train_rows_fn(n_lanes: int):
             losses, logits, grads = batch_steps(params, tf.gather(x, batch_rows), y_batch)
             params, m, v, step = adam_step(params, grads, m, v, step, learning_rate)
             return (i + 1, params, m, v, step, batch_losses.write(i, losses),
-                    batch_correct.write(i, correct_counts(logits, y_batch)))
+                    batch_correct.write(i, _correct_counts(logits, y_batch)))
 
         state = (tf.constant(0), params, m, v, step, tf.TensorArray(tf.float32, size=n_batches),
                  tf.TensorArray(tf.float32, size=n_batches))
@@ -174,11 +170,11 @@ def train_rows_fn(n_lanes: int):
     return train_rows
 
 
-@tf.function(input_signature=[_MODEL_SPEC, tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32)],
-             autograph=False)
-def lane_metrics(lane, x, y):
-    """One model's (loss, correct count, positive count) on all of `x`, `y`: traced once, called once per lane."""
-    return _lane_metrics(lane, x, y)
+_MODEL_SPEC = (tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32),
+               tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32))
+# Traced once, called once per lane by `evaluate_fn`.
+_traced_lane_metrics = tf.function(_lane_metrics, autograph=False, input_signature=[
+    _MODEL_SPEC, tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32)])
 
 
 @functools.lru_cache(maxsize=None)
@@ -189,7 +185,7 @@ def evaluate_fn(n_lanes: int):
     @tf.function(input_signature=[param_specs(n_lanes), tf.TensorSpec([None, None], tf.float32),
                                   tf.TensorSpec([None], tf.float32)], autograph=False)
     def evaluate(params, x, y):
-        metrics = [lane_metrics(lane, x, y) for lane in _lanes(params)]
+        metrics = [_traced_lane_metrics(lane, x, y) for lane in _lanes(params)]
         count = tf.cast(tf.shape(x)[0], tf.float32)
         return (tf.stack([m[0] for m in metrics]), tf.stack([m[1] for m in metrics]) / count,
                 tf.stack([m[2] for m in metrics]) / count)
