@@ -95,7 +95,7 @@ class StepsToTarget:
     resolution: int
 
 
-def first_reach(history: RunHistory, target: float) -> float:
+def _first_reach(history: RunHistory, target: float) -> float:
     """Weight updates at the end of the first epoch whose validation loss is at most `target`; NaN if none."""
     hits = np.flatnonzero(curves.array(history.val_loss) <= target)
     return float((hits[0] + 1) * history.updates_per_epoch) if len(hits) else math.nan
@@ -111,7 +111,7 @@ def steps_to_target(isolated: Isolation, histories: Sequence[RunHistory], margin
     learned = any(not curves.not_learning(h) for h in runs)  # learned nothing: no target, no regime
     target = (1 + margin) * max((s.high for s in isolated.at_own.stats), default=math.nan) if learned else math.nan
     groups = group_by_value(runs, lambda h: h.spec.batch_size)
-    updates = tuple(value_stat(b.batch_size, groups.get(b.batch_size, []), lambda h: first_reach(h, target))
+    updates = tuple(value_stat(b.batch_size, groups.get(b.batch_size, []), lambda h: _first_reach(h, target))
                     for b in isolated.batches)  # no runs (no rate without a NaN): NaN
     reached = [s for s in updates if s.finite]
     regimes = tuple(PERFECT if a.mean / b.mean >= PERFECT_SHARE * b.value / a.value else
@@ -119,6 +119,6 @@ def steps_to_target(isolated: Isolation, histories: Sequence[RunHistory], margin
     if not reached:
         return StepsToTarget(target, updates, regimes, math.nan, 0)
     runs = groups[reached[0].value]
-    scales = [h.noise_scale[int(first_reach(h, target)) // h.updates_per_epoch] for h in runs if h.noise_scale]
+    scales = [h.noise_scale[int(_first_reach(h, target)) // h.updates_per_epoch] for h in runs if h.noise_scale]
     return StepsToTarget(target, updates, regimes, float(np.exp(np.mean(np.log(scales)))) if scales else math.nan,
                          runs[0].updates_per_epoch)

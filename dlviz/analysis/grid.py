@@ -107,9 +107,6 @@ class Grid:
     def shape(self) -> tuple[int, int]:
         return len(self.batch_sizes), len(self.learning_rates)
 
-    def _matrix(self, f, dtype=float) -> np.ndarray:
-        return np.array([[f(cell) for cell in row] for row in self.histories], dtype=dtype).reshape(self.shape)
-
     @cached_property
     def blown(self) -> list[list[list[int | None]]]:
         """Per run (as `histories`), the epoch it blew up at (`curves.blew_up_at`: diverged, or a loss far above a
@@ -121,10 +118,8 @@ class Grid:
                         dtype=dtype).reshape(self.shape)
 
     def diverged(self) -> np.ndarray:
-        return self.diverged_seeds() > 0  # at least one seed blew up
-
-    def diverged_seeds(self) -> np.ndarray:
-        return self._judged(lambda c, b: sum(e is not None for e in b), int)
+        """Cells where at least one seed blew up (`blown`), (batch sizes x learning rates) bool."""
+        return self._judged(lambda c, b: any(e is not None for e in b), bool)
 
     def diverged_epochs(self) -> np.ndarray:
         """The earliest epoch any seed of the cell blew up at, 0 where none did."""
@@ -255,11 +250,11 @@ def best_cell(grid: Grid, outcome: str = DEFAULT_OUTCOME) -> tuple[int, int] | N
 
 def overfit_cells(grid: Grid) -> np.ndarray:
     """Cells where every seed overfits (the one definition, `curves.overfitting`)."""
-    def every(cell):
-        found = [curves.overfitting(h) for h in cell if h is not None and h.complete
-                 and curves.blew_up_at(h) is None and not curves.not_learning(h)]
+    def every(cell, blown):
+        found = [curves.overfitting(h) for h, e in zip(cell, blown)
+                 if h is not None and h.complete and e is None and not curves.not_learning(h)]
         return bool(found) and len(found) == len(cell) and all(o is not None and o.overfitting for o in found)
-    return grid._matrix(every, bool)
+    return grid._judged(every, bool)
 
 
 def linear_scaling_guide(batch_sizes: Sequence[int], anchor_batch_size: int, anchor_learning_rate: float

@@ -38,7 +38,7 @@ def _gradient(flat, x, y):
     return loss, tape.gradient(loss, flat)
 
 
-def power_iteration(apply: Callable, start):
+def _power_iteration(apply: Callable, start):
     """The largest-in-size eigenvalue of the symmetric operator `apply` (a vector -> vector function of TensorFlow
     ops) by power iteration from `start`, stopping when the residual |A v - (v.Av) v| is at most `POWER_TOLERANCE`
     of the estimate (or after `MAX_POWER_ITERATIONS`). Returns (eigenvalue, its unit eigenvector, iterations)."""
@@ -56,14 +56,14 @@ def power_iteration(apply: Callable, start):
 @tf.function(input_signature=[_VECTOR, *_DATA, _VECTOR, _VECTOR])
 def top_eigenvalue(flat, x, y, scale, start):
     """The sharpness: the largest eigenvalue of S H S (H the training loss's Hessian at the weights `flat`,
-    S = diag(`scale`): ones for H, `adam_scale` for Adam's P^-1/2 H P^-1/2), by `power_iteration` from `start`, each
+    S = diag(`scale`): ones for H, `adam_scale` for Adam's P^-1/2 H P^-1/2), by `_power_iteration` from `start`, each
     Hessian-vector product a double backward pass. It finds the eigenvalue largest in size: here the top one."""
     def product(vector):
         with tf.GradientTape() as tape:
             tape.watch(flat)
             along = tf.reduce_sum(_gradient(flat, x, y)[1] * scale * vector)
         return scale * tape.gradient(along, flat)
-    return power_iteration(product, start)
+    return _power_iteration(product, start)
 
 
 def _train_steps_fn(optimizer: str):
