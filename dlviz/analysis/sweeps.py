@@ -117,6 +117,9 @@ class SpeedVerdict:
 
 @dataclass(frozen=True)
 class SweepFindings:
+    """What a one-setting sweep showed (`analyze_values`): per value its findings, the ranking, and the page's
+    extras (too slow / too high, generalisation and noise, EarlyStopping)."""
+
     kind: Any                            # the `dlviz.kinds.Kind` swept
     values: tuple[Hashable, ...]
     per_value: tuple[ValueFindings, ...]
@@ -287,7 +290,6 @@ def analyze_values(kind: Any, histories: Sequence[RunHistory], standardized: boo
             gradient noise scale (`batch_fair.noise_curves`) and answer "smaller batches generalise better" (the
             smallest batch against the largest, under the rule).
         speed: the learning-rate page: find the values too slow / too high against the lowest final training loss.
-
     Returns:
         The sweep's `SweepFindings`.
     """

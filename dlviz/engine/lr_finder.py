@@ -64,7 +64,10 @@ class FinderResult:
 
 
 def default_updates() -> int:
-    """How many updates the test makes by default: `UPDATES_PER_DECADE` for every decade from START_LR to END_LR."""
+    """How many updates the range test makes by default.
+
+    Returns:
+        `UPDATES_PER_DECADE` for every decade from START_LR to END_LR."""
     return int(round(UPDATES_PER_DECADE * math.log10(END_LR / START_LR)))
 
 
@@ -114,11 +117,9 @@ def find_learning_rates(dataset: Dataset, seeds: Sequence[int], *, batch_size: i
         seeds: one curve per seed.
         batch_size: rows per update (capped at the training rows); hidden_units: the model's width.
         num_updates: updates over the rate range (`default_updates()` when None).
-
     Returns:
         One `FinderResult` per seed, in `seeds` order. The test goes on until every seed blew up (or the last rate);
         each result stops at its own blow-up.
-
     Raises:
         FinderError: a number of updates outside MIN_UPDATES to MAX_UPDATES, or a seed whose loss was not a number
             from its first update.

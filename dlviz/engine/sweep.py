@@ -38,7 +38,6 @@ def epoch_orders(n_train: int, seed: int, epochs: int) -> list[np.ndarray]:
         n_train: training rows.
         seed: the run's seed.
         epochs: epochs to plan.
-
     Returns:
         int64 array [epochs, n_train]: one permutation of `range(n_train)` per epoch."""
     rng = np.random.default_rng([seed, n_train])
@@ -61,12 +60,10 @@ def train_sweep(dataset: Dataset, specs: Sequence[RunSpec], progress: ProgressCa
         record_path: also record each run's weight trajectory (`RunHistory.trajectory`); the curves are the same.
         measure_noise: also measure the gradient noise scale at the start and after every epoch
             (`RunHistory.noise_scale`, `dlviz.engine.noise`); the curves are the same.
-
     Returns:
         One `RunHistory` per spec, in the order of `specs`: per-epoch loss and accuracy (float lists, epoch 0 in
         `initial_*`), per-update loss (float32 [updates]), `diverged_at` (first epoch above `DIVERGENCE_FACTOR` x the
         start), `nan_at`, the final weights.
-
     Raises:
         TrainingError: an absurd setting, or a spec of another dataset.
 
