@@ -37,7 +37,8 @@ class Kind:
         budget: the control of equal epochs or equal weight updates (`Kind.specs`), where the page offers it.
         lesson_value: the lesson's own value of the field (the code tab starts on it when no value is clearly best).
         capped_by_rows: values above the training rows mean all of them (a batch size): merged into one.
-        analyzer: `(kind, histories, **options) -> findings`, from `dlviz.analysis`.
+        analyzer: `(kind, histories, **options) -> findings`, from `dlviz.analysis` (`sweeps.analyze_values`, its page
+            extras chosen with `functools.partial`).
         questions: `(predictions.Context) -> list[Question]`, the predict-first questions.
         sentences: `(findings) -> list[str]`, the page's own sentences in "What these runs show".
         look_for: the "What to look for" lines.

@@ -122,7 +122,7 @@ def test_oscillation():
     assert not curves.oscillates(make(one_rise, np.linspace(0.7, 0.5, 10)))
 
 
-def test_update_noise_and_counts():
+def test_update_noise():
     rng = np.random.default_rng(0)
     steps = np.arange(2000)
     trend = 0.7 * np.exp(-steps / 500) + 0.3
@@ -132,7 +132,6 @@ def test_update_noise_and_counts():
     assert math.isnan(curves.update_noise(make([0.5], update_loss=[0.5, 0.4, 0.3])))
     with_nan = np.concatenate([trend[:500] + 0.05 * rng.standard_normal(500), [np.nan, 1e9]])
     assert curves.update_noise(make([0.5], update_loss=with_nan)) == pytest.approx(0.05, rel=0.15)
-    assert curves.update_counts(make([0.5, 0.4, 0.3], updates_per_epoch=7)) == (7, 21)
 
 
 # ---------------------------------------------------------------------------------------------------------------

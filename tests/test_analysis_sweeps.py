@@ -100,6 +100,11 @@ def test_epochs_page_over_seeds():
     assert kinds.EPOCHS.analyze(runs[:1]).per_value[0].n_seeds == 1
 
 
+def test_updates_are_counted_without_a_per_update_record():
+    v = kinds.LEARNING_RATE.analyze([make([0.5, 0.4, 0.3], updates_per_epoch=7)]).value(0.01)
+    assert (v.updates_per_epoch, v.total_updates) == (7, 21)
+
+
 def test_empty_sweeps_do_not_crash():
     assert kinds.LEARNING_RATE.analyze([]).per_value == () and kinds.BATCH_SIZE.analyze([]).best_value is None
 

@@ -372,17 +372,6 @@ def update_noise(history: RunHistory) -> float:
     return float(np.std(residual[np.isfinite(residual)]))
 
 
-def update_counts(history: RunHistory) -> tuple[int, int]:
-    """The run's weight updates.
-
-    Args:
-        history: one run.
-    Returns:
-        (updates per epoch, updates made in total)."""
-    total = len(history.update_loss) or history.updates_per_epoch * history.epochs_run
-    return int(history.updates_per_epoch), int(total)
-
-
 def validation_below_training(runs: Sequence[RunHistory]) -> int:
     """How long validation loss sits below training loss from the start. Keras' `History` reports an epoch's training
     loss as the mean over its batches, taken while the weights improve, and its validation loss once, at the epoch's

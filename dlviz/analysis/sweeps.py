@@ -188,7 +188,7 @@ def _value_findings(value: Hashable, runs: Sequence[RunHistory]) -> ValueFinding
     majority = curves.majority_accuracy(runs[0]) if runs else None
     final_acc = value_stat(value, runs, lambda h: h.val_accuracy[-1] if h.val_accuracy else math.nan)
     ratios = [curves.loss_ratio_to_prior(h) for h in runs]
-    counts = [curves.update_counts(h) for h in runs]
+    first = runs[0] if runs else None  # the seeds' updates are the same
     return ValueFindings(
         value=value, seeds=tuple(h.spec.seed for h in runs),
         score=score,
@@ -208,7 +208,8 @@ def _value_findings(value: Hashable, runs: Sequence[RunHistory]) -> ValueFinding
         final_train_accuracy=value_stat(value, runs, lambda h: h.accuracy[-1] if h.accuracy else math.nan),
         majority_val_accuracy=majority, accuracy_vs_baseline=_baseline(final_acc, majority),
         noise=value_stat(value, runs, curves.update_noise),
-        updates_per_epoch=counts[0][0] if counts else 0, total_updates=counts[0][1] if counts else 0,
+        updates_per_epoch=first.updates_per_epoch if first else 0,
+        total_updates=(first.total_updates or first.updates_per_epoch * first.epochs_run) if first else 0,
         epochs_run=max((h.epochs_run for h in runs), default=0))
 
 
