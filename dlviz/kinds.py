@@ -9,6 +9,7 @@ one-setting page is one `Kind` here, its texts (`dlviz.text.lessons`), its contr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Callable, Sequence
 
 from dlviz import settings
@@ -36,7 +37,8 @@ class Kind:
         budget: the control of equal epochs or equal weight updates (`Kind.specs`), where the page offers it.
         lesson_value: the lesson's own value of the field (the code tab starts on it when no value is clearly best).
         capped_by_rows: values above the training rows mean all of them (a batch size): merged into one.
-        analyzer: `(kind, histories, **options) -> findings`, from `dlviz.analysis`.
+        analyzer: `(kind, histories, **options) -> findings`, from `dlviz.analysis` (`sweeps.analyze_values`, its page
+            extras chosen with `functools.partial`).
         questions: `(predictions.Context) -> list[Question]`, the predict-first questions.
         sentences: `(findings) -> list[str]`, the page's own sentences in "What these runs show".
         look_for: the "What to look for" lines.
@@ -97,19 +99,19 @@ class Kind:
 
 EPOCHS = Kind(
     settings.EPOCHS_PAGE_ID, (), prefix="", noun="epochs", plural="epochs", formatter=format_count,
-    analyzer=sweeps.analyze_epochs, questions=predictions.epochs_questions, epochs=settings.EPOCHS,
+    analyzer=sweeps.analyze_values, questions=predictions.epochs_questions, epochs=settings.EPOCHS,
     sentences=findings.epochs_sentences, look_for=lessons.EPOCHS_LOOK_FOR, quiz=lessons.EPOCHS_QUIZ)
 
 BATCH_SIZE = Kind(
     settings.BATCH_PAGE_ID, ("batch_size",), prefix="batch ", noun="batch size", plural="batch sizes",
-    formatter=format_count, analyzer=sweeps.analyze_batch_sizes, questions=batch_fair.questions,
+    formatter=format_count, analyzer=partial(sweeps.analyze_values, noise=True), questions=batch_fair.questions,
     values=settings.BATCH_SIZES, epochs=settings.BATCH_EPOCHS, metric=settings.BATCH_METRIC, x_axis=settings.BATCH_X,
     log_x=settings.BATCH_LOG_X, budget=settings.BATCH_BUDGET, lesson_value=LESSON_BATCH_SIZE, capped_by_rows=True,
     sentences=findings.batch_sentences, look_for=lessons.BATCH_LOOK_FOR, quiz=lessons.BATCH_QUIZ + (batch_fair.QUIZ,))
 
 LEARNING_RATE = Kind(
     settings.LR_PAGE_ID, ("learning_rate",), prefix="lr ", noun="learning rate", plural="learning rates",
-    formatter=format_lr, analyzer=sweeps.analyze_learning_rates, questions=predictions.rate_questions,
+    formatter=format_lr, analyzer=partial(sweeps.analyze_values, speed=True), questions=predictions.rate_questions,
     values=settings.LEARNING_RATES, epochs=settings.LR_EPOCHS, metric=settings.LR_METRIC, log_y=settings.LR_LOG_Y,
     lesson_value=LESSON_LEARNING_RATE, sentences=findings.oscillation_sentences, look_for=lessons.RATE_LOOK_FOR,
     quiz=lessons.RATE_QUIZ)

@@ -1,8 +1,7 @@
 """What a run is and what it produced, as plain data: `RunSpec`, `RunHistory`, `SweepProgress`.
 
-Kept free of TensorFlow so that cached or shipped results can be shown (charts, pages, tables) without paying for the
-TensorFlow import; `dlviz.engine` produces these objects. Nothing here imports
-TensorFlow or `dlviz.engine`.
+Kept free of TensorFlow and `dlviz.engine` (which produces these objects) so that cached or shipped results can be
+shown (charts, pages, tables) without paying for the TensorFlow import.
 """
 
 from __future__ import annotations

@@ -256,15 +256,5 @@ PAGES: tuple[Page, ...] = (HOME, EPOCHS_PAGE_ID, BATCH_PAGE_ID, LR_PAGE_ID, GRID
 
 
 def every_setting() -> list[Setting]:
-    """Every control of the app, the sidebar's first."""
+    """Every control of the app, the sidebar's first; no two share a URL key (`tests/test_core.py`)."""
     return list(SIDEBAR) + [s for page in PAGES for s in page.settings]
-
-
-def _check_unique() -> None:
-    keys = [s.key for s in every_setting()]
-    duplicated = sorted({k for k in keys if keys.count(k) > 1})
-    if duplicated:  # a shared key would carry one page's value into another page's control
-        raise AssertionError(f"settings share URL keys: {duplicated}")
-
-
-_check_unique()

@@ -62,10 +62,9 @@ def test_accuracy_below_the_majority_baseline():
                  val_accuracy=[0.86] * 4 + [0.859 + 0.001 * s], majority_val_accuracy=0.875) for s in (1, 2, 3)]
     v = kinds.LEARNING_RATE.analyze(runs).value(0.01)
     assert v.majority_val_accuracy == 0.875 and v.accuracy_vs_baseline == sweeps.BELOW_BASELINE
-    # The baseline can also be passed in when the history does not carry it.
-    plain = [make([0.5], val_accuracy=[0.80], lr=0.01, seed=s) for s in (1, 2)]
-    assert kinds.LEARNING_RATE.analyze(plain, majority_val_accuracy=0.6).value(0.01).accuracy_vs_baseline == \
-        sweeps.ABOVE_BASELINE
+    above = [make([0.5], val_accuracy=[0.80], lr=0.01, seed=s, majority_val_accuracy=0.6) for s in (1, 2)]
+    assert kinds.LEARNING_RATE.analyze(above).value(0.01).accuracy_vs_baseline == sweeps.ABOVE_BASELINE
+    plain = [make([0.5], val_accuracy=[0.80], lr=0.01, seed=s) for s in (1, 2)]  # no baseline known
     assert kinds.LEARNING_RATE.analyze(plain).value(0.01).accuracy_vs_baseline == ""
 
 
@@ -95,10 +94,15 @@ def test_epochs_page_over_seeds():
     found = kinds.EPOCHS.analyze(runs, patience=5)
     v = found.per_value[0]
     assert v.value is None and v.n_seeds == 3 and v.overfit_seeds == 3
-    assert v.onset_range == (14, 17) and v.overfit_region is not None and v.overfit_region[1] == 60
+    assert v.overfit_region is not None and v.overfit_region[1] == 60
     assert sweeps.OVERFITTING in v.verdicts and len(found.early_stops) == 3
     assert all(s.stop_epoch is not None for s in found.early_stops)
-    assert kinds.EPOCHS.analyze(runs[0]).per_value[0].n_seeds == 1
+    assert kinds.EPOCHS.analyze(runs[:1]).per_value[0].n_seeds == 1
+
+
+def test_updates_are_counted_without_a_per_update_record():
+    v = kinds.LEARNING_RATE.analyze([make([0.5, 0.4, 0.3], updates_per_epoch=7)]).value(0.01)
+    assert (v.updates_per_epoch, v.total_updates) == (7, 21)
 
 
 def test_empty_sweeps_do_not_crash():
@@ -128,7 +132,7 @@ def test_real_overfitting_run(practice_1200):
     spec = RunSpec(practice_1200.fingerprint, epochs=30, batch_size=32, learning_rate=0.03)
     found = kinds.EPOCHS.analyze(train_sweep(practice_1200, [spec, spec.replace(seed=7)]))
     v = found.per_value[0]
-    assert v.overfit_seeds >= 1 and v.onset_range is not None and v.onset_range[0] <= 15
+    assert v.overfit_seeds >= 1 and min(o.best_epoch for o in v.overfits if o and o.overfitting) <= 15
 
 
 def test_the_epochs_page_ranks_nothing():

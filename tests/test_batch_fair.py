@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from dlviz.analysis import batch_fair as bf
-from dlviz.analysis import sweeps
+from dlviz import kinds
 from dlviz.charts import batch_fair as charts
 from dlviz.text import batch_fair as text
 from dlviz.text import predictions
@@ -123,7 +123,7 @@ def test_the_isolation_plot_and_the_target_state_the_findings_statistic():
     shapes = {1: [0.6, 0.5, 0.40, 0.45, 0.5, 0.5, 0.5, 0.5], 2: [0.6, 0.5, 0.5, 0.5, 0.5, 0.45, 0.40, 0.45]}
     runs = [make(v, v, batch=b, seed=s, updates_per_epoch=N_TRAIN // b) for b in (8, 512) for s, v in shapes.items()]
     found = bf.isolation(runs, 0.01)
-    said = sweeps.value_findings(8, runs[:2]).score
+    said = kinds.BATCH_SIZE.analyze(runs).value(8).score
     assert found.at_fixed.stat(8).per_seed == said.per_seed
     assert said.per_seed == pytest.approx((0.5, 0.425))  # the mean's epoch 8, not seed 1's own lowest 0.45 at 3
     assert bf.steps_to_target(found, runs).target == pytest.approx(1.05 * 0.5)

@@ -6,11 +6,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dlviz import data
+from dlviz import data, settings
 from dlviz.engine import model
 from dlviz.engine.sweep import train_sweep
 from dlviz.runs import RunSpec, TrainingError
 from tests.support import load_csv, reference
+
+
+def test_no_two_controls_share_a_url_key():
+    """A shared key would carry one page's value into another page's control."""
+    keys = [s.key for s in settings.every_setting()]
+    assert len(keys) == len(set(keys)), sorted({k for k in keys if keys.count(k) > 1})
 
 
 # --- data -------------------------------------------------------------------------------------------------------

@@ -57,4 +57,4 @@ def test_correct_counts_are_keras_binary_accuracy_counts():
     logits = rng.normal(size=(4, 50, 1)).astype(np.float32) * 3
     y = (rng.random((4, 50)) < 0.5).astype(np.float32)
     expected = ((1 / (1 + np.exp(-logits[..., 0])) > 0.5) == (y > 0.5)).sum(axis=1)
-    assert kernels.correct_counts(tf.constant(logits), tf.constant(y)).numpy().tolist() == expected.tolist()
+    assert kernels._correct_counts(tf.constant(logits), tf.constant(y)).numpy().tolist() == expected.tolist()

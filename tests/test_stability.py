@@ -32,7 +32,7 @@ def test_power_iteration_finds_a_quadratics_largest_eigenvalue():
     q, _ = np.linalg.qr(rng.standard_normal((30, 30)))
     eigenvalues = np.append(np.linspace(0.1, 4.0, 29), 5.0)  # known: the top one 5, the gap to the next 1
     matrix = (q * eigenvalues) @ q.T
-    value, vector, iterations = engine.power_iteration(lambda v: tf.linalg.matvec(tf.constant(matrix, tf.float32), v),
+    value, vector, iterations = engine._power_iteration(lambda v: tf.linalg.matvec(tf.constant(matrix, tf.float32), v),
                                                        tf.constant(rng.standard_normal(30), tf.float32))
     value, vector = float(value), vector.numpy().astype(np.float64)
     assert 2 <= int(iterations) < engine.MAX_POWER_ITERATIONS  # stopped on its residual

@@ -157,7 +157,7 @@ def test_huge_unscaled_losses_point_at_the_toggle():
     # A huge run that also "turns" is not called overfitting on the epochs page.
     train, val = overfitting_curves()
     huge = make(train * 1e9, val * 1e9, initial_loss=0.7e9)
-    text = " ".join(words.sentences(kinds.EPOCHS.analyze(huge, standardized=False)))
+    text = " ".join(words.sentences(kinds.EPOCHS.analyze([huge], standardized=False)))
     assert "overfitting" not in text and "Standardise features" in text
 
 

@@ -37,8 +37,12 @@ class NoiseCurve:
 
 
 def noise_curves(histories: Sequence[RunHistory]) -> list[NoiseCurve]:
-    """One `NoiseCurve` per batch size (sorted) over the epochs every seed measured; runs without
-    `RunHistory.noise_scale` are left out."""
+    """The gradient noise scale per batch size (McCandlish et al. 2018's B_simple, measured by the engine).
+
+    Args:
+        histories: the sweep's runs; those without `RunHistory.noise_scale` are left out.
+    Returns:
+        One `NoiseCurve` per batch size (sorted), over the epochs every seed measured."""
     found = []
     for batch, runs in sorted(group_by_value([h for h in histories if h.noise_scale],
                                              lambda h: h.spec.batch_size).items()):
@@ -70,8 +74,14 @@ class Isolation:
 
 
 def isolation(histories: Sequence[RunHistory], fixed_rate: float) -> Isolation:
-    """Each batch size's learning rates ranked by `compare.lowest_of_mean` (the findings' statistic) under
-    `compare.rank`, and the batch sizes ranked at `fixed_rate` and at their own best (lowest mean) rates."""
+    """The Deep Learning Tuning Playbook's isolation plot: each batch size at a fixed rate and at its own best.
+
+    Args:
+        histories: runs of several batch sizes x learning rates x seeds.
+        fixed_rate: the learning rate of the plain comparison (the lesson's).
+    Returns:
+        An `Isolation`: per batch size its rates ranked by `compare.lowest_of_mean` (the findings' statistic) under
+        `compare.rank`, and the batch sizes ranked at `fixed_rate` and at their own best (lowest mean) rates."""
     batches = []
     for batch, runs in sorted(group_by_value(histories, lambda h: h.spec.batch_size).items()):
         by_rate = group_by_value(runs, lambda h: h.spec.learning_rate)
@@ -95,7 +105,7 @@ class StepsToTarget:
     resolution: int
 
 
-def first_reach(history: RunHistory, target: float) -> float:
+def _first_reach(history: RunHistory, target: float) -> float:
     """Weight updates at the end of the first epoch whose validation loss is at most `target`; NaN if none."""
     hits = np.flatnonzero(curves.array(history.val_loss) <= target)
     return float((hits[0] + 1) * history.updates_per_epoch) if len(hits) else math.nan
@@ -103,15 +113,20 @@ def first_reach(history: RunHistory, target: float) -> float:
 
 def steps_to_target(isolated: Isolation, histories: Sequence[RunHistory], margin: float = TARGET_MARGIN
                     ) -> StepsToTarget:
-    """Updates per batch size at its own best rate to reach the target, `(1 + margin)` x the highest seed's value of
-    the isolation plot's own-rate statistic (a loss every run reached, as Shallue et al. 2019 choose theirs; none when
-    every run learned nothing), and the regimes between consecutive batch sizes (perfect, diminishing, none)."""
+    """Weight updates to reach a target validation loss per batch size at its own best rate (Shallue et al. 2019).
+
+    Args:
+        isolated: the `isolation` of `histories`; histories: its runs.
+        margin: the target is `(1 + margin)` x the highest seed's value of the own-rate statistic: a loss every run
+            reached, as Shallue et al. choose theirs (none when every run learned nothing).
+    Returns:
+        A `StepsToTarget`, with the regimes between consecutive batch sizes (perfect, diminishing, none)."""
     chosen = {(b.batch_size, b.best_rate) for b in isolated.batches}
     runs = [h for h in histories if (h.spec.batch_size, h.spec.learning_rate) in chosen]
     learned = any(not curves.not_learning(h) for h in runs)  # learned nothing: no target, no regime
     target = (1 + margin) * max((s.high for s in isolated.at_own.stats), default=math.nan) if learned else math.nan
     groups = group_by_value(runs, lambda h: h.spec.batch_size)
-    updates = tuple(value_stat(b.batch_size, groups.get(b.batch_size, []), lambda h: first_reach(h, target))
+    updates = tuple(value_stat(b.batch_size, groups.get(b.batch_size, []), lambda h: _first_reach(h, target))
                     for b in isolated.batches)  # no runs (no rate without a NaN): NaN
     reached = [s for s in updates if s.finite]
     regimes = tuple(PERFECT if a.mean / b.mean >= PERFECT_SHARE * b.value / a.value else
@@ -119,6 +134,6 @@ def steps_to_target(isolated: Isolation, histories: Sequence[RunHistory], margin
     if not reached:
         return StepsToTarget(target, updates, regimes, math.nan, 0)
     runs = groups[reached[0].value]
-    scales = [h.noise_scale[int(first_reach(h, target)) // h.updates_per_epoch] for h in runs if h.noise_scale]
+    scales = [h.noise_scale[int(_first_reach(h, target)) // h.updates_per_epoch] for h in runs if h.noise_scale]
     return StepsToTarget(target, updates, regimes, float(np.exp(np.mean(np.log(scales)))) if scales else math.nan,
                          runs[0].updates_per_epoch)

@@ -91,7 +91,6 @@ def compare(a: ValueStat, b: ValueStat, higher_is_better: bool = False) -> Compa
     Args:
         a, b: the values' statistic on every seed (`ValueStat`).
         higher_is_better: the statistic's direction (accuracy: True; loss: False).
-
     Returns:
         A `Comparison`; `a_beats_b` when `a` is better on every seed and the mean paired gap exceeds either value's
         spread (`ONE_SEED_SPREAD` with one seed). Non-finite statistics never win."""
@@ -141,7 +140,6 @@ def rank(stats: Iterable[ValueStat], higher_is_better: bool = False) -> Ranking:
     Args:
         stats: each value's statistic per seed; values without a finite statistic on every seed are left out.
         higher_is_better: the statistic's direction.
-
     Returns:
         A `Ranking`: `leader` (best mean), `tied` (every value the leader does not beat, itself included) and
         `best` (the leader only when nothing ties with it, else None)."""
@@ -158,7 +156,12 @@ def rank(stats: Iterable[ValueStat], higher_is_better: bool = False) -> Ranking:
 
 def group_by_value(histories: Sequence[RunHistory], key: Callable[[RunHistory], Hashable]
                    ) -> dict[Hashable, list[RunHistory]]:
-    """Histories grouped by swept value (in first-seen order), each group sorted by seed."""
+    """Histories grouped by swept value.
+
+    Args:
+        histories: the runs; key: a run's value (`Kind.value_of`).
+    Returns:
+        {value: its runs sorted by seed}, values in first-seen order."""
     groups: dict[Hashable, list[RunHistory]] = {}
     for history in histories:
         groups.setdefault(key(history), []).append(history)
@@ -171,15 +174,20 @@ def value_stat(value: Hashable, runs: Sequence[RunHistory], statistic: Callable[
 
     Args:
         value: the swept value; runs: its runs, one per seed; statistic: a number from one run.
-
     Returns:
         A `ValueStat` (per seed, their mean and spread)."""
     return ValueStat(value, tuple(h.spec.seed for h in runs), tuple(float(statistic(h)) for h in runs))
 
 
 def lowest_of_mean(value: Hashable, runs: Sequence[RunHistory]) -> tuple[ValueStat, int | None]:
-    """The one "lowest validation loss" every page states: the seeds' mean smoothed validation loss is lowest at the
-    returned epoch (1-based; None without a finite one); the ValueStat is each seed's smoothed value there."""
+    """The one "lowest validation loss" every page states: where the seeds' mean smoothed validation loss
+    (`curves.smoothed`, over the epochs every seed ran) is lowest.
+
+    Args:
+        value: the swept value; runs: its runs, one per seed.
+    Returns:
+        (each seed's smoothed validation loss at that epoch as a `ValueStat`, the 1-based epoch or None without a
+        finite mean)."""
     curves_ = [smoothed(h.val_loss) for h in runs]
     mean = np.mean([c[:min(map(len, curves_))] for c in curves_], axis=0) if curves_ else np.array([])
     best = (lowest(mean) or (None,))[0]

@@ -37,55 +37,83 @@ AFTER_UNKNOWN = "unknown"      # the numbers do not say (the sentence then says 
 
 
 def array(values: Sequence[float]) -> np.ndarray:
+    """A curve as float64, shape (n,)."""
     return np.asarray(values, dtype=np.float64).reshape(-1)
 
 
 def smoothed(values: Sequence[float]) -> np.ndarray:
-    """Centred 3-epoch mean of a per-epoch curve (shape (epochs,)); at the ends the mean of the two epochs there.
-    A window holding NaN/inf gives NaN (`smoothing.centred_mean`)."""
+    """The centred 3-epoch mean of a per-epoch curve (`smoothing.centred_mean`).
+
+    Args:
+        values: the curve, shape (epochs,).
+    Returns:
+        float64, shape (epochs,): at the ends the mean of the two epochs there; NaN where a window holds NaN/inf."""
     return centred_mean(values, SMOOTHING_WINDOW)
 
 
 def tail_mean(values: Sequence[float], n: int = TAIL_EPOCHS) -> float:
-    """Mean of the last `n` values (NaN if any is not finite, or the curve is empty)."""
+    """A run's value "at the end".
+
+    Args:
+        values: a per-epoch curve, shape (epochs,); n: how many values at its end.
+    Returns:
+        The mean of the last `n` values; NaN if any is not finite, or the curve is empty."""
     x = array(values)[-n:]
     return float(x.mean()) if len(x) and np.isfinite(x).all() else math.nan
 
 
 def prior_loss(history: RunHistory) -> float:
-    """Loss of the best constant predictor (the class-prior entropy, nats): ln 2 for balanced classes."""
+    """The loss of the best constant predictor, a constant guess: the entropy of the training rows' class shares.
+
+    Args:
+        history: one run (its `prior_loss`, copied from the Dataset).
+    Returns:
+        The loss (nats); ln 2 (balanced classes) when the run does not carry it."""
     value = history.prior_loss
     return float(value) if math.isfinite(value) and value > 0 else math.log(2)
 
 
-def majority_accuracy(history: RunHistory, default: float | None = None) -> float | None:
-    """Validation accuracy of always predicting the majority class (`history.majority_val_accuracy`, else
-    `default`)."""
+def majority_accuracy(history: RunHistory) -> float | None:
+    """The validation accuracy of always predicting the training rows' majority class.
+
+    Args:
+        history: one run (its `majority_val_accuracy`, copied from the Dataset).
+    Returns:
+        The share (0-1), None when the run does not carry it."""
     value = history.majority_val_accuracy
-    return float(value) if math.isfinite(value) else default
+    return float(value) if math.isfinite(value) else None
 
 
 def starting_loss(history: RunHistory) -> float:
-    """The training loss of the starting weights (`initial_loss`, else the first epoch's)."""
+    """The training loss of the starting weights (epoch 0).
+
+    Args:
+        history: one run.
+    Returns:
+        `initial_loss` (nats), else the first epoch's training loss, else NaN."""
     if math.isfinite(history.initial_loss):
         return float(history.initial_loss)
     loss = array(history.loss)
     return float(loss[0]) if len(loss) and math.isfinite(loss[0]) else math.nan
 
 
-def best_epoch(history: RunHistory) -> tuple[int, float] | None:
-    """(1-based epoch, value) of the lowest finite raw validation loss, the first if tied; None without one.
-    This is the epoch `EarlyStopping(restore_best_weights=True)` keeps when it never stops early."""
-    return lowest(array(history.val_loss))
-
-
 def robust_best(history: RunHistory) -> tuple[int, float] | None:
-    """(1-based epoch, value) of the lowest smoothed validation loss: the per-run statistic dlviz ranks by."""
+    """Where and how low the run's smoothed validation loss (`smoothed`) is lowest: the per-run statistic.
+
+    Args:
+        history: one run.
+    Returns:
+        (1-based epoch, loss in nats), the first if tied; None without a finite validation loss."""
     return lowest(smoothed(history.val_loss))
 
 
 def lowest(values: np.ndarray) -> tuple[int, float] | None:
-    """(1-based index, value) of the lowest finite value of `values` (shape (epochs,)), the first if tied."""
+    """The lowest finite value of a curve.
+
+    Args:
+        values: the curve, shape (epochs,).
+    Returns:
+        (1-based index, value), the first if tied; None when no value is finite."""
     finite = np.isfinite(values)
     if not finite.any():
         return None
@@ -98,22 +126,17 @@ def robust_score(history: RunHistory) -> float:
 
     Args:
         history: one run.
-
     Returns:
         The loss (nats), NaN without a finite validation loss."""
     found = robust_best(history)
     return found[1] if found is not None else math.nan
 
 
-@dataclass(frozen=True)
-class Overfit:
-    """Overfitting of one run, read from its smoothed validation loss (see OVERFIT_TOLERANCE)."""
+class Overfit(NamedTuple):
+    """Whether one run overfits, and the epoch of its lowest smoothed validation loss (where it turned)."""
 
     overfitting: bool
-    best_epoch: int            # epoch of lowest smoothed validation loss
-    best_val_loss: float       # that smoothed value
-    end_val_loss: float        # smoothed value at the last epoch
-    threshold: float           # the rise above best_val_loss that counts
+    best_epoch: int
 
 
 def overfitting(history: RunHistory) -> Overfit | None:
@@ -123,7 +146,6 @@ def overfitting(history: RunHistory) -> Overfit | None:
 
     Args:
         history: one run.
-
     Returns:
         An `Overfit`, or None without a finite validation loss."""
     found = robust_best(history)
@@ -138,7 +160,7 @@ def overfitting(history: RunHistory) -> Overfit | None:
     after = val[best:]
     detected = bool(len(after) >= 2 and np.isfinite(after).all() and val[-1] - best_val > threshold
                     and math.isfinite(end_train) and end_train < train_at_best)
-    return Overfit(detected, best, best_val, float(val[-1]), threshold)
+    return Overfit(detected, best)
 
 
 class EarlyStop(NamedTuple):
@@ -148,52 +170,49 @@ class EarlyStop(NamedTuple):
     best_epoch: int | None
 
 
-def early_stopping(val_loss: Sequence[float], patience: int = EARLY_STOPPING_PATIENCE, min_delta: float = 0.0,
-                   start_from_epoch: int = 0) -> EarlyStop:
-    """Replay `keras.callbacks.EarlyStopping(monitor="val_loss", patience, min_delta, restore_best_weights=True)`
-    over a finished run's validation losses (Keras 3: improvement is `val + min_delta < best` in float32, NaN never
-    improves, stop once `wait >= patience`, never at the first epoch).
+def early_stopping(val_loss: Sequence[float], patience: int = EARLY_STOPPING_PATIENCE) -> EarlyStop:
+    """Replay `keras.callbacks.EarlyStopping(monitor="val_loss", patience, restore_best_weights=True)` over a
+    finished run, as Keras 3 decides: an epoch improves when its value is below the best so far in float32 (NaN never
+    does), training stops once `patience` epochs in a row did not, never at the first epoch.
+
+    Args:
+        val_loss: the run's validation loss per epoch.
+        patience: epochs without improvement before it stops.
+    Returns:
+        An `EarlyStop`: the 1-based epoch it stops after (None if it never fires) and the epoch whose weights it
+        restores (None for an empty curve).
 
     >>> early_stopping([0.5, 0.4, 0.45, 0.46, 0.47], patience=2)
     EarlyStop(stop_epoch=4, best_epoch=2)
     """
-    delta = abs(float(min_delta))
     best: np.float32 | None = None
     best_index: int | None = None
     wait = 0
     with np.errstate(over="ignore", invalid="ignore"):
         for index, current in enumerate(val_loss):
-            if index < start_from_epoch:
-                continue
-            if best_index is None:
-                best_index = index
             wait += 1
-            current = float(current)
-            if best is None or bool(np.float32(current + delta) < best):
-                best = np.float32(current)
-                best_index = index
-                wait = 0
-                continue
-            if wait >= patience and index > 0:
+            if best is None or bool(np.float32(float(current)) < best):
+                best, best_index, wait = np.float32(float(current)), index, 0
+            elif wait >= patience and index > 0:
                 return EarlyStop(index + 1, best_index + 1)
     return EarlyStop(None, None if best_index is None else best_index + 1)
 
 
 @dataclass(frozen=True)
 class Divergence:
-    """A run that blew up, as Keras reports it: the engine keeps recording after the blow-up."""
+    """A run that blew up, as Keras reports it (the engine keeps recording after the blow-up): the first epoch whose
+    training loss exceeded `DIVERGENCE_FACTOR` x the start or became NaN/inf, why (`reason`: "nan", "inf",
+    "exploded"), that epoch's training loss and its ratio to the start, and what the run did after (`after`, an
+    AFTER_* constant, judged on `end_loss`: the mean training loss of the last TAIL_EPOCHS epochs)."""
 
-    epoch: int                 # first epoch whose training loss exceeded 3x the start (or became NaN/inf)
-    reason: str                # "nan", "inf" or "exploded"
-    loss: float                # that epoch's training loss
+    epoch: int
+    reason: str
+    loss: float
     start_loss: float
-    ratio: float               # loss / start_loss
-    nan_at: int | None         # first epoch with a NaN loss, if any
-    after: str                 # AFTER_* constant
-    final_loss: float          # last epoch's training loss (NaN after a NaN)
-    final_positive_share: float | None  # share of validation rows predicted positive at the end (0/1: constant)
-    prior_loss: float
-    end_loss: float = math.nan  # mean training loss over the last TAIL_EPOCHS epochs: the statistic `after` judges
+    ratio: float
+    nan_at: int | None  # first epoch with a NaN loss, if any
+    after: str
+    end_loss: float
 
 
 def _first_bad_epoch(history: RunHistory, factor: float) -> tuple[int, str] | None:
@@ -216,15 +235,19 @@ def _first_bad_epoch(history: RunHistory, factor: float) -> tuple[int, str] | No
     return None
 
 
-def divergence(history: RunHistory, factor: float = DIVERGENCE_FACTOR) -> Divergence | None:
-    """Did the run blow up (training loss > `factor` x its start, or NaN/inf)? Uses `history.diverged_at` when set.
+def divergence(history: RunHistory) -> Divergence | None:
+    """Whether and how the run blew up: a training loss above `DIVERGENCE_FACTOR` x its start, or NaN/inf.
 
-    `after` is AFTER_CONSTANT only when the numbers back it: `final_positive_share` is 0 or 1, or (without it) the
-    last-3-epochs training loss is within 10% of a constant predictor's and the final validation accuracy is the
-    majority share (to 0.001). AFTER_RECOVERED when `end_loss` (last TAIL_EPOCHS epochs, the number shown) is below
+    `after` is AFTER_CONSTANT only when the numbers back it: the run's `final_positive_share` is 0 or 1, or (without
+    it) the last-3-epochs training loss is within 10% of a constant predictor's and the final validation accuracy is
+    the majority share (to 0.001). AFTER_RECOVERED when `end_loss` (last TAIL_EPOCHS epochs, the number shown) is below
     the start and below NOT_LEARNING_SHARE x a constant predictor's loss: a last epoch alone never decides.
-    """
-    found = _first_bad_epoch(history, factor)
+
+    Args:
+        history: one run; its `diverged_at` (set by the engine) is the epoch when present.
+    Returns:
+        A `Divergence`, or None for a run that did not blow up."""
+    found = _first_bad_epoch(history, DIVERGENCE_FACTOR)
     epoch = history.diverged_at or (found[0] if found else None)
     if epoch is None:
         return None
@@ -253,33 +276,52 @@ def divergence(history: RunHistory, factor: float = DIVERGENCE_FACTOR) -> Diverg
         after = AFTER_RECOVERED
     else:
         after = AFTER_UNKNOWN
-    return Divergence(int(epoch), reason, at_loss, start, ratio, nan_at, after, final, share, prior, tail)
+    return Divergence(int(epoch), reason, at_loss, start, ratio, nan_at, after, tail)
 
 
 def not_learning(history: RunHistory) -> bool:
-    """True when the robust validation loss never gets below 95% of a constant predictor's loss, whatever the
-    training loss and the accuracy do: nothing the network learned is confirmed by the validation rows (random
-    labels memorised, or a run stuck at ln 2)."""
+    """Whether the run learned nothing the validation rows confirm (random labels memorised, a run stuck at ln 2).
+
+    Args:
+        history: one run.
+    Returns:
+        True when its lowest smoothed validation loss never gets below NOT_LEARNING_SHARE (95%) of a constant
+        predictor's loss, whatever its training loss and accuracy do."""
     score = robust_score(history)
     return math.isfinite(score) and score >= NOT_LEARNING_SHARE * prior_loss(history)
 
 
 def loss_ratio_to_prior(history: RunHistory) -> float:
-    """The largest finite training or validation loss of the run over a constant predictor's loss."""
+    """How far above a constant guess the run's losses went.
+
+    Args:
+        history: one run.
+    Returns:
+        Its largest finite training or validation loss over `prior_loss`; NaN without a finite loss."""
     values = np.concatenate([array(history.loss), array(history.val_loss)])
     values = values[np.isfinite(values)]
     return float(values.max() / prior_loss(history)) if len(values) else math.nan
 
 
 def huge_loss(history: RunHistory) -> bool:
-    """Losses far above a constant predictor's (> 10x) at the end of the run: typical of unscaled inputs."""
+    """Whether the run ends with losses far above a constant guess's, as unscaled inputs give.
+
+    Args:
+        history: one run.
+    Returns:
+        True when its validation loss over the last TAIL_EPOCHS epochs is above HUGE_LOSS_FACTOR x `prior_loss`."""
     end = tail_mean(history.val_loss)
     return math.isfinite(end) and end > HUGE_LOSS_FACTOR * prior_loss(history)
 
 
 def blew_up_at(history: RunHistory) -> int | None:
-    """The 1-based epoch a run blew up at (`divergence`; for a `huge_loss`, its first validation loss above
-    HUGE_LOSS_FACTOR x a constant guess's, else its last epoch), None if neither: such a run is never ranked."""
+    """When the run blew up, diverged or with a huge loss: such a run is never ranked.
+
+    Args:
+        history: one run.
+    Returns:
+        The 1-based epoch (`divergence`; for a `huge_loss`, its first validation loss above HUGE_LOSS_FACTOR x a
+        constant guess's, else its last epoch); None if neither."""
     found = divergence(history)
     if found is not None:
         return found.epoch
@@ -289,49 +331,39 @@ def blew_up_at(history: RunHistory) -> int | None:
     return int(above[0]) + 1 if len(above) else history.epochs_run
 
 
-@dataclass(frozen=True)
-class Oscillation:
-    reversals: int    # direction changes of large validation-loss moves
-    train_rises: int  # epochs whose training loss rose clearly
-    steps: int        # epoch-to-epoch steps
+def oscillates(history: RunHistory) -> bool:
+    """Whether a run that did not diverge oscillates.
 
-
-def _reversals(values: np.ndarray) -> int:
-    steps = np.diff(values)
-    big = (np.abs(steps) > OSCILLATION_JUMP * np.abs(values[:-1])) & (np.abs(steps) > OSCILLATION_MIN_ABS)
-    signs = np.sign(steps[big])
-    return int(np.count_nonzero(signs[1:] != signs[:-1]))
-
-
-def oscillation(history: RunHistory) -> Oscillation | None:
-    """Large validation-loss moves changing direction 3+ times, or training loss rising (> 2%, > 0.005) in at least
-    two epochs and 20% of the steps. None for a diverged or calm run."""
+    Args:
+        history: one run.
+    Returns:
+        True when large validation-loss moves (> 10% and > 0.01) change direction 3+ times, or its training loss
+        rises (> 2%, > 0.005) in at least two epochs and 20% of the steps; False for a diverged or calm run."""
     if divergence(history) is not None:
-        return None
+        return False
     val, loss = array(history.val_loss), array(history.loss)
-    reversals = _reversals(val) if np.isfinite(val).all() else 0
+    moves = np.diff(val) if np.isfinite(val).all() else np.zeros(0)
+    big = (np.abs(moves) > OSCILLATION_JUMP * np.abs(val[:-1])) & (np.abs(moves) > OSCILLATION_MIN_ABS)
+    signs = np.sign(moves[big])
     rise = np.diff(loss) if np.isfinite(loss).all() else np.zeros(max(len(loss) - 1, 0))
     rises = int(np.count_nonzero((rise > TRAIN_RISE * np.abs(loss[:-1])) & (rise > TRAIN_RISE_MIN_ABS)))
     steps = max(len(loss) - 1, 0)
-    if reversals >= OSCILLATION_REVERSALS or (rises >= 2 and steps and rises >= TRAIN_RISE_SHARE * steps):
-        return Oscillation(reversals, rises, steps)
-    return None
+    return bool(np.count_nonzero(signs[1:] != signs[:-1]) >= OSCILLATION_REVERSALS
+                or (rises >= 2 and steps and rises >= TRAIN_RISE_SHARE * steps))
 
 
-def update_noise(history: RunHistory, window: int | None = None) -> float:
+def update_noise(history: RunHistory) -> float:
     """How noisy the updates are: the standard deviation of the per-update training loss around its centred moving
-    average (`smoothing.centred_mean`, full windows only).
+    average (`smoothing.centred_mean`, full windows of `min(25, updates / 5)` updates, made odd).
 
     Args:
         history: one run; only updates before any NaN/inf count.
-        window: the moving average's width (default `min(25, updates / 5)`, made odd).
-
     Returns:
         The scatter (nats), NaN with fewer updates than a window of 3."""
     loss = array(history.update_loss)
     n = int(np.argmin(np.isfinite(loss))) if not np.isfinite(loss).all() else len(loss)
     loss = loss[:n]
-    window = int(min(NOISE_MAX_WINDOW, n // 5) if window is None else window)
+    window = int(min(NOISE_MAX_WINDOW, n // 5))
     if window % 2 == 0:
         window -= 1
     if window < 3 or n < window:
@@ -340,17 +372,16 @@ def update_noise(history: RunHistory, window: int | None = None) -> float:
     return float(np.std(residual[np.isfinite(residual)]))
 
 
-def update_counts(history: RunHistory) -> tuple[int, int]:
-    """(updates per epoch, updates made in total)."""
-    total = len(history.update_loss) or history.updates_per_epoch * history.epochs_run
-    return int(history.updates_per_epoch), int(total)
-
-
 def validation_below_training(runs: Sequence[RunHistory]) -> int:
-    """For how many epochs from epoch 1 the seeds' mean validation loss stays below their mean training loss (0: not
-    at epoch 1). Keras' `History` reports an epoch's training loss as the mean over its batches, taken while the
-    weights improve, and its validation loss once, at the epoch's end with the improved weights: early in training,
-    when the loss falls fast within an epoch, validation loss sits below training loss with nothing wrong."""
+    """How long validation loss sits below training loss from the start. Keras' `History` reports an epoch's training
+    loss as the mean over its batches, taken while the weights improve, and its validation loss once, at the epoch's
+    end with the improved weights: early in training, when the loss falls fast, that is nothing wrong.
+
+    Args:
+        runs: one value's runs (its seeds).
+    Returns:
+        For how many epochs from epoch 1 the seeds' mean validation loss stays below their mean training loss (0: not
+        at epoch 1)."""
     n = min((len(h.loss) for h in runs), default=0)
     if not n:
         return 0

@@ -35,13 +35,26 @@ class GridError(ValueError):
 
 
 def capped_batch_sizes(batch_sizes: Sequence[int], n_train: int) -> tuple[int, ...]:
-    """The batch sizes sorted and capped to the training-set size."""
+    """The grid's rows.
+
+    Args:
+        batch_sizes: the chosen batch sizes; n_train: training rows.
+    Returns:
+        The batch sizes capped at `n_train`, duplicates merged, sorted."""
     return tuple(sorted({max(1, min(int(b), n_train)) for b in batch_sizes}))
 
 
 def epochs_for(budget: str, amount: int, batch_size: int, n_train: int) -> int:
-    """Epochs a cell of this batch size trains for: `amount` (SAME_EPOCHS), or `amount` updates rounded to whole
-    epochs, between 1 and the engine's limit (SAME_UPDATES).
+    """Epochs a cell of this batch size trains for.
+
+    Args:
+        budget: SAME_EPOCHS (`amount` epochs) or SAME_UPDATES (`amount` updates rounded to whole epochs, between 1
+            and the engine's limit).
+        amount: epochs or weight updates; batch_size: the cell's; n_train: training rows.
+    Returns:
+        The epochs.
+    Raises:
+        GridError: an unknown budget.
 
     >>> epochs_for(SAME_UPDATES, 300, 1024, 2560)  # 3 updates per epoch
     100
@@ -66,10 +79,8 @@ def grid_specs(base: RunSpec, batch_sizes: Sequence[int], learning_rates: Sequen
         budget: `SAME_EPOCHS` (every cell trains `amount` epochs) or `SAME_UPDATES` (every cell makes about `amount`
             weight updates: `epochs_for`).
         seeds: the seeds (default: `base.seed` only).
-
     Returns:
         The specs, batch size major, then learning rate, then seed.
-
     Raises:
         GridError: no batch size or no learning rate, or an unknown budget."""
     batches = capped_batch_sizes(batch_sizes, n_train)
@@ -107,9 +118,6 @@ class Grid:
     def shape(self) -> tuple[int, int]:
         return len(self.batch_sizes), len(self.learning_rates)
 
-    def _matrix(self, f, dtype=float) -> np.ndarray:
-        return np.array([[f(cell) for cell in row] for row in self.histories], dtype=dtype).reshape(self.shape)
-
     @cached_property
     def blown(self) -> list[list[list[int | None]]]:
         """Per run (as `histories`), the epoch it blew up at (`curves.blew_up_at`: diverged, or a loss far above a
@@ -121,10 +129,8 @@ class Grid:
                         dtype=dtype).reshape(self.shape)
 
     def diverged(self) -> np.ndarray:
-        return self.diverged_seeds() > 0  # at least one seed blew up
-
-    def diverged_seeds(self) -> np.ndarray:
-        return self._judged(lambda c, b: sum(e is not None for e in b), int)
+        """Cells where at least one seed blew up (`blown`), (batch sizes x learning rates) bool."""
+        return self._judged(lambda c, b: any(e is not None for e in b), bool)
 
     def diverged_epochs(self) -> np.ndarray:
         """The earliest epoch any seed of the cell blew up at, 0 where none did."""
@@ -149,8 +155,16 @@ class Grid:
 
 
 def run_outcome(history: RunHistory | None, outcome: str, blew_up: bool = False) -> float:
-    """One run's number: NaN while unfinished and (except DIVERGED) for a run that `blew_up` (`Grid.blown`, decided
-    before); without it, every finished run's number as it ended (what a page shows while the answers are hidden)."""
+    """One run's number in a grid view.
+
+    Args:
+        history: the run (None: not trained yet); outcome: one of OUTCOMES.
+        blew_up: the run blew up (`Grid.blown`, decided before); False gives every finished run's number as it
+            ended (what a page shows while the answers are hidden).
+    Returns:
+        The number; NaN while unfinished and, except for DIVERGED (1 or 0), for a run that blew up.
+    Raises:
+        GridError: an unknown outcome."""
     if history is None or not history.complete:
         return math.nan
     if outcome == DIVERGED:
@@ -167,7 +181,12 @@ def run_outcome(history: RunHistory | None, outcome: str, blew_up: bool = False)
 
 
 def cell_stat(grid: Grid, i: int, j: int, outcome: str) -> ValueStat:
-    """A cell's outcome per seed (the cell's learning rate is the value)."""
+    """A cell's outcome on every seed.
+
+    Args:
+        grid: the grid; i, j: the cell's row and column; outcome: one of OUTCOMES.
+    Returns:
+        A `ValueStat` whose value is the cell's learning rate (NaN for a run unfinished or blown up)."""
     runs = grid.histories[i][j]
     seeds = tuple(h.spec.seed if h is not None else k for k, h in enumerate(runs))
     return ValueStat(grid.learning_rates[j], seeds, tuple(run_outcome(h, outcome, e is not None)
@@ -175,14 +194,23 @@ def cell_stat(grid: Grid, i: int, j: int, outcome: str) -> ValueStat:
 
 
 def outcome_matrix(grid: Grid, outcome: str) -> np.ndarray:
-    """The seeds' mean outcome of every cell, (batch sizes x learning rates); NaN unless every seed has one (for
-    DIVERGED: the share of seeds that diverged)."""
+    """Every cell's outcome, the seeds' mean.
+
+    Args:
+        grid: the grid; outcome: one of OUTCOMES.
+    Returns:
+        float, (batch sizes x learning rates); NaN unless every seed has one (DIVERGED: the share that blew up)."""
     return np.array([[cell_stat(grid, i, j, outcome).mean for j in range(grid.shape[1])]
                      for i in range(grid.shape[0])], dtype=float).reshape(grid.shape)
 
 
 def ranking_outcome(outcome: str) -> str:
-    """What "best" means for a view: the outcome itself, or the final validation loss for the DIVERGED view."""
+    """What "best" means for a view.
+
+    Args:
+        outcome: the view's outcome, one of OUTCOMES.
+    Returns:
+        The outcome itself, or FINAL_VAL_LOSS for the DIVERGED view."""
     return FINAL_VAL_LOSS if outcome == DIVERGED else outcome
 
 
@@ -219,7 +247,6 @@ def row_bests(grid: Grid, outcome: str = DEFAULT_OUTCOME) -> list[RowBest]:
     Args:
         grid: the finished grid; unfinished cells, and those that blew up or learned nothing, are left out.
         outcome: what "best" means (`ranking_outcome(outcome)`: the DIVERGED view ranks by final validation loss).
-
     Returns:
         One `RowBest` per row: the clear best column (or None when learning rates tie) and the tied columns."""
     outcome = ranking_outcome(outcome)
@@ -231,7 +258,12 @@ def row_bests(grid: Grid, outcome: str = DEFAULT_OUTCOME) -> list[RowBest]:
 
 
 def best_columns(grid: Grid, outcome: str = DEFAULT_OUTCOME) -> list[int | None]:
-    """Per batch size, the column of the clear best learning rate (None when the row ties or has none)."""
+    """The clear best learning rate per batch size (`row_bests`).
+
+    Args:
+        grid: the grid; outcome: what "best" means.
+    Returns:
+        Per row, the best column, None when the row ties or has none."""
     return [row.column for row in row_bests(grid, outcome)]
 
 
@@ -240,7 +272,6 @@ def best_cell(grid: Grid, outcome: str = DEFAULT_OUTCOME) -> tuple[int, int] | N
 
     Args:
         grid: the grid; outcome: what "best" means (`ranking_outcome`).
-
     Returns:
         (row, column), or None when no cell that learned has a finite outcome."""
     outcome = ranking_outcome(outcome)
@@ -254,17 +285,27 @@ def best_cell(grid: Grid, outcome: str = DEFAULT_OUTCOME) -> tuple[int, int] | N
 
 
 def overfit_cells(grid: Grid) -> np.ndarray:
-    """Cells where every seed overfits (the one definition, `curves.overfitting`)."""
-    def every(cell):
-        found = [curves.overfitting(h) for h in cell if h is not None and h.complete
-                 and curves.blew_up_at(h) is None and not curves.not_learning(h)]
+    """Cells where every seed overfits (`curves.overfitting`), among runs that neither blew up nor learned nothing.
+
+    Args:
+        grid: the grid.
+    Returns:
+        bool, (batch sizes x learning rates)."""
+    def every(cell, blown):
+        found = [curves.overfitting(h) for h, e in zip(cell, blown)
+                 if h is not None and h.complete and e is None and not curves.not_learning(h)]
         return bool(found) and len(found) == len(cell) and all(o is not None and o.overfitting for o in found)
-    return grid._matrix(every, bool)
+    return grid._judged(every, bool)
 
 
 def linear_scaling_guide(batch_sizes: Sequence[int], anchor_batch_size: int, anchor_learning_rate: float
                          ) -> list[float]:
-    """Learning rate in proportion to batch size through the anchor (Goyal et al. 2017, for SGD).
+    """The linear scaling rule (Goyal et al. 2017, for SGD): learning rate in proportion to batch size.
+
+    Args:
+        batch_sizes: where to read the rule; anchor_batch_size, anchor_learning_rate: the point it passes through.
+    Returns:
+        One learning rate per batch size.
 
     >>> linear_scaling_guide([16, 64, 256], 64, 0.01)
     [0.0025, 0.01, 0.04]
@@ -273,5 +314,10 @@ def linear_scaling_guide(batch_sizes: Sequence[int], anchor_batch_size: int, anc
 
 
 def scaling_exponent(batch_small: int, rate_small: float, batch_large: int, rate_large: float) -> float:
-    """k in "learning rate ~ batch size^k" between two points: 1 is the linear rule, 0.5 the square-root rule."""
+    """The exponent k of "learning rate ~ batch size^k" between two (batch size, learning rate) points.
+
+    Args:
+        batch_small, rate_small: one point; batch_large, rate_large: the other.
+    Returns:
+        k: 1 is the linear rule (Goyal et al. 2017), 0.5 the square-root rule."""
     return math.log(rate_large / rate_small) / math.log(batch_large / batch_small)

@@ -50,7 +50,8 @@ class Regime:
 
 
 def classify(run: StabilityRun) -> Regime:
-    """The regime of one full-batch run, in this order:
+    """The regime of one full-batch run against its stability threshold (Cohen et al. 2021; the catapult of
+    Lewkowycz et al. 2020), decided in this order:
 
     - `DIVERGED`: the loss became NaN or infinite, or ended above where it started.
     - `CATAPULT`: the first measured sharpness is above the threshold, the loss then rose above its start, and after
@@ -58,6 +59,11 @@ def classify(run: StabilityRun) -> Regime:
     - `EDGE`: the median sharpness over the last quarter of the steps is within `EDGE_BAND` of the threshold.
     - `ABOVE`: that median is further above the threshold (without diverging).
     - `BELOW`: otherwise; `far_below` when it never rose above half the threshold.
+
+    Args:
+        run: a `StabilityRun` (losses and sharpness measurements).
+    Returns:
+        Its `Regime`, with the numbers its sentence quotes.
     """
     losses, steps_at, values = np.asarray(run.losses, float), run.sharpness_steps, np.asarray(run.sharpness, float)
     if not len(values):  # diverged before its first measurement (Adam measures from step `every` on)
@@ -85,6 +91,11 @@ def classify(run: StabilityRun) -> Regime:
 
 
 def valley_iterates(curvature: float, learning_rate: float, start: float = 1.0, steps: int = 8) -> np.ndarray:
-    """Gradient descent on the valley f(x) = curvature x^2 / 2 from x = `start`: x_t = (1 - lr curvature)^t start,
-    t = 0..steps. It converges when lr < 2 / curvature, overshooting the bottom each step when lr > 1 / curvature."""
+    """Gradient descent on the valley f(x) = curvature x^2 / 2: it converges when lr < 2 / curvature, overshooting
+    the bottom each step when lr > 1 / curvature.
+
+    Args:
+        curvature: f's second derivative; learning_rate: the step size; start: x_0; steps: how many steps.
+    Returns:
+        x_t = (1 - lr curvature)^t start for t = 0..steps, shape (steps + 1,)."""
     return start * (1 - learning_rate * curvature) ** np.arange(steps + 1)

@@ -1,5 +1,5 @@
-"""Per-page analysis of a sweep (every value on several seeds): typed findings, numbers only. `analyze_values` and
-its page variants return a `SweepFindings`; every statement that names or ranks values follows `compare.rank`."""
+"""Per-page analysis of a sweep (every value on several seeds): typed findings, numbers only. `analyze_values`
+returns a `SweepFindings`; every statement that names or ranks values follows `compare.rank`."""
 
 from __future__ import annotations
 
@@ -56,7 +56,6 @@ class ValueFindings:
     best_epoch: int | None
     overfits: tuple[Overfit | None, ...]
     overfit_seeds: int
-    onset_range: tuple[int, int] | None    # (min, max) over overfitting seeds of the epoch validation loss turned
     overfit_region: tuple[int, int] | None  # (turn, last epoch) when every seed overfits, else None
     divergences: tuple[Divergence | None, ...]
     oscillating_seeds: int
@@ -118,6 +117,9 @@ class SpeedVerdict:
 
 @dataclass(frozen=True)
 class SweepFindings:
+    """What a one-setting sweep showed (`analyze_values`): per value its findings, the ranking, and the page's
+    extras (too slow / too high, generalisation and noise, EarlyStopping)."""
+
     kind: Any                            # the `dlviz.kinds.Kind` swept
     values: tuple[Hashable, ...]
     per_value: tuple[ValueFindings, ...]
@@ -171,7 +173,7 @@ def _baseline(accuracy: ValueStat, majority: float | None) -> str:
     return AT_BASELINE
 
 
-def value_findings(value: Hashable, runs: Sequence[RunHistory], majority: float | None = None) -> ValueFindings:
+def _value_findings(value: Hashable, runs: Sequence[RunHistory]) -> ValueFindings:
     """Everything about one value over its seeds (runs sorted by seed)."""
     overfits = tuple(curves.overfitting(h) for h in runs)
     divergences = tuple(curves.divergence(h) for h in runs)
@@ -183,18 +185,18 @@ def value_findings(value: Hashable, runs: Sequence[RunHistory], majority: float 
     all_overfit = bool(runs) and len(overfitting) == len(runs)
 
     region = (best_mean or min(turns), min(h.epochs_run for h in runs)) if all_overfit else None
-    majority = curves.majority_accuracy(runs[0], majority) if runs else majority
+    majority = curves.majority_accuracy(runs[0]) if runs else None
     final_acc = value_stat(value, runs, lambda h: h.val_accuracy[-1] if h.val_accuracy else math.nan)
     ratios = [curves.loss_ratio_to_prior(h) for h in runs]
-    counts = [curves.update_counts(h) for h in runs]
+    first = runs[0] if runs else None  # the seeds' updates are the same
     return ValueFindings(
         value=value, seeds=tuple(h.spec.seed for h in runs),
         score=score,
         best_epoch=best_mean,
         overfits=overfits, overfit_seeds=len(overfitting),
-        onset_range=(min(turns), max(turns)) if turns else None, overfit_region=region,
+        overfit_region=region,
         divergences=divergences,
-        oscillating_seeds=sum(curves.oscillation(h) is not None for h in runs),
+        oscillating_seeds=sum(map(curves.oscillates, runs)),
         not_learning_seeds=sum(stuck),
         huge_loss_seeds=sum(curves.huge_loss(h) for h in runs),
         max_loss_ratio=max((r for r in ratios if math.isfinite(r)), default=math.nan),
@@ -206,7 +208,8 @@ def value_findings(value: Hashable, runs: Sequence[RunHistory], majority: float 
         final_train_accuracy=value_stat(value, runs, lambda h: h.accuracy[-1] if h.accuracy else math.nan),
         majority_val_accuracy=majority, accuracy_vs_baseline=_baseline(final_acc, majority),
         noise=value_stat(value, runs, curves.update_noise),
-        updates_per_epoch=counts[0][0] if counts else 0, total_updates=counts[0][1] if counts else 0,
+        updates_per_epoch=first.updates_per_epoch if first else 0,
+        total_updates=(first.total_updates or first.updates_per_epoch * first.epochs_run) if first else 0,
         epochs_run=max((h.epochs_run for h in runs), default=0))
 
 
@@ -272,64 +275,42 @@ def _with_verdicts(per_value: Sequence[ValueFindings], ranking: Ranking, slow, h
 
 
 def analyze_values(kind: Any, histories: Sequence[RunHistory], standardized: bool = True,
-                   majority_val_accuracy: float | None = None, noise: bool = False, speed: bool = False
+                   patience: int = curves.EARLY_STOPPING_PATIENCE, *, noise: bool = False, speed: bool = False
                    ) -> SweepFindings:
     """Any one-setting sweep: per value (`kind.value_of(history)`, sorted) its `ValueFindings` with verdicts, and the
-    ranking by the robust validation loss (`compare.rank`).
+    ranking by the robust validation loss under `compare.rank`. A kind configures its page's extras through
+    `functools.partial` (`kinds.BATCH_SIZE`, `kinds.LEARNING_RATE`).
 
     Args:
-        kind: the sweep kind; `kind.value_of(history)` is the swept value (None on the epochs page: one value).
+        kind: the sweep kind; `kind.value_of(history)` is the swept value. A kind without a field (the epochs page:
+            one value) also gets `early_stops`, `keras.callbacks.EarlyStopping(patience)` replayed per seed.
         histories: every run of the sweep, values x seeds, in any order.
         standardized: whether the features were standardised (huge losses without it point at the toggle).
-        majority_val_accuracy: the validation accuracy of always predicting the majority class, if known.
-        noise: also rank the values by per-update loss noise (noisiest / smoothest).
-        speed: also find the values too slow / too high against the lowest final training loss.
-
+        patience: the replayed EarlyStopping's patience, in epochs.
+        noise: the batch page: rank the values by per-update loss noise (noisiest / smoothest), add each batch size's
+            gradient noise scale (`batch_fair.noise_curves`) and answer "smaller batches generalise better" (the
+            smallest batch against the largest, under the rule).
+        speed: the learning-rate page: find the values too slow / too high against the lowest final training loss.
     Returns:
         The sweep's `SweepFindings`.
     """
     groups = group_by_value(list(histories), kind.value_of)
     if kind.field is not None:
         groups = dict(sorted(groups.items(), key=lambda item: item[0]))
-    per_value = [value_findings(value, runs, majority_val_accuracy) for value, runs in groups.items()]
+    per_value = [_value_findings(value, runs) for value, runs in groups.items()]
     ranking = rank([v.score for v in per_value if v.rankable])
     slow, high = _speed(per_value) if speed else ((), ())
     noisy = [v.noise for v in per_value if v.noise.finite]
     noise_ranking = rank(noisy, higher_is_better=True) if noise and len(noisy) >= 2 else None
     below = tuple((value, last) for value, runs in groups.items()
                   if 0 < (last := curves.validation_below_training(runs)) <= min(h.epochs_run for h in runs) // 2)
+    ranked, generalisation, answer = ranking.stats, None, ""
+    if noise and len(ranked) >= 2:
+        generalisation = compare(ranked[0], ranked[-1])
+        answer = (SMALLER_BETTER if generalisation.a_beats_b else
+                  LARGER_BETTER if compare(ranked[-1], ranked[0]).a_beats_b else NO_CLEAR_DIFFERENCE)
+    stops = (tuple(curves.early_stopping(h.val_loss, patience) for h in sorted(histories, key=lambda h: h.spec.seed))
+             if kind.field is None else ())
     return SweepFindings(kind, tuple(groups), _with_verdicts(per_value, ranking, slow, high, noise_ranking), ranking,
-                         standardized, slow, high, noise_ranking=noise_ranking, validation_below=below)
-
-
-def analyze_learning_rates(kind: Any, histories: Sequence[RunHistory], standardized: bool = True,
-                           majority_val_accuracy: float | None = None) -> SweepFindings:
-    """The learning-rate page: `analyze_values` with too slow / too high (against the lowest final training loss)."""
-    return analyze_values(kind, histories, standardized, majority_val_accuracy, speed=True)
-
-
-def analyze_batch_sizes(kind: Any, histories: Sequence[RunHistory], standardized: bool = True,
-                        majority_val_accuracy: float | None = None) -> SweepFindings:
-    """The batch-size page: `analyze_values` with the noise ranking (noisiest/smoothest only when the rule separates
-    them) and the answer to "smaller batches generalise better" (smallest batch against the largest, under the
-    rule)."""
-    found = dataclasses.replace(analyze_values(kind, histories, standardized, majority_val_accuracy, noise=True),
-                                noise_scale=tuple(noise_curves(histories)))
-    ranked = found.ranking.stats
-    if len(ranked) < 2:
-        return found
-    comparison = compare(ranked[0], ranked[-1])
-    answer = (SMALLER_BETTER if comparison.a_beats_b else LARGER_BETTER if compare(ranked[-1], ranked[0]).a_beats_b
-              else NO_CLEAR_DIFFERENCE)
-    return dataclasses.replace(found, generalisation=comparison, generalisation_answer=answer)
-
-
-def analyze_epochs(kind: Any, histories: Sequence[RunHistory] | RunHistory,
-                   patience: int = curves.EARLY_STOPPING_PATIENCE, standardized: bool = True,
-                   majority_val_accuracy: float | None = None) -> SweepFindings:
-    """The epochs page: one setting on one or more seeds. `per_value[0]` holds the overfitting evidence (turn epoch
-    range over seeds, overfit region when every seed overfits); `early_stops` replays EarlyStopping per seed."""
-    runs = [histories] if isinstance(histories, RunHistory) else list(histories)
-    found = analyze_values(kind, runs, standardized, majority_val_accuracy)
-    stops = tuple(curves.early_stopping(h.val_loss, patience) for h in sorted(runs, key=lambda h: h.spec.seed))
-    return dataclasses.replace(found, early_stops=stops, patience=patience)
+                         standardized, slow, high, generalisation, answer, noise_ranking,
+                         tuple(noise_curves(histories)) if noise else (), stops, patience, below)

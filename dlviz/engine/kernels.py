@@ -20,14 +20,24 @@ EPSILON = 1e-7
 
 
 def param_specs(n_lanes: int) -> tuple:
-    """TensorSpecs of K stacked models' `(kernel1, bias1, kernel2, bias2)`."""
+    """The input signature of K stacked models' weights.
+
+    Args:
+        n_lanes: K.
+    Returns:
+        TensorSpecs of `(kernel1 [K, f, h], bias1 [K, h], kernel2 [K, h, 1], bias2 [K, 1])`, float32."""
     return (tf.TensorSpec([n_lanes, None, None], tf.float32), tf.TensorSpec([n_lanes, None], tf.float32),
             tf.TensorSpec([n_lanes, None, None], tf.float32), tf.TensorSpec([n_lanes, None], tf.float32))
 
 
 def lane_logits(kernel1, bias1, kernel2, bias2, x):
-    """One model's logits `[batch, 1]` as Keras' Dense layers compute them: Keras' `ops.add` is a BiasAdd for the
-    hidden layer's vector bias and a plain add for the output layer's `(1,)` bias."""
+    """One model's logits as Keras' Dense layers compute them (Keras' `ops.add` is a BiasAdd for the hidden layer's
+    vector bias and a plain add for the output layer's `(1,)` bias).
+
+    Args:
+        kernel1 [f, h], bias1 [h], kernel2 [h, 1], bias2 [1]: the model's weights; x: the rows, [batch, f].
+    Returns:
+        The logits, [batch, 1]."""
     hidden = tf.nn.relu(tf.nn.bias_add(tf.matmul(x, kernel1), bias1))
     return tf.add(tf.matmul(hidden, kernel2), bias2)
 
@@ -50,8 +60,15 @@ def _lanes(params):
 
 
 def adam_step(params, grads, m, v, step, learning_rate):
-    """One Keras Adam update of K stacked models, `learning_rate` of shape [K]: Keras' formulas in Keras' order
-    (elementwise, so stacking the lanes changes no bit)."""
+    """One Adam update (Kingma & Ba 2015) of K stacked models, as `keras.optimizers.Adam` computes it: the step size
+    bias-corrected as `lr sqrt(1 - beta2^t) / (1 - beta1^t)` and epsilon added to `sqrt(v)` (not to `sqrt(v_hat)`),
+    Keras' formulas in Keras' order (elementwise, so stacking the lanes changes no bit).
+
+    Args:
+        params, grads, m, v: tuples of [K, ...] tensors alike; step: updates done so far (float32 scalar);
+        learning_rate: [K].
+    Returns:
+        The new `(params, m, v, step)`."""
     step = step + 1.0
     alpha = learning_rate * tf.sqrt(1.0 - tf.pow(BETA_2, step)) / (1.0 - tf.pow(BETA_1, step))
     new_params, new_m, new_v = [], [], []
@@ -65,17 +82,8 @@ def adam_step(params, grads, m, v, step, learning_rate):
     return tuple(new_params), tuple(new_m), tuple(new_v), step
 
 
-_MODEL_SPEC = (tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32),
-               tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32))
-
-
 def batch_steps(params, x_batch, y_batch):
     """Every lane's training step on its own batch, before the update, as Keras' train step computes it.
-
-    `x_batch [K, batch, f]`, `y_batch [K, batch]`. Returns `(losses [K], logits [K, batch, 1], grads)`: each lane's
-    batch loss (binary cross-entropy on the logits, summed over the rows and divided by the rows, as Keras' mean
-    reduction does it), its logits, and the loss's gradients w.r.t. `(kernel1, bias1, kernel2, bias2)`, each stacked
-    `[K, ...]` like the parameters.
 
     The forward pass is Keras' Dense layers and `tf.nn.sigmoid_cross_entropy_with_logits`, its formula
     `max(z, 0) - z * y + log1p(exp(-|z|))` written out; the backward pass is written out op for op as `tf.GradientTape`
@@ -87,6 +95,13 @@ def batch_steps(params, x_batch, y_batch):
     `log1p`, `reciprocal` and `sigmoid`, matrix products and sums can round differently with a value's place in its
     tensor, so they run on each lane's own tensors, as `model.fit` runs them. `tests/test_kernels.py` holds this to
     `tf.GradientTape` and `tests/test_engine_equivalence.py` holds the engine to `model.fit`.
+
+    Args:
+        params: K stacked models' weights (`param_specs`); x_batch: [K, batch, f]; y_batch: 0/1 labels, [K, batch].
+    Returns:
+        `(losses [K], logits [K, batch, 1], grads)`: each lane's batch loss (binary cross-entropy on the logits,
+        summed over the rows and divided by the rows, as Keras' mean reduction does it), its logits, and the loss's
+        gradients w.r.t. `(kernel1, bias1, kernel2, bias2)`, stacked `[K, ...]` like the parameters.
     """
     n_lanes = x_batch.shape[0]  # static: the kernels are traced once per number of lanes
     _, bias1, _, bias2 = params
@@ -127,7 +142,7 @@ def batch_steps(params, x_batch, y_batch):
     return losses, logits, grads
 
 
-def correct_counts(logits, y):
+def _correct_counts(logits, y):
     """Each lane's number of correct predictions from its logits `[K, batch, 1]` and labels `[K, batch]`: Keras'
     binary accuracy (probability above 0.5), counted for all lanes at once (a count of whole rows, exact in any
     order)."""
@@ -137,7 +152,7 @@ def correct_counts(logits, y):
 
 @functools.lru_cache(maxsize=None)
 def train_rows_fn(n_lanes: int):
-    """The traced training kernel for K = `n_lanes` lanes:
+    """The traced training kernel for K lanes (cached: traced once per K).
 
     `train_rows(params, m, v, step, x [n, f], y [n], rows [K, r] int32, batch_size, learning_rate [K])` runs lane k
     over the training rows `rows[k]` in that order, `ceil(r / batch_size)` Adam updates, and returns the new
@@ -145,6 +160,11 @@ def train_rows_fn(n_lanes: int):
     batch's update, as Keras records them), each of shape `[batches, K]`. `rows` is a whole epoch or a slice of one
     whose length is a multiple of the batch size, so calling it on consecutive slices with the state carried over
     gives bitwise the same updates as one call on the whole epoch.
+
+    Args:
+        n_lanes: K.
+    Returns:
+        The `tf.function` `train_rows`.
     """
     params_spec = param_specs(n_lanes)
 
@@ -163,7 +183,7 @@ def train_rows_fn(n_lanes: int):
             losses, logits, grads = batch_steps(params, tf.gather(x, batch_rows), y_batch)
             params, m, v, step = adam_step(params, grads, m, v, step, learning_rate)
             return (i + 1, params, m, v, step, batch_losses.write(i, losses),
-                    batch_correct.write(i, correct_counts(logits, y_batch)))
+                    batch_correct.write(i, _correct_counts(logits, y_batch)))
 
         state = (tf.constant(0), params, m, v, step, tf.TensorArray(tf.float32, size=n_batches),
                  tf.TensorArray(tf.float32, size=n_batches))
@@ -174,22 +194,27 @@ def train_rows_fn(n_lanes: int):
     return train_rows
 
 
-@tf.function(input_signature=[_MODEL_SPEC, tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32)],
-             autograph=False)
-def lane_metrics(lane, x, y):
-    """One model's (loss, correct count, positive count) on all of `x`, `y`: traced once, called once per lane."""
-    return _lane_metrics(lane, x, y)
+_MODEL_SPEC = (tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32),
+               tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32))
+# Traced once, called once per lane by `evaluate_fn`.
+_traced_lane_metrics = tf.function(_lane_metrics, autograph=False, input_signature=[
+    _MODEL_SPEC, tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32)])
 
 
 @functools.lru_cache(maxsize=None)
 def evaluate_fn(n_lanes: int):
-    """The traced evaluation for K lanes: `evaluate(params, x [n, f], y [n])` gives each lane's loss, accuracy and
-    share of rows predicted positive (probability above 0.5), each of shape [K]."""
+    """The traced evaluation for K lanes (cached: traced once per K).
+
+    Args:
+        n_lanes: K.
+    Returns:
+        The `tf.function` `evaluate(params, x [n, f], y [n])`: each lane's loss (as Keras' `evaluate`), accuracy and
+        share of rows predicted positive (probability above 0.5), each of shape [K]."""
 
     @tf.function(input_signature=[param_specs(n_lanes), tf.TensorSpec([None, None], tf.float32),
                                   tf.TensorSpec([None], tf.float32)], autograph=False)
     def evaluate(params, x, y):
-        metrics = [lane_metrics(lane, x, y) for lane in _lanes(params)]
+        metrics = [_traced_lane_metrics(lane, x, y) for lane in _lanes(params)]
         count = tf.cast(tf.shape(x)[0], tf.float32)
         return (tf.stack([m[0] for m in metrics]), tf.stack([m[1] for m in metrics]) / count,
                 tf.stack([m[2] for m in metrics]) / count)

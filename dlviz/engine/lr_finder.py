@@ -63,27 +63,21 @@ class FinderResult:
         return self.min_loss_lr / 10
 
 
-def exponential_rates(start_lr: float, end_lr: float, num_updates: int) -> np.ndarray:
-    """`num_updates` learning rates from `start_lr` to `end_lr`, each a constant factor above the previous.
+def default_updates() -> int:
+    """How many updates the range test makes by default.
 
-    >>> exponential_rates(1e-3, 1e-1, 3).round(6).tolist()
-    [0.001, 0.01, 0.1]
-    """
-    return start_lr * (end_lr / start_lr) ** (np.arange(num_updates) / max(1, num_updates - 1))
-
-
-def default_updates(start_lr: float = START_LR, end_lr: float = END_LR) -> int:
-    """How many updates the test makes by default: `UPDATES_PER_DECADE` for every decade it covers."""
-    return int(round(UPDATES_PER_DECADE * math.log10(end_lr / start_lr)))
+    Returns:
+        `UPDATES_PER_DECADE` for every decade from START_LR to END_LR."""
+    return int(round(UPDATES_PER_DECADE * math.log10(END_LR / START_LR)))
 
 
-def blowup_index(smoothed: np.ndarray, losses: np.ndarray, factor: float = BLOWUP_FACTOR) -> int | None:
-    """The first update whose loss is non-finite or whose smoothed loss exceeds `factor` x its minimum so far."""
-    bad = ~(np.isfinite(smoothed) & np.isfinite(losses)) | (smoothed > factor * np.fmin.accumulate(smoothed))
+def _blowup_index(smoothed: np.ndarray, losses: np.ndarray) -> int | None:
+    """The first update whose loss is non-finite or whose smoothed loss exceeds BLOWUP_FACTOR x its minimum so far."""
+    bad = ~(np.isfinite(smoothed) & np.isfinite(losses)) | (smoothed > BLOWUP_FACTOR * np.fmin.accumulate(smoothed))
     return int(np.argmax(bad)) if bad.any() else None
 
 
-def lowest_loss_rate(learning_rates: np.ndarray, smoothed: np.ndarray) -> float:
+def _lowest_loss_rate(learning_rates: np.ndarray, smoothed: np.ndarray) -> float:
     """The learning rate at the lowest smoothed loss, read as fastai reads the curve: without the first 10% of the
     updates (the moving average is still settling) and the last 5 (the blow-up)."""
     n = len(smoothed)
@@ -112,28 +106,30 @@ def _finder_fn(n_lanes: int):
 
 
 def find_learning_rates(dataset: Dataset, seeds: Sequence[int], *, batch_size: int = LESSON_BATCH_SIZE,
-                        hidden_units: int = LESSON_HIDDEN_UNITS, start_lr: float = START_LR, end_lr: float = END_LR,
-                        num_updates: int | None = None, smoothing: float = SMOOTHING,
-                        blowup_factor: float = BLOWUP_FACTOR) -> list[FinderResult]:
-    """Run the range test on `dataset`'s training rows once per seed (each seed's initial weights and batch order,
-    trained as stacked lanes like the sweeps), and read each seed's suggestion off its smoothed curve.
+                        hidden_units: int = LESSON_HIDDEN_UNITS, num_updates: int | None = None
+                        ) -> list[FinderResult]:
+    """The LR range test (Smith 2017; fastai's `lr_find`) on `dataset`'s training rows, once per seed: Keras' Adam
+    from each seed's initial weights in its batch order (stacked lanes, like the sweeps), the rate growing
+    exponentially from START_LR to END_LR, each seed's suggestion read off its smoothed curve.
 
-    Returns: one `FinderResult` per seed, in `seeds` order. The test goes on until every seed blew up (or the last
-    rate); each result stops at its own blow-up.
-    Raises: FinderError for absurd settings, or a seed whose loss was not a number from its first update.
+    Args:
+        dataset: the prepared data; its training rows are the batches.
+        seeds: one curve per seed.
+        batch_size: rows per update (capped at the training rows); hidden_units: the model's width.
+        num_updates: updates over the rate range (`default_updates()` when None).
+    Returns:
+        One `FinderResult` per seed, in `seeds` order. The test goes on until every seed blew up (or the last rate);
+        each result stops at its own blow-up.
+    Raises:
+        FinderError: a number of updates outside MIN_UPDATES to MAX_UPDATES, or a seed whose loss was not a number
+            from its first update.
     """
-    if not 0 < start_lr < end_lr <= 1e3 or not math.isfinite(start_lr):
-        raise FinderError(f"The learning rates must grow from a positive start to at most 1000; got {start_lr:g} "
-                          f"to {end_lr:g}.")
-    if num_updates is None:
-        num_updates = default_updates(start_lr, end_lr)
+    num_updates = default_updates() if num_updates is None else num_updates
     if not MIN_UPDATES <= num_updates <= MAX_UPDATES:
         raise FinderError(f"The test needs between {MIN_UPDATES} and {MAX_UPDATES:,} updates; got {num_updates}.")
-    if not 0 <= smoothing < 1 or blowup_factor <= 1:
-        raise FinderError("The smoothing must be in [0, 1) and the blow-up factor above 1.")
     n_train = len(dataset.y_train)
     batch_size = int(min(max(1, batch_size), n_train))
-    rates = exponential_rates(start_lr, end_lr, num_updates).astype(np.float32)
+    rates = np.geomspace(START_LR, END_LR, num_updates).astype(np.float32)
     # The sweeps' seeded epoch orders one after another: a batch may straddle two epochs, so every batch is full.
     epochs = -(-num_updates * batch_size // n_train)
     rows = np.stack([np.concatenate(epoch_orders(n_train, seed, epochs))[:num_updates * batch_size] for seed in seeds])
@@ -152,20 +148,20 @@ def find_learning_rates(dataset: Dataset, seeds: Sequence[int], *, batch_size: i
                 params, m, v, step, tf.constant(dataset.x_train[chunk_rows]), tf.constant(dataset.y_train[chunk_rows]),
                 tf.constant(batch_size, tf.int32), tf.constant(rates[first:last]))
             losses = np.concatenate([losses, chunk_losses.numpy().astype(np.float64)])
-            stops = [blowup_index(debiased_ema(lane, smoothing), lane, blowup_factor) for lane in losses.T]
+            stops = [_blowup_index(debiased_ema(lane, SMOOTHING), lane) for lane in losses.T]
             if all(stop is not None for stop in stops):
                 break
-    return [_result(losses[:, k], stops[k], rates, smoothing) for k in range(len(seeds))]
+    return [_result(losses[:, k], stops[k], rates) for k in range(len(seeds))]
 
 
-def _result(raw: np.ndarray, stop: int | None, rates: np.ndarray, smoothing: float) -> FinderResult:
+def _result(raw: np.ndarray, stop: int | None, rates: np.ndarray) -> FinderResult:
     """One seed's curve cut at its blow-up (keeping the update that blew up when its loss is finite: the curve
     visibly turns up at its end), and where its smoothed loss is lowest."""
-    smoothed = debiased_ema(raw, smoothing)
+    smoothed = debiased_ema(raw, SMOOTHING)
     if stop is not None:
         end = stop + 1 if math.isfinite(raw[stop]) and math.isfinite(smoothed[stop]) else stop
         raw, smoothed = raw[:end], smoothed[:end]
     if len(raw) == 0:
         raise FinderError("The loss was not a number from the very first update, so there is no curve to read.")
     rates = rates[:len(raw)].astype(np.float64)
-    return FinderResult(rates, raw, smoothed, lowest_loss_rate(rates, smoothed))
+    return FinderResult(rates, raw, smoothed, _lowest_loss_rate(rates, smoothed))

@@ -18,7 +18,6 @@ def initial_weights(n_features: int, hidden_units: int = LESSON_HIDDEN_UNITS, se
 
     Args:
         n_features: input width; hidden_units: the hidden layer's width; seed: different seeds, different kernels.
-
     Returns:
         float32 `[kernel1 (n_features, hidden), bias1 (hidden,), kernel2 (hidden, 1), bias2 (1,)]`."""
     rng = np.random.default_rng([seed, n_features, hidden_units])

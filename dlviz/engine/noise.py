@@ -28,7 +28,6 @@ def noise_scale(weights, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         weights: `(kernel1 [K, f, h], bias1 [K, h], kernel2 [K, h, 1], bias2 [K, 1])`, stacked as the engine's.
         x: the rows, `[n, f]` (n >= 2).
         y: their 0/1 labels, `[n]`.
-
     Returns:
         `[K]` float64: each copy's B_simple, in rows (NaN where the weights or the gradient are not finite).
     """

@@ -38,7 +38,7 @@ def _gradient(flat, x, y):
     return loss, tape.gradient(loss, flat)
 
 
-def power_iteration(apply: Callable, start):
+def _power_iteration(apply: Callable, start):
     """The largest-in-size eigenvalue of the symmetric operator `apply` (a vector -> vector function of TensorFlow
     ops) by power iteration from `start`, stopping when the residual |A v - (v.Av) v| is at most `POWER_TOLERANCE`
     of the estimate (or after `MAX_POWER_ITERATIONS`). Returns (eigenvalue, its unit eigenvector, iterations)."""
@@ -55,15 +55,21 @@ def power_iteration(apply: Callable, start):
 
 @tf.function(input_signature=[_VECTOR, *_DATA, _VECTOR, _VECTOR])
 def top_eigenvalue(flat, x, y, scale, start):
-    """The sharpness: the largest eigenvalue of S H S (H the training loss's Hessian at the weights `flat`,
-    S = diag(`scale`): ones for H, `adam_scale` for Adam's P^-1/2 H P^-1/2), by `power_iteration` from `start`, each
-    Hessian-vector product a double backward pass. It finds the eigenvalue largest in size: here the top one."""
+    """The sharpness (Cohen et al. 2021): the largest eigenvalue of S H S, H the training loss's Hessian, by power
+    iteration on Hessian-vector products (each a double backward pass). It finds the eigenvalue largest in size:
+    here the top one.
+
+    Args:
+        flat: the weights, flattened (kernel1, bias1, kernel2, bias2); x [n, f], y [n]: the full batch;
+        scale: S's diagonal, ones for H itself, `adam_scale` for Adam's P^-1/2 H P^-1/2; start: the first vector.
+    Returns:
+        (eigenvalue, its unit eigenvector, power iterations)."""
     def product(vector):
         with tf.GradientTape() as tape:
             tape.watch(flat)
             along = tf.reduce_sum(_gradient(flat, x, y)[1] * scale * vector)
         return scale * tape.gradient(along, flat)
-    return power_iteration(product, start)
+    return _power_iteration(product, start)
 
 
 def _train_steps_fn(optimizer: str):
@@ -90,9 +96,14 @@ _TRAIN_STEPS = {GD: _train_steps_fn(GD), ADAM: _train_steps_fn(ADAM)}
 
 
 def adam_scale(v: np.ndarray, step: float) -> np.ndarray:
-    """P^-1/2 of Keras' Adam after `step` updates with second moment `v`: Keras moves the weights by
-    lr * m / P with P = (1 - beta1^t) (sqrt(v) + eps) / sqrt(1 - beta2^t), i.e. (1 - beta1^t) diag(sqrt(v_hat) + eps')
-    (Cohen et al. 2022's preconditioner, eps' = eps / sqrt(1 - beta2^t) as Keras places eps)."""
+    """Adam's preconditioner as Keras applies it: Keras moves the weights by lr * m / P with
+    P = (1 - beta1^t) (sqrt(v) + eps) / sqrt(1 - beta2^t), i.e. (1 - beta1^t) diag(sqrt(v_hat) + eps') (Cohen et al.
+    2022's preconditioner, eps' = eps / sqrt(1 - beta2^t) as Keras places eps).
+
+    Args:
+        v: Adam's second moment, flat; step: updates done (t).
+    Returns:
+        P^-1/2's diagonal, float32, shaped like `v`."""
     precondition = (1 - BETA_1 ** step) * (np.sqrt(v) + EPSILON) / np.sqrt(1 - BETA_2 ** step)
     return (1 / np.sqrt(precondition)).astype(np.float32)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
@@ -38,7 +37,6 @@ def epoch_orders(n_train: int, seed: int, epochs: int) -> list[np.ndarray]:
         n_train: training rows.
         seed: the run's seed.
         epochs: epochs to plan.
-
     Returns:
         int64 array [epochs, n_train]: one permutation of `range(n_train)` per epoch."""
     rng = np.random.default_rng([seed, n_train])
@@ -61,12 +59,10 @@ def train_sweep(dataset: Dataset, specs: Sequence[RunSpec], progress: ProgressCa
         record_path: also record each run's weight trajectory (`RunHistory.trajectory`); the curves are the same.
         measure_noise: also measure the gradient noise scale at the start and after every epoch
             (`RunHistory.noise_scale`, `dlviz.engine.noise`); the curves are the same.
-
     Returns:
         One `RunHistory` per spec, in the order of `specs`: per-epoch loss and accuracy (float lists, epoch 0 in
         `initial_*`), per-update loss (float32 [updates]), `diverged_at` (first epoch above `DIVERGENCE_FACTOR` x the
         start), `nan_at`, the final weights.
-
     Raises:
         TrainingError: an absurd setting, or a spec of another dataset.
 
@@ -89,11 +85,11 @@ def train_sweep(dataset: Dataset, specs: Sequence[RunSpec], progress: ProgressCa
     results: list[RunHistory | None] = [None] * len(specs)
     with TRAINING_LOCK:
         for number, indices in enumerate(groups.values(), start=1):
-            stack = _Stack.start(dataset, [specs[i] for i in indices], record_path, measure_noise)
-            batch = specs[indices[0]].batch_size
-            stack.label = (f"batch {batch:,}: {len(indices)} run{'s together' if len(indices) > 1 else ''}"
-                           + (f", group {number} of {len(groups)}" if len(groups) > 1 else ""))
-            for i, history in zip(indices, stack.train(state, indices, progress)):
+            together = f"{len(indices)} run{'s together' if len(indices) > 1 else ''}"
+            label = (f"batch {specs[indices[0]].batch_size:,}: {together}"
+                     + (f", group {number} of {len(groups)}" if len(groups) > 1 else ""))
+            for i, history in zip(indices, _train_stack(dataset, [specs[i] for i in indices], label, state, indices,
+                                                        progress, record_path, measure_noise)):
                 results[i] = history
     return results  # type: ignore[return-value]
 
@@ -113,133 +109,112 @@ def _evaluate(params: tuple, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, 
     return tuple(t.numpy() for t in evaluate_fn(n_lanes)(params, tf.constant(x), tf.constant(y)))
 
 
-@dataclass
-class _Stack:
+def _train_stack(dataset: Dataset, specs: list[RunSpec], label: str, state: SweepProgress, slots: list[int],
+                 progress: ProgressCallback | None, record_path: bool, measure_noise: bool) -> list[RunHistory]:
     """K lanes trained together: lane k is `specs[k]` throughout (a lane that reached NaN keeps running, its numbers
     ignored, because a new number of lanes would mean tracing the kernels again)."""
+    spec0, n_lanes, n_train = specs[0], len(specs), len(dataset.y_train)
+    starts = {seed: initial_weights(dataset.n_features, spec0.hidden_units, seed) for seed in {s.seed for s in specs}}
+    params = tuple(tf.constant(np.stack([starts[s.seed][i] for s in specs])) for i in range(4))
+    orders = {seed: epoch_orders(n_train, seed, spec0.epochs) for seed in starts}
+    loss, accuracy, _ = _evaluate(params, dataset.x_train, dataset.y_train)
+    val_loss, val_accuracy, _ = _evaluate(params, dataset.x_val, dataset.y_val)
+    histories = [RunHistory(
+        spec=s, updates_per_epoch=updates_per_epoch(n_train, s.batch_size), initial_loss=float(loss[k]),
+        initial_val_loss=float(val_loss[k]), initial_accuracy=float(accuracy[k]),
+        initial_val_accuracy=float(val_accuracy[k]),
+        prior_loss=float(getattr(dataset, "prior_loss", np.nan)),
+        majority_val_accuracy=float(getattr(dataset, "majority_share_val", np.nan)))
+        for k, s in enumerate(specs)]
+    paths: list[list[np.ndarray]] = [[] for _ in specs]
+    path_updates: list[int] = []
+    noise_jobs: list[tuple[list[int], Future]] = []
 
-    dataset: Dataset
-    specs: list[RunSpec]
-    record_path: bool
-    params: tuple
-    histories: list[RunHistory]
-    rows_by_seed: dict[int, list[np.ndarray]]
-    paths: list[list[np.ndarray]] = field(default_factory=list)
-    path_updates: list[int] = field(default_factory=list)
-    label: str = ""  # what the progress message names (set by train_sweep)
-    measure_noise: bool = True
-    noise_jobs: list[tuple[list[int], Future]] = field(default_factory=list)
-
-    @classmethod
-    def start(cls, dataset: Dataset, specs: list[RunSpec], record_path: bool, measure_noise: bool) -> "_Stack":
-        spec0 = specs[0]
-        n_train = len(dataset.y_train)
-        seeds = sorted({s.seed for s in specs})
-        starts = {seed: initial_weights(dataset.n_features, spec0.hidden_units, seed) for seed in seeds}
-        params = tuple(tf.constant(np.stack([starts[s.seed][i] for s in specs])) for i in range(4))
-        rows = {seed: epoch_orders(n_train, seed, spec0.epochs) for seed in seeds}
-        loss, accuracy, _ = _evaluate(params, dataset.x_train, dataset.y_train)
-        val_loss, val_accuracy, _ = _evaluate(params, dataset.x_val, dataset.y_val)
-        histories = [RunHistory(
-            spec=s, updates_per_epoch=updates_per_epoch(n_train, s.batch_size), initial_loss=float(loss[k]),
-            initial_val_loss=float(val_loss[k]), initial_accuracy=float(accuracy[k]),
-            initial_val_accuracy=float(val_accuracy[k]),
-            prior_loss=float(getattr(dataset, "prior_loss", np.nan)),
-            majority_val_accuracy=float(getattr(dataset, "majority_share_val", np.nan)))
-            for k, s in enumerate(specs)]
-        stack = cls(dataset, specs, record_path, params, histories, rows,
-                    paths=[[] for _ in specs] if record_path else [], measure_noise=measure_noise)
-        stack._record_noise(range(len(specs)))
-        return stack
-
-    def _record_noise(self, lanes) -> None:
+    def record_noise(lanes) -> None:
         # On a copy of the weights, in NumPy: the training's tensors and TensorFlow's state are not touched.
-        if self.measure_noise and len(self.dataset.y_train) > 1:
-            self.noise_jobs.append((list(lanes), _NOISE_WORKER.submit(
-                noise_scale, [p.numpy() for p in self.params], self.dataset.x_train, self.dataset.y_train)))
+        if measure_noise and n_train > 1:
+            noise_jobs.append((list(lanes), _NOISE_WORKER.submit(
+                noise_scale, [p.numpy() for p in params], dataset.x_train, dataset.y_train)))
 
-    def _record_path(self, updates: int, lanes: list[int]) -> None:
-        arrays = [p.numpy() for p in self.params]
+    def record_weights(updates: int, lanes: list[int]) -> None:
+        arrays = [p.numpy() for p in params]
         for lane in lanes:
-            self.paths[lane].append(np.concatenate([a[lane].ravel() for a in arrays]).astype(np.float32))
-        self.path_updates.append(updates)
+            paths[lane].append(np.concatenate([a[lane].ravel() for a in arrays]).astype(np.float32))
+        path_updates.append(updates)
 
-    def train(self, state: SweepProgress, slots: list[int], progress: ProgressCallback | None) -> list[RunHistory]:
-        dataset, specs, histories = self.dataset, self.specs, self.histories
-        spec0, n_lanes = specs[0], len(specs)
-        n_train = len(dataset.y_train)
-        per_epoch = updates_per_epoch(n_train, spec0.batch_size)
-        batch_size = min(spec0.batch_size, n_train)
-        batch_sizes = np.diff(np.minimum(np.arange(per_epoch + 1) * batch_size, n_train))
-        train_rows = train_rows_fn(n_lanes)
-        started = time.perf_counter()
-        m = tuple(tf.zeros_like(p) for p in self.params)
-        v = tuple(tf.zeros_like(p) for p in self.params)
-        step = tf.constant(0.0)
-        rates = tf.constant(np.array([s.learning_rate for s in specs], np.float32))
-        x_train, y_train = tf.constant(dataset.x_train), tf.constant(dataset.y_train)
-        batch = tf.constant(batch_size, tf.int32)
-        update_chunks: list[list[np.ndarray]] = [[] for _ in specs]
-        active = list(range(n_lanes))  # the lanes still being recorded
-        if self.record_path:
-            self._record_path(0, active)
+    record_noise(range(n_lanes))
+    per_epoch = updates_per_epoch(n_train, spec0.batch_size)
+    batch_size = min(spec0.batch_size, n_train)
+    batch_sizes = np.diff(np.minimum(np.arange(per_epoch + 1) * batch_size, n_train))
+    train_rows = train_rows_fn(n_lanes)
+    started = time.perf_counter()
+    m = tuple(tf.zeros_like(p) for p in params)
+    v = tuple(tf.zeros_like(p) for p in params)
+    step = tf.constant(0.0)
+    rates = tf.constant(np.array([s.learning_rate for s in specs], np.float32))
+    x_train, y_train = tf.constant(dataset.x_train), tf.constant(dataset.y_train)
+    batch = tf.constant(batch_size, tf.int32)
+    update_chunks: list[list[np.ndarray]] = [[] for _ in specs]
+    active = list(range(n_lanes))  # the lanes still being recorded
+    if record_path:
+        record_weights(0, active)
 
-        for epoch in range(1, spec0.epochs + 1):
-            rows = np.stack([self.rows_by_seed[s.seed][epoch - 1] for s in specs]).astype(np.int32)  # [K, n]
-            bounds = (_chunk_bounds(n_train, batch_size, FIRST_EPOCH_CHUNKS) if self.record_path and epoch == 1
-                      else [0, n_train])
-            losses, corrects = [], []
-            for first, last in zip(bounds[:-1], bounds[1:]):
-                self.params, m, v, step, chunk_losses, chunk_correct = train_rows(
-                    self.params, m, v, step, x_train, y_train, tf.constant(rows[:, first:last]), batch, rates)
-                losses.append(chunk_losses.numpy())
-                corrects.append(chunk_correct.numpy())
-                if self.record_path and last < n_train:
-                    self._record_path(last // batch_size, active)  # whole batches so far
-            batch_losses = np.concatenate(losses)  # [batches, lanes]
-            epoch_loss = (batch_losses * batch_sizes[:, None]).sum(axis=0) / n_train
-            epoch_acc = np.concatenate(corrects).sum(axis=0) / n_train
-            val_loss, val_acc, positive_share = _evaluate(self.params, dataset.x_val, dataset.y_val)
-            if self.record_path:
-                self._record_path(epoch * per_epoch, active)
-            self._record_noise(active)
-            weights = None
-            ended = []
-            for lane in active:
-                history = histories[lane]
-                history.loss.append(float(epoch_loss[lane]))
-                history.accuracy.append(float(epoch_acc[lane]))
-                history.val_loss.append(float(val_loss[lane]))
-                history.val_accuracy.append(float(val_acc[lane]))
-                history.final_positive_share = float(positive_share[lane])
-                update_chunks[lane].append(batch_losses[:, lane])
-                history.update_loss = np.concatenate(update_chunks[lane]).astype(np.float32)
-                history.wall_time = (time.perf_counter() - started) / n_lanes
-                blew_up = not (np.isfinite(epoch_loss[lane]) and np.isfinite(batch_losses[:, lane]).all()
-                               and np.isfinite(val_loss[lane]))
-                if history.diverged_at is None and (blew_up or epoch_loss[lane] > DIVERGENCE_FACTOR
-                                                    * history.initial_loss):
-                    history.diverged_at = epoch
-                if blew_up:
-                    history.nan_at = epoch
-                    ended.append(lane)
-                    state.done_updates += per_epoch * (spec0.epochs - epoch)
-                if blew_up or epoch == spec0.epochs:
-                    weights = weights or [p.numpy() for p in self.params]
-                    history.weights = tuple(w[lane] for w in weights)
-                    if self.record_path:
-                        history.trajectory = np.stack(self.paths[lane])
-                        history.trajectory_updates = np.array(self.path_updates[:len(self.paths[lane])], np.int64)
-            state.done_updates += per_epoch * len(active)
-            active = [lane for lane in active if lane not in ended]
-            for slot, history in zip(slots, histories):
-                state.histories[slot] = history
-            if progress is not None:
-                state.message = f"{self.label + ', ' if self.label else ''}epoch {epoch} of {spec0.epochs}"
-                progress(state)
-            if not active:
-                break
-        for lanes, job in self.noise_jobs:
-            for lane, scale in zip(lanes, job.result()[lanes]):
-                histories[lane].noise_scale.append(float(scale))
-        return histories
+    for epoch in range(1, spec0.epochs + 1):
+        rows = np.stack([orders[s.seed][epoch - 1] for s in specs]).astype(np.int32)  # [K, n]
+        bounds = (_chunk_bounds(n_train, batch_size, FIRST_EPOCH_CHUNKS) if record_path and epoch == 1
+                  else [0, n_train])
+        losses, corrects = [], []
+        for first, last in zip(bounds[:-1], bounds[1:]):
+            params, m, v, step, chunk_losses, chunk_correct = train_rows(
+                params, m, v, step, x_train, y_train, tf.constant(rows[:, first:last]), batch, rates)
+            losses.append(chunk_losses.numpy())
+            corrects.append(chunk_correct.numpy())
+            if record_path and last < n_train:
+                record_weights(last // batch_size, active)  # whole batches so far
+        batch_losses = np.concatenate(losses)  # [batches, lanes]
+        epoch_loss = (batch_losses * batch_sizes[:, None]).sum(axis=0) / n_train
+        epoch_acc = np.concatenate(corrects).sum(axis=0) / n_train
+        val_loss, val_acc, positive_share = _evaluate(params, dataset.x_val, dataset.y_val)
+        if record_path:
+            record_weights(epoch * per_epoch, active)
+        record_noise(active)
+        weights = None
+        ended = []
+        for lane in active:
+            history = histories[lane]
+            history.loss.append(float(epoch_loss[lane]))
+            history.accuracy.append(float(epoch_acc[lane]))
+            history.val_loss.append(float(val_loss[lane]))
+            history.val_accuracy.append(float(val_acc[lane]))
+            history.final_positive_share = float(positive_share[lane])
+            update_chunks[lane].append(batch_losses[:, lane])
+            history.update_loss = np.concatenate(update_chunks[lane]).astype(np.float32)
+            history.wall_time = (time.perf_counter() - started) / n_lanes
+            blew_up = not (np.isfinite(epoch_loss[lane]) and np.isfinite(batch_losses[:, lane]).all()
+                           and np.isfinite(val_loss[lane]))
+            if history.diverged_at is None and (blew_up or epoch_loss[lane] > DIVERGENCE_FACTOR
+                                                * history.initial_loss):
+                history.diverged_at = epoch
+            if blew_up:
+                history.nan_at = epoch
+                ended.append(lane)
+                state.done_updates += per_epoch * (spec0.epochs - epoch)
+            if blew_up or epoch == spec0.epochs:
+                weights = weights or [p.numpy() for p in params]
+                history.weights = tuple(w[lane] for w in weights)
+                if record_path:
+                    history.trajectory = np.stack(paths[lane])
+                    history.trajectory_updates = np.array(path_updates[:len(paths[lane])], np.int64)
+        state.done_updates += per_epoch * len(active)
+        active = [lane for lane in active if lane not in ended]
+        for slot, history in zip(slots, histories):
+            state.histories[slot] = history
+        if progress is not None:
+            state.message = f"{label + ', ' if label else ''}epoch {epoch} of {spec0.epochs}"
+            progress(state)
+        if not active:
+            break
+    for lanes, job in noise_jobs:
+        for lane, scale in zip(lanes, job.result()[lanes]):
+            histories[lane].noise_scale.append(float(scale))
+    return histories
