@@ -45,11 +45,12 @@ def range_band_figure(results: Sequence, interval: tuple[float, float], *, seeds
                                                                                  color=style.rgba(best, 0.5)),
                                  name=f"suggested: lr {format_lr(low)} to {format_lr(high)} "
                                       f"({longest.suggestion_rule} of each seed)"))
-    style.apply_layout(fig, title="Learning-rate range test on every seed: the learning rate growing at every update",
-                       subtitle="thin: each seed's smoothed loss, band: lowest to highest across the seeds",
-                       presenter=presenter, legend_at="bottom")
+    layout = style.layout(fig.data, title="Learning-rate range test on every seed: the learning rate growing at every "
+                          "update", subtitle="thin: each seed's smoothed loss, band: lowest to highest across the "
+                          "seeds",
+                          presenter=presenter, legend_at="bottom")
     # Not a page's first chart: the rows of its legend under the plot are added to the height, not taken from the plot.
-    fig.update_layout(height=fig.layout.height + fig.layout.margin.b - 60)
+    fig.update_layout(layout, height=layout["height"] + layout["margin"]["b"] - 60)
     # Decade ticks only (dtick=1), printed as powers of ten: no digit-only minor labels.
     fig.update_xaxes(title_text="Learning rate (log scale)", type="log", exponentformat="power", dtick=1,
                      hoverformat=".3~r")

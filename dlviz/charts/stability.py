@@ -46,9 +46,9 @@ def stability_figure(runs: Sequence, *, adam: bool = False, presenter: bool = Fa
                                  hovertemplate=f"{line} = %{{y:.3~r}} for {name}<extra></extra>"), row=1, col=2)
     what, of = (("preconditioned sharpness", "λmax of P⁻¹ᐟ²HP⁻¹ᐟ²") if adam else
                 ("sharpness", "the Hessian’s top eigenvalue"))
-    style.apply_layout(fig, title=f"Full-batch {'Adam' if adam else 'gradient descent'}: loss, and {what} against "
-                                  f"{line}", presenter=presenter,
-                       subtitle=f"right: {what} ({of}), dashed: {line} in the same colour")
+    fig.update_layout(style.layout(fig.data, title=f"Full-batch {'Adam' if adam else 'gradient descent'}: loss, and "
+                                   f"{what} against {line}", presenter=presenter, axes=2,
+                                   subtitle=f"right: {what} ({of}), dashed: {line} in the same colour"))
     fig.update_xaxes(title_text="Step", range=[0, steps])
     fig.update_yaxes(title_text="Training loss", tickformat=".2~f", row=1, col=1)
     values = [v for r in runs for v in [*r.sharpness, r.spec.threshold] if np.isfinite(v) and v > 0]
@@ -76,9 +76,9 @@ def valley_figure(curvature: float, *, presenter: bool = False) -> go.Figure:
                                  line=dict(color=style.PALETTE[col], width=s.thin + 1),
                                  marker=dict(size=s.marker * 2 // 3),
                                  hovertemplate=f"lr = {factor:g}/λ<br>x = %{{x:.3f}}<extra></extra>"), row=1, col=col)
-    style.apply_layout(fig, title=f"One valley, three steps: f(x) = λx²/2 with λ = {curvature:.3g}",
-                       subtitle="numbers: the iterates x₀, x₁, …; each step x ← (1 − lr·λ)·x", presenter=presenter,
-                       legend=False, height=360, extra_top=20)
+    fig.update_layout(style.layout(fig.data, title=f"One valley, three steps: f(x) = λx²/2 with λ = {curvature:.3g}",
+                                   subtitle="numbers: the iterates x₀, x₁, …; each step x ← (1 − lr·λ)·x",
+                                   presenter=presenter, legend=False, height=360, extra_top=20, axes=3))
     fig.update_xaxes(range=[-1.7, 1.7], title_text="x")
     fig.update_yaxes(range=[0, curvature * 2.1 ** 2 / 2], showticklabels=False)
     fig.update_annotations(font_size=s.smallest)
