@@ -12,9 +12,7 @@ from dlviz.charts import style
 from dlviz.charts.curves import FINAL
 
 MAX_FRAMES = 40
-
-
-_KEYS = ("x", "y", "text", "customdata")
+_KEYS = ("x", "y", "text", "customdata")  # what a frame changes of a trace
 
 
 def cut_frames(final: go.Figure, epochs: int) -> tuple[list, list[str]]:
@@ -22,13 +20,13 @@ def cut_frames(final: go.Figure, epochs: int) -> tuple[list, list[str]]:
 
     Frame e keeps each epoch-indexed trace's points up to epoch e (the trace's `meta` is its x units per epoch) and
     empties the marks of the finished run (`meta == FINAL`); a trace without `meta` stays as it is.
+
     Args:
         final: the finished figure.
         epochs: the epochs (or steps) trained: frames at up to MAX_FRAMES of them, evenly spread, the last one last.
     Returns:
         (frames, labels): a `{"data", "layout"}` dict per epoch (None for a trace left as it is), then `final`
-        itself; one slider label per frame ("epoch 5"). For `animated`.
-    """
+        itself; one slider label per frame ("epoch 5"). For `animated`."""
     shown = list(range(1, epochs + 1)) if epochs <= MAX_FRAMES else \
         sorted({round(v) for v in np.linspace(1, epochs, MAX_FRAMES)})
     cut = []
@@ -58,8 +56,7 @@ def animated(frames: Sequence, frame_labels: Sequence[str], *, frame_ms: int = 1
     Returns:
         The figure (a new one: the finished figure is not changed).
     Raises:
-        ValueError: no frames, not one label per frame, or no figure last.
-    """
+        ValueError: no frames, not one label per frame, or no figure last."""
     if not frames or len(frames) != len(frame_labels) or not isinstance(frames[-1], go.Figure):
         raise ValueError(f"animated needs one label per frame and a figure last; got {len(frames)} frames, "
                          f"{len(frame_labels)} labels")

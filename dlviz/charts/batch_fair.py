@@ -17,8 +17,13 @@ from dlviz.text.format import format_lr
 
 
 def noise_figure(found: Sequence[NoiseCurve], *, presenter: bool = False) -> go.Figure:
-    """B_simple per epoch of each batch size's runs (geometric mean over seeds, min-max band) on a log axis, with
-    every batch size as a dotted horizontal line in its colour."""
+    """The gradient noise scale B_simple (rows, log axis) per epoch of each batch size's runs: the seeds' geometric
+    mean with a min–max band, and the batch size itself as a dotted line in its colour.
+
+    Args:
+        found: one `analysis.batch_fair.NoiseCurve` per batch size; presenter: presenter mode's sizes.
+    Returns:
+        The figure."""
     s, fig = sizes(presenter), go.Figure()
     for curve, color in zip(found, value_colors(len(found))):
         epochs = list(range(len(curve.mean)))
@@ -51,8 +56,13 @@ def _batch_axis(values: Sequence[float]) -> dict:
 
 
 def isolation_figure(found: Isolation, *, presenter: bool = False) -> go.Figure:
-    """Lowest validation loss (mean over seeds, bars: min-max) against batch size, at the lesson's learning rate
-    and at each batch size's own best rate (labelled with it)."""
+    """Lowest validation loss (seeds' mean, bars: min–max) against batch size (log axis), at the lesson's learning
+    rate (dashed) and at each batch size's own best rate (each point labelled with it).
+
+    Args:
+        found: the `analysis.batch_fair.Isolation` findings; presenter: presenter mode's sizes.
+    Returns:
+        The figure."""
     s, fig = sizes(presenter), go.Figure()
     fixed, own = value_colors(2)
     fig.add_trace(go.Scatter(**_points(found.at_fixed.stats), name=f"lr {format_lr(found.fixed_rate)} (the lesson's)",
@@ -73,8 +83,14 @@ def isolation_figure(found: Isolation, *, presenter: bool = False) -> go.Figure:
 
 
 def steps_figure(found: StepsToTarget, *, presenter: bool = False) -> go.Figure:
-    """Weight updates to first reach the target (mean over seeds, bars: min-max) against batch size, log-log, with
-    the perfect-scaling line through the smallest batch size that reached it and B_simple marked."""
+    """Weight updates to first reach the target validation loss (seeds' mean, bars: min–max) against batch size,
+    log-log, with the perfect-scaling line (updates ∝ 1/batch) through the smallest batch size that reached it and
+    B_simple as a dotted vertical line.
+
+    Args:
+        found: the `analysis.batch_fair.StepsToTarget` findings; presenter: presenter mode's sizes.
+    Returns:
+        The figure."""
     s, fig = sizes(presenter), go.Figure()
     reached = [v for v in found.updates if v.finite]
     line, dots = value_colors(2)

@@ -21,7 +21,6 @@ from dlviz.text.findings import statistic_label
 from dlviz.text.format import format_loss
 from dlviz.text.seeds import on_every_seed
 
-_KINDS = (("training", "", "solid"), ("validation", "val_", "dash"))
 _EPOCH_COLORS = {"training": "#1b3a8c", "validation": "#d9480f"}
 _OVERFIT_ALPHA = 0.3  # the hatching's own colour wash: darker than a seed band (0.1-0.18), so the two never mix up
 # Each value hatches at its own angle: where two values' regions overlap, both stay readable (a cross-hatch in two
@@ -46,25 +45,12 @@ class Marks:
         overfit: (first, last) epoch, hatched in the value's colour between its own training and validation means.
         tied: the value ties for best within the seed spread (a hollow star).
         best_value: the findings' one lowest validation loss (`ValueFindings.score.mean`: the seeds' mean smoothed
-            over 3 epochs), named so in the star's hover.
-    """
+            over 3 epochs), named so in the star's hover."""
 
     best_epoch: int | None = None
     overfit: tuple[int, int] | None = None
     tied: bool = False
     best_value: float | None = None
-
-
-@dataclass(frozen=True)
-class _Band:
-    """One curve over seeds: `epochs` 0..n, per epoch the seeds' `mean`, `low` (min) and `high` (max), and every
-    seed's curve (`seeds`, shape (n_seeds, n+1)); NaN where a seed is NaN/inf (a mean with a NaN in it is NaN)."""
-
-    epochs: np.ndarray
-    mean: np.ndarray
-    low: np.ndarray
-    high: np.ndarray
-    seeds: np.ndarray
 
 
 def group_runs(histories: Iterable[RunHistory | None],
@@ -75,8 +61,7 @@ def group_runs(histories: Iterable[RunHistory | None],
         histories: runs in value order, None or without an epoch yet for a run not started (skipped).
         label: a run's value label, e.g. `lambda h: f"lr {h.spec.learning_rate:g}"`.
     Returns:
-        `{label: [RunHistory per seed]}` in first-seen order.
-    """
+        `{label: [RunHistory per seed]}` in first-seen order."""
     groups: dict[str, list[RunHistory]] = {}
     for history in histories:
         if history is not None and history.epochs_run:
@@ -84,99 +69,95 @@ def group_runs(histories: Iterable[RunHistory | None],
     return groups
 
 
-def _seed_band(runs: Sequence[RunHistory], key: str) -> _Band:
-    """The seeds' band of the per-epoch series `key` ("loss", "val_accuracy", ...) up to the last epoch all reached."""
-    n = min(h.epochs_run for h in runs)
-    seeds = np.array([h.curve(key)[: n + 1] for h in runs], dtype=np.float64)
-    seeds[~np.isfinite(seeds)] = np.nan
-    with np.errstate(invalid="ignore"):
-        return _Band(np.arange(n + 1), seeds.mean(axis=0), seeds.min(axis=0), seeds.max(axis=0), seeds)
-
-
-def _floats(values: np.ndarray) -> np.ndarray:
-    """float32 for the browser (compact binary JSON; NaN leaves a gap)."""
-    return np.asarray(values, dtype=np.float32)
-
-
 def _line(runs: Sequence[RunHistory], metric: str, kind: str, *, label: str, color: str, fill: float, legend: bool,
           each_seed: bool, s: style.Sizes, unit: str = "epoch", scale: int = 1, log_x: bool = False,
-          **where: str) -> tuple[_Band, list[go.Scatter]]:
-    """One curve over seeds (`kind` "training" or "validation" of `metric`): the seeds' min–max band (two edge traces
-    filled between, alpha `fill`) or every seed thinly (`each_seed`), then their mean (hover: the seeds' range);
-    all epoch-indexed (`meta` = x units per epoch). `label` "" names the traces by `kind` alone."""
+          **where: str) -> tuple[np.ndarray, list[go.Scatter]]:
+    """One curve over seeds (`kind` "training" or "validation" of `metric`) up to the last epoch every seed reached:
+    the seeds' min–max band (two edge traces filled between, alpha `fill`) or every seed thinly (`each_seed`), then
+    their mean (hover: the seeds' range), float32, epoch-indexed (`meta` = x units per epoch). Returns the mean
+    (float64, NaN where a seed is NaN/inf, as Keras prints a mean with a NaN in it) and the traces."""
     dash = "dash" if kind == "validation" else "solid"
-    band = _seed_band(runs, ("val_" if kind == "validation" else "") + metric)
+    n = min(h.epochs_run for h in runs)
+    seeds = np.array([h.curve(("val_" if kind == "validation" else "") + metric)[: n + 1] for h in runs], np.float64)
+    seeds[~np.isfinite(seeds)] = np.nan
+    with np.errstate(invalid="ignore"):
+        mean, low, high = seeds.mean(axis=0), seeds.min(axis=0), seeds.max(axis=0)
     keep = slice(1, None) if log_x else slice(None)  # epoch 0 has no place on a log axis
-    xs, name, fmt = band.epochs[keep] * scale, label or kind, ".1%" if metric == "accuracy" else ".4f"
+    xs, name, fmt = np.arange(n + 1)[keep] * scale, label or kind, ".1%" if metric == "accuracy" else ".4f"
     hover = f"{label + ' · ' if label else ''}{kind}<br>{unit} %{{x:,}}<br>{metric} %{{y:{fmt}}}"
     common = dict(legendgroup=name, meta=scale, **where)
     traces = []
     if len(runs) > 1 and not each_seed:
         edge = dict(mode="lines", line=dict(width=0, color=color), hoverinfo="skip", showlegend=False, **common)
-        traces += [go.Scatter(x=xs, y=_floats(band.low[keep]), name=f"{label} {kind} min".lstrip(), **edge),
-                   go.Scatter(x=xs, y=_floats(band.high[keep]), name=f"{label} {kind} max".lstrip(), fill="tonexty",
-                              fillcolor=style.rgba(color, fill), **edge)]
+        traces += [go.Scatter(x=xs, y=low[keep].astype(np.float32), name=f"{label} {kind} min".lstrip(), **edge),
+                   go.Scatter(x=xs, y=high[keep].astype(np.float32), name=f"{label} {kind} max".lstrip(),
+                              fill="tonexty", fillcolor=style.rgba(color, fill), **edge)]
     if len(runs) > 1 and each_seed:
-        traces += [go.Scatter(x=xs, y=_floats(curve[keep]), mode="lines", opacity=0.55,
+        traces += [go.Scatter(x=xs, y=curve[keep].astype(np.float32), mode="lines", opacity=0.55,
                               name=f"{name} seed {h.spec.seed}", showlegend=False,
                               line=dict(color=color, width=s.thin, dash=dash),
                               hovertemplate=hover + f"<br>seed {h.spec.seed}<extra></extra>", **common)
-                   for h, curve in zip(runs, band.seeds)]
+                   for h, curve in zip(runs, seeds)]
     spread = {}
     if len(runs) > 1:  # the hover gives the seeds' range next to their mean
-        spread = dict(customdata=np.c_[band.low[keep], band.high[keep]].astype(np.float32))
+        spread = dict(customdata=np.c_[low[keep], high[keep]].astype(np.float32))
         hover += f" (mean of {len(runs)} seeds; min %{{customdata[0]:{fmt}}}, max %{{customdata[1]:{fmt}}})"
-    traces.append(go.Scatter(x=xs, y=_floats(band.mean[keep]), mode="lines", name=name, showlegend=legend,
+    traces.append(go.Scatter(x=xs, y=mean[keep].astype(np.float32), mode="lines", name=name, showlegend=legend,
                              line=dict(color=color, width=s.line, dash=dash), hovertemplate=hover + "<extra></extra>",
                              **spread, **common))
-    return band, traces
+    return mean, traces
 
 
-def _star(runs: Sequence[RunHistory], mark: Marks | None, metric: str, validation: _Band, *, name: str, head: str,
+def _star(runs: Sequence[RunHistory], mark: Marks | None, metric: str, validation: np.ndarray, *, name: str, head: str,
           color: str, s: style.Sizes, scale: int = 1, log_x: bool = False, **where: str) -> list[go.Scatter]:
     """The findings' star (FINAL), hollow when tied: on a loss chart at the statistic itself (`mark.best_value`,
     its hover naming it with the number the page's text prints), else on the validation mean at that epoch."""
-    if mark is None or mark.best_epoch is None or mark.best_epoch >= len(validation.mean) or (
+    if mark is None or mark.best_epoch is None or mark.best_epoch >= len(validation) or (
             log_x and mark.best_epoch == 0):
         return []
     said = f"lowest validation loss ({statistic_label(len(runs))})"
     if metric == "loss" and mark.best_value is not None:
         y, said = mark.best_value, f"{said}: {format_loss(mark.best_value)}"
     else:
-        y, said = float(validation.mean[mark.best_epoch]), f"{said} here; validation {metric} %{{y:.1%}}"
+        y, said = float(validation[mark.best_epoch]), f"{said} here; validation {metric} %{{y:.1%}}"
     return [go.Scatter(x=[mark.best_epoch * scale], y=[y], mode="markers", name=name, showlegend=False, meta=FINAL,
-                       marker=dict(symbol="star-open" if mark.tied else "star", size=s.star, color=color,
+                       marker=dict(symbol="star-open" if mark.tied else "star", size=s.marker + 4, color=color,
                                    line=dict(color=color if mark.tied else "black", width=2 if mark.tied else 1)),
                        hovertemplate=f"{head}<br>{said}<extra></extra>", **where)]
 
 
-def _overfit(training: _Band, validation: _Band, region: tuple[int, int], *, label: str, name: str, color: str,
-             hatch: str = "/", scale: int = 1, log_x: bool = False, legend: bool = True,
+def _overfit(training: np.ndarray, validation: np.ndarray, region: tuple[int, int], *, seeds: int, label: str,
+             name: str, color: str, hatch: str = "/", scale: int = 1, log_x: bool = False, legend: bool = True,
              **where: str) -> list[go.Scatter]:
-    """One value's overfitting (FINAL): an area hatched in its colour between its training and validation means over
-    the region's epochs drawn, with a legend entry `name` and a hover naming the value and the epochs; none when
-    fewer than two of those epochs have finite means."""
+    """One value's overfitting (FINAL): an area hatched in its colour between its training and validation means (per
+    epoch, of `seeds` seeds) over the region's epochs drawn, with a legend entry `name` and a hover naming the value
+    and the epochs; none when fewer than two of those epochs have finite means."""
     first, last = region
-    epochs = training.epochs
-    keep = (epochs >= max(first, 1 if log_x else 0)) & (epochs <= last) & (epochs < len(validation.mean))
-    keep &= np.isfinite(training.mean) & np.isfinite(validation.mean[: len(epochs)])
+    epochs = np.arange(len(training))
+    keep = (epochs >= max(first, 1 if log_x else 0)) & (epochs <= last)
+    keep &= np.isfinite(training) & np.isfinite(validation)
     if keep.sum() < 2:
         return []
     xs = (epochs[keep] * scale).astype(np.float64)
-    low, high = training.mean[keep], validation.mean[: len(epochs)][keep]
+    low, high = training[keep], validation[keep]
     return [go.Scatter(
-        x=np.r_[xs, xs[::-1]], y=_floats(np.r_[high, low[::-1]]), mode="lines", fill="toself", name=name,
+        x=np.r_[xs, xs[::-1]], y=np.r_[high, low[::-1]].astype(np.float32), mode="lines", fill="toself", name=name,
         legendgroup=label, showlegend=legend, meta=FINAL, line=dict(width=0, color=color),
         fillcolor=style.rgba(color, 0.1), hoveron="fills", hoverinfo="text",
         fillpattern=dict(shape=hatch, fgcolor=color, bgcolor=style.rgba(color, 0.1), size=9, solidity=_OVERFIT_ALPHA),
         text=f"{label} overfits from epoch {int(epochs[keep][0])} to {int(epochs[keep][-1])} (validation above its "
-             f"best while training keeps falling, {on_every_seed(len(training.seeds))})", **where)]
+             f"best while training keeps falling, {on_every_seed(seeds)})", **where)]
 
 
 def _seeds_key(n_seeds: int, each_seed: bool) -> str:
-    if n_seeds < 2:
-        return ""
-    return f"thin: each of {n_seeds} seeds" if each_seed else f"lines: mean of {n_seeds} seeds, band: min–max"
+    return "" if n_seeds < 2 else f"thin: each of {n_seeds} seeds" if each_seed else \
+        f"lines: mean of {n_seeds} seeds, band: min–max"
+
+
+def _whole_number_ticks(high: float) -> dict:
+    """On a short range plotly steps ticks by 0.5, printed by a whole-number format as "0 1 1 2 2 3": at most
+    `high` + 1 ticks keeps every step whole."""
+    return dict(nticks=int(high) + 1) if 0 < high < 10 else {}
 
 
 def _y_title(metric: str, log: bool, presenter: bool) -> str:
@@ -199,13 +180,12 @@ def _needs_log_y(groups: Groups) -> bool:
 
 def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, metric: str = "loss",
                   x_axis: str = "epoch", log_x: bool = False, log_y: bool | None = None, x_max: int | None = None,
-                  each_seed: bool = False, title: str | None = None,
-                  answers: bool = True, presenter: bool = False) -> go.Figure:
-    """A sweep's learning curves: per value (one colour, legend entry = its label) the seeds' mean training (solid)
-    and validation (dashed) `metric` with a shaded min–max band, or every seed thinly; one seed draws its curve.
-    The marks: ★ at the findings' lowest validation loss (☆ tied), the overfitting hatched between the value's own
-    curves, ✕ where a run blew up, "NaN" where its loss became NaN/inf; the subtitle says what each drawn style and
-    mark means.
+                  each_seed: bool = False, title: str | None = None, answers: bool = True,
+                  presenter: bool = False) -> go.Figure:
+    """A sweep's learning curves: per value (one colour, its label in the legend) the seeds' mean training (solid)
+    and validation (dashed) `metric` with a min–max band, or every seed thinly; ★ at the findings' lowest validation
+    loss (☆ tied), the overfitting hatched between the value's own curves, ✕ where a run blew up, "NaN" where its
+    loss became NaN/inf. The subtitle says what each style and mark drawn means.
 
     Args:
         groups: `{label: [RunHistory per seed]}` in value order (`group_runs`); labels short ("lr 0.01").
@@ -218,9 +198,8 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
         answers: False while a teacher hides the answers: no mark, key or hover that states a finding.
         presenter: presenter mode's sizes (`style.sizes`).
     Returns:
-        The figure: per value its bands, means and marks, one `go.Figure` call with its whole layout. Replay it with
-        `animation.cut_frames` (epoch-indexed traces carry their x units per epoch in `meta`; marks are FINAL).
-    """
+        The figure, built in one call with its layout; `animation.cut_frames` cuts its replay (epoch-indexed traces
+        carry their x units per epoch in `meta`, marks FINAL)."""
     marks = (marks or {}) if answers else {}
     s = style.sizes(presenter)
     log_y = _needs_log_y(groups) if log_y is None and metric == "loss" else bool(log_y) and metric == "loss"
@@ -231,18 +210,18 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
         scale = max(1, runs[0].updates_per_epoch) if x_axis == "updates" else 1
         x_extent += [scale, scale * (x_max or max(h.epochs_run for h in runs))]
         means = {}
-        for kind, _, _ in _KINDS:
+        for kind in ("training", "validation"):
             means[kind], lines = _line(runs, metric, kind, label=label, color=color, legend=kind == "training",
                                        fill=0.18 if kind == "training" else 0.1, each_seed=each_seed, s=s,
                                        unit=unit, scale=scale, log_x=log_x)
             traces += lines
-        train, n = means["training"], len(means["training"].mean) - 1
+        train, n = means["training"], len(means["training"]) - 1
         mark = dict(legendgroup=label, showlegend=False, meta=scale, cliponaxis=False)
         # ✕ on the training mean at the first seed's blow-up (each seed's own, on its curve, with `each_seed`).
         blown = [h for h in runs if h.diverged_at is not None and h.diverged_at <= n] if answers else []
         first = min((h.diverged_at for h in blown), default=0)
         points = [(h.diverged_at, h.curve(metric)[h.diverged_at], f"seed {h.spec.seed}") for h in blown] \
-            if each_seed else [(first, train.mean[first], f"{len(blown)} of {len(runs)} seeds")] if blown else []
+            if each_seed else [(first, train[first], f"{len(blown)} of {len(runs)} seeds")] if blown else []
         points = [(e * scale, float(y), text) for e, y, text in points if math.isfinite(y) and not (log_x and e == 0)]
         if points:
             drawn.add("blowup")
@@ -255,7 +234,7 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
         # NaN at the last finite point of the training mean (of each NaN/inf seed, with `each_seed`).
         nan_runs = [h for h in runs if h.nan_at is not None and h.nan_at <= n] if answers else []
         ends = [np.asarray(h.curve(metric)[: n + 1], dtype=np.float64) for h in nan_runs] if each_seed else \
-            [train.mean] if nan_runs else []
+            [train] if nan_runs else []
         ends = [(k[-1] * scale, float(end[k[-1]])) for end in ends if (k := np.flatnonzero(np.isfinite(end))).size]
         if ends:
             drawn.add("nan")
@@ -273,8 +252,8 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
             drawn.add("tied" if best.tied else "best")
             traces += star
         if best.overfit is not None and (hatched := _overfit(
-                train, means["validation"], best.overfit, label=label, name=f"{label} overfits", color=color,
-                hatch=_HATCHES[n_hatched % len(_HATCHES)], scale=scale, log_x=log_x)):
+                train, means["validation"], best.overfit, seeds=len(runs), label=label, name=f"{label} overfits",
+                color=color, hatch=_HATCHES[n_hatched % len(_HATCHES)], scale=scale, log_x=log_x)):
             drawn.add("overfit")
             traces, n_hatched = traces + hatched, n_hatched + 1
     # The legend names the values; what the styles and marks mean is the subtitle's key (a line or two).
@@ -290,7 +269,7 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
         low, high = min(x_extent), max(x_extent)
         layout["xaxis"].update(style.log_axis(low, high, counts=True) if log_x else dict(
             range=[0, high], tickformat=",d" if x_axis == "updates" else "d", hoverformat=",d", rangemode="tozero",
-            **style.whole_number_ticks(high)))
+            **_whole_number_ticks(high)))
     if metric == "accuracy":
         y_axis = dict(tickformat=".0%", hoverformat=".1%")
     elif log_y and groups and (found := style.finite_range(np.concatenate(
@@ -315,14 +294,12 @@ def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, sto
         runs: the seeds' runs of the one value.
         marks: the findings' `Marks`; stop_epoch: the learner's stop epoch; early_stop_epoch: EarlyStopping's.
         x_max: the requested epochs (the x range); each_seed: every seed's curve instead of the band.
-        answers: False while a teacher hides the answers: neither the marks nor the EarlyStopping line (the
-            learner's stop stays).
+        answers: False while a teacher hides the answers: no mark and no EarlyStopping line (the stop stays).
         presenter: presenter mode's sizes; the panels are further apart, so "Accuracy" cannot reach the loss panel.
     Returns:
         The figure (replay it with `animation.cut_frames`).
     Raises:
-        ValueError: no runs.
-    """
+        ValueError: no runs."""
     if not runs:
         raise ValueError("epochs_figure needs at least one run")
     if not answers:
@@ -332,7 +309,7 @@ def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, sto
     for col, metric in ((1, "loss"), (2, "accuracy")):
         where = dict(xaxis=f"x{col if col > 1 else ''}", yaxis=f"y{col if col > 1 else ''}")
         means = {}
-        for kind, _, _ in _KINDS:
+        for kind in ("training", "validation"):
             means[kind], lines = _line(runs, metric, kind, label="", color=_EPOCH_COLORS[kind], fill=0.18, s=s,
                                        legend=col == 1, each_seed=each_seed, **where)
             traces += lines
@@ -340,8 +317,8 @@ def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, sto
                      color="#2b8a3e", s=s, **where)
         traces, starred = traces + star, starred or bool(star)
         if marks is not None and marks.overfit is not None:
-            areas = _overfit(means["training"], means["validation"], marks.overfit, label="the run", name="overfitting",
-                             color=_EPOCH_COLORS["validation"], legend=col == 1, **where)
+            areas = _overfit(means["training"], means["validation"], marks.overfit, seeds=len(runs), label="the run",
+                             name="overfitting", color=_EPOCH_COLORS["validation"], legend=col == 1, **where)
             traces, hatched = traces + areas, hatched or bool(areas)
         for epoch, color, dash in ((stop_epoch, "#495057", "dot"), (early_stop_epoch, "#2b8a3e", "dashdot")):
             if epoch is not None:
@@ -357,7 +334,7 @@ def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, sto
     for col, domain in ((1, [0, (1 - gap) / 2]), (2, [(1 + gap) / 2, 1])):
         n = col if col > 1 else ""
         layout[f"xaxis{n}"].update(domain=domain, anchor=f"y{n}", title_text="Epoch", range=[0, x_high],
-                                   tickformat="d", **style.whole_number_ticks(x_high))
+                                   tickformat="d", **_whole_number_ticks(x_high))
         layout[f"yaxis{n}"].update(anchor=f"x{n}")  # each panel's y title sits in the gap left of its own axis
     layout["yaxis"].update(title_text=_y_title("loss", False, presenter), tickformat=".2~f")
     layout["yaxis2"].update(title_text="Accuracy", tickformat=".0%", hoverformat=".1%")

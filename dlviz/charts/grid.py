@@ -26,8 +26,7 @@ def lr_axis_position(rate: float, learning_rates: Sequence[float]) -> float:
     Args:
         rate: a learning rate (> 0); learning_rates: the columns' rates, ascending (column j at x = j).
     Returns:
-        The x position in columns (0.0 for a single column).
-    """
+        The x position in columns (0.0 for a single column)."""
     logs = np.log10(np.asarray(learning_rates, dtype=float))
     if len(logs) == 1:
         return 0.0
@@ -54,18 +53,15 @@ def grid_heatmap_figure(batch_sizes: Sequence[int], learning_rates: Sequence[flo
         diverged, diverged_epochs: bool mask and epochs, shape of `values`: grey cells with a ✕ and the epoch.
         best_columns: per row, its clear best learning rate's column (outlined, ★) or None.
         guide_rates: one learning rate per row (the linear-scaling rule), a dashed line between columns.
-        selected: (row, column) cells the curves below show (dotted blue outline).
-        row_labels: the rows' tick labels (default: the batch sizes).
+        selected: (row, column) cells the curves below show (dotted blue outline); row_labels: the rows' ticks.
         status_only: every finished cell that did not diverge in one light colour (the "diverged" view).
         color_range: the colour scale's (low, high) (default: the finite values'); percent: values as %.
         tied_best: bool mask of the cells that tie with their row's best within the seed spread (dashed outline).
-        title: the default names the outcome.
+        title: the default names the outcome; presenter: presenter mode's sizes.
         answers: False while a teacher hides the answers: every cell its number on the colour scale ("NaN" if it
             is not one), no ✕, grey, best, tie or guide outline, nor their key.
-        presenter: presenter mode's sizes.
     Returns:
-        The figure.
-    """
+        The figure."""
     values = np.asarray(values, dtype=float)
     n_rows, n_cols = values.shape
     diverged = np.zeros_like(values, dtype=bool) if diverged is None else np.asarray(diverged, dtype=bool)
@@ -208,18 +204,14 @@ def outcome_heatmap(grid: g.Grid, outcome: str, *, final: bool, answers: bool = 
     """The grid page's heatmap of `outcome` (one of `analysis.grid.OUTCOMES`).
 
     Args:
-        grid: the finished (or partial, while training) grid of runs.
-        outcome: what colours the cells.
+        grid: the finished (or partial, while training) grid of runs; outcome: what colours the cells.
         final: the runs are finished: outline each row's best learning rate and its ties, draw the linear-scaling
             guide through the best cell (only with `answers`).
         answers: False while a teacher hides the answers: no diverged, best or tied cell stands out.
         selected: the (row, column) cells the curves below show, outlined.
-        row_labels: the rows' labels (batch size and its budget).
-        presenter: large fonts for a projector.
-
+        row_labels: the rows' labels (batch size and its budget); presenter: presenter mode's sizes.
     Returns:
-        The plotly figure (`grid_heatmap_figure`).
-    """
+        The plotly figure (`grid_heatmap_figure`)."""
     values = g.outcome_matrix(grid, outcome) if answers or outcome == g.DIVERGED else _plain_outcomes(grid, outcome)
     color_range = None
     if outcome in (g.FINAL_VAL_LOSS, g.BEST_VAL_LOSS):

@@ -14,12 +14,17 @@ from dlviz.text.format import format_lr
 
 def range_band_figure(results: Sequence, interval: tuple[float, float], *, seeds: Sequence[int],
                       answers: bool = True, presenter: bool = False) -> go.Figure:
-    """The range test on several seeds: each seed's smoothed loss (thin), the band between the seeds' lowest and
-    highest smoothed loss at each learning rate, and the suggested interval shaded (the span of the seeds'
-    suggestions). `answers=False` draws the curves and the band only.
+    """The learning-rate range test on several seeds: each seed's smoothed training loss (thin) against the learning
+    rate (log axis, growing at every update), the band between the seeds' lowest and highest, and the suggested
+    interval shaded (the span of the seeds' suggestions).
 
-    `results` are `dlviz.engine.lr_finder.FinderResult`s, one per seed of `seeds`, on the same learning-rate schedule.
-    """
+    Args:
+        results: `engine.lr_finder.FinderResult`s, one per seed, on the same learning-rate schedule.
+        interval: the suggested (low, high) learning rates; seeds: the seeds of `results`, in order.
+        answers: False while a teacher hides the answers: the curves and the band only.
+        presenter: presenter mode's sizes.
+    Returns:
+        The figure."""
     s = style.sizes(presenter)
     longest = max(results, key=lambda r: len(r.smoothed))
     rates = np.asarray(longest.learning_rates, dtype=float)

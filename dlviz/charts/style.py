@@ -25,11 +25,8 @@ _GRID = "#e9ecef"
 
 @dataclass(frozen=True)
 class Sizes:
-    """Pixel sizes of one mode: every text of a figure is at least `smallest` px (12 normally, 16 presenting).
-
-    `text` is the layout's font (axis titles, hover); `line` a value's main line width, `thin` an each-seed or
-    each-update line; `star` the findings' star (`marker` + 4).
-    """
+    """Pixel sizes of one mode: every text of a figure is at least `smallest` px (12 normally, 16 presenting);
+    `text` is the layout's font (axis titles, hover), `line` a value's main line width, `thin` an each-seed line."""
 
     text: int
     title: int
@@ -40,43 +37,65 @@ class Sizes:
     thin: float
     marker: int
 
-    @property
-    def star(self) -> int:
-        return self.marker + 4
-
 
 NORMAL = Sizes(text=14, title=18, tick=13, legend=13, smallest=12, line=2.5, thin=1.0, marker=12)
 PRESENTER = Sizes(text=20, title=24, tick=18, legend=18, smallest=16, line=4.0, thin=1.5, marker=16)
 
 
 def sizes(presenter: bool) -> Sizes:
-    """`PRESENTER` (text >= 16 px, for a projector at 1280x720) if `presenter`, else `NORMAL` (text >= 12 px)."""
+    """The sizes of a mode.
+
+    Args:
+        presenter: presenter mode (a projector at 1280x720: text >= 16 px), else normal (text >= 12 px).
+    Returns:
+        `PRESENTER` or `NORMAL`."""
     return PRESENTER if presenter else NORMAL
 
 
 def value_colors(n: int) -> list[str]:
-    """`n` colours in value order: up to len(PALETTE) values take evenly spread entries (3 values: navy, green,
-    purple), so fewer values get more contrast; more take 13 interleaved colours, cycled only past 13."""
+    """The colours of `n` values, in value order.
+
+    Args:
+        n: how many values.
+    Returns:
+        Up to len(PALETTE) values, evenly spread entries of it (3 values: navy, green, purple: fewer values get more
+        contrast); more values, 13 interleaved colours, cycled only past 13."""
     if n <= len(PALETTE):
         return [PALETTE[round(i * (len(PALETTE) - 1) / max(1, n - 1))] for i in range(n)]
     return [_LONG_PALETTE[i % len(_LONG_PALETTE)] for i in range(n)]
 
 
 def log_title(title: str, log: bool) -> str:
-    """`title` with "log scale" in its own brackets, never a second pair: "Loss (binary cross-entropy, log scale)"."""
+    """An axis title that says when its axis is logarithmic.
+
+    Args:
+        title: the title ("Epoch", "Loss (binary cross-entropy)"); log: the axis is logarithmic.
+    Returns:
+        With `log`, "log scale" in the title's own brackets, never a second pair: "Loss (binary cross-entropy, log
+        scale)", "Epoch (log scale)"."""
     if not log:
         return title
     return title[:-1] + ", log scale)" if title.endswith(")") else title + " (log scale)"
 
 
 def rgba(hex_color: str, alpha: float) -> str:
-    """'#1b3a8c', 0.2 -> 'rgba(27,58,140,0.2)' (for bands and shading)."""
+    """A colour made transparent, for bands and shading.
+
+    Args:
+        hex_color: "#rrggbb"; alpha: opacity from 0 to 1.
+    Returns:
+        Plotly's "rgba(r,g,b,alpha)": '#1b3a8c', 0.2 -> 'rgba(27,58,140,0.2)'."""
     r, g, b = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
     return f"rgba({r},{g},{b},{alpha:g})"
 
 
 def format_tick(value: float, counts: bool = False) -> str:
-    """A tick label that is the value itself: 0.9 -> '0.9', 0.0003 -> '0.0003', 6400 -> '6,400' (`counts`)."""
+    """A tick label that is the value itself.
+
+    Args:
+        value: the tick's value; counts: a count, with thousands separators and no decimals.
+    Returns:
+        0.9 -> '0.9', 0.0003 -> '0.0003', 6400 -> '6,400' (counts), 2e-5 -> '2e-5'."""
     if counts:
         return f"{value:,.0f}"
     if value == 0:
@@ -97,14 +116,14 @@ def log_ticks(low: float, high: float, *, counts: bool = False) -> tuple[list[fl
     Plotly's automatic log ticks label minor ticks by their leading digit only (0.9 printed as "9") on ranges of one
     to a few decades; this takes the coarsest 1-3 / 1-2-5 / ... mantissa set that gives at least 4 ticks, and evenly
     spaced round values on a range under a factor of ~2.
+
     Args:
         low, high: the range in data units, both positive and finite (in either order).
         counts: labels with thousands separators and no decimals ("6,400").
     Returns:
         (values, labels), for `tickvals` and `ticktext`.
     Raises:
-        ValueError: `low` or `high` is not a positive finite number.
-    """
+        ValueError: `low` or `high` is not a positive finite number."""
     if not (math.isfinite(low) and math.isfinite(high) and 0 < low and 0 < high):
         raise ValueError(f"log ticks need a positive finite range; got {low} to {high}")
     low, high = min(low, high), max(low, high)
@@ -122,26 +141,30 @@ def log_ticks(low: float, high: float, *, counts: bool = False) -> tuple[list[fl
 
 
 def finite_range(values: Sequence[float] | np.ndarray, *, positive: bool = False) -> tuple[float, float] | None:
-    """(min, max) of the finite (and, with `positive`, positive) `values` (None entries allowed), or None if none."""
+    """The range an axis must show.
+
+    Args:
+        values: numbers of any shape (None, NaN and inf are left out); positive: leave out values <= 0 (a log axis).
+    Returns:
+        (min, max) of the values kept, or None if none is."""
     arr = np.asarray(values, dtype=np.float64).ravel()
     arr = arr[np.isfinite(arr) & ((arr > 0) if positive else True)]
     return (float(arr.min()), float(arr.max())) if arr.size else None
 
 
 def log_axis(low: float, high: float, *, counts: bool = False, pad: float = 0.06) -> dict:
-    """Axis settings (a dict for `update_xaxes` or a layout's axis) for a log axis over [low, high] in data units,
-    ticked by `log_ticks` and padded by `pad` of its decades on each side; hover values as counts or 4 digits."""
+    """A log axis whose ticks print the value (`log_ticks`).
+
+    Args:
+        low, high: the range in data units (> 0); counts: counts' labels ("6,400"); pad: the share of the range's
+            decades added on each side.
+    Returns:
+        Axis settings for a layout's axis or `update_xaxes` (type, ticks, range in log10 units, hover format)."""
     vals, texts = log_ticks(low, high, counts=counts)
     span = max(math.log10(high) - math.log10(low), 1e-3)
     return dict(type="log", tickmode="array", tickvals=vals, ticktext=texts,
                 range=[math.log10(low) - pad * span, math.log10(high) + pad * span],
                 hoverformat=",.0f" if counts else ".4g")
-
-
-def whole_number_ticks(high: float) -> dict:
-    """Axis settings for whole numbers (epochs, updates) from 0 to `high`: on a short range plotly steps its ticks by
-    0.5, which a whole-number format prints as "0 1 1 2 2 3"; at most `high` + 1 ticks keeps every step whole."""
-    return dict(nticks=int(high) + 1) if 0 < high < 10 else {}
 
 
 # The narrowest chart the layout plans for (px): Streamlit's wide layout at 1280 px with the sidebar open leaves
@@ -158,9 +181,13 @@ TEXT_LEFT = 80
 
 
 def key_line(parts: Sequence[str], presenter: bool) -> str:
-    """A figure's key (what line styles, bands and marks mean) for its subtitle: the non-empty `parts` joined by
-    " · ", broken with `<br>` where a line would pass the planned width, so the key costs a line or two of height,
-    never the plot's width."""
+    """A figure's key (what its line styles, bands and marks mean), for its subtitle.
+
+    Args:
+        parts: the key's parts ("" for one not drawn); presenter: presenter mode's sizes.
+    Returns:
+        The parts joined by " · ", broken with `<br>` where a line would pass the planned width: the key costs a
+        line or two of height, never the plot's width."""
     lines: list[str] = []
     font_px = sizes(presenter).smallest + 1
     for part in (p for p in parts if p):
@@ -181,7 +208,12 @@ def _wrap(text: str, font_px: int, width_px: int) -> str:
 
 
 def text_lines(text: str) -> int:
-    """How many lines a title or subtitle (lines joined by `<br>`) takes; 0 for none."""
+    """How many lines a title or subtitle takes.
+
+    Args:
+        text: lines joined by `<br>`.
+    Returns:
+        Their number; 0 for ""."""
     return text.count("<br>") + 1 if text else 0
 
 
@@ -196,27 +228,22 @@ def _legend_rows(names: Sequence[str], font_px: int, width_px: int) -> int:
 
 def layout(traces: Sequence = (), *, title: str, presenter: bool, subtitle: str = "", height: int = 460,
            legend: bool = True, legend_at: str = "right", extra_top: int = 0, axes: int = 1) -> dict:
-    """The layout every figure shares, for `go.Figure(data=traces, layout=...)` or one `fig.update_layout(...)`.
+    """The layout every figure shares, for `go.Figure(data=traces, layout=...)` or one `fig.update_layout(...)`:
+    fonts at `sizes(presenter)`, the title (wrapped: plotly never wraps one) and its subtitle in a top margin as tall
+    as their lines, no template (assigning "plotly_white" deep-copies it into every figure), and a legend of the
+    traces' named scatter entries right of the plot, or in rows under the x-axis title where a column would be taller
+    than the plot (plotly would scroll it, hiding the last values).
 
-    Fonts at `sizes(presenter)`; the title (wrapped at the planned width: plotly never wraps one) and its subtitle
-    (the key, `key_line`) in a top margin as tall as their lines (plotly's automatic one misplaced panel titles);
-    no template (assigning "plotly_white" deep-copies it into every figure); the legend names `traces`' named
-    scatter entries in a column right of the plot, or in rows under the x-axis title (`legend_at="bottom"`, taken too
-    when the column would be taller than the plot: plotly would scroll it and hide the last values).
     Args:
-        traces: the figure's traces (the legend's entries are read from them).
-        title, subtitle: the figure's title and its key.
-        presenter: presenter mode's sizes; the height is capped at 380 px plus `extra_top` so that the chart fits
-            above the fold of a 1280x720 projector.
-        height: the figure's height in px in normal mode.
-        legend, legend_at: show a legend, "right" of the plot or at the "bottom".
+        traces: the figure's traces; title, subtitle: its title and its key (`key_line`).
+        presenter: presenter mode's sizes, the height capped at 380 px (+ `extra_top`): above a 1280x720 fold.
+        height: the figure's height in px in normal mode; legend, legend_at: a legend, "right" or "bottom".
         extra_top: px more between the title block and the plot (for panel titles).
         axes: the x/y axis pairs to style (`xaxis`, `xaxis2`, ... of subplots).
     Returns:
         The layout as a dict; its `xaxis*` / `yaxis*` entries may be updated before use.
     Raises:
-        ValueError: an unknown `legend_at`.
-    """
+        ValueError: an unknown `legend_at`."""
     if legend_at not in ("right", "bottom"):
         raise ValueError(f"legend_at must be 'right' or 'bottom'; got {legend_at!r}")
     s = sizes(presenter)

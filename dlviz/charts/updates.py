@@ -41,8 +41,7 @@ def update_loss_figure(groups: Mapping[str, Sequence[RunHistory]], *, x_axis: st
     Returns:
         The figure (float32 arrays).
     Raises:
-        ValueError: no groups.
-    """
+        ValueError: no groups."""
     if not groups:
         raise ValueError("update_loss_figure needs at least one value")
     s = style.sizes(presenter)
