@@ -1,10 +1,7 @@
 """Where the steps go: every run of a learning-rate or batch-size sweep drawn on the real loss surface of the lesson's
 model, over a 2-D slice through its weights (Li et al. 2018), with the straight-line view (Goodfellow et al. 2015).
-
-A page of its own, not a section of the learning-rate and batch-size pages: the view needs every run's recorded path
-and about 2,000 loss evaluations on top of the sweep, so it has its own job on the one trainer (`sweep.run_job`,
-keyed by the sweep's specs) and its own controls (which sweep, zoom), and a visitor to those pages does not pay for
-it. It runs either sweep with the values those pages use.
+A page of its own: the view needs every run's path and about 2,000 loss evaluations on top of the sweep, so it has
+its own job on the one trainer (`run_job`), and a visitor to the learning-rate and batch-size pages does not pay for it.
 """
 
 import streamlit as st
@@ -21,10 +18,8 @@ from dlviz.ui.sweep import run_job
 
 
 def loss_maps(fingerprint: str, specs: tuple[RunSpec, ...], dataset) -> tuple[Landscape, Landscape] | None:
-    """The plane, the 41 x 41 loss map and every path on it for one sweep, zoomed on the valley and whole: the
-    shipped views for the page's defaults (`dlviz.precomputed.surface`, no TensorFlow), else trained (real Keras
-    training, the paths recorded) and computed on the one trainer (`run_job`, stored by the specs). Both zooms
-    come from one recording, and the paths are dropped once drawn: the store holds views (under 1 MB each)."""
+    """Both zooms of the sweep's view: shipped (`dlviz.precomputed.surface`, no TensorFlow), else the runs trained
+    with their paths and the view computed on the one trainer (`run_job`, stored by the specs; the paths dropped)."""
     from dlviz.precomputed import surface
 
     shipped = tuple(surface.shipped(fingerprint, specs, zoom) for zoom in (True, False))
@@ -33,11 +28,11 @@ def loss_maps(fingerprint: str, specs: tuple[RunSpec, ...], dataset) -> tuple[La
 
     def job(report):
         from dlviz.engine.landscape import sweep_paths
-        from dlviz.surface import view_of
+        from dlviz.surface import compute_landscape
 
         paths = sweep_paths(dataset, specs)
         report(0.5, "computing the map")
-        return view_of(dataset, paths, True), view_of(dataset, paths, False)
+        return tuple(compute_landscape(dataset, paths, zoom=zoom) for zoom in (True, False))
 
     work = 2 * sweep_work(specs, len(dataset.y_train))  # the map costs about as much as the paths' training
     return run_job(("loss_maps", specs), job, work=work, label="loss map")
@@ -59,12 +54,10 @@ with layout.controls():
     # A row of its own, so that every chosen value shows.
     values = controls.draw(settings.SURFACE_VALUES[sweep])
 
-values = sorted(values)
-if len(values) < 1:
+if not values:
     st.info("Choose at least one value.")
     st.stop()
-n_train = len(chosen.dataset.y_train)
-specs = tuple(defaults.surface_specs(chosen.base_spec(), sweep, values, epochs, n_train))
+specs = tuple(defaults.surface_specs(chosen.base_spec(), sweep, sorted(values), epochs, len(chosen.dataset.y_train)))
 kind = kinds.by_name(sweep)
 labels = [value_label(kind, getattr(s, kind.field)) for s in specs]
 fixed = {"batch size": LESSON_BATCH_SIZE, "learning rate": LESSON_LEARNING_RATE, "hidden units": chosen.hidden_units,

@@ -6,7 +6,7 @@ epochs; learning rates 1e-4..1 at batch 32, batch sizes 8..512 at lr 0.01), real
     python bench/landscape_paths.py --memory       # what recording the paths adds, at the largest settings allowed
 
 Per run: distance from start, path length, straightness (distance / length), training loss at the end, largest
-residual (distance off the plane), in-plane path length, where it leaves the map; per sweep: explained variance, the
+residual (distance off the plane), where it leaves the map; per sweep: explained variance, the
 centre, the gap between the map and the exact points' losses; and what `compare_paths` calls each run (the page's
 sentences). Figures only; nothing is timed.
 
@@ -42,7 +42,7 @@ def memory(rows: int | None, epochs: int | None) -> int:
     from dlviz.runs import n_params
     from dlviz.data import load_builtin
     from dlviz.engine.landscape import MAX_PATH_BYTES, sweep_paths
-    from dlviz.surface import view_of
+    from dlviz.surface import compute_landscape
     from dlviz.runs import RunSpec
     from dlviz.engine.sweep import train_sweep
 
@@ -77,7 +77,7 @@ def memory(rows: int | None, epochs: int | None) -> int:
     stored = sum(p.trajectory.nbytes for p in paths)
     print(f"  recorded paths: {stored / 2**20:.1f} MiB; recording adds {(held - plain_held) / 2**20:.1f} MiB held, "
           f"{(peak - plain_peak) / 2**20:.1f} MiB at its peak (the page drops the paths once both zooms are drawn)")
-    measured("view_of (the map from the paths)", lambda: view_of(dataset, paths, True))
+    measured("compute_landscape (the map)", lambda: compute_landscape(dataset, paths, zoom=True))
     return 0
 
 
@@ -95,7 +95,7 @@ def main() -> int:
     from dlviz import defaults, kinds, settings
     from dlviz.analysis.landscape import compare_paths
     from dlviz.engine.landscape import sweep_paths
-    from dlviz.surface import view_of
+    from dlviz.surface import compute_landscape
     from dlviz.runs import RunSpec
 
     dataset = defaults.default_dataset()
@@ -105,7 +105,7 @@ def main() -> int:
                 ("learning_rate", kinds.LEARNING_RATE.specs(base, settings.LEARNING_RATES.default), lambda s: f"lr {s.learning_rate:g}"),
                 ("batch_size", kinds.BATCH_SIZE.specs(base, settings.BATCH_SIZES.default), lambda s: f"batch {s.batch_size}")):
             paths = sweep_paths(dataset, specs)
-            landscape, zoomed = view_of(dataset, paths, False), view_of(dataset, paths, True)
+            landscape, zoomed = (compute_landscape(dataset, paths, zoom=zoom) for zoom in (False, True))
             labels = [label(s) for s in specs]
             gap = np.abs(np.concatenate(landscape.point_loss) - np.concatenate(landscape.projected_loss))
             print(f"\n== {name}, seed {seed}: {landscape.plane.n_params} weights, explained "
@@ -115,13 +115,13 @@ def main() -> int:
                   f"{landscape.grid_loss.max():.3g}; |exact - map at projection| max {gap.max():.3f} "
                   f"median {np.median(gap):.3f}")
             print(f"{'run':>11} {'dist':>7} {'length':>8} {'straight':>8} {'loss end':>8} {'max res':>7} "
-                  f"{'plane len':>9} {'left map':>8} {'left zoom':>9} {'line rise':>9} {'called':>9}")
+                  f"{'left map':>8} {'left zoom':>9} {'line rise':>9} {'called':>9}")
             kinds = [c.kind for c in compare_paths(landscape)]
             for i, (s, z, line) in enumerate(zip(landscape.stats, zoomed.stats, landscape.lines)):
                 left = "-" if s.left_map_at is None else f"{landscape.epochs[i][s.left_map_at]:.3g}"
                 left_zoom = "-" if z.left_map_at is None else f"{zoomed.epochs[i][z.left_map_at]:.3g}"
                 print(f"{labels[i]:>11} {s.distance_from_start:7.3g} {s.path_length:8.3g} {s.straightness:8.0%} "
-                      f"{s.final_loss:8.3f} {s.max_residual:7.2g} {s.plane_path_length:9.3g} {left:>8} "
+                      f"{s.final_loss:8.3f} {s.max_residual:7.2g} {left:>8} "
                       f"{left_zoom:>9} {line.rise:9.2g} {kinds[i]:>9}")
     return 0
 

@@ -1,6 +1,5 @@
-"""The loss surface under a sweep's recorded paths (Li et al. 2018) and each run's straight line from start to end
-(Goodfellow, Vinyals, Saxe 2015): the loss-surface page's view, built from the engine's losses
-(`engine.landscape.losses_at`) on the analysis' plane (`analysis.plane`), so neither of them imports the other.
+"""The loss-surface page's view: the engine's losses (`engine.landscape.losses_at`) on the analysis' plane
+(`analysis.plane`), so neither of them imports the other.
 """
 
 from __future__ import annotations
@@ -9,23 +8,27 @@ from typing import Sequence
 
 import numpy as np
 
-from dlviz.analysis.landscape import Landscape, line_profile, line_weights, path_stats, zoom_runs
+from dlviz.analysis.landscape import Landscape, LineProfile, PathStats, zoom_runs
 from dlviz.analysis.plane import Plane, fit_plane, grid_axes, grid_coords
-from dlviz.data import Dataset
-from dlviz.engine.landscape import CHUNK_BYTES, RunPath, losses_at
-from dlviz.runs import LandscapeError
+from dlviz.data import SAMPLE_SEED, Dataset
+from dlviz.engine.landscape import CHUNK_BYTES, losses_at
+from dlviz.runs import LandscapeError, RunHistory
 
-# The map's loss is taken on at most this many training rows (a fixed sample, the same for every point): its cost
-# is linear in rows (bench/README.md).
+# The map's loss is taken on at most this many training rows (its cost is linear in rows: bench/README.md).
 MAX_LOSS_ROWS = 4_096
-SAMPLE_SEED = 0
 GRID_SIZE = 41
 LINE_ALPHAS = np.round(np.linspace(-0.25, 1.25, 31), 6)  # Goodfellow et al. extend the line beyond both ends
 
 
 def loss_sample(dataset: Dataset, max_rows: int | None = MAX_LOSS_ROWS) -> tuple[np.ndarray, np.ndarray]:
-    """The training rows the map is computed on: all of them, or a fixed sample of `max_rows` (seed 0, kept in the
-    training set's order) when there are more."""
+    """The training rows the map's loss is taken on.
+
+    Args:
+        dataset: the data; max_rows: at most this many rows (None: all).
+
+    Returns:
+        (x [rows, features], y [rows]): all training rows, or a fixed sample of `max_rows` (seed SAMPLE_SEED, in the
+        training set's order) when there are more."""
     n = len(dataset.y_train)
     if max_rows is None or n <= max_rows:
         return dataset.x_train, dataset.y_train
@@ -35,115 +38,94 @@ def loss_sample(dataset: Dataset, max_rows: int | None = MAX_LOSS_ROWS) -> tuple
 
 def map_losses(plane: Plane, axis_a: np.ndarray, axis_b: np.ndarray, x: np.ndarray, y: np.ndarray,
                hidden_units: int) -> np.ndarray:
-    """The loss map [len(axis_b), len(axis_a)] on `plane`: entry [j, i] is the loss at plane coordinates
-    (axis_a[i], axis_b[j]), all grid points in one batched computation."""
-    return losses_on_plane(plane, grid_coords(axis_a, axis_b), x, y, hidden_units).reshape(len(axis_b),
-                                                                                            len(axis_a))
+    """The loss map on `plane`.
+
+    Args:
+        plane: the `Plane`; axis_a, axis_b: the grid's axes.
+        x, y: the rows the loss is taken on (`loss_sample`); hidden_units: the model's width.
+
+    Returns:
+        float64 [len(axis_b), len(axis_a)]: entry [j, i] is the loss at plane coordinates (axis_a[i], axis_b[j])."""
+    return _losses_on(plane, grid_coords(axis_a, axis_b), x, y, hidden_units).reshape(len(axis_b), len(axis_a))
 
 
-def losses_on_plane(plane: Plane, coords: np.ndarray, x: np.ndarray, y: np.ndarray, hidden_units: int
-                    ) -> np.ndarray:
-    """The loss [P] at plane coordinates `coords` [P, 2]. The weight vectors are built in blocks whose float64
-    intermediate (`Plane.weights_at`) stays under CHUNK_BYTES, so memory stays bounded whatever the model's size."""
+def _losses_on(plane: Plane, coords: np.ndarray, x: np.ndarray, y: np.ndarray, hidden_units: int) -> np.ndarray:
+    """The loss [P] at plane coordinates `coords` [P, 2], built in blocks whose float64 weights stay under
+    CHUNK_BYTES whatever the model's size."""
     block = max(1, CHUNK_BYTES // (8 * plane.n_params))
     parts = [losses_at(plane.weights_at(coords[i:i + block]), x, y, hidden_units)
              for i in range(0, len(coords), block)]
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
-def best_final_run(final_losses: Sequence[float], diverged: Sequence[bool]) -> int:
-    """The default centre: the run with the lowest training loss at its last recorded point, among the runs that did
-    not diverge (among all if every one did); a non-finite loss never wins."""
-    candidates = [i for i, d in enumerate(diverged) if not d] or list(range(len(diverged)))
-    return min(candidates, key=lambda i: final_losses[i] if np.isfinite(final_losses[i]) else np.inf)
+def _path_stats(trajectory: np.ndarray, losses: np.ndarray, coords: np.ndarray, residual: np.ndarray,
+                axis_a: np.ndarray, axis_b: np.ndarray) -> PathStats:
+    """`PathStats` of one run's path up to its first non-finite point, from its projection on the map's plane."""
+    finite = np.isfinite(trajectory).all(axis=1)
+    n = max(int(np.argmin(finite)) if not finite.all() else len(trajectory), 1)
+    path, coords = np.asarray(trajectory[:n], np.float64), coords[:n]
+    outside = np.flatnonzero(((coords < [axis_a[0], axis_b[0]]) | (coords > [axis_a[-1], axis_b[-1]])).any(axis=1))
+    return PathStats(float(np.linalg.norm(np.diff(path, axis=0), axis=1).sum()),
+                     float(np.linalg.norm(path[-1] - path[0])), float(losses[n - 1]), float(residual[:n].max()),
+                     int(outside[0]) if len(outside) else None)
 
 
-def centre_run_of(dataset: Dataset, paths: Sequence[RunPath], max_rows: int | None = MAX_LOSS_ROWS) -> int:
-    """`best_final_run` of `paths`, computing only the final points' losses (to choose a zoom before the map)."""
-    x, y = loss_sample(dataset, max_rows)
-    finals = losses_at(np.stack([p.trajectory[-1] for p in paths]), x, y, paths[0].spec.hidden_units)
-    return best_final_run(list(finals), [p.diverged_at is not None for p in paths])
-
-
-def compute_landscape(dataset: Dataset, paths: Sequence[RunPath], *, centre_run: int | None = None,
-                      extent_runs: Sequence[int] | None = None, size: int = GRID_SIZE, margin: float = 0.2,
-                      max_rows: int | None = MAX_LOSS_ROWS, alphas: np.ndarray = LINE_ALPHAS) -> Landscape:
+def compute_landscape(dataset: Dataset, paths: Sequence[RunHistory], *, zoom: bool = False, size: int = GRID_SIZE,
+                      margin: float = 0.2, max_rows: int | None = MAX_LOSS_ROWS, alphas: np.ndarray = LINE_ALPHAS
+                      ) -> Landscape:
     """The loss surface under a sweep's recorded paths (Li et al. 2018) and each run's straight line from start to
-    end (Goodfellow, Vinyals, Saxe 2015).
-
-    The plane is spanned by the first two principal directions of the paths of the runs that did not diverge (all
-    runs if every one did), centred on the final weights of `centre_run`; the grid covers the projected paths of
-    `extent_runs` plus `margin`, other paths are drawn up to where they leave it.
+    end (Goodfellow, Vinyals, Saxe 2015). The plane is fitted to the runs that did not diverge (all if every one did)
+    and centred on the final weights of the one among them with the lowest training loss at its last point.
 
     Args:
-        dataset: the data the runs trained on; the map's loss uses at most `max_rows` of its training rows.
-        paths: the sweep's `RunPath`s (one model: same features and width).
-        centre_run: the run whose end is the centre (default: the lowest training loss at its last point).
-        extent_runs: the runs the grid must cover (default: the fitted runs).
+        dataset: the data the runs trained on.
+        paths: the sweep's histories with their paths (`engine.landscape.sweep_paths`; one model).
+        zoom: the grid covers only the runs `zoom_runs` keeps near the centre run's valley (else all fitted runs);
+            other paths are drawn up to where they leave it.
         size: grid points per side; margin: extra share of the extent on each side.
-        alphas: the straight line's positions (0 = start, 1 = end; Goodfellow et al. extend past both ends).
+        max_rows: the training rows the loss is taken on, at most (`loss_sample`).
+        alphas: the straight line's positions (0 = start, 1 = end).
 
     Returns:
-        A `Landscape`: the plane, the `size` x `size` loss map (float64), every path's coordinates and losses,
-        the line profiles, and the training and validation loss at every recorded point.
+        The `Landscape`.
 
     Raises:
-        LandscapeError: the paths do not belong to one model or do not span a plane."""
+        LandscapeError: no paths, paths of different models, or paths that do not span a plane."""
     if not paths:
         raise LandscapeError("No recorded paths: train at least one run with its path recorded.")
     hidden = paths[0].spec.hidden_units
     if any(p.spec.hidden_units != hidden for p in paths):
         raise LandscapeError("All runs on one map must have the same number of hidden units.")
     x, y = loss_sample(dataset, max_rows)
+    val = (dataset.x_val, dataset.y_val)
+
+    def losses(weights: np.ndarray, rows: tuple[np.ndarray, np.ndarray] = (x, y)) -> np.ndarray:
+        return losses_at(weights, *rows, hidden) if len(rows[1]) else np.full(len(weights), np.nan)
+
     trajectories = [p.trajectory for p in paths]
     sizes = np.cumsum([len(t) for t in trajectories])[:-1]
     every_point = np.concatenate(trajectories)  # float32 [all points, n_params]: at most MAX_PATH_BYTES
-    point_loss = np.split(losses_at(every_point, x, y, hidden), sizes)
-    point_val_loss = (np.split(losses_at(every_point, dataset.x_val, dataset.y_val, hidden), sizes)
-                      if len(dataset.y_val) else [np.full(len(t), np.nan) for t in trajectories])
+    point_loss = np.split(losses(every_point), sizes)
+    point_val_loss = np.split(losses(every_point, val), sizes)
     del every_point
-    diverged = tuple(p.diverged_at is not None for p in paths)
-    if centre_run is None:
-        centre_run = best_final_run([loss[-1] for loss in point_loss], diverged)
-    fitted = [i for i in range(len(paths)) if not diverged[i]] or list(range(len(paths)))
-    plane: Plane = fit_plane(trajectories, trajectories[centre_run][-1], runs=fitted)
-
-    projections = [plane.project(t) for t in trajectories]
-    coords = [c for c, _ in projections]
-    extent = fitted if extent_runs is None else list(extent_runs)
+    diverged_at = tuple(p.diverged_at for p in paths)
+    fitted = [i for i, d in enumerate(diverged_at) if d is None] or list(range(len(paths)))
+    centre_run = min(fitted, key=lambda i: point_loss[i][-1] if np.isfinite(point_loss[i][-1]) else np.inf)
+    plane = fit_plane(trajectories, trajectories[centre_run][-1], runs=fitted)
+    coords, residual = zip(*(plane.project(t) for t in trajectories))
+    extent = zoom_runs(trajectories, centre_run) if zoom else fitted
     axis_a, axis_b = grid_axes(np.concatenate([coords[i] for i in extent]), size, margin)
-    grid_loss = map_losses(plane, axis_a, axis_b, x, y, hidden)
-    projected_loss = np.split(losses_on_plane(plane, np.concatenate(coords), x, y, hidden), sizes)
-
-    stats = [path_stats(p.trajectory, p.updates, loss, plane, (axis_a, axis_b)) for p, loss in zip(paths, point_loss)]
     lines = []
-    for t in trajectories:  # one run's line at a time: all runs' at once were the view's largest array (17 MiB)
-        on_line = line_weights(t[0], t[-1], alphas)
-        val = (losses_at(on_line, dataset.x_val, dataset.y_val, hidden) if len(dataset.y_val)
-               else np.full(len(alphas), np.nan))
-        lines.append(line_profile(alphas, losses_at(on_line, x, y, hidden), val))
-    return Landscape(plane=plane, centre_run=int(centre_run), axis_a=axis_a, axis_b=axis_b, grid_loss=grid_loss,
-                     coords=tuple(coords), residual=tuple(r for _, r in projections),
-                     point_loss=tuple(point_loss), projected_loss=tuple(projected_loss),
-                     updates=tuple(p.updates for p in paths),
-                     epochs=tuple(p.updates / p.updates_per_epoch for p in paths), diverged=diverged,
-                     stats=tuple(stats), lines=tuple(lines), loss_rows=len(y), train_rows=len(dataset.y_train),
-                     diverged_at=tuple(p.diverged_at for p in paths), point_val_loss=tuple(point_val_loss))
-
-
-def view_of(dataset: Dataset, paths: Sequence[RunPath], zoom: bool) -> Landscape:
-    """The loss-surface page's view of `paths` (`compute_landscape`).
-
-    Args:
-        dataset: the data the runs trained on.
-        paths: the sweep's recorded paths.
-        zoom: fit the map to the runs that end near the best one (`zoom_runs`: within 1.5x its distance from the
-            start); else to every run that did not diverge.
-
-    Returns:
-        The `Landscape` the page draws."""
-    if not zoom:
-        return compute_landscape(dataset, paths)
-    centre = centre_run_of(dataset, paths)
-    return compute_landscape(dataset, paths, centre_run=centre,
-                             extent_runs=zoom_runs([p.trajectory for p in paths], centre))
+    for t in trajectories:  # one run's line at a time: all runs' at once were the view's largest array
+        on_line = ((1 - alphas[:, None]) * t[0].astype(np.float64) + alphas[:, None] * t[-1]).astype(np.float32)
+        lines.append(LineProfile(alphas, losses(on_line), losses(on_line, val)))
+    return Landscape(
+        plane=plane, centre_run=int(centre_run), axis_a=axis_a, axis_b=axis_b,
+        grid_loss=map_losses(plane, axis_a, axis_b, x, y, hidden), coords=coords, residual=residual,
+        point_loss=tuple(point_loss), point_val_loss=tuple(point_val_loss),
+        projected_loss=tuple(np.split(_losses_on(plane, np.concatenate(coords), x, y, hidden), sizes)),
+        updates=tuple(p.trajectory_updates for p in paths),
+        epochs=tuple(p.trajectory_updates / p.updates_per_epoch for p in paths), diverged_at=diverged_at,
+        stats=tuple(_path_stats(p.trajectory, loss, c, r, axis_a, axis_b)
+                    for p, loss, c, r in zip(paths, point_loss, coords, residual)),
+        lines=tuple(lines), loss_rows=len(y), train_rows=len(dataset.y_train))

@@ -11,7 +11,7 @@ import pytest
 from tests.support import array
 from tests.support.reference import bilinear, build_model, flatten_weights, record_schedule, unflatten_weights
 
-from dlviz.analysis.landscape import clip_to_map, landscape_frame, line_profile, zoom_runs
+from dlviz.analysis.landscape import LineProfile, clip_to_map, landscape_frame, zoom_runs
 from dlviz.analysis.plane import fit_plane, grid_axes, grid_coords
 from dlviz.runs import LandscapeError, n_params
 
@@ -108,8 +108,8 @@ def test_clip_stops_a_path_at_the_edge_of_the_map():
 
 def test_line_profile_rise():
     alphas = np.linspace(0, 1, 5)
-    assert line_profile(alphas, np.array([1, 0.8, 0.6, 0.5, 0.4]), alphas).monotone
-    bumpy = line_profile(alphas, np.array([1, 0.5, 0.9, 0.6, 0.4]), alphas)
+    assert LineProfile(alphas, np.array([1, 0.8, 0.6, 0.5, 0.4]), alphas).monotone
+    bumpy = LineProfile(alphas, np.array([1, 0.5, 0.9, 0.6, 0.4]), alphas)
     assert not bumpy.monotone and np.isclose(bumpy.rise, 0.4)
 
 
@@ -167,8 +167,10 @@ def test_chunks_give_the_same_losses(tiny_dataset, monkeypatch):
     weights = (start + np.random.default_rng(5).normal(size=(7, start.size))).astype(np.float32)
     whole = engine.losses_at(weights, tiny_dataset.x_train, tiny_dataset.y_train, 8)
     monkeypatch.setattr(engine, "CHUNK_BYTES", 4 * len(tiny_dataset.y_train) * 8 * 2)  # 2 vectors per call
-    assert engine.chunk_size(len(tiny_dataset.y_train), 8, start.size) == 2
+    calls, traced = [], engine._loss_fn(tiny_dataset.n_features, 8)
+    monkeypatch.setattr(engine, "_loss_fn", lambda f, h: lambda w, x, y: calls.append(len(w)) or traced(w, x, y))
     chunked = engine.losses_at(weights, tiny_dataset.x_train, tiny_dataset.y_train, 8)
+    assert calls == [2, 2, 2, 1]
     np.testing.assert_allclose(chunked, whole, rtol=1e-6)
 
 
@@ -193,7 +195,7 @@ def test_recorded_paths_are_the_engines_weights(tiny_dataset, tiny_landscape):
     paths, _ = tiny_landscape
     histories = train_sweep(tiny_dataset, [p.spec for p in paths])
     for path, history in zip(paths, histories):
-        assert path.updates.tolist() == [0, 2, 3, 5, 6, 8, 9, 11, 12, 24, 36]
+        assert path.trajectory_updates.tolist() == [0, 2, 3, 5, 6, 8, 9, 11, 12, 24, 36]
         np.testing.assert_array_equal(path.trajectory[-1], flatten_weights(history.weights))
 
 
@@ -259,7 +261,7 @@ def test_residual_is_what_the_plane_loses_and_is_reported(tiny_landscape):
 def test_landscape_stats(tiny_landscape):
     paths, landscape = tiny_landscape
     assert landscape.grid_loss.shape == (9, 9) and np.isfinite(landscape.grid_loss).all()
-    assert 0.5 < landscape.plane.explained_total <= 1.0
+    assert 0.5 < landscape.plane.explained.sum() <= 1.0
     finals = [s.final_loss for s in landscape.stats]
     assert landscape.centre_run == int(np.argmin(finals))
     for s in landscape.stats:
@@ -270,14 +272,14 @@ def test_landscape_stats(tiny_landscape):
 
 
 def test_figures_carry_the_map_paths_and_replay(tiny_landscape):
-    from dlviz.charts.landscape import frame_epochs, line_figure, surface_figure
+    from dlviz.charts.landscape import line_figure, surface_figure
 
     _, landscape = tiny_landscape
     labels = ["lr 0.001", "lr 0.01", "lr 0.1"]
     figure = json.loads(surface_figure(landscape, labels).to_json())
     assert figure["data"][0]["type"] == "contour"
     assert [t["name"] for t in figure["data"][2:8:2]] == labels
-    assert len(figure["frames"]) == len(frame_epochs(landscape)) == 11
+    assert len(figure["frames"]) == len({round(float(e), 6) for e in np.concatenate(landscape.epochs)}) == 11
     assert "of the movement" in figure["layout"]["xaxis"]["title"]["text"]
     # Beside the map, each run's training (solid) and validation (dashed) loss at the recorded points, by epoch.
     curves = figure["data"][8:14]

@@ -18,9 +18,8 @@ def constructed(distances=(1.0, 10.0, 40.0), lengths=(1.1, 25.0, 160.0), finals=
     """Runs of 4 recorded points (epochs 0, 0.5, 1, 2) on a plane of 100 weights, centred on `centre_run`."""
     n = len(distances)
     epochs = np.array([0.0, 0.5, 1.0, 2.0])
-    stats = tuple(PathStats(points=4, updates=20, path_length=length, distance_from_start=d,
-                            straightness=d / length, final_loss=f, plane_path_length=length, max_residual=0.5,
-                            mean_residual=0.25, left_map_at=left)
+    stats = tuple(PathStats(path_length=length, distance_from_start=d, final_loss=f, max_residual=0.5,
+                            left_map_at=left)
                   for d, length, f, left in zip(distances, lengths, finals, left_map_at))
     point_loss = tuple(np.array([start_loss, 0.6, 0.5, f]) for f in finals)
     directions = np.zeros((2, 100))
@@ -28,24 +27,23 @@ def constructed(distances=(1.0, 10.0, 40.0), lengths=(1.1, 25.0, 160.0), finals=
     plane = Plane(centre=np.zeros(100), directions=directions, explained=np.array([0.7, 0.2]),
                   fitted_runs=tuple(i for i in range(n) if not diverged[i]))
     alphas = np.linspace(0, 1, 3)
-    lines = (LineProfile(alphas, np.array([0.69, 0.6, 0.55]), alphas, 0.0),
-             LineProfile(alphas, np.array([0.69, 0.8, 0.3]), alphas, 0.11),
-             LineProfile(alphas, np.array([0.69, 0.7, 0.69]), alphas, 0.01))
+    lines = (LineProfile(alphas, np.array([0.69, 0.6, 0.55]), alphas),  # rise 0
+             LineProfile(alphas, np.array([0.69, 0.8, 0.3]), alphas),  # rise 0.11
+             LineProfile(alphas, np.array([0.69, 0.7, 0.69]), alphas))  # rise 0.01
     return Landscape(
         plane=plane, centre_run=centre_run, axis_a=np.linspace(-1, 1, 5), axis_b=np.linspace(-1, 1, 5),
         grid_loss=np.full((5, 5), 0.5), coords=tuple(np.zeros((4, 2)) for _ in range(n)),
         residual=tuple(np.array([0.0, 0.1, 0.2, 0.3]) for _ in range(n)), point_loss=point_loss,
         projected_loss=tuple(p + 0.01 for p in point_loss), updates=tuple(np.array([0, 5, 10, 20]) for _ in range(n)),
-        epochs=tuple(epochs for _ in range(n)), diverged=tuple(diverged), stats=stats, lines=lines[:n],
-        loss_rows=2_560, train_rows=2_560, diverged_at=tuple(1 if d else None for d in diverged),
-        point_val_loss=tuple(p + 0.02 for p in point_loss))
+        epochs=tuple(epochs for _ in range(n)), stats=stats, lines=lines[:n], loss_rows=2_560, train_rows=2_560,
+        diverged_at=tuple(1 if d else None for d in diverged), point_val_loss=tuple(p + 0.02 for p in point_loss))
 
 
 def test_compare_paths_calls_crawl_and_overshoot_from_distances_and_losses():
     kinds = [c.kind for c in compare_paths(constructed())]
     assert kinds == ["short", "centre", "overshot"]
     first = compare_paths(constructed())[0]
-    assert first.distance_ratio == 0.1 and first.start_loss == 0.69 and first.centre_loss == 0.31
+    assert first.distance_ratio == 0.1 and first.start_loss == 0.69 and first.final_loss == 0.55
     # Within HIGHER_BY (25%) of the centre's loss: one seed cannot order them, whatever the distance.
     assert compare_paths(constructed(finals=(0.55, 0.31, 0.38)))[2].kind == "tie"
     assert compare_paths(constructed(finals=(0.55, 0.31, 0.40)))[2].kind == "overshot"

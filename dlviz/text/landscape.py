@@ -1,6 +1,5 @@
 """Sentences of "Where the steps go", from a `Landscape`'s numbers: the plane (what the slice keeps and loses), each
 run's path, what the runs show against each other (`compare_paths`), the straight-line view and the path table.
-
 Distances are Euclidean norms of flat weight vectors (weight units), losses the lesson's binary cross-entropy.
 """
 
@@ -12,7 +11,7 @@ from typing import Sequence
 import numpy as np
 
 from dlviz.analysis.landscape import HIGHER_BY, Landscape, LineProfile, PathComparison, compare_paths
-from dlviz.text.format import format_loss
+from dlviz.text.format import format_loss, join_words
 
 
 def format_distance(x: float, digits: int = 3) -> str:
@@ -42,21 +41,16 @@ def epoch_phrase(epoch: float) -> str:
 
 
 def _split_epoch(epoch: float) -> tuple[int, float | None]:
-    """(the epoch a time falls in, the share of it done), or (n, None) at the end of epoch n (0: the start). The
-    share is kept within 1%..99% so that a point never reads as "0%" or "100%" of an epoch."""
-    epoch = float(epoch)
-    nearest = round(epoch)
-    if abs(epoch - nearest) < 1e-6:
-        return int(nearest), None
-    whole = math.floor(epoch)
-    return whole + 1, min(max(epoch - whole, 0.01), 0.99)
+    """(the epoch a time falls in, the share of it done, kept within 1%..99% so that a point never reads as "0%" or
+    "100%"), or (n, None) at the end of epoch n (0: the start)."""
+    epoch, whole = float(epoch), math.floor(epoch)
+    return (round(epoch), None) if abs(epoch - round(epoch)) < 1e-6 else (whole + 1, min(max(epoch - whole, .01), .99))
 
 
 def plane_sentence(landscape: Landscape, labels: Sequence[str], answers: bool = True) -> str:
-    """What the map is: a 2-D slice through n_params weights centred on the best run's final weights, the share of
-    the movement its directions capture, how far the recorded points lie off it and what that does to the losses
-    the map shows, and which rows the loss is taken on. Without `answers` (presenter mode, "Hide the answers") only
-    what describes the slice itself: not which run it is centred on (the lowest loss), nor which runs diverged."""
+    """What the map is: the slice, its centre (the best run's end), the share of the movement it captures, how far
+    the points lie off it and what that does to the losses shown, the rows the loss is taken on. Without `answers`
+    ("Hide the answers") only what describes the slice: not which run it is centred on, nor which diverged."""
     plane = landscape.plane
     fitted = list(plane.fitted_runs)
     residual = np.concatenate([landscape.residual[i] for i in fitted])
@@ -68,7 +62,7 @@ def plane_sentence(landscape: Landscape, labels: Sequence[str], answers: bool = 
               f"end, this seed)" if answers else "")
     return (f"This map is a 2-D slice through a space of {plane.n_params:,} weights{centre}. Its two directions "
             f"capture {plane.explained[0]:.0%} and {plane.explained[1]:.0%} of the paths' movement "
-            f"({plane.explained_total:.0%} together)"
+            f"({plane.explained.sum():.0%} together)"
             + (f"; {', '.join(left_out)} diverged and did not shape it" if left_out else "") + ". "
             f"The recorded points lie on average {format_distance(residual.mean(), 2)} (at most "
             f"{format_distance(residual.max(), 2)}) off the slice; the map shows the loss where each point projects, "
@@ -83,41 +77,33 @@ def run_sentence(landscape: Landscape, run: int, label: str) -> str:
             f"{format_distance(s.path_length)} (straightness {s.straightness:.0%}), at training loss "
             f"{format_loss(s.final_loss)}")
     if landscape.diverged[run]:
-        blew_up = landscape.diverged_at[run] if landscape.diverged_at else None
-        text += (f"; its loss blew up in epoch {blew_up}" if blew_up else "; it diverged")
-        text += ", so it did not shape the map"
+        text += f"; its loss blew up in epoch {landscape.diverged_at[run]}, so it did not shape the map"
     if s.left_map_at is not None:
         text += f"; it leaves the map {epoch_phrase(landscape.epochs[run][s.left_map_at])} (✕)"
     return text + "."
 
 
-def _listed(items: Sequence[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def _group_clause(kind: str, group: Sequence[PathComparison], labels: Sequence[str], centre: str) -> str:
-    names = _listed([f"**{labels[c.run]}**" for c in group])
-    ends = _listed([format_loss(c.final_loss) for c in group])
-    plural = len(group) > 1
-    s = "" if plural else "s"
-    factors = _listed([format_distance(c.distance_ratio, 2) for c in group])
+    """One clause for the runs of one `compare_paths` kind: "**lr 0.0001** crawls: it gets only 10% as far ..."."""
+    names, ends = join_words([f"**{labels[c.run]}**" for c in group]), join_words([format_loss(c.final_loss)
+                                                                                   for c in group])
+    factors = join_words([format_distance(c.distance_ratio, 2) for c in group])
+    s, es, it = ("", "", "they") if len(group) > 1 else ("s", "es", "it")
     if kind == "short":
-        shares = _listed([f"{c.distance_ratio:.0%}" for c in group])
-        return (f"{names} crawl{s}: {'they get' if plural else 'it gets'} only {shares} as far from the start as "
-                f"{centre} and end{s} higher, at {ends}")
+        shares = join_words([f"{c.distance_ratio:.0%}" for c in group])
+        return (f"{names} crawl{s}: {it} get{s} only {shares} as far from the start as {centre} and end{s} higher, "
+                f"at {ends}")
     if kind == "overshot":
-        return (f"{names} overshoot{s}: {'they go' if plural else 'it goes'} {factors} times as far as {centre} yet "
-                f"end{s} higher, at {ends}")
+        return f"{names} overshoot{s}: {it} go{es} {factors} times as far as {centre} yet end{s} higher, at {ends}"
     if kind == "diverged":
         return f"{names} blow{s} up (training loss at the end {ends})"
-    return f"{names} go{'' if plural else 'es'} {factors} times as far as {centre} and end{s} higher, at {ends}"
+    return f"{names} go{es} {factors} times as far as {centre} and end{s} higher, at {ends}"
 
 
 def comparison_sentence(landscape: Landscape, labels: Sequence[str]) -> str:
-    """What the runs show against each other, from `compare_paths`: the centre run heads into the valley when it
-    ends clearly lowest (else which runs end too close to it for one seed to order), the others crawl or overshoot
-    it (their distance from the start as a share or multiple of the centre's, their training loss at the end),
-    grouped by kind; then which path is straightest and which winds most (distance from the start / path length)."""
+    """What the runs show against each other (`compare_paths`): the centre run heads into the valley if it ends
+    clearly lowest (else which runs one seed cannot order against it), the others crawl or overshoot it, grouped by
+    kind; then the straightest and the most winding path."""
     comparisons = compare_paths(landscape)
     centre = labels[landscape.centre_run]
     c = comparisons[landscape.centre_run]
@@ -125,7 +111,7 @@ def comparison_sentence(landscape: Landscape, labels: Sequence[str]) -> str:
         return f"**{centre}** ends at training loss {format_loss(c.final_loss)}, down from {format_loss(c.start_loss)}."
     ties = [other for other in comparisons if other.kind == "tie"]
     if ties:
-        close = _listed([f"**{labels[t.run]}** ({format_loss(t.final_loss)})" for t in ties])
+        close = join_words([f"**{labels[t.run]}** ({format_loss(t.final_loss)})" for t in ties])
         parts = [f"**{centre}** ends lowest at this seed ({format_loss(c.final_loss)}, down from "
                  f"{format_loss(c.start_loss)}), but {close} end{'' if len(ties) > 1 else 's'} within "
                  f"{HIGHER_BY:.0%} of it: one seed cannot tell which gets lower"]
@@ -133,10 +119,8 @@ def comparison_sentence(landscape: Landscape, labels: Sequence[str]) -> str:
         parts = [f"**{centre}** heads into the valley: it ends lowest of these runs, more than {HIGHER_BY:.0%} "
                  f"below the others, at training loss {format_loss(c.final_loss)}, down from "
                  f"{format_loss(c.start_loss)}"]
-    for kind in ("short", "between", "overshot", "diverged"):
-        group = [other for other in comparisons if other.kind == kind]
-        if group:
-            parts.append(_group_clause(kind, group, labels, centre))
+    parts += [_group_clause(kind, group, labels, centre) for kind in ("short", "between", "overshot", "diverged")
+              if (group := [other for other in comparisons if other.kind == kind])]
     text = "; ".join(parts) + "."
     straightness = {i: s.straightness for i, s in enumerate(landscape.stats) if np.isfinite(s.straightness)}
     if len(straightness) >= 2:

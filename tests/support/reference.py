@@ -10,7 +10,7 @@ import numpy as np
 
 from dlviz.data import Dataset
 from dlviz.engine.kernels import _MODEL_SPEC, _lane_metrics
-from dlviz.engine.landscape import RunPath, losses_at
+from dlviz.engine.landscape import losses_at
 from dlviz.engine.model import initial_weights
 from dlviz.engine.runtime import TRAINING_LOCK, keras, tf
 from dlviz.engine.sweep import epoch_orders
@@ -153,10 +153,10 @@ class Recorder(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def record_path_plain(dataset: Dataset, spec: RunSpec, max_points: int | None = None) -> RunPath:
+def record_path_plain(dataset: Dataset, spec: RunSpec, max_points: int | None = None) -> RunHistory:
     """Train `spec` with the lesson's `model.fit` (Adam, binary cross-entropy), fed the sweep engine's seeded batch
     order, recording the weights on `record_schedule` (at most `max_points`). Real Keras training, the weights
-    bitwise those of the sweep engine; used until the engine records paths itself."""
+    bitwise those of the sweep engine: a `RunHistory` holding only the path (`trajectory`, `trajectory_updates`)."""
     spec.validate()
     n_train = len(dataset.y_train)
     per_epoch = updates_per_epoch(n_train, spec.batch_size)
@@ -178,7 +178,8 @@ def record_path_plain(dataset: Dataset, spec: RunSpec, max_points: int | None = 
         del model
     trajectory = np.stack([start] + recorder.points).astype(np.float32)
     updates = np.array([0] + recorder.updates, np.int64)
-    return RunPath(spec, trajectory, updates, per_epoch, recorder.diverged_at)
+    return RunHistory(spec, updates_per_epoch=per_epoch, diverged_at=recorder.diverged_at, trajectory=trajectory,
+                      trajectory_updates=updates)
 
 
 def bilinear(axis_a: np.ndarray, axis_b: np.ndarray, values: np.ndarray, coords: np.ndarray) -> np.ndarray:
