@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from dlviz.charts import style
 from dlviz.charts.curves import FINAL
 
-MAX_FRAMES = 40
+_MAX_FRAMES = 40
 _KEYS = ("x", "y", "text", "customdata")  # what a frame changes of a trace
 
 
@@ -23,12 +23,12 @@ def cut_frames(final: go.Figure, epochs: int) -> tuple[list, list[str]]:
 
     Args:
         final: the finished figure.
-        epochs: the epochs (or steps) trained: frames at up to MAX_FRAMES of them, evenly spread, the last one last.
+        epochs: the epochs (or steps) trained: frames at up to 40 of them, evenly spread, the last one last.
     Returns:
         (frames, labels): a `{"data", "layout"}` dict per epoch (None for a trace left as it is), then `final`
         itself; one slider label per frame ("epoch 5"). For `animated`."""
-    shown = list(range(1, epochs + 1)) if epochs <= MAX_FRAMES else \
-        sorted({round(v) for v in np.linspace(1, epochs, MAX_FRAMES)})
+    shown = list(range(1, epochs + 1)) if epochs <= _MAX_FRAMES else \
+        sorted({round(v) for v in np.linspace(1, epochs, _MAX_FRAMES)})
     cut = []
     for t in final.data:
         arrays = {key: np.asarray(t[key], dtype=object if key in ("text", "customdata") else None)
