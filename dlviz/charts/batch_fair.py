@@ -10,15 +10,20 @@ import plotly.graph_objects as go
 
 from dlviz.analysis.batch_fair import Isolation, NoiseCurve, StepsToTarget
 from dlviz.analysis.compare import ValueStat
-from dlviz.charts.style import apply_layout, finite_range, log_axis, rgba, sizes, value_colors
+from dlviz.charts.style import finite_range, layout, log_axis, rgba, sizes, value_colors
 from dlviz.text.batch_fair import about
 from dlviz.text.findings import statistic_label
 from dlviz.text.format import format_lr
 
 
 def noise_figure(found: Sequence[NoiseCurve], *, presenter: bool = False) -> go.Figure:
-    """B_simple per epoch of each batch size's runs (geometric mean over seeds, min-max band) on a log axis, with
-    every batch size as a dotted horizontal line in its colour."""
+    """The gradient noise scale B_simple (rows, log axis) per epoch of each batch size's runs: the seeds' geometric
+    mean with a min–max band, and the batch size itself as a dotted line in its colour.
+
+    Args:
+        found: one `analysis.batch_fair.NoiseCurve` per batch size; presenter: presenter mode's sizes.
+    Returns:
+        The figure."""
     s, fig = sizes(presenter), go.Figure()
     for curve, color in zip(found, value_colors(len(found))):
         epochs = list(range(len(curve.mean)))
@@ -32,9 +37,9 @@ def noise_figure(found: Sequence[NoiseCurve], *, presenter: bool = False) -> go.
     span = finite_range([v for c in found for v in (*c.low, *c.high, c.batch_size)], positive=True) or (1.0, 10.0)
     fig.update_yaxes(title="B_simple (rows)", **log_axis(*span, counts=True))
     fig.update_xaxes(title="epoch", rangemode="tozero")
-    return apply_layout(fig, title="Gradient noise scale B_simple per epoch",
-                        subtitle="solid: each batch's runs (band: seeds) · dotted: the batch size itself",
-                        presenter=presenter, height=420)
+    return fig.update_layout(layout(fig.data, title="Gradient noise scale B_simple per epoch", presenter=presenter,
+                                    subtitle="solid: each batch's runs (band: seeds) · dotted: the batch size itself",
+                                    height=420))
 
 
 def _points(stats: Sequence[ValueStat]) -> dict:
@@ -51,8 +56,13 @@ def _batch_axis(values: Sequence[float]) -> dict:
 
 
 def isolation_figure(found: Isolation, *, presenter: bool = False) -> go.Figure:
-    """Lowest validation loss (mean over seeds, bars: min-max) against batch size, at the lesson's learning rate
-    and at each batch size's own best rate (labelled with it)."""
+    """Lowest validation loss (seeds' mean, bars: min–max) against batch size (log axis), at the lesson's learning
+    rate (dashed) and at each batch size's own best rate (each point labelled with it).
+
+    Args:
+        found: the `analysis.batch_fair.Isolation` findings; presenter: presenter mode's sizes.
+    Returns:
+        The figure."""
     s, fig = sizes(presenter), go.Figure()
     fixed, own = value_colors(2)
     fig.add_trace(go.Scatter(**_points(found.at_fixed.stats), name=f"lr {format_lr(found.fixed_rate)} (the lesson's)",
@@ -66,15 +76,21 @@ def isolation_figure(found: Isolation, *, presenter: bool = False) -> go.Figure:
                              marker=dict(size=s.marker, symbol="diamond")))
     fig.update_xaxes(**_batch_axis([b.batch_size for b in found.batches]))
     fig.update_yaxes(title="lowest validation loss")
-    return apply_layout(fig, title="Lowest validation loss: the lesson's rate against each batch's own",
-                        subtitle=f"lowest validation loss, {statistic_label(found.at_fixed.n_seeds)}; bars: "
-                                 "each seed's value there, min to max",
-                        presenter=presenter, height=420, legend_at="bottom")
+    n_seeds = found.at_fixed.n_seeds
+    said = f"lowest validation loss, {statistic_label(n_seeds)}; bars: each seed's value there, min to max"
+    return fig.update_layout(layout(fig.data, title="Lowest validation loss: the lesson's rate against each batch's "
+                                    "own", subtitle=said, presenter=presenter, height=420, legend_at="bottom"))
 
 
 def steps_figure(found: StepsToTarget, *, presenter: bool = False) -> go.Figure:
-    """Weight updates to first reach the target (mean over seeds, bars: min-max) against batch size, log-log, with
-    the perfect-scaling line through the smallest batch size that reached it and B_simple marked."""
+    """Weight updates to first reach the target validation loss (seeds' mean, bars: min–max) against batch size,
+    log-log, with the perfect-scaling line (updates ∝ 1/batch) through the smallest batch size that reached it and
+    B_simple as a dotted vertical line.
+
+    Args:
+        found: the `analysis.batch_fair.StepsToTarget` findings; presenter: presenter mode's sizes.
+    Returns:
+        The figure."""
     s, fig = sizes(presenter), go.Figure()
     reached = [v for v in found.updates if v.finite]
     line, dots = value_colors(2)
@@ -94,7 +110,7 @@ def steps_figure(found: StepsToTarget, *, presenter: bool = False) -> go.Figure:
                                      line=dict(color=line, width=s.thin + 1, dash="dot")))
             batches = batches + [found.noise_scale]
     fig.update_xaxes(**_batch_axis(batches))
-    return apply_layout(fig, title="Weight updates to reach validation loss "
-                        + (f"{found.target:.3f}" if math.isfinite(found.target) else "(no target)"),
-                        subtitle="mean over seeds, bars from min to max · read at the end of each epoch",
-                        presenter=presenter, height=420, legend_at="bottom")
+    return fig.update_layout(layout(fig.data, title="Weight updates to reach validation loss "
+                                    + (f"{found.target:.3f}" if math.isfinite(found.target) else "(no target)"),
+                                    subtitle="mean over seeds, bars from min to max · read at the end of each epoch",
+                                    presenter=presenter, height=420, legend_at="bottom"))

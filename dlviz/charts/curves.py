@@ -1,7 +1,7 @@
-"""Sweep curves over seeds: per value a mean curve with a min–max band (or every seed thinly), training solid and
-validation dashed, with the findings' marks (the epochs page's two-panel figure is `charts.epochs`).
+"""Learning curves over seeds: the sweep pages' curves (one colour per value) and the epochs page's two panels (one
+value, loss | accuracy). Each curve is the seeds' mean with a min–max band (or every seed thinly), training solid and
+validation dashed, with the findings' marks.
 
-Input: runs grouped by the swept value, `{label: [RunHistory, one per seed]}` in value order (`group_runs` builds it).
 A blown-up run is drawn to its end as Keras reports it (✕ where it blew up, log y when needed); a run whose loss
 became NaN/inf ends with a mark at its last finite point.
 """
@@ -21,16 +21,14 @@ from dlviz.text.findings import statistic_label
 from dlviz.text.format import format_loss
 from dlviz.text.seeds import on_every_seed
 
-METRIC_LABELS = {"loss": "Loss (binary cross-entropy)", "accuracy": "Accuracy"}
-X_LABELS = {"epoch": "Epoch", "updates": "Weight updates (batches seen)"}
-KINDS = (("training", "", "solid"), ("validation", "val_", "dash"))
-OVERFIT_KEY = "hatched between a value's curves: where it overfits"
-OVERFIT_ALPHA = 0.3  # the hatching's own colour wash: darker than a seed band (0.1-0.18), so the two never mix up
+_EPOCH_COLORS = {"training": "#1b3a8c", "validation": "#d9480f"}
+_OVERFIT_ALPHA = 0.3  # the hatching's own colour wash: darker than a seed band (0.1-0.18), so the two never mix up
 # Each value hatches at its own angle: where two values' regions overlap, both stay readable (a cross-hatch in two
 # colours, not one muddle).
-HATCHES = ("/", "\\", "|", "-", "x", "+")
-BEST_KEY = "★ lowest validation loss"
-TIED_KEY = "☆ tied for best (within the seed spread)"
+_HATCHES = ("/", "\\", "|", "-", "x", "+")
+_MARK_KEYS = {"best": "★ lowest validation loss", "tied": "☆ tied for best (within the seed spread)",
+              "overfit": "hatched between a value's curves: where it overfits",
+              "blowup": f"✕ blew up (loss > {DIVERGENCE_FACTOR:g}× its start)", "nan": "NaN: the loss became NaN/inf"}
 # Trace `meta`: x units per epoch on traces indexed by epoch (a replay frame keeps their points up to its epoch);
 # FINAL on marks of the finished run (a replay shows them on its last frame only).
 FINAL = "final"
@@ -42,11 +40,12 @@ Groups = Mapping[str, Sequence[RunHistory]]
 class Marks:
     """What the findings mark on one value's curves (plain data from the analysis; no verdict text).
 
-    `best_epoch`: a star at that epoch (0 = the start), at `best_value` (the findings' one lowest validation loss,
-    `ValueFindings.score.mean`: the seeds' mean smoothed over 3 epochs, named so in its hover) on a loss chart, else
-    on the validation mean; `overfit`: (first, last) epoch, hatched in the value's colour between its own training
-    and validation means over those epochs; `tied`: the value ties for best within the seed spread (a hollow star).
-    """
+    Attributes:
+        best_epoch: a star at that epoch (0 = the start): on a loss chart at `best_value`, else on the validation mean.
+        overfit: (first, last) epoch, hatched in the value's colour between its own training and validation means.
+        tied: the value ties for best within the seed spread (a hollow star).
+        best_value: the findings' one lowest validation loss (`ValueFindings.score.mean`: the seeds' mean smoothed
+            over 3 epochs), named so in the star's hover."""
 
     best_epoch: int | None = None
     overfit: tuple[int, int] | None = None
@@ -54,39 +53,15 @@ class Marks:
     best_value: float | None = None
 
 
-def star_point(runs: Sequence[RunHistory], mark: Marks | None, metric: str) -> tuple[list[float], list[float], str]:
-    """Where the findings' star goes on a `metric` chart of `runs`: ([epoch], [y], its hover text), empty without
-    a star. On a loss chart y is the statistic itself (`mark.best_value`), and the hover names it with the value as
-    the page's text prints it; on an accuracy chart, the validation mean at that epoch."""
-    if mark is None or mark.best_epoch is None:
-        return [], [], ""
-    band = seed_band(runs, "val_" + metric)
-    if mark.best_epoch >= len(band.mean):
-        return [], [], ""
-    label = f"lowest validation loss ({statistic_label(len(runs))})"
-    if metric == "loss" and mark.best_value is not None:
-        return [mark.best_epoch], [mark.best_value], f"{label}: {format_loss(mark.best_value)}"
-    return [mark.best_epoch], [float(band.mean[mark.best_epoch])], f"{label} here; validation {metric} %{{y:.1%}}"
-
-
-@dataclass(frozen=True)
-class Band:
-    """One value's curve over seeds: `epochs` 0..n (shape (n+1,)), and per epoch the seeds' `mean`, `low` (min) and
-    `high` (max); NaN where any seed is NaN/inf (a mean with a NaN in it is NaN, as Keras would print it)."""
-
-    epochs: np.ndarray
-    mean: np.ndarray
-    low: np.ndarray
-    high: np.ndarray
-    seeds: np.ndarray  # shape (n_seeds, n+1): every seed's curve, NaN for non-finite values
-
-
 def group_runs(histories: Iterable[RunHistory | None],
                label: Callable[[RunHistory], str]) -> dict[str, list[RunHistory]]:
-    """`{label(h): [h, ...]}` in first-seen order, skipping runs not started (None or no epoch yet).
+    """Runs grouped by value, the input of `curves_figure` and `update_loss_figure`.
 
-    Example: `group_runs(histories, lambda h: f"lr {h.spec.learning_rate:g}")`.
-    """
+    Args:
+        histories: runs in value order, None or without an epoch yet for a run not started (skipped).
+        label: a run's value label, e.g. `lambda h: f"lr {h.spec.learning_rate:g}"`.
+    Returns:
+        `{label: [RunHistory per seed]}` in first-seen order."""
     groups: dict[str, list[RunHistory]] = {}
     for history in histories:
         if history is not None and history.epochs_run:
@@ -94,267 +69,273 @@ def group_runs(histories: Iterable[RunHistory | None],
     return groups
 
 
-def seed_band(runs: Sequence[RunHistory], key: str) -> Band:
-    """The seeds' mean, min and max of the per-epoch series `key` ("loss", "val_accuracy", ...) from epoch 0 to the
-    last epoch every seed has reached. Raises ValueError for no runs."""
-    if not runs:
-        raise ValueError("seed_band needs at least one run")
+def _line(runs: Sequence[RunHistory], metric: str, kind: str, *, label: str, color: str, fill: float, legend: bool,
+          each_seed: bool, s: style.Sizes, unit: str = "epoch", scale: int = 1, log_x: bool = False,
+          **where: str) -> tuple[np.ndarray, list[go.Scatter]]:
+    """One curve over seeds (`kind` "training" or "validation" of `metric`) up to the last epoch every seed reached:
+    the seeds' min–max band (two edge traces filled between, alpha `fill`) or every seed thinly (`each_seed`), then
+    their mean (hover: the seeds' range), float32, epoch-indexed (`meta` = x units per epoch). Returns the mean
+    (float64, NaN where a seed is NaN/inf, as Keras prints a mean with a NaN in it) and the traces."""
+    dash = "dash" if kind == "validation" else "solid"
     n = min(h.epochs_run for h in runs)
-    seeds = np.array([h.curve(key)[: n + 1] for h in runs], dtype=np.float64)
+    seeds = np.array([h.curve(("val_" if kind == "validation" else "") + metric)[: n + 1] for h in runs], np.float64)
     seeds[~np.isfinite(seeds)] = np.nan
     with np.errstate(invalid="ignore"):
-        return Band(np.arange(n + 1), seeds.mean(axis=0), seeds.min(axis=0), seeds.max(axis=0), seeds)
+        mean, low, high = seeds.mean(axis=0), seeds.min(axis=0), seeds.max(axis=0)
+    keep = slice(1, None) if log_x else slice(None)  # epoch 0 has no place on a log axis
+    xs, name, fmt = np.arange(n + 1)[keep] * scale, label or kind, ".1%" if metric == "accuracy" else ".4f"
+    hover = f"{label + ' · ' if label else ''}{kind}<br>{unit} %{{x:,}}<br>{metric} %{{y:{fmt}}}"
+    common = dict(legendgroup=name, meta=scale, **where)
+    traces = []
+    if len(runs) > 1 and not each_seed:
+        edge = dict(mode="lines", line=dict(width=0, color=color), hoverinfo="skip", showlegend=False, **common)
+        traces += [go.Scatter(x=xs, y=low[keep].astype(np.float32), name=f"{label} {kind} min".lstrip(), **edge),
+                   go.Scatter(x=xs, y=high[keep].astype(np.float32), name=f"{label} {kind} max".lstrip(),
+                              fill="tonexty", fillcolor=style.rgba(color, fill), **edge)]
+    if len(runs) > 1 and each_seed:
+        traces += [go.Scatter(x=xs, y=curve[keep].astype(np.float32), mode="lines", opacity=0.55,
+                              name=f"{name} seed {h.spec.seed}", showlegend=False,
+                              line=dict(color=color, width=s.thin, dash=dash),
+                              hovertemplate=hover + f"<br>seed {h.spec.seed}<extra></extra>", **common)
+                   for h, curve in zip(runs, seeds)]
+    spread = {}
+    if len(runs) > 1:  # the hover gives the seeds' range next to their mean
+        spread = dict(customdata=np.c_[low[keep], high[keep]].astype(np.float32))
+        hover += f" (mean of {len(runs)} seeds; min %{{customdata[0]:{fmt}}}, max %{{customdata[1]:{fmt}}})"
+    traces.append(go.Scatter(x=xs, y=mean[keep].astype(np.float32), mode="lines", name=name, showlegend=legend,
+                             line=dict(color=color, width=s.line, dash=dash), hovertemplate=hover + "<extra></extra>",
+                             **spread, **common))
+    return mean, traces
 
 
-def browser_floats(values: np.ndarray) -> np.ndarray:
-    """float32 for the browser (compact binary JSON; NaN leaves a gap)."""
-    return np.asarray(values, dtype=np.float32)
+def _star(runs: Sequence[RunHistory], mark: Marks | None, metric: str, validation: np.ndarray, *, name: str, head: str,
+          color: str, s: style.Sizes, scale: int = 1, log_x: bool = False, **where: str) -> list[go.Scatter]:
+    """The findings' star (FINAL), hollow when tied: on a loss chart at the statistic itself (`mark.best_value`,
+    its hover naming it with the number the page's text prints), else on the validation mean at that epoch."""
+    if mark is None or mark.best_epoch is None or mark.best_epoch >= len(validation) or (
+            log_x and mark.best_epoch == 0):
+        return []
+    said = f"lowest validation loss ({statistic_label(len(runs))})"
+    if metric == "loss" and mark.best_value is not None:
+        y, said = mark.best_value, f"{said}: {format_loss(mark.best_value)}"
+    else:
+        y, said = float(validation[mark.best_epoch]), f"{said} here; validation {metric} %{{y:.1%}}"
+    return [go.Scatter(x=[mark.best_epoch * scale], y=[y], mode="markers", name=name, showlegend=False, meta=FINAL,
+                       marker=dict(symbol="star-open" if mark.tied else "star", size=s.marker + 4, color=color,
+                                   line=dict(color=color if mark.tied else "black", width=2 if mark.tied else 1)),
+                       hovertemplate=f"{head}<br>{said}<extra></extra>", **where)]
 
 
-def _last_finite(xs: np.ndarray, ys: np.ndarray) -> tuple[list[float], list[float]]:
-    finite = np.flatnonzero(np.isfinite(ys))
-    return ([float(xs[finite[-1]])], [float(ys[finite[-1]])]) if finite.size else ([], [])
+def _overfit(training: np.ndarray, validation: np.ndarray, region: tuple[int, int], *, seeds: int, label: str,
+             name: str, color: str, hatch: str = "/", scale: int = 1, log_x: bool = False, legend: bool = True,
+             **where: str) -> list[go.Scatter]:
+    """One value's overfitting (FINAL): an area hatched in its colour between its training and validation means (per
+    epoch, of `seeds` seeds) over the region's epochs drawn, with a legend entry `name` and a hover naming the value
+    and the epochs; none when fewer than two of those epochs have finite means."""
+    first, last = region
+    epochs = np.arange(len(training))
+    keep = (epochs >= max(first, 1 if log_x else 0)) & (epochs <= last)
+    keep &= np.isfinite(training) & np.isfinite(validation)
+    if keep.sum() < 2:
+        return []
+    xs = (epochs[keep] * scale).astype(np.float64)
+    low, high = training[keep], validation[keep]
+    return [go.Scatter(
+        x=np.r_[xs, xs[::-1]], y=np.r_[high, low[::-1]].astype(np.float32), mode="lines", fill="toself", name=name,
+        legendgroup=label, showlegend=legend, meta=FINAL, line=dict(width=0, color=color),
+        fillcolor=style.rgba(color, 0.1), hoveron="fills", hoverinfo="text",
+        fillpattern=dict(shape=hatch, fgcolor=color, bgcolor=style.rgba(color, 0.1), size=9, solidity=_OVERFIT_ALPHA),
+        text=f"{label} overfits from epoch {int(epochs[keep][0])} to {int(epochs[keep][-1])} (validation above its "
+             f"best while training keeps falling, {on_every_seed(seeds)})", **where)]
 
 
-def needs_log_y(groups: Groups, metric: str) -> bool:
-    """A loss chart turns log when a run blew up (a training loss above DIVERGENCE_FACTOR x its start): the whole run
-    then fits without flattening the others."""
-    if metric != "loss":
-        return False
-    for runs in groups.values():
-        for h in runs:
-            start = h.initial_loss if math.isfinite(h.initial_loss) else 0.7
-            if h.diverged_at is not None or any(math.isfinite(v) and v > DIVERGENCE_FACTOR * start for v in h.loss):
-                return True
+def _seeds_key(n_seeds: int, each_seed: bool) -> str:
+    return "" if n_seeds < 2 else f"thin: each of {n_seeds} seeds" if each_seed else \
+        f"lines: mean of {n_seeds} seeds, band: min–max"
+
+
+def _whole_number_ticks(high: float) -> dict:
+    """On a short range plotly steps ticks by 0.5, printed by a whole-number format as "0 1 1 2 2 3": at most
+    `high` + 1 ticks keeps every step whole."""
+    return dict(nticks=int(high) + 1) if 0 < high < 10 else {}
+
+
+def _y_title(metric: str, log: bool, presenter: bool) -> str:
+    """Presenter mode's plots are ~200 px tall: "Loss (binary cross-entropy, log scale)" (~390 px at 20 px) would run
+    past one, so there the loss drops its full name (the lesson's only loss)."""
+    return style.log_title("Loss" if presenter else "Loss (binary cross-entropy)", log) if metric == "loss" else \
+        "Accuracy"
+
+
+def _needs_log_y(groups: Groups) -> bool:
+    """A run blew up (a finite training loss above DIVERGENCE_FACTOR x its start): a log loss axis fits it whole
+    without flattening the others."""
+    for h in (h for runs in groups.values() for h in runs):
+        loss = np.asarray(h.loss, dtype=np.float64)
+        start = h.initial_loss if math.isfinite(h.initial_loss) else 0.7
+        if h.diverged_at is not None or np.any(np.isfinite(loss) & (loss > DIVERGENCE_FACTOR * start)):
+            return True
     return False
-
-
-def _x_scale(runs: Sequence[RunHistory], x_axis: str) -> int:
-    return max(1, runs[0].updates_per_epoch) if x_axis == "updates" else 1
 
 
 def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, metric: str = "loss",
                   x_axis: str = "epoch", log_x: bool = False, log_y: bool | None = None, x_max: int | None = None,
-                  each_seed: bool = False, title: str | None = None,
-                  answers: bool = True, presenter: bool = False) -> go.Figure:
-    """Per value (one colour) the seeds' mean training (solid) and validation (dashed) `metric` curve with a shaded
-    min–max band, or with `each_seed` every seed's curve thinly; one seed draws just its curve.
+                  each_seed: bool = False, title: str | None = None, answers: bool = True,
+                  presenter: bool = False) -> go.Figure:
+    """A sweep's learning curves: per value (one colour, its label in the legend) the seeds' mean training (solid)
+    and validation (dashed) `metric` with a min–max band, or every seed thinly; ★ at the findings' lowest validation
+    loss (☆ tied), the overfitting hatched between the value's own curves, ✕ where a run blew up, "NaN" where its
+    loss became NaN/inf. The subtitle says what each style and mark drawn means.
 
     Args:
-        groups: `{label: [RunHistory per seed]}`, labels short ("lr 0.01"); the legend shows only these.
-        marks: per label, the findings' `Marks` (star, overfitting shading, tie); None while training or replaying.
-        x_axis: "epoch" or "updates" (epoch x updates per epoch). `log_x` draws it on a log axis (epoch 0 dropped).
-        log_y: a log loss axis; None = log only when a run blew up (`needs_log_y`). Accuracy is always linear.
+        groups: `{label: [RunHistory per seed]}` in value order (`group_runs`); labels short ("lr 0.01").
+        marks: per label, the findings' `Marks`; None while training or replaying.
+        metric: "loss" (binary cross-entropy) or "accuracy" (a fraction, printed as %).
+        x_axis: "epoch", or "updates" (epoch x the value's updates per epoch); log_x: a log x-axis without epoch 0.
+        log_y: a log loss axis; None = log only when a run blew up. Accuracy is always linear.
         x_max: the requested epochs: the x-axis spans them from the start, so curves grow into it while training.
-        answers: False while a teacher hides the answers: the plain curves and bands only, no mark that states a
-            finding (no star, hatching, ✕ or NaN mark, nor their key or hover), whatever `marks` holds.
-    Returns: the figure; per value its bands, mean lines, and a ✕ / NaN / star trace only where there is a mark.
-    Replay it with `animation.cut_frames` (frames cut from this finished figure), not by redrawing per epoch.
-    """
+        each_seed: every seed's curve instead of the band; title: the default names the metric and the x unit.
+        answers: False while a teacher hides the answers: no mark, key or hover that states a finding.
+        presenter: presenter mode's sizes (`style.sizes`).
+    Returns:
+        The figure, built in one call with its layout; `animation.cut_frames` cuts its replay (epoch-indexed traces
+        carry their x units per epoch in `meta`, marks FINAL)."""
     marks = (marks or {}) if answers else {}
     s = style.sizes(presenter)
-    log_y = needs_log_y(groups, metric) if log_y is None else (log_y and metric == "loss")
-    traces: list[go.Scatter] = []
-    n_seeds = max((len(runs) for runs in groups.values()), default=1)
-    any_blowup = any_nan = False
-    n_hatched = 0
-    x_extent: list[float] = []
-    fmt = ".1%" if metric == "accuracy" else ".4f"
+    log_y = _needs_log_y(groups) if log_y is None and metric == "loss" else bool(log_y) and metric == "loss"
     unit = "epoch" if x_axis == "epoch" else "update"
+    traces: list[go.Scatter] = []
+    x_extent, drawn, n_hatched = [], set(), 0
     for (label, runs), color in zip(groups.items(), style.value_colors(len(groups))):
-        scale = _x_scale(runs, x_axis)
+        scale = max(1, runs[0].updates_per_epoch) if x_axis == "updates" else 1
         x_extent += [scale, scale * (x_max or max(h.epochs_run for h in runs))]
-        keep = slice(1, None) if log_x else slice(None)  # epoch 0 has no place on a log axis
-        common = dict(legendgroup=label, showlegend=False, meta=scale)
-        means: dict[str, Band] = {}
-        for kind, prefix, dash in KINDS:
-            band = means[kind] = seed_band(runs, prefix + metric)
-            xs = band.epochs[keep] * scale
-            hover = f"{label} · {kind}<br>{unit} %{{x:,}}<br>{metric} %{{y:{fmt}}}"
-            if len(runs) > 1 and not each_seed:
-                edge = dict(mode="lines", line=dict(width=0, color=color), hoverinfo="skip", **common)
-                traces.append(go.Scatter(x=xs, y=browser_floats(band.low[keep]), name=f"{label} {kind} min", **edge))
-                traces.append(go.Scatter(x=xs, y=browser_floats(band.high[keep]), name=f"{label} {kind} max",
-                                         fill="tonexty",
-                                         fillcolor=style.rgba(color, 0.18 if kind == "training" else 0.1), **edge))
-            if each_seed and len(runs) > 1:
-                for h, curve in zip(runs, band.seeds):
-                    traces.append(go.Scatter(
-                        x=xs, y=browser_floats(curve[keep]), mode="lines", opacity=0.55,
-                        name=f"{label} seed {h.spec.seed}",
-                        line=dict(color=color, width=s.thin, dash=dash), **common,
-                        hovertemplate=hover + f"<br>seed {h.spec.seed}<extra></extra>"))
-            spread = {}
-            if len(runs) > 1:  # the hover gives the seeds' range next to their mean
-                spread = dict(customdata=np.c_[band.low[keep], band.high[keep]].astype(np.float32))
-                hover += (f" (mean of {len(runs)} seeds; min %{{customdata[0]:{fmt}}}, "
-                          f"max %{{customdata[1]:{fmt}}})")
+        means = {}
+        for kind in ("training", "validation"):
+            means[kind], lines = _line(runs, metric, kind, label=label, color=color, legend=kind == "training",
+                                       fill=0.18 if kind == "training" else 0.1, each_seed=each_seed, s=s,
+                                       unit=unit, scale=scale, log_x=log_x)
+            traces += lines
+        train, n = means["training"], len(means["training"]) - 1
+        mark = dict(legendgroup=label, showlegend=False, meta=scale, cliponaxis=False)
+        # ✕ on the training mean at the first seed's blow-up (each seed's own, on its curve, with `each_seed`).
+        blown = [h for h in runs if h.diverged_at is not None and h.diverged_at <= n] if answers else []
+        first = min((h.diverged_at for h in blown), default=0)
+        points = [(h.diverged_at, h.curve(metric)[h.diverged_at], f"seed {h.spec.seed}") for h in blown] \
+            if each_seed else [(first, train[first], f"{len(blown)} of {len(runs)} seeds")] if blown else []
+        points = [(e * scale, float(y), text) for e, y, text in points if math.isfinite(y) and not (log_x and e == 0)]
+        if points:
+            drawn.add("blowup")
             traces.append(go.Scatter(
-                x=xs, y=browser_floats(band.mean[keep]), mode="lines", name=label, legendgroup=label, meta=scale,
-                showlegend=kind == "training", line=dict(color=color, width=s.line, dash=dash), **spread,
-                hovertemplate=hover + "<extra></extra>"))
-        n_drawn = min(h.epochs_run for h in runs)
-        blow_x, blow_y, blow_text = _blowup_points(runs, metric, n_drawn, each_seed, scale, log_x) if answers else \
-            ([], [], [])
-        any_blowup = any_blowup or bool(blow_x)
-        if blow_x:
-            traces.append(go.Scatter(
-                x=blow_x, y=blow_y, mode="markers", cliponaxis=False, name=f"{label} blew up", customdata=blow_text,
-                marker=dict(symbol="x", size=s.marker + 4, color=color, line=dict(color="black", width=1)), **common,
+                x=[p[0] for p in points], y=[p[1] for p in points], customdata=[p[2] for p in points], mode="markers",
+                name=f"{label} blew up", marker=dict(symbol="x", size=s.marker + 4, color=color,
+                                                     line=dict(color="black", width=1)), **mark,
                 hovertemplate=f"{label}: blew up here (loss above {DIVERGENCE_FACTOR:g}× its start), "
                               "%{customdata}<extra></extra>"))
-        nan_x, nan_y = _nan_points(runs, metric, n_drawn, each_seed, scale) if answers else ([], [])
-        any_nan = any_nan or bool(nan_x)
-        if nan_x:
+        # NaN at the last finite point of the training mean (of each NaN/inf seed, with `each_seed`).
+        nan_runs = [h for h in runs if h.nan_at is not None and h.nan_at <= n] if answers else []
+        ends = [np.asarray(h.curve(metric)[: n + 1], dtype=np.float64) for h in nan_runs] if each_seed else \
+            [train] if nan_runs else []
+        ends = [(k[-1] * scale, float(end[k[-1]])) for end in ends if (k := np.flatnonzero(np.isfinite(end))).size]
+        if ends:
+            drawn.add("nan")
             traces.append(go.Scatter(
-                x=nan_x, y=nan_y, mode="markers+text", text=["NaN"] * len(nan_x), textposition="top right",
-                textfont=dict(size=s.text, color=color), cliponaxis=False, name=f"{label} NaN", **common,
+                x=[x for x, _ in ends], y=[y for _, y in ends], mode="markers+text", text=["NaN"] * len(ends),
+                textposition="top right", textfont=dict(size=s.text, color=color), name=f"{label} NaN", **mark,
                 marker=dict(symbol="x-thin", size=s.marker + 4, color=color, line=dict(color=color, width=3)),
                 hovertemplate=f"{label}: the loss became NaN/inf after this point<extra></extra>"))
-        mark = marks.get(label)
-        star_x, star_y, star_text = star_point(runs, mark, metric)
-        tied = mark is not None and mark.tied
-        if star_x and not (log_x and star_x[0] == 0):
-            traces.append(go.Scatter(
-                x=[star_x[0] * scale], y=star_y, mode="markers", name=f"{label} best", **dict(common, meta=FINAL),
-                marker=dict(symbol="star-open" if tied else "star", size=s.star, color=color,
-                            line=dict(color=color if tied else "black", width=2 if tied else 1)),
-                hovertemplate=f"{label}: {'tied for best' if tied else 'best'} at {unit} %{{x:,}}<br>{star_text}"
-                              "<extra></extra>"))
-        if mark is not None and mark.overfit is not None:
-            hatched = overfit_traces(means["training"], means["validation"], mark.overfit, label=label,
-                                     color=color, hatch=HATCHES[n_hatched % len(HATCHES)], scale=scale,
-                                     log_x=log_x)
-            n_hatched += bool(hatched)
-            traces += hatched
-    # One constructor call for every trace: adding them one by one validates the figure again each time.
-    fig = go.Figure(data=traces)
-    what = METRIC_LABELS[metric].split(" (")[0]
-    title = title or f"{what} per {'epoch' if x_axis == 'epoch' else 'weight update'}"
+        best = marks.get(label)
+        if best is None:
+            continue
+        if star := _star(runs, best, metric, means["validation"], name=f"{label} best", color=color, s=s,
+                         head=f"{label}: {'tied for best' if best.tied else 'best'} at {unit} %{{x:,}}",
+                         scale=scale, log_x=log_x, legendgroup=label):
+            drawn.add("tied" if best.tied else "best")
+            traces += star
+        if best.overfit is not None and (hatched := _overfit(
+                train, means["validation"], best.overfit, seeds=len(runs), label=label, name=f"{label} overfits",
+                color=color, hatch=_HATCHES[n_hatched % len(_HATCHES)], scale=scale, log_x=log_x)):
+            drawn.add("overfit")
+            traces, n_hatched = traces + hatched, n_hatched + 1
     # The legend names the values; what the styles and marks mean is the subtitle's key (a line or two).
-    key = style.key_line(_key_parts(groups, marks, n_seeds, each_seed, any_blowup, any_nan, n_hatched > 0),
-                         s.smallest + 1, style.PLANNED_WIDTH[presenter])
-    style.apply_layout(fig, title=title, subtitle=key, presenter=presenter)
-    _axes(fig, groups, metric=metric, x_axis=x_axis, log_x=log_x, log_y=log_y, x_extent=x_extent)
-    if presenter:
-        short_y_titles(fig)
-    return fig
-
-
-def short_y_titles(fig: go.Figure) -> None:
-    """Presenter mode's plots are ~200 px tall: a y title longer than that ("Loss (binary cross-entropy, log
-    scale)" is ~390 px at 20 px) runs past the plot, so it drops the loss's full name (the lesson's only loss)."""
-    fig.for_each_yaxis(lambda axis: axis.update(title_text=axis.title.text.replace(" (binary cross-entropy)", "")
-                                                .replace("binary cross-entropy, ", "")) if axis.title.text else None)
-
-
-def overfit_traces(training: Band, validation: Band, region: tuple[int, int], *, label: str, color: str,
-                   hatch: str = "/", scale: int = 1, log_x: bool = False, name: str | None = None,
-                   in_legend: bool = True) -> list[go.Scatter]:
-    """One value's overfitting, drawn as its own: an area hatched (`hatch`, a plotly fill pattern) in its colour
-    between its training and validation means over the region's epochs (first..last, cut to the epochs drawn), with
-    a legend entry `name` (default "<label> overfits", in the value's legend group) and a hover naming the value and
-    the epochs. Empty when fewer than two epochs of the region are drawn or a mean is not finite there (the trace is
-    FINAL: a replay shows it on its last frame only).
-
-    `training`, `validation`: the value's `seed_band`s of one metric; `scale`: x units per epoch."""
-    first, last = region
-    epochs = training.epochs
-    keep = (epochs >= max(first, 1 if log_x else 0)) & (epochs <= last) & (epochs < len(validation.mean))
-    keep &= np.isfinite(training.mean) & np.isfinite(validation.mean[: len(epochs)])
-    if keep.sum() < 2:
-        return []
-    xs = (epochs[keep] * scale).astype(np.float64)
-    low, high = training.mean[keep], validation.mean[: len(epochs)][keep]
-    return [go.Scatter(
-        x=np.r_[xs, xs[::-1]], y=browser_floats(np.r_[high, low[::-1]]), mode="lines", fill="toself",
-        name=name or f"{label} overfits", legendgroup=label, showlegend=in_legend, meta=FINAL,
-        line=dict(width=0, color=color), fillcolor=style.rgba(color, 0.1),
-        fillpattern=dict(shape=hatch, fgcolor=color, bgcolor=style.rgba(color, 0.1), size=9, solidity=OVERFIT_ALPHA),
-        hoveron="fills", hoverinfo="text",
-        text=f"{label} overfits from epoch {int(epochs[keep][0])} to {int(epochs[keep][-1])} (validation above its "
-             f"best while training keeps falling, {on_every_seed(len(training.seeds))})")]
-
-
-def _blowup_points(runs: Sequence[RunHistory], metric: str, n_drawn: int, each_seed: bool, scale: int,
-                   log_x: bool) -> tuple[list[float], list[float], list[str]]:
-    """Where it blew up: on the training mean at the earliest seed's `diverged_at` (each seed's own, on its own
-    curve, with `each_seed`), among the epochs drawn. Returns (xs, ys, hover texts)."""
-    blown = [h for h in runs if h.diverged_at is not None and h.diverged_at <= n_drawn]
-    if not blown:
-        return [], [], []
-    if each_seed:
-        targets = [(h.diverged_at, [h], f"seed {h.spec.seed}") for h in blown]
-    else:
-        targets = [(min(h.diverged_at for h in blown), runs, f"{len(blown)} of {len(runs)} seeds")]
-    xs, ys, texts = [], [], []
-    for epoch, members, text in targets:
-        y = seed_band(members, metric).mean[epoch]
-        if math.isfinite(y) and not (log_x and epoch == 0):
-            xs.append(epoch * scale)
-            ys.append(float(y))
-            texts.append(text)
-    return xs, ys, texts
-
-
-def _nan_points(runs: Sequence[RunHistory], metric: str, n_drawn: int, each_seed: bool,
-                scale: int) -> tuple[list[float], list[float]]:
-    """Where a NaN/inf run ends: the last finite point of the training mean (of each such seed with `each_seed`)."""
-    nan_runs = [h for h in runs if h.nan_at is not None and h.nan_at <= n_drawn]
-    if not nan_runs:
-        return [], []
-    xs, ys = [], []
-    for members in ([[h] for h in nan_runs] if each_seed else [runs]):
-        band = seed_band(members, metric)
-        px, py = _last_finite(band.epochs[:n_drawn + 1] * scale, band.mean[:n_drawn + 1])
-        xs += px
-        ys += py
-    return xs, ys
-
-
-def _key_parts(groups: Groups, marks: Mapping[str, Marks], n_seeds: int, each_seed: bool, any_blowup: bool,
-               any_nan: bool, any_overfit: bool) -> list[str]:
-    """The key's parts: the seeds (band or each seed), the line styles, and the marks that appear on the chart."""
-    parts = []
-    if n_seeds > 1:
-        parts.append(f"thin: each of {n_seeds} seeds" if each_seed else
-                     f"lines: mean of {n_seeds} seeds, band: min–max")
-    parts.append("solid: training, dashed: validation")
-    chosen = [m for label, m in marks.items() if label in groups]
-    if any(m.best_epoch is not None and not m.tied for m in chosen):
-        parts.append(BEST_KEY)
-    if any(m.best_epoch is not None and m.tied for m in chosen):
-        parts.append(TIED_KEY)
-    if any_overfit:
-        parts.append(OVERFIT_KEY)
-    if any_blowup:
-        parts.append(f"✕ blew up (loss > {DIVERGENCE_FACTOR:g}× its start)")
-    if any_nan:
-        parts.append("NaN: the loss became NaN/inf")
-    return parts
-
-
-def _axes(fig: go.Figure, groups: Groups, *, metric: str, x_axis: str, log_x: bool, log_y: bool,
-          x_extent: Sequence[float], row: int | None = None, col: int | None = None,
-          y_values: Sequence[float] | None = None) -> None:
-    """Fixed x range (the requested epochs), value-printing ticks on log axes, % on accuracy, ',' on counts."""
-    where = dict(row=row, col=col) if row is not None else {}
-    x_title = style.log_title(X_LABELS[x_axis], log_x)
+    n_seeds = max((len(runs) for runs in groups.values()), default=1)
+    key = [_seeds_key(n_seeds, each_seed), "solid: training, dashed: validation",
+           *(text for part, text in _MARK_KEYS.items() if part in drawn)]
+    what = "Accuracy" if metric == "accuracy" else "Loss"
+    layout = style.layout(traces, title=title or f"{what} per {'epoch' if x_axis == 'epoch' else 'weight update'}",
+                          subtitle=style.key_line(key, presenter), presenter=presenter)
+    x_title = style.log_title("Epoch" if x_axis == "epoch" else "Weight updates (batches seen)", log_x)
+    layout["xaxis"].update(title_text=x_title)
     if x_extent:
         low, high = min(x_extent), max(x_extent)
-        if log_x:
-            fig.update_xaxes(title_text=x_title, **style.log_axis(low, high, counts=True), **where)
-        else:
-            fig.update_xaxes(title_text=x_title, range=[0, high], tickformat=",d" if x_axis == "updates" else "d",
-                             hoverformat=",d", rangemode="tozero", **style.whole_number_ticks(high), **where)
-    y_title = style.log_title(METRIC_LABELS[metric], log_y)
+        layout["xaxis"].update(style.log_axis(low, high, counts=True) if log_x else dict(
+            range=[0, high], tickformat=",d" if x_axis == "updates" else "d", hoverformat=",d", rangemode="tozero",
+            **_whole_number_ticks(high)))
     if metric == "accuracy":
-        fig.update_yaxes(title_text=y_title, tickformat=".0%", hoverformat=".1%", **where)
-        return
-    if y_values is None:
-        y_values = [v for runs in groups.values() for h in runs for k in ("loss", "val_loss") for v in h.curve(k)]
-    found = style.finite_range(y_values, positive=log_y)
-    if log_y and found:
-        fig.update_yaxes(title_text=y_title, **style.log_axis(found[0], found[1]), **where)
+        y_axis = dict(tickformat=".0%", hoverformat=".1%")
+    elif log_y and groups and (found := style.finite_range(np.concatenate(
+            [h.curve(k) for runs in groups.values() for h in runs for k in ("loss", "val_loss")]), positive=True)):
+        y_axis = style.log_axis(*found)
     else:
-        fig.update_yaxes(title_text=y_title, type="log" if log_y else "linear", tickformat=".2~f", **where)
+        y_axis = dict(type="log" if log_y else "linear", tickformat=".2~f")
+    layout["yaxis"].update(title_text=_y_title(metric, log_y, presenter), **y_axis)
+    # One constructor call with the whole layout: adding traces or updating the layout afterwards validates again.
+    return go.Figure(data=traces, layout=layout)
+
+
+def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, stop_epoch: int | None = None,
+                  early_stop_epoch: int | None = None, x_max: int | None = None, each_seed: bool = False,
+                  answers: bool = True, presenter: bool = False) -> go.Figure:
+    """One long run over seeds, in two panels: loss (binary cross-entropy, left) and accuracy (right) per epoch,
+    training solid and validation dashed, each the seeds' mean with a min–max band (or every seed thinly); ★ at the
+    findings' lowest validation loss, the overfitting hatched between the curves (one legend entry), the learner's
+    stop (dotted) and where EarlyStopping would stop (dash-dot).
+
+    Args:
+        runs: the seeds' runs of the one value.
+        marks: the findings' `Marks`; stop_epoch: the learner's stop epoch; early_stop_epoch: EarlyStopping's.
+        x_max: the requested epochs (the x range); each_seed: every seed's curve instead of the band.
+        answers: False while a teacher hides the answers: no mark and no EarlyStopping line (the stop stays).
+        presenter: presenter mode's sizes; the panels are further apart, so "Accuracy" cannot reach the loss panel.
+    Returns:
+        The figure (replay it with `animation.cut_frames`).
+    Raises:
+        ValueError: no runs."""
+    if not runs:
+        raise ValueError("epochs_figure needs at least one run")
+    if not answers:
+        marks, early_stop_epoch = None, None
+    s = style.sizes(presenter)
+    traces, shapes, starred, hatched = [], [], False, False
+    for col, metric in ((1, "loss"), (2, "accuracy")):
+        where = dict(xaxis=f"x{col if col > 1 else ''}", yaxis=f"y{col if col > 1 else ''}")
+        means = {}
+        for kind in ("training", "validation"):
+            means[kind], lines = _line(runs, metric, kind, label="", color=_EPOCH_COLORS[kind], fill=0.18, s=s,
+                                       legend=col == 1, each_seed=each_seed, **where)
+            traces += lines
+        star = _star(runs, marks, metric, means["validation"], name="lowest validation loss", head="epoch %{x}",
+                     color="#2b8a3e", s=s, **where)
+        traces, starred = traces + star, starred or bool(star)
+        if marks is not None and marks.overfit is not None:
+            areas = _overfit(means["training"], means["validation"], marks.overfit, seeds=len(runs), label="the run",
+                             name="overfitting", color=_EPOCH_COLORS["validation"], legend=col == 1, **where)
+            traces, hatched = traces + areas, hatched or bool(areas)
+        for epoch, color, dash in ((stop_epoch, "#495057", "dot"), (early_stop_epoch, "#2b8a3e", "dashdot")):
+            if epoch is not None:
+                shapes.append(dict(type="line", x0=epoch, x1=epoch, y0=0, y1=1, xref=where["xaxis"],
+                                   yref=f"{where['yaxis']} domain", line=dict(color=color, width=2, dash=dash)))
+    key = [_seeds_key(len(runs), each_seed), "solid: training, dashed: validation",
+           _MARK_KEYS["best"] if starred else "",
+           "hatched: overfitting" if hatched else "", "dotted: your stop epoch" if stop_epoch is not None else "",
+           "dash-dot: EarlyStopping would stop" if early_stop_epoch is not None else ""]
+    layout = style.layout(traces, title="One long run: where does validation turn?", presenter=presenter, axes=2,
+                          subtitle=style.key_line(key, presenter))
+    gap, x_high = 0.16 if presenter else 0.12, x_max or max(h.epochs_run for h in runs)
+    for col, domain in ((1, [0, (1 - gap) / 2]), (2, [(1 + gap) / 2, 1])):
+        n = col if col > 1 else ""
+        layout[f"xaxis{n}"].update(domain=domain, anchor=f"y{n}", title_text="Epoch", range=[0, x_high],
+                                   tickformat="d", **_whole_number_ticks(x_high))
+        layout[f"yaxis{n}"].update(anchor=f"x{n}")  # each panel's y title sits in the gap left of its own axis
+    layout["yaxis"].update(title_text=_y_title("loss", False, presenter), tickformat=".2~f")
+    layout["yaxis2"].update(title_text="Accuracy", tickformat=".0%", hoverformat=".1%")
+    return go.Figure(data=traces, layout=dict(layout, shapes=shapes))

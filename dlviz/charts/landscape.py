@@ -177,5 +177,6 @@ def line_figure(landscape: Landscape, labels: Sequence[str], *, presenter: bool 
     # Value-printing ticks only: a log axis' own minor labels ("2", "3", ...) are small and read as values.
     fig.update_yaxes(title_text="loss (binary cross-entropy)",
                      **(style.log_axis(*found) if found else dict(type="log")))
-    return style.apply_layout(fig, title="Loss on the straight line from the start to each run's end",
-                              presenter=presenter, height=420)
+    fig.update_layout(style.layout(fig.data, title="Loss on the straight line from the start to each run's end",
+                                   presenter=presenter, height=420))
+    return fig.update_annotations(font_size=style.sizes(presenter).text)

@@ -14,12 +14,17 @@ from dlviz.text.format import format_lr
 
 def range_band_figure(results: Sequence, interval: tuple[float, float], *, seeds: Sequence[int],
                       answers: bool = True, presenter: bool = False) -> go.Figure:
-    """The range test on several seeds: each seed's smoothed loss (thin), the band between the seeds' lowest and
-    highest smoothed loss at each learning rate, and the suggested interval shaded (the span of the seeds'
-    suggestions). `answers=False` draws the curves and the band only.
+    """The learning-rate range test on several seeds: each seed's smoothed training loss (thin) against the learning
+    rate (log axis, growing at every update), the band between the seeds' lowest and highest, and the suggested
+    interval shaded (the span of the seeds' suggestions).
 
-    `results` are `dlviz.engine.lr_finder.FinderResult`s, one per seed of `seeds`, on the same learning-rate schedule.
-    """
+    Args:
+        results: `engine.lr_finder.FinderResult`s, one per seed, on the same learning-rate schedule.
+        interval: the suggested (low, high) learning rates; seeds: the seeds of `results`, in order.
+        answers: False while a teacher hides the answers: the curves and the band only.
+        presenter: presenter mode's sizes.
+    Returns:
+        The figure."""
     s = style.sizes(presenter)
     longest = max(results, key=lambda r: len(r.smoothed))
     rates = np.asarray(longest.learning_rates, dtype=float)
@@ -45,11 +50,12 @@ def range_band_figure(results: Sequence, interval: tuple[float, float], *, seeds
                                                                                  color=style.rgba(best, 0.5)),
                                  name=f"suggested: lr {format_lr(low)} to {format_lr(high)} "
                                       f"({longest.suggestion_rule} of each seed)"))
-    style.apply_layout(fig, title="Learning-rate range test on every seed: the learning rate growing at every update",
-                       subtitle="thin: each seed's smoothed loss, band: lowest to highest across the seeds",
-                       presenter=presenter, legend_at="bottom")
+    layout = style.layout(fig.data, title="Learning-rate range test on every seed: the learning rate growing at every "
+                          "update", subtitle="thin: each seed's smoothed loss, band: lowest to highest across the "
+                          "seeds",
+                          presenter=presenter, legend_at="bottom")
     # Not a page's first chart: the rows of its legend under the plot are added to the height, not taken from the plot.
-    fig.update_layout(height=fig.layout.height + fig.layout.margin.b - 60)
+    fig.update_layout(layout, height=layout["height"] + layout["margin"]["b"] - 60)
     # Decade ticks only (dtick=1), printed as powers of ten: no digit-only minor labels.
     fig.update_xaxes(title_text="Learning rate (log scale)", type="log", exponentformat="power", dtick=1,
                      hoverformat=".3~r")

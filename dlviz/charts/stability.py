@@ -16,14 +16,17 @@ from dlviz.text.format import format_lr
 
 
 def stability_figure(runs: Sequence, *, adam: bool = False, presenter: bool = False) -> go.Figure:
-    """Two panels that replay together (plotly frames, ▶ Play): each run's training loss per full-batch step (left)
-    and its sharpness (right, log scale) with its own threshold (dashed, same colour): 2/lr, or for `adam` the
-    preconditioned sharpness against 38/lr.
+    """The edge of stability (Cohen et al. 2021, 2022), replayed step by step (`animation.animated`): each run's
+    training loss per full-batch step (left) and its sharpness, the Hessian's top eigenvalue (right, log axis),
+    against its own threshold (dashed, same colour): 2/lr, or with `adam` the preconditioned sharpness against 38/lr.
 
     Args:
-        runs: `dlviz.engine.stability.StabilityRun`s (only their arrays and numbers are read), in learning-rate order.
-    Raises: ValueError for no runs.
-    """
+        runs: `engine.stability.StabilityRun`s in learning-rate order (only their arrays and numbers are read).
+        adam: the runs used Adam; presenter: presenter mode's sizes.
+    Returns:
+        The replay figure.
+    Raises:
+        ValueError: no runs."""
     if not runs:
         raise ValueError("stability_figure needs at least one run")
     s = style.sizes(presenter)
@@ -41,27 +44,30 @@ def stability_figure(runs: Sequence, *, adam: bool = False, presenter: bool = Fa
                                  hovertemplate=f"{name}<br>step %{{x}}: sharpness %{{y:.3~r}}<extra></extra>"),
                       row=1, col=2)
         fig.add_trace(go.Scatter(x=[0, steps], y=[run.spec.threshold] * 2, mode="lines", name=f"{line} of {name}",
-                                 legendgroup=name, showlegend=False, line=dict(color=color, width=s.thin + 1,
-                                                                               dash="dash"),
-                                 hovertemplate=f"{line} = %{{y:.3~r}} for {name}<extra></extra>"), row=1, col=2)
+                                 line=dict(color=color, width=s.thin + 1, dash="dash"), legendgroup=name,
+                                 showlegend=False, hovertemplate=f"{line} = %{{y:.3~r}} for {name}<extra></extra>"),
+                      row=1, col=2)
     what, of = (("preconditioned sharpness", "λmax of P⁻¹ᐟ²HP⁻¹ᐟ²") if adam else
                 ("sharpness", "the Hessian’s top eigenvalue"))
-    style.apply_layout(fig, title=f"Full-batch {'Adam' if adam else 'gradient descent'}: loss, and {what} against "
-                                  f"{line}", presenter=presenter,
-                       subtitle=f"right: {what} ({of}), dashed: {line} in the same colour")
+    fig.update_layout(style.layout(fig.data, title=f"Full-batch {'Adam' if adam else 'gradient descent'}: loss, and "
+                                   f"{what} against {line}", presenter=presenter, axes=2,
+                                   subtitle=f"right: {what} ({of}), dashed: {line} in the same colour"))
     fig.update_xaxes(title_text="Step", range=[0, steps])
     fig.update_yaxes(title_text="Training loss", tickformat=".2~f", row=1, col=1)
-    values = [v for r in runs for v in [*r.sharpness, r.spec.threshold] if np.isfinite(v) and v > 0]
-    fig.update_yaxes(title_text="Sharpness (log)", row=1, col=2,
-                     **style.log_axis(min(values), max(values)))
+    span = style.finite_range([v for r in runs for v in (*r.sharpness, r.spec.threshold)], positive=True)
+    fig.update_yaxes(title_text="Sharpness (log)", row=1, col=2, **style.log_axis(*span))
     frames, labels = cut_frames(fig, steps)
     return animated(frames, [label.replace("epoch", "step") for label in labels], presenter=presenter)
 
 
 def valley_figure(curvature: float, *, presenter: bool = False) -> go.Figure:
-    """Gradient descent on f(x) = curvature x^2 / 2 from x = 1 at three steps: 0.3/curvature (creeps), 1.6/curvature
-    (overshoots, converges) and 2.1/curvature (overshoots further each step, diverges); each panel draws the valley and
-    the iterates joined in order."""
+    """Gradient descent on f(x) = λx²/2 from x = 1, one panel per step size: 0.3/λ (creeps), 1.6/λ (overshoots,
+    converges) and 2.1/λ (overshoots further each step, diverges); each draws the valley and the iterates, numbered.
+
+    Args:
+        curvature: λ, the valley's second derivative (> 0); presenter: presenter mode's sizes.
+    Returns:
+        The figure."""
     s = style.sizes(presenter)
     cases = [(0.3, "lr < 1/λ: creeps down"), (1.6, "1/λ < lr < 2/λ: overshoots, converges"),
              (2.1, "lr > 2/λ: diverges")]
@@ -76,9 +82,9 @@ def valley_figure(curvature: float, *, presenter: bool = False) -> go.Figure:
                                  line=dict(color=style.PALETTE[col], width=s.thin + 1),
                                  marker=dict(size=s.marker * 2 // 3),
                                  hovertemplate=f"lr = {factor:g}/λ<br>x = %{{x:.3f}}<extra></extra>"), row=1, col=col)
-    style.apply_layout(fig, title=f"One valley, three steps: f(x) = λx²/2 with λ = {curvature:.3g}",
-                       subtitle="numbers: the iterates x₀, x₁, …; each step x ← (1 − lr·λ)·x", presenter=presenter,
-                       legend=False, height=360, extra_top=20)
+    fig.update_layout(style.layout(fig.data, title=f"One valley, three steps: f(x) = λx²/2 with λ = {curvature:.3g}",
+                                   subtitle="numbers: the iterates x₀, x₁, …; each step x ← (1 − lr·λ)·x",
+                                   presenter=presenter, legend=False, height=360, extra_top=20, axes=3))
     fig.update_xaxes(range=[-1.7, 1.7], title_text="x")
     fig.update_yaxes(range=[0, curvature * 2.1 ** 2 / 2], showticklabels=False)
     fig.update_annotations(font_size=s.smallest)
