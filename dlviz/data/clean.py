@@ -38,14 +38,11 @@ def _is_numeric(series: pd.Series) -> bool:
 
 
 def _key_evidence(name: str, series: pd.Series, amount: bool) -> str | None:
-    """Is a column a key (a row number or an identifier) rather than a feature? "key", "doubt" or None.
+    """"key" (a row number or an identifier, which lets the model memorise rows), "doubt" (kept with a note) or None.
 
-    A key lets the model memorise rows, so it is dropped; but a real feature must not be dropped because the file
-    happens to be sorted by it. A key's value differs in every row. A key-like name with unique values is a key
-    (with repeats: "doubt", a group id or an oddly named feature). Unique whole numbers that count the rows (a
-    constant step in file order, or k .. k + n - 1 in any order) are a row number whatever the name; other unique
-    whole numbers (an account number, or a count the file is sorted by) are "doubt": kept, with a note. An `amount`
-    (written with thousands separators, as nobody writes a key) is never a key by its numbers alone.
+    A key-like name with unique values is a key (with repeats: doubt). Unique whole numbers that count the rows (a
+    constant step, or k .. k + n - 1 in any order) are a row number; other unique whole numbers (an account number,
+    or a feature the file is sorted by) are doubt. An `amount` (with thousands separators) is never a key by value.
     """
     numeric = _is_numeric(series)
     values = series.dropna() if numeric else stripped(series)
@@ -100,10 +97,8 @@ def _usable_columns(frame: pd.DataFrame, notes: list[str], amounts: frozenset) -
 
 
 def _column_to_numbers(series: pd.Series, decimal: str) -> tuple[pd.Series | pd.DataFrame | None, str | None, str]:
-    """One raw column -> (numeric block or None if dropped, what was done or None, detail for the notes).
-
-    `decimal` is the file's decimal mark, decided once by `read_csv`: "1,500" is 1.5 under COMMA, 1500 under POINT.
-    """
+    """One raw column -> (numeric block or None if dropped, what was done or None, detail for the notes), under the
+    file's `decimal` mark."""
     name = str(series.name)
     if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
         return series.astype(np.float64), None, name
@@ -128,9 +123,8 @@ def _column_to_numbers(series: pd.Series, decimal: str) -> tuple[pd.Series | pd.
 
 def _drop_incomplete(values: np.ndarray, labels: np.ndarray, names: list[str], notes: list[str],
                      groups: dict[str, list[str]]) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """The complete rows (no missing or infinite value) and the feature names left. The note says what the dropped
-    rows took with them: every row of some values of a category column, whose one-hot columns (all 0 in the rows
-    kept) are left out too."""
+    """The complete rows (no missing or infinite value) and the feature names left. The note says if the dropped rows
+    took every row of some values of a category, whose one-hot columns (all 0 in the rows kept) are left out too."""
     gaps = ~np.isfinite(values)
     incomplete = gaps.any(axis=1)
     if not incomplete.any():

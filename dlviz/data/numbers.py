@@ -1,10 +1,9 @@
-"""One number convention per file: which character is the decimal mark, decided once from every numeric column.
+"""One number convention per file: the decimal mark, decided once from every numeric column.
 
-A spreadsheet writes all its numbers one way, so "1.200" in a file whose other columns say "0,75" is one thousand two
-hundred, not 1.2. Values that can only be read one way ("0,75", "1.234,5", "3.14") are evidence; "1.200" or "2,155"
-fit both. Columns vote with their unambiguous values; a tie or no evidence falls back on the separator (European
-Excel writes semicolon files with decimal commas). pandas' `read_csv(decimal=, thousands=)` is not used: it drops a
-thousands mark anywhere ("3.5" -> 35 under `thousands="."`), so a column written the other way would pass unseen.
+A spreadsheet writes all its numbers one way, so "1.200" in a file whose other columns say "0,75" is 1200, not 1.2.
+Columns vote with their values that read only one way ("0,75", "1.234,5", "3.14"); a tie or no evidence falls back
+on the separator (European Excel writes semicolon files with decimal commas). Not `pd.read_csv(decimal=,
+thousands=)`: it drops a thousands mark anywhere ("3.5" -> 35), so a column written the other way would pass unseen.
 """
 
 from __future__ import annotations
@@ -39,8 +38,7 @@ _NUMBERISH = re.compile(r"[+-]?[\d.,]*\d[\d.,]*([eE][+-]?\d+)?|[+-]?(inf|infinit
 
 
 def _any(pattern: re.Pattern, values: list[str]) -> bool:
-    # Compiled patterns on Python strings: pandas' .str.fullmatch re-parses the pattern per call, which a
-    # 1,000-column file pays thousands of times.
+    # Compiled patterns on Python strings: pandas' .str.fullmatch re-parses the pattern on every call.
     return any(pattern.fullmatch(value) for value in values[:_SAMPLE])
 
 
@@ -59,12 +57,9 @@ def _ambiguous(column: object, values: list[str], decimal: str) -> str | None:
 
 
 def parse_numbers(text: pd.Series, decimal: str) -> pd.Series:
-    """Text values -> numbers, under one decimal mark.
-
-    "1.200" is 1200 under COMMA and 1.2 under POINT; "3.5" is not a number under COMMA (its "." would group
-    thousands, which need three digits), nor "0,5" under POINT. Values without a thousands mark go through
-    `pd.to_numeric(errors="coerce")` (after "," -> "." under COMMA), so "1e-5", "inf" and "nan" read as pandas reads
-    them.
+    """Text values -> numbers, under one decimal mark: "1.200" is 1200 under COMMA and 1.2 under POINT; "3.5" is not
+    a number under COMMA (a thousands mark groups three digits), nor "0,5" under POINT. Values without a thousands
+    mark go through `pd.to_numeric(errors="coerce")` (after "," -> "." under COMMA), as pandas reads "1e-5" or "inf".
 
     Args:
         text: stripped, non-missing strings (rows,).
@@ -100,11 +95,9 @@ def stripped(series: pd.Series) -> pd.Series:
 
 def read_numbers(frame: pd.DataFrame, sample: pd.DataFrame, reread: Callable[[list[int]], pd.DataFrame],
                  separator: str) -> tuple[pd.DataFrame, str, list[str], list[str]]:
-    """A file's columns as pandas typed them -> numbers read with the file's one convention.
-
-    A column whose unambiguous values contradict the file's convention is read its own way and named in the notes;
-    a column whose values read either way ("1.200") follows the file and is named too. Text that is not all numbers
-    is left for the cleaning step.
+    """A file's columns as pandas typed them -> numbers read with the file's one convention. A column whose
+    unambiguous values contradict it is read its own way and named in the notes; a column whose values read either
+    way ("1.200") follows the file and is named too. Text that is not all numbers is left for the cleaning step.
 
     Args:
         frame: the whole file as `pd.read_csv` types it (its C parser reads "." as the decimal mark).

@@ -1,7 +1,5 @@
-"""Reading a CSV: bytes -> text (encoding) -> dialect (separator, quoting) -> a DataFrame of raw columns.
-
-Anything that is not a rectangular CSV table with a header is refused here, with a message for the user.
-"""
+"""Reading a CSV: bytes -> text (encoding) -> dialect (separator, quoting) -> a DataFrame of raw columns. Anything
+that is not a rectangular CSV table with a header is refused here, with a message for the user."""
 
 from __future__ import annotations
 
@@ -78,12 +76,9 @@ def _too_big(size: int) -> str:
 
 
 def _decode(data: bytes) -> tuple[str, str]:
-    """Bytes -> (text, encoding name for the notes).
-
-    A byte-order mark decides; UTF-16 without one is recognised by its zero bytes (ASCII text in UTF-16 has one in
-    every other position); otherwise UTF-8, then Windows-1252 (what Excel writes on Windows), then Latin-1, which
-    accepts any byte.
-    """
+    """Bytes -> (text, encoding name for the notes). A byte-order mark decides; UTF-16 without one is recognised by
+    its zero bytes (ASCII text in UTF-16 has one in every other position); else UTF-8, then Windows-1252 (what Excel
+    writes on Windows), then Latin-1, which accepts any byte."""
     codec = next(((codec, label) for bom, codec, label in _BOMS if data.startswith(bom)), None)
     even, odd = data[:_SAMPLE_BYTES:2], data[1:_SAMPLE_BYTES:2]
     if not codec and len(data) >= 4:
@@ -107,11 +102,8 @@ def _decode(data: bytes) -> tuple[str, str]:
 
 
 def _sniff_separator(text: str) -> str:
-    """The separator that splits the sample lines most consistently, then into the most fields.
-
-    Not csv.Sniffer (which pandas' `sep=None` uses): it prefers "," whenever "," is as consistent as another
-    candidate, so `0,5;1;yes` rows (decimal commas) would split at the commas.
-    """
+    """The separator that splits the sample lines most consistently, then into the most fields. Not csv.Sniffer
+    (pandas' `sep=None`): it prefers "," whenever "," is as consistent, so `0,5;1;yes` rows would split at commas."""
     lines = [line for line in text[:_SAMPLE_BYTES].splitlines()[:50] if line.strip()]
     best, best_score = ",", (-1.0, 0)
     for sep in _SEPARATOR_NAMES:
@@ -127,11 +119,9 @@ def _text_stream(text: str) -> io.StringIO:
 
 
 def _check_table(text: str, sep: str, skipped_lines: int) -> tuple[list[str], int]:
-    """Walk the rows once with the csv module: header names and the number of data rows.
-
-    pandas pads short rows with missing values and (with index_col=False) cuts long ones, silently; a learner
-    should hear which line is broken instead. `skipped_lines` keeps line numbers true to the file the user has.
-    """
+    """Walk the rows once with the csv module: header names and the number of data rows. pandas pads short rows and
+    (with index_col=False) cuts long ones silently; a learner should hear which line is broken instead.
+    `skipped_lines` keeps line numbers true to the file the user has."""
     reader = csv.reader(_text_stream(text), delimiter=sep, skipinitialspace=True, strict=True)
     header: list[str] | None = None
     data_rows = last_line = 0
@@ -190,12 +180,9 @@ def _check_row_width(row: list[str], header: list[str], line: int, sep: str) -> 
 
 
 def _generated_header(text: str, sep: str) -> str | None:
-    """A header line `column_1,...,column_N` when the first row looks like data, else None.
-
-    The first row is data when at least half its cells are numbers, and each cell is like the values below it: a
-    number above a column of numbers, a word above a column of words (a header puts names above numbers). Headers of
-    years ("2019, 2020") above numbers still count as names as long as some other name ("target") is a word above
-    numbers.
+    """A header line `column_1,...,column_N` when the first row looks like data, else None: at least half its cells
+    are numbers, and each cell is like the values below it, a number above numbers, a word above words (a header puts
+    names above numbers; years "2019, 2020" above numbers are names as long as another name is a word above numbers).
     """
     lines = text[:_SAMPLE_BYTES].splitlines()[:51]
     try:
@@ -228,11 +215,10 @@ def _parse(text: str, sep: str, **options) -> pd.DataFrame:
 
 
 def read_csv(source: Source) -> pd.DataFrame:
-    """Read an uploaded CSV as raw columns, deciding its dialect once.
-
-    The encoding (a byte-order mark, UTF-16, UTF-8, Windows-1252, Latin-1), the separator (comma, semicolon, tab, |,
-    or an Excel `sep=` first line), quoting, the header (a first row of data gets names `column_1`, ...) and the
-    number convention (`numbers.read_numbers`). The table is parsed by `pd.read_csv` once its rows are checked.
+    """Read an uploaded CSV as raw columns, deciding once its encoding (a byte-order mark, UTF-16, UTF-8,
+    Windows-1252, Latin-1), separator (comma, semicolon, tab, |, or an Excel `sep=` first line), quoting, header (a
+    first row of data gets names `column_1`, ...) and number convention (`numbers.read_numbers`); `pd.read_csv`
+    parses the table once its rows are checked.
 
     Args:
         source: a path, bytes, or a file-like object (an upload) of at most `MAX_UPLOAD_BYTES`.

@@ -23,31 +23,27 @@ Source = Union[str, os.PathLike, bytes, bytearray, memoryview, IO[bytes], IO[str
 
 # What the home page tells a learner about uploads: every line is a rule the code enforces.
 UPLOAD_RULES = f"""\
-- **File**: CSV text up to {MAX_UPLOAD_BYTES // 2**20} MB whose first row names the columns (a first row of data \
-is read as data, the columns named `column_1`, `column_2`, ...). Separators: commas, semicolons, tabs or `|`, found \
-automatically (an Excel `sep=;` first line is honoured). Encodings: UTF-8 (with or without BOM), UTF-16 or UTF-32 \
-(Excel's "Unicode text"), else Windows-1252 / Latin-1. Excel workbooks, JSON, HTML and other files are refused.
-- **Shape**: one value per column in every row (a broken row is named by its line; extra empty values at a row's \
-end are fine), unique column names, at most {MAX_COLUMNS:,} columns, also after one-hot encoding.
-- **Target**: the column you choose; else the one called `target` (any case); else a two-class column named like \
-a label (`label`, `class`, `y`, `outcome`, `Exited`, `churn`, `Survived`, `diagnosis`, ...); else the last column \
-if it has two classes. It needs exactly two classes: `yes`/`no`, `true`/`false`, `y`/`n`, `t`/`f`, \
-`positive`/`negative`, `1`/`0` are read as 1/0; any other pair (`1`/`2`, `B`/`M`) is put in order (numbers by size, \
-text alphabetically) and the first becomes 0. Rows without a target value are dropped. The notes say what was chosen.
-- **Features**: all other columns. Numbers are read one way for the whole file (`1,234.5` or `1.234,5`): values \
-that read only one way (`0,75`, `3.14`) decide, else a semicolon-separated file means decimal commas; a column that \
-reads either way (`1.200`) is named in the notes. Yes/no columns become 1/0; a text column with at most \
-{MAX_CATEGORIES} values that repeat is one-hot encoded (one 0/1 feature per value), other text is ignored; typos in \
-a number column (at most 5%) become missing values.
-- **Ignored columns**: keys, which let the model memorise rows: a different value in every row and a key-like name \
-(`id`, `RowNumber`, `CustomerId`, `customer_id`, ...) or counting the rows (1, 2, 3, ... in any order, or a \
-constant step); other all-different whole numbers are kept with a note. Also empty columns, columns missing in more \
-than half the rows, and the columns you leave out.
+- **File**: CSV text up to {MAX_UPLOAD_BYTES // 2**20} MB, the first row naming the columns (a first row of data is \
+read as data, the columns named `column_1`, ...); commas, semicolons, tabs or `|` between values, found \
+automatically (or by an Excel `sep=;` first line). Encodings: UTF-8, UTF-16 (Excel's "Unicode text"), UTF-32 with a \
+byte-order mark; else Windows-1252 / Latin-1. Workbooks, JSON, HTML and other files are refused: save as CSV first.
+- **Shape**: one value per column in every row (a broken row is named by its line; empty values at a row's end are \
+fine), unique column names, at most {MAX_COLUMNS:,} columns, also after one-hot encoding.
+- **Target**: the column you choose; else the one named `target` (any case); else a two-class column named like a \
+label (`label`, `class`, `outcome`, `Exited`, `Survived`, ...); else the last column if it has two classes. \
+`yes`/`no`, `true`/`false`, `y`/`n`, `1`/`0`, ... are read as 1/0, any other pair in order (numbers by size, text \
+alphabetically) with the first as 0. Rows without a target value are dropped.
+- **Features**: all other columns. Numbers are read one way for the whole file (`1,234.5` or `1.234,5`), decided by \
+the values that read only one way, else by the separator (semicolons: decimal commas). Yes/no columns become 1/0; \
+text with at most {MAX_CATEGORIES} values that repeat is one-hot encoded, other text ignored; typos in a number \
+column (at most 5%) become missing values.
+- **Ignored columns**: keys, which let the model memorise rows (a different value in every row and a key-like name \
+such as `id` or `CustomerId`, or numbers counting the rows); empty columns; columns missing in more than half the \
+rows; the columns you leave out.
 - **Rows**: rows with an empty, `NA` or infinite value in a used column are dropped; values larger than \
-{MAX_ABS_VALUE:.0e} are refused. dlviz needs at least {MIN_ROWS} complete rows, with both classes in the training and \
-in the validation rows ("Stratified split" keeps every part's balance). "Rows used" takes a fixed random sample.
-- **Scaling**: features are standardised by the mean and standard deviation of the rows that train (the training \
-rows without the validation rows).
+{MAX_ABS_VALUE:.0e} are refused. dlviz needs at least {MIN_ROWS} complete rows, both classes in the training and in \
+the validation rows ("Stratified split" keeps every part's balance). "Rows used" takes a fixed random sample.
+- **Scaling**: features are standardised by the mean and standard deviation of the rows that train (not validation).
 """
 
 

@@ -152,29 +152,22 @@ def lesson_split(values: np.ndarray, labels: np.ndarray, *, stratify: bool = Fal
     return x_full[:split_at], y_full[:split_at], x_full[split_at:], y_full[split_at:], x_test, y_test
 
 
-def _thin_parts(y_train: np.ndarray, y_val: np.ndarray) -> list[str]:
-    """What is wrong with the parts' classes, as phrases; empty when both hold _MIN_CLASS_ROWS of each class."""
-    return [f"the {part} rows ({len(y):,}) hold {len(y) - int(y.sum()):,} of class 0 and {int(y.sum()):,} of class 1"
-            for part, y in (("training", y_train), ("validation", y_val))
-            if min(int(y.sum()), len(y) - int(y.sum())) < _MIN_CLASS_ROWS]
-
-
-def _check_classes_per_part(values: np.ndarray, labels: np.ndarray, y_train: np.ndarray, y_val: np.ndarray,
-                            stratify: bool) -> None:
+def _check_classes_per_part(values: np.ndarray, labels: np.ndarray, parts: tuple, stratify: bool) -> None:
     """Refuse a split whose training or validation rows lack a class, saying whether the "Stratified split" toggle
     would fix it (tried here, on the same rows)."""
-    problems = _thin_parts(y_train, y_val)
-    if not problems:
+    def thin(parts: tuple) -> list[str]:
+        return [f"the {part} rows ({len(y):,}) hold {len(y) - int(y.sum()):,} of class 0 and {int(y.sum()):,} of "
+                f"class 1" for part, y in (("training", parts[1]), ("validation", parts[3]))
+                if min(int(y.sum()), len(y) - int(y.sum())) < _MIN_CLASS_ROWS]
+
+    if not (problems := thin(parts)):
         return
     rare = int(min(labels.sum(), len(labels) - labels.sum()))
     rare_class = int(labels.sum() <= len(labels) / 2)
-    stratified_helps = False
-    if not stratify:
-        try:
-            _, y_fit, _, y_held, _, _ = lesson_split(values, labels, stratify=True)
-            stratified_helps = not _thin_parts(y_fit, y_held)
-        except DataError:
-            pass
+    try:
+        stratified_helps = not stratify and not thin(lesson_split(values, labels, stratify=True))
+    except DataError:
+        stratified_helps = False
     if stratified_helps:
         advice = (f'Turn on "{STRATIFY_CONTROL}": each part then keeps the file\'s class balance (the printed '
                   "code does the same).")
@@ -223,22 +216,21 @@ def prepare(frame: pd.DataFrame, target: str | None = "target", *, name: str = "
         raise DataError(f"After removing incomplete rows, only class {int(y_all[0])} is left in the target; "
                         "expected rows of both classes, 0 and 1.")
     parts = lesson_split(values, y_all, stratify=stratify)
-    _check_classes_per_part(values, y_all, parts[1], parts[3], stratify)
+    _check_classes_per_part(values, y_all, parts, stratify)
     if stratify:
         notes.append("Stratified split: training, validation and test rows keep the class balance of the file.")
     if standardize:
         scaler = StandardScaler().fit(parts[0])
         parts = tuple(scaler.transform(part) if j % 2 == 0 else part for j, part in enumerate(parts))
     arrays = [np.ascontiguousarray(a, dtype=np.float32) for a in parts]
+    source_x, source_y = np.array(values, dtype=np.float64), np.array(y_all, dtype=np.float32)
     digest = hashlib.sha1()
-    for array in arrays:
+    for array in [*arrays, source_x, source_y]:
         array.setflags(write=False)
+    for array in arrays:
         digest.update(array.tobytes())
     # `max_rows` changes the rows themselves, and so the digest, whenever it samples.
     digest.update(repr((standardize, tuple(feature_names)) + (("stratified",) if stratify else ())).encode())
-    source_x, source_y = np.array(values, dtype=np.float64), np.array(y_all, dtype=np.float32)
-    source_x.setflags(write=False)
-    source_y.setflags(write=False)
     return Dataset(name, tuple(feature_names), *arrays, standardized=standardize, stratified=stratify,
                    fingerprint=fingerprint or digest.hexdigest()[:16], notes=tuple(notes),
                    source_x=source_x, source_y=source_y)

@@ -24,12 +24,8 @@ _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 @dataclass(frozen=True)
 class TargetChoice:
-    """The default target of a table and the rule that picked it, as a plain sentence the page shows.
-
-    Attributes:
-        column: the column, or None when no rule applies: the user must pick one of `binary_target_candidates`.
-        rule: why (or, with no column, why none), for the user.
-    """
+    """The default target of a table (None when no rule applies: the user picks one of `binary_target_candidates`)
+    and the rule that picked it (or why none did), as a plain sentence the page shows."""
 
     column: str | None
     rule: str
@@ -56,13 +52,10 @@ def _columns(frame: pd.DataFrame, limit: int = 12) -> str:
 
 
 def choose_target(frame: pd.DataFrame) -> TargetChoice:
-    """The default target, by the first rule that applies (issue 16, item 1).
-
-    1. a column named `target` (any case, spaces around ignored), whatever its values;
-    2. else a column with two classes and a label-like name (`Exited`, `label`, `Survived`, `churn`, `y`, ...,
-       any case; whole-name matches first, then the rightmost);
-    3. else the last column, when it has two classes;
-    4. else None: the user must choose (the rule then names the column they probably meant and what it holds).
+    """The default target, by the first rule that applies: a column named `target` (any case, spaces around
+    ignored), whatever its values; else a two-class column with a label-like name (`Exited`, `label`, `Survived`,
+    `churn`, `y`, ...: whole-name matches first, then the rightmost); else the last column if it has two classes;
+    else None, the rule then naming the column the user probably meant and what it holds.
 
     Args:
         frame: the raw table (`read_csv`).
@@ -168,10 +161,8 @@ def _has_two_classes(series: pd.Series) -> bool:
 
 
 def encode_target(values: pd.Series, notes: list[str] | None = None) -> np.ndarray:
-    """A two-class column as 0/1 labels.
-
-    Words yes/no, true/false, y/n, t/f, positive/negative (any case) are read as 1/0. Any other pair is put in
-    order (numbers by size, text alphabetically) and the first becomes 0.
+    """A two-class column as 0/1 labels: yes/no, true/false, y/n, t/f, positive/negative (any case) as 1/0; any
+    other pair is put in order (numbers by size, text alphabetically) and the first becomes 0.
 
     Args:
         values: the target column (rows,).
