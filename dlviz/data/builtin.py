@@ -1,7 +1,5 @@
 """The built-in datasets: the lesson-shaped practice data and scikit-learn's breast-cancer data."""
 
-from __future__ import annotations
-
 import numpy as np
 import pandas as pd
 from sklearn.datasets import load_breast_cancer, make_classification

@@ -1,8 +1,6 @@
 """Pre-training warnings about a `Dataset`, as typed data: a column that gives the answer away, strong class
 imbalance, duplicate rows shared by training and validation. `text/` and the UI word and show them."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,11 +45,7 @@ def data_warnings(dataset: Dataset) -> list[DataWarning]:
         validation rows (features and label) that also occur among the training rows (at least 5% of them).
     """
     warnings = []
-    if dataset.source_x is None:
-        x, y = dataset.x_train, dataset.y_train  # scaled, but a threshold rule does not care
-    else:  # the same split as the dataset's, on the unscaled rows
-        x, y, *_ = lesson_split(np.asarray(dataset.source_x), np.asarray(dataset.source_y),
-                                stratify=dataset.stratified)
+    x, y, *_ = lesson_split(dataset.source_x, dataset.source_y, stratify=dataset.stratified)  # unscaled rows
     for j, name in enumerate(dataset.feature_names):
         positives, negatives = x[y == 1, j], x[y == 0, j]
         if len(positives) and len(negatives) and (positives.min() > negatives.max()

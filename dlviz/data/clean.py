@@ -1,7 +1,5 @@
 """Cleaning a raw frame: the target, key columns, and every feature column turned into numbers, with notes."""
 
-from __future__ import annotations
-
 import re
 
 import numpy as np

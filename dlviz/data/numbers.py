@@ -6,8 +6,6 @@ on the separator (European Excel writes semicolon files with decimal commas). No
 thousands=)`: it drops a thousands mark anywhere ("3.5" -> 35), so a column written the other way would pass unseen.
 """
 
-from __future__ import annotations
-
 import re
 from typing import Callable
 
@@ -16,23 +14,20 @@ import pandas as pd
 
 POINT = "."  # decimal point, "," groups thousands: 1,234.5
 COMMA = ","  # decimal comma, "." groups thousands: 1.234,5
+_OTHER = {POINT: COMMA, COMMA: POINT}
 _SAMPLE = 2_000  # values per column looked at for evidence: enough to meet both kinds in any real column
-
-
-def _other(mark: str) -> str:
-    return COMMA if mark == POINT else POINT
 
 
 def _evidence(mark: str) -> re.Pattern:
     """Values that can only be read with `mark` as the decimal mark."""
-    d, t = re.escape(mark), re.escape(_other(mark))
+    d, t = re.escape(mark), re.escape(_OTHER[mark])
     return re.compile(rf"[+-]?(\d*{d}\d{{1,2}}|\d*{d}\d{{4,}}|0{d}\d{{3}}|\d{{4,}}{d}\d+|{d}\d+"
                       rf"|\d{{1,3}}({t}\d{{3}})+{d}\d*|\d{{1,3}}({t}\d{{3}}){{2,}})")
 
 
 _ONLY = {POINT: _evidence(POINT), COMMA: _evidence(COMMA)}
 _AMBIGUOUS = re.compile(r"[+-]?[1-9]\d{0,2}[.,]\d{3}")
-_GROUPED = {mark: re.compile(rf"[+-]?\d{{1,3}}({re.escape(_other(mark))}\d{{3}})+({re.escape(mark)}\d*)?")
+_GROUPED = {mark: re.compile(rf"[+-]?\d{{1,3}}({re.escape(_OTHER[mark])}\d{{3}})+({re.escape(mark)}\d*)?")
             for mark in (POINT, COMMA)}
 _NUMBERISH = re.compile(r"[+-]?[\d.,]*\d[\d.,]*([eE][+-]?\d+)?|[+-]?(inf|infinity|nan)", re.I)
 
@@ -68,7 +63,7 @@ def parse_numbers(text: pd.Series, decimal: str) -> pd.Series:
     Returns:
         float64 (rows,) with the same index, NaN where a value is not a number under `decimal`.
     """
-    thousands = _other(decimal)
+    thousands = _OTHER[decimal]
     grouped = text.str.contains(thousands, regex=False)  # vectorised; only these need the (Python) regex below
     plain = text if decimal == POINT else text.str.replace(",", ".", regex=False)
     numbers = pd.to_numeric(plain.where(~grouped), errors="coerce").astype(np.float64)
@@ -126,7 +121,7 @@ def read_numbers(frame: pd.DataFrame, sample: pd.DataFrame, reread: Callable[[li
         decimal = COMMA if separator == ";" else POINT
         reason = (f"{'the numbers fit either way' if not votes else 'the columns disagree equally'}, and the file is "
                   f"{'semicolon' if separator == ';' else 'not semicolon'}-separated")
-    other = _other(decimal)
+    other = _OTHER[decimal]
     ambiguous, formatted, contrary, amounts, texts = [], [], [], [], {}
     for column in frame.columns:
         if column in typed:

@@ -1,8 +1,6 @@
 """Reading a CSV: bytes -> text (encoding) -> dialect (separator, quoting) -> a DataFrame of raw columns. Anything
 that is not a rectangular CSV table with a header is refused here, with a message for the user."""
 
-from __future__ import annotations
-
 import codecs
 import csv
 import io

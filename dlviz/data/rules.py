@@ -1,7 +1,5 @@
 """The data rules shared by every step: limits, the target words, `DataError`, and the rules as users read them."""
 
-from __future__ import annotations
-
 import os
 from typing import IO, Union
 

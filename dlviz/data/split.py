@@ -1,7 +1,5 @@
 """Splitting and scaling the lesson's way -> `Dataset`; `prepare` runs the whole pipeline on a read frame."""
 
-from __future__ import annotations
-
 import hashlib
 import math
 from dataclasses import dataclass, field
@@ -55,12 +53,12 @@ class Dataset:
     y_val: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
+    source_x: np.ndarray = field(repr=False)
+    source_y: np.ndarray = field(repr=False)
     standardized: bool
+    stratified: bool
     fingerprint: str
-    notes: tuple[str, ...] = field(default=())
-    stratified: bool = False
-    source_x: np.ndarray | None = field(default=None, repr=False)
-    source_y: np.ndarray | None = field(default=None, repr=False)
+    notes: tuple[str, ...]
 
     @property
     def n_features(self) -> int:
@@ -103,12 +101,7 @@ class Dataset:
         Returns:
             The rows after sampling and cleaning, before scaling, in original units: the features then `target`
             (0/1), in the order that makes the lesson's split (see the class docstring) reproduce the parts exactly.
-
-        Raises:
-            DataError: the dataset was built without its rows before the split.
         """
-        if self.source_x is None or self.source_y is None:
-            raise DataError("This dataset does not keep its rows before the split.")
         frame = pd.DataFrame(self.source_x, columns=list(self.feature_names))
         frame["target"] = self.source_y.astype(np.int64)
         return frame
@@ -224,13 +217,10 @@ def prepare(frame: pd.DataFrame, target: str | None = "target", *, name: str = "
         parts = tuple(scaler.transform(part) if j % 2 == 0 else part for j, part in enumerate(parts))
     arrays = [np.ascontiguousarray(a, dtype=np.float32) for a in parts]
     source_x, source_y = np.array(values, dtype=np.float64), np.array(y_all, dtype=np.float32)
-    digest = hashlib.sha1()
     for array in [*arrays, source_x, source_y]:
         array.setflags(write=False)
-    for array in arrays:
-        digest.update(array.tobytes())
     # `max_rows` changes the rows themselves, and so the digest, whenever it samples.
-    digest.update(repr((standardize, tuple(feature_names)) + (("stratified",) if stratify else ())).encode())
-    return Dataset(name, tuple(feature_names), *arrays, standardized=standardize, stratified=stratify,
-                   fingerprint=fingerprint or digest.hexdigest()[:16], notes=tuple(notes),
-                   source_x=source_x, source_y=source_y)
+    settings = repr((standardize, tuple(feature_names)) + (("stratified",) if stratify else ())).encode()
+    digest = hashlib.sha1(b"".join(array.tobytes() for array in arrays) + settings).hexdigest()[:16]
+    return Dataset(name, tuple(feature_names), *arrays, source_x, source_y, standardize, stratify,
+                   fingerprint or digest, tuple(notes))

@@ -1,7 +1,5 @@
 """The target: which column to predict (`choose_target`, `find_target`) and its two classes as 0/1."""
 
-from __future__ import annotations
-
 import re
 from dataclasses import dataclass
 
