@@ -88,28 +88,25 @@ def stripped(series: pd.Series) -> pd.Series:
     return text[text != ""]
 
 
-def read_numbers(frame: pd.DataFrame, sample: pd.DataFrame, reread: Callable[[list[int]], pd.DataFrame],
-                 separator: str) -> tuple[pd.DataFrame, str, list[str], list[str]]:
-    """A file's columns as pandas typed them -> numbers read with the file's one convention. A column whose
-    unambiguous values contradict it is read its own way and named in the notes; a column whose values read either
-    way ("1.200") follows the file and is named too. Text that is not all numbers is left for the cleaning step.
+def read_numbers(sample: pd.DataFrame, parse: Callable[[str], pd.DataFrame], separator: str
+                 ) -> tuple[pd.DataFrame, str, list[str], list[str]]:
+    """A file's numbers, read with its one convention. A column whose unambiguous values contradict it is read its
+    own way and named in the notes; a column whose values read either way ("1.200") follows the file and is named
+    too. Text that is not all numbers is left for the cleaning step.
 
     Args:
-        frame: the whole file as `pd.read_csv` types it (its C parser reads "." as the decimal mark).
-        sample: the first rows as text (same columns), the evidence for the convention.
-        reread: column positions -> those columns of the whole file as text; called only when pandas' reading
-            cannot be kept (a decimal-comma file whose columns pandas read as floats).
+        sample: the file's first rows as text, the evidence for the convention.
+        parse: a decimal mark -> the whole file as `pd.read_csv(decimal=...)` types it (its C parser keeps a column
+            as text when a value does not fit, e.g. "1.200" under `decimal=","`).
         separator: the file's separator, the tie-breaker.
 
     Returns:
-        (frame with numeric columns as int64/float64 and the rest left as text, the decimal mark `POINT` or
-        `COMMA`, notes for the user, the columns written as amounts: with thousands separators, which people do not
-        write in keys).
+        (the file's frame with numeric columns as int64/float64 and the rest left as text, the decimal mark `POINT`
+        or `COMMA`, notes for the user, the columns written as amounts: with thousands separators, which people do
+        not write in keys).
     """
-    typed = {column for column in frame.columns if pd.api.types.is_integer_dtype(frame[column])
-             or pd.api.types.is_bool_dtype(frame[column])}  # whole numbers without separators read alike either way
     samples = {column: [v.strip() for v in sample[column].tolist() if isinstance(v, str) and v.strip()]
-               for column in sample.columns if column not in typed}
+               for column in sample.columns}
     votes = [vote for text in samples.values() if text and np.mean([bool(_NUMBERISH.fullmatch(v))
                                                                     for v in text[:_SAMPLE]]) >= 0.95
              if (vote := _vote(text))]
@@ -121,30 +118,27 @@ def read_numbers(frame: pd.DataFrame, sample: pd.DataFrame, reread: Callable[[li
         decimal = COMMA if separator == ";" else POINT
         reason = (f"{'the numbers fit either way' if not votes else 'the columns disagree equally'}, and the file is "
                   f"{'semicolon' if separator == ';' else 'not semicolon'}-separated")
-    other = _OTHER[decimal]
-    ambiguous, formatted, contrary, amounts, texts = [], [], [], [], {}
+    frame, other = parse(decimal), _OTHER[decimal]
+    ambiguous, formatted, contrary, amounts = [], [], [], []
     for column in frame.columns:
-        if column in typed:
+        if pd.api.types.is_integer_dtype(frame[column]) or pd.api.types.is_bool_dtype(frame[column]):
+            continue  # whole numbers without separators read alike either way
+        if pd.api.types.is_float_dtype(frame[column]):  # pandas read them with the file's decimal mark
+            if note := _ambiguous(column, samples.get(column, []), decimal):
+                ambiguous.append(note)
+            elif decimal == COMMA and any("," in value for value in samples.get(column, [])):
+                formatted.append(str(column))
             continue
-        if not pd.api.types.is_float_dtype(frame[column]):
-            texts[column] = stripped(frame[column])
-        elif decimal == COMMA:
-            texts[column] = None  # pandas read "." as the decimal mark: read the text again below
-        elif note := _ambiguous(column, samples.get(column, []), POINT):
-            ambiguous.append(note)
-    floats = [i for i, column in enumerate(frame.columns) if column in texts and texts[column] is None]
-    if floats:
-        again = reread(floats)
-        for position, i in enumerate(floats):
-            texts[frame.columns[i]] = stripped(again.iloc[:, position])
-    frame = frame.copy()
-    for column, text in texts.items():
+        text = stripped(frame[column])
         if not len(text):
             continue
         values, numbers = text.iloc[:_SAMPLE].tolist(), parse_numbers(text, decimal)
         if not numbers.notna().all():
             if _vote(values) != other or not (numbers := parse_numbers(text, other)).notna().all():
-                continue  # text, or numbers with typos: the cleaning step decides, with the file's convention
+                plain = pd.to_numeric(text, errors="coerce")  # e.g. "7.8e+05" in a decimal-comma file
+                if plain.notna().all():
+                    frame[column] = plain.reindex(frame.index).astype(np.float64)
+                continue  # else text, or numbers with typos: the cleaning step decides, with the file's convention
             contrary.append(str(column))
         elif note := _ambiguous(column, values, decimal):
             ambiguous.append(note)

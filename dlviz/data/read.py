@@ -30,7 +30,7 @@ _SAMPLE_BYTES = 64 * 1024
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # not in text files (tab, newlines are)
 _SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "|"}
 _EXPECTED = "Expected a header row and values separated by commas, semicolons, tabs or |."
-_NOT_TEXT = f"This does not look like a CSV text file: it contains binary data. {_EXPECTED}"
+_NOT_TEXT = f"This does not look like a CSV text file: it contains binary data. Expected text with a {_EXPECTED[11:]}"
 _EMPTY = f"The file is empty. Expected a CSV with a header row and at least {MIN_ROWS} rows of data."
 _NUMBER = re.compile(r"[+-]?[\d.,]*\d[\d.,]*([eE][+-]?\d+)?")
 _NUMBER_SAMPLE_ROWS = 2_000  # rows read as text to decide the file's number convention
@@ -200,16 +200,18 @@ def _generated_header(text: str, sep: str) -> str | None:
 
 
 def _parse(text: str, sep: str, **options) -> pd.DataFrame:
-    """`pd.read_csv` on text the row check has accepted; `options` (dtype, nrows, usecols) pass through."""
+    """`pd.read_csv` on text the row check has accepted, names stripped; `options` (dtype, nrows, decimal) pass on."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the row check already refused what pandas would warn about
-            return pd.read_csv(_text_stream(text), sep=sep, index_col=False, skipinitialspace=True,
-                               low_memory=False, **options)
+            frame = pd.read_csv(_text_stream(text), sep=sep, index_col=False, skipinitialspace=True,
+                                low_memory=False, **options)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OverflowError, csv.Error) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"Could not parse the file as CSV ({first[:200]}). Expected a header row and one value "
                         "per column in every row.") from None
+    frame.columns = [str(name).strip() for name in frame.columns]
+    return frame
 
 
 def read_csv(source: Source) -> pd.DataFrame:
@@ -256,16 +258,12 @@ def read_csv(source: Source) -> pd.DataFrame:
     if data_rows == 0:
         raise DataError(f"The file has a header ({', '.join(header[:6])}) but no data rows. Expected at least "
                         f"{MIN_ROWS} rows of data.")
-    frame = _parse(text, sep)
-    frame.columns = [str(name).strip() for name in frame.columns]
     head = text if len(text) <= 2**20 else text[:text.rfind("\n", 0, 2**20) + 1] or text  # need not copy 50 MB
     try:
-        sample_rows = _parse(head, sep, dtype=str, nrows=_NUMBER_SAMPLE_ROWS)
+        sample = _parse(head, sep, dtype=str, nrows=_NUMBER_SAMPLE_ROWS)
     except DataError:  # the cut fell inside a quoted value that holds a line break
-        sample_rows = _parse(text, sep, dtype=str, nrows=_NUMBER_SAMPLE_ROWS)
-    sample_rows.columns = frame.columns
-    frame, decimal, number_notes, amounts = read_numbers(
-        frame, sample_rows, lambda positions: _parse(text, sep, dtype=str, usecols=positions), sep)
+        sample = _parse(text, sep, dtype=str, nrows=_NUMBER_SAMPLE_ROWS)
+    frame, decimal, number_notes, amounts = read_numbers(sample, lambda mark: _parse(text, sep, decimal=mark), sep)
     notes = [f"The first line holds data, not column names, so it was read as a row of data and the columns were "
              f"named column_1 to column_{len(header)}."] if generated else []
     if sep != ",":

@@ -12,10 +12,6 @@ from sklearn.preprocessing import StandardScaler
 from dlviz.data.clean import clean
 from dlviz.data.rules import MIN_ROWS, SPLIT_RANDOM_STATE, TEST_SIZE, VALIDATION_SPLIT, DataError
 
-# Training and validation must each hold at least this many rows of each class: with none, validation accuracy
-# reads 100% by always answering the one class present (issue 16 item 5). More would refuse ordinary small files
-# (the lesson's random split of a balanced 40-row file leaves just 1 row of a class in validation).
-_MIN_CLASS_ROWS = 1
 STRATIFY_CONTROL = "Stratified split"  # the UI's toggle for `stratify=True`; error messages name it
 _SAMPLE_SEED = 0  # the fixed random sample of `max_rows` rows: the same rows on every run
 
@@ -34,15 +30,11 @@ class Dataset:
     rows that actually train (x_train, *without* the validation tail) scales every part. The printed code copies this.
 
     Attributes:
-        name: shown to the user.
-        feature_names: one per column of the x arrays.
-        x_train, y_train: the rows that train, (rows, features) and (rows,) of 0/1.
-        x_val, y_val: the held-out validation tail.
-        x_test, y_test: the test split.
-        standardized, stratified: how it was prepared.
-        fingerprint: its identity, the cache key of its runs.
-        notes: what was decided or changed on the way, for the user.
+        x_train, y_train, x_val, y_val, x_test, y_test: (rows, features) and (rows,) of 0/1: the rows that train,
+            the held-out validation tail, the test split.
         source_x, source_y: the rows before the split, in original units (float64, 0/1): `trained_rows_frame`.
+        name, feature_names, notes (what was decided or changed on the way, for the user), fingerprint (the cache
+            key of its runs), standardized, stratified.
     """
 
     name: str
@@ -151,7 +143,7 @@ def _check_classes_per_part(values: np.ndarray, labels: np.ndarray, parts: tuple
     def thin(parts: tuple) -> list[str]:
         return [f"the {part} rows ({len(y):,}) hold {len(y) - int(y.sum()):,} of class 0 and {int(y.sum()):,} of "
                 f"class 1" for part, y in (("training", parts[1]), ("validation", parts[3]))
-                if min(int(y.sum()), len(y) - int(y.sum())) < _MIN_CLASS_ROWS]
+                if min(int(y.sum()), len(y) - int(y.sum())) == 0]  # one row of a class is enough (issue 16 item 5)
 
     if not (problems := thin(parts)):
         return
@@ -179,14 +171,12 @@ def prepare(frame: pd.DataFrame, target: str | None = "target", *, name: str = "
     """Clean a table (`clean.clean`), then sample, split and scale it the lesson's way (see `Dataset`).
 
     Args:
-        frame: the raw table, from `read_csv` or built in.
-        target: the column to predict; None picks one by `choose_target`'s rules (and says which in the notes).
+        frame, target, drop_columns: as `clean.clean`.
         name: the Dataset's name.
         max_rows: use a fixed random sample of this many rows (seed 0, the same rows every time), taken after
             cleaning and before splitting.
         standardize: scale features by the training rows' mean and standard deviation.
         stratify: stratify the test split and the validation tail by class.
-        drop_columns: raw columns to leave out (e.g. one that gives the answer away, see `checks.data_warnings`).
         fingerprint: the Dataset's identity (its runs' cache key); by default a hash of the prepared arrays. Built-in
             data passes a name of its generator version and settings instead (`load_builtin`), so that shipped runs
             never depend on how a machine rounds generated floats.

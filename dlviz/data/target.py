@@ -143,22 +143,19 @@ def binary_target_candidates(frame: pd.DataFrame) -> list[str]:
     Returns:
         Their names, in the table's order.
     """
-    return [column for i, column in enumerate(frame.columns) if _has_two_classes(frame.iloc[:, i])]
+    found = []
+    for i, column in enumerate(frame.columns):
+        # Spelling variants ("Yes", "yes ", "y") can add a few raw values; a column with many more is no class label.
+        if 2 <= frame.iloc[:, i].nunique(dropna=True) <= MAX_CATEGORIES:
+            try:
+                encode_target(frame.iloc[:, i], [])
+            except DataError:
+                continue
+            found.append(column)
+    return found
 
 
-def _has_two_classes(series: pd.Series) -> bool:
-    # Spelling variants ("Yes", "yes ", "y") can make a two-class column show a few more raw values; a column
-    # with many more is not a class label, and skipping it keeps this cheap on wide files.
-    if not 2 <= series.nunique(dropna=True) <= MAX_CATEGORIES:
-        return False
-    try:
-        encode_target(series)
-    except DataError:
-        return False
-    return True
-
-
-def encode_target(values: pd.Series, notes: list[str] | None = None) -> np.ndarray:
+def encode_target(values: pd.Series, notes: list[str]) -> np.ndarray:
     """A two-class column as 0/1 labels: yes/no, true/false, y/n, t/f, positive/negative (any case) as 1/0; any
     other pair is put in order (numbers by size, text alphabetically) and the first becomes 0.
 
@@ -172,7 +169,6 @@ def encode_target(values: pd.Series, notes: list[str] | None = None) -> np.ndarr
     Raises:
         DataError: the column is empty or does not have exactly two classes.
     """
-    notes = [] if notes is None else notes
     values = values.reset_index(drop=True)  # positions, whatever index the caller's frame had
     numeric = pd.api.types.is_numeric_dtype(values)  # booleans included
     present = values.dropna() if numeric else stripped(values)
