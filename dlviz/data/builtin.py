@@ -17,10 +17,8 @@ _DATA_VERSION = 2
 
 
 def practice_frame(n_rows: int = 10_000, seed: int = 7) -> pd.DataFrame:
-    """The lesson-shaped practice data, by scikit-learn's `make_classification`. Deterministic.
-
-    Label noise (10%) and a modest class separation make a small sample overfit within a few dozen epochs, which is
-    what the epochs page needs to show.
+    """The lesson-shaped practice data (scikit-learn's `make_classification`, deterministic): 10% label noise and a
+    modest class separation make a small sample overfit within a few dozen epochs, as the epochs page needs.
 
     Args:
         n_rows: rows to generate.
@@ -37,14 +35,14 @@ def practice_frame(n_rows: int = 10_000, seed: int = 7) -> pd.DataFrame:
 
 
 def builtin_frame(name: str) -> pd.DataFrame:
-    """A built-in dataset's raw table.
+    """A built-in dataset's raw table, its last column `target`.
 
     Args:
         name: `PRACTICE` (`practice_frame()`) or `BREAST_CANCER` (scikit-learn's Wisconsin breast-cancer data: 569
             rows, 30 features, `target` 1 = benign).
 
     Returns:
-        The table, its last column `target`.
+        The table.
 
     Raises:
         DataError: an unknown name.

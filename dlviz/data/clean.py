@@ -13,7 +13,13 @@ from dlviz.data.target import encode_target, find_target
 # Names of keys and row numbers: id, index, row, RowNumber, Customer ID, customer_id, CustomerId, order_key, uuid.
 _ID_NAME = re.compile(r"(?i)(id|index|idx|row|row_?id|row_?num(ber)?|unnamed: 0|.*[\s_-]id|.*[\s_-]key|uuid|guid)")
 _CAMEL_ID = re.compile(r".*[a-z](Id|ID)")
-_COLUMN_NOTES = {
+_NOTES = {  # what was done to which columns, in the order the notes say it
+    "empty": "Ignored empty column(s): {}.",
+    "key": "Ignored id column(s): {}. A row number or key lets the model memorise rows instead of learning a pattern.",
+    "doubt": "Kept as feature(s), though they could be keys (a different whole number in nearly every row, or a "
+             "key-like name): {}. A key lets the model memorise rows. If one is an id or account number, leave it "
+             "out under “Columns left out”.",
+    "sparse": "Ignored column(s) missing in more than half the rows: {}.",
     "yes/no": "Read yes/no (true/false) column(s) as 1/0: {}.",
     "formatted": "Read numbers written with thousands separators or decimal commas in: {}.",
     "typos": "Treated values that are not numbers as missing in: {}.",
@@ -61,37 +67,20 @@ def _key_evidence(name: str, series: pd.Series, amount: bool) -> str | None:
     return "doubt"
 
 
-def _usable_columns(frame: pd.DataFrame, notes: list[str], amounts: frozenset) -> pd.DataFrame:
-    """Drop empty columns, keys and columns missing in most rows (each would cost every row otherwise)."""
-    empty, ids, doubts, sparse = [], [], [], []
-    for column in frame.columns:
-        series = frame[column]
-        share = (float((~np.isfinite(series.to_numpy(np.float64, na_value=np.nan))).mean()) if _is_numeric(series)
-                 else 1.0 - len(stripped(series)) / max(len(series), 1))
-        evidence = _key_evidence(column, series, column in amounts) if share < 1.0 else None
-        if share == 1.0:
-            empty.append(column)
-        elif evidence == "key":
-            ids.append(column)
-        elif share > MOSTLY_MISSING:
-            sparse.append((column, share))
-        elif evidence == "doubt":
-            repeats = int(series.dropna().duplicated().sum())
-            doubts.append(f"{column} ({repeats:,} repeated values)" if repeats else column)
-    if empty:
-        notes.append(f"Ignored empty column(s): {_names(empty)}.")
-    if ids:
-        notes.append(f"Ignored id column(s): {_names(ids)}. A row number or key lets the model memorise rows "
-                     "instead of learning a pattern.")
-    if doubts:
-        notes.append(f"Kept as feature(s), though they could be keys (a different whole number in nearly every row, "
-                     f"or a key-like name): {_names(doubts)}. A key lets the model memorise rows. If one is an id or "
-                     "account number, leave it out under “Columns left out”.")
-    if sparse:
-        notes.append(f"Ignored column(s) missing in more than half the rows: "
-                     f"{_names([f'{column} ({share:.0%} missing)' for column, share in sparse])}.")
-    dropped = {*empty, *ids, *(column for column, _ in sparse)}
-    return frame[[c for c in frame.columns if c not in dropped]] if dropped else frame
+def _left_out(column: str, series: pd.Series, amount: bool) -> tuple[str | None, str]:
+    """Why a column is left out ("empty", "key", or "sparse": missing in most rows, each would cost every row) or
+    kept in "doubt" (it could be a key), with the detail for the notes; (None, column) for a plain feature."""
+    share = (float((~np.isfinite(series.to_numpy(np.float64, na_value=np.nan))).mean()) if _is_numeric(series)
+             else 1.0 - len(stripped(series)) / max(len(series), 1))
+    evidence = _key_evidence(column, series, amount) if share < 1.0 else None
+    if share == 1.0 or evidence == "key":
+        return "empty" if share == 1.0 else "key", column
+    if share > MOSTLY_MISSING:
+        return "sparse", f"{column} ({share:.0%} missing)"
+    if evidence == "doubt":
+        repeats = int(series.dropna().duplicated().sum())
+        return "doubt", f"{column} ({repeats:,} repeated values)" if repeats else column
+    return None, column
 
 
 def _column_to_numbers(series: pd.Series, decimal: str) -> tuple[pd.Series | pd.DataFrame | None, str | None, str]:
@@ -150,17 +139,15 @@ def _drop_incomplete(values: np.ndarray, labels: np.ndarray, names: list[str], n
 
 def clean(frame: pd.DataFrame, target: str | None = "target", drop_columns: tuple[str, ...] = ()
           ) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
-    """A raw table -> complete numeric rows, 0/1 labels and notes for the user, before any split.
-
-    The target is found (`find_target`) and encoded (`encode_target`), rows without a label dropped; keys, empty
-    and mostly-missing columns are left out; numbers are read with the file's one convention (`read_csv` keeps it
-    in `frame.attrs`), yes/no columns become 1/0, short text categories one 0/1 column each (`pd.get_dummies`),
-    other text is ignored; rows with a missing or infinite value are dropped.
+    """A raw table -> complete numeric rows, 0/1 labels and notes for the user: the target found and encoded, rows
+    without a label dropped; keys, empty and mostly-missing columns left out; numbers read with the file's one
+    convention (kept by `read_csv` in `frame.attrs`), yes/no as 1/0, short text categories one 0/1 column each
+    (`pd.get_dummies`), other text ignored; rows with a missing or infinite value dropped.
 
     Args:
         frame: the raw table, from `read_csv` or built in (any index).
         target: the column to predict; None picks one by `choose_target`'s rules (and says which in the notes).
-        drop_columns: raw columns to leave out (e.g. one that gives the answer away, see `checks.data_warnings`).
+        drop_columns: raw columns to leave out (e.g. one that gives the answer away, see `data_warnings`).
 
     Returns:
         (values float64 (rows, features), labels float32 (rows,) of 0/1, feature names, notes: what `read_csv`
@@ -198,17 +185,21 @@ def clean(frame: pd.DataFrame, target: str | None = "target", drop_columns: tupl
         notes.append(f"Dropped {_rows(int((~labelled).sum()))} with no value in the target column {target!r}.")
         frame, labels = frame[labelled], labels[labelled]
     notes_before = len(notes)
-    usable = _usable_columns(frame.drop(columns=[target]), notes, frozenset(read_by.get("amounts", ())))
-    blocks, done, groups = [], {kind: [] for kind in _COLUMN_NOTES}, {}
-    for column in usable.columns:
-        block, kind, detail = _column_to_numbers(usable[column], read_by.get("decimal", POINT))
+    blocks, done, groups = [], {kind: [] for kind in _NOTES}, {}
+    for column in frame.columns.drop(target):
+        use, detail = _left_out(column, frame[column], column in read_by.get("amounts", ()))
+        if use:
+            done[use].append(detail)
+        if use in ("empty", "key", "sparse"):
+            continue
+        block, kind, detail = _column_to_numbers(frame[column], read_by.get("decimal", POINT))
         if kind:
             done[kind].append(detail)
         if block is not None:
             blocks.append(block)
         if kind == "one-hot":
-            groups[str(column)] = [str(c) for c in block.columns]
-    notes.extend(template.format(_names(done[kind])) for kind, template in _COLUMN_NOTES.items() if done[kind])
+            groups[column] = [str(c) for c in block.columns]
+    notes.extend(template.format(_names(done[kind])) for kind, template in _NOTES.items() if done[kind])
     if not blocks:
         raise DataError("No usable feature columns are left besides the target; dlviz needs at least one column "
                         "of numbers (or short text categories) to learn from. " + " ".join(notes[notes_before:]))

@@ -82,7 +82,7 @@ def stripped(series: pd.Series) -> pd.Series:
         series: any column (rows,).
 
     Returns:
-        str (rows kept,) with the kept rows' index labels.
+        str (rows kept,), with their index labels.
     """
     text = series.dropna().astype(str).str.strip()
     return text[text != ""]

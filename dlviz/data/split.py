@@ -1,4 +1,5 @@
-"""Splitting and scaling the lesson's way -> `Dataset`; `prepare` runs the whole pipeline on a read frame."""
+"""Splitting and scaling the lesson's way -> `Dataset` (`prepare` runs the whole pipeline on a read frame), and the
+warnings to give before training on it (`data_warnings`)."""
 
 import hashlib
 import math
@@ -18,16 +19,14 @@ _SAMPLE_SEED = 0  # the fixed random sample of `max_rows` rows: the same rows on
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """A validated, split and (optionally) standardised dataset. Arrays are float32 and read-only.
+    """A validated, split and (optionally) standardised dataset; its arrays are float32 and read-only.
 
-    The split is the lesson's: `train_test_split(X, y, test_size=0.2, random_state=42)` (with `stratify=y` when
-    `stratified`), then Keras' `validation_split=0.2` holds out the *last* `n - floor(n * 0.8)` of the n training
-    rows (keras/src/trainers/data_adapters/array_slicing.py, `train_validation_split`). With `stratified`, the
-    training rows are first reordered as `train_test_split(range(n), test_size=n_val, stratify=y_train,
-    random_state=42)` -> (fit rows, then validation rows), so that tail is stratified too.
-
-    Scaling: when `standardized`, a `StandardScaler` (population std; a constant column keeps scale 1) fitted on the
-    rows that actually train (x_train, *without* the validation tail) scales every part. The printed code copies this.
+    The lesson's split: `train_test_split(X, y, test_size=0.2, random_state=42)` (`stratify=y` when `stratified`),
+    then Keras' `validation_split=0.2` holds out the *last* `n - floor(n * 0.8)` training rows
+    (keras/src/trainers/data_adapters/array_slicing.py). When `stratified`, the training rows are first reordered by
+    `train_test_split(range(n), test_size=n_val, stratify=y_train, random_state=42)` as (fit rows, validation rows).
+    When `standardized`, a `StandardScaler` fitted on x_train (the rows that train, *without* the validation tail)
+    scales every part, as the printed code does.
 
     Attributes:
         x_train, y_train, x_val, y_val, x_test, y_test: (rows, features) and (rows,) of 0/1: the rows that train,
@@ -109,8 +108,8 @@ class Dataset:
 
 def lesson_split(values: np.ndarray, labels: np.ndarray, *, stratify: bool = False
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The lesson's split (see `Dataset`): test 20% by scikit-learn's `train_test_split(random_state=42)`, then the
-    last `n - floor(n * (1 - 0.2))` training rows are validation, as Keras computes it.
+    """The lesson's split (see `Dataset`): test 20% by `train_test_split(random_state=42)`, then the last
+    `n - floor(n * 0.8)` training rows are validation, as Keras computes it.
 
     Args:
         values: (rows, features).
@@ -121,7 +120,7 @@ def lesson_split(values: np.ndarray, labels: np.ndarray, *, stratify: bool = Fal
         x_train, y_train, x_val, y_val, x_test, y_test.
 
     Raises:
-        DataError: a stratified split is impossible (a class with fewer rows than the parts need).
+        DataError: a stratified split is impossible (a class has fewer rows than the parts need).
     """
     try:
         x_full, x_test, y_full, y_test = train_test_split(
@@ -177,9 +176,8 @@ def prepare(frame: pd.DataFrame, target: str | None = "target", *, name: str = "
             cleaning and before splitting.
         standardize: scale features by the training rows' mean and standard deviation.
         stratify: stratify the test split and the validation tail by class.
-        fingerprint: the Dataset's identity (its runs' cache key); by default a hash of the prepared arrays. Built-in
-            data passes a name of its generator version and settings instead (`load_builtin`), so that shipped runs
-            never depend on how a machine rounds generated floats.
+        fingerprint: the Dataset's identity (its runs' cache key); by default a hash of the prepared arrays.
+            `load_builtin` passes its data version and settings, so shipped runs never depend on float rounding.
 
     Returns:
         The `Dataset`, its notes saying every decision and change made on the way.
@@ -214,3 +212,72 @@ def prepare(frame: pd.DataFrame, target: str | None = "target", *, name: str = "
     digest = hashlib.sha1(b"".join(array.tobytes() for array in arrays) + settings).hexdigest()[:16]
     return Dataset(name, tuple(feature_names), *arrays, source_x, source_y, standardize, stratify,
                    fingerprint or digest, tuple(notes))
+
+
+_IMBALANCE_SHARE = 0.8  # warn when always answering the majority class already scores this share of training rows
+# Validation rows that also occur in training are answered from memory: at 5% a model that memorised them gains up
+# to 5 points of validation accuracy for free.
+_DUPLICATE_SHARE = 0.05
+
+
+@dataclass(frozen=True)
+class DataWarning:
+    """One warning before training.
+
+    Attributes:
+        kind: "leak", "imbalance" or "shared_duplicates".
+        message: a plain sentence with the numbers, for the user.
+        column: the raw feature it is about (None for the whole table).
+        value: the warning's main number (a share in 0..1 or a count).
+        baseline: the accuracy (0..1) of always answering the majority class, where it matters.
+    """
+
+    kind: str
+    message: str
+    column: str | None = None
+    value: float = float("nan")
+    baseline: float = float("nan")
+
+
+def data_warnings(dataset: Dataset) -> list[DataWarning]:
+    """What to tell the user before training, at most one warning per kind and column.
+
+    Args:
+        dataset: the prepared data.
+
+    Returns:
+        `DataWarning`s in this order: leaking columns (a feature that alone separates the classes of the training
+        rows by one threshold, `x > t` or `x < t`: a copy of the target, a recoded copy, or a value filled in after
+        the outcome); class imbalance (always answering the majority class already scores 80% of the training rows);
+        validation rows (features and label) that also occur among the training rows (at least 5% of them).
+    """
+    warnings = []
+    x, y, *_ = lesson_split(dataset.source_x, dataset.source_y, stratify=dataset.stratified)  # unscaled rows
+    for j, name in enumerate(dataset.feature_names):
+        positives, negatives = x[y == 1, j], x[y == 0, j]
+        if len(positives) and len(negatives) and (positives.min() > negatives.max()
+                                                  or positives.max() < negatives.min()):
+            same = bool(np.array_equal(x[:, j], y) or np.array_equal(x[:, j], 1 - y))
+            how = "is a copy of the target" if same else "alone predicts the target with one threshold"
+            warnings.append(DataWarning(
+                "leak", f"The column {name!r} {how}: 100% of the {len(y):,} training rows. It gives the answer away "
+                        "(the model learns nothing else); drop it unless it will be known when predicting.",
+                column=name, value=1.0))
+    share, majority = dataset.majority_share_train, dataset.majority_class
+    if share >= _IMBALANCE_SHARE:
+        warnings.append(DataWarning(
+            "imbalance", f"{share:.0%} of the training rows are class {majority}: always answering {majority} "
+                         f"already scores {share:.1%} training accuracy ({dataset.majority_share_val:.1%} on "
+                         "validation). Compare every accuracy with that baseline, not with 50%.",
+            value=share, baseline=share))
+    if len(dataset.y_val):
+        train = {row.tobytes() for row in np.column_stack([dataset.x_train, dataset.y_train])}
+        val = np.column_stack([dataset.x_val, dataset.y_val])
+        shared = sum(row.tobytes() in train for row in val)
+        if shared / len(val) >= _DUPLICATE_SHARE:
+            warnings.append(DataWarning(
+                "shared_duplicates", f"{shared:,} of the {len(val):,} validation rows ({shared / len(val):.0%}) also "
+                                     "appear in the training rows. A model can answer them from memory, so validation "
+                                     "accuracy looks better than it is; remove duplicate rows from the file.",
+                value=float(shared)))
+    return warnings
