@@ -231,8 +231,6 @@ def read_csv(source: Source) -> pd.DataFrame:
         DataError: anything that is not a readable CSV table, with a message for the user.
     """
     data = _read_bytes(source)
-    if not data.strip():
-        raise DataError(_EMPTY)
     for magic, what, advice in _MAGIC_NUMBERS:
         if data.startswith(magic):
             raise DataError(f"This is {what}, not a CSV text file. {advice}")
@@ -258,7 +256,7 @@ def read_csv(source: Source) -> pd.DataFrame:
     if data_rows == 0:
         raise DataError(f"The file has a header ({', '.join(header[:6])}) but no data rows. Expected at least "
                         f"{MIN_ROWS} rows of data.")
-    head = text if len(text) <= 2**20 else text[:text.rfind("\n", 0, 2**20) + 1] or text  # need not copy 50 MB
+    head = text if len(text) <= 2**20 else text[:text.rfind("\n", 0, 2**20) + 1]  # no copy of a 50 MB text
     try:
         sample = _parse(head, sep, dtype=str, nrows=_NUMBER_SAMPLE_ROWS)
     except DataError:  # the cut fell inside a quoted value that holds a line break
