@@ -156,16 +156,9 @@ def clean(frame: pd.DataFrame, target: str | None = "target", drop_columns: tupl
     Raises:
         DataError: anything about the data a user must fix, with a message for them.
     """
-    read_by = getattr(frame, "attrs", {}).get(READ_BY, {})
+    read_by = frame.attrs.get(READ_BY, {})  # read_csv also refused repeated names and too many columns
     notes: list[str] = list(read_by.get("notes", ()))
-    if not isinstance(frame, pd.DataFrame):
-        raise DataError(f"Expected a table (a pandas DataFrame); got {type(frame).__name__}.")
     frame = frame.rename(columns=lambda c: str(c).strip())
-    if frame.columns.duplicated().any():
-        repeated = sorted(set(frame.columns[frame.columns.duplicated()]))
-        raise DataError(f"Column names must be unique; repeated: {', '.join(map(repr, repeated[:8]))}.")
-    if frame.shape[1] > MAX_COLUMNS:
-        raise DataError(f"The data has {frame.shape[1]:,} columns; dlviz accepts up to {MAX_COLUMNS:,}.")
     if len(frame) < MIN_ROWS:
         raise DataError(f"The data has {_rows(len(frame))}; dlviz needs at least {MIN_ROWS} to split them into "
                         "training, validation and test sets.")

@@ -42,20 +42,16 @@ def _read_bytes(source: Source) -> bytes:
         data = bytes(source)
     elif isinstance(source, (str, os.PathLike)):
         try:
-            size = os.path.getsize(source)  # checked before reading: the file may be huge
             with open(source, "rb") as handle:
-                data = handle.read(MAX_UPLOAD_BYTES + 1) if size <= MAX_UPLOAD_BYTES else b""
+                data = handle.read(MAX_UPLOAD_BYTES + 1)
         except (OSError, ValueError) as exc:  # missing, a directory, no permission, a NUL in the name
             shown = str(os.fspath(source))
             hint = " (a text argument is read as a file path; pass CSV text as bytes)" if "\n" in shown else ""
             raise DataError(f"Could not open the file {shown[:200]!r}: "
                             f"{getattr(exc, 'strerror', None) or exc}{hint}.") from None
-        if size > MAX_UPLOAD_BYTES:
-            raise DataError(_too_big(size))
     elif hasattr(source, "read"):
         try:  # an upload may have been read before: getvalue() is the whole file whatever the position
-            getvalue = getattr(source, "getvalue", None)
-            data = getvalue() if callable(getvalue) else source.read(MAX_UPLOAD_BYTES + 1)
+            data = source.getvalue() if hasattr(source, "getvalue") else source.read(MAX_UPLOAD_BYTES + 1)
         except (OSError, ValueError) as exc:  # e.g. a closed file
             raise DataError(f"Could not read the uploaded file: {exc}.") from None
         if not isinstance(data, (str, bytes, bytearray, memoryview)):
@@ -64,13 +60,10 @@ def _read_bytes(source: Source) -> bytes:
     else:
         raise DataError(f"Expected a CSV file (a path, bytes or an uploaded file); got {type(source).__name__}.")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise DataError(_too_big(len(data)))
+        size = os.path.getsize(source) if isinstance(source, (str, os.PathLike)) else len(data)
+        raise DataError(f"The file is too large: {size:,} bytes ({size / 2**20:.1f} MB); dlviz accepts CSV files up "
+                        f"to {MAX_UPLOAD_BYTES // 2**20} MB ({MAX_UPLOAD_BYTES:,} bytes). Upload a sample of the rows.")
     return data
-
-
-def _too_big(size: int) -> str:
-    return (f"The file is too large: {size:,} bytes ({size / 2**20:.1f} MB); dlviz accepts CSV files up to "
-            f"{MAX_UPLOAD_BYTES // 2**20} MB ({MAX_UPLOAD_BYTES:,} bytes). Upload a sample of the rows.")
 
 
 def _decode(data: bytes) -> tuple[str, str]:
