@@ -96,24 +96,19 @@ def _sniff_separator(text: str) -> str:
     """The separator that splits the sample lines most consistently, then into the most fields. Not csv.Sniffer
     (pandas' `sep=None`): it prefers "," whenever "," is as consistent, so `0,5;1;yes` rows would split at commas."""
     lines = [line for line in text[:_SAMPLE_BYTES].splitlines()[:50] if line.strip()]
-    best, best_score = ",", (-1.0, 0)
-    for sep in _SEPARATOR_NAMES:
+
+    def score(sep: str) -> tuple[float, int]:  # (share of lines as wide as the first, its width); ties: "," first
         counts = [len(row) for row in csv.reader(lines, delimiter=sep, skipinitialspace=True)]
-        if counts and counts[0] >= 2:
-            score = (round(sum(count == counts[0] for count in counts) / len(counts), 1), counts[0])
-            best, best_score = (sep, score) if score > best_score else (best, best_score)
-    return best
-
-
-def _text_stream(text: str) -> io.StringIO:
-    return io.StringIO(text, newline=None)  # universal newlines: \r\n and old-Mac \r both become \n
+        valid = counts and counts[0] >= 2
+        return (round(sum(count == counts[0] for count in counts) / len(counts), 1), counts[0]) if valid else (-1, 0)
+    return max(_SEPARATOR_NAMES, key=score)
 
 
 def _check_table(text: str, sep: str, skipped_lines: int) -> tuple[list[str], int]:
     """Walk the rows once with the csv module: header names and the number of data rows. pandas pads short rows and
     (with index_col=False) cuts long ones silently; a learner should hear which line is broken instead.
     `skipped_lines` keeps line numbers true to the file the user has."""
-    reader = csv.reader(_text_stream(text), delimiter=sep, skipinitialspace=True, strict=True)
+    reader = csv.reader(io.StringIO(text, newline=None), delimiter=sep, skipinitialspace=True, strict=True)
     header: list[str] | None = None
     data_rows = last_line = 0
     try:
@@ -193,11 +188,11 @@ def _generated_header(text: str, sep: str) -> str | None:
 
 
 def _parse(text: str, sep: str, **options) -> pd.DataFrame:
-    """`pd.read_csv` on text the row check has accepted, names stripped; `options` (dtype, nrows, decimal) pass on."""
+    """`pd.read_csv` on checked text (universal newlines), names stripped; `options` (dtype, nrows, decimal) pass on."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the row check already refused what pandas would warn about
-            frame = pd.read_csv(_text_stream(text), sep=sep, index_col=False, skipinitialspace=True,
+            frame = pd.read_csv(io.StringIO(text, newline=None), sep=sep, index_col=False, skipinitialspace=True,
                                 low_memory=False, **options)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OverflowError, csv.Error) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -233,10 +228,8 @@ def read_csv(source: Source) -> pd.DataFrame:
     sample = text[:_SAMPLE_BYTES]
     if len(_CONTROL_CHARS.findall(sample)) > 0.01 * len(sample):
         raise DataError(_NOT_TEXT)
-    if sample.lstrip()[:1] in ("{", "["):
-        raise DataError(f"This looks like JSON, not CSV. {_EXPECTED}")
-    if sample.lstrip()[:1] == "<":
-        raise DataError(f"This looks like HTML or XML (a web page?), not CSV. {_EXPECTED}")
+    if kind := {"{": "JSON", "[": "JSON", "<": "HTML or XML (a web page?)"}.get(sample.lstrip()[:1]):
+        raise DataError(f"This looks like {kind}, not CSV. {_EXPECTED}")
     first, _, rest = text.partition("\n")
     declared = first.strip(" \r")[4:] if re.fullmatch(r"(?i)sep=[,;\t|]", first.strip(" \r")) else None
     text, sep = (rest, declared) if declared else (text, _sniff_separator(text))  # Excel's `sep=;` line

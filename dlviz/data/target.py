@@ -29,8 +29,8 @@ class TargetChoice:
     rule: str
 
 
-def _named_target(frame: pd.DataFrame) -> list:
-    return [c for c in frame.columns if str(c).strip().lower() == "target"]
+def _matching(frame: pd.DataFrame, name: object) -> list:
+    return [c for c in frame.columns if str(c).strip().lower() == str(name).strip().lower()]
 
 
 def _label_like(name: object) -> bool:
@@ -64,7 +64,7 @@ def choose_target(frame: pd.DataFrame) -> TargetChoice:
     >>> choose_target(pd.DataFrame({"Gender": ["F", "M"] * 10, "Exited": [0, 1] * 10})).column
     'Exited'
     """
-    named = _named_target(frame)
+    named = _matching(frame, "target")
     if len(named) == 1:
         return TargetChoice(named[0], f"the column is named `{named[0]}`")
     if len(named) > 1:
@@ -114,9 +114,9 @@ def find_target(frame: pd.DataFrame, target: str | None, notes: list[str]) -> st
             if choice.column != "target":
                 notes.append(f"Predicting {choice.column!r}: {choice.rule}.")
             return choice.column
-        if _named_target(frame):
-            raise DataError(f"Several columns could be the target: {', '.join(map(repr, _named_target(frame)))}. "
-                            "Rename all but one, or choose the target.")
+        if named := _matching(frame, "target"):
+            raise DataError(f"Several columns could be the target: {', '.join(map(repr, named))}. Rename all but one, "
+                            "or choose the target.")
         candidates = binary_target_candidates(frame)
         hint = (f" Columns with two values that could be the target: {', '.join(map(str, candidates[:8]))}."
                 if candidates else "")
@@ -125,7 +125,7 @@ def find_target(frame: pd.DataFrame, target: str | None, notes: list[str]) -> st
                         f"{_columns(frame)}.{hint}")
     if str(target) in frame.columns:
         return str(target)  # a name the user chose wins, even if another differs only in case
-    matches = [c for c in frame.columns if str(c).strip().lower() == str(target).strip().lower()]
+    matches = _matching(frame, target)
     if len(matches) > 1:
         raise DataError(f"Several columns could be the target {str(target)!r}: {', '.join(map(repr, matches))}. "
                         "Rename all but one.")
