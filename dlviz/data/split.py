@@ -11,7 +11,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from dlviz.data.clean import clean
-from dlviz.data.rules import MIN_ROWS, SPLIT_RANDOM_STATE, TEST_SIZE, VALIDATION_SPLIT, DataError
+from dlviz.data.rules import SPLIT_RANDOM_STATE, TEST_SIZE, VALIDATION_SPLIT, DataError
 
 STRATIFY_CONTROL = "Stratified split"  # the UI's toggle for `stratify=True`; error messages name it
 _SAMPLE_SEED = 0  # the fixed random sample of `max_rows` rows: the same rows on every run
@@ -190,9 +190,6 @@ def prepare(frame: pd.DataFrame, target: str | None = "target", *, name: str = "
         keep = np.sort(np.random.default_rng(_SAMPLE_SEED).choice(len(values), size=max_rows, replace=False))
         values, y_all = values[keep], y_all[keep]
         notes.append(f"Using {max_rows:,} of the rows (a fixed random sample).")
-    if len(values) < MIN_ROWS:
-        raise DataError(f"Only {len(values)} usable rows; dlviz needs at least {MIN_ROWS} to split into "
-                        "training, validation and test sets.")
     if len(np.unique(y_all)) < 2:
         raise DataError(f"After removing incomplete rows, only class {int(y_all[0])} is left in the target; "
                         "expected rows of both classes, 0 and 1.")
@@ -255,8 +252,7 @@ def data_warnings(dataset: Dataset) -> list[DataWarning]:
     x, y, *_ = lesson_split(dataset.source_x, dataset.source_y, stratify=dataset.stratified)  # unscaled rows
     for j, name in enumerate(dataset.feature_names):
         positives, negatives = x[y == 1, j], x[y == 0, j]
-        if len(positives) and len(negatives) and (positives.min() > negatives.max()
-                                                  or positives.max() < negatives.min()):
+        if positives.min() > negatives.max() or positives.max() < negatives.min():  # prepare: both classes train
             same = bool(np.array_equal(x[:, j], y) or np.array_equal(x[:, j], 1 - y))
             how = "is a copy of the target" if same else "alone predicts the target with one threshold"
             warnings.append(DataWarning(
@@ -270,14 +266,13 @@ def data_warnings(dataset: Dataset) -> list[DataWarning]:
                          f"already scores {share:.1%} training accuracy ({dataset.majority_share_val:.1%} on "
                          "validation). Compare every accuracy with that baseline, not with 50%.",
             value=share, baseline=share))
-    if len(dataset.y_val):
-        train = {row.tobytes() for row in np.column_stack([dataset.x_train, dataset.y_train])}
-        val = np.column_stack([dataset.x_val, dataset.y_val])
-        shared = sum(row.tobytes() in train for row in val)
-        if shared / len(val) >= _DUPLICATE_SHARE:
-            warnings.append(DataWarning(
-                "shared_duplicates", f"{shared:,} of the {len(val):,} validation rows ({shared / len(val):.0%}) also "
-                                     "appear in the training rows. A model can answer them from memory, so validation "
-                                     "accuracy looks better than it is; remove duplicate rows from the file.",
-                value=float(shared)))
+    train = {row.tobytes() for row in np.column_stack([dataset.x_train, dataset.y_train])}
+    val = np.column_stack([dataset.x_val, dataset.y_val])
+    shared = sum(row.tobytes() in train for row in val)
+    if shared / len(val) >= _DUPLICATE_SHARE:
+        warnings.append(DataWarning(
+            "shared_duplicates", f"{shared:,} of the {len(val):,} validation rows ({shared / len(val):.0%}) also "
+                                 "appear in the training rows. A model can answer them from memory, so validation "
+                                 "accuracy looks better than it is; remove duplicate rows from the file.",
+            value=float(shared)))
     return warnings
