@@ -53,10 +53,12 @@ class Dataset:
 
     @property
     def n_features(self) -> int:
+        """Columns of the x arrays (after one-hot encoding)."""
         return len(self.feature_names)
 
     @property
     def n_rows(self) -> int:
+        """Rows in all three parts (after cleaning and sampling)."""
         return len(self.y_train) + len(self.y_val) + len(self.y_test)
 
     @property
