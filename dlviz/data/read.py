@@ -29,8 +29,8 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32", "UTF-32"), (codecs.BOM_UTF32_BE, "utf-3
 _SAMPLE_BYTES = 64 * 1024
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # not in text files (tab, newlines are)
 _SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "|"}
-_EXPECTED = "Expected a header row and values separated by commas, semicolons, tabs or |."
-_NOT_TEXT = f"This does not look like a CSV text file: it contains binary data. Expected text with a {_EXPECTED[11:]}"
+_EXPECTED = "a header row and values separated by commas, semicolons, tabs or |."
+_NOT_TEXT = f"This does not look like a CSV text file: it contains binary data. Expected text with {_EXPECTED}"
 _EMPTY = f"The file is empty. Expected a CSV with a header row and at least {MIN_ROWS} rows of data."
 _NUMBER = re.compile(r"[+-]?[\d.,]*\d[\d.,]*([eE][+-]?\d+)?")
 _NUMBER_SAMPLE_ROWS = 2_000  # rows read as text to decide the file's number convention
@@ -71,8 +71,8 @@ def _decode(data: bytes) -> tuple[str, str]:
     its zero bytes (ASCII text in UTF-16 has one in every other position); else UTF-8, then Windows-1252 (what Excel
     writes on Windows), then Latin-1, which accepts any byte."""
     codec = next(((codec, label) for bom, codec, label in _BOMS if data.startswith(bom)), None)
-    even, odd = data[:_SAMPLE_BYTES:2], data[1:_SAMPLE_BYTES:2]
     if not codec and len(data) >= 4:
+        even, odd = data[:_SAMPLE_BYTES:2], data[1:_SAMPLE_BYTES:2]
         zeros = even.count(0) / len(even), odd.count(0) / len(odd)
         codec = (("utf-16-le", "UTF-16") if zeros[1] > 0.4 and zeros[0] < 0.05 else
                  ("utf-16-be", "UTF-16") if zeros[0] > 0.4 and zeros[1] < 0.05 else None)
@@ -229,7 +229,7 @@ def read_csv(source: Source) -> pd.DataFrame:
     if len(_CONTROL_CHARS.findall(sample)) > 0.01 * len(sample):
         raise DataError(_NOT_TEXT)
     if kind := {"{": "JSON", "[": "JSON", "<": "HTML or XML (a web page?)"}.get(sample.lstrip()[:1]):
-        raise DataError(f"This looks like {kind}, not CSV. {_EXPECTED}")
+        raise DataError(f"This looks like {kind}, not CSV. Expected {_EXPECTED}")
     first, _, rest = text.partition("\n")
     declared = first.strip(" \r")[4:] if re.fullmatch(r"(?i)sep=[,;\t|]", first.strip(" \r")) else None
     text, sep = (rest, declared) if declared else (text, _sniff_separator(text))  # Excel's `sep=;` line
