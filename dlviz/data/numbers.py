@@ -2,8 +2,8 @@
 
 A spreadsheet writes all its numbers one way, so "1.200" in a file whose other columns say "0,75" is 1200, not 1.2.
 Columns vote with their values that read only one way ("0,75", "1.234,5", "3.14"); a tie or no evidence falls back
-on the separator (European Excel writes semicolon files with decimal commas). Not `pd.read_csv(decimal=,
-thousands=)`: it drops a thousands mark anywhere ("3.5" -> 35), so a column written the other way would pass unseen.
+on the separator (European Excel writes semicolon files with decimal commas). `pd.read_csv(decimal=)` reads plain
+columns; not `thousands=`: it drops the mark anywhere ("3.5" -> 35), so a column written the other way passes unseen.
 """
 
 import re
