@@ -75,6 +75,14 @@ def test_a_column_against_the_files_convention_is_read_its_own_way_and_said():
     assert any("b write numbers the other way" in note for note in dataset.notes)
 
 
+def test_scientific_numbers_in_a_decimal_comma_file_stay_numbers():
+    # Neither convention reads "7.8e+05" in a semicolon file of decimal commas: it keeps pandas' plain reading.
+    rows = [[f"{i % 7},5", f"{i + 1}.25e+05" if i != 3 else "NA", str(i % 2)] for i in range(N)]
+    dataset = load_csv(lines(["w", "big", "target"], rows, ";"))
+    assert dataset.feature_names == ("w", "big") and dataset.n_rows == N - 1
+    np.testing.assert_allclose(column(dataset, "big")[:3], [125_000, 225_000, 325_000])
+
+
 def test_plain_files_get_no_number_note():
     rows = [[f"{i % 7}.5", str(i % 3), str(i % 2)] for i in range(N)]
     assert load_csv(lines(["a", "b", "target"], rows, ",")).notes == ()
