@@ -1,11 +1,11 @@
 """Predict, then see (issue 19): one or two questions about THIS sweep per page, asked before its curves are shown,
 and the check of each answer against the run's own findings, with its numbers.
 
-Questions are data: `questions(context)` builds them from the sweep (values swept, epochs trained, training rows),
-each with a widget kind and a `check(answer, findings, context) -> Verdict`. `findings` is the page's
-`dlviz.analysis.sweeps.SweepFindings` (epochs, batch size, learning rate) or `dlviz.analysis.grid.Grid` (interplay).
-Where the runs cannot decide (values that tie within seed noise, seeds that disagree) a check says so and calls no
-answer right. No Streamlit here: `dlviz.ui.predict` draws the questions.
+Questions are data: a kind's `questions(context)` (`dlviz.kinds.Kind.questions`) builds them from the sweep (values
+swept, epochs trained, training rows), each with a widget kind and a `check(answer, findings, context) -> Verdict`.
+`findings` is the page's `dlviz.analysis.sweeps.SweepFindings` (epochs, batch size, learning rate) or
+`dlviz.analysis.grid.Grid` (interplay). Where the runs cannot decide (values that tie within seed noise, seeds that
+disagree) a check says so and calls no answer right. No Streamlit here: `dlviz.ui.predict` draws the questions.
 """
 
 from __future__ import annotations
@@ -369,15 +369,3 @@ def grid_questions(context: Context) -> list[Question]:
                               f"{format_count(context.batch_sizes[-1])}, will the best learning rate rise with the "
                               "batch size?", RADIO, check_trend, options=(RISES, SAME, FALLS),
                      labels=("Yes, it rises", "No, it stays the same", "No, it falls"))]
-
-
-def questions(context: Context) -> tuple[Question, ...]:
-    """The questions a page asks about this sweep (its kind's `questions`; none when the sweep is too small)."""
-    return tuple(context.kind.questions(context))
-
-
-def check(question: Question, answer: Any, findings: Any, context: Context) -> Verdict | None:
-    """The verdict on one answer; None for an unanswered question."""
-    if answer is None:
-        return None
-    return question.check(answer, findings, context)
