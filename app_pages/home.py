@@ -22,16 +22,10 @@ class Step:
     look: str
 
     def query(self) -> dict[str, str | list[str]]:
-        """The link's query: each setting's URL key and its value as the control shows it (repeated keys for several
-        values): Streamlit's `bind="query-params"` reads a link by the shown text ("weight updates", not "updates"),
-        also when the session already has the control."""
-        def text(setting: Setting, value: object) -> str:
-            if isinstance(value, bool):
-                return "true" if value else "false"
-            return setting.format(value)
-
-        return {s.key: [text(s, v) for v in value] if isinstance(value, (list, tuple)) else text(s, value)
-                for s, value in self.values}
+        """The link's query: each setting's URL key and its value as the binding spells it (`controls.url_text`;
+        repeated keys for several values)."""
+        return {s.key: [controls.url_text(s, v) for v in value] if isinstance(value, (list, tuple))
+                else controls.url_text(s, value) for s, value in self.values}
 
 
 # The lesson's questions, in its order of ideas: how long, how often, how big a step, then a diagnosis. Each link

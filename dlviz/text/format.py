@@ -93,6 +93,11 @@ def join_words(words: Sequence[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
+def join_counts(counts: Sequence[int]) -> str:
+    """"16, 64 and 1,024"."""
+    return join_words([format_count(c) for c in counts])
+
+
 def join_values(kind: Any, values: Sequence[Hashable]) -> str:
     """Swept values joined as in `join_words`."""
     return join_words([format_value(kind, v) for v in values])

@@ -15,7 +15,8 @@ from dlviz.analysis.compare import compare
 from dlviz.analysis.grid import (BEST_VAL_LOSS, FINAL_VAL_ACCURACY, GUIDE_SOURCE, HIGHER_IS_BETTER,
                                  SAME_EPOCHS, SAME_UPDATES, Grid, RowBest)
 from dlviz.runs import updates_per_epoch
-from dlviz.text.format import format_count, format_loss, format_lr, format_percent, format_ratio, join_words
+from dlviz.text.format import (format_count, format_loss, format_lr, format_percent, format_ratio, join_counts,
+                               join_words)
 from dlviz.text.seeds import at_seeds, on_every_seed, over_seeds
 
 OUTCOME_LABELS = {
@@ -144,11 +145,6 @@ def _trend(grid: Grid, rows: list[RowBest], budget: str) -> list[str]:
                             "Try more seeds, more epochs, or learning rates closer together.")]
 
 
-def _batches(batch_sizes: Sequence[int]) -> str:
-    """"batch 16", "batch 16 and 1,024", "batch 16, 64 and 256"."""
-    return "batch " + join_words([format_count(b) for b in batch_sizes])
-
-
 def _divergence_places(grid: Grid, diverged: np.ndarray) -> list[str]:
     """Where cells diverged, by learning rate, true of every row: the top block of learning rates where every batch
     size diverged ("from learning rate 1 up at every batch size"), then each lower rate that diverged somewhere with
@@ -167,7 +163,7 @@ def _divergence_places(grid: Grid, diverged: np.ndarray) -> list[str]:
         if not diverged[:, j].any():
             continue
         rows = [b for b, d in zip(grid.batch_sizes, diverged[:, j]) if d]
-        where = "at every batch size" if full[j] else f"{'only ' if parts else ''}at {_batches(rows)}"
+        where = "at every batch size" if full[j] else f"{'only ' if parts else ''}at batch {join_counts(rows)}"
         parts.append(f"at learning rate {format_lr(grid.learning_rates[j])} {where}" if n_rows > 1 or not full[j]
                      else f"at learning rate {format_lr(grid.learning_rates[j])}")
     return parts
@@ -186,7 +182,7 @@ def _divergence(grid: Grid) -> list[str]:
     nested = all((diverged[i + 1] <= diverged[i]).all() for i in range(diverged.shape[0] - 1))
     if diverged.shape[0] > 1 and nested and diverged[-1].sum() < diverged[0].sum():
         clean = [b for b, row in zip(grid.batch_sizes, diverged) if not row.any()]
-        tail = f" ({_batches(clean)} at no learning rate tried)" if clean else ""
+        tail = f" (batch {join_counts(clean)} at no learning rate tried)" if clean else ""
         out.append(f"Larger batches stand bigger steps here: wherever a batch size diverged, every smaller one did "
                    f"too, and batch {format_count(grid.batch_sizes[-1])} diverged at fewer learning rates than batch "
                    f"{format_count(grid.batch_sizes[0])}{tail}.")

@@ -49,7 +49,7 @@ def check_link(settings: Iterable[Setting]) -> None:
                            f"the link: {refused[0][1]}. {what}")
         elif len(values) < len(raw) and setting.widget == "multiselect":
             notices.append(f"The link repeats a value of `{setting.key}`; each value is used once.")
-        bound = [_bound_text(setting, v) for v in values]
+        bound = [url_text(setting, v) for v in values]
         if bound != raw:
             rewritten = True
             if not values:
@@ -77,8 +77,9 @@ def follow_link(settings: Iterable[Setting]) -> None:
             st.session_state[setting.key] = linked
 
 
-def _bound_text(setting: Setting, value: Any) -> str:
-    """How Streamlit's binding spells `value` in the URL: a choice by its label, a toggle as true/false."""
+def url_text(setting: Setting, value: Any) -> str:
+    """How Streamlit's binding spells `value` in the URL (and reads it from a link, also when the session already
+    has the control): a choice by its label ("weight updates", not "updates"), a toggle as true/false."""
     if setting.widget == "toggle":
         return "true" if value else "false"
     if setting.widget == "slider":

@@ -15,6 +15,7 @@ from dlviz.analysis.sweeps import SweepFindings
 from dlviz.runs import RunHistory, histories_frame
 from dlviz.text import lessons
 from dlviz.text.format import value_label
+from dlviz.text.grid import capped_sentence
 from dlviz.text.predictions import Context
 from dlviz.ui import controls, layout, predict, sweep, teaching
 from dlviz.ui.sidebar import Selection, selection
@@ -83,14 +84,9 @@ def draw(kind: Any) -> SweepPage | None:
     controls.check_link(kind.page.settings)
     controls.show_notices()
     values, epochs, options = _controls(kind, chosen)
-    if kind.capped_by_rows:  # a value above the training rows means all of them: the same run as the rows
-        too_big = [v for v in values if v > n_train]
-        values = sorted({min(v, n_train) for v in values})
-        if too_big:
-            st.info(f"{kind.noun.capitalize()} {', '.join(f'{v:,}' for v in too_big)} is larger than the "
-                    f"{n_train:,} training rows: one batch holds all of them, so it trains as {kind.noun} "
-                    f"{n_train:,} (the whole training set).")
-    values = sorted(values)
+    if kind.capped_by_rows and (notice := capped_sentence(values, n_train)):
+        st.info(notice)  # a batch above the training rows is all of them: the same run as the rows
+    values = sorted({min(v, n_train) if kind.capped_by_rows else v for v in values})
     budget = {"budget": options.get("budget", grid.SAME_EPOCHS), "n_train": n_train}
     specs = sweep.within_budget(chosen, kind.specs(chosen.base_spec(), values, epochs, **budget))
     if not specs:
