@@ -121,7 +121,7 @@ def steps_sentence(found: bf.StepsToTarget) -> str:
             "reached the target.")
 
 
-def check_noise_growth(answer: str, findings, context) -> predictions.Verdict:
+def _check_noise_growth(answer: str, findings, context) -> predictions.Verdict:
     """Predict first: did the lesson's batch's noise scale grow from the start to the last epoch?"""
     truth, numbers = _growth(bf.noise_curves(context.histories))
     kind = predictions.CANNOT_TELL if truth is None else predictions.RIGHT if answer == truth else predictions.WRONG
@@ -136,7 +136,7 @@ def questions(context: predictions.Context) -> list[predictions.Question]:
         return predictions.batch_questions(context)
     return predictions.batch_questions(context) + [predictions.Question(
         "noise_growth", "The gradient noise scale is the batch size beyond which a bigger batch adds little per step. "
-                        "From the start to the last epoch, will it have…", predictions.RADIO, check_noise_growth,
+                        "From the start to the last epoch, will it have…", predictions.RADIO, _check_noise_growth,
         options=(GROWN, SHRUNK, SAME), labels=("grown", "shrunk", "stayed about the same"))]
 
 

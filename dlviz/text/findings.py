@@ -24,7 +24,7 @@ COMPARISON_RULE = ("One value is called better than another only if it is better
                    "either value; otherwise the page says there is no clear difference.")
 ONE_SEED_NOTE = (f"With one seed there is no spread to measure, so values closer than {format_loss(ONE_SEED_SPREAD)} "
                  "(about twice what a second seed moves a run here) are not told apart; add seeds to compare them.")
-STATISTIC = "lowest validation loss, smoothed over 3 epochs"
+_STATISTIC = "lowest validation loss, smoothed over 3 epochs"
 
 
 def statistic_label(n_seeds: int) -> str:
@@ -169,7 +169,7 @@ def ranking_sentence(findings: SweepFindings) -> str | None:
     if ranking.best is not None:
         closest = min((c for c in ranking.comparisons), key=lambda c: c.mean_difference)
         every = " on every seed and" if n > 1 else ""
-        return (f"The {STATISTIC}, {over_seeds(n)}: {value_name(kind, ranking.best)} reaches "
+        return (f"The {_STATISTIC}, {over_seeds(n)}: {value_name(kind, ranking.best)} reaches "
                 f"{loss_range(lead.mean, lead.low, lead.high, n, one='')}, better than every other value{every} "
                 f"{beyond_spread(n)} (at least {format_loss(closest.mean_difference)} ahead).")
     tied = ranking.tied
@@ -200,7 +200,7 @@ def speed_sentences(findings: SweepFindings) -> list[str]:
             "updates overshoot instead of settling.")) for s in findings.too_high]
 
 
-def scale_sentences(findings: SweepFindings) -> list[str]:
+def _scale_sentences(findings: SweepFindings) -> list[str]:
     """Not learning, and huge losses (pointing at the unscaled inputs when standardisation is off)."""
     kind = findings.kind
     out = [_lead(kind, v.value, f"validation loss never gets clearly below {format_loss(v.prior_loss)}, the loss "
@@ -251,7 +251,7 @@ def generalisation_sentence(findings: SweepFindings) -> str | None:
     if c is None:
         return None
     small, large = format_count(c.a), format_count(c.b)
-    numbers = (f"{STATISTIC}: {format_loss(c.mean_a)} at batch {small}, {format_loss(c.mean_b)} at batch {large}, "
+    numbers = (f"{_STATISTIC}: {format_loss(c.mean_a)} at batch {small}, {format_loss(c.mean_b)} at batch {large}, "
                f"{over_seeds(c.n_seeds)}")
     lower = "lower on every seed, beyond the spread" if c.n_seeds > 1 else f"lower {beyond_spread(1)}"
     if findings.generalisation_answer == sweeps.SMALLER_BETTER:
@@ -287,7 +287,7 @@ def sentences(findings: SweepFindings) -> list[str]:
     """The page's headline sentences, most important first: scale, divergence, the kind's own sentences
     (`kind.sentences`), the ranking, then accuracy against always guessing the majority class."""
     kind = findings.kind
-    out = scale_sentences(findings) + [divergence_sentence(kind, v) for v in findings.per_value]
+    out = _scale_sentences(findings) + [divergence_sentence(kind, v) for v in findings.per_value]
     out += speed_sentences(findings) + kind.sentences(findings) + [ranking_sentence(findings)]
     # A diverged value's divergence sentence says what its accuracy means.
     out += [accuracy_sentence(kind, v) for v in findings.per_value if not v.diverged_seeds and (

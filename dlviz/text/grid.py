@@ -70,7 +70,7 @@ def budget_sentence(budget: str, amount: int, n_train: int, batch_sizes: Sequenc
             f"since validation is measured after each epoch), so a bigger batch sees more data: {passes}.")
 
 
-def row_sentence(row: RowBest, outcome: str) -> str:
+def _row_sentence(row: RowBest, outcome: str) -> str:
     """"At batch 16 the best learning rate is 0.001 (final validation loss 0.450)" or the tie."""
     ranking = row.ranking
     if ranking.best is not None:
@@ -90,7 +90,7 @@ def grid_sentences(grid: Grid, outcome: str = g.DEFAULT_OUTCOME, budget: str = S
         return ["Every run of the grid diverged: even the smallest learning rate is too large here. Add smaller "
                 "learning rates."]
     n = grid.n_seeds
-    head = "; ".join(row_sentence(r, ranking) for r in rows)
+    head = "; ".join(_row_sentence(r, ranking) for r in rows)
     out = [head[:1].upper() + head[1:] + f" ({OUTCOME_LABELS[ranking]}, {over_seeds(n)})."] if rows else [
         f"No run that did not blow up got its validation loss clearly below a constant guess's "
         f"{format_loss(next(curves.prior_loss(h) for r in grid.histories for c in r for h in c if h is not None))}: "

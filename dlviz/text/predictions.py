@@ -100,11 +100,11 @@ def _you(text: str) -> str:
 # Epochs
 
 
-def epoch_tolerance(epochs: int) -> int:
+def _epoch_tolerance(epochs: int) -> int:
     return max(MIN_EPOCH_TOLERANCE, round(EPOCH_SHARE * epochs))
 
 
-def settle_epoch(history: RunHistory) -> tuple[int, int, float, float] | None:
+def _settle_epoch(history: RunHistory) -> tuple[int, int, float, float] | None:
     """(settle, best, threshold, best loss) of one run's smoothed validation loss: `best` is its lowest point
     (`curves.robust_best`), `settle` the first epoch within `threshold` of it, the noise margin the overfitting
     test uses (`curves.OVERFIT_TOLERANCE` of the loss, at least `curves.OVERFIT_MIN_RISE`). None without a finite
@@ -125,14 +125,14 @@ def check_turn(answer: int, findings: sweeps.SweepFindings, context: Context) ->
     a stretch where the loss still creeps down by less than the noise margin cannot be told right or wrong."""
     v = findings.per_value[0]
     said = _you(f"epoch {answer}")
-    found = [settle_epoch(h) for h in context.histories]
+    found = [_settle_epoch(h) for h in context.histories]
     if v.diverged_seeds or v.huge_loss_seeds:
         return Verdict(CANNOT_TELL, f"{said}; the run blew up, so its validation loss has no clean turn to compare.")
     if not found or any(f is None for f in found):
         return Verdict(CANNOT_TELL, f"{said}; the run has no finite validation loss to compare.")
     settles, bests = [f[0] for f in found], [f[1] for f in found]
     margin = max(f[2] for f in found)
-    n, tol = v.epochs_run, epoch_tolerance(v.epochs_run)
+    n, tol = v.epochs_run, _epoch_tolerance(v.epochs_run)
     seeds = "" if len(found) == 1 else f" over {seeds_text(len(found))}"
     # The lowest is the one the star, the card and the findings state (`ValueFindings.score` at `best_epoch`).
     low = f"{format_loss(v.score.mean)} at epoch {v.best_epoch}, {statistic_label(len(found))}"
@@ -165,7 +165,7 @@ def tail_change(history: RunHistory, n: int = curves.TAIL_EPOCHS) -> float:
     return float((last - before) / before) if before > 0 else math.nan
 
 
-def check_still_falling(answer: bool, findings: sweeps.SweepFindings, context: Context) -> Verdict:
+def _check_still_falling(answer: bool, findings: sweeps.SweepFindings, context: Context) -> Verdict:
     """Will training loss still be falling at the end: every seed falls by more than STILL_FALLING (relative, last
     3 epochs against the 3 before), or every seed moves less than FLAT; anything else cannot tell."""
     changes = [tail_change(h) for h in context.histories]
@@ -193,8 +193,8 @@ def epochs_questions(context: Context) -> list[Question]:
     return [
         Question("turn", "Around which epoch will validation loss stop improving?", SLIDER, check_turn,
                  low=1, high=context.epochs, default=max(1, context.epochs // 2),
-                 help=f"Within {epoch_tolerance(context.epochs)} epochs of where it really turns counts as right."),
-        Question("falling", "Will training loss still be falling at the end?", RADIO, check_still_falling,
+                 help=f"Within {_epoch_tolerance(context.epochs)} epochs of where it really turns counts as right."),
+        Question("falling", "Will training loss still be falling at the end?", RADIO, _check_still_falling,
                  options=(True, False), labels=("Yes, still falling", "No, it will have flattened out")),
     ]
 
@@ -239,7 +239,7 @@ def _ranked_choice(answer: Hashable, findings: sweeps.SweepFindings, ranking, wh
                           f"{join_values(kind, others)}, which {who} cannot tell apart from it).")
 
 
-def check_noisiest(answer: int, findings: sweeps.SweepFindings, context: Context) -> Verdict:
+def _check_noisiest(answer: int, findings: sweeps.SweepFindings, context: Context) -> Verdict:
     return _ranked_choice(answer, findings, findings.noise_ranking, "noisiest per-update loss",
                           lambda x: f"scatter {format_loss(x)} around its trend")
 
@@ -253,7 +253,7 @@ def asked_batch(values: Sequence[int]) -> int:
     return 128 if 128 in values else sorted(values)[len(values) // 2]
 
 
-def check_updates(answer: float, findings: sweeps.SweepFindings, context: Context) -> Verdict:
+def _check_updates(answer: float, findings: sweeps.SweepFindings, context: Context) -> Verdict:
     """Weight updates per epoch = ceil(training rows / batch): the last, smaller batch is an update too."""
     batch = asked_batch(context.values)
     right = updates_per_epoch(context.n_train, batch)
@@ -277,12 +277,12 @@ def batch_questions(context: Context) -> list[Question]:
         return []
     batch = asked_batch(context.values)
     out = [Question("updates", f"How many weight updates per epoch will batch size {format_count(batch)} make "
-                               f"on the {format_count(context.n_train)} training rows?", NUMBER, check_updates,
+                               f"on the {format_count(context.n_train)} training rows?", NUMBER, _check_updates,
                     low=0, high=context.n_train)]
     if len(context.values) >= 2:
         options, labels = _choices(context)
         out.insert(0, Question("noisiest", "Which batch size will have the noisiest per-update loss?", RADIO,
-                               check_noisiest, options=options, labels=labels))
+                               _check_noisiest, options=options, labels=labels))
     return out
 
 
@@ -290,7 +290,7 @@ def batch_questions(context: Context) -> list[Question]:
 # Learning rate
 
 
-def check_blow_up(answer: Sequence[float], findings: sweeps.SweepFindings, context: Context) -> Verdict:
+def _check_blow_up(answer: Sequence[float], findings: sweeps.SweepFindings, context: Context) -> Verdict:
     """Which rates blow up: a rate that diverged on every seed, or on none, decides; one that diverged on some seeds
     only makes the answer undecidable unless another rate already makes it wrong."""
     kind = findings.kind
@@ -321,7 +321,7 @@ def rate_questions(context: Context) -> list[Question]:
         return []
     options, labels = _choices(context)
     return [
-        Question("blow_up", "Which learning rates will blow up (diverge)?", MULTISELECT, check_blow_up,
+        Question("blow_up", "Which learning rates will blow up (diverge)?", MULTISELECT, _check_blow_up,
                  options=options, labels=labels, help="Leave it empty if you think none will."),
         Question("lowest", "Which learning rate will reach the lowest validation loss?", RADIO, check_lowest,
                  options=options, labels=labels),
@@ -334,7 +334,7 @@ def rate_questions(context: Context) -> list[Question]:
 RISES, SAME, FALLS = "rises", "same", "falls"
 
 
-def check_trend(answer: str, grid: g.Grid, context: Context) -> Verdict:
+def _check_trend(answer: str, grid: g.Grid, context: Context) -> Verdict:
     """Does the best learning rate rise with the batch size: the smallest batch's tied-best rates against the
     largest's (as `text.grid` says it); overlapping tie sets cannot tell, unless both rows have the same clear best."""
     rows = g.row_bests(grid, context.outcome)
@@ -367,5 +367,5 @@ def grid_questions(context: Context) -> list[Question]:
         return []
     return [Question("trend", f"From batch size {format_count(context.batch_sizes[0])} to "
                               f"{format_count(context.batch_sizes[-1])}, will the best learning rate rise with the "
-                              "batch size?", RADIO, check_trend, options=(RISES, SAME, FALLS),
+                              "batch size?", RADIO, _check_trend, options=(RISES, SAME, FALLS),
                      labels=("Yes, it rises", "No, it stays the same", "No, it falls"))]

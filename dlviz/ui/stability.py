@@ -17,7 +17,7 @@ from dlviz.ui import controls, layout, predict, teaching
 from dlviz.ui.sweep import run_job
 from dlviz.ui.sidebar import Selection
 
-ROWS_PER_STEP = 256  # a full-batch step costs about one one-lane sweep step per this many rows (x2: the sharpness)
+_ROWS_PER_STEP = 256  # a full-batch step costs about one one-lane sweep step per this many rows (x2: the sharpness)
 
 
 def runs(selection: Selection, optimizer: str) -> list[StabilityRun] | None:
@@ -37,7 +37,7 @@ def runs(selection: Selection, optimizer: str) -> list[StabilityRun] | None:
         return [train_full_batch(dataset, spec, lambda f, i=i: report((i + f) / len(specs), "full-batch runs"))
                 for i, spec in enumerate(specs)]
 
-    work = sum(2 * s.steps * max(1.0, len(dataset.y_train) / ROWS_PER_STEP) for s in specs)
+    work = sum(2 * s.steps * max(1.0, len(dataset.y_train) / _ROWS_PER_STEP) for s in specs)
     return run_job(specs, job, work=work, label="full-batch runs")
 
 

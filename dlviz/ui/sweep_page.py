@@ -111,5 +111,6 @@ def draw(kind: Any) -> SweepPage | None:
         return lessons.lesson_code(spec.epochs, spec.batch_size, spec.learning_rate, spec.hidden_units,
                                    chosen.dataset.n_features, standardize=chosen.standardized)
 
-    teaching.sweep_teaching(kind, found, code)
+    teaching.what_this_run_shows(found)
+    teaching.lesson_tabs(kind, found, code(teaching.code_selector(kind, found)))
     return SweepPage(chosen, list(found.values), epochs, options, histories, found)
