@@ -105,13 +105,7 @@ def grid_sentences(grid: Grid, outcome: str = g.DEFAULT_OUTCOME, budget: str = S
     elif len(rows) > 1:
         out += _trend(grid, rows, budget)
     out += _divergence(grid) + ([] if broken else _slow_edge(grid, ranking, budget, n_train))
-    out += _overfitting(grid, ranking)
-    if budget == SAME_UPDATES and n_train and len(grid.batch_sizes) > 1 and not broken:
-        epochs = grid.epochs()
-        out.append(f"With (about) the same number of weight updates, batch {grid.batch_sizes[-1]} went through the "
-                   f"training rows {_passes(epochs[-1])} and batch {grid.batch_sizes[0]} {_passes(epochs[0])}: same "
-                   "number of steps, very different amounts of data.")
-    return out
+    return out + _overfitting(grid, ranking)
 
 
 def _trend(grid: Grid, rows: list[RowBest], budget: str) -> list[str]:
