@@ -1,8 +1,5 @@
-"""Sentences from `dlviz.analysis.sweeps.SweepFindings`: what a page says, and the legend label per value.
-
-`sentences(findings)` gives the headline sentences in order of importance.
-`COMPARISON_RULE` is the sentence a page shows next to any ranking.
-"""
+"""Sentences from `dlviz.analysis.sweeps.SweepFindings`: `sentences(findings)` gives a page's, most important first;
+`COMPARISON_RULE` is the rule a page shows next to any ranking."""
 
 from __future__ import annotations
 

@@ -1,10 +1,5 @@
-"""Numbers as a learner reads them: ONE formatter per kind, never scientific notation in a sentence.
-
->>> format_lr(0.00003), format_lr(0.01), format_lr(1.0)
-('0.00003', '0.01', '1')
->>> format_loss(0.44612), format_loss(2.3e9), format_percent(0.859), format_count(16000)
-('0.446', '2.3 billion', '85.9%', '16,000')
-"""
+"""Numbers as a learner reads them, one formatter per kind, never scientific notation in a sentence: 0.00003 (a
+learning rate), 0.446 and 2.3 billion (losses), 85.9%, 16,000."""
 
 from __future__ import annotations
 

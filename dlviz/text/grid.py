@@ -1,6 +1,5 @@
 """Sentences for the batch size x learning rate grid (`dlviz.analysis.grid`): the budget, the best learning rate per
-batch size under the seed-aware rule (ties named as ties), the shift against the rules of thumb, divergence,
-the slow edge and overfitting."""
+batch size (ties named as ties), its shift against the rules of thumb, divergence, the slow edge and overfitting."""
 
 from __future__ import annotations
 

@@ -1,12 +1,6 @@
-"""Predict, then see (issue 19): one or two questions about THIS sweep per page, asked before its curves are shown,
-and the check of each answer against the run's own findings, with its numbers.
-
-Questions are data: a kind's `questions(context)` (`dlviz.kinds.Kind.questions`) builds them from the sweep (values
-swept, epochs trained, training rows), each with a widget kind and a `check(answer, findings, context) -> Verdict`.
-`findings` is the page's `dlviz.analysis.sweeps.SweepFindings` (epochs, batch size, learning rate) or
-`dlviz.analysis.grid.Grid` (interplay). Where the runs cannot decide (values that tie within seed noise, seeds that
-disagree) a check says so and calls no answer right. No Streamlit here: `dlviz.ui.predict` draws the questions.
-"""
+"""Predict, then see (issue 19): questions about THIS sweep asked before its curves (a kind's `questions(context)`),
+each with its widget and a `check(answer, findings, context) -> Verdict` that quotes the runs' numbers; where the runs
+cannot decide (ties within seed noise, seeds that disagree) the check says so and calls no answer right."""
 
 from __future__ import annotations
 

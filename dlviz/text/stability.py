@@ -23,8 +23,8 @@ def regime_sentence(regime: Regime, adam: bool = False) -> str:
     what = "preconditioned sharpness" if adam else "sharpness"
     head = f"**lr {format_lr(r.learning_rate)}** ({line} = {_sharp(r.threshold)}): "
     late = (f"{what} {_sharp(r.late_low)}-{_sharp(r.late_high)} over the last "
-            f"{format_count(r.steps - 3 * r.steps // 4)} steps, median {format_percent(r.late_median / r.threshold, 0)} "
-            f"of {line}")
+            f"{format_count(r.steps - 3 * r.steps // 4)} steps, median "
+            f"{format_percent(r.late_median / r.threshold, 0)} of {line}")
     loss = (f"the loss went {format_loss(r.start_loss)} -> {format_loss(r.end_loss)}, "
             + (f"rising after {format_count(r.loss_rises)} of its {format_count(r.steps)} steps" if r.loss_rises
                else "falling at every step"))

@@ -1,9 +1,5 @@
-"""Controls drawn from `dlviz.settings`, bound to the URL with Streamlit's own `bind="query-params"`.
-
-Streamlit reads a link's value into the widget, keeps the URL in step, and keeps each page's values for the session
-(`persist_state="session"`). What it does not do is say anything when a link's value cannot be used (it drops it), so
-`check_link` reads the link first, with each setting's parser, and leaves a notice for every value it had to ignore.
-"""
+"""Controls drawn from `dlviz.settings`, bound to the URL by Streamlit's `bind="query-params"`, which drops a link's
+value it cannot use without a word: `check_link` reads the link first and leaves a notice for each."""
 
 from __future__ import annotations
 

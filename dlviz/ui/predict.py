@@ -1,10 +1,6 @@
-"""Predict first (issue 19): the questions of `dlviz.text.predictions` drawn before a sweep's curves, a "Show the
-curves" button and a "just show me" link, then the verdict on each answer.
-
-A page calls `gate(findings, context)` after its findings and before its chart, and stops when it returns False.
-The mode is a toggle (`settings.PREDICT`) kept in the URL, so a teacher's link turns it on; it is off by default.
-Answers live in `st.session_state` per sweep (keyed by the sweep's specs), so a new sweep asks again.
-"""
+"""Predict first (issue 19): `gate(findings, context)` draws a sweep's questions before its curves, then the verdict
+on each answer. The mode is a toggle kept in the URL (`settings.PREDICT`, off by default); answers live in the session
+per sweep (keyed by its specs), so a new sweep asks again."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""The shared page of a one-setting sweep (batch size, learning rate, or any new `dlviz.kinds.Kind`): its controls,
-the live and final curves, predict-first, the download, what the runs show and the lesson tabs. A page file calls
-`draw(kind)` after its title and introduction, then appends its own sections."""
+"""The shared page of a one-setting sweep (batch size, learning rate, any new `dlviz.kinds.Kind`): a page file calls
+`draw(kind)` after its title and intro (controls, curves, predict-first, findings, lessons), then its own sections."""
 
 from __future__ import annotations
 
