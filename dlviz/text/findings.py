@@ -35,7 +35,6 @@ def _lead(kind: Any, value: Hashable, rest: str) -> str:
     return rest[:1].upper() + rest[1:] if value is None else f"At {value_name(kind, value)}, {rest}"
 
 
-# ---------------------------------------------------------------------------------------------------------------
 # Per value
 
 

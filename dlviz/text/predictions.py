@@ -86,11 +86,6 @@ class Question:
     help: str = ""
 
 
-def _you(text: str) -> str:
-    return f"You said {text}"
-
-
-# ---------------------------------------------------------------------------------------------------------------
 # Epochs
 
 
@@ -118,7 +113,7 @@ def check_turn(answer: int, findings: sweeps.SweepFindings, context: Context) ->
     (`settle_epoch`), widened by `epoch_tolerance`; for a run that overfits, up to its lowest point too. An answer in
     a stretch where the loss still creeps down by less than the noise margin cannot be told right or wrong."""
     v = findings.per_value[0]
-    said = _you(f"epoch {answer}")
+    said = f"You said epoch {answer}"
     found = [_settle_epoch(h) for h in context.histories]
     if v.diverged_seeds or v.huge_loss_seeds:
         return Verdict(CANNOT_TELL, f"{said}; the run blew up, so its validation loss has no clean turn to compare.")
@@ -163,7 +158,7 @@ def _check_still_falling(answer: bool, findings: sweeps.SweepFindings, context: 
     """Will training loss still be falling at the end: every seed falls by more than STILL_FALLING (relative, last
     3 epochs against the 3 before), or every seed moves less than FLAT; anything else cannot tell."""
     changes = [tail_change(h) for h in context.histories]
-    said = _you("it would still be falling" if answer else "it would have flattened out")
+    said = "You said " + ("it would still be falling" if answer else "it would have flattened out")
     if not changes or not all(math.isfinite(c) for c in changes):
         return Verdict(CANNOT_TELL, f"{said}; the run is too short or blew up, so there is no end trend to read.")
     drop = -float(np.mean(changes))
@@ -193,7 +188,6 @@ def epochs_questions(context: Context) -> list[Question]:
     ]
 
 
-# ---------------------------------------------------------------------------------------------------------------
 # Ranked choices (batch size: noisiest; learning rate: lowest validation loss)
 
 
@@ -205,7 +199,7 @@ def _ranked_choice(answer: Hashable, findings: sweeps.SweepFindings, ranking, wh
     """RIGHT for the clear winner, WRONG for a value the leader clearly beats, CANNOT_TELL for a value that ties
     with the leader (or one without a number)."""
     kind = findings.kind
-    said = _you(value_name(kind, answer))
+    said = f"You said {value_name(kind, answer)}"
     if ranking is None or ranking.leader is None:
         return Verdict(CANNOT_TELL, f"{said}; no value has a {what} to compare.")
     stat, lead = ranking.stat(answer), ranking.stat(ranking.leader)
@@ -251,7 +245,7 @@ def _check_updates(answer: float, findings: sweeps.SweepFindings, context: Conte
     """Weight updates per epoch = ceil(training rows / batch): the last, smaller batch is an update too."""
     batch = asked_batch(context.values)
     right = updates_per_epoch(context.n_train, batch)
-    said = _you(f"{format_count(answer)} update{'' if int(answer) == 1 else 's'}")
+    said = f"You said {format_count(answer)} update{'' if int(answer) == 1 else 's'}"
     how = f"{format_count(context.n_train)} training rows / batch {format_count(batch)} = "
     how += (f"exactly {format_count(right)}" if context.n_train % batch == 0 else
             f"{context.n_train / batch:.2f}, rounded up to {format_count(right)}")
@@ -280,7 +274,6 @@ def batch_questions(context: Context) -> list[Question]:
     return out
 
 
-# ---------------------------------------------------------------------------------------------------------------
 # Learning rate
 
 
@@ -292,8 +285,8 @@ def _check_blow_up(answer: Sequence[float], findings: sweeps.SweepFindings, cont
     every = {v.value for v in findings.per_value if v.diverged_seeds == v.n_seeds and v.n_seeds}
     some = [v for v in findings.per_value if 0 < v.diverged_seeds < v.n_seeds]
     certain_wrong = sorted((chosen ^ every) - {v.value for v in some})
-    said = _you(f"learning rate{'s' if len(chosen) > 1 else ''} {join_values(kind, sorted(chosen))}" if chosen
-                else "no learning rate")
+    said = "You said " + (f"learning rate{'s' if len(chosen) > 1 else ''} {join_values(kind, sorted(chosen))}"
+                          if chosen else "no learning rate")
     facts = []
     for v in findings.per_value:
         if v.diverged_seeds:
@@ -322,7 +315,6 @@ def rate_questions(context: Context) -> list[Question]:
     ]
 
 
-# ---------------------------------------------------------------------------------------------------------------
 # Batch size x learning rate
 
 RISES, SAME, FALLS = "rises", "same", "falls"
@@ -333,7 +325,7 @@ def _check_trend(answer: str, grid: g.Grid, context: Context) -> Verdict:
     largest's (as `text.grid` says it); overlapping tie sets cannot tell, unless both rows have the same clear best."""
     rows = g.row_bests(grid, context.outcome)
     first, last = rows[0], rows[-1]
-    said = _you({RISES: "it rises", SAME: "it stays the same", FALLS: "it falls"}[answer])
+    said = "You said " + {RISES: "it rises", SAME: "it stays the same", FALLS: "it falls"}[answer]
     if not first.tied_rates or not last.tied_rates:
         return Verdict(CANNOT_TELL, f"{said}; every learning rate of batch {format_count(first.batch_size)} or "
                                     f"{format_count(last.batch_size)} diverged, so there is no best to compare.")

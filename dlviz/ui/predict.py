@@ -41,13 +41,13 @@ def _widget_key(context: Context, question: Question) -> str:
 def _ask(question: Question, context: Context) -> None:
     # (No Markdown ** in the prompt: it would be read out in the widget's accessible name.)
     label, common = question.prompt, dict(key=_widget_key(context, question), help=question.help or None)
-    labels = dict(zip(question.options, question.labels)).get
+    labels = dict(zip(question.options, question.labels))
     if question.widget == SLIDER:
         st.slider(label, question.low, question.high, value=question.default, **common)
     elif question.widget == RADIO:
-        st.radio(label, question.options, index=None, horizontal=True, format_func=labels, **common)
+        st.radio(label, question.options, index=None, horizontal=True, format_func=lambda o: labels[o], **common)
     elif question.widget == MULTISELECT:
-        st.multiselect(label, question.options, format_func=labels, placeholder="None of them", **common)
+        st.multiselect(label, question.options, format_func=lambda o: labels[o], placeholder="None of them", **common)
     elif question.widget == NUMBER:
         st.number_input(label, min_value=question.low, max_value=question.high, value=None, step=1,
                         placeholder="A whole number", **common)
