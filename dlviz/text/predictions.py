@@ -161,8 +161,7 @@ def _check_still_falling(answer: bool, findings: sweeps.SweepFindings, context: 
     said = "You said " + ("it would still be falling" if answer else "it would have flattened out")
     if not changes or not all(math.isfinite(c) for c in changes):
         return Verdict(CANNOT_TELL, f"{said}; the run is too short or blew up, so there is no end trend to read.")
-    drop = -float(np.mean(changes))
-    numbers = f"over the last epochs training loss changed by {format_percent(-drop)}" + (
+    numbers = f"over the last epochs training loss changed by {format_percent(float(np.mean(changes)))}" + (
         "" if len(changes) == 1 else f" (mean over {seeds_text(len(changes))}, {format_percent(min(changes))} to "
                                      f"{format_percent(max(changes))})")
     between = "" if len(changes) == 1 else ", or too different between seeds,"
@@ -171,8 +170,7 @@ def _check_still_falling(answer: bool, findings: sweeps.SweepFindings, context: 
     elif all(abs(c) < FLAT or c > 0 for c in changes):
         truth, what = False, "it had flattened out"
     else:
-        return Verdict(CANNOT_TELL, f"{said}; {numbers}: too little{between} to call it "
-                                    "either still falling or flat.")
+        return Verdict(CANNOT_TELL, f"{said}; {numbers}: too little{between} to call it either still falling or flat.")
     return Verdict(RIGHT if answer == truth else WRONG, f"{said}; {what}: {numbers}.")
 
 

@@ -31,10 +31,6 @@ class SweepPage:
     histories: list[RunHistory]
     found: SweepFindings
 
-    @property
-    def x_max(self) -> int:
-        return max(h.spec.epochs for h in self.histories)
-
 
 def _controls(kind: Any, chosen: Selection) -> tuple[list, int, dict]:
     """The kind's controls: its values on a row of their own (so that every chosen value shows), then epochs and the
@@ -104,12 +100,10 @@ def draw(kind: Any) -> SweepPage | None:
                        max(h.epochs_run for h in histories))
     layout.download_runs(lambda: histories_frame(histories, [value_label(kind, kind.value_of(h)) for h in histories]),
                          kind.name)
-
-    def code(value: Any) -> str:
-        spec = next(h.spec for h in histories if kind.value_of(h) == value)  # as it trained (trim, budget)
-        return lessons.lesson_code(spec.epochs, spec.batch_size, spec.learning_rate, spec.hidden_units,
-                                   chosen.dataset.n_features, standardize=chosen.standardized)
-
     teaching.what_this_run_shows(found)
-    teaching.lesson_tabs(kind, found, code(teaching.code_selector(kind, found)))
+    value = teaching.code_selector(kind, found)
+    spec = next(h.spec for h in histories if kind.value_of(h) == value)  # as it trained (trim, budget)
+    teaching.lesson_tabs(kind, found, lessons.lesson_code(spec.epochs, spec.batch_size, spec.learning_rate,
+                                                          spec.hidden_units, chosen.dataset.n_features,
+                                                          standardize=chosen.standardized))
     return SweepPage(chosen, list(found.values), epochs, options, histories, found)
