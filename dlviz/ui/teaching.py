@@ -83,8 +83,7 @@ def epochs_chart_caption(figure: Any, updates_per_epoch: int, n_seeds: int) -> s
     none to show). With one seed (`n_seeds` runs drawn) it speaks of the run, never of seeds."""
     parts = ["Dotted line: your stop epoch E."]
     if any(t.name == "lowest validation loss" and t.x is not None and len(t.x) for t in figure.data):
-        mean = "mean of the seeds, " if n_seeds > 1 else ""
-        parts.append(f"Star: the lowest validation loss ({mean}smoothed over 3 epochs).")
+        parts.append(f"Star: the lowest validation loss ({text.statistic_label(n_seeds)}).")
     if any(t.fill == "toself" for t in figure.data):
         parts.append("Hatched, between the curves: overfitting (validation loss above its best while training loss "
                      f"keeps falling, {on_every_seed(n_seeds)}).")
