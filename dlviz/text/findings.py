@@ -89,7 +89,7 @@ def accuracy_sentence(kind: Any, v: ValueFindings) -> str | None:
     if not acc.finite:
         return None
     head = _lead(kind, v.value, "validation accuracy ends at "
-                 f"{loss_range(acc.mean, acc.low, acc.high, acc.n_seeds, format_percent, '')}")
+                 f"{loss_range(acc.mean, acc.low, acc.high, acc.n_seeds, format_percent)}")
     if majority is None:
         return head + "."
     under = ", under 50% because that class is the minority among the validation rows" if majority < 0.5 else ""
@@ -166,7 +166,7 @@ def ranking_sentence(findings: SweepFindings) -> str | None:
         closest = min((c for c in ranking.comparisons), key=lambda c: c.mean_difference)
         every = " on every seed and" if n > 1 else ""
         return (f"The {_STATISTIC}, {over_seeds(n)}: {value_name(kind, ranking.best)} reaches "
-                f"{loss_range(lead.mean, lead.low, lead.high, n, one='')}, better than every other value{every} "
+                f"{loss_range(lead.mean, lead.low, lead.high, n)}, better than every other value{every} "
                 f"{beyond_spread(n)} (at least {format_loss(closest.mean_difference)} ahead).")
     tied = ranking.tied
     spreads = max(ranking.stat(v).spread for v in tied)

@@ -102,13 +102,10 @@ def seeds_text(n: int) -> str:
     return "1 seed" if n == 1 else f"{n} seeds"
 
 
-def loss_range(mean: float, low: float, high: float, n: int, fmt: Callable[[float], str] | None = None,
-               one: str = " (1 seed)") -> str:
-    """"0.446 (0.440-0.452 over 3 seeds)", "0.446 (on all 3 seeds)" or "0.446 (1 seed)" (`one`); `fmt` defaults to
-    `format_loss`."""
-    fmt = fmt or format_loss
+def loss_range(mean: float, low: float, high: float, n: int, fmt: Callable[[float], str] = format_loss) -> str:
+    """"0.446 (0.440-0.452 over 3 seeds)", "0.446 (on all 3 seeds)", or "0.446" with one seed."""
     if n <= 1:
-        return fmt(mean) + one
+        return fmt(mean)
     if fmt(low) == fmt(high):
         return f"{fmt(mean)} (on all {n} seeds)"
     return f"{fmt(mean)} ({fmt(low)}-{fmt(high)} over {n} seeds)"
