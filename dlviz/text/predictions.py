@@ -285,13 +285,9 @@ def _check_blow_up(answer: Sequence[float], findings: sweeps.SweepFindings, cont
     certain_wrong = sorted((chosen ^ every) - {v.value for v in some})
     said = "You said " + (f"learning rate{'s' if len(chosen) > 1 else ''} {join_values(kind, sorted(chosen))}"
                           if chosen else "no learning rate")
-    facts = []
-    for v in findings.per_value:
-        if v.diverged_seeds:
-            low, high = v.diverged_epochs  # type: ignore[misc]
-            seeds = ("" if v.n_seeds == 1 else f" on all {v.n_seeds} seeds" if v.diverged_seeds == v.n_seeds
-                     else f" on {v.diverged_seeds} of {v.n_seeds} seeds")
-            facts.append(f"learning rate {format_lr(v.value)} diverged at {format_epochs(low, high)}{seeds}")
+    facts = [f"learning rate {format_lr(v.value)} diverged at {format_epochs(*v.diverged_epochs)}" + (
+        "" if v.n_seeds == 1 else f" on all {v.n_seeds} seeds" if v.diverged_seeds == v.n_seeds
+        else f" on {v.diverged_seeds} of {v.n_seeds} seeds") for v in findings.per_value if v.diverged_seeds]
     happened = "; ".join(facts) if facts else "no learning rate diverged"
     if certain_wrong:
         return Verdict(WRONG, f"{said} would blow up; {happened}.")
