@@ -50,9 +50,7 @@ class Context:
     epochs: int                       # epochs trained (the longest run)
     n_train: int                      # training rows
     histories: tuple[RunHistory, ...] = ()
-    batch_sizes: tuple[int, ...] = ()        # interplay rows
-    learning_rates: tuple[float, ...] = ()   # interplay columns
-    outcome: str = g.DEFAULT_OUTCOME         # interplay: what "best" means
+    outcome: str = g.DEFAULT_OUTCOME  # the grid page: what "best" means
 
     @classmethod
     def of(cls, kind: Any, histories: Sequence[RunHistory], n_train: int, outcome: str = g.DEFAULT_OUTCOME
@@ -63,10 +61,8 @@ class Context:
         # The outcome is left out: recolouring the grid re-checks the answers, it does not ask again.
         key = hashlib.sha1("|".join([kind.name, *specs]).encode()).hexdigest()[:12]
         epochs = max((h.spec.epochs for h in histories), default=0)
-        batches = tuple(sorted({h.spec.batch_size for h in histories}))
-        rates = tuple(sorted({h.spec.learning_rate for h in histories}))
         values = tuple(sorted({kind.value_of(h) for h in histories})) if kind.field else ()
-        return cls(kind, key, values, epochs, n_train, histories, batches, rates, outcome)
+        return cls(kind, key, values, epochs, n_train, histories, outcome)
 
 
 @dataclass(frozen=True)
@@ -343,9 +339,10 @@ def _check_trend(answer: str, grid: g.Grid, context: Context) -> Verdict:
 
 
 def grid_questions(context: Context) -> list[Question]:
-    if len(context.batch_sizes) < 2 or len(context.learning_rates) < 2:
+    batches = sorted({h.spec.batch_size for h in context.histories})
+    if len(batches) < 2 or len({h.spec.learning_rate for h in context.histories}) < 2:
         return []
-    return [Question("trend", f"From batch size {format_count(context.batch_sizes[0])} to "
-                              f"{format_count(context.batch_sizes[-1])}, will the best learning rate rise with the "
+    return [Question("trend", f"From batch size {format_count(batches[0])} to "
+                              f"{format_count(batches[-1])}, will the best learning rate rise with the "
                               "batch size?", RADIO, _check_trend, options=(RISES, SAME, FALLS),
                      labels=("Yes, it rises", "No, it stays the same", "No, it falls"))]
