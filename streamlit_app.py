@@ -1,8 +1,5 @@
-"""dlviz: the entry point. Page config, navigation over app_pages/, and the shared sidebar.
-
-`streamlit run streamlit_app.py` runs this file for every visit: it declares the pages (`dlviz.settings.PAGES`), draws
-the sidebar every page shares, and runs the page the visitor opened.
-"""
+"""dlviz's entry point, run for every visit (`streamlit run streamlit_app.py`): the page config, navigation over
+the pages (`dlviz.settings.PAGES`), the sidebar every page shares, then the page the visitor opened."""
 
 import streamlit as st
 

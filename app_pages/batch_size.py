@@ -17,13 +17,11 @@ if page is None:
 st.subheader("The loss of every weight update")
 layout.plot(charts.update_loss_figure(
     charts.group_runs(page.histories, lambda h: value_label(kinds.BATCH_SIZE, h.spec.batch_size)),
-    x_axis=page.options["x_axis"], log_x=page.options["log_x"], x_max=page.x_max, presenter=layout.presenter()),
-    "batch_size_updates")
-counts = {  # what the settings make (the x-axis shows it too), not what training found
-    "batch size": page.values,
-    "updates per epoch": [v.updates_per_epoch for v in page.found.per_value],
-    "updates in total": [v.total_updates for v in page.found.per_value],
-}
+    x_axis=page.options["x_axis"], log_x=page.options["log_x"], x_max=max(h.spec.epochs for h in page.histories),
+    presenter=layout.presenter()), "batch_size_updates")
+counts = {"batch size": page.values,  # what the settings make (the x-axis shows it too), not what training found
+          "updates per epoch": [v.updates_per_epoch for v in page.found.per_value],
+          "updates in total": [v.total_updates for v in page.found.per_value]}
 layout.number_table(counts if layout.answers_hidden() else {
     **counts,
     "final validation accuracy": [f"{v.final_val_accuracy.mean:.1%}" + (  # a range only over several seeds

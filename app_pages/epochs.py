@@ -57,25 +57,22 @@ if histories:
     layout.final_chart(chart, final, history.epochs_run)
     st.caption(teaching.epochs_chart_caption(final, history.updates_per_epoch, len(histories)))
     at = min(stop, history.epochs_run)
-    seeds_note = f" (mean of {len(histories)} seeds)" if len(histories) > 1 else ""
+    seeds_note = f" (mean of {len(histories)} seeds)" if len(histories) > 1 else None
 
     def mean_at(key: str, epoch: int) -> float:
         return sum(getattr(h, key)[epoch - 1] for h in histories) / len(histories)
 
     cols = st.columns(4)
     where = f"epoch {at}" + (" (the last)" if at == history.epochs_run else f" of {history.epochs_run}")
-    cols[0].metric(f"Validation loss at {where}", format_loss(mean_at('val_loss', at)), help=seeds_note or None)
-    cols[1].metric(f"Validation accuracy at {where}", f"{mean_at('val_accuracy', at):.1%}",
-                   help=seeds_note or None)
+    cols[0].metric(f"Validation loss at {where}", format_loss(mean_at('val_loss', at)), help=seeds_note)
+    cols[1].metric(f"Validation accuracy at {where}", f"{mean_at('val_accuracy', at):.1%}", help=seeds_note)
     best = None if layout.answers_hidden() else found.per_value[0].best_epoch
     if best is not None:  # the one statistic the star, its hover and the text state
         cols[2].metric(f"Lowest 3-epoch mean of validation loss (epoch {best})",
                        format_loss(found.per_value[0].score.mean),
                        help=text.statistic_label(len(histories)).capitalize() + ".")
-        cols[3].metric(f"Validation accuracy at epoch {best}", f"{mean_at('val_accuracy', best):.1%}",
-                       help=seeds_note or None)
-    early_text = None if layout.answers_hidden() else text.early_stopping_sentence(found)
-    if early_text:
+        cols[3].metric(f"Validation accuracy at epoch {best}", f"{mean_at('val_accuracy', best):.1%}", help=seeds_note)
+    if not layout.answers_hidden() and (early_text := text.early_stopping_sentence(found)):
         st.markdown(f"**Early stopping preview** (patience {patience}): {early_text}")
     layout.download_runs(lambda: histories_frame(histories, [f"epochs {epochs}"] * len(histories)), kinds.EPOCHS.name)
     teaching.what_this_run_shows(found)

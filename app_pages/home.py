@@ -13,25 +13,13 @@ from dlviz.ui import controls
 
 @dataclass(frozen=True)
 class Step:
-    """One question of the lesson, the page whose run answers it, and the settings that run uses (as a link's
-    `?key=value`); `look` says what to look at when the chart is drawn."""
+    """One question of the lesson, the page whose run answers it, the settings that run uses (its link's values) and
+    what to look at when the chart is drawn."""
 
     question: str
     page: Page
     values: tuple[tuple[Setting, object], ...]
     look: str
-
-    def query(self) -> dict[str, str | list[str]]:
-        """The link's query: each setting's URL key and its value as the control shows it (repeated keys for several
-        values): Streamlit's `bind="query-params"` reads a link by the shown text ("weight updates", not "updates"),
-        also when the session already has the control."""
-        def text(setting: Setting, value: object) -> str:
-            if isinstance(value, bool):
-                return "true" if value else "false"
-            return setting.format(value)
-
-        return {s.key: [text(s, v) for v in value] if isinstance(value, (list, tuple)) else text(s, value)
-                for s, value in self.values}
 
 
 # The lesson's questions, in its order of ideas: how long, how often, how big a step, then a diagnosis. Each link
@@ -68,8 +56,10 @@ st.caption("Each link opens the page with the settings whose runs answer the que
            "answer the page's questions, then it shows the runs and checks your answers against them (switch it off "
            "in the sidebar to see the charts at once).")
 for number, step in enumerate(LESSON_PATH, start=1):
+    query = {s.key: [controls.url_text(s, v) for v in value] if isinstance(value, (list, tuple))
+             else controls.url_text(s, value) for s, value in step.values}  # repeated keys for several values
     st.page_link(step.page.script, label=f"{number}. {step.question}", icon=step.page.icon,
-                 query_params={**step.query(), settings.PREDICT.key: "true"}, width="stretch")
+                 query_params={**query, settings.PREDICT.key: "true"}, width="stretch")
     st.caption(f"{step.page.title} page — look at {step.look}.")
 st.page_link(settings.GRID_PAGE_ID.script, label="Then: batch size and learning rate together",
              icon=settings.GRID_PAGE_ID.icon, width="stretch")

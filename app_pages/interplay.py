@@ -45,13 +45,11 @@ if not specs:
 row_epochs = [next(s.epochs for s in specs if s.batch_size == b) for b in batch_sizes]
 row_updates = [e * updates_per_epoch(n_train, b) for e, b in zip(row_epochs, batch_sizes)]
 st.caption(grid_text.budget_sentence(budget, amount, n_train, batch_sizes, row_epochs, row_updates))
-if grid_text.capped_sentence(batches, n_train):
-    st.info(grid_text.capped_sentence(batches, n_train))
+if capped := grid_text.capped_sentence(batches, n_train):
+    st.info(capped)
 
-if budget == SAME_EPOCHS:
-    row_labels = [f"{b:,} ({u:,} updates)" for b, u in zip(batch_sizes, row_updates)]
-else:
-    row_labels = [f"{b:,} ({e} epoch{'s' if e != 1 else ''})" for b, e in zip(batch_sizes, row_epochs)]
+row_labels = [f"{b:,} ({u:,} updates)" if budget == SAME_EPOCHS else f"{b:,} ({e} epoch{'s' * (e != 1)})"
+              for b, e, u in zip(batch_sizes, row_epochs, row_updates)]
 chart = layout.LiveChart(kinds.GRID.name)
 
 
@@ -72,17 +70,14 @@ hidden = layout.answers_hidden()
 # The cells to look at below: by default the grid's best cell and its row; while the answers are hidden the lesson's
 # batch size and learning rate (or the first), which say nothing about the runs.
 # (Their controls are drawn further down, under the table; the heatmap above needs their values now.)
-best = None if hidden else interplay.best_cell(grid, outcome)
-if best is None:
-    best = (grid.batch_sizes.index(LESSON_BATCH_SIZE) if LESSON_BATCH_SIZE in grid.batch_sizes else 0,
-            grid.learning_rates.index(LESSON_LEARNING_RATE) if LESSON_LEARNING_RATE in grid.learning_rates else 0)
-look = controls.value(settings.GRID_LOOK)
-picked_batch = controls.value(settings.GRID_CELL_BATCH)
-picked_rate = controls.value(settings.GRID_CELL_RATE)
-if picked_batch not in grid.batch_sizes:  # the controls below start on these (nothing is written to them)
-    picked_batch = grid.batch_sizes[best[0]]
-if picked_rate not in grid.learning_rates:
-    picked_rate = grid.learning_rates[best[1]]
+best = (None if hidden else interplay.best_cell(grid, outcome)) or (
+    grid.batch_sizes.index(LESSON_BATCH_SIZE) if LESSON_BATCH_SIZE in grid.batch_sizes else 0,
+    grid.learning_rates.index(LESSON_LEARNING_RATE) if LESSON_LEARNING_RATE in grid.learning_rates else 0)
+look, picked_batch, picked_rate = (controls.value(setting) for setting in (
+    settings.GRID_LOOK, settings.GRID_CELL_BATCH, settings.GRID_CELL_RATE))
+# The controls below start on these when the grid lacks their values (nothing is written to them).
+picked_batch = picked_batch if picked_batch in grid.batch_sizes else grid.batch_sizes[best[0]]
+picked_rate = picked_rate if picked_rate in grid.learning_rates else grid.learning_rates[best[1]]
 row, column = grid.batch_sizes.index(picked_batch), grid.learning_rates.index(picked_rate)
 cells = {"row": [(row, j) for j in range(grid.shape[1])], "column": [(i, column) for i in range(grid.shape[0])],
          "cell": [(row, column)]}[look]
@@ -126,14 +121,11 @@ with layout.controls():
     metric = controls.draw(settings.GRID_METRIC, d4)
     x_axis = controls.draw(settings.GRID_X, d5)
 
-groups = {}
-for i, j in cells:
-    batch, rate = grid.batch_sizes[i], grid.learning_rates[j]
-    name = {"row": f"lr {format_lr(rate)}", "column": f"batch {batch:,}"}.get(
-        look, f"batch {batch:,}, lr {format_lr(rate)}")
-    groups[name] = [h for h in grid.histories[i][j] if h is not None]
-title = {"row": f"Batch size {picked_batch:,}: every learning rate",
-         "column": f"Learning rate {format_lr(picked_rate)}: every batch size"}.get(
-    look, f"Batch size {picked_batch:,}, learning rate {format_lr(picked_rate)}")
+name, title = {"row": ("lr {rate}", "Batch size {batch}: every learning rate"),  # a curve's name, the chart's title
+               "column": ("batch {batch}", "Learning rate {rate}: every batch size")}.get(
+    look, ("batch {batch}, lr {rate}", "Batch size {batch}, learning rate {rate}"))
+groups = {name.format(batch=f"{grid.batch_sizes[i]:,}", rate=format_lr(grid.learning_rates[j])):
+          [h for h in grid.histories[i][j] if h is not None] for i, j in cells}
+title = title.format(batch=f"{picked_batch:,}", rate=format_lr(picked_rate))
 layout.plot(charts.curves_figure(groups, metric=metric, x_axis=x_axis, each_seed=chosen.each_seed, title=title,
                                  answers=not hidden, presenter=layout.presenter()), "interplay_curves")

@@ -145,7 +145,7 @@ def test_one_seed_has_no_seed_spread():
     for h in runs:
         h.noise_scale = [800.0] * 11
     sentence = text.isolation_sentence(bf.isolation(runs, 0.01))
-    assert "batch 8, 128 tie and batch 32 trails beyond the margin a single run needs (0.020)" in sentence
+    assert "batch 8 and 128 tie and batch 32 trails beyond the margin a single run needs (0.020)" in sentence
     assert "seed spread" not in sentence
     noise = text.noise_sentence(bf.noise_curves(runs), 1)
     assert "in this run" in noise and "; range" not in noise

@@ -19,12 +19,12 @@ N_TRAIN = 1000
 
 
 def by_key(context: Context) -> dict[str, p.Question]:
-    return {q.key: q for q in p.questions(context)}
+    return {q.key: q for q in context.kind.questions(context)}
 
 
 def verdict(kind, histories, findings, key, answer, n_train=N_TRAIN, **context):
     ctx = Context.of(kind, histories, n_train, **context)
-    return p.check(by_key(ctx)[key], answer, findings, ctx)
+    return by_key(ctx)[key].check(answer, findings, ctx)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -114,12 +114,12 @@ def test_updates_per_epoch_is_the_rows_over_the_batch_rounded_up():
     ctx = Context.of(kinds.BATCH_SIZE, runs, 1000)
     question = by_key(ctx)["updates"]
     assert p.asked_batch(ctx.values) == 512 and "batch size 512" in question.prompt  # 128 not swept: the middle
-    assert p.check(question, 2, found, ctx).kind == RIGHT  # 1000 / 512 = 1.95 -> 2
-    wrong = p.check(question, 1, found, ctx)
+    assert question.check(2, found, ctx).kind == RIGHT  # 1000 / 512 = 1.95 -> 2
+    wrong = question.check(1, found, ctx)
     assert wrong.kind == WRONG and "rounded up to 2" in wrong.sentence and "smaller" in wrong.sentence
     assert p.asked_batch((32, 128, 512)) == 128
     exact = Context.of(kinds.BATCH_SIZE, runs, 1024)
-    assert "= exactly 2." in p.check(by_key(exact)["updates"], 2, found, exact).sentence
+    assert "= exactly 2." in by_key(exact)["updates"].check(2, found, exact).sentence
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -214,8 +214,7 @@ def test_questions_take_their_options_from_the_sweep():
     assert (epochs["turn"].widget, epochs["turn"].low, epochs["turn"].high) == (p.SLIDER, 1, 60)
     assert Context.of(kinds.LEARNING_RATE, runs, N_TRAIN).key == ctx.key
     assert Context.of(kinds.LEARNING_RATE, runs[:-3], N_TRAIN).key != ctx.key  # another sweep asks again
-    assert p.questions(Context.of(kinds.LEARNING_RATE, [runs[0]], N_TRAIN)) == ()  # one value: nothing to compare
-    assert p.check(asked["lowest"], None, kinds.LEARNING_RATE.analyze(runs), ctx) is None
+    assert by_key(Context.of(kinds.LEARNING_RATE, [runs[0]], N_TRAIN)) == {}  # one value: nothing to compare
     assert math.isnan(p.tail_change(make([0.5])))
 
 

@@ -160,7 +160,7 @@ def test_the_epochs_caption_explains_only_the_marks_on_the_chart():
     hidden = charts.epochs_figure(runs, marks=Marks(best_epoch=10, overfit=(10, 20)), stop_epoch=5,
                                   early_stop_epoch=15, x_max=20, answers=False)
     assert epochs_chart_caption(hidden, 10, 2) == plain
-    assert "mean of the seeds" in marked and "on every seed" in marked
+    assert "mean of 2 seeds, smoothed over 3 epochs" in marked and "on every seed" in marked
     # One seed: the same marks, no seed talk.
     one = [runs[0]]
     single = epochs_chart_caption(charts.epochs_figure(one, marks=Marks(best_epoch=10, overfit=(10, 20)),

@@ -9,7 +9,7 @@ from dlviz.analysis import batch_fair as bf
 from dlviz.analysis.compare import ONE_SEED_SPREAD
 from dlviz.runs import LESSON_BATCH_SIZE
 from dlviz.text import lessons, predictions
-from dlviz.text.format import format_count, format_loss, format_lr
+from dlviz.text.format import format_count, format_loss, format_lr, join_counts
 from dlviz.text.seeds import on_every_seed, over_seeds
 
 ADAM = "The lesson's Adam ran here; the sources measured SGD, momentum and Adam."
@@ -34,10 +34,6 @@ def _spread(n: int) -> str:  # the margin a gap must clear
     return "the seed spread" if n > 1 else f"the margin a single run needs ({format_loss(ONE_SEED_SPREAD)})"
 
 
-def _batches(values: Sequence[int]) -> str:
-    return ", ".join(format_count(v) for v in values)
-
-
 def _growth(found: Sequence[bf.NoiseCurve]) -> tuple[str | None, str]:
     """The lesson's batch's (else the first's) growth as GROWN / SHRUNK / None (ranges overlap), and its numbers."""
     curve = next((c for c in found if c.batch_size == LESSON_BATCH_SIZE), found[0])
@@ -57,7 +53,7 @@ def noise_sentence(found: Sequence[bf.NoiseCurve], n_seeds: int) -> str:
             f"{len(curve.mean) - 1}, about {about(curve.mean[-1])} (batch {format_count(curve.batch_size)}'s runs, "
             f"{over_seeds(n_seeds)}{f'; range {about(curve.low[-1])}–{about(curve.high[-1])}' * (n_seeds > 1)}): "
             f"{growth}. " + (
-                f"Batch {_batches(above)} is above its own runs' noise scale by then: more rows than one step can "
+                f"Batch {join_counts(above)} is above its own runs' noise scale by then: more rows than one step can "
                 "use." if above else "Every batch size here is below its own runs' noise scale by then: each row "
                 "still improves a step."))
 
@@ -67,7 +63,7 @@ def _ranked(ranking, what: str) -> str:
     if ranking.best is not None:
         return f"{what}, batch {format_count(ranking.best)} has the lowest validation loss beyond {spread}"
     behind = [s.value for s in ranking.stats if s.value not in ranking.tied]
-    return f"{what}, " + (f"batch {_batches(sorted(ranking.tied))} tie and batch {_batches(behind)} "
+    return f"{what}, " + (f"batch {join_counts(sorted(ranking.tied))} tie and batch {join_counts(behind)} "
                           f"{'trails' if len(behind) == 1 else 'trail'} beyond {spread}" if behind
                           else f"every batch size ties within {spread}")
 
@@ -107,7 +103,7 @@ def steps_sentence(found: bf.StepsToTarget) -> str:
             "reached).")
     missed = [s.value for s in found.updates if not s.finite]
     if missed:
-        said += f" Batch {_batches(missed)} did not reach it {on_every_seed(found.updates[0].n_seeds)} in its budget."
+        said += f" Batch {join_counts(missed)} did not reach it {on_every_seed(found.updates[0].n_seeds)} in its budget."
     reached = [s.value for s in found.updates if s.finite]
     if len(reached) < 2:
         return f"{said} The runs cannot tell how the updates scale with the batch size."
@@ -125,7 +121,7 @@ def steps_sentence(found: bf.StepsToTarget) -> str:
             "reached the target.")
 
 
-def check_noise_growth(answer: str, findings, context) -> predictions.Verdict:
+def _check_noise_growth(answer: str, findings, context) -> predictions.Verdict:
     """Predict first: did the lesson's batch's noise scale grow from the start to the last epoch?"""
     truth, numbers = _growth(bf.noise_curves(context.histories))
     kind = predictions.CANNOT_TELL if truth is None else predictions.RIGHT if answer == truth else predictions.WRONG
@@ -140,7 +136,7 @@ def questions(context: predictions.Context) -> list[predictions.Question]:
         return predictions.batch_questions(context)
     return predictions.batch_questions(context) + [predictions.Question(
         "noise_growth", "The gradient noise scale is the batch size beyond which a bigger batch adds little per step. "
-                        "From the start to the last epoch, will it have…", predictions.RADIO, check_noise_growth,
+                        "From the start to the last epoch, will it have…", predictions.RADIO, _check_noise_growth,
         options=(GROWN, SHRUNK, SAME), labels=("grown", "shrunk", "stayed about the same"))]
 
 

@@ -1,8 +1,5 @@
-"""Sentences from `dlviz.analysis.sweeps.SweepFindings`: what a page says, and the legend label per value.
-
-`sentences(findings)` gives the headline sentences in order of importance.
-`COMPARISON_RULE` is the sentence a page shows next to any ranking.
-"""
+"""Sentences from `dlviz.analysis.sweeps.SweepFindings`: `sentences(findings)` gives a page's, most important first;
+`COMPARISON_RULE` is the rule a page shows next to any ranking."""
 
 from __future__ import annotations
 
@@ -24,7 +21,7 @@ COMPARISON_RULE = ("One value is called better than another only if it is better
                    "either value; otherwise the page says there is no clear difference.")
 ONE_SEED_NOTE = (f"With one seed there is no spread to measure, so values closer than {format_loss(ONE_SEED_SPREAD)} "
                  "(about twice what a second seed moves a run here) are not told apart; add seeds to compare them.")
-STATISTIC = "lowest validation loss, smoothed over 3 epochs"
+_STATISTIC = "lowest validation loss, smoothed over 3 epochs"
 
 
 def statistic_label(n_seeds: int) -> str:
@@ -33,15 +30,11 @@ def statistic_label(n_seeds: int) -> str:
     return (f"mean of {n_seeds} seeds, " if n_seeds > 1 else "") + f"smoothed over {curves.SMOOTHING_WINDOW} epochs"
 
 
-def _at(kind: Any, value: Hashable) -> str:
-    return "" if value is None else f"At {value_name(kind, value)}, "
+def _lead(kind: Any, value: Hashable, rest: str) -> str:
+    """"At learning rate 0.01, rest"; "Rest" for the epochs page's one run (value None)."""
+    return rest[:1].upper() + rest[1:] if value is None else f"At {value_name(kind, value)}, {rest}"
 
 
-def _start(prefix: str, rest: str) -> str:
-    return prefix + rest if prefix else rest[:1].upper() + rest[1:]
-
-
-# ---------------------------------------------------------------------------------------------------------------
 # Per value
 
 
@@ -64,7 +57,7 @@ def divergence_sentence(kind: Any, v: ValueFindings) -> str | None:
         what = f"training loss exploded in {format_epochs(low, high)}"
     else:
         what = f"the loss became {'NaN' if first.reason == 'nan' else 'infinite'} in {format_epochs(low, high)}"
-    text = _start(_at(kind, v.value), f"{what}{seeds}: the run diverged.")
+    text = _lead(kind, v.value, f"{what}{seeds}: the run diverged.")
     after = v.after_divergence
     # The numbers curves.divergence judged (each run's last-epochs mean against its start), averaged over seeds.
     end, start = np.mean([d.end_loss for d in diverged]), np.mean([d.start_loss for d in diverged])
@@ -95,8 +88,8 @@ def accuracy_sentence(kind: Any, v: ValueFindings) -> str | None:
     acc, majority = v.final_val_accuracy, v.majority_val_accuracy
     if not acc.finite:
         return None
-    head = _start(_at(kind, v.value), f"validation accuracy ends at "
-                  f"{loss_range(acc.mean, acc.low, acc.high, acc.n_seeds, format_percent, '')}")
+    head = _lead(kind, v.value, "validation accuracy ends at "
+                 f"{loss_range(acc.mean, acc.low, acc.high, acc.n_seeds, format_percent)}")
     if majority is None:
         return head + "."
     under = ", under 50% because that class is the minority among the validation rows" if majority < 0.5 else ""
@@ -113,28 +106,23 @@ def accuracy_sentence(kind: Any, v: ValueFindings) -> str | None:
 
 def overfitting_sentence(kind: Any, v: ValueFindings) -> str | None:
     """The turn of validation loss, over seeds (epochs page headline; detail elsewhere)."""
-    valid = [o for o, d in zip(v.overfits, v.divergences) if o is not None and d is None]
-    if not valid:
+    if not any(o is not None and d is None for o, d in zip(v.overfits, v.divergences)):
         return None
     n = v.n_seeds
+    lowest = f"validation loss is lowest at epoch {v.best_epoch} ({format_loss(v.score.mean)}, {statistic_label(n)})"
     if v.overfit_region is not None:
-        seeds = "" if n == 1 else f" on every one of {n} seeds"
-        return _start(_at(kind, v.value), (
-            f"validation loss is lowest at epoch {v.best_epoch} ({format_loss(v.score.mean)}, {statistic_label(n)}) "
-            f"and rises to {format_loss(v.final_val_loss.mean)} at epoch {v.epochs_run}"
-            f"{f' (means of {n} seeds)' if n > 1 else ''}, while "
-            f"training loss keeps falling (to {format_loss(v.final_train_loss.mean)}, mean of the last "
-            f"{curves.TAIL_EPOCHS} epochs){seeds}: the model is overfitting."))
-    if v.overfit_seeds:
-        return _start(_at(kind, v.value), (
-            f"validation loss turns up on {v.overfit_seeds} of {n} seeds only: no clear overfitting at "
-            f"{seeds_text(n)}."))
-    if v.best_epoch == v.epochs_run:
-        return _start(_at(kind, v.value), (f"validation loss is still falling at the last epoch ({v.epochs_run}): "
-                                           "no sign of overfitting yet."))
-    return _start(_at(kind, v.value), (
-        f"validation loss is lowest at epoch {v.best_epoch} ({format_loss(v.score.mean)}, {statistic_label(n)}) "
-        "and stays within noise of it: no clear overfitting."))
+        rest = (f"{lowest} and rises to {format_loss(v.final_val_loss.mean)} at epoch {v.epochs_run}"
+                f"{f' (means of {n} seeds)' if n > 1 else ''}, while training loss keeps falling (to "
+                f"{format_loss(v.final_train_loss.mean)}, mean of the last {curves.TAIL_EPOCHS} epochs)"
+                f"{'' if n == 1 else f' on every one of {n} seeds'}: the model is overfitting.")
+    elif v.overfit_seeds:
+        rest = (f"validation loss turns up on {v.overfit_seeds} of {n} seeds only: no clear overfitting at "
+                f"{seeds_text(n)}.")
+    elif v.best_epoch == v.epochs_run:
+        rest = f"validation loss is still falling at the last epoch ({v.epochs_run}): no sign of overfitting yet."
+    else:
+        rest = f"{lowest} and stays within noise of it: no clear overfitting."
+    return _lead(kind, v.value, rest)
 
 
 def early_stopping_sentence(findings: SweepFindings) -> str | None:
@@ -177,8 +165,8 @@ def ranking_sentence(findings: SweepFindings) -> str | None:
     if ranking.best is not None:
         closest = min((c for c in ranking.comparisons), key=lambda c: c.mean_difference)
         every = " on every seed and" if n > 1 else ""
-        return (f"The {STATISTIC}, {over_seeds(n)}: {value_name(kind, ranking.best)} reaches "
-                f"{loss_range(lead.mean, lead.low, lead.high, n, one='')}, better than every other value{every} "
+        return (f"The {_STATISTIC}, {over_seeds(n)}: {value_name(kind, ranking.best)} reaches "
+                f"{loss_range(lead.mean, lead.low, lead.high, n)}, better than every other value{every} "
                 f"{beyond_spread(n)} (at least {format_loss(closest.mean_difference)} ahead).")
     tied = ranking.tied
     spreads = max(ranking.stat(v).spread for v in tied)
@@ -196,23 +184,23 @@ def speed_sentences(findings: SweepFindings) -> list[str]:
     kind = findings.kind
     last = f"the last {curves.TAIL_EPOCHS} epochs"  # the statistic the verdicts compare (final_train_loss)
     seeds = f" and of {findings.n_seeds} seeds" if findings.n_seeds > 1 else ""
-    return [_start(_at(kind, s.value), (
+    return [_lead(kind, s.value, (
             f"training loss only fell from {format_loss(s.start_loss)} to {format_loss(s.final_loss)} (mean of "
             f"{last}{seeds}) in {s.epochs} epochs, {format_percent(max(s.progress, 0.0), 0)} of the way "
             f"{value_name(kind, s.reference)} got (to {format_loss(s.reference_final_loss)}) "
             f"{on_every_seed(s.comparison.n_seeds)}: the steps are too small, so it learns too slowly."))
-            for s in findings.too_slow] + [_start(_at(kind, s.value), (
+            for s in findings.too_slow] + [_lead(kind, s.value, (
             f"training loss over {last} is {format_loss(s.final_loss)}, above the "
             f"{format_loss(s.reference_final_loss)} that {value_name(kind, s.reference)} reaches "
             f"{on_every_seed(s.comparison.n_seeds)} with {format_ratio(s.value / s.reference)} smaller steps: the "
             "updates overshoot instead of settling.")) for s in findings.too_high]
 
 
-def scale_sentences(findings: SweepFindings) -> list[str]:
+def _scale_sentences(findings: SweepFindings) -> list[str]:
     """Not learning, and huge losses (pointing at the unscaled inputs when standardisation is off)."""
     kind = findings.kind
-    out = [_start(_at(kind, v.value), f"validation loss never gets clearly below {format_loss(v.prior_loss)}, the "
-                  "loss of always guessing the class shares: the network learned nothing the validation rows confirm.")
+    out = [_lead(kind, v.value, f"validation loss never gets clearly below {format_loss(v.prior_loss)}, the loss "
+                 "of always guessing the class shares: the network learned nothing the validation rows confirm.")
            for v in findings.per_value  # with a finite accuracy, accuracy_sentence says it
            if sweeps.NOT_LEARNING in v.verdicts and not v.final_val_accuracy.finite]
     # With standardised inputs a run that blew up has its own sentence (the learning rate): only unscaled inputs
@@ -259,7 +247,7 @@ def generalisation_sentence(findings: SweepFindings) -> str | None:
     if c is None:
         return None
     small, large = format_count(c.a), format_count(c.b)
-    numbers = (f"{STATISTIC}: {format_loss(c.mean_a)} at batch {small}, {format_loss(c.mean_b)} at batch {large}, "
+    numbers = (f"{_STATISTIC}: {format_loss(c.mean_a)} at batch {small}, {format_loss(c.mean_b)} at batch {large}, "
                f"{over_seeds(c.n_seeds)}")
     lower = "lower on every seed, beyond the spread" if c.n_seeds > 1 else f"lower {beyond_spread(1)}"
     if findings.generalisation_answer == sweeps.SMALLER_BETTER:
@@ -286,8 +274,8 @@ def epochs_sentences(findings: SweepFindings) -> list[str]:
 
 def oscillation_sentences(findings: SweepFindings) -> list[str]:
     """The learning-rate page's own sentences: the values whose loss swings on every seed."""
-    return [_start(_at(findings.kind, v.value), f"the loss keeps swinging up and down"
-                   f"{'' if v.n_seeds == 1 else ' on every seed'}: the steps are too big to settle into a minimum.")
+    return [_lead(findings.kind, v.value, "the loss keeps swinging up and down"
+                  f"{'' if v.n_seeds == 1 else ' on every seed'}: the steps are too big to settle into a minimum.")
             for v in findings.per_value if sweeps.OSCILLATING in v.verdicts]
 
 
@@ -295,7 +283,7 @@ def sentences(findings: SweepFindings) -> list[str]:
     """The page's headline sentences, most important first: scale, divergence, the kind's own sentences
     (`kind.sentences`), the ranking, then accuracy against always guessing the majority class."""
     kind = findings.kind
-    out = scale_sentences(findings) + [divergence_sentence(kind, v) for v in findings.per_value]
+    out = _scale_sentences(findings) + [divergence_sentence(kind, v) for v in findings.per_value]
     out += speed_sentences(findings) + kind.sentences(findings) + [ranking_sentence(findings)]
     # A diverged value's divergence sentence says what its accuracy means.
     out += [accuracy_sentence(kind, v) for v in findings.per_value if not v.diverged_seeds and (

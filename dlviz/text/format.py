@@ -1,10 +1,5 @@
-"""Numbers as a learner reads them: ONE formatter per kind, never scientific notation in a sentence.
-
->>> format_lr(0.00003), format_lr(0.01), format_lr(1.0)
-('0.00003', '0.01', '1')
->>> format_loss(0.44612), format_loss(2.3e9), format_percent(0.859), format_count(16000)
-('0.446', '2.3 billion', '85.9%', '16,000')
-"""
+"""Numbers as a learner reads them, one formatter per kind, never scientific notation in a sentence: 0.00003 (a
+learning rate), 0.446 and 2.3 billion (losses), 85.9%, 16,000."""
 
 from __future__ import annotations
 
@@ -93,6 +88,11 @@ def join_words(words: Sequence[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
+def join_counts(counts: Sequence[int]) -> str:
+    """"16, 64 and 1,024"."""
+    return join_words([format_count(c) for c in counts])
+
+
 def join_values(kind: Any, values: Sequence[Hashable]) -> str:
     """Swept values joined as in `join_words`."""
     return join_words([format_value(kind, v) for v in values])
@@ -102,13 +102,10 @@ def seeds_text(n: int) -> str:
     return "1 seed" if n == 1 else f"{n} seeds"
 
 
-def loss_range(mean: float, low: float, high: float, n: int, fmt: Callable[[float], str] | None = None,
-               one: str = " (1 seed)") -> str:
-    """"0.446 (0.440-0.452 over 3 seeds)", "0.446 (on all 3 seeds)" or "0.446 (1 seed)" (`one`); `fmt` defaults to
-    `format_loss`."""
-    fmt = fmt or format_loss
+def loss_range(mean: float, low: float, high: float, n: int, fmt: Callable[[float], str] = format_loss) -> str:
+    """"0.446 (0.440-0.452 over 3 seeds)", "0.446 (on all 3 seeds)", or "0.446" with one seed."""
     if n <= 1:
-        return fmt(mean) + one
+        return fmt(mean)
     if fmt(low) == fmt(high):
         return f"{fmt(mean)} (on all {n} seeds)"
     return f"{fmt(mean)} ({fmt(low)}-{fmt(high)} over {n} seeds)"

@@ -1,6 +1,5 @@
 """Sentences for the batch size x learning rate grid (`dlviz.analysis.grid`): the budget, the best learning rate per
-batch size under the seed-aware rule (ties named as ties), the shift against the rules of thumb, divergence,
-the slow edge and overfitting."""
+batch size (ties named as ties), its shift against the rules of thumb, divergence, the slow edge and overfitting."""
 
 from __future__ import annotations
 
@@ -15,7 +14,8 @@ from dlviz.analysis.compare import compare
 from dlviz.analysis.grid import (BEST_VAL_LOSS, FINAL_VAL_ACCURACY, GUIDE_SOURCE, HIGHER_IS_BETTER,
                                  SAME_EPOCHS, SAME_UPDATES, Grid, RowBest)
 from dlviz.runs import updates_per_epoch
-from dlviz.text.format import format_count, format_loss, format_lr, format_percent, format_ratio, join_words
+from dlviz.text.format import (format_count, format_loss, format_lr, format_percent, format_ratio, join_counts,
+                               join_words)
 from dlviz.text.seeds import at_seeds, on_every_seed, over_seeds
 
 OUTCOME_LABELS = {
@@ -69,7 +69,7 @@ def budget_sentence(budget: str, amount: int, n_train: int, batch_sizes: Sequenc
             f"since validation is measured after each epoch), so a bigger batch sees more data: {passes}.")
 
 
-def row_sentence(row: RowBest, outcome: str) -> str:
+def _row_sentence(row: RowBest, outcome: str) -> str:
     """"At batch 16 the best learning rate is 0.001 (final validation loss 0.450)" or the tie."""
     ranking = row.ranking
     if ranking.best is not None:
@@ -89,7 +89,7 @@ def grid_sentences(grid: Grid, outcome: str = g.DEFAULT_OUTCOME, budget: str = S
         return ["Every run of the grid diverged: even the smallest learning rate is too large here. Add smaller "
                 "learning rates."]
     n = grid.n_seeds
-    head = "; ".join(row_sentence(r, ranking) for r in rows)
+    head = "; ".join(_row_sentence(r, ranking) for r in rows)
     out = [head[:1].upper() + head[1:] + f" ({OUTCOME_LABELS[ranking]}, {over_seeds(n)})."] if rows else [
         f"No run that did not blow up got its validation loss clearly below a constant guess's "
         f"{format_loss(next(curves.prior_loss(h) for r in grid.histories for c in r for h in c if h is not None))}: "
@@ -104,13 +104,7 @@ def grid_sentences(grid: Grid, outcome: str = g.DEFAULT_OUTCOME, budget: str = S
     elif len(rows) > 1:
         out += _trend(grid, rows, budget)
     out += _divergence(grid) + ([] if broken else _slow_edge(grid, ranking, budget, n_train))
-    out += _overfitting(grid, ranking)
-    if budget == SAME_UPDATES and n_train and len(grid.batch_sizes) > 1 and not broken:
-        epochs = grid.epochs()
-        out.append(f"With (about) the same number of weight updates, batch {grid.batch_sizes[-1]} went through the "
-                   f"training rows {_passes(epochs[-1])} and batch {grid.batch_sizes[0]} {_passes(epochs[0])}: same "
-                   "number of steps, very different amounts of data.")
-    return out
+    return out + _overfitting(grid, ranking)
 
 
 def _trend(grid: Grid, rows: list[RowBest], budget: str) -> list[str]:
@@ -144,11 +138,6 @@ def _trend(grid: Grid, rows: list[RowBest], budget: str) -> list[str]:
                             "Try more seeds, more epochs, or learning rates closer together.")]
 
 
-def _batches(batch_sizes: Sequence[int]) -> str:
-    """"batch 16", "batch 16 and 1,024", "batch 16, 64 and 256"."""
-    return "batch " + join_words([format_count(b) for b in batch_sizes])
-
-
 def _divergence_places(grid: Grid, diverged: np.ndarray) -> list[str]:
     """Where cells diverged, by learning rate, true of every row: the top block of learning rates where every batch
     size diverged ("from learning rate 1 up at every batch size"), then each lower rate that diverged somewhere with
@@ -167,7 +156,7 @@ def _divergence_places(grid: Grid, diverged: np.ndarray) -> list[str]:
         if not diverged[:, j].any():
             continue
         rows = [b for b, d in zip(grid.batch_sizes, diverged[:, j]) if d]
-        where = "at every batch size" if full[j] else f"{'only ' if parts else ''}at {_batches(rows)}"
+        where = "at every batch size" if full[j] else f"{'only ' if parts else ''}at batch {join_counts(rows)}"
         parts.append(f"at learning rate {format_lr(grid.learning_rates[j])} {where}" if n_rows > 1 or not full[j]
                      else f"at learning rate {format_lr(grid.learning_rates[j])}")
     return parts
@@ -186,7 +175,7 @@ def _divergence(grid: Grid) -> list[str]:
     nested = all((diverged[i + 1] <= diverged[i]).all() for i in range(diverged.shape[0] - 1))
     if diverged.shape[0] > 1 and nested and diverged[-1].sum() < diverged[0].sum():
         clean = [b for b, row in zip(grid.batch_sizes, diverged) if not row.any()]
-        tail = f" ({_batches(clean)} at no learning rate tried)" if clean else ""
+        tail = f" (batch {join_counts(clean)} at no learning rate tried)" if clean else ""
         out.append(f"Larger batches stand bigger steps here: wherever a batch size diverged, every smaller one did "
                    f"too, and batch {format_count(grid.batch_sizes[-1])} diverged at fewer learning rates than batch "
                    f"{format_count(grid.batch_sizes[0])}{tail}.")

@@ -35,7 +35,6 @@ RATE_LOOK_FOR = (
 )
 
 
-# ---------------------------------------------------------------------------------------------------------------
 # The lesson's code
 
 
@@ -114,7 +113,6 @@ print(f"Test accuracy: {{test_accuracy:.3f}}")
 '''
 
 
-# ---------------------------------------------------------------------------------------------------------------
 # Quiz
 
 
@@ -143,23 +141,17 @@ def _explain_too_many_epochs(findings: SweepFindings | None) -> str:
     if _valid(findings):
         v = findings.per_value[0]
         text = words.overfitting_sentence(findings.kind, v)
-        if text:
-            parts.append("In this run: " + text[:1].lower() + text[1:])
-        for extra in (words.accuracy_gap_sentence(v), words.early_stopping_sentence(findings)):
-            if extra:
-                parts.append(extra)
-    return " ".join(parts)
+        parts += [text and "In this run: " + text[:1].lower() + text[1:], words.accuracy_gap_sentence(v),
+                  words.early_stopping_sentence(findings)]
+    return " ".join(part for part in parts if part)
 
 
 def _explain_restore_best(findings: SweepFindings | None) -> str:
     base = ("With restore_best_weights=True, EarlyStopping remembers the weights of the epoch with the lowest "
             "validation loss and puts them back when training ends, so the extra 'patience' epochs cost time but "
             "not quality.")
-    if _valid(findings):
-        text = words.early_stopping_sentence(findings)
-        if text:
-            return f"{base} Here: {text}"
-    return base
+    text = words.early_stopping_sentence(findings) if _valid(findings) else None
+    return f"{base} Here: {text}" if text else base
 
 
 def _explain_fewer_updates(findings: SweepFindings | None) -> str:
@@ -189,10 +181,8 @@ def _explain_small_batches(findings: SweepFindings | None) -> str:
             parts.append(f"In this sweep the per-update loss scattered by {format_loss(small.noise.mean)} at batch "
                          f"size {format_count(small.value)} but by {format_loss(large.noise.mean)} at batch size "
                          f"{format_count(large.value)}.")
-        answer = words.generalisation_sentence(findings)
-        if answer:
-            parts.append(answer)
-    return " ".join(parts)
+        parts.append(words.generalisation_sentence(findings))
+    return " ".join(part for part in parts if part)
 
 
 def _best_text(findings: SweepFindings) -> str | None:
@@ -219,9 +209,7 @@ def _explain_step_size(findings: SweepFindings | None) -> str:
             s = findings.too_slow[0]
             parts.append(f"At {format_lr(s.value)} they were so small that training loss only fell from "
                          f"{format_loss(s.start_loss)} to {format_loss(s.final_loss)} in {s.epochs} epochs.")
-        best = _best_text(findings)
-        if best:
-            parts.append(best)
+        parts = [part for part in parts + [_best_text(findings)] if part]
     if len(parts) == 1:
         parts.append("Epochs decide how many passes are made and batch size how many updates each pass makes, but "
                      "neither changes how far a single update moves.")
@@ -232,7 +220,7 @@ def _explain_fast_but_poor(findings: SweepFindings | None) -> str:
     base = ("Lower the learning rate first. Fast training with poor validation accuracy usually means the steps are "
             "too big: the loss drops quickly, then bounces around a poor solution instead of settling into a good "
             "one. Smaller steps settle better; then tune epochs and batch size.")
-    if not (_valid(findings)):
+    if not _valid(findings):
         return base
     high = [v for v in findings.per_value
             if {sweeps.TOO_HIGH, sweeps.OSCILLATING} & set(v.verdicts) and not v.diverged_seeds]

@@ -1,12 +1,6 @@
-"""Predict, then see (issue 19): one or two questions about THIS sweep per page, asked before its curves are shown,
-and the check of each answer against the run's own findings, with its numbers.
-
-Questions are data: `questions(context)` builds them from the sweep (values swept, epochs trained, training rows),
-each with a widget kind and a `check(answer, findings, context) -> Verdict`. `findings` is the page's
-`dlviz.analysis.sweeps.SweepFindings` (epochs, batch size, learning rate) or `dlviz.analysis.grid.Grid` (interplay).
-Where the runs cannot decide (values that tie within seed noise, seeds that disagree) a check says so and calls no
-answer right. No Streamlit here: `dlviz.ui.predict` draws the questions.
-"""
+"""Predict, then see (issue 19): questions about THIS sweep asked before its curves (a kind's `questions(context)`),
+each with its widget and a `check(answer, findings, context) -> Verdict` that quotes the runs' numbers; where the runs
+cannot decide (ties within seed noise, seeds that disagree) the check says so and calls no answer right."""
 
 from __future__ import annotations
 
@@ -56,9 +50,7 @@ class Context:
     epochs: int                       # epochs trained (the longest run)
     n_train: int                      # training rows
     histories: tuple[RunHistory, ...] = ()
-    batch_sizes: tuple[int, ...] = ()        # interplay rows
-    learning_rates: tuple[float, ...] = ()   # interplay columns
-    outcome: str = g.DEFAULT_OUTCOME         # interplay: what "best" means
+    outcome: str = g.DEFAULT_OUTCOME  # the grid page: what "best" means
 
     @classmethod
     def of(cls, kind: Any, histories: Sequence[RunHistory], n_train: int, outcome: str = g.DEFAULT_OUTCOME
@@ -69,10 +61,8 @@ class Context:
         # The outcome is left out: recolouring the grid re-checks the answers, it does not ask again.
         key = hashlib.sha1("|".join([kind.name, *specs]).encode()).hexdigest()[:12]
         epochs = max((h.spec.epochs for h in histories), default=0)
-        batches = tuple(sorted({h.spec.batch_size for h in histories}))
-        rates = tuple(sorted({h.spec.learning_rate for h in histories}))
         values = tuple(sorted({kind.value_of(h) for h in histories})) if kind.field else ()
-        return cls(kind, key, values, epochs, n_train, histories, batches, rates, outcome)
+        return cls(kind, key, values, epochs, n_train, histories, outcome)
 
 
 @dataclass(frozen=True)
@@ -92,19 +82,14 @@ class Question:
     help: str = ""
 
 
-def _you(text: str) -> str:
-    return f"You said {text}"
-
-
-# ---------------------------------------------------------------------------------------------------------------
 # Epochs
 
 
-def epoch_tolerance(epochs: int) -> int:
+def _epoch_tolerance(epochs: int) -> int:
     return max(MIN_EPOCH_TOLERANCE, round(EPOCH_SHARE * epochs))
 
 
-def settle_epoch(history: RunHistory) -> tuple[int, int, float, float] | None:
+def _settle_epoch(history: RunHistory) -> tuple[int, int, float, float] | None:
     """(settle, best, threshold, best loss) of one run's smoothed validation loss: `best` is its lowest point
     (`curves.robust_best`), `settle` the first epoch within `threshold` of it, the noise margin the overfitting
     test uses (`curves.OVERFIT_TOLERANCE` of the loss, at least `curves.OVERFIT_MIN_RISE`). None without a finite
@@ -124,15 +109,15 @@ def check_turn(answer: int, findings: sweeps.SweepFindings, context: Context) ->
     (`settle_epoch`), widened by `epoch_tolerance`; for a run that overfits, up to its lowest point too. An answer in
     a stretch where the loss still creeps down by less than the noise margin cannot be told right or wrong."""
     v = findings.per_value[0]
-    said = _you(f"epoch {answer}")
-    found = [settle_epoch(h) for h in context.histories]
+    said = f"You said epoch {answer}"
+    found = [_settle_epoch(h) for h in context.histories]
     if v.diverged_seeds or v.huge_loss_seeds:
         return Verdict(CANNOT_TELL, f"{said}; the run blew up, so its validation loss has no clean turn to compare.")
     if not found or any(f is None for f in found):
         return Verdict(CANNOT_TELL, f"{said}; the run has no finite validation loss to compare.")
     settles, bests = [f[0] for f in found], [f[1] for f in found]
     margin = max(f[2] for f in found)
-    n, tol = v.epochs_run, epoch_tolerance(v.epochs_run)
+    n, tol = v.epochs_run, _epoch_tolerance(v.epochs_run)
     seeds = "" if len(found) == 1 else f" over {seeds_text(len(found))}"
     # The lowest is the one the star, the card and the findings state (`ValueFindings.score` at `best_epoch`).
     low = f"{format_loss(v.score.mean)} at epoch {v.best_epoch}, {statistic_label(len(found))}"
@@ -165,15 +150,14 @@ def tail_change(history: RunHistory, n: int = curves.TAIL_EPOCHS) -> float:
     return float((last - before) / before) if before > 0 else math.nan
 
 
-def check_still_falling(answer: bool, findings: sweeps.SweepFindings, context: Context) -> Verdict:
+def _check_still_falling(answer: bool, findings: sweeps.SweepFindings, context: Context) -> Verdict:
     """Will training loss still be falling at the end: every seed falls by more than STILL_FALLING (relative, last
     3 epochs against the 3 before), or every seed moves less than FLAT; anything else cannot tell."""
     changes = [tail_change(h) for h in context.histories]
-    said = _you("it would still be falling" if answer else "it would have flattened out")
+    said = "You said " + ("it would still be falling" if answer else "it would have flattened out")
     if not changes or not all(math.isfinite(c) for c in changes):
         return Verdict(CANNOT_TELL, f"{said}; the run is too short or blew up, so there is no end trend to read.")
-    drop = -float(np.mean(changes))
-    numbers = f"over the last epochs training loss changed by {format_percent(-drop)}" + (
+    numbers = f"over the last epochs training loss changed by {format_percent(float(np.mean(changes)))}" + (
         "" if len(changes) == 1 else f" (mean over {seeds_text(len(changes))}, {format_percent(min(changes))} to "
                                      f"{format_percent(max(changes))})")
     between = "" if len(changes) == 1 else ", or too different between seeds,"
@@ -182,8 +166,7 @@ def check_still_falling(answer: bool, findings: sweeps.SweepFindings, context: C
     elif all(abs(c) < FLAT or c > 0 for c in changes):
         truth, what = False, "it had flattened out"
     else:
-        return Verdict(CANNOT_TELL, f"{said}; {numbers}: too little{between} to call it "
-                                    "either still falling or flat.")
+        return Verdict(CANNOT_TELL, f"{said}; {numbers}: too little{between} to call it either still falling or flat.")
     return Verdict(RIGHT if answer == truth else WRONG, f"{said}; {what}: {numbers}.")
 
 
@@ -193,13 +176,12 @@ def epochs_questions(context: Context) -> list[Question]:
     return [
         Question("turn", "Around which epoch will validation loss stop improving?", SLIDER, check_turn,
                  low=1, high=context.epochs, default=max(1, context.epochs // 2),
-                 help=f"Within {epoch_tolerance(context.epochs)} epochs of where it really turns counts as right."),
-        Question("falling", "Will training loss still be falling at the end?", RADIO, check_still_falling,
+                 help=f"Within {_epoch_tolerance(context.epochs)} epochs of where it really turns counts as right."),
+        Question("falling", "Will training loss still be falling at the end?", RADIO, _check_still_falling,
                  options=(True, False), labels=("Yes, still falling", "No, it will have flattened out")),
     ]
 
 
-# ---------------------------------------------------------------------------------------------------------------
 # Ranked choices (batch size: noisiest; learning rate: lowest validation loss)
 
 
@@ -211,7 +193,7 @@ def _ranked_choice(answer: Hashable, findings: sweeps.SweepFindings, ranking, wh
     """RIGHT for the clear winner, WRONG for a value the leader clearly beats, CANNOT_TELL for a value that ties
     with the leader (or one without a number)."""
     kind = findings.kind
-    said = _you(value_name(kind, answer))
+    said = f"You said {value_name(kind, answer)}"
     if ranking is None or ranking.leader is None:
         return Verdict(CANNOT_TELL, f"{said}; no value has a {what} to compare.")
     stat, lead = ranking.stat(answer), ranking.stat(ranking.leader)
@@ -239,7 +221,7 @@ def _ranked_choice(answer: Hashable, findings: sweeps.SweepFindings, ranking, wh
                           f"{join_values(kind, others)}, which {who} cannot tell apart from it).")
 
 
-def check_noisiest(answer: int, findings: sweeps.SweepFindings, context: Context) -> Verdict:
+def _check_noisiest(answer: int, findings: sweeps.SweepFindings, context: Context) -> Verdict:
     return _ranked_choice(answer, findings, findings.noise_ranking, "noisiest per-update loss",
                           lambda x: f"scatter {format_loss(x)} around its trend")
 
@@ -253,11 +235,11 @@ def asked_batch(values: Sequence[int]) -> int:
     return 128 if 128 in values else sorted(values)[len(values) // 2]
 
 
-def check_updates(answer: float, findings: sweeps.SweepFindings, context: Context) -> Verdict:
+def _check_updates(answer: float, findings: sweeps.SweepFindings, context: Context) -> Verdict:
     """Weight updates per epoch = ceil(training rows / batch): the last, smaller batch is an update too."""
     batch = asked_batch(context.values)
     right = updates_per_epoch(context.n_train, batch)
-    said = _you(f"{format_count(answer)} update{'' if int(answer) == 1 else 's'}")
+    said = f"You said {format_count(answer)} update{'' if int(answer) == 1 else 's'}"
     how = f"{format_count(context.n_train)} training rows / batch {format_count(batch)} = "
     how += (f"exactly {format_count(right)}" if context.n_train % batch == 0 else
             f"{context.n_train / batch:.2f}, rounded up to {format_count(right)}")
@@ -277,20 +259,19 @@ def batch_questions(context: Context) -> list[Question]:
         return []
     batch = asked_batch(context.values)
     out = [Question("updates", f"How many weight updates per epoch will batch size {format_count(batch)} make "
-                               f"on the {format_count(context.n_train)} training rows?", NUMBER, check_updates,
+                               f"on the {format_count(context.n_train)} training rows?", NUMBER, _check_updates,
                     low=0, high=context.n_train)]
     if len(context.values) >= 2:
         options, labels = _choices(context)
         out.insert(0, Question("noisiest", "Which batch size will have the noisiest per-update loss?", RADIO,
-                               check_noisiest, options=options, labels=labels))
+                               _check_noisiest, options=options, labels=labels))
     return out
 
 
-# ---------------------------------------------------------------------------------------------------------------
 # Learning rate
 
 
-def check_blow_up(answer: Sequence[float], findings: sweeps.SweepFindings, context: Context) -> Verdict:
+def _check_blow_up(answer: Sequence[float], findings: sweeps.SweepFindings, context: Context) -> Verdict:
     """Which rates blow up: a rate that diverged on every seed, or on none, decides; one that diverged on some seeds
     only makes the answer undecidable unless another rate already makes it wrong."""
     kind = findings.kind
@@ -298,15 +279,11 @@ def check_blow_up(answer: Sequence[float], findings: sweeps.SweepFindings, conte
     every = {v.value for v in findings.per_value if v.diverged_seeds == v.n_seeds and v.n_seeds}
     some = [v for v in findings.per_value if 0 < v.diverged_seeds < v.n_seeds]
     certain_wrong = sorted((chosen ^ every) - {v.value for v in some})
-    said = _you(f"learning rate{'s' if len(chosen) > 1 else ''} {join_values(kind, sorted(chosen))}" if chosen
-                else "no learning rate")
-    facts = []
-    for v in findings.per_value:
-        if v.diverged_seeds:
-            low, high = v.diverged_epochs  # type: ignore[misc]
-            seeds = ("" if v.n_seeds == 1 else f" on all {v.n_seeds} seeds" if v.diverged_seeds == v.n_seeds
-                     else f" on {v.diverged_seeds} of {v.n_seeds} seeds")
-            facts.append(f"learning rate {format_lr(v.value)} diverged at {format_epochs(low, high)}{seeds}")
+    said = "You said " + (f"learning rate{'s' if len(chosen) > 1 else ''} {join_values(kind, sorted(chosen))}"
+                          if chosen else "no learning rate")
+    facts = [f"learning rate {format_lr(v.value)} diverged at {format_epochs(*v.diverged_epochs)}" + (
+        "" if v.n_seeds == 1 else f" on all {v.n_seeds} seeds" if v.diverged_seeds == v.n_seeds
+        else f" on {v.diverged_seeds} of {v.n_seeds} seeds") for v in findings.per_value if v.diverged_seeds]
     happened = "; ".join(facts) if facts else "no learning rate diverged"
     if certain_wrong:
         return Verdict(WRONG, f"{said} would blow up; {happened}.")
@@ -321,25 +298,24 @@ def rate_questions(context: Context) -> list[Question]:
         return []
     options, labels = _choices(context)
     return [
-        Question("blow_up", "Which learning rates will blow up (diverge)?", MULTISELECT, check_blow_up,
+        Question("blow_up", "Which learning rates will blow up (diverge)?", MULTISELECT, _check_blow_up,
                  options=options, labels=labels, help="Leave it empty if you think none will."),
         Question("lowest", "Which learning rate will reach the lowest validation loss?", RADIO, check_lowest,
                  options=options, labels=labels),
     ]
 
 
-# ---------------------------------------------------------------------------------------------------------------
 # Batch size x learning rate
 
 RISES, SAME, FALLS = "rises", "same", "falls"
 
 
-def check_trend(answer: str, grid: g.Grid, context: Context) -> Verdict:
+def _check_trend(answer: str, grid: g.Grid, context: Context) -> Verdict:
     """Does the best learning rate rise with the batch size: the smallest batch's tied-best rates against the
     largest's (as `text.grid` says it); overlapping tie sets cannot tell, unless both rows have the same clear best."""
     rows = g.row_bests(grid, context.outcome)
     first, last = rows[0], rows[-1]
-    said = _you({RISES: "it rises", SAME: "it stays the same", FALLS: "it falls"}[answer])
+    said = "You said " + {RISES: "it rises", SAME: "it stays the same", FALLS: "it falls"}[answer]
     if not first.tied_rates or not last.tied_rates:
         return Verdict(CANNOT_TELL, f"{said}; every learning rate of batch {format_count(first.batch_size)} or "
                                     f"{format_count(last.batch_size)} diverged, so there is no best to compare.")
@@ -363,21 +339,10 @@ def check_trend(answer: str, grid: g.Grid, context: Context) -> Verdict:
 
 
 def grid_questions(context: Context) -> list[Question]:
-    if len(context.batch_sizes) < 2 or len(context.learning_rates) < 2:
+    batches = sorted({h.spec.batch_size for h in context.histories})
+    if len(batches) < 2 or len({h.spec.learning_rate for h in context.histories}) < 2:
         return []
-    return [Question("trend", f"From batch size {format_count(context.batch_sizes[0])} to "
-                              f"{format_count(context.batch_sizes[-1])}, will the best learning rate rise with the "
-                              "batch size?", RADIO, check_trend, options=(RISES, SAME, FALLS),
+    return [Question("trend", f"From batch size {format_count(batches[0])} to "
+                              f"{format_count(batches[-1])}, will the best learning rate rise with the "
+                              "batch size?", RADIO, _check_trend, options=(RISES, SAME, FALLS),
                      labels=("Yes, it rises", "No, it stays the same", "No, it falls"))]
-
-
-def questions(context: Context) -> tuple[Question, ...]:
-    """The questions a page asks about this sweep (its kind's `questions`; none when the sweep is too small)."""
-    return tuple(context.kind.questions(context))
-
-
-def check(question: Question, answer: Any, findings: Any, context: Context) -> Verdict | None:
-    """The verdict on one answer; None for an unanswered question."""
-    if answer is None:
-        return None
-    return question.check(answer, findings, context)

@@ -1,6 +1,5 @@
-"""Seed wording shared by the text layer. With one seed the text says "in this run" and never speaks of seeds
-("mean over 1 seed", "on every seed" are wrong or empty there); findings.ONE_SEED_NOTE alone says why one run cannot
-separate close values."""
+"""Seed wording: with one seed the text says "in this run" and never speaks of seeds ("mean over 1 seed" is wrong
+there); findings.ONE_SEED_NOTE alone says why one run cannot separate close values."""
 
 from __future__ import annotations
 

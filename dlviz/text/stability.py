@@ -10,7 +10,7 @@ from dlviz.text.lessons import Question as QuizQuestion
 from dlviz.text.predictions import MULTISELECT, RIGHT, WRONG, Context, Question, Verdict
 
 
-def sharp(value: float) -> str:
+def _sharp(value: float) -> str:
     """A sharpness: 3 significant digits, thousands separated ("1.58", "3,581")."""
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
@@ -21,41 +21,42 @@ def regime_sentence(regime: Regime, adam: bool = False) -> str:
     after 118 of its 400 steps." `adam`: the preconditioned sharpness against 38/lr."""
     r, line = regime, "38/lr" if adam else "2/lr"
     what = "preconditioned sharpness" if adam else "sharpness"
-    head = f"**lr {format_lr(r.learning_rate)}** ({line} = {sharp(r.threshold)}): "
-    late = (f"{what} {sharp(r.late_low)}-{sharp(r.late_high)} over the last {format_count(r.steps - 3 * r.steps // 4)} "
-            f"steps, median {format_percent(r.late_median / r.threshold, 0)} of {line}")
+    head = f"**lr {format_lr(r.learning_rate)}** ({line} = {_sharp(r.threshold)}): "
+    late = (f"{what} {_sharp(r.late_low)}-{_sharp(r.late_high)} over the last "
+            f"{format_count(r.steps - 3 * r.steps // 4)} steps, median "
+            f"{format_percent(r.late_median / r.threshold, 0)} of {line}")
     loss = (f"the loss went {format_loss(r.start_loss)} -> {format_loss(r.end_loss)}, "
             + (f"rising after {format_count(r.loss_rises)} of its {format_count(r.steps)} steps" if r.loss_rises
                else "falling at every step"))
     if r.kind == CATAPULT:
-        return (head + f"the {what} started above {line} ({sharp(r.start_sharpness)}), the loss jumped to "
-                f"{format_loss(r.rise_loss)} at step {r.rise_step}, the {what} fell to {sharp(r.fall_sharpness)} by "
+        return (head + f"the {what} started above {line} ({_sharp(r.start_sharpness)}), the loss jumped to "
+                f"{format_loss(r.rise_loss)} at step {r.rise_step}, the {what} fell to {_sharp(r.fall_sharpness)} by "
                 f"step {r.fall_step} and training went on: a **catapult**; {loss} ({late}).")
     if r.kind == EDGE:
-        return (head + f"the {what} rose {sharp(r.start_sharpness)} -> {sharp(r.peak_sharpness)} and hovered at "
+        return (head + f"the {what} rose {_sharp(r.start_sharpness)} -> {_sharp(r.peak_sharpness)} and hovered at "
                 f"{line} ({late}): the **edge of stability**; {loss}.")
     if r.kind == ABOVE:
         return head + f"the {what} ended above {line} without diverging ({late}); {loss}."
     if r.kind == BELOW and r.peak_sharpness >= r.threshold:
-        return head + (f"the {what} went {sharp(r.start_sharpness)} -> {sharp(r.peak_sharpness)}, above {line}, "
+        return head + (f"the {what} went {_sharp(r.start_sharpness)} -> {_sharp(r.peak_sharpness)}, above {line}, "
                        f"then fell back below it ({late}); {loss}.")
     if r.kind == BELOW:
-        rose = (f"rose {sharp(r.start_sharpness)} -> {sharp(r.late_median)} (progressive sharpening) but"
-                if r.sharpened else f"went {sharp(r.start_sharpness)} -> {sharp(r.late_median)} and")
+        rose = (f"rose {_sharp(r.start_sharpness)} -> {_sharp(r.late_median)} (progressive sharpening) but"
+                if r.sharpened else f"went {_sharp(r.start_sharpness)} -> {_sharp(r.late_median)} and")
         kind = "far below" if r.far_below else "below"
         return head + f"the {what} {rose} stayed {kind} {line} ({late}); {loss}."
     if r.diverged_step is not None:
-        return head + (f"the {what} started at {sharp(r.start_sharpness)}; the loss became NaN at step "
+        return head + (f"the {what} started at {_sharp(r.start_sharpness)}; the loss became NaN at step "
                        f"{r.diverged_step}: it **diverged**.")
-    return head + (f"the {what} started at {sharp(r.start_sharpness)}; {loss}, above its start: it **diverged** "
+    return head + (f"the {what} started at {_sharp(r.start_sharpness)}; {loss}, above its start: it **diverged** "
                    "(beyond the catapult's range).")
 
 
 def valley_sentence(curvature: float) -> str:
     """The 1-D rule with the page's measured curvature."""
-    return (f"On a valley f(x) = λx²/2 a step of lr moves x to (1 − lr·λ)·x. With λ = {sharp(curvature)}, the "
-            f"sharpness measured at the model's start, lr below 1/λ = {sharp(1 / curvature)} creeps down one side, "
-            f"lr between 1/λ and 2/λ = {sharp(2 / curvature)} overshoots the bottom each step but closes in, and lr "
+    return (f"On a valley f(x) = λx²/2 a step of lr moves x to (1 − lr·λ)·x. With λ = {_sharp(curvature)}, the "
+            f"sharpness measured at the model's start, lr below 1/λ = {_sharp(1 / curvature)} creeps down one side, "
+            f"lr between 1/λ and 2/λ = {_sharp(2 / curvature)} overshoots the bottom each step but closes in, and lr "
             f"above 2/λ overshoots further each step: it diverges.")
 
 
@@ -64,8 +65,8 @@ def check_start_above(answer: Sequence[float], regimes: Sequence[Regime], contex
     above = {r.learning_rate for r in regimes if r.start_sharpness > r.threshold}
     said = ("You said " + (", ".join(f"lr {format_lr(v)}" for v in sorted(answer)) if answer else "none of them"))
     start = regimes[0].start_sharpness
-    facts = (f"the sharpness at the start is {sharp(start)} for every run (the same initial weights), so a run "
-             f"starts above 2/lr when 2/lr < {sharp(start)}, i.e. lr > {sharp(2 / start)}: "
+    facts = (f"the sharpness at the start is {_sharp(start)} for every run (the same initial weights), so a run "
+             f"starts above 2/lr when 2/lr < {_sharp(start)}, i.e. lr > {_sharp(2 / start)}: "
              + (", ".join(f"lr {format_lr(v)}" for v in sorted(above)) if above else "none of these"))
     return Verdict(RIGHT if set(answer) == above else WRONG, f"{said}; {facts}.")
 
@@ -84,11 +85,11 @@ def quiz_question(regimes: Sequence[Regime]) -> QuizQuestion:
 
     def explain(_findings) -> str:
         seen = (f" In the runs above, lr {format_lr(edge[0].learning_rate)} climbed to its 2/lr and hovered there "
-                f"(sharpness {sharp(edge[0].late_low)}-{sharp(edge[0].late_high)})." if edge else "")
+                f"(sharpness {_sharp(edge[0].late_low)}-{_sharp(edge[0].late_high)})." if edge else "")
         return (f"On a valley of curvature λ a step of lr multiplies the distance to the bottom by (1 − lr·λ): it "
-                f"shrinks only while lr < 2/λ = {sharp(2 / start)} here.{seen}")
+                f"shrinks only while lr < 2/λ = {_sharp(2 / start)} here.{seen}")
 
-    return QuizQuestion(f"The lesson's model starts with sharpness λ = {sharp(start)} (the steepest curvature of its "
+    return QuizQuestion(f"The lesson's model starts with sharpness λ = {_sharp(start)} (the steepest curvature of its "
                         "loss). Up to which learning rate does full-batch gradient descent shrink the loss along "
-                        "that direction?", [f"λ = {sharp(start)}", f"2/λ = {sharp(2 / start)}",
-                                            f"1/λ = {sharp(1 / start)}", "Any learning rate"], 1, explain)
+                        "that direction?", [f"λ = {_sharp(start)}", f"2/λ = {_sharp(2 / start)}",
+                                            f"1/λ = {_sharp(1 / start)}", "Any learning rate"], 1, explain)

@@ -1,9 +1,5 @@
-"""Controls drawn from `dlviz.settings`, bound to the URL with Streamlit's own `bind="query-params"`.
-
-Streamlit reads a link's value into the widget, keeps the URL in step, and keeps each page's values for the session
-(`persist_state="session"`). What it does not do is say anything when a link's value cannot be used (it drops it), so
-`check_link` reads the link first, with each setting's parser, and leaves a notice for every value it had to ignore.
-"""
+"""Controls drawn from `dlviz.settings`, bound to the URL by Streamlit's `bind="query-params"`, which drops a link's
+value it cannot use without a word: `check_link` reads the link first and leaves a notice for each."""
 
 from __future__ import annotations
 
@@ -34,28 +30,29 @@ def check_link(settings: Iterable[Setting]) -> None:
         raw = st.query_params.get_all(setting.key)
         if not raw:
             continue
-        kept, refused = [], []
-        for text in raw if setting.widget == "multiselect" else [raw]:
+        multi, values, refused = setting.widget == "multiselect", [], []
+        for texts in [[text] for text in raw] if multi else [raw]:  # a list's values one by one
             try:
-                kept.append(setting.parse([text] if isinstance(text, str) else text))
+                values += setting.parse(texts) if multi else [setting.parse(texts)]
             except LinkError as exc:
-                refused.append((text if isinstance(text, str) else "&".join(text), exc))
-        values = list(dict.fromkeys(v for value in kept for v in (value if setting.widget == "multiselect"
-                                                                   else [value])))
+                refused.append(("&".join(texts), exc))
+        values = list(dict.fromkeys(values))
         if refused:
+            default = ("" if setting.default is None else
+                       f" ({setting.default_note or _shown(setting, setting.default)})")
             what = (f"“{setting.label}” keeps the link's other values ({_shown(setting, values)})." if values
-                    else f"“{setting.label}” is back at its default{_in_brackets(setting)}.")
+                    else f"“{setting.label}” is back at its default{default}.")
             notices.append(f"Ignored {', '.join(f'`{setting.key}={_shorten(text)}`' for text, _ in refused)} from "
                            f"the link: {refused[0][1]}. {what}")
-        elif len(values) < len(raw) and setting.widget == "multiselect":
+        elif len(values) < len(raw) and multi:
             notices.append(f"The link repeats a value of `{setting.key}`; each value is used once.")
-        bound = [_bound_text(setting, v) for v in values]
+        bound = [url_text(setting, v) for v in values]
         if bound != raw:
             rewritten = True
             if not values:
                 del st.query_params[setting.key]
             else:
-                st.query_params[setting.key] = bound if setting.widget == "multiselect" else bound[0]
+                st.query_params[setting.key] = bound if multi else bound[0]
     if rewritten:  # the binding reads the URL the run started with: start again from the rewritten one
         st.rerun()
 
@@ -77,8 +74,9 @@ def follow_link(settings: Iterable[Setting]) -> None:
             st.session_state[setting.key] = linked
 
 
-def _bound_text(setting: Setting, value: Any) -> str:
-    """How Streamlit's binding spells `value` in the URL: a choice by its label, a toggle as true/false."""
+def url_text(setting: Setting, value: Any) -> str:
+    """How Streamlit's binding spells `value` in the URL (and reads it from a link, also when the session already
+    has the control): a choice by its label ("weight updates", not "updates"), a toggle as true/false."""
     if setting.widget == "toggle":
         return "true" if value else "false"
     if setting.widget == "slider":
@@ -88,10 +86,6 @@ def _bound_text(setting: Setting, value: Any) -> str:
 
 def _shorten(text: str) -> str:
     return text if len(text) <= 24 else text[:20] + "…"
-
-
-def _in_brackets(setting: Setting) -> str:
-    return "" if setting.default is None else f" ({setting.default_note or _shown(setting, setting.default)})"
 
 
 def _shown(setting: Setting, value: Any) -> str:

@@ -1,36 +1,31 @@
-"""Predict first (issue 19): the questions of `dlviz.text.predictions` drawn before a sweep's curves, a "Show the
-curves" button and a "just show me" link, then the verdict on each answer.
-
-A page calls `gate(findings, context)` after its findings and before its chart, and stops when it returns False.
-The mode is a toggle (`settings.PREDICT`) kept in the URL, so a teacher's link turns it on; it is off by default.
-Answers live in `st.session_state` per sweep (keyed by the sweep's specs), so a new sweep asks again.
-"""
+"""Predict first (issue 19): `gate(findings, context)` draws a sweep's questions before its curves, then the verdict
+on each answer. The mode is a toggle kept in the URL (`settings.PREDICT`, off by default); answers live in the session
+per sweep (keyed by its specs), so a new sweep asks again."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import streamlit as st
 
 from dlviz import settings
-from dlviz.text import predictions
-from dlviz.text.predictions import CANNOT_TELL, MULTISELECT, NUMBER, RADIO, RIGHT, SLIDER, Context, Question
-from dlviz.ui import layout
+from dlviz.text.predictions import CANNOT_TELL, MULTISELECT, NUMBER, RADIO, RIGHT, SLIDER, WRONG, Context, Question
+from dlviz.ui import controls, layout
 
 _STATE = "dlviz_predict_"  # + sweep key: {"answers": {question key: answer}, "skipped": bool} once revealed
+# A verdict's headline, and the box it is shown in.
+_SHOWN = {RIGHT: ("Right.", st.success, ":material/check_circle:"),
+          CANNOT_TELL: ("This run cannot tell.", st.info, ":material/balance:"),
+          WRONG: ("Not quite.", st.error, ":material/cancel:")}
 
 
 def toggle(where: Any = None) -> bool:
     """Draw the "Predict first" toggle (bound to `?predict=`) in `where` (default: the page); returns it."""
-    from dlviz.ui import controls
-
     return bool(controls.draw(settings.PREDICT, where))
 
 
 def active() -> bool:
     """Is predict-first mode on? Before the toggle is drawn in this session, the link's `?predict=` decides."""
-    from dlviz.ui import controls
-
     return bool(controls.value(settings.PREDICT))
 
 
@@ -44,22 +39,18 @@ def _widget_key(context: Context, question: Question) -> str:
 
 
 def _ask(question: Question, context: Context) -> None:
-    key = _widget_key(context, question)
-    label = question.prompt  # (Markdown ** would be read out in the widget's accessible name)
-    help_ = question.help or None
+    # (No Markdown ** in the prompt: it would be read out in the widget's accessible name.)
+    label, common = question.prompt, dict(key=_widget_key(context, question), help=question.help or None)
+    labels = dict(zip(question.options, question.labels))
     if question.widget == SLIDER:
-        st.slider(label, question.low, question.high, value=question.default, key=key, help=help_)
+        st.slider(label, question.low, question.high, value=question.default, **common)
     elif question.widget == RADIO:
-        labels = dict(zip(question.options, question.labels))
-        st.radio(label, question.options, index=None, key=key, help=help_, horizontal=True,
-                 format_func=lambda option: labels[option])
+        st.radio(label, question.options, index=None, horizontal=True, format_func=lambda o: labels[o], **common)
     elif question.widget == MULTISELECT:
-        labels = dict(zip(question.options, question.labels))
-        st.multiselect(label, question.options, key=key, help=help_, format_func=lambda option: labels[option],
-                       placeholder="None of them")
+        st.multiselect(label, question.options, format_func=lambda o: labels[o], placeholder="None of them", **common)
     elif question.widget == NUMBER:
-        st.number_input(label, min_value=question.low, max_value=question.high, value=None, step=1, key=key,
-                        help=help_, placeholder="A whole number")
+        st.number_input(label, min_value=question.low, max_value=question.high, value=None, step=1,
+                        placeholder="A whole number", **common)
     else:
         raise ValueError(f"unknown widget {question.widget!r} for question {question.key}")
 
@@ -70,28 +61,16 @@ def _reveal(context: Context, asked: tuple[Question, ...], skipped: bool) -> Non
     st.session_state[_STATE + context.key] = {"answers": answers, "skipped": skipped}
 
 
-_HEADLINE = {RIGHT: "Right.", CANNOT_TELL: "This run cannot tell.", predictions.WRONG: "Not quite."}
-
-
-def _show(verdict: predictions.Verdict, number: int, question: Question) -> None:
-    text = f"**{number}. {question.prompt}** {_HEADLINE[verdict.kind]} {verdict.sentence}"
-    if verdict.kind == RIGHT:
-        st.success(text, icon=":material/check_circle:")
-    elif verdict.kind == CANNOT_TELL:
-        st.info(text, icon=":material/balance:")
-    else:
-        st.error(text, icon=":material/cancel:")
-
-
-def gate(findings: Any, context: Context) -> bool:
+def gate(findings: Any, context: Context, questions: Callable[[Context], list] | None = None) -> bool:
     """Draw the questions of this sweep until the learner reveals; returns whether the curves may be shown.
 
     Off (the default), or nothing to ask about this sweep: True at once. On: the questions, "Show the curves" and
     "just show me", and False, until one of the buttons is clicked; then True, with the verdict on each answer
-    (`findings` is the page's `SweepFindings`, or the `Grid` on the interplay page)."""
+    (`findings` is what the questions' checks read: the page's `SweepFindings`, the `Grid` on the interplay page).
+    `questions` builds the questions from `context` (default: its kind's `questions`)."""
     if not active():
         return True
-    asked = predictions.questions(context)
+    asked = tuple((questions or context.kind.questions)(context))
     if not asked:
         return True
     revealed = st.session_state.get(_STATE + context.key)
@@ -113,9 +92,11 @@ def gate(findings: Any, context: Context) -> bool:
             st.caption("Each answer is checked against these runs when the answers are revealed.")
             return True
         for number, question in enumerate(asked, start=1):
-            verdict = predictions.check(question, revealed["answers"].get(question.key), findings, context)
-            if verdict is None:
+            answer = revealed["answers"].get(question.key)
+            if answer is None:
                 st.caption(f"{number}. {question.prompt} — not answered.")
-            else:
-                _show(verdict, number, question)
+                continue
+            verdict = question.check(answer, findings, context)
+            headline, show, icon = _SHOWN[verdict.kind]
+            show(f"**{number}. {question.prompt}** {headline} {verdict.sentence}", icon=icon)
     return True

@@ -12,19 +12,19 @@ from dlviz.text.format import format_lr
 from dlviz.ui import controls, layout, sweep
 from dlviz.ui.sidebar import Selection
 
-MIN_SEEDS = 3
+_MIN_SEEDS = 3
 
 
 def section(selection: Selection, rates: list[float]) -> None:
     """Draw the range test (heading, explanation, a toggle that runs it, chart, interval, "add to the sweep")."""
-    seeds = selection.seeds if selection.n_seeds >= MIN_SEEDS else defaults.seeds(selection.seed, MIN_SEEDS)
+    seeds = selection.seeds if selection.n_seeds >= _MIN_SEEDS else defaults.seeds(selection.seed, _MIN_SEEDS)
     st.subheader("Find a learning rate in one short run")
     st.markdown("The **learning-rate range test** (Smith 2017; fastai's `lr_find`) trains while the learning rate "
                 "grows at every update from 1e-6 to 10, recording the loss. Where the loss falls, steps are useful; "
                 "where it shoots up they are too big. Each seed suggests a tenth of the rate at its lowest smoothed "
                 f"loss, and that moves from seed to seed, so the test runs on {len(seeds)} seeds "
                 f"({', '.join(map(str, seeds))}"
-                + ("" if selection.n_seeds >= MIN_SEEDS else f": the sidebar's, and the next ones up to {MIN_SEEDS}")
+                + ("" if selection.n_seeds >= _MIN_SEEDS else f": the sidebar's, and the next ones up to {_MIN_SEEDS}")
                 + ") and suggests the interval they span.")
     if not st.toggle("Run the range test", key="lr_range_test"):
         return

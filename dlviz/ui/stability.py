@@ -3,7 +3,6 @@ Adam's 38/lr), a sentence per run, and the one-dimensional valley (`section`).""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 import streamlit as st
@@ -13,20 +12,12 @@ from dlviz.charts.stability import stability_figure, valley_figure
 from dlviz.runs import ADAM, GD, StabilityRun, stability_specs
 from dlviz.text.predictions import Context
 from dlviz.text.stability import predict_questions, quiz_question, regime_sentence, valley_sentence
-from dlviz import settings
+from dlviz import kinds, settings
 from dlviz.ui import controls, layout, predict, teaching
 from dlviz.ui.sweep import run_job
 from dlviz.ui.sidebar import Selection
 
-ROWS_PER_STEP = 256  # a full-batch step costs about one one-lane sweep step per this many rows (x2: the sharpness)
-
-
-@dataclass(frozen=True)
-class Section:
-    """What predict-first reads of a page's kind (`dlviz.kinds.Kind`): a name for widget keys, and the questions."""
-
-    name: str = "stability"
-    questions: Callable[[Context], list] = predict_questions
+_ROWS_PER_STEP = 256  # a full-batch step costs about one one-lane sweep step per this many rows (x2: the sharpness)
 
 
 def runs(selection: Selection, optimizer: str) -> list[StabilityRun] | None:
@@ -46,7 +37,7 @@ def runs(selection: Selection, optimizer: str) -> list[StabilityRun] | None:
         return [train_full_batch(dataset, spec, lambda f, i=i: report((i + f) / len(specs), "full-batch runs"))
                 for i, spec in enumerate(specs)]
 
-    work = sum(2 * s.steps * max(1.0, len(dataset.y_train) / ROWS_PER_STEP) for s in specs)
+    work = sum(2 * s.steps * max(1.0, len(dataset.y_train) / _ROWS_PER_STEP) for s in specs)
     return run_job(specs, job, work=work, label="full-batch runs")
 
 
@@ -71,9 +62,9 @@ def section(selection: Selection) -> None:
         return
     regimes = [classify(r) for r in found]
     spec = found[0].spec
-    context = Context(Section(), f"{spec.fingerprint}_{spec.seed}_{spec.hidden_units}",
+    context = Context(kinds.LEARNING_RATE, f"stability_{spec.fingerprint}_{spec.seed}_{spec.hidden_units}",
                       tuple(r.spec.learning_rate for r in found), spec.steps, len(selection.dataset.y_train))
-    if not adam and not predict.gate(regimes, context):
+    if not adam and not predict.gate(regimes, context, predict_questions):
         return
     layout.plot(stability_figure(found, adam=adam, presenter=layout.presenter()), "lr_stability_chart")
     if layout.answers_hidden():

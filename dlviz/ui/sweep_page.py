@@ -1,6 +1,5 @@
-"""The shared page of a one-setting sweep (batch size, learning rate, or any new `dlviz.kinds.Kind`): its controls,
-the live and final curves, predict-first, the download, what the runs show and the lesson tabs. A page file calls
-`draw(kind)` after its title and introduction, then appends its own sections."""
+"""The shared page of a one-setting sweep (batch size, learning rate, any new `dlviz.kinds.Kind`): a page file calls
+`draw(kind)` after its title and intro (controls, curves, predict-first, findings, lessons), then its own sections."""
 
 from __future__ import annotations
 
@@ -15,6 +14,7 @@ from dlviz.analysis.sweeps import SweepFindings
 from dlviz.runs import RunHistory, histories_frame
 from dlviz.text import lessons
 from dlviz.text.format import value_label
+from dlviz.text.grid import capped_sentence
 from dlviz.text.predictions import Context
 from dlviz.ui import controls, layout, predict, sweep, teaching
 from dlviz.ui.sidebar import Selection, selection
@@ -30,10 +30,6 @@ class SweepPage:
     options: dict            # the controls by role: "metric", "x_axis", "log_x", "log_y", "budget"
     histories: list[RunHistory]
     found: SweepFindings
-
-    @property
-    def x_max(self) -> int:
-        return max(h.spec.epochs for h in self.histories)
 
 
 def _controls(kind: Any, chosen: Selection) -> tuple[list, int, dict]:
@@ -83,14 +79,9 @@ def draw(kind: Any) -> SweepPage | None:
     controls.check_link(kind.page.settings)
     controls.show_notices()
     values, epochs, options = _controls(kind, chosen)
-    if kind.capped_by_rows:  # a value above the training rows means all of them: the same run as the rows
-        too_big = [v for v in values if v > n_train]
-        values = sorted({min(v, n_train) for v in values})
-        if too_big:
-            st.info(f"{kind.noun.capitalize()} {', '.join(f'{v:,}' for v in too_big)} is larger than the "
-                    f"{n_train:,} training rows: one batch holds all of them, so it trains as {kind.noun} "
-                    f"{n_train:,} (the whole training set).")
-    values = sorted(values)
+    if kind.capped_by_rows and (notice := capped_sentence(values, n_train)):
+        st.info(notice)  # a batch above the training rows is all of them: the same run as the rows
+    values = sorted({min(v, n_train) if kind.capped_by_rows else v for v in values})
     budget = {"budget": options.get("budget", grid.SAME_EPOCHS), "n_train": n_train}
     specs = sweep.within_budget(chosen, kind.specs(chosen.base_spec(), values, epochs, **budget))
     if not specs:
@@ -109,11 +100,10 @@ def draw(kind: Any) -> SweepPage | None:
                        max(h.epochs_run for h in histories))
     layout.download_runs(lambda: histories_frame(histories, [value_label(kind, kind.value_of(h)) for h in histories]),
                          kind.name)
-
-    def code(value: Any) -> str:
-        spec = next(h.spec for h in histories if kind.value_of(h) == value)  # as it trained (trim, budget)
-        return lessons.lesson_code(spec.epochs, spec.batch_size, spec.learning_rate, spec.hidden_units,
-                                   chosen.dataset.n_features, standardize=chosen.standardized)
-
-    teaching.sweep_teaching(kind, found, code)
+    teaching.what_this_run_shows(found)
+    value = teaching.code_selector(kind, found)
+    spec = next(h.spec for h in histories if kind.value_of(h) == value)  # as it trained (trim, budget)
+    teaching.lesson_tabs(kind, found, lessons.lesson_code(spec.epochs, spec.batch_size, spec.learning_rate,
+                                                          spec.hidden_units, chosen.dataset.n_features,
+                                                          standardize=chosen.standardized))
     return SweepPage(chosen, list(found.values), epochs, options, histories, found)

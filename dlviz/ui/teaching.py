@@ -3,11 +3,12 @@ what to look for, and a quiz whose explanations quote this run's numbers."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import streamlit as st
 
-from dlviz.analysis.sweeps import SweepFindings
+from dlviz.analysis.sweeps import BEST, TIED_BEST, SweepFindings
+from dlviz.charts import Marks
 from dlviz.text import findings as text
 from dlviz.text.format import value_label
 from dlviz.text.seeds import on_every_seed
@@ -76,20 +77,13 @@ def check_yourself(name: str, questions: Sequence[Any], findings: Any) -> None:
             st.error(f"Not quite: the answer is “{question.correct_option}”. {explanation}")
 
 
-def sweep_teaching(kind: Any, findings: SweepFindings, code_for: Callable[[Any], str]) -> None:
-    """What the runs show, then the lesson tabs with the code for the chosen value."""
-    what_this_run_shows(findings)
-    lesson_tabs(kind, findings, code_for(code_selector(kind, findings)))
-
-
 def epochs_chart_caption(figure: Any, updates_per_epoch: int, n_seeds: int) -> str:
     """What the epochs chart's (`charts.epochs_figure`) lines and marks mean: only those it draws, read from the
     figure itself (no star, hatching or EarlyStopping line while a teacher hides the answers, or when the runs have
     none to show). With one seed (`n_seeds` runs drawn) it speaks of the run, never of seeds."""
     parts = ["Dotted line: your stop epoch E."]
     if any(t.name == "lowest validation loss" and t.x is not None and len(t.x) for t in figure.data):
-        mean = "mean of the seeds, " if n_seeds > 1 else ""
-        parts.append(f"Star: the lowest validation loss ({mean}smoothed over 3 epochs).")
+        parts.append(f"Star: the lowest validation loss ({text.statistic_label(n_seeds)}).")
     if any(t.fill == "toself" for t in figure.data):
         parts.append("Hatched, between the curves: overfitting (validation loss above its best while training loss "
                      f"keeps falling, {on_every_seed(n_seeds)}).")
@@ -101,10 +95,8 @@ def epochs_chart_caption(figure: Any, updates_per_epoch: int, n_seeds: int) -> s
 def chart_marks(findings: SweepFindings) -> dict | None:
     """The findings' marks per chart label (`value_label`): a star at the lowest (smoothed, seed-mean) validation
     loss of the value that is clearly best (filled) or of each value that ties for best (hollow), and the overfitting
-    region where every seed overfits. A value that diverged on any seed gets neither. None while a teacher hides the answers."""
-    from dlviz.analysis.sweeps import BEST, TIED_BEST
-    from dlviz.charts import Marks
-
+    region where every seed overfits. A value that diverged on any seed gets neither. None while a teacher hides the
+    answers."""
     if layout.answers_hidden():
         return None
     marks = {}
