@@ -78,4 +78,4 @@ if histories:
     teaching.what_this_run_shows(found)
     teaching.lesson_tabs(kinds.EPOCHS, found, lessons.lesson_code(
         specs[0].epochs, LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, chosen.hidden_units, chosen.dataset.n_features,
-        early_stopping_patience=patience, standardize=chosen.standardized))
+        early_stopping_patience=patience, standardize=chosen.standardized, stratify=chosen.dataset.stratified))

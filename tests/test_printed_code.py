@@ -4,6 +4,7 @@ own download ("Download the rows used"), gives curves inside the band the page d
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from dlviz import defaults, kinds
 from dlviz.data import load_builtin
@@ -46,3 +47,23 @@ def test_the_lesson_code_on_the_downloaded_rows_lands_in_the_pages_band(tmp_path
         width = high - low
         got = np.array(fitted[key])
         assert np.all(got >= low - width - 1e-6) and np.all(got <= high + width + 1e-6), (key, got, low, high)
+
+
+@pytest.mark.parametrize("stratify", [False, True])
+def test_the_lesson_codes_split_is_the_pages_split(tmp_path, stratify):
+    """The printed code's rows are the page's rows, part by part (the sidebar's "Stratified split" included: its
+    code stratifies the validation tail as the page does). Only the data preparation runs; features compare within
+    float32 rounding (dlviz trains on float32, the printed code on float64)."""
+    dataset = load_builtin("practice", max_rows=1_000, stratify=stratify)
+    csv = tmp_path / "data.csv"
+    dataset.trained_rows_frame().to_csv(csv, index=False)
+    code = lesson_code(10, 32, 0.01, 64, dataset.n_features, csv_path=str(csv), stratify=stratify)
+    namespace: dict = {}
+    exec(compile(code[:code.index("model = keras.Sequential")], "lesson", "exec"), namespace)
+    n_fit = len(dataset.y_train)
+    for got, want in ((namespace["X_train"][:n_fit], dataset.x_train), (namespace["X_train"][n_fit:], dataset.x_val),
+                      (namespace["X_test"], dataset.x_test)):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    for got, want in ((namespace["y_train"][:n_fit], dataset.y_train), (namespace["y_train"][n_fit:], dataset.y_val),
+                      (namespace["y_test"], dataset.y_test)):
+        np.testing.assert_array_equal(got, want)

@@ -67,6 +67,14 @@ def test_batch_size_page_findings_code_and_quiz():
     assert "batch_size=8" in at.code[0].value
 
 
+def test_the_code_tab_splits_as_the_page_does_with_stratified_split_on():
+    """With the sidebar's "Stratified split" on, the printed code stratifies too (tests/test_printed_code.py checks
+    that its rows are then the page's rows)."""
+    at = open_page("app_pages/batch_size.py", batches=["8", "64"], b_epochs="3", strat="true", **SMALL)
+    open_code_tab(at, "batch_size")
+    assert "stratify=y)" in at.code[0].value and "stratify=y_train)" in at.code[0].value
+
+
 def test_batch_size_page_names_a_clear_winner_and_answers_the_lesson():
     """Breast-cancer data, batch 8 against 512 (the whole 364 training rows): 0.086 against 0.155, beyond the
     spread on both seeds, so the page names batch 8 and answers the lesson's claim with these numbers."""

@@ -45,8 +45,9 @@ def lesson_code(epochs: int, batch_size: int, learning_rate: float, hidden_units
     """The lesson's Keras code with this page's settings, runnable as plain Python next to `csv_path` (a CSV with a
     `target` column of 0/1 and numeric features).
 
-    It prepares the data exactly as dlviz does: `train_test_split(test_size=0.2, random_state=42)` (stratified by
-    the target when `stratify`), the scaler fitted on the rows that train only (the training rows minus the last
+    It prepares the data exactly as dlviz does: `train_test_split(test_size=0.2, random_state=42)` (when
+    `stratify`, stratified by the target and the training rows reordered as `Dataset` does, so that the validation
+    tail is stratified too), the scaler fitted on the rows that train only (the training rows minus the last
     20% that `validation_split=0.2` holds out, split where Keras splits: `floor(n * 0.8)`), then
     `fit(validation_split=0.2)`. It sets no seed for the weights or batch order (the page's runs differ by seed
     too), and says so in a comment.
@@ -58,6 +59,14 @@ def lesson_code(epochs: int, batch_size: int, learning_rate: float, hidden_units
     rate = format_lr(learning_rate)
     shape = f"({int(n_features)},)" if n_features is not None else "(X_train.shape[1],)"
     split_args = "test_size=0.2, random_state=42" + (", stratify=y" if stratify else "")
+    stratify_tail = (
+        "# Stratify the validation tail too: reorder the training rows so that the last 20% (which\n"
+        "# validation_split=0.2 holds out) keep the class balance, as the page's split does.\n"
+        "n_val = len(X_train) - math.floor(len(X_train) * (1 - 0.2))\n"
+        "fit_rows, val_rows = train_test_split(np.arange(len(X_train)), test_size=n_val, random_state=42,\n"
+        "                                      stratify=y_train)\n"
+        "X_train, y_train = X_train[np.r_[fit_rows, val_rows]], y_train[np.r_[fit_rows, val_rows]]\n\n"
+        if stratify else "")
     if standardize:
         scale = (
             "# Standardise with the rows that train only: validation_split=0.2 below holds out the LAST 20% of\n"
@@ -78,7 +87,7 @@ def lesson_code(epochs: int, batch_size: int, learning_rate: float, hidden_units
         callbacks_arg = ",\n    callbacks=[early_stopping]"
     return f'''import math
 
-import pandas as pd
+{"import numpy as np" + chr(10) if stratify else ""}import pandas as pd
 import keras
 from keras import layers
 from sklearn.model_selection import train_test_split
@@ -88,7 +97,7 @@ X = data.drop(columns=[{target!r}]).values
 y = data[{target!r}].values
 
 X_train, X_test, y_train, y_test = train_test_split(X, y, {split_args})
-{scale}# No seed is set for the initial weights or the batch order, so every run's curves differ a little (fit
+{stratify_tail}{scale}# No seed is set for the initial weights or the batch order, so every run's curves differ a little (fit
 # reshuffles the rows each epoch): expect them inside the band the page draws over its seeds.
 model = keras.Sequential([
     keras.Input(shape={shape}),

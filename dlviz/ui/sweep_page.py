@@ -105,5 +105,6 @@ def draw(kind: Any) -> SweepPage | None:
     spec = next(h.spec for h in histories if kind.value_of(h) == value)  # as it trained (trim, budget)
     teaching.lesson_tabs(kind, found, lessons.lesson_code(spec.epochs, spec.batch_size, spec.learning_rate,
                                                           spec.hidden_units, chosen.dataset.n_features,
-                                                          standardize=chosen.standardized))
+                                                          standardize=chosen.standardized,
+                                                          stratify=chosen.dataset.stratified))
     return SweepPage(chosen, list(found.values), epochs, options, histories, found)
