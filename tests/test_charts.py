@@ -243,6 +243,9 @@ def test_per_update_panels_say_what_is_drawn():
     assert len(raw.x) == 800 and raw.y.dtype == np.float32
     assert len({fig.layout[f"yaxis{k}"].matches for k in ("", 2, 3, 4)} - {None}) == 1  # one shared loss axis
     assert "seed 1" in fig.layout.title.subtitle.text
+    assert "update %{x:,}" in raw.hovertemplate
+    epochs = traces(charts.update_loss_figure(runs, max_points=1000, x_axis="epochs"), "batch 8 each update")[0]
+    assert "epoch %{x:.2f}" in epochs.hovertemplate  # a fraction of an epoch to two places, not 1.56562495232
 
 
 @pytest.mark.parametrize("presenter", [False, True])

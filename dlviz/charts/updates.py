@@ -64,7 +64,7 @@ def update_loss_figure(groups: Mapping[str, Sequence[RunHistory]], *, x_axis: st
         titles.append(f"{label}: " + (f"all {len(losses):,} updates" if step == 1 else
                                       f"every {_ordinal(step)} of {len(losses):,} updates drawn"))
         xs = (np.arange(1, len(losses) + 1)[::step] / (1 if updates else per_epoch)).astype(np.float32)
-        hover = f"{label}<br>{'update' if updates else 'epoch'} %{{x:,}}<br>batch loss"
+        hover = f"{label}<br>{'update %{x:,}' if updates else 'epoch %{x:.2f}'}<br>batch loss"
         panel = dict(mode="lines", showlegend=False, xaxis=f"x{n}", yaxis=f"y{n}")
         traces += [go.Scatter(x=xs, y=losses[::step].astype(np.float32), opacity=0.35, name=f"{label} each update",
                               line=dict(color=color, width=s.thin), hovertemplate=f"{hover} %{{y:.4f}}<extra></extra>",
