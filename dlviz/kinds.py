@@ -23,7 +23,6 @@ from dlviz.text.format import format_count, format_lr
 @dataclass(frozen=True, eq=False)  # compared by identity: a kind is a dictionary key
 class Kind:
     """One kind of sweep.
-
     Attributes:
         page: the page that shows it (`settings.Page`: script, title, icon, URL path, its controls).
         fields: the `RunSpec` fields it varies: none (the epochs page: one run per seed), one, or two (the grid).

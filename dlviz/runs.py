@@ -66,7 +66,6 @@ class RunSpec:
 @dataclass
 class RunHistory:
     """What one run did, as plain data (cheap to pickle and cache; never a live Keras object).
-
     Per-epoch lists hold every epoch trained, as `model.fit` reports them, including after a blow-up (`diverged_at`);
     they stop early only at an epoch whose loss was NaN/inf (`nan_at`, that epoch included). `update_loss` holds every
     weight update's training loss (the loss of that batch before the update, as Keras computes it), float32.
@@ -161,7 +160,6 @@ def sweep_seeds(base_seed: int, count: int) -> list[int]:
     """The seeds each value of a sweep is trained with: `count` consecutive seeds from `base_seed` (the first is
     `base_seed`, so seed 1 of every sweep is the single-seed run). Raises `TrainingError` for a count outside 1 to
     MAX_SEEDS or seeds outside 0 to MAX_SEED.
-
     >>> sweep_seeds(42, 3)
     [42, 43, 44]
     """

@@ -87,7 +87,6 @@ class Comparison:
 
 def compare(a: ValueStat, b: ValueStat, higher_is_better: bool = False) -> Comparison:
     """Compare two values of a sweep seed by seed under the rule (see the module): only seeds both have count.
-
     Args:
         a, b: the values' statistic on every seed (`ValueStat`).
         higher_is_better: the statistic's direction (accuracy: True; loss: False).
@@ -136,7 +135,6 @@ class Ranking:
 
 def rank(stats: Iterable[ValueStat], higher_is_better: bool = False) -> Ranking:
     """Rank a sweep's values under the rule.
-
     Args:
         stats: each value's statistic per seed; values without a finite statistic on every seed are left out.
         higher_is_better: the statistic's direction.
@@ -157,7 +155,6 @@ def rank(stats: Iterable[ValueStat], higher_is_better: bool = False) -> Ranking:
 def group_by_value(histories: Sequence[RunHistory], key: Callable[[RunHistory], Hashable]
                    ) -> dict[Hashable, list[RunHistory]]:
     """Histories grouped by swept value.
-
     Args:
         histories: the runs; key: a run's value (`Kind.value_of`).
     Returns:
@@ -171,7 +168,6 @@ def group_by_value(histories: Sequence[RunHistory], key: Callable[[RunHistory], 
 def value_stat(value: Hashable, runs: Sequence[RunHistory], statistic: Callable[[RunHistory], float]
                ) -> ValueStat:
     """One value's statistic on every seed.
-
     Args:
         value: the swept value; runs: its runs, one per seed; statistic: a number from one run.
     Returns:
@@ -182,7 +178,6 @@ def value_stat(value: Hashable, runs: Sequence[RunHistory], statistic: Callable[
 def lowest_of_mean(value: Hashable, runs: Sequence[RunHistory]) -> tuple[ValueStat, int | None]:
     """The one "lowest validation loss" every page states: where the seeds' mean smoothed validation loss
     (`curves.smoothed`, over the epochs every seed ran) is lowest.
-
     Args:
         value: the swept value; runs: its runs, one per seed.
     Returns:

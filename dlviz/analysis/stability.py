@@ -52,14 +52,12 @@ class Regime:
 def classify(run: StabilityRun) -> Regime:
     """The regime of one full-batch run against its stability threshold (Cohen et al. 2021; the catapult of
     Lewkowycz et al. 2020), decided in this order:
-
     - `DIVERGED`: the loss became NaN or infinite, or ended above where it started.
     - `CATAPULT`: the first measured sharpness is above the threshold, the loss then rose above its start, and after
       that rise the sharpness fell below the threshold (and training went on: not diverged).
     - `EDGE`: the median sharpness over the last quarter of the steps is within `EDGE_BAND` of the threshold.
     - `ABOVE`: that median is further above the threshold (without diverging).
     - `BELOW`: otherwise; `far_below` when it never rose above half the threshold.
-
     Args:
         run: a `StabilityRun` (losses and sharpness measurements).
     Returns:
@@ -93,7 +91,6 @@ def classify(run: StabilityRun) -> Regime:
 def valley_iterates(curvature: float, learning_rate: float, start: float = 1.0, steps: int = 8) -> np.ndarray:
     """Gradient descent on the valley f(x) = curvature x^2 / 2: it converges when lr < 2 / curvature, overshooting
     the bottom each step when lr > 1 / curvature.
-
     Args:
         curvature: f's second derivative; learning_rate: the step size; start: x_0; steps: how many steps.
     Returns:

@@ -280,7 +280,6 @@ def analyze_values(kind: Any, histories: Sequence[RunHistory], standardized: boo
     """Any one-setting sweep: per value (`kind.value_of(history)`, sorted) its `ValueFindings` with verdicts, and the
     ranking by the robust validation loss under `compare.rank`. A kind configures its page's extras through
     `functools.partial` (`kinds.BATCH_SIZE`, `kinds.LEARNING_RATE`).
-
     Args:
         kind: the sweep kind; `kind.value_of(history)` is the swept value. A kind without a field (the epochs page:
             one value) also gets `early_stops`, `keras.callbacks.EarlyStopping(patience)` replayed per seed.

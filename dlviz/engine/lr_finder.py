@@ -45,7 +45,6 @@ class FinderError(ValueError):
 @dataclass
 class FinderResult:
     """One seed's range test, as plain data (cheap to pickle and cache).
-
     `learning_rates[i]` is the learning rate of update i and `losses[i]` the loss of its batch before that update
     (as Keras and fastai record it); `smoothed` is their bias-corrected moving average. The arrays stop where the
     loss blew up (that update included when its loss is finite).
@@ -65,7 +64,6 @@ class FinderResult:
 
 def default_updates() -> int:
     """How many updates the range test makes by default.
-
     Returns:
         `UPDATES_PER_DECADE` for every decade from START_LR to END_LR."""
     return int(round(UPDATES_PER_DECADE * math.log10(END_LR / START_LR)))
@@ -111,7 +109,6 @@ def find_learning_rates(dataset: Dataset, seeds: Sequence[int], *, batch_size: i
     """The LR range test (Smith 2017; fastai's `lr_find`) on `dataset`'s training rows, once per seed: Keras' Adam
     from each seed's initial weights in its batch order (stacked lanes, like the sweeps), the rate growing
     exponentially from START_LR to END_LR, each seed's suggestion read off its smoothed curve.
-
     Args:
         dataset: the prepared data; its training rows are the batches.
         seeds: one curve per seed.

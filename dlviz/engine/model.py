@@ -15,7 +15,6 @@ def initial_weights(n_features: int, hidden_units: int = LESSON_HIDDEN_UNITS, se
                     ) -> list[np.ndarray]:
     """The lesson's model's starting weights, drawn with NumPy as Keras' defaults draw them (Glorot-uniform kernels,
     zero biases), the same for the same arguments.
-
     Args:
         n_features: input width; hidden_units: the hidden layer's width; seed: different seeds, different kernels.
     Returns:

@@ -16,14 +16,12 @@ _BLAS = ThreadpoolController()
 
 def noise_scale(weights, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """B_simple of K stacked copies of `Dense(h, relu) -> Dense(1, sigmoid)` with binary cross-entropy on `(x, y)`.
-
     For this model each example's gradient is rank one per layer. With `e_i = p_i - y_i` (the loss's derivative by
     the logit), `a_i = relu(z_i)`, `z_i = x_i W1 + b1` and `δ_i = e_i W2ᵀ ⊙ 1[z_i > 0]`, its squared norm is
     `|x_i|²|δ_i|² + |δ_i|² + |a_i|² e_i² + e_i²` and the mean gradient is `(Xᵀ Δ, mean δ, Aᵀ e, mean e) / n`, so
     `tr(Σ) = n / (n - 1) (mean |g_i|² - |G|²)` (the unbiased covariance, McCandlish et al. appendix A) needs no
     per-example tensor. NumPy only (float32 products, float64 sums, one BLAS thread), so that it can run beside the
     training without touching TensorFlow.
-
     Args:
         weights: `(kernel1 [K, f, h], bias1 [K, h], kernel2 [K, h, 1], bias2 [K, 1])`, stacked as the engine's.
         x: the rows, `[n, f]` (n >= 2).

@@ -32,7 +32,6 @@ _NOISE_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dlviz-nois
 
 def epoch_orders(n_train: int, seed: int, epochs: int) -> list[np.ndarray]:
     """The order in which each epoch visits the training rows for `seed`, the same for every value trained with it.
-
     Args:
         n_train: training rows.
         seed: the run's seed.
@@ -46,12 +45,10 @@ def epoch_orders(n_train: int, seed: int, epochs: int) -> list[np.ndarray]:
 def train_sweep(dataset: Dataset, specs: Sequence[RunSpec], progress: ProgressCallback | None = None, *,
                 record_path: bool = False, measure_noise: bool = True) -> list[RunHistory]:
     """Train every spec on `dataset` as stacked lanes of one traced Adam loop and return their histories in order.
-
     A run's seed fixes its initial weights (`initial_weights`) and its batch order (`epoch_orders`), so runs with the
     same seed differ only in the setting that differs, and a run's curves do not depend on the runs beside it (the
     lesson's `model.fit` gives the same curves: tests/test_engine_equivalence.py). A run that blows up keeps training
     and recording, as `model.fit` reports it; only a NaN/inf loss ends its recording.
-
     Args:
         dataset: the prepared data (float32 arrays).
         specs: the runs; runs of one batch size, epochs and width train together.
@@ -65,7 +62,6 @@ def train_sweep(dataset: Dataset, specs: Sequence[RunSpec], progress: ProgressCa
         start), `nan_at`, the final weights.
     Raises:
         TrainingError: an absurd setting, or a spec of another dataset.
-
     >>> from dlviz.data import load_builtin
     >>> data = load_builtin("practice", max_rows=500)
     >>> base = RunSpec(data.fingerprint, epochs=2)

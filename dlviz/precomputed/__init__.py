@@ -27,7 +27,6 @@ _INDEX = "index"
 
 def encode(value: Any, prefix: str, arrays: dict[str, np.ndarray]) -> Any:
     """`value` as JSON, its arrays (and lists of numbers) put into `arrays` under names starting with `prefix`.
-
     Dataclasses are written field by field, so the files follow the classes without a hand-written mirror; every
     array goes in as itself (float64 stays float64: a load is bit-exact). Raises TypeError for anything else."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
