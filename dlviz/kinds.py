@@ -37,7 +37,7 @@ class Kind:
         lesson_value: the lesson's own value of the field (the code tab starts on it when no value is clearly best).
         capped_by_rows: values above the training rows mean all of them (a batch size): merged into one.
         analyzer: `(kind, histories, **options) -> findings`, from `dlviz.analysis` (`sweeps.analyze_values`, its page
-            extras chosen with `functools.partial`).
+            extras chosen with `functools.partial`); None for the grid, whose page builds a `grid.Grid`.
         questions: `(predictions.Context) -> list[Question]`, the predict-first questions.
         sentences: `(findings) -> list[str]`, the page's own sentences in "What these runs show".
         look_for: the "What to look for" lines.
@@ -50,8 +50,8 @@ class Kind:
     noun: str
     plural: str
     formatter: Callable[[Any], str]
-    analyzer: Callable[..., Any]
     questions: Callable[[predictions.Context], list]
+    analyzer: Callable[..., Any] | None = None
     values: Setting | None = None
     epochs: Setting | None = None
     metric: Setting | None = None
@@ -117,8 +117,7 @@ LEARNING_RATE = Kind(
 
 # The two-setting kind: batch sizes (rows) x learning rates (columns); its findings are a `grid.Grid`.
 GRID = Kind(
-    settings.GRID_PAGE_ID, ("batch_size", "learning_rate"), prefix="", noun="cell", plural="cells",
-    formatter=str, analyzer=lambda kind, histories, specs: grid.Grid.from_runs(histories, specs),
+    settings.GRID_PAGE_ID, ("batch_size", "learning_rate"), prefix="", noun="cell", plural="cells", formatter=str,
     questions=predictions.grid_questions, epochs=settings.GRID_EPOCHS, metric=settings.GRID_METRIC,
     x_axis=settings.GRID_X)
 
@@ -127,9 +126,6 @@ KINDS: tuple[Kind, ...] = ONE_SETTING + (GRID,)
 
 
 def by_name(name: str) -> Kind:
-    """The kind whose `name` (its page's URL path) is `name`: how a control's choice of kind (the loss-surface
-    page's sweep) becomes the kind. Raises KeyError for no such kind."""
-    for kind in KINDS:
-        if kind.name == name:
-            return kind
-    raise KeyError(f"no sweep kind {name!r}; kinds: {', '.join(k.name for k in KINDS)}")
+    """The kind whose `name` (its page's URL path) is `name` (the loss-surface page's choice of sweep). Raises
+    KeyError for no such kind."""
+    return {kind.name: kind for kind in KINDS}[name]

@@ -170,21 +170,17 @@ def sweep_seeds(base_seed: int, count: int) -> list[int]:
     return [base_seed + i for i in range(count)]
 
 
-def histories_frame(histories: "list[RunHistory]", labels: "list[str]"):
-    """One tidy table of runs: a row per run and epoch (epoch 0 is the shared start), for download."""
+def histories_frame(histories: list[RunHistory], labels: list[str]):
+    """One tidy table of runs (`pandas.DataFrame`), for download: a row per run and epoch (epoch 0 is the start)."""
     import pandas as pd
 
-    rows = []
-    for history, label in zip(histories, labels):
-        for epoch in range(history.epochs_run + 1):
-            rows.append({
-                "value": label, "epoch": epoch, "weight_updates": epoch * history.updates_per_epoch,
-                "loss": history.curve("loss")[epoch], "accuracy": history.curve("accuracy")[epoch],
-                "val_loss": history.curve("val_loss")[epoch], "val_accuracy": history.curve("val_accuracy")[epoch],
-                "diverged": history.diverged_at is not None and epoch >= history.diverged_at,
-                **{name: value for name, value in dataclasses.asdict(history.spec).items() if name != "dataset"},
-            })
-    return pd.DataFrame(rows)
+    def frame(history: RunHistory, label: str) -> pd.DataFrame:
+        epoch = np.arange(history.epochs_run + 1)
+        return pd.DataFrame({"value": label, "epoch": epoch, "weight_updates": epoch * history.updates_per_epoch,
+                             **{key: history.curve(key) for key in ("loss", "accuracy", "val_loss", "val_accuracy")},
+                             "diverged": history.diverged_at is not None and epoch >= history.diverged_at,
+                             **{k: v for k, v in dataclasses.asdict(history.spec).items() if k != "dataset"}})
+    return pd.concat([frame(h, label) for h, label in zip(histories, labels)] or [pd.DataFrame()], ignore_index=True)
 
 
 # The edge-of-stability section's full-batch runs (`dlviz.engine.stability`).

@@ -44,10 +44,7 @@ def load(path: Path = PATH) -> dict[Key, Landscape]:
             decode(e["landscape"], arrays, _CLASSES) for e in entries}) or {}
 
 
-@functools.lru_cache(maxsize=1)
-def _shipped() -> dict[Key, Landscape]:
-    return load()
-
+_shipped = functools.lru_cache(maxsize=1)(load)  # the file, read once per process
 
 def shipped(fingerprint: str, specs: Iterable[RunSpec], zoom: bool) -> Landscape | None:
     """The shipped view for this request, or None (the page computes it). Reads the file once per process."""
