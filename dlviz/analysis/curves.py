@@ -120,8 +120,7 @@ def robust_score(history: RunHistory) -> float:
         history: one run.
     Returns:
         The loss (nats), NaN without a finite validation loss."""
-    found = robust_best(history)
-    return found[1] if found is not None else math.nan
+    return (robust_best(history) or (0, math.nan))[1]
 
 
 class Overfit(NamedTuple):
@@ -205,19 +204,13 @@ class Divergence:
 
 
 def _first_bad_epoch(history: RunHistory, factor: float) -> tuple[int, str] | None:
-    loss, val = array(history.loss), array(history.val_loss)
-    start = starting_loss(history)
-    updates = array(history.update_loss)
-    per_epoch = history.updates_per_epoch
-    for i in range(max(len(loss), len(val))):
-        values = [loss[i]] if i < len(loss) else []
-        values += [val[i]] if i < len(val) else []
-        if per_epoch > 0 and len(updates):
-            chunk = updates[i * per_epoch:(i + 1) * per_epoch]
-            values += list(chunk[~np.isfinite(chunk)])
-        if any(math.isnan(x) for x in values):
+    loss, val, updates = array(history.loss), array(history.val_loss), array(history.update_loss)
+    start, per_epoch = starting_loss(history), history.updates_per_epoch
+    for i in range(max(len(loss), len(val))):  # the epoch's losses and its updates' (none without updates_per_epoch)
+        values = np.concatenate([loss[i:i + 1], val[i:i + 1], updates[i * per_epoch:(i + 1) * per_epoch]])
+        if np.isnan(values).any():
             return i + 1, "nan"
-        if any(math.isinf(x) for x in values):
+        if np.isinf(values).any():
             return i + 1, "inf"
         if i < len(loss) and math.isfinite(start) and loss[i] > factor * start:
             return i + 1, "exploded"

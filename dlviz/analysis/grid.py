@@ -100,15 +100,10 @@ class Grid:
     @classmethod
     def from_runs(cls, histories: Sequence[RunHistory | None], specs: Sequence[RunSpec] | None = None) -> "Grid":
         specs = list(specs) if specs is not None else [h.spec for h in histories]  # type: ignore[union-attr]
-        batches = tuple(sorted({s.batch_size for s in specs}))
-        rates = tuple(sorted({s.learning_rate for s in specs}))
-        cells: dict[tuple[int, int], list[tuple[int, RunHistory | None]]] = {}
-        for spec, history in zip(specs, histories):
-            key = (batches.index(spec.batch_size), rates.index(spec.learning_rate))
-            cells.setdefault(key, []).append((spec.seed, history))
-        rows = [[[h for _, h in sorted(cells.get((i, j), []), key=lambda c: c[0])] for j in range(len(rates))]
-                for i in range(len(batches))]
-        return cls(batches, rates, rows)
+        batches, rates = tuple(sorted({s.batch_size for s in specs})), tuple(sorted({s.learning_rate for s in specs}))
+        runs = sorted(zip(specs, histories), key=lambda run: run[0].seed)
+        return cls(batches, rates, [[[h for s, h in runs if (s.batch_size, s.learning_rate) == (b, r)] for r in rates]
+                                    for b in batches])
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -265,11 +260,10 @@ def best_cell(grid: Grid, outcome: str = DEFAULT_OUTCOME) -> tuple[int, int] | N
         (row, column), or None when no cell that learned has a finite outcome."""
     outcome = ranking_outcome(outcome)
     scores = np.where(grid.learned_nothing, np.nan, outcome_matrix(grid, outcome))
-    if outcome in HIGHER_IS_BETTER:
-        scores = -scores
-    if not np.isfinite(scores).any():
+    scores = np.where(np.isfinite(scores), -scores if outcome in HIGHER_IS_BETTER else scores, np.nan)
+    if np.isnan(scores).all():
         return None
-    i, j = np.unravel_index(int(np.nanargmin(np.where(np.isfinite(scores), scores, np.nan))), scores.shape)
+    i, j = np.unravel_index(int(np.nanargmin(scores)), scores.shape)
     return int(i), int(j)
 
 
