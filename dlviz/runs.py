@@ -1,8 +1,5 @@
-"""What a run is and what it produced, as plain data: `RunSpec`, `RunHistory`, `SweepProgress`.
-
-Kept free of TensorFlow and `dlviz.engine` (which produces these objects) so that cached or shipped results can be
-shown (charts, pages, tables) without paying for the TensorFlow import.
-"""
+"""What a run is and what it produced, as plain data (`RunSpec`, `RunHistory`, `SweepProgress`, the stability runs):
+free of TensorFlow, so cached or shipped results are shown without paying for its import."""
 
 from __future__ import annotations
 

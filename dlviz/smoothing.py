@@ -10,11 +10,6 @@ import numpy as np
 import pandas as pd
 
 
-def _series(values: Sequence[float]) -> pd.Series:
-    values = np.asarray(values, dtype=np.float64).reshape(-1)
-    return pd.Series(np.where(np.isfinite(values), values, np.nan))
-
-
 def centred_mean(values: Sequence[float], window: int, *, ends: bool = True, skip_missing: bool = False
                  ) -> np.ndarray:
     """Centred moving average of a 1-D curve, `pandas.Series.rolling(window, center=True).mean()`.
@@ -27,7 +22,8 @@ def centred_mean(values: Sequence[float], window: int, *, ends: bool = True, ski
     Returns:
         The smoothed curve, float64, shape (n,).
     """
-    series = _series(values)
+    values = np.asarray(values, dtype=np.float64).reshape(-1)
+    series = pd.Series(np.where(np.isfinite(values), values, np.nan))
     if window <= 1 or series.empty:
         return series.to_numpy()
     rolling = series.rolling(window, center=True, min_periods=1 if ends else window)

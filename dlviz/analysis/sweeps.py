@@ -183,7 +183,6 @@ def _value_findings(value: Hashable, runs: Sequence[RunHistory]) -> ValueFinding
     turns = [o.best_epoch for o in overfitting]
     score, best_mean = lowest_of_mean(value, runs)
     all_overfit = bool(runs) and len(overfitting) == len(runs)
-
     region = (best_mean or min(turns), min(h.epochs_run for h in runs)) if all_overfit else None
     majority = curves.majority_accuracy(runs[0]) if runs else None
     final_acc = value_stat(value, runs, lambda h: h.val_accuracy[-1] if h.val_accuracy else math.nan)

@@ -135,8 +135,7 @@ def find_learning_rates(dataset: Dataset, seeds: Sequence[int], *, batch_size: i
     stops: list[int | None] = [None] * len(seeds)
     with TRAINING_LOCK:
         params = tuple(tf.constant(np.stack(parts)) for parts in zip(*starts))  # the engine's stacked shapes
-        m = tuple(tf.zeros_like(p) for p in params)
-        v = tuple(tf.zeros_like(p) for p in params)
+        m = v = tuple(tf.zeros_like(p) for p in params)  # Adam's moments start at 0 (tensors are immutable)
         step = tf.constant(0.0)
         for first in range(0, num_updates, CHUNK):
             last = min(first + CHUNK, num_updates)

@@ -1,9 +1,6 @@
-"""The loss-surface page's default views, shipped so that a first visit draws them without training: the `Landscape`
-of each of the page's sweeps at its default values, at both zoom settings (`default_surface.npz`).
-
-Written by `dlviz.precomputed.encode` from the dataclasses (arrays as themselves, so a load is bit-exact); a view is
-found by the data's fingerprint (never a hash of generated floats), the runs' specs and the zoom. Any other request,
-or a missing, unreadable or foreign file, finds nothing and the page computes. Regenerate with
+"""The loss-surface page's default views (`default_surface.npz`), shipped so that a first visit draws them without
+training: the `Landscape` of each of the page's sweeps at its default values and both zooms, found by the data's
+fingerprint, the runs' specs and the zoom (any other request finds nothing and the page computes). Regenerate with
 `python -m dlviz.precomputed surface`; `tests/test_surface_precomputed.py` checks it against the current code.
 """
 
