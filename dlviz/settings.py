@@ -108,7 +108,6 @@ def _slider(key: str, label: str, default: int, low: int, high: int, help: str =
     return Setting(key, label, default, "slider", low=low, high=high, step=step, help=help)
 
 
-METRIC_LABELS = {"loss": "loss", "accuracy": "accuracy"}
 X_AXIS_LABELS = {"epoch": "epochs", "updates": "weight updates"}
 
 # ---------------------------------------------------------------------------------------------------------------

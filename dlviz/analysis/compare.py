@@ -58,10 +58,8 @@ class ValueStat:
 
     @property
     def spread(self) -> float:
-        """max - min over seeds; ONE_SEED_SPREAD with one seed (no spread can be measured)."""
-        if not self.finite:
-            return math.nan
-        return ONE_SEED_SPREAD if self.n_seeds == 1 else self.high - self.low
+        """max - min over seeds (NaN unless finite); ONE_SEED_SPREAD with one seed (no spread can be measured)."""
+        return ONE_SEED_SPREAD if self.finite and self.n_seeds == 1 else self.high - self.low
 
 
 @dataclass(frozen=True)
