@@ -239,8 +239,7 @@ def _speed(per_value: Sequence[ValueFindings]) -> tuple[tuple[SpeedVerdict, ...]
 
 def _with_verdicts(per_value: Sequence[ValueFindings], ranking: Ranking, slow, high, noise: Ranking | None
                    ) -> tuple[ValueFindings, ...]:
-    slow_values = {s.value for s in slow}
-    high_values = {s.value for s in high}
+    slow_values, high_values = {s.value for s in slow}, {s.value for s in high}
     noisiest = noise.best if noise is not None else None
     smoothest = rank(noise.stats, higher_is_better=False).best if noise is not None and len(noise.stats) >= 2 else None
     out = []
