@@ -10,12 +10,13 @@ import numpy as np
 
 from dlviz.analysis.landscape import Landscape, LineProfile, PathStats, zoom_runs
 from dlviz.analysis.plane import Plane, fit_plane, grid_axes, grid_coords
-from dlviz.data import SAMPLE_SEED, Dataset
+from dlviz.data import Dataset
 from dlviz.engine.landscape import CHUNK_BYTES, losses_at
 from dlviz.runs import LandscapeError, RunHistory
 
 # The map's loss is taken on at most this many training rows (its cost is linear in rows: bench/README.md).
 MAX_LOSS_ROWS = 4_096
+LOSS_SAMPLE_SEED = 0  # that sample's seed (the shipped views' maps used it)
 GRID_SIZE = 41
 LINE_ALPHAS = np.round(np.linspace(-0.25, 1.25, 31), 6)  # Goodfellow et al. extend the line beyond both ends
 
@@ -25,12 +26,12 @@ def loss_sample(dataset: Dataset, max_rows: int | None = MAX_LOSS_ROWS) -> tuple
     Args:
         dataset: the data; max_rows: at most this many rows (None: all).
     Returns:
-        (x [rows, features], y [rows]): all training rows, or a fixed sample of `max_rows` (seed SAMPLE_SEED, in the
-        training set's order) when there are more."""
+        (x [rows, features], y [rows]): all training rows, or a fixed sample of `max_rows` (seed LOSS_SAMPLE_SEED, in
+        the training set's order) when there are more."""
     n = len(dataset.y_train)
     if max_rows is None or n <= max_rows:
         return dataset.x_train, dataset.y_train
-    keep = np.sort(np.random.default_rng(SAMPLE_SEED).choice(n, max_rows, replace=False))
+    keep = np.sort(np.random.default_rng(LOSS_SAMPLE_SEED).choice(n, max_rows, replace=False))
     return dataset.x_train[keep], dataset.y_train[keep]
 
 
