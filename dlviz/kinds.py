@@ -3,8 +3,7 @@
 A page's identity is its `Kind` object, never a string: the shared sweep page (`dlviz.ui.sweep_page.draw(kind)`),
 the findings (`SweepFindings.kind`), the predict questions (`Context.kind`) and the lesson tabs all read it. A new
 one-setting page is one `Kind` here, its texts (`dlviz.text.lessons`), its controls and `Page` in
-`dlviz.settings`, and its shipped default runs (`python -m dlviz.precomputed`).
-"""
+`dlviz.settings`, and its shipped default runs (`python -m dlviz.precomputed`)."""
 
 from __future__ import annotations
 
@@ -41,8 +40,7 @@ class Kind:
         questions: `(predictions.Context) -> list[Question]`, the predict-first questions.
         sentences: `(findings) -> list[str]`, the page's own sentences in "What these runs show".
         look_for: the "What to look for" lines.
-        quiz: the "Check yourself" questions (`lessons.Question`).
-    """
+        quiz: the "Check yourself" questions (`lessons.Question`)."""
 
     page: Page
     fields: tuple[str, ...]

@@ -65,8 +65,7 @@ class RunHistory:
     """What one run did, as plain data (cheap to pickle and cache; never a live Keras object).
     Per-epoch lists hold every epoch trained, as `model.fit` reports them, including after a blow-up (`diverged_at`);
     they stop early only at an epoch whose loss was NaN/inf (`nan_at`, that epoch included). `update_loss` holds every
-    weight update's training loss (the loss of that batch before the update, as Keras computes it), float32.
-    """
+    weight update's training loss (the loss of that batch before the update, as Keras computes it), float32."""
 
     spec: RunSpec
     loss: list[float] = field(default_factory=list)

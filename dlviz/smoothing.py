@@ -20,8 +20,7 @@ def centred_mean(values: Sequence[float], window: int, *, ends: bool = True, ski
         skip_missing: leave missing values out of every window they fall in (NaN where a window holds none);
             False: a window holding a missing value gives NaN.
     Returns:
-        The smoothed curve, float64, shape (n,).
-    """
+        The smoothed curve, float64, shape (n,)."""
     values = np.asarray(values, dtype=np.float64).reshape(-1)
     series = pd.Series(np.where(np.isfinite(values), values, np.nan))
     if window <= 1 or series.empty:
@@ -42,6 +41,5 @@ def debiased_ema(values: Sequence[float], beta: float) -> np.ndarray:
         values: the curve, shape (n,).
         beta: the weight of the past, 0 <= beta < 1 (fastai's 0.98 remembers about 50 points).
     Returns:
-        The smoothed curve, float64, shape (n,).
-    """
+        The smoothed curve, float64, shape (n,)."""
     return pd.Series(np.asarray(values, dtype=np.float64)).ewm(alpha=1 - beta, adjust=True).mean().to_numpy()

@@ -1,6 +1,5 @@
 """The loss-surface page's view: the engine's losses (`engine.landscape.losses_at`) on the analysis' plane
-(`analysis.plane`), so neither of them imports the other.
-"""
+(`analysis.plane`), so neither of them imports the other."""
 
 from __future__ import annotations
 

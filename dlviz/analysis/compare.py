@@ -8,8 +8,7 @@ Why this rule and not a t-test: with 2-5 seeds a t-test's variance estimate is i
 hard to say in a sentence; requiring every paired seed to agree (a sign test: 1/8 by chance at 3 seeds when two
 values are equal) *and* a mean gap beyond either value's own range is conservative, and a learner can check it on
 the chart (the bands do not overlap in the right direction, seed by seed). With one seed there is no spread; the
-comparison then requires a gap above ONE_SEED_SPREAD, the seed-to-seed spread measured on the practice data.
-"""
+comparison then requires a gap above ONE_SEED_SPREAD, the seed-to-seed spread measured on the practice data."""
 
 from __future__ import annotations
 

@@ -2,8 +2,7 @@
 divergence (and what happened after it), oscillation, update noise and the constant-predictor reference.
 
 Pure NumPy over `RunHistory` (no TensorFlow, no sentences). Epochs are 1-based; losses are binary cross-entropy in
-nats (the unit Keras reports).
-"""
+nats (the unit Keras reports)."""
 
 from __future__ import annotations
 

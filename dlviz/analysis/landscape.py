@@ -1,7 +1,6 @@
 """Where the steps go, as numbers: each run's path on the plane (`analysis.plane`, Li et al. 2018), what the plane
 loses, path statistics, how the runs compare, and the straight line from each run's start to its end (Goodfellow,
-Vinyals and Saxe, ICLR 2015). Distances are Euclidean norms of flat weight vectors; losses binary cross-entropy.
-"""
+Vinyals and Saxe, ICLR 2015). Distances are Euclidean norms of flat weight vectors; losses binary cross-entropy."""
 
 from __future__ import annotations
 

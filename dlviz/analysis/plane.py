@@ -1,7 +1,6 @@
 """The 2-D plane through weight space that the runs' paths move in (Li et al., "Visualizing the Loss Landscape of
 Neural Nets", NeurIPS 2018, section 7), and the grid of points on it. NumPy only. Weights are flat vectors: kernel1
-[features, hidden], bias1 [hidden], kernel2 [hidden, 1], bias2 [1], row-major.
-"""
+[features, hidden], bias1 [hidden], kernel2 [hidden, 1], bias2 [1], row-major."""
 
 from __future__ import annotations
 

@@ -61,8 +61,7 @@ def classify(run: StabilityRun) -> Regime:
     Args:
         run: a `StabilityRun` (losses and sharpness measurements).
     Returns:
-        Its `Regime`, with the numbers its sentence quotes.
-    """
+        Its `Regime`, with the numbers its sentence quotes."""
     losses, steps_at, values = np.asarray(run.losses, float), run.sharpness_steps, np.asarray(run.sharpness, float)
     if not len(values):  # diverged before its first measurement (Adam measures from step `every` on)
         steps_at, values = np.zeros(1), np.full(1, np.nan)

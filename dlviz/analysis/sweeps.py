@@ -289,8 +289,7 @@ def analyze_values(kind: Any, histories: Sequence[RunHistory], standardized: boo
             smallest batch against the largest, under the rule).
         speed: the learning-rate page: find the values too slow / too high against the lowest final training loss.
     Returns:
-        The sweep's `SweepFindings`.
-    """
+        The sweep's `SweepFindings`."""
     groups = group_by_value(list(histories), kind.value_of)
     if kind.field is not None:
         groups = dict(sorted(groups.items(), key=lambda item: item[0]))

@@ -4,8 +4,7 @@ Parameters are stacked along a leading "lane" axis K (`kernel1 [K, in, hidden]`,
 hidden, 1]`, `bias2 [K, 1]`). A lane's weights are bitwise those of `model.fit` fed the same batches, whatever other
 lanes share the stack (`batch_steps` says how). Each lane reads its own batch order (a row-index tensor `[K, n]`
 gathered inside the loop), and the kernels are traced once per K (`lru_cache`, without autograph), whatever the
-batch size, rates or seeds.
-"""
+batch size, rates or seeds."""
 
 from __future__ import annotations
 
@@ -95,8 +94,7 @@ def batch_steps(params, x_batch, y_batch):
     Returns:
         `(losses [K], logits [K, batch, 1], grads)`: each lane's batch loss (binary cross-entropy on the logits,
         summed over the rows and divided by the rows, as Keras' mean reduction does it), its logits, and the loss's
-        gradients w.r.t. `(kernel1, bias1, kernel2, bias2)`, stacked `[K, ...]` like the parameters.
-    """
+        gradients w.r.t. `(kernel1, bias1, kernel2, bias2)`, stacked `[K, ...]` like the parameters."""
     n_lanes = x_batch.shape[0]  # static: the kernels are traced once per number of lanes
     _, bias1, _, bias2 = params
     lanes = _lanes(params)
@@ -156,8 +154,7 @@ def train_rows_fn(n_lanes: int):
     Args:
         n_lanes: K.
     Returns:
-        The `tf.function` `train_rows`.
-    """
+        The `tf.function` `train_rows`."""
     params_spec = param_specs(n_lanes)
 
     # autograph=False: the loop is a tf.while_loop already (autograph is most of a fresh process's first trace).

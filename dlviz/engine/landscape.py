@@ -1,6 +1,5 @@
 """The lesson's training loss at many flat weight vectors at once, and a sweep's recorded weight paths: what
-`dlviz.surface` draws the loss map from. Imports TensorFlow.
-"""
+`dlviz.surface` draws the loss map from. Imports TensorFlow."""
 
 from __future__ import annotations
 

@@ -1,8 +1,7 @@
 """The learning-rate range test (Smith 2017, "Cyclical Learning Rates"; fastai's `lr_find`): one short run whose
 learning rate grows exponentially at every update, recording the loss, to see where learning starts, is fastest and
 blows up. Trains the lesson's model from the sweeps' seeded starts, one stacked lane per seed, with the sweeps' Adam
-update (`dlviz.engine.kernels`); the page's answer is the span of the seeds' suggestions.
-"""
+update (`dlviz.engine.kernels`); the page's answer is the span of the seeds' suggestions."""
 
 from __future__ import annotations
 
@@ -47,8 +46,7 @@ class FinderResult:
     """One seed's range test, as plain data (cheap to pickle and cache).
     `learning_rates[i]` is the learning rate of update i and `losses[i]` the loss of its batch before that update
     (as Keras and fastai record it); `smoothed` is their bias-corrected moving average. The arrays stop where the
-    loss blew up (that update included when its loss is finite).
-    """
+    loss blew up (that update included when its loss is finite)."""
 
     learning_rates: np.ndarray
     losses: np.ndarray
@@ -119,8 +117,7 @@ def find_learning_rates(dataset: Dataset, seeds: Sequence[int], *, batch_size: i
         each result stops at its own blow-up.
     Raises:
         FinderError: a number of updates outside MIN_UPDATES to MAX_UPDATES, or a seed whose loss was not a number
-            from its first update.
-    """
+            from its first update."""
     num_updates = default_updates() if num_updates is None else num_updates
     if not MIN_UPDATES <= num_updates <= MAX_UPDATES:
         raise FinderError(f"The test needs between {MIN_UPDATES} and {MAX_UPDATES:,} updates; got {num_updates}.")

@@ -1,8 +1,7 @@
 """The lesson's model, `Dense(hidden, relu) -> Dense(1, sigmoid)`, with seeded initial weights.
 
 Initial weights are drawn with NumPy (Glorot-uniform kernels, zero biases: Keras' own defaults) so that every value
-of a sweep starts from exactly the same point without touching TensorFlow's global random state.
-"""
+of a sweep starts from exactly the same point without touching TensorFlow's global random state."""
 
 from __future__ import annotations
 

@@ -2,8 +2,7 @@
 
 McCandlish, Kaplan, Amodei et al. 2018, "An Empirical Model of Large-Batch Training" (arXiv 1812.06162), eq. 2.8:
 B_simple = tr(Σ) / |G|², Σ the covariance of the per-example gradients and G their mean: the batch size beyond
-which a larger batch gives little better a step.
-"""
+which a larger batch gives little better a step."""
 
 from __future__ import annotations
 
@@ -27,8 +26,7 @@ def noise_scale(weights, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         x: the rows, `[n, f]` (n >= 2).
         y: their 0/1 labels, `[n]`.
     Returns:
-        `[K]` float64: each copy's B_simple, in rows (NaN where the weights or the gradient are not finite).
-    """
+        `[K]` float64: each copy's B_simple, in rows (NaN where the weights or the gradient are not finite)."""
     kernel1, bias1, kernel2, bias2 = (np.asarray(w, np.float32) for w in weights)
     lanes, features, width = kernel1.shape
     n = len(x)

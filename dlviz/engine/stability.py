@@ -115,8 +115,7 @@ def train_full_batch(dataset: Dataset, spec: StabilitySpec, progress: Callable[[
         dataset: its training rows are the full batch (`spec.fingerprint` should be its fingerprint).
         spec: `optimizer` GD or ADAM (`train_steps`), `learning_rate`, `steps`.
         progress: called with the fraction done after each chunk of `every` steps.
-    Returns: a `StabilityRun`; a run whose loss turns NaN or infinite stops there (the rest of `losses` is NaN).
-    """
+    Returns: a `StabilityRun`; a run whose loss turns NaN or infinite stops there (the rest of `losses` is NaN)."""
     steps, every, optimizer = spec.steps, spec.every, spec.optimizer
     x, y = tf.constant(dataset.x_train), tf.constant(dataset.y_train)
     start = initial_weights(dataset.n_features, spec.hidden_units, spec.seed)

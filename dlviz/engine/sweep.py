@@ -4,8 +4,7 @@ A fresh `model.fit` per run spends almost all of its time on per-step overhead o
 epochs inside one traced `tf.function` (`dlviz.engine.kernels`), and every run of a sweep that shares batch size,
 epochs and hidden units trains at once as a *lane* of stacked models (its own Adam step size, seeded initial weights
 and batch order), bitwise as `model.fit` would (`tests/support/reference.train_plain`,
-`tests/test_engine_equivalence.py`).
-"""
+`tests/test_engine_equivalence.py`)."""
 
 from __future__ import annotations
 

@@ -4,8 +4,7 @@ curves at once; the loss-surface page's view (`surface.py`) and the edge-of-stab
 One compressed `.npz` per file, dataclasses written field by field (`encode`: no hand-written mirror); a run is found
 again by its `RunSpec`. A built-in dataset's fingerprint names its generator version (never a hash of generated
 floats), so the runs apply on any machine with the same practice data and go unused (the page trains) elsewhere.
-Regenerate with `python -m dlviz.precomputed`; `tests/test_precomputed.py` checks them against fresh runs.
-"""
+Regenerate with `python -m dlviz.precomputed`; `tests/test_precomputed.py` checks them against fresh runs."""
 
 from __future__ import annotations
 

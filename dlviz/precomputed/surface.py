@@ -1,8 +1,7 @@
 """The loss-surface page's default views (`default_surface.npz`), shipped so that a first visit draws them without
 training: the `Landscape` of each of the page's sweeps at its default values and both zooms, found by the data's
 fingerprint, the runs' specs and the zoom (any other request finds nothing and the page computes). Regenerate with
-`python -m dlviz.precomputed surface`; `tests/test_surface_precomputed.py` checks it against the current code.
-"""
+`python -m dlviz.precomputed surface`; `tests/test_surface_precomputed.py` checks it against the current code."""
 
 from __future__ import annotations
 
