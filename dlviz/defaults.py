@@ -2,8 +2,7 @@
 (`dlviz.precomputed`), the tests of the default effects and the benchmarks' memory check use the same specs.
 
 Chosen so that on the practice dataset every page shows its effect at once: 4,000 rows overfit visibly within 100
-epochs, batch 8 is visibly noisier than 512, and the learning rates run from too slow (1e-4) to diverging (1.0).
-"""
+epochs, batch 8 is visibly noisier than 512, and the learning rates run from too slow (1e-4) to diverging (1.0)."""
 
 from __future__ import annotations
 

@@ -3,8 +3,7 @@
 A page's identity is its `Kind` object, never a string: the shared sweep page (`dlviz.ui.sweep_page.draw(kind)`),
 the findings (`SweepFindings.kind`), the predict questions (`Context.kind`) and the lesson tabs all read it. A new
 one-setting page is one `Kind` here, its texts (`dlviz.text.lessons`), its controls and `Page` in
-`dlviz.settings`, and its shipped default runs (`python -m dlviz.precomputed`).
-"""
+`dlviz.settings`, and its shipped default runs (`python -m dlviz.precomputed`)."""
 
 from __future__ import annotations
 
@@ -23,7 +22,6 @@ from dlviz.text.format import format_count, format_lr
 @dataclass(frozen=True, eq=False)  # compared by identity: a kind is a dictionary key
 class Kind:
     """One kind of sweep.
-
     Attributes:
         page: the page that shows it (`settings.Page`: script, title, icon, URL path, its controls).
         fields: the `RunSpec` fields it varies: none (the epochs page: one run per seed), one, or two (the grid).
@@ -38,12 +36,11 @@ class Kind:
         lesson_value: the lesson's own value of the field (the code tab starts on it when no value is clearly best).
         capped_by_rows: values above the training rows mean all of them (a batch size): merged into one.
         analyzer: `(kind, histories, **options) -> findings`, from `dlviz.analysis` (`sweeps.analyze_values`, its page
-            extras chosen with `functools.partial`).
+            extras chosen with `functools.partial`); None for the grid, whose page builds a `grid.Grid`.
         questions: `(predictions.Context) -> list[Question]`, the predict-first questions.
         sentences: `(findings) -> list[str]`, the page's own sentences in "What these runs show".
         look_for: the "What to look for" lines.
-        quiz: the "Check yourself" questions (`lessons.Question`).
-    """
+        quiz: the "Check yourself" questions (`lessons.Question`)."""
 
     page: Page
     fields: tuple[str, ...]
@@ -51,8 +48,8 @@ class Kind:
     noun: str
     plural: str
     formatter: Callable[[Any], str]
-    analyzer: Callable[..., Any]
     questions: Callable[[predictions.Context], list]
+    analyzer: Callable[..., Any] | None = None
     values: Setting | None = None
     epochs: Setting | None = None
     metric: Setting | None = None
@@ -118,8 +115,7 @@ LEARNING_RATE = Kind(
 
 # The two-setting kind: batch sizes (rows) x learning rates (columns); its findings are a `grid.Grid`.
 GRID = Kind(
-    settings.GRID_PAGE_ID, ("batch_size", "learning_rate"), prefix="", noun="cell", plural="cells",
-    formatter=str, analyzer=lambda kind, histories, specs: grid.Grid.from_runs(histories, specs),
+    settings.GRID_PAGE_ID, ("batch_size", "learning_rate"), prefix="", noun="cell", plural="cells", formatter=str,
     questions=predictions.grid_questions, epochs=settings.GRID_EPOCHS, metric=settings.GRID_METRIC,
     x_axis=settings.GRID_X)
 
@@ -128,9 +124,6 @@ KINDS: tuple[Kind, ...] = ONE_SETTING + (GRID,)
 
 
 def by_name(name: str) -> Kind:
-    """The kind whose `name` (its page's URL path) is `name`: how a control's choice of kind (the loss-surface
-    page's sweep) becomes the kind. Raises KeyError for no such kind."""
-    for kind in KINDS:
-        if kind.name == name:
-            return kind
-    raise KeyError(f"no sweep kind {name!r}; kinds: {', '.join(k.name for k in KINDS)}")
+    """The kind whose `name` (its page's URL path) is `name` (the loss-surface page's choice of sweep). Raises
+    KeyError for no such kind."""
+    return {kind.name: kind for kind in KINDS}[name]

@@ -1,8 +1,5 @@
-"""What a run is and what it produced, as plain data: `RunSpec`, `RunHistory`, `SweepProgress`.
-
-Kept free of TensorFlow and `dlviz.engine` (which produces these objects) so that cached or shipped results can be
-shown (charts, pages, tables) without paying for the TensorFlow import.
-"""
+"""What a run is and what it produced, as plain data (`RunSpec`, `RunHistory`, `SweepProgress`, the stability runs):
+free of TensorFlow, so cached or shipped results are shown without paying for its import."""
 
 from __future__ import annotations
 
@@ -66,11 +63,9 @@ class RunSpec:
 @dataclass
 class RunHistory:
     """What one run did, as plain data (cheap to pickle and cache; never a live Keras object).
-
     Per-epoch lists hold every epoch trained, as `model.fit` reports them, including after a blow-up (`diverged_at`);
     they stop early only at an epoch whose loss was NaN/inf (`nan_at`, that epoch included). `update_loss` holds every
-    weight update's training loss (the loss of that batch before the update, as Keras computes it), float32.
-    """
+    weight update's training loss (the loss of that batch before the update, as Keras computes it), float32."""
 
     spec: RunSpec
     loss: list[float] = field(default_factory=list)
@@ -161,7 +156,6 @@ def sweep_seeds(base_seed: int, count: int) -> list[int]:
     """The seeds each value of a sweep is trained with: `count` consecutive seeds from `base_seed` (the first is
     `base_seed`, so seed 1 of every sweep is the single-seed run). Raises `TrainingError` for a count outside 1 to
     MAX_SEEDS or seeds outside 0 to MAX_SEED.
-
     >>> sweep_seeds(42, 3)
     [42, 43, 44]
     """
@@ -172,21 +166,17 @@ def sweep_seeds(base_seed: int, count: int) -> list[int]:
     return [base_seed + i for i in range(count)]
 
 
-def histories_frame(histories: "list[RunHistory]", labels: "list[str]"):
-    """One tidy table of runs: a row per run and epoch (epoch 0 is the shared start), for download."""
+def histories_frame(histories: list[RunHistory], labels: list[str]):
+    """One tidy table of runs (`pandas.DataFrame`), for download: a row per run and epoch (epoch 0 is the start)."""
     import pandas as pd
 
-    rows = []
-    for history, label in zip(histories, labels):
-        for epoch in range(history.epochs_run + 1):
-            rows.append({
-                "value": label, "epoch": epoch, "weight_updates": epoch * history.updates_per_epoch,
-                "loss": history.curve("loss")[epoch], "accuracy": history.curve("accuracy")[epoch],
-                "val_loss": history.curve("val_loss")[epoch], "val_accuracy": history.curve("val_accuracy")[epoch],
-                "diverged": history.diverged_at is not None and epoch >= history.diverged_at,
-                **{name: value for name, value in dataclasses.asdict(history.spec).items() if name != "dataset"},
-            })
-    return pd.DataFrame(rows)
+    def frame(history: RunHistory, label: str) -> pd.DataFrame:
+        epoch = np.arange(history.epochs_run + 1)
+        return pd.DataFrame({"value": label, "epoch": epoch, "weight_updates": epoch * history.updates_per_epoch,
+                             **{key: history.curve(key) for key in ("loss", "accuracy", "val_loss", "val_accuracy")},
+                             "diverged": history.diverged_at is not None and epoch >= history.diverged_at,
+                             **{k: v for k, v in dataclasses.asdict(history.spec).items() if k != "dataset"}})
+    return pd.concat([frame(h, label) for h, label in zip(histories, labels)] or [pd.DataFrame()], ignore_index=True)
 
 
 # The edge-of-stability section's full-batch runs (`dlviz.engine.stability`).

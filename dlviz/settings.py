@@ -1,8 +1,7 @@
 """One table of every control: its URL key, label, default, choices or range, and how a link's text is read; and
 the pages' identities. The UI draws controls from this table and the tests read it; nothing else repeats a default.
 
-Every key is unique across pages (it is the `?key=` of a shared link, bound by Streamlit's `bind="query-params"`).
-"""
+Every key is unique across pages (it is the `?key=` of a shared link, bound by Streamlit's `bind="query-params"`)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
 """The loss-surface page's view: the engine's losses (`engine.landscape.losses_at`) on the analysis' plane
-(`analysis.plane`), so neither of them imports the other.
-"""
+(`analysis.plane`), so neither of them imports the other."""
 
 from __future__ import annotations
 
@@ -10,40 +9,37 @@ import numpy as np
 
 from dlviz.analysis.landscape import Landscape, LineProfile, PathStats, zoom_runs
 from dlviz.analysis.plane import Plane, fit_plane, grid_axes, grid_coords
-from dlviz.data import SAMPLE_SEED, Dataset
+from dlviz.data import Dataset
 from dlviz.engine.landscape import CHUNK_BYTES, losses_at
 from dlviz.runs import LandscapeError, RunHistory
 
 # The map's loss is taken on at most this many training rows (its cost is linear in rows: bench/README.md).
 MAX_LOSS_ROWS = 4_096
+LOSS_SAMPLE_SEED = 0  # that sample's seed (the shipped views' maps used it)
 GRID_SIZE = 41
 LINE_ALPHAS = np.round(np.linspace(-0.25, 1.25, 31), 6)  # Goodfellow et al. extend the line beyond both ends
 
 
 def loss_sample(dataset: Dataset, max_rows: int | None = MAX_LOSS_ROWS) -> tuple[np.ndarray, np.ndarray]:
     """The training rows the map's loss is taken on.
-
     Args:
         dataset: the data; max_rows: at most this many rows (None: all).
-
     Returns:
-        (x [rows, features], y [rows]): all training rows, or a fixed sample of `max_rows` (seed SAMPLE_SEED, in the
-        training set's order) when there are more."""
+        (x [rows, features], y [rows]): all training rows, or a fixed sample of `max_rows` (seed LOSS_SAMPLE_SEED, in
+        the training set's order) when there are more."""
     n = len(dataset.y_train)
     if max_rows is None or n <= max_rows:
         return dataset.x_train, dataset.y_train
-    keep = np.sort(np.random.default_rng(SAMPLE_SEED).choice(n, max_rows, replace=False))
+    keep = np.sort(np.random.default_rng(LOSS_SAMPLE_SEED).choice(n, max_rows, replace=False))
     return dataset.x_train[keep], dataset.y_train[keep]
 
 
 def map_losses(plane: Plane, axis_a: np.ndarray, axis_b: np.ndarray, x: np.ndarray, y: np.ndarray,
                hidden_units: int) -> np.ndarray:
     """The loss map on `plane`.
-
     Args:
         plane: the `Plane`; axis_a, axis_b: the grid's axes.
         x, y: the rows the loss is taken on (`loss_sample`); hidden_units: the model's width.
-
     Returns:
         float64 [len(axis_b), len(axis_a)]: entry [j, i] is the loss at plane coordinates (axis_a[i], axis_b[j])."""
     return _losses_on(plane, grid_coords(axis_a, axis_b), x, y, hidden_units).reshape(len(axis_b), len(axis_a))
@@ -76,7 +72,6 @@ def compute_landscape(dataset: Dataset, paths: Sequence[RunHistory], *, zoom: bo
     """The loss surface under a sweep's recorded paths (Li et al. 2018) and each run's straight line from start to
     end (Goodfellow, Vinyals, Saxe 2015). The plane is fitted to the runs that did not diverge (all if every one did)
     and centred on the final weights of the one among them with the lowest training loss at its last point.
-
     Args:
         dataset: the data the runs trained on.
         paths: the sweep's histories with their paths (`engine.landscape.sweep_paths`; one model).
@@ -85,10 +80,8 @@ def compute_landscape(dataset: Dataset, paths: Sequence[RunHistory], *, zoom: bo
         size: grid points per side; margin: extra share of the extent on each side.
         max_rows: the training rows the loss is taken on, at most (`loss_sample`).
         alphas: the straight line's positions (0 = start, 1 = end).
-
     Returns:
         The `Landscape`.
-
     Raises:
         LandscapeError: no paths, paths of different models, or paths that do not span a plane."""
     if not paths:

@@ -1,7 +1,4 @@
-"""Findings read from histories: typed dataclasses, numbers only, no sentences (`dlviz.text` words them).
-
-- `curves`: one run (robust statistic, best epoch, overfitting, EarlyStopping replay, divergence, noise).
-- `compare`: the seed-aware comparison rule every ranking follows.
-- `sweeps`: a one-setting sweep (`analyze_values`, configured per page by its kind).
-- `grid`: the batch size x learning rate grid.
-"""
+"""Findings read from histories: typed dataclasses, numbers only, no sentences (`dlviz.text` words them): one run
+(`curves`), the seed-aware rule (`compare`), a one-setting sweep (`sweeps`), the batch size x learning rate grid
+(`grid`), batch size told fairly (`batch_fair`), the loss surface (`plane`, `landscape`), the edge of stability
+(`stability`)."""

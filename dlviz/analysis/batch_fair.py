@@ -38,7 +38,6 @@ class NoiseCurve:
 
 def noise_curves(histories: Sequence[RunHistory]) -> list[NoiseCurve]:
     """The gradient noise scale per batch size (McCandlish et al. 2018's B_simple, measured by the engine).
-
     Args:
         histories: the sweep's runs; those without `RunHistory.noise_scale` are left out.
     Returns:
@@ -75,7 +74,6 @@ class Isolation:
 
 def isolation(histories: Sequence[RunHistory], fixed_rate: float) -> Isolation:
     """The Deep Learning Tuning Playbook's isolation plot: each batch size at a fixed rate and at its own best.
-
     Args:
         histories: runs of several batch sizes x learning rates x seeds.
         fixed_rate: the learning rate of the plain comparison (the lesson's).
@@ -114,7 +112,6 @@ def _first_reach(history: RunHistory, target: float) -> float:
 def steps_to_target(isolated: Isolation, histories: Sequence[RunHistory], margin: float = TARGET_MARGIN
                     ) -> StepsToTarget:
     """Weight updates to reach a target validation loss per batch size at its own best rate (Shallue et al. 2019).
-
     Args:
         isolated: the `isolation` of `histories`; histories: its runs.
         margin: the target is `(1 + margin)` x the highest seed's value of the own-rate statistic: a loss every run

@@ -8,8 +8,7 @@ Why this rule and not a t-test: with 2-5 seeds a t-test's variance estimate is i
 hard to say in a sentence; requiring every paired seed to agree (a sign test: 1/8 by chance at 3 seeds when two
 values are equal) *and* a mean gap beyond either value's own range is conservative, and a learner can check it on
 the chart (the bands do not overlap in the right direction, seed by seed). With one seed there is no spread; the
-comparison then requires a gap above ONE_SEED_SPREAD, the seed-to-seed spread measured on the practice data.
-"""
+comparison then requires a gap above ONE_SEED_SPREAD, the seed-to-seed spread measured on the practice data."""
 
 from __future__ import annotations
 
@@ -58,10 +57,8 @@ class ValueStat:
 
     @property
     def spread(self) -> float:
-        """max - min over seeds; ONE_SEED_SPREAD with one seed (no spread can be measured)."""
-        if not self.finite:
-            return math.nan
-        return ONE_SEED_SPREAD if self.n_seeds == 1 else self.high - self.low
+        """max - min over seeds (NaN unless finite); ONE_SEED_SPREAD with one seed (no spread can be measured)."""
+        return ONE_SEED_SPREAD if self.finite and self.n_seeds == 1 else self.high - self.low
 
 
 @dataclass(frozen=True)
@@ -87,7 +84,6 @@ class Comparison:
 
 def compare(a: ValueStat, b: ValueStat, higher_is_better: bool = False) -> Comparison:
     """Compare two values of a sweep seed by seed under the rule (see the module): only seeds both have count.
-
     Args:
         a, b: the values' statistic on every seed (`ValueStat`).
         higher_is_better: the statistic's direction (accuracy: True; loss: False).
@@ -136,7 +132,6 @@ class Ranking:
 
 def rank(stats: Iterable[ValueStat], higher_is_better: bool = False) -> Ranking:
     """Rank a sweep's values under the rule.
-
     Args:
         stats: each value's statistic per seed; values without a finite statistic on every seed are left out.
         higher_is_better: the statistic's direction.
@@ -157,7 +152,6 @@ def rank(stats: Iterable[ValueStat], higher_is_better: bool = False) -> Ranking:
 def group_by_value(histories: Sequence[RunHistory], key: Callable[[RunHistory], Hashable]
                    ) -> dict[Hashable, list[RunHistory]]:
     """Histories grouped by swept value.
-
     Args:
         histories: the runs; key: a run's value (`Kind.value_of`).
     Returns:
@@ -171,7 +165,6 @@ def group_by_value(histories: Sequence[RunHistory], key: Callable[[RunHistory], 
 def value_stat(value: Hashable, runs: Sequence[RunHistory], statistic: Callable[[RunHistory], float]
                ) -> ValueStat:
     """One value's statistic on every seed.
-
     Args:
         value: the swept value; runs: its runs, one per seed; statistic: a number from one run.
     Returns:
@@ -182,7 +175,6 @@ def value_stat(value: Hashable, runs: Sequence[RunHistory], statistic: Callable[
 def lowest_of_mean(value: Hashable, runs: Sequence[RunHistory]) -> tuple[ValueStat, int | None]:
     """The one "lowest validation loss" every page states: where the seeds' mean smoothed validation loss
     (`curves.smoothed`, over the epochs every seed ran) is lowest.
-
     Args:
         value: the swept value; runs: its runs, one per seed.
     Returns:

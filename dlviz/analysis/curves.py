@@ -2,8 +2,7 @@
 divergence (and what happened after it), oscillation, update noise and the constant-predictor reference.
 
 Pure NumPy over `RunHistory` (no TensorFlow, no sentences). Epochs are 1-based; losses are binary cross-entropy in
-nats (the unit Keras reports).
-"""
+nats (the unit Keras reports)."""
 
 from __future__ import annotations
 
@@ -43,7 +42,6 @@ def array(values: Sequence[float]) -> np.ndarray:
 
 def smoothed(values: Sequence[float]) -> np.ndarray:
     """The centred 3-epoch mean of a per-epoch curve (`smoothing.centred_mean`).
-
     Args:
         values: the curve, shape (epochs,).
     Returns:
@@ -53,7 +51,6 @@ def smoothed(values: Sequence[float]) -> np.ndarray:
 
 def tail_mean(values: Sequence[float], n: int = TAIL_EPOCHS) -> float:
     """A run's value "at the end".
-
     Args:
         values: a per-epoch curve, shape (epochs,); n: how many values at its end.
     Returns:
@@ -64,7 +61,6 @@ def tail_mean(values: Sequence[float], n: int = TAIL_EPOCHS) -> float:
 
 def prior_loss(history: RunHistory) -> float:
     """The loss of the best constant predictor, a constant guess: the entropy of the training rows' class shares.
-
     Args:
         history: one run (its `prior_loss`, copied from the Dataset).
     Returns:
@@ -75,7 +71,6 @@ def prior_loss(history: RunHistory) -> float:
 
 def majority_accuracy(history: RunHistory) -> float | None:
     """The validation accuracy of always predicting the training rows' majority class.
-
     Args:
         history: one run (its `majority_val_accuracy`, copied from the Dataset).
     Returns:
@@ -86,7 +81,6 @@ def majority_accuracy(history: RunHistory) -> float | None:
 
 def starting_loss(history: RunHistory) -> float:
     """The training loss of the starting weights (epoch 0).
-
     Args:
         history: one run.
     Returns:
@@ -99,7 +93,6 @@ def starting_loss(history: RunHistory) -> float:
 
 def robust_best(history: RunHistory) -> tuple[int, float] | None:
     """Where and how low the run's smoothed validation loss (`smoothed`) is lowest: the per-run statistic.
-
     Args:
         history: one run.
     Returns:
@@ -109,7 +102,6 @@ def robust_best(history: RunHistory) -> tuple[int, float] | None:
 
 def lowest(values: np.ndarray) -> tuple[int, float] | None:
     """The lowest finite value of a curve.
-
     Args:
         values: the curve, shape (epochs,).
     Returns:
@@ -123,13 +115,11 @@ def lowest(values: np.ndarray) -> tuple[int, float] | None:
 
 def robust_score(history: RunHistory) -> float:
     """The statistic every ranking uses: the run's lowest validation loss, smoothed over 3 epochs (`smoothed`).
-
     Args:
         history: one run.
     Returns:
         The loss (nats), NaN without a finite validation loss."""
-    found = robust_best(history)
-    return found[1] if found is not None else math.nan
+    return (robust_best(history) or (0, math.nan))[1]
 
 
 class Overfit(NamedTuple):
@@ -143,7 +133,6 @@ def overfitting(history: RunHistory) -> Overfit | None:
     """Where the run's validation loss turns up while its training loss keeps falling: after the lowest smoothed
     validation loss it ends more than the threshold above it (`OVERFIT_TOLERANCE` of it, at least
     `OVERFIT_MIN_RISE`) while the training loss (mean of the last three epochs) ends below its value at that epoch.
-
     Args:
         history: one run.
     Returns:
@@ -174,14 +163,12 @@ def early_stopping(val_loss: Sequence[float], patience: int = EARLY_STOPPING_PAT
     """Replay `keras.callbacks.EarlyStopping(monitor="val_loss", patience, restore_best_weights=True)` over a
     finished run, as Keras 3 decides: an epoch improves when its value is below the best so far in float32 (NaN never
     does), training stops once `patience` epochs in a row did not, never at the first epoch.
-
     Args:
         val_loss: the run's validation loss per epoch.
         patience: epochs without improvement before it stops.
     Returns:
         An `EarlyStop`: the 1-based epoch it stops after (None if it never fires) and the epoch whose weights it
         restores (None for an empty curve).
-
     >>> early_stopping([0.5, 0.4, 0.45, 0.46, 0.47], patience=2)
     EarlyStop(stop_epoch=4, best_epoch=2)
     """
@@ -216,19 +203,13 @@ class Divergence:
 
 
 def _first_bad_epoch(history: RunHistory, factor: float) -> tuple[int, str] | None:
-    loss, val = array(history.loss), array(history.val_loss)
-    start = starting_loss(history)
-    updates = array(history.update_loss)
-    per_epoch = history.updates_per_epoch
-    for i in range(max(len(loss), len(val))):
-        values = [loss[i]] if i < len(loss) else []
-        values += [val[i]] if i < len(val) else []
-        if per_epoch > 0 and len(updates):
-            chunk = updates[i * per_epoch:(i + 1) * per_epoch]
-            values += list(chunk[~np.isfinite(chunk)])
-        if any(math.isnan(x) for x in values):
+    loss, val, updates = array(history.loss), array(history.val_loss), array(history.update_loss)
+    start, per_epoch = starting_loss(history), history.updates_per_epoch
+    for i in range(max(len(loss), len(val))):  # the epoch's losses and its updates' (none without updates_per_epoch)
+        values = np.concatenate([loss[i:i + 1], val[i:i + 1], updates[i * per_epoch:(i + 1) * per_epoch]])
+        if np.isnan(values).any():
             return i + 1, "nan"
-        if any(math.isinf(x) for x in values):
+        if np.isinf(values).any():
             return i + 1, "inf"
         if i < len(loss) and math.isfinite(start) and loss[i] > factor * start:
             return i + 1, "exploded"
@@ -237,12 +218,10 @@ def _first_bad_epoch(history: RunHistory, factor: float) -> tuple[int, str] | No
 
 def divergence(history: RunHistory) -> Divergence | None:
     """Whether and how the run blew up: a training loss above `DIVERGENCE_FACTOR` x its start, or NaN/inf.
-
     `after` is AFTER_CONSTANT only when the numbers back it: the run's `final_positive_share` is 0 or 1, or (without
     it) the last-3-epochs training loss is within 10% of a constant predictor's and the final validation accuracy is
     the majority share (to 0.001). AFTER_RECOVERED when `end_loss` (last TAIL_EPOCHS epochs, the number shown) is below
     the start and below NOT_LEARNING_SHARE x a constant predictor's loss: a last epoch alone never decides.
-
     Args:
         history: one run; its `diverged_at` (set by the engine) is the epoch when present.
     Returns:
@@ -281,7 +260,6 @@ def divergence(history: RunHistory) -> Divergence | None:
 
 def not_learning(history: RunHistory) -> bool:
     """Whether the run learned nothing the validation rows confirm (random labels memorised, a run stuck at ln 2).
-
     Args:
         history: one run.
     Returns:
@@ -293,7 +271,6 @@ def not_learning(history: RunHistory) -> bool:
 
 def loss_ratio_to_prior(history: RunHistory) -> float:
     """How far above a constant guess the run's losses went.
-
     Args:
         history: one run.
     Returns:
@@ -305,7 +282,6 @@ def loss_ratio_to_prior(history: RunHistory) -> float:
 
 def huge_loss(history: RunHistory) -> bool:
     """Whether the run ends with losses far above a constant guess's, as unscaled inputs give.
-
     Args:
         history: one run.
     Returns:
@@ -316,7 +292,6 @@ def huge_loss(history: RunHistory) -> bool:
 
 def blew_up_at(history: RunHistory) -> int | None:
     """When the run blew up, diverged or with a huge loss: such a run is never ranked.
-
     Args:
         history: one run.
     Returns:
@@ -333,7 +308,6 @@ def blew_up_at(history: RunHistory) -> int | None:
 
 def oscillates(history: RunHistory) -> bool:
     """Whether a run that did not diverge oscillates.
-
     Args:
         history: one run.
     Returns:
@@ -355,7 +329,6 @@ def oscillates(history: RunHistory) -> bool:
 def update_noise(history: RunHistory) -> float:
     """How noisy the updates are: the standard deviation of the per-update training loss around its centred moving
     average (`smoothing.centred_mean`, full windows of `min(25, updates / 5)` updates, made odd).
-
     Args:
         history: one run; only updates before any NaN/inf count.
     Returns:
@@ -376,7 +349,6 @@ def validation_below_training(runs: Sequence[RunHistory]) -> int:
     """How long validation loss sits below training loss from the start. Keras' `History` reports an epoch's training
     loss as the mean over its batches, taken while the weights improve, and its validation loss once, at the epoch's
     end with the improved weights: early in training, when the loss falls fast, that is nothing wrong.
-
     Args:
         runs: one value's runs (its seeds).
     Returns:

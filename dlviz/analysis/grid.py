@@ -36,7 +36,6 @@ class GridError(ValueError):
 
 def capped_batch_sizes(batch_sizes: Sequence[int], n_train: int) -> tuple[int, ...]:
     """The grid's rows.
-
     Args:
         batch_sizes: the chosen batch sizes; n_train: training rows.
     Returns:
@@ -46,7 +45,6 @@ def capped_batch_sizes(batch_sizes: Sequence[int], n_train: int) -> tuple[int, .
 
 def epochs_for(budget: str, amount: int, batch_size: int, n_train: int) -> int:
     """Epochs a cell of this batch size trains for.
-
     Args:
         budget: SAME_EPOCHS (`amount` epochs) or SAME_UPDATES (`amount` updates rounded to whole epochs, between 1
             and the engine's limit).
@@ -55,7 +53,6 @@ def epochs_for(budget: str, amount: int, batch_size: int, n_train: int) -> int:
         The epochs.
     Raises:
         GridError: an unknown budget.
-
     >>> epochs_for(SAME_UPDATES, 300, 1024, 2560)  # 3 updates per epoch
     100
     """
@@ -71,7 +68,6 @@ def grid_specs(base: RunSpec, batch_sizes: Sequence[int], learning_rates: Sequen
                budget: str, amount: int, seeds: Sequence[int] | None = None
                ) -> list[RunSpec]:
     """The grid's runs: one spec per cell and seed, row by row (batch sizes x learning rates x seeds).
-
     Args:
         base: the sidebar's spec (dataset, width, first seed).
         batch_sizes: rows, capped at `n_train` (duplicates merged); learning_rates: columns.
@@ -104,15 +100,10 @@ class Grid:
     @classmethod
     def from_runs(cls, histories: Sequence[RunHistory | None], specs: Sequence[RunSpec] | None = None) -> "Grid":
         specs = list(specs) if specs is not None else [h.spec for h in histories]  # type: ignore[union-attr]
-        batches = tuple(sorted({s.batch_size for s in specs}))
-        rates = tuple(sorted({s.learning_rate for s in specs}))
-        cells: dict[tuple[int, int], list[tuple[int, RunHistory | None]]] = {}
-        for spec, history in zip(specs, histories):
-            key = (batches.index(spec.batch_size), rates.index(spec.learning_rate))
-            cells.setdefault(key, []).append((spec.seed, history))
-        rows = [[[h for _, h in sorted(cells.get((i, j), []), key=lambda c: c[0])] for j in range(len(rates))]
-                for i in range(len(batches))]
-        return cls(batches, rates, rows)
+        batches, rates = tuple(sorted({s.batch_size for s in specs})), tuple(sorted({s.learning_rate for s in specs}))
+        runs = sorted(zip(specs, histories), key=lambda run: run[0].seed)
+        return cls(batches, rates, [[[h for s, h in runs if (s.batch_size, s.learning_rate) == (b, r)] for r in rates]
+                                    for b in batches])
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -156,7 +147,6 @@ class Grid:
 
 def run_outcome(history: RunHistory | None, outcome: str, blew_up: bool = False) -> float:
     """One run's number in a grid view.
-
     Args:
         history: the run (None: not trained yet); outcome: one of OUTCOMES.
         blew_up: the run blew up (`Grid.blown`, decided before); False gives every finished run's number as it
@@ -182,7 +172,6 @@ def run_outcome(history: RunHistory | None, outcome: str, blew_up: bool = False)
 
 def cell_stat(grid: Grid, i: int, j: int, outcome: str) -> ValueStat:
     """A cell's outcome on every seed.
-
     Args:
         grid: the grid; i, j: the cell's row and column; outcome: one of OUTCOMES.
     Returns:
@@ -195,7 +184,6 @@ def cell_stat(grid: Grid, i: int, j: int, outcome: str) -> ValueStat:
 
 def outcome_matrix(grid: Grid, outcome: str) -> np.ndarray:
     """Every cell's outcome, the seeds' mean.
-
     Args:
         grid: the grid; outcome: one of OUTCOMES.
     Returns:
@@ -206,7 +194,6 @@ def outcome_matrix(grid: Grid, outcome: str) -> np.ndarray:
 
 def ranking_outcome(outcome: str) -> str:
     """What "best" means for a view.
-
     Args:
         outcome: the view's outcome, one of OUTCOMES.
     Returns:
@@ -243,7 +230,6 @@ class RowBest:
 
 def row_bests(grid: Grid, outcome: str = DEFAULT_OUTCOME) -> list[RowBest]:
     """Per batch size, its learning rates ranked under the rule (`compare.rank`).
-
     Args:
         grid: the finished grid; unfinished cells, and those that blew up or learned nothing, are left out.
         outcome: what "best" means (`ranking_outcome(outcome)`: the DIVERGED view ranks by final validation loss).
@@ -259,7 +245,6 @@ def row_bests(grid: Grid, outcome: str = DEFAULT_OUTCOME) -> list[RowBest]:
 
 def best_columns(grid: Grid, outcome: str = DEFAULT_OUTCOME) -> list[int | None]:
     """The clear best learning rate per batch size (`row_bests`).
-
     Args:
         grid: the grid; outcome: what "best" means.
     Returns:
@@ -269,24 +254,21 @@ def best_columns(grid: Grid, outcome: str = DEFAULT_OUTCOME) -> list[int | None]
 
 def best_cell(grid: Grid, outcome: str = DEFAULT_OUTCOME) -> tuple[int, int] | None:
     """The cell with the best mean outcome: the linear-scaling guide's anchor.
-
     Args:
         grid: the grid; outcome: what "best" means (`ranking_outcome`).
     Returns:
         (row, column), or None when no cell that learned has a finite outcome."""
     outcome = ranking_outcome(outcome)
     scores = np.where(grid.learned_nothing, np.nan, outcome_matrix(grid, outcome))
-    if outcome in HIGHER_IS_BETTER:
-        scores = -scores
-    if not np.isfinite(scores).any():
+    scores = np.where(np.isfinite(scores), -scores if outcome in HIGHER_IS_BETTER else scores, np.nan)
+    if np.isnan(scores).all():
         return None
-    i, j = np.unravel_index(int(np.nanargmin(np.where(np.isfinite(scores), scores, np.nan))), scores.shape)
+    i, j = np.unravel_index(int(np.nanargmin(scores)), scores.shape)
     return int(i), int(j)
 
 
 def overfit_cells(grid: Grid) -> np.ndarray:
     """Cells where every seed overfits (`curves.overfitting`), among runs that neither blew up nor learned nothing.
-
     Args:
         grid: the grid.
     Returns:
@@ -301,12 +283,10 @@ def overfit_cells(grid: Grid) -> np.ndarray:
 def linear_scaling_guide(batch_sizes: Sequence[int], anchor_batch_size: int, anchor_learning_rate: float
                          ) -> list[float]:
     """The linear scaling rule (Goyal et al. 2017, for SGD): learning rate in proportion to batch size.
-
     Args:
         batch_sizes: where to read the rule; anchor_batch_size, anchor_learning_rate: the point it passes through.
     Returns:
         One learning rate per batch size.
-
     >>> linear_scaling_guide([16, 64, 256], 64, 0.01)
     [0.0025, 0.01, 0.04]
     """
@@ -315,7 +295,6 @@ def linear_scaling_guide(batch_sizes: Sequence[int], anchor_batch_size: int, anc
 
 def scaling_exponent(batch_small: int, rate_small: float, batch_large: int, rate_large: float) -> float:
     """The exponent k of "learning rate ~ batch size^k" between two (batch size, learning rate) points.
-
     Args:
         batch_small, rate_small: one point; batch_large, rate_large: the other.
     Returns:

@@ -1,7 +1,6 @@
 """Where the steps go, as numbers: each run's path on the plane (`analysis.plane`, Li et al. 2018), what the plane
 loses, path statistics, how the runs compare, and the straight line from each run's start to its end (Goodfellow,
-Vinyals and Saxe, ICLR 2015). Distances are Euclidean norms of flat weight vectors; losses binary cross-entropy.
-"""
+Vinyals and Saxe, ICLR 2015). Distances are Euclidean norms of flat weight vectors; losses binary cross-entropy."""
 
 from __future__ import annotations
 
@@ -17,7 +16,6 @@ from dlviz.analysis.plane import Plane
 @dataclass(frozen=True)
 class PathStats:
     """One run's path in full weight space, up to its first non-finite point (a blown-up run).
-
     Attributes:
         path_length: the straight steps between recorded points, summed (a lower bound on the distance travelled).
         distance_from_start: from the first to the last point.
@@ -39,11 +37,9 @@ class PathStats:
 
 def clip_to_map(coords: np.ndarray, axis_a: np.ndarray, axis_b: np.ndarray) -> tuple[np.ndarray, bool]:
     """A path cut where it leaves the map.
-
     Args:
         coords: the path's plane coordinates, [P, 2].
         axis_a, axis_b: the map's axes.
-
     Returns:
         (points [Q, 2]: those up to the first point outside the map or not finite, then where the step to it crosses
         the map's edge; whether the path left the map). A path that starts outside is empty."""
@@ -64,7 +60,6 @@ def clip_to_map(coords: np.ndarray, axis_a: np.ndarray, axis_b: np.ndarray) -> t
 @dataclass(frozen=True)
 class LineProfile:
     """The losses on a run's straight line from its start to its end (Goodfellow et al. 2015).
-
     Attributes:
         alphas: the positions, [A]: weights (1 - alpha) * start + alpha * end.
         train_loss, val_loss: the training and validation loss there, [A]."""
@@ -89,7 +84,6 @@ class LineProfile:
 @dataclass(frozen=True)
 class Landscape:
     """A loss map on a plane and every run's path on it, as plain data (cached and shipped as such).
-
     Attributes:
         plane: the `Plane`; centre_run: the run whose final weights are its centre.
         axis_a, axis_b: the map's axes; grid_loss: [len(axis_b), len(axis_a)], the training loss at plane
@@ -140,7 +134,6 @@ HIGHER_BY = 0.25
 @dataclass(frozen=True)
 class PathComparison:
     """One run against the centre run (the lowest training loss at the end among the runs that did not diverge).
-
     Attributes:
         run: the run's index.
         kind: "centre" (the centre run), "diverged", "tie" (its loss at the end is within HIGHER_BY of the centre's:
@@ -158,10 +151,8 @@ class PathComparison:
 
 def compare_paths(landscape: Landscape) -> list[PathComparison]:
     """Every run against the centre run.
-
     Args:
         landscape: the view.
-
     Returns:
         One `PathComparison` per run, in run order."""
     centre = landscape.stats[landscape.centre_run]
@@ -179,11 +170,9 @@ def compare_paths(landscape: Landscape) -> list[PathComparison]:
 def zoom_runs(trajectories: Sequence[np.ndarray], centre_run: int, factor: float = 1.5) -> list[int]:
     """The runs a zoomed map covers: those whose last finite point lies within `factor` times the centre run's
     distance from its start (the others, travelling much further, leave the map).
-
     Args:
         trajectories: each run's path, [P_r, n_params].
         centre_run: the run whose valley the map zooms on.
-
     Returns:
         Their indices, in order."""
     def reach(path: np.ndarray) -> float:
@@ -196,10 +185,8 @@ def zoom_runs(trajectories: Sequence[np.ndarray], centre_run: int, factor: float
 
 def landscape_frame(landscape: Landscape, labels: Sequence[str]) -> pd.DataFrame:
     """Every recorded point of every run as one tidy table (the page's download).
-
     Args:
         landscape: the view; labels: one name per run.
-
     Returns:
         One row per point: the run's label, when (epoch, weight updates), where on the plane, how far off it, the
         training loss at the weights and on the map, the validation loss at the weights."""

@@ -1,7 +1,6 @@
 """The 2-D plane through weight space that the runs' paths move in (Li et al., "Visualizing the Loss Landscape of
 Neural Nets", NeurIPS 2018, section 7), and the grid of points on it. NumPy only. Weights are flat vectors: kernel1
-[features, hidden], bias1 [hidden], kernel2 [hidden, 1], bias2 [1], row-major.
-"""
+[features, hidden], bias1 [hidden], kernel2 [hidden, 1], bias2 [1], row-major."""
 
 from __future__ import annotations
 
@@ -20,7 +19,6 @@ _one_blas_thread = threadpool_limits.wrap(limits=1, user_api="blas")
 @dataclass(frozen=True)
 class Plane:
     """A 2-D plane in weight space: `centre + a * directions[0] + b * directions[1]`.
-
     Attributes:
         centre: float64 [n_params].
         directions: orthonormal rows, float64 [2, n_params].
@@ -57,15 +55,12 @@ def fit_plane(trajectories: Sequence[np.ndarray], centre: np.ndarray, *, runs: S
     2018): a direction's share is its share of the points' summed squared distance from the centre ("of the
     movement"). Non-finite points (a blown-up run) are left out; each direction's sign puts the runs' mean start at a
     non-positive coordinate, so the paths move left to right and bottom to top.
-
     Args:
         trajectories: each run's path, [points, n_params] (float32 or float64).
         centre: the plane's centre, [n_params].
         runs: the runs whose points define the plane (default: all).
-
     Returns:
         The `Plane`, float64.
-
     Raises:
         LandscapeError: no paths, paths of different models, a centre of another size, or fewer than two distinct
             directions of movement."""
@@ -97,15 +92,12 @@ def fit_plane(trajectories: Sequence[np.ndarray], centre: np.ndarray, *, runs: S
 
 def grid_axes(coords: np.ndarray, size: int = 41, margin: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
     """The map's two axes: square cells covering the finite points.
-
     Args:
         coords: plane coordinates, [P, 2].
         size: points per axis.
         margin: space on every side, as a share of the larger span.
-
     Returns:
         (axis_a, axis_b), float64 [size] each, with the same step (distances on the map are not distorted).
-
     Raises:
         LandscapeError: no finite point."""
     coords = np.asarray(coords, np.float64)
@@ -119,10 +111,8 @@ def grid_axes(coords: np.ndarray, size: int = 41, margin: float = 0.2) -> tuple[
 
 def grid_coords(axis_a: np.ndarray, axis_b: np.ndarray) -> np.ndarray:
     """All grid points as plane coordinates, b (vertical) slowest.
-
     Args:
         axis_a, axis_b: the grid's axes.
-
     Returns:
         float64 [len(b) * len(a), 2]: `losses.reshape(len(b), len(a))` is a map whose row j is b[j] (plotly's
         `z[y][x]`)."""

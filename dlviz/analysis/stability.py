@@ -52,19 +52,16 @@ class Regime:
 def classify(run: StabilityRun) -> Regime:
     """The regime of one full-batch run against its stability threshold (Cohen et al. 2021; the catapult of
     Lewkowycz et al. 2020), decided in this order:
-
     - `DIVERGED`: the loss became NaN or infinite, or ended above where it started.
     - `CATAPULT`: the first measured sharpness is above the threshold, the loss then rose above its start, and after
       that rise the sharpness fell below the threshold (and training went on: not diverged).
     - `EDGE`: the median sharpness over the last quarter of the steps is within `EDGE_BAND` of the threshold.
     - `ABOVE`: that median is further above the threshold (without diverging).
     - `BELOW`: otherwise; `far_below` when it never rose above half the threshold.
-
     Args:
         run: a `StabilityRun` (losses and sharpness measurements).
     Returns:
-        Its `Regime`, with the numbers its sentence quotes.
-    """
+        Its `Regime`, with the numbers its sentence quotes."""
     losses, steps_at, values = np.asarray(run.losses, float), run.sharpness_steps, np.asarray(run.sharpness, float)
     if not len(values):  # diverged before its first measurement (Adam measures from step `every` on)
         steps_at, values = np.zeros(1), np.full(1, np.nan)
@@ -93,7 +90,6 @@ def classify(run: StabilityRun) -> Regime:
 def valley_iterates(curvature: float, learning_rate: float, start: float = 1.0, steps: int = 8) -> np.ndarray:
     """Gradient descent on the valley f(x) = curvature x^2 / 2: it converges when lr < 2 / curvature, overshooting
     the bottom each step when lr > 1 / curvature.
-
     Args:
         curvature: f's second derivative; learning_rate: the step size; start: x_0; steps: how many steps.
     Returns:

@@ -183,7 +183,6 @@ def _value_findings(value: Hashable, runs: Sequence[RunHistory]) -> ValueFinding
     turns = [o.best_epoch for o in overfitting]
     score, best_mean = lowest_of_mean(value, runs)
     all_overfit = bool(runs) and len(overfitting) == len(runs)
-
     region = (best_mean or min(turns), min(h.epochs_run for h in runs)) if all_overfit else None
     majority = curves.majority_accuracy(runs[0]) if runs else None
     final_acc = value_stat(value, runs, lambda h: h.val_accuracy[-1] if h.val_accuracy else math.nan)
@@ -240,8 +239,7 @@ def _speed(per_value: Sequence[ValueFindings]) -> tuple[tuple[SpeedVerdict, ...]
 
 def _with_verdicts(per_value: Sequence[ValueFindings], ranking: Ranking, slow, high, noise: Ranking | None
                    ) -> tuple[ValueFindings, ...]:
-    slow_values = {s.value for s in slow}
-    high_values = {s.value for s in high}
+    slow_values, high_values = {s.value for s in slow}, {s.value for s in high}
     noisiest = noise.best if noise is not None else None
     smoothest = rank(noise.stats, higher_is_better=False).best if noise is not None and len(noise.stats) >= 2 else None
     out = []
@@ -280,7 +278,6 @@ def analyze_values(kind: Any, histories: Sequence[RunHistory], standardized: boo
     """Any one-setting sweep: per value (`kind.value_of(history)`, sorted) its `ValueFindings` with verdicts, and the
     ranking by the robust validation loss under `compare.rank`. A kind configures its page's extras through
     `functools.partial` (`kinds.BATCH_SIZE`, `kinds.LEARNING_RATE`).
-
     Args:
         kind: the sweep kind; `kind.value_of(history)` is the swept value. A kind without a field (the epochs page:
             one value) also gets `early_stops`, `keras.callbacks.EarlyStopping(patience)` replayed per seed.
@@ -292,8 +289,7 @@ def analyze_values(kind: Any, histories: Sequence[RunHistory], standardized: boo
             smallest batch against the largest, under the rule).
         speed: the learning-rate page: find the values too slow / too high against the lowest final training loss.
     Returns:
-        The sweep's `SweepFindings`.
-    """
+        The sweep's `SweepFindings`."""
     groups = group_by_value(list(histories), kind.value_of)
     if kind.field is not None:
         groups = dict(sorted(groups.items(), key=lambda item: item[0]))

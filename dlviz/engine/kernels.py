@@ -4,8 +4,7 @@ Parameters are stacked along a leading "lane" axis K (`kernel1 [K, in, hidden]`,
 hidden, 1]`, `bias2 [K, 1]`). A lane's weights are bitwise those of `model.fit` fed the same batches, whatever other
 lanes share the stack (`batch_steps` says how). Each lane reads its own batch order (a row-index tensor `[K, n]`
 gathered inside the loop), and the kernels are traced once per K (`lru_cache`, without autograph), whatever the
-batch size, rates or seeds.
-"""
+batch size, rates or seeds."""
 
 from __future__ import annotations
 
@@ -21,7 +20,6 @@ EPSILON = 1e-7
 
 def param_specs(n_lanes: int) -> tuple:
     """The input signature of K stacked models' weights.
-
     Args:
         n_lanes: K.
     Returns:
@@ -33,7 +31,6 @@ def param_specs(n_lanes: int) -> tuple:
 def lane_logits(kernel1, bias1, kernel2, bias2, x):
     """One model's logits as Keras' Dense layers compute them (Keras' `ops.add` is a BiasAdd for the hidden layer's
     vector bias and a plain add for the output layer's `(1,)` bias).
-
     Args:
         kernel1 [f, h], bias1 [h], kernel2 [h, 1], bias2 [1]: the model's weights; x: the rows, [batch, f].
     Returns:
@@ -63,7 +60,6 @@ def adam_step(params, grads, m, v, step, learning_rate):
     """One Adam update (Kingma & Ba 2015) of K stacked models, as `keras.optimizers.Adam` computes it: the step size
     bias-corrected as `lr sqrt(1 - beta2^t) / (1 - beta1^t)` and epsilon added to `sqrt(v)` (not to `sqrt(v_hat)`),
     Keras' formulas in Keras' order (elementwise, so stacking the lanes changes no bit).
-
     Args:
         params, grads, m, v: tuples of [K, ...] tensors alike; step: updates done so far (float32 scalar);
         learning_rate: [K].
@@ -84,25 +80,21 @@ def adam_step(params, grads, m, v, step, learning_rate):
 
 def batch_steps(params, x_batch, y_batch):
     """Every lane's training step on its own batch, before the update, as Keras' train step computes it.
-
     The forward pass is Keras' Dense layers and `tf.nn.sigmoid_cross_entropy_with_logits`, its formula
     `max(z, 0) - z * y + log1p(exp(-|z|))` written out; the backward pass is written out op for op as `tf.GradientTape`
     builds it from TensorFlow's registered gradients (`math_grad.py`, `nn_grad.py`), minus the tape's shape
     bookkeeping (most of its ~100 ops per lane).
-
     Ops that IEEE arithmetic rounds exactly (add, subtract, multiply, compare, select, max, `Relu`, `ReluGrad`) give
     the same bits in a stack as in a lane's own tensor, so they run once on the stack. Eigen's vectorised `exp`,
     `log1p`, `reciprocal` and `sigmoid`, matrix products and sums can round differently with a value's place in its
     tensor, so they run on each lane's own tensors, as `model.fit` runs them. `tests/test_kernels.py` holds this to
     `tf.GradientTape` and `tests/test_engine_equivalence.py` holds the engine to `model.fit`.
-
     Args:
         params: K stacked models' weights (`param_specs`); x_batch: [K, batch, f]; y_batch: 0/1 labels, [K, batch].
     Returns:
         `(losses [K], logits [K, batch, 1], grads)`: each lane's batch loss (binary cross-entropy on the logits,
         summed over the rows and divided by the rows, as Keras' mean reduction does it), its logits, and the loss's
-        gradients w.r.t. `(kernel1, bias1, kernel2, bias2)`, stacked `[K, ...]` like the parameters.
-    """
+        gradients w.r.t. `(kernel1, bias1, kernel2, bias2)`, stacked `[K, ...]` like the parameters."""
     n_lanes = x_batch.shape[0]  # static: the kernels are traced once per number of lanes
     _, bias1, _, bias2 = params
     lanes = _lanes(params)
@@ -153,19 +145,16 @@ def _correct_counts(logits, y):
 @functools.lru_cache(maxsize=None)
 def train_rows_fn(n_lanes: int):
     """The traced training kernel for K lanes (cached: traced once per K).
-
     `train_rows(params, m, v, step, x [n, f], y [n], rows [K, r] int32, batch_size, learning_rate [K])` runs lane k
     over the training rows `rows[k]` in that order, `ceil(r / batch_size)` Adam updates, and returns the new
     `(params, m, v, step)` and, per batch, each lane's loss and number of correct predictions (both taken before that
     batch's update, as Keras records them), each of shape `[batches, K]`. `rows` is a whole epoch or a slice of one
     whose length is a multiple of the batch size, so calling it on consecutive slices with the state carried over
     gives bitwise the same updates as one call on the whole epoch.
-
     Args:
         n_lanes: K.
     Returns:
-        The `tf.function` `train_rows`.
-    """
+        The `tf.function` `train_rows`."""
     params_spec = param_specs(n_lanes)
 
     # autograph=False: the loop is a tf.while_loop already (autograph is most of a fresh process's first trace).
@@ -204,7 +193,6 @@ _traced_lane_metrics = tf.function(_lane_metrics, autograph=False, input_signatu
 @functools.lru_cache(maxsize=None)
 def evaluate_fn(n_lanes: int):
     """The traced evaluation for K lanes (cached: traced once per K).
-
     Args:
         n_lanes: K.
     Returns:

@@ -1,6 +1,5 @@
 """The lesson's training loss at many flat weight vectors at once, and a sweep's recorded weight paths: what
-`dlviz.surface` draws the loss map from. Imports TensorFlow.
-"""
+`dlviz.surface` draws the loss map from. Imports TensorFlow."""
 
 from __future__ import annotations
 
@@ -38,20 +37,16 @@ def _loss_fn(f: int, h: int):
 
 def losses_at(weights: np.ndarray, x: np.ndarray, y: np.ndarray, hidden_units: int) -> np.ndarray:
     """The lesson's loss (mean binary cross-entropy) at many weight vectors of `Dense(h, relu) -> Dense(1, sigmoid)`.
-
     As Keras 3 computes it for a sigmoid output (`sigmoid_cross_entropy_with_logits`, mean over rows), for all G
     vectors in one traced computation: one broadcast batched matmul per chunk of vectors (chunks keep the activations
     under CHUNK_BYTES) instead of G model calls.
-
     Args:
         weights: flat weight vectors (`analysis.plane` layout), float32 [G, n_params].
         x: features, float32 [rows, features].
         y: labels in {0, 1}, [rows].
         hidden_units: the model's width.
-
     Returns:
         The losses, float64 [G]; a vector with non-finite weights gives NaN or inf for itself only.
-
     Raises:
         LandscapeError: the weight vectors do not fit the features and width."""
     weights, x = np.asarray(weights, np.float32), np.asarray(x, np.float32)
@@ -68,15 +63,12 @@ def losses_at(weights: np.ndarray, x: np.ndarray, y: np.ndarray, hidden_units: i
 
 def sweep_paths(dataset: Dataset, specs: Sequence[RunSpec]) -> list[RunHistory]:
     """Train `specs` on the sweep engine with their weight paths recorded (`train_sweep(..., record_path=True)`).
-
     Args:
         dataset: the prepared data.
         specs: the sweep's runs.
-
     Returns:
         One `RunHistory` per spec whose `trajectory` (float32 [points, n_params]: the start, 8 points in epoch 1,
         then every epoch's end) and `trajectory_updates` (int64 [points]) hold the path.
-
     Raises:
         LandscapeError: the paths would exceed MAX_PATH_BYTES."""
     from dlviz.engine.sweep import train_sweep

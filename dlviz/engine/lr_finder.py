@@ -1,8 +1,7 @@
 """The learning-rate range test (Smith 2017, "Cyclical Learning Rates"; fastai's `lr_find`): one short run whose
 learning rate grows exponentially at every update, recording the loss, to see where learning starts, is fastest and
 blows up. Trains the lesson's model from the sweeps' seeded starts, one stacked lane per seed, with the sweeps' Adam
-update (`dlviz.engine.kernels`); the page's answer is the span of the seeds' suggestions.
-"""
+update (`dlviz.engine.kernels`); the page's answer is the span of the seeds' suggestions."""
 
 from __future__ import annotations
 
@@ -45,11 +44,9 @@ class FinderError(ValueError):
 @dataclass
 class FinderResult:
     """One seed's range test, as plain data (cheap to pickle and cache).
-
     `learning_rates[i]` is the learning rate of update i and `losses[i]` the loss of its batch before that update
     (as Keras and fastai record it); `smoothed` is their bias-corrected moving average. The arrays stop where the
-    loss blew up (that update included when its loss is finite).
-    """
+    loss blew up (that update included when its loss is finite)."""
 
     learning_rates: np.ndarray
     losses: np.ndarray
@@ -65,7 +62,6 @@ class FinderResult:
 
 def default_updates() -> int:
     """How many updates the range test makes by default.
-
     Returns:
         `UPDATES_PER_DECADE` for every decade from START_LR to END_LR."""
     return int(round(UPDATES_PER_DECADE * math.log10(END_LR / START_LR)))
@@ -111,7 +107,6 @@ def find_learning_rates(dataset: Dataset, seeds: Sequence[int], *, batch_size: i
     """The LR range test (Smith 2017; fastai's `lr_find`) on `dataset`'s training rows, once per seed: Keras' Adam
     from each seed's initial weights in its batch order (stacked lanes, like the sweeps), the rate growing
     exponentially from START_LR to END_LR, each seed's suggestion read off its smoothed curve.
-
     Args:
         dataset: the prepared data; its training rows are the batches.
         seeds: one curve per seed.
@@ -122,8 +117,7 @@ def find_learning_rates(dataset: Dataset, seeds: Sequence[int], *, batch_size: i
         each result stops at its own blow-up.
     Raises:
         FinderError: a number of updates outside MIN_UPDATES to MAX_UPDATES, or a seed whose loss was not a number
-            from its first update.
-    """
+            from its first update."""
     num_updates = default_updates() if num_updates is None else num_updates
     if not MIN_UPDATES <= num_updates <= MAX_UPDATES:
         raise FinderError(f"The test needs between {MIN_UPDATES} and {MAX_UPDATES:,} updates; got {num_updates}.")
@@ -138,8 +132,7 @@ def find_learning_rates(dataset: Dataset, seeds: Sequence[int], *, batch_size: i
     stops: list[int | None] = [None] * len(seeds)
     with TRAINING_LOCK:
         params = tuple(tf.constant(np.stack(parts)) for parts in zip(*starts))  # the engine's stacked shapes
-        m = tuple(tf.zeros_like(p) for p in params)
-        v = tuple(tf.zeros_like(p) for p in params)
+        m = v = tuple(tf.zeros_like(p) for p in params)  # Adam's moments start at 0 (tensors are immutable)
         step = tf.constant(0.0)
         for first in range(0, num_updates, CHUNK):
             last = min(first + CHUNK, num_updates)

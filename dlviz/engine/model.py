@@ -1,8 +1,7 @@
 """The lesson's model, `Dense(hidden, relu) -> Dense(1, sigmoid)`, with seeded initial weights.
 
 Initial weights are drawn with NumPy (Glorot-uniform kernels, zero biases: Keras' own defaults) so that every value
-of a sweep starts from exactly the same point without touching TensorFlow's global random state.
-"""
+of a sweep starts from exactly the same point without touching TensorFlow's global random state."""
 
 from __future__ import annotations
 
@@ -15,7 +14,6 @@ def initial_weights(n_features: int, hidden_units: int = LESSON_HIDDEN_UNITS, se
                     ) -> list[np.ndarray]:
     """The lesson's model's starting weights, drawn with NumPy as Keras' defaults draw them (Glorot-uniform kernels,
     zero biases), the same for the same arguments.
-
     Args:
         n_features: input width; hidden_units: the hidden layer's width; seed: different seeds, different kernels.
     Returns:

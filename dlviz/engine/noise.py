@@ -2,8 +2,7 @@
 
 McCandlish, Kaplan, Amodei et al. 2018, "An Empirical Model of Large-Batch Training" (arXiv 1812.06162), eq. 2.8:
 B_simple = tr(Σ) / |G|², Σ the covariance of the per-example gradients and G their mean: the batch size beyond
-which a larger batch gives little better a step.
-"""
+which a larger batch gives little better a step."""
 
 from __future__ import annotations
 
@@ -16,21 +15,18 @@ _BLAS = ThreadpoolController()
 
 def noise_scale(weights, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """B_simple of K stacked copies of `Dense(h, relu) -> Dense(1, sigmoid)` with binary cross-entropy on `(x, y)`.
-
     For this model each example's gradient is rank one per layer. With `e_i = p_i - y_i` (the loss's derivative by
     the logit), `a_i = relu(z_i)`, `z_i = x_i W1 + b1` and `δ_i = e_i W2ᵀ ⊙ 1[z_i > 0]`, its squared norm is
     `|x_i|²|δ_i|² + |δ_i|² + |a_i|² e_i² + e_i²` and the mean gradient is `(Xᵀ Δ, mean δ, Aᵀ e, mean e) / n`, so
     `tr(Σ) = n / (n - 1) (mean |g_i|² - |G|²)` (the unbiased covariance, McCandlish et al. appendix A) needs no
     per-example tensor. NumPy only (float32 products, float64 sums, one BLAS thread), so that it can run beside the
     training without touching TensorFlow.
-
     Args:
         weights: `(kernel1 [K, f, h], bias1 [K, h], kernel2 [K, h, 1], bias2 [K, 1])`, stacked as the engine's.
         x: the rows, `[n, f]` (n >= 2).
         y: their 0/1 labels, `[n]`.
     Returns:
-        `[K]` float64: each copy's B_simple, in rows (NaN where the weights or the gradient are not finite).
-    """
+        `[K]` float64: each copy's B_simple, in rows (NaN where the weights or the gradient are not finite)."""
     kernel1, bias1, kernel2, bias2 = (np.asarray(w, np.float32) for w in weights)
     lanes, features, width = kernel1.shape
     n = len(x)

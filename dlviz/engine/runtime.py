@@ -1,7 +1,6 @@
 """TensorFlow set-up shared by the engine modules: quiet, reproducible, imported once.
 
-Import `tf` and `keras` from here so the environment variables below are set before TensorFlow loads.
-"""
+Import `tf` and `keras` from here so the environment variables below are set before TensorFlow loads."""
 
 from __future__ import annotations
 

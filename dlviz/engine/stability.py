@@ -58,7 +58,6 @@ def top_eigenvalue(flat, x, y, scale, start):
     """The sharpness (Cohen et al. 2021): the largest eigenvalue of S H S, H the training loss's Hessian, by power
     iteration on Hessian-vector products (each a double backward pass). It finds the eigenvalue largest in size:
     here the top one.
-
     Args:
         flat: the weights, flattened (kernel1, bias1, kernel2, bias2); x [n, f], y [n]: the full batch;
         scale: S's diagonal, ones for H itself, `adam_scale` for Adam's P^-1/2 H P^-1/2; start: the first vector.
@@ -99,7 +98,6 @@ def adam_scale(v: np.ndarray, step: float) -> np.ndarray:
     """Adam's preconditioner as Keras applies it: Keras moves the weights by lr * m / P with
     P = (1 - beta1^t) (sqrt(v) + eps) / sqrt(1 - beta2^t), i.e. (1 - beta1^t) diag(sqrt(v_hat) + eps') (Cohen et al.
     2022's preconditioner, eps' = eps / sqrt(1 - beta2^t) as Keras places eps).
-
     Args:
         v: Adam's second moment, flat; step: updates done (t).
     Returns:
@@ -113,13 +111,11 @@ def train_full_batch(dataset: Dataset, spec: StabilitySpec, progress: Callable[[
     """Train the lesson's model (`spec.hidden_units` wide, from the sweeps' seeded start) on all of `dataset`'s
     training rows at every step, measuring the sharpness every `spec.every` steps (from step 0 for gradient descent,
     from the first step for Adam, whose preconditioner exists only then); `every=0` measures nothing (`bench/`).
-
     Args:
         dataset: its training rows are the full batch (`spec.fingerprint` should be its fingerprint).
         spec: `optimizer` GD or ADAM (`train_steps`), `learning_rate`, `steps`.
         progress: called with the fraction done after each chunk of `every` steps.
-    Returns: a `StabilityRun`; a run whose loss turns NaN or infinite stops there (the rest of `losses` is NaN).
-    """
+    Returns: a `StabilityRun`; a run whose loss turns NaN or infinite stops there (the rest of `losses` is NaN)."""
     steps, every, optimizer = spec.steps, spec.every, spec.optimizer
     x, y = tf.constant(dataset.x_train), tf.constant(dataset.y_train)
     start = initial_weights(dataset.n_features, spec.hidden_units, spec.seed)

@@ -4,8 +4,7 @@ A fresh `model.fit` per run spends almost all of its time on per-step overhead o
 epochs inside one traced `tf.function` (`dlviz.engine.kernels`), and every run of a sweep that shares batch size,
 epochs and hidden units trains at once as a *lane* of stacked models (its own Adam step size, seeded initial weights
 and batch order), bitwise as `model.fit` would (`tests/support/reference.train_plain`,
-`tests/test_engine_equivalence.py`).
-"""
+`tests/test_engine_equivalence.py`)."""
 
 from __future__ import annotations
 
@@ -32,7 +31,6 @@ _NOISE_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dlviz-nois
 
 def epoch_orders(n_train: int, seed: int, epochs: int) -> list[np.ndarray]:
     """The order in which each epoch visits the training rows for `seed`, the same for every value trained with it.
-
     Args:
         n_train: training rows.
         seed: the run's seed.
@@ -46,12 +44,10 @@ def epoch_orders(n_train: int, seed: int, epochs: int) -> list[np.ndarray]:
 def train_sweep(dataset: Dataset, specs: Sequence[RunSpec], progress: ProgressCallback | None = None, *,
                 record_path: bool = False, measure_noise: bool = True) -> list[RunHistory]:
     """Train every spec on `dataset` as stacked lanes of one traced Adam loop and return their histories in order.
-
     A run's seed fixes its initial weights (`initial_weights`) and its batch order (`epoch_orders`), so runs with the
     same seed differ only in the setting that differs, and a run's curves do not depend on the runs beside it (the
     lesson's `model.fit` gives the same curves: tests/test_engine_equivalence.py). A run that blows up keeps training
     and recording, as `model.fit` reports it; only a NaN/inf loss ends its recording.
-
     Args:
         dataset: the prepared data (float32 arrays).
         specs: the runs; runs of one batch size, epochs and width train together.
@@ -65,7 +61,6 @@ def train_sweep(dataset: Dataset, specs: Sequence[RunSpec], progress: ProgressCa
         start), `nan_at`, the final weights.
     Raises:
         TrainingError: an absurd setting, or a spec of another dataset.
-
     >>> from dlviz.data import load_builtin
     >>> data = load_builtin("practice", max_rows=500)
     >>> base = RunSpec(data.fingerprint, epochs=2)
@@ -148,8 +143,7 @@ def _train_stack(dataset: Dataset, specs: list[RunSpec], label: str, state: Swee
     batch_sizes = np.diff(np.minimum(np.arange(per_epoch + 1) * batch_size, n_train))
     train_rows = train_rows_fn(n_lanes)
     started = time.perf_counter()
-    m = tuple(tf.zeros_like(p) for p in params)
-    v = tuple(tf.zeros_like(p) for p in params)
+    m = v = tuple(tf.zeros_like(p) for p in params)  # Adam's moments start at 0 (tensors are immutable)
     step = tf.constant(0.0)
     rates = tf.constant(np.array([s.learning_rate for s in specs], np.float32))
     x_train, y_train = tf.constant(dataset.x_train), tf.constant(dataset.y_train)

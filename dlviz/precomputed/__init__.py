@@ -1,13 +1,10 @@
-"""Every page's default runs, trained once and shipped with the app so that a first visit shows curves at once.
+"""Every page's default runs, trained once and shipped with the app (`default_runs.npz`) so that a first visit shows
+curves at once; the loss-surface page's view (`surface.py`) and the edge-of-stability runs (`stability.py`) beside it.
 
-Stored as one compressed `.npz`: each run's fields are written generically from the `RunHistory` dataclass (no
-hand-written mirror of it), and a run is found again by its `RunSpec`. A built-in dataset's fingerprint names its
-generator version and settings (never a hash of generated floats), so the shipped runs apply on any machine whose
-practice data has the same version, and simply go unused (the page trains) where it does not.
-Regenerate with `python -m dlviz.precomputed` after changing the engine or the defaults; `tests/test_precomputed.py`
-checks that the shipped runs cover every default and that a fresh run's curves agree with them. The loss-surface
-page ships its own view beside them (`surface.py`, `default_surface.npz`).
-"""
+One compressed `.npz` per file, dataclasses written field by field (`encode`: no hand-written mirror); a run is found
+again by its `RunSpec`. A built-in dataset's fingerprint names its generator version (never a hash of generated
+floats), so the runs apply on any machine with the same practice data and go unused (the page trains) elsewhere.
+Regenerate with `python -m dlviz.precomputed`; `tests/test_precomputed.py` checks them against fresh runs."""
 
 from __future__ import annotations
 
@@ -27,7 +24,6 @@ _INDEX = "index"
 
 def encode(value: Any, prefix: str, arrays: dict[str, np.ndarray]) -> Any:
     """`value` as JSON, its arrays (and lists of numbers) put into `arrays` under names starting with `prefix`.
-
     Dataclasses are written field by field, so the files follow the classes without a hand-written mirror; every
     array goes in as itself (float64 stays float64: a load is bit-exact). Raises TypeError for anything else."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -82,17 +78,18 @@ def read(path: Path, format: int, decode_entries: Callable[[list, Any], Any]) ->
         return None
 
 
-def save(histories: Iterable[RunHistory], path: Path = PATH) -> Path:
-    """Write `histories` to `path` (compressed .npz)."""
+def save(items: Iterable[Any], path: Path = PATH, format: int = FORMAT) -> Path:
+    """Write dataclass instances (`encode`) to `path` as one compressed `.npz`."""
     arrays: dict[str, np.ndarray] = {}
-    return write(path, [encode(history, str(i), arrays) for i, history in enumerate(histories)], arrays, FORMAT)
+    return write(path, [encode(item, str(i), arrays) for i, item in enumerate(items)], arrays, format)
 
 
-def load(path: Path = PATH) -> dict[RunSpec, RunHistory]:
-    """The shipped runs by spec; empty if the file is missing, unreadable or of another format."""
-    classes = {cls.__name__: cls for cls in (RunHistory, RunSpec)}
-    runs = read(path, FORMAT, lambda entries, arrays: [decode(e, arrays, classes) for e in entries])
-    return {history.spec: history for history in runs or []}
+def load(path: Path = PATH, format: int = FORMAT, classes: tuple[type, ...] = (RunHistory, RunSpec)) -> dict:
+    """The stored items (`RunHistory`s unless `classes` says otherwise) by their `spec`; empty if the file is
+    missing, unreadable or of another format."""
+    by_name = {cls.__name__: cls for cls in classes}
+    items = read(path, format, lambda entries, arrays: [decode(e, arrays, by_name) for e in entries])
+    return {item.spec: item for item in items or []}
 
 
 def generate(path: Path = PATH) -> Path:

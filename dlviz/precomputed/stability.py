@@ -1,31 +1,22 @@
-"""The edge-of-stability section's default runs, shipped in `default_stability.npz` (written by
-`dlviz.precomputed.encode`) so that a first visit trains nothing; found by their `StabilitySpec`.
-Regenerate with `python -m dlviz.precomputed stability`."""
+"""The edge-of-stability section's default runs, shipped in `default_stability.npz` so that a first visit trains
+nothing; found by their `StabilitySpec`. Regenerate with `python -m dlviz.precomputed stability`."""
 
 from __future__ import annotations
 
 import functools
 from pathlib import Path
 
-from dlviz.precomputed import decode, encode, read, write
+from dlviz import precomputed
 from dlviz.runs import ADAM, GD, StabilityRun, StabilitySpec, stability_specs
 
 PATH = Path(__file__).with_name("default_stability.npz")
 FORMAT = 1
-_CLASSES = {cls.__name__: cls for cls in (StabilityRun, StabilitySpec)}
-
-
-def save(runs: list[StabilityRun], path: Path = PATH) -> Path:
-    """Write `runs` (their specs and arrays) to `path`, compressed."""
-    arrays: dict = {}
-    return write(path, [encode(run, str(i), arrays) for i, run in enumerate(runs)], arrays, FORMAT)
 
 
 @functools.lru_cache(maxsize=1)
 def load(path: Path = PATH) -> dict[StabilitySpec, StabilityRun]:
     """The shipped runs by spec; empty when the file is missing, unreadable or of another format."""
-    runs = read(path, FORMAT, lambda entries, arrays: [decode(e, arrays, _CLASSES) for e in entries])
-    return {run.spec: run for run in runs or []}
+    return precomputed.load(path, FORMAT, (StabilityRun, StabilitySpec))
 
 
 def generate(path: Path = PATH) -> Path:
@@ -36,4 +27,4 @@ def generate(path: Path = PATH) -> Path:
     dataset = defaults.default_dataset()
     specs = [s for opt in (GD, ADAM) for s in stability_specs(dataset.fingerprint, opt, settings.SEED.default,
                                                                settings.HIDDEN.default)]
-    return save([train_full_batch(dataset, spec) for spec in specs], path)
+    return precomputed.save([train_full_batch(dataset, spec) for spec in specs], path, FORMAT)

@@ -1,11 +1,7 @@
-"""The loss-surface page's default views, shipped so that a first visit draws them without training: the `Landscape`
-of each of the page's sweeps at its default values, at both zoom settings (`default_surface.npz`).
-
-Written by `dlviz.precomputed.encode` from the dataclasses (arrays as themselves, so a load is bit-exact); a view is
-found by the data's fingerprint (never a hash of generated floats), the runs' specs and the zoom. Any other request,
-or a missing, unreadable or foreign file, finds nothing and the page computes. Regenerate with
-`python -m dlviz.precomputed surface`; `tests/test_surface_precomputed.py` checks it against the current code.
-"""
+"""The loss-surface page's default views (`default_surface.npz`), shipped so that a first visit draws them without
+training: the `Landscape` of each of the page's sweeps at its default values and both zooms, found by the data's
+fingerprint, the runs' specs and the zoom (any other request finds nothing and the page computes). Regenerate with
+`python -m dlviz.precomputed surface`; `tests/test_surface_precomputed.py` checks it against the current code."""
 
 from __future__ import annotations
 
@@ -44,10 +40,7 @@ def load(path: Path = PATH) -> dict[Key, Landscape]:
             decode(e["landscape"], arrays, _CLASSES) for e in entries}) or {}
 
 
-@functools.lru_cache(maxsize=1)
-def _shipped() -> dict[Key, Landscape]:
-    return load()
-
+_shipped = functools.lru_cache(maxsize=1)(load)  # the file, read once per process
 
 def shipped(fingerprint: str, specs: Iterable[RunSpec], zoom: bool) -> Landscape | None:
     """The shipped view for this request, or None (the page computes it). Reads the file once per process."""
