@@ -3,7 +3,7 @@ downloads."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Hashable, Sequence
 
 import streamlit as st
 
@@ -150,3 +150,19 @@ def _replay(figure_json: str, epochs: int, presenter: bool, _figure: Any) -> Any
     from dlviz import charts
 
     return charts.animated(*charts.cut_frames(_figure, epochs), presenter=presenter)
+
+
+FIGURES_KEPT = 16
+
+
+def built_once(key: Hashable, build: Callable[[], Any]) -> Any:
+    """`build()` made once for every session and rerun that asks with an equal `key` (its `repr`), the
+    `FIGURES_KEPT` latest kept: a figure that is the same for everyone with the same data and settings (the shipped
+    defaults' panels; a page rerun after any click). `key` must name everything the figure is drawn from: the
+    runs' specs (with the data's fingerprint), every option, presenter mode and hidden answers."""
+    return _built(repr(key), build)
+
+
+@st.cache_resource(max_entries=FIGURES_KEPT, show_spinner=False)
+def _built(key: str, _build: Callable[[], Any]) -> Any:
+    return _build()  # a shared figure nobody changes: st.plotly_chart copies it to send it
