@@ -89,21 +89,28 @@ def cpu_seconds(pid: int, stat: str = "stat") -> float:
 
 
 def threads_cpu(pid: int) -> dict[str, float]:
-    """CPU seconds so far of a process's live threads, by kind: the trainer, TensorFlow's own threads, the event loop
-    (the main thread), and the rest of the process (script runs of the sessions, threads that ended)."""
-    kinds = {"trainer": 0.0, "tensorflow": 0.0, "event loop": 0.0}
+    """CPU seconds so far of a process ("process"), of TensorFlow's own threads ("tensorflow", named tf_...), of its
+    main thread ("event loop") and of each other live thread (by id)."""
+    seconds = {"process": cpu_seconds(pid), "tensorflow": 0.0, "event loop": 0.0}
     for tid in os.listdir(f"/proc/{pid}/task"):
         try:
             with open(f"/proc/{pid}/task/{tid}/comm") as handle:
                 name = handle.read().strip()
-            kind = ("trainer" if name.startswith("dlviz-trainer") else "tensorflow" if name.startswith("tf_")
-                    else "event loop" if tid == str(pid) else None)
-            if kind:
-                kinds[kind] += cpu_seconds(pid, f"task/{tid}/stat")
+            kind = "tensorflow" if name.startswith("tf_") else "event loop" if tid == str(pid) else tid
+            seconds[kind] = seconds.get(kind, 0.0) + cpu_seconds(pid, f"task/{tid}/stat")
         except OSError:
             continue
-    kinds["rest"] = cpu_seconds(pid) - sum(kinds.values())
-    return kinds
+    return seconds
+
+
+def by_thread(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """CPU seconds between two `threads_cpu` readings: the trainer (the busiest other thread: Python names no
+    thread for the system), TensorFlow's threads, the event loop, and the rest (the sessions' script runs)."""
+    spent = {key: seconds - before.get(key, 0.0) for key, seconds in after.items()}
+    others = {key: seconds for key, seconds in spent.items() if key.isdigit()}
+    split = {"trainer": max(others.values(), default=0.0), "tensorflow": spent["tensorflow"],
+             "event loop": spent["event loop"]}
+    return {**split, "sessions and the rest": spent["process"] - sum(split.values())}
 
 
 def memory_mb(pid: int, field: str) -> float:
@@ -163,12 +170,12 @@ async def serve(url: str, server_pid: int, class_queries: list[str], shared: str
             await asyncio.sleep(2.0)
             watcher.cancel()
             class_cpu = cpu_seconds(server_pid) - cpu
-            by_thread = {kind: seconds - threads[kind] for kind, seconds in threads_cpu(server_pid).items()}
+            split = by_thread(threads, threads_cpu(server_pid))
             rss_open, shared_start = memory_mb(server_pid, "VmRSS"), time.monotonic()
             problems += sum(await asyncio.gather(*(settle(p, url, shared, deadline) for p in pages)), [])
         finally:
             await browser.close()
-    return {"warm": warm, "class_cpu": class_cpu, "by_thread": by_thread, "class_start": class_start,
+    return {"warm": warm, "class_cpu": class_cpu, "by_thread": split, "class_start": class_start,
             "shared_start": shared_start, "problems": problems, "rss_open": rss_open, "rss_warm": rss_warm,
             "peak": memory_mb(server_pid, "VmHWM"), "rss_max": max(peak)}
 

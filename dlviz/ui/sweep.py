@@ -33,10 +33,11 @@ T = TypeVar("T")
 MAX_SAMPLE_PASSES = 4_000_000
 MAX_TOTAL_UPDATES = 150_000
 SEED_WORK = 0.5
-# Growing curves while a sweep trains: the first drawing once it has trained LIVE_FIRST_SECONDS, then at most one
-# redraw per LIVE_REDRAW_SECONDS and at most LIVE_DRAW_SHARE of the time spent drawing (drawing runs on the session's
-# thread beside the trainer, on the same core: a redraw a second is what the eye follows; bench/class.py).
-LIVE_FIRST_SECONDS = 1.0
+# Growing curves while a sweep trains: the first drawing once it has trained LIVE_FIRST_SECONDS (a shorter sweep shows
+# its progress bar, then its final chart), then at most one redraw per LIVE_REDRAW_SECONDS and at most LIVE_DRAW_SHARE
+# of the time spent drawing (drawing runs on the session's thread beside the trainer, on the same core: a redraw a
+# second is what the eye follows; bench/class.py).
+LIVE_FIRST_SECONDS = 2.0
 LIVE_REDRAW_SECONDS = 1.0
 LIVE_DRAW_SHARE = 0.03
 QUEUE_POLL_SECONDS = 0.5  # how often a waiting page reads its place in line (it redraws only what changed)
