@@ -131,7 +131,7 @@ def final_chart(chart: LiveChart, figure: Any, epochs: int) -> None:
     chart.show(replay(figure, epochs, presenter()) if epochs > 1 else figure)
 
 
-REPLAYS_KEPT = 8  # a replay figure holds megabytes of plotly objects
+FIGURES_KEPT = 16  # a replay, or a replayed panel, holds 1-2 MB of plotly objects
 
 
 def replay(figure: Any, epochs: int, presenter: bool) -> Any:
@@ -140,19 +140,10 @@ def replay(figure: Any, epochs: int, presenter: bool) -> Any:
     a page's run, bench/README.md) instead of once a visit. Keyed by the figure's JSON."""
     import plotly.io as pio
 
-    return _replay(pio.to_json(figure, validate=False), epochs, presenter, figure)
-
-
-@st.cache_resource(max_entries=REPLAYS_KEPT, show_spinner=False)
-def _replay(figure_json: str, epochs: int, presenter: bool, _figure: Any) -> Any:
-    # A resource, not data: one shared figure that nobody changes (st.plotly_chart copies it to send it), where
-    # st.cache_data would copy and validate it again on every hit.
     from dlviz import charts
 
-    return charts.animated(*charts.cut_frames(_figure, epochs), presenter=presenter)
-
-
-FIGURES_KEPT = 16
+    return built_once(("replay", pio.to_json(figure, validate=False), epochs, presenter),
+                      lambda: charts.animated(*charts.cut_frames(figure, epochs), presenter=presenter))
 
 
 def built_once(key: Hashable, build: Callable[[], Any]) -> Any:
@@ -165,4 +156,6 @@ def built_once(key: Hashable, build: Callable[[], Any]) -> Any:
 
 @st.cache_resource(max_entries=FIGURES_KEPT, show_spinner=False)
 def _built(key: str, _build: Callable[[], Any]) -> Any:
-    return _build()  # a shared figure nobody changes: st.plotly_chart copies it to send it
+    # A resource, not data: one shared figure that nobody changes (st.plotly_chart copies it to send it), where
+    # st.cache_data would copy and validate it again on every hit.
+    return _build()
