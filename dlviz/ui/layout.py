@@ -150,7 +150,9 @@ def built_once(key: Hashable, build: Callable[[], Any]) -> Any:
     """`build()` made once for every session and rerun that asks with an equal `key` (its `repr`), the
     `FIGURES_KEPT` latest kept: a figure that is the same for everyone with the same data and settings (the shipped
     defaults' panels; a page rerun after any click). `key` must name everything the figure is drawn from: the
-    runs' specs (with the data's fingerprint), every option, presenter mode and hidden answers."""
+    runs' specs (with the data's fingerprint), every option, presenter mode and hidden answers. Only send what it
+    returns (`plot`, `LiveChart.show`): building another figure from it in two sessions at once breaks (plotly's
+    objects are not safe to share between threads while a figure is made from them)."""
     return _built(repr(key), build)
 
 

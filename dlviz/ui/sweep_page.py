@@ -105,10 +105,7 @@ def draw(kind: Any) -> SweepPage | None:
     found = kind.analyze(histories, standardized=chosen.standardized)
     if not predict.gate(found, Context.of(kind, histories, n_train)):
         st.stop()  # the learner is predicting: nothing below shows yet
-    key = (kind.name, [h.spec for h in histories], options, x_max, chosen.each_seed, layout.answers_hidden(),
-           layout.presenter())  # every input of the figure: once per result, not once per rerun
-    layout.final_chart(chart, layout.built_once(key, lambda: _figure(kind, chosen, options, x_max, histories,
-                                                                     teaching.chart_marks(found))),
+    layout.final_chart(chart, _figure(kind, chosen, options, x_max, histories, teaching.chart_marks(found)),
                        max(h.epochs_run for h in histories))
     layout.download_runs(lambda: histories_frame(histories, [value_label(kind, kind.value_of(h)) for h in histories]),
                          kind.name)
