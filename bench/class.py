@@ -14,19 +14,23 @@ server's side and the browser's CPU does not count.
 1. Warm-up: one visitor opens a non-default sweep (the server's first training, behind the warm-up job that imports
    TensorFlow): reported, not compared.
 2. The class: `--visitors` visitors at once open `/learning_rate?seed=S`, each with its own S (no two sweeps share a
-   run, each trains in full); every page stays open until all have their chart, and the server's resident memory is
-   read meanwhile. One browser on one core loads 30 pages over minutes, so the requests reach the server spread out.
-3. The shared link: the same visitors all follow one link nobody opened before: it must train once.
-4. Back to back: the class's sweeps trained one after another in this process, pinned to core 0, after one untimed
-   warm-up sweep: the plain approach.
+   run, each trains in full). The page trains two jobs for a seed of its own: the sweep, then the "Why big steps
+   oscillate" section's full-batch runs (`dlviz.ui.stability`, shipped for the default seed only). Every page stays
+   open until all are drawn, and the server's resident memory is read meanwhile. One browser on one core loads 30
+   pages over minutes, so the requests reach the server spread out.
+3. The shared link: the same visitors all follow one link nobody opened before: each of its jobs must train once.
+4. Back to back: the class's jobs (each seed's sweep and full-batch runs) trained one after another in this process,
+   pinned to core 0, after one untimed warm-up of each: the plain approach, the same training without pages.
 
-Printed: each visitor's wait (arrival to result, at the server) against its place in line when it arrived x the
-back-to-back time per sweep; fair = every wait within one sweep's time of that. server_total = the time during
-which at least one visitor of the class waited at the server (the first arrival to the last result, less any time
+Printed: each request's wait (arrival to result, at the server) against the back-to-back time of the jobs ahead of
+it when it arrived plus its own; fair = every wait within one sweep's time of that. server_total = the time during
+which at least one request of the class waited at the server (the first arrival to the last result, less any time
 the server sat idle before the next request arrived); ratio = server_total / back_to_back; server_cpu_ratio = the
-server's CPU seconds during the class / the back-to-back process's. The last line is exactly `class visitors=<n>
-server_total=<s> back_to_back=<s> ratio=<x> server_cpu_ratio=<x> fair=<yes|no> peak_rss_mb=<n>`; the exit status
-is 1 if a page failed, the shared link trained more than once, or the server logged a traceback.
+server's CPU seconds during the class / the back-to-back process's for the same jobs. The last line is exactly
+`class visitors=<n> server_total=<s> back_to_back=<s> ratio=<x> server_cpu_ratio=<x> fair=<yes|no>
+peak_rss_mb=<n>`, printed also when a page times out or fails (then fair=no, with the reason on the line before);
+the exit status is 1 if a page failed or timed out, a job of the shared link trained more than once, or the server
+logged a traceback. `--timeout` bounds the browser's part (default 20 minutes).
 """
 
 from __future__ import annotations
@@ -48,7 +52,8 @@ from tests.support.browser import (CHROMIUM, CHROMIUM_ARGS, SETTLED_JS, report_p
 
 PAGE = "/learning_rate"
 FIRST_SEED, WARM_SEED, SHARED_SEED = 100, 999, 777  # visitors' seeds 100, 103, ...; none is the default 42
-PAGE_TIMEOUT_MS = 600_000
+SWEEP, SECTION = "RunSpec", "StabilitySpec"  # the two jobs a page asks for, by the first word of their logged key
+RUN_START = time.monotonic()
 SERVER_CORE, BROWSER_CORE = 0, 1
 PROBLEMS_JS = """() => [...document.querySelectorAll(
   '[data-testid="stException"], [data-testid="stAlertContentError"]')].map(e => e.innerText.slice(0, 300))"""
@@ -65,6 +70,18 @@ def page_specs(seed: int):
     return dataset, defaults.with_seeds(specs, defaults.seeds(seed))
 
 
+def section_specs(seed: int):
+    """The learning-rate page's "Why big steps oscillate" runs for `?seed=<seed>` (plain gradient descent)."""
+    from dlviz import defaults, settings
+    from dlviz.runs import GD, stability_specs
+
+    return stability_specs(defaults.default_dataset().fingerprint, GD, seed, settings.HIDDEN.default)
+
+
+def job_kind(line: dict) -> str:
+    return SECTION if line["key"].startswith("(" + SECTION) else SWEEP
+
+
 def cpu_seconds(pid: int, stat: str = "stat") -> float:
     with open(f"/proc/{pid}/{stat}") as handle:
         fields = handle.read().rsplit(")", 1)[1].split()
@@ -72,21 +89,28 @@ def cpu_seconds(pid: int, stat: str = "stat") -> float:
 
 
 def threads_cpu(pid: int) -> dict[str, float]:
-    """CPU seconds so far of a process's live threads, by kind: the trainer, TensorFlow's own threads, the event loop
-    (the main thread), and the rest of the process (script runs of the sessions, threads that ended)."""
-    kinds = {"trainer": 0.0, "tensorflow": 0.0, "event loop": 0.0}
+    """CPU seconds so far of a process ("process"), of TensorFlow's own threads ("tensorflow", named tf_...), of its
+    main thread ("event loop") and of each other live thread (by id)."""
+    seconds = {"process": cpu_seconds(pid), "tensorflow": 0.0, "event loop": 0.0}
     for tid in os.listdir(f"/proc/{pid}/task"):
         try:
             with open(f"/proc/{pid}/task/{tid}/comm") as handle:
                 name = handle.read().strip()
-            kind = ("trainer" if name.startswith("dlviz-trainer") else "tensorflow" if name.startswith("tf_")
-                    else "event loop" if tid == str(pid) else None)
-            if kind:
-                kinds[kind] += cpu_seconds(pid, f"task/{tid}/stat")
+            kind = "tensorflow" if name.startswith("tf_") else "event loop" if tid == str(pid) else tid
+            seconds[kind] = seconds.get(kind, 0.0) + cpu_seconds(pid, f"task/{tid}/stat")
         except OSError:
             continue
-    kinds["rest"] = cpu_seconds(pid) - sum(kinds.values())
-    return kinds
+    return seconds
+
+
+def by_thread(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """CPU seconds between two `threads_cpu` readings: the trainer (the busiest other thread: Python names no
+    thread for the system), TensorFlow's threads, the event loop, and the rest (the sessions' script runs)."""
+    spent = {key: seconds - before.get(key, 0.0) for key, seconds in after.items()}
+    others = {key: seconds for key, seconds in spent.items() if key.isdigit()}
+    split = {"trainer": max(others.values(), default=0.0), "tensorflow": spent["tensorflow"],
+             "event loop": spent["event loop"]}
+    return {**split, "sessions and the rest": spent["process"] - sum(split.values())}
 
 
 def memory_mb(pid: int, field: str) -> float:
@@ -100,19 +124,22 @@ def read_log(path: Path, after: int = 0) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()[after:]]
 
 
-async def settle(page, url: str, query: str, charts: int = 1) -> list[str]:
-    """Open `query` on `page` and wait until it has settled; the problems it shows (or that it never settled)."""
+async def settle(page, url: str, query: str, deadline: float, charts: int = 1) -> list[str]:
+    """Open `query` on `page` and wait until it has settled, at most until `deadline` (monotonic); the problems it
+    shows (or that it never settled)."""
     try:
-        await page.goto(f"{url}{PAGE}?{query}", timeout=PAGE_TIMEOUT_MS)
-        await page.wait_for_function(SETTLED_JS, arg=charts, timeout=PAGE_TIMEOUT_MS, polling=500)
+        timeout = max(1.0, deadline - time.monotonic()) * 1000
+        await page.goto(f"{url}{PAGE}?{query}", timeout=timeout)
+        await page.wait_for_function(SETTLED_JS, arg=charts, timeout=max(1.0, deadline - time.monotonic()) * 1000,
+                                     polling=500)
     except Exception as exc:  # noqa: BLE001  (a page that never settles is reported, the figures still printed)
-        return [f"{query}: {type(exc).__name__}"]
+        return [f"{query}: {type(exc).__name__} (not settled {time.monotonic() - RUN_START:.0f} s into the run)"]
     return [f"{query}: {p}" for p in await page.evaluate(PROBLEMS_JS)]
 
 
-async def serve(url: str, server_pid: int, class_queries: list[str], shared: str) -> dict:
+async def serve(url: str, server_pid: int, class_queries: list[str], shared: str, deadline: float) -> dict:
     """The warm-up visit; the class (every visitor at once asks for its sweep, and keeps its page open); then all
-    follow the shared link."""
+    follow the shared link. Every wait ends by `deadline` (monotonic)."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
@@ -120,9 +147,10 @@ async def serve(url: str, server_pid: int, class_queries: list[str], shared: str
         try:
             page = await (await browser.new_context(viewport={"width": 1000, "height": 700})).new_page()
             started = time.monotonic()
-            problems = await settle(page, url, f"seed={WARM_SEED}", 1)
+            problems = await settle(page, url, f"seed={WARM_SEED}", deadline)
             warm = time.monotonic() - started
             cpu, threads, peak = cpu_seconds(server_pid), threads_cpu(server_pid), []
+            rss_warm = memory_mb(server_pid, "VmRSS")
 
             async def watch_memory() -> None:  # while the class's pages are open
                 while True:
@@ -136,39 +164,50 @@ async def serve(url: str, server_pid: int, class_queries: list[str], shared: str
             async def visitor(query: str) -> list[str]:  # a fresh context: a new Streamlit session
                 page = await (await browser.new_context(viewport={"width": 1000, "height": 700})).new_page()
                 pages.append(page)
-                return await settle(page, url, query)
+                return await settle(page, url, query, deadline)
 
             problems += sum(await asyncio.gather(*map(visitor, class_queries)), [])
             await asyncio.sleep(2.0)
             watcher.cancel()
             class_cpu = cpu_seconds(server_pid) - cpu
-            by_thread = {kind: seconds - threads[kind] for kind, seconds in threads_cpu(server_pid).items()}
+            split = by_thread(threads, threads_cpu(server_pid))
             rss_open, shared_start = memory_mb(server_pid, "VmRSS"), time.monotonic()
-            problems += sum(await asyncio.gather(*(settle(p, url, shared, 1) for p in pages)), [])
+            problems += sum(await asyncio.gather(*(settle(p, url, shared, deadline) for p in pages)), [])
         finally:
             await browser.close()
-    return {"warm": warm, "class_cpu": class_cpu, "by_thread": by_thread, "class_start": class_start,
-            "shared_start": shared_start, "problems": problems, "rss_open": rss_open,
+    return {"warm": warm, "class_cpu": class_cpu, "by_thread": split, "class_start": class_start,
+            "shared_start": shared_start, "problems": problems, "rss_open": rss_open, "rss_warm": rss_warm,
             "peak": memory_mb(server_pid, "VmHWM"), "rss_max": max(peak)}
 
 
-def back_to_back(seeds: list[int]) -> tuple[float, float]:
-    """Seconds and CPU seconds to train the class's sweeps one after another in this process, on the server's
-    core."""
+def back_to_back(seeds: list[int]) -> tuple[dict[str, float], float]:
+    """Seconds per job kind (summed over the seeds) and CPU seconds to train the class's jobs one after another in
+    this process, on the server's core: each seed's sweep, then its section's full-batch runs."""
     os.sched_setaffinity(0, {SERVER_CORE})
+    from dlviz.engine.stability import train_full_batch
     from dlviz.engine.sweep import train_sweep
 
+    def section(dataset, seed: int) -> None:
+        for spec in section_specs(seed):
+            train_full_batch(dataset, spec)
+
+    dataset = page_specs(WARM_SEED)[0]
     train_sweep(*page_specs(WARM_SEED))
+    section(dataset, WARM_SEED)
     prepared = [page_specs(seed) for seed in seeds]
-    started, cpu = time.perf_counter(), time.process_time()
-    for dataset, specs in prepared:
-        train_sweep(dataset, specs)
-    return time.perf_counter() - started, time.process_time() - cpu
+    seconds, cpu = {SWEEP: 0.0, SECTION: 0.0}, time.process_time()
+    for seed, (dataset, specs) in zip(seeds, prepared):
+        for kind, job in ((SWEEP, lambda: train_sweep(dataset, specs)), (SECTION, lambda: section(dataset, seed))):
+            begun = time.perf_counter()
+            job()
+            seconds[kind] += time.perf_counter() - begun
+    return seconds, time.process_time() - cpu
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--visitors", type=int, default=30, help="concurrent visitors (default 30, at most 40)")
+    parser.add_argument("--timeout", type=float, default=1200, help="seconds the browser's part may take (1200)")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # a run ended by its time bound keeps what it printed
     if not 1 <= args.visitors <= 40 or not os.path.exists(CHROMIUM) or os.cpu_count() < 2:
@@ -186,58 +225,86 @@ def main() -> None:
     os.sched_setaffinity(0, {BROWSER_CORE})  # ... and the browser, started from here, core 1
     try:
         at_start = memory_mb(server.pid, "VmRSS")
-        figures = asyncio.run(serve(server.url, server.pid, [f"seed={s}" for s in seeds], f"seed={SHARED_SEED}"))
+        figures = asyncio.run(serve(server.url, server.pid, [f"seed={s}" for s in seeds], f"seed={SHARED_SEED}",
+                                    time.monotonic() + args.timeout))
     finally:
         stop_server(server.process)
-    requests = read_log(timing)
+    requests = read_log(timing) if timing.exists() else []
     warm_lines = [x for x in requests if x["arrival"] < figures["class_start"]]
     class_round = [x for x in requests if figures["class_start"] <= x["arrival"] < figures["shared_start"]]
     class_lines = [x for x in class_round if x["start"] is not None]  # a page's rerun finds its runs stored
+    # A script run stopped by a rerun while it waited logs nothing; its job trains on, and the rerun finds it stored.
+    trained_keys = {x["key"] for x in class_lines}
+    unlogged = {x["key"] for x in class_round if x["start"] is None and x["key"] not in trained_keys}
     shared_lines = [x for x in requests if x["arrival"] >= figures["shared_start"]]
-    sequential, sequential_cpu = back_to_back(seeds)
-    per_sweep = sequential / len(seeds)
+    seconds, sequential_cpu = back_to_back(seeds)
+    sequential = sum(seconds.values())
+    per_job = {kind: total / len(seeds) for kind, total in seconds.items()}
+    per_sweep = per_job[SWEEP]
 
-    # Place in line at arrival: the class's requests whose result had not come yet and whose job started before.
-    waits, fair = [], True
+    # Ahead at arrival: the class's jobs whose result had not come yet and that started before; each is expected to
+    # take its kind's back-to-back time.
+    waits, unfair, in_order = [], [], []
     for line in class_lines:
-        ahead = sum(1 for o in class_lines
-                    if o["start"] != line["start"] and o["start"] < line["start"] and o["end"] > line["arrival"])
-        wait, expected = line["end"] - line["arrival"], (ahead + 1) * per_sweep
-        fair &= wait <= expected + per_sweep
-        waits.append((wait, ahead, expected))
+        ahead = [o for o in class_lines
+                 if o["start"] != line["start"] and o["start"] < line["start"] and o["end"] > line["arrival"]]
+        wait = line["end"] - line["arrival"]
+        expected = sum(per_job[job_kind(o)] for o in ahead) + per_job[job_kind(line)]
+        if wait > expected + per_sweep:
+            unfair.append(f"a {job_kind(line)} job waited {wait:.1f} s, {len(ahead)} ahead: expected {expected:.1f}")
+        # The same against the jobs' own times in the class (start to result at the server): the line's order alone,
+        # whatever load the machine's other users put on the server's core meanwhile.
+        own = sum(o["end"] - o["start"] for o in ahead) + line["end"] - line["start"]
+        in_order.append(wait <= own + max(o["end"] - o["start"] for o in class_lines))
+        waits.append((job_kind(line), wait, len(ahead), expected))
     # The server-side total: the time during which at least one visitor waited at the server (a browser on one core
     # loads 30 pages over a while; the server idle before a request arrives is not the class's cost).
     total, reach = 0.0, float("-inf")
     for arrival, end in sorted((x["arrival"], x["end"]) for x in class_lines):
         total += max(0.0, end - max(arrival, reach))
         reach = max(reach, end)
-    span = max(x["end"] for x in class_lines) - min(x["arrival"] for x in class_lines)
+    span = (max(x["end"] for x in class_lines) - min(x["arrival"] for x in class_lines)) if class_lines else 0.0
     ratio, cpu_ratio = total / sequential, figures["class_cpu"] / sequential_cpu
-    trained_shared = len({x["start"] for x in shared_lines if x["start"] is not None})
+    trained_shared = {kind: len({x["start"] for x in shared_lines if x["start"] is not None and job_kind(x) == kind})
+                      for kind in per_job}
     print(f"dlviz class benchmark: {len(seeds)} visitors on {PAGE} ({step} seeds per value), server on core "
           f"{SERVER_CORE}, browser on core {BROWSER_CORE}; load average {' / '.join(f'{x:.2f}' for x in load_before)} "
           f"before, {' / '.join(f'{x:.2f}' for x in os.getloadavg())} after; logs in {folder}")
     print(f"warm-up visit (the server's first training, behind the TensorFlow warm-up): {figures['warm']:.2f} s; "
           f"server wait {warm_lines[0]['end'] - warm_lines[0]['arrival']:.2f} s" if warm_lines else "no warm-up line")
-    print("visitor  wait_s  ahead_at_arrival  expected_s (= (ahead + 1) x time per sweep)")
-    for n, (wait, ahead, expected) in enumerate(waits):
-        print(f"  {n:3d}  {wait:7.2f}  {ahead:5d}  {expected:9.2f}")
-    sorted_waits = sorted(w for w, _, _ in waits)
-    print(f"waits at the server: median {statistics.median(sorted_waits):.2f} s, worst {sorted_waits[-1]:.2f} s; "
-          f"time per sweep back to back {per_sweep:.3f} s")
+    print("request  job            wait_s  ahead_at_arrival  expected_s (= back-to-back time of those ahead + own)")
+    for n, (kind, wait, ahead, expected) in enumerate(waits):
+        print(f"  {n:3d}  {kind:13s}  {wait:7.2f}  {ahead:5d}  {expected:9.2f}")
+    for kind in per_job:
+        kind_waits = [w for k, w, _, _ in waits if k == kind]
+        if kind_waits:
+            print(f"{kind} waits at the server: median {statistics.median(kind_waits):.2f} s, worst "
+                  f"{max(kind_waits):.2f} s; back to back {per_job[kind]:.3f} s a job")
     print(f"server_total {total:.2f} s of waiting at the server; first arrival to last result {span:.2f} s")
     print(f"server CPU during the class {figures['class_cpu']:.1f} s ("
           + ", ".join(f"{kind} {seconds:.1f}" for kind, seconds in figures["by_thread"].items())
-          + f"); back to back {sequential_cpu:.1f} s")
-    print(f"server memory: {at_start:.0f} MB at start, {figures['rss_max']:.0f} MB at most while the class's "
-          f"{len(seeds)} pages were open ({figures['rss_open']:.0f} MB with all open after the last chart), peak "
-          f"(VmHWM) {figures['peak']:.0f} MB by the end")
-    print(f"shared link: {len(shared_lines)} requests, {trained_shared} training(s); class round: {len(class_round)} "
-          f"requests, {len(class_lines)} trained")
+          + f"); back to back {sequential_cpu:.1f} s; per visitor {figures['class_cpu'] / len(seeds):.2f} s against "
+          f"{sequential_cpu / len(seeds):.2f} s")
+    print(f"server memory: {at_start:.0f} MB at start, {figures['rss_warm']:.0f} MB after the first training, "
+          f"{figures['rss_max']:.0f} MB at most while the class's {len(seeds)} pages were open "
+          f"({figures['rss_open']:.0f} MB with all open after the last chart: "
+          f"{(figures['rss_open'] - figures['rss_warm']) / len(seeds):.1f} MB a visitor, its stored runs included), "
+          f"peak (VmHWM) {figures['peak']:.0f} MB by the end")
+    print(f"shared link: {len(shared_lines)} requests, trainings by job {trained_shared}; class round: "
+          f"{len(class_round)} requests, {len(class_lines)} trained with their wait logged and {len(unlogged)} trained "
+          f"while their page reran (no wait logged) (expected {len(per_job) * len(seeds)} jobs)")
     failed = report_problems(figures["problems"], (folder / "server.log").read_text(errors="replace"))
-    failed |= trained_shared != 1 or len(class_lines) != len(seeds)
+    all_trained = len(class_lines) + len(unlogged) == len(per_job) * len(seeds)
+    failed |= any(n != 1 for n in trained_shared.values()) or not all_trained
+    if figures["problems"] or not all_trained:
+        unfair.insert(0, f"{len(figures['problems'])} page(s) failed or timed out; {len(class_lines) + len(unlogged)} "
+                         f"of {len(per_job) * len(seeds)} jobs trained")
+    if unfair:
+        print("not fair: " + "; ".join(unfair[:5]))
+    print(f"in line order (each wait within the longest job's time of the class's own times of the jobs ahead plus "
+          f"its own): {sum(in_order)} of {len(in_order)}")
     print(f"class visitors={len(seeds)} server_total={total:.2f} back_to_back={sequential:.2f} ratio={ratio:.2f} "
-          f"server_cpu_ratio={cpu_ratio:.2f} fair={'yes' if fair else 'no'} peak_rss_mb={figures['peak']:.0f}")
+          f"server_cpu_ratio={cpu_ratio:.2f} fair={'no' if unfair else 'yes'} peak_rss_mb={figures['peak']:.0f}")
     if failed:
         sys.exit(1)
 

@@ -3,7 +3,7 @@ downloads."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Hashable, Sequence
 
 import streamlit as st
 
@@ -131,7 +131,7 @@ def final_chart(chart: LiveChart, figure: Any, epochs: int) -> None:
     chart.show(replay(figure, epochs, presenter()) if epochs > 1 else figure)
 
 
-REPLAYS_KEPT = 8  # a replay figure holds megabytes of plotly objects
+FIGURES_KEPT = 16  # a replay, or a replayed panel, holds 1-2 MB of plotly objects
 
 
 def replay(figure: Any, epochs: int, presenter: bool) -> Any:
@@ -140,13 +140,24 @@ def replay(figure: Any, epochs: int, presenter: bool) -> Any:
     a page's run, bench/README.md) instead of once a visit. Keyed by the figure's JSON."""
     import plotly.io as pio
 
-    return _replay(pio.to_json(figure, validate=False), epochs, presenter, figure)
-
-
-@st.cache_resource(max_entries=REPLAYS_KEPT, show_spinner=False)
-def _replay(figure_json: str, epochs: int, presenter: bool, _figure: Any) -> Any:
-    # A resource, not data: one shared figure that nobody changes (st.plotly_chart copies it to send it), where
-    # st.cache_data would copy and validate it again on every hit.
     from dlviz import charts
 
-    return charts.animated(*charts.cut_frames(_figure, epochs), presenter=presenter)
+    return built_once(("replay", pio.to_json(figure, validate=False), epochs, presenter),
+                      lambda: charts.animated(*charts.cut_frames(figure, epochs), presenter=presenter))
+
+
+def built_once(key: Hashable, build: Callable[[], Any]) -> Any:
+    """`build()` made once for every session and rerun that asks with an equal `key` (its `repr`), the
+    `FIGURES_KEPT` latest kept: a figure that is the same for everyone with the same data and settings (the shipped
+    defaults' panels; a page rerun after any click). `key` must name everything the figure is drawn from: the
+    runs' specs (with the data's fingerprint), every option, presenter mode and hidden answers. Only send what it
+    returns (`plot`, `LiveChart.show`): building another figure from it in two sessions at once breaks (plotly's
+    objects are not safe to share between threads while a figure is made from them)."""
+    return _built(repr(key), build)
+
+
+@st.cache_resource(max_entries=FIGURES_KEPT, show_spinner=False)
+def _built(key: str, _build: Callable[[], Any]) -> Any:
+    # A resource, not data: one shared figure that nobody changes (st.plotly_chart copies it to send it), where
+    # st.cache_data would copy and validate it again on every hit.
+    return _build()

@@ -32,8 +32,9 @@ def section(selection: Selection, rates: list[float]) -> None:
     if found is None:
         return
     hidden, interval = layout.answers_hidden(), (min(r.suggestion for r in found), max(r.suggestion for r in found))
-    layout.plot(charts.range_band_figure(found, interval, seeds=seeds, answers=not hidden,
-                                         presenter=layout.presenter()), "lr_range_test_chart")
+    key = ("range_test", selection.dataset.fingerprint, selection.hidden_units, seeds, hidden, layout.presenter())
+    layout.plot(layout.built_once(key, lambda: charts.range_band_figure(
+        found, interval, seeds=seeds, answers=not hidden, presenter=layout.presenter())), "lr_range_test_chart")
     if hidden:  # the interval, the sentence and the offered rates come with the answers
         st.caption("Where is the loss lowest, and where does it fall fastest? The suggested interval shows with the "
                    "answers.")

@@ -18,7 +18,7 @@ from dlviz.runs import RunSpec
 from dlviz.ui import controls, layout, predict
 
 _LAST_DATASET = "dlviz_last_dataset"
-_KEPT_UPLOAD = "dlviz_kept_upload"  # (file name, bytes) of the last upload that gave a dataset
+_KEPT_UPLOAD = "dlviz_kept_upload"  # (file name, bytes shared by content) of the last upload that gave a dataset
 _SELECTION = "dlviz_selection"
 _DRAWN_THIS_RUN = "dlviz_sidebar_drawn"
 _PAGE = "dlviz_page"  # the URL path of the page drawn last
@@ -49,9 +49,11 @@ class Selection:
         return defaults.with_seeds(specs, self.seeds)
 
 
-@st.cache_data(max_entries=12, show_spinner=False)
+# Datasets are read-only and made once per server (st.cache_resource): every session holds a reference to the same
+# object, where st.cache_data would hand each call a copy (about 1 MB for the practice data) for the session to keep.
+@st.cache_resource(max_entries=12, show_spinner=False)
 def builtin_dataset(name: str, rows: int | None, standardize: bool, stratify: bool = False) -> Dataset:
-    """A built-in dataset, cached for every session."""
+    """A built-in dataset, made once and shared by every session."""
     return data_mod.load_builtin(name, max_rows=rows, standardize=standardize, stratify=stratify)
 
 
@@ -60,7 +62,13 @@ def _uploaded_frame(content: bytes):
     return data_mod.read_csv(content)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _shared_bytes(digest: str, _content: bytes) -> bytes:
+    # One object per uploaded content: sessions keeping the same file hold it once, not once each.
+    return _content
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
 def _uploaded_dataset(content: bytes, target: str, rows: int | None, standardize: bool, stratify: bool,
                       drop: tuple[str, ...], name: str) -> Dataset:
     return data_mod.prepare(_uploaded_frame(content), target, name=name, max_rows=rows, standardize=standardize,
@@ -174,7 +182,7 @@ def _upload(bar, standardize: bool, stratify: bool) -> Dataset | None:
         return _kept_upload(bar, standardize, stratify, unless=content)
     dataset = _upload_controls(bar, uploaded.name, content, frame, standardize, stratify)
     if dataset is not None:
-        st.session_state[_KEPT_UPLOAD] = (uploaded.name, content)
+        st.session_state[_KEPT_UPLOAD] = (uploaded.name, _shared_bytes(hashlib.sha1(content).hexdigest(), content))
     return dataset
 
 

@@ -66,7 +66,10 @@ def section(selection: Selection) -> None:
                       tuple(r.spec.learning_rate for r in found), spec.steps, len(selection.dataset.y_train))
     if not adam and not predict.gate(regimes, context, predict_questions):
         return
-    layout.plot(stability_figure(found, adam=adam, presenter=layout.presenter()), "lr_stability_chart")
+    presenter = layout.presenter()
+    figure = layout.built_once(("stability", [r.spec for r in found], adam, presenter),
+                               lambda: stability_figure(found, adam=adam, presenter=presenter))
+    layout.plot(figure, "lr_stability_chart")
     if layout.answers_hidden():
         st.caption("Which runs will stay below their line, which will climb to it and hover, and which start above "
                    "it? The sentences show with the answers.")
@@ -76,5 +79,7 @@ def section(selection: Selection) -> None:
             teaching.check_yourself("stability", [quiz_question(regimes)], None)
     plain = found if not adam else runs(selection, GD)  # the valley's curvature: the sharpness at the start
     if plain:
-        layout.plot(valley_figure(float(plain[0].sharpness[0]), presenter=layout.presenter()), "lr_stability_valley")
+        curvature = float(plain[0].sharpness[0])
+        layout.plot(layout.built_once(("valley", curvature, presenter),
+                                      lambda: valley_figure(curvature, presenter=presenter)), "lr_stability_valley")
         st.caption(valley_sentence(float(plain[0].sharpness[0])))

@@ -33,13 +33,14 @@ T = TypeVar("T")
 MAX_SAMPLE_PASSES = 4_000_000
 MAX_TOTAL_UPDATES = 150_000
 SEED_WORK = 0.5
-# Growing curves while a sweep trains: the first drawing once it has trained LIVE_FIRST_SECONDS, then at most one
-# redraw per LIVE_REDRAW_SECONDS and at most LIVE_DRAW_SHARE of the time spent drawing (drawing runs on the session's
-# thread beside the trainer, on the same cores; bench/class.py).
-LIVE_FIRST_SECONDS = 1.0
-LIVE_REDRAW_SECONDS = 0.4
-LIVE_DRAW_SHARE = 0.05
-QUEUE_POLL_SECONDS = 0.25  # how often a waiting page reads its place in line (it redraws only what changed)
+# Growing curves while a sweep trains: the first drawing once it has trained LIVE_FIRST_SECONDS (a shorter sweep shows
+# its progress bar, then its final chart), then at most one redraw per LIVE_REDRAW_SECONDS and at most LIVE_DRAW_SHARE
+# of the time spent drawing (drawing runs on the session's thread beside the trainer, on the same core: a redraw a
+# second is what the eye follows; bench/class.py).
+LIVE_FIRST_SECONDS = 2.0
+LIVE_REDRAW_SECONDS = 1.0
+LIVE_DRAW_SHARE = 0.03
+QUEUE_POLL_SECONDS = 0.5  # how often a waiting page reads its place in line (it redraws only what changed)
 STORE_BYTES = 96 * 2**20  # the result store's bound (pickled); TensorFlow alone is ~650 MB resident
 
 
@@ -69,7 +70,8 @@ def _session_id() -> str:
 def _waiting_text(position: int, seconds: float, label: str) -> str:
     ahead = (f"{position} job{'s' if position != 1 else ''} ahead of your {label}" if position
              else f"your {label} is next")
-    return f"Waiting for the trainer: {ahead}, about {max(1, round(seconds))} s."
+    shown = round(seconds) if seconds < 30 else 5 * round(seconds / 5)  # a long wait's page changes every 5 s
+    return f"Waiting for the trainer: {ahead}, about {max(1, shown)} s."
 
 
 @dataclass
