@@ -30,13 +30,23 @@ Report = Callable[..., None]  # report(fraction, message, partial=None)
 
 
 def width_factor(spec: RunSpec) -> float:
-    """How much slower than the lesson's width a run's step is (an 8x wider model measured 3-3.6x slower)."""
+    """How much slower than the lesson's width a run's step is.
+    Args:
+        spec: the run; only `hidden_units` counts.
+    Returns:
+        (hidden_units / 64) ** 0.6, at least 1: fitted to wider models' measured step time (8x wider: 3-3.6x)."""
     return max(1.0, spec.hidden_units / LESSON_HIDDEN_UNITS) ** 0.6
 
 
 def sweep_work(specs: Sequence[RunSpec], n_train: int) -> float:
     """Work of a sweep in one-lane steps: per stack of lanes (same batch size, epochs, width and seed), epochs x
-    updates per epoch x (1 + `EXTRA_LANE_COST` per extra lane) x `width_factor`. The unit of `run_job`'s `work`."""
+    updates per epoch x (1 + `EXTRA_LANE_COST` per extra lane) x `width_factor`. The unit of `run_job`'s `work`.
+    Args:
+        specs: the sweep's runs (every value and seed).
+        n_train: rows that train (without the validation tail); updates per epoch = ceil(n_train / batch_size), as
+            `model.fit` makes them.
+    Returns:
+        The estimated cost in one-lane weight updates (a float >= 0; 0 for no specs)."""
     lanes: dict[tuple, list[RunSpec]] = {}
     for spec in specs:
         lanes.setdefault((spec.batch_size, spec.epochs, spec.hidden_units, spec.seed), []).append(spec)
