@@ -210,7 +210,10 @@ def test_lesson_code_has_the_pages_values():
     assert "set_random_seed" not in code and "seed" in code  # no seed, and a comment that says so
     assert "StandardScaler().fit(X_train[:n_fit])" in code and "EarlyStopping" not in code
     stratified = ast.parse(lesson_code(10, 32, 0.01, stratify=True, early_stopping_patience=3))
-    assert ast.unparse(_call(stratified, "train_test_split")).endswith("stratify=y)")
+    splits = [ast.unparse(n) for n in ast.walk(stratified)
+              if isinstance(n, ast.Call) and ast.unparse(n.func) == "train_test_split"]
+    # the test rows, then the validation tail (tests/test_printed_code.py: its rows are the page's rows)
+    assert splits[0].endswith("stratify=y)") and splits[1].endswith("stratify=y_train)") and len(splits) == 2
     assert _keywords(_call(stratified, "EarlyStopping"))["patience"] == 3
     assert "StandardScaler" not in lesson_code(10, 32, 0.01, standardize=False)
 
