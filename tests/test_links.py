@@ -52,6 +52,13 @@ def test_a_huge_number_is_named_readably(raw):
     assert not re.search(r"\d{7}", str(caught.value))
 
 
+def test_a_key_no_setting_has_gets_a_notice_with_the_nearest_key():
+    at = open_page("app_pages/epochs.py", presenter="on", epochs="2", **SMALL)
+    assert "Ignored `presenter=` from the link: dlviz has no setting `presenter` (did you mean `present`?)." \
+        in notices(at)
+    assert notices(at).count("Ignored") == 1  # the page's own keys and the sidebar's are known
+
+
 def test_a_notice_never_prints_none_for_a_control_without_a_fixed_default():
     at = open_page("app_pages/interplay.py", g_cb="7", g_batches=["64"], g_lrs=["0.01"], g_epochs="1", **SMALL)
     assert "Ignored `g_cb=7`" in notices(at) and "None" not in notices(at)

@@ -3,6 +3,7 @@ value it cannot use without a word: `check_link` reads the link first and leaves
 
 from __future__ import annotations
 
+import difflib
 from typing import Any, Iterable
 
 import streamlit as st
@@ -13,16 +14,25 @@ _NOTICES = "dlviz_link_notices"
 _CHECKED = "dlviz_link_checked"
 
 
-def check_link(settings: Iterable[Setting]) -> None:
+def check_link(settings: Iterable[Setting], *, every: bool = False) -> None:
     """Once per session and setting: read `?key=` from the URL, leave a notice for every value the page cannot use
     (not a number, infinite, out of range, repeated for a single value, not offered, an empty list), and rewrite the
     URL's value before the widget reads it: a refused value leaves the URL (the control takes its default, as the
     notice says), an accepted one is written in the binding's own spelling (`1e-2` as 0.01, `8.0` as 8, `g_look=cell`
     as its label), then runs the page again (Streamlit's binding reads the URL a run starts with), so that the binding
-    uses exactly what the notice says and the address bar round-trips the view it shows. Unknown keys are ignored."""
+    uses exactly what the notice says and the address bar round-trips the view it shows. With `every` (the settings
+    of all pages), a key that names none of them gets a notice too, with the nearest key (`difflib`)."""
     checked = st.session_state.setdefault(_CHECKED, set())
     notices = st.session_state.setdefault(_NOTICES, [])
     rewritten = False
+    settings = list(settings)
+    keys = [setting.key for setting in settings]
+    for key in [k for k in st.query_params if every and k not in keys and k not in checked
+                and not k.startswith("embed")]:  # (embed, embed_options: Streamlit's own)
+        checked.add(key)
+        near = difflib.get_close_matches(key, keys, n=1)
+        notices.append(f"Ignored `{key}=` from the link: dlviz has no setting `{key}`"
+                       + (f" (did you mean `{near[0]}`?)." if near else "."))
     for setting in settings:
         if setting.key in checked:
             continue

@@ -83,7 +83,7 @@ def _warnings(_dataset: Dataset, fingerprint: str) -> list:
 def draw(page: str | None = None) -> Selection:
     """Draw the sidebar and return its choice (also kept for `selection()`). `page` (the page's URL path) tells a
     move to another page, whose link's values then win over the session's (`controls.follow_link`)."""
-    controls.check_link(settings.every_setting())  # before any widget: it may rerun the page
+    controls.check_link(settings.every_setting(), every=True)  # before any widget: it may rerun the page
     if page is not None:
         if st.session_state.get(_PAGE, page) != page:
             controls.follow_link(settings.every_setting())
