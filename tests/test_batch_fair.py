@@ -93,10 +93,14 @@ def test_the_noise_question_checks_growth_against_the_seeds_ranges():
     runs[0].noise_scale, runs[1].noise_scale = [50.0, 100.0, 400.0], [200.0, 400.0, 1600.0]
     context = SimpleNamespace(histories=tuple(runs), values=())
     [question] = text.questions(context)  # the batch page's own questions need swept values
-    assert question.check(text.GROWN, None, context).kind == predictions.RIGHT  # 400-1,600 lies above 50-200
-    assert question.check(text.SHRUNK, None, context).kind == predictions.WRONG
+
+    def found():  # the page's findings carry the noise curves (analysis.sweeps.analyze_values(noise=True))
+        return SimpleNamespace(noise_scale=bf.noise_curves(runs))
+
+    assert question.check(text.GROWN, found(), context).kind == predictions.RIGHT  # 400-1,600 lies above 50-200
+    assert question.check(text.SHRUNK, found(), context).kind == predictions.WRONG
     runs[1].noise_scale = [200.0, 100.0, 60.0]  # the last epoch's range (60-400) overlaps the start's
-    verdict = question.check(text.GROWN, None, context)
+    verdict = question.check(text.GROWN, found(), context)
     assert verdict.kind == predictions.CANNOT_TELL and "cannot tell" in verdict.sentence
     explained = text.QUIZ.explain(SimpleNamespace(noise_scale=bf.noise_curves(runs)))
     assert "batch 32's runs measured about 100 rows at the start and about 150 after epoch 2" in explained

@@ -123,7 +123,7 @@ def steps_sentence(found: bf.StepsToTarget) -> str:
 
 def _check_noise_growth(answer: str, findings, context) -> predictions.Verdict:
     """Predict first: did the lesson's batch's noise scale grow from the start to the last epoch?"""
-    truth, numbers = _growth(bf.noise_curves(context.histories))
+    truth, numbers = _growth(findings.noise_scale)
     kind = predictions.CANNOT_TELL if truth is None else predictions.RIGHT if answer == truth else predictions.WRONG
     return predictions.Verdict(kind, f"You said {answer}; {numbers}" + (
         ", and the seeds' ranges overlap: these runs cannot tell." if truth is None else "."))

@@ -33,7 +33,7 @@ def draw(page: SweepPage) -> None:
     the defaults; a run shared with any page that trains the same spec), read as the isolation plot and the updates
     to a target. With the answers hidden, the noise chart shows without its sentence and the other two wait."""
     chosen, presenter = page.chosen, layout.presenter()
-    curves = bf.noise_curves(page.histories)
+    curves = page.found.noise_scale  # the findings' noise curves (`analysis.sweeps.analyze_values`)
     if curves:
         _section("The gradient noise scale", "noise", charts.noise_figure(curves, presenter=presenter),
                  "batch_noise", text.noise_sentence(curves, chosen.n_seeds), answer=False)
