@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -46,20 +46,26 @@ def noise_curves(histories: Sequence[RunHistory]) -> list[NoiseCurve]:
     for batch, runs in sorted(group_by_value([h for h in histories if h.noise_scale],
                                              lambda h: h.spec.batch_size).items()):
         table = np.array([h.noise_scale[:min(len(r.noise_scale) for r in runs)] for h in runs], float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            found.append(NoiseCurve(batch, *(tuple(a) for a in (np.exp(np.log(table).mean(axis=0)),
-                                                                 table.min(axis=0), table.max(axis=0)))))
+        found.append(NoiseCurve(batch, *(tuple(a) for a in (_geomean(table), table.min(axis=0), table.max(axis=0)))))
     return found
+
+
+def _geomean(values: np.ndarray) -> np.ndarray:
+    """The geometric mean over the first axis (the seeds), as B_simple is averaged on log axes."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.exp(np.log(values).mean(axis=0))
 
 
 @dataclass(frozen=True)
 class BatchAtRates:
-    """One batch size: its score at the fixed rate (None if not swept), its rates ranked, and its own best rate."""
+    """One batch size and its learning rates ranked; its own best rate is their leader."""
 
     batch_size: int
-    fixed: ValueStat | None
     rates: Ranking
-    best_rate: float | None
+
+    @property
+    def best_rate(self) -> float | None:
+        return self.rates.leader
 
 
 @dataclass(frozen=True)
@@ -83,11 +89,12 @@ def isolation(histories: Sequence[RunHistory], fixed_rate: float) -> Isolation:
     batches = []
     for batch, runs in sorted(group_by_value(histories, lambda h: h.spec.batch_size).items()):
         by_rate = group_by_value(runs, lambda h: h.spec.learning_rate)
-        ranking = rank(lowest_of_mean(r, by_rate[r])[0] for r in sorted(by_rate))
-        fixed = by_rate.get(fixed_rate)
-        batches.append(BatchAtRates(batch, fixed and lowest_of_mean(batch, fixed)[0], ranking, ranking.leader))
-    own = [ValueStat(b.batch_size, s.seeds, s.per_seed) for b in batches if (s := b.rates.stat(b.best_rate))]
-    return Isolation(tuple(batches), fixed_rate, rank(b.fixed for b in batches if b.fixed), rank(own))
+        batches.append(BatchAtRates(batch, rank(lowest_of_mean(r, by_rate[r])[0] for r in sorted(by_rate))))
+
+    def at(rate_of: Callable[[BatchAtRates], float | None]) -> Ranking:  # the batch sizes, each at one of its rates
+        return rank(ValueStat(b.batch_size, s.seeds, s.per_seed) for b in batches if (s := b.rates.stat(rate_of(b))))
+
+    return Isolation(tuple(batches), fixed_rate, at(lambda b: fixed_rate), at(lambda b: b.best_rate))
 
 
 @dataclass(frozen=True)
@@ -130,7 +137,7 @@ def steps_to_target(isolated: Isolation, histories: Sequence[RunHistory], margin
                     DIMINISHING if a.mean / b.mean >= NO_GAIN else NONE for a, b in zip(reached, reached[1:]))
     if not reached:
         return StepsToTarget(target, updates, regimes, math.nan, 0)
-    runs = groups[reached[0].value]
-    scales = [h.noise_scale[int(_first_reach(h, target)) // h.updates_per_epoch] for h in runs if h.noise_scale]
-    return StepsToTarget(target, updates, regimes, float(np.exp(np.mean(np.log(scales)))) if scales else math.nan,
+    runs = groups[reached[0].value]  # in the order of reached[0].per_seed (both by seed)
+    scales = [h.noise_scale[int(u) // h.updates_per_epoch] for h, u in zip(runs, reached[0].per_seed) if h.noise_scale]
+    return StepsToTarget(target, updates, regimes, float(_geomean(np.array(scales))) if scales else math.nan,
                          runs[0].updates_per_epoch)
