@@ -80,4 +80,4 @@ def sweep_paths(dataset: Dataset, specs: Sequence[RunSpec]) -> list[RunHistory]:
         raise LandscapeError(f"Recording these runs' paths would take {size / 2**20:.0f} MB; the view keeps at most "
                              f"{MAX_PATH_BYTES / 2**20:.0f} MB per sweep. Choose fewer values, fewer epochs or fewer "
                              "hidden units.")
-    return train_sweep(dataset, specs, record_path=True)
+    return train_sweep(dataset, specs, record_path=True, measure_noise=False)  # the view reads no noise scale
