@@ -199,8 +199,8 @@ class StabilitySpec:
     optimizer: str = GD  # GD: plain gradient descent, w -= lr * grad; ADAM: Keras' Adam
     seed: int = FIRST_SEED
     hidden_units: int = LESSON_HIDDEN_UNITS
-    steps: int = 400
-    every: int = 10
+    steps: int = STABILITY_STEPS[GD]
+    every: int = STABILITY_EVERY[GD]
 
     @property
     def threshold(self) -> float:
