@@ -70,7 +70,8 @@ hidden = layout.answers_hidden()
 # The cells to look at below: by default the grid's best cell and its row; while the answers are hidden the lesson's
 # batch size and learning rate (or the first), which say nothing about the runs.
 # (Their controls are drawn further down, under the table; the heatmap above needs their values now.)
-best = (None if hidden else interplay.best_cell(grid, outcome)) or (
+anchor = None if hidden else interplay.best_cell(grid, outcome)
+best = anchor or (
     grid.batch_sizes.index(LESSON_BATCH_SIZE) if LESSON_BATCH_SIZE in grid.batch_sizes else 0,
     grid.learning_rates.index(LESSON_LEARNING_RATE) if LESSON_LEARNING_RATE in grid.learning_rates else 0)
 look, picked_batch, picked_rate = (controls.value(setting) for setting in (
@@ -89,7 +90,7 @@ if hidden:
 else:
     for sentence in grid_text.grid_sentences(grid, outcome, budget, n_train, amount):
         st.markdown(f"- {sentence}")
-if not hidden and interplay.best_cell(grid, outcome) is not None and len(grid.learning_rates) > 1:  # drawn
+if anchor is not None and len(grid.learning_rates) > 1:  # the dashed line is drawn
     st.caption("The dashed line is the **linear-scaling rule of thumb** (Goyal et al. 2017): multiply the batch size "
                "by k, multiply the learning rate by k. It is drawn through the best cell of the grid. It was worked "
                "out for SGD on large image models, so treat it as a starting point to check, not a law; with Adam "

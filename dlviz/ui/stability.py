@@ -82,4 +82,4 @@ def section(selection: Selection) -> None:
         curvature = float(plain[0].sharpness[0])
         layout.plot(layout.built_once(("valley", curvature, presenter),
                                       lambda: valley_figure(curvature, presenter=presenter)), "lr_stability_valley")
-        st.caption(valley_sentence(float(plain[0].sharpness[0])))
+        st.caption(valley_sentence(curvature))
