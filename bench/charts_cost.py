@@ -72,7 +72,7 @@ def main() -> None:
             rows.append((name, seeds, ms, kb(fig)))
             cost[(name, seeds)] = ms
     lr3 = {f"lr {r:g}": [run(r, s) for s in (1, 2, 3)] for r in RATES}
-    replay_ms, replay = best_ms(lambda: charts.animated(*charts.cut_frames(charts.curves_figure(lr3, x_max=20), 20)), 3)
+    replay_ms, replay = best_ms(lambda: charts.replay(charts.curves_figure(lr3, x_max=20), 20), 3)
     rows.append((f"lr replay ({len(replay.frames)} frames)", 3, replay_ms, kb(replay)))
     print(f"{'figure':34} {'seeds':>5} {'build ms':>9} {'JSON KB':>8}")
     for name, seeds, ms, size in rows:

@@ -99,9 +99,9 @@ def test_overfitting_is_hatched_between_its_own_values_curves_only(groups):
     legend = [t.name for t in fig.data if t.showlegend is not False]
     assert legend == ["lr 0.01", "lr 0.01 overfits", "lr 0.1", "lr 0.1 overfits"]
     # A replay shows the hatching on its last frame only.
-    frames, _ = charts.cut_frames(fig, 3)
     k = next(i for i, t in enumerate(fig.data) if t.name == "lr 0.1 overfits")
-    assert len(frames[0]["data"][k]["x"]) == 0
+    first = charts.replay(fig, 3).frames[0]
+    assert len(first.data[first.traces.index(k)].x) == 0
 
 
 def test_epochs_figure_hatches_overfitting_between_its_curves():
@@ -180,21 +180,20 @@ def font_sizes(node, path=""):
             yield from font_sizes(item, path)
 
 
-def replay_frames(groups, **options):
-    """The replay frames the pages show: cut from the finished curves figure (`layout.replay`)."""
+def replayed(groups, **options):
+    """The replay the pages show: the finished curves figure, replayed (`layout.replay`)."""
     epochs = min(h.epochs_run for runs in groups.values() for h in runs)
-    return charts.cut_frames(charts.curves_figure(groups, **options), epochs)
+    return charts.replay(charts.curves_figure(groups, **options), epochs, presenter=options.get("presenter", False))
 
 
 def all_figures(groups, presenter):
-    frames, labels = replay_frames(groups, presenter=presenter)
     yield charts.curves_figure(groups, presenter=presenter)
     yield charts.epochs_figure(groups["lr 0.01"], marks=Marks(best_epoch=2), stop_epoch=2, presenter=presenter)
     yield charts.update_loss_figure(groups, presenter=presenter)
     yield charts.grid_heatmap_figure([16, 64], [0.01, 0.1], np.array([[0.4, 0.5], [0.45, 0.6]]), value_label="loss",
                                      best_columns=[0, 0], tied_best=np.array([[False, True], [False, False]]),
                                      presenter=presenter)
-    yield charts.animated(frames, labels, presenter=presenter)
+    yield replayed(groups, presenter=presenter)
     rates = np.logspace(-6, 1, 50)
     losses = 0.7 - 0.4 * np.exp(-((np.log10(rates) + 2) ** 2))
     yield charts.range_band_figure([_finder(smoothed=losses), _finder(smoothed=losses + 0.02)], (1e-3, 2e-3),
@@ -211,26 +210,38 @@ def test_every_text_is_large_enough(groups, presenter, smallest):
         assert layout["xaxis"]["tickfont"]["size"] >= smallest
 
 
-def test_replay_frames_slider_and_fixed_axes(groups):
+def test_replay_moves_a_curtain_slider_and_fixed_axes(groups):
     long = {label: [chart_history(list(np.linspace(0.6, 0.3, 100)), seed=h.spec.seed) for h in runs]
             for label, runs in groups.items()}
-    frames, labels = replay_frames(long, marks={"lr 0.1": Marks(best_epoch=50, overfit=(50, 100))}, x_max=100)
-    assert len(frames) == 40 and labels[0] == "epoch 1" and labels[-1] == "epoch 100"
-    assert isinstance(frames[-1], go.Figure) and len({len(f["data"]) for f in frames[:-1]}) == 1
-    first = frames[0]["data"]
-    assert all(item is None or len(item["x"]) <= 2 for item in first)  # epoch 0 and epoch 1 only
-    fig = charts.animated(frames, labels)
+    fig = replayed(long, marks={"lr 0.1": Marks(best_epoch=50, overfit=(50, 100))}, x_max=100)
     assert len(fig.frames) == 40
     (slider,) = fig.layout.sliders
-    assert len(slider.steps) == 40 and slider.active == 39 and slider.steps[-1].label == "epoch 100"
+    assert len(slider.steps) == 40 and slider.active == 39
+    assert slider.steps[0].label == "epoch 1" and slider.steps[-1].label == "epoch 100"
     assert [b.label for b in fig.layout.updatemenus[0].buttons] == ["▶ Play", "❚❚ Pause"]
     assert fig.layout.yaxis.autorange is False and fig.layout.yaxis.range is not None
     assert list(fig.layout.xaxis.range) == [0, 100]
+    # A frame sends no curve again: a curtain in the plot's colour from its epoch to the axis' end, over the panel.
+    curtain = [s for s in fig.frames[0].layout.shapes if s.visible is not False]
+    assert [(c.x0, c.x1, c.yref, c.layer, c.fillcolor) for c in curtain] == [(1, 100, "y domain", "above", "white")]
+    assert [s.x0 for f in fig.frames[:-1] for s in f.layout.shapes if s.visible is not False][-1] == 97
+    assert all(d.x is None or len(d.x) == 0 for f in fig.frames[:-1] for d in f.data)  # marks only, emptied
+    assert not [s for s in fig.frames[-1].layout.shapes if s.type == "rect" and s.layer == "above"]
     hatched = next(k for k, t in enumerate(fig.data) if t.name == "lr 0.1 overfits")
     assert len(fig.frames[0].data[fig.frames[0].traces.index(hatched)].x) == 0  # the hatching waits for the end
     assert len(fig.frames[-1].data[fig.frames[-1].traces.index(hatched)].x) > 0
+    assert len(fig.to_json()) < 3 * len(charts.curves_figure(long, x_max=100).to_json())
     with pytest.raises(ValueError):
-        charts.animated(frames, labels[:-1])
+        charts.replay(charts.curves_figure(long, x_max=100), 0)
+
+
+def test_replay_on_the_updates_axis_stops_at_the_same_update_for_every_batch():
+    runs = {f"batch {b}": [chart_history(list(np.linspace(0.6, 0.3, 10)), batch=b, updates_per_epoch=6400 // b)]
+            for b in (32, 128)}
+    fig = charts.replay(charts.curves_figure(runs, x_axis="updates", x_max=10), 10)
+    labels = [step.label for step in fig.layout.sliders[0].steps]
+    assert labels[0] == "update 200" and labels[-1] == "update 2,000"  # batch 32's 10 epochs of 200 updates
+    assert [s.x0 for s in fig.frames[0].layout.shapes if s.layer == "above"] == [200]
 
 
 def test_per_update_panels_say_what_is_drawn():
@@ -304,9 +315,8 @@ def test_group_runs_keeps_value_order_and_skips_unstarted():
 def test_epochs_replay_is_cut_from_the_finished_figure():
     runs = [chart_history(list(np.linspace(0.6, 0.3, 60)), seed=s) for s in (1, 2, 3)]
     final = charts.epochs_figure(runs, marks=Marks(best_epoch=30, overfit=(30, 60)), stop_epoch=40, x_max=60)
-    frames, labels = charts.cut_frames(final, 60)
-    fig = charts.animated(frames, labels)
-    assert len(fig.frames) == 40 and labels[-1] == "epoch 60"
+    fig = charts.replay(final, 60)
+    assert len(fig.frames) == 40 and fig.layout.sliders[0].steps[-1].label == "epoch 60"
     assert fig.layout.xaxis.title.text == "Epoch" and fig.layout.yaxis2.title.text == "Accuracy"
     first = {k: d for k, d in zip(fig.frames[0].traces, fig.frames[0].data)}
     star = next(k for k, t in enumerate(fig.data) if t.name == "lowest validation loss")

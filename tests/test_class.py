@@ -75,7 +75,7 @@ def test_sessions_showing_the_same_finished_chart_share_one_replay():
 
     first, second = layout.replay(finished(), 20, False), layout.replay(finished(), 20, False)
     assert first is second
-    built = charts.animated(*charts.cut_frames(finished(), 20))
+    built = charts.replay(finished(), 20)
     assert pio.to_json(first, validate=False) == pio.to_json(built, validate=False)
     assert len(first.frames) == 20
     assert layout.replay(finished(), 20, True) is not first  # presenter mode: another figure

@@ -73,8 +73,8 @@ def every_figure(presenter: bool) -> dict[str, dict]:
                                       "validation loss (mean of the last 3 epochs)", best_columns=[0, 1, 1, 2],
                                       guide_rates=[0.001, 0.004, 0.016, 0.064], presenter=presenter)
     return {"curves": final.to_plotly_json(),
-            "replay": charts.animated(*charts.cut_frames(final, 20), presenter=presenter).to_plotly_json(),
-            "epochs": charts.animated(*charts.cut_frames(epochs, 20), presenter=presenter).to_plotly_json(),
+            "replay": charts.replay(final, 20, presenter=presenter).to_plotly_json(),
+            "epochs": charts.replay(epochs, 20, presenter=presenter).to_plotly_json(),
             "updates": charts.update_loss_figure(groups, presenter=presenter).to_plotly_json(),
             "grid": grid.to_plotly_json()}
 

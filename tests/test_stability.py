@@ -141,7 +141,7 @@ def test_sentences_and_figure_of_real_runs(tiny_dataset):
     assert len(figure.data) == 6 and len(figure.frames) == 40
     assert figure.layout.yaxis2.type == "log" and list(figure.data[2].y) == [20.0, 20.0]
     np.testing.assert_allclose(np.asarray(figure.data[0].y, float), runs[0].losses, rtol=1e-6)
-    valley = valley_figure(1.5)
+    valley = valley_figure()  # the same picture for every λ: x_t = (1 − lr·λ)ᵗ at lr = 2.1/λ
     np.testing.assert_allclose(valley.data[5].x, analysis.valley_iterates(1.5, 2.1 / 1.5, steps=5))
 
 

@@ -5,7 +5,7 @@ updates: per-update loss · grid: batch x learning-rate heatmap · range_test ·
 animation: replay frames in the browser.
 """
 
-from dlviz.charts.animation import animated, cut_frames
+from dlviz.charts.animation import replay
 from dlviz.charts.curves import Marks, curves_figure, epochs_figure, group_runs
 from dlviz.charts.grid import grid_heatmap_figure, lr_axis_position, outcome_heatmap
 from dlviz.charts.range_test import range_band_figure

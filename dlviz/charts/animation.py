@@ -1,9 +1,9 @@
 """Replay in the browser: plotly `frames` with ▶ Play / ❚❚ Pause buttons and a slider (no Python loop, no blocked
-page). `cut_frames` cuts a finished figure at a few epochs; `animated` makes one figure of them."""
+page). A frame does not resend the curves: it moves a curtain, a rectangle in the plot's background colour over
+every x beyond the frame's epoch, and hides the finished run's marks until the last frame. The figure a replay adds
+to costs about as much to build and send as the finished figure alone (bench/charts_cost.py)."""
 
 from __future__ import annotations
-
-from typing import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -12,73 +12,62 @@ from dlviz.charts import style
 from dlviz.charts.curves import FINAL
 
 _MAX_FRAMES = 40
-_KEYS = ("x", "y", "text", "customdata")  # what a frame changes of a trace
+_KEYS = ("x", "y", "text", "customdata")  # what the last frame gives back to a mark
 
 
-def cut_frames(final: go.Figure, epochs: int) -> tuple[list, list[str]]:
-    """Replay frames cut from a finished figure (`curves_figure`, `epochs_figure`, `stability.stability_figure`).
-
-    Frame e keeps each epoch-indexed trace's points up to epoch e (the trace's `meta` is its x units per epoch) and
-    empties the marks of the finished run (`meta == FINAL`); a trace without `meta` stays as it is.
-
-    Args:
-        final: the finished figure.
-        epochs: the epochs (or steps) trained: frames at up to 40 of them, evenly spread, the last one last.
-    Returns:
-        (frames, labels): a `{"data", "layout"}` dict per epoch (None for a trace left as it is), then `final`
-        itself; one slider label per frame ("epoch 5"). For `animated`."""
+def _stops(scales: set, epochs: int, unit: str, log_x: bool) -> tuple[list[float], list[str]]:
+    """Where each frame's curtain starts (x units) and its slider label."""
     shown = list(range(1, epochs + 1)) if epochs <= _MAX_FRAMES else \
         sorted({round(v) for v in np.linspace(1, epochs, _MAX_FRAMES)})
-    cut = []
-    for t in final.data:
-        arrays = {key: np.asarray(t[key], dtype=object if key in ("text", "customdata") else None)
-                  for key in _KEYS if t[key] is not None} if t.meta not in (None, FINAL) else {}
-        cut.append((t, arrays, arrays["x"].astype(np.float64) / t.meta if arrays else None))
-    empty = {"type": "scatter", "x": [], "y": []}
-    frames = [{"data": [None if t.meta is None else empty if t.meta == FINAL else
-                        {"type": t.type, **{key: value[epoch <= e + 1e-9].tolist() if value.dtype == object
-                                            else value[epoch <= e + 1e-9] for key, value in arrays.items()}}
-                        for t, arrays, epoch in cut], "layout": {"shapes": []}} for e in shown[:-1]]
-    return frames + [final], [f"epoch {e}" for e in shown]
+    if len(scales) == 1:  # one x unit per epoch for every curve: the frames stop at epochs
+        scale = scales.pop()
+        return [e * scale for e in shown], [f"{unit} {e}" for e in shown]
+    # Curves with x units of their own per epoch (weight updates: each batch size's updates per epoch): the frames
+    # stop at the same number of updates for every curve, evenly spread along the axis as drawn.
+    top = max(scales) * epochs
+    spread = np.geomspace(min(scales), top, len(shown)) if log_x else np.linspace(top / len(shown), top, len(shown))
+    stops = sorted({round(float(v)) for v in spread})
+    return stops, [f"update {s:,}" for s in stops]
 
 
-def animated(frames: Sequence, frame_labels: Sequence[str], *, frame_ms: int = 120,
-             presenter: bool = False) -> go.Figure:
-    """One figure that replays `frames` in the browser: plotly frames, ▶ Play (from the start) and ❚❚ Pause buttons
-    and a slider labelled with `frame_labels`, in a strip under the x-axis title. It opens on the last frame (the
-    finished figure with its marks; earlier frames hide its shapes), every axis without a range of its own fixed to
-    one that holds all frames.
+def replay(final: go.Figure, epochs: int, *, unit: str = "epoch", frame_ms: int = 120,
+           presenter: bool = False) -> go.Figure:
+    """Make a finished figure (`curves_figure`, `epochs_figure`, `stability.stability_figure`) replay its training in
+    the browser: ▶ Play (from the start) and ❚❚ Pause buttons and a slider labelled "epoch 5", in a strip under the
+    x-axis title. It opens on the finished figure with its marks.
+
+    Frame e draws a curtain in the plot's background colour over every x beyond epoch e on each panel with
+    epoch-indexed traces (their `meta` is their x units per epoch), and hides the finished run's marks (traces with
+    `meta == FINAL`, and the layout's shapes) until the last frame. Traces without `meta` stay as they are. When the
+    traces' x units per epoch differ (the weight-updates axis), the frames stop at the same number of updates for
+    every trace ("update 1,200"). Every axis without a range of its own is fixed to one that holds the finished
+    figure, so nothing moves while the curtain does.
 
     Args:
-        frames: `cut_frames` output: one dict per frame, the finished figure last.
-        frame_labels: one per frame ("epoch 5"), shown above the slider.
-        frame_ms: each frame's time on ▶ Play; presenter: presenter mode's sizes.
+        final: the finished figure, changed in place: its layout gets the controls, fixed ranges and frames.
+        epochs: the epochs (or steps) trained: frames at up to 40 of them, evenly spread, the last one last.
+        unit: what the slider calls an epoch ("step" for full-batch runs); frame_ms: each frame's time on ▶ Play;
+            presenter: presenter mode's sizes.
     Returns:
-        The figure (a new one: the finished figure is not changed).
+        `final`.
     Raises:
-        ValueError: no frames, not one label per frame, or no figure last."""
-    if not frames or len(frames) != len(frame_labels) or not isinstance(frames[-1], go.Figure):
-        raise ValueError(f"animated needs one label per frame and a figure last; got {len(frames)} frames, "
-                         f"{len(frame_labels)} labels")
-    s, final = style.sizes(presenter), frames[-1]
-    changed = [k for k, t in enumerate(final.data) if t.meta is not None]
-    layout = final.layout.to_plotly_json()
+        ValueError: no epoch-indexed trace, or `epochs` < 1."""
+    indexed = [t for t in final.data if t.meta not in (None, FINAL)]
+    if not indexed or epochs < 1:
+        raise ValueError(f"replay needs an epoch-indexed trace and epochs >= 1; got {len(indexed)} and {epochs}")
+    s, layout = style.sizes(presenter), final.layout.to_plotly_json()
+    log_x = layout.get("xaxis", {}).get("type") == "log"
+    stops, labels = _stops({t.meta for t in indexed}, epochs, unit, log_x)
+    marks = [k for k, t in enumerate(final.data) if t.meta == FINAL]
     shapes = layout.get("shapes", [])
-    last = [{"type": t.type, **{key: t[key] for key in _KEYS if t[key] is not None}}
-            for t in (final.data[k] for k in changed)]
-    # Frames as dicts, validated once by the constructor (go.Frame objects set afterwards are validated twice).
-    built = [dict(name=str(i), traces=changed, data=[frame["data"][k] for k in changed],
-                  layout=dict(shapes=[dict(shape, visible=False) for shape in shapes]))
-             for i, frame in enumerate(frames[:-1])]
-    built.append(dict(name=str(len(built)), traces=changed, data=last, layout=dict(shapes=shapes)))
-    # Every axis without a range of its own holds the finished figure's points (each frame is a cut of it; a log
-    # axis' range is in log10 units).
+    # Every axis without a range of its own holds the finished figure's points (a log axis' range is in log10 units).
     points: dict[str, list] = {}
     for t in final.data:
         for key in ("x", "y"):
             if t[key] is not None:
                 points.setdefault(f"{key}axis{(t[key + 'axis'] or key)[1:]}", []).append(
                     np.asarray(t[key], dtype=np.float64).ravel())
+    fixed = {}
     for name, chunks in points.items():
         axis, values = layout.get(name, {}), np.concatenate(chunks)
         values = values[np.isfinite(values) & ((values > 0) if axis.get("type") == "log" else True)]
@@ -86,7 +75,27 @@ def animated(frames: Sequence, frame_labels: Sequence[str], *, frame_ms: int = 1
             values = np.log10(values) if axis.get("type") == "log" else values
             low, high = float(values.min()), float(values.max())
             pad = 0.05 * (high - low) if high > low else 0.5
-            layout[name] = dict(axis, range=[low - pad, high + pad], autorange=False)
+            fixed[name] = layout[name] = dict(axis, range=[low - pad, high + pad], autorange=False)
+    # One curtain per panel with epoch-indexed traces, from the frame's stop to the end of its x-axis (a shape's x
+    # is in data units on a log axis too), over the panel's whole height.
+    panels = sorted({(t.xaxis or "x", t.yaxis or "y") for t in indexed})
+    ends = {}
+    for x, _ in panels:
+        axis = layout[f"xaxis{x[1:]}"]
+        ends[x] = 10 ** axis["range"][1] if axis.get("type") == "log" else axis["range"][1]
+    background = layout.get("plot_bgcolor", "white")
+
+    def curtains(stop: float) -> list[dict]:
+        return [dict(type="rect", xref=x, yref=f"{y} domain", x0=stop, x1=ends[x], y0=0, y1=1, layer="above",
+                     fillcolor=background, line=dict(width=0)) for x, y in panels if stop < ends[x]]
+
+    hidden = [dict(shape, visible=False) for shape in shapes]
+    empty = [{"type": "scatter", "x": [], "y": []}] * len(marks)
+    frames = [dict(name=str(i), traces=marks, data=empty, layout=dict(shapes=hidden + curtains(stop)))
+              for i, stop in enumerate(stops[:-1])]
+    frames.append(dict(name=str(len(frames)), traces=marks, layout=dict(shapes=shapes),
+                       data=[{"type": final.data[k].type, **{key: final.data[k][key] for key in _KEYS
+                                                             if final.data[k][key] is not None}} for k in marks]))
     play = dict(frame=dict(duration=frame_ms, redraw=True), transition=dict(duration=0), fromcurrent=False,
                 mode="immediate")
     pause = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
@@ -95,8 +104,9 @@ def animated(frames: Sequence, frame_labels: Sequence[str], *, frame_ms: int = 1
     # the strip's top is converted from pixels.
     height, top, bottom = layout["height"], layout["margin"]["t"], layout["margin"]["b"]
     strip, y = round(2.6 * s.legend) + 14, -(bottom + 4) / max(100, height - top - bottom)
-    layout.update(
-        height=height + strip, margin=dict(layout["margin"], b=bottom + strip),
+    final.update_layout(
+        fixed, height=height + strip,
+        margin=dict(layout["margin"], b=bottom + strip),
         updatemenus=[dict(type="buttons", direction="left", showactive=False, x=0, xanchor="left", y=y,
                           yanchor="top", pad=dict(t=0, r=10), font=dict(size=s.legend),
                           buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
@@ -111,5 +121,6 @@ def animated(frames: Sequence, frame_labels: Sequence[str], *, frame_ms: int = 1
                                         xanchor="right", offset=4),
                       steps=[dict(label=label, method="animate",
                                   args=[[str(i)], dict(pause, frame=dict(duration=0, redraw=True))])
-                             for i, label in enumerate(frame_labels)])])
-    return go.Figure(data=final.data, layout=layout, frames=built)
+                             for i, label in enumerate(labels)])])
+    final.frames = frames
+    return final

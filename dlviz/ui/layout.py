@@ -135,15 +135,14 @@ FIGURES_KEPT = 16  # a replay, or a replayed panel, holds 1-2 MB of plotly objec
 
 
 def replay(figure: Any, epochs: int, presenter: bool) -> Any:
-    """`figure`'s browser replay (`charts.animated` of `charts.cut_frames`), shared by every session that shows the
-    same finished figure: a class following one link, or a page rerun after any click, builds it once (the most of
-    a page's run, bench/README.md) instead of once a visit. Keyed by the figure's JSON."""
+    """`figure`'s browser replay (`charts.replay`), shared by every session that shows the same finished figure: a
+    class following one link, or a page rerun after any click, builds it once. Keyed by the figure's JSON."""
     import plotly.io as pio
 
     from dlviz import charts
 
     return built_once(("replay", pio.to_json(figure, validate=False), epochs, presenter),
-                      lambda: charts.animated(*charts.cut_frames(figure, epochs), presenter=presenter))
+                      lambda: charts.replay(figure, epochs, presenter=presenter))
 
 
 def built_once(key: Hashable, build: Callable[[], Any]) -> Any:

@@ -80,6 +80,6 @@ def section(selection: Selection) -> None:
     plain = found if not adam else runs(selection, GD)  # the valley's curvature: the sharpness at the start
     if plain:
         curvature = float(plain[0].sharpness[0])
-        layout.plot(layout.built_once(("valley", curvature, presenter),
-                                      lambda: valley_figure(curvature, presenter=presenter)), "lr_stability_valley")
+        layout.plot(layout.built_once(("valley", presenter), lambda: valley_figure(presenter=presenter)),
+                    "lr_stability_valley")
         st.caption(valley_sentence(curvature))
