@@ -7,7 +7,7 @@ a fake one.
 
 from __future__ import annotations
 
-from dlviz.ui.sweep import LIVE_DRAW_SHARE, LIVE_REDRAW_SECONDS, Throttle, _waiting_text
+from dlviz.ui.sweep import LIVE_DRAW_SHARE, LIVE_FIRST_SECONDS, LIVE_REDRAW_SECONDS, Throttle, _waiting_text
 
 
 class FakeClock:
@@ -52,13 +52,14 @@ def test_the_waiting_text_says_the_place_in_line_and_the_wait():
     assert _waiting_text(9, 83.4, "5 runs").endswith("about 85 s.")  # in 5 s steps: fewer messages to the browser
 
 
-def test_a_held_throttle_is_not_due_until_the_hold_is_over():
+def test_live_curves_wait_for_the_jobs_own_first_seconds_not_its_time_in_line():
     clock = FakeClock()
-    throttle = Throttle(0.4, 0.05, clock)
-    throttle.hold(1.0)
-    clock.now = 0.99
+    throttle = Throttle(0.4, 0.05, clock, first=LIVE_FIRST_SECONDS)
+    clock.now = 40.0  # 40 s in line: the page asks only once its job runs
     assert not throttle.due()
-    clock.now = 1.0
+    clock.now = 40.0 + LIVE_FIRST_SECONDS - 0.01
+    assert not throttle.due()  # a sweep that trains in less than this shows its bar, then its final chart
+    clock.now = 40.0 + LIVE_FIRST_SECONDS
     assert throttle.due()
 
 

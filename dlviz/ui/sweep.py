@@ -76,8 +76,9 @@ def _waiting_text(position: int, seconds: float, label: str) -> str:
 
 @dataclass
 class Throttle:
-    """When to redraw something that costs time to draw: not before `min_seconds` after the last draw, and not before
-    the time since it would make drawing more than `share` of the time (a draw of d seconds waits d / share - d).
+    """When to redraw something that costs time to draw: not before `first` seconds after it is first asked (a job
+    that waited in line is asked once it runs), not before `min_seconds` after the last draw, and not before the time
+    since it would make drawing more than `share` of the time (a draw of d seconds waits d / share - d).
 
     >>> now = [0.0]
     >>> throttle = Throttle(0.4, 0.1, lambda: now[0])
@@ -93,14 +94,14 @@ class Throttle:
     min_seconds: float
     share: float
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
-    next_at: float = float("-inf")
+    first: float = 0.0
+    next_at: float | None = None
 
     def due(self) -> bool:
-        return self.clock() >= self.next_at
-
-    def hold(self, seconds: float) -> None:
-        """Nothing is due for `seconds` from now."""
-        self.next_at = self.clock() + seconds
+        now = self.clock()
+        if self.next_at is None:
+            self.next_at = now + self.first
+        return now >= self.next_at
 
     def drawn(self, started: float) -> None:
         """A draw that began at `started` (the same clock) is over."""
@@ -262,10 +263,9 @@ def train(selection: Selection, specs: Sequence[RunSpec],
     missing = [spec for spec in specs if found[spec] is None]
     if not missing:
         return [found[spec] for spec in specs]
-    curves = Throttle(LIVE_REDRAW_SECONDS, LIVE_DRAW_SHARE)
-    curves.hold(LIVE_FIRST_SECONDS)
+    curves = Throttle(LIVE_REDRAW_SECONDS, LIVE_DRAW_SHARE, first=LIVE_FIRST_SECONDS)
 
-    def on_progress(place: Place) -> None:
+    def on_progress(place: Place) -> None:  # called while the job runs (not while it waits in line)
         # No redraw at 100%: the finished chart follows at once.
         if (draw_partial is None or place.partial is None or place.fraction >= 1.0 or predict.hold_live_curves()
                 or not curves.due()):
