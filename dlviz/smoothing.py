@@ -27,7 +27,7 @@ def centred_mean(values: Sequence[float], window: int, *, ends: bool = True, ski
         return series.to_numpy()
     rolling = series.rolling(window, center=True, min_periods=1 if ends else window)
     mean = rolling.mean().to_numpy(copy=True)
-    if not skip_missing:
+    if not skip_missing and series.hasnans:
         missing = series.isna().astype(float).rolling(window, center=True, min_periods=1).max().to_numpy()
         mean[missing > 0] = np.nan
     return mean

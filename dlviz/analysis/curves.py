@@ -6,6 +6,7 @@ nats (the unit Keras reports)."""
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import NamedTuple, Sequence
@@ -41,12 +42,21 @@ def array(values: Sequence[float]) -> np.ndarray:
 
 
 def smoothed(values: Sequence[float]) -> np.ndarray:
-    """The centred 3-epoch mean of a per-epoch curve (`smoothing.centred_mean`).
+    """The centred 3-epoch mean of a per-epoch curve (`smoothing.centred_mean`), worked out once per curve (the
+    findings read each run's smoothed validation loss several times).
     Args:
         values: the curve, shape (epochs,).
     Returns:
-        float64, shape (epochs,): at the ends the mean of the two epochs there; NaN where a window holds NaN/inf."""
-    return centred_mean(values, SMOOTHING_WINDOW)
+        float64, shape (epochs,), read-only: at the ends the mean of the two epochs there; NaN where a window holds
+        NaN/inf."""
+    return _smoothed(tuple(map(float, values)))
+
+
+@functools.lru_cache(maxsize=1024)  # a class of 30 reads about 450 curves
+def _smoothed(values: tuple[float, ...]) -> np.ndarray:
+    curve = centred_mean(values, SMOOTHING_WINDOW)
+    curve.flags.writeable = False
+    return curve
 
 
 def tail_mean(values: Sequence[float], n: int = TAIL_EPOCHS) -> float:
