@@ -198,7 +198,7 @@ def curves_figure(groups: Groups, *, marks: Mapping[str, Marks] | None = None, m
         answers: False while a teacher hides the answers: no mark, key or hover that states a finding.
         presenter: presenter mode's sizes (`style.sizes`).
     Returns:
-        The figure, built in one call with its layout; `animation.cut_frames` cuts its replay (epoch-indexed traces
+        The figure, built in one call with its layout; `animation.replay` replays it (epoch-indexed traces
         carry their x units per epoch in `meta`, marks FINAL)."""
     marks = (marks or {}) if answers else {}
     s = style.sizes(presenter)
@@ -297,7 +297,7 @@ def epochs_figure(runs: Sequence[RunHistory], *, marks: Marks | None = None, sto
         answers: False while a teacher hides the answers: no mark and no EarlyStopping line (the stop stays).
         presenter: presenter mode's sizes; the panels are further apart, so "Accuracy" cannot reach the loss panel.
     Returns:
-        The figure (replay it with `animation.cut_frames`).
+        The figure (replay it with `animation.replay`).
     Raises:
         ValueError: no runs."""
     if not runs:

@@ -141,7 +141,7 @@ def surface_figure(landscape: Landscape, labels: Sequence[str], *, presenter: bo
                           yanchor="top", pad=dict(t=0, r=10), showactive=False, font=dict(size=s.legend),
                           buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
                                    dict(label="❚❚ Pause", method="animate", args=[[None], pause])])],
-        # As `charts.animated`: the step labels hidden (they overlap), the current one printed above the rail.
+        # As `charts.replay`: the step labels hidden (they overlap), the current one printed above the rail.
         sliders=[dict(active=len(times) - 1, x=0.3, len=0.7, xanchor="left", y=-controls_top / plot_px,
                       yanchor="top", pad=dict(t=0, b=0), font=dict(size=s.smallest, color="rgba(0,0,0,0)"),
                       ticklen=0, minorticklen=0, currentvalue=dict(prefix="epoch ", visible=True, offset=4,

@@ -16,7 +16,7 @@ from dlviz.text.format import format_lr
 
 
 def stability_figure(runs: Sequence, *, adam: bool = False, presenter: bool = False) -> go.Figure:
-    """The edge of stability (Cohen et al. 2021, 2022), replayed step by step (`animation.animated`): each run's
+    """The edge of stability (Cohen et al. 2021, 2022), replayed step by step (`animation.replay`): each run's
     training loss per full-batch step (left) and its sharpness, the Hessian's top eigenvalue (right, log axis),
     against its own threshold (dashed, same colour): 2/lr, or with `adam` the preconditioned sharpness against 38/lr.
 

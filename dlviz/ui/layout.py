@@ -131,7 +131,7 @@ def final_chart(chart: LiveChart, figure: Any, epochs: int) -> None:
     chart.show(replay(figure, epochs, presenter()) if epochs > 1 else figure)
 
 
-FIGURES_KEPT = 16  # a replay, or a replayed panel, holds 1-2 MB of plotly objects
+FIGURES_KEPT = 16  # a replay holds little more than its finished figure (its frames move a curtain)
 
 
 def replay(figure: Any, epochs: int, presenter: bool) -> Any:
