@@ -1,6 +1,6 @@
 """Benchmark: a class on one small server, measured as Community Cloud serves it (issue 25).
 
-    python bench/class.py --visitors 30      # about 3-5 minutes here
+    python bench/class.py --visitors 30      # about 8-10 minutes here
     python bench/class.py --visitors 5       # a smaller run
 
 Run it under the shared lock: `flock /tmp/dlviz-bench.lock python bench/class.py --visitors 30`.
@@ -20,7 +20,9 @@ server's side and the browser's CPU does not count.
    pages over minutes, so the requests reach the server spread out.
 3. The shared link: the same visitors all follow one link nobody opened before: each of its jobs must train once.
 4. Back to back: the class's jobs (each seed's sweep and full-batch runs) trained one after another in this process,
-   pinned to core 0, after one untimed warm-up of each: the plain approach, the same training without pages.
+   pinned to core 0, after one untimed warm-up of each: the plain approach, the same training without pages. It runs
+   before the class and again after it, and the class is compared with the mean of the two (a shared machine's
+   speed drifts by 10% and more over the minutes between them).
 
 Printed: each request's wait (arrival to result, at the server) against its place in line: the jobs ahead of it when
 it arrived plus its own, each at its kind's time per job at the server in this class (start to result: the time per
@@ -225,6 +227,7 @@ def main() -> None:
     step = settings.SEEDS.default
     seeds = [FIRST_SEED + step * n for n in range(args.visitors)]
     load_before = os.getloadavg()
+    plain_before = back_to_back(seeds)
     folder = Path(tempfile.mkdtemp(prefix="dlviz-class-"))
     timing = folder / "timing.jsonl"
     os.environ["DLVIZ_TIMING_LOG"] = str(timing)
@@ -245,7 +248,9 @@ def main() -> None:
     trained_keys = {x["key"] for x in class_lines}
     unlogged = {x["key"] for x in class_round if x["start"] is None and x["key"] not in trained_keys}
     shared_lines = [x for x in requests if x["arrival"] >= figures["shared_start"]]
-    seconds, sequential_cpu, workers_cpu = back_to_back(seeds)
+    plain_after = back_to_back(seeds)
+    seconds = {kind: (plain_before[0][kind] + plain_after[0][kind]) / 2 for kind in plain_before[0]}
+    sequential_cpu, workers_cpu = ((a + b) / 2 for a, b in zip(plain_before[1:], plain_after[1:]))
     sequential = sum(seconds.values())
     per_job = {kind: total / len(seeds) for kind, total in seconds.items()}
     per_sweep = per_job[SWEEP]
@@ -290,6 +295,8 @@ def main() -> None:
             print(f"{kind} waits at the server: median {statistics.median(kind_waits):.2f} s, worst "
                   f"{max(kind_waits):.2f} s; a job took {served[kind]:.3f} s at the server in the class, "
                   f"{per_job[kind]:.3f} s back to back")
+    print(f"back to back before the class {sum(plain_before[0].values()):.2f} s ({plain_before[1]:.1f} s CPU), after "
+          f"it {sum(plain_after[0].values()):.2f} s ({plain_after[1]:.1f} s CPU): the class is compared with the mean")
     print(f"server_total {total:.2f} s of waiting at the server; first arrival to last result {span:.2f} s")
     print(f"server CPU during the class {figures['class_cpu']:.1f} s ("
           + ", ".join(f"{kind} {seconds:.1f}" for kind, seconds in figures["by_thread"].items())
