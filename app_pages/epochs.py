@@ -54,8 +54,9 @@ if histories:
     if not predict.gate(found, Context.of(kinds.EPOCHS, histories, len(chosen.dataset.y_train))):
         st.stop()
     final = figure(histories, found)
-    layout.final_chart(chart, final, history.epochs_run)
-    st.caption(teaching.epochs_chart_caption(final, history.updates_per_epoch, len(histories)))
+    caption = teaching.epochs_chart_caption(final, history.updates_per_epoch, len(histories))
+    layout.final_chart(chart, final, history.epochs_run)  # `final` becomes the shared replay: read it before
+    st.caption(caption)
     at = min(stop, history.epochs_run)
     seeds_note = f" (mean of {len(histories)} seeds)" if len(histories) > 1 else None
 

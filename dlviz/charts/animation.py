@@ -20,7 +20,7 @@ def _stops(scales: set, epochs: int, unit: str, log_x: bool) -> tuple[list[float
     shown = list(range(1, epochs + 1)) if epochs <= _MAX_FRAMES else \
         sorted({round(v) for v in np.linspace(1, epochs, _MAX_FRAMES)})
     if len(scales) == 1:  # one x unit per epoch for every curve: the frames stop at epochs
-        scale = scales.pop()
+        (scale,) = scales
         return [e * scale for e in shown], [f"{unit} {e}" for e in shown]
     # Curves with x units of their own per epoch (weight updates: each batch size's updates per epoch): the frames
     # stop at the same number of updates for every curve, evenly spread along the axis as drawn.

@@ -127,7 +127,7 @@ def number_table(columns: dict[str, Sequence]) -> None:
 
 def final_chart(chart: LiveChart, figure: Any, epochs: int) -> None:
     """Show a sweep's finished figure as its browser replay: ▶ Play / ❚❚ Pause and an epoch slider (plotly frames),
-    opening on the finished chart with its marks."""
+    opening on the finished chart with its marks. `figure` is handed over (`replay`)."""
     chart.show(replay(figure, epochs, presenter()) if epochs > 1 else figure)
 
 
@@ -136,7 +136,8 @@ FIGURES_KEPT = 16  # a replay holds little more than its finished figure (its fr
 
 def replay(figure: Any, epochs: int, presenter: bool) -> Any:
     """`figure`'s browser replay (`charts.replay`), shared by every session that shows the same finished figure: a
-    class following one link, or a page rerun after any click, builds it once. Keyed by the figure's JSON."""
+    class following one link, or a page rerun after any click, builds it once. Keyed by the figure's JSON. The first
+    to ask hands its `figure` over (the replay is made in it): the caller reads nothing of it afterwards."""
     import plotly.io as pio
 
     from dlviz import charts
