@@ -221,9 +221,12 @@ def test_replay_moves_a_curtain_slider_and_fixed_axes(groups):
     assert [b.label for b in fig.layout.updatemenus[0].buttons] == ["▶ Play", "❚❚ Pause"]
     assert fig.layout.yaxis.autorange is False and fig.layout.yaxis.range is not None
     assert list(fig.layout.xaxis.range) == [0, 100]
-    # A frame sends no curve again: a curtain in the plot's colour from its epoch to the axis' end, over the panel.
+    # A frame sends no curve again: a curtain in the plot's colour from its epoch to past the axis' end (by 1% of the
+    # axis, over the last gridline), over the panel; no hover reads the values under it until the last frame.
     curtain = [s for s in fig.frames[0].layout.shapes if s.visible is not False]
-    assert [(c.x0, c.x1, c.yref, c.layer, c.fillcolor) for c in curtain] == [(1, 100, "y domain", "above", "white")]
+    assert [(c.x0, c.x1, c.yref, c.layer, c.fillcolor) for c in curtain] == [(1, 101, "y domain", "above", "white")]
+    assert {f.layout.hovermode for f in fig.frames[:-1]} == {False}
+    assert fig.frames[-1].layout.hovermode == fig.layout.hovermode == "closest"
     assert [s.x0 for f in fig.frames[:-1] for s in f.layout.shapes if s.visible is not False][-1] == 97
     assert all(d.x is None or len(d.x) == 0 for f in fig.frames[:-1] for d in f.data)  # marks only, emptied
     assert not [s for s in fig.frames[-1].layout.shapes if s.type == "rect" and s.layer == "above"]

@@ -37,8 +37,9 @@ def replay(final: go.Figure, epochs: int, *, unit: str = "epoch", frame_ms: int 
     x-axis title. It opens on the finished figure with its marks.
 
     Frame e draws a curtain in the plot's background colour over every x beyond epoch e on each panel with
-    epoch-indexed traces (their `meta` is their x units per epoch), and hides the finished run's marks (traces with
-    `meta == FINAL`, and the layout's shapes) until the last frame. Traces without `meta` stay as they are. When the
+    epoch-indexed traces (their `meta` is their x units per epoch), turns hover off (a hover would read the values
+    under the curtain), and hides the finished run's marks (traces with `meta == FINAL`, and the layout's shapes)
+    until the last frame, which restores the figure's hover mode. Traces without `meta` stay as they are. When the
     traces' x units per epoch differ (the weight-updates axis), the frames stop at the same number of updates for
     every trace ("update 1,200"). Every axis without a range of its own is fixed to one that holds the finished
     figure, so nothing moves while the curtain does.
@@ -76,13 +77,15 @@ def replay(final: go.Figure, epochs: int, *, unit: str = "epoch", frame_ms: int 
             low, high = float(values.min()), float(values.max())
             pad = 0.05 * (high - low) if high > low else 0.5
             fixed[name] = layout[name] = dict(axis, range=[low - pad, high + pad], autorange=False)
-    # One curtain per panel with epoch-indexed traces, from the frame's stop to the end of its x-axis (a shape's x
-    # is in data units on a log axis too), over the panel's whole height.
+    # One curtain per panel with epoch-indexed traces, from the frame's stop to past the end of its x-axis (by 1% of
+    # its span, so the last gridline is covered too; plotly clips a shape to its panel), over the panel's whole
+    # height. A shape's x is in data units on a log axis too.
     panels = sorted({(t.xaxis or "x", t.yaxis or "y") for t in indexed})
     ends = {}
     for x, _ in panels:
         axis = layout[f"xaxis{x[1:]}"]
-        ends[x] = 10 ** axis["range"][1] if axis.get("type") == "log" else axis["range"][1]
+        low, high = axis["range"]
+        ends[x] = 10 ** (high + 0.01 * (high - low)) if axis.get("type") == "log" else high + 0.01 * (high - low)
     background = layout.get("plot_bgcolor", "white")
 
     def curtains(stop: float) -> list[dict]:
@@ -91,9 +94,10 @@ def replay(final: go.Figure, epochs: int, *, unit: str = "epoch", frame_ms: int 
 
     hidden = [dict(shape, visible=False) for shape in shapes]
     empty = [{"type": "scatter", "x": [], "y": []}] * len(marks)
-    frames = [dict(name=str(i), traces=marks, data=empty, layout=dict(shapes=hidden + curtains(stop)))
-              for i, stop in enumerate(stops[:-1])]
-    frames.append(dict(name=str(len(frames)), traces=marks, layout=dict(shapes=shapes),
+    frames = [dict(name=str(i), traces=marks, data=empty,
+                   layout=dict(shapes=hidden + curtains(stop), hovermode=False)) for i, stop in enumerate(stops[:-1])]
+    frames.append(dict(name=str(len(frames)), traces=marks,
+                       layout=dict(shapes=shapes, hovermode=layout.get("hovermode", "closest")),
                        data=[{"type": final.data[k].type, **{key: final.data[k][key] for key in _KEYS
                                                              if final.data[k][key] is not None}} for k in marks]))
     play = dict(frame=dict(duration=frame_ms, redraw=True), transition=dict(duration=0), fromcurrent=False,
