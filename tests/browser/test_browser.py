@@ -277,3 +277,29 @@ def test_upload_a_csv_then_a_bad_file(new_page, tmp_path):
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.get_by_test_id("stMain").get_by_test_id("stAlertContentError").count() == 0
     assert [n.split(" — ")[0] for n in charts(page)[0]["legend"] if n.startswith("lr ")] == ["lr 0.01", "lr 0.1"]
+
+
+def hovered_heights(page, chart) -> int:
+    """Of 24 heights along the vertical at 80% of the chart's plot area, how many show a hover label."""
+    box = chart.locator(".nsewdrag").first.bounding_box()
+    found = 0
+    for k in range(4, 97, 4):
+        page.mouse.move(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * k / 100)
+        page.wait_for_timeout(150)
+        found += chart.locator(".hoverlayer .hovertext").count() > 0
+    page.mouse.move(1, 1)
+    return found
+
+
+def test_a_replay_hovers_no_value_under_its_curtain(new_page):
+    """Mid-replay the curves beyond the frame's epoch are under the curtain: no hover reads them; the last frame
+    hovers again. Frames are chosen on the slider's rail."""
+    page = new_page("/learning_rate")
+    chart = page.locator(".js-plotly-plot").first
+    chart.scroll_into_view_if_needed()
+    assert hovered_heights(page, chart) > 0  # the finished figure: its curves' values
+    rail = chart.locator(".slider-rail-rect").first.bounding_box()
+    for at, hovers in ((0.15, False), (0.999, True)):
+        page.mouse.click(rail["x"] + rail["width"] * at, rail["y"] + rail["height"] / 2)
+        page.wait_for_timeout(500)
+        assert (hovered_heights(page, chart) > 0) is hovers, at
