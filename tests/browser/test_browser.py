@@ -1,6 +1,7 @@
 """What a person sees in a real browser: every page draws, a link reproduces a view, a bad link says so, the
-controls show what ran, log axes read as values, downloads give CSV files. Small settings come through the URL so
-that training stays short; every test is a new visitor on the one shared server.
+controls show what ran, log axes read as values, downloads give CSV files, a replay hovers nothing under its
+curtain. Small settings come through the URL so that training stays short; every test is a new visitor on the one
+shared server.
 """
 
 from __future__ import annotations
