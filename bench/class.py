@@ -28,8 +28,8 @@ Printed: each request's wait (arrival to result, at the server) against its plac
 it arrived plus its own, at the times they took at the server (start to result; the running one's rest); fair = first
 come, first served (no job that arrived later started earlier) and every wait within one sweep's time of that
 (nobody passed over, no time lost in line). Beside it, not judged: the same place in line at the class's mean time
-per job of each kind (a sum of 29 jobs' times varies by more than one sweep, so this reading fails by chance) and at
-back-to-back times (how much slower the class served each job is the ratios' business). server_total = the time during
+per job of each kind (the jobs' times spread and drift during a class, so this reading can fail with every job
+served in order) and at back-to-back times (how much slower the class served each job is the ratios' business). server_total = the time during
 which at least one request of the class waited at the server (the first arrival to the last result, less any time
 the server sat idle before the next request arrived); ratio = server_total / back_to_back; server_cpu_ratio = the
 server's CPU seconds during the class / the back-to-back process's for the same jobs. The last line is exactly
@@ -259,8 +259,9 @@ def main() -> None:
     # Ahead at arrival: the class's jobs whose result had not come yet and that started before. Fair: first come,
     # first served (no job that arrived later started earlier) and no time lost in line: every wait within one
     # sweep's time of the work ahead of it at the server (the times those jobs took there, the running one's rest)
-    # plus its own. Printed beside it, not judged: the same at the class's mean time per job of each kind (a sum of
-    # 29 jobs' times varies by more than one sweep) and at back-to-back times (the ratios judge the slowdown).
+    # plus its own. Printed beside it, not judged: the same at the class's mean time per job of each kind (the jobs'
+    # times spread and drift, so it can fail with every job in order) and at back-to-back times (the ratios judge
+    # the slowdown).
     served = {kind: statistics.mean([x["end"] - x["start"] for x in class_lines if job_kind(x) == kind] or [math.nan])
               for kind in per_job}
     waits, unfair, within_mean, within_back_to_back = [], [], 0, 0
