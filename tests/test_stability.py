@@ -222,3 +222,26 @@ def test_an_uploaded_csv_gets_the_section_valley_and_range_interval():
     assert any(t.startswith("Full-batch gradient descent") for t in titles)
     assert any(t.startswith("One valley") for t in titles) and any(t.startswith("Learning-rate range") for t in titles)
     assert any(c.value.startswith("Suggested: between learning rate") for c in at.caption)
+
+
+def test_the_adam_view_trains_no_gradient_descent_runs_for_the_valley():
+    """λ in the valley's caption is the gradient-descent runs' sharpness at the start: the Adam view states the rule
+    without a number rather than training five more runs (its own runs measure the preconditioned sharpness); the
+    gradient-descent view quotes its measured λ."""
+    from dlviz.data import load_builtin
+    from dlviz.runs import ADAM, GD, stability_specs
+    from dlviz.text.stability import valley_sentence
+    from dlviz.ui.sweep import trainer
+    from tests.support import open_page
+
+    fingerprint = load_builtin("practice", max_rows=500).fingerprint  # a seed no other test trains: nothing stored
+    at = open_page("app_pages/learning_rate.py", lr_opt="adam", rows="500", seed="611", seeds="1", lrs=["0.01"],
+                   lr_epochs="2")
+    assert trainer().get(stability_specs(fingerprint, ADAM, 611)) is not None  # the Adam view trained its runs ...
+    assert trainer().get(stability_specs(fingerprint, GD, 611)) is None  # ... and no gradient-descent run
+    valley = next(c.value for c in at.caption if c.value.startswith("On a valley"))
+    assert "λ = " not in valley and "The gradient-descent view measures λ" in valley
+    at.radio(key="lr_opt").set_value(GD).run()
+    assert not at.exception
+    valley = next(c.value for c in at.caption if c.value.startswith("On a valley"))
+    assert valley == valley_sentence(float(trainer().get(stability_specs(fingerprint, GD, 611))[0].sharpness[0]))

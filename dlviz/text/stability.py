@@ -52,8 +52,14 @@ def regime_sentence(regime: Regime, adam: bool = False) -> str:
                    "(beyond the catapult's range).")
 
 
-def valley_sentence(curvature: float) -> str:
-    """The 1-D rule with the page's measured curvature."""
+def valley_sentence(curvature: float | None) -> str:
+    """The 1-D rule, with the page's measured curvature λ (the sharpness at the model's start, measured by the
+    gradient-descent runs), or without a number (None: the Adam view, whose runs measure the preconditioned
+    sharpness instead)."""
+    if curvature is None:
+        return ("On a valley f(x) = λx²/2 a step of lr moves x to (1 − lr·λ)·x: lr below 1/λ creeps down one side, "
+                "lr between 1/λ and 2/λ overshoots the bottom each step but closes in, and lr above 2/λ overshoots "
+                "further each step: it diverges. The gradient-descent view measures λ for this model.")
     return (f"On a valley f(x) = λx²/2 a step of lr moves x to (1 − lr·λ)·x. With λ = {_sharp(curvature)}, the "
             f"sharpness measured at the model's start, lr below 1/λ = {_sharp(1 / curvature)} creeps down one side, "
             f"lr between 1/λ and 2/λ = {_sharp(2 / curvature)} overshoots the bottom each step but closes in, and lr "
