@@ -57,13 +57,13 @@ def valley_sentence(curvature: float | None) -> str:
     gradient-descent runs), or without a number (None: the Adam view, whose runs measure the preconditioned
     sharpness instead)."""
     if curvature is None:
-        return ("On a valley f(x) = λx²/2 a step of lr moves x to (1 − lr·λ)·x: lr below 1/λ creeps down one side, "
-                "lr between 1/λ and 2/λ overshoots the bottom each step but closes in, and lr above 2/λ overshoots "
-                "further each step: it diverges. The gradient-descent view measures λ for this model.")
-    return (f"On a valley f(x) = λx²/2 a step of lr moves x to (1 − lr·λ)·x. With λ = {_sharp(curvature)}, the "
-            f"sharpness measured at the model's start, lr below 1/λ = {_sharp(1 / curvature)} creeps down one side, "
-            f"lr between 1/λ and 2/λ = {_sharp(2 / curvature)} overshoots the bottom each step but closes in, and lr "
-            f"above 2/λ overshoots further each step: it diverges.")
+        measured, one, two, tail = ":", "", "", " The gradient-descent view measures λ for this model."
+    else:
+        measured = f". With λ = {_sharp(curvature)}, the sharpness measured at the model's start,"
+        one, two, tail = f" = {_sharp(1 / curvature)}", f" = {_sharp(2 / curvature)}", ""
+    return (f"On a valley f(x) = λx²/2 a step of lr moves x to (1 − lr·λ)·x{measured} lr below 1/λ{one} creeps down "
+            f"one side, lr between 1/λ and 2/λ{two} overshoots the bottom each step but closes in, and lr above 2/λ "
+            f"overshoots further each step: it diverges.{tail}")
 
 
 def check_start_above(answer: Sequence[float], regimes: Sequence[Regime], context: Context) -> Verdict:
