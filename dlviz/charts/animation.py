@@ -85,7 +85,8 @@ def replay(final: go.Figure, epochs: int, *, unit: str = "epoch", frame_ms: int 
     for x, _ in panels:
         axis = layout[f"xaxis{x[1:]}"]
         low, high = axis["range"]
-        ends[x] = 10 ** (high + 0.01 * (high - low)) if axis.get("type") == "log" else high + 0.01 * (high - low)
+        past = high + 0.01 * (high - low)
+        ends[x] = 10 ** past if axis.get("type") == "log" else past
     background = layout.get("plot_bgcolor", "white")
 
     def curtains(stop: float) -> list[dict]:
