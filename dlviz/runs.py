@@ -1,9 +1,11 @@
-"""What a run is and what it produced, as plain data (`RunSpec`, `RunHistory`, `SweepProgress`, the stability runs):
-free of TensorFlow, so cached or shipped results are shown without paying for its import."""
+"""What a run is and what it produced, as plain data (`RunSpec`, `RunHistory`, `SweepProgress`, the stability runs, the
+range test's `FinderResult`): free of TensorFlow, so cached or shipped results, and results from the training process,
+are shown without paying for its import."""
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -227,3 +229,46 @@ def stability_specs(fingerprint: str, optimizer: str, seed: int, hidden_units: i
     return tuple(StabilitySpec(fingerprint, rate, optimizer, seed, hidden_units, STABILITY_STEPS[optimizer],
                                STABILITY_EVERY[optimizer])
                  for rate in STABILITY_RATES[optimizer])
+
+
+# The learning-rate range test (`dlviz.engine.lr_finder`): fastai's lr_find settings, except the start (1e-6: dlviz's
+# rates start at 1e-5) and 100 updates per decade instead of 100 in all: the moving average remembers ~50 updates, which at fastai's pace shifts the curve by three decades.
+# On the practice data, 200 updates put the minimum / 10 above 0.01 for two seeds of four; 700 kept it in 0.003-0.005.
+START_LR = 1e-6
+END_LR = 10.0
+UPDATES_PER_DECADE = 100
+# A tenth of the rate at the lowest smoothed loss (fastai's "minimum"; Smith's "an order of magnitude before the loss
+# is lowest"): it stayed within a decade of a real 20-epoch sweep's best, while fastai's steepest fall wandered
+# between 0.01 and 0.07 from seed to seed on this model's broad, noisy descent.
+SUGGESTION_RULE = "minimum / 10"
+
+
+class FinderError(ValueError):
+    """A range test dlviz refuses (an absurd setting), with a message for the user."""
+
+
+@dataclass
+class FinderResult:
+    """One seed's range test, as plain data (cheap to pickle and cache).
+    `learning_rates[i]` is the learning rate of update i and `losses[i]` the loss of its batch before that update
+    (as Keras and fastai record it); `smoothed` is their bias-corrected moving average. The arrays stop where the
+    loss blew up (that update included when its loss is finite)."""
+
+    learning_rates: np.ndarray
+    losses: np.ndarray
+    smoothed: np.ndarray
+    min_loss_lr: float           # where the smoothed loss is lowest
+    suggestion_rule: str = SUGGESTION_RULE
+
+    @property
+    def suggestion(self) -> float:
+        """A tenth of the learning rate at the lowest smoothed loss."""
+        return self.min_loss_lr / 10
+
+
+def default_updates() -> int:
+    """How many updates the range test makes by default.
+    Returns:
+        `UPDATES_PER_DECADE` for every decade from START_LR to END_LR."""
+    return int(round(UPDATES_PER_DECADE * math.log10(END_LR / START_LR)))
+

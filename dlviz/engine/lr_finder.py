@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -17,54 +16,15 @@ from dlviz.engine.kernels import adam_step, batch_steps, param_specs
 from dlviz.engine.model import initial_weights
 from dlviz.engine.runtime import TRAINING_LOCK, tf
 from dlviz.engine.sweep import epoch_orders
-from dlviz.runs import LESSON_BATCH_SIZE, LESSON_HIDDEN_UNITS
+from dlviz.runs import (END_LR, LESSON_BATCH_SIZE, LESSON_HIDDEN_UNITS, START_LR, FinderError, FinderResult,  # noqa: F401
+                        default_updates)
 from dlviz.smoothing import debiased_ema
 
-# fastai's lr_find settings, except the start (1e-6: dlviz's rates start at 1e-5) and 100 updates per decade instead
-# of 100 in all: the moving average remembers ~50 updates, which at fastai's pace shifts the curve by three decades.
-# On the practice data, 200 updates put the minimum / 10 above 0.01 for two seeds of four; 700 kept it in 0.003-0.005.
-START_LR = 1e-6
-END_LR = 10.0
-UPDATES_PER_DECADE = 100
 SMOOTHING = 0.98       # exponential moving average of the loss, bias-corrected (fastai's beta)
 BLOWUP_FACTOR = 4.0    # stop when the smoothed loss exceeds 4x its minimum so far (fastai's stop_div)
 CHUNK = 25             # updates per call of the traced function; the blow-up is checked between calls
 MIN_UPDATES = 10
 MAX_UPDATES = 2_000
-# A tenth of the rate at the lowest smoothed loss (fastai's "minimum"; Smith's "an order of magnitude before the loss
-# is lowest"): it stayed within a decade of a real 20-epoch sweep's best, while fastai's steepest fall wandered
-# between 0.01 and 0.07 from seed to seed on this model's broad, noisy descent.
-SUGGESTION_RULE = "minimum / 10"
-
-
-class FinderError(ValueError):
-    """A range test dlviz refuses (an absurd setting), with a message for the user."""
-
-
-@dataclass
-class FinderResult:
-    """One seed's range test, as plain data (cheap to pickle and cache).
-    `learning_rates[i]` is the learning rate of update i and `losses[i]` the loss of its batch before that update
-    (as Keras and fastai record it); `smoothed` is their bias-corrected moving average. The arrays stop where the
-    loss blew up (that update included when its loss is finite)."""
-
-    learning_rates: np.ndarray
-    losses: np.ndarray
-    smoothed: np.ndarray
-    min_loss_lr: float           # where the smoothed loss is lowest
-    suggestion_rule: str = SUGGESTION_RULE
-
-    @property
-    def suggestion(self) -> float:
-        """A tenth of the learning rate at the lowest smoothed loss."""
-        return self.min_loss_lr / 10
-
-
-def default_updates() -> int:
-    """How many updates the range test makes by default.
-    Returns:
-        `UPDATES_PER_DECADE` for every decade from START_LR to END_LR."""
-    return int(round(UPDATES_PER_DECADE * math.log10(END_LR / START_LR)))
 
 
 def _blowup_index(smoothed: np.ndarray, losses: np.ndarray) -> int | None:
