@@ -11,6 +11,7 @@ from dlviz.analysis.landscape import Landscape, landscape_frame
 from dlviz.charts.landscape import line_figure, surface_figure
 from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, LandscapeError, RunSpec
 from dlviz.text import landscape as words
+from dlviz import jobs
 from dlviz.engine.queue import sweep_work
 from dlviz.text.format import value_label
 from dlviz.ui import controls, layout, predict, sidebar
@@ -26,16 +27,8 @@ def loss_maps(fingerprint: str, specs: tuple[RunSpec, ...], dataset) -> tuple[La
     if all(view is not None for view in shipped):
         return shipped  # type: ignore[return-value]
 
-    def job(report):
-        from dlviz.engine.landscape import sweep_paths
-        from dlviz.surface import compute_landscape
-
-        paths = sweep_paths(dataset, specs)
-        report(0.5, "computing the map")
-        return tuple(compute_landscape(dataset, paths, zoom=zoom) for zoom in (True, False))
-
     work = 2 * sweep_work(specs, len(dataset.y_train))  # the map costs about as much as the paths' training
-    return run_job(("loss_maps", specs), job, work=work, label="loss map")
+    return run_job(("loss_maps", specs), jobs.loss_maps, dataset, specs, work=work, label="loss map")
 
 
 st.title("Where the steps go")

@@ -10,7 +10,7 @@ from pathlib import Path
 DLVIZ = Path(__file__).resolve().parents[1] / "dlviz"
 # A unit may import only units of a lower rank.
 RANK = {"runs": 0, "smoothing": 0, "data": 1, "analysis": 1, "text": 2, "engine": 2, "charts": 3, "settings": 3,
-        "surface": 3, "kinds": 4, "defaults": 5, "precomputed": 6, "ui": 7}
+        "surface": 3, "jobs": 4, "kinds": 4, "defaults": 5, "precomputed": 6, "ui": 7}
 ONLY = {"streamlit": "ui", "tensorflow": "engine", "keras": "engine"}
 
 

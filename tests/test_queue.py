@@ -7,13 +7,17 @@ one that only the jobs move, so the estimates are exact numbers.
 
 from __future__ import annotations
 
+import os
 import pickle
+import subprocess
+import sys
 import threading
 from concurrent.futures import CancelledError
+from pathlib import Path
 
 import pytest
 
-from dlviz.engine.queue import Cancelled, Trainer, sweep_work
+from dlviz.engine.queue import Cancelled, Trainer, TrainingProcess, sweep_work
 from dlviz.runs import RunSpec, TrainingError
 
 WAIT = 60.0  # seconds any event may take before a test fails instead of hanging
@@ -180,28 +184,64 @@ def test_the_store_keeps_the_most_recently_used_within_its_bytes_and_the_shipped
     assert trainer.get("default") == "shipped"
 
 
-def test_run_job_trains_once_and_serves_the_stored_result(monkeypatch):
+# Jobs for the training process: module-level, so that the child imports them by name (`tests.test_queue`).
+def counted(path: str, value, report):
+    with open(path, "a") as log:
+        log.write(f"{os.getpid()}\n")
+    report(1.0, "done")
+    return value
+
+
+def refused(path: str, report):
+    counted(path, None, report)
+    raise TrainingError("no")
+
+
+def reports_until_stopped(report):
+    report(0.5, "half", [1, 2])
+    while True:  # nothing else ends it: only the cancel that the server sends
+        report(0.5, "half", [1, 2])
+
+
+def dies(report):
+    os._exit(3)
+
+
+def test_run_job_trains_once_in_the_training_process_and_serves_the_stored_result(monkeypatch, tmp_path):
     from dlviz.ui import sweep
 
     monkeypatch.setattr(sweep, "trainer", lambda store=Trainer(): store)
-    calls: list[str] = []
+    log = tmp_path / "calls"
+    first = sweep.run_job(("map", "fingerprint"), counted, str(log), {"map": [1, 2, 3]}, work=10, label="loss map")
+    second = sweep.run_job(("map", "fingerprint"), counted, str(log), {"map": [1, 2, 3]}, work=10, label="loss map")
+    assert first == {"map": [1, 2, 3]} and second is first
+    pids = log.read_text().split()
+    assert len(pids) == 1 and pids[0] != str(os.getpid())  # trained once, in another process
+    assert sweep.run_job(("bad",), refused, str(log), work=1, label="x") is None
+    assert sweep.run_job(("bad",), refused, str(log), work=1, label="x") is None
+    assert len(log.read_text().split()) == 3  # a failure is not stored
 
-    def job(report):
-        calls.append("trained")
-        report(1.0, "done")
-        return {"map": [1, 2, 3]}
 
-    first = sweep.run_job(("map", "fingerprint"), job, work=10, label="loss map")
-    second = sweep.run_job(("map", "fingerprint"), job, work=10, label="loss map")
-    assert first == {"map": [1, 2, 3]} and second is first and calls == ["trained"]
+def test_the_training_process_relays_progress_errors_and_cancels_and_survives_a_death(tmp_path):
+    process, reports = TrainingProcess(), []
+    assert process(counted, (str(tmp_path / "log"), "value"), lambda *a: reports.append(a)) == "value"
+    assert reports == [(1.0, "done", None)]
+    with pytest.raises(TrainingError, match="no"):  # the job's own error, its class and message
+        process(refused, (str(tmp_path / "log"),), lambda *a: None)
 
-    def refused(report):
-        calls.append("refused")
-        raise TrainingError("no")
+    def stop(fraction, message, partial):
+        reports.append((fraction, message, partial))
+        raise Cancelled("nobody waits")
 
-    assert sweep.run_job(("bad",), refused, work=1, label="x") is None
-    assert sweep.run_job(("bad",), refused, work=1, label="x") is None
-    assert calls == ["trained", "refused", "refused"]  # a failure is not stored
+    with pytest.raises(Cancelled):
+        process(reports_until_stopped, (), stop)
+    assert reports[-1] == (0.5, "half", [1, 2])
+    with pytest.raises(TrainingError, match="training process stopped"):
+        process(dies, (), lambda *a: None)
+    assert process(counted, (str(tmp_path / "log"), 7), lambda *a: None) == 7  # a new process took over
+    with pytest.raises(Exception):  # a job that does not pickle fails here, before it reaches the process
+        process(lambda report: None, (), lambda *a: None)
+    assert process(counted, (str(tmp_path / "log"), 8), lambda *a: None) == 8
 
 
 def test_sweep_work_counts_stacked_lanes_at_a_quarter_step():
@@ -231,3 +271,20 @@ def test_the_store_is_safe_to_share_between_threads():
         thread.join(WAIT)
     assert not bad and trainer.stored_bytes <= trainer.max_bytes
     assert sum(trainer.get(key) is not None for key in range(12)) == 5
+
+
+def test_pages_that_train_every_kind_of_job_leave_tensorflow_out_of_the_server():
+    """TensorFlow (and Keras, which Streamlit clears after every script run once imported) loads only in the training
+    process: a fresh interpreter opens the learning-rate page off its defaults (a sweep, the full-batch runs, the range
+    test) and the loss-surface page (its maps), and has neither module afterwards."""
+    code = """
+import sys
+from tests.support import figures, open_page
+at = open_page("app_pages/learning_rate.py", rows="300", seed="613", seeds="1", lrs=["0.01"], lr_epochs="2")
+at.toggle(key="lr_range_test").set_value(True).run()
+assert not at.exception and len(figures(at)) == 4, len(figures(at))
+at = open_page("app_pages/loss_surface.py", rows="300", seed="613", s_epochs="2")
+assert not at.exception and len(figures(at)) == 2, len(figures(at))
+assert "tensorflow" not in sys.modules and "keras" not in sys.modules
+"""
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1], timeout=600)

@@ -1,16 +1,22 @@
-"""One trainer per server process, and one store of finished results bounded in bytes. Streamlit runs each browser
-session in a thread of one process, and two trainings at once change each other's numbers (TensorFlow's global state
-and thread pools), so every training runs on the one worker of a `concurrent.futures.ThreadPoolExecutor(max_workers=1)`,
-which runs jobs one at a time in the order they were submitted. Here is what the executor does not do: a `Future` per
-key so that identical requests share one job, the sessions waiting for each job (a session's new request leaves its
-earlier one, which `Future.cancel()` drops if it is still queued and nobody else waits), a place in line and an
-estimated wait, and the store. Plain Python: no Streamlit, no TensorFlow (`dlviz.ui.sweep.run_job` is the pages' side).
+"""One trainer per server process, one process that trains, and one store of finished results bounded in bytes.
+Streamlit runs each browser session in a thread of one process, and two trainings at once change each other's numbers
+(TensorFlow's global state and thread pools), so every job runs on the one worker of a
+`concurrent.futures.ThreadPoolExecutor(max_workers=1)`, which runs jobs one at a time in the order they were submitted,
+and a job that trains hands its work to `TrainingProcess` (TensorFlow is never imported in the server). Here is what
+the executors do not do: a `Future` per key so that identical requests share one job, the sessions waiting for each job
+(a session's new request leaves its earlier one, which `Future.cancel()` drops if it is still queued and nobody else
+waits), a place in line and an estimated wait, progress from the training process, and the store. No Streamlit, no
+TensorFlow (`dlviz.ui.sweep.run_job` is the pages' side, `dlviz.jobs` what the training process runs).
 """
 
 from __future__ import annotations
 
+import os
 import pickle
+import queue
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from collections import OrderedDict, deque
@@ -18,13 +24,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Mapping, Sequence
 
-from dlviz.runs import LESSON_HIDDEN_UNITS, RunSpec, updates_per_epoch
+from dlviz.runs import LESSON_HIDDEN_UNITS, RunSpec, TrainingError, updates_per_epoch
 
 # The sweep engine trains the values of a sweep that differ only in learning rate and seed as stacked lanes of one
 # step; each lane after the first adds about a quarter of a one-lane step. Work is counted in one-lane steps.
 EXTRA_LANE_COST = 0.25
 SECONDS_PER_STEP = 2e-4  # the speed assumed until a job has finished here
 SPEED_WINDOW = 8  # finished jobs whose measured speed the estimate uses (their median)
+PROGRESS_SECONDS = 0.25  # the training process sends progress at most this often (a page reads it every 0.5 s)
 
 Report = Callable[..., None]  # report(fraction, message, partial=None)
 
@@ -211,3 +218,115 @@ class Trainer:
                 for session in job.sessions:
                     if self._by_session.get(session) is job:
                         del self._by_session[session]
+
+
+class TrainingProcess:
+    """Runs jobs in one child process of its own, one at a time, so that TensorFlow is imported there and never in
+    the server: Streamlit ends every script run of every session with `keras.backend.clear_session()` once Keras is
+    imported, which empties TensorFlow's kernel cache for the whole process while another session's job trains
+    (bench/clear_session.py). The child is `python -c "...serve()"` (`subprocess`), not `multiprocessing`: Streamlit
+    installs each script as `__main__`, which multiprocessing's children would run again. Jobs and their progress are
+    pickled over the child's standard input and output. Call it from one thread at a time (the `Trainer`'s worker).
+    """
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen | None = None
+        self._number = 0
+
+    def __call__(self, fn: Callable[..., Any], args: tuple, report: Report) -> Any:
+        """`fn(*args, report)` in the training process, its progress relayed to `report(fraction, message, partial)`.
+        Args:
+            fn: a module-level function (`dlviz.jobs`), pickled by name.
+            args: picklable arguments; the result must be picklable and import without TensorFlow.
+            report: called here with the job's progress, at most every `PROGRESS_SECONDS`; once it raises
+                `Cancelled`, the job stops at its next report.
+        Returns:
+            What `fn` returned.
+        Raises:
+            What `fn` raised (`Cancelled` once `report` raised it); `dlviz.runs.TrainingError` when the process died
+            (e.g. killed for its memory): the next job starts a new one."""
+        if self._process is None or self._process.poll() is not None:
+            self._process = subprocess.Popen([sys.executable, "-c", "from dlviz.engine.queue import serve; serve()"],
+                                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=_ROOT,
+                                             start_new_session=True)  # Ctrl-C stops the server; the child sees EOF
+        self._number += 1
+        number, cancelled = self._number, False
+        try:
+            # the job pickled apart, so that the child reads every message even if the job fails to unpickle there
+            _send(self._process.stdin, "job", number, pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL))
+            while True:
+                kind, of, payload = pickle.load(self._process.stdout)
+                if of != number:  # a cancelled job's last words
+                    continue
+                if kind == "progress" and not cancelled:
+                    try:
+                        report(*payload)
+                    except Cancelled:
+                        cancelled = True
+                        _send(self._process.stdin, "cancel", number, None)
+                elif kind != "progress":
+                    if cancelled:
+                        raise Cancelled(f"Nobody waits for job {number} any more.")
+                    if kind == "error":
+                        raise payload
+                    return payload
+        except (EOFError, OSError, pickle.UnpicklingError) as exc:
+            self._process.kill()
+            self._process = None
+            raise TrainingError("The training process stopped (out of memory?). Change a setting or reload the page "
+                                "to train again.") from exc
+
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # where `dlviz` imports from
+
+
+def _send(stream: Any, kind: str, number: int, payload: Any) -> None:
+    stream.write(pickle.dumps((kind, number, payload), protocol=pickle.HIGHEST_PROTOCOL))  # whole, or nothing sent
+    stream.flush()
+
+
+def serve() -> None:
+    """The training process: runs each job sent on standard input and answers on standard output, with progress at
+    most every `PROGRESS_SECONDS`, until standard input ends. A reader thread takes the requests, so that a job's
+    `report` raises `Cancelled` as soon as its cancel has come. Stray prints go to standard error."""
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    jobs: queue.Queue = queue.Queue()
+    cancelled: set[int] = set()
+
+    def read() -> None:
+        while True:
+            try:
+                kind, number, payload = pickle.load(sys.stdin.buffer)
+            except EOFError:
+                jobs.put(None)
+                return
+            if kind == "cancel":
+                cancelled.add(number)
+            else:
+                jobs.put((number, payload))
+
+    threading.Thread(target=read, name="dlviz-requests", daemon=True).start()
+    while (request := jobs.get()) is not None:
+        number, job = request
+        sent = [0.0]
+
+        def report(fraction: float, message: str = "", partial: Any = None, number: int = number) -> None:
+            if number in cancelled:
+                raise Cancelled(f"Nobody waits for job {number} any more.")
+            now = time.monotonic()
+            if now - sent[0] >= PROGRESS_SECONDS:
+                sent[0] = now
+                _send(out, "progress", number, (min(1.0, max(0.0, fraction)), message, partial))
+
+        try:
+            try:
+                fn, args = pickle.loads(job)
+                _send(out, "done", number, fn(*args, report))
+            except Exception as exc:
+                try:
+                    _send(out, "error", number, exc)
+                except Exception:  # an error that does not pickle: its message goes instead
+                    _send(out, "error", number, TrainingError(f"Training failed: {exc!r}"))
+        except BrokenPipeError:  # the server is gone
+            return

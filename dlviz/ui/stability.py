@@ -3,8 +3,6 @@ Adam's 38/lr), a sentence per run, and the one-dimensional valley (`section`).""
 
 from __future__ import annotations
 
-from typing import Callable
-
 import streamlit as st
 
 from dlviz.analysis.stability import classify
@@ -13,6 +11,7 @@ from dlviz.runs import ADAM, GD, StabilityRun, stability_specs
 from dlviz.text.predictions import Context
 from dlviz.text.stability import predict_questions, quiz_question, regime_sentence, valley_sentence
 from dlviz import kinds, settings
+from dlviz import jobs
 from dlviz.ui import controls, layout, predict, teaching
 from dlviz.ui.sweep import run_job
 from dlviz.ui.sidebar import Selection
@@ -30,15 +29,8 @@ def runs(selection: Selection, optimizer: str) -> list[StabilityRun] | None:
     if all(spec in found for spec in specs):
         return [found[spec] for spec in specs]
     dataset = selection.dataset
-
-    def job(report: Callable[[float, str], None]) -> list[StabilityRun]:
-        from dlviz.engine.stability import train_full_batch
-
-        return [train_full_batch(dataset, spec, lambda f, i=i: report((i + f) / len(specs), "full-batch runs"))
-                for i, spec in enumerate(specs)]
-
     work = sum(2 * s.steps * max(1.0, len(dataset.y_train) / _ROWS_PER_STEP) for s in specs)
-    return run_job(specs, job, work=work, label="full-batch runs")
+    return run_job(specs, jobs.full_batch, dataset, specs, work=work, label="full-batch runs")
 
 
 def section(selection: Selection) -> None:

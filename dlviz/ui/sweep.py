@@ -1,17 +1,16 @@
 """Training from a page: the one training path. Every job runs on the server's one trainer
 (`dlviz.engine.queue.Trainer`: one worker, first come first served, identical requests shared, queued work nobody waits
-for dropped), shows its place in line, estimated wait and progress, and its result goes to the one store (every sweep
-run by its `RunSpec`, shipped defaults first; anything else by its key), bounded in bytes, shared by every session.
-Work caps keep a sweep responsive on a small server. TensorFlow is imported on the trainer's thread only.
+for dropped), which trains in its own process (`dlviz.engine.queue.TrainingProcess`, running `dlviz.jobs`);
+the page shows its place in line, estimated wait and progress, and its result goes to the one store (every sweep run by
+its `RunSpec`, shipped defaults first; anything else by its key), bounded in bytes, shared by every session. Work caps
+keep a sweep responsive on a small server. TensorFlow is never imported in the server's process.
 """
 
 from __future__ import annotations
 
-import gc
 import json
 import math
 import os
-import resource
 import threading
 import time
 import uuid
@@ -21,8 +20,9 @@ from typing import Callable, Hashable, Sequence, TypeVar
 
 import streamlit as st
 
-from dlviz.engine.queue import EXTRA_LANE_COST, Job, Place, Trainer, sweep_work, width_factor
-from dlviz.runs import RunHistory, RunSpec, TrainingError, updates_per_epoch
+from dlviz import jobs
+from dlviz.engine.queue import EXTRA_LANE_COST, Job, Place, Trainer, TrainingProcess, sweep_work, width_factor
+from dlviz.runs import FinderError, RunHistory, RunSpec, TrainingError, default_updates, updates_per_epoch
 from dlviz.ui import predict
 from dlviz.ui.sidebar import Selection
 
@@ -51,6 +51,12 @@ def trainer() -> Trainer:
     from dlviz import precomputed
 
     return Trainer(STORE_BYTES, shipped=precomputed.load())
+
+
+@st.cache_resource(show_spinner=False)
+def training_process() -> TrainingProcess:
+    """The one process of this server that trains (started with the first job: `warm_up`'s)."""
+    return TrainingProcess()
 
 
 def within_budget(selection: Selection, specs: Sequence[RunSpec]) -> list[RunSpec]:
@@ -147,31 +153,25 @@ def fit_budget(specs: Sequence[RunSpec], n_train: int, n_seeds: int = 1) -> tupl
 
 def _log_timing(key: Hashable, arrival: float, job: Job | None) -> None:
     """With DLVIZ_TIMING_LOG=path, one JSON line per request that reached the trainer or the store: when it arrived,
-    when its job started (None: stored already), when its result came, and the server's CPU seconds then
-    (monotonic clock; bench/class.py reads it)."""
+    when its job started (None: stored already) and when its result came (monotonic clock; bench/class.py reads it)."""
     path = os.environ.get("DLVIZ_TIMING_LOG")
     if path:
-        usage = resource.getrusage(resource.RUSAGE_SELF)
         line = {"key": repr(key)[:200], "session": _session_id(), "arrival": arrival, "end": time.monotonic(),
-                "start": None if job is None else job.started, "cpu": usage.ru_utime + usage.ru_stime}
+                "start": None if job is None else job.started}
         with open(path, "a") as handle:
             handle.write(json.dumps(line) + "\n")
 
 
-def _wait(key: Hashable, job: Callable[[Callable[..., None]], T], *, work: float, label: str,
-          on_progress: Callable[[Place], None] | None = None, keep: bool = True) -> T | None:
-    """Queue `job` under `key` (or join or find it), show the place in line and progress until its result comes;
-    with `keep`, the result is stored under `key` (`train` stores each run by its spec instead)."""
+def _wait(key: Hashable, fn: Callable[..., T], args: tuple, *, work: float, label: str,
+          on_progress: Callable[[Place], None] | None = None, keep: Callable[[T], None] | None = None) -> T | None:
+    """Queue `fn(*args, report)` under `key` (or join it) for the training process, show the place in line and
+    progress until its result comes; `keep(result)` stores it (on the trainer's thread, before any waiter sees it)."""
     arrival, store = time.monotonic(), trainer()
-    found = store.get(key) if keep else None
-    if found is not None:
-        _log_timing(key, arrival, None)
-        return found
 
     def run(report: Callable[..., None]) -> T:  # on the trainer's thread: never touches Streamlit
-        value = job(report)
-        if keep:
-            store.put(key, value)
+        value = training_process()(fn, args, report)
+        if keep is not None:
+            keep(value)
         return value
 
     ticket = store.submit(_session_id(), key, run, work)
@@ -196,15 +196,16 @@ def _wait(key: Hashable, job: Callable[[Callable[..., None]], T], *, work: float
         bar.empty()
 
 
-def run_job(key: Hashable, job: Callable[[Callable[[float, str], None]], T], *, work: float, label: str) -> T | None:
-    """The result of `job` under `key`, trained on the server's one trainer: stored already, or shared with a
-    request for the same key queued or running, or queued now; meanwhile the page shows the place in line, the
-    estimated wait and a progress bar.
+def run_job(key: Hashable, fn: Callable[..., T], *args, work: float, label: str) -> T | None:
+    """The result of `fn(*args, report)` under `key`, trained in the server's one training process: stored already,
+    or shared with a request for the same key queued or running, or queued now; meanwhile the page shows the place in
+    line, the estimated wait and a progress bar.
 
     Args:
         key: hashable, and includes the dataset's fingerprint: identical keys share one job and one stored result.
-        job: `job(report)` runs on the trainer's thread (it may import TensorFlow); `report(fraction, message)`
-            shows progress (fraction in [0, 1]) and raises `dlviz.engine.queue.Cancelled` once nobody waits.
+        fn: a module-level function (`dlviz.jobs`); `report(fraction, message)` shows progress (fraction in
+            [0, 1]) and raises `dlviz.engine.queue.Cancelled` once nobody waits.
+        args: picklable; the result must be picklable and import without TensorFlow.
         work: the job's estimated cost in one-lane training steps (`dlviz.engine.queue.sweep_work`'s unit).
         label: what the page calls the job ("range test"), in the waiting text.
 
@@ -213,18 +214,19 @@ def run_job(key: Hashable, job: Callable[[Callable[[float, str], None]], T], *, 
         `dlviz.runs.TrainingError` with `st.error`. Other exceptions of the job reach the caller; nothing failed is
         stored.
     """
-    return _wait(key, job, work=work, label=label)
+    arrival, store = time.monotonic(), trainer()
+    found = store.get(key)
+    if found is not None:
+        _log_timing(key, arrival, None)
+        return found
+    return _wait(key, fn, args, work=work, label=label, keep=lambda value: store.put(key, value))
 
 
 def warm_up() -> None:
-    """Once per process, after the first page has been drawn: queue the trainer's first job, which imports TensorFlow
-    and traces the engine for the lane counts of every page's default sweeps (one epoch on 200 practice rows), so the
-    first visitor who changes a setting pays for neither; a job like any other, it never runs beside a training.
-
-    Then it moves every object alive (TensorFlow's, Keras', the traced engine's: about half a million) out of the
-    garbage collector's way (`gc.collect()`, `gc.freeze()`), which every full collection would otherwise walk again
-    while a class keeps the server allocating (bench/README.md). Frozen objects are still freed by reference
-    counting."""
+    """Once per process, after the first page has been drawn: queue the trainer's first job, which starts the
+    training process, imports TensorFlow there and traces the engine for the lane counts of every page's default
+    sweeps (`dlviz.jobs.warm_up`), so the first visitor who changes a setting pays for none of it; a job like
+    any other, it never runs beside a training."""
     if _warmed.is_set():
         return
     _warmed.set()
@@ -233,18 +235,8 @@ def warm_up() -> None:
     sweeps = defaults.default_sweeps(defaults.default_dataset())
     lanes = sorted({sum(1 for o in specs if o.batch_size == s.batch_size and o.epochs == s.epochs
                         and o.hidden_units == s.hidden_units) for specs in sweeps.values() for s in specs})
-
-    def warm(report: Callable[..., None]) -> None:
-        from dlviz.data import load_builtin
-        from dlviz.engine.sweep import train_sweep
-
-        data = load_builtin("practice", max_rows=200)
-        for n in lanes:
-            train_sweep(data, [RunSpec(data.fingerprint, epochs=1, seed=s) for s in range(n)])
-        gc.collect()
-        gc.freeze()
-
-    trainer().submit(("warm-up",), ("warm-up",), warm, 0.0)
+    trainer().submit(("warm-up",), ("warm-up",), lambda report: training_process()(jobs.warm_up, (lanes,), report),
+                     0.0)
 
 
 _warmed = threading.Event()
@@ -275,18 +267,14 @@ def train(selection: Selection, specs: Sequence[RunSpec],
         draw_partial([found[s] if found[s] is not None else partial.get(s) for s in specs])
         curves.drawn(started)
 
-    def job(report: Callable[..., None]) -> list[RunHistory]:
-        from dlviz.engine.sweep import train_sweep  # TensorFlow is imported only on the trainer's thread
-
-        histories = train_sweep(selection.dataset, missing,
-                                lambda p: report(p.fraction, p.message, list(p.histories)))
+    def keep(histories: list[RunHistory]) -> None:
         for spec, history in zip(missing, histories):
             store.put(spec, history)  # each run by its spec: the sweep itself is not kept a second time
-        return histories
 
     n = len(missing)
-    trained = _wait(tuple(missing), job, work=sweep_work(missing, len(selection.dataset.y_train)),
-                    label=f"{n} run{'s' if n > 1 else ''}", on_progress=on_progress, keep=False)
+    trained = _wait(tuple(missing), jobs.sweep, (selection.dataset, missing),
+                    work=sweep_work(missing, len(selection.dataset.y_train)), label=f"{n} run{'s' if n > 1 else ''}",
+                    on_progress=on_progress, keep=keep)
     if trained is None:
         return None
     found.update(zip(missing, trained))
@@ -295,15 +283,12 @@ def train(selection: Selection, specs: Sequence[RunSpec],
 
 def range_test(selection: Selection, seeds: Sequence[int], batch_size: int):
     """The learning-rate range test on the sidebar's data and model, once per seed of `seeds` (stacked lanes, each
-    seed's initial weights and batch order), through `run_job`: a `dlviz.engine.lr_finder.FinderResult` per seed;
+    seed's initial weights and batch order), through `run_job`: a `dlviz.runs.FinderResult` per seed;
     None, after saying why, when it is refused."""
-    from dlviz.engine.lr_finder import FinderError, default_updates, find_learning_rates
-
     data, seeds = selection.dataset, tuple(seeds)
     key = ("range_test", data.fingerprint, selection.hidden_units, seeds, int(batch_size))
     try:
-        return run_job(key, lambda report: find_learning_rates(data, seeds, batch_size=int(batch_size),
-                                                               hidden_units=selection.hidden_units),
+        return run_job(key, jobs.range_test, data, seeds, int(batch_size), selection.hidden_units,
                        work=default_updates() * (1 + EXTRA_LANE_COST * (len(seeds) - 1)), label="range test")
     except FinderError as exc:
         st.error(str(exc))
