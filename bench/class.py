@@ -11,13 +11,19 @@ the students' laptops. The server appends one JSON line per request that reached
 it arrived, when its job started, when its result came, the server's CPU seconds), so every figure is read from the
 server's side and the browser's CPU does not count.
 
+The server is measured as its process tree, as the container on Community Cloud counts it: the streamlit process and
+all its descendants (the child process it trains in, on core 0 too), found
+anew in /proc at each reading. Its CPU seconds are summed over them and split by thread (the child's main thread is
+the trainer); its resident memory is VmRSS summed over them, and its peak is each process's own peak (VmHWM) summed:
+an upper bound of their peak at any one moment.
+
 1. Warm-up: one visitor opens a non-default sweep (the server's first training, behind the warm-up job that imports
    TensorFlow): reported, not compared.
 2. The class: `--visitors` visitors at once open `/learning_rate?seed=S`, each with its own S (no two sweeps share a
    run, each trains in full). The page trains two jobs for a seed of its own: the sweep, then the "Why big steps
    oscillate" section's full-batch runs (`dlviz.ui.stability`, shipped for the default seed only). Every page stays
-   open until all are drawn, and the server's resident memory is read meanwhile. One browser on one core loads 30
-   pages over minutes, so the requests reach the server spread out.
+   open until all are drawn, and the server's resident memory (its tree's) is read meanwhile. One browser on one
+   core loads 30 pages over minutes, so the requests reach the server spread out.
 3. The shared link: the same visitors all follow one link nobody opened before: each of its jobs must train once.
 4. Back to back: the class's jobs (each seed's sweep and full-batch runs) trained one after another in this process,
    pinned to core 0, after one untimed warm-up of each: the plain approach, the same training without pages. It runs
@@ -32,7 +38,8 @@ per job of each kind (the jobs' times spread and drift during a class, so this r
 served in order) and at back-to-back times (how much slower the class served each job is the ratios' business). server_total = the time during
 which at least one request of the class waited at the server (the first arrival to the last result, less any time
 the server sat idle before the next request arrived); ratio = server_total / back_to_back; server_cpu_ratio = the
-server's CPU seconds during the class / the back-to-back process's for the same jobs. The last line is exactly
+server's CPU seconds (its process tree) during the class / the back-to-back process's for the same jobs;
+peak_rss_mb = the tree's peak, the sum of each process's VmHWM. The last line is exactly
 `class visitors=<n> server_total=<s> back_to_back=<s> ratio=<x> server_cpu_ratio=<x> fair=<yes|no>
 peak_rss_mb=<n>`, printed also when a page times out or fails (then fair=no, with the reason on the line before);
 the exit status is 1 if a page failed or timed out, a job of the shared link trained more than once, or the server
@@ -54,8 +61,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.support.browser import (CHROMIUM, CHROMIUM_ARGS, SETTLED_JS, report_problems,  # noqa: E402
-                                   start_server, stop_server)
+from tests.support.browser import (CHROMIUM, CHROMIUM_ARGS, SETTLED_JS, cpu_seconds, process_tree,  # noqa: E402
+                                   report_problems, start_server, stop_server, tree_cpu_seconds)
 
 PAGE = "/learning_rate"
 FIRST_SEED, WARM_SEED, SHARED_SEED = 100, 999, 777  # visitors' seeds 100, 103, ...; none is the default 42
@@ -89,41 +96,68 @@ def job_kind(line: dict) -> str:
     return SECTION if line["key"].startswith("(" + SECTION) else SWEEP
 
 
-def cpu_seconds(pid: int, stat: str = "stat") -> float:
-    with open(f"/proc/{pid}/{stat}") as handle:
-        fields = handle.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+TRAINER_CHILD = "trainer (child process)"
 
 
 def threads_cpu(pid: int) -> dict[str, float]:
-    """CPU seconds so far of a process ("process"), of TensorFlow's own threads ("tensorflow", named tf_...), of its
-    main thread ("event loop") and of each other live thread (by id)."""
-    seconds = {"process": cpu_seconds(pid), "tensorflow": 0.0, "event loop": 0.0}
-    for tid in os.listdir(f"/proc/{pid}/task"):
+    """CPU seconds so far of a process and all its live descendants, split by thread: all of them ("process"),
+    TensorFlow's own threads in any of them ("tensorflow", named tf_...), the process's main thread ("event loop"),
+    the descendants' main threads (TRAINER_CHILD, present only if the process has live descendants: the server's
+    training process runs its jobs in its main thread), and each other live thread, by "server <tid>" (a thread of
+    `pid`) or "child <pid>/<tid>"."""
+    seconds = {"process": 0.0, "tensorflow": 0.0, "event loop": 0.0}
+    for process in process_tree(pid):
         try:
-            with open(f"/proc/{pid}/task/{tid}/comm") as handle:
-                name = handle.read().strip()
-            kind = "tensorflow" if name.startswith("tf_") else "event loop" if tid == str(pid) else tid
-            seconds[kind] = seconds.get(kind, 0.0) + cpu_seconds(pid, f"task/{tid}/stat")
+            total, tids = cpu_seconds(process), os.listdir(f"/proc/{process}/task")
         except OSError:
+            if process == pid:
+                raise
             continue
+        seconds["process"] += total
+        for tid in tids:
+            try:
+                with open(f"/proc/{process}/task/{tid}/comm") as handle:
+                    name = handle.read().strip()
+                if name.startswith("tf_"):
+                    kind = "tensorflow"
+                elif tid == str(process):
+                    kind = "event loop" if process == pid else TRAINER_CHILD
+                else:
+                    kind = f"server {tid}" if process == pid else f"child {process}/{tid}"
+                seconds[kind] = seconds.get(kind, 0.0) + cpu_seconds(process, f"task/{tid}/stat")
+            except OSError:
+                continue
     return seconds
 
 
 def by_thread(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
-    """CPU seconds between two `threads_cpu` readings: the trainer (the busiest other thread: Python names no
-    thread for the system), TensorFlow's threads, the event loop, and the rest (the sessions' script runs)."""
+    """CPU seconds between two `threads_cpu` readings of the server's tree: the trainer, TensorFlow's threads (in
+    the server and its child), the event loop, and the rest (the sessions' script runs, the child's other threads:
+    the engine's gradient-noise worker and the request reader, and threads that ended). The trainer is the
+    child's main thread (TRAINER_CHILD) when the server has a child process at the second reading (it trains there);
+    else, training in a thread of the server, its busiest thread that is neither TensorFlow's nor the event loop
+    (Python names no thread for the system)."""
     spent = {key: seconds - before.get(key, 0.0) for key, seconds in after.items()}
-    others = {key: seconds for key, seconds in spent.items() if key.isdigit()}
-    split = {"trainer": max(others.values(), default=0.0), "tensorflow": spent["tensorflow"],
-             "event loop": spent["event loop"]}
+    if TRAINER_CHILD in spent:
+        trainer = {TRAINER_CHILD: spent[TRAINER_CHILD]}
+    else:
+        trainer = {"trainer": max((s for key, s in spent.items() if key.startswith("server ")), default=0.0)}
+    split = {**trainer, "tensorflow": spent["tensorflow"], "event loop": spent["event loop"]}
     return {**split, "sessions and the rest": spent["process"] - sum(split.values())}
 
 
 def memory_mb(pid: int, field: str) -> float:
-    """VmRSS (resident now) or VmHWM (peak resident) of a process, in MB."""
-    with open(f"/proc/{pid}/status") as handle:
-        kilobytes = next(int(line.split()[1]) for line in handle if line.startswith(field + ":"))
+    """VmRSS or VmHWM summed over a process and all its live descendants, in MB. The sum of VmRSS is the tree's
+    resident memory now (a page shared by two processes, such as a library's, counts twice); the sum of VmHWM adds
+    each process's own peak, reached at its own time: an upper bound of the tree's peak at any one moment."""
+    kilobytes = 0
+    for process in process_tree(pid):
+        try:
+            with open(f"/proc/{process}/status") as handle:
+                kilobytes += next(int(line.split()[1]) for line in handle if line.startswith(field + ":"))
+        except (OSError, StopIteration):  # ended meanwhile, or a zombie (no memory lines)
+            if process == pid:
+                raise
     return kilobytes / 1024
 
 
@@ -156,7 +190,7 @@ async def serve(url: str, server_pid: int, class_queries: list[str], shared: str
             started = time.monotonic()
             problems = await settle(page, url, f"seed={WARM_SEED}", deadline)
             warm = time.monotonic() - started
-            cpu, threads, peak = cpu_seconds(server_pid), threads_cpu(server_pid), []
+            cpu, threads, peak = tree_cpu_seconds(server_pid), threads_cpu(server_pid), []
             rss_warm = memory_mb(server_pid, "VmRSS")
 
             async def watch_memory() -> None:  # while the class's pages are open
@@ -176,7 +210,7 @@ async def serve(url: str, server_pid: int, class_queries: list[str], shared: str
             problems += sum(await asyncio.gather(*map(visitor, class_queries)), [])
             await asyncio.sleep(2.0)
             watcher.cancel()
-            class_cpu = cpu_seconds(server_pid) - cpu
+            class_cpu = tree_cpu_seconds(server_pid) - cpu
             split = by_thread(threads, threads_cpu(server_pid))
             rss_open, shared_start = memory_mb(server_pid, "VmRSS"), time.monotonic()
             problems += sum(await asyncio.gather(*(settle(p, url, shared, deadline) for p in pages)), [])
@@ -211,7 +245,8 @@ def back_to_back(seeds: list[int]) -> tuple[dict[str, float], float, float]:
             job()
             seconds[kind] += time.perf_counter() - begun
     split = {key: seconds - threads.get(key, 0.0) for key, seconds in threads_cpu(os.getpid()).items()}
-    workers = split["process"] - split["tensorflow"] - split["event loop"]  # "event loop": this main thread here
+    # "event loop": this main thread here; TRAINER_CHILD: none (this process trains in its main thread, starts no child)
+    workers = split["process"] - split["tensorflow"] - split["event loop"] - split.get(TRAINER_CHILD, 0.0)
     return seconds, time.process_time() - cpu, workers
 
 
@@ -307,16 +342,18 @@ def main() -> None:
     print(f"back to back before the class {sum(plain_before[0].values()):.2f} s ({plain_before[1]:.1f} s CPU), after "
           f"it {sum(plain_after[0].values()):.2f} s ({plain_after[1]:.1f} s CPU): the class is compared with the mean")
     print(f"server_total {total:.2f} s of waiting at the server; first arrival to last result {span:.2f} s")
-    print(f"server CPU during the class {figures['class_cpu']:.1f} s ("
+    print(f"server CPU (the server and its child processes) during the class {figures['class_cpu']:.1f} s ("
           + ", ".join(f"{kind} {seconds:.1f}" for kind, seconds in figures["by_thread"].items())
           + f"; of the rest, the engine's gradient-noise worker took {workers_cpu:.1f} s back to back); back to back "
           f"{sequential_cpu:.1f} s; per visitor {figures['class_cpu'] / len(seeds):.2f} s against "
           f"{sequential_cpu / len(seeds):.2f} s")
-    print(f"server memory: {at_start:.0f} MB at start, {figures['rss_warm']:.0f} MB after the first training, "
+    print(f"server memory (VmRSS summed over the server and its child processes): {at_start:.0f} MB at start, "
+          f"{figures['rss_warm']:.0f} MB after the first training, "
           f"{figures['rss_max']:.0f} MB at most while the class's {len(seeds)} pages were open "
           f"({figures['rss_open']:.0f} MB with all open after the last chart: "
           f"{(figures['rss_open'] - figures['rss_warm']) / len(seeds):.1f} MB a visitor, its stored runs included), "
-          f"peak (VmHWM) {figures['peak']:.0f} MB by the end")
+          f"peak {figures['peak']:.0f} MB by the end (each process's own VmHWM summed: an upper bound of their peak at "
+          "any one moment)")
     print(f"shared link: {len(shared_lines)} requests, trainings by job {trained_shared}; class round: "
           f"{len(class_round)} requests, {len(class_lines)} trained with their wait logged and {len(unlogged)} trained "
           f"while their page reran (no wait logged) (expected {len(per_job) * len(seeds)} jobs)")

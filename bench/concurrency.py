@@ -22,9 +22,10 @@ it should show is rendered. Rounds, in this order:
 
 Absolute seconds depend on the machine; the ratios to one request are what to compare. The browser runs on the same
 cores as the server (20 fresh contexts each download, parse and draw Streamlit's frontend and plotly), so the table also
-gives the server's own CPU seconds per round: what the server spent, apart from the browser. Every page is checked for
-an exception box or st.error, and the server's output for a traceback. The output ends with exactly one line
-`concurrency default20=<s> single=<s> cold20=<s>`.
+gives the server's own CPU seconds per round (the streamlit process and all its descendants, such as the child
+process it trains in, as the container counts them): what the server spent, apart from the browser. Every page is
+checked for an exception box or st.error, and the server's output for a traceback. The output ends with exactly one
+line `concurrency default20=<s> single=<s> cold20=<s>`.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from tests.support.browser import (CHROMIUM, CHROMIUM_ARGS, SETTLED_JS, report_problems,  # noqa: E402
-                                   start_server, stop_server)
+                                   start_server, stop_server, tree_cpu_seconds)
 DEFAULT_PAGES = ("/epochs", "/batch_size", "/learning_rate")
 CHARTS = {"/epochs": 1, "/batch_size": 2, "/learning_rate": 1}  # charts each page shows when complete
 PAGE_TIMEOUT_MS = 900_000  # cold20 trains 20 sweeps one after another on a small CPU
@@ -65,7 +66,7 @@ class Round:
     name: str
     total: float  # from the first navigation to the last page settled
     visits: list[Visit]
-    server_cpu: float = 0.0  # CPU seconds the server process spent during the round (all its threads)
+    server_cpu: float = 0.0  # CPU seconds the server spent during the round (all its processes' threads)
 
     @property
     def problems(self) -> list[str]:
@@ -74,13 +75,6 @@ class Round:
 
 # ---------------------------------------------------------------------------------------------------------------
 # The server (started and stopped by the browser tests' helpers)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (all its threads), from /proc."""
-    with open(f"/proc/{pid}/stat") as handle:
-        fields = handle.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -103,10 +97,10 @@ async def visit(browser, url: str, path: str) -> Visit:
 
 
 async def run_round(browser, url: str, name: str, paths: list[str], server_pid: int) -> Round:
-    cpu = cpu_seconds(server_pid)
+    cpu = tree_cpu_seconds(server_pid)
     started = time.perf_counter()
     visits = await asyncio.gather(*(visit(browser, url, path) for path in paths))
-    return Round(name, time.perf_counter() - started, list(visits), cpu_seconds(server_pid) - cpu)
+    return Round(name, time.perf_counter() - started, list(visits), tree_cpu_seconds(server_pid) - cpu)
 
 
 async def benchmark(url: str, visitors: int, server_pid: int) -> list[Round]:
@@ -170,7 +164,7 @@ def main() -> None:
               f"{statistics.median(seconds):>7.2f} {max(seconds):>7.2f} {ratio:>7} {r.server_cpu:>13.1f}")
     print(f"ratio columns: total against one warm default page (single = {single:.2f} s, the mean of the three) "
           f"or, for cold rounds, against one cold sweep ({cold_single:.2f} s); server cpu: CPU seconds of the "
-          "streamlit process during the round (the browser's own work is not in it)")
+          "streamlit process and its child processes during the round (the browser's own work is not in it)")
 
     failed = report_problems([p for r in rounds for p in r.problems], log)
     print(f"concurrency default{args.visitors}={default_n:.2f} single={single:.2f} cold{args.visitors}={cold_n:.2f}")

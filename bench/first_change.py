@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from tests.support.browser import (CHROMIUM, CHROMIUM_ARGS, SETTLED_JS, report_problems,  # noqa: E402
-                                   start_server, stop_server)
+                                   start_server, stop_server, tree_cpu_seconds)
 
 PAGE = "/learning_rate"
 CHANGES = ("seed=500", "seed=600")
@@ -36,18 +36,13 @@ IDLE_TIMEOUT_S = 90
 TIMEOUT_MS = 300_000
 
 
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as handle:
-        fields = handle.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 async def wait_idle(pid: int) -> float:
-    """Seconds until the server used under 0.05 s of CPU in one second (at most IDLE_TIMEOUT_S)."""
-    started, before = time.monotonic(), cpu_seconds(pid)
+    """Seconds until the server (with its training child) used under 0.05 s of CPU in one second (at most
+    IDLE_TIMEOUT_S)."""
+    started, before = time.monotonic(), tree_cpu_seconds(pid)
     while time.monotonic() - started < IDLE_TIMEOUT_S:
         await asyncio.sleep(1.0)
-        now = cpu_seconds(pid)
+        now = tree_cpu_seconds(pid)
         if now - before < 0.05:
             break
         before = now

@@ -394,32 +394,60 @@ def full_screenshot(page, path: Path) -> None:
 # The server's memory
 
 
-def peak_memory_kib(pid: int) -> dict[str, int]:
-    """Peak resident memory (VmHWM) of a process and of all its descendants, in KiB (Linux /proc)."""
-    def status(p: int) -> dict[str, str]:
-        with open(f"/proc/{p}/status") as f:
-            return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
-
-    def children(p: int) -> list[int]:
-        found = []
-        for task in os.listdir(f"/proc/{p}/task"):
-            try:
-                with open(f"/proc/{p}/task/{task}/children") as f:
-                    found += [int(c) for c in f.read().split()]
-            except FileNotFoundError:  # the thread ended meanwhile
-                pass
-        return found
-
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its live descendants (the server and the process it trains in), read anew from Linux /proc: each
+    thread lists the children it started in /proc/<pid>/task/<tid>/children. Raises FileNotFoundError if `pid` itself
+    has ended; a descendant that ends during the walk is left out."""
     tree, todo = [], [pid]
     while todo:
-        p = todo.pop()
-        tree.append(p)
-        todo += children(p)
-    peaks = {}
-    for p in tree:
+        process = todo.pop()
         try:
-            peaks[p] = int(status(p)["VmHWM"].split()[0])
-        except (FileNotFoundError, KeyError):  # ended, or a zombie
+            tasks = os.listdir(f"/proc/{process}/task")
+        except FileNotFoundError:
+            if process == pid:
+                raise
+            continue
+        tree.append(process)
+        for task in tasks:
+            try:
+                with open(f"/proc/{process}/task/{task}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+            except FileNotFoundError:  # the thread ended meanwhile
+                pass
+    return tree
+
+
+def cpu_seconds(pid: int, stat: str = "stat") -> float:
+    """User + system CPU seconds so far of one process (all its threads) or, with stat="task/<tid>/stat", one of its
+    threads (Linux /proc)."""
+    with open(f"/proc/{pid}/{stat}") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds so far of a process and its live descendants (`process_tree`), as a container counts them. A
+    descendant that ended is left out (its time goes to its parent's cutime, not read): the server's training process
+    lives as long as the server."""
+    total = 0.0
+    for process in process_tree(pid):
+        try:
+            total += cpu_seconds(process)
+        except FileNotFoundError:
+            if process == pid:
+                raise
+    return total
+
+
+def peak_memory_kib(pid: int) -> dict[str, int]:
+    """Peak resident memory (VmHWM) of a process and of all its descendants, in KiB (Linux /proc); their sum adds
+    each process's own peak, an upper bound of the tree's peak at any one moment."""
+    peaks = {}
+    for p in process_tree(pid):
+        try:
+            with open(f"/proc/{p}/status") as f:
+                peaks[p] = int(next(line for line in f if line.startswith("VmHWM:")).split()[1])
+        except (FileNotFoundError, StopIteration):  # ended, or a zombie
             pass
     return {"server_kib": peaks.get(pid, 0), "children_kib": sum(v for p, v in peaks.items() if p != pid),
             "total_kib": sum(peaks.values()), "processes": len(peaks)}
