@@ -15,4 +15,4 @@ try:
     page.run()
 finally:
     sidebar.end_of_run()
-sweep.warm_up()  # once per process, after the first page is drawn: TensorFlow loads on the trainer's thread
+sweep.warm_up()  # once per process, after the first page is drawn: TensorFlow loads in the training process

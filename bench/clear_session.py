@@ -9,8 +9,10 @@ TensorFlow imports it): TensorFlow's kernel cache is emptied for the whole proce
 instantiates its traced functions again. In a class a page ends its run while another visitor's job trains. This
 trains the class's jobs for a visitor (`bench/class.py`: the learning-rate sweep, then the oscillation section's
 full-batch runs) in one process on core 0, four visitors at a time, alternately plain and with one `clear_session()`
-before each job, after one untimed warm-up and `gc.freeze()` (as the server's warm-up does). The last line is
-`clear_session plain=<s> cleared=<s> ratio=<x>`: CPU seconds a visitor, the medians of the rounds.
+before each job, after one untimed warm-up and `gc.freeze()` (as the training process's warm-up does). The last
+line is `clear_session plain=<s> cleared=<s> ratio=<x>`: CPU seconds a visitor, the medians of the rounds. This is
+what dlviz's training process (`dlviz.engine.queue.TrainingProcess`) avoids: the server, where Streamlit clears, never
+imports Keras.
 """
 
 from __future__ import annotations
