@@ -157,6 +157,27 @@ def test_place_in_line_and_estimated_wait(setup):
     assert trainer.place(tickets[2]).ahead == 0 and trainer.place(tickets[2]).seconds == 0.0
 
 
+def test_a_request_right_after_its_job_succeeded_joins_that_job_and_a_failed_one_trains_again(setup):
+    """A session looks in the store, the job of that key then ends, then the session asks: it gets the finished job,
+    nothing trains twice (the shared-link race of bench/class.py); each waiter's time asked is read in line."""
+    trainer, clock, log = setup
+    job = FakeJob("a", log, clock)
+    first = trainer.submit("s1", "a", job, work=1)
+    job.release.set()
+    value = first.future.result(WAIT)
+    clock.now = 5.0
+    again = trainer.submit("s2", "a", job, work=1)
+    assert again is first and again.future.result(WAIT) is value and job.calls == 1
+    assert first.asked == {"s1": 0.0, "s2": 5.0}
+    bad = FakeJob("bad", log, clock, error=TrainingError("refused"))
+    bad.release.set()
+    with pytest.raises(TrainingError):
+        trainer.submit("s1", "bad", bad, work=1).future.result(WAIT)
+    with pytest.raises(TrainingError):
+        trainer.submit("s2", "bad", bad, work=1).future.result(WAIT)
+    assert bad.calls == 2  # a failure is not kept: the next request tries again
+
+
 def test_a_failing_job_fails_only_its_waiters_and_is_not_stored(setup):
     trainer, clock, log = setup
     error = TrainingError("refused")

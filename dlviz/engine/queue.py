@@ -31,6 +31,7 @@ from dlviz.runs import LESSON_HIDDEN_UNITS, RunSpec, TrainingError, updates_per_
 EXTRA_LANE_COST = 0.25
 SECONDS_PER_STEP = 2e-4  # the speed assumed until a job has finished here
 SPEED_WINDOW = 8  # finished jobs whose measured speed the estimate uses (their median)
+RECENT_JOBS = 4  # finished jobs a request for the same key still joins (it looked in the store just before they ended)
 PROGRESS_SECONDS = 0.25  # the training process sends progress at most this often (a page reads it every 0.5 s)
 
 Report = Callable[..., None]  # report(fraction, message, partial=None)
@@ -70,12 +71,14 @@ class Cancelled(Exception):
 
 @dataclass(eq=False)
 class Job:
-    """A training asked for and not over: its key, estimated work (one-lane steps), the sessions waiting for it, its
-    `Future`, and its latest progress report (`partial`: whatever the job hands along, e.g. growing histories)."""
+    """A training asked for: its key, estimated work (one-lane steps), the sessions waiting for it and when each asked
+    (the trainer's clock, read in line), its `Future`, and its latest progress report (`partial`: whatever the job hands
+    along, e.g. growing histories)."""
 
     key: Hashable
     work: float
     sessions: set[Hashable] = field(default_factory=set)
+    asked: dict[Hashable, float] = field(default_factory=dict)
     future: Future = field(default_factory=Future)
     started: float | None = None
     fraction: float = 0.0
@@ -115,6 +118,7 @@ class Trainer:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dlviz-trainer")
         self._lock = threading.Lock()
         self._jobs: dict[Hashable, Job] = {}  # queued or running, in the executor's order
+        self._finished: OrderedDict[Hashable, Job] = OrderedDict()  # the last RECENT_JOBS that succeeded
         self._by_session: dict[Hashable, Job] = {}  # each session's request not yet over
         self._store: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
         self._speeds: deque[float] = deque([seconds_per_step], maxlen=SPEED_WINDOW)
@@ -151,18 +155,24 @@ class Trainer:
 
         The session's earlier request for another key, if not over, loses this waiter: queued with nobody left, its
         `Future` is cancelled (it never runs); running, its next `report` raises `Cancelled`. A rerun asking for the
-        same key keeps its place. `fn` runs on the worker thread; `report(fraction, message, partial=None)` publishes
-        progress to the waiters.
+        same key keeps its place, and a request for a key whose job has just succeeded gets that job (its result is in
+        the store by then, but the session looked before). `fn` runs on the worker thread; `report(fraction, message,
+        partial=None)` publishes progress to the waiters.
         """
         with self._lock:
             previous = self._by_session.get(session)
             if previous is not None and previous.key != key:
                 self._leave(session, previous)
+            if key in self._finished:
+                job = self._finished[key]
+                job.asked.setdefault(session, self.clock())
+                return job
             job = self._jobs.get(key)
             if job is None:
                 job = self._jobs[key] = Job(key, float(work))
                 job.future = self._executor.submit(self._run, job, fn)
             job.sessions.add(session)
+            job.asked.setdefault(session, self.clock())
             self._by_session[session] = job
         return job
 
@@ -210,6 +220,9 @@ class Trainer:
                         self._speeds.clear()
                         self._measured = True
                     self._speeds.append((self.clock() - job.started) / job.work)
+                self._finished[job.key] = job
+                while len(self._finished) > RECENT_JOBS:
+                    self._finished.popitem(last=False)
             return value
         finally:
             with self._lock:

@@ -153,8 +153,9 @@ def fit_budget(specs: Sequence[RunSpec], n_train: int, n_seeds: int = 1) -> tupl
 
 
 def _log_timing(key: Hashable, arrival: float, job: Job | None) -> None:
-    """With DLVIZ_TIMING_LOG=path, one JSON line per request that reached the trainer or the store: when it arrived,
-    when its job started (None: stored already) and when its result came (monotonic clock; bench/class.py reads it)."""
+    """With DLVIZ_TIMING_LOG=path, one JSON line per request that reached the trainer or the store: when it arrived
+    (in line: `Job.asked`), when its job started (None: stored already) and when its result came (monotonic clock;
+    bench/class.py reads it)."""
     path = os.environ.get("DLVIZ_TIMING_LOG")
     if path:
         line = {"key": repr(key)[:200], "session": _session_id(), "arrival": arrival, "end": time.monotonic(),
@@ -167,7 +168,7 @@ def _wait(key: Hashable, fn: Callable[..., T], args: tuple, *, work: float, labe
           on_progress: Callable[[Place], None] | None = None, keep: Callable[[T], None] | None = None) -> T | None:
     """Queue `fn(*args, report)` under `key` (or join it) for the training process, show the place in line and
     progress until its result comes; `keep(result)` stores it (on the trainer's thread, before any waiter sees it)."""
-    arrival, store = time.monotonic(), trainer()
+    store = trainer()
 
     def run(report: Callable[..., None]) -> T:  # on the trainer's thread: never touches Streamlit
         value = training_process()(fn, args, report)
@@ -188,7 +189,7 @@ def _wait(key: Hashable, fn: Callable[..., T], args: tuple, *, work: float, labe
             if on_progress is not None and place.running:
                 on_progress(place)
         result = ticket.future.result()
-        _log_timing(key, arrival, ticket)
+        _log_timing(key, ticket.asked[_session_id()], ticket)
         return result
     except TrainingError as exc:
         st.error(str(exc))
