@@ -228,6 +228,19 @@ def dies(report):
     os._exit(3)
 
 
+def refuse_to_load():
+    raise ValueError("this result cannot be read here")
+
+
+class Unreadable:
+    def __reduce__(self):
+        return refuse_to_load, ()
+
+
+def unreadable(report):
+    return Unreadable()
+
+
 def test_run_job_trains_once_in_the_training_process_and_serves_the_stored_result(monkeypatch, tmp_path):
     from dlviz.ui import sweep
 
@@ -260,6 +273,9 @@ def test_the_training_process_relays_progress_errors_and_cancels_and_survives_a_
     with pytest.raises(TrainingError, match="training process stopped"):
         process(dies, (), lambda *a: None)
     assert process(counted, (str(tmp_path / "log"), 7), lambda *a: None) == 7  # a new process took over
+    with pytest.raises(ValueError, match="cannot be read"):  # a message read whole: the next one is read right
+        process(unreadable, (), lambda *a: None)
+    assert process(counted, (str(tmp_path / "log"), 7.5), lambda *a: None) == 7.5
     with pytest.raises(Exception):  # a job that does not pickle fails here, before it reaches the process
         process(lambda report: None, (), lambda *a: None)
     assert process(counted, (str(tmp_path / "log"), 8), lambda *a: None) == 8

@@ -268,34 +268,46 @@ class TrainingProcess:
             # the job pickled apart, so that the child reads every message even if the job fails to unpickle there
             _send(self._process.stdin, "job", number, pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL))
             while True:
-                kind, of, payload = pickle.load(self._process.stdout)
-                if of != number:  # a cancelled job's last words
+                kind, of, payload = _receive(self._process.stdout)
+                if of != number:  # a late word of an earlier job whose wait ended in an error here
                     continue
-                if kind == "progress" and not cancelled:
+                if kind != "progress":
+                    break
+                if not cancelled:
                     try:
                         report(*payload)
                     except Cancelled:
                         cancelled = True
                         _send(self._process.stdin, "cancel", number, None)
-                elif kind != "progress":
-                    if cancelled:
-                        raise Cancelled(f"Nobody waits for job {number} any more.")
-                    if kind == "error":
-                        raise payload
-                    return payload
-        except (EOFError, OSError, pickle.UnpicklingError) as exc:
+        except (EOFError, OSError) as exc:
             self._process.kill()
             self._process = None
             raise TrainingError("The training process stopped (out of memory?). Change a setting or reload the page "
                                 "to train again.") from exc
+        if cancelled:
+            raise Cancelled(f"Nobody waits for job {number} any more.")
+        if kind == "error":
+            raise payload
+        return payload
 
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # where `dlviz` imports from
 
 
 def _send(stream: Any, kind: str, number: int, payload: Any) -> None:
-    stream.write(pickle.dumps((kind, number, payload), protocol=pickle.HIGHEST_PROTOCOL))  # whole, or nothing sent
+    data = pickle.dumps((kind, number, payload), protocol=pickle.HIGHEST_PROTOCOL)  # whole, or nothing sent
+    stream.write(len(data).to_bytes(8, "little") + data)
     stream.flush()
+
+
+def _receive(stream: Any) -> tuple[str, int, Any]:
+    """The next message `_send` wrote, read whole (its length first), so that one that fails to unpickle leaves the
+    stream at the next. Raises EOFError once the stream has ended."""
+    head = stream.read(8)
+    data = stream.read(int.from_bytes(head, "little")) if len(head) == 8 else b""
+    if not data:
+        raise EOFError("the other process closed the pipe")
+    return pickle.loads(data)
 
 
 def serve() -> None:
@@ -310,7 +322,7 @@ def serve() -> None:
     def read() -> None:
         while True:
             try:
-                kind, number, payload = pickle.load(sys.stdin.buffer)
+                kind, number, payload = _receive(sys.stdin.buffer)
             except EOFError:
                 jobs.put(None)
                 return
