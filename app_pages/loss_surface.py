@@ -6,12 +6,11 @@ its own job on the one trainer (`run_job`), and a visitor to the learning-rate a
 
 import streamlit as st
 
-from dlviz import defaults, kinds, settings
+from dlviz import defaults, jobs, kinds, settings
 from dlviz.analysis.landscape import Landscape, landscape_frame
 from dlviz.charts.landscape import line_figure, surface_figure
 from dlviz.runs import LESSON_BATCH_SIZE, LESSON_LEARNING_RATE, LandscapeError, RunSpec
 from dlviz.text import landscape as words
-from dlviz import jobs
 from dlviz.engine.queue import sweep_work
 from dlviz.text.format import value_label
 from dlviz.ui import controls, layout, predict, sidebar

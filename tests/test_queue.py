@@ -169,6 +169,8 @@ def test_a_request_right_after_its_job_succeeded_joins_that_job_and_a_failed_one
     again = trainer.submit("s2", "a", job, work=1)
     assert again is first and again.future.result(WAIT) is value and job.calls == 1
     assert first.asked == {"s1": 0.0, "s2": 5.0}
+    clock.now = 7.0
+    assert trainer.submit("s1", "a", job, work=1) is first and first.asked["s1"] == 7.0  # a new request, a new time
     bad = FakeJob("bad", log, clock, error=TrainingError("refused"))
     bad.release.set()
     with pytest.raises(TrainingError):

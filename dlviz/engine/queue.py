@@ -165,7 +165,7 @@ class Trainer:
                 self._leave(session, previous)
             if key in self._finished:
                 job = self._finished[key]
-                job.asked.setdefault(session, self.clock())
+                job.asked[session] = self.clock()  # asked anew: a rerun of a queued job keeps its first time instead
                 return job
             job = self._jobs.get(key)
             if job is None:

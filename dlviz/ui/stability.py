@@ -10,8 +10,7 @@ from dlviz.charts.stability import stability_figure, valley_figure
 from dlviz.runs import ADAM, GD, StabilityRun, stability_specs
 from dlviz.text.predictions import Context
 from dlviz.text.stability import predict_questions, quiz_question, regime_sentence, valley_sentence
-from dlviz import kinds, settings
-from dlviz import jobs
+from dlviz import jobs, kinds, settings
 from dlviz.ui import controls, layout, predict, teaching
 from dlviz.ui.sweep import run_job
 from dlviz.ui.sidebar import Selection
