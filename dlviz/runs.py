@@ -232,8 +232,9 @@ def stability_specs(fingerprint: str, optimizer: str, seed: int, hidden_units: i
 
 
 # The learning-rate range test (`dlviz.engine.lr_finder`): fastai's lr_find settings, except the start (1e-6: dlviz's
-# rates start at 1e-5) and 100 updates per decade instead of 100 in all: the moving average remembers ~50 updates, which at fastai's pace shifts the curve by three decades.
-# On the practice data, 200 updates put the minimum / 10 above 0.01 for two seeds of four; 700 kept it in 0.003-0.005.
+# rates start at 1e-5) and 100 updates per decade instead of 100 in all: the moving average remembers ~50 updates,
+# which at fastai's pace shifts the curve by three decades. On the practice data, 200 updates put the minimum / 10
+# above 0.01 for two seeds of four; 700 kept it in 0.003-0.005.
 START_LR = 1e-6
 END_LR = 10.0
 UPDATES_PER_DECADE = 100
@@ -271,4 +272,3 @@ def default_updates() -> int:
     Returns:
         `UPDATES_PER_DECADE` for every decade from START_LR to END_LR."""
     return int(round(UPDATES_PER_DECADE * math.log10(END_LR / START_LR)))
-

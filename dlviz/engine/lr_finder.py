@@ -16,7 +16,7 @@ from dlviz.engine.kernels import adam_step, batch_steps, param_specs
 from dlviz.engine.model import initial_weights
 from dlviz.engine.runtime import TRAINING_LOCK, tf
 from dlviz.engine.sweep import epoch_orders
-from dlviz.runs import (END_LR, LESSON_BATCH_SIZE, LESSON_HIDDEN_UNITS, START_LR, FinderError, FinderResult,  # noqa: F401
+from dlviz.runs import (END_LR, LESSON_BATCH_SIZE, LESSON_HIDDEN_UNITS, START_LR, FinderError, FinderResult,
                         default_updates)
 from dlviz.smoothing import debiased_ema
 
