@@ -5,12 +5,11 @@ Importing this module costs no TensorFlow: each job imports the engine when it r
 from __future__ import annotations
 
 import gc
-from typing import Callable, Sequence
+from typing import Sequence
 
 from dlviz.data import Dataset
+from dlviz.engine.queue import Report  # report(fraction, message="", partial=None); raises Cancelled once nobody waits
 from dlviz.runs import FinderResult, RunHistory, RunSpec, StabilityRun, StabilitySpec
-
-Report = Callable[..., None]  # report(fraction, message="", partial=None); raises queue.Cancelled once nobody waits
 
 
 def sweep(dataset: Dataset, specs: Sequence[RunSpec], report: Report) -> list[RunHistory]:

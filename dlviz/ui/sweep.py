@@ -168,10 +168,10 @@ def _wait(key: Hashable, fn: Callable[..., T], args: tuple, *, work: float, labe
           on_progress: Callable[[Place], None] | None = None, keep: Callable[[T], None] | None = None) -> T | None:
     """Queue `fn(*args, report)` under `key` (or join it) for the training process, show the place in line and
     progress until its result comes; `keep(result)` stores it (on the trainer's thread, before any waiter sees it)."""
-    store = trainer()
+    store, process = trainer(), training_process()
 
     def run(report: Callable[..., None]) -> T:  # on the trainer's thread: never touches Streamlit
-        value = training_process()(fn, args, report)
+        value = process(fn, args, report)
         if keep is not None:
             keep(value)
         return value
@@ -242,8 +242,8 @@ def warm_up() -> None:
     sweeps = defaults.default_sweeps(defaults.default_dataset())
     lanes = sorted({sum(1 for o in specs if o.batch_size == s.batch_size and o.epochs == s.epochs
                         and o.hidden_units == s.hidden_units) for specs in sweeps.values() for s in specs})
-    trainer().submit(("warm-up",), ("warm-up",), lambda report: training_process()(jobs.warm_up, (lanes,), report),
-                     0.0)
+    process = training_process()
+    trainer().submit(("warm-up",), ("warm-up",), lambda report: process(jobs.warm_up, (lanes,), report), 0.0)
     gc.collect()
     gc.freeze()
 
