@@ -100,12 +100,10 @@ TRAINER_CHILD = "trainer (child process)"
 
 
 def threads_cpu(pid: int) -> dict[str, float]:
-    """CPU seconds so far of a process and all its live descendants, split by thread: all of them ("process"),
-    TensorFlow's own threads in any of them ("tensorflow", named tf_...), the process's main thread ("event loop"),
-    the descendants' main threads (TRAINER_CHILD, present only if the process has live descendants: the server's
-    training process runs its jobs in its main thread), and each other live thread, by "server <tid>" (a thread of
-    `pid`) or "child <pid>/<tid>"."""
-    seconds = {"process": 0.0, "tensorflow": 0.0, "event loop": 0.0}
+    """CPU seconds so far of a process and all its live descendants ("process"), and of three kinds of thread among
+    them: TensorFlow's own ("tensorflow", named tf_...), the process's main thread ("event loop") and its descendants'
+    main threads (TRAINER_CHILD: the server's training process runs its jobs in its main thread)."""
+    seconds = {"process": 0.0, "tensorflow": 0.0, "event loop": 0.0, TRAINER_CHILD: 0.0}
     for process in process_tree(pid):
         try:
             total, tids = cpu_seconds(process), os.listdir(f"/proc/{process}/task")
@@ -118,31 +116,22 @@ def threads_cpu(pid: int) -> dict[str, float]:
             try:
                 with open(f"/proc/{process}/task/{tid}/comm") as handle:
                     name = handle.read().strip()
-                if name.startswith("tf_"):
-                    kind = "tensorflow"
-                elif tid == str(process):
-                    kind = "event loop" if process == pid else TRAINER_CHILD
-                else:
-                    kind = f"server {tid}" if process == pid else f"child {process}/{tid}"
-                seconds[kind] = seconds.get(kind, 0.0) + cpu_seconds(process, f"task/{tid}/stat")
+                kind = ("tensorflow" if name.startswith("tf_") else None if tid != str(process)
+                        else "event loop" if process == pid else TRAINER_CHILD)
+                if kind:
+                    seconds[kind] += cpu_seconds(process, f"task/{tid}/stat")
             except OSError:
                 continue
     return seconds
 
 
 def by_thread(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
-    """CPU seconds between two `threads_cpu` readings of the server's tree: the trainer, TensorFlow's threads (in
-    the server and its child), the event loop, and the rest (the sessions' script runs, the child's other threads:
-    the engine's gradient-noise worker and the request reader, and threads that ended). The trainer is the
-    child's main thread (TRAINER_CHILD) when the server has a child process at the second reading (it trains there);
-    else, training in a thread of the server, its busiest thread that is neither TensorFlow's nor the event loop
-    (Python names no thread for the system)."""
+    """CPU seconds between two `threads_cpu` readings of the server's tree: the trainer (the training process's main
+    thread, TRAINER_CHILD), TensorFlow's threads, the server's event loop, and the rest (the sessions' script runs,
+    the trainer's relay thread, the child's other threads: the engine's gradient-noise worker and the request reader,
+    and threads that ended)."""
     spent = {key: seconds - before.get(key, 0.0) for key, seconds in after.items()}
-    if TRAINER_CHILD in spent:
-        trainer = {TRAINER_CHILD: spent[TRAINER_CHILD]}
-    else:
-        trainer = {"trainer": max((s for key, s in spent.items() if key.startswith("server ")), default=0.0)}
-    split = {**trainer, "tensorflow": spent["tensorflow"], "event loop": spent["event loop"]}
+    split = {key: spent[key] for key in (TRAINER_CHILD, "tensorflow", "event loop")}
     return {**split, "sessions and the rest": spent["process"] - sum(split.values())}
 
 
@@ -245,8 +234,7 @@ def back_to_back(seeds: list[int]) -> tuple[dict[str, float], float, float]:
             job()
             seconds[kind] += time.perf_counter() - begun
     split = {key: seconds - threads.get(key, 0.0) for key, seconds in threads_cpu(os.getpid()).items()}
-    # "event loop": this main thread here; TRAINER_CHILD: none (this process trains in its main thread, starts no child)
-    workers = split["process"] - split["tensorflow"] - split["event loop"] - split.get(TRAINER_CHILD, 0.0)
+    workers = split["process"] - split["tensorflow"] - split["event loop"]  # "event loop": this main thread here
     return seconds, time.process_time() - cpu, workers
 
 
